@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { ClientIdSchema, PROTOCOL_VERSION } from './envelope.js';
+
+export const IdSchema = z.string().uuid();
+
+/** Longest chat message a user may send, in characters. */
+export const MAX_MESSAGE_CHARS = 8_000;
+
+export const SendMessageDataSchema = z.object({
+  /** Absent: start a new thread. */
+  threadId: IdSchema.optional(),
+  text: z.string().trim().min(1).max(MAX_MESSAGE_CHARS),
+});
+export const StopRunDataSchema = z.object({ runId: IdSchema });
+export const SubscribeDataSchema = z.object({
+  runId: IdSchema,
+  /** Deliver the events with seq greater than this; 0 replays the whole run. */
+  afterSeq: z.number().int().min(0).default(0),
+});
+export const UnsubscribeDataSchema = z.object({ runId: IdSchema });
+export const PingDataSchema = z.object({}).passthrough().optional();
+
+/** Every client command, by type: the data schema of each. */
+export const COMMAND_DATA_SCHEMAS = {
+  send_message: SendMessageDataSchema,
+  stop_run: StopRunDataSchema,
+  subscribe: SubscribeDataSchema,
+  unsubscribe: UnsubscribeDataSchema,
+  ping: PingDataSchema,
+} as const;
+
+export type CommandType = keyof typeof COMMAND_DATA_SCHEMAS;
+export const COMMAND_TYPES = Object.keys(COMMAND_DATA_SCHEMAS) as CommandType[];
+
+const command = <T extends CommandType>(type: T) =>
+  z.object({
+    v: z.literal(PROTOCOL_VERSION),
+    id: ClientIdSchema,
+    type: z.literal(type),
+    data: COMMAND_DATA_SCHEMAS[type],
+  });
+
+export const ClientCommandSchema = z.discriminatedUnion('type', [
+  command('send_message'),
+  command('stop_run'),
+  command('subscribe'),
+  command('unsubscribe'),
+  command('ping'),
+]);
+export type ClientCommand = z.infer<typeof ClientCommandSchema>;
+export type CommandData<T extends CommandType> = z.infer<(typeof COMMAND_DATA_SCHEMAS)[T]>;
+
+export function isCommandType(type: string): type is CommandType {
+  return Object.hasOwn(COMMAND_DATA_SCHEMAS, type);
+}

@@ -1,0 +1,45 @@
+/**
+ * The one table of error codes. Every error Tally returns, over HTTP or WebSocket, carries one of
+ * these codes and the HTTP status it maps to. A foreign id is always a *_NOT_FOUND, never a 403,
+ * so that ids of other users' resources cannot be probed.
+ */
+export const ERROR_CODES = {
+  // request shape
+  VALIDATION_FAILED: { status: 400, message: 'The request is not valid.' },
+  BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
+  // authentication
+  AUTH_REQUIRED: { status: 401, message: 'Authentication is required.' },
+  AUTH_INVALID_TOKEN: { status: 401, message: 'The access token is invalid or expired.' },
+  AUTH_INVALID_CREDENTIALS: { status: 401, message: 'Email or password is wrong.' },
+  AUTH_INVALID_REFRESH_TOKEN: { status: 401, message: 'The refresh token is invalid or expired.' },
+  AUTH_INVALID_TICKET: { status: 401, message: 'The WebSocket ticket is invalid, used or expired.' },
+  AUTH_EMAIL_TAKEN: { status: 409, message: 'An account with this email already exists.' },
+  AUTH_WEAK_PASSWORD: { status: 400, message: 'The password is too weak.' },
+  // resources (a foreign id answers the same as a missing one)
+  THREAD_NOT_FOUND: { status: 404, message: 'Thread not found.' },
+  RUN_NOT_FOUND: { status: 404, message: 'Run not found.' },
+  ROUTE_NOT_FOUND: { status: 404, message: 'No such route.' },
+  // runs
+  RUN_ALREADY_FINISHED: { status: 409, message: 'The run has already finished.' },
+  THREAD_BUSY: { status: 409, message: 'A run is already in progress in this thread.' },
+  // usage ingestion
+  USAGE_INVALID_RECORD: { status: 400, message: 'A usage record is not valid.' },
+  USAGE_EMPTY: { status: 400, message: 'The upload holds no usage record.' },
+  // WebSocket frames
+  FRAME_INVALID_JSON: { status: 400, message: 'The frame is not valid JSON.' },
+  FRAME_INVALID: { status: 400, message: 'The frame does not match the protocol.' },
+  FRAME_UNKNOWN_TYPE: { status: 400, message: 'Unknown command type.' },
+  FRAME_UNSUPPORTED_VERSION: { status: 400, message: 'Unsupported protocol version.' },
+  FRAME_TOO_LARGE: { status: 413, message: 'The frame is too large.' },
+  RATE_LIMITED: { status: 429, message: 'Too many requests; slow down.' },
+  // server side
+  INTERNAL: { status: 500, message: 'Internal error.' },
+  SERVICE_UNAVAILABLE: { status: 503, message: 'A service Tally depends on is unavailable.' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+export const ERROR_CODE_LIST = Object.keys(ERROR_CODES) as ErrorCode[];
+
+export function statusOf(code: ErrorCode): number {
+  return ERROR_CODES[code].status;
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod';
+import { IntentSchema } from './agents.js';
+
+/** Names of the optimization strategies; each yields at most one recommendation per traffic slice. */
+export const STRATEGY_NAMES = [
+  'cheaper_model',
+  'prompt_caching',
+  'batch_api',
+  'error_waste',
+  'oversized_limits',
+] as const;
+export const StrategyNameSchema = z.enum(STRATEGY_NAMES);
+export type StrategyName = z.infer<typeof StrategyNameSchema>;
+
+export const LevelSchema = z.enum(['low', 'medium', 'high']);
+export const QualityRiskSchema = z.enum(['none', 'low', 'medium', 'high']);
+
+/** One figure behind a recommendation, computed from the data. */
+export const EvidenceItemSchema = z.object({
+  label: z.string(),
+  value: z.union([z.number(), z.string()]),
+  unit: z.string().optional(),
+});
+
+export const RecommendationSchema = z.object({
+  id: z.string(),
+  strategy: StrategyNameSchema,
+  title: z.string(),
+  /** Which traffic it is about, e.g. `project=support feature=classify model=gpt-4o`. */
+  scope: z.string(),
+  rationale: z.string(),
+  evidence: z.array(EvidenceItemSchema),
+  /** Spend of the traffic concerned, per 30 days, in USD. */
+  currentMonthlyCostUsd: z.number(),
+  projectedMonthlySavingUsd: z.number(),
+  confidence: LevelSchema,
+  qualityRisk: QualityRiskSchema,
+});
+export type Recommendation = z.infer<typeof RecommendationSchema>;
+
+export const BreakdownRowSchema = z.object({
+  key: z.string(),
+  requests: z.number(),
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  cacheReadTokens: z.number(),
+  cacheWriteTokens: z.number(),
+  costUsd: z.number(),
+  share: z.number(),
+});
+export type BreakdownRow = z.infer<typeof BreakdownRowSchema>;
+
+export const ChartSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  kind: z.enum(['bar', 'line', 'stacked_bar']),
+  unit: z.string(),
+  /** x values are labels (a model, a day); y values numbers in `unit`. */
+  series: z.array(
+    z.object({ name: z.string(), points: z.array(z.object({ x: z.string(), y: z.number() })) }),
+  ),
+});
+export type Chart = z.infer<typeof ChartSchema>;
+
+export const PlanStepSchema = z.object({
+  order: z.number().int().min(1),
+  recommendationId: z.string(),
+  action: z.string(),
+  projectedMonthlySavingUsd: z.number(),
+  effort: LevelSchema,
+});
+export type PlanStep = z.infer<typeof PlanStepSchema>;
+
+/** The structured report a completed run carries, beside its markdown answer. */
+export const ReportSchema = z.object({
+  intent: IntentSchema,
+  currency: z.literal('USD'),
+  period: z
+    .object({ from: z.string(), to: z.string(), days: z.number() })
+    .nullable(),
+  totals: z.object({
+    requests: z.number(),
+    costUsd: z.number(),
+    /** Spend scaled to 30 days from the period covered. */
+    monthlyCostUsd: z.number(),
+    inputTokens: z.number(),
+    outputTokens: z.number(),
+    cacheReadTokens: z.number(),
+    cacheWriteTokens: z.number(),
+    errorRate: z.number(),
+  }),
+  breakdowns: z.object({
+    byModel: z.array(BreakdownRowSchema),
+    byProject: z.array(BreakdownRowSchema),
+    byFeature: z.array(BreakdownRowSchema),
+    byDay: z.array(BreakdownRowSchema),
+  }),
+  recommendations: z.array(RecommendationSchema),
+  plan: z.array(PlanStepSchema),
+  totalProjectedMonthlySavingUsd: z.number(),
+  /** Models the price catalog does not know: their spend is not counted, and the answer says so. */
+  unpricedModels: z.array(z.string()),
+  charts: z.array(ChartSchema),
+  /** `offline` when answers are written by templates, with no LLM. */
+  mode: z.enum(['offline', 'llm']),
+});
+export type Report = z.infer<typeof ReportSchema>;

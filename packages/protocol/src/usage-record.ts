@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+/**
+ * Tally's normalized usage record: one LLM call, one line of NDJSON. Token buckets are disjoint
+ * (see shared/FORMATS.md section 0): `inputTokens` is the uncached input only; cache reads and
+ * writes are counted apart; `reasoningTokens` is a subset of `outputTokens`.
+ */
+export const UsageRecordSchema = z
+  .object({
+    /** The provider's request id when there is one; the key that makes re-ingestion idempotent. */
+    id: z.string().min(1).max(200).optional(),
+    /** When the call was made (ISO-8601 with a zone). */
+    ts: z.string().datetime({ offset: true }),
+    provider: z.string().min(1).max(64).optional(),
+    model: z.string().min(1).max(200),
+    project: z.string().min(1).max(200).default('default'),
+    feature: z.string().min(1).max(200).default('default'),
+    /** Your own end user or API key label, if you track it. */
+    user: z.string().max(200).optional(),
+    inputTokens: z.number().int().min(0),
+    outputTokens: z.number().int().min(0),
+    cacheReadTokens: z.number().int().min(0).default(0),
+    cacheWriteTokens: z.number().int().min(0).default(0),
+    reasoningTokens: z.number().int().min(0).optional(),
+    latencyMs: z.number().min(0).optional(),
+    status: z.enum(['ok', 'error', 'timeout']).default('ok'),
+    /** Whether a person waited for the answer; false marks batchable traffic. */
+    interactive: z.boolean().default(true),
+    /** Sent through a provider's batch API (billed at the batch price). */
+    batch: z.boolean().default(false),
+    /** The max output tokens the request allowed. */
+    maxOutputTokens: z.number().int().min(1).optional(),
+    /** A hash of the request's stable prefix (system prompt, tools): repeats are cacheable. */
+    promptPrefixHash: z.string().max(128).optional(),
+    /** Tokens in that prefix. */
+    prefixTokens: z.number().int().min(0).optional(),
+    /** 1 for a first attempt, 2+ for retries of the same logical request. */
+    attempt: z.number().int().min(1).default(1),
+    /** The cost the source reported, in USD, kept for reference; Tally prices calls itself. */
+    costUsd: z.number().min(0).optional(),
+  })
+  .strict()
+  .refine((r) => r.reasoningTokens === undefined || r.reasoningTokens <= r.outputTokens, {
+    message: 'reasoningTokens must not exceed outputTokens',
+    path: ['reasoningTokens'],
+  })
+  .refine((r) => r.prefixTokens === undefined || r.prefixTokens <= r.inputTokens + r.cacheReadTokens + r.cacheWriteTokens, {
+    message: 'prefixTokens must not exceed the input tokens',
+    path: ['prefixTokens'],
+  });
+/** A record as written in a file (defaults not yet applied). */
+export type UsageRecordInput = z.input<typeof UsageRecordSchema>;
+/** A record after validation, defaults applied. */
+export type UsageRecord = z.infer<typeof UsageRecordSchema>;

@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import path from 'node:path';
+
+/**
+ * The one place that reads the environment. `loadConfig` validates every variable and fails with
+ * a ConfigError naming the first bad variable, so a wrong value stops the process with one line.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().min(1);
+const url = (protocols: string[]) =>
+  z.string().url().refine((u) => protocols.some((p) => u.startsWith(`${p}:`)), {
+    message: `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+  });
+
+const EnvSchema = z.object({
+  PORT: port.optional(),
+  TALLY_PORT: port.optional(),
+  TALLY_HOST: z.string().min(1).default('0.0.0.0'),
+  TALLY_DATA_DIR: z.string().min(1).default('.tally-data'),
+  TALLY_DATABASE_URL: url(['postgres', 'postgresql']).optional(),
+  TALLY_REDIS_URL: url(['redis', 'rediss']).optional(),
+  /** Prefix for every Redis key and channel, so several deployments (or test files) share one Redis. */
+  TALLY_REDIS_PREFIX: z.string().max(64).default('tally:'),
+  /** Secret for signing access tokens; generated and kept in the data folder when absent. */
+  TALLY_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  TALLY_ACCESS_TOKEN_TTL_SECONDS: positiveInt.default(900),
+  TALLY_REFRESH_TOKEN_TTL_SECONDS: positiveInt.default(30 * 24 * 3600),
+  TALLY_LLM_BASE_URL: url(['http', 'https']).optional(),
+  TALLY_LLM_API_KEY: z.string().optional(),
+  TALLY_LLM_MODEL: z.string().min(1).optional(),
+  TALLY_LLM_TIMEOUT_MS: positiveInt.default(60_000),
+  TALLY_WORKER_CONCURRENCY: positiveInt.default(16),
+  TALLY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Folder of the built web app; served at / when it exists. */
+  TALLY_WEB_DIR: z.string().optional(),
+});
+
+export type LlmConfig =
+  | { kind: 'offline' }
+  | { kind: 'openai-compatible'; baseUrl: string; apiKey: string | undefined; model: string; timeoutMs: number };
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  redisPrefix: string;
+  jwtSecret: string | undefined;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  llm: LlmConfig;
+  workerConcurrency: number;
+  logLevel: z.infer<typeof EnvSchema>['TALLY_LOG_LEVEL'];
+  webDir: string | undefined;
+  /** Limits of the WebSocket gateway. */
+  ws: { maxFrameBytes: number; floodFramesPerSecond: number; ticketTtlSeconds: number; heartbeatMs: number };
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    reason: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings count as unset, as shells and compose files commonly leave them.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(variable, `${issue.message} (got ${JSON.stringify(cleaned[variable] ?? null)})`);
+  }
+  const e = parsed.data;
+  const llm: LlmConfig = e.TALLY_LLM_BASE_URL
+    ? {
+        kind: 'openai-compatible',
+        baseUrl: e.TALLY_LLM_BASE_URL,
+        apiKey: e.TALLY_LLM_API_KEY,
+        model: requireWith(e.TALLY_LLM_MODEL, 'TALLY_LLM_MODEL', 'TALLY_LLM_BASE_URL'),
+        timeoutMs: e.TALLY_LLM_TIMEOUT_MS,
+      }
+    : { kind: 'offline' };
+  if (!e.TALLY_LLM_BASE_URL && e.TALLY_LLM_MODEL) {
+    throw new ConfigError('TALLY_LLM_BASE_URL', 'is required when TALLY_LLM_MODEL is set');
+  }
+  return {
+    host: e.TALLY_HOST,
+    port: e.TALLY_PORT ?? e.PORT ?? 8080,
+    dataDir: path.resolve(e.TALLY_DATA_DIR),
+    databaseUrl: e.TALLY_DATABASE_URL,
+    redisUrl: e.TALLY_REDIS_URL,
+    redisPrefix: e.TALLY_REDIS_PREFIX,
+    jwtSecret: e.TALLY_JWT_SECRET,
+    accessTokenTtlSeconds: e.TALLY_ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: e.TALLY_REFRESH_TOKEN_TTL_SECONDS,
+    llm,
+    workerConcurrency: e.TALLY_WORKER_CONCURRENCY,
+    logLevel: e.TALLY_LOG_LEVEL,
+    webDir: e.TALLY_WEB_DIR,
+    ws: { maxFrameBytes: 64 * 1024, floodFramesPerSecond: 50, ticketTtlSeconds: 30, heartbeatMs: 30_000 },
+  };
+}
+
+function requireWith(value: string | undefined, variable: string, other: string): string {
+  if (!value) throw new ConfigError(variable, `is required when ${other} is set`);
+  return value;
+}

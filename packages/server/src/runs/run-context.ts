@@ -1,0 +1,27 @@
+import type { RunEventDraft } from '@tally/protocol';
+
+/**
+ * Everything an agent may know and do for one run, created when a worker starts the run and
+ * dropped when it ends. Identity comes from here, never from message text.
+ */
+export interface RunContext {
+  user: { id: string; email: string };
+  threadId: string;
+  runId: string;
+  /** The user's message that started the run. */
+  text: string;
+  /** Aborted by stop_run (from any node) or by shutdown; reaches every LLM call and long query. */
+  signal: AbortSignal;
+  /** Append an event to this run's log and publish it; resolves once it is in the log. */
+  emit(event: RunEventDraft): Promise<void>;
+}
+
+/** What the agent pipeline hands back to the run worker, which writes the final event. */
+export interface PipelineResult {
+  answer: string;
+  report: import('@tally/protocol').Report | null;
+}
+
+export interface Pipeline {
+  run(ctx: RunContext): Promise<PipelineResult>;
+}

@@ -1,0 +1,96 @@
+import type { UsageRecord } from '@tally/protocol';
+
+/**
+ * Where usage records live and how analysis reads them. Implementations: SQL (PGlite and
+ * PostgreSQL through Kysely) now, ClickHouse later; every one passes the same contract suite.
+ * Every method takes the owner: no call can read or write another user's records.
+ */
+export interface UsageStore {
+  /** Store priced records; ones already stored (same key for this owner) are counted, not added. */
+  insert(ownerId: string, records: PricedUsageRecord[]): Promise<{ inserted: number; duplicates: number }>;
+  /** Records, time span and models of this owner's data. */
+  overview(ownerId: string, range?: TimeRange): Promise<UsageOverview>;
+  /** Sums per (day, provider, model, project, feature, status, interactive, batch). */
+  aggregate(ownerId: string, range?: TimeRange): Promise<UsageAggregateRow[]>;
+  /** Sums per repeated prompt prefix, for the caching strategy. */
+  prefixStats(ownerId: string, range?: TimeRange): Promise<PrefixStatRow[]>;
+  /** Output-size distribution per (model, project, feature), for the oversized-limits strategy. */
+  outputStats(ownerId: string, range?: TimeRange): Promise<OutputStatRow[]>;
+}
+
+export interface TimeRange {
+  /** Inclusive ISO time. */
+  from?: string;
+  /** Exclusive ISO time. */
+  to?: string;
+}
+
+export interface PricedUsageRecord {
+  record: UsageRecord;
+  /** Idempotency key: the record's id, else a content hash. */
+  key: string;
+  /** USD from the catalog at the record's time, or null when the model is unknown to it. */
+  costUsd: number | null;
+}
+
+export interface UsageOverview {
+  records: number;
+  /** First and last call time (ISO), null when there are no records. */
+  from: string | null;
+  to: string | null;
+  models: string[];
+}
+
+export interface UsageAggregateRow {
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  provider: string | null;
+  model: string;
+  project: string;
+  feature: string;
+  status: 'ok' | 'error' | 'timeout';
+  interactive: boolean;
+  batch: boolean;
+  requests: number;
+  /** Requests with attempt > 1: retries. */
+  retries: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  reasoningTokens: number;
+  /** Sum of cost over priced requests, USD. */
+  costUsd: number;
+  /** Requests whose model the catalog did not know. */
+  unpricedRequests: number;
+  latencyMsSum: number;
+  latencyCount: number;
+}
+
+export interface PrefixStatRow {
+  model: string;
+  provider: string | null;
+  project: string;
+  feature: string;
+  promptPrefixHash: string;
+  requests: number;
+  /** Sum of prefixTokens over those requests. */
+  prefixTokens: number;
+  cacheReadTokens: number;
+  /** Calls made with the same prefix, per day, averaged: how often the prefix repeats. */
+  days: number;
+}
+
+export interface OutputStatRow {
+  model: string;
+  provider: string | null;
+  project: string;
+  feature: string;
+  requests: number;
+  /** Requests that set a max output limit, and the limit's mean over them. */
+  limitedRequests: number;
+  meanMaxOutputTokens: number;
+  p50OutputTokens: number;
+  p99OutputTokens: number;
+  maxOutputTokensSeen: number;
+}
