@@ -99,7 +99,13 @@ export interface UsageRecordsTable {
   ingested_at: Generated<Date>;
 }
 
+export interface ServerSettingsTable {
+  key: string;
+  value: string;
+}
+
 export interface Database {
+  server_settings: ServerSettingsTable;
   users: UsersTable;
   sessions: SessionsTable;
   threads: ThreadsTable;

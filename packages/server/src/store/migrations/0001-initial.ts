@@ -1,6 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
+  // Server-wide settings shared by every node, e.g. the generated token-signing secret.
+  await db.schema
+    .createTable('server_settings')
+    .addColumn('key', 'text', (c) => c.primaryKey())
+    .addColumn('value', 'text', (c) => c.notNull())
+    .execute();
+
   await db.schema
     .createTable('users')
     .addColumn('id', 'uuid', (c) => c.primaryKey())
@@ -113,7 +120,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['usage_records', 'run_events', 'runs', 'messages', 'threads', 'sessions', 'users']) {
+  for (const table of ['usage_records', 'run_events', 'runs', 'messages', 'threads', 'sessions', 'users', 'server_settings']) {
     await db.schema.dropTable(table).ifExists().execute();
   }
 }

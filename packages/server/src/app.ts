@@ -1,0 +1,154 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Fastify, { type FastifyInstance } from 'fastify';
+import websocket from '@fastify/websocket';
+import pino, { type Logger } from 'pino';
+import { createAccessTokens } from './auth/access-tokens.js';
+import { createAuthService } from './auth/auth-service.js';
+import { resolveTokenSecret } from './auth/token-secret.js';
+import { createWsTickets } from './auth/ws-tickets.js';
+import type { Bus } from './bus/bus.js';
+import { createMemoryBus } from './bus/memory-bus.js';
+import { createRedisBus } from './bus/redis-bus.js';
+import type { Config } from './config/config.js';
+import { createWsAuthenticator, selectSubprotocol } from './gateway/ws-authenticator.js';
+import { wsGateway } from './gateway/ws-gateway.js';
+import { authRoutes } from './http/auth-routes.js';
+import { createRequireUser } from './http/authenticate.js';
+import { registerErrorHandler } from './http/error-handler.js';
+import { healthRoutes } from './http/health-routes.js';
+import { runRoutes } from './http/run-routes.js';
+import { threadRoutes } from './http/thread-routes.js';
+import { usageRoutes } from './http/usage-routes.js';
+import { webRoutes } from './http/web-routes.js';
+import type { EphemeralStore } from './kv/ephemeral-store.js';
+import { createMemoryEphemeralStore } from './kv/memory-ephemeral-store.js';
+import { createRedisEphemeralStore } from './kv/redis-ephemeral-store.js';
+import { createSupervisor } from './agents/supervisor.js';
+import { createLlm } from './llm/create-llm.js';
+import { createGenaiPriceCatalog } from './pricing/genai-price-catalog.js';
+import { createRunService, type RunService } from './runs/run-service.js';
+import { createRunWorker, type RunWorker } from './runs/run-worker.js';
+import { openDatabase, type Db, type DatabaseEngine } from './store/database.js';
+import { migrateToLatest } from './store/migrate.js';
+import { createThreadService } from './threads/thread-service.js';
+import { createUsageIngester, type UsageIngester } from './usage/ingest-usage.js';
+import { createSqlUsageStore } from './usage/sql-usage-store.js';
+import type { UsageStore } from './usage/usage-store.js';
+import type { PriceCatalog } from './pricing/price-catalog.js';
+
+export const VERSION = '0.1.0';
+
+/** Everything a node is made of, built once here and passed down explicitly. */
+export interface Services {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  engine: DatabaseEngine;
+  bus: Bus;
+  kv: EphemeralStore;
+  usageStore: UsageStore;
+  prices: PriceCatalog;
+  ingester: UsageIngester;
+  runs: RunService;
+  worker: RunWorker;
+  nodeId: string;
+}
+
+export interface BuildOptions {
+  logger?: Logger;
+  /** Postgres schema for this instance (tests give each file its own). */
+  databaseSchema?: string;
+  /** Whether this node runs agent workers (default true). */
+  runWorkers?: boolean;
+}
+
+export async function createServices(config: Config, options: BuildOptions = {}): Promise<Services> {
+  const logger = options.logger ?? pino({ level: config.logLevel });
+  const { db, engine } = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: options.databaseSchema });
+  await migrateToLatest(db);
+  const bus = config.redisUrl ? await createRedisBus({ url: config.redisUrl, prefix: config.redisPrefix }) : createMemoryBus();
+  const kv = config.redisUrl
+    ? await createRedisEphemeralStore({ url: config.redisUrl, prefix: config.redisPrefix })
+    : createMemoryEphemeralStore();
+  const usageStore = createSqlUsageStore(db);
+  const prices = createGenaiPriceCatalog();
+  const pipeline = createSupervisor({ usage: usageStore, prices, llm: createLlm(config.llm) });
+  const nodeId = `node-${crypto.randomUUID()}`;
+  return {
+    config,
+    logger,
+    db,
+    engine,
+    bus,
+    kv,
+    usageStore,
+    prices,
+    ingester: createUsageIngester({ store: usageStore, prices }),
+    runs: createRunService({ db, bus }),
+    worker: createRunWorker({ db, bus, pipeline, logger, concurrency: config.workerConcurrency, nodeId }),
+    nodeId,
+  };
+}
+
+export interface App {
+  app: FastifyInstance;
+  services: Services;
+  /** Stops workers, closes sockets, then the stores; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** The composition root: one node's HTTP API, WebSocket gateway and run workers. */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
+  const services = await createServices(config, options);
+  const { db, bus, kv, logger } = services;
+  const tokens = createAccessTokens({ secret: await resolveTokenSecret(db, config.jwtSecret), ttlSeconds: config.accessTokenTtlSeconds });
+  const tickets = createWsTickets({ store: kv, ttlSeconds: config.ws.ticketTtlSeconds });
+  const auth = createAuthService({ db, tokens, refreshTtlSeconds: config.refreshTokenTtlSeconds });
+  const requireUser = createRequireUser(tokens);
+
+  const app = Fastify({ loggerInstance: logger, bodyLimit: 1024 * 1024, disableRequestLogging: true, trustProxy: true });
+  app.decorateRequest('auth', null);
+  registerErrorHandler(app);
+  await app.register(websocket, {
+    options: { maxPayload: config.ws.maxFrameBytes, handleProtocols: (protocols) => selectSubprotocol(protocols) },
+  });
+  await app.register(healthRoutes, {
+    version: VERSION,
+    engines: { database: services.engine, bus: config.redisUrl ? 'redis' : 'memory', llm: config.llm.kind },
+  });
+  await app.register(authRoutes, { auth, tickets, requireUser });
+  await app.register(threadRoutes, { threads: createThreadService({ db }), requireUser });
+  await app.register(runRoutes, { runs: services.runs, requireUser });
+  await app.register(usageRoutes, { ingester: services.ingester, store: services.usageStore, requireUser });
+  await app.register(wsGateway, {
+    db,
+    bus,
+    runs: services.runs,
+    logger,
+    limits: { floodFramesPerSecond: config.ws.floodFramesPerSecond, maxSubscriptions: 64 },
+    authenticate: createWsAuthenticator({ tokens, tickets }),
+  });
+  await app.register(webRoutes, { dir: config.webDir ?? defaultWebDir() });
+
+  if (options.runWorkers !== false) await services.worker.start();
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    services,
+    close: () =>
+      (closing ??= (async () => {
+        await services.worker.stop();
+        await app.close();
+        await bus.close();
+        await kv.close();
+        await db.destroy();
+      })()),
+  };
+}
+
+function defaultWebDir(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+}

@@ -1,0 +1,18 @@
+/**
+ * Publish/subscribe between the parts of one node and, with Redis, across nodes. Channels are
+ * targeted (`run:<id>`, `run-cancel:<id>`): a node subscribes only to what its own sockets and
+ * workers need. Delivery is at most once; the run's event log is what makes replay whole.
+ */
+export interface Bus {
+  publish(channel: string, message: string): Promise<void>;
+  /** Resolves once the subscription is active; the returned function removes it. */
+  subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+export const channels = {
+  runEvents: (runId: string) => `run:${runId}`,
+  runCancel: (runId: string) => `run-cancel:${runId}`,
+  /** A run was queued: idle workers on any node may claim it. */
+  runsQueued: 'runs:queued',
+} as const;

@@ -1,0 +1,52 @@
+import { Redis } from 'ioredis';
+import type { Bus } from './bus.js';
+
+/**
+ * The bus across nodes. One connection publishes, one subscribes; a channel is subscribed in
+ * Redis once per node however many local handlers it has, and released with the last one.
+ */
+export async function createRedisBus(options: { url: string; prefix: string }): Promise<Bus> {
+  const publisher = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  const subscriber = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  await Promise.all([publisher.connect(), subscriber.connect()]);
+  const handlers = new Map<string, Set<(message: string) => void>>();
+  const key = (channel: string) => options.prefix + channel;
+
+  subscriber.on('message', (redisChannel: string, message: string) => {
+    const set = handlers.get(redisChannel);
+    if (!set) return;
+    for (const handler of [...set]) {
+      try {
+        handler(message);
+      } catch {
+        // A subscriber's failure is its own.
+      }
+    }
+  });
+
+  return {
+    async publish(channel, message) {
+      await publisher.publish(key(channel), message);
+    },
+    async subscribe(channel, handler) {
+      const k = key(channel);
+      let set = handlers.get(k);
+      if (!set) {
+        handlers.set(k, (set = new Set()));
+        await subscriber.subscribe(k);
+      }
+      set.add(handler);
+      return async () => {
+        set.delete(handler);
+        if (set.size === 0 && handlers.get(k) === set) {
+          handlers.delete(k);
+          await subscriber.unsubscribe(k).catch(() => undefined);
+        }
+      };
+    },
+    async close() {
+      handlers.clear();
+      await Promise.allSettled([publisher.quit(), subscriber.quit()]);
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import { buildApp } from '../app.js';
+import type { Config } from '../config/config.js';
+
+/** Runs one node until SIGTERM or SIGINT, then closes it gracefully. */
+export async function serveCommand(config: Config): Promise<number> {
+  const { app, services, close } = await buildApp(config);
+  const address = await app.listen({ host: config.host, port: config.port });
+  services.logger.info(
+    { address, database: services.engine, bus: config.redisUrl ? 'redis' : 'memory', llm: config.llm.kind },
+    `Tally is up at ${address.replace('0.0.0.0', '127.0.0.1')}`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      services.logger.info({ signal }, 'shutting down');
+      void close().finally(resolve);
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}

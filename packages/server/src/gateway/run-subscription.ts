@@ -1,0 +1,108 @@
+import { isTerminalEvent, type RunEvent } from '@tally/protocol';
+import { channels, type Bus } from '../bus/bus.js';
+
+export interface RunSubscription {
+  readonly runId: string;
+  readonly lastSeq: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Delivers a run's events after `afterSeq` exactly once and in order: it listens on the bus
+ * first, replays the log, then passes live events on, dropping what it already sent and filling
+ * any gap (a message the bus lost) from the log, which always has an event before the bus does.
+ */
+export async function openRunSubscription(options: {
+  bus: Bus;
+  runId: string;
+  afterSeq: number;
+  /** Events of the run with seq > afterSeq, from the log. */
+  loadAfter: (afterSeq: number) => Promise<RunEvent[]>;
+  /** `raw` is the event's JSON, sent as is. */
+  deliver: (raw: string, event: Pick<RunEvent, 'seq' | 'type'>) => void;
+  /** Called once, after the terminal event was delivered. */
+  onEnd: () => void;
+  onError: (error: unknown) => void;
+}): Promise<RunSubscription> {
+  const { bus, runId } = options;
+  let last = options.afterSeq;
+  let filling = true;
+  let closed = false;
+  const pending: string[] = [];
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  const unsubscribe = await bus.subscribe(channels.runEvents(runId), (raw) => {
+    if (closed) return;
+    pending.push(raw);
+    if (!filling) drain();
+  });
+
+  function send(raw: string, event: Pick<RunEvent, 'seq' | 'type'>) {
+    last = event.seq;
+    options.deliver(raw, event);
+    if (isTerminalEvent(event.type)) void end();
+  }
+
+  function drain() {
+    while (!closed && !filling && pending.length > 0) {
+      const raw = pending.shift()!;
+      const head = JSON.parse(raw) as Pick<RunEvent, 'seq' | 'type'>;
+      if (head.seq <= last) continue;
+      if (head.seq === last + 1) {
+        send(raw, head);
+      } else {
+        pending.unshift(raw);
+        void fill();
+      }
+    }
+  }
+
+  async function fill() {
+    filling = true;
+    const before = last;
+    try {
+      for (const event of await options.loadAfter(last)) {
+        if (closed) return;
+        if (event.seq === last + 1) send(JSON.stringify(event), event);
+      }
+    } catch (error) {
+      options.onError(error);
+    } finally {
+      filling = false;
+    }
+    if (last === before && pending.length > 0) {
+      // The log had nothing new yet; try again shortly rather than spin.
+      retryTimer ??= setTimeout(() => {
+        retryTimer = undefined;
+        void fill();
+      }, 250);
+      return;
+    }
+    drain();
+  }
+
+  async function end() {
+    if (closed) return;
+    closed = true;
+    if (retryTimer) clearTimeout(retryTimer);
+    pending.length = 0;
+    await unsubscribe();
+    options.onEnd();
+  }
+
+  await fill();
+
+  return {
+    runId,
+    get lastSeq() {
+      return last;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      pending.length = 0;
+      await unsubscribe();
+    },
+  };
+}

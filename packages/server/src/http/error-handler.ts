@@ -1,0 +1,34 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { ErrorBody } from '@tally/protocol';
+import { AppError, isAppError } from '../app-error.js';
+
+/** Maps every error to `{error: {code, message}}` with the code's status, once, here. */
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    const mapped = toAppError(error);
+    if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
+    const body: ErrorBody = { error: { code: mapped.code, message: mapped.message, ...(mapped.details !== undefined ? { details: mapped.details } : {}) } };
+    void reply.status(mapped.status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const body: ErrorBody = { error: { code: 'ROUTE_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}.` } };
+    void reply.status(404).send(body);
+  });
+}
+
+function toAppError(error: FastifyError | AppError): AppError {
+  if (isAppError(error)) return error;
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('BODY_TOO_LARGE');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('VALIDATION_FAILED', 'Unsupported content type.');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new AppError('VALIDATION_FAILED', 'The body is not valid JSON.');
+    default:
+      if (error.statusCode === 400 || error.name === 'SyntaxError') return new AppError('VALIDATION_FAILED', 'The request is not valid.');
+      if (error.statusCode === 413) return new AppError('BODY_TOO_LARGE');
+      return new AppError('INTERNAL');
+  }
+}

@@ -1,0 +1,41 @@
+import { PROTOCOL_VERSION, type RunEvent, type RunEventDraft } from '@tally/protocol';
+import type { Db } from '../store/database.js';
+import type { RunEventRow } from '../store/schema.js';
+
+/**
+ * The run's event log in the relational store: the source of truth for replay. An event is in
+ * the log before it is published, so a subscriber that reads the log after subscribing to the
+ * bus misses nothing.
+ */
+export function toRunEvent(runId: string, threadId: string, seq: number, draft: RunEventDraft, ts: Date): RunEvent {
+  return { v: PROTOCOL_VERSION, type: draft.type, runId, threadId, seq, ts: ts.toISOString(), data: draft.data } as RunEvent;
+}
+
+/** Appends events (in a caller's transaction or not) and moves the run's last_seq. */
+export async function appendRunEvents(db: Db, events: RunEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await db
+    .insertInto('run_events')
+    .values(events.map((e) => ({ run_id: e.runId, seq: e.seq, type: e.type, data: JSON.stringify(e.data), ts: e.ts })))
+    .execute();
+  const last = events[events.length - 1]!;
+  await db.updateTable('runs').set({ last_seq: last.seq }).where('id', '=', last.runId).where('last_seq', '<', last.seq).execute();
+}
+
+/** Events of a run after a seq, in order. The caller has checked the run is the user's. */
+export async function listRunEvents(db: Db, run: { id: string; thread_id: string }, afterSeq: number, limit = 10_000): Promise<RunEvent[]> {
+  const rows = await db
+    .selectFrom('run_events')
+    .selectAll()
+    .where('run_id', '=', run.id)
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => fromRow(row, run.thread_id));
+}
+
+function fromRow(row: RunEventRow, threadId: string): RunEvent {
+  const data = typeof row.data === 'string' ? JSON.parse(row.data) : row.data;
+  return { v: PROTOCOL_VERSION, type: row.type, runId: row.run_id, threadId, seq: row.seq, ts: new Date(row.ts).toISOString(), data } as RunEvent;
+}

@@ -1,0 +1,166 @@
+import crypto from 'node:crypto';
+import type { Run, RunEvent } from '@tally/protocol';
+import { AppError } from '../app-error.js';
+import { channels, type Bus } from '../bus/bus.js';
+import type { Db } from '../store/database.js';
+import type { RunRow } from '../store/schema.js';
+import { appendRunEvents, listRunEvents, toRunEvent } from './run-event-log.js';
+
+export interface StartRunInput {
+  user: { id: string };
+  threadId?: string | undefined;
+  text: string;
+  /** The command id: a resend with the same id returns the run it created. */
+  clientCommandId?: string | undefined;
+}
+
+export interface StartedRun {
+  runId: string;
+  threadId: string;
+  messageId: string;
+  /** False when this was a resend that found the run it had already created. */
+  created: boolean;
+}
+
+export interface RunService {
+  start(input: StartRunInput): Promise<StartedRun>;
+  /** Asks the run to stop, wherever it runs. RUN_NOT_FOUND for another user's run. */
+  stop(ownerId: string, runId: string): Promise<{ status: Run['status'] }>;
+  /** The run row if the user owns it, else RUN_NOT_FOUND. */
+  getOwned(ownerId: string, runId: string): Promise<RunRow>;
+  get(ownerId: string, runId: string): Promise<Run>;
+  events(ownerId: string, runId: string, afterSeq: number, limit?: number): Promise<RunEvent[]>;
+}
+
+const ACTIVE = ['queued', 'running'] as const;
+
+export function createRunService(deps: { db: Db; bus: Bus; now?: () => Date }): RunService {
+  const { db, bus } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  async function getOwned(ownerId: string, runId: string): Promise<RunRow> {
+    const row = await db.selectFrom('runs').selectAll().where('id', '=', runId).where('owner_id', '=', ownerId).executeTakeFirst();
+    if (!row) throw new AppError('RUN_NOT_FOUND');
+    return row;
+  }
+
+  async function findByCommand(ownerId: string, commandId: string): Promise<StartedRun | null> {
+    const row = await db
+      .selectFrom('runs')
+      .select(['id', 'thread_id', 'message_id'])
+      .where('owner_id', '=', ownerId)
+      .where('client_command_id', '=', commandId)
+      .executeTakeFirst();
+    return row ? { runId: row.id, threadId: row.thread_id, messageId: row.message_id, created: false } : null;
+  }
+
+  return {
+    async start({ user, threadId, text, clientCommandId }) {
+      if (clientCommandId) {
+        const existing = await findByCommand(user.id, clientCommandId);
+        if (existing) return existing;
+      }
+      const runId = crypto.randomUUID();
+      const messageId = crypto.randomUUID();
+      const at = now();
+      let queued: RunEvent;
+      let resolvedThreadId: string;
+      try {
+        ({ queued, resolvedThreadId } = await db.transaction().execute(async (tx) => {
+          let tid = threadId;
+          if (tid) {
+            // Locks the thread row, so two messages racing into one thread are decided one by one.
+            const thread = await tx
+              .selectFrom('threads')
+              .select('id')
+              .where('id', '=', tid)
+              .where('owner_id', '=', user.id)
+              .forUpdate()
+              .executeTakeFirst();
+            if (!thread) throw new AppError('THREAD_NOT_FOUND');
+            const busy = await tx.selectFrom('runs').select('id').where('thread_id', '=', tid).where('status', 'in', ACTIVE).executeTakeFirst();
+            if (busy) throw new AppError('THREAD_BUSY', 'A run is already in progress in this thread; stop it or wait for it to finish.', { runId: busy.id });
+            await tx.updateTable('threads').set({ updated_at: at }).where('id', '=', tid).execute();
+          } else {
+            tid = crypto.randomUUID();
+            await tx.insertInto('threads').values({ id: tid, owner_id: user.id, title: titleOf(text), created_at: at, updated_at: at }).execute();
+          }
+          await tx.insertInto('messages').values({ id: messageId, owner_id: user.id, thread_id: tid, role: 'user', content: text, run_id: runId, created_at: at }).execute();
+          await tx
+            .insertInto('runs')
+            .values({ id: runId, owner_id: user.id, thread_id: tid, message_id: messageId, client_command_id: clientCommandId ?? null, status: 'queued', created_at: at })
+            .execute();
+          const event = toRunEvent(runId, tid, 1, { type: 'run_queued', data: { messageId, text } }, at);
+          await appendRunEvents(tx, [event]);
+          return { queued: event, resolvedThreadId: tid };
+        }));
+      } catch (error) {
+        // Two resends racing: the unique (owner, command id) index lets one win; the other finds it.
+        if (clientCommandId && isUniqueViolation(error)) {
+          const existing = await findByCommand(user.id, clientCommandId);
+          if (existing) return existing;
+        }
+        throw error;
+      }
+      await bus.publish(channels.runEvents(runId), JSON.stringify(queued));
+      await bus.publish(channels.runsQueued, runId);
+      return { runId, threadId: resolvedThreadId, messageId, created: true };
+    },
+
+    async stop(ownerId, runId) {
+      const run = await getOwned(ownerId, runId);
+      if (run.status === 'queued') {
+        // Not claimed yet: cancel it here, unless a worker claims it first (then it sees the flag).
+        const cancelled = await db.transaction().execute(async (tx) => {
+          const row = await tx
+            .updateTable('runs')
+            .set({ status: 'cancelled', cancel_requested: true, finished_at: now() })
+            .where('id', '=', runId)
+            .where('status', '=', 'queued')
+            .returning(['last_seq', 'thread_id'])
+            .executeTakeFirst();
+          if (!row) return null;
+          const event = toRunEvent(runId, row.thread_id, row.last_seq + 1, { type: 'run_cancelled', data: { reason: 'Stopped by the user before it started.' } }, now());
+          await appendRunEvents(tx, [event]);
+          return event;
+        });
+        if (cancelled) {
+          await bus.publish(channels.runEvents(runId), JSON.stringify(cancelled));
+          return { status: 'cancelled' };
+        }
+      }
+      if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') return { status: run.status };
+      await db.updateTable('runs').set({ cancel_requested: true }).where('id', '=', runId).execute();
+      await bus.publish(channels.runCancel(runId), 'stop');
+      return { status: 'running' };
+    },
+
+    getOwned,
+
+    async get(ownerId, runId) {
+      const row = await getOwned(ownerId, runId);
+      return {
+        id: row.id,
+        threadId: row.thread_id,
+        status: row.status,
+        lastSeq: row.last_seq,
+        createdAt: new Date(row.created_at).toISOString(),
+        finishedAt: row.finished_at ? new Date(row.finished_at).toISOString() : null,
+      };
+    },
+
+    async events(ownerId, runId, afterSeq, limit) {
+      const run = await getOwned(ownerId, runId);
+      return listRunEvents(db, run, afterSeq, limit);
+    },
+  };
+}
+
+function titleOf(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > 80 ? `${line.slice(0, 77)}...` : line;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+}
