@@ -1,2 +1,24 @@
-// Filled in by the real-services fixture; see services.ts.
-export default async function setup(): Promise<void> {}
+import type { TestProject } from 'vitest/node';
+import { resolveServices } from './services.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    postgresUrl: string | null;
+    redisUrl: string | null;
+    servicesMissing: Record<string, string>;
+  }
+}
+
+/** Finds (or starts) the real services once for the whole run and hands their URLs to every file. */
+export default async function setup(project: TestProject): Promise<void> {
+  const services = await resolveServices();
+  const missing = Object.entries(services.missing);
+  if (missing.length > 0) {
+    const lines = missing.map(([name, why]) => `  ${name}: ${why}`).join('\n');
+    if (process.env['CI'] === 'true') throw new Error(`Real services are required under CI=true:\n${lines}`);
+    console.warn(`\n!!! Tests that need these services will be SKIPPED:\n${lines}\n`);
+  }
+  project.provide('postgresUrl', services.postgres);
+  project.provide('redisUrl', services.redis);
+  project.provide('servicesMissing', services.missing);
+}

@@ -1,0 +1,81 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import pino from 'pino';
+import { buildApp, type App } from '../../src/app.js';
+import { loadConfig } from '../../src/config/config.js';
+import type { EngineSetup } from './engines.js';
+import { uniqueName } from './services.js';
+
+export interface TestApp {
+  app: App;
+  baseUrl: string;
+  wsUrl: string;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  engine: EngineSetup;
+  /** Extra environment, e.g. TALLY_LLM_BASE_URL for the fake LLM. */
+  env?: Record<string, string>;
+  /**
+   * Share the store of an earlier instance (a second node, or a restart): same schema and
+   * prefix, or the same data folder on the embedded engine.
+   */
+  shareWith?: TestApp;
+}
+
+/**
+ * A real node on port 0 over real stores: a temp data folder on the embedded engine, or its own
+ * Postgres schema and Redis prefix. close() stops it and removes what it created.
+ */
+export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
+  const shared = options.shareWith ? sharedOf.get(options.shareWith) : undefined;
+  const dataDir = shared?.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'tally-test-')));
+  const schema = shared?.schema ?? uniqueName('t');
+  const prefix = shared?.prefix ?? `${uniqueName('tally-test')}:`;
+  const scale = options.engine.name === 'postgres+redis';
+  const config = loadConfig({
+    TALLY_PORT: '0',
+    TALLY_HOST: '127.0.0.1',
+    TALLY_DATA_DIR: dataDir,
+    TALLY_LOG_LEVEL: process.env['TALLY_TEST_LOG_LEVEL'] ?? 'silent',
+    TALLY_ACCESS_TOKEN_TTL_SECONDS: '900',
+    ...(scale ? { TALLY_DATABASE_URL: options.engine.postgresUrl!, TALLY_REDIS_URL: options.engine.redisUrl!, TALLY_REDIS_PREFIX: prefix } : {}),
+    ...options.env,
+  });
+  const app = await buildApp(config, {
+    logger: pino({ level: config.logLevel }),
+    ...(scale ? { databaseSchema: schema } : {}),
+  });
+  const address = await app.app.listen({ host: '127.0.0.1', port: 0 });
+  const owner = !shared;
+  const testApp: TestApp = {
+    app,
+    baseUrl: address,
+    wsUrl: address.replace(/^http/, 'ws') + '/v1/ws',
+    async close() {
+      await app.close();
+      if (owner) {
+        // A shared store is removed by the instance that created it, after the others closed.
+        if (scale) await dropSchema(options.engine.postgresUrl!, schema);
+        else await fs.rm(dataDir, { recursive: true, force: true });
+      }
+    },
+  };
+  sharedOf.set(testApp, { dataDir, schema, prefix });
+  return testApp;
+}
+
+const sharedOf = new WeakMap<TestApp, { dataDir: string; schema: string; prefix: string }>();
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
