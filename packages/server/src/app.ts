@@ -67,7 +67,7 @@ export interface BuildOptions {
 export async function createServices(config: Config, options: BuildOptions = {}): Promise<Services> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const { db, engine } = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: options.databaseSchema });
-  await migrateToLatest(db);
+  await migrateToLatest(db, options.databaseSchema);
   const bus = config.redisUrl ? await createRedisBus({ url: config.redisUrl, prefix: config.redisPrefix }) : createMemoryBus();
   const kv = config.redisUrl
     ? await createRedisEphemeralStore({ url: config.redisUrl, prefix: config.redisPrefix })

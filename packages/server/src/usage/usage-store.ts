@@ -12,9 +12,12 @@ export interface UsageStore {
   overview(ownerId: string, range?: TimeRange): Promise<UsageOverview>;
   /** Sums per (day, provider, model, project, feature, status, interactive, batch). */
   aggregate(ownerId: string, range?: TimeRange): Promise<UsageAggregateRow[]>;
-  /** Sums per repeated prompt prefix, for the caching strategy. */
+  /** Sums per repeated prompt prefix (seen at least twice), for the caching strategy. */
   prefixStats(ownerId: string, range?: TimeRange): Promise<PrefixStatRow[]>;
-  /** Output-size distribution per (model, project, feature), for the oversized-limits strategy. */
+  /**
+   * Output-size distribution per (model, provider, project, feature), for the oversized-limits
+   * strategy. Only successful calls count: a failed call's output says nothing of the need.
+   */
   outputStats(ownerId: string, range?: TimeRange): Promise<OutputStatRow[]>;
 }
 
@@ -79,6 +82,11 @@ export interface PrefixStatRow {
   cacheReadTokens: number;
   /** Calls made with the same prefix, per day, averaged: how often the prefix repeats. */
   days: number;
+  /**
+   * Distinct UTC days on which the prefix was sent (`requests / activeDays` = `days`). Both stores
+   * always set it; optional only so rows built by hand in tests need not.
+   */
+  activeDays?: number;
 }
 
 export interface OutputStatRow {

@@ -1,0 +1,118 @@
+import { calcPrice, findProvider, type ModelPrice, type PriceCalculation, type Provider, type Usage } from '@pydantic/genai-prices';
+import type { ModelPrices, PriceCatalog, PricedCall } from './price-catalog.js';
+
+/**
+ * An admin's own price for a model, used instead of the catalog's: contract prices, a model the
+ * catalog does not know yet, a self-hosted model with an internal transfer price.
+ */
+export interface PriceOverride {
+  /** The model id as it appears in usage records (compared case-insensitively, trimmed). */
+  model: string;
+  /** When set, the override applies only to calls from this provider. */
+  provider?: string;
+  inputPerMTok: number;
+  outputPerMTok: number;
+  /** Absent: cache reads are billed as ordinary input. */
+  cacheReadPerMTok?: number;
+  /** Absent: cache writes are billed as ordinary input. */
+  cacheWritePerMTok?: number;
+}
+
+export interface GenaiPriceCatalogOptions {
+  overrides?: readonly PriceOverride[];
+}
+
+/**
+ * Batch calls cost half the synchronous price at OpenAI, Anthropic and Google, on every token
+ * bucket. genai-prices 0.1.8 has no batch dimension in its unit tree, so the discount is applied
+ * here, to the whole price of the call. The one exception is a catalog entry that is itself a
+ * batch price (OpenRouter lists `…:batch` model ids at half price): that price is used as is,
+ * never halved twice.
+ */
+const BATCH_MULTIPLIER = 0.5;
+
+const OVERRIDE_PROVIDER_ID = 'tally-override';
+
+/** The PriceCatalog over `@pydantic/genai-prices`, with optional admin overrides taking precedence. */
+export function createGenaiPriceCatalog(options: GenaiPriceCatalogOptions = {}): PriceCatalog {
+  const overrides = (options.overrides ?? []).map((o) => ({ ...o, model: normalize(o.model) }));
+
+  function findOverride(model: string, provider: string | null | undefined): PriceOverride | undefined {
+    const id = normalize(model);
+    const wanted = provider ? normalize(provider) : undefined;
+    return (
+      overrides.find((o) => o.model === id && o.provider !== undefined && normalize(o.provider) === wanted) ??
+      overrides.find((o) => o.model === id && o.provider === undefined)
+    );
+  }
+
+  function lookup(usage: Usage, model: string, provider: string | null | undefined, at: Date): PriceCalculation | null {
+    const override = findOverride(model, provider);
+    if (override) return calcPrice(usage, normalize(model), { provider: overrideProvider(override), timestamp: at });
+    // A provider label in a file is free text (a gateway name, a team's own label). When the
+    // catalog knows it, it decides strictly (anthropic + gpt-4o is unknown, not OpenAI's price);
+    // when it does not, the model id decides, as it does for calls with no provider at all.
+    const known = provider ? findProvider({ providerId: provider }) !== undefined : false;
+    return calcPrice(usage, model, { ...(known && provider ? { providerId: provider } : {}), timestamp: at });
+  }
+
+  return {
+    priceCall(call: PricedCall): number | null {
+      // genai-prices counts input_tokens as the TOTAL input with cache reads and writes as
+      // partitions of it; Tally's buckets are disjoint, so the total is rebuilt here.
+      const usage: Usage = {
+        input_tokens: call.inputTokens + call.cacheReadTokens + call.cacheWriteTokens,
+        cache_read_tokens: call.cacheReadTokens,
+        cache_write_tokens: call.cacheWriteTokens,
+        output_tokens: call.outputTokens,
+      };
+      const result = lookup(usage, call.model, call.provider, call.at);
+      if (!result) return null;
+      const isBatchEntry = result.model.id.toLowerCase().endsWith(':batch');
+      return call.batch && !isBatchEntry ? result.total_price * BATCH_MULTIPLIER : result.total_price;
+    },
+
+    modelPrices(model: string, provider?: string | null, at: Date = new Date()): ModelPrices | null {
+      // Pricing nothing still resolves the model and the price entry active at `at`.
+      const result = lookup({}, model, provider, at);
+      if (!result) return null;
+      return toModelPrices(result.model.id, result.provider.id, result.model_price);
+    },
+  };
+}
+
+/**
+ * Reads per-MTok prices from the catalog's entry. Tiered prices report their base (below the
+ * first threshold). A model with a cache-read price but no cache-write price bills writes as
+ * ordinary input (the library does so, and OpenAI's automatic caching works that way), so the
+ * write price reported is the input price; a model with neither reports null for both.
+ */
+function toModelPrices(model: string, provider: string, price: ModelPrice): ModelPrices | null {
+  const input = baseOf(price['input_mtok']);
+  const output = baseOf(price['output_mtok']);
+  if (input === null || output === null) return null;
+  const cacheRead = baseOf(price['cache_read_mtok']);
+  const cacheWrite = baseOf(price['cache_write_mtok']) ?? (cacheRead === null ? null : input);
+  return { model, provider, inputPerMTok: input, outputPerMTok: output, cacheReadPerMTok: cacheRead, cacheWritePerMTok: cacheWrite };
+}
+
+function baseOf(value: ModelPrice[string]): number | null {
+  if (value === undefined) return null;
+  return typeof value === 'number' ? value : value.base;
+}
+
+function overrideProvider(o: PriceOverride): Provider {
+  const prices: ModelPrice = { input_mtok: o.inputPerMTok, output_mtok: o.outputPerMTok };
+  if (o.cacheReadPerMTok !== undefined) prices['cache_read_mtok'] = o.cacheReadPerMTok;
+  if (o.cacheWritePerMTok !== undefined) prices['cache_write_mtok'] = o.cacheWritePerMTok;
+  return {
+    id: o.provider ?? OVERRIDE_PROVIDER_ID,
+    name: 'Admin override',
+    api_pattern: '$^',
+    models: [{ id: o.model, match: { equals: o.model }, prices }],
+  };
+}
+
+function normalize(id: string): string {
+  return id.toLowerCase().trim();
+}

@@ -1,0 +1,203 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { UsageRecordSchema, type UsageRecord, type UsageRecordInput } from '@tally/protocol';
+import { createGenaiPriceCatalog } from '../../src/pricing/genai-price-catalog.js';
+import { generateUsage } from '../../src/usage/generate-usage.js';
+import { recordKey } from '../../src/usage/record-key.js';
+import type { PricedUsageRecord, UsageAggregateRow, UsageStore } from '../../src/usage/usage-store.js';
+
+/** One implementation under test: a store, a way to make owners (users rows for SQL), cleanup. */
+export interface UsageStoreHarness {
+  store: UsageStore;
+  createOwner(): Promise<string>;
+  close(): Promise<void>;
+}
+
+const prices = createGenaiPriceCatalog();
+
+function priced(input: UsageRecordInput, costUsd?: number | null): PricedUsageRecord {
+  const record = UsageRecordSchema.parse(input);
+  const cost =
+    costUsd !== undefined
+      ? costUsd
+      : prices.priceCall({ ...record, provider: record.provider ?? null, at: new Date(record.ts) });
+  return { record, key: recordKey(record), costUsd: cost };
+}
+
+const base = { ts: '2026-09-01T10:00:00Z', model: 'gpt-4o', provider: 'openai', inputTokens: 100, outputTokens: 10 };
+
+/**
+ * The behaviour every UsageStore must have. Registers its tests in the caller's describe block;
+ * totals are checked against a direct computation over the records inserted.
+ */
+export function usageStoreContract(open: () => Promise<UsageStoreHarness>): void {
+  let h: UsageStoreHarness;
+  beforeAll(async () => {
+    h = await open();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('inserts, counting duplicates across calls and within one batch', async () => {
+    const owner = await h.createOwner();
+    const a = priced({ ...base, id: 'a' });
+    const b = priced({ ...base, id: 'b' });
+    expect(await h.store.insert(owner, [a, b, a])).toEqual({ inserted: 2, duplicates: 1 });
+    expect(await h.store.insert(owner, [a, b, priced({ ...base, id: 'c' })])).toEqual({ inserted: 1, duplicates: 2 });
+    expect(await h.store.insert(owner, [])).toEqual({ inserted: 0, duplicates: 0 });
+    expect((await h.store.overview(owner)).records).toBe(3);
+  });
+
+  it('keeps owners apart: another owner sees nothing and may store the same keys', async () => {
+    const alice = await h.createOwner();
+    const bob = await h.createOwner();
+    const records = [priced({ ...base, id: 'x', promptPrefixHash: 'p', prefixTokens: 50 }), priced({ ...base, id: 'y', promptPrefixHash: 'p', prefixTokens: 50 })];
+    await h.store.insert(alice, records);
+    expect(await h.store.overview(bob)).toEqual({ records: 0, from: null, to: null, models: [] });
+    expect(await h.store.aggregate(bob)).toEqual([]);
+    expect(await h.store.prefixStats(bob)).toEqual([]);
+    expect(await h.store.outputStats(bob)).toEqual([]);
+    expect(await h.store.insert(bob, records)).toEqual({ inserted: 2, duplicates: 0 });
+    expect((await h.store.overview(alice)).records).toBe(2);
+  });
+
+  it('aggregates generated traffic exactly as a direct computation does', async () => {
+    const owner = await h.createOwner();
+    const records = [...generateUsage({ seed: 11, days: 3, end: new Date('2026-09-04T00:00:00Z'), requestsPerDay: 900 })].map((r) => priced(r));
+    records.push(priced({ ...base, id: 'unpriced', model: 'acme-llm-9000' }));
+    expect(records.length).toBeGreaterThan(1000); // more than one INSERT chunk
+    expect(await h.store.insert(owner, records)).toEqual({ inserted: records.length, duplicates: 0 });
+
+    const rows = await h.store.aggregate(owner);
+    const expected = directAggregate(records);
+    expect(rows.map(groupId).sort()).toEqual([...expected.keys()].sort());
+    for (const row of rows) {
+      const want = expected.get(groupId(row))!;
+      const { costUsd, latencyMsSum, ...exact } = row;
+      const { costUsd: wantCost, latencyMsSum: wantLatency, ...wantExact } = want;
+      expect(exact).toEqual(wantExact);
+      expect(costUsd).toBeCloseTo(wantCost, 9);
+      expect(latencyMsSum).toBeCloseTo(wantLatency, 6);
+    }
+    const sorted = [...rows].sort(compareRows);
+    expect(rows).toEqual(sorted);
+
+    const overview = await h.store.overview(owner);
+    const times = records.map((r) => Date.parse(r.record.ts));
+    expect(overview).toEqual({
+      records: records.length,
+      from: new Date(Math.min(...times)).toISOString(),
+      to: new Date(Math.max(...times)).toISOString(),
+      models: [...new Set(records.map((r) => r.record.model))].sort(),
+    });
+  });
+
+  it('filters by time range (from inclusive, to exclusive) and groups by UTC day', async () => {
+    const owner = await h.createOwner();
+    await h.store.insert(owner, [
+      priced({ ...base, id: '1', ts: '2026-09-01T23:30:00-02:00' }), // 2026-09-02 01:30 UTC
+      priced({ ...base, id: '2', ts: '2026-09-02T12:00:00Z' }),
+      priced({ ...base, id: '3', ts: '2026-09-03T00:00:00Z' }),
+    ]);
+    const rows = await h.store.aggregate(owner, { from: '2026-09-02T01:30:00Z', to: '2026-09-03T00:00:00Z' });
+    expect(rows.map((r) => [r.day, r.requests])).toEqual([['2026-09-02', 2]]);
+    expect((await h.store.overview(owner, { from: '2026-09-02T12:00:00Z' })).records).toBe(2);
+    expect((await h.store.overview(owner, { to: '2026-09-02T01:30:00Z' })).records).toBe(0);
+  });
+
+  it('sums repeated prompt prefixes per day, leaving out prefixes seen once', async () => {
+    const owner = await h.createOwner();
+    const p = { ...base, promptPrefixHash: 'abc', prefixTokens: 80 };
+    await h.store.insert(owner, [
+      priced({ ...p, id: '1' }),
+      priced({ ...p, id: '2', ts: '2026-09-01T11:00:00Z', cacheReadTokens: 80, inputTokens: 20 }),
+      priced({ ...p, id: '3', ts: '2026-09-02T10:00:00Z' }),
+      priced({ ...p, id: '4', ts: '2026-09-02T11:00:00Z' }),
+      priced({ ...base, id: '5', promptPrefixHash: 'once', prefixTokens: 50 }),
+      priced({ ...base, id: '6' }),
+    ]);
+    expect(await h.store.prefixStats(owner)).toEqual([
+      { model: 'gpt-4o', provider: 'openai', project: 'default', feature: 'default', promptPrefixHash: 'abc', requests: 4, prefixTokens: 320, cacheReadTokens: 80, days: 2, activeDays: 2 },
+    ]);
+  });
+
+  it('reports output sizes of successful calls with percentile_cont percentiles', async () => {
+    const owner = await h.createOwner();
+    const outputs = [10, 20, 30, 40, 1000];
+    await h.store.insert(owner, [
+      ...outputs.map((o, i) => priced({ ...base, id: `o${i}`, outputTokens: o, ...(i < 2 ? { maxOutputTokens: 4000 + i * 1000 } : {}) })),
+      priced({ ...base, id: 'failed', outputTokens: 0, status: 'timeout', maxOutputTokens: 9000 }),
+    ]);
+    expect(await h.store.outputStats(owner)).toEqual([
+      {
+        model: 'gpt-4o',
+        provider: 'openai',
+        project: 'default',
+        feature: 'default',
+        requests: 5,
+        limitedRequests: 2,
+        meanMaxOutputTokens: 4500,
+        p50OutputTokens: 30,
+        p99OutputTokens: expect.closeTo(40 + 0.96 * 960, 9),
+        maxOutputTokensSeen: 1000,
+      },
+    ]);
+  });
+
+  it('stores text with quotes and SQL as data, and counts unpriced and provider-less calls', async () => {
+    const owner = await h.createOwner();
+    const odd = `o'brien"); drop table usage_records; --`;
+    await h.store.insert(owner, [priced({ ts: base.ts, model: odd, feature: odd, inputTokens: 5, outputTokens: 1 }, null)]);
+    const [row] = await h.store.aggregate(owner);
+    expect(row).toMatchObject({ model: odd, feature: odd, provider: null, requests: 1, costUsd: 0, unpricedRequests: 1 });
+    expect((await h.store.overview(owner)).models).toEqual([odd]);
+  });
+}
+
+function groupId(r: Pick<UsageAggregateRow, 'day' | 'provider' | 'model' | 'project' | 'feature' | 'status' | 'interactive' | 'batch'>): string {
+  return JSON.stringify([r.day, r.provider, r.model, r.project, r.feature, r.status, r.interactive, r.batch]);
+}
+
+/** The aggregate, computed the plain way. */
+function directAggregate(records: PricedUsageRecord[]): Map<string, UsageAggregateRow> {
+  const groups = new Map<string, UsageAggregateRow>();
+  for (const { record: r, costUsd } of records) {
+    const key = { day: new Date(r.ts).toISOString().slice(0, 10), provider: r.provider ?? null, model: r.model, project: r.project, feature: r.feature, status: r.status, interactive: r.interactive, batch: r.batch };
+    const id = groupId(key);
+    const g = groups.get(id) ?? { ...key, requests: 0, retries: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0, unpricedRequests: 0, latencyMsSum: 0, latencyCount: 0 };
+    g.requests += 1;
+    g.retries += r.attempt > 1 ? 1 : 0;
+    add(g, r);
+    g.costUsd += costUsd ?? 0;
+    g.unpricedRequests += costUsd === null ? 1 : 0;
+    if (r.latencyMs !== undefined) {
+      g.latencyMsSum += r.latencyMs;
+      g.latencyCount += 1;
+    }
+    groups.set(id, g);
+  }
+  return groups;
+}
+
+function add(g: UsageAggregateRow, r: UsageRecord): void {
+  g.inputTokens += r.inputTokens;
+  g.outputTokens += r.outputTokens;
+  g.cacheReadTokens += r.cacheReadTokens;
+  g.cacheWriteTokens += r.cacheWriteTokens;
+  g.reasoningTokens += r.reasoningTokens ?? 0;
+}
+
+/** The documented order: day, provider (nulls last), model, project, feature, status, interactive, batch. */
+function compareRows(a: UsageAggregateRow, b: UsageAggregateRow): number {
+  const text = (x: string | null, y: string | null) => (x === y ? 0 : x === null ? 1 : y === null ? -1 : x < y ? -1 : 1);
+  return (
+    text(a.day, b.day) ||
+    text(a.provider, b.provider) ||
+    text(a.model, b.model) ||
+    text(a.project, b.project) ||
+    text(a.feature, b.feature) ||
+    text(a.status, b.status) ||
+    Number(a.interactive) - Number(b.interactive) ||
+    Number(a.batch) - Number(b.batch)
+  );
+}
