@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ClientIdSchema, PROTOCOL_VERSION } from './envelope.js';
 import { RunEventSchema } from './events.js';
+import { RunStatusSchema } from './rest/runs.js';
 
 /** The answer to a command that succeeded; `data` depends on the command. */
 export const AckFrameSchema = z.object({
@@ -29,8 +30,12 @@ export const SendMessageAckDataSchema = z.object({
 export const SubscribeAckDataSchema = z.object({
   runId: z.string().uuid(),
   threadId: z.string().uuid(),
-  status: z.string(),
+  status: RunStatusSchema,
 });
+/** `status` is what the run is now: `running` means a stop was requested and is on its way. */
+export const StopRunAckDataSchema = z.object({ runId: z.string().uuid(), status: RunStatusSchema });
+export const UnsubscribeAckDataSchema = z.object({ runId: z.string().uuid() });
+export const PingAckDataSchema = z.object({ pong: z.literal(true), ts: z.string() });
 
 export const ServerFrameSchema = z.union([AckFrameSchema, ErrorFrameSchema, RunEventSchema]);
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;

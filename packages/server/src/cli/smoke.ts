@@ -174,6 +174,12 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
       compareEvents(resumed.delivered, streamed.slice(k), `subscribe afterSeq ${k}`);
       return `afterSeq ${k}: got seq ${k + 1}..${streamed.length}, exactly the missing ones`;
     }],
+    ['still healthy', async () => {
+      // The replay of a finished run is where a server is most likely to trip after the fact.
+      await sleep(200);
+      await rest.health();
+      return 'the server still answers';
+    }],
   ];
 
   try {

@@ -43,19 +43,21 @@ export function handleConnection(socket: WebSocket, user: { id: string; email: s
       await oldest?.close();
       if (oldest) subscriptions.delete(oldest.runId);
     }
-    const subscription = await openRunSubscription({
+    // A finished run ends its subscription inside the open call, before it is assigned here.
+    let subscription: RunSubscription | undefined = undefined;
+    subscription = await openRunSubscription({
       bus: deps.bus,
       runId,
       afterSeq,
       loadAfter: (seq) => listRunEvents(deps.db, { id: runId, thread_id: threadId }, seq),
       deliver: (raw) => send(raw),
       onEnd: () => {
-        if (subscriptions.get(runId) === subscription) subscriptions.delete(runId);
+        if (subscription && subscriptions.get(runId) === subscription) subscriptions.delete(runId);
       },
       onError: (error) => logger.warn({ err: error, runId }, 'replay from the run log failed'),
     });
     if (closed) await subscription.close();
-    else subscriptions.set(runId, subscription);
+    else if (!subscription.closed) subscriptions.set(runId, subscription);
   }
 
   async function dispatch(command: ClientCommand): Promise<void> {

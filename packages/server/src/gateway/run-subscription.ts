@@ -4,6 +4,8 @@ import { channels, type Bus } from '../bus/bus.js';
 export interface RunSubscription {
   readonly runId: string;
   readonly lastSeq: number;
+  /** True once the terminal event was delivered or close() was called. */
+  readonly closed: boolean;
   close(): Promise<void>;
 }
 
@@ -96,6 +98,9 @@ export async function openRunSubscription(options: {
     runId,
     get lastSeq() {
       return last;
+    },
+    get closed() {
+      return closed;
     },
     async close() {
       if (closed) return;

@@ -31,7 +31,11 @@ export async function usageRoutes(
       signal: controller.signal,
     });
     if (summary.lines === 0) throw new AppError('USAGE_EMPTY');
-    void reply.status(summary.inserted > 0 || summary.duplicates > 0 ? 200 : 400);
+    if (summary.inserted + summary.duplicates === 0) {
+      // Nothing was usable: a typed error, with the summary (which lines, why) as its details.
+      throw new AppError('USAGE_INVALID_RECORD', `No usable usage record: ${summary.rejected} line(s) refused.`, summary);
+    }
+    void reply.status(200);
     return summary;
   });
 

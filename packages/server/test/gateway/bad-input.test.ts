@@ -101,7 +101,7 @@ describe('bad input gets a typed error, and nothing is lost', () => {
     // Nothing but bad lines: a clear 400, nothing stored.
     const bad = await rest(server.baseUrl, 'POST', '/v1/usage', { token: user.token, body: 'nope\n{"x":1}\n' });
     expect(bad.status).toBe(400);
-    expect(bad.body).toMatchObject({ inserted: 0, rejected: 2 });
+    expect(bad.body).toMatchObject({ error: { code: 'USAGE_INVALID_RECORD', details: { inserted: 0, rejected: 2 } } });
     const empty = await rest(server.baseUrl, 'POST', '/v1/usage', { token: user.token, body: '\n\n' });
     expect(empty).toMatchObject({ status: 400, body: { error: { code: 'USAGE_EMPTY' } } });
     expect((await rest(server.baseUrl, 'GET', '/v1/usage/overview', { token: user.token })).body).toMatchObject({ records: good.length });

@@ -8,11 +8,11 @@ export async function rest<T = Record<string, unknown>>(
   baseUrl: string,
   method: string,
   path: string,
-  options: { token?: string; json?: unknown; body?: string | Buffer; contentType?: string } = {},
+  options: { token?: string; json?: unknown; body?: string; contentType?: string } = {},
 ): Promise<RestResponse<T>> {
   const headers: Record<string, string> = {};
   if (options.token) headers['authorization'] = `Bearer ${options.token}`;
-  let body: string | Buffer | undefined;
+  let body: string | undefined;
   if (options.json !== undefined) {
     headers['content-type'] = 'application/json';
     body = JSON.stringify(options.json);

@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { TallyApiError, TallyTimeoutError } from './errors.js';
+import { createRestClient } from './rest-client.js';
+
+const USER = { id: '11111111-1111-4111-8111-111111111111', email: 'a@b.co', role: 'member' };
+const AUTH = { accessToken: 'acc', expiresIn: 900, refreshToken: 'ref', user: USER };
+
+interface Call {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/** A fetch that answers from a script and records what it was asked. */
+function fakeFetch(answers: Array<{ status: number; body: unknown } | 'hang'>) {
+  const calls: Call[] = [];
+  const fetch = (async (input: string, init: RequestInit) => {
+    calls.push({
+      url: input,
+      method: init.method ?? 'GET',
+      headers: init.headers as Record<string, string>,
+      body: init.body,
+    });
+    const answer = answers.shift();
+    if (!answer) throw new Error('unexpected request');
+    if (answer === 'hang') {
+      return new Promise((_, reject) =>
+        init.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError'))),
+      );
+    }
+    const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+    return new Response(text, { status: answer.status });
+  }) as unknown as typeof globalThis.fetch;
+  return { fetch, calls };
+}
+
+describe('createRestClient', () => {
+  it('posts credentials and parses the auth answer', async () => {
+    const f = fakeFetch([{ status: 200, body: AUTH }]);
+    const rest = createRestClient({ baseUrl: 'http://x:8080/', fetch: f.fetch });
+    await expect(rest.login({ email: 'a@b.co', password: 'pw' })).resolves.toEqual(AUTH);
+    expect(f.calls[0]).toMatchObject({ url: 'http://x:8080/v1/auth/login', method: 'POST' });
+    expect(f.calls[0]!.headers['content-type']).toBe('application/json');
+    expect(f.calls[0]!.headers.authorization).toBeUndefined();
+  });
+
+  it('sends the bearer token and throws the typed error of an error body', async () => {
+    const f = fakeFetch([{ status: 404, body: { error: { code: 'RUN_NOT_FOUND', message: 'Run not found.' } } }]);
+    const rest = createRestClient({ baseUrl: '', fetch: f.fetch, getAccessToken: () => 'tok' });
+    const error = await rest.getRun('r1').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TallyApiError);
+    expect(error).toMatchObject({ status: 404, code: 'RUN_NOT_FOUND', message: 'Run not found.' });
+    expect(f.calls[0]!.headers.authorization).toBe('Bearer tok');
+    expect(f.calls[0]!.url).toBe('/v1/runs/r1');
+  });
+
+  it('refuses an authenticated call without a token, before any request', async () => {
+    const f = fakeFetch([]);
+    const rest = createRestClient({ baseUrl: '', fetch: f.fetch, getAccessToken: () => undefined });
+    await expect(rest.listThreads()).rejects.toMatchObject({ status: 401, code: 'AUTH_REQUIRED' });
+    expect(f.calls).toHaveLength(0);
+  });
+
+  it('retries once after onUnauthorized refreshed the token', async () => {
+    let token = 'old';
+    const f = fakeFetch([
+      { status: 401, body: { error: { code: 'AUTH_INVALID_TOKEN', message: 'expired' } } },
+      { status: 200, body: { threads: [] } },
+    ]);
+    const rest = createRestClient({
+      baseUrl: '',
+      fetch: f.fetch,
+      getAccessToken: () => token,
+      onUnauthorized: async () => {
+        token = 'new';
+        return true;
+      },
+    });
+    await expect(rest.listThreads()).resolves.toEqual([]);
+    expect(f.calls.map((c) => c.headers.authorization)).toEqual(['Bearer old', 'Bearer new']);
+  });
+
+  it('rejects an answer that does not match the schema, and a non-JSON error page', async () => {
+    const f = fakeFetch([
+      { status: 200, body: { status: 'ok' } },
+      { status: 502, body: '<html>Bad gateway</html>' },
+    ]);
+    const rest = createRestClient({ baseUrl: '', fetch: f.fetch });
+    await expect(rest.health()).rejects.toMatchObject({ code: 'CLIENT_UNEXPECTED_RESPONSE', status: 200 });
+    await expect(rest.health()).rejects.toMatchObject({ code: 'CLIENT_UNEXPECTED_RESPONSE', status: 502 });
+  });
+
+  it('uploads NDJSON with its content type', async () => {
+    const summary = { lines: 2, inserted: 1, duplicates: 0, rejected: 1, errors: [{ line: 2, reason: 'bad' }], unpricedModels: [] };
+    const f = fakeFetch([{ status: 200, body: summary }]);
+    const rest = createRestClient({ baseUrl: '', fetch: f.fetch, getAccessToken: () => 'tok' });
+    await expect(rest.uploadUsage('{"a":1}\n{"b":2}\n')).resolves.toEqual(summary);
+    expect(f.calls[0]!.headers['content-type']).toBe('application/x-ndjson');
+    expect(f.calls[0]!.body).toBe('{"a":1}\n{"b":2}\n');
+  });
+
+  it('hands back the summary of an upload whose every line was refused (answered with 400)', async () => {
+    const summary = { lines: 1, inserted: 0, duplicates: 0, rejected: 1, errors: [{ line: 1, reason: 'bad' }], unpricedModels: [] };
+    const f = fakeFetch([{ status: 400, body: summary }]);
+    const rest = createRestClient({ baseUrl: '', fetch: f.fetch, getAccessToken: () => 'tok' });
+    await expect(rest.uploadUsage('x\n')).resolves.toEqual(summary);
+  });
+
+  it('pages through a run log', async () => {
+    const runId = '22222222-2222-4222-8222-222222222222';
+    const ev = (seq: number) => ({
+      v: 1, type: 'agent_thinking', runId, threadId: runId, seq, ts: 't', data: { agent: 'data', text: 'x' },
+    });
+    const first = Array.from({ length: 1000 }, (_, i) => ev(i + 1));
+    const f = fakeFetch([
+      { status: 200, body: { events: first } },
+      { status: 200, body: { events: [ev(1001)] } },
+    ]);
+    const rest = createRestClient({ baseUrl: '', fetch: f.fetch, getAccessToken: () => 'tok' });
+    const all = await rest.listAllRunEvents(runId);
+    expect(all).toHaveLength(1001);
+    expect(f.calls.map((c) => c.url)).toEqual([
+      `/v1/runs/${runId}/events?afterSeq=0&limit=1000`,
+      `/v1/runs/${runId}/events?afterSeq=1000&limit=1000`,
+    ]);
+  });
+
+  it('times out', async () => {
+    const f = fakeFetch(['hang']);
+    const rest = createRestClient({ baseUrl: '', fetch: f.fetch, timeoutMs: 20 });
+    await expect(rest.health()).rejects.toBeInstanceOf(TallyTimeoutError);
+  });
+});

@@ -1,0 +1,224 @@
+import {
+  AuthResponseSchema,
+  HealthSchema,
+  IngestSummarySchema,
+  MessageListSchema,
+  RunEventListSchema,
+  RunSchema,
+  ThreadListSchema,
+  TicketResponseSchema,
+  type AuthResponse,
+  type Credentials,
+  type Health,
+  type IngestSummary,
+  type Message,
+  type Run,
+  type RunEvent,
+  type Thread,
+  type TicketResponse,
+} from '@tally/protocol';
+import type { z } from 'zod';
+import { TallyApiError, TallyTimeoutError, apiErrorFromResponse } from './errors.js';
+
+/** Gives the current access token, or undefined when signed out; may refresh it first. */
+export type AccessTokenProvider = () => string | undefined | Promise<string | undefined>;
+
+export interface RestClientOptions {
+  /** Server origin, e.g. `http://127.0.0.1:8080`; '' means relative URLs (same origin, browser). */
+  baseUrl: string;
+  /** Called before every authenticated request. */
+  getAccessToken?: AccessTokenProvider;
+  /**
+   * Called once when an authenticated request answers 401; resolve true after refreshing the
+   * token to have the request retried once with the new one.
+   */
+  onUnauthorized?: () => Promise<boolean>;
+  /** Defaults to the global fetch (Node 20 and browsers). */
+  fetch?: typeof fetch;
+  /** Per request; default 30 s. */
+  timeoutMs?: number;
+}
+
+/** Body accepted by `uploadUsage`: NDJSON text or bytes. */
+export type UsageUploadBody = string | Uint8Array | Blob;
+
+/** Typed calls for every REST route of the protocol; every answer is parsed with its schema. */
+export interface RestClient {
+  health(): Promise<Health>;
+  signup(credentials: Credentials): Promise<AuthResponse>;
+  login(credentials: Credentials): Promise<AuthResponse>;
+  refresh(refreshToken: string): Promise<AuthResponse>;
+  /** A single-use ticket for the WebSocket upgrade (`/v1/ws?ticket=`). */
+  createWsTicket(): Promise<TicketResponse>;
+  listThreads(): Promise<Thread[]>;
+  listMessages(threadId: string): Promise<Message[]>;
+  getRun(runId: string): Promise<Run>;
+  /** One page of a run's event log: events with seq > afterSeq, at most `limit` of them. */
+  listRunEvents(runId: string, query?: { afterSeq?: number; limit?: number }): Promise<RunEvent[]>;
+  /** The whole log after `afterSeq`, fetched page by page. */
+  listAllRunEvents(runId: string, afterSeq?: number): Promise<RunEvent[]>;
+  uploadUsage(ndjson: UsageUploadBody): Promise<IngestSummary>;
+}
+
+interface RequestSpec<S extends z.ZodType> {
+  method: 'GET' | 'POST';
+  path: string;
+  schema: S;
+  auth: boolean;
+  json?: unknown;
+  body?: BodyInit;
+  contentType?: string;
+}
+
+const PAGE_SIZE = 1000;
+
+export function createRestClient(options: RestClientOptions): RestClient {
+  const baseUrl = options.baseUrl.replace(/\/+$/, '');
+  const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const timeoutMs = options.timeoutMs ?? 30_000;
+
+  async function send<S extends z.ZodType>(spec: RequestSpec<S>, retried = false): Promise<z.infer<S>> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (spec.auth) {
+      const token = await options.getAccessToken?.();
+      if (!token) throw new TallyApiError(401, 'AUTH_REQUIRED', 'Not signed in.');
+      headers.authorization = `Bearer ${token}`;
+    }
+    let body = spec.body;
+    if (spec.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(spec.json);
+    } else if (spec.contentType) {
+      headers['content-type'] = spec.contentType;
+    }
+
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    let response: Response;
+    let text: string;
+    try {
+      response = await doFetch(`${baseUrl}${spec.path}`, {
+        method: spec.method,
+        headers,
+        body,
+        signal: controller.signal,
+      });
+      text = await response.text();
+    } catch (error) {
+      if (controller.signal.aborted) throw new TallyTimeoutError(`${spec.method} ${spec.path}`, timeoutMs);
+      throw new TallyApiError(0, 'CLIENT_NETWORK', `${spec.method} ${spec.path} failed: ${describe(error)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+
+    if (!response.ok) {
+      if (response.status === 401 && spec.auth && !retried && options.onUnauthorized) {
+        if (await options.onUnauthorized()) return send(spec, true);
+      }
+      throw apiErrorFromResponse(response.status, text);
+    }
+    return parseBody(spec, response.status, text);
+  }
+
+  const listRunEvents: RestClient['listRunEvents'] = async (runId, query = {}) => {
+    const params = new URLSearchParams({ afterSeq: String(query.afterSeq ?? 0) });
+    if (query.limit !== undefined) params.set('limit', String(query.limit));
+    const page = await send({
+      method: 'GET',
+      path: `/v1/runs/${encodeURIComponent(runId)}/events?${params}`,
+      schema: RunEventListSchema,
+      auth: true,
+    });
+    return page.events;
+  };
+
+  return {
+    health: () => send({ method: 'GET', path: '/v1/health', schema: HealthSchema, auth: false }),
+    signup: (credentials) =>
+      send({ method: 'POST', path: '/v1/auth/signup', schema: AuthResponseSchema, auth: false, json: credentials }),
+    login: (credentials) =>
+      send({ method: 'POST', path: '/v1/auth/login', schema: AuthResponseSchema, auth: false, json: credentials }),
+    refresh: (refreshToken) =>
+      send({
+        method: 'POST',
+        path: '/v1/auth/refresh',
+        schema: AuthResponseSchema,
+        auth: false,
+        json: { refreshToken },
+      }),
+    createWsTicket: () =>
+      send({ method: 'POST', path: '/v1/ws-tickets', schema: TicketResponseSchema, auth: true, json: {} }),
+    listThreads: async () =>
+      (await send({ method: 'GET', path: '/v1/threads', schema: ThreadListSchema, auth: true })).threads,
+    listMessages: async (threadId) =>
+      (
+        await send({
+          method: 'GET',
+          path: `/v1/threads/${encodeURIComponent(threadId)}/messages`,
+          schema: MessageListSchema,
+          auth: true,
+        })
+      ).messages,
+    getRun: (runId) =>
+      send({ method: 'GET', path: `/v1/runs/${encodeURIComponent(runId)}`, schema: RunSchema, auth: true }),
+    listRunEvents,
+    listAllRunEvents: async (runId, afterSeq = 0) => {
+      const all: RunEvent[] = [];
+      let cursor = afterSeq;
+      // Bounded by the log's length: every page moves the cursor forward or ends the loop.
+      for (;;) {
+        const page = await listRunEvents(runId, { afterSeq: cursor, limit: PAGE_SIZE });
+        all.push(...page);
+        const last = page.at(-1);
+        if (page.length < PAGE_SIZE || !last || last.seq <= cursor) return all;
+        cursor = last.seq;
+      }
+    },
+    uploadUsage: (ndjson) =>
+      send({
+        method: 'POST',
+        path: '/v1/usage',
+        schema: IngestSummarySchema,
+        auth: true,
+        body: ndjson as BodyInit,
+        contentType: 'application/x-ndjson',
+      }).catch((error: unknown) => {
+        // The server answers 400 with the summary itself when every line was refused: that
+        // summary (which lines, why) is the useful answer, so hand it back.
+        const summary = ingestSummaryOfError(error);
+        if (summary) return summary;
+        throw error;
+      }),
+  };
+}
+
+function parseBody<S extends z.ZodType>(spec: RequestSpec<S>, status: number, text: string): z.infer<S> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new TallyApiError(status, 'CLIENT_UNEXPECTED_RESPONSE', `${spec.path} answered with non-JSON text`);
+  }
+  const parsed = spec.schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'unknown shape';
+    throw new TallyApiError(status, 'CLIENT_UNEXPECTED_RESPONSE', `${spec.path} answered an unexpected shape (${where})`);
+  }
+  return parsed.data;
+}
+
+/** The ingest summary carried by a 400 answer to an upload whose every line was refused. */
+export function ingestSummaryOfError(error: unknown): IngestSummary | undefined {
+  if (!(error instanceof TallyApiError) || error.status !== 400) return undefined;
+  const parsed = IngestSummarySchema.safeParse(error.details);
+  return parsed.success ? parsed.data : undefined;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const cause = (error as { cause?: unknown }).cause;
+    return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;
+  }
+  return String(error);
+}

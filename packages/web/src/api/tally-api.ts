@@ -1,0 +1,36 @@
+import {
+  createAuthSession,
+  createRestClient,
+  createWsClient,
+  type AuthSession,
+  type RestClient,
+  type WebSocketConstructor,
+  type WsClient,
+} from '@tally/client';
+import type { SavedSession } from './saved-session.js';
+
+/** The app's connection to the server: one of each client, built once at start-up. */
+export interface TallyApi {
+  rest: RestClient;
+  session: AuthSession;
+  ws: WsClient;
+}
+
+export function createTallyApi(deps: { origin: string; WebSocket: WebSocketConstructor; saved: SavedSession }): TallyApi {
+  const rest: RestClient = createRestClient({
+    baseUrl: deps.origin,
+    // `session` is read when a request is made, after it exists.
+    getAccessToken: () => session.getAccessToken(),
+    onUnauthorized: () => session.forceRefresh(),
+  });
+  const session: AuthSession = createAuthSession({
+    rest,
+    onChange: (state) => deps.saved.saveRefreshToken(state?.refreshToken ?? null),
+  });
+  const ws = createWsClient({
+    url: deps.origin,
+    WebSocket: deps.WebSocket,
+    auth: { ticket: async () => (await rest.createWsTicket()).ticket },
+  });
+  return { rest, session, ws };
+}

@@ -1,0 +1,67 @@
+import { useState, type FormEvent } from 'react';
+import { MIN_PASSWORD_LENGTH } from '@tally/protocol';
+import { errorMessage } from '../../format.js';
+
+export interface AuthFormProps {
+  onSubmit: (mode: 'login' | 'signup', credentials: { email: string; password: string }) => Promise<void>;
+  /** A message to show on arrival, e.g. "your session expired". */
+  notice?: string | null;
+}
+
+/** Log in or sign up with email and password. */
+export function AuthForm({ onSubmit, notice }: AuthFormProps) {
+  const [mode, setMode] = useState<'login' | 'signup'>('login');
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await onSubmit(mode, { email, password });
+    } catch (err) {
+      setError(errorMessage(err));
+      setBusy(false);
+    }
+  }
+
+  return (
+    <main className="auth">
+      <form className="card auth-card" onSubmit={(e) => void submit(e)}>
+        <h1>Tally</h1>
+        <p className="muted">See where your AI money goes, and how to spend less.</p>
+        <div className="tabs" role="tablist">
+          {(['login', 'signup'] as const).map((m) => (
+            <button key={m} type="button" role="tab" aria-selected={mode === m} className={mode === m ? 'tab active' : 'tab'} onClick={() => setMode(m)}>
+              {m === 'login' ? 'Log in' : 'Sign up'}
+            </button>
+          ))}
+        </div>
+        <label>
+          Email
+          <input type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+        </label>
+        <label>
+          Password
+          <input
+            type="password"
+            autoComplete={mode === 'login' ? 'current-password' : 'new-password'}
+            required
+            minLength={mode === 'signup' ? MIN_PASSWORD_LENGTH : 1}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </label>
+        {mode === 'signup' && <p className="hint">At least {MIN_PASSWORD_LENGTH} characters.</p>}
+        {notice && !error && <p className="notice">{notice}</p>}
+        {error && <p className="error" role="alert">{error}</p>}
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Please wait…' : mode === 'login' ? 'Log in' : 'Create account'}
+        </button>
+      </form>
+    </main>
+  );
+}

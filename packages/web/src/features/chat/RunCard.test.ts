@@ -1,0 +1,71 @@
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { describe, expect, it } from 'vitest';
+import type { Report, RunEvent } from '@tally/protocol';
+import { applyRunEvent, type RunView } from './run-view.js';
+import { RunCard } from './RunCard.js';
+
+const RUN = '11111111-1111-4111-8111-111111111111';
+const THREAD = '22222222-2222-4222-8222-222222222222';
+const MSG = '33333333-3333-4333-8333-333333333333';
+
+const row = (key: string, costUsd: number, share: number) => ({
+  key, requests: 10, inputTokens: 1000, outputTokens: 100, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd, share,
+});
+const report: Report = {
+  intent: 'cost_analysis',
+  currency: 'USD',
+  period: { from: '2026-01-01', to: '2026-01-15', days: 14 },
+  totals: { requests: 200, costUsd: 12.5, monthlyCostUsd: 26.79, inputTokens: 5e5, outputTokens: 6e4, cacheReadTokens: 0, cacheWriteTokens: 0, errorRate: 0.05 },
+  breakdowns: { byModel: [row('gpt-4o', 10, 0.8), row('gpt-4o-mini', 2.5, 0.2)], byProject: [], byFeature: [], byDay: [] },
+  recommendations: [
+    {
+      id: 'r1', strategy: 'cheaper_model', title: 'Move classify to gpt-4o-mini', scope: 'project=support feature=classify',
+      rationale: 'Short outputs', evidence: [], currentMonthlyCostUsd: 8, projectedMonthlySavingUsd: 7.2, confidence: 'high', qualityRisk: 'low',
+    },
+  ],
+  plan: [],
+  totalProjectedMonthlySavingUsd: 7.2,
+  unpricedModels: [],
+  charts: [],
+  mode: 'offline',
+};
+
+let seq = 0;
+const ev = (type: RunEvent['type'], data: unknown): RunEvent =>
+  ({ v: 1, type, runId: RUN, threadId: THREAD, seq: ++seq, ts: '2026-01-01T00:00:00Z', data }) as RunEvent;
+
+const render = (view: RunView) => renderToStaticMarkup(createElement(RunCard, { view, onStop: async () => undefined }));
+
+describe('RunCard', () => {
+  it('renders a live run with its timeline, tool call, streamed answer and a Stop button', () => {
+    seq = 0;
+    const view = [
+      ev('run_queued', { messageId: MSG, text: 'q' }),
+      ev('agent_started', { agent: 'supervisor' }),
+      ev('agent_started', { agent: 'data' }),
+      ev('tool_executing', { agent: 'data', toolCallId: 't1', tool: 'spend_by_model', args: { days: 30 } }),
+      ev('message_delta', { agent: 'reporting', text: '**Most** <script>x</script>' }),
+    ].reduce<RunView | undefined>(applyRunEvent, undefined)!;
+    const html = render(view);
+    expect(html).toContain('Stop');
+    expect(html).toContain('spend_by_model');
+    expect(html).toContain('<strong>Most</strong>');
+    expect(html).toContain('&lt;script&gt;');
+    expect(html).not.toContain('<script>');
+  });
+
+  it('renders a completed run with its figures, recommendations and chart', () => {
+    seq = 0;
+    const view = [
+      ev('run_queued', { messageId: MSG, text: 'q' }),
+      ev('run_completed', { messageId: MSG, answer: '# Spend\nMost goes to gpt-4o.', report }),
+    ].reduce<RunView | undefined>(applyRunEvent, undefined)!;
+    const html = render(view);
+    expect(html).not.toContain('Stop');
+    expect(html).toContain('Move classify to gpt-4o-mini');
+    expect(html).toContain('$7.20');
+    expect(html).toContain('<svg');
+    expect(html).toContain('Offline mode');
+  });
+});

@@ -1,0 +1,41 @@
+import { useCallback, useEffect, useReducer } from 'react';
+import type { WsClient } from '@tally/client';
+import type { RunEvent } from '@tally/protocol';
+import { applyRunEvent, emptyRunView, type RunView } from './run-view.js';
+
+export type RunViews = Record<string, RunView>;
+
+type Action =
+  | { type: 'event'; event: RunEvent }
+  | { type: 'load'; runId: string; threadId: string; events: RunEvent[] }
+  | { type: 'reset'; runId: string; threadId: string };
+
+function reducer(state: RunViews, action: Action): RunViews {
+  switch (action.type) {
+    case 'event': {
+      const before = state[action.event.runId];
+      const after = applyRunEvent(before, action.event);
+      return after === before ? state : { ...state, [action.event.runId]: after };
+    }
+    case 'load':
+      return { ...state, [action.runId]: action.events.reduce(applyRunEvent, emptyRunView(action.runId, action.threadId)) };
+    case 'reset':
+      return { ...state, [action.runId]: emptyRunView(action.runId, action.threadId) };
+    default: {
+      const never: never = action;
+      return never;
+    }
+  }
+}
+
+/** Views of every run seen in this tab, fed live by the WebSocket and by loaded run logs. */
+export function useRunViews(ws: WsClient) {
+  const [views, dispatch] = useReducer(reducer, {});
+  useEffect(() => ws.on('event', (event) => dispatch({ type: 'event', event })), [ws]);
+  const load = useCallback(
+    (runId: string, threadId: string, events: RunEvent[]) => dispatch({ type: 'load', runId, threadId, events }),
+    [],
+  );
+  const reset = useCallback((runId: string, threadId: string) => dispatch({ type: 'reset', runId, threadId }), []);
+  return { views, load, reset };
+}
