@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import type { AgentName, RunEventDraft } from '@tally/protocol';
+import type { RunContext } from '../runs/run-context.js';
+
+/** What an agent step hands back: its value, and one line for its agent_completed event. */
+export interface StepResult<T> {
+  value: T;
+  summary: string;
+}
+
+/**
+ * One run as the agents see it, created per run by the supervisor and dropped with it. Every emit
+ * checks the run's signal first, so once a run is stopped not one more event leaves it.
+ */
+export interface AgentRun {
+  readonly ctx: RunContext;
+  readonly signal: AbortSignal;
+  /** Identity comes from the run context, never from the message. */
+  readonly ownerId: string;
+  readonly now: () => Date;
+  /** Throws the signal's reason when the run was stopped. */
+  checkpoint(): void;
+  emit(event: RunEventDraft): Promise<void>;
+  thinking(agent: AgentName, text: string): Promise<void>;
+  /** Streams answer text: one message_delta per chunk. */
+  deltas(agent: AgentName, chunks: Iterable<string>): Promise<void>;
+  /** agent_started, the body, then agent_completed with its duration and summary. */
+  step<T>(agent: AgentName, body: () => Promise<StepResult<T>>): Promise<T>;
+  /** A named tool call: tool_executing, the call (abandoned on stop), then tool_completed. */
+  tool<T>(agent: AgentName, name: string, args: Record<string, unknown>, call: () => Promise<T>, summarize: (result: T) => unknown): Promise<T>;
+}
+
+export function createAgentRun(ctx: RunContext, now: () => Date): AgentRun {
+  const { signal } = ctx;
+  const elapsed = (since: Date) => Math.max(0, now().getTime() - since.getTime());
+  const run: AgentRun = {
+    ctx,
+    signal,
+    ownerId: ctx.user.id,
+    now,
+    checkpoint: () => signal.throwIfAborted(),
+    async emit(event) {
+      signal.throwIfAborted();
+      await ctx.emit(event);
+    },
+    thinking: (agent, text) => run.emit({ type: 'agent_thinking', data: { agent, text } }),
+    async deltas(agent, chunks) {
+      for (const text of chunks) {
+        if (text !== '') await run.emit({ type: 'message_delta', data: { agent, text } });
+      }
+    },
+    async step(agent, body) {
+      run.checkpoint();
+      const started = now();
+      await run.emit({ type: 'agent_started', data: { agent } });
+      const { value, summary } = await body();
+      await run.emit({ type: 'agent_completed', data: { agent, durationMs: elapsed(started), summary } });
+      return value;
+    },
+    async tool<T>(agent: AgentName, name: string, args: Record<string, unknown>, call: () => Promise<T>, summarize: (result: T) => unknown): Promise<T> {
+      const toolCallId = randomUUID();
+      await run.emit({ type: 'tool_executing', data: { agent, toolCallId, tool: name, args } });
+      const started = now();
+      let result: T;
+      try {
+        result = await abortable(call(), signal);
+      } catch (error) {
+        if (signal.aborted) throw signal.reason;
+        const message = error instanceof Error ? error.message : String(error);
+        await run.emit({ type: 'tool_completed', data: { agent, toolCallId, tool: name, args, result: null, durationMs: elapsed(started), error: message } });
+        throw error;
+      }
+      await run.emit({ type: 'tool_completed', data: { agent, toolCallId, tool: name, args, result: summarize(result), durationMs: elapsed(started) } });
+      return result;
+    },
+  };
+  return run;
+}
+
+/**
+ * Settles with the promise, or rejects with the signal's reason as soon as it aborts. The store's
+ * interface takes no signal, so a stop cannot cancel its query; it stops the run waiting for it.
+ */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

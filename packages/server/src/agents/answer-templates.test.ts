@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { aggRow, fixedPriceCatalog } from '../../test/analysis/fixtures.js';
+import { analyzeUsage } from '../analysis/analyze-usage.js';
+import { buildPlan } from '../analysis/build-plan.js';
+import { lineChunks } from './answer-format.js';
+import { OFFLINE_LABEL, writeAnswerBody, writeOfflineAnswer, type AnswerFacts } from './answer-templates.js';
+
+const analysis = analyzeUsage({
+  rows: [
+    aggRow({ day: '2025-03-01', model: 'gpt-4o', provider: 'openai', project: 'etl', feature: 'summarize', interactive: false, requests: 1000, inputTokens: 4_000_000, outputTokens: 1_000_000, costUsd: 20 }),
+    aggRow({ day: '2025-03-10', model: 'mystery', requests: 5, unpricedRequests: 5 }),
+  ],
+  prefixStats: [],
+  outputStats: [],
+  prices: fixedPriceCatalog(),
+  at: new Date('2025-03-31T00:00:00Z'),
+});
+const facts = (intent: AnswerFacts['intent'], extra: Partial<AnswerFacts> = {}): AnswerFacts => ({
+  intent, analysis, plan: buildPlan(analysis.recommendations), scope: [], notes: [], hasPrefixData: false, hasLimitData: false, ...extra,
+});
+
+describe('offline answer templates', () => {
+  it('labels the offline answer and states the period, spend and projection', () => {
+    const answer = writeOfflineAnswer(facts('cost_analysis', { scope: ['the last 10 days'], notes: ['A note.'] }));
+    expect(answer.startsWith(`${OFFLINE_LABEL}\n\n## Where your AI money goes\n`)).toBe(true);
+    expect(answer).toContain('From 2025-03-01 to 2025-03-10 (10 days) for the last 10 days: **$20.00** over 1,005 requests, about **$60.00 per 30 days**.');
+    expect(answer).toContain('> A note.');
+    expect(answer).toContain('| gpt-4o | 1,000 | $20.00 | 100.0% |');
+    expect(answer).toContain('_Not priced: mystery (5 requests).');
+  });
+
+  it('details the focused strategy and plans every recommendation', () => {
+    const body = writeAnswerBody(facts('batching'));
+    expect(body).toContain('### 1. Send the non-interactive etl/summarize calls on gpt-4o through the OpenAI batch API');
+    expect(body).toContain('Saves about **$30.00/month** of $60.00/month on this traffic (confidence high, quality risk none).');
+    expect(body).toContain('- Batch discount: 50.0%');
+    expect(body).toMatch(/### Plan\n\n1\. /);
+    expect(body).toContain(`All together: about **$${analysis.totalProjectedMonthlySavingUsd.toFixed(2)}/month**`);
+  });
+
+  it('says why a focused strategy found nothing, without figures of its own', () => {
+    expect(writeAnswerBody(facts('caching'))).toContain('Your records carry no `promptPrefixHash`');
+    expect(writeAnswerBody(facts('caching', { hasPrefixData: true }))).toContain('No repeated prompt prefix would save');
+    expect(writeAnswerBody(facts('latency'))).toContain('Your records carry no `latencyMs`');
+  });
+});
+
+describe('lineChunks', () => {
+  it('cuts text into lines that join back exactly', () => {
+    const text = 'a\n\nb\nc';
+    expect(lineChunks(text)).toEqual(['a\n', '\n', 'b\n', 'c']);
+    expect(lineChunks(text).join('')).toBe(text);
+    expect(lineChunks('')).toEqual([]);
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { classifyRequest } from './classify-request.js';
+
+const now = new Date('2025-03-15T12:00:00Z');
+
+describe('classifyRequest', () => {
+  it.each([
+    ['Where is my AI money going?', 'cost_analysis'],
+    ['Give me a cost breakdown by project', 'cost_analysis'],
+    ['How much would prompt caching save us?', 'caching'],
+    ['Are we reusing system prompts that could be cached?', 'caching'],
+    ['Should we switch to a cheaper model for ticket tagging?', 'model_choice'],
+    ['Which model should we use instead of gpt-4o?', 'model_choice'],
+    ['Can our nightly jobs use the batch API?', 'batching'],
+    ['How much do errors and retries cost us?', 'errors'],
+    ['Why are we seeing so many timeouts?', 'errors'],
+    ['Which model is the slowest? What is our latency?', 'latency'],
+    ['How can we reduce our AI spend?', 'general'],
+    ['Hello!', 'general'],
+  ])('%s -> %s', (text, intent) => {
+    expect(classifyRequest(text, now).intent).toBe(intent);
+  });
+
+  it('finds models by pattern and by the names in the data', () => {
+    expect(classifyRequest('Compare GPT-4o and claude-sonnet-4-20250514.', now).models).toEqual(['claude-sonnet-4-20250514', 'gpt-4o']);
+    expect(classifyRequest('what does my-finetune cost', now, ['my-finetune', 'other']).models).toEqual(['my-finetune']);
+    expect(classifyRequest('where is the money going', now).models).toEqual([]);
+    expect(classifyRequest('move gpt-4o-mini traffic', now, ['gpt-4o', 'gpt-4o-mini']).models).toEqual(['gpt-4o-mini']);
+    expect(classifyRequest('is my-model. good?', now, ['my-model']).models).toEqual(['my-model']);
+  });
+
+  it('finds a project', () => {
+    expect(classifyRequest('costs for project=support', now).project).toBe('support');
+    expect(classifyRequest('errors in project search?', now).project).toBe('search');
+    expect(classifyRequest('what about the ops project', now).project).toBe('ops');
+    expect(classifyRequest('What did project etl cost?', now).project).toBe('etl');
+    expect(classifyRequest('cost by project and model', now).project).toBeNull();
+    expect(classifyRequest('is this project worth it', now).project).toBeNull();
+    expect(classifyRequest('is the whole project worth it', now).project).toBeNull();
+  });
+
+  it('finds a time range', () => {
+    expect(classifyRequest('spend in the last 7 days', now).timeRange).toEqual({
+      range: { from: '2025-03-09T00:00:00.000Z' },
+      label: 'the last 7 days',
+    });
+  });
+});

@@ -1,0 +1,82 @@
+import type { Intent } from '@tally/protocol';
+import { parseTimeRange, type NamedRange } from './time-range.js';
+
+/** What triage reads from a message: its intent and the entities it names. */
+export interface RequestClassification {
+  intent: Intent;
+  /** Model ids named in the message, lower case. */
+  models: string[];
+  project: string | null;
+  timeRange: NamedRange | null;
+}
+
+/**
+ * Keyword rules per intent, most specific first: a message about caching that also says "how much"
+ * is about caching. Each matching pattern scores one point; the highest score wins, ties go to the
+ * earlier intent. `general` (what to do about spend overall) outranks `cost_analysis` (where it went).
+ */
+const INTENT_RULES: ReadonlyArray<readonly [Intent, readonly RegExp[]]> = [
+  ['caching', [/\bcach(e|es|ed|ing)\b/, /\bprefix(es)?\b/, /\bsystem prompts?\b/, /\brepeated prompts?\b/]],
+  ['batching', [/\bbatch(es|ed|ing)?\b/, /\bnon-?interactive\b/, /\boffline jobs?\b/, /\bovernight\b/, /\bnightly\b/, /\basync(hronous)?\b/, /\bbackground jobs?\b/]],
+  [
+    'model_choice',
+    [/\bcheaper models?\b/, /\bsmaller models?\b/, /\bwhich models?\b/, /\bmodel choice\b/, /\bswitch(ing)? (to|from|models?)\b/, /\bdowngrad(e|ing)\b/, /\balternative models?\b/, /\binstead of\b/, /\breplace\b/],
+  ],
+  ['errors', [/\berrors?\b/, /\bfail(s|ed|ing|ures?)?\b/, /\bretr(y|ies|ied|ying)\b/, /\btime ?outs?\b/, /\btimed out\b/, /\brate limit(s|ed)?\b/, /\b429\b/]],
+  ['latency', [/\blatenc(y|ies)\b/, /\bslow(er|est|ly)?\b/, /\bfast(er|est)?\b/, /\bresponse times?\b/, /\bspeed\b/, /\bp(50|90|95|99)\b/]],
+  ['general', [/\bsav(e|es|ing|ings)\b/, /\breduc(e|ing)\b/, /\bcut\b/, /\boptimi[sz](e|ing|ation)\b/, /\blower (our|my|the)\b/, /\bspend less\b/, /\brecommend(ations?)?\b/]],
+  ['cost_analysis', [/\bcosts?\b/, /\bspen(d|t|ding)\b/, /\bmoney\b/, /\bbill(s|ing)?\b/, /\bbudget\b/, /\bexpensive\b/, /\bbreakdown\b/, /\bhow much\b/, /\bgoing\b/, /\$/]],
+];
+
+const MODEL_PATTERN = /\b(gpt-[a-z0-9][\w.-]*|o[134](?:-(?:mini|pro|preview))?|chatgpt-[\w.-]+|claude-[\w.-]+|gemini-[\w.-]+|mistral-[\w.-]+|mixtral-[\w.-]+|llama-?[\w.-]*|command-[\w.-]+|deepseek-[\w.-]+|qwen[\w.-]*)/g;
+const PROJECT_PATTERNS = [
+  /\bproject\s*[:=]\s*["'`]?([\w./-]+)/,
+  /\b(?:for|in|on|of)\s+(?:the\s+)?project\s+["'`]?([\w./-]+)/,
+  /\b(?:the|our|my|for|in|on|of|about)\s+["'`]?([\w./-]+)["'`]?\s+project\b/,
+  /\bproject\s+["'`]?([\w./-]+)/,
+];
+const NOT_PROJECT_NAMES = new Set([
+  'this', 'that', 'the', 'a', 'an', 'our', 'my', 'your', 'whole', 'entire', 'each', 'every', 'which', 'what', 'any', 'one', 'same',
+  'is', 'was', 'are', 'has', 'have', 'had', 'cost', 'costs', 'spend', 'spent', 'and', 'or', 'to', 'with', 'about', 'worth', 'by', 'in', 'on', 'for',
+]);
+
+/** The rule-based triage: a pure function of the message, the clock and the models in the data. */
+export function classifyRequest(text: string, now: Date, knownModels: readonly string[] = []): RequestClassification {
+  const t = text.toLowerCase();
+  return { intent: intentOf(t), models: modelsIn(t, knownModels), project: projectIn(t), timeRange: parseTimeRange(text, now) };
+}
+
+function intentOf(t: string): Intent {
+  let best: Intent = 'general';
+  let bestScore = 0;
+  for (const [intent, patterns] of INTENT_RULES) {
+    const score = patterns.filter((p) => p.test(t)).length;
+    if (score > bestScore) {
+      best = intent;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+/** Model ids by pattern, plus any model of the user's own data named verbatim. */
+export function modelsIn(t: string, knownModels: readonly string[]): string[] {
+  const found = new Set<string>();
+  for (const match of t.matchAll(MODEL_PATTERN)) found.add(match[1]!.replace(/[.-]+$/, ''));
+  for (const model of knownModels) {
+    const m = model.toLowerCase();
+    // Whole ids only: `gpt-4o-mini` in the text does not name `gpt-4o`.
+    for (let i = t.indexOf(m); i >= 0; i = t.indexOf(m, i + 1)) {
+      if (!/[\w.-]/.test(t.charAt(i - 1)) && !/[\w-]/.test(t.charAt(i + m.length))) found.add(m);
+    }
+  }
+  return [...found].sort();
+}
+
+function projectIn(t: string): string | null {
+  for (const pattern of PROJECT_PATTERNS) {
+    const name = pattern.exec(t)?.[1]?.replace(/[.,;:!?'"`]+$/, '');
+    if (name && !NOT_PROJECT_NAMES.has(name)) return name;
+  }
+  return null;
+}

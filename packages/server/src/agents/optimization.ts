@@ -1,0 +1,34 @@
+import { STRATEGY_NAMES } from '@tally/protocol';
+import { analyzeUsage, type UsageAnalysis } from '../analysis/analyze-usage.js';
+import { formatUsd } from '../analysis/format.js';
+import type { PriceCatalog } from '../pricing/price-catalog.js';
+import type { AgentRun, StepResult } from './agent-run.js';
+import { focusStrategy } from './answer-templates.js';
+import type { UsageData } from './data-agent.js';
+import type { Triage } from './triage.js';
+
+/** Runs the breakdown and every strategy over the data, and says what each one found. */
+export async function runOptimization(
+  run: AgentRun,
+  deps: { prices: PriceCatalog },
+  input: { triage: Triage; data: UsageData },
+): Promise<StepResult<UsageAnalysis>> {
+  const focus = focusStrategy(input.triage.intent);
+  if (focus) await run.thinking('optimization', `The question is about ${focus}; running every strategy so the plan is complete.`);
+  const analysis = analyzeUsage({ ...input.data, prices: deps.prices, at: run.now() });
+  for (const name of STRATEGY_NAMES) {
+    const recs = analysis.byStrategy[name];
+    const saving = recs.reduce((t, r) => t + r.projectedMonthlySavingUsd, 0);
+    await run.thinking(
+      'optimization',
+      recs.length === 0
+        ? `${name}: nothing worth recommending.`
+        : `${name}: ${recs.length} recommendation${recs.length > 1 ? 's' : ''}, ${formatUsd(saving)}/month in total.`,
+    );
+  }
+  const n = analysis.recommendations.length;
+  return {
+    value: analysis,
+    summary: `${n} recommendation${n === 1 ? '' : 's'}, about ${formatUsd(analysis.totalProjectedMonthlySavingUsd)}/month combined, of ${formatUsd(analysis.breakdown.totals.monthlyCostUsd)}/month spent`,
+  };
+}

@@ -1,0 +1,48 @@
+import type { AgentName } from '@tally/protocol';
+import type { OutputStatRow, PrefixStatRow, TimeRange, UsageAggregateRow, UsageOverview, UsageStore } from '../usage/usage-store.js';
+import { roundUsd } from '../analysis/round.js';
+import type { AgentRun } from './agent-run.js';
+
+/**
+ * The named tools agents use to read the usage store. Each is a fixed, parameterised, owner-scoped
+ * query (the owner comes from the run, never from the message or an LLM); its event shows the
+ * arguments and a summary of the result, not the rows.
+ */
+export interface UsageTools {
+  overview(agent: AgentName, range?: TimeRange): Promise<UsageOverview>;
+  aggregate(agent: AgentName, range?: TimeRange): Promise<UsageAggregateRow[]>;
+  prefixStats(agent: AgentName, range?: TimeRange): Promise<PrefixStatRow[]>;
+  outputStats(agent: AgentName, range?: TimeRange): Promise<OutputStatRow[]>;
+}
+
+export function createUsageTools(run: AgentRun, store: UsageStore): UsageTools {
+  const owner = run.ownerId;
+  const args = (range?: TimeRange) => ({ from: range?.from ?? null, to: range?.to ?? null });
+  return {
+    overview: (agent, range) =>
+      run.tool(agent, 'usage_overview', args(range), () => store.overview(owner, range), (o) => ({
+        records: o.records,
+        from: o.from,
+        to: o.to,
+        models: o.models.slice(0, 20),
+        modelCount: o.models.length,
+      })),
+    aggregate: (agent, range) =>
+      run.tool(agent, 'usage_aggregate', args(range), () => store.aggregate(owner, range), (rows) => ({
+        rows: rows.length,
+        requests: rows.reduce((t, r) => t + r.requests, 0),
+        costUsd: roundUsd(rows.reduce((t, r) => t + r.costUsd, 0)),
+        days: new Set(rows.map((r) => r.day)).size,
+      })),
+    prefixStats: (agent, range) =>
+      run.tool(agent, 'usage_prefix_stats', args(range), () => store.prefixStats(owner, range), (rows) => ({
+        repeatedPrefixes: rows.length,
+        requests: rows.reduce((t, r) => t + r.requests, 0),
+      })),
+    outputStats: (agent, range) =>
+      run.tool(agent, 'usage_output_stats', args(range), () => store.outputStats(owner, range), (rows) => ({
+        groups: rows.length,
+        requestsWithLimit: rows.reduce((t, r) => t + r.limitedRequests, 0),
+      })),
+  };
+}

@@ -1,0 +1,35 @@
+import type { Intent, PlanStep, Report } from '@tally/protocol';
+import type { UsageAnalysis } from './analyze-usage.js';
+
+/** The structured report of a run: the analysis as the protocol carries it. */
+export function buildReport(args: { intent: Intent; analysis: UsageAnalysis; plan: PlanStep[]; mode: Report['mode'] }): Report {
+  const { breakdown } = args.analysis;
+  const t = breakdown.totals;
+  return {
+    intent: args.intent,
+    currency: 'USD',
+    period: breakdown.period,
+    totals: {
+      requests: t.requests,
+      costUsd: t.costUsd,
+      monthlyCostUsd: t.monthlyCostUsd,
+      inputTokens: t.inputTokens,
+      outputTokens: t.outputTokens,
+      cacheReadTokens: t.cacheReadTokens,
+      cacheWriteTokens: t.cacheWriteTokens,
+      errorRate: t.errorRate,
+    },
+    breakdowns: {
+      byModel: breakdown.byModel,
+      byProject: breakdown.byProject,
+      byFeature: breakdown.byFeature,
+      byDay: breakdown.byDay,
+    },
+    recommendations: args.analysis.recommendations,
+    plan: args.plan,
+    totalProjectedMonthlySavingUsd: args.analysis.totalProjectedMonthlySavingUsd,
+    unpricedModels: breakdown.unpricedModels,
+    charts: args.analysis.charts,
+    mode: args.mode,
+  };
+}

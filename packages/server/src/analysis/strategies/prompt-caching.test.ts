@@ -1,0 +1,61 @@
+import { RecommendationSchema } from '@tally/protocol';
+import { describe, expect, it } from 'vitest';
+import { aggRow, prefixRow, strategyInput } from '../../../test/analysis/fixtures.js';
+import { promptCaching, prefixSaving } from './prompt-caching.js';
+
+// 10 days (factor 3); the slice's own spend is $200 in the period.
+const rows = [
+  aggRow({ day: '2025-03-01', model: 'claude-sonnet-4', project: 'support', feature: 'reply', requests: 10_000, costUsd: 200 }),
+  aggRow({ day: '2025-03-10', model: 'claude-sonnet-4', project: 'support', feature: 'reply', requests: 1, costUsd: 0 }),
+];
+// 10,000 calls with a 2,000-token prefix, over 10 active days: 1,000 calls a day.
+const sonnetPrefix = prefixRow({ model: 'claude-sonnet-4', provider: 'anthropic', project: 'support', feature: 'reply', requests: 10_000, prefixTokens: 20_000_000, days: 1000, activeDays: 10 });
+
+describe('promptCaching', () => {
+  it('prices uncached prefix tokens at the cache-read price, minus the cache writes', () => {
+    const [rec, ...rest] = promptCaching(strategyInput(rows, { prefixStats: [sonnetPrefix] }));
+    expect(rest).toEqual([]);
+    RecommendationSchema.parse(rec);
+    // Writes: 10 days x 288 windows = 2,880 of 2,000 tokens = 5.76M at +$0.75 (write $3.75 vs input $3).
+    // Reads: 7,120 x 2,000 = 14.24M at -$2.70 (read $0.30). Saving 38.448 - 4.32 = $34.128; x 3 a month.
+    expect(rec).toMatchObject({
+      id: 'prompt_caching:support/reply/claude-sonnet-4',
+      scope: 'project=support feature=reply model=claude-sonnet-4',
+      currentMonthlyCostUsd: 600,
+      projectedMonthlySavingUsd: 102.384,
+      confidence: 'high',
+      qualityRisk: 'none',
+    });
+    const evidence = Object.fromEntries(rec!.evidence.map((e) => [e.label, e.value]));
+    expect(evidence['Estimated cache write tokens']).toBe(5_760_000);
+    expect(evidence['Estimated cache read tokens']).toBe(14_240_000);
+    // 20M tokens x $2.70 = $54 in the period, $162 a month.
+    expect(evidence['Ceiling if every call read the cache']).toBe(162);
+  });
+
+  it('counts only the part of the prefix not already read from cache', () => {
+    const half = { ...sonnetPrefix, cacheReadTokens: 10_000_000 };
+    const [rec] = promptCaching(strategyInput(rows, { prefixStats: [half] }));
+    expect(rec?.projectedMonthlySavingUsd).toBeCloseTo(102.384 / 2, 6);
+  });
+
+  it('has no write premium on providers that cache for free (OpenAI)', () => {
+    const s = prefixSaving({ ...sonnetPrefix, model: 'gpt-4o' }, 2.5, 1.25, 2.5);
+    // 7,120 reads x 2,000 tokens x $1.25 saved per MTok = $17.80.
+    expect(s?.savingUsd).toBeCloseTo(17.8, 9);
+  });
+
+  it('assumes a cold cache for sparse traffic', () => {
+    // 100 calls a day: every call its own 5-minute window, so every call a write: a loss, no rec.
+    const sparse = { ...sonnetPrefix, requests: 1000, prefixTokens: 2_000_000, days: 100 };
+    expect(prefixSaving(sparse, 3, 0.3, 3.75)?.savingUsd).toBeLessThan(0);
+    expect(promptCaching(strategyInput(rows, { prefixStats: [sparse] }))).toEqual([]);
+  });
+
+  it('skips short prefixes, models without a cache price and prefixes already cached', () => {
+    const short = { ...sonnetPrefix, prefixTokens: 5_000_000 };
+    expect(prefixSaving(short, 3, 0.3, 3.75)).toBeNull();
+    expect(promptCaching(strategyInput(rows, { prefixStats: [{ ...sonnetPrefix, model: 'no-cache-model' }] }))).toEqual([]);
+    expect(prefixSaving({ ...sonnetPrefix, cacheReadTokens: 19_500_000 }, 3, 0.3, 3.75)).toBeNull();
+  });
+});

@@ -1,0 +1,126 @@
+import type { Recommendation } from '@tally/protocol';
+import type { PrefixStatRow } from '../../usage/usage-store.js';
+import { formatInt, formatPct, formatPerMTok, formatUsd } from '../format.js';
+import { ratio, roundUsd } from '../round.js';
+import { sliceKey, sliceScope } from '../traffic-slices.js';
+import { isMaterial, recommendationId, volumeConfidence, type StrategyInput } from './strategy.js';
+
+/** Providers only cache prefixes of at least this many tokens (OpenAI and Anthropic: 1,024). */
+export const MIN_CACHEABLE_PREFIX_TOKENS = 1024;
+/**
+ * A cached prefix lives about 5 minutes after its last use (OpenAI, Anthropic's default), so a
+ * day holds at most 288 windows; the estimate assumes calls spread evenly, each window paying one
+ * cache write. Bursty traffic writes less, so the estimate errs low.
+ */
+export const CACHE_WINDOWS_PER_DAY = 288;
+/** A prefix already read from cache this much of the time is left alone. */
+const ALREADY_CACHED_SHARE = 0.95;
+
+interface PrefixSaving {
+  requests: number;
+  prefixTokens: number;
+  uncachedPrefixTokens: number;
+  writeTokens: number;
+  readTokens: number;
+  savingUsd: number;
+  warm: boolean;
+}
+
+/**
+ * Prompt caching of repeated prefixes: prefix tokens billed at the full input price that the
+ * provider's cache would bill at its cache-read price, minus what writing the cache costs (for
+ * providers that charge a write premium). Summed per slice over its prefixes that would save.
+ */
+export function promptCaching(input: StrategyInput): Recommendation[] {
+  const bySlice = new Map<string, PrefixStatRow[]>();
+  for (const row of input.prefixStats) {
+    const key = sliceKey(row.model, row.project, row.feature);
+    bySlice.set(key, [...(bySlice.get(key) ?? []), row]);
+  }
+  const recs: Recommendation[] = [];
+  for (const [key, rows] of bySlice) {
+    const first = rows[0]!;
+    const prices = input.prices.modelPrices(first.model, first.provider, input.at);
+    // No cache-read price: the model (or its host) has no prompt cache to use.
+    if (!prices || prices.cacheReadPerMTok === null) continue;
+    const readPrice = prices.cacheReadPerMTok;
+    const writePrice = prices.cacheWritePerMTok ?? prices.inputPerMTok;
+    const savings = rows
+      .map((row) => prefixSaving(row, prices.inputPerMTok, readPrice, writePrice))
+      .filter((s): s is PrefixSaving => s !== null && s.savingUsd > 0);
+    if (savings.length === 0) continue;
+    const sum = (pick: (s: PrefixSaving) => number) => savings.reduce((t, s) => t + pick(s), 0);
+    const monthlySaving = sum((s) => s.savingUsd) * input.monthlyFactor;
+    if (!isMaterial(monthlySaving, input.monthlySpendUsd)) continue;
+
+    const requests = sum((s) => s.requests);
+    const prefixTokens = sum((s) => s.prefixTokens);
+    const uncached = sum((s) => s.uncachedPrefixTokens);
+    // If every uncached prefix were read from cache, with no write at all: the ceiling of the estimate.
+    const ceilingMonthly = ((uncached * (prices.inputPerMTok - readPrice)) / 1e6) * input.monthlyFactor;
+    const slice = input.slices.find((s) => s.key === key);
+    const sliceMonthly = slice ? slice.costUsd * input.monthlyFactor : (uncached * prices.inputPerMTok * input.monthlyFactor) / 1e6;
+    // Sparse traffic may not keep the cache warm: the projection is less sure there.
+    const confidence = savings.every((s) => s.warm) ? volumeConfidence(requests, input.days) : 'medium';
+    const where = { model: first.model, project: first.project, feature: first.feature };
+    recs.push({
+      id: recommendationId('prompt_caching', key),
+      strategy: 'prompt_caching',
+      title: `Cache the repeated prompt prefix${savings.length > 1 ? 'es' : ''} of ${first.project}/${first.feature} on ${first.model}`,
+      scope: sliceScope(where),
+      rationale:
+        `${formatInt(requests)} requests reuse ${savings.length} prompt prefix${savings.length > 1 ? 'es' : ''} averaging ` +
+        `${formatInt(prefixTokens / requests)} tokens; ${formatPct(ratio(uncached, prefixTokens))} of those tokens were billed at the full ` +
+        `input price (${formatPerMTok(prices.inputPerMTok)}). Read from the prompt cache they cost ${formatPerMTok(readPrice)}` +
+        `, after one cache write${writePrice > prices.inputPerMTok ? ` at ${formatPerMTok(writePrice)}` : ''} per 5-minute window of traffic ` +
+        `(calls assumed spread over the whole day, so traffic that comes in bursts saves more, up to ${formatUsd(ceilingMonthly)} a month)` +
+        `. Put the stable part (system prompt, tools, examples) first${writePrice > prices.inputPerMTok ? ' and mark it for caching' : ''}; ` +
+        `answers do not change.`,
+      evidence: [
+        { label: 'Repeated prefixes', value: savings.length },
+        { label: 'Requests with those prefixes', value: requests },
+        { label: 'Mean prefix tokens', value: Math.round(prefixTokens / requests) },
+        { label: 'Prefix tokens billed uncached', value: uncached },
+        { label: 'Estimated cache write tokens', value: Math.round(sum((s) => s.writeTokens)) },
+        { label: 'Estimated cache read tokens', value: Math.round(sum((s) => s.readTokens)) },
+        { label: 'Input price', value: prices.inputPerMTok, unit: 'USD/MTok' },
+        { label: 'Cache read price', value: readPrice, unit: 'USD/MTok' },
+        { label: 'Cache write price', value: writePrice, unit: 'USD/MTok' },
+        { label: 'Saving in period', value: roundUsd(sum((s) => s.savingUsd)), unit: 'USD' },
+        { label: 'Ceiling if every call read the cache', value: roundUsd(ceilingMonthly), unit: 'USD/month' },
+      ],
+      currentMonthlyCostUsd: roundUsd(sliceMonthly),
+      projectedMonthlySavingUsd: roundUsd(monthlySaving),
+      confidence,
+      qualityRisk: 'none',
+    });
+  }
+  return recs.sort((a, b) => b.projectedMonthlySavingUsd - a.projectedMonthlySavingUsd || a.id.localeCompare(b.id));
+}
+
+/** The period saving of caching one prefix, or null when it cannot be cached or already is. */
+export function prefixSaving(row: PrefixStatRow, inputPrice: number, readPrice: number, writePrice: number): PrefixSaving | null {
+  if (row.requests < 2 || row.prefixTokens <= 0) return null;
+  const meanPrefix = row.prefixTokens / row.requests;
+  if (meanPrefix < MIN_CACHEABLE_PREFIX_TOKENS) return null;
+  const uncachedPrefixTokens = Math.max(0, row.prefixTokens - row.cacheReadTokens);
+  const uncachedShare = uncachedPrefixTokens / row.prefixTokens;
+  if (uncachedShare <= 1 - ALREADY_CACHED_SHARE) return null;
+  const callsPerDay = row.days > 0 ? row.days : row.requests;
+  const activeDays = row.activeDays ?? row.requests / callsPerDay;
+  // Only the uncached part changes; each 5-minute window of it pays one write, the rest are reads.
+  const writes = Math.min(row.requests, activeDays * Math.min(callsPerDay, CACHE_WINDOWS_PER_DAY)) * uncachedShare;
+  const reads = row.requests * uncachedShare - writes;
+  const writeTokens = writes * meanPrefix;
+  const readTokens = reads * meanPrefix;
+  const savingUsd = (readTokens * (inputPrice - readPrice) - writeTokens * (writePrice - inputPrice)) / 1e6;
+  return {
+    requests: row.requests,
+    prefixTokens: row.prefixTokens,
+    uncachedPrefixTokens,
+    writeTokens,
+    readTokens,
+    savingUsd,
+    warm: callsPerDay >= CACHE_WINDOWS_PER_DAY,
+  };
+}

@@ -1,0 +1,64 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { analyzeUsage, type UsageAnalysis } from '../../src/analysis/analyze-usage.js';
+import { createGenaiPriceCatalog } from '../../src/pricing/genai-price-catalog.js';
+import { generateUsage } from '../../src/usage/generate-usage.js';
+import { measurePlantedInefficiencies, type PlantedId } from '../../src/usage/planted-inefficiencies.js';
+import { createMemoryUsageStore } from '../support/memory-usage-store.js';
+import { priced } from './supervisor-fixtures.js';
+
+/**
+ * The analysis over the product's own generated month (docs/USAGE-FORMAT.md): each of the five
+ * planted inefficiencies is found, on its own traffic, with figures that agree with the
+ * generator's own measure of it, priced by the real catalog.
+ */
+const prices = createGenaiPriceCatalog();
+const DAYS = 7;
+const monthly = 30 / DAYS;
+let analysis: UsageAnalysis;
+let planted: Map<PlantedId, number>;
+
+beforeAll(async () => {
+  const records = [...generateUsage({ seed: 42, days: DAYS, end: new Date('2026-10-01T00:00:00Z') })];
+  const store = createMemoryUsageStore();
+  await store.insert('owner', records.map((r) => priced(prices, r)));
+  analysis = analyzeUsage({
+    rows: await store.aggregate('owner'),
+    prefixStats: await store.prefixStats('owner'),
+    outputStats: await store.outputStats('owner'),
+    prices,
+    at: new Date('2026-10-01T00:00:00Z'),
+  });
+  planted = new Map(measurePlantedInefficiencies(records, prices).map((p) => [p.id, p.savingUsd]));
+});
+
+const find = (strategy: string, project: string, feature: string) =>
+  analysis.recommendations.find((r) => r.strategy === strategy && r.scope.startsWith(`project=${project} feature=${feature} `));
+
+describe('planted inefficiencies', () => {
+  it('batch API on the nightly summaries: exactly the batch discount', () => {
+    expect(find('batch_api', 'docs', 'nightly-summaries')?.projectedMonthlySavingUsd).toBeCloseTo(planted.get('batchable')! * monthly, 4);
+  });
+
+  it('failed calls on rag-answer: exactly their cost', () => {
+    expect(find('error_waste', 'search', 'rag-answer')?.projectedMonthlySavingUsd).toBeCloseTo(planted.get('retries')! * monthly, 4);
+  });
+
+  it('a cheaper model for ticket tagging, at low quality risk', () => {
+    const rec = find('cheaper_model', 'ops', 'ticket-tagging');
+    expect(rec?.qualityRisk).toBe('low');
+    expect(rec!.projectedMonthlySavingUsd).toBeGreaterThan(0.8 * planted.get('cheaper-model')! * monthly);
+  });
+
+  it('prompt caching of the chatbot prefix, not above the every-call-cached ceiling; the cached prefix is left alone', () => {
+    const rec = find('prompt_caching', 'support', 'chatbot');
+    expect(rec!.projectedMonthlySavingUsd).toBeGreaterThan(0);
+    expect(rec!.projectedMonthlySavingUsd).toBeLessThanOrEqual(planted.get('uncached-prefix')! * monthly);
+    expect(find('prompt_caching', 'dev', 'code-assistant')).toBeUndefined();
+  });
+
+  it('the oversized output limit of the code assistant, as a finding with no direct saving', () => {
+    const rec = find('oversized_limits', 'dev', 'code-assistant');
+    expect(rec?.projectedMonthlySavingUsd).toBe(0);
+    expect(rec?.rationale).toContain('saves no money directly');
+  });
+});

@@ -1,0 +1,149 @@
+import { ReportSchema } from '@tally/protocol';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createSupervisor } from '../../src/agents/supervisor.js';
+import { createOpenAiCompatibleClient } from '../../src/llm/openai-compatible-client.js';
+import type { UsageStore } from '../../src/usage/usage-store.js';
+import { fixedPriceCatalog } from '../analysis/fixtures.js';
+import { startFakeLlm, type FakeLlm, type FakeLlmRequest, type FakeLlmScript } from '../support/fake-llm.js';
+import { createMemoryUsageStore } from '../support/memory-usage-store.js';
+import { agentsStarted, collectingContext, ofType, seedTeamUsage, streamed } from './supervisor-fixtures.js';
+
+const prices = fixedPriceCatalog();
+const now = () => new Date('2025-03-11T00:00:00Z');
+let usage: UsageStore;
+let fake: FakeLlm | undefined;
+
+beforeAll(async () => {
+  usage = createMemoryUsageStore();
+  await seedTeamUsage(usage, prices, 'user-1');
+});
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+async function supervisorWith(script: FakeLlmScript) {
+  fake = await startFakeLlm(script);
+  const llm = createOpenAiCompatibleClient({ baseUrl: fake.url, apiKey: 'k', model: 'fake-analyst', timeoutMs: 5_000, maxRetries: 0 });
+  return createSupervisor({ usage, prices, llm, now });
+}
+
+const isTriage = (request: FakeLlmRequest) => !request.stream && 'response_format' in request.body;
+const promptOf = (request: FakeLlmRequest) => JSON.stringify(request.body['messages']);
+
+describe('supervisor with an OpenAI-compatible LLM', () => {
+  it('classifies with structured output and streams the LLM answer as message deltas', async () => {
+    const supervisor = await supervisorWith((request) =>
+      isTriage(request)
+        ? { json: { intent: 'caching', models: [], project: null, timeRange: null } }
+        : { stream: ['Caching ', 'would not ', 'save much.'], chunkDelayMs: 5 },
+    );
+    const { ctx, events } = collectingContext({ text: 'Tell me about my usage' });
+    const result = await supervisor.run(ctx);
+
+    expect(agentsStarted(events)).toEqual(['supervisor', 'triage', 'data', 'optimization', 'actions', 'reporting']);
+    expect(ofType(events, 'agent_thinking').find((t) => t.agent === 'triage')?.text).toContain('Classified by the LLM (fake-analyst)');
+    expect(ofType(events, 'message_delta')).toEqual([
+      { agent: 'reporting', text: 'Caching ' },
+      { agent: 'reporting', text: 'would not ' },
+      { agent: 'reporting', text: 'save much.' },
+    ]);
+    expect(result.answer).toBe('Caching would not save much.');
+    expect(streamed(events)).toBe(result.answer);
+    const report = ReportSchema.parse(result.report);
+    expect(report).toMatchObject({ intent: 'caching', mode: 'llm' });
+
+    // The LLM got the computed figures as its facts, and the owner's models for triage.
+    const [triage, reporting] = fake!.requests;
+    expect(promptOf(triage!)).toContain('Models in the data: gpt-4o, gpt-4o-mini');
+    expect(reporting!.stream).toBe(true);
+    expect(promptOf(reporting!)).toContain('$79.73 per 30 days');
+    expect(promptOf(reporting!)).toContain('Use only numbers that appear in the FACTS');
+  });
+
+  it('uses the entities the LLM found, completed by the rules', async () => {
+    const supervisor = await supervisorWith((request) =>
+      isTriage(request)
+        ? { json: { intent: 'cost_analysis', models: ['GPT-4o-mini'], project: null, timeRange: { lastDays: 3, from: null, to: null } } }
+        : { stream: ['ok'] },
+    );
+    const { ctx } = collectingContext({ text: 'What did the cheap model cost lately?' });
+    const result = await supervisor.run(ctx);
+    expect(result.report?.period).toEqual({ from: '2025-03-09', to: '2025-03-10', days: 2 });
+    expect(result.report?.breakdowns.byModel.map((r) => r.key)).toEqual(['gpt-4o-mini']);
+  });
+
+  it.each([
+    ['malformed JSON', { text: '{"intent": "caching", "mod' }],
+    ['an object the schema refuses', { json: { intent: 'astrology', models: 'all', project: 3 } }],
+    ['an HTTP error', { error: { status: 500, message: 'overloaded' } }],
+  ])('falls back to the rules when triage gets %s', async (_, reply) => {
+    const supervisor = await supervisorWith((request) => (isTriage(request) ? reply : { stream: ['Errors cost little.'] }));
+    const { ctx, events } = collectingContext({ text: 'What do errors and retries cost us?' });
+    const result = await supervisor.run(ctx);
+    const thinking = ofType(events, 'agent_thinking').find((t) => t.agent === 'triage')?.text;
+    expect(thinking).toContain('fell back to the rule-based classifier');
+    expect(result.report).toMatchObject({ intent: 'errors', mode: 'llm' });
+    expect(result.answer).toBe('Errors cost little.');
+  });
+
+  it('points out numbers the LLM made up', async () => {
+    const supervisor = await supervisorWith((request) =>
+      isTriage(request) ? { json: { intent: 'general', models: [], project: null, timeRange: null } } : { stream: ['You spend $79.73 a month; cut $512.40 now.'] },
+    );
+    const { ctx, events } = collectingContext({ text: 'How do we spend less?' });
+    const result = await supervisor.run(ctx);
+    expect(result.answer).toContain("_Note: 512.40 in this answer did not come from Tally's analysis");
+    expect(result.answer).not.toContain('79.73 in this answer');
+    expect(streamed(events)).toBe(result.answer);
+  });
+
+  it('writes the offline answer when the LLM answer fails', async () => {
+    const supervisor = await supervisorWith((request) =>
+      isTriage(request) ? { json: { intent: 'general', models: [], project: null, timeRange: null } } : { error: { status: 503, message: 'down' } },
+    );
+    const { ctx, events } = collectingContext({ text: 'How do we spend less?' });
+    const result = await supervisor.run(ctx);
+    expect(result.answer).toContain('**Offline mode**');
+    expect(result.report?.mode).toBe('offline');
+    expect(streamed(events)).toBe(result.answer);
+    expect(ofType(events, 'agent_thinking').some((t) => t.text.includes('writing the offline answer instead'))).toBe(true);
+  });
+
+  it('a stop mid-answer aborts the LLM request and emits nothing more', async () => {
+    const supervisor = await supervisorWith((request) =>
+      isTriage(request)
+        ? { json: { intent: 'general', models: [], project: null, timeRange: null } }
+        : { stream: Array.from({ length: 50 }, (_, i) => `word${i} `), chunkDelayMs: 20 },
+    );
+    let stoppedAt = -1;
+    const { ctx, events, controller } = collectingContext({
+      text: 'How do we spend less?',
+      onEmit: (event, all) => {
+        if (event.type === 'message_delta' && stoppedAt < 0) {
+          stoppedAt = all.length;
+          controller.abort();
+        }
+      },
+    });
+    const error = await supervisor.run(ctx).catch((e: unknown) => e);
+    expect(error).toBe(controller.signal.reason);
+    const aborted = await fake!.waitForAbort();
+    expect(aborted.stream).toBe(true);
+    expect(fake!.abortedRequests).toBe(1);
+    expect(events).toHaveLength(stoppedAt);
+    expect(ofType(events, 'agent_completed').map((d) => d.agent)).not.toContain('reporting');
+  });
+
+  it('a stop during triage reaches the structured-output request', async () => {
+    const supervisor = await supervisorWith([{ hang: true }]);
+    const { ctx, events, controller } = collectingContext({ text: 'Where is my money going?' });
+    const running = supervisor.run(ctx);
+    await expect.poll(() => fake!.requests.length).toBe(1);
+    const before = events.length;
+    controller.abort();
+    await expect(running).rejects.toBe(controller.signal.reason);
+    await fake!.waitForAbort();
+    expect(events).toHaveLength(before);
+  });
+});
