@@ -1,7 +1,7 @@
 import type { IngestSummary, UsageRecord } from '@tally/protocol';
 import type { PriceCatalog } from '../pricing/price-catalog.js';
 import { readUsageNdjson, type ChunkSource } from './ndjson-reader.js';
-import { recordKey } from './record-key.js';
+import { priceUsageRecord } from './price-usage-record.js';
 import type { PricedUsageRecord, UsageStore } from './usage-store.js';
 
 export interface IngestProgress {
@@ -41,19 +41,7 @@ export const MAX_LISTED_ERRORS = 100;
 
 /** Builds the use case that turns an NDJSON upload into stored, priced usage records. */
 export function createUsageIngester({ store, prices, batchSize = 1000 }: UsageIngesterDeps): UsageIngester {
-  function price(record: UsageRecord): PricedUsageRecord {
-    const costUsd = prices.priceCall({
-      model: record.model,
-      provider: record.provider ?? null,
-      at: new Date(record.ts),
-      inputTokens: record.inputTokens,
-      cacheReadTokens: record.cacheReadTokens,
-      cacheWriteTokens: record.cacheWriteTokens,
-      outputTokens: record.outputTokens,
-      batch: record.batch,
-    });
-    return { record, key: recordKey(record), costUsd };
-  }
+  const price = (record: UsageRecord): PricedUsageRecord => priceUsageRecord(prices, record);
 
   return {
     async ingest(ownerId, source, options = {}) {

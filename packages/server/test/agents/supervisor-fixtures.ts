@@ -1,23 +1,13 @@
 import { UsageRecordSchema, type RunEventDraft, type UsageRecordInput } from '@tally/protocol';
 import type { PriceCatalog } from '../../src/pricing/price-catalog.js';
 import type { RunContext } from '../../src/runs/run-context.js';
-import { recordKey } from '../../src/usage/record-key.js';
+import { priceUsageRecord } from '../../src/usage/price-usage-record.js';
 import type { PricedUsageRecord, UsageStore } from '../../src/usage/usage-store.js';
 
 /** A record priced the way ingestion prices it. */
 export function priced(prices: PriceCatalog, input: UsageRecordInput): PricedUsageRecord {
   const record = UsageRecordSchema.parse(input);
-  const costUsd = prices.priceCall({
-    model: record.model,
-    provider: record.provider ?? null,
-    at: new Date(record.ts),
-    inputTokens: record.inputTokens,
-    cacheReadTokens: record.cacheReadTokens,
-    cacheWriteTokens: record.cacheWriteTokens,
-    outputTokens: record.outputTokens,
-    batch: record.batch,
-  });
-  return { record, key: recordKey(record), costUsd };
+  return priceUsageRecord(prices, record);
 }
 
 /**
