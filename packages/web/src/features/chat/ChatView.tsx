@@ -29,7 +29,10 @@ export function ChatView({ api, threadId, runs, onThreadStarted }: ChatViewProps
   const answers = new Map(messages.filter((m) => m.role === 'assistant' && m.runId).map((m) => [m.runId!, m.content]));
   const busy = userMessages.some((m) => m.runId && runs.views[m.runId] && isActive(runs.views[m.runId]!));
 
-  useEffect(() => end.current?.scrollIntoView({ block: 'end' }), [userMessages.length]);
+  // A block body: newer browsers return a Promise from scrollIntoView, which React would call as a cleanup.
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: 'end' });
+  }, [userMessages.length]);
 
   async function send(question: string) {
     const trimmed = question.trim();

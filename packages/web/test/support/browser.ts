@@ -1,0 +1,125 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { RunEventSchema, type RunEvent } from '@tally/protocol';
+import { parseMarkdown, type Inline } from '../../src/components/markdown.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const WEB_DIST = path.resolve(here, '../../dist');
+export const SCREENSHOT_DIR = path.resolve(here, '../../../../test-artifacts/screenshots');
+/** Debian's Chromium; no browser is downloaded. TALLY_CHROMIUM points elsewhere. */
+const CHROMIUM = process.env['TALLY_CHROMIUM'] ?? '/usr/bin/chromium';
+
+/** The server serves the web app only once it is built; say how to build it rather than fail obscurely. */
+export function requireWebBuild(): void {
+  if (!fs.existsSync(path.join(WEB_DIST, 'index.html'))) {
+    throw new Error(`The web app is not built (${WEB_DIST}/index.html is missing): run \`npm run build -w @tally/web\` first (\`npm test\` does it).`);
+  }
+}
+
+export function launchChromium(): Promise<Browser> {
+  if (!fs.existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}; install it or set TALLY_CHROMIUM.`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 20_000,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export interface RunSocketWatch {
+  /** Every run event the server sent the page, live over its sockets or over REST from a run's log, across reloads. */
+  events: RunEvent[];
+  /**
+   * Hands the page the first run event that matches, then holds back the run events after it
+   * (acks still pass) until release(): the page stays frozen mid-run for as long as the test looks.
+   */
+  holdAfter(match: (event: RunEvent) => boolean): Promise<void>;
+  release(): void;
+}
+
+/** Puts the test between the page and the server on the run socket (Playwright's WebSocket routing). */
+export async function watchRunSocket(page: Page): Promise<RunSocketWatch> {
+  const events: RunEvent[] = [];
+  const seen = new Set<string>(); // a replay after a reload sends the same events again
+  const record = (value: unknown): RunEvent | null => {
+    const parsed = RunEventSchema.safeParse(value);
+    if (!parsed.success) return null;
+    const key = `${parsed.data.runId}:${parsed.data.seq}`;
+    if (!seen.has(key)) events.push(parsed.data);
+    seen.add(key);
+    return parsed.data;
+  };
+  let trigger: { match: (event: RunEvent) => boolean; start: () => void } | null = null;
+  let held: Array<() => void> | null = null;
+
+  await page.routeWebSocket(/\/v1\/ws/, (socket) => {
+    const server = socket.connectToServer();
+    socket.onMessage((message) => server.send(message));
+    server.onMessage((message) => {
+      const event = typeof message === 'string' ? record(JSON.parse(message)) : null;
+      if (event && held) return void held.push(() => socket.send(message));
+      socket.send(message);
+      if (event && trigger?.match(event)) trigger.start();
+    });
+  });
+  page.on('response', (response) => {
+    if (!/\/v1\/runs\/[^/]+\/events/.test(response.url()) || !response.ok()) return;
+    response.json().then(
+      (body: { events?: unknown[] }) => body.events?.forEach(record),
+      () => undefined, // the page went away with the body
+    );
+  });
+  return {
+    events,
+    holdAfter: (match) =>
+      new Promise((resolve) => {
+        trigger = {
+          match,
+          start: () => {
+            held = [];
+            trigger = null;
+            resolve();
+          },
+        };
+      }),
+    release: () => {
+      const pending = held ?? [];
+      held = null;
+      for (const send of pending) send();
+    },
+  };
+}
+
+/** The visible text of an answer as the page's markdown renderer shows it, with all whitespace removed. */
+export function renderedTextOf(markdown: string): string {
+  const inline = (list: Inline[]): string => list.map((i) => ('children' in i ? inline(i.children) : 'text' in i ? i.text : '')).join('');
+  const blocks = parseMarkdown(markdown).map((b) => {
+    switch (b.kind) {
+      case 'heading':
+      case 'paragraph':
+      case 'quote':
+        return inline(b.children);
+      case 'list':
+        return b.items.map(inline).join('');
+      case 'code':
+        return b.text;
+      case 'table':
+        return [b.head, ...b.rows].map((row) => row.map(inline).join('')).join('');
+      case 'rule':
+        return '';
+      default: {
+        const never: never = b;
+        return never;
+      }
+    }
+  });
+  return squash(blocks.join(''));
+}
+
+export const squash = (text: string): string => text.replace(/\s+/g, '');
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+}
