@@ -4,6 +4,8 @@ import { isTerminalEvent } from '@tally/protocol';
 export interface SeqTrackedEvent {
   runId: string;
   seq: number;
+  /** A coalesced delta stands for fromSeq..seq (sent to a socket that lagged). */
+  fromSeq?: number | undefined;
   type: string;
 }
 
@@ -75,16 +77,18 @@ export function createSeqTracker<E extends SeqTrackedEvent>(): SeqTracker<E> {
         entry = runs.get(event.runId)!;
       }
       if (entry.state !== 'open' || event.seq <= entry.lastSeq) return [];
-      if (event.seq > entry.lastSeq + 1) {
-        if (entry.held.size < MAX_HELD) entry.held.set(event.seq, event);
+      const first = event.fromSeq ?? event.seq;
+      if (first > entry.lastSeq + 1) {
+        // Held by the first seq it stands for, which is what the run waits for next.
+        if (entry.held.size < MAX_HELD) entry.held.set(first, event);
         return [];
       }
       const out: E[] = [];
       let next: E | undefined = event;
       while (next) {
         out.push(next);
+        entry.held.delete(next.fromSeq ?? next.seq);
         entry.lastSeq = next.seq;
-        entry.held.delete(next.seq);
         if (isTerminalEvent(next.type)) {
           entry.state = 'finished';
           entry.held.clear();

@@ -2,9 +2,11 @@ import {
   AckFrameSchema,
   ErrorFrameSchema,
   RunEventSchema,
+  ThreadActivityFrameSchema,
   type AckFrame,
   type ErrorFrame,
   type RunEvent,
+  type ThreadActivityFrame,
 } from '@tally/protocol';
 
 /**
@@ -16,6 +18,7 @@ export type ParsedServerFrame =
   | { kind: 'ack'; frame: AckFrame }
   | { kind: 'error'; frame: ErrorFrame }
   | { kind: 'event'; event: RunEvent }
+  | { kind: 'activity'; frame: ThreadActivityFrame }
   | { kind: 'unreadable_event'; runId: string; seq: number; type: string; reason: string }
   | { kind: 'invalid'; reason: string };
 
@@ -35,6 +38,10 @@ export function parseServerFrame(text: string): ParsedServerFrame {
   if (type === 'error') {
     const r = ErrorFrameSchema.safeParse(json);
     return r.success ? { kind: 'error', frame: r.data } : { kind: 'invalid', reason: `bad error: ${firstIssue(r.error)}` };
+  }
+  if (type === 'thread_activity') {
+    const r = ThreadActivityFrameSchema.safeParse(json);
+    return r.success ? { kind: 'activity', frame: r.data } : { kind: 'invalid', reason: `bad thread_activity: ${firstIssue(r.error)}` };
   }
   const r = RunEventSchema.safeParse(json);
   if (r.success) return { kind: 'event', event: r.data };

@@ -4,6 +4,7 @@ import type {
   RunEventType,
   SendMessageAckDataSchema,
   SubscribeAckDataSchema,
+  ThreadActivityFrame,
 } from '@tally/protocol';
 import type { z } from 'zod';
 import type { BackoffOptions } from './backoff.js';
@@ -44,6 +45,8 @@ export interface WsClientListeners {
   /** Every run event, once and in seq order per run. */
   event: (event: RunEvent) => void;
   status: (status: ConnectionStatus, info: ConnectionInfo) => void;
+  /** A run of one of the user's threads was queued or ended, from any tab or device. */
+  activity: (frame: ThreadActivityFrame) => void;
   /** Problems with no caller to reject: error frames without id, unreadable frames, failed resubscribes. */
   error: (error: Error) => void;
 }
@@ -87,6 +90,12 @@ export interface WsClient {
   /** Events with seq > afterSeq; afterSeq defaults to the last seq delivered for the run (or 0). */
   subscribe(runId: string, afterSeq?: number): Promise<SubscribeAck>;
   unsubscribe(runId: string): Promise<void>;
+  /**
+   * Follows a thread: its runs still going, and every new one (another tab's too), arrive as
+   * events. Kept across reconnects until unwatchThread.
+   */
+  watchThread(threadId: string): Promise<void>;
+  unwatchThread(threadId: string): Promise<void>;
   /** Round trip in ms. */
   ping(): Promise<number>;
   /** The seq of the last event delivered for a run. */

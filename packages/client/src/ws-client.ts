@@ -71,7 +71,8 @@ export function createWsClient(options: WsClientOptions): WsClient {
   const gapResubscribeMs = options.gapResubscribeMs ?? 2_000;
   const maxAttempts = options.maxReconnectAttempts ?? Number.POSITIVE_INFINITY;
 
-  const tracker = createSeqTracker<{ runId: string; seq: number; type: string; event: RunEvent | null }>();
+  const tracker = createSeqTracker<{ runId: string; seq: number; fromSeq?: number | undefined; type: string; event: RunEvent | null }>();
+  const watchedThreads = new Set<string>();
   const pending = new Map<string, Pending>();
   const listeners = createListenerRegistry();
   const gapTimers = new Map<string, unknown>();
@@ -156,6 +157,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
     for (const { runId, lastSeq } of tracker.openRuns()) {
       if (!subscribesByRun.has(runId)) internalCommand('subscribe', { runId, afterSeq: lastSeq });
     }
+    for (const threadId of watchedThreads) internalCommand('watch_thread', { threadId });
     for (const p of [...pending.values()]) {
       if (p.sentOn === generation) continue;
       if (p.type === 'subscribe') {
@@ -201,7 +203,9 @@ export function createWsClient(options: WsClientOptions): WsClient {
         return;
       }
       case 'event':
-        return onEvent({ runId: parsed.event.runId, seq: parsed.event.seq, type: parsed.event.type, event: parsed.event });
+        return onEvent({ runId: parsed.event.runId, seq: parsed.event.seq, fromSeq: parsed.event.fromSeq, type: parsed.event.type, event: parsed.event });
+      case 'activity':
+        return emit('activity', parsed.frame);
       case 'unreadable_event':
         emit('error', new TallyApiError(0, 'CLIENT_BAD_FRAME', parsed.reason));
         return onEvent({ runId: parsed.runId, seq: parsed.seq, type: parsed.type, event: null });
@@ -214,7 +218,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
     }
   }
 
-  function onEvent(tracked: { runId: string; seq: number; type: string; event: RunEvent | null }): void {
+  function onEvent(tracked: { runId: string; seq: number; fromSeq?: number | undefined; type: string; event: RunEvent | null }): void {
     for (const t of tracker.accept(tracked)) {
       if (!t.event) continue;
       emit('event', t.event);
@@ -398,6 +402,7 @@ export function createWsClient(options: WsClientOptions): WsClient {
     async sendMessage(data) {
       const payload: Record<string, unknown> = { text: data.text };
       if (data.threadId !== undefined) payload.threadId = data.threadId;
+      if (data.onBusy !== undefined) payload.onBusy = data.onBusy;
       const answer = await command('send_message', payload);
       const ack = parseAck(SendMessageAckDataSchema, 'send_message', answer.data);
       tracker.ensure(ack.runId);
@@ -421,6 +426,14 @@ export function createWsClient(options: WsClientOptions): WsClient {
       tracker.drop(runId);
       if (status !== 'open') return;
       await command('unsubscribe', { runId });
+    },
+    async watchThread(threadId) {
+      watchedThreads.add(threadId);
+      if (status === 'open') await command('watch_thread', { threadId });
+    },
+    async unwatchThread(threadId) {
+      watchedThreads.delete(threadId);
+      if (status === 'open') await command('unwatch_thread', { threadId });
     },
     async ping() {
       const started = now();

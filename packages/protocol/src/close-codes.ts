@@ -9,6 +9,10 @@ export const CLOSE_CODES = {
   MESSAGE_TOO_BIG: 1009,
   /** The server is shutting down: reconnect (to another node) and resume by seq. */
   RECONNECT_ELSEWHERE: 4503,
+  /** The socket fell too far behind (its send buffer passed the bound): reconnect and resume by seq. */
+  SLOW_CONSUMER: 4008,
+  /** No pong to the server's ping within a heartbeat: the peer is gone. */
+  HEARTBEAT_TIMEOUT: 4000,
   /** The credential behind this socket was revoked. */
   UNAUTHORIZED: 4401,
 } as const;

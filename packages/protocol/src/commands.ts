@@ -6,10 +6,19 @@ export const IdSchema = z.string().uuid();
 /** Longest chat message a user may send, in characters. */
 export const MAX_MESSAGE_CHARS = 8_000;
 
+/**
+ * What a message to a thread whose run is still going does (double-texting): `reject` answers
+ * THREAD_BUSY, `queue` runs it after the current run, `interrupt` stops the current run first.
+ */
+export const BUSY_POLICIES = ['reject', 'queue', 'interrupt'] as const;
+export const BusyPolicySchema = z.enum(BUSY_POLICIES);
+export type BusyPolicy = z.infer<typeof BusyPolicySchema>;
+
 export const SendMessageDataSchema = z.object({
   /** Absent: start a new thread. */
   threadId: IdSchema.optional(),
   text: z.string().trim().min(1).max(MAX_MESSAGE_CHARS),
+  onBusy: BusyPolicySchema.default('reject'),
 });
 export const StopRunDataSchema = z.object({ runId: IdSchema });
 export const SubscribeDataSchema = z.object({
@@ -18,6 +27,9 @@ export const SubscribeDataSchema = z.object({
   afterSeq: z.number().int().min(0).default(0),
 });
 export const UnsubscribeDataSchema = z.object({ runId: IdSchema });
+/** Follow a thread: the socket gets every new run of it from seq 1, live (another tab's too). */
+export const WatchThreadDataSchema = z.object({ threadId: IdSchema });
+export const UnwatchThreadDataSchema = z.object({ threadId: IdSchema });
 export const PingDataSchema = z.object({}).passthrough().optional();
 
 /** Every client command, by type: the data schema of each. */
@@ -26,6 +38,8 @@ export const COMMAND_DATA_SCHEMAS = {
   stop_run: StopRunDataSchema,
   subscribe: SubscribeDataSchema,
   unsubscribe: UnsubscribeDataSchema,
+  watch_thread: WatchThreadDataSchema,
+  unwatch_thread: UnwatchThreadDataSchema,
   ping: PingDataSchema,
 } as const;
 
@@ -45,10 +59,13 @@ export const ClientCommandSchema = z.discriminatedUnion('type', [
   command('stop_run'),
   command('subscribe'),
   command('unsubscribe'),
+  command('watch_thread'),
+  command('unwatch_thread'),
   command('ping'),
 ]);
 export type ClientCommand = z.infer<typeof ClientCommandSchema>;
-export type CommandData<T extends CommandType> = z.infer<(typeof COMMAND_DATA_SCHEMAS)[T]>;
+/** Command data as a client writes it (defaults may be left out). */
+export type CommandData<T extends CommandType> = z.input<(typeof COMMAND_DATA_SCHEMAS)[T]>;
 
 export function isCommandType(type: string): type is CommandType {
   return Object.hasOwn(COMMAND_DATA_SCHEMAS, type);

@@ -47,6 +47,11 @@ const runEvent = <T extends RunEventType>(type: T) =>
     threadId: IdSchema,
     /** 1, 2, 3... per run, with no gap. */
     seq: z.number().int().min(1),
+    /**
+     * Only on a message_delta sent to a lagging socket: the frame stands for the events
+     * fromSeq..seq, their texts joined. The run log itself never coalesces.
+     */
+    fromSeq: z.number().int().min(1).optional(),
     /** ISO-8601 time the event was emitted. */
     ts: z.string(),
     data: RUN_EVENT_DATA_SCHEMAS[type],

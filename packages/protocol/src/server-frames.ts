@@ -37,5 +37,21 @@ export const StopRunAckDataSchema = z.object({ runId: z.string().uuid(), status:
 export const UnsubscribeAckDataSchema = z.object({ runId: z.string().uuid() });
 export const PingAckDataSchema = z.object({ pong: z.literal(true), ts: z.string() });
 
-export const ServerFrameSchema = z.union([AckFrameSchema, ErrorFrameSchema, RunEventSchema]);
+/**
+ * Sent to every socket of the user, on any node, when one of their threads gets a run or a run
+ * ends: other tabs and devices update their thread list, and watch the thread if it is open.
+ */
+export const ThreadActivityFrameSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  type: z.literal('thread_activity'),
+  threadId: z.string().uuid(),
+  title: z.string(),
+  runId: z.string().uuid(),
+  status: RunStatusSchema,
+  /** The user's message that started the run (on `queued`). */
+  message: z.object({ id: z.string().uuid(), text: z.string() }).optional(),
+});
+export type ThreadActivityFrame = z.infer<typeof ThreadActivityFrameSchema>;
+
+export const ServerFrameSchema = z.union([AckFrameSchema, ErrorFrameSchema, ThreadActivityFrameSchema, RunEventSchema]);
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;

@@ -13,7 +13,7 @@ import { createMemoryBus } from './bus/memory-bus.js';
 import { createRedisBus } from './bus/redis-bus.js';
 import type { Config } from './config/config.js';
 import { createWsAuthenticator, selectSubprotocol } from './gateway/ws-authenticator.js';
-import { wsGateway } from './gateway/ws-gateway.js';
+import { registerWsGateway } from './gateway/ws-gateway.js';
 import { authRoutes } from './http/auth-routes.js';
 import { createRequireUser } from './http/authenticate.js';
 import { registerErrorHandler } from './http/error-handler.js';
@@ -66,8 +66,9 @@ export interface BuildOptions {
 
 export async function createServices(config: Config, options: BuildOptions = {}): Promise<Services> {
   const logger = options.logger ?? pino({ level: config.logLevel });
-  const { db, engine } = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: options.databaseSchema });
-  await migrateToLatest(db, options.databaseSchema);
+  const schema = options.databaseSchema ?? config.databaseSchema;
+  const { db, engine } = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema });
+  await migrateToLatest(db, schema);
   const bus = config.redisUrl ? await createRedisBus({ url: config.redisUrl, prefix: config.redisPrefix }) : createMemoryBus();
   const kv = config.redisUrl
     ? await createRedisEphemeralStore({ url: config.redisUrl, prefix: config.redisPrefix })
@@ -87,7 +88,7 @@ export async function createServices(config: Config, options: BuildOptions = {})
     prices,
     ingester: createUsageIngester({ store: usageStore, prices }),
     runs: createRunService({ db, bus }),
-    worker: createRunWorker({ db, bus, pipeline, logger, concurrency: config.workerConcurrency, nodeId }),
+    worker: createRunWorker({ db, bus, pipeline, logger, concurrency: config.workerConcurrency, nodeId, leaseMs: config.runLeaseMs }),
     nodeId,
   };
 }
@@ -122,15 +123,23 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     engines: { database: services.engine, bus: config.redisUrl ? 'redis' : 'memory', llm: config.llm.kind },
   });
   await app.register(authRoutes, { auth, tickets, requireUser });
-  await app.register(threadRoutes, { threads: createThreadService({ db }), requireUser });
+  const threads = createThreadService({ db });
+  await app.register(threadRoutes, { threads, requireUser });
   await app.register(runRoutes, { runs: services.runs, requireUser });
   await app.register(usageRoutes, { ingester: services.ingester, store: services.usageStore, requireUser });
-  await app.register(wsGateway, {
+  const gateway = registerWsGateway(app, {
     db,
     bus,
     runs: services.runs,
+    threads,
     logger,
-    limits: { floodFramesPerSecond: config.ws.floodFramesPerSecond, maxSubscriptions: 64 },
+    heartbeatMs: config.ws.heartbeatMs,
+    limits: {
+      floodFramesPerSecond: config.ws.floodFramesPerSecond,
+      maxSubscriptions: 64,
+      maxWatchedThreads: 32,
+      send: { softBytes: config.ws.sendSoftBytes, hardBytes: config.ws.sendHardBytes },
+    },
     authenticate: createWsAuthenticator({ tokens, tickets }),
   });
   await app.register(webRoutes, { dir: config.webDir ?? defaultWebDir() });
@@ -143,7 +152,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     services,
     close: () =>
       (closing ??= (async () => {
+        // Runs go back to the queue for other nodes, then clients are told to reconnect elsewhere.
         await services.worker.stop();
+        await gateway.closeAll();
         await app.close();
         await bus.close();
         await kv.close();

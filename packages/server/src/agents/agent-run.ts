@@ -49,12 +49,16 @@ export function createAgentRun(ctx: RunContext, now: () => Date): AgentRun {
         if (text !== '') await run.emit({ type: 'message_delta', data: { agent, text } });
       }
     },
-    async step(agent, body) {
+    async step<T>(agent: AgentName, body: () => Promise<StepResult<T>>): Promise<T> {
       run.checkpoint();
+      // A step finished before a takeover is not run again: its value comes from the checkpoint.
+      const restored = ctx.restoreStep(agent);
+      if (restored !== undefined) return restored as T;
       const started = now();
       await run.emit({ type: 'agent_started', data: { agent } });
       const { value, summary } = await body();
       await run.emit({ type: 'agent_completed', data: { agent, durationMs: elapsed(started), summary } });
+      await ctx.saveStep(agent, value);
       return value;
     },
     async tool<T>(agent: AgentName, name: string, args: Record<string, unknown>, call: () => Promise<T>, summarize: (result: T) => unknown): Promise<T> {

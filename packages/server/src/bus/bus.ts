@@ -7,12 +7,16 @@ export interface Bus {
   publish(channel: string, message: string): Promise<void>;
   /** Resolves once the subscription is active; the returned function removes it. */
   subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>;
+  /** Called after the link to the other nodes came back: messages sent meanwhile may be lost. */
+  onReconnect(handler: () => void): () => void;
   close(): Promise<void>;
 }
 
 export const channels = {
   runEvents: (runId: string) => `run:${runId}`,
   runCancel: (runId: string) => `run-cancel:${runId}`,
+  /** Thread activity of one user (a run queued or finished), for all of their sockets. */
+  userActivity: (userId: string) => `user:${userId}`,
   /** A run was queued: idle workers on any node may claim it. */
   runsQueued: 'runs:queued',
 } as const;

@@ -26,6 +26,10 @@ export function createMemoryBus(): Bus {
         if (set.size === 0 && handlers.get(channel) === set) handlers.delete(channel);
       };
     },
+    onReconnect() {
+      // In-process delivery never loses its link.
+      return () => undefined;
+    },
     async close() {
       handlers.clear();
     },

@@ -6,11 +6,21 @@ import type { Bus } from './bus.js';
  * Redis once per node however many local handlers it has, and released with the last one.
  */
 export async function createRedisBus(options: { url: string; prefix: string }): Promise<Bus> {
-  const publisher = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
-  const subscriber = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  // Publishes fail fast while Redis is away (the log keeps every event); the subscriber reconnects forever.
+  const publisher = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  const subscriber = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: null });
   await Promise.all([publisher.connect(), subscriber.connect()]);
   const handlers = new Map<string, Set<(message: string) => void>>();
+  const reconnectHandlers = new Set<() => void>();
   const key = (channel: string) => options.prefix + channel;
+
+  // ioredis re-subscribes every channel when it reconnects; what was published meanwhile is gone,
+  // so listeners are told to catch up from the run logs.
+  let connectedOnce = false;
+  subscriber.on('ready', () => {
+    if (connectedOnce) for (const handler of [...reconnectHandlers]) handler();
+    connectedOnce = true;
+  });
 
   subscriber.on('message', (redisChannel: string, message: string) => {
     const set = handlers.get(redisChannel);
@@ -44,8 +54,13 @@ export async function createRedisBus(options: { url: string; prefix: string }): 
         }
       };
     },
+    onReconnect(handler) {
+      reconnectHandlers.add(handler);
+      return () => reconnectHandlers.delete(handler);
+    },
     async close() {
       handlers.clear();
+      reconnectHandlers.clear();
       await Promise.allSettled([publisher.quit(), subscriber.quit()]);
     },
   };

@@ -19,6 +19,11 @@ const EnvSchema = z.object({
   TALLY_DATA_DIR: z.string().min(1).default('.tally-data'),
   TALLY_DATABASE_URL: url(['postgres', 'postgresql']).optional(),
   TALLY_REDIS_URL: url(['redis', 'rediss']).optional(),
+  /** Postgres schema of Tally's tables, for a database shared with other applications. */
+  TALLY_DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/i, 'must be a plain identifier').max(63).optional(),
+  /** How long a node's claim on a run lasts without a heartbeat; its runs move on after that. */
+  TALLY_RUN_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(6_000),
+  TALLY_WS_HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** Prefix for every Redis key and channel, so several deployments (or test files) share one Redis. */
   TALLY_REDIS_PREFIX: z.string().max(64).default('tally:'),
   /** Secret for signing access tokens; generated and kept in the data folder when absent. */
@@ -54,7 +59,18 @@ export interface Config {
   logLevel: z.infer<typeof EnvSchema>['TALLY_LOG_LEVEL'];
   webDir: string | undefined;
   /** Limits of the WebSocket gateway. */
-  ws: { maxFrameBytes: number; floodFramesPerSecond: number; ticketTtlSeconds: number; heartbeatMs: number };
+  databaseSchema: string | undefined;
+  runLeaseMs: number;
+  ws: {
+    maxFrameBytes: number;
+    floodFramesPerSecond: number;
+    ticketTtlSeconds: number;
+    heartbeatMs: number;
+    /** A socket with more buffered than this lags: its frames wait and deltas merge. */
+    sendSoftBytes: number;
+    /** A socket past this many buffered bytes is closed with SLOW_CONSUMER. */
+    sendHardBytes: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -103,7 +119,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workerConcurrency: e.TALLY_WORKER_CONCURRENCY,
     logLevel: e.TALLY_LOG_LEVEL,
     webDir: e.TALLY_WEB_DIR,
-    ws: { maxFrameBytes: 64 * 1024, floodFramesPerSecond: 50, ticketTtlSeconds: 30, heartbeatMs: 30_000 },
+    databaseSchema: e.TALLY_DATABASE_SCHEMA,
+    runLeaseMs: e.TALLY_RUN_LEASE_MS,
+    ws: {
+      maxFrameBytes: 64 * 1024,
+      floodFramesPerSecond: 50,
+      ticketTtlSeconds: 30,
+      heartbeatMs: e.TALLY_WS_HEARTBEAT_MS,
+      sendSoftBytes: 256 * 1024,
+      sendHardBytes: 4 * 1024 * 1024,
+    },
   };
 }
 

@@ -1,38 +1,50 @@
 import type { WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { CLOSE_CODES, type ClientCommand } from '@tally/protocol';
+import { CLOSE_CODES, type ClientCommand, type ThreadActivityFrame } from '@tally/protocol';
 import { isAppError } from '../app-error.js';
-import type { Bus } from '../bus/bus.js';
+import { channels, type Bus } from '../bus/bus.js';
 import type { RunService } from '../runs/run-service.js';
 import { listRunEvents } from '../runs/run-event-log.js';
 import type { Db } from '../store/database.js';
+import type { ThreadService } from '../threads/thread-service.js';
 import { ackFrame, errorFrame } from './frames.js';
 import { parseClientFrame } from './parse-client-frame.js';
 import { openRunSubscription, type RunSubscription } from './run-subscription.js';
+import { createSocketSender, type SocketSenderLimits } from './socket-sender.js';
 
 export interface ConnectionDeps {
   db: Db;
   bus: Bus;
   runs: RunService;
+  threads: ThreadService;
   logger: Logger;
-  limits: { floodFramesPerSecond: number; maxSubscriptions: number };
+  limits: { floodFramesPerSecond: number; maxSubscriptions: number; maxWatchedThreads: number; send: SocketSenderLimits };
+}
+
+/** What the gateway keeps of a live connection, for heartbeats, resyncs and shutdown. */
+export interface ConnectionHandle {
+  /** Replays what the bus may have lost (after a bus reconnect) from the run logs. */
+  resync(): void;
+  /** Ends the connection's subscriptions (the socket is closed by the caller). */
+  release(): Promise<void>;
 }
 
 /**
- * One authenticated socket: its user, its subscriptions and its command queue, created on
- * connect and released on close. The user comes from the upgrade's credential, never a frame.
+ * One authenticated socket: its user, its subscriptions, the threads it watches and its command
+ * queue, created on connect and released on close. The user comes from the upgrade's
+ * credential, never from a frame.
  */
-export function handleConnection(socket: WebSocket, user: { id: string; email: string }, deps: ConnectionDeps): void {
+export function handleConnection(socket: WebSocket, user: { id: string; email: string }, deps: ConnectionDeps): ConnectionHandle {
   const { runs, logger } = deps;
   const subscriptions = new Map<string, RunSubscription>();
+  const watched = new Set<string>();
+  const sender = createSocketSender(socket, deps.limits.send);
   let queue: Promise<void> = Promise.resolve();
   let windowStart = Date.now();
   let framesInWindow = 0;
   let closed = false;
 
-  const send = (text: string) => {
-    if (socket.readyState === socket.OPEN) socket.send(text);
-  };
+  const send = (text: string) => sender.send(text);
 
   async function subscribe(runId: string, threadId: string, afterSeq: number) {
     await subscriptions.get(runId)?.close();
@@ -50,7 +62,7 @@ export function handleConnection(socket: WebSocket, user: { id: string; email: s
       runId,
       afterSeq,
       loadAfter: (seq) => listRunEvents(deps.db, { id: runId, thread_id: threadId }, seq),
-      deliver: (raw) => send(raw),
+      deliver: (raw, event) => sender.send(raw, event.type === 'message_delta' ? { runId, agent: agentOf(raw) } : undefined),
       onEnd: () => {
         if (subscription && subscriptions.get(runId) === subscription) subscriptions.delete(runId);
       },
@@ -63,7 +75,8 @@ export function handleConnection(socket: WebSocket, user: { id: string; email: s
   async function dispatch(command: ClientCommand): Promise<void> {
     switch (command.type) {
       case 'send_message': {
-        const started = await runs.start({ user, threadId: command.data.threadId, text: command.data.text, clientCommandId: command.id });
+        const { threadId, text, onBusy } = command.data;
+        const started = await runs.start({ user, threadId, text, onBusy, clientCommandId: command.id });
         send(ackFrame(command.id, { runId: started.runId, threadId: started.threadId, messageId: started.messageId }));
         // A resend after reconnect lands here too: the client gets the whole run from the log.
         await subscribe(started.runId, started.threadId, 0);
@@ -81,6 +94,23 @@ export function handleConnection(socket: WebSocket, user: { id: string; email: s
         send(ackFrame(command.id, { runId: command.data.runId }));
         return;
       }
+      case 'watch_thread': {
+        const { threadId } = command.data;
+        await deps.threads.get(user.id, threadId);
+        if (!watched.has(threadId) && watched.size >= deps.limits.maxWatchedThreads) {
+          const [oldest] = watched;
+          if (oldest) watched.delete(oldest);
+        }
+        watched.add(threadId);
+        const active = await runs.activeInThread(user.id, threadId);
+        send(ackFrame(command.id, { threadId, activeRunIds: active.map((r) => r.id) }));
+        for (const run of active) if (!subscriptions.has(run.id)) await subscribe(run.id, threadId, 0);
+        return;
+      }
+      case 'unwatch_thread':
+        watched.delete(command.data.threadId);
+        send(ackFrame(command.id, { threadId: command.data.threadId }));
+        return;
       case 'stop_run': {
         const { status } = await runs.stop(user.id, command.data.runId);
         send(ackFrame(command.id, { runId: command.data.runId, status }));
@@ -96,6 +126,16 @@ export function handleConnection(socket: WebSocket, user: { id: string; email: s
     }
   }
 
+  /** Another tab or device of this user started or ended a run: tell this socket, follow it if watched. */
+  function onActivity(raw: string) {
+    if (closed) return;
+    send(raw);
+    const activity = JSON.parse(raw) as ThreadActivityFrame;
+    if (activity.status === 'queued' && watched.has(activity.threadId) && !subscriptions.has(activity.runId)) {
+      queue = queue.then(() => subscribe(activity.runId, activity.threadId, 0)).catch((error) => logger.warn({ err: error }, 'following a watched thread failed'));
+    }
+  }
+
   function isFlooding(): boolean {
     const now = Date.now();
     if (now - windowStart >= 1000) {
@@ -104,6 +144,13 @@ export function handleConnection(socket: WebSocket, user: { id: string; email: s
     }
     return ++framesInWindow > deps.limits.floodFramesPerSecond;
   }
+
+  // Listeners are attached at once so no early frame is lost; commands wait for the subscription.
+  const activity = deps.bus.subscribe(channels.userActivity(user.id), onActivity);
+  queue = activity.then(
+    () => undefined,
+    (error) => logger.warn({ err: error }, 'subscribing to user activity failed'),
+  );
 
   socket.on('message', (raw, isBinary) => {
     if (closed) return;
@@ -136,10 +183,25 @@ export function handleConnection(socket: WebSocket, user: { id: string; email: s
     });
   });
 
-  socket.on('close', () => {
+  async function release() {
     closed = true;
-    for (const subscription of subscriptions.values()) void subscription.close();
+    sender.dispose();
+    const all = [...subscriptions.values()];
     subscriptions.clear();
-  });
+    await Promise.allSettled([activity.then((unsubscribe) => unsubscribe()), ...all.map((s) => s.close())]);
+  }
+
   socket.on('error', (error) => logger.debug({ err: error }, 'socket error'));
+
+  return {
+    resync() {
+      for (const subscription of subscriptions.values()) subscription.resync();
+    },
+    release,
+  };
+}
+
+/** The agent of a message_delta frame, read without a full parse on the hot path. */
+function agentOf(raw: string): string {
+  return /"agent":"([a-z_]+)"/.exec(raw)?.[1] ?? '';
 }

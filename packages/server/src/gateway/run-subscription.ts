@@ -6,6 +6,8 @@ export interface RunSubscription {
   readonly lastSeq: number;
   /** True once the terminal event was delivered or close() was called. */
   readonly closed: boolean;
+  /** Reads the log for events the bus may have lost (after a bus reconnect). */
+  resync(): void;
   close(): Promise<void>;
 }
 
@@ -101,6 +103,9 @@ export async function openRunSubscription(options: {
     },
     get closed() {
       return closed;
+    },
+    resync() {
+      if (!closed && !filling) void fill();
     },
     async close() {
       if (closed) return;

@@ -1,19 +1,49 @@
 import type { FastifyInstance } from 'fastify';
-import { WS_PATH } from '@tally/protocol';
+import type { WebSocket } from 'ws';
+import { CLOSE_CODES, WS_PATH } from '@tally/protocol';
 import type { AccessClaims } from '../auth/access-tokens.js';
 import { AppError } from '../app-error.js';
-import { handleConnection, type ConnectionDeps } from './connection.js';
+import { handleConnection, type ConnectionDeps, type ConnectionHandle } from './connection.js';
 import type { createWsAuthenticator } from './ws-authenticator.js';
+
+export interface GatewayControl {
+  /** Closes every socket with RECONNECT_ELSEWHERE, for a graceful shutdown. */
+  closeAll(): Promise<void>;
+  readonly connections: number;
+}
 
 /**
  * The WebSocket endpoint. Authentication runs in preValidation, i.e. before the upgrade: a bad
- * or missing credential gets a plain HTTP 401 and no socket is ever opened.
+ * or missing credential gets a plain HTTP 401 and no socket is ever opened. The gateway pings
+ * every socket each heartbeat and drops those that did not answer the previous ping.
  */
-export async function wsGateway(
+export function registerWsGateway(
   app: FastifyInstance,
-  deps: ConnectionDeps & { authenticate: ReturnType<typeof createWsAuthenticator> },
-): Promise<void> {
+  deps: ConnectionDeps & { authenticate: ReturnType<typeof createWsAuthenticator>; heartbeatMs: number },
+): GatewayControl {
   const identities = new WeakMap<object, AccessClaims>();
+  const live = new Map<WebSocket, { handle: ConnectionHandle; alive: boolean }>();
+
+  const heartbeat = setInterval(() => {
+    for (const [socket, entry] of live) {
+      if (!entry.alive) {
+        socket.terminate();
+        continue;
+      }
+      entry.alive = false;
+      socket.ping();
+    }
+  }, deps.heartbeatMs);
+  heartbeat.unref();
+  const stopResync = deps.bus.onReconnect(() => {
+    for (const { handle } of live.values()) handle.resync();
+  });
+
+  app.addHook('onClose', async () => {
+    clearInterval(heartbeat);
+    stopResync();
+  });
+
   app.get(
     WS_PATH,
     {
@@ -27,10 +57,38 @@ export async function wsGateway(
     (socket, request) => {
       const claims = identities.get(request);
       if (!claims) {
-        socket.close(1008, 'unauthenticated');
+        socket.close(CLOSE_CODES.POLICY_VIOLATION, 'unauthenticated');
         return;
       }
-      handleConnection(socket, { id: claims.userId, email: claims.email }, deps);
+      const entry = { handle: handleConnection(socket, { id: claims.userId, email: claims.email }, deps), alive: true };
+      live.set(socket, entry);
+      socket.on('pong', () => (entry.alive = true));
+      socket.on('close', () => {
+        live.delete(socket);
+        void entry.handle.release();
+      });
     },
   );
+
+  return {
+    get connections() {
+      return live.size;
+    },
+    async closeAll() {
+      const sockets = [...live.keys()];
+      await Promise.allSettled(
+        sockets.map(
+          (socket) =>
+            new Promise<void>((resolve) => {
+              socket.once('close', () => resolve());
+              socket.close(CLOSE_CODES.RECONNECT_ELSEWHERE, 'server shutting down: reconnect and resume by seq');
+              setTimeout(() => {
+                socket.terminate();
+                resolve();
+              }, 1000).unref();
+            }),
+        ),
+      );
+    },
+  };
 }

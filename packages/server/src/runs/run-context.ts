@@ -1,4 +1,4 @@
-import type { RunEventDraft } from '@tally/protocol';
+import type { AgentName, RunEventDraft } from '@tally/protocol';
 
 /**
  * Everything an agent may know and do for one run, created when a worker starts the run and
@@ -14,6 +14,13 @@ export interface RunContext {
   signal: AbortSignal;
   /** Append an event to this run's log and publish it; resolves once it is in the log. */
   emit(event: RunEventDraft): Promise<void>;
+  /**
+   * The value of a step this run completed on a node that then died or shut down, or undefined.
+   * The step is then not run again and its events are not sent again.
+   */
+  restoreStep(agent: AgentName): unknown;
+  /** Records a completed step's value (JSON-safe), after its agent_completed is in the log. */
+  saveStep(agent: AgentName, value: unknown): Promise<void>;
 }
 
 /** What the agent pipeline hands back to the run worker, which writes the final event. */

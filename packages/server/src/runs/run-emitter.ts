@@ -22,6 +22,8 @@ export function createRunEmitter(deps: {
   db: Db;
   bus: Bus;
   run: { id: string; threadId: string; lastSeq: number };
+  /** A publish that fails is only logged: the event is in the log, and subscribers fill gaps from it. */
+  onPublishError: (error: unknown) => void;
   now?: () => Date;
 }): RunEmitter {
   const { db, bus, run } = deps;
@@ -29,7 +31,7 @@ export function createRunEmitter(deps: {
   let seq = run.lastSeq;
   let chain: Promise<unknown> = Promise.resolve();
 
-  const publish = (event: RunEvent) => bus.publish(channels.runEvents(event.runId), JSON.stringify(event));
+  const publish = (event: RunEvent) => bus.publish(channels.runEvents(event.runId), JSON.stringify(event)).catch(deps.onPublishError);
   const next = (draft: RunEventDraft) => toRunEvent(run.id, run.threadId, ++seq, draft, now());
 
   return {

@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
-import type { Run, RunEvent } from '@tally/protocol';
+import { PROTOCOL_VERSION, type BusyPolicy, type Run, type RunEvent, type ThreadActivityFrame } from '@tally/protocol';
 import { AppError } from '../app-error.js';
 import { channels, type Bus } from '../bus/bus.js';
 import type { Db } from '../store/database.js';
+import { isUniqueViolation } from '../store/postgres-errors.js';
 import type { RunRow } from '../store/schema.js';
 import { appendRunEvents, listRunEvents, toRunEvent } from './run-event-log.js';
 
@@ -12,6 +13,8 @@ export interface StartRunInput {
   text: string;
   /** The command id: a resend with the same id returns the run it created. */
   clientCommandId?: string | undefined;
+  /** What to do when the thread has a run going (double-texting); default `reject`. */
+  onBusy?: BusyPolicy;
 }
 
 export interface StartedRun {
@@ -29,6 +32,8 @@ export interface RunService {
   /** The run row if the user owns it, else RUN_NOT_FOUND. */
   getOwned(ownerId: string, runId: string): Promise<RunRow>;
   get(ownerId: string, runId: string): Promise<Run>;
+  /** The queued and running runs of one of the user's threads, oldest first. */
+  activeInThread(ownerId: string, threadId: string): Promise<Array<{ id: string; status: Run['status'] }>>;
   events(ownerId: string, runId: string, afterSeq: number, limit?: number): Promise<RunEvent[]>;
 }
 
@@ -54,8 +59,8 @@ export function createRunService(deps: { db: Db; bus: Bus; now?: () => Date }): 
     return row ? { runId: row.id, threadId: row.thread_id, messageId: row.message_id, created: false } : null;
   }
 
-  return {
-    async start({ user, threadId, text, clientCommandId }) {
+  const service: RunService = {
+    async start({ user, threadId, text, clientCommandId, onBusy = 'reject' }) {
       if (clientCommandId) {
         const existing = await findByCommand(user.id, clientCommandId);
         if (existing) return existing;
@@ -63,27 +68,35 @@ export function createRunService(deps: { db: Db; bus: Bus; now?: () => Date }): 
       const runId = crypto.randomUUID();
       const messageId = crypto.randomUUID();
       const at = now();
-      let queued: RunEvent;
-      let resolvedThreadId: string;
+      let created: { queued: RunEvent; threadId: string; title: string; interrupted: string[] };
       try {
-        ({ queued, resolvedThreadId } = await db.transaction().execute(async (tx) => {
+        created = await db.transaction().execute(async (tx) => {
           let tid = threadId;
+          let title: string;
+          let interrupted: string[] = [];
           if (tid) {
             // Locks the thread row, so two messages racing into one thread are decided one by one.
             const thread = await tx
               .selectFrom('threads')
-              .select('id')
+              .select(['id', 'title'])
               .where('id', '=', tid)
               .where('owner_id', '=', user.id)
               .forUpdate()
               .executeTakeFirst();
             if (!thread) throw new AppError('THREAD_NOT_FOUND');
-            const busy = await tx.selectFrom('runs').select('id').where('thread_id', '=', tid).where('status', 'in', ACTIVE).executeTakeFirst();
-            if (busy) throw new AppError('THREAD_BUSY', 'A run is already in progress in this thread; stop it or wait for it to finish.', { runId: busy.id });
+            title = thread.title;
+            const busy = await tx.selectFrom('runs').select('id').where('thread_id', '=', tid).where('status', 'in', ACTIVE).execute();
+            if (busy.length > 0 && onBusy === 'reject') {
+              throw new AppError('THREAD_BUSY', 'A run is already in progress in this thread; stop it, wait for it, or send with onBusy "queue" or "interrupt".', {
+                runId: busy[0]!.id,
+              });
+            }
+            if (onBusy === 'interrupt') interrupted = busy.map((b) => b.id);
             await tx.updateTable('threads').set({ updated_at: at }).where('id', '=', tid).execute();
           } else {
             tid = crypto.randomUUID();
-            await tx.insertInto('threads').values({ id: tid, owner_id: user.id, title: titleOf(text), created_at: at, updated_at: at }).execute();
+            title = titleOf(text);
+            await tx.insertInto('threads').values({ id: tid, owner_id: user.id, title, created_at: at, updated_at: at }).execute();
           }
           await tx.insertInto('messages').values({ id: messageId, owner_id: user.id, thread_id: tid, role: 'user', content: text, run_id: runId, created_at: at }).execute();
           await tx
@@ -92,8 +105,8 @@ export function createRunService(deps: { db: Db; bus: Bus; now?: () => Date }): 
             .execute();
           const event = toRunEvent(runId, tid, 1, { type: 'run_queued', data: { messageId, text } }, at);
           await appendRunEvents(tx, [event]);
-          return { queued: event, resolvedThreadId: tid };
-        }));
+          return { queued: event, threadId: tid, title, interrupted };
+        });
       } catch (error) {
         // Two resends racing: the unique (owner, command id) index lets one win; the other finds it.
         if (clientCommandId && isUniqueViolation(error)) {
@@ -102,9 +115,21 @@ export function createRunService(deps: { db: Db; bus: Bus; now?: () => Date }): 
         }
         throw error;
       }
-      await bus.publish(channels.runEvents(runId), JSON.stringify(queued));
+      // The interrupted run ends first; the claim query starts this one only after it.
+      for (const id of created.interrupted) await service.stop(user.id, id);
+      await bus.publish(channels.runEvents(runId), JSON.stringify(created.queued));
+      const activity: ThreadActivityFrame = {
+        v: PROTOCOL_VERSION,
+        type: 'thread_activity',
+        threadId: created.threadId,
+        title: created.title,
+        runId,
+        status: 'queued',
+        message: { id: messageId, text },
+      };
+      await bus.publish(channels.userActivity(user.id), JSON.stringify(activity));
       await bus.publish(channels.runsQueued, runId);
-      return { runId, threadId: resolvedThreadId, messageId, created: true };
+      return { runId, threadId: created.threadId, messageId, created: true };
     },
 
     async stop(ownerId, runId) {
@@ -149,18 +174,26 @@ export function createRunService(deps: { db: Db; bus: Bus; now?: () => Date }): 
       };
     },
 
+    async activeInThread(ownerId, threadId) {
+      return db
+        .selectFrom('runs')
+        .select(['id', 'status'])
+        .where('owner_id', '=', ownerId)
+        .where('thread_id', '=', threadId)
+        .where('status', 'in', ACTIVE)
+        .orderBy('created_at')
+        .execute();
+    },
+
     async events(ownerId, runId, afterSeq, limit) {
       const run = await getOwned(ownerId, runId);
       return listRunEvents(db, run, afterSeq, limit);
     },
   };
+  return service;
 }
 
 function titleOf(text: string): string {
   const line = text.replace(/\s+/g, ' ').trim();
   return line.length > 80 ? `${line.slice(0, 77)}...` : line;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
 }

@@ -1,50 +1,63 @@
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
-import type { RunEvent, RunEventDraft } from '@tally/protocol';
+import { sql } from 'kysely';
+import { PROTOCOL_VERSION, type RunEvent, type RunEventDraft, type ThreadActivityFrame } from '@tally/protocol';
 import { isAppError } from '../app-error.js';
 import { channels, type Bus } from '../bus/bus.js';
 import type { Db } from '../store/database.js';
+import { isUniqueViolation } from '../store/postgres-errors.js';
 import type { RunRow } from '../store/schema.js';
-import { appendRunEvents } from './run-event-log.js';
+import { appendRunEvents, listRunEvents } from './run-event-log.js';
 import { createRunEmitter, type RunEmitter } from './run-emitter.js';
 import type { Pipeline, PipelineResult, RunContext } from './run-context.js';
+import { loadRunCheckpoint, saveRunCheckpoint } from './run-checkpoints.js';
+import { createResumeFilter } from './resume-filter.js';
 
 export interface RunWorker {
   start(): Promise<void>;
-  /** Stops claiming, aborts the runs in flight and waits for them to end. */
+  /**
+   * Stops claiming and hands the runs in flight back to the queue, where another node (or this
+   * one, restarted) takes them over from their last completed step.
+   */
   stop(): Promise<void>;
   readonly active: number;
 }
 
-const LEASE_MS = 30_000;
-const HEARTBEAT_MS = 10_000;
-const POLL_MS = 1_000;
-
-/** Why a run was aborted: the reason travels as the AbortSignal's reason. */
-export class RunStopped extends Error {
-  constructor(readonly by: 'user' | 'shutdown') {
-    super(by === 'user' ? 'Stopped by the user.' : 'The server shut down.');
-    this.name = 'RunStopped';
-  }
-}
-
-/**
- * Claims queued runs (FOR UPDATE SKIP LOCKED, so nodes never take the same one), runs the agent
- * pipeline in a RunContext of its own, holds the lease with a heartbeat, and ends the run with
- * exactly one terminal event written together with the assistant message and the final status.
- */
-export function createRunWorker(deps: {
+export interface RunWorkerOptions {
   db: Db;
   bus: Bus;
   pipeline: Pipeline;
   logger: Logger;
   concurrency: number;
-  nodeId?: string;
+  nodeId: string;
+  /** How long a claim holds without a heartbeat; a dead node's runs are taken over after it. */
+  leaseMs?: number;
   now?: () => Date;
-}): RunWorker {
-  const { db, bus, pipeline, logger } = deps;
-  const nodeId = deps.nodeId ?? `node-${crypto.randomUUID()}`;
-  const now = deps.now ?? (() => new Date());
+}
+
+/** Why a run was aborted: the reason travels as the AbortSignal's reason. */
+export class RunStopped extends Error {
+  constructor(readonly by: 'user' | 'shutdown' | 'lease-lost') {
+    super(by === 'user' ? 'Stopped by the user.' : by === 'shutdown' ? 'The node shut down.' : 'Another node owns the run now.');
+    this.name = 'RunStopped';
+  }
+}
+
+const DEFAULT_LEASE_MS = 6_000;
+const POLL_MS = 1_000;
+
+/**
+ * Claims queued runs (FOR UPDATE SKIP LOCKED, so nodes never take the same one, and never two
+ * runs of one thread at once), runs the agent pipeline in a RunContext of its own, holds the
+ * lease with a heartbeat, takes over runs whose lease expired, and ends each run with exactly one
+ * terminal event, written with the assistant message and the final status in one transaction
+ * that only commits while this node still holds the lease.
+ */
+export function createRunWorker(options: RunWorkerOptions): RunWorker {
+  const { db, bus, pipeline, logger, nodeId } = options;
+  const now = options.now ?? (() => new Date());
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  const leaseInterval = sql<Date>`now() + make_interval(secs => ${leaseMs / 1000})`;
   const inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
   let stopping = false;
   let claiming = false;
@@ -55,15 +68,28 @@ export function createRunWorker(deps: {
   async function claim(): Promise<RunRow | undefined> {
     return db
       .updateTable('runs')
-      .set({ status: 'running', lease_owner: nodeId, lease_expires_at: new Date(now().getTime() + LEASE_MS), started_at: now() })
+      .set({ status: 'running', lease_owner: nodeId, lease_expires_at: leaseInterval, started_at: sql`coalesce(started_at, now())` })
       .where(
         'id',
         '=',
         db
-          .selectFrom('runs')
-          .select('id')
-          .where('status', '=', 'queued')
-          .orderBy('created_at')
+          .selectFrom('runs as r')
+          .select('r.id')
+          .where('r.status', '=', 'queued')
+          // One run per thread at a time, in the order they were queued.
+          .where(({ not, exists, selectFrom }) =>
+            not(
+              exists(
+                selectFrom('runs as o')
+                  .select('o.id')
+                  .whereRef('o.thread_id', '=', 'r.thread_id')
+                  .where((o) =>
+                    o.or([o('o.status', '=', 'running'), o.and([o('o.status', '=', 'queued'), o('o.created_at', '<', o.ref('r.created_at'))])]),
+                  ),
+              ),
+            ),
+          )
+          .orderBy('r.created_at')
           .limit(1)
           .forUpdate()
           .skipLocked(),
@@ -71,6 +97,19 @@ export function createRunWorker(deps: {
       .where('status', '=', 'queued')
       .returningAll()
       .executeTakeFirst();
+  }
+
+  /** Puts runs whose node stopped heart-beating back in the queue. */
+  async function reclaimExpired(): Promise<number> {
+    const rows = await db
+      .updateTable('runs')
+      .set({ status: 'queued', lease_owner: null, lease_expires_at: null })
+      .where('status', '=', 'running')
+      .where('lease_expires_at', '<', sql<Date>`now()`)
+      .returning('id')
+      .execute();
+    for (const row of rows) logger.warn({ runId: row.id }, 'lease expired; the run goes back to the queue');
+    return rows.length;
   }
 
   /** Claims while there is capacity and work; concurrent wake-ups coalesce into one loop. */
@@ -83,7 +122,7 @@ export function createRunWorker(deps: {
     try {
       do {
         rerun = false;
-        while (!stopping && inFlight.size < deps.concurrency) {
+        while (!stopping && inFlight.size < options.concurrency) {
           const run = await claim();
           if (!run) break;
           execute(run);
@@ -108,25 +147,44 @@ export function createRunWorker(deps: {
   }
 
   async function runOne(run: RunRow, controller: AbortController): Promise<void> {
-    const emitter = createRunEmitter({ db, bus, run: { id: run.id, threadId: run.thread_id, lastSeq: run.last_seq }, now });
-    const unsubscribeCancel = await bus.subscribe(channels.runCancel(run.id), () => controller.abort(new RunStopped('user')));
+    const abort = (by: RunStopped['by']) => {
+      if (!controller.signal.aborted) controller.abort(new RunStopped(by));
+    };
+    const emitter = createRunEmitter({
+      db,
+      bus,
+      run: { id: run.id, threadId: run.thread_id, lastSeq: run.last_seq },
+      onPublishError: (error) => logger.warn({ err: error, runId: run.id }, 'publishing a run event failed; subscribers will fill the gap from the log'),
+      now,
+    });
+    const unsubscribeCancel = await bus.subscribe(channels.runCancel(run.id), () => abort('user'));
     const heartbeat = setInterval(() => {
-      void db
-        .updateTable('runs')
-        .set({ lease_expires_at: new Date(now().getTime() + LEASE_MS) })
+      db.updateTable('runs')
+        .set({ lease_expires_at: leaseInterval })
         .where('id', '=', run.id)
         .where('lease_owner', '=', nodeId)
-        .execute()
+        .where('status', '=', 'running')
+        .returning('cancel_requested')
+        .executeTakeFirst()
+        .then((row) => {
+          // The heartbeat also carries a stop whose bus message was lost.
+          if (!row) abort('lease-lost');
+          else if (row.cancel_requested) abort('user');
+        })
         .catch((error) => logger.warn({ err: error, runId: run.id }, 'lease heartbeat failed'));
-    }, HEARTBEAT_MS);
+    }, Math.max(200, Math.floor(leaseMs / 3)));
     try {
-      // A stop that arrived between queueing and the claim is honoured before any work starts.
-      const fresh = await db.selectFrom('runs').select('cancel_requested').where('id', '=', run.id).executeTakeFirst();
-      if (fresh?.cancel_requested) controller.abort(new RunStopped('user'));
-      const [user, message] = await Promise.all([
+      const [user, message, checkpoint, tape] = await Promise.all([
         db.selectFrom('users').select(['id', 'email']).where('id', '=', run.owner_id).executeTakeFirstOrThrow(),
         db.selectFrom('messages').select('content').where('id', '=', run.message_id).executeTakeFirstOrThrow(),
+        loadRunCheckpoint(db, run.id),
+        // Everything after run_queued that an earlier attempt logged: clients have it already.
+        run.last_seq > 1 ? listRunEvents(db, run, 1) : Promise.resolve([] as RunEvent[]),
       ]);
+      if (run.cancel_requested) abort('user');
+      const steps: Record<string, unknown> = { ...checkpoint?.steps };
+      const resume = createResumeFilter(tape);
+      if (tape.length > 0) logger.info({ runId: run.id, lastSeq: run.last_seq, steps: Object.keys(steps) }, 'taking over a run');
       const ctx: RunContext = {
         user,
         threadId: run.thread_id,
@@ -135,13 +193,33 @@ export function createRunWorker(deps: {
         signal: controller.signal,
         emit: async (draft) => {
           controller.signal.throwIfAborted();
-          await emitter.emit(draft);
+          const admitted = resume.admit(draft);
+          if (!admitted) return;
+          try {
+            await emitter.emit(admitted);
+          } catch (error) {
+            // Another node wrote this seq: it owns the run now; this node stops without a word.
+            if (isUniqueViolation(error)) abort('lease-lost');
+            throw error;
+          }
+        },
+        restoreStep(agent) {
+          if (!(agent in steps)) return undefined;
+          resume.skipStep(agent);
+          return steps[agent];
+        },
+        async saveStep(agent, value) {
+          steps[agent] = value;
+          await emitter.idle();
+          await saveRunCheckpoint(db, run.id, { steps, seq: emitter.lastSeq });
         },
       };
       let outcome: Outcome;
       try {
         controller.signal.throwIfAborted();
-        outcome = { kind: 'completed', result: await pipeline.run(ctx) };
+        const result = await pipeline.run(ctx);
+        // After a takeover the answer is what clients were sent, which the log holds whole.
+        outcome = { kind: 'completed', result: tape.length > 0 ? { ...result, answer: resume.deliveredText || result.answer } : result };
       } catch (error) {
         outcome = controller.signal.aborted ? { kind: 'stopped', reason: controller.signal.reason } : { kind: 'failed', error };
       }
@@ -158,42 +236,26 @@ export function createRunWorker(deps: {
     | { kind: 'failed'; error: unknown };
 
   async function finish(run: RunRow, emitter: RunEmitter, outcome: Outcome): Promise<void> {
-    const messageId = crypto.randomUUID();
-    let draft: RunEventDraft;
-    let status: 'completed' | 'failed' | 'cancelled';
-    switch (outcome.kind) {
-      case 'completed':
-        status = 'completed';
-        draft = { type: 'run_completed', data: { messageId, answer: outcome.result.answer, report: outcome.result.report } };
-        break;
-      case 'stopped': {
-        const by = outcome.reason instanceof RunStopped ? outcome.reason.by : 'user';
-        status = by === 'shutdown' ? 'failed' : 'cancelled';
-        draft =
-          by === 'shutdown'
-            ? { type: 'run_failed', data: { code: 'SERVICE_UNAVAILABLE', message: 'The server shut down during the run; ask again.' } }
-            : { type: 'run_cancelled', data: { reason: 'Stopped by the user.' } };
-        break;
-      }
-      case 'failed': {
-        const error = outcome.error;
-        logger.error({ err: error, runId: run.id }, 'run failed');
-        status = 'failed';
-        draft = {
-          type: 'run_failed',
-          data: isAppError(error) ? { code: error.code, message: error.message } : { code: 'INTERNAL', message: 'The run failed because of an internal error.' },
-        };
-        break;
-      }
-      default: {
-        const never: never = outcome;
-        throw new Error(`unexpected outcome ${String(never)}`);
-      }
-    }
-    // Appends already under way land first, so the terminal event has the last seq.
     await emitter.idle();
+    const by = outcome.kind === 'stopped' && outcome.reason instanceof RunStopped ? outcome.reason.by : 'user';
+    if (outcome.kind === 'stopped' && by !== 'user') {
+      if (by === 'shutdown') await handBack(run.id);
+      return;
+    }
+    const messageId = crypto.randomUUID();
+    const { draft, status } = terminalOf(outcome, messageId);
+    if (outcome.kind === 'failed') logger.error({ err: outcome.error, runId: run.id }, 'run failed');
     const event: RunEvent = emitter.next(draft);
-    await db.transaction().execute(async (tx) => {
+    const committed = await db.transaction().execute(async (tx) => {
+      const owned = await tx
+        .updateTable('runs')
+        .set({ status, finished_at: now(), lease_owner: null, lease_expires_at: null })
+        .where('id', '=', run.id)
+        .where('lease_owner', '=', nodeId)
+        .where('status', '=', 'running')
+        .returning('id')
+        .executeTakeFirst();
+      if (!owned) return null;
       await appendRunEvents(tx, [event]);
       if (outcome.kind === 'completed') {
         await tx
@@ -201,14 +263,30 @@ export function createRunWorker(deps: {
           .values({ id: messageId, owner_id: run.owner_id, thread_id: run.thread_id, role: 'assistant', content: outcome.result.answer, run_id: run.id, created_at: now() })
           .execute();
       }
-      await tx
-        .updateTable('runs')
-        .set({ status, finished_at: now(), lease_owner: null, lease_expires_at: null })
-        .where('id', '=', run.id)
-        .execute();
-      await tx.updateTable('threads').set({ updated_at: now() }).where('id', '=', run.thread_id).execute();
+      const thread = await tx.updateTable('threads').set({ updated_at: now() }).where('id', '=', run.thread_id).returning('title').executeTakeFirstOrThrow();
+      return thread;
     });
+    if (!committed) {
+      logger.warn({ runId: run.id }, 'lost the lease before finishing; the new owner ends the run');
+      return;
+    }
     await emitter.publish(event);
+    const activity: ThreadActivityFrame = { v: PROTOCOL_VERSION, type: 'thread_activity', threadId: run.thread_id, title: committed.title, runId: run.id, status };
+    await bus.publish(channels.userActivity(run.owner_id), JSON.stringify(activity)).catch(() => undefined);
+    // The thread's next queued run (double-texting `queue`) may start now.
+    await bus.publish(channels.runsQueued, run.id).catch(() => undefined);
+  }
+
+  async function handBack(runId: string): Promise<void> {
+    const row = await db
+      .updateTable('runs')
+      .set({ status: 'queued', lease_owner: null, lease_expires_at: null })
+      .where('id', '=', runId)
+      .where('lease_owner', '=', nodeId)
+      .where('status', '=', 'running')
+      .returning('id')
+      .executeTakeFirst();
+    if (row) logger.info({ runId }, 'handed the run back to the queue');
   }
 
   return {
@@ -217,18 +295,50 @@ export function createRunWorker(deps: {
     },
     async start() {
       unsubscribeQueued = await bus.subscribe(channels.runsQueued, () => void pump());
-      // The poll catches runs queued while this node's bus link was down.
-      pollTimer = setInterval(() => void pump(), POLL_MS);
+      // The poll catches runs queued while this node's bus link was down, and expired leases.
+      pollTimer = setInterval(() => {
+        void reclaimExpired()
+          .catch((error) => logger.warn({ err: error }, 'reclaiming expired leases failed'))
+          .finally(() => void pump());
+      }, POLL_MS);
       pollTimer.unref();
       void pump();
     },
     async stop() {
       stopping = true;
       if (pollTimer) clearInterval(pollTimer);
-      await unsubscribeQueued?.();
+      await unsubscribeQueued?.().catch(() => undefined);
       for (const { controller } of inFlight.values()) controller.abort(new RunStopped('shutdown'));
       await Promise.allSettled([...inFlight.values()].map((r) => r.done));
       while (claiming) await new Promise((r) => setTimeout(r, 10));
+      // Other nodes pick the handed-back runs up at once rather than at their next poll.
+      await bus.publish(channels.runsQueued, nodeId).catch(() => undefined);
     },
   };
+}
+
+function terminalOf(
+  outcome: { kind: 'completed'; result: PipelineResult } | { kind: 'stopped'; reason: unknown } | { kind: 'failed'; error: unknown },
+  messageId: string,
+): { draft: RunEventDraft; status: 'completed' | 'failed' | 'cancelled' } {
+  switch (outcome.kind) {
+    case 'completed':
+      return { status: 'completed', draft: { type: 'run_completed', data: { messageId, answer: outcome.result.answer, report: outcome.result.report } } };
+    case 'stopped':
+      return { status: 'cancelled', draft: { type: 'run_cancelled', data: { reason: 'Stopped by the user.' } } };
+    case 'failed': {
+      const error = outcome.error;
+      return {
+        status: 'failed',
+        draft: {
+          type: 'run_failed',
+          data: isAppError(error) ? { code: error.code, message: error.message } : { code: 'INTERNAL', message: 'The run failed because of an internal error.' },
+        },
+      };
+    }
+    default: {
+      const never: never = outcome;
+      throw new Error(`unexpected outcome ${String(never)}`);
+    }
+  }
 }

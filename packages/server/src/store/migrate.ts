@@ -1,10 +1,12 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './database.js';
 import * as initial from './migrations/0001-initial.js';
+import * as runCheckpoints from './migrations/0003-run-checkpoints.js';
 
 /** Migrations live in code (not read from disk), so they ship inside any bundle unchanged. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
+  '0003-run-checkpoints': runCheckpoints,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

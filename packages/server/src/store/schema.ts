@@ -69,6 +69,15 @@ export interface RunEventsTable {
   ts: Timestamp;
 }
 
+export interface RunCheckpointsTable {
+  run_id: string;
+  /** JSON: the value of each completed agent step, by agent name. */
+  steps: ColumnType<unknown, string, string>;
+  /** The run's last seq when the checkpoint was written. */
+  seq: number;
+  updated_at: Generated<Date>;
+}
+
 export interface UsageRecordsTable {
   id: Generated<string>;
   owner_id: string;
@@ -112,6 +121,7 @@ export interface Database {
   messages: MessagesTable;
   runs: RunsTable;
   run_events: RunEventsTable;
+  run_checkpoints: RunCheckpointsTable;
   usage_records: UsageRecordsTable;
 }
 

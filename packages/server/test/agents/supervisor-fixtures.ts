@@ -64,9 +64,13 @@ export function collectingContext(options: {
   userId?: string;
   controller?: AbortController;
   onEmit?: (event: RunEventDraft, events: RunEventDraft[]) => void;
-}): { ctx: RunContext; events: RunEventDraft[]; controller: AbortController } {
+  /** Step values of an earlier attempt, as a takeover would restore them (JSON). */
+  restored?: Record<string, unknown>;
+}): { ctx: RunContext; events: RunEventDraft[]; controller: AbortController; saved: Record<string, unknown> } {
   const controller = options.controller ?? new AbortController();
   const events: RunEventDraft[] = [];
+  // Saved the way the worker saves them: through JSON.
+  const saved: Record<string, unknown> = {};
   const userId = options.userId ?? 'user-1';
   const ctx: RunContext = {
     user: { id: userId, email: `${userId}@example.com` },
@@ -78,8 +82,12 @@ export function collectingContext(options: {
       events.push(event);
       options.onEmit?.(event, events);
     },
+    restoreStep: (agent) => options.restored?.[agent],
+    async saveStep(agent, value) {
+      saved[agent] = JSON.parse(JSON.stringify(value));
+    },
   };
-  return { ctx, events, controller };
+  return { ctx, events, controller, saved };
 }
 
 type Draft<T extends RunEventDraft['type']> = Extract<RunEventDraft, { type: T }>;

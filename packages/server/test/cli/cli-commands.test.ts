@@ -60,7 +60,7 @@ describe('the tally CLI against a running node', () => {
   it('smoke passes against a healthy node, step by step', async () => {
     const lines: string[] = [];
     const result = await runSmoke({ url: server.baseUrl, log: (line) => lines.push(line) });
-    expect(result.ok).toBe(true);
+    expect(result.ok, lines.join('\n')).toBe(true);
     expect(result.steps.every((s) => s.ok)).toBe(true);
     expect(result.steps.map((s) => s.name)).toEqual(expect.arrayContaining(['health', 'send_message', 'resume on new socket']));
     expect(lines.at(-1)).toMatch(/^smoke passed in \d+ ms$/);
