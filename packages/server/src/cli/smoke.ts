@@ -213,8 +213,9 @@ function openSocket(url: string, rest: RestClient, firstTicket: string | undefin
     constructor(address: string, protocols?: string | string[]) {
       super(address, protocols);
       this.addEventListener('message', (e) => {
-        const frame = JSON.parse(String(e.data)) as { type?: string; runId?: string };
-        if (frame.runId && frame.type !== 'ack' && frame.type !== 'error') wire.push(frame as RunEvent);
+        const frame = JSON.parse(String(e.data)) as { type?: string; runId?: string; seq?: unknown };
+        // Run events are the frames with a seq; acks, errors and thread activity are not.
+        if (frame.runId && typeof frame.seq === 'number') wire.push(frame as RunEvent);
       });
     }
   }
