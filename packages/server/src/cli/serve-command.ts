@@ -6,7 +6,7 @@ export async function serveCommand(config: Config): Promise<number> {
   const { app, services, close } = await buildApp(config);
   const address = await app.listen({ host: config.host, port: config.port });
   services.logger.info(
-    { address, database: services.engine, bus: config.redisUrl ? 'redis' : 'memory', llm: config.llm.kind },
+    { address, nodeId: services.nodeId, database: services.engine, bus: config.redisUrl ? 'redis' : 'memory', llm: config.llm.kind },
     `Tally is up at ${address.replace('0.0.0.0', '127.0.0.1')}`,
   );
   await new Promise<void>((resolve) => {

@@ -19,17 +19,25 @@ const EnvSchema = z.object({
   TALLY_DATA_DIR: z.string().min(1).default('.tally-data'),
   TALLY_DATABASE_URL: url(['postgres', 'postgresql']).optional(),
   TALLY_REDIS_URL: url(['redis', 'rediss']).optional(),
+  /** ClickHouse's HTTP interface for usage analytics; its path, if any, names the database (default `tally`). */
+  TALLY_CLICKHOUSE_URL: url(['http', 'https'])
+    .refine((u) => URL.canParse(u) && /^\/?$|^\/[A-Za-z_][A-Za-z0-9_]{0,63}\/?$/.test(new URL(u).pathname), { message: 'path must be a database name' })
+    .optional(),
   /** Postgres schema of Tally's tables, for a database shared with other applications. */
   TALLY_DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/i, 'must be a plain identifier').max(63).optional(),
   /** How long a node's claim on a run lasts without a heartbeat; its runs move on after that. */
   TALLY_RUN_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(6_000),
   TALLY_WS_HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  TALLY_WS_SEND_SOFT_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  TALLY_WS_SEND_HARD_BYTES: z.coerce.number().int().min(4096).default(4 * 1024 * 1024),
   /** Prefix for every Redis key and channel, so several deployments (or test files) share one Redis. */
   TALLY_REDIS_PREFIX: z.string().max(64).default('tally:'),
   /** Secret for signing access tokens; generated and kept in the data folder when absent. */
   TALLY_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TALLY_ACCESS_TOKEN_TTL_SECONDS: positiveInt.default(900),
   TALLY_REFRESH_TOKEN_TTL_SECONDS: positiveInt.default(30 * 24 * 3600),
+  /** Which LLM API: any OpenAI-compatible endpoint (the default), or Anthropic's Messages API. */
+  TALLY_LLM_PROVIDER: z.enum(['openai-compatible', 'anthropic']).optional(),
   TALLY_LLM_BASE_URL: url(['http', 'https']).optional(),
   TALLY_LLM_API_KEY: z.string().optional(),
   TALLY_LLM_MODEL: z.string().min(1).optional(),
@@ -42,7 +50,9 @@ const EnvSchema = z.object({
 
 export type LlmConfig =
   | { kind: 'offline' }
-  | { kind: 'openai-compatible'; baseUrl: string; apiKey: string | undefined; model: string; timeoutMs: number };
+  | { kind: 'openai-compatible'; baseUrl: string; apiKey: string | undefined; model: string; timeoutMs: number }
+  /** `baseUrl` undefined: Anthropic's own API. */
+  | { kind: 'anthropic'; baseUrl: string | undefined; apiKey: string; model: string; timeoutMs: number };
 
 export interface Config {
   host: string;
@@ -50,6 +60,8 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** When set, usage records live in ClickHouse instead of the SQL database. */
+  clickhouseUrl: string | undefined;
   redisPrefix: string;
   jwtSecret: string | undefined;
   accessTokenTtlSeconds: number;
@@ -93,24 +105,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(variable, `${issue.message} (got ${JSON.stringify(cleaned[variable] ?? null)})`);
   }
   const e = parsed.data;
-  const llm: LlmConfig = e.TALLY_LLM_BASE_URL
-    ? {
-        kind: 'openai-compatible',
-        baseUrl: e.TALLY_LLM_BASE_URL,
-        apiKey: e.TALLY_LLM_API_KEY,
-        model: requireWith(e.TALLY_LLM_MODEL, 'TALLY_LLM_MODEL', 'TALLY_LLM_BASE_URL'),
-        timeoutMs: e.TALLY_LLM_TIMEOUT_MS,
-      }
-    : { kind: 'offline' };
-  if (!e.TALLY_LLM_BASE_URL && e.TALLY_LLM_MODEL) {
-    throw new ConfigError('TALLY_LLM_BASE_URL', 'is required when TALLY_LLM_MODEL is set');
-  }
+  const llm = llmConfig(e);
   return {
     host: e.TALLY_HOST,
     port: e.TALLY_PORT ?? e.PORT ?? 8080,
     dataDir: path.resolve(e.TALLY_DATA_DIR),
     databaseUrl: e.TALLY_DATABASE_URL,
     redisUrl: e.TALLY_REDIS_URL,
+    clickhouseUrl: e.TALLY_CLICKHOUSE_URL,
     redisPrefix: e.TALLY_REDIS_PREFIX,
     jwtSecret: e.TALLY_JWT_SECRET,
     accessTokenTtlSeconds: e.TALLY_ACCESS_TOKEN_TTL_SECONDS,
@@ -126,13 +128,41 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       floodFramesPerSecond: 50,
       ticketTtlSeconds: 30,
       heartbeatMs: e.TALLY_WS_HEARTBEAT_MS,
-      sendSoftBytes: 256 * 1024,
-      sendHardBytes: 4 * 1024 * 1024,
+      sendSoftBytes: e.TALLY_WS_SEND_SOFT_BYTES,
+      sendHardBytes: e.TALLY_WS_SEND_HARD_BYTES,
     },
   };
 }
 
-function requireWith(value: string | undefined, variable: string, other: string): string {
-  if (!value) throw new ConfigError(variable, `is required when ${other} is set`);
+/**
+ * Offline unless an LLM is configured: TALLY_LLM_PROVIDER=anthropic (model and key required, base
+ * URL optional), or an OpenAI-compatible endpoint (base URL and model required).
+ */
+function llmConfig(e: z.infer<typeof EnvSchema>): LlmConfig {
+  if (e.TALLY_LLM_PROVIDER === 'anthropic') {
+    return {
+      kind: 'anthropic',
+      baseUrl: e.TALLY_LLM_BASE_URL,
+      apiKey: requireFor(e.TALLY_LLM_API_KEY, 'TALLY_LLM_API_KEY', 'when TALLY_LLM_PROVIDER is anthropic'),
+      model: requireFor(e.TALLY_LLM_MODEL, 'TALLY_LLM_MODEL', 'when TALLY_LLM_PROVIDER is anthropic'),
+      timeoutMs: e.TALLY_LLM_TIMEOUT_MS,
+    };
+  }
+  if (e.TALLY_LLM_BASE_URL) {
+    return {
+      kind: 'openai-compatible',
+      baseUrl: e.TALLY_LLM_BASE_URL,
+      apiKey: e.TALLY_LLM_API_KEY,
+      model: requireFor(e.TALLY_LLM_MODEL, 'TALLY_LLM_MODEL', 'when TALLY_LLM_BASE_URL is set'),
+      timeoutMs: e.TALLY_LLM_TIMEOUT_MS,
+    };
+  }
+  if (e.TALLY_LLM_PROVIDER === 'openai-compatible') throw new ConfigError('TALLY_LLM_BASE_URL', 'is required when TALLY_LLM_PROVIDER is openai-compatible');
+  if (e.TALLY_LLM_MODEL) throw new ConfigError('TALLY_LLM_BASE_URL', 'is required when TALLY_LLM_MODEL is set');
+  return { kind: 'offline' };
+}
+
+function requireFor(value: string | undefined, variable: string, when: string): string {
+  if (!value) throw new ConfigError(variable, `is required ${when}`);
   return value;
 }
