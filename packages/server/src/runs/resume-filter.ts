@@ -1,4 +1,5 @@
 import type { RunEventDraft } from '@tally/protocol';
+import { canonicalJson } from '../canonical-json.js';
 
 /**
  * When a node takes over a run, the events its previous node already logged (the "tape") were
@@ -20,12 +21,13 @@ export interface ResumeFilter {
 
 type TapeItem = { kind: 'event'; draft: RunEventDraft } | { kind: 'text'; agent: string; text: string };
 
-export function createResumeFilter(tapeEvents: ReadonlyArray<RunEventDraft>): ResumeFilter {
+export function createResumeFilter(tapeEvents: ReadonlyArray<RunEventDraft>, onDiverge?: (draft: RunEventDraft, expected: unknown) => void): ResumeFilter {
   const tape = toTape(tapeEvents);
   let deliveredText = tapeEvents.map((e) => (e.type === 'message_delta' ? e.data.text : '')).join('');
   let diverged = false;
 
-  function diverge() {
+  function diverge(draft: RunEventDraft) {
+    onDiverge?.(draft, tape[0]);
     diverged = true;
     tape.length = 0;
   }
@@ -57,7 +59,7 @@ export function createResumeFilter(tapeEvents: ReadonlyArray<RunEventDraft>): Re
         if (text.startsWith(head.text)) {
           const rest = text.slice(head.text.length);
           tape.shift();
-          if (tape.length > 0) diverge();
+          if (tape.length > 0) diverge(draft);
           deliveredText += rest;
           return { type: 'message_delta', data: { ...draft.data, text: rest } };
         }
@@ -65,7 +67,7 @@ export function createResumeFilter(tapeEvents: ReadonlyArray<RunEventDraft>): Re
         tape.shift();
         return null;
       }
-      diverge();
+      diverge(draft);
       if (draft.type === 'message_delta') deliveredText += draft.data.text;
       return draft;
     },
@@ -91,7 +93,8 @@ function sameEvent(a: RunEventDraft, b: RunEventDraft): boolean {
   if (a.type !== b.type) return false;
   const strip = (data: object) => {
     const { toolCallId: _id, durationMs: _ms, ...rest } = data as Record<string, unknown>;
-    return JSON.stringify(rest);
+    // The log's jsonb keeps keys in its own order: compare by content, not by key order.
+    return canonicalJson(rest);
   };
   return strip(a.data) === strip(b.data);
 }

@@ -183,7 +183,9 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
       ]);
       if (run.cancel_requested) abort('user');
       const steps: Record<string, unknown> = { ...checkpoint?.steps };
-      const resume = createResumeFilter(tape);
+      const resume = createResumeFilter(tape, (draft, expected) =>
+        logger.warn({ runId: run.id, emitted: draft, expected }, 'the re-run step differs from what clients already have; sending it as new'),
+      );
       if (tape.length > 0) logger.info({ runId: run.id, lastSeq: run.last_seq, steps: Object.keys(steps) }, 'taking over a run');
       const ctx: RunContext = {
         user,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageRecordSchema } from '@tally/protocol';
-import { canonicalJson, recordKey } from './record-key.js';
+import { canonicalJson } from '../canonical-json.js';
+import { recordKey } from './record-key.js';
 
 const parse = (value: unknown) => UsageRecordSchema.parse(value);
 const base = { ts: '2026-09-01T10:00:00Z', model: 'gpt-4o', inputTokens: 10, outputTokens: 2 };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { UsageRecord } from '@tally/protocol';
+import { canonicalJson } from '../canonical-json.js';
 
 /**
  * The idempotency key of a record, unique per owner in the store. With a provider id it is
@@ -14,17 +15,3 @@ export function recordKey(record: UsageRecord): string {
 }
 
 /** JSON with object keys sorted at every level and undefined members left out. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value === null || typeof value !== 'object') return value;
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(value).sort()) {
-    const member = (value as Record<string, unknown>)[key];
-    if (member !== undefined) out[key] = sortKeys(member);
-  }
-  return out;
-}
