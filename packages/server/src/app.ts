@@ -13,7 +13,7 @@ import { createMemoryBus } from './bus/memory-bus.js';
 import { createRedisBus } from './bus/redis-bus.js';
 import type { Config } from './config/config.js';
 import { createWsAuthenticator, selectSubprotocol } from './gateway/ws-authenticator.js';
-import { registerWsGateway } from './gateway/ws-gateway.js';
+import { registerWsGateway, type GatewayControl } from './gateway/ws-gateway.js';
 import { authRoutes } from './http/auth-routes.js';
 import { createRequireUser } from './http/authenticate.js';
 import { registerErrorHandler } from './http/error-handler.js';
@@ -28,12 +28,15 @@ import { createRedisEphemeralStore } from './kv/redis-ephemeral-store.js';
 import { createSupervisor } from './agents/supervisor.js';
 import { createLlm } from './llm/create-llm.js';
 import { createGenaiPriceCatalog } from './pricing/genai-price-catalog.js';
+import { catalogOptions, loadPriceSettings } from './pricing/price-settings.js';
 import { createRunService, type RunService } from './runs/run-service.js';
 import { createRunWorker, type RunWorker } from './runs/run-worker.js';
 import { openDatabase, type Db, type DatabaseEngine } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
 import { createThreadService } from './threads/thread-service.js';
 import { createUsageIngester, type UsageIngester } from './usage/ingest-usage.js';
+import { createClickHouseUsageStore, type ClickHouseUsageStore } from './usage/clickhouse-usage-store.js';
+import { createOwnUsageRecorder } from './usage/own-usage-recorder.js';
 import { createSqlUsageStore } from './usage/sql-usage-store.js';
 import type { UsageStore } from './usage/usage-store.js';
 import type { PriceCatalog } from './pricing/price-catalog.js';
@@ -48,7 +51,8 @@ export interface Services {
   engine: DatabaseEngine;
   bus: Bus;
   kv: EphemeralStore;
-  usageStore: UsageStore;
+  /** The SQL store over `db`, or the ClickHouse one (which holds its own connections) when configured. */
+  usageStore: UsageStore | ClickHouseUsageStore;
   prices: PriceCatalog;
   ingester: UsageIngester;
   runs: RunService;
@@ -73,9 +77,11 @@ export async function createServices(config: Config, options: BuildOptions = {})
   const kv = config.redisUrl
     ? await createRedisEphemeralStore({ url: config.redisUrl, prefix: config.redisPrefix })
     : createMemoryEphemeralStore();
-  const usageStore = createSqlUsageStore(db);
-  const prices = createGenaiPriceCatalog();
-  const pipeline = createSupervisor({ usage: usageStore, prices, llm: createLlm(config.llm) });
+  const usageStore = config.clickhouseUrl ? await createClickHouseUsageStore({ url: config.clickhouseUrl }) : createSqlUsageStore(db);
+  // The admin's overrides and discounts, as they are at start (see pricing/price-settings.ts).
+  const prices = createGenaiPriceCatalog(catalogOptions(await loadPriceSettings(db)));
+  const llm = createLlm(config.llm, { recordCall: createOwnUsageRecorder({ store: usageStore, prices, logger }) });
+  const pipeline = createSupervisor({ usage: usageStore, prices, llm });
   const nodeId = `node-${crypto.randomUUID()}`;
   return {
     config,
@@ -96,6 +102,7 @@ export async function createServices(config: Config, options: BuildOptions = {})
 export interface App {
   app: FastifyInstance;
   services: Services;
+  gateway: GatewayControl;
   /** Stops workers, closes sockets, then the stores; safe to call twice. */
   close(): Promise<void>;
 }
@@ -120,7 +127,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   await app.register(healthRoutes, {
     version: VERSION,
-    engines: { database: services.engine, bus: config.redisUrl ? 'redis' : 'memory', llm: config.llm.kind },
+    engines: { database: services.engine, bus: config.redisUrl ? 'redis' : 'memory', usage: config.clickhouseUrl ? 'clickhouse' : 'sql', llm: config.llm.kind },
   });
   await app.register(authRoutes, { auth, tickets, requireUser });
   const threads = createThreadService({ db });
@@ -150,6 +157,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   return {
     app,
     services,
+    gateway,
     close: () =>
       (closing ??= (async () => {
         // Runs go back to the queue for other nodes, then clients are told to reconnect elsewhere.
@@ -158,6 +166,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await app.close();
         await bus.close();
         await kv.close();
+        if ('close' in services.usageStore) await services.usageStore.close();
         await db.destroy();
       })()),
   };

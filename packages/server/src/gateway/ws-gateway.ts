@@ -35,8 +35,14 @@ export function registerWsGateway(
     }
   }, deps.heartbeatMs);
   heartbeat.unref();
-  const stopResync = deps.bus.onReconnect(() => {
+  // After the bus link comes back, subscriptions read what they missed from the logs; once more a
+  // moment later, for events published while the channels were being subscribed again.
+  const resyncAll = () => {
     for (const { handle } of live.values()) handle.resync();
+  };
+  const stopResync = deps.bus.onReconnect(() => {
+    resyncAll();
+    setTimeout(resyncAll, 1000).unref();
   });
 
   app.addHook('onClose', async () => {
