@@ -35,6 +35,9 @@ export const ERROR_CODES = {
   // server side
   INTERNAL: { status: 500, message: 'Internal error.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'A service Tally depends on is unavailable.' },
+  // the configured LLM (ends a run as run_failed)
+  LLM_TIMEOUT: { status: 504, message: 'The LLM did not answer in time.' },
+  LLM_UNAVAILABLE: { status: 502, message: 'The LLM could not be reached or refused the request.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
