@@ -83,6 +83,7 @@ describe.skipIf(scale.skipReason !== null)(`nodes that die mid-run ${scale.skipR
       if (process.env['DEBUG_TAKEOVER']) console.log(run.survivor.log.filter((l) => /differs|taking over/.test(l)).join('\n'));
     }
     const [row] = await cluster.query<{ finished_at: Date }>('SELECT finished_at FROM $schema.runs WHERE id = $1', [run.runId]);
+    console.info(`takeover after SIGKILL: run finished ${row!.finished_at.getTime() - killedAt} ms after the kill`);
     expect(row!.finished_at.getTime() - killedAt).toBeLessThan(10_000);
     run.socket.close();
     await cluster.addNode();
