@@ -1,4 +1,26 @@
 import {
+  AdminUserListSchema,
+  AdminUserSchema,
+  ApiKeyListSchema,
+  AuditPageSchema,
+  CreatedApiKeySchema,
+  LlmSettingsSchema,
+  PasswordResetDoneSchema,
+  PasswordResetIssuedSchema,
+  PriceSettingsSchema,
+  RevokedApiKeySchema,
+  type AdminUser,
+  type ApiKey,
+  type AuditPage,
+  type CreateApiKeyRequest,
+  type CreatedApiKey,
+  type LlmSettings,
+  type PasswordResetIssued,
+  type PriceOverrideDto,
+  type PriceSettingsDto,
+  type RevokedApiKey,
+  type UpdateLlmSettingsRequest,
+  type UpdateUserRequest,
   AuthResponseSchema,
   HealthSchema,
   IngestSummarySchema,
@@ -57,11 +79,40 @@ export interface RestClient {
   listRunEvents(runId: string, query?: { afterSeq?: number; limit?: number }): Promise<RunEvent[]>;
   /** The whole log after `afterSeq`, fetched page by page. */
   listAllRunEvents(runId: string, afterSeq?: number): Promise<RunEvent[]>;
-  uploadUsage(ndjson: UsageUploadBody): Promise<IngestSummary>;
+  /**
+   * Uploads usage in any format the server reads; `format` skips detection, `mapping` (JSON text)
+   * maps CSV columns to record fields.
+   */
+  uploadUsage(ndjson: UsageUploadBody, query?: { format?: string; mapping?: string }): Promise<IngestSummary>;
+  /** A new API key: `key` is in this answer only. Needs a signed-in user (an API key cannot manage keys). */
+  createApiKey(request: CreateApiKeyRequest): Promise<CreatedApiKey>;
+  listApiKeys(): Promise<ApiKey[]>;
+  revokeApiKey(keyId: string): Promise<RevokedApiKey>;
+  /** Sets a new password with the one-time token an admin issued. */
+  resetPassword(token: string, password: string): Promise<void>;
+  /** Admin only (AUTH_FORBIDDEN otherwise): the routes under /v1/admin. */
+  admin: AdminClient;
+}
+
+/** The routes under /v1/admin. */
+export interface AdminClient {
+  listUsers(): Promise<AdminUser[]>;
+  updateUser(userId: string, change: UpdateUserRequest): Promise<AdminUser>;
+  /** A one-time reset token to hand to the user. */
+  issuePasswordReset(userId: string): Promise<PasswordResetIssued>;
+  /** Newest first; pass the page's `nextBefore` as `before` for the next one. */
+  listAuditEvents(query?: { limit?: number; before?: string }): Promise<AuditPage>;
+  getPrices(): Promise<PriceSettingsDto>;
+  setPriceOverride(override: PriceOverrideDto): Promise<PriceSettingsDto>;
+  removePriceOverride(model: string, provider?: string): Promise<PriceSettingsDto>;
+  getLlmSettings(): Promise<LlmSettings>;
+  updateLlmSettings(change: UpdateLlmSettingsRequest): Promise<LlmSettings>;
+  /** Back to the server's environment configuration. */
+  clearLlmSettings(): Promise<LlmSettings>;
 }
 
 interface RequestSpec<S extends z.ZodType> {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   schema: S;
   auth: boolean;
@@ -174,10 +225,10 @@ export function createRestClient(options: RestClientOptions): RestClient {
         cursor = last.seq;
       }
     },
-    uploadUsage: (ndjson) =>
+    uploadUsage: (ndjson, query = {}) =>
       send({
         method: 'POST',
-        path: '/v1/usage',
+        path: `/v1/usage${usageQuery(query)}`,
         schema: IngestSummarySchema,
         auth: true,
         body: ndjson as BodyInit,
@@ -189,7 +240,45 @@ export function createRestClient(options: RestClientOptions): RestClient {
         if (summary) return summary;
         throw error;
       }),
+    createApiKey: (request) => send({ method: 'POST', path: '/v1/api-keys', schema: CreatedApiKeySchema, auth: true, json: request }),
+    listApiKeys: async () => (await send({ method: 'GET', path: '/v1/api-keys', schema: ApiKeyListSchema, auth: true })).apiKeys,
+    revokeApiKey: (keyId) => send({ method: 'DELETE', path: `/v1/api-keys/${encodeURIComponent(keyId)}`, schema: RevokedApiKeySchema, auth: true }),
+    resetPassword: async (token, password) => {
+      await send({ method: 'POST', path: '/v1/auth/reset-password', schema: PasswordResetDoneSchema, auth: false, json: { token, password } });
+    },
+    admin: {
+      listUsers: async () => (await send({ method: 'GET', path: '/v1/admin/users', schema: AdminUserListSchema, auth: true })).users,
+      updateUser: (userId, change) =>
+        send({ method: 'PATCH', path: `/v1/admin/users/${encodeURIComponent(userId)}`, schema: AdminUserSchema, auth: true, json: change }),
+      issuePasswordReset: (userId) =>
+        send({ method: 'POST', path: `/v1/admin/users/${encodeURIComponent(userId)}/reset-password`, schema: PasswordResetIssuedSchema, auth: true, json: {} }),
+      listAuditEvents: (query = {}) => {
+        const params = new URLSearchParams();
+        if (query.limit !== undefined) params.set('limit', String(query.limit));
+        if (query.before !== undefined) params.set('before', query.before);
+        const text = params.toString();
+        return send({ method: 'GET', path: `/v1/admin/audit${text ? `?${text}` : ''}`, schema: AuditPageSchema, auth: true });
+      },
+      getPrices: () => send({ method: 'GET', path: '/v1/admin/prices', schema: PriceSettingsSchema, auth: true }),
+      setPriceOverride: (override) => send({ method: 'PUT', path: '/v1/admin/prices', schema: PriceSettingsSchema, auth: true, json: override }),
+      removePriceOverride: (model, provider) => {
+        const params = new URLSearchParams({ model });
+        if (provider !== undefined) params.set('provider', provider);
+        return send({ method: 'DELETE', path: `/v1/admin/prices?${params}`, schema: PriceSettingsSchema, auth: true });
+      },
+      getLlmSettings: () => send({ method: 'GET', path: '/v1/admin/llm', schema: LlmSettingsSchema, auth: true }),
+      updateLlmSettings: (change) => send({ method: 'PUT', path: '/v1/admin/llm', schema: LlmSettingsSchema, auth: true, json: change }),
+      clearLlmSettings: () => send({ method: 'DELETE', path: '/v1/admin/llm', schema: LlmSettingsSchema, auth: true }),
+    },
   };
+}
+
+function usageQuery(query: { format?: string; mapping?: string }): string {
+  const params = new URLSearchParams();
+  if (query.format !== undefined) params.set('format', query.format);
+  if (query.mapping !== undefined) params.set('mapping', query.mapping);
+  const text = params.toString();
+  return text === '' ? '' : `?${text}`;
 }
 
 function parseBody<S extends z.ZodType>(spec: RequestSpec<S>, status: number, text: string): z.infer<S> {

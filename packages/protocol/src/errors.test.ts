@@ -8,6 +8,7 @@ describe('the error-code table', () => {
     const doc = fs.readFileSync(path.resolve(import.meta.dirname, '../../../docs/PROTOCOL.md'), 'utf8');
     const section = doc.split('<!-- error-codes:start -->')[1]?.split('<!-- error-codes:end -->')[0] ?? '';
     const documented = [...section.matchAll(/^\| `([A-Z_]+)` \| (\d{3}) \|/gm)].map((m) => [m[1], Number(m[2])]);
+    // Regenerate with: node --import tsx scripts/generate-error-docs.ts
     expect(documented).toEqual(Object.entries(ERROR_CODES).map(([code, { status }]) => [code, status]));
   });
 

@@ -6,6 +6,13 @@ import websocket from '@fastify/websocket';
 import pino, { type Logger } from 'pino';
 import { createAccessTokens } from './auth/access-tokens.js';
 import { createAuthService } from './auth/auth-service.js';
+import { createPasswordPolicy } from './auth/password-policy.js';
+import { createSessionService, withSessionCheck } from './auth/session-service.js';
+import cookie from '@fastify/cookie';
+import { createOriginPolicy } from './http/origin-policy.js';
+import { registerSecurity } from './http/security-plugin.js';
+import { createFixedWindowLimit } from './limits/fixed-window-limit.js';
+import { createLoginThrottle } from './limits/login-throttle.js';
 import { resolveTokenSecret } from './auth/token-secret.js';
 import { createWsTickets } from './auth/ws-tickets.js';
 import type { Bus } from './bus/bus.js';
@@ -15,7 +22,10 @@ import type { Config } from './config/config.js';
 import { createWsAuthenticator, selectSubprotocol } from './gateway/ws-authenticator.js';
 import { registerWsGateway, type GatewayControl } from './gateway/ws-gateway.js';
 import { authRoutes } from './http/auth-routes.js';
-import { createRequireUser } from './http/authenticate.js';
+import { oidcRoutes } from './http/oidc-routes.js';
+import { createOidcAccounts } from './auth/oidc-accounts.js';
+import { createOidcLogin } from './auth/oidc-login.js';
+import { createAuthenticator } from './http/authenticate.js';
 import { registerErrorHandler } from './http/error-handler.js';
 import { healthRoutes } from './http/health-routes.js';
 import { runRoutes } from './http/run-routes.js';
@@ -27,8 +37,20 @@ import { createMemoryEphemeralStore } from './kv/memory-ephemeral-store.js';
 import { createRedisEphemeralStore } from './kv/redis-ephemeral-store.js';
 import { createSupervisor } from './agents/supervisor.js';
 import { createLlm } from './llm/create-llm.js';
+import { createLiveLlmPipeline } from './agents/live-llm-pipeline.js';
+import { createUserAdmin } from './admin/user-admin.js';
+import { createAuditLog } from './audit/audit-log.js';
+import { createSecurityEventRecorder } from './audit/security-event-recorder.js';
+import { createAccounts, withActiveAccount } from './auth/accounts.js';
+import { createApiKeys } from './auth/api-keys.js';
+import { createPasswordResets } from './auth/password-resets.js';
+import { adminRoutes } from './http/admin-routes.js';
+import { apiKeyRoutes } from './http/api-key-routes.js';
+import { passwordResetRoutes } from './http/password-reset-routes.js';
+import { registerRouteAccess } from './http/route-access.js';
+import { createLlmSettings, type LlmSettingsStore } from './llm/llm-settings.js';
 import { createGenaiPriceCatalog } from './pricing/genai-price-catalog.js';
-import { catalogOptions, loadPriceSettings } from './pricing/price-settings.js';
+import { catalogOptions, loadPriceSettings, removePriceOverride, setPriceOverride } from './pricing/price-settings.js';
 import { createRunService, type RunService } from './runs/run-service.js';
 import { createRunWorker, type RunWorker } from './runs/run-worker.js';
 import { openDatabase, type Db, type DatabaseEngine } from './store/database.js';
@@ -58,6 +80,8 @@ export interface Services {
   runs: RunService;
   worker: RunWorker;
   nodeId: string;
+  /** The admin's LLM settings (else TALLY_LLM_*), read by each run as it starts. */
+  llmSettings: LlmSettingsStore;
 }
 
 export interface BuildOptions {
@@ -80,8 +104,13 @@ export async function createServices(config: Config, options: BuildOptions = {})
   const usageStore = config.clickhouseUrl ? await createClickHouseUsageStore({ url: config.clickhouseUrl }) : createSqlUsageStore(db);
   // The admin's overrides and discounts, as they are at start (see pricing/price-settings.ts).
   const prices = createGenaiPriceCatalog(catalogOptions(await loadPriceSettings(db)));
-  const llm = createLlm(config.llm, { recordCall: createOwnUsageRecorder({ store: usageStore, prices, logger }) });
-  const pipeline = createSupervisor({ usage: usageStore, prices, llm });
+  const recordCall = createOwnUsageRecorder({ store: usageStore, prices, logger });
+  // The admin's LLM settings (PUT /v1/admin/llm), else TALLY_LLM_*: read as each run starts, on every node.
+  const llmSettings = createLlmSettings({ db, fallback: config.llm });
+  const pipeline = createLiveLlmPipeline({
+    currentLlm: () => llmSettings.current(),
+    build: (llm) => createSupervisor({ usage: usageStore, prices, llm: createLlm(llm, { recordCall }) }),
+  });
   const nodeId = `node-${crypto.randomUUID()}`;
   return {
     config,
@@ -93,9 +122,17 @@ export async function createServices(config: Config, options: BuildOptions = {})
     usageStore,
     prices,
     ingester: createUsageIngester({ store: usageStore, prices }),
-    runs: createRunService({ db, bus }),
+    runs: createRunService({
+      db,
+      bus,
+      limits: {
+        maxActiveRuns: config.limits.maxActiveRuns,
+        messageRate: createFixedWindowLimit(kv, { name: 'messages', limit: config.limits.messagesPerMinute, windowMs: 60_000 }),
+      },
+    }),
     worker: createRunWorker({ db, bus, pipeline, logger, concurrency: config.workerConcurrency, nodeId, leaseMs: config.runLeaseMs }),
     nodeId,
+    llmSettings,
   };
 }
 
@@ -111,10 +148,24 @@ export interface App {
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
   const services = await createServices(config, options);
   const { db, bus, kv, logger } = services;
-  const tokens = createAccessTokens({ secret: await resolveTokenSecret(db, config.jwtSecret), ttlSeconds: config.accessTokenTtlSeconds });
+  const sessions = createSessionService({ db, bus });
+  // Every check of an access token also checks its session is still open.
+  const tokens = withSessionCheck(
+    createAccessTokens({ secret: await resolveTokenSecret(db, config.jwtSecret), ttlSeconds: config.accessTokenTtlSeconds }),
+    sessions,
+  );
   const tickets = createWsTickets({ store: kv, ttlSeconds: config.ws.ticketTtlSeconds });
-  const auth = createAuthService({ db, tokens, refreshTtlSeconds: config.refreshTokenTtlSeconds });
-  const requireUser = createRequireUser(tokens);
+  const passwords = createPasswordPolicy();
+  const audit = createAuditLog({ db });
+  const auth = createAuthService({ db, tokens, sessions, passwords, refreshTtlSeconds: config.refreshTokenTtlSeconds, onSecurityEvent: createSecurityEventRecorder({ audit, logger }) });
+  // Access tokens and API keys, with the account's role and disabled state read on each request.
+  const accounts = createAccounts({ db, passwords });
+  const apiKeys = createApiKeys({ db });
+  const authenticator = createAuthenticator({ tokens, apiKeys, accounts });
+  const requireUser = authenticator.requireUser;
+  const endSessions = (userId: string, reason: string) => sessions.revokeAllExcept(userId, undefined, reason);
+  const resets = createPasswordResets({ db, passwords, endSessions });
+  const originAllowed = createOriginPolicy(config.corsOrigins);
 
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 1024 * 1024,
     // Per-request lines would drown a busy node's log; errors are logged by the error handler.
@@ -122,6 +173,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: true, });
   app.decorateRequest('auth', null);
   registerErrorHandler(app);
+  // Before any route: each /v1 route gets the guard its ROUTE_ACCESS entry names.
+  registerRouteAccess(app, authenticator);
+  await app.register(cookie);
+  await registerSecurity(app, { originAllowed });
   await app.register(websocket, {
     options: { maxPayload: config.ws.maxFrameBytes, handleProtocols: (protocols) => selectSubprotocol(protocols) },
   });
@@ -129,11 +184,41 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     version: VERSION,
     engines: { database: services.engine, bus: config.redisUrl ? 'redis' : 'memory', usage: config.clickhouseUrl ? 'clickhouse' : 'sql', llm: config.llm.kind },
   });
-  await app.register(authRoutes, { auth, tickets, requireUser });
+  await app.register(authRoutes, {
+    auth,
+    sessions,
+    tickets,
+    throttle: createLoginThrottle(kv),
+    requireUser,
+    refreshTtlSeconds: config.refreshTokenTtlSeconds,
+    cookieSecurity: config.cookieSecure,
+  });
+  // Discovered now when configured, so a wrong issuer shows in the log; a provider down at start
+  // is tried again at each sign-in, and refuses them (AUTH_OIDC_UNAVAILABLE) until it answers.
+  const oidc = config.oidc ? createOidcLogin({ config: config.oidc, kv, logger }) : null;
+  void oidc?.warmUp();
+  await app.register(oidcRoutes, {
+    oidc,
+    accounts: createOidcAccounts({ db }),
+    auth,
+    refreshTtlSeconds: config.refreshTokenTtlSeconds,
+    cookieSecurity: config.cookieSecure,
+  });
   const threads = createThreadService({ db });
   await app.register(threadRoutes, { threads, requireUser });
   await app.register(runRoutes, { runs: services.runs, requireUser });
   await app.register(usageRoutes, { ingester: services.ingester, store: services.usageStore, requireUser });
+  await app.register(apiKeyRoutes, { apiKeys, audit });
+  await app.register(passwordResetRoutes, { resets, audit });
+  await app.register(adminRoutes, {
+    requireAdmin: authenticator.require('admin'),
+    users: createUserAdmin({ db, endSessions }),
+    resets,
+    audit,
+    // Stored at once; nodes price with them after a restart (see pricing/price-settings.ts).
+    prices: { load: () => loadPriceSettings(db), set: (o) => setPriceOverride(db, o), remove: (model, provider) => removePriceOverride(db, model, provider) },
+    llm: services.llmSettings,
+  });
   const gateway = registerWsGateway(app, {
     db,
     bus,
@@ -147,7 +232,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       maxWatchedThreads: 32,
       send: { softBytes: config.ws.sendSoftBytes, hardBytes: config.ws.sendHardBytes },
     },
-    authenticate: createWsAuthenticator({ tokens, tickets }),
+    // A disabled account opens no socket, whatever ticket or token it holds.
+    authenticate: withActiveAccount(createWsAuthenticator({ tokens, tickets, sessionActive: (id) => sessions.isActive(id) }), accounts),
+    originAllowed,
+    kv,
+    maxSocketsPerUser: config.limits.maxSocketsPerUser,
   });
   await app.register(webRoutes, { dir: config.webDir ?? defaultWebDir() });
 

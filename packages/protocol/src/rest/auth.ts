@@ -24,7 +24,27 @@ export const AuthResponseSchema = z.object({
 });
 export type AuthResponse = z.infer<typeof AuthResponseSchema>;
 
-export const RefreshRequestSchema = z.object({ refreshToken: z.string().min(1).max(512) });
+/** Browsers send no body: their refresh token rides in the httpOnly `tally_refresh` cookie. */
+export const RefreshRequestSchema = z.object({ refreshToken: z.string().min(1).max(512).optional() }).default({});
+export const REFRESH_COOKIE = 'tally_refresh';
+
+export const ChangePasswordSchema = z.object({
+  currentPassword: z.string().min(1).max(1024),
+  newPassword: z.string().min(1).max(1024),
+});
+export type ChangePassword = z.infer<typeof ChangePasswordSchema>;
+
+export const SessionSchema = z.object({
+  id: z.string().uuid(),
+  device: z.string(),
+  ip: z.string(),
+  createdAt: z.string(),
+  lastSeenAt: z.string(),
+  /** The session this request was made from. */
+  current: z.boolean(),
+});
+export type Session = z.infer<typeof SessionSchema>;
+export const SessionListSchema = z.object({ sessions: z.array(SessionSchema) });
 export type RefreshRequest = z.infer<typeof RefreshRequestSchema>;
 
 export const TicketResponseSchema = z.object({

@@ -6,7 +6,9 @@ export const HealthSchema = z.object({
   engines: z.object({
     database: z.enum(['pglite', 'postgres']),
     bus: z.enum(['memory', 'redis']),
-    llm: z.enum(['offline', 'openai-compatible']),
+    /** Where usage records are stored and analysed: the SQL database, or ClickHouse. */
+    usage: z.enum(['sql', 'clickhouse']),
+    llm: z.enum(['offline', 'openai-compatible', 'anthropic']),
   }),
 });
 export type Health = z.infer<typeof HealthSchema>;

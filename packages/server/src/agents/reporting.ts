@@ -1,9 +1,12 @@
-import type { PlanStep } from '@tally/protocol';
+import type { Intent, PlanStep } from '@tally/protocol';
 import type { UsageAnalysis } from '../analysis/analyze-usage.js';
 import { buildReport } from '../analysis/build-report.js';
-import type { LanguageModelClient } from '../llm/language-model-client.js';
+import { fallbackReasonOrThrow, type LanguageModelClient, type LlmTool } from '../llm/language-model-client.js';
+import type { PriceCatalog } from '../pricing/price-catalog.js';
+import type { UsageStore } from '../usage/usage-store.js';
 import type { PipelineResult } from '../runs/run-context.js';
 import type { AgentRun, StepResult } from './agent-run.js';
+import { createAnalystTools } from './analyst-tools.js';
 import { lineChunks } from './answer-format.js';
 import { writeAnswerBody, writeOfflineAnswer, type AnswerFacts } from './answer-templates.js';
 import type { UsageData } from './data-agent.js';
@@ -16,6 +19,16 @@ export interface ReportingInput {
   analysis: UsageAnalysis;
   plan: PlanStep[];
 }
+
+/** Model calls at most in a tool loop: room for a few rounds of tools, then the answer. */
+export const MAX_TOOL_STEPS = 5;
+
+const TOOL_PROMPT = [
+  '',
+  'You also have tools over the same records (summaries, the most expensive slices, what-if pricing on another model).',
+  'Call them when the FACTS do not answer the question; numbers from their results may be used exactly as returned (rounded to cents at most).',
+  'Do not call a tool for what the FACTS already say.',
+].join('\n');
 
 const SYSTEM_PROMPT = [
   "You are the reporting agent of Tally, which analyses a team's LLM usage to cut its AI spend.",
@@ -35,7 +48,7 @@ const SYSTEM_PROMPT = [
  */
 export async function runReporting(
   run: AgentRun,
-  deps: { llm: LanguageModelClient | null },
+  deps: { llm: LanguageModelClient | null; usage: UsageStore; prices: PriceCatalog },
   input: ReportingInput,
 ): Promise<StepResult<PipelineResult>> {
   const facts: AnswerFacts = {
@@ -56,16 +69,33 @@ export async function runReporting(
   }
 
   const body = writeAnswerBody(facts);
-  await run.thinking('reporting', `Asking ${deps.llm.modelId} to explain the computed figures; it is told to use no other numbers.`);
+  // A question no fixed strategy answers gets tools over the records; the others, the facts alone.
+  const withTools = usesTools(facts.intent);
+  const toolResults: unknown[] = [];
+  await run.thinking(
+    'reporting',
+    withTools
+      ? `Asking ${deps.llm.modelId} to answer from the computed figures, with tools to query your records (at most ${MAX_TOOL_STEPS} model calls); it is told to use no other numbers.`
+      : `Asking ${deps.llm.modelId} to explain the computed figures; it is told to use no other numbers.`,
+  );
   let text = '';
   let failure: string | null = null;
   try {
-    const stream = deps.llm.streamText({
-      system: SYSTEM_PROMPT,
+    const request = {
+      system: withTools ? SYSTEM_PROMPT + TOOL_PROMPT : SYSTEM_PROMPT,
       prompt: `Question: ${run.ctx.text}\n\nIntent: ${facts.intent}\n\nFACTS:\n${body}`,
       signal: run.signal,
       maxOutputTokens: 1200,
-    });
+      feature: 'reporting',
+    };
+    const stream = withTools
+      ? deps.llm.streamWithTools({
+          ...request,
+          tools: recordingResults(createAnalystTools(run, { agent: 'reporting', usage: deps.usage, prices: deps.prices }), toolResults),
+          maxSteps: MAX_TOOL_STEPS,
+          onInvalidToolCall: (call) => showInvalidToolCall(run, call),
+        })
+      : deps.llm.streamText(request);
     for await (const delta of stream) {
       text += delta;
       await run.emit({ type: 'message_delta', data: { agent: 'reporting', text: delta } });
@@ -73,7 +103,8 @@ export async function runReporting(
     if (text.trim() === '') failure = 'the LLM returned no text';
   } catch (error) {
     if (run.signal.aborted) throw run.signal.reason;
-    failure = error instanceof Error ? error.message : String(error);
+    // A bad answer falls back to the template; no answer at all ends the run (LLM_TIMEOUT, LLM_UNAVAILABLE).
+    failure = fallbackReasonOrThrow(error);
   }
 
   if (failure !== null) {
@@ -85,7 +116,14 @@ export async function runReporting(
   }
 
   let answer = text;
-  const unverified = unverifiedNumbers(text, body, run.ctx.text);
+  // Models the catalog could not price are always flagged, whatever the LLM chose to say.
+  const unpriced = input.analysis.breakdown.unpricedModels.filter((m) => !text.includes(m));
+  if (unpriced.length > 0) {
+    const note = `\n\n_Not priced: ${unpriced.join(', ')}. The price catalog does not know ${unpriced.length === 1 ? 'this model' : 'these models'}, so ${unpriced.length === 1 ? 'its' : 'their'} spend is not in the figures._\n`;
+    await run.deltas('reporting', [note]);
+    answer += note;
+  }
+  const unverified = unverifiedNumbers(text, body, run.ctx.text, ...numbersOf(toolResults));
   if (unverified.length > 0) {
     await run.thinking('reporting', `The LLM wrote numbers that are not in the analysis: ${unverified.join(', ')}.`);
     const note = `\n\n_Note: ${unverified.join(', ')} in this answer did not come from Tally's analysis; the figures in the report are the computed ones._\n`;
@@ -93,4 +131,51 @@ export async function runReporting(
     answer += note;
   }
   return { value: { answer, report: report('llm') }, summary: `LLM answer, ${answer.length} characters` };
+}
+
+/**
+ * Whether the LLM answers with tools: a general question, which no fixed strategy or breakdown
+ * answers (cost analysis and latency have their breakdowns; the others their strategy).
+ */
+export function usesTools(intent: Intent): boolean {
+  return intent === 'general';
+}
+
+/** The same tools, each result also kept for the number check. */
+function recordingResults(tools: Record<string, LlmTool<unknown>>, sink: unknown[]): Record<string, LlmTool<unknown>> {
+  return Object.fromEntries(
+    Object.entries(tools).map(([name, t]) => [
+      name,
+      {
+        ...t,
+        execute: async (input: unknown, call: { toolCallId: string }) => {
+          const result = await t.execute(input, call);
+          sink.push(result);
+          return result;
+        },
+      },
+    ]),
+  );
+}
+
+/** A tool call whose input its schema refused: shown as a failed tool call; the model is told and goes on. */
+async function showInvalidToolCall(run: AgentRun, call: { toolCallId: string; toolName: string; input: unknown; error: string }): Promise<void> {
+  const args = typeof call.input === 'object' && call.input !== null ? call.input : { input: call.input };
+  await run.emit({ type: 'tool_executing', data: { agent: 'reporting', toolCallId: call.toolCallId, tool: call.toolName, args } });
+  await run.emit({
+    type: 'tool_completed',
+    data: { agent: 'reporting', toolCallId: call.toolCallId, tool: call.toolName, args, result: null, durationMs: 0, error: `invalid arguments: ${call.error}` },
+  });
+}
+
+/** Every number in the tool results, as computed and as a person would round it (cents, whole). */
+function numbersOf(results: unknown[]): string[] {
+  const out: string[] = [];
+  const walk = (value: unknown): void => {
+    if (typeof value === 'number' && Number.isFinite(value)) out.push(String(value), value.toFixed(2), String(Math.round(value)), (value * 100).toFixed(1));
+    else if (Array.isArray(value)) value.forEach(walk);
+    else if (typeof value === 'object' && value !== null) Object.values(value).forEach(walk);
+  };
+  results.forEach(walk);
+  return out.length > 0 ? [out.join(' ')] : [];
 }

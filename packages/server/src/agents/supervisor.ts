@@ -45,7 +45,7 @@ export function createSupervisor(deps: SupervisorDeps): Pipeline {
         const data = await run.step('data', () => runDataAgent(run, { tools }, triage));
         const analysis = await run.step('optimization', () => runOptimization(run, { prices: deps.prices }, { triage, data }));
         const plan = await run.step('actions', () => runActions(run, analysis));
-        result = await run.step('reporting', () => runReporting(run, { llm: deps.llm }, { triage, data, analysis, plan }));
+        result = await run.step('reporting', () => runReporting(run, { llm: deps.llm, usage: deps.usage, prices: deps.prices }, { triage, data, analysis, plan }));
         summary = `${triage.intent}: ${analysis.recommendations.length} recommendations, ${result.report?.mode ?? 'offline'} answer`;
       }
       run.checkpoint();

@@ -1,6 +1,6 @@
 import { IntentSchema, type Intent } from '@tally/protocol';
 import { z } from 'zod';
-import type { LanguageModelClient } from '../llm/language-model-client.js';
+import { fallbackReasonOrThrow, type LanguageModelClient } from '../llm/language-model-client.js';
 import type { TimeRange, UsageOverview } from '../usage/usage-store.js';
 import type { AgentRun, StepResult } from './agent-run.js';
 import { classifyRequest, type RequestClassification } from './classify-request.js';
@@ -58,13 +58,15 @@ export async function runTriage(run: AgentRun, deps: { tools: UsageTools; llm: L
         description: 'The classification of a question about LLM usage and cost',
         signal: run.signal,
         maxOutputTokens: 400,
+        feature: 'triage',
       });
       classification = mergeLlmTriage(answer, rules, now);
       source = 'llm';
       await run.thinking('triage', `Classified by the LLM (${deps.llm.modelId}); the answer passed schema validation.`);
     } catch (error) {
       if (run.signal.aborted) throw run.signal.reason;
-      const reason = error instanceof Error ? error.message : String(error);
+      // A malformed answer falls back to the rules; no answer at all ends the run (LLM_TIMEOUT, LLM_UNAVAILABLE).
+      const reason = fallbackReasonOrThrow(error);
       await run.thinking('triage', `The LLM classification failed (${reason}); fell back to the rule-based classifier.`);
     }
   }

@@ -5,6 +5,8 @@ export interface AccessClaims {
   userId: string;
   email: string;
   role: 'admin' | 'member';
+  /** The signed-in session the token belongs to (absent for API keys); revoking it ends the token. */
+  sessionId?: string;
 }
 
 export interface AccessTokens {
@@ -23,7 +25,7 @@ export function createAccessTokens(options: { secret: string; ttlSeconds: number
   return {
     ttlSeconds: options.ttlSeconds,
     async sign(claims) {
-      return new SignJWT({ email: claims.email, role: claims.role })
+      return new SignJWT({ email: claims.email, role: claims.role, ...(claims.sessionId ? { sid: claims.sessionId } : {}) })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(claims.userId)
         .setIssuer(ISSUER)
@@ -37,10 +39,11 @@ export function createAccessTokens(options: { secret: string; ttlSeconds: number
         const { payload } = await jwtVerify(token, key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
         const role = payload['role'];
         const email = payload['email'];
-        if (!payload.sub || typeof email !== 'string' || (role !== 'admin' && role !== 'member')) {
+        const sid = payload['sid'];
+        if (!payload.sub || typeof email !== 'string' || (role !== 'admin' && role !== 'member') || typeof sid !== 'string') {
           throw new AppError('AUTH_INVALID_TOKEN');
         }
-        return { userId: payload.sub, email, role };
+        return { userId: payload.sub, email, role, sessionId: sid };
       } catch (error) {
         if (error instanceof AppError) throw error;
         if (error instanceof errors.JOSEError) throw new AppError('AUTH_INVALID_TOKEN');

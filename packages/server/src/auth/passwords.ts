@@ -1,6 +1,4 @@
 import { hash, verify } from '@node-rs/argon2';
-import { MIN_PASSWORD_LENGTH } from '@tally/protocol';
-import { AppError } from '../app-error.js';
 
 /** argon2id with OWASP's recommended floor (19 MiB, 2 passes, 1 lane). */
 const ARGON2_OPTIONS = { algorithm: 2 /* Algorithm.Argon2id, a const enum */, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -14,11 +12,5 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
     return await verify(passwordHash, password);
   } catch {
     return false;
-  }
-}
-
-export function assertPasswordStrength(password: string): void {
-  if (password.length < MIN_PASSWORD_LENGTH) {
-    throw new AppError('AUTH_WEAK_PASSWORD', `The password must have at least ${MIN_PASSWORD_LENGTH} characters.`);
   }
 }

@@ -17,6 +17,8 @@ export const channels = {
   runCancel: (runId: string) => `run-cancel:${runId}`,
   /** Thread activity of one user (a run queued or finished), for all of their sockets. */
   userActivity: (userId: string) => `user:${userId}`,
+  /** Security events of one user (sessions revoked): their sockets on every node act on them. */
+  userControl: (userId: string) => `user-control:${userId}`,
   /** A run was queued: idle workers on any node may claim it. */
   runsQueued: 'runs:queued',
 } as const;

@@ -2,20 +2,34 @@ import fs from 'node:fs';
 import cliProgress from 'cli-progress';
 import { createRestClient, ingestSummaryOfError, type RestClient } from '@tally/client';
 import type { IngestSummary } from '@tally/protocol';
+import { detectUsageFormat, sampleUsageText } from '../usage/formats/detect-format.js';
+import { createBoundaryFinder, type PartLayout } from '../usage/formats/record-boundaries.js';
+import { isUsageFormatName, USAGE_FORMAT_NAMES, type CsvMapping, type UsageFormatName } from '../usage/formats/usage-format.js';
 
 /** Parts of at most this size are uploaded one after another, so files of any size go in. */
 const PART_BYTES = 8 * 1024 * 1024;
+/** The start of the file read to detect its format here (the server is told it for every part). */
+const HEAD_BYTES = 1024 * 1024;
 
 export interface IngestOptions {
   file: string;
   url: string;
   email: string | undefined;
   password: string | undefined;
+  /** The file's format; detected from its start when absent. */
+  format?: string;
+  /** A JSON file mapping CSV columns to record fields. */
+  mapping?: string;
+  /** Upload part size in bytes (8 MiB); tests use small parts to cross part boundaries. */
+  partBytes?: number;
 }
 
 /**
- * `tally ingest FILE`: streams a usage file to a server in line-aligned parts, with a progress
- * bar, and prints the summed ingest summary with the bad lines' numbers in the whole file.
+ * `tally ingest FILE`: streams a usage file to a server in parts cut between records, with a
+ * progress bar, and prints the summed ingest summary with the bad lines' numbers in the whole
+ * file. The format is detected here from the file's start (or given with --format) and sent with
+ * every part, so a part from the middle of a file is read as the file is; a CSV file's header is
+ * sent again in front of every part after the first.
  */
 export async function ingestCommand(options: IngestOptions): Promise<number> {
   if (!options.email || !options.password) {
@@ -23,6 +37,16 @@ export async function ingestCommand(options: IngestOptions): Promise<number> {
     return 2;
   }
   const size = fs.statSync(options.file).size;
+  if (options.format !== undefined && !isUsageFormatName(options.format)) {
+    process.stderr.write(`tally: --format must be one of ${USAGE_FORMAT_NAMES.join(', ')}\n`);
+    return 2;
+  }
+  const mapping = options.mapping === undefined ? undefined : readMapping(options.mapping);
+  if (mapping instanceof Error) {
+    process.stderr.write(`tally: --mapping ${options.mapping}: ${mapping.message}\n`);
+    return 2;
+  }
+  const plan = planParts(options.file, options.format, mapping);
   let token: string | undefined;
   const client = createRestClient({ baseUrl: options.url.replace(/\/$/, ''), getAccessToken: () => token });
   token = (await client.login({ email: options.email, password: options.password })).accessToken;
@@ -35,10 +59,13 @@ export async function ingestCommand(options: IngestOptions): Promise<number> {
   bar.start(size, 0, { inserted: 0, duplicates: 0, rejected: 0 });
   let sent = 0;
   let linesBefore = 0;
+  const query = { format: plan.format, ...(mapping ? { mapping: JSON.stringify(mapping) } : {}) };
   try {
-    for await (const part of lineAlignedParts(options.file, PART_BYTES)) {
-      const summary = await uploadPart(client, part);
-      addSummary(total, summary, linesBefore);
+    for await (const part of recordAlignedParts(options.file, options.partBytes ?? PART_BYTES, plan.layout)) {
+      // Every CSV part after the first gets the header again; its line numbers shift by one.
+      const header = sent > 0 ? plan.csvHeader : undefined;
+      const summary = await uploadPart(client, header ? Buffer.concat([header, part]) : part, query);
+      addSummary(total, summary, linesBefore - (header ? 1 : 0));
       linesBefore += countNewlines(part);
       sent += part.length;
       bar.update(sent, { inserted: total.inserted, duplicates: total.duplicates, rejected: total.rejected });
@@ -47,6 +74,7 @@ export async function ingestCommand(options: IngestOptions): Promise<number> {
     bar.stop();
   }
   process.stdout.write(
+    `Format: ${plan.format}${options.format ? '' : ' (detected)'}\n` +
     `${total.lines} lines: ${total.inserted} stored, ${total.duplicates} already there, ${total.rejected} rejected\n` +
       total.errors.map((e) => `  line ${e.line}: ${e.reason}\n`).join('') +
       (total.rejected > total.errors.length ? `  ... and ${total.rejected - total.errors.length} more\n` : '') +
@@ -55,9 +83,9 @@ export async function ingestCommand(options: IngestOptions): Promise<number> {
   return total.rejected > 0 && total.inserted + total.duplicates === 0 ? 1 : 0;
 }
 
-async function uploadPart(client: RestClient, part: Buffer): Promise<IngestSummary> {
+async function uploadPart(client: RestClient, part: Buffer, query: { format: UsageFormatName; mapping?: string }): Promise<IngestSummary> {
   try {
-    return await client.uploadUsage(part);
+    return await client.uploadUsage(part, query);
   } catch (error) {
     // A part with only bad lines answers 400 with its summary; an empty part says so too.
     const summary = ingestSummaryOfError(error);
@@ -76,18 +104,56 @@ function addSummary(total: IngestSummary, part: IngestSummary, linesBefore: numb
   for (const m of part.unpricedModels) if (!total.unpricedModels.includes(m)) total.unpricedModels.push(m);
 }
 
-/** Reads the file in parts of about `size` bytes, each ending at a newline (but the last). */
-async function* lineAlignedParts(file: string, size: number): AsyncGenerator<Buffer> {
+interface PartPlan {
+  format: UsageFormatName;
+  layout: PartLayout;
+  /** A CSV file's header line, with its newline. */
+  csvHeader?: Buffer;
+}
+
+/** Detects the file's format from its start and decides where parts may be cut. */
+function planParts(file: string, format: UsageFormatName | undefined, mapping: CsvMapping | undefined): PartPlan {
+  const fd = fs.openSync(file, 'r');
+  const head = Buffer.alloc(Math.min(HEAD_BYTES, fs.fstatSync(fd).size));
+  try {
+    fs.readSync(fd, head, 0, head.length, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  const sample = sampleUsageText(new TextDecoder().decode(head), head.length < HEAD_BYTES);
+  const chosen = format ?? detectUsageFormat(sample, { mapping }).format.name;
+  if (chosen === 'csv' || (chosen === 'litellm' && sample.framing === 'csv')) {
+    const newline = head.indexOf(0x0a);
+    return { format: chosen, layout: 'csv', csvHeader: newline === -1 ? undefined : Buffer.from(head.subarray(0, newline + 1)) };
+  }
+  return { format: chosen, layout: sample.jsonLayout === 'documents' ? 'json-documents' : 'lines' };
+}
+
+function readMapping(file: string): CsvMapping | Error {
+  try {
+    const value: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    if (value === null || typeof value !== 'object' || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string')) {
+      return new Error('expected a JSON object from column name to field name');
+    }
+    return value as CsvMapping;
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+/** Reads the file in parts of about `size` bytes, each ending between two records (but the last). */
+async function* recordAlignedParts(file: string, size: number, layout: PartLayout): AsyncGenerator<Buffer> {
+  const finder = createBoundaryFinder(layout);
   let carry = Buffer.alloc(0);
   for await (const chunk of fs.createReadStream(file, { highWaterMark: size })) {
+    const cut = finder.scan(chunk as Buffer);
     const buffer = Buffer.concat([carry, chunk as Buffer]);
-    const cut = buffer.lastIndexOf(0x0a);
     if (cut === -1) {
       carry = buffer;
       continue;
     }
-    yield buffer.subarray(0, cut + 1);
-    carry = buffer.subarray(cut + 1);
+    yield buffer.subarray(0, carry.length + cut);
+    carry = buffer.subarray(carry.length + cut);
   }
   if (carry.length > 0) yield carry;
 }

@@ -6,10 +6,19 @@ const USAGE = `tally <command> [options]
 Commands:
   serve                         run the API, WebSocket gateway, workers and web app
   migrate                       bring the database schema up to date
-  ingest FILE [--url URL]       upload a usage file (NDJSON) to a server, with progress
-         [--email E --password P]   (or TALLY_EMAIL / TALLY_PASSWORD)
+  ingest FILE [--url URL]       upload a usage file to a server, with progress; the format
+         [--email E --password P]   is detected (or TALLY_EMAIL / TALLY_PASSWORD)
+         [--format F]               tally, openai, anthropic, litellm, otel, claude-code, csv
+         [--mapping FILE.json]      CSV: {"column": "field", ...}
   generate-usage [--out FILE]   write a month of synthetic usage with planted waste
          [--days N] [--seed N]
+  prices list                   the admin's price overrides and provider discounts
+  prices set MODEL --input X --output Y [--provider P] [--cache-read R] [--cache-write W]
+                                price a model (USD per million tokens) instead of the catalog
+  prices discount PROVIDER PERCENT
+                                a negotiated discount on a provider's catalog prices (0 removes it)
+  user create --email E --password P [--admin]
+                                create an account in the configured database (or TALLY_PASSWORD)
   smoke URL [--email E --password P]
                                 run the golden path against a deployment and check it
 `;
@@ -26,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { url: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' } },
+        options: { url: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' }, format: { type: 'string' }, mapping: { type: 'string' } },
       });
       if (!positionals[0]) throw new UsageError('ingest needs a FILE');
       return (await import('./ingest-command.js')).ingestCommand({
@@ -34,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
         url: values.url ?? process.env['TALLY_URL'] ?? 'http://127.0.0.1:8080',
         email: values.email ?? process.env['TALLY_EMAIL'],
         password: values.password ?? process.env['TALLY_PASSWORD'],
+        format: values.format,
+        mapping: values.mapping,
       });
     }
     case 'generate-usage': {
@@ -47,6 +58,10 @@ async function main(argv: string[]): Promise<number> {
         seed: values.seed ? positiveInt(values.seed, '--seed') : 42,
       });
     }
+    case 'prices':
+      return (await import('./prices-command.js')).pricesCommand(loadConfig(), pricesAction(rest));
+    case 'user':
+      return (await import('./user-command.js')).userCommand(loadConfig(), userAction(rest));
     case 'smoke': {
       const { values, positionals } = parseArgs({
         args: rest,
@@ -71,6 +86,53 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+function userAction(args: string[]): import('./user-command.js').UserCreateAction {
+  const [sub, ...rest] = args;
+  if (sub !== 'create') throw new UsageError('user needs create');
+  const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, password: { type: 'string' }, admin: { type: 'boolean' } } });
+  const password = values.password ?? process.env['TALLY_PASSWORD'];
+  if (!values.email || !password) throw new UsageError('user create needs --email E and --password P (or TALLY_PASSWORD)');
+  return { kind: 'create', email: values.email, password, role: values.admin ? 'admin' : 'member' };
+}
+
+function pricesAction(args: string[]): import('./prices-command.js').PricesAction {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: { input: { type: 'string' }, output: { type: 'string' }, provider: { type: 'string' }, 'cache-read': { type: 'string' }, 'cache-write': { type: 'string' } },
+  });
+  switch (sub) {
+    case 'list':
+      return { kind: 'list' };
+    case 'set': {
+      if (!positionals[0] || values.input === undefined || values.output === undefined) throw new UsageError('prices set needs MODEL --input X --output Y');
+      return {
+        kind: 'set',
+        model: positionals[0],
+        inputPerMTok: price(values.input, '--input'),
+        outputPerMTok: price(values.output, '--output'),
+        ...(values.provider ? { provider: values.provider } : {}),
+        ...(values['cache-read'] === undefined ? {} : { cacheReadPerMTok: price(values['cache-read'], '--cache-read') }),
+        ...(values['cache-write'] === undefined ? {} : { cacheWritePerMTok: price(values['cache-write'], '--cache-write') }),
+      };
+    }
+    case 'discount': {
+      const percent = Number(positionals[1]);
+      if (!positionals[0] || positionals[1] === undefined || !(percent >= 0 && percent < 100)) throw new UsageError('prices discount needs PROVIDER and a PERCENT from 0 to less than 100');
+      return { kind: 'discount', provider: positionals[0], percent };
+    }
+    default:
+      throw new UsageError('prices needs list, set or discount');
+  }
+}
+
+function price(value: string, name: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`${name} must be a price of 0 or more (USD per million tokens)`);
+  return n;
+}
 
 function positiveInt(value: string, name: string): number {
   const n = Number(value);

@@ -17,9 +17,15 @@ describe('loadConfig', () => {
     [{ PORT: '70000' }, 'PORT'],
     [{ TALLY_DATABASE_URL: 'mysql://x' }, 'TALLY_DATABASE_URL'],
     [{ TALLY_REDIS_URL: 'http://x' }, 'TALLY_REDIS_URL'],
+    [{ TALLY_CLICKHOUSE_URL: 'tcp://h:9000' }, 'TALLY_CLICKHOUSE_URL'],
+    [{ TALLY_CLICKHOUSE_URL: 'http://h:8123/db/extra' }, 'TALLY_CLICKHOUSE_URL'],
     [{ TALLY_JWT_SECRET: 'short' }, 'TALLY_JWT_SECRET'],
     [{ TALLY_LLM_BASE_URL: 'http://127.0.0.1:1/v1' }, 'TALLY_LLM_MODEL'],
     [{ TALLY_LLM_MODEL: 'gpt-4o' }, 'TALLY_LLM_BASE_URL'],
+    [{ TALLY_LLM_PROVIDER: 'openai-compatible', TALLY_LLM_MODEL: 'gpt-4o' }, 'TALLY_LLM_BASE_URL'],
+    [{ TALLY_LLM_PROVIDER: 'anthropic', TALLY_LLM_MODEL: 'claude-sonnet-4-5' }, 'TALLY_LLM_API_KEY'],
+    [{ TALLY_LLM_PROVIDER: 'anthropic', TALLY_LLM_API_KEY: 'k' }, 'TALLY_LLM_MODEL'],
+    [{ TALLY_LLM_PROVIDER: 'bedrock' }, 'TALLY_LLM_PROVIDER'],
     [{ TALLY_LOG_LEVEL: 'loud' }, 'TALLY_LOG_LEVEL'],
   ])('stops on %o naming %s', (env, variable) => {
     let error: unknown;
@@ -34,6 +40,12 @@ describe('loadConfig', () => {
     expect((error as ConfigError).message).not.toContain('\n');
   });
 
+  it('takes a ClickHouse URL for usage analytics, with or without a database path', () => {
+    expect(loadConfig({}).clickhouseUrl).toBeUndefined();
+    expect(loadConfig({ TALLY_CLICKHOUSE_URL: 'http://h:8123' }).clickhouseUrl).toBe('http://h:8123');
+    expect(loadConfig({ TALLY_CLICKHOUSE_URL: 'https://u:p@h:8443/tally' }).clickhouseUrl).toBe('https://u:p@h:8443/tally');
+  });
+
   it('switches to the scale-out engines and the LLM when configured', () => {
     const config = loadConfig({
       TALLY_DATABASE_URL: 'postgres://u@h:5432/db',
@@ -42,5 +54,11 @@ describe('loadConfig', () => {
       TALLY_LLM_MODEL: 'llama3',
     });
     expect(config).toMatchObject({ databaseUrl: 'postgres://u@h:5432/db', redisUrl: 'redis://h:6379', llm: { kind: 'openai-compatible', model: 'llama3' } });
+  });
+
+  it('configures Anthropic with its own API by default, or a given base URL', () => {
+    const env = { TALLY_LLM_PROVIDER: 'anthropic', TALLY_LLM_API_KEY: 'sk-ant', TALLY_LLM_MODEL: 'claude-sonnet-4-5' };
+    expect(loadConfig(env).llm).toEqual({ kind: 'anthropic', baseUrl: undefined, apiKey: 'sk-ant', model: 'claude-sonnet-4-5', timeoutMs: 60_000 });
+    expect(loadConfig({ ...env, TALLY_LLM_BASE_URL: 'http://127.0.0.1:9/v1' }).llm).toMatchObject({ kind: 'anthropic', baseUrl: 'http://127.0.0.1:9/v1' });
   });
 });

@@ -28,6 +28,17 @@ const EnvSchema = z.object({
   /** How long a node's claim on a run lasts without a heartbeat; its runs move on after that. */
   TALLY_RUN_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(6_000),
   TALLY_WS_HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** Origins (scheme://host[:port], comma-separated) other than the server's own allowed to call the API. */
+  TALLY_CORS_ORIGINS: z
+    .string()
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.string().url('must be a comma-separated list of origins like https://app.example.com')))
+    .optional(),
+  /** Secure flag of the refresh cookie: always, never, or auto (when the request came over HTTPS). */
+  TALLY_COOKIE_SECURE: z.enum(['always', 'never', 'auto']).default('auto'),
+  TALLY_MAX_ACTIVE_RUNS: z.coerce.number().int().min(1).max(1000).default(3),
+  TALLY_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
+  TALLY_MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
   TALLY_WS_SEND_SOFT_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
   TALLY_WS_SEND_HARD_BYTES: z.coerce.number().int().min(4096).default(4 * 1024 * 1024),
   /** Prefix for every Redis key and channel, so several deployments (or test files) share one Redis. */
@@ -46,6 +57,22 @@ const EnvSchema = z.object({
   TALLY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Folder of the built web app; served at / when it exists. */
   TALLY_WEB_DIR: z.string().optional(),
+  /** The address people open Tally at (scheme://host[:port]); default http://localhost:<port>. */
+  TALLY_PUBLIC_URL: url(['http', 'https'])
+    .refine((u) => URL.canParse(u) && /^\/?$/.test(new URL(u).pathname) && !new URL(u).search && !new URL(u).hash, { message: 'must be an origin, with no path' })
+    .optional(),
+  /** Sign-in with OpenID Connect: the provider's issuer URL (https, or http on this machine only). */
+  TALLY_OIDC_ISSUER: url(['http', 'https'])
+    .refine((u) => URL.canParse(u) && (new URL(u).protocol === 'https:' || isLoopback(new URL(u).hostname)), {
+      message: 'must be https (http only for an issuer on localhost)',
+    })
+    .optional(),
+  TALLY_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  TALLY_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** The callback registered at the provider; default <public URL>/v1/auth/oidc/callback. */
+  TALLY_OIDC_REDIRECT_URL: url(['http', 'https'])
+    .refine((u) => URL.canParse(u) && !new URL(u).search && !new URL(u).hash, { message: 'must have no query or fragment' })
+    .optional(),
 });
 
 export type LlmConfig =
@@ -57,6 +84,10 @@ export type LlmConfig =
 export interface Config {
   host: string;
   port: number;
+  /** The origin people open Tally at, without a trailing slash. */
+  publicUrl: string;
+  /** Sign-in with OpenID Connect; null when not configured. */
+  oidc: OidcConfig | null;
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
@@ -73,6 +104,10 @@ export interface Config {
   /** Limits of the WebSocket gateway. */
   databaseSchema: string | undefined;
   runLeaseMs: number;
+  /** Browser origins besides the server's own that may call the API and open sockets. */
+  corsOrigins: string[];
+  cookieSecure: 'always' | 'never' | 'auto';
+  limits: { maxActiveRuns: number; messagesPerMinute: number; maxSocketsPerUser: number };
   ws: {
     maxFrameBytes: number;
     floodFramesPerSecond: number;
@@ -83,6 +118,15 @@ export interface Config {
     /** A socket past this many buffered bytes is closed with SLOW_CONSUMER. */
     sendHardBytes: number;
   };
+}
+
+export interface OidcConfig {
+  /** The issuer identifier, exactly as the provider's discovery document states it. */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Where the provider sends the browser back; registered at the provider. */
+  redirectUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -106,9 +150,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const e = parsed.data;
   const llm = llmConfig(e);
+  const listenPort = e.TALLY_PORT ?? e.PORT ?? 8080;
+  const publicUrl = (e.TALLY_PUBLIC_URL ?? `http://localhost:${listenPort}`).replace(/\/$/, '');
   return {
     host: e.TALLY_HOST,
-    port: e.TALLY_PORT ?? e.PORT ?? 8080,
+    port: listenPort,
+    publicUrl,
+    oidc: oidcConfig(e, publicUrl),
     dataDir: path.resolve(e.TALLY_DATA_DIR),
     databaseUrl: e.TALLY_DATABASE_URL,
     redisUrl: e.TALLY_REDIS_URL,
@@ -123,6 +171,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webDir: e.TALLY_WEB_DIR,
     databaseSchema: e.TALLY_DATABASE_SCHEMA,
     runLeaseMs: e.TALLY_RUN_LEASE_MS,
+    corsOrigins: e.TALLY_CORS_ORIGINS ?? [],
+    cookieSecure: e.TALLY_COOKIE_SECURE,
+    limits: {
+      maxActiveRuns: e.TALLY_MAX_ACTIVE_RUNS,
+      messagesPerMinute: e.TALLY_MESSAGES_PER_MINUTE,
+      maxSocketsPerUser: e.TALLY_MAX_SOCKETS_PER_USER,
+    },
     ws: {
       maxFrameBytes: 64 * 1024,
       floodFramesPerSecond: 50,
@@ -160,6 +215,27 @@ function llmConfig(e: z.infer<typeof EnvSchema>): LlmConfig {
   if (e.TALLY_LLM_PROVIDER === 'openai-compatible') throw new ConfigError('TALLY_LLM_BASE_URL', 'is required when TALLY_LLM_PROVIDER is openai-compatible');
   if (e.TALLY_LLM_MODEL) throw new ConfigError('TALLY_LLM_BASE_URL', 'is required when TALLY_LLM_MODEL is set');
   return { kind: 'offline' };
+}
+
+/** Off unless TALLY_OIDC_ISSUER is set; then the client id and secret are required too. */
+function oidcConfig(e: z.infer<typeof EnvSchema>, publicUrl: string): OidcConfig | null {
+  if (!e.TALLY_OIDC_ISSUER) {
+    for (const variable of ['TALLY_OIDC_CLIENT_ID', 'TALLY_OIDC_CLIENT_SECRET', 'TALLY_OIDC_REDIRECT_URL'] as const) {
+      if (e[variable]) throw new ConfigError('TALLY_OIDC_ISSUER', `is required when ${variable} is set`);
+    }
+    return null;
+  }
+  return {
+    issuer: e.TALLY_OIDC_ISSUER,
+    clientId: requireFor(e.TALLY_OIDC_CLIENT_ID, 'TALLY_OIDC_CLIENT_ID', 'when TALLY_OIDC_ISSUER is set'),
+    clientSecret: requireFor(e.TALLY_OIDC_CLIENT_SECRET, 'TALLY_OIDC_CLIENT_SECRET', 'when TALLY_OIDC_ISSUER is set'),
+    redirectUrl: e.TALLY_OIDC_REDIRECT_URL ?? `${publicUrl}/v1/auth/oidc/callback`,
+  };
+}
+
+/** A host name of this machine: the one place a plain-http identity provider is accepted. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 }
 
 function requireFor(value: string | undefined, variable: string, when: string): string {

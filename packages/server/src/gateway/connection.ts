@@ -7,6 +7,7 @@ import type { RunService } from '../runs/run-service.js';
 import { listRunEvents } from '../runs/run-event-log.js';
 import type { Db } from '../store/database.js';
 import type { ThreadService } from '../threads/thread-service.js';
+import type { SessionsRevokedMessage } from '../auth/session-service.js';
 import { ackFrame, errorFrame } from './frames.js';
 import { parseClientFrame } from './parse-client-frame.js';
 import { openRunSubscription, type RunSubscription } from './run-subscription.js';
@@ -34,7 +35,7 @@ export interface ConnectionHandle {
  * queue, created on connect and released on close. The user comes from the upgrade's
  * credential, never from a frame.
  */
-export function handleConnection(socket: WebSocket, user: { id: string; email: string }, deps: ConnectionDeps): ConnectionHandle {
+export function handleConnection(socket: WebSocket, user: { id: string; email: string; sessionId?: string }, deps: ConnectionDeps): ConnectionHandle {
   const { runs, logger } = deps;
   const subscriptions = new Map<string, RunSubscription>();
   const watched = new Set<string>();
@@ -145,11 +146,21 @@ export function handleConnection(socket: WebSocket, user: { id: string; email: s
     return ++framesInWindow > deps.limits.floodFramesPerSecond;
   }
 
-  // Listeners are attached at once so no early frame is lost; commands wait for the subscription.
+  /** The session behind this socket was revoked (log-out, password change, stolen token): close it. */
+  function onControl(raw: string) {
+    const message = JSON.parse(raw) as SessionsRevokedMessage;
+    if (message.type === 'sessions_revoked' && user.sessionId && message.sessionIds.includes(user.sessionId)) {
+      closed = true;
+      socket.close(CLOSE_CODES.UNAUTHORIZED, 'AUTH_SESSION_REVOKED: sign in again');
+    }
+  }
+
+  // Listeners are attached at once so no early frame is lost; commands wait for the subscriptions.
   const activity = deps.bus.subscribe(channels.userActivity(user.id), onActivity);
-  queue = activity.then(
+  const control = deps.bus.subscribe(channels.userControl(user.id), onControl);
+  queue = Promise.all([activity, control]).then(
     () => undefined,
-    (error) => logger.warn({ err: error }, 'subscribing to user activity failed'),
+    (error) => logger.warn({ err: error }, 'subscribing to user channels failed'),
   );
 
   socket.on('message', (raw, isBinary) => {
@@ -188,7 +199,7 @@ export function handleConnection(socket: WebSocket, user: { id: string; email: s
     sender.dispose();
     const all = [...subscriptions.values()];
     subscriptions.clear();
-    await Promise.allSettled([activity.then((unsubscribe) => unsubscribe()), ...all.map((s) => s.close())]);
+    await Promise.allSettled([activity.then((off) => off()), control.then((off) => off()), ...all.map((s) => s.close())]);
   }
 
   socket.on('error', (error) => logger.debug({ err: error }, 'socket error'));

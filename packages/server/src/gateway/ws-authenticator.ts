@@ -6,10 +6,15 @@ import type { WsTickets } from '../auth/ws-tickets.js';
  * Decides who an upgrade request is, before the upgrade completes: a single-use `?ticket=`, or
  * the subprotocols `tally.v1` + `bearer.<accessToken>`. Null means refuse with 401.
  */
-export function createWsAuthenticator(deps: { tokens: AccessTokens; tickets: WsTickets }) {
+export function createWsAuthenticator(deps: { tokens: AccessTokens; tickets: WsTickets; sessionActive: (sessionId: string) => Promise<boolean> }) {
   return async function authenticate(request: { query: unknown; headers: Record<string, string | string[] | undefined> }): Promise<AccessClaims | null> {
     const ticket = (request.query as { ticket?: unknown } | undefined)?.ticket;
-    if (typeof ticket === 'string' && ticket.length > 0) return deps.tickets.redeem(ticket);
+    if (typeof ticket === 'string' && ticket.length > 0) {
+      const claims = await deps.tickets.redeem(ticket);
+      // A ticket outlives nothing: if its session ended since it was issued, it is refused.
+      if (!claims?.sessionId || !(await deps.sessionActive(claims.sessionId))) return null;
+      return claims;
+    }
     const header = request.headers['sec-websocket-protocol'];
     const offered = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((p) => p.trim());
     const bearer = offered.find((p) => p.startsWith(WS_BEARER_PREFIX));

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import { CLOSE_CODES, WS_PATH } from '@tally/protocol';
@@ -5,6 +6,8 @@ import type { AccessClaims } from '../auth/access-tokens.js';
 import { AppError } from '../app-error.js';
 import { handleConnection, type ConnectionDeps, type ConnectionHandle } from './connection.js';
 import type { createWsAuthenticator } from './ws-authenticator.js';
+import type { OriginPolicy } from '../http/origin-policy.js';
+import type { EphemeralStore } from '../kv/ephemeral-store.js';
 
 export interface GatewayControl {
   /** Closes every socket with RECONNECT_ELSEWHERE, for a graceful shutdown. */
@@ -19,10 +22,19 @@ export interface GatewayControl {
  */
 export function registerWsGateway(
   app: FastifyInstance,
-  deps: ConnectionDeps & { authenticate: ReturnType<typeof createWsAuthenticator>; heartbeatMs: number },
+  deps: ConnectionDeps & {
+    authenticate: ReturnType<typeof createWsAuthenticator>;
+    heartbeatMs: number;
+    originAllowed: OriginPolicy;
+    kv: EphemeralStore;
+    maxSocketsPerUser: number;
+  },
 ): GatewayControl {
-  const identities = new WeakMap<object, AccessClaims>();
-  const live = new Map<WebSocket, { handle: ConnectionHandle; alive: boolean }>();
+  const identities = new WeakMap<object, { claims: AccessClaims; slot: string }>();
+  const live = new Map<WebSocket, { handle: ConnectionHandle; alive: boolean; userId: string; slot: string }>();
+  // A socket's place counts against its user's cap on every node while it heart-beats.
+  const slotTtlMs = deps.heartbeatMs * 3;
+  const slotKey = (userId: string) => `sockets:${userId}`;
 
   const heartbeat = setInterval(() => {
     for (const [socket, entry] of live) {
@@ -32,6 +44,7 @@ export function registerWsGateway(
       }
       entry.alive = false;
       socket.ping();
+      void deps.kv.claimSlot(slotKey(entry.userId), entry.slot, Number.MAX_SAFE_INTEGER, slotTtlMs).catch(() => undefined);
     }
   }, deps.heartbeatMs);
   heartbeat.unref();
@@ -55,23 +68,32 @@ export function registerWsGateway(
     {
       websocket: true,
       preValidation: async (request) => {
+        // A page of a foreign origin may not ride on a user's credentials (cross-site WebSocket hijacking).
+        if (!deps.originAllowed(request.headers.origin, request.headers.host)) throw new AppError('AUTH_ORIGIN_FORBIDDEN');
         const claims = await deps.authenticate(request);
         if (!claims) throw new AppError('AUTH_REQUIRED', 'A valid ticket or bearer subprotocol is required to open the socket.');
-        identities.set(request, claims);
+        const slot = randomUUID();
+        if (!(await deps.kv.claimSlot(slotKey(claims.userId), slot, deps.maxSocketsPerUser, slotTtlMs))) {
+          throw new AppError('SOCKET_LIMIT_REACHED', `At most ${deps.maxSocketsPerUser} connections per user; close another tab or device.`);
+        }
+        identities.set(request, { claims, slot });
       },
     },
     (socket, request) => {
-      const claims = identities.get(request);
-      if (!claims) {
+      const identity = identities.get(request);
+      if (!identity) {
         socket.close(CLOSE_CODES.POLICY_VIOLATION, 'unauthenticated');
         return;
       }
-      const entry = { handle: handleConnection(socket, { id: claims.userId, email: claims.email }, deps), alive: true };
+      const { claims, slot } = identity;
+      const user = { id: claims.userId, email: claims.email, ...(claims.sessionId ? { sessionId: claims.sessionId } : {}) };
+      const entry = { handle: handleConnection(socket, user, deps), alive: true, userId: claims.userId, slot };
       live.set(socket, entry);
       socket.on('pong', () => (entry.alive = true));
       socket.on('close', () => {
         live.delete(socket);
         void entry.handle.release();
+        void deps.kv.releaseSlot(slotKey(claims.userId), slot).catch(() => undefined);
       });
     },
   );

@@ -1,23 +1,95 @@
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
-import { CredentialsSchema, RefreshRequestSchema, type TicketResponse } from '@tally/protocol';
+import { ChangePasswordSchema, CredentialsSchema, IdSchema, RefreshRequestSchema, type AuthResponse, type TicketResponse } from '@tally/protocol';
+import { z } from 'zod';
+import { AppError } from '../app-error.js';
 import type { AuthService } from '../auth/auth-service.js';
+import type { SessionService } from '../auth/session-service.js';
 import type { WsTickets } from '../auth/ws-tickets.js';
+import type { LoginThrottle } from '../limits/login-throttle.js';
 import { userOf } from './authenticate.js';
+import { clientInfoOf } from './client-info.js';
 import { parseInput } from './parse-input.js';
+import { clearRefreshCookie, refreshCookieOf, setRefreshCookie, type CookieSecurity } from './refresh-cookie.js';
 
-export async function authRoutes(
-  app: FastifyInstance,
-  deps: { auth: AuthService; tickets: WsTickets; requireUser: preHandlerAsyncHookHandler },
-): Promise<void> {
+export interface AuthRouteDeps {
+  auth: AuthService;
+  sessions: SessionService;
+  tickets: WsTickets;
+  throttle: LoginThrottle;
+  requireUser: preHandlerAsyncHookHandler;
+  refreshTtlSeconds: number;
+  cookieSecurity: CookieSecurity;
+}
+
+/** Sign-up, log-in, refresh, log-out, sessions, password change and WebSocket tickets. */
+export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Promise<void> {
+  const withCookie = (request: Parameters<typeof setRefreshCookie>[0], reply: Parameters<typeof setRefreshCookie>[1], result: AuthResponse) => {
+    setRefreshCookie(request, reply, result.refreshToken, deps.refreshTtlSeconds, deps.cookieSecurity);
+    return result;
+  };
+
   app.post('/v1/auth/signup', async (request, reply) => {
-    const result = await deps.auth.signup(parseInput(CredentialsSchema, request.body));
-    return reply.status(201).send(result);
+    const result = await deps.auth.signup(parseInput(CredentialsSchema, request.body), clientInfoOf(request));
+    return reply.status(201).send(withCookie(request, reply, result));
   });
-  app.post('/v1/auth/login', async (request) => deps.auth.login(parseInput(CredentialsSchema, request.body)));
-  app.post('/v1/auth/refresh', async (request) => deps.auth.refresh(parseInput(RefreshRequestSchema, request.body).refreshToken));
-  app.post('/v1/ws-tickets', { preHandler: deps.requireUser }, async (request, reply): Promise<TicketResponse> => {
-    const ticket = await deps.tickets.issue(userOf(request));
-    void reply.status(201);
-    return ticket;
+
+  app.post('/v1/auth/login', async (request, reply) => {
+    const credentials = parseInput(CredentialsSchema, request.body);
+    await deps.throttle.check(credentials.email, request.ip);
+    try {
+      const result = await deps.auth.login(credentials, clientInfoOf(request));
+      await deps.throttle.succeeded(credentials.email);
+      return withCookie(request, reply, result);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'AUTH_INVALID_CREDENTIALS') await deps.throttle.failed(credentials.email, request.ip);
+      throw error;
+    }
+  });
+
+  app.post('/v1/auth/refresh', async (request, reply) => {
+    const token = parseInput(RefreshRequestSchema, request.body ?? {}).refreshToken ?? refreshCookieOf(request);
+    if (!token) throw new AppError('AUTH_INVALID_REFRESH_TOKEN', 'No refresh token: send it in the body or the tally_refresh cookie.');
+    try {
+      return withCookie(request, reply, await deps.auth.refresh(token, clientInfoOf(request)));
+    } catch (error) {
+      if (error instanceof AppError && error.code !== 'AUTH_REFRESH_CONFLICT') clearRefreshCookie(reply);
+      throw error;
+    }
+  });
+
+  app.post('/v1/auth/logout', async (request, reply) => {
+    const token = parseInput(RefreshRequestSchema, request.body ?? {}).refreshToken ?? refreshCookieOf(request);
+    if (token) await deps.auth.logout(token);
+    clearRefreshCookie(reply);
+    return reply.status(204).send();
+  });
+
+  app.register(async (authed) => {
+    authed.addHook('preHandler', deps.requireUser);
+
+    authed.post('/v1/ws-tickets', async (request, reply): Promise<TicketResponse> => {
+      const ticket = await deps.tickets.issue(userOf(request));
+      void reply.status(201);
+      return ticket;
+    });
+
+    authed.get('/v1/sessions', async (request) => {
+      const user = userOf(request);
+      return { sessions: await deps.sessions.list(user.userId, user.sessionId) };
+    });
+
+    authed.delete('/v1/sessions/:id', async (request, reply) => {
+      const parsed = z.object({ id: IdSchema }).safeParse(request.params);
+      if (!parsed.success) throw new AppError('SESSION_NOT_FOUND');
+      await deps.sessions.revoke(userOf(request).userId, parsed.data.id, 'revoked by the user');
+      return reply.status(204).send();
+    });
+
+    authed.post('/v1/me/password', async (request, reply) => {
+      const { currentPassword, newPassword } = parseInput(ChangePasswordSchema, request.body);
+      const user = userOf(request);
+      await deps.auth.changePassword(user.userId, user.sessionId, currentPassword, newPassword);
+      return reply.status(204).send();
+    });
   });
 }

@@ -2,33 +2,46 @@ import { Transform } from 'node:stream';
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import { MAX_USAGE_UPLOAD_BYTES, type IngestSummary } from '@tally/protocol';
 import { AppError } from '../app-error.js';
+import { isUsageFormatName, USAGE_FORMAT_NAMES, type CsvMapping, type UsageFormatName } from '../usage/formats/usage-format.js';
 import type { UsageIngester } from '../usage/ingest-usage.js';
 import type { UsageStore } from '../usage/usage-store.js';
 import { userOf } from './authenticate.js';
 
 const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines', 'text/plain', 'application/octet-stream'];
+/** Other formats' own types (OTLP/JSON is posted as application/json, CSV as text/csv). */
+const OTHER_TYPES = ['application/json', 'text/csv', 'application/csv'];
 
-/** Usage upload: the NDJSON body streams into the store in batches, in constant memory. */
+/**
+ * Usage upload: the body streams into the store in batches, in constant memory. Its format is
+ * detected from its first lines, or named with `?format=`; `?mapping=` (a JSON object) maps CSV
+ * columns to record fields. The format read is answered in the `Tally-Usage-Format` header.
+ */
 export async function usageRoutes(
   app: FastifyInstance,
   deps: { ingester: UsageIngester; store: UsageStore; requireUser: preHandlerAsyncHookHandler; maxBytes?: number },
 ): Promise<void> {
   const maxBytes = deps.maxBytes ?? MAX_USAGE_UPLOAD_BYTES;
   // The raw stream is handed on untouched; the byte limit is counted as it flows.
-  app.addContentTypeParser(NDJSON_TYPES, (_request, payload, done) => done(null, payload));
+  // Inside this plugin only: JSON bodies stream too, instead of being parsed whole.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser([...NDJSON_TYPES, ...OTHER_TYPES], (_request, payload, done) => done(null, payload));
   app.addHook('preHandler', deps.requireUser);
 
   app.post('/v1/usage', async (request, reply): Promise<IngestSummary> => {
     const body = request.body;
     if (!body || typeof (body as NodeJS.ReadableStream).pipe !== 'function') {
-      throw new AppError('VALIDATION_FAILED', 'Send usage records as NDJSON (Content-Type: application/x-ndjson).');
+      throw new AppError('VALIDATION_FAILED', 'Send usage as the request body (Content-Type: application/x-ndjson, application/json or text/csv).');
     }
+    const { format, mapping } = usageQuery(request.query);
     const controller = new AbortController();
     request.raw.on('close', () => {
       if (!request.raw.complete) controller.abort();
     });
     const summary = await deps.ingester.ingest(userOf(request).userId, (body as NodeJS.ReadableStream).pipe(byteLimit(maxBytes)), {
       signal: controller.signal,
+      format,
+      mapping,
+      onFormat: (name) => void reply.header('tally-usage-format', name),
     });
     if (summary.lines === 0) throw new AppError('USAGE_EMPTY');
     if (summary.inserted + summary.duplicates === 0) {
@@ -40,6 +53,30 @@ export async function usageRoutes(
   });
 
   app.get('/v1/usage/overview', async (request) => deps.store.overview(userOf(request).userId));
+}
+
+function usageQuery(query: unknown): { format?: UsageFormatName; mapping?: CsvMapping } {
+  const q = (query ?? {}) as Record<string, unknown>;
+  const out: { format?: UsageFormatName; mapping?: CsvMapping } = {};
+  if (q['format'] !== undefined) {
+    if (typeof q['format'] !== 'string' || !isUsageFormatName(q['format'])) {
+      throw new AppError('VALIDATION_FAILED', `format must be one of ${USAGE_FORMAT_NAMES.join(', ')}.`);
+    }
+    out.format = q['format'];
+  }
+  if (q['mapping'] !== undefined) {
+    let mapping: unknown;
+    try {
+      mapping = typeof q['mapping'] === 'string' ? JSON.parse(q['mapping']) : undefined;
+    } catch {
+      mapping = undefined;
+    }
+    if (mapping === null || typeof mapping !== 'object' || Array.isArray(mapping) || !Object.values(mapping).every((v) => typeof v === 'string')) {
+      throw new AppError('VALIDATION_FAILED', 'mapping must be a JSON object from CSV column name to record field name.');
+    }
+    out.mapping = mapping as CsvMapping;
+  }
+  return out;
 }
 
 function byteLimit(maxBytes: number): Transform {

@@ -2,7 +2,16 @@ import type { EphemeralStore } from './ephemeral-store.js';
 
 export function createMemoryEphemeralStore(now: () => number = Date.now): EphemeralStore {
   const entries = new Map<string, { value: string; expiresAt: number }>();
+  const slots = new Map<string, Map<string, number>>();
 
+  function live(key: string) {
+    const entry = entries.get(key);
+    if (entry && entry.expiresAt <= now()) {
+      entries.delete(key);
+      return undefined;
+    }
+    return entry;
+  }
   function sweep() {
     const t = now();
     for (const [key, entry] of entries) if (entry.expiresAt <= t) entries.delete(key);
@@ -14,13 +23,44 @@ export function createMemoryEphemeralStore(now: () => number = Date.now): Epheme
       sweep();
       entries.set(key, { value, expiresAt: now() + ttlMs });
     },
+    async get(key) {
+      return live(key)?.value ?? null;
+    },
     async take(key) {
-      const entry = entries.get(key);
+      const entry = live(key);
       entries.delete(key);
-      return entry && entry.expiresAt > now() ? entry.value : null;
+      return entry?.value ?? null;
+    },
+    async increment(key, ttlMs) {
+      const entry = live(key);
+      if (!entry) {
+        sweep();
+        entries.set(key, { value: '1', expiresAt: now() + ttlMs });
+        return 1;
+      }
+      entry.value = String(Number(entry.value) + 1);
+      return Number(entry.value);
+    },
+    async delete(key) {
+      entries.delete(key);
+    },
+    async claimSlot(key, member, max, ttlMs) {
+      const t = now();
+      let held = slots.get(key);
+      if (!held) slots.set(key, (held = new Map()));
+      for (const [m, expiresAt] of held) if (expiresAt <= t) held.delete(m);
+      if (!held.has(member) && held.size >= max) return false;
+      held.set(member, t + ttlMs);
+      return true;
+    },
+    async releaseSlot(key, member) {
+      const held = slots.get(key);
+      held?.delete(member);
+      if (held?.size === 0) slots.delete(key);
     },
     async close() {
       entries.clear();
+      slots.clear();
     },
   };
 }

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startFakeLlm, type FakeLlm, type FakeLlmScript } from '../../test/support/fake-llm.js';
 import { createLlm } from './create-llm.js';
-import { LlmError, type LanguageModelClient } from './language-model-client.js';
+import { LlmError, type LanguageModelClient, type LlmCall } from './language-model-client.js';
 import { createOpenAiCompatibleClient } from './openai-compatible-client.js';
 
 const Verdict = z.object({ intent: z.enum(['a', 'b']), score: z.number() });
@@ -24,7 +24,7 @@ async function collect(stream: AsyncIterable<string>): Promise<string[]> {
   return out;
 }
 
-const ask = (signal = new AbortController().signal) => ({ system: 'be brief', prompt: 'hello', signal });
+const ask = (signal = new AbortController().signal) => ({ system: 'be brief', prompt: 'hello', signal, feature: 'test' });
 
 describe('OpenAI-compatible client', () => {
   it('streams text deltas in order over SSE', async () => {
@@ -103,6 +103,18 @@ describe('OpenAI-compatible client', () => {
     expect(error).toMatchObject({ name: 'LlmError', kind: 'timeout' });
     await fake!.waitForAbort();
   });
+});
+
+describe('OpenAI-compatible client, retries and usage', () => {
+  it('retries a 429 with backoff and records the call once, with its usage', async () => {
+    fake = await startFakeLlm([{ error: { status: 429, message: 'slow down' } }, { stream: ['ok'] }]);
+    const calls: LlmCall[] = [];
+    const llm = createOpenAiCompatibleClient({ baseUrl: fake.url, apiKey: 'k', model: 'gpt-4o-mini', timeoutMs: 10_000, maxRetries: 1, recordCall: async (c) => void calls.push(c) });
+    expect(await collect(llm.streamText(ask()))).toEqual(['ok']);
+    expect(fake.requests).toHaveLength(2);
+    expect(fake.requests[1]!.body).toMatchObject({ stream_options: { include_usage: true } });
+    expect(calls).toEqual([expect.objectContaining({ kind: 'openai-compatible', model: 'gpt-4o-mini', feature: 'test', status: 'ok', inputTokens: 10, outputTokens: 10 })]);
+  }, 15_000);
 });
 
 describe('createLlm', () => {

@@ -112,4 +112,17 @@ describe('createGenaiPriceCatalog', () => {
       cacheWritePerMTok: null,
     });
   });
+
+  it('applies a negotiated provider discount to catalog prices, after the batch discount, never to overrides', () => {
+    const discounted = createGenaiPriceCatalog({
+      discounts: { OpenAI: 0.2 },
+      overrides: [{ model: 'gpt-4o-mini', inputPerMTok: 1, outputPerMTok: 1 }],
+    });
+    expect(discounted.priceCall(call({ model: 'gpt-4o', inputTokens: 1e6, outputTokens: 1e6 }))).toBeCloseTo(10, 9);
+    expect(discounted.priceCall(call({ model: 'gpt-4o', inputTokens: 1e6, batch: true }))).toBeCloseTo(1, 9);
+    expect(discounted.modelPrices('gpt-4o', 'openai', at)).toMatchObject({ inputPerMTok: 2, outputPerMTok: 8, cacheReadPerMTok: 1, cacheWritePerMTok: 2 });
+    expect(discounted.priceCall(call({ model: 'claude-sonnet-4-5', provider: 'anthropic', inputTokens: 1000 }))).toBeCloseTo(0.003, 12);
+    expect(discounted.priceCall(call({ model: 'gpt-4o-mini', inputTokens: 1e6 }))).toBeCloseTo(1, 9);
+    expect(() => createGenaiPriceCatalog({ discounts: { openai: 1 } })).toThrow(RangeError);
+  });
 });

@@ -20,6 +20,13 @@ export interface PriceOverride {
 
 export interface GenaiPriceCatalogOptions {
   overrides?: readonly PriceOverride[];
+  /**
+   * Negotiated discounts on catalog prices, per provider id (`openai`, `anthropic`...: the
+   * catalog's id of the provider a call resolves to), as a fraction in [0, 1): 0.1 is 10% off.
+   * They apply to every token bucket, after the batch discount; an override is the admin's final
+   * price and is never discounted again.
+   */
+  discounts?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -32,10 +39,18 @@ export interface GenaiPriceCatalogOptions {
 const BATCH_MULTIPLIER = 0.5;
 
 const OVERRIDE_PROVIDER_ID = 'tally-override';
+const OVERRIDE_PROVIDER_NAME = 'Admin override';
 
 /** The PriceCatalog over `@pydantic/genai-prices`, with optional admin overrides taking precedence. */
 export function createGenaiPriceCatalog(options: GenaiPriceCatalogOptions = {}): PriceCatalog {
   const overrides = (options.overrides ?? []).map((o) => ({ ...o, model: normalize(o.model) }));
+  const discounts = new Map(Object.entries(options.discounts ?? {}).map(([provider, d]) => [normalize(provider), d]));
+  for (const [provider, d] of discounts) {
+    if (!(d >= 0 && d < 1)) throw new RangeError(`discount for ${provider} must be a fraction in [0, 1), got ${d}`);
+  }
+  /** What is left of a price after the provider's discount (1 for overrides and undiscounted providers). */
+  const kept = (result: PriceCalculation) =>
+    result.provider.name === OVERRIDE_PROVIDER_NAME ? 1 : 1 - (discounts.get(normalize(result.provider.id)) ?? 0);
 
   function findOverride(model: string, provider: string | null | undefined): PriceOverride | undefined {
     const id = normalize(model);
@@ -69,14 +84,18 @@ export function createGenaiPriceCatalog(options: GenaiPriceCatalogOptions = {}):
       const result = lookup(usage, call.model, call.provider, call.at);
       if (!result) return null;
       const isBatchEntry = result.model.id.toLowerCase().endsWith(':batch');
-      return call.batch && !isBatchEntry ? result.total_price * BATCH_MULTIPLIER : result.total_price;
+      return (call.batch && !isBatchEntry ? result.total_price * BATCH_MULTIPLIER : result.total_price) * kept(result);
     },
 
     modelPrices(model: string, provider?: string | null, at: Date = new Date()): ModelPrices | null {
       // Pricing nothing still resolves the model and the price entry active at `at`.
       const result = lookup({}, model, provider, at);
       if (!result) return null;
-      return toModelPrices(result.model.id, result.provider.id, result.model_price);
+      const prices = toModelPrices(result.model.id, result.provider.id, result.model_price);
+      const k = kept(result);
+      if (!prices || k === 1) return prices;
+      const times = (v: number | null) => (v === null ? null : v * k);
+      return { ...prices, inputPerMTok: prices.inputPerMTok * k, outputPerMTok: prices.outputPerMTok * k, cacheReadPerMTok: times(prices.cacheReadPerMTok), cacheWritePerMTok: times(prices.cacheWritePerMTok) };
     },
   };
 }
@@ -107,7 +126,7 @@ function overrideProvider(o: PriceOverride): Provider {
   if (o.cacheWritePerMTok !== undefined) prices['cache_write_mtok'] = o.cacheWritePerMTok;
   return {
     id: o.provider ?? OVERRIDE_PROVIDER_ID,
-    name: 'Admin override',
+    name: OVERRIDE_PROVIDER_NAME,
     api_pattern: '$^',
     models: [{ id: o.model, match: { equals: o.model }, prices }],
   };

@@ -4,6 +4,7 @@ import { AppError } from '../app-error.js';
 import { channels, type Bus } from '../bus/bus.js';
 import type { Db } from '../store/database.js';
 import { isUniqueViolation } from '../store/postgres-errors.js';
+import type { FixedWindowLimit } from '../limits/fixed-window-limit.js';
 import type { RunRow } from '../store/schema.js';
 import { appendRunEvents, listRunEvents, toRunEvent } from './run-event-log.js';
 
@@ -39,7 +40,14 @@ export interface RunService {
 
 const ACTIVE = ['queued', 'running'] as const;
 
-export function createRunService(deps: { db: Db; bus: Bus; now?: () => Date }): RunService {
+export interface RunLimits {
+  /** Runs queued or running at once, per user, across all nodes. */
+  maxActiveRuns: number;
+  /** Messages per user per window. */
+  messageRate?: FixedWindowLimit;
+}
+
+export function createRunService(deps: { db: Db; bus: Bus; limits?: RunLimits; now?: () => Date }): RunService {
   const { db, bus } = deps;
   const now = deps.now ?? (() => new Date());
 
@@ -65,12 +73,26 @@ export function createRunService(deps: { db: Db; bus: Bus; now?: () => Date }): 
         const existing = await findByCommand(user.id, clientCommandId);
         if (existing) return existing;
       }
+      await deps.limits?.messageRate?.hit(user.id);
       const runId = crypto.randomUUID();
       const messageId = crypto.randomUUID();
       const at = now();
       let created: { queued: RunEvent; threadId: string; title: string; interrupted: string[] };
       try {
         created = await db.transaction().execute(async (tx) => {
+          if (deps.limits) {
+            // The user's row is the lock that makes the cap hold when messages race on several nodes.
+            await tx.selectFrom('users').select('id').where('id', '=', user.id).forUpdate().executeTakeFirst();
+            const { active } = await tx
+              .selectFrom('runs')
+              .select((eb) => eb.fn.countAll<number>().as('active'))
+              .where('owner_id', '=', user.id)
+              .where('status', 'in', ACTIVE)
+              .executeTakeFirstOrThrow();
+            if (Number(active) >= deps.limits.maxActiveRuns) {
+              throw new AppError('RUN_LIMIT_REACHED', `At most ${deps.limits.maxActiveRuns} runs at once; wait for one to finish or stop one.`);
+            }
+          }
           let tid = threadId;
           let title: string;
           let interrupted: string[] = [];

@@ -1,12 +1,20 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './database.js';
 import * as initial from './migrations/0001-initial.js';
+import * as priceOverrides from './migrations/0002-price-overrides.js';
 import * as runCheckpoints from './migrations/0003-run-checkpoints.js';
+import * as apiKeysAndAudit from './migrations/0004-api-keys-and-audit.js';
+import * as authSessions from './migrations/0005-auth-sessions.js';
+import * as oidcIdentities from './migrations/0006-oidc-identities.js';
 
 /** Migrations live in code (not read from disk), so they ship inside any bundle unchanged. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-price-overrides': priceOverrides,
   '0003-run-checkpoints': runCheckpoints,
+  '0004-api-keys-and-audit': apiKeysAndAudit,
+  '0005-auth-sessions': authSessions,
+  '0006-oidc-identities': oidcIdentities,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -12,14 +12,33 @@ export interface UsersTable {
   password_hash: string;
   role: 'admin' | 'member';
   created_at: Generated<Date>;
+  /** Set while an admin has the account disabled (see http/authenticate.ts). */
+  disabled_at: Timestamp | null;
 }
 
-export interface SessionsTable {
+/** A signed-in device: what the user sees in their session list and can revoke. */
+export interface AuthSessionsTable {
   id: string;
   user_id: string;
+  /** The User-Agent it signed in with, shortened. */
+  device: string;
+  ip: string;
+  created_at: Generated<Date>;
+  last_seen_at: Generated<Date>;
+  revoked_at: Timestamp | null;
+  revoked_reason: string | null;
+}
+
+/** One refresh token of a session; each is good for one use, then replaced by the next. */
+export interface RefreshTokensTable {
+  id: string;
+  user_id: string;
+  session_id: string;
   /** sha256 of the refresh token; the token itself is never stored. */
   refresh_token_hash: string;
   expires_at: Timestamp;
+  /** Set when the token was traded for the next one; a second use is a replay. */
+  used_at: Timestamp | null;
   revoked_at: Timestamp | null;
   created_at: Generated<Date>;
 }
@@ -113,16 +132,108 @@ export interface ServerSettingsTable {
   value: string;
 }
 
+/** An admin's price for a model (see pricing/price-settings.ts). */
+export interface PriceOverridesTable {
+  id: string;
+  /** Lower-cased and trimmed. */
+  model: string;
+  /** Lower-cased provider id, or '' for any provider. */
+  provider: Generated<string>;
+  input_per_mtok: number;
+  output_per_mtok: number;
+  cache_read_per_mtok: number | null;
+  cache_write_per_mtok: number | null;
+  updated_at: Generated<Date>;
+}
+
+/** A negotiated discount on a provider's catalog prices, in percent. */
+export interface PriceDiscountsTable {
+  provider: string;
+  percent: number;
+  updated_at: Generated<Date>;
+}
+
+/** An account at an OpenID Connect provider, linked to a Tally user (see auth/oidc-accounts.ts). */
+export interface OidcIdentitiesTable {
+  issuer: string;
+  /** The provider's stable id of the person (`sub`). */
+  subject: string;
+  user_id: string;
+  /** The verified email the identity was linked with. */
+  email: string;
+  created_at: Generated<Date>;
+  last_login_at: Generated<Date>;
+}
+
+/** A user's API key; only its sha256 is stored (see auth/api-keys.ts). */
+export interface ApiKeysTable {
+  id: string;
+  owner_id: string;
+  name: string;
+  /** JSON array of ApiKeyScope. */
+  scopes: ColumnType<unknown, string, string>;
+  prefix: string;
+  key_hash: string;
+  created_at: Generated<Date>;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+/** A one-time password reset an admin issued (see auth/password-resets.ts). */
+export interface PasswordResetsTable {
+  id: string;
+  user_id: string;
+  /** sha256 of the token. */
+  token_hash: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+}
+
+/** The audit log of security events (see audit/audit-log.ts). */
+export interface AuditEventsTable {
+  /** bigserial: read back as a string. */
+  id: Generated<string>;
+  at: Generated<Date>;
+  actor_id: string | null;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  /** JSON object. */
+  details: ColumnType<unknown, string, string>;
+}
+
+/** The admin's LLM configuration, one row (id 1) or none (see llm/llm-settings.ts). */
+export interface LlmSettingsTable {
+  id: number;
+  provider: 'offline' | 'openai-compatible' | 'anthropic';
+  base_url: string | null;
+  model: string | null;
+  api_key: string | null;
+  timeout_ms: number;
+  updated_by: string | null;
+  updated_at: Generated<Date>;
+}
+
 export interface Database {
   server_settings: ServerSettingsTable;
   users: UsersTable;
-  sessions: SessionsTable;
+  auth_sessions: AuthSessionsTable;
+  refresh_tokens: RefreshTokensTable;
   threads: ThreadsTable;
   messages: MessagesTable;
   runs: RunsTable;
   run_events: RunEventsTable;
   run_checkpoints: RunCheckpointsTable;
   usage_records: UsageRecordsTable;
+  price_overrides: PriceOverridesTable;
+  price_discounts: PriceDiscountsTable;
+  oidc_identities: OidcIdentitiesTable;
+  api_keys: ApiKeysTable;
+  password_resets: PasswordResetsTable;
+  audit_events: AuditEventsTable;
+  llm_settings: LlmSettingsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

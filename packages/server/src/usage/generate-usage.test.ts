@@ -75,6 +75,17 @@ describe('generateUsage', () => {
     expect(code.every((r) => r.maxOutputTokens === 16_384 && r.outputTokens <= 1200)).toBe(true);
   });
 
+  it('plants nothing in the clean dataset: prefixes cached, nightly work batched, no failures, limits sized', () => {
+    const clean = [...generateUsage({ seed: 42, days: 3, end, clean: true })];
+    expect(clean.length).toBeGreaterThan(3000);
+    expect(clean.every((r) => r.status === 'ok' && r.attempt === 1)).toBe(true);
+    expect(clean.filter((r) => !r.interactive).every((r) => r.batch)).toBe(true);
+    expect(clean.filter((r) => r.promptPrefixHash).every((r) => r.cacheReadTokens + r.cacheWriteTokens === r.prefixTokens)).toBe(true);
+    expect(clean.every((r) => (r.maxOutputTokens ?? 0) <= 2048)).toBe(true);
+    const catalog = createGenaiPriceCatalog();
+    for (const model of new Set(clean.map((r) => r.model))) expect(catalog.modelPrices(model, null, end), model).not.toBeNull();
+  });
+
   it('describes exactly the features that carry a planted inefficiency', () => {
     const plantedFeatures = ACME_FEATURES.filter((f) => f.planted).map((f) => [f.planted, f.project, f.feature, f.model]);
     expect(plantedFeatures.sort()).toEqual(PLANTED_INEFFICIENCIES.map((p) => [p.id, p.project, p.feature, p.model]).sort());
@@ -84,9 +95,13 @@ describe('generateUsage', () => {
     const sizes = measurePlantedInefficiencies(month, createGenaiPriceCatalog());
     expect(sizes.map((s) => s.id)).toEqual(PLANTED_INEFFICIENCIES.map((p) => p.id));
     const byId = Object.fromEntries(sizes.map((s) => [s.id, s]));
-    expect(byId['cheaper-model']!.savingUsd / byId['cheaper-model']!.spendUsd).toBeCloseTo(1 - 0.15 / 2.5, 2);
+    // gpt-4.1-mini costs 16% of gpt-4o on both input and output.
+    expect(byId['cheaper-model']!.savingUsd / byId['cheaper-model']!.spendUsd).toBeCloseTo(1 - 0.4 / 2.5, 9);
     expect(byId['batchable']!.savingUsd).toBeCloseTo(byId['batchable']!.spendUsd / 2, 9);
-    expect(byId['uncached-prefix']!.savingUsd).toBeCloseTo((byId['uncached-prefix']!.detail['prefixTokens']! * 2.7) / 1e6, 6);
+    // Claude Sonnet 4: a read saves $2.70/MTok of the $3 input price, a write costs $0.75/MTok more.
+    const caching = byId['uncached-prefix']!;
+    expect(caching.detail['cacheWrites']! + caching.detail['cacheReads']!).toBe(caching.records);
+    expect(caching.savingUsd).toBeCloseTo((3400 * (caching.detail['cacheReads']! * 2.7 - caching.detail['cacheWrites']! * 0.75)) / 1e6, 9);
     expect(byId['retries']!.savingUsd).toBeGreaterThan(0);
     expect(byId['oversized-output-limit']!.detail['p99OutputTokens']).toBeLessThan(16_384 / 10);
   });

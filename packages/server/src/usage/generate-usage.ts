@@ -10,6 +10,11 @@ export interface GenerateUsageOptions {
   end: Date;
   /** Logical requests on an ordinary weekday across all features (weekends are quieter). */
   requestsPerDay?: number;
+  /**
+   * The clean dataset: every feature in its `clean` variant (usage-scenario.ts), with no planted
+   * waste, on which no strategy should find a material saving.
+   */
+  clean?: boolean;
 }
 
 const HOUR_MS = 3_600_000;
@@ -19,15 +24,17 @@ const RETRY_ROOM_MS = 5 * 60_000;
 
 /**
  * Generates a realistic stretch of LLM traffic for the fictional company in usage-scenario.ts,
- * with the inefficiencies listed in PLANTED_INEFFICIENCIES planted at known sizes. Records come
+ * with the inefficiencies listed in PLANTED_INEFFICIENCIES planted at known sizes (or none, with
+ * `clean`). Records come
  * day by day in time order, so a month (about 65,000 records by default) is never held at once.
  */
 export function* generateUsage(options: GenerateUsageOptions): Generator<UsageRecord> {
-  const { days = 30, seed = 42, end, requestsPerDay = DEFAULT_REQUESTS_PER_DAY } = options;
+  const { days = 30, seed = 42, end, requestsPerDay = DEFAULT_REQUESTS_PER_DAY, clean = false } = options;
   if (!Number.isInteger(days) || days < 1) throw new RangeError(`days must be a positive integer, got ${days}`);
   if (Number.isNaN(end.getTime())) throw new RangeError('end must be a valid date');
   if (!(requestsPerDay > 0)) throw new RangeError(`requestsPerDay must be positive, got ${requestsPerDay}`);
 
+  const features = clean ? ACME_FEATURES.map(cleanVariant) : ACME_FEATURES;
   const random = createSeededRandom(seed);
   const lastMidnight = Math.floor(end.getTime() / DAY_MS) * DAY_MS;
   for (let d = 0; d < days; d++) {
@@ -36,7 +43,7 @@ export function* generateUsage(options: GenerateUsageOptions): Generator<UsageRe
     const weekend = weekday === 0 || weekday === 6;
     const dayNoise = random.between(0.9, 1.1);
     const records: UsageRecord[] = [];
-    for (const feature of ACME_FEATURES) {
+    for (const feature of features) {
       const expected = requestsPerDay * feature.share * (weekend ? feature.weekendFactor : 1) * dayNoise;
       // Rounding by chance keeps small volumes (tests ask for a few requests a day) unbiased.
       const count = Math.floor(expected) + (random.chance(expected % 1) ? 1 : 0);
@@ -45,6 +52,11 @@ export function* generateUsage(options: GenerateUsageOptions): Generator<UsageRe
     records.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
     yield* records;
   }
+}
+
+function cleanVariant(feature: FeatureProfile): FeatureProfile {
+  const { clean, planted: _planted, ...rest } = feature;
+  return { ...rest, ...clean };
 }
 
 /** One request as the application sees it: a call, or a failed call followed by retries. */

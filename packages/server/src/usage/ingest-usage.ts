@@ -1,7 +1,9 @@
 import type { IngestSummary, UsageRecord } from '@tally/protocol';
 import type { PriceCatalog } from '../pricing/price-catalog.js';
-import { readUsageNdjson, type ChunkSource } from './ndjson-reader.js';
+import { openUsageInput } from './formats/open-usage-input.js';
+import type { CsvMapping, MappedItem, UsageFormatName } from './formats/usage-format.js';
 import { priceUsageRecord } from './price-usage-record.js';
+import { decodeText, type ChunkSource } from './text-lines.js';
 import type { PricedUsageRecord, UsageStore } from './usage-store.js';
 
 export interface IngestProgress {
@@ -17,6 +19,12 @@ export interface IngestProgress {
 export interface IngestOptions {
   /** Called after every stored batch and once at the end. */
   onProgress?(progress: IngestProgress): void;
+  /** The content's format; detected from its first lines when absent (formats/detect-format.ts). */
+  format?: UsageFormatName;
+  /** CSV only: which column fills which record field (column name → field name). */
+  mapping?: CsvMapping;
+  /** Told the format being read, once, before anything is stored. */
+  onFormat?(format: UsageFormatName): void;
   /**
    * Stops reading and storing. Batches already stored stay stored: ingestion is idempotent, so
    * running the same file again completes it without duplicates.
@@ -25,7 +33,12 @@ export interface IngestOptions {
 }
 
 export interface UsageIngester {
-  /** Reads NDJSON usage records, prices and stores them for the owner; bad lines are reported, not fatal. */
+  /**
+   * Reads usage in any supported format (Tally's NDJSON, OpenAI, Anthropic, LiteLLM, OTLP GenAI
+   * spans, Claude Code logs, CSV), prices and stores it for the owner; bad lines are reported, not
+   * fatal. Throws AppError VALIDATION_FAILED for options that cannot apply (a CSV mapping naming
+   * a missing column).
+   */
   ingest(ownerId: string, source: ChunkSource, options?: IngestOptions): Promise<IngestSummary>;
 }
 
@@ -39,10 +52,13 @@ export interface UsageIngesterDeps {
 /** Line errors listed in a summary; the counts stay exact beyond it. */
 export const MAX_LISTED_ERRORS = 100;
 
-/** Builds the use case that turns an NDJSON upload into stored, priced usage records. */
+/**
+ * Builds the use case that turns an upload into stored, priced usage records. Records keep the
+ * key `recordKey` gives them in Tally's own format; records mapped from another format get it
+ * prefixed with the format's name, so the same provider id read from two sources stays apart
+ * while the same file read twice adds nothing.
+ */
 export function createUsageIngester({ store, prices, batchSize = 1000 }: UsageIngesterDeps): UsageIngester {
-  const price = (record: UsageRecord): PricedUsageRecord => priceUsageRecord(prices, record);
-
   return {
     async ingest(ownerId, source, options = {}) {
       const { onProgress, signal } = options;
@@ -61,20 +77,42 @@ export function createUsageIngester({ store, prices, batchSize = 1000 }: UsageIn
         onProgress?.({ ...progress });
       }
 
-      const counted = countBytes(source, (n) => (progress.bytes += n));
-      for await (const line of readUsageNdjson(counted)) {
+      function reject(lineNumber: number, reason: string): void {
+        progress.rejected += 1;
+        if (errors.length < MAX_LISTED_ERRORS) errors.push({ line: lineNumber, reason });
+      }
+
+      const input = await openUsageInput(
+        decodeText(countBytes(source, (n) => (progress.bytes += n))),
+        { format: options.format, mapping: options.mapping },
+      );
+      options.onFormat?.(input.format.name);
+      const prefix = input.format.name === 'tally' ? '' : `${input.format.name}:`;
+      const price = (record: UsageRecord): PricedUsageRecord => {
+        const priced = priceUsageRecord(prices, record);
+        return prefix === '' ? priced : { ...priced, key: prefix + priced.key };
+      };
+      /** Adds mapped items to the batch; true when the batch is full. */
+      const take = (items: readonly MappedItem[]): boolean => {
+        for (const item of items) {
+          if ('error' in item) {
+            reject(item.lineNumber, item.error);
+            continue;
+          }
+          const priced = price(item.record);
+          if (priced.costUsd === null) unpriced.add(item.record.model);
+          batch.push(priced);
+        }
+        return batch.length >= batchSize;
+      };
+
+      for await (const unit of input.units) {
         signal?.throwIfAborted();
         progress.lines += 1;
-        if ('error' in line) {
-          progress.rejected += 1;
-          if (errors.length < MAX_LISTED_ERRORS) errors.push({ line: line.lineNumber, reason: line.error });
-          continue;
-        }
-        const priced = price(line.record);
-        if (priced.costUsd === null) unpriced.add(line.record.model);
-        batch.push(priced);
-        if (batch.length >= batchSize) await flush();
+        if ('error' in unit) reject(unit.lineNumber, unit.error);
+        else if (take(input.mapper.map(unit.value, unit.lineNumber))) await flush();
       }
+      take(input.mapper.flush());
       await flush();
       onProgress?.({ ...progress });
 

@@ -1,5 +1,6 @@
 import type { UsageRecord } from '@tally/protocol';
 import type { PriceCatalog, PricedCall } from '../pricing/price-catalog.js';
+import { CACHE_TTL_MS } from './usage-store.js';
 
 export type PlantedId = 'cheaper-model' | 'uncached-prefix' | 'batchable' | 'retries' | 'oversized-output-limit';
 
@@ -14,8 +15,13 @@ export interface PlantedInefficiency {
   size: string;
 }
 
-/** The cheaper model of comparable quality for the tagging feature. */
-export const TAGGING_ALTERNATIVE_MODEL = 'gpt-4o-mini';
+/**
+ * The cheaper model for the tagging feature: the one the tier table (analysis/model-tiers.ts)
+ * chooses for gpt-4o traffic with short outputs. Of gpt-4o's alternatives, gpt-4.1 and
+ * gpt-4.1-mini carry a low quality risk for 4-18-token answers (gpt-4o-mini, two tiers down,
+ * a medium one), and of those two gpt-4.1-mini saves more.
+ */
+export const TAGGING_ALTERNATIVE_MODEL = 'gpt-4.1-mini';
 
 export const PLANTED_INEFFICIENCIES: readonly PlantedInefficiency[] = [
   {
@@ -23,8 +29,8 @@ export const PLANTED_INEFFICIENCIES: readonly PlantedInefficiency[] = [
     project: 'ops',
     feature: 'ticket-tagging',
     model: 'gpt-4o',
-    description: 'Ticket tagging (800-3,000 tokens in, 4-18 out, a fixed label set) runs on gpt-4o; gpt-4o-mini does this classification as well.',
-    size: 'spend on gpt-4o minus the same tokens priced on gpt-4o-mini (about 94% of the feature).',
+    description: 'Ticket tagging (800-3,000 tokens in, 4-18 out, a fixed label set) runs on gpt-4o; gpt-4.1-mini, one tier down, does this classification as well.',
+    size: "spend on gpt-4o minus the same calls priced on gpt-4.1-mini, the tier table's least-risk choice (about 84% of the feature).",
   },
   {
     id: 'uncached-prefix',
@@ -32,7 +38,9 @@ export const PLANTED_INEFFICIENCIES: readonly PlantedInefficiency[] = [
     feature: 'chatbot',
     model: 'claude-sonnet-4-20250514',
     description: 'Every chatbot call sends the same 3,400-token system prompt and tool block (one promptPrefixHash) with no cache_control: cacheReadTokens is always 0.',
-    size: 'sum of prefixTokens x (input price - cache-read price): the saving if every call read the prefix from the cache (an upper bound; calls arrive about once a minute in office hours, so cache writes are rare).',
+    size:
+      'with the prefix cached (5-minute lifetime, refreshed by each hit), a call is a cache write when it is the first with the prefix or comes more than 5 minutes after the previous one, and a cache read otherwise: ' +
+      'sum over reads of prefixTokens x (input price - cache-read price) minus sum over writes of prefixTokens x (cache-write price - input price), each call priced at its own time.',
   },
   {
     id: 'batchable',
@@ -56,7 +64,7 @@ export const PLANTED_INEFFICIENCIES: readonly PlantedInefficiency[] = [
     feature: 'code-assistant',
     model: 'claude-sonnet-4-20250514',
     description: 'The code assistant sets maxOutputTokens 16,384 on every call while its outputs stay between 120 and 1,200 tokens.',
-    size: 'no direct spend (output is billed as produced); detail gives the limit, the p99 output and the reserved-but-unused tokens, which count against rate limits.',
+    size: 'no direct spend (output is billed as produced, and no answer runs past twice the p99): saving 0; detail gives the limit, the p99 output of successful calls (interpolated) and the reserved-but-unused tokens, which count against rate limits.',
   },
 ];
 
@@ -90,12 +98,24 @@ export function measurePlantedInefficiencies(records: Iterable<UsageRecord>, pri
         return { id, records: rs.length, spendUsd: spend, savingUsd: spend - alternative, detail: { alternativeSpendUsd: alternative } };
       }
       case 'uncached-prefix': {
-        const saving = total(rs, (r) => {
+        const coldAt = coldStartsOf(rs);
+        let saving = 0;
+        let cacheWrites = 0;
+        for (const r of rs) {
           const p = prices.modelPrices(r.model, r.provider ?? null, new Date(r.ts));
-          return p ? ((r.prefixTokens ?? 0) * (p.inputPerMTok - (p.cacheReadPerMTok ?? p.inputPerMTok))) / 1e6 : 0;
-        });
+          if (!p) continue;
+          const read = p.cacheReadPerMTok ?? p.inputPerMTok;
+          const write = p.cacheWritePerMTok ?? p.inputPerMTok;
+          const tokens = r.prefixTokens ?? 0;
+          if (coldAt.has(r)) {
+            cacheWrites += 1;
+            saving -= (tokens * (write - p.inputPerMTok)) / 1e6;
+          } else {
+            saving += (tokens * (p.inputPerMTok - read)) / 1e6;
+          }
+        }
         const prefixTokens = rs.reduce((sum, r) => sum + (r.prefixTokens ?? 0), 0);
-        return { id, records: rs.length, spendUsd: spend, savingUsd: saving, detail: { prefixTokens } };
+        return { id, records: rs.length, spendUsd: spend, savingUsd: saving, detail: { prefixTokens, cacheWrites, cacheReads: rs.length - cacheWrites } };
       }
       case 'batchable': {
         const asBatch = total(rs, (r) => cost(r, { batch: true }));
@@ -108,8 +128,11 @@ export function measurePlantedInefficiencies(records: Iterable<UsageRecord>, pri
         return { id, records: rs.length, spendUsd: wasted, savingUsd: wasted, detail };
       }
       case 'oversized-output-limit': {
-        const outputs = rs.map((r) => r.outputTokens).sort((a, b) => a - b);
-        const p99 = outputs[Math.min(outputs.length - 1, Math.floor(0.99 * outputs.length))] ?? 0;
+        const outputs = rs.filter((r) => r.status === 'ok').map((r) => r.outputTokens).sort((a, b) => a - b);
+        // Interpolated like PostgreSQL's percentile_cont, as the usage stores compute it.
+        const position = 0.99 * Math.max(0, outputs.length - 1);
+        const low = outputs[Math.floor(position)] ?? 0;
+        const p99 = low + ((outputs[Math.ceil(position)] ?? low) - low) * (position - Math.floor(position));
         const limit = Math.max(0, ...rs.map((r) => r.maxOutputTokens ?? 0));
         const reservedUnusedTokens = rs.reduce((sum, r) => sum + Math.max(0, (r.maxOutputTokens ?? 0) - r.outputTokens), 0);
         return { id, records: rs.length, spendUsd: spend, savingUsd: 0, detail: { maxOutputTokens: limit, p99OutputTokens: p99, reservedUnusedTokens } };
@@ -120,6 +143,21 @@ export function measurePlantedInefficiencies(records: Iterable<UsageRecord>, pri
       }
     }
   });
+}
+
+/** The calls that find the cache cold: per prefix, the first and each one over CACHE_TTL_MS after the previous. */
+function coldStartsOf(records: readonly UsageRecord[]): Set<UsageRecord> {
+  const cold = new Set<UsageRecord>();
+  const last = new Map<string, number>();
+  const inOrder = [...records].filter((r) => r.promptPrefixHash !== undefined).sort((a, b) => Date.parse(a.ts) - Date.parse(b.ts));
+  for (const r of inOrder) {
+    const key = `${r.model}\u0000${r.provider ?? ''}\u0000${r.promptPrefixHash}`;
+    const at = Date.parse(r.ts);
+    const previous = last.get(key);
+    if (previous === undefined || at - previous > CACHE_TTL_MS) cold.add(r);
+    last.set(key, at);
+  }
+  return cold;
 }
 
 function callOf(r: UsageRecord): PricedCall {

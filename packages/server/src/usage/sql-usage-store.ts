@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, NewUsageRecordRow } from '../store/schema.js';
-import type { OutputStatRow, PrefixStatRow, PricedUsageRecord, TimeRange, UsageAggregateRow, UsageStore } from './usage-store.js';
+import { CACHE_TTL_MS, type OutputStatRow, type PrefixStatRow, type PricedUsageRecord, type TimeRange, type UsageAggregateRow, type UsageStore } from './usage-store.js';
 
 /**
  * Rows per INSERT statement: 24 parameters a row keeps 1000 rows far below PostgreSQL's limit of
@@ -97,8 +97,28 @@ export function createSqlUsageStore(db: Kysely<Database>): UsageStore {
     },
 
     async prefixStats(ownerId, range) {
-      const rows = await scoped(ownerId, range)
+      // Each call's gap to the previous call with the same prefix (in the same slice): a first
+      // call or a gap above the cache TTL is a cold start. The owner and range are applied
+      // before the window, so another owner's calls never warm this owner's cache.
+      const calls = scoped(ownerId, range)
         .where('prompt_prefix_hash', 'is not', null)
+        .select([
+          'model',
+          'provider',
+          'project',
+          'feature',
+          'prompt_prefix_hash',
+          'prefix_tokens',
+          'cache_read_tokens',
+          'cache_write_tokens',
+          day.as('day'),
+          sql<boolean>`(lag(ts) over (partition by model, provider, project, feature, prompt_prefix_hash order by ts) is null
+            or ts - lag(ts) over (partition by model, provider, project, feature, prompt_prefix_hash order by ts) > ${sql.lit(`${CACHE_TTL_MS} milliseconds`)}::interval)`.as(
+            'cold',
+          ),
+        ]);
+      const rows = await db
+        .selectFrom(calls.as('c'))
         .select([
           'model',
           'provider',
@@ -108,7 +128,9 @@ export function createSqlUsageStore(db: Kysely<Database>): UsageStore {
           count.as('requests'),
           sql<number>`coalesce(sum(prefix_tokens), 0)::float8`.as('prefixTokens'),
           sql<number>`sum(cache_read_tokens)::float8`.as('cacheReadTokens'),
-          sql<number>`count(distinct ${day})::int`.as('activeDays'),
+          sql<number>`sum(cache_write_tokens)::float8`.as('cacheWriteTokens'),
+          sql<number>`(count(*) filter (where cold))::int`.as('coldStarts'),
+          sql<number>`count(distinct day)::int`.as('activeDays'),
         ])
         .groupBy(['model', 'provider', 'project', 'feature', 'prompt_prefix_hash'])
         .having(sql`count(*)`, '>', 1)

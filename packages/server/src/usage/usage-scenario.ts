@@ -5,7 +5,8 @@ import type { PlantedId } from './planted-inefficiencies.js';
  * support chatbot, RAG search over its docs, nightly document summaries, ticket tagging, an
  * internal code assistant and a nightly feedback job. Every model id is one genai-prices knows.
  * Five features carry a planted inefficiency (see planted-inefficiencies.ts); the others are
- * healthy, so an analysis that flags everything is as wrong as one that flags nothing.
+ * healthy, so an analysis that flags everything is as wrong as one that flags nothing. Each
+ * feature's `clean` variant is the same company with no waste at all: the clean dataset.
  */
 export interface FeatureProfile {
   project: string;
@@ -35,6 +36,12 @@ export interface FeatureProfile {
   /** End users are labelled `<prefix>-<n>`, n below count. */
   users?: { prefix: string; count: number };
   planted?: PlantedId;
+  /**
+   * The feature as a team with no waste would run it (`generateUsage({clean: true})`): its planted
+   * waste fixed, and its model the cheapest one the tier table (analysis/model-tiers.ts) finds
+   * credible for the work, so that no strategy has anything material to say.
+   */
+  clean?: Partial<Pick<FeatureProfile, 'model' | 'idPrefix' | 'batch' | 'maxOutputTokens' | 'prefix' | 'failures'>>;
 }
 
 /** Logical requests on an ordinary weekday across all features, before retries. */
@@ -63,6 +70,7 @@ export const ACME_FEATURES: readonly FeatureProfile[] = [
     latency: { baseMs: [700, 1500], perOutputTokenMs: 12 },
     users: { prefix: 'cust', count: 400 },
     planted: 'uncached-prefix',
+    clean: { model: 'claude-haiku-4-5', prefix: { hash: '5f1d7a0c9be24d31', tokens: 3400, cached: true } },
   },
   {
     project: 'search',
@@ -82,6 +90,7 @@ export const ACME_FEATURES: readonly FeatureProfile[] = [
     failures: { rate: 0.12, timeoutShare: 0.7, timeoutMs: 30_000, retryFailRate: 0.3 },
     users: { prefix: 'cust', count: 400 },
     planted: 'retries',
+    clean: { model: 'gpt-4o-mini', failures: undefined },
   },
   {
     project: 'search',
@@ -98,6 +107,7 @@ export const ACME_FEATURES: readonly FeatureProfile[] = [
     outputTokens: [20, 80],
     maxOutputTokens: 128,
     latency: { baseMs: [250, 600], perOutputTokenMs: 4 },
+    clean: { model: 'gemini-2.5-flash-lite' },
   },
   {
     project: 'ops',
@@ -117,6 +127,7 @@ export const ACME_FEATURES: readonly FeatureProfile[] = [
     maxOutputTokens: 20,
     latency: { baseMs: [350, 900], perOutputTokenMs: 10 },
     planted: 'cheaper-model',
+    clean: { model: 'gpt-4o-mini' },
   },
   {
     project: 'dev',
@@ -137,6 +148,7 @@ export const ACME_FEATURES: readonly FeatureProfile[] = [
     latency: { baseMs: [900, 2000], perOutputTokenMs: 13 },
     users: { prefix: 'dev', count: 25 },
     planted: 'oversized-output-limit',
+    clean: { model: 'claude-haiku-4-5', maxOutputTokens: 2048 },
   },
   {
     project: 'support',
@@ -170,6 +182,7 @@ export const ACME_FEATURES: readonly FeatureProfile[] = [
     maxOutputTokens: 1200,
     latency: { baseMs: [900, 2500], perOutputTokenMs: 15 },
     planted: 'batchable',
+    clean: { model: 'gpt-4o-mini', idPrefix: 'batch_req_', batch: true },
   },
   {
     project: 'analytics',

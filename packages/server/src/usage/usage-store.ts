@@ -21,6 +21,12 @@ export interface UsageStore {
   outputStats(ownerId: string, range?: TimeRange): Promise<OutputStatRow[]>;
 }
 
+/**
+ * How long a provider keeps a cached prompt prefix after its last use (OpenAI, and Anthropic's
+ * default `ephemeral` cache: 5 minutes, refreshed by every hit). Stores count cold starts with it.
+ */
+export const CACHE_TTL_MS = 5 * 60_000;
+
 export interface TimeRange {
   /** Inclusive ISO time. */
   from?: string;
@@ -80,6 +86,18 @@ export interface PrefixStatRow {
   /** Sum of prefixTokens over those requests. */
   prefixTokens: number;
   cacheReadTokens: number;
+  /**
+   * Sum of cacheWriteTokens over those requests: prefix tokens already written to a cache are
+   * billed at the write price, not as plain input. Both stores set it; optional only so rows
+   * built by hand in tests need not.
+   */
+  cacheWriteTokens?: number;
+  /**
+   * Calls that came with a cold cache: the first call with the prefix, and every call more than
+   * CACHE_TTL_MS after the previous call with it. With caching on, each of them would write the
+   * cache and every other call would read it. Both stores set it; optional as above.
+   */
+  coldStarts?: number;
   /** Calls made with the same prefix, per day, averaged: how often the prefix repeats. */
   days: number;
   /**

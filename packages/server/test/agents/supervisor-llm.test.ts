@@ -76,7 +76,6 @@ describe('supervisor with an OpenAI-compatible LLM', () => {
   it.each([
     ['malformed JSON', { text: '{"intent": "caching", "mod' }],
     ['an object the schema refuses', { json: { intent: 'astrology', models: 'all', project: 3 } }],
-    ['an HTTP error', { error: { status: 500, message: 'overloaded' } }],
   ])('falls back to the rules when triage gets %s', async (_, reply) => {
     const supervisor = await supervisorWith((request) => (isTriage(request) ? reply : { stream: ['Errors cost little.'] }));
     const { ctx, events } = collectingContext({ text: 'What do errors and retries cost us?' });
@@ -98,9 +97,31 @@ describe('supervisor with an OpenAI-compatible LLM', () => {
     expect(streamed(events)).toBe(result.answer);
   });
 
-  it('writes the offline answer when the LLM answer fails', async () => {
+  // An LLM that gives no answer at all (an HTTP error after retries, a timeout) ends the run with a
+  // clear code instead of falling back: a silent offline answer would hide a broken configuration.
+  it.each([
+    ['triage', (request: FakeLlmRequest) => (isTriage(request) ? { error: { status: 500, message: 'overloaded' } } : { stream: ['never'] })],
+    ['reporting', (request: FakeLlmRequest) => (isTriage(request) ? { json: { intent: 'errors', models: [], project: null, timeRange: null } } : { error: { status: 503, message: 'down' } })],
+  ] as const)('an HTTP error in %s ends the run with LLM_UNAVAILABLE', async (_, script) => {
+    const supervisor = await supervisorWith(script);
+    const { ctx } = collectingContext({ text: 'What do errors and retries cost us?' });
+    const error = await supervisor.run(ctx).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'AppError', code: 'LLM_UNAVAILABLE' });
+    expect((error as Error).message).toContain('HTTP 5');
+  });
+
+  it('a timeout ends the run with LLM_TIMEOUT', async () => {
+    fake = await startFakeLlm([{ hang: true }]);
+    const llm = createOpenAiCompatibleClient({ baseUrl: fake.url, apiKey: 'k', model: 'fake-analyst', timeoutMs: 150, maxRetries: 0 });
+    const { ctx } = collectingContext({ text: 'Where is my money going?' });
+    const error = await createSupervisor({ usage, prices, llm, now }).run(ctx).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'AppError', code: 'LLM_TIMEOUT' });
+    await fake.waitForAbort();
+  });
+
+  it('writes the offline answer when the LLM answer is empty', async () => {
     const supervisor = await supervisorWith((request) =>
-      isTriage(request) ? { json: { intent: 'general', models: [], project: null, timeRange: null } } : { error: { status: 503, message: 'down' } },
+      isTriage(request) ? { json: { intent: 'general', models: [], project: null, timeRange: null } } : { stream: [] },
     );
     const { ctx, events } = collectingContext({ text: 'How do we spend less?' });
     const result = await supervisor.run(ctx);
@@ -145,5 +166,53 @@ describe('supervisor with an OpenAI-compatible LLM', () => {
     await expect(running).rejects.toBe(controller.signal.reason);
     await fake!.waitForAbort();
     expect(events).toHaveLength(before);
+  });
+
+  it('answers a general question through tools that only see the run owner’s records', async () => {
+    await seedTeamUsage(usage, prices, 'user-2');
+    const supervisor = await supervisorWith((request) => {
+      if (isTriage(request)) return { json: { intent: 'general', models: [], project: null, timeRange: null } };
+      const turns = (request.body['messages'] as Array<{ role: string }>).filter((m) => m.role === 'assistant').length;
+      return turns === 0
+        ? { toolCalls: [{ name: 'what_if_model', args: { targetModel: 'gpt-4o-mini', project: 'support', from: '2025-03-01', to: '2025-03-10' } }] }
+        : { stream: ['Moving support to gpt-4o-mini saves $18.98.'] };
+    });
+    const { ctx, events } = collectingContext({ text: 'What if support ran on the mini model?' });
+    const result = await supervisor.run(ctx);
+    const completed = ofType(events, 'tool_completed').filter((t) => t.agent === 'reporting');
+    expect(completed).toHaveLength(1);
+    // support/reply on gpt-4o: 1,000 calls at $0.02 and 50 errors at $0.01 = $20.50; on gpt-4o-mini
+    // (0.15 / 0.6 per MTok) the same tokens cost $1.20 + $0.03: saving $19.27.
+    expect(completed[0]!.result).toMatchObject({ targetModel: 'gpt-4o-mini', requests: 1050, currentCostUsd: 20.5, projectedCostUsd: 1.23, savingUsd: 19.27 });
+    // 18.98 is in no tool result: pointed out.
+    expect(result.answer).toContain('_Note: 18.98 in this answer');
+  });
+
+  it('a stop during a tool call abandons it: no tool_completed, nothing more', async () => {
+    let release: (() => void) | undefined;
+    const slow: UsageStore = {
+      ...usage,
+      aggregate: async (owner, range) => {
+        await new Promise<void>((resolve) => (release = resolve));
+        return usage.aggregate(owner, range);
+      },
+    };
+    fake = await startFakeLlm((request) =>
+      isTriage(request) ? { json: { intent: 'general', models: [], project: null, timeRange: null } } : { toolCalls: [{ name: 'top_spend', args: {} }] },
+    );
+    const llm = createOpenAiCompatibleClient({ baseUrl: fake.url, apiKey: 'k', model: 'fake-analyst', timeoutMs: 5_000, maxRetries: 0 });
+    const { ctx, events, controller } = collectingContext({
+      text: 'Anything odd?',
+      onEmit: (event) => {
+        if (event.type === 'tool_executing' && event.data.tool === 'top_spend') controller.abort();
+      },
+    });
+    // The data agent's aggregate goes through; the tool's one waits until the stop.
+    const supervisor = createSupervisor({ usage: { ...slow, aggregate: (o, r) => (ofType(events, 'agent_started').some((a) => a.agent === 'reporting') ? slow.aggregate(o, r) : usage.aggregate(o, r)) }, prices, llm, now });
+    const error = await supervisor.run(ctx).catch((e: unknown) => e);
+    release?.();
+    expect(error).toBe(controller.signal.reason);
+    expect(events.at(-1)).toMatchObject({ type: 'tool_executing', data: { tool: 'top_spend' } });
+    expect(ofType(events, 'tool_completed').filter((t) => t.tool === 'top_spend')).toEqual([]);
   });
 });

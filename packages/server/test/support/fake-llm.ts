@@ -22,6 +22,11 @@ export type FakeLlmReply =
       /** After the chunks, keep the response open forever: no finish, no [DONE]. */
       hang?: boolean;
     }
+  /**
+   * The assistant calls tools (finish_reason `tool_calls`); `args` is sent as JSON, or as is when it
+   * is a string (so a test can send arguments that are not valid JSON).
+   */
+  | { toolCalls: Array<{ name: string; args: unknown; id?: string }>; delayMs?: number }
   /** Accept the request and never answer, not even headers. */
   | { hang: true }
   /** An HTTP error with an OpenAI-style error body. */
@@ -138,6 +143,26 @@ export async function startFakeLlm(script: FakeLlmScript): Promise<FakeLlm> {
       finishStream(res, model, request);
       return;
     }
+    if ('toolCalls' in reply) {
+      if (reply.delayMs) await sleep(reply.delayMs);
+      if (gone()) return;
+      const calls = reply.toolCalls.map((c, i) => ({
+        id: c.id ?? `call_${requests.length}_${i}`,
+        type: 'function',
+        function: { name: c.name, arguments: typeof c.args === 'string' ? c.args : JSON.stringify(c.args) },
+      }));
+      if (!request.stream) {
+        sendJson(res, 200, {
+          ...completion(model, ''),
+          choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: calls }, finish_reason: 'tool_calls' }],
+        });
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+      writeEvent(res, chunk(model, { role: 'assistant', content: null, tool_calls: calls.map((c, index) => ({ index, ...c })) }, null));
+      finishStream(res, model, request, 'tool_calls');
+      return;
+    }
     if ('text' in reply || 'json' in reply) {
       const content = 'text' in reply ? reply.text : JSON.stringify(reply.json);
       if (reply.delayMs) await sleep(reply.delayMs);
@@ -229,8 +254,8 @@ function chunk(model: string, delta: Record<string, unknown>, finishReason: stri
   };
 }
 
-function finishStream(res: http.ServerResponse, model: string, request: FakeLlmRequest): void {
-  writeEvent(res, chunk(model, {}, 'stop'));
+function finishStream(res: http.ServerResponse, model: string, request: FakeLlmRequest, finishReason = 'stop'): void {
+  writeEvent(res, chunk(model, {}, finishReason));
   const options = request.body['stream_options'];
   if (typeof options === 'object' && options !== null && (options as Record<string, unknown>)['include_usage'] === true) {
     writeEvent(res, { ...chunk(model, {}, null), choices: [], usage: { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 } });

@@ -5,20 +5,30 @@ declare module 'vitest' {
   export interface ProvidedContext {
     postgresUrl: string | null;
     redisUrl: string | null;
+    /** A ClickHouse server's HTTP URL (no database: each file creates and drops its own). */
+    clickhouseUrl: string | null;
     servicesMissing: Record<string, string>;
   }
 }
 
-/** Finds (or starts) the real services once for the whole run and hands their URLs to every file. */
-export default async function setup(project: TestProject): Promise<void> {
+/**
+ * Finds (or starts) the real services once for the whole run and hands their URLs to every file;
+ * the returned teardown stops what it started (the throw-away ClickHouse) when the run ends.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const services = await resolveServices();
   const missing = Object.entries(services.missing);
   if (missing.length > 0) {
     const lines = missing.map(([name, why]) => `  ${name}: ${why}`).join('\n');
-    if (process.env['CI'] === 'true') throw new Error(`Real services are required under CI=true:\n${lines}`);
+    if (process.env['CI'] === 'true') {
+      await services.stop();
+      throw new Error(`Real services are required under CI=true:\n${lines}`);
+    }
     console.warn(`\n!!! Tests that need these services will be SKIPPED:\n${lines}\n`);
   }
   project.provide('postgresUrl', services.postgres);
   project.provide('redisUrl', services.redis);
+  project.provide('clickhouseUrl', services.clickhouse);
   project.provide('servicesMissing', services.missing);
+  return () => services.stop();
 }

@@ -1,12 +1,13 @@
 import type { UsageRecord } from '@tally/protocol';
-import type {
-  OutputStatRow,
-  PrefixStatRow,
-  PricedUsageRecord,
-  TimeRange,
-  UsageAggregateRow,
-  UsageOverview,
-  UsageStore,
+import {
+  CACHE_TTL_MS,
+  type OutputStatRow,
+  type PrefixStatRow,
+  type PricedUsageRecord,
+  type TimeRange,
+  type UsageAggregateRow,
+  type UsageOverview,
+  type UsageStore,
 } from '../../src/usage/usage-store.js';
 
 /**
@@ -91,6 +92,9 @@ export function createMemoryUsageStore(): UsageStore {
         .filter(([, rows]) => rows.length > 1)
         .map(([[model, provider, project, feature, promptPrefixHash], rows]): PrefixStatRow => {
           const activeDays = new Set(rows.map((s) => s.day)).size;
+          // rows are in key order; the cold starts need them in time order.
+          const times = rows.map((s) => s.at).sort((a, b) => a - b);
+          const coldStarts = times.filter((t, i) => i === 0 || t - times[i - 1]! > CACHE_TTL_MS).length;
           return {
             model,
             provider,
@@ -100,6 +104,8 @@ export function createMemoryUsageStore(): UsageStore {
             requests: rows.length,
             prefixTokens: sum(rows, (s) => s.record.prefixTokens ?? 0),
             cacheReadTokens: sum(rows, (s) => s.record.cacheReadTokens),
+            cacheWriteTokens: sum(rows, (s) => s.record.cacheWriteTokens),
+            coldStarts,
             days: rows.length / activeDays,
             activeDays,
           };

@@ -2,17 +2,22 @@ import net from 'node:net';
 import crypto from 'node:crypto';
 import { spawn, execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { resolveClickHouse } from './clickhouse.js';
 
 /**
- * The real-services fixture (DESIGN.md section 7). PostgreSQL and Redis are found at their URL
- * variable or default local port, or started from the machine's installed binaries. Each test
- * file then takes its own Postgres schema and Redis key prefix, so files run in parallel.
+ * The real-services fixture (DESIGN.md section 7). PostgreSQL, Redis and ClickHouse are found at
+ * their URL variable or default local port, or started from the machine's installed binaries
+ * (ClickHouse as a throw-away server, see clickhouse.ts). Each test file then takes its own
+ * Postgres schema, Redis key prefix and ClickHouse database, so files run in parallel.
  */
 export interface ServiceUrls {
   postgres: string | null;
   redis: string | null;
+  clickhouse: string | null;
   /** Why a service is missing, for the loud skip (or the CI failure). */
   missing: Record<string, string>;
+  /** Stops what the fixture started for this run only (the throw-away ClickHouse). */
+  stop(): Promise<void>;
 }
 
 const run = promisify(execFile);
@@ -24,11 +29,13 @@ export async function resolveServices(env = process.env): Promise<ServiceUrls> {
   const missing: Record<string, string> = {};
   const postgres = env['TALLY_TEST_DATABASE_URL'] ?? DEFAULT_POSTGRES_URL;
   const redis = env['TALLY_TEST_REDIS_URL'] ?? DEFAULT_REDIS_URL;
-  const [pgOk, redisOk] = await Promise.all([
+  const [pgOk, redisOk, clickhouse] = await Promise.all([
     ensure(postgres, startPostgres).catch((e: Error) => ((missing['postgres'] = e.message), false)),
     ensure(redis, startRedis).catch((e: Error) => ((missing['redis'] = e.message), false)),
+    resolveClickHouse(env),
   ]);
-  return { postgres: pgOk ? postgres : null, redis: redisOk ? redis : null, missing };
+  if (clickhouse.missing) missing['clickhouse'] = clickhouse.missing;
+  return { postgres: pgOk ? postgres : null, redis: redisOk ? redis : null, clickhouse: clickhouse.url, missing, stop: clickhouse.stop };
 }
 
 async function ensure(url: string, start: (url: URL) => Promise<void>): Promise<boolean> {

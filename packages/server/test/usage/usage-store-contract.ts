@@ -117,8 +117,28 @@ export function usageStoreContract(open: () => Promise<UsageStoreHarness>): void
       priced({ ...base, id: '6' }),
     ]);
     expect(await h.store.prefixStats(owner)).toEqual([
-      { model: 'gpt-4o', provider: 'openai', project: 'default', feature: 'default', promptPrefixHash: 'abc', requests: 4, prefixTokens: 320, cacheReadTokens: 80, days: 2, activeDays: 2 },
+      { model: 'gpt-4o', provider: 'openai', project: 'default', feature: 'default', promptPrefixHash: 'abc', requests: 4, prefixTokens: 320, cacheReadTokens: 80, cacheWriteTokens: 0, coldStarts: 4, days: 2, activeDays: 2 },
     ]);
+  });
+
+  it('counts cold starts of a prefix: its first call and each call more than the cache TTL after the previous one', async () => {
+    const owner = await h.createOwner();
+    const other = await h.createOwner();
+    const p = { ...base, promptPrefixHash: 'ttl', prefixTokens: 2000, inputTokens: 2100 };
+    const at = (hhmmss: string) => `2026-09-01T${hhmmss}Z`;
+    // 10:00 cold, 10:04 warm, 10:09 warm (5 min exactly), 10:14:01 cold, 10:14:02 warm (inserted out of order).
+    await h.store.insert(owner, [
+      priced({ ...p, id: 'a', ts: at('10:14:02') }),
+      priced({ ...p, id: 'b', ts: at('10:00:00'), cacheWriteTokens: 2000, inputTokens: 100 }),
+      priced({ ...p, id: 'c', ts: at('10:04:00') }),
+      priced({ ...p, id: 'd', ts: at('10:09:00') }),
+      priced({ ...p, id: 'e', ts: at('10:14:01') }),
+    ]);
+    // Another owner's call in the gap warms nothing for this owner.
+    await h.store.insert(other, [priced({ ...p, id: 'x', ts: at('10:12:00') }), priced({ ...p, id: 'y', ts: at('10:13:00') })]);
+    const [row] = await h.store.prefixStats(owner);
+    expect(row).toMatchObject({ requests: 5, coldStarts: 2, cacheWriteTokens: 2000, activeDays: 1 });
+    expect((await h.store.prefixStats(owner, { from: at('10:04:00') }))[0]).toMatchObject({ requests: 4, coldStarts: 2 });
   });
 
   it('reports output sizes of successful calls with percentile_cont percentiles', async () => {

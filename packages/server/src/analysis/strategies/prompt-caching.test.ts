@@ -33,6 +33,20 @@ describe('promptCaching', () => {
     expect(evidence['Ceiling if every call read the cache']).toBe(162);
   });
 
+  it('uses the cold starts the store counted: each writes the cache, every other call reads it', () => {
+    const counted = { ...sonnetPrefix, coldStarts: 1000 };
+    // Writes: 1,000 x 2,000 = 2M at +$0.75 = $1.50. Reads: 9,000 x 2,000 = 18M at -$2.70 = $48.60. $47.10 x 3.
+    const [rec] = promptCaching(strategyInput(rows, { prefixStats: [counted] }));
+    expect(rec?.projectedMonthlySavingUsd).toBeCloseTo(141.3, 6);
+    expect(rec?.rationale).toContain('except on the 1,000 calls that came more than 5 minutes after the previous one');
+    expect(rec?.evidence).toContainEqual({ label: 'Calls with a cold cache (first, or over 5 minutes after the previous)', value: 1000 });
+  });
+
+  it('counts prefix tokens written to a cache as cached, not as plain input', () => {
+    const alreadyCached = { ...sonnetPrefix, cacheReadTokens: 17_000_000, cacheWriteTokens: 3_000_000, coldStarts: 1500 };
+    expect(prefixSaving(alreadyCached, 3, 0.3, 3.75)).toBeNull();
+  });
+
   it('counts only the part of the prefix not already read from cache', () => {
     const half = { ...sonnetPrefix, cacheReadTokens: 10_000_000 };
     const [rec] = promptCaching(strategyInput(rows, { prefixStats: [half] }));

@@ -9,8 +9,9 @@ import { isMaterial, recommendationId, volumeConfidence, type StrategyInput } fr
 export const MIN_CACHEABLE_PREFIX_TOKENS = 1024;
 /**
  * A cached prefix lives about 5 minutes after its last use (OpenAI, Anthropic's default), so a
- * day holds at most 288 windows; the estimate assumes calls spread evenly, each window paying one
- * cache write. Bursty traffic writes less, so the estimate errs low.
+ * day holds at most 288 windows. Stores count the exact cold starts (PrefixStatRow.coldStarts);
+ * for a row without them the estimate assumes calls spread evenly, each window paying one cache
+ * write. Bursty traffic writes less, so that estimate errs low.
  */
 export const CACHE_WINDOWS_PER_DAY = 288;
 /** A prefix already read from cache this much of the time is left alone. */
@@ -20,16 +21,26 @@ interface PrefixSaving {
   requests: number;
   prefixTokens: number;
   uncachedPrefixTokens: number;
+  /** Calls that would write the cache. */
+  writes: number;
   writeTokens: number;
   readTokens: number;
   savingUsd: number;
   warm: boolean;
+  /** Whether the writes are the counted cold starts, or the even-spread estimate. */
+  measured: boolean;
 }
 
 /**
  * Prompt caching of repeated prefixes: prefix tokens billed at the full input price that the
  * provider's cache would bill at its cache-read price, minus what writing the cache costs (for
  * providers that charge a write premium). Summed per slice over its prefixes that would save.
+ *
+ * The arithmetic, per prefix, with P the mean prefix tokens and u the share of prefix tokens billed
+ * as plain input (neither read from nor written to a cache): writes W = coldStarts x u (a call with
+ * a cold cache writes it), reads R = requests x u - W; saving = R x P x (input - read) -
+ * W x P x (write - input). It is exact for past traffic under a 5-minute cache lifetime, and is
+ * the definition the planted `uncached-prefix` of the generated usage is measured by.
  */
 export function promptCaching(input: StrategyInput): Recommendation[] {
   const bySlice = new Map<string, PrefixStatRow[]>();
@@ -62,6 +73,8 @@ export function promptCaching(input: StrategyInput): Recommendation[] {
     const sliceMonthly = slice ? slice.costUsd * input.monthlyFactor : (uncached * prices.inputPerMTok * input.monthlyFactor) / 1e6;
     // Sparse traffic may not keep the cache warm: the projection is less sure there.
     const confidence = savings.every((s) => s.warm) ? volumeConfidence(requests, input.days) : 'medium';
+    const measured = savings.every((s) => s.measured);
+    const writes = sum((s) => s.writes);
     const where = { model: first.model, project: first.project, feature: first.feature };
     recs.push({
       id: recommendationId('prompt_caching', key),
@@ -72,8 +85,12 @@ export function promptCaching(input: StrategyInput): Recommendation[] {
         `${formatInt(requests)} requests reuse ${savings.length} prompt prefix${savings.length > 1 ? 'es' : ''} averaging ` +
         `${formatInt(prefixTokens / requests)} tokens; ${formatPct(ratio(uncached, prefixTokens))} of those tokens were billed at the full ` +
         `input price (${formatPerMTok(prices.inputPerMTok)}). Read from the prompt cache they cost ${formatPerMTok(readPrice)}` +
-        `, after one cache write${writePrice > prices.inputPerMTok ? ` at ${formatPerMTok(writePrice)}` : ''} per 5-minute window of traffic ` +
-        `(calls assumed spread over the whole day, so traffic that comes in bursts saves more, up to ${formatUsd(ceilingMonthly)} a month)` +
+        (measured
+          ? `, except on the ${formatInt(writes)} calls that came more than 5 minutes after the previous one with the prefix, ` +
+            `which would write the cache${writePrice > prices.inputPerMTok ? ` at ${formatPerMTok(writePrice)}` : ''} ` +
+            `(with no write at all the saving would be ${formatUsd(ceilingMonthly)} a month)`
+          : `, after one cache write${writePrice > prices.inputPerMTok ? ` at ${formatPerMTok(writePrice)}` : ''} per 5-minute window of traffic ` +
+            `(calls assumed spread over the whole day, so traffic that comes in bursts saves more, up to ${formatUsd(ceilingMonthly)} a month)`) +
         `. Put the stable part (system prompt, tools, examples) first${writePrice > prices.inputPerMTok ? ' and mark it for caching' : ''}; ` +
         `answers do not change.`,
       evidence: [
@@ -81,6 +98,7 @@ export function promptCaching(input: StrategyInput): Recommendation[] {
         { label: 'Requests with those prefixes', value: requests },
         { label: 'Mean prefix tokens', value: Math.round(prefixTokens / requests) },
         { label: 'Prefix tokens billed uncached', value: uncached },
+        ...(measured ? [{ label: 'Calls with a cold cache (first, or over 5 minutes after the previous)', value: Math.round(writes) }] : []),
         { label: 'Estimated cache write tokens', value: Math.round(sum((s) => s.writeTokens)) },
         { label: 'Estimated cache read tokens', value: Math.round(sum((s) => s.readTokens)) },
         { label: 'Input price', value: prices.inputPerMTok, unit: 'USD/MTok' },
@@ -103,13 +121,17 @@ export function prefixSaving(row: PrefixStatRow, inputPrice: number, readPrice: 
   if (row.requests < 2 || row.prefixTokens <= 0) return null;
   const meanPrefix = row.prefixTokens / row.requests;
   if (meanPrefix < MIN_CACHEABLE_PREFIX_TOKENS) return null;
-  const uncachedPrefixTokens = Math.max(0, row.prefixTokens - row.cacheReadTokens);
+  // Prefix tokens already read from or written to a cache are not billed as plain input.
+  const uncachedPrefixTokens = Math.max(0, row.prefixTokens - row.cacheReadTokens - (row.cacheWriteTokens ?? 0));
   const uncachedShare = uncachedPrefixTokens / row.prefixTokens;
   if (uncachedShare <= 1 - ALREADY_CACHED_SHARE) return null;
   const callsPerDay = row.days > 0 ? row.days : row.requests;
   const activeDays = row.activeDays ?? row.requests / callsPerDay;
-  // Only the uncached part changes; each 5-minute window of it pays one write, the rest are reads.
-  const writes = Math.min(row.requests, activeDays * Math.min(callsPerDay, CACHE_WINDOWS_PER_DAY)) * uncachedShare;
+  const measured = row.coldStarts !== undefined;
+  // Only the uncached part changes: its cold starts write the cache (counted by the store, else
+  // one per 5-minute window of an evenly spread day), the rest read it.
+  const coldStarts = row.coldStarts ?? Math.min(row.requests, activeDays * Math.min(callsPerDay, CACHE_WINDOWS_PER_DAY));
+  const writes = coldStarts * uncachedShare;
   const reads = row.requests * uncachedShare - writes;
   const writeTokens = writes * meanPrefix;
   const readTokens = reads * meanPrefix;
@@ -120,7 +142,10 @@ export function prefixSaving(row: PrefixStatRow, inputPrice: number, readPrice: 
     uncachedPrefixTokens,
     writeTokens,
     readTokens,
+    writes,
     savingUsd,
-    warm: callsPerDay >= CACHE_WINDOWS_PER_DAY,
+    // Counted cold starts already price in how often the cache would go cold.
+    warm: measured || callsPerDay >= CACHE_WINDOWS_PER_DAY,
+    measured,
   };
 }

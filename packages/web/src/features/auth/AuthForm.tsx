@@ -1,5 +1,5 @@
-import { useState, type FormEvent } from 'react';
-import { MIN_PASSWORD_LENGTH } from '@tally/protocol';
+import { useEffect, useState, type FormEvent } from 'react';
+import { MIN_PASSWORD_LENGTH, OIDC_START_PATH, OidcConfigResponseSchema } from '@tally/protocol';
 import { errorMessage } from '../../format.js';
 
 export interface AuthFormProps {
@@ -15,6 +15,7 @@ export function AuthForm({ onSubmit, notice }: AuthFormProps) {
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const oidcIssuer = useOidcIssuer();
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -61,7 +62,31 @@ export function AuthForm({ onSubmit, notice }: AuthFormProps) {
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Please wait…' : mode === 'login' ? 'Log in' : 'Create account'}
         </button>
+        {/* A plain navigation: the server redirects to the provider and back to #/oidc-complete. */}
+        {oidcIssuer && (
+          <a className="oidc-sign-in" href={OIDC_START_PATH}>
+            Sign in with {issuerLabel(oidcIssuer)}
+          </a>
+        )}
       </form>
     </main>
   );
+}
+
+/** The configured OpenID Connect issuer, or null when sign-in with a provider is off (or unknown). */
+function useOidcIssuer(): string | null {
+  const [issuer, setIssuer] = useState<string | null>(null);
+  useEffect(() => {
+    const abort = new AbortController();
+    fetch('/v1/auth/oidc/config', { signal: abort.signal })
+      .then(async (res) => (res.ok ? OidcConfigResponseSchema.parse(await res.json()) : null))
+      .then((config) => setIssuer(config?.enabled && config.issuer ? config.issuer : null))
+      .catch(() => undefined);
+    return () => abort.abort();
+  }, []);
+  return issuer;
+}
+
+function issuerLabel(issuer: string): string {
+  return URL.canParse(issuer) ? new URL(issuer).host : issuer;
 }

@@ -1,0 +1,70 @@
+import crypto from 'node:crypto';
+import type { UserRole } from '@tally/protocol';
+import { AppError } from '../app-error.js';
+import type { Db } from '../store/database.js';
+import { SYSTEM_USER_ID } from '../store/system-user.js';
+import type { AccessClaims } from './access-tokens.js';
+import type { PasswordPolicy } from './password-policy.js';
+import { hashPassword } from './passwords.js';
+
+/** A user as authorization sees them: read fresh from the database on every request. */
+export interface Account {
+  id: string;
+  email: string;
+  role: UserRole;
+  disabled: boolean;
+}
+
+/**
+ * Accounts as they are now. Nothing is cached: a role change or a disable applies to the very
+ * next request, on every node.
+ */
+export interface Accounts {
+  /** The account, or null when there is none (the reserved system owner is none). */
+  find(userId: string): Promise<Account | null>;
+  /**
+   * Claims a ticket or token carried, brought up to date (role and email as they are now); null
+   * when the account is gone or disabled, or when there were no claims.
+   */
+  activeClaims<C extends AccessClaims>(claims: C | null): Promise<C | null>;
+  /** Creates an account directly (`tally user create`); AUTH_EMAIL_TAKEN when the email has one. */
+  create(input: { email: string; password: string; role: UserRole }): Promise<Account>;
+}
+
+export function createAccounts(deps: { db: Db; passwords: PasswordPolicy }): Accounts {
+  const { db } = deps;
+
+  async function find(userId: string): Promise<Account | null> {
+    if (userId === SYSTEM_USER_ID) return null;
+    const row = await db.selectFrom('users').select(['id', 'email', 'role', 'disabled_at']).where('id', '=', userId).executeTakeFirst();
+    return row ? { id: row.id, email: row.email, role: row.role, disabled: row.disabled_at !== null } : null;
+  }
+
+  return {
+    find,
+
+    async activeClaims(claims) {
+      if (!claims) return null;
+      const account = await find(claims.userId);
+      if (!account || account.disabled) return null;
+      return { ...claims, email: account.email, role: account.role };
+    },
+
+    async create({ email, password, role }) {
+      deps.passwords.assertAcceptable(password, email);
+      const row = await db
+        .insertInto('users')
+        .values({ id: crypto.randomUUID(), email, password_hash: await hashPassword(password), role })
+        .onConflict((oc) => oc.column('email').doNothing())
+        .returning(['id', 'email', 'role'])
+        .executeTakeFirst();
+      if (!row) throw new AppError('AUTH_EMAIL_TAKEN');
+      return { id: row.id, email: row.email, role: row.role, disabled: false };
+    },
+  };
+}
+
+/** An upgrade authenticator that also refuses a disabled (or deleted) account, with claims brought up to date. */
+export function withActiveAccount<R, C extends AccessClaims>(authenticate: (request: R) => Promise<C | null>, accounts: Accounts): (request: R) => Promise<C | null> {
+  return async (request) => accounts.activeClaims(await authenticate(request));
+}

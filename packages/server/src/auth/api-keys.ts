@@ -1,0 +1,137 @@
+import crypto from 'node:crypto';
+import {
+  API_KEY_PREFIX,
+  ApiKeyScopeSchema,
+  type ApiKey,
+  type ApiKeyScope,
+  type CreateApiKeyRequest,
+  type CreatedApiKey,
+  type RevokedApiKey,
+} from '@tally/protocol';
+import { z } from 'zod';
+import { AppError } from '../app-error.js';
+import type { Db } from '../store/database.js';
+import type { Account } from './accounts.js';
+
+/** What a valid key says about its request. */
+export interface VerifiedApiKey {
+  keyId: string;
+  scopes: ApiKeyScope[];
+  owner: Account;
+}
+
+/**
+ * Users' API keys. A key is `tally_` + 32 random bytes (base64url): 256 bits that no one guesses,
+ * so a plain sha256 of it is safe to store and is what a request's key is looked up by (a slow
+ * password hash protects guessable secrets, and would make every request pay for it). The key
+ * itself is shown once, at creation; the stored prefix lets its owner recognise it.
+ */
+export interface ApiKeys {
+  create(ownerId: string, request: CreateApiKeyRequest): Promise<CreatedApiKey>;
+  /** The owner's keys that are not revoked, newest first. */
+  list(ownerId: string): Promise<ApiKey[]>;
+  /** API_KEY_NOT_FOUND for another user's key, an unknown one or one already revoked. */
+  revoke(ownerId: string, keyId: string): Promise<RevokedApiKey>;
+  /** The key's owner and scopes, or null for an unknown or revoked key. Notes the use. */
+  verify(key: string): Promise<VerifiedApiKey | null>;
+}
+
+const KEY_PATTERN = new RegExp(`^${API_KEY_PREFIX}[A-Za-z0-9_-]{43}$`);
+const ScopesSchema = z.array(ApiKeyScopeSchema);
+
+export function isApiKey(credential: string): boolean {
+  return credential.startsWith(API_KEY_PREFIX);
+}
+
+export function createApiKeys(deps: { db: Db; now?: () => Date }): ApiKeys {
+  const { db } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  return {
+    async create(ownerId, { name, scopes }) {
+      const key = API_KEY_PREFIX + crypto.randomBytes(32).toString('base64url');
+      const row = await db
+        .insertInto('api_keys')
+        .values({
+          id: crypto.randomUUID(),
+          owner_id: ownerId,
+          name,
+          scopes: JSON.stringify(scopes),
+          prefix: key.slice(0, API_KEY_PREFIX.length + 8),
+          key_hash: sha256(key),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return { ...toApiKey(row), key };
+    },
+
+    async list(ownerId) {
+      const rows = await db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('owner_id', '=', ownerId)
+        .where('revoked_at', 'is', null)
+        .orderBy('created_at', 'desc')
+        .orderBy('id')
+        .execute();
+      return rows.map(toApiKey);
+    },
+
+    async revoke(ownerId, keyId) {
+      const row = await db
+        .updateTable('api_keys')
+        .set({ revoked_at: now() })
+        .where('id', '=', keyId)
+        .where('owner_id', '=', ownerId)
+        .where('revoked_at', 'is', null)
+        .returning(['id', 'revoked_at'])
+        .executeTakeFirst();
+      if (!row?.revoked_at) throw new AppError('API_KEY_NOT_FOUND');
+      return { id: row.id, revokedAt: new Date(row.revoked_at).toISOString() };
+    },
+
+    async verify(key) {
+      if (!KEY_PATTERN.test(key)) return null;
+      const row = await db
+        .selectFrom('api_keys as k')
+        .innerJoin('users as u', 'u.id', 'k.owner_id')
+        .select(['k.id as key_id', 'k.scopes', 'k.last_used_at', 'u.id as user_id', 'u.email', 'u.role', 'u.disabled_at'])
+        .where('k.key_hash', '=', sha256(key))
+        .where('k.revoked_at', 'is', null)
+        .executeTakeFirst();
+      if (!row) return null;
+      const scopes = ScopesSchema.safeParse(row.scopes);
+      if (!scopes.success) return null;
+      // Noted to the minute: one write a minute per key, not one per request.
+      const minuteAgo = new Date(now().getTime() - 60_000);
+      if (!row.last_used_at || new Date(row.last_used_at) < minuteAgo) {
+        await db
+          .updateTable('api_keys')
+          .set({ last_used_at: now() })
+          .where('id', '=', row.key_id)
+          .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', minuteAgo)]))
+          .execute();
+      }
+      return {
+        keyId: row.key_id,
+        scopes: scopes.data,
+        owner: { id: row.user_id, email: row.email, role: row.role, disabled: row.disabled_at !== null },
+      };
+    },
+  };
+}
+
+function toApiKey(row: { id: string; name: string; scopes: unknown; prefix: string; created_at: Date; last_used_at: Date | string | null }): ApiKey {
+  return {
+    id: row.id,
+    name: row.name,
+    scopes: ScopesSchema.parse(row.scopes),
+    prefix: row.prefix,
+    createdAt: new Date(row.created_at).toISOString(),
+    lastUsedAt: row.last_used_at === null ? null : new Date(row.last_used_at).toISOString(),
+  };
+}
+
+function sha256(value: string): string {
+  return crypto.createHash('sha256').update(value).digest('hex');
+}

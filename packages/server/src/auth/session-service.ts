@@ -1,0 +1,106 @@
+import { AppError } from '../app-error.js';
+import { channels, type Bus } from '../bus/bus.js';
+import type { Db } from '../store/database.js';
+import type { AccessClaims, AccessTokens } from './access-tokens.js';
+
+export interface SessionInfo {
+  id: string;
+  device: string;
+  ip: string;
+  createdAt: string;
+  lastSeenAt: string;
+  /** The session the request came from. */
+  current: boolean;
+}
+
+/** What the user's sockets are told on `user-control:<id>`: these sessions are over. */
+export interface SessionsRevokedMessage {
+  type: 'sessions_revoked';
+  sessionIds: string[];
+}
+
+export interface SessionService {
+  list(userId: string, currentSessionId: string | undefined): Promise<SessionInfo[]>;
+  /** SESSION_NOT_FOUND for a session of another user or one already over. */
+  revoke(userId: string, sessionId: string, reason: string): Promise<void>;
+  /** Every session of the user but one (after a password change, say). */
+  revokeAllExcept(userId: string, keepSessionId: string | undefined, reason: string): Promise<void>;
+  isActive(sessionId: string): Promise<boolean>;
+}
+
+/**
+ * The sessions a user sees and ends. Revoking one also ends its refresh tokens and, through the
+ * bus, closes its sockets on every node within a moment.
+ */
+export function createSessionService(deps: { db: Db; bus: Bus; now?: () => Date }): SessionService {
+  const { db, bus } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  async function revokeWhere(userId: string, ids: string[] | 'all-but', keep: string | undefined, reason: string): Promise<string[]> {
+    let query = db
+      .updateTable('auth_sessions')
+      .set({ revoked_at: now(), revoked_reason: reason })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null);
+    if (ids === 'all-but') {
+      if (keep) query = query.where('id', '!=', keep);
+    } else {
+      query = query.where('id', 'in', ids);
+    }
+    const revoked = (await query.returning('id').execute()).map((r) => r.id);
+    if (revoked.length > 0) {
+      await db.updateTable('refresh_tokens').set({ revoked_at: now() }).where('session_id', 'in', revoked).where('revoked_at', 'is', null).execute();
+      const message: SessionsRevokedMessage = { type: 'sessions_revoked', sessionIds: revoked };
+      await bus.publish(channels.userControl(userId), JSON.stringify(message));
+    }
+    return revoked;
+  }
+
+  return {
+    async list(userId, currentSessionId) {
+      const rows = await db
+        .selectFrom('auth_sessions')
+        .select(['id', 'device', 'ip', 'created_at', 'last_seen_at'])
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .orderBy('last_seen_at', 'desc')
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        device: r.device,
+        ip: r.ip,
+        createdAt: new Date(r.created_at).toISOString(),
+        lastSeenAt: new Date(r.last_seen_at).toISOString(),
+        current: r.id === currentSessionId,
+      }));
+    },
+    async revoke(userId, sessionId, reason) {
+      const revoked = await revokeWhere(userId, [sessionId], undefined, reason);
+      if (revoked.length === 0) throw new AppError('SESSION_NOT_FOUND');
+    },
+    async revokeAllExcept(userId, keepSessionId, reason) {
+      await revokeWhere(userId, 'all-but', keepSessionId, reason);
+    },
+    async isActive(sessionId) {
+      const row = await db.selectFrom('auth_sessions').select('revoked_at').where('id', '=', sessionId).executeTakeFirst();
+      return row !== undefined && row.revoked_at === null;
+    },
+  };
+}
+
+/**
+ * Access tokens that also die with their session: a token of a revoked session (logged out,
+ * revoked from another device, password changed, refresh token replayed) is refused at once,
+ * not at its expiry.
+ */
+export function withSessionCheck(tokens: AccessTokens, sessions: SessionService): AccessTokens {
+  return {
+    ttlSeconds: tokens.ttlSeconds,
+    sign: (claims) => tokens.sign(claims),
+    async verify(token): Promise<AccessClaims> {
+      const claims = await tokens.verify(token);
+      if (!claims.sessionId || !(await sessions.isActive(claims.sessionId))) throw new AppError('AUTH_SESSION_REVOKED');
+      return claims;
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { clickHouseSql, identifier, toEpochMs, wellFormed, type ClickHouseSql } from './clickhouse-literals.js';
+import type { PricedUsageRecord } from './usage-store.js';
+
+/**
+ * The ClickHouse tables of the usage store, written for hundreds of millions of rows and for
+ * ClickHouse 18.16 on (no DateTime64, no LowCardinality without a setting).
+ *
+ * `usage_records`: one row per call. ReplacingMergeTree ordered by (owner_id, ts_ms, key_hash)
+ * and partitioned by month: every query reads one owner's contiguous range, narrowed by time
+ * through the primary index, and a month can be dropped or re-merged on its own. A second copy of
+ * a record (a concurrent or retried ingest) has the same key and time, so it shares the whole
+ * sorting key with the first and merges, and `FINAL` at read time, keep exactly one. The key
+ * enters the sorting key as a 64-bit hash: `FINAL` reads 8 bytes a row instead of a ~70-byte key
+ * (measured: about 3x less overhead); two different records would need the same owner, the same
+ * millisecond and a 64-bit hash collision to be taken for one.
+ *
+ * `usage_record_keys`: (owner_id, record_key) only, ordered by exactly that, so the insert's "which
+ * of these keys exist?" reads only the granules that can hold the keys, through the primary
+ * index, instead of the owner's whole key column however many rows the owner has.
+ *
+ * Time is `ts_ms` (Int64 epoch milliseconds, the precision the API reports); `day` is the UTC day
+ * derived from it by ClickHouse, so grouping by day needs no time-zone arithmetic at query time.
+ * `status` is an Enum8 numbered in alphabetical order, so ordering by it orders by its name.
+ */
+export function usageSchemaStatements(database: string): ClickHouseSql[] {
+  const db = identifier(database);
+  return [
+    clickHouseSql`CREATE DATABASE IF NOT EXISTS ${db}`,
+    clickHouseSql`CREATE TABLE IF NOT EXISTS ${db}.usage_records (
+      owner_id UUID,
+      record_key String,
+      key_hash UInt64 MATERIALIZED cityHash64(record_key),
+      ts_ms Int64,
+      day Date MATERIALIZED toDate(toDateTime(intDiv(ts_ms, 1000), 'UTC')),
+      provider Nullable(String),
+      model String,
+      project String,
+      feature String,
+      end_user Nullable(String),
+      input_tokens UInt32,
+      output_tokens UInt32,
+      cache_read_tokens UInt32,
+      cache_write_tokens UInt32,
+      reasoning_tokens Nullable(UInt32),
+      latency_ms Nullable(Float64),
+      status Enum8('error' = 1, 'ok' = 2, 'timeout' = 3),
+      interactive UInt8,
+      batch UInt8,
+      max_output_tokens Nullable(UInt32),
+      prompt_prefix_hash Nullable(String),
+      prefix_tokens Nullable(UInt32),
+      attempt UInt32,
+      source_cost_usd Nullable(Float64),
+      cost_usd Nullable(Float64)
+    ) ENGINE = ReplacingMergeTree()
+    PARTITION BY toYYYYMM(day)
+    ORDER BY (owner_id, ts_ms, key_hash)`,
+    // Small granules: a lookup of random keys reads about one granule per key, so fewer rows each.
+    clickHouseSql`CREATE TABLE IF NOT EXISTS ${db}.usage_record_keys (
+      owner_id UUID,
+      record_key String
+    ) ENGINE = ReplacingMergeTree()
+    ORDER BY (owner_id, record_key)
+    SETTINGS index_granularity = 256`,
+  ];
+}
+
+/** Creates the database and tables if missing; safe to run on every start, from every node. */
+export async function ensureUsageSchema(client: ClickHouseClient, database: string): Promise<void> {
+  for (const statement of usageSchemaStatements(database)) await client.command({ query: statement.text });
+}
+
+/** A row of `usage_records` as sent in JSONEachRow (data, never SQL text). */
+export interface ClickHouseUsageRow {
+  owner_id: string;
+  record_key: string;
+  ts_ms: number;
+  provider: string | null;
+  model: string;
+  project: string;
+  feature: string;
+  end_user: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens: number;
+  cache_write_tokens: number;
+  reasoning_tokens: number | null;
+  latency_ms: number | null;
+  status: 'ok' | 'error' | 'timeout';
+  interactive: 0 | 1;
+  batch: 0 | 1;
+  max_output_tokens: number | null;
+  prompt_prefix_hash: string | null;
+  prefix_tokens: number | null;
+  attempt: number;
+  source_cost_usd: number | null;
+  cost_usd: number | null;
+}
+
+/** DateTime (which `day` is derived through) holds 1970-01-01 to 2106-02-07. */
+const MAX_TS_MS = 4_294_967_295_000;
+/** PostgreSQL's `integer`: the SQL store refuses larger counts, so this one does too. */
+const MAX_INT = 2_147_483_647;
+
+/**
+ * The row for one priced record, every value checked for the column it goes to: JSONEachRow would
+ * otherwise wrap an out-of-range integer or turn a non-finite number into an error mid-batch.
+ */
+export function toClickHouseRow(ownerId: string, { record: r, key, costUsd }: PricedUsageRecord): ClickHouseUsageRow {
+  const tsMs = toEpochMs(r.ts);
+  if (tsMs < 0 || tsMs >= MAX_TS_MS) throw new RangeError(`ts out of the range ClickHouse can store: ${r.ts}`);
+  return {
+    owner_id: ownerId,
+    record_key: text(key),
+    ts_ms: tsMs,
+    provider: optionalText(r.provider),
+    model: text(r.model),
+    project: text(r.project),
+    feature: text(r.feature),
+    end_user: optionalText(r.user),
+    input_tokens: count(r.inputTokens, 'inputTokens'),
+    output_tokens: count(r.outputTokens, 'outputTokens'),
+    cache_read_tokens: count(r.cacheReadTokens, 'cacheReadTokens'),
+    cache_write_tokens: count(r.cacheWriteTokens, 'cacheWriteTokens'),
+    reasoning_tokens: optionalCount(r.reasoningTokens, 'reasoningTokens'),
+    latency_ms: optionalNumber(r.latencyMs, 'latencyMs'),
+    status: r.status,
+    interactive: r.interactive ? 1 : 0,
+    batch: r.batch ? 1 : 0,
+    max_output_tokens: optionalCount(r.maxOutputTokens, 'maxOutputTokens'),
+    prompt_prefix_hash: optionalText(r.promptPrefixHash),
+    prefix_tokens: optionalCount(r.prefixTokens, 'prefixTokens'),
+    attempt: count(r.attempt, 'attempt'),
+    source_cost_usd: optionalNumber(r.costUsd, 'costUsd'),
+    cost_usd: optionalNumber(costUsd ?? undefined, 'cost'),
+  };
+}
+
+/** Strings go as UTF-8; a lone surrogate becomes U+FFFD as it does on the way to PostgreSQL. */
+function text(value: string): string {
+  return wellFormed(value);
+}
+
+function optionalText(value: string | undefined): string | null {
+  return value === undefined ? null : text(value);
+}
+
+function count(value: number, field: string): number {
+  if (!Number.isInteger(value) || value < 0 || value > MAX_INT) throw new RangeError(`${field} must be a whole number from 0 to ${MAX_INT}, got ${value}`);
+  return value;
+}
+
+function optionalCount(value: number | undefined, field: string): number | null {
+  return value === undefined ? null : count(value, field);
+}
+
+function optionalNumber(value: number | undefined, field: string): number | null {
+  if (value === undefined) return null;
+  if (!Number.isFinite(value)) throw new RangeError(`${field} must be a finite number, got ${value}`);
+  return value;
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { createBoundaryFinder, type PartLayout } from './record-boundaries.js';
+
+/** Cuts `text` fed in `size`-byte chunks the way the CLI does; returns the parts. */
+function parts(layout: PartLayout, text: string, size: number): string[] {
+  const finder = createBoundaryFinder(layout);
+  const bytes = Buffer.from(text);
+  const out: string[] = [];
+  let carry = Buffer.alloc(0);
+  for (let i = 0; i < bytes.length; i += size) {
+    const chunk = bytes.subarray(i, i + size);
+    const cut = finder.scan(chunk);
+    const buffer = Buffer.concat([carry, chunk]);
+    if (cut === -1) {
+      carry = buffer;
+      continue;
+    }
+    out.push(buffer.subarray(0, carry.length + cut).toString());
+    carry = buffer.subarray(carry.length + cut);
+  }
+  if (carry.length > 0) out.push(carry.toString());
+  return out;
+}
+
+describe('createBoundaryFinder', () => {
+  it('cuts JSON lines after any newline', () => {
+    expect(parts('lines', '{"a":1}\n{"b":2}\n', 10)).toEqual(['{"a":1}\n', '{"b":2}\n']);
+  });
+
+  it('cuts pretty-printed JSON only between documents, whatever newlines strings or nesting hold', () => {
+    const doc = JSON.stringify({ a: ['x\\n}', { b: 1 }] }, null, 2);
+    const text = `${doc}\n${doc}\n`;
+    const cut = parts('json-documents', text, 5);
+    expect(cut.join('')).toBe(text);
+    for (const part of cut) expect(() => JSON.parse(part)).not.toThrow();
+  });
+
+  it('cuts CSV only outside quoted cells', () => {
+    const text = 'a,b\n1,"x\ny"\n2,"say ""hi""\n!"\n';
+    const cut = parts('csv', text, 3);
+    expect(cut.join('')).toBe(text);
+    expect(cut).toEqual(['a,b\n', '1,"x\ny"\n', '2,"say ""hi""\n!"\n']);
+  });
+});

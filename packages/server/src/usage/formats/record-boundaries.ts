@@ -1,0 +1,69 @@
+/**
+ * Where a file may be cut into parts that each hold whole records: after any newline for JSON
+ * lines; after a newline outside every bracket and string for pretty-printed JSON; after a newline
+ * outside quotes for CSV (a quoted cell may hold newlines).
+ */
+export type PartLayout = 'lines' | 'json-documents' | 'csv';
+
+/** Scans a file chunk by chunk, in order, keeping the state across chunks. */
+export interface BoundaryFinder {
+  /** The offset just past the last safe newline in this chunk, or -1 when there is none. */
+  scan(chunk: Uint8Array): number;
+}
+
+const LF = 0x0a;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+export function createBoundaryFinder(layout: PartLayout): BoundaryFinder {
+  switch (layout) {
+    case 'lines':
+      return { scan: (chunk) => lastNewline(chunk) };
+    case 'csv': {
+      let quoted = false;
+      return {
+        scan(chunk) {
+          let cut = -1;
+          for (let i = 0; i < chunk.length; i++) {
+            const c = chunk[i];
+            // A doubled quote inside a quoted cell toggles twice: no net change.
+            if (c === QUOTE) quoted = !quoted;
+            else if (c === LF && !quoted) cut = i + 1;
+          }
+          return cut;
+        },
+      };
+    }
+    case 'json-documents': {
+      let depth = 0;
+      let inString = false;
+      let escape = false;
+      return {
+        scan(chunk) {
+          let cut = -1;
+          for (let i = 0; i < chunk.length; i++) {
+            const c = chunk[i];
+            if (inString) {
+              if (escape) escape = false;
+              else if (c === BACKSLASH) escape = true;
+              else if (c === QUOTE) inString = false;
+            } else if (c === QUOTE) inString = true;
+            else if (c === 0x7b || c === 0x5b) depth++;
+            else if (c === 0x7d || c === 0x5d) depth = Math.max(0, depth - 1);
+            else if (c === LF && depth === 0) cut = i + 1;
+          }
+          return cut;
+        },
+      };
+    }
+    default: {
+      const never: never = layout;
+      throw new Error(`unknown layout ${String(never)}`);
+    }
+  }
+}
+
+function lastNewline(chunk: Uint8Array): number {
+  const i = chunk.lastIndexOf(LF);
+  return i === -1 ? -1 : i + 1;
+}

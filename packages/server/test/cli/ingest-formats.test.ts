@@ -1,0 +1,102 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ingestCommand } from '../../src/cli/ingest-command.js';
+import { engineSetups } from '../support/engines.js';
+import { rest, signUp } from '../support/rest.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+const docs = path.resolve(import.meta.dirname, '../../../../docs/formats');
+const PASSWORD = 'correct horse battery staple';
+
+/** POST /v1/usage with a raw body; the answer's status, JSON body and detected format. */
+async function upload(baseUrl: string, token: string, body: string, contentType: string, query = '') {
+  const response = await fetch(`${baseUrl}/v1/usage${query}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': contentType }, body });
+  return { status: response.status, format: response.headers.get('tally-usage-format'), body: (await response.json()) as Record<string, unknown> };
+}
+
+/** Runs `tally ingest` in this process, returning its exit code and what it printed. */
+async function ingest(options: Parameters<typeof ingestCommand>[0]): Promise<{ code: number; stdout: string }> {
+  const out: string[] = [];
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => (out.push(String(chunk)), true));
+  const quiet = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    return { code: await ingestCommand(options), stdout: out.join('') };
+  } finally {
+    write.mockRestore();
+    quiet.mockRestore();
+  }
+}
+
+describe('uploading usage in other formats', () => {
+  let server: TestApp;
+  let dir: string;
+  beforeAll(async () => {
+    server = await startTestApp({ engine: engineSetups()[0]! });
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tally-formats-cli-'));
+  });
+  afterAll(async () => {
+    await server?.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('POST /v1/usage detects the format, takes JSON and CSV content types, and says what it read', async () => {
+    const user = await signUp(server.baseUrl, 'formats');
+    const otel = await upload(server.baseUrl, user.token, await fs.readFile(path.join(docs, 'otel.jsonl'), 'utf8'), 'application/json');
+    expect(otel).toMatchObject({ status: 200, format: 'otel', body: { lines: 2, inserted: 4, rejected: 0 } });
+    const csv = await upload(server.baseUrl, user.token, await fs.readFile(path.join(docs, 'csv-default.csv'), 'utf8'), 'text/csv');
+    expect(csv).toMatchObject({ status: 200, format: 'csv', body: { inserted: 5 } });
+    const mapping = await fs.readFile(path.join(docs, 'csv-mapped.mapping.json'), 'utf8');
+    const mapped = await upload(server.baseUrl, user.token, await fs.readFile(path.join(docs, 'csv-mapped.csv'), 'utf8'), 'text/csv', `?mapping=${encodeURIComponent(mapping)}`);
+    expect(mapped).toMatchObject({ status: 200, format: 'csv', body: { inserted: 3 } });
+    // Told the format, the content is read as that format whatever it looks like.
+    const forced = await upload(server.baseUrl, user.token, await fs.readFile(path.join(docs, 'openai.jsonl'), 'utf8'), 'application/x-ndjson', '?format=anthropic');
+    expect(forced).toMatchObject({ status: 400, format: 'anthropic', body: { error: { code: 'USAGE_INVALID_RECORD' } } });
+    expect((await rest(server.baseUrl, 'GET', '/v1/usage/overview', { token: user.token })).body).toMatchObject({ records: 12 });
+  });
+
+  it('answers a bad format, mapping or CSV header with VALIDATION_FAILED, and JSON routes still parse JSON', async () => {
+    const user = await signUp(server.baseUrl, 'formats-bad');
+    expect(await upload(server.baseUrl, user.token, '{}\n', 'application/x-ndjson', '?format=excel')).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', message: expect.stringMatching(/format must be one of tally, openai/) } } });
+    expect(await upload(server.baseUrl, user.token, 'a,b\n1,2\n', 'text/csv', '?mapping=nope')).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
+    expect(await upload(server.baseUrl, user.token, 'a,b\n1,2\n', 'text/csv')).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', message: expect.stringMatching(/no column for ts, model/) } } });
+    // The usage routes stream JSON bodies; the others still parse them (signUp above posted JSON).
+    expect((await rest(server.baseUrl, 'POST', '/v1/auth/login', { json: { email: user.email, password: PASSWORD } })).status).toBe(200);
+  });
+
+  it('tally ingest sends a CSV in parts with the header in front of each, numbering bad rows in the whole file', async () => {
+    const user = await signUp(server.baseUrl, 'formats-cli');
+    const rows = Array.from({ length: 2000 }, (_, i) => `${new Date(Date.parse('2026-11-20T00:00:00Z') + i * 1000).toISOString()},gpt-4o-mini,"team, ${i % 3}",${1000 + i},${i % 2 ? 512 : 0},${10 + (i % 90)}`);
+    rows[1498] = '2026-11-20T10:00:00Z,gpt-4o-mini,x,lots,0,1';
+    const file = path.join(dir, 'usage.csv');
+    await fs.writeFile(file, `timestamp,model,project,prompt_tokens,cached_tokens,completion_tokens\n${rows.join('\n')}\n`);
+    const options = { file, url: server.baseUrl, email: user.email, password: PASSWORD, partBytes: 4096 };
+    const first = await ingest(options);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('Format: csv (detected)');
+    expect(first.stdout).toContain('2000 lines: 1999 stored, 0 already there, 1 rejected');
+    // Row 1499 of the data is line 1500 of the file (the header is line 1).
+    expect(first.stdout).toMatch(/line 1500: prompt_tokens: expected a whole number/);
+    const second = await ingest(options);
+    expect(second.stdout).toContain('1999 already there');
+  });
+
+  it('tally ingest cuts pretty-printed JSON between documents and applies --format and --mapping', async () => {
+    const user = await signUp(server.baseUrl, 'formats-pretty');
+    const docsText = (await fs.readFile(path.join(docs, 'otel.jsonl'), 'utf8')).trim().split('\n');
+    const pretty = Array.from({ length: 10 }, (_, i) => JSON.stringify(JSON.parse(docsText[i % 2]!.replaceAll('"spanId":"', `"spanId":"${i}`)), null, 2)).join('\n');
+    const file = path.join(dir, 'spans.json');
+    await fs.writeFile(file, `${pretty}\n`);
+    const result = await ingest({ file, url: server.baseUrl, email: user.email, password: PASSWORD, partBytes: 2048 });
+    expect(result.stdout).toContain('Format: otel (detected)');
+    expect(result.stdout).toContain('10 lines: 20 stored, 0 already there, 0 rejected');
+
+    const mapped = await ingest({ file: path.join(docs, 'csv-mapped.csv'), url: server.baseUrl, email: user.email, password: PASSWORD, mapping: path.join(docs, 'csv-mapped.mapping.json') });
+    expect(mapped.stdout).toContain('3 lines: 3 stored');
+    const forced = await ingest({ file: path.join(docs, 'litellm.csv'), url: server.baseUrl, email: user.email, password: PASSWORD, format: 'litellm' });
+    expect(forced.stdout).toContain('Format: litellm\n');
+    expect(forced.stdout).toContain('4 lines: 3 stored');
+    expect((await ingest({ file, url: server.baseUrl, email: user.email, password: PASSWORD, format: 'xml' })).code).toBe(2);
+  });
+});
