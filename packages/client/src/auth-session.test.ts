@@ -18,8 +18,9 @@ function setup() {
     rest: {
       login: async () => answer(issued),
       signup: async () => answer(issued),
+      logout: async () => undefined,
       refresh: async (token) => {
-        refreshCalls.push(token);
+        refreshCalls.push(token ?? '(cookie)');
         await Promise.resolve();
         if (refuse) throw new TallyApiError(401, 'AUTH_INVALID_REFRESH_TOKEN', 'no');
         issued += 1;

@@ -12,7 +12,12 @@ export interface AuthState {
 }
 
 export interface AuthSessionOptions {
-  rest: Pick<RestClient, 'signup' | 'login' | 'refresh'>;
+  rest: Pick<RestClient, 'signup' | 'login' | 'refresh' | 'logout'>;
+  /**
+   * In a browser the server keeps the refresh token in an httpOnly cookie: the session then never
+   * holds it (no script can read it), and refreshes send the cookie instead.
+   */
+  cookie?: boolean;
   /** Refresh this long before the access token expires; default 60 s. */
   refreshMarginMs?: number;
   now?: () => number;
@@ -28,12 +33,13 @@ export interface AuthSessionOptions {
 export interface AuthSession {
   signup(credentials: Credentials): Promise<User>;
   login(credentials: Credentials): Promise<User>;
-  /** Signs in again from a refresh token kept from an earlier session. */
-  restore(refreshToken: string): Promise<User>;
+  /** Signs in again from a refresh token kept from an earlier session (or from the cookie). */
+  restore(refreshToken?: string): Promise<User>;
   /** The current access token, refreshed first when near expiry; undefined when signed out. */
   getAccessToken(): Promise<string | undefined>;
   /** Refreshes now (after a 401); true when a new token was obtained. */
   forceRefresh(): Promise<boolean>;
+  /** Forgets the tokens and ends the session on the server. */
   signOut(): void;
   readonly user: User | undefined;
 }
@@ -48,7 +54,7 @@ export function createAuthSession(options: AuthSessionOptions): AuthSession {
     state = {
       user: response.user,
       accessToken: response.accessToken,
-      refreshToken: response.refreshToken,
+      refreshToken: options.cookie ? '' : response.refreshToken,
       expiresAt: now() + response.expiresIn * 1000,
     };
     options.onChange?.(state);
@@ -60,10 +66,17 @@ export function createAuthSession(options: AuthSessionOptions): AuthSession {
     options.onChange?.(null);
   }
 
-  function refreshWith(refreshToken: string): Promise<AuthState | null> {
+  function refreshWith(refreshToken: string | undefined, retried = false): Promise<AuthState | null> {
+    const token = options.cookie ? undefined : refreshToken;
     inflight ??= options.rest
-      .refresh(refreshToken)
-      .then(accept, (error: unknown) => {
+      .refresh(token)
+      .then(accept, async (error: unknown): Promise<AuthState | null> => {
+        // Another tab spent the shared cookie a moment ago; the browser holds its successor now.
+        if (error instanceof TallyApiError && error.code === 'AUTH_REFRESH_CONFLICT' && !retried) {
+          await new Promise((r) => setTimeout(r, 300));
+          inflight = null;
+          return refreshWith(refreshToken, true);
+        }
         // A refused refresh token means signed out; a network error leaves the session as it is.
         if (isAuthError(error)) {
           clear();
@@ -102,7 +115,11 @@ export function createAuthSession(options: AuthSessionOptions): AuthSession {
       if (!state) return false;
       return (await refreshWith(state.refreshToken)) !== null;
     },
-    signOut: clear,
+    signOut() {
+      const token = state?.refreshToken || undefined;
+      clear();
+      options.rest.logout(token).catch(() => undefined);
+    },
     get user() {
       return state?.user;
     },

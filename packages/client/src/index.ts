@@ -11,6 +11,7 @@ export {
   createRestClient,
   ingestSummaryOfError,
   type AccessTokenProvider,
+  type AdminClient,
   type RestClient,
   type RestClientOptions,
   type UsageUploadBody,

@@ -39,7 +39,7 @@ import {
   type Thread,
   type TicketResponse,
 } from '@tally/protocol';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { TallyApiError, TallyTimeoutError, apiErrorFromResponse } from './errors.js';
 
 /** Gives the current access token, or undefined when signed out; may refresh it first. */
@@ -69,7 +69,10 @@ export interface RestClient {
   health(): Promise<Health>;
   signup(credentials: Credentials): Promise<AuthResponse>;
   login(credentials: Credentials): Promise<AuthResponse>;
-  refresh(refreshToken: string): Promise<AuthResponse>;
+  /** Without a token, the browser's httpOnly `tally_refresh` cookie is used. */
+  refresh(refreshToken?: string): Promise<AuthResponse>;
+  /** Ends the session of the token (or of the cookie); never fails for an unknown one. */
+  logout(refreshToken?: string): Promise<void>;
   /** A single-use ticket for the WebSocket upgrade (`/v1/ws?ticket=`). */
   createWsTicket(): Promise<TicketResponse>;
   listThreads(): Promise<Thread[]>;
@@ -122,6 +125,8 @@ interface RequestSpec<S extends z.ZodType> {
 }
 
 const PAGE_SIZE = 1000;
+/** The answer of routes that answer 204 No Content. */
+const EmptySchema = z.object({}).passthrough();
 
 export function createRestClient(options: RestClientOptions): RestClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
@@ -195,8 +200,11 @@ export function createRestClient(options: RestClientOptions): RestClient {
         path: '/v1/auth/refresh',
         schema: AuthResponseSchema,
         auth: false,
-        json: { refreshToken },
+        json: refreshToken ? { refreshToken } : {},
       }),
+    logout: async (refreshToken) => {
+      await send({ method: 'POST', path: '/v1/auth/logout', schema: EmptySchema, auth: false, json: refreshToken ? { refreshToken } : {} });
+    },
     createWsTicket: () =>
       send({ method: 'POST', path: '/v1/ws-tickets', schema: TicketResponseSchema, auth: true, json: {} }),
     listThreads: async () =>
@@ -284,7 +292,7 @@ function usageQuery(query: { format?: string; mapping?: string }): string {
 function parseBody<S extends z.ZodType>(spec: RequestSpec<S>, status: number, text: string): z.infer<S> {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = status === 204 && text === '' ? {} : JSON.parse(text);
   } catch {
     throw new TallyApiError(status, 'CLIENT_UNEXPECTED_RESPONSE', `${spec.path} answered with non-JSON text`);
   }

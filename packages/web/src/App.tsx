@@ -20,7 +20,7 @@ export interface AppProps {
 }
 
 export function App({ api, saved, origin }: AppProps) {
-  const [phase, setPhase] = useState<Phase>(() => (saved.refreshToken() ? { kind: 'restoring' } : { kind: 'signed_out', notice: null }));
+  const [phase, setPhase] = useState<Phase>(() => (saved.wasSignedIn() ? { kind: 'restoring' } : { kind: 'signed_out', notice: null }));
   const [threads, setThreads] = useState<Thread[]>([]);
   const [threadId, setThreadId] = useState<string | null>(null);
   const [threadsError, setThreadsError] = useState<string | null>(null);
@@ -54,14 +54,13 @@ export function App({ api, saved, origin }: AppProps) {
     [api],
   );
 
-  // A reload: sign in again from the saved refresh token.
+  // A reload: sign in again with the refresh cookie.
   useEffect(() => {
-    const token = saved.refreshToken();
-    if (!token) return;
-    api.session.restore(token).then(
+    if (!saved.wasSignedIn()) return;
+    api.session.restore().then(
       (user) => setPhase({ kind: 'signed_in', user }),
       (error: unknown) => {
-        saved.saveRefreshToken(null);
+        saved.saveSignedIn(false);
         setPhase({ kind: 'signed_out', notice: isAuthError(error) ? 'Your session has expired; please log in again.' : errorMessage(error) });
       },
     );

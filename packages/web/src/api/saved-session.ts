@@ -1,19 +1,16 @@
 /**
- * What survives a reload: the refresh token and the last open thread, in sessionStorage (per
- * tab, gone when the tab closes). The access token is never stored; it lives in memory only.
- *
- * STOPGAP: a refresh token readable by page scripts is exposed to any XSS. The security issue
- * moves it into an httpOnly, SameSite=Strict cookie set by the server; this file then keeps only
- * the last thread id.
+ * What survives a reload, in sessionStorage: whether this tab was signed in (a hint, not a
+ * secret) and the last open thread. The refresh token lives in the server's httpOnly cookie, out
+ * of reach of page scripts; the access token lives in memory only.
  */
 export interface SavedSession {
-  refreshToken(): string | null;
-  saveRefreshToken(token: string | null): void;
+  wasSignedIn(): boolean;
+  saveSignedIn(signedIn: boolean): void;
   lastThreadId(): string | null;
   saveLastThreadId(threadId: string | null): void;
 }
 
-const REFRESH_KEY = 'tally.refreshToken';
+const SIGNED_IN_KEY = 'tally.signedIn';
 const THREAD_KEY = 'tally.lastThreadId';
 
 export function createSavedSession(storage: Storage): SavedSession {
@@ -33,8 +30,8 @@ export function createSavedSession(storage: Storage): SavedSession {
     }
   };
   return {
-    refreshToken: () => read(REFRESH_KEY),
-    saveRefreshToken: (token) => write(REFRESH_KEY, token),
+    wasSignedIn: () => read(SIGNED_IN_KEY) === '1',
+    saveSignedIn: (signedIn) => write(SIGNED_IN_KEY, signedIn ? '1' : null),
     lastThreadId: () => read(THREAD_KEY),
     saveLastThreadId: (id) => write(THREAD_KEY, id),
   };

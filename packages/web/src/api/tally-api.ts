@@ -25,7 +25,8 @@ export function createTallyApi(deps: { origin: string; WebSocket: WebSocketConst
   });
   const session: AuthSession = createAuthSession({
     rest,
-    onChange: (state) => deps.saved.saveRefreshToken(state?.refreshToken ?? null),
+    cookie: true,
+    onChange: (state) => deps.saved.saveSignedIn(state !== null),
   });
   const ws = createWsClient({
     url: deps.origin,
