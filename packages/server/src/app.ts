@@ -157,7 +157,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const tickets = createWsTickets({ store: kv, ttlSeconds: config.ws.ticketTtlSeconds });
   const passwords = createPasswordPolicy();
   const audit = createAuditLog({ db });
-  const auth = createAuthService({ db, tokens, sessions, passwords, refreshTtlSeconds: config.refreshTokenTtlSeconds, onSecurityEvent: createSecurityEventRecorder({ audit, logger }) });
+  const auth = createAuthService({ db, tokens, sessions, passwords, refreshTtlSeconds: config.refreshTokenTtlSeconds, reuseGraceMs: config.refreshReuseGraceMs, onSecurityEvent: createSecurityEventRecorder({ audit, logger }) });
   // Access tokens and API keys, with the account's role and disabled state read on each request.
   const accounts = createAccounts({ db, passwords });
   const apiKeys = createApiKeys({ db });
@@ -203,6 +203,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     auth,
     refreshTtlSeconds: config.refreshTokenTtlSeconds,
     cookieSecurity: config.cookieSecure,
+    onSecurityEvent: createSecurityEventRecorder({ audit, logger }),
   });
   const threads = createThreadService({ db });
   await app.register(threadRoutes, { threads, requireUser });

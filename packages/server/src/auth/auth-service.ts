@@ -31,12 +31,6 @@ export interface AuthService {
   changePassword(userId: string, currentSessionId: string | undefined, current: string, next: string): Promise<void>;
 }
 
-/**
- * Two tabs refreshing with the same cookie at once is not theft: a token reused within this
- * window answers AUTH_REFRESH_CONFLICT (retry with the cookie the other tab got) instead of
- * ending the session. Either way the replayed token yields nothing.
- */
-const REUSE_GRACE_MS = 10_000;
 
 export function createAuthService(deps: {
   db: Db;
@@ -44,6 +38,12 @@ export function createAuthService(deps: {
   sessions: SessionService;
   passwords: PasswordPolicy;
   refreshTtlSeconds: number;
+  /**
+   * Two tabs refreshing with the same cookie at once is not theft: a token reused within this
+   * window answers AUTH_REFRESH_CONFLICT (retry with the cookie the other tab got) instead of
+   * ending the session. Either way the replayed token yields nothing.
+   */
+  reuseGraceMs: number;
   /** Told of security events (log-in failure, refresh reuse...), e.g. the audit log. */
   onSecurityEvent?: (event: { action: string; userId: string | null; ip: string; details?: Record<string, unknown> }) => void;
   now?: () => Date;
@@ -112,6 +112,11 @@ export function createAuthService(deps: {
         report({ action: 'auth.login_failed', userId: user?.id ?? null, ip: client.ip, details: { email } });
         throw new AppError('AUTH_INVALID_CREDENTIALS');
       }
+      // Told only after the right password, so it reveals nothing to a guesser.
+      if (user.disabled_at) {
+        report({ action: 'auth.login_failed', userId: user.id, ip: client.ip, details: { email, reason: 'account disabled' } });
+        throw new AppError('AUTH_ACCOUNT_DISABLED');
+      }
       report({ action: 'auth.login', userId: user.id, ip: client.ip });
       return startSession(user, client);
     },
@@ -130,7 +135,7 @@ export function createAuthService(deps: {
         .returning('id')
         .executeTakeFirst();
       if (!taken) {
-        if (row.used_at && now().getTime() - new Date(row.used_at).getTime() < REUSE_GRACE_MS && !row.revoked_at) {
+        if (row.used_at && now().getTime() - new Date(row.used_at).getTime() < deps.reuseGraceMs && !row.revoked_at) {
           throw new AppError('AUTH_REFRESH_CONFLICT');
         }
         if (row.used_at) {

@@ -36,6 +36,9 @@ const EnvSchema = z.object({
     .optional(),
   /** Secure flag of the refresh cookie: always, never, or auto (when the request came over HTTPS). */
   TALLY_COOKIE_SECURE: z.enum(['always', 'never', 'auto']).default('auto'),
+  /** A refresh token used again within this many ms is a race between tabs, not a theft. */
+  TALLY_REFRESH_REUSE_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
+  TALLY_WS_TICKET_TTL_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   TALLY_MAX_ACTIVE_RUNS: z.coerce.number().int().min(1).max(1000).default(3),
   TALLY_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
   TALLY_MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
@@ -97,6 +100,7 @@ export interface Config {
   jwtSecret: string | undefined;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  refreshReuseGraceMs: number;
   llm: LlmConfig;
   workerConcurrency: number;
   logLevel: z.infer<typeof EnvSchema>['TALLY_LOG_LEVEL'];
@@ -165,6 +169,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     jwtSecret: e.TALLY_JWT_SECRET,
     accessTokenTtlSeconds: e.TALLY_ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: e.TALLY_REFRESH_TOKEN_TTL_SECONDS,
+    refreshReuseGraceMs: e.TALLY_REFRESH_REUSE_GRACE_MS,
     llm,
     workerConcurrency: e.TALLY_WORKER_CONCURRENCY,
     logLevel: e.TALLY_LOG_LEVEL,
@@ -181,7 +186,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ws: {
       maxFrameBytes: 64 * 1024,
       floodFramesPerSecond: 50,
-      ticketTtlSeconds: 30,
+      ticketTtlSeconds: e.TALLY_WS_TICKET_TTL_SECONDS,
       heartbeatMs: e.TALLY_WS_HEARTBEAT_MS,
       sendSoftBytes: e.TALLY_WS_SEND_SOFT_BYTES,
       sendHardBytes: e.TALLY_WS_SEND_HARD_BYTES,

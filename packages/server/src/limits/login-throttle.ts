@@ -48,8 +48,8 @@ export function createLoginThrottle(kv: EphemeralStore, options: LoginThrottleOp
     async failed(email, ip) {
       for (const k of keys(email, ip)) {
         const failures = await kv.increment(k.count, options.windowMs);
-        if (failures > k.free) {
-          const delay = Math.min(options.maxDelayMs, 1000 * 2 ** (failures - k.free - 1));
+        if (failures >= k.free) {
+          const delay = Math.min(options.maxDelayMs, 1000 * 2 ** (failures - k.free));
           await kv.set(k.lock, String(now() + delay), delay);
         }
       }
