@@ -29,8 +29,17 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
   };
 
   app.post('/v1/auth/signup', async (request, reply) => {
-    const result = await deps.auth.signup(parseInput(CredentialsSchema, request.body), clientInfoOf(request));
-    return reply.status(201).send(withCookie(request, reply, result));
+    const credentials = parseInput(CredentialsSchema, request.body);
+    // Without email verification a sign-up tells whether an address is taken; probing many is
+    // slowed like guessing passwords, per IP (never per account: that would let anyone lock one).
+    await deps.throttle.check('', request.ip);
+    try {
+      const result = await deps.auth.signup(credentials, clientInfoOf(request));
+      return reply.status(201).send(withCookie(request, reply, result));
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'AUTH_EMAIL_TAKEN') await deps.throttle.failedFromIp(request.ip);
+      throw error;
+    }
   });
 
   app.post('/v1/auth/login', async (request, reply) => {

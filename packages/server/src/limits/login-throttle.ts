@@ -6,6 +6,8 @@ export interface LoginThrottle {
   check(email: string, ip: string): Promise<void>;
   failed(email: string, ip: string): Promise<void>;
   succeeded(email: string): Promise<void>;
+  /** Counts a probe that concerns no account of its own (a sign-up for a taken email) against the IP only. */
+  failedFromIp(ip: string): Promise<void>;
 }
 
 export interface LoginThrottleOptions {
@@ -35,6 +37,14 @@ export function createLoginThrottle(kv: EphemeralStore, options: LoginThrottleOp
     { count: `login-fail:acct:${email}`, lock: `login-lock:acct:${email}`, free: options.freeFailuresPerAccount },
     { count: `login-fail:ip:${ip}`, lock: `login-lock:ip:${ip}`, free: options.freeFailuresPerIp },
   ];
+  async function fail(k: { count: string; lock: string; free: number }) {
+    const failures = await kv.increment(k.count, options.windowMs);
+    if (failures >= k.free) {
+      const delay = Math.min(options.maxDelayMs, 1000 * 2 ** (failures - k.free));
+      await kv.set(k.lock, String(now() + delay), delay);
+    }
+  }
+
   return {
     async check(email, ip) {
       for (const k of keys(email, ip)) {
@@ -46,13 +56,10 @@ export function createLoginThrottle(kv: EphemeralStore, options: LoginThrottleOp
       }
     },
     async failed(email, ip) {
-      for (const k of keys(email, ip)) {
-        const failures = await kv.increment(k.count, options.windowMs);
-        if (failures >= k.free) {
-          const delay = Math.min(options.maxDelayMs, 1000 * 2 ** (failures - k.free));
-          await kv.set(k.lock, String(now() + delay), delay);
-        }
-      }
+      for (const k of keys(email, ip)) await fail(k);
+    },
+    async failedFromIp(ip) {
+      await fail(keys('', ip)[1]!);
     },
     async succeeded(email) {
       await kv.delete(`login-fail:acct:${email}`);
