@@ -126,7 +126,8 @@ function planParts(file: string, format: UsageFormatName | undefined, mapping: C
     const newline = head.indexOf(0x0a);
     return { format: chosen, layout: 'csv', csvHeader: newline === -1 ? undefined : Buffer.from(head.subarray(0, newline + 1)) };
   }
-  return { format: chosen, layout: sample.jsonLayout === 'documents' ? 'json-documents' : 'lines' };
+  if (sample.jsonLayout === 'documents') return { format: chosen, layout: 'json-documents' };
+  return { format: chosen, layout: chosen === 'claude-code' ? 'claude-code' : 'lines' };
 }
 
 function readMapping(file: string): CsvMapping | Error {

@@ -230,6 +230,21 @@ describe('every format ingests its docs sample into the SQL store (PGlite)', () 
     expect((await store.overview(owner)).records).toBe(direct.length);
   });
 
+  it('stores a span exported twice (an exporter retry) once, and a grown Claude Code log adds only its new calls', async () => {
+    const owner = await createOwner();
+    const ingester = createUsageIngester({ store, prices });
+    const otel = fs.readFileSync(path.join(docs, 'otel.jsonl'), 'utf8');
+    const firstLine = otel.split('\n')[0]!;
+    expect(await ingester.ingest(owner, [`${otel}${firstLine}\n`])).toMatchObject({ lines: 3, inserted: 4, duplicates: 1 });
+
+    const session = fs.readFileSync(path.join(docs, 'claude-code.jsonl'), 'utf8').trimEnd().split('\n');
+    // Cut after the first response: its three lines are merged to the largest, then the rest comes later.
+    expect(await ingester.ingest(owner, [session.slice(0, 5).join('\n')])).toMatchObject({ inserted: 1, duplicates: 0 });
+    expect(await ingester.ingest(owner, [session.join('\n')])).toMatchObject({ inserted: 2, duplicates: 1 });
+    const rows = await store.aggregate(owner);
+    expect(rows.filter((r) => r.model === 'claude-opus-4-5').reduce((a, r) => a + r.outputTokens, 0)).toBe(159 + 420);
+  });
+
   it('keeps the same provider id from two formats apart, and one format idempotent', async () => {
     const owner = await createOwner();
     const ingester = createUsageIngester({ store, prices });

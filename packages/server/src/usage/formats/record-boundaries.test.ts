@@ -35,6 +35,18 @@ describe('createBoundaryFinder', () => {
     for (const part of cut) expect(() => JSON.parse(part)).not.toThrow();
   });
 
+  it('cuts Claude Code logs only after a user line, keeping the lines of one response together', () => {
+    const user = (i: number) => JSON.stringify({ type: 'user', uuid: `u${i}`, message: { content: 'say "type":"user"' } });
+    const assistant = (i: number, out: number) => JSON.stringify({ type: 'assistant', message: { id: `msg_${i}`, usage: { output_tokens: out } } });
+    const text = [user(1), assistant(1, 1), assistant(1, 9), user(2), assistant(2, 1), assistant(2, 7)].join('\n') + '\n';
+    expect(parts('claude-code', text, 16).map((part) => part.trim().split('\n').length)).toEqual([1, 3, 2]);
+    for (const size of [1, 3, 7, 40, 10_000]) {
+      const cut = parts('claude-code', text, size);
+      expect(cut.join('')).toBe(text);
+      for (const part of cut.slice(0, -1)) expect(JSON.parse(part.trim().split('\n').at(-1)!)).toMatchObject({ type: 'user' });
+    }
+  });
+
   it('cuts CSV only outside quoted cells', () => {
     const text = 'a,b\n1,"x\ny"\n2,"say ""hi""\n!"\n';
     const cut = parts('csv', text, 3);

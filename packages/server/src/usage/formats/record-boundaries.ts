@@ -1,9 +1,10 @@
 /**
  * Where a file may be cut into parts that each hold whole records: after any newline for JSON
  * lines; after a newline outside every bracket and string for pretty-printed JSON; after a newline
- * outside quotes for CSV (a quoted cell may hold newlines).
+ * outside quotes for CSV (a quoted cell may hold newlines); for Claude Code logs, only after a
+ * `user` line, so the repeated lines of one response (merged within one upload) stay together.
  */
-export type PartLayout = 'lines' | 'json-documents' | 'csv';
+export type PartLayout = 'lines' | 'json-documents' | 'csv' | 'claude-code';
 
 /** Scans a file chunk by chunk, in order, keeping the state across chunks. */
 export interface BoundaryFinder {
@@ -14,11 +15,42 @@ export interface BoundaryFinder {
 const LF = 0x0a;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+/** Claude Code writes compact JSON; inside a string the quotes would be escaped. */
+const USER_LINE = Buffer.from('"type":"user"');
 
 export function createBoundaryFinder(layout: PartLayout): BoundaryFinder {
   switch (layout) {
     case 'lines':
       return { scan: (chunk) => lastNewline(chunk) };
+    case 'claude-code': {
+      // Whether the line being read is a user line, and its last bytes, for a line (or the
+      // pattern itself) split across chunks.
+      let userLine = false;
+      let tail = Buffer.alloc(0);
+      return {
+        scan(chunk) {
+          const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+          let cut = -1;
+          for (let start = 0; ; ) {
+            const nl = bytes.indexOf(LF, start);
+            const segment = bytes.subarray(start, nl === -1 ? bytes.length : nl);
+            if (!userLine) {
+              const joined = start === 0 && tail.length > 0 ? Buffer.concat([tail, segment.subarray(0, USER_LINE.length - 1)]) : undefined;
+              userLine = segment.includes(USER_LINE) || (joined?.includes(USER_LINE) ?? false);
+            }
+            if (nl === -1) {
+              const line = start === 0 ? Buffer.concat([tail, segment]) : segment;
+              tail = Buffer.from(line.subarray(Math.max(0, line.length - (USER_LINE.length - 1))));
+              return cut;
+            }
+            if (userLine) cut = nl + 1;
+            userLine = false;
+            tail = Buffer.alloc(0);
+            start = nl + 1;
+          }
+        },
+      };
+    }
     case 'csv': {
       let quoted = false;
       return {
