@@ -6,7 +6,7 @@ export const MAX_USAGE_UPLOAD_BYTES = 64 * 1024 * 1024;
 export const IngestLineErrorSchema = z.object({ line: z.number().int(), reason: z.string() });
 
 export const IngestSummarySchema = z.object({
-  /** Lines read (blank lines excluded). */
+  /** Units read: lines of JSON lines (blank ones excluded), documents of pretty-printed JSON, rows of CSV. */
   lines: z.number().int(),
   /** New records stored. */
   inserted: z.number().int(),

@@ -69,7 +69,7 @@ export function UsageUpload({ origin, getAccessToken }: UsageUploadProps) {
         <input
           ref={input}
           type="file"
-          accept=".ndjson,.jsonl,.json,.txt,application/x-ndjson"
+          accept=".ndjson,.jsonl,.json,.csv,.txt,application/x-ndjson,application/json,text/csv"
           hidden
           onChange={(e) => {
             const file = e.target.files?.[0];
