@@ -148,7 +148,9 @@ export interface App {
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<App> {
   const services = await createServices(config, options);
   const { db, bus, kv, logger } = services;
-  const sessions = createSessionService({ db, bus });
+  const audit = createAuditLog({ db });
+  const securityEvents = createSecurityEventRecorder({ audit, logger });
+  const sessions = createSessionService({ db, bus, onSecurityEvent: securityEvents });
   // Every check of an access token also checks its session is still open.
   const tokens = withSessionCheck(
     createAccessTokens({ secret: await resolveTokenSecret(db, config.jwtSecret), ttlSeconds: config.accessTokenTtlSeconds }),
@@ -156,8 +158,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   );
   const tickets = createWsTickets({ store: kv, ttlSeconds: config.ws.ticketTtlSeconds });
   const passwords = createPasswordPolicy();
-  const audit = createAuditLog({ db });
-  const auth = createAuthService({ db, tokens, sessions, passwords, refreshTtlSeconds: config.refreshTokenTtlSeconds, reuseGraceMs: config.refreshReuseGraceMs, onSecurityEvent: createSecurityEventRecorder({ audit, logger }) });
+  const auth = createAuthService({ db, tokens, sessions, passwords, refreshTtlSeconds: config.refreshTokenTtlSeconds, reuseGraceMs: config.refreshReuseGraceMs, onSecurityEvent: securityEvents });
   // Access tokens and API keys, with the account's role and disabled state read on each request.
   const accounts = createAccounts({ db, passwords });
   const apiKeys = createApiKeys({ db });
@@ -203,7 +204,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     auth,
     refreshTtlSeconds: config.refreshTokenTtlSeconds,
     cookieSecurity: config.cookieSecure,
-    onSecurityEvent: createSecurityEventRecorder({ audit, logger }),
+    onSecurityEvent: securityEvents,
   });
   const threads = createThreadService({ db });
   await app.register(threadRoutes, { threads, requireUser });
@@ -234,7 +235,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       send: { softBytes: config.ws.sendSoftBytes, hardBytes: config.ws.sendHardBytes },
     },
     // A disabled account opens no socket, whatever ticket or token it holds.
-    authenticate: withActiveAccount(createWsAuthenticator({ tokens, tickets, sessionActive: (id) => sessions.isActive(id) }), accounts),
+    authenticate: withActiveAccount(createWsAuthenticator({
+        tokens,
+        tickets,
+        credentialActive: async (claims) =>
+          claims.sessionId ? sessions.isActive(claims.sessionId) : claims.apiKeyId ? apiKeys.isActive(claims.apiKeyId) : false,
+      }), accounts),
     originAllowed,
     kv,
     maxSocketsPerUser: config.limits.maxSocketsPerUser,

@@ -34,6 +34,8 @@ export interface ApiKeys {
   revoke(ownerId: string, keyId: string): Promise<RevokedApiKey>;
   /** The key's owner and scopes, or null for an unknown or revoked key. Notes the use. */
   verify(key: string): Promise<VerifiedApiKey | null>;
+  /** Whether a key (by id) still works: for credentials issued under it, like WebSocket tickets. */
+  isActive(keyId: string): Promise<boolean>;
 }
 
 const KEY_PATTERN = new RegExp(`^${API_KEY_PREFIX}[A-Za-z0-9_-]{43}$`);
@@ -88,6 +90,11 @@ export function createApiKeys(deps: { db: Db; now?: () => Date }): ApiKeys {
         .executeTakeFirst();
       if (!row?.revoked_at) throw new AppError('API_KEY_NOT_FOUND');
       return { id: row.id, revokedAt: new Date(row.revoked_at).toISOString() };
+    },
+
+    async isActive(keyId) {
+      const row = await db.selectFrom('api_keys').select('id').where('id', '=', keyId).where('revoked_at', 'is', null).executeTakeFirst();
+      return row !== undefined;
     },
 
     async verify(key) {

@@ -45,12 +45,14 @@ export function createAuthService(deps: {
    */
   reuseGraceMs: number;
   /** Told of security events (log-in failure, refresh reuse...), e.g. the audit log. */
-  onSecurityEvent?: (event: { action: string; userId: string | null; ip: string; details?: Record<string, unknown> }) => void;
+  onSecurityEvent?: (event: { action: string; userId: string | null; ip: string; details?: Record<string, unknown> }) => Promise<void> | void;
   now?: () => Date;
 }): AuthService {
   const { db, tokens, sessions } = deps;
   const now = deps.now ?? (() => new Date());
-  const report = deps.onSecurityEvent ?? (() => undefined);
+  const report = async (event: Parameters<NonNullable<typeof deps.onSecurityEvent>>[0]) => {
+    await deps.onSecurityEvent?.(event);
+  };
   // Verified when the account does not exist, so a log-in's timing does not tell whether it does.
   let dummyHash: Promise<string> | undefined;
   const dummyPasswordHash = () => (dummyHash ??= hashPassword(crypto.randomBytes(16).toString('hex')));
@@ -101,7 +103,7 @@ export function createAuthService(deps: {
           .executeTakeFirst();
       });
       if (!user) throw new AppError('AUTH_EMAIL_TAKEN');
-      report({ action: 'auth.signup', userId: user.id, ip: client.ip });
+      await report({ action: 'auth.signup', userId: user.id, ip: client.ip });
       return startSession(user, client);
     },
 
@@ -109,15 +111,15 @@ export function createAuthService(deps: {
       const user = await db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
       const ok = await verifyPassword(user?.password_hash ?? (await dummyPasswordHash()), password);
       if (!user || !ok) {
-        report({ action: 'auth.login_failed', userId: user?.id ?? null, ip: client.ip, details: { email } });
+        await report({ action: 'auth.login_failed', userId: user?.id ?? null, ip: client.ip, details: { email } });
         throw new AppError('AUTH_INVALID_CREDENTIALS');
       }
       // Told only after the right password, so it reveals nothing to a guesser.
       if (user.disabled_at) {
-        report({ action: 'auth.login_failed', userId: user.id, ip: client.ip, details: { email, reason: 'account disabled' } });
+        await report({ action: 'auth.login_failed', userId: user.id, ip: client.ip, details: { email, reason: 'account disabled' } });
         throw new AppError('AUTH_ACCOUNT_DISABLED');
       }
-      report({ action: 'auth.login', userId: user.id, ip: client.ip });
+      await report({ action: 'auth.login', userId: user.id, ip: client.ip });
       return startSession(user, client);
     },
 
@@ -141,7 +143,7 @@ export function createAuthService(deps: {
         if (row.used_at) {
           // Only the session the replayed token belongs to is ended, not the user's other devices.
           await sessions.revoke(row.user_id, row.session_id, 'refresh token reused').catch(() => undefined);
-          report({ action: 'auth.refresh_reused', userId: row.user_id, ip: client.ip, details: { sessionId: row.session_id } });
+          await report({ action: 'auth.refresh_reused', userId: row.user_id, ip: client.ip, details: { sessionId: row.session_id } });
           throw new AppError('AUTH_REFRESH_REUSED');
         }
         throw new AppError('AUTH_INVALID_REFRESH_TOKEN');
@@ -169,7 +171,7 @@ export function createAuthService(deps: {
       deps.passwords.assertAcceptable(next, user.email);
       await db.updateTable('users').set({ password_hash: await hashPassword(next) }).where('id', '=', userId).execute();
       await sessions.revokeAllExcept(userId, currentSessionId, 'password changed');
-      report({ action: 'auth.password_changed', userId, ip: '' });
+      await report({ action: 'auth.password_changed', userId, ip: '' });
     },
   };
 }

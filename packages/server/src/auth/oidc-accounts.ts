@@ -17,7 +17,8 @@ export interface OidcAccounts {
    * The Tally user of a provider identity. A known (issuer, subject) is that user. Otherwise the
    * provider must have verified the email (AUTH_OIDC_EMAIL_UNVERIFIED): the account with that
    * email is linked, or one is created. An unverified email is never linked nor used to create an
-   * account, which someone could otherwise squat for the email's real owner.
+   * account, which someone could otherwise squat for the email's real owner. A disabled account
+   * is refused (AUTH_ACCOUNT_DISABLED), and not linked.
    */
   userFor(identity: OidcIdentity): Promise<OidcAccountResult>;
 }
@@ -42,6 +43,7 @@ export function createOidcAccounts(deps: { db: Db; now?: () => Date }): OidcAcco
     async userFor(identity) {
       const returning = await linkedUser(db, identity);
       if (returning) {
+        if (returning.disabled_at) throw new AppError('AUTH_ACCOUNT_DISABLED');
         await db
           .updateTable('oidc_identities')
           .set({ last_login_at: now() })
@@ -77,6 +79,7 @@ export function createOidcAccounts(deps: { db: Db; now?: () => Date }): OidcAcco
         }
         // Tally's reserved owner of its own usage is nobody's account, whatever a provider says.
         if (user.id === SYSTEM_USER_ID) throw new AppError('AUTH_OIDC_FAILED');
+        if (user.disabled_at) throw new AppError('AUTH_ACCOUNT_DISABLED');
         await tx
           .insertInto('oidc_identities')
           .values({ issuer: identity.issuer, subject: identity.subject, user_id: user.id, email: email.data })
@@ -85,6 +88,7 @@ export function createOidcAccounts(deps: { db: Db; now?: () => Date }): OidcAcco
         // Two first callbacks of one identity at once: the one linked first wins for both.
         const winner = await linkedUser(tx, identity);
         if (!winner) throw new AppError('INTERNAL', 'The identity could not be linked.');
+        if (winner.disabled_at) throw new AppError('AUTH_ACCOUNT_DISABLED');
         return { user: winner, outcome: winner.id === user.id ? outcome : 'returning' };
       });
     },

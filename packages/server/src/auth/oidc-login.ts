@@ -143,7 +143,7 @@ export function createOidcLogin(deps: { config: OidcConfig; kv: EphemeralStore; 
           emailVerified: emailVerified === true,
         };
       } catch (error) {
-        logger.warn({ err: error, issuer: config.issuer }, 'OpenID Connect callback refused');
+        logger.warn({ err: error, reason: reasonOf(error), issuer: config.issuer }, 'OpenID Connect callback refused');
         if (isUnreachable(error)) throw new AppError('AUTH_OIDC_UNAVAILABLE');
         throw new AppError('AUTH_OIDC_FAILED');
       }
@@ -169,6 +169,14 @@ function sha256(value: string): string {
 
 function sameSecret(a: string, b: string): boolean {
   return a.length === b.length && crypto.timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
+
+/** The provider's own words when it refused (`invalid_grant: ...`), else the error's message. */
+function reasonOf(error: unknown): string {
+  if (error instanceof client.ResponseBodyError || error instanceof client.AuthorizationResponseError) {
+    return error.error_description ? `${error.error}: ${error.error_description}` : error.error;
+  }
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** A network failure or timeout talking to the provider, as opposed to an answer refusing us. */

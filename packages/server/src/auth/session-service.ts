@@ -32,7 +32,13 @@ export interface SessionService {
  * The sessions a user sees and ends. Revoking one also ends its refresh tokens and, through the
  * bus, closes its sockets on every node within a moment.
  */
-export function createSessionService(deps: { db: Db; bus: Bus; now?: () => Date }): SessionService {
+export function createSessionService(deps: {
+  db: Db;
+  bus: Bus;
+  /** Told of every session ended, e.g. the audit log. */
+  onSecurityEvent?: (event: { action: string; userId: string; ip: string; details: Record<string, unknown> }) => Promise<void> | void;
+  now?: () => Date;
+}): SessionService {
   const { db, bus } = deps;
   const now = deps.now ?? (() => new Date());
 
@@ -52,6 +58,7 @@ export function createSessionService(deps: { db: Db; bus: Bus; now?: () => Date 
       await db.updateTable('refresh_tokens').set({ revoked_at: now() }).where('session_id', 'in', revoked).where('revoked_at', 'is', null).execute();
       const message: SessionsRevokedMessage = { type: 'sessions_revoked', sessionIds: revoked };
       await bus.publish(channels.userControl(userId), JSON.stringify(message));
+      await deps.onSecurityEvent?.({ action: 'auth.session_revoked', userId, ip: '', details: { sessionIds: revoked, reason } });
     }
     return revoked;
   }

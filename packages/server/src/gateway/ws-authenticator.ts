@@ -6,13 +6,18 @@ import type { WsTickets } from '../auth/ws-tickets.js';
  * Decides who an upgrade request is, before the upgrade completes: a single-use `?ticket=`, or
  * the subprotocols `tally.v1` + `bearer.<accessToken>`. Null means refuse with 401.
  */
-export function createWsAuthenticator(deps: { tokens: AccessTokens; tickets: WsTickets; sessionActive: (sessionId: string) => Promise<boolean> }) {
+export function createWsAuthenticator(deps: {
+  tokens: AccessTokens;
+  tickets: WsTickets;
+  /** Whether what a ticket was issued under (a session, or an API key) still holds. */
+  credentialActive: (claims: AccessClaims & { apiKeyId?: string | null }) => Promise<boolean>;
+}) {
   return async function authenticate(request: { query: unknown; headers: Record<string, string | string[] | undefined> }): Promise<AccessClaims | null> {
     const ticket = (request.query as { ticket?: unknown } | undefined)?.ticket;
     if (typeof ticket === 'string' && ticket.length > 0) {
       const claims = await deps.tickets.redeem(ticket);
-      // A ticket outlives nothing: if its session ended since it was issued, it is refused.
-      if (!claims?.sessionId || !(await deps.sessionActive(claims.sessionId))) return null;
+      // A ticket outlives nothing: if its session ended (or its key was revoked) since, it is refused.
+      if (!claims || !(await deps.credentialActive(claims))) return null;
       return claims;
     }
     const header = request.headers['sec-websocket-protocol'];

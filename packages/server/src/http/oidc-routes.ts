@@ -18,8 +18,8 @@ export interface OidcRouteDeps {
   auth: Pick<AuthService, 'startSession'>;
   refreshTtlSeconds: number;
   cookieSecurity: CookieSecurity;
-  /** Told of sign-ins and refused callbacks, e.g. the audit log. */
-  onSecurityEvent?: (event: { action: string; userId: string | null; ip: string; details?: Record<string, unknown> }) => void;
+  /** Told of sign-ins and refused callbacks (the audit log); awaited, so they are recorded before the answer. */
+  onSecurityEvent?: (event: { action: string; userId: string | null; ip: string; details?: Record<string, unknown> }) => void | Promise<void>;
 }
 
 /**
@@ -63,12 +63,14 @@ export async function oidcRoutes(app: FastifyInstance, deps: OidcRouteDeps): Pro
       const identity = await deps.oidc.finish(rawQueryOf(request), request.cookies[OIDC_FLOW_COOKIE]);
       const { user, outcome } = await deps.accounts.userFor(identity);
       const session = await deps.auth.startSession(user, clientInfoOf(request));
+      const details = { method: 'oidc', issuer: identity.issuer, subject: identity.subject, outcome };
+      if (outcome === 'created') await report({ action: 'auth.signup', userId: user.id, ip: request.ip, details });
+      await report({ action: 'auth.login', userId: user.id, ip: request.ip, details });
       setRefreshCookie(request, reply, session.refreshToken, deps.refreshTtlSeconds, deps.cookieSecurity);
-      report({ action: 'auth.oidc_login', userId: user.id, ip: request.ip, details: { issuer: identity.issuer, subject: identity.subject, outcome } });
       return reply.redirect(OIDC_COMPLETE_ROUTE, 302);
     } catch (error) {
       const code = codeOf(request, error);
-      report({ action: 'auth.oidc_login_failed', userId: null, ip: request.ip, details: { code } });
+      await report({ action: 'auth.login_failed', userId: null, ip: request.ip, details: { method: 'oidc', issuer: deps.oidc.issuer, code } });
       return backToApp(reply, code);
     }
   });

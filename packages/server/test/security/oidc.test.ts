@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REFRESH_COOKIE, type AuthResponse } from '@tally/protocol';
-import { ConfigError, loadConfig } from '../../src/config/config.js';
 import { OIDC_FLOW_COOKIE } from '../../src/http/oidc-routes.js';
 import { SYSTEM_USER_EMAIL, SYSTEM_USER_ID } from '../../src/store/system-user.js';
 import { engineSetups, type EngineSetup } from '../support/engines.js';
@@ -18,52 +17,6 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 const PUBLIC_URL = 'http://tally.test';
 const CALLBACK_URL = `${PUBLIC_URL}/v1/auth/oidc/callback`;
 const START_URL = `${PUBLIC_URL}/v1/auth/oidc/start`;
-
-describe('OpenID Connect configuration', () => {
-  const base = { TALLY_OIDC_CLIENT_ID: 'tally', TALLY_OIDC_CLIENT_SECRET: 's3cret' };
-
-  it('is off by default, and needs an issuer, a client id and a secret together', () => {
-    expect(loadConfig({}).oidc).toBeNull();
-    expect(() => loadConfig({ TALLY_OIDC_CLIENT_ID: 'tally' })).toThrow(/TALLY_OIDC_ISSUER is required when TALLY_OIDC_CLIENT_ID is set/);
-    expect(() => loadConfig({ TALLY_OIDC_ISSUER: 'https://idp.example.com' })).toThrow(/^Invalid configuration: TALLY_OIDC_CLIENT_ID /);
-    expect(() => loadConfig({ TALLY_OIDC_ISSUER: 'https://idp.example.com', TALLY_OIDC_CLIENT_ID: 'tally' })).toThrow(/TALLY_OIDC_CLIENT_SECRET/);
-  });
-
-  it('defaults the redirect URL to the public URL, itself defaulting to localhost', () => {
-    expect(loadConfig({ ...base, TALLY_OIDC_ISSUER: 'https://idp.example.com', TALLY_PORT: '9000' }).oidc).toEqual({
-      issuer: 'https://idp.example.com',
-      clientId: 'tally',
-      clientSecret: 's3cret',
-      redirectUrl: 'http://localhost:9000/v1/auth/oidc/callback',
-    });
-    const config = loadConfig({ ...base, TALLY_OIDC_ISSUER: 'https://idp.example.com/realms/acme', TALLY_PUBLIC_URL: 'https://tally.example.com/' });
-    expect(config.publicUrl).toBe('https://tally.example.com');
-    expect(config.oidc?.redirectUrl).toBe('https://tally.example.com/v1/auth/oidc/callback');
-    expect(config.oidc?.issuer).toBe('https://idp.example.com/realms/acme');
-  });
-
-  it('refuses a plain-http issuer off this machine, and bad URLs, naming the variable', () => {
-    const bad: Array<[Record<string, string>, string]> = [
-      [{ ...base, TALLY_OIDC_ISSUER: 'http://idp.example.com' }, 'TALLY_OIDC_ISSUER'],
-      [{ ...base, TALLY_OIDC_ISSUER: 'not a url' }, 'TALLY_OIDC_ISSUER'],
-      [{ ...base, TALLY_OIDC_ISSUER: 'https://idp.example.com', TALLY_OIDC_REDIRECT_URL: 'https://t.example.com/cb?x=1' }, 'TALLY_OIDC_REDIRECT_URL'],
-      [{ TALLY_PUBLIC_URL: 'https://t.example.com/tally' }, 'TALLY_PUBLIC_URL'],
-    ];
-    for (const [env, variable] of bad) {
-      let error: unknown;
-      try {
-        loadConfig(env);
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(ConfigError);
-      expect((error as ConfigError).variable).toBe(variable);
-      expect((error as ConfigError).message.split('\n')).toHaveLength(1);
-    }
-    expect(loadConfig({ ...base, TALLY_OIDC_ISSUER: 'http://127.0.0.1:9999' }).oidc?.issuer).toBe('http://127.0.0.1:9999');
-    expect(loadConfig({ ...base, TALLY_OIDC_ISSUER: 'http://localhost:9999/' }).oidc?.issuer).toBe('http://localhost:9999/');
-  });
-});
 
 for (const engine of engineSetups()) {
   describe.skipIf(engine.skipReason !== null)(`OpenID Connect sign-in on ${engine.name} ${engine.skipReason ?? ''}`, () => {
@@ -83,7 +36,7 @@ for (const engine of engineSetups()) {
     const browser = () => new FakeBrowser({ [PUBLIC_URL]: server.baseUrl });
 
     /** An account at the provider; its id is the `sub`. */
-    function account(options: { verified?: boolean; email?: string } = {}) {
+    function account(options: { verified?: boolean | string; email?: string } = {}) {
       const id = `person-${process.pid}-${++accounts}-${Date.now()}`;
       const email = options.email ?? `${id}@example.com`;
       idp.accounts.set(id, { email, email_verified: options.verified ?? true });
@@ -172,8 +125,14 @@ for (const engine of engineSetups()) {
       expect(user.email).toBe(person.email);
       expect(await sessionCount(user.id)).toBe(1);
 
+      // This provider keeps scope claims out of the ID token (OIDC Core 5.4): Tally asked userinfo.
+      expect(idp.requests).toContain('/me');
+
       const session = await signedInAs(b);
       expect(session.user).toMatchObject({ id: user.id, email: person.email });
+      const audited = await server.app.services.db.selectFrom('audit_events').select(['action', 'details']).where('target', '=', `user:${user.id}`).orderBy('id').execute();
+      expect(audited.map((e) => e.action).slice(0, 2)).toEqual(['auth.signup', 'auth.login']);
+      expect(audited[1]!.details).toMatchObject({ method: 'oidc', issuer: idp.issuer, subject: person.id, outcome: 'created' });
 
       // A returning person is found by subject, even when the provider's email changed since.
       idp.accounts.set(person.id, { email: `renamed-${person.email}`, email_verified: true });
@@ -207,6 +166,33 @@ for (const engine of engineSetups()) {
       expect(b.cookie(`${PUBLIC_URL}/v1/auth/refresh`, REFRESH_COOKIE)).toBeUndefined();
       expect(await identityOf(attacker.id)).toBeUndefined();
       expect(await sessionCount(victim.userId)).toBe(1);
+      const failures = await server.app.services.db.selectFrom('audit_events').select('details').where('action', '=', 'auth.login_failed').execute();
+      expect(failures.map((f) => f.details)).toContainEqual({ method: 'oidc', issuer: idp.issuer, code: 'AUTH_OIDC_EMAIL_UNVERIFIED' });
+    });
+
+    it('refuses a disabled account, returning or to be linked', async () => {
+      const person = account();
+      const b = browser();
+      expect((await b.request(await throughProvider(b, person.id))).location).toBe(`${PUBLIC_URL}/#/oidc-complete`);
+      const userId = (await identityOf(person.id))!.user_id;
+      await server.app.services.db.updateTable('users').set({ disabled_at: new Date() }).where('id', '=', userId).execute();
+      const again = browser();
+      expect(errorOf(await again.request(await throughProvider(again, person.id)))).toBe('AUTH_ACCOUNT_DISABLED');
+      expect(await sessionCount(userId)).toBe(1);
+
+      const disabled = await signUp(server.baseUrl, 'oidc-disabled');
+      await server.app.services.db.updateTable('users').set({ disabled_at: new Date() }).where('id', '=', disabled.userId).execute();
+      const other = account({ email: disabled.email });
+      const b2 = browser();
+      expect(errorOf(await b2.request(await throughProvider(b2, other.id)))).toBe('AUTH_ACCOUNT_DISABLED');
+      expect(await identityOf(other.id)).toBeUndefined();
+    });
+
+    it('takes only a boolean true as verified, not the string "true"', async () => {
+      const person = account({ verified: 'true' });
+      const b = browser();
+      expect(errorOf(await b.request(await throughProvider(b, person.id)))).toBe('AUTH_OIDC_EMAIL_UNVERIFIED');
+      expect(await identityOf(person.id)).toBeUndefined();
     });
 
     it('creates no account for an unverified email either', async () => {
@@ -255,8 +241,10 @@ for (const engine of engineSetups()) {
       const person = account();
       const victimBrowser = browser();
       const callbackUrl = await throughProvider(victimBrowser, person.id);
-      // A login-CSRF: the callback link opened in a browser that did not start the flow.
+      // A login-CSRF: the callback link opened in a browser that did not start this flow (it
+      // started its own, so it holds a binding cookie, just not this flow's).
       const other = browser();
+      expect((await other.request(START_URL)).status).toBe(302);
       const refused = await other.request(callbackUrl);
       expect(errorOf(refused)).toBe('AUTH_OIDC_STATE_INVALID');
       expect(other.cookie(`${PUBLIC_URL}/v1/auth/refresh`, REFRESH_COOKIE)).toBeUndefined();
@@ -270,7 +258,10 @@ for (const engine of engineSetups()) {
       const b = browser();
       // The provider is asked for a different nonce than the one Tally keeps for this state.
       const callbackUrl = await throughProvider(b, person.id, (url) => url.searchParams.set('nonce', 'n'.repeat(43)));
+      const issuedBefore = idp.tokensIssued();
       expect(errorOf(await b.request(callbackUrl))).toBe('AUTH_OIDC_FAILED');
+      // The code was good and the provider issued tokens: Tally refused the ID token itself.
+      expect(idp.tokensIssued()).toBe(issuedBefore + 1);
       expect(await identityOf(person.id)).toBeUndefined();
     });
 
@@ -285,7 +276,10 @@ for (const engine of engineSetups()) {
         idp.codeTtlSeconds = 60;
       }
       await new Promise((resolve) => setTimeout(resolve, 2_100));
+      const refusedBefore = idp.grantErrors.length;
       expect(errorOf(await b.request(callbackUrl))).toBe('AUTH_OIDC_FAILED');
+      // Refused by the provider's token endpoint, for the code's age.
+      expect(idp.grantErrors.slice(refusedBefore)).toEqual([expect.stringMatching(/expired/)]);
       expect(await identityOf(person.id)).toBeUndefined();
     });
 
@@ -297,7 +291,9 @@ for (const engine of engineSetups()) {
       const second = new URL(await throughProvider(b, person.id));
       const injected = new URL(second);
       injected.searchParams.set('code', first.searchParams.get('code')!);
+      const refusedBefore = idp.grantErrors.length;
       expect(errorOf(await b.request(injected.href))).toBe('AUTH_OIDC_FAILED');
+      expect(idp.grantErrors.slice(refusedBefore)).toEqual([expect.stringMatching(/PKCE/)]);
       expect(await identityOf(person.id)).toBeUndefined();
     });
 
@@ -307,6 +303,30 @@ for (const engine of engineSetups()) {
       const state = new URL(start.location!).searchParams.get('state')!;
       const denied = `${CALLBACK_URL}?error=access_denied&state=${state}&iss=${encodeURIComponent(idp.issuer)}`;
       expect(errorOf(await b.request(denied))).toBe('AUTH_OIDC_FAILED');
+    });
+
+    it('reads the email from the ID token when the provider puts it there, without asking userinfo; first account is admin', async () => {
+      const generous = await startOidcTestProvider({ redirectUri: CALLBACK_URL, claimsInIdToken: true });
+      const app = await startOidcApp(engine, generous);
+      try {
+        const id = `generous-${Date.now()}`;
+        generous.accounts.set(id, { email: `${id}@example.com`, email_verified: true });
+        const b = new FakeBrowser({ [PUBLIC_URL]: app.baseUrl });
+        const start = await b.request(START_URL);
+        const callbackUrl = await b.follow(start.location!, (u) => u.origin === PUBLIC_URL, (u) =>
+          u.pathname.startsWith('/interaction/') ? { [generous.loginHeader]: id } : {},
+        );
+        expect((await b.request(callbackUrl)).location).toBe(`${PUBLIC_URL}/#/oidc-complete`);
+        expect(generous.requests).toContain('/token');
+        expect(generous.requests).not.toContain('/me');
+        expect(b.cookie(`${PUBLIC_URL}/v1/auth/refresh`, REFRESH_COOKIE)).toBeTruthy();
+        // As at sign-up, the first account of an empty server administers it.
+        const user = await app.app.services.db.selectFrom('users').select('role').where('email', '=', `${id}@example.com`).executeTakeFirstOrThrow();
+        expect(user.role).toBe('admin');
+      } finally {
+        await app.close();
+        await generous.close();
+      }
     });
 
     it('fails closed when the provider goes down mid-flow', async () => {
