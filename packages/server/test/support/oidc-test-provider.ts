@@ -6,7 +6,8 @@ import Provider, { type Configuration, type InteractionResults } from 'oidc-prov
 /** The claims a test account has at the provider. */
 export interface TestAccount {
   email: string;
-  email_verified: boolean;
+  /** A string here plays a provider that gets the claim's type wrong. */
+  email_verified: boolean | string;
 }
 
 export interface OidcTestProvider {
@@ -19,6 +20,12 @@ export interface OidcTestProvider {
   codeTtlSeconds: number;
   /** The header the fake browser sends to the interaction page to log in as an account. */
   readonly loginHeader: string;
+  /** Why the token endpoint refused each refused request, e.g. "authorization code is expired". */
+  readonly grantErrors: string[];
+  /** How many token requests succeeded. */
+  readonly tokensIssued: () => number;
+  /** The path of every request the provider served, in order. */
+  readonly requests: string[];
   close(): Promise<void>;
 }
 
@@ -27,7 +34,11 @@ export interface OidcTestProvider {
  * redirect URI is `redirectUri`. Log-in and consent are programmatic: the interaction page signs
  * in the account named by the `x-test-login` header and grants what the client asked for.
  */
-export async function startOidcTestProvider(options: { redirectUri: string }): Promise<OidcTestProvider> {
+export async function startOidcTestProvider(options: {
+  redirectUri: string;
+  /** Put scope claims (email) in the ID token too; by default they are in userinfo only (OIDC Core 5.4). */
+  claimsInIdToken?: boolean;
+}): Promise<OidcTestProvider> {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -35,6 +46,7 @@ export async function startOidcTestProvider(options: { redirectUri: string }): P
   const clientId = 'tally-test';
   const clientSecret = crypto.randomBytes(24).toString('base64url');
   const { privateKey } = crypto.generateKeyPairSync('rsa', { modulusLength: 2048 });
+  let tokensIssued = 0;
   const state = {
     issuer,
     clientId,
@@ -42,6 +54,9 @@ export async function startOidcTestProvider(options: { redirectUri: string }): P
     accounts,
     codeTtlSeconds: 60,
     loginHeader: 'x-test-login',
+    grantErrors: [] as string[],
+    tokensIssued: () => tokensIssued,
+    requests: [] as string[],
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -65,6 +80,7 @@ export async function startOidcTestProvider(options: { redirectUri: string }): P
     // Tally must send a PKCE challenge, or the provider refuses the request.
     pkce: { required: () => true, methods: ['S256'] },
     features: { devInteractions: { enabled: false } },
+    conformIdTokenClaims: !options.claimsInIdToken,
     ttl: { AuthorizationCode: () => state.codeTtlSeconds },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     findAccount: (_ctx, sub) => {
@@ -73,9 +89,16 @@ export async function startOidcTestProvider(options: { redirectUri: string }): P
     },
   };
   const provider = new Provider(issuer, configuration);
+  provider.on('grant.error', (_ctx: unknown, error: { error_detail?: string; message: string }) => {
+    state.grantErrors.push(error.error_detail ?? error.message);
+  });
+  provider.on('grant.success', () => {
+    tokensIssued++;
+  });
   const callback = provider.callback();
 
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    state.requests.push(new URL(req.url ?? '/', issuer).pathname);
     if (!req.url?.startsWith('/interaction/')) return void callback(req, res);
     interact(provider, req, res, state.loginHeader).catch((error: unknown) => {
       res.statusCode = 500;

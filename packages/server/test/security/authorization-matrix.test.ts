@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMAND_TYPES, type CommandType } from '@tally/protocol';
+import { ROUTE_ACCESS, type RouteKey } from '../../src/http/route-access.js';
+import { engineSetups } from '../support/engines.js';
+import { rest, signUp, ticketFor } from '../support/rest.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { usageNdjson } from '../support/usage-fixtures.js';
+import { openTestSocket, type TestSocket } from '../support/ws-test-client.js';
+
+/**
+ * The authorization matrix, generated from the route table (ROUTE_ACCESS, which every /v1 route
+ * must be in for the server to start) and the list of WebSocket commands: for each, no credential
+ * gets 401, another user's resource 404, a member on an admin route 403, and the owner success.
+ * A route or command added later without a line here fails this test.
+ */
+
+/** The ids a request is built from: the owner's (A) resources, seen by A, B (another user) or the admin. */
+interface Ids {
+  threadId: string;
+  runId: string;
+  sessionId: string;
+  apiKeyId: string;
+  memberId: string;
+}
+
+interface RouteCase {
+  path: (ids: Ids) => string;
+  body?: (ids: Ids) => unknown;
+  contentType?: string;
+  /** The statuses the owner (or, on admin routes, the admin) gets. */
+  ok: number[];
+  /** True when the route names a resource of its owner: another user must get 404. */
+  owned?: boolean;
+}
+
+const CASES: Record<Exclude<RouteKey, 'GET /v1/ws'>, RouteCase | 'public'> = {
+  'GET /v1/health': 'public',
+  'POST /v1/auth/signup': 'public',
+  'POST /v1/auth/login': 'public',
+  'POST /v1/auth/refresh': 'public',
+  'POST /v1/auth/logout': 'public',
+  'POST /v1/auth/reset-password': 'public',
+  'GET /v1/auth/oidc/config': 'public',
+  'GET /v1/auth/oidc/start': 'public',
+  'GET /v1/auth/oidc/callback': 'public',
+
+  'POST /v1/ws-tickets': { path: () => '/v1/ws-tickets', ok: [201] },
+  'GET /v1/sessions': { path: () => '/v1/sessions', ok: [200] },
+  'DELETE /v1/sessions/:id': { path: (i) => `/v1/sessions/${i.sessionId}`, ok: [204], owned: true },
+  'POST /v1/me/password': { path: () => '/v1/me/password', body: () => ({ currentPassword: PASSWORD, newPassword: PASSWORD }), ok: [204] },
+  'GET /v1/threads': { path: () => '/v1/threads', ok: [200] },
+  'GET /v1/threads/:id': { path: (i) => `/v1/threads/${i.threadId}`, ok: [200], owned: true },
+  'GET /v1/threads/:id/messages': { path: (i) => `/v1/threads/${i.threadId}/messages`, ok: [200], owned: true },
+  'GET /v1/runs/:id': { path: (i) => `/v1/runs/${i.runId}`, ok: [200], owned: true },
+  'GET /v1/runs/:id/events': { path: (i) => `/v1/runs/${i.runId}/events?afterSeq=0`, ok: [200], owned: true },
+  'POST /v1/runs/:id/stop': { path: (i) => `/v1/runs/${i.runId}/stop`, body: () => ({}), ok: [200], owned: true },
+  'POST /v1/usage': { path: () => '/v1/usage', body: () => usageNdjson({ seed: 99, days: 1, requestsPerDay: 100 }), contentType: 'application/x-ndjson', ok: [200] },
+  'GET /v1/usage/overview': { path: () => '/v1/usage/overview', ok: [200] },
+  'POST /v1/api-keys': { path: () => '/v1/api-keys', body: () => ({ name: 'matrix', scopes: ['usage:write'] }), ok: [201] },
+  'GET /v1/api-keys': { path: () => '/v1/api-keys', ok: [200] },
+  'DELETE /v1/api-keys/:id': { path: (i) => `/v1/api-keys/${i.apiKeyId}`, ok: [200, 204], owned: true },
+
+  'GET /v1/admin/users': { path: () => '/v1/admin/users', ok: [200] },
+  'PATCH /v1/admin/users/:id': { path: (i) => `/v1/admin/users/${i.memberId}`, body: () => ({ role: 'member' }), ok: [200] },
+  'POST /v1/admin/users/:id/reset-password': { path: (i) => `/v1/admin/users/${i.memberId}/reset-password`, body: () => ({}), ok: [200, 201] },
+  'GET /v1/admin/audit': { path: () => '/v1/admin/audit', ok: [200] },
+  'GET /v1/admin/prices': { path: () => '/v1/admin/prices', ok: [200] },
+  'PUT /v1/admin/prices': { path: () => '/v1/admin/prices', body: () => ({ model: 'matrix-model', inputPerMTok: 1, outputPerMTok: 2 }), ok: [200] },
+  'DELETE /v1/admin/prices': { path: () => '/v1/admin/prices?model=matrix-model', ok: [200] },
+  'GET /v1/admin/llm': { path: () => '/v1/admin/llm', ok: [200] },
+  'PUT /v1/admin/llm': { path: () => '/v1/admin/llm', body: () => ({ provider: 'offline' }), ok: [200] },
+  'DELETE /v1/admin/llm': { path: () => '/v1/admin/llm', ok: [200, 204] },
+};
+
+const PASSWORD = 'correct horse battery staple';
+
+/** Each command with: what the owner sends, and what another user sending it about A's run must get. */
+const COMMAND_CASES: Record<CommandType, { data: (ids: Ids) => unknown; foreign?: string }> = {
+  send_message: { data: (i) => ({ threadId: i.threadId, text: 'matrix', onBusy: 'queue' }), foreign: 'THREAD_NOT_FOUND' },
+  stop_run: { data: (i) => ({ runId: i.runId }), foreign: 'RUN_NOT_FOUND' },
+  subscribe: { data: (i) => ({ runId: i.runId, afterSeq: 0 }), foreign: 'RUN_NOT_FOUND' },
+  unsubscribe: { data: (i) => ({ runId: i.runId }) },
+  watch_thread: { data: (i) => ({ threadId: i.threadId }), foreign: 'THREAD_NOT_FOUND' },
+  unwatch_thread: { data: (i) => ({ threadId: i.threadId }) },
+  ping: { data: () => undefined },
+};
+
+const engine = engineSetups().find((e) => e.skipReason === null && e.name === 'postgres+redis') ?? engineSetups()[0]!;
+
+describe(`authorization matrix on ${engine.name}`, () => {
+  let server: TestApp;
+  let admin: Awaited<ReturnType<typeof signUp>>;
+  let owner: Awaited<ReturnType<typeof signUp>>;
+  let other: Awaited<ReturnType<typeof signUp>>;
+  let ids: Ids;
+  let ownerSocket: TestSocket;
+
+  beforeAll(async () => {
+    server = await startTestApp({ engine, env: { TALLY_MESSAGES_PER_MINUTE: '1000', TALLY_MAX_ACTIVE_RUNS: '100' } });
+    admin = await signUp(server.baseUrl, 'matrix-admin'); // the first account: admin
+    owner = await signUp(server.baseUrl, 'matrix-owner');
+    other = await signUp(server.baseUrl, 'matrix-other');
+    ownerSocket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, owner.token) });
+    const ack = await ownerSocket.command('send_message', { text: 'Where is my AI money going?' });
+    const { runId, threadId } = ack['data'] as { runId: string; threadId: string };
+    await ownerSocket.waitForTerminal(runId);
+    ids = await freshIds(threadId, runId);
+  });
+  afterAll(async () => {
+    ownerSocket?.close();
+    await server?.close();
+  });
+
+  /** Resources some cases use up (a session revoked, a key deleted) are made anew for each. */
+  async function freshIds(threadId: string, runId: string): Promise<Ids> {
+    const login = await rest<{ accessToken: string }>(server.baseUrl, 'POST', '/v1/auth/login', { json: { email: owner.email, password: PASSWORD } });
+    const sessions = await rest<{ sessions: Array<{ id: string; current: boolean }> }>(server.baseUrl, 'GET', '/v1/sessions', { token: login.body.accessToken });
+    const sessionId = sessions.body.sessions.find((s) => s.current)!.id;
+    const key = await rest<{ id: string }>(server.baseUrl, 'POST', '/v1/api-keys', { token: owner.token, json: { name: 'matrix', scopes: ['full'] } });
+    return { threadId, runId, sessionId, apiKeyId: key.body.id, memberId: other.userId };
+  }
+
+  it('has a case for every route of the table and every command', () => {
+    const routes = Object.keys(ROUTE_ACCESS).filter((k) => k !== 'GET /v1/ws');
+    expect(Object.keys(CASES).sort()).toEqual(routes.sort());
+    expect(Object.keys(COMMAND_CASES).sort()).toEqual([...COMMAND_TYPES].sort());
+  });
+
+  const send = (key: string, c: RouteCase, token: string | undefined, at: Ids) => {
+    const method = key.split(' ')[0]!;
+    const body = c.body?.(at);
+    return rest(server.baseUrl, method, c.path(at), {
+      ...(token ? { token } : {}),
+      ...(body === undefined ? {} : typeof body === 'string' ? { body, contentType: c.contentType } : { json: body }),
+    });
+  };
+
+  for (const [key, c] of Object.entries(CASES)) {
+    if (c === 'public') continue;
+    const access = ROUTE_ACCESS[key as RouteKey];
+    it(`${key} (${access}): none 401, ${access === 'admin' ? 'member 403' : c.owned ? 'other user 404' : 'other user only theirs'}, ${access === 'admin' ? 'admin' : 'owner'} ok`, async () => {
+      expect((await send(key, c, undefined, ids)).status, 'no credential').toBe(401);
+      if (access === 'admin') {
+        expect((await send(key, c, owner.token, ids)).status, 'member').toBe(403);
+        const answer = await send(key, c, admin.token, ids);
+        expect(c.ok, `admin got ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`).toContain(answer.status);
+        return;
+      }
+      if (c.owned) {
+        const foreign = await send(key, c, other.token, ids);
+        expect(foreign.status, `other user: ${JSON.stringify(foreign.body)}`).toBe(404);
+        expect(String((foreign.body as { error: { code: string } }).error.code)).toMatch(/_NOT_FOUND$/);
+      }
+      const mine = await send(key, c, owner.token, ids);
+      expect(c.ok, `owner got ${mine.status} ${JSON.stringify(mine.body).slice(0, 200)}`).toContain(mine.status);
+      ids = await freshIds(ids.threadId, ids.runId);
+    });
+  }
+
+  for (const [type, c] of Object.entries(COMMAND_CASES)) {
+    it(`${type}: no socket without a credential, another user gets ${c.foreign ?? 'nothing of A'}, the owner an ack`, async () => {
+      await expect(openTestSocket(server.wsUrl)).rejects.toMatchObject({ statusCode: 401 });
+      const intruder = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, other.token) });
+      const answer = await intruder.command(type, c.data(ids));
+      if (c.foreign) expect(answer).toMatchObject({ type: 'error', code: c.foreign });
+      expect(intruder.frames.filter((f) => f['runId'] === ids.runId && f['type'] !== 'ack')).toEqual([]);
+      intruder.close();
+      expect(await ownerSocket.command(type, c.data(ids))).toMatchObject({ type: 'ack' });
+    });
+  }
+});
