@@ -21,6 +21,7 @@ export const ERROR_CODES = {
   AUTH_OIDC_STATE_INVALID: { status: 400, message: 'The sign-in attempt is invalid, already used, expired or from another browser; start again.' },
   AUTH_OIDC_FAILED: { status: 401, message: 'Sign-in with the identity provider failed.' },
   AUTH_OIDC_EMAIL_UNVERIFIED: { status: 403, message: 'The identity provider did not confirm your email address, so it cannot be used to sign in.' },
+  AUTH_SIGNUP_CLOSED: { status: 403, message: 'Sign-up is closed on this server; ask an admin for an account.' },
   AUTH_SESSION_REVOKED: { status: 401, message: 'This session was ended; sign in again.' },
   AUTH_REFRESH_REUSED: { status: 401, message: 'This refresh token was already used; the session was ended to protect the account.' },
   AUTH_REFRESH_CONFLICT: { status: 409, message: 'The refresh token was just used by another tab; retry with the new one.' },

@@ -158,7 +158,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   );
   const tickets = createWsTickets({ store: kv, ttlSeconds: config.ws.ticketTtlSeconds });
   const passwords = createPasswordPolicy();
-  const auth = createAuthService({ db, tokens, sessions, passwords, refreshTtlSeconds: config.refreshTokenTtlSeconds, reuseGraceMs: config.refreshReuseGraceMs, onSecurityEvent: securityEvents });
+  const auth = createAuthService({ db, tokens, sessions, passwords, refreshTtlSeconds: config.refreshTokenTtlSeconds, reuseGraceMs: config.refreshReuseGraceMs, signup: config.signup, onSecurityEvent: securityEvents });
   // Access tokens and API keys, with the account's role and disabled state read on each request.
   const accounts = createAccounts({ db, passwords });
   const apiKeys = createApiKeys({ db });

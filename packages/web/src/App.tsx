@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { isAuthError } from '@tally/client';
 import type { Thread, User } from '@tally/protocol';
 import type { SavedSession } from './api/saved-session.js';
+import { ERROR_CODES, type ErrorCode } from '@tally/protocol';
 import type { TallyApi } from './api/tally-api.js';
 import { ConnectionIndicator } from './components/ConnectionIndicator.js';
 import { AuthForm } from './features/auth/AuthForm.js';
@@ -54,9 +55,16 @@ export function App({ api, saved, origin }: AppProps) {
     [api],
   );
 
-  // A reload: sign in again with the refresh cookie.
+  // A reload, or the end of an OpenID Connect sign-in: sign in again with the refresh cookie.
   useEffect(() => {
-    if (!saved.wasSignedIn()) return;
+    const oidc = oidcOutcome(window.location.hash);
+    if (oidc) window.history.replaceState(null, '', window.location.pathname + '#/');
+    if (oidc?.error) {
+      setPhase({ kind: 'signed_out', notice: oidcErrorMessage(oidc.error) });
+      return;
+    }
+    if (!oidc && !saved.wasSignedIn()) return;
+    if (oidc) setPhase({ kind: 'restoring' });
     api.session.restore().then(
       (user) => setPhase({ kind: 'signed_in', user }),
       (error: unknown) => {
@@ -145,4 +153,15 @@ export function App({ api, saved, origin }: AppProps) {
       </div>
     </div>
   );
+}
+
+/** `#/oidc-complete` (success) or `#/oidc-complete?error=CODE`: where the server ends an OIDC sign-in. */
+function oidcOutcome(hash: string): { error: string | null } | null {
+  if (!hash.startsWith('#/oidc-complete')) return null;
+  const query = hash.split('?')[1] ?? '';
+  return { error: new URLSearchParams(query).get('error') };
+}
+
+function oidcErrorMessage(code: string): string {
+  return code in ERROR_CODES ? ERROR_CODES[code as ErrorCode].message : 'Signing in with your identity provider failed.';
 }

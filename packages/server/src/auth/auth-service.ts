@@ -44,6 +44,8 @@ export function createAuthService(deps: {
    * ending the session. Either way the replayed token yields nothing.
    */
   reuseGraceMs: number;
+  /** `closed`: only the first account of an empty server may sign up. */
+  signup?: 'open' | 'closed';
   /** Told of security events (log-in failure, refresh reuse...), e.g. the audit log. */
   onSecurityEvent?: (event: { action: string; userId: string | null; ip: string; details?: Record<string, unknown> }) => Promise<void> | void;
   now?: () => Date;
@@ -95,6 +97,8 @@ export function createAuthService(deps: {
           .select((eb) => eb.fn.countAll<string>().as('count'))
           .where('id', '!=', SYSTEM_USER_ID)
           .executeTakeFirstOrThrow();
+        // Decided before the email is looked at, so a closed server tells nothing about who has an account.
+        if (Number(count) > 0 && deps.signup === 'closed') throw new AppError('AUTH_SIGNUP_CLOSED');
         return tx
           .insertInto('users')
           .values({ id: crypto.randomUUID(), email, password_hash: passwordHash, role: Number(count) === 0 ? 'admin' : 'member' })

@@ -39,6 +39,12 @@ const EnvSchema = z.object({
   /** A refresh token used again within this many ms is a race between tabs, not a theft. */
   TALLY_REFRESH_REUSE_GRACE_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
   TALLY_WS_TICKET_TTL_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
+  /**
+   * `open`: anyone may sign up. `closed`: only the first account (the admin) signs up; the others
+   * are created by an admin (`tally user create`) or come through OIDC. Closed sign-up also stops
+   * sign-up from telling which emails have accounts.
+   */
+  TALLY_SIGNUP: z.enum(['open', 'closed']).default('open'),
   TALLY_MAX_ACTIVE_RUNS: z.coerce.number().int().min(1).max(1000).default(3),
   TALLY_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(20),
   TALLY_MAX_SOCKETS_PER_USER: z.coerce.number().int().min(1).max(10_000).default(20),
@@ -101,6 +107,7 @@ export interface Config {
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   refreshReuseGraceMs: number;
+  signup: 'open' | 'closed';
   llm: LlmConfig;
   workerConcurrency: number;
   logLevel: z.infer<typeof EnvSchema>['TALLY_LOG_LEVEL'];
@@ -170,6 +177,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     accessTokenTtlSeconds: e.TALLY_ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlSeconds: e.TALLY_REFRESH_TOKEN_TTL_SECONDS,
     refreshReuseGraceMs: e.TALLY_REFRESH_REUSE_GRACE_MS,
+    signup: e.TALLY_SIGNUP,
     llm,
     workerConcurrency: e.TALLY_WORKER_CONCURRENCY,
     logLevel: e.TALLY_LOG_LEVEL,
