@@ -58,7 +58,7 @@ describe.skipIf(scale.skipReason !== null)(`nodes that die mid-run ${scale.skipR
   }
 
   async function expectFinishedWhole(run: { user: { token: string }; runId: string; threadId: string; survivor: { url: string }; socket: TestSocket; before: RunEvent[] }) {
-    const terminal = await run.socket.waitForTerminal(run.runId, 15_000);
+    const terminal = await run.socket.waitForTerminal(run.runId, 30_000);
     expect(terminal.type).toBe('run_completed');
     const received = [...run.before, ...run.socket.eventsOf(run.runId)];
     expectCompleteRun(received, { runId: run.runId, threadId: run.threadId });
