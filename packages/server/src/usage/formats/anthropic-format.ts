@@ -1,7 +1,7 @@
 import type { UsageRecordInput } from '@tally/protocol';
 import { asObject, countOf, idOf, stringOf, type JsonObject } from './field-readers.js';
 import { logContextOf, wrappedBody, type LogContext } from './log-wrapper.js';
-import { checkedItem, errorItem, NOTHING, type MappedItem, type UsageFormat } from './usage-format.js';
+import { bestObjectScore, checkedItem, errorItem, statelessMapper, type MappedItem, type UsageFormat } from './usage-format.js';
 
 /**
  * Anthropic message logs, one JSON value per line (shared/FORMATS.md §2a, §2c):
@@ -16,18 +16,12 @@ export const anthropicFormat: UsageFormat = {
   name: 'anthropic',
   title: 'Anthropic message logs: Messages API responses and Message Batches results (JSON lines)',
   framings: ['json'],
-  detect(sample) {
-    let best = 0;
-    for (const value of sample.values) best = Math.max(best, shapeScore(asObject(value)));
-    return best;
-  },
-  createMapper() {
-    return { map: mapAnthropicLine, flush: () => NOTHING };
-  },
+  detect: (sample) => bestObjectScore(sample, shapeScore),
+  createMapper: statelessMapper(mapAnthropicLine),
 };
 
-function shapeScore(o: JsonObject | undefined): number {
-  if (!o || 'sessionId' in o) return 0;
+function shapeScore(o: JsonObject): number {
+  if ('sessionId' in o) return 0;
   if ('custom_id' in o && asObject(o['result']) && typeof asObject(o['result'])?.['type'] === 'string') return 0.97;
   const usage = asObject(o['usage']);
   if (o['type'] === 'message' && usage) return 0.95;

@@ -1,7 +1,7 @@
 import type { UsageRecordInput } from '@tally/protocol';
 import { asObject, countOf, idOf, isoTimeOf, stringOf, unixSecondsToIso, type JsonObject } from './field-readers.js';
 import { logContextOf, wrappedBody, type LogContext } from './log-wrapper.js';
-import { checkedItem, errorItem, NOTHING, type MappedItem, type UsageFormat } from './usage-format.js';
+import { bestObjectScore, checkedItem, errorItem, NOTHING, statelessMapper, type MappedItem, type UsageFormat } from './usage-format.js';
 
 /** Models served by OpenAI itself; other models in an OpenAI-shaped log come from compatible servers. */
 const OPENAI_MODEL = /^(gpt-|o\d|chatgpt|codex|computer-use|text-|davinci|babbage|omni-)/i;
@@ -25,18 +25,11 @@ export const openaiFormat: UsageFormat = {
   name: 'openai',
   title: 'OpenAI request logs: Chat Completions and Responses API objects, Batch API output (JSON lines)',
   framings: ['json'],
-  detect(sample) {
-    let best = 0;
-    for (const value of sample.values) best = Math.max(best, shapeScore(asObject(value)));
-    return best;
-  },
-  createMapper() {
-    return { map: mapOpenAiLine, flush: () => NOTHING };
-  },
+  detect: (sample) => bestObjectScore(sample, shapeScore),
+  createMapper: statelessMapper(mapOpenAiLine),
 };
 
-function shapeScore(o: JsonObject | undefined): number {
-  if (!o) return 0;
+function shapeScore(o: JsonObject): number {
   if ('custom_id' in o && ('response' in o || 'error' in o) && !('result' in o)) return 0.97;
   const object = o['object'];
   if (object === 'chat.completion' || object === 'chat.completion.chunk' || object === 'response') return 0.95;

@@ -101,3 +101,20 @@ export function checkedItem(lineNumber: number, candidate: unknown): MappedItem 
 export function errorItem(lineNumber: number, error: string): MappedItem {
   return { lineNumber, error };
 }
+
+/**
+ * A format is as recognisable as its most typical sampled value: the best score `score` gives
+ * any of the sample's JSON objects.
+ */
+export function bestObjectScore(sample: FormatSample, score: (o: Record<string, unknown>) => number): number {
+  let best = 0;
+  for (const value of sample.values) {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) best = Math.max(best, score(value as Record<string, unknown>));
+  }
+  return best;
+}
+
+/** A mapper that keeps nothing between lines: each line maps on its own. */
+export function statelessMapper(map: UsageMapper['map']): () => UsageMapper {
+  return () => ({ map, flush: () => NOTHING });
+}
