@@ -12,7 +12,10 @@ export interface RunContext {
   text: string;
   /** Aborted by stop_run (from any node) or by shutdown; reaches every LLM call and long query. */
   signal: AbortSignal;
-  /** Append an event to this run's log and publish it; resolves once it is in the log. */
+  /**
+   * Queues an event for this run's log and the bus, in order; throws once the run's writes have
+   * failed. Clients get it only after it is in the log.
+   */
   emit(event: RunEventDraft): Promise<void>;
   /**
    * The value of a step this run completed on a node that then died or shut down, or undefined.

@@ -4,7 +4,10 @@ import type { Db } from '../store/database.js';
 import { appendRunEvents, toRunEvent } from './run-event-log.js';
 
 export interface RunEmitter {
-  /** Gives the event the run's next seq, appends it to the log, then publishes it. */
+  /**
+   * Gives the event the run's next seq and queues it; the writer appends it to the log, then
+   * publishes it, in seq order. Resolves once queued: `idle()` waits for the writes.
+   */
   emit(draft: RunEventDraft): Promise<RunEvent>;
   /** Builds the next event without writing it: for a terminal event written in a transaction. */
   next(draft: RunEventDraft): RunEvent;
@@ -24,15 +27,41 @@ export function createRunEmitter(deps: {
   run: { id: string; threadId: string; lastSeq: number };
   /** A publish that fails is only logged: the event is in the log, and subscribers fill gaps from it. */
   onPublishError: (error: unknown) => void;
+  /** A log write failed (another node owns the run now, or the database is gone): the run must stop. */
+  onWriteError: (error: unknown) => void;
   now?: () => Date;
 }): RunEmitter {
   const { db, bus, run } = deps;
   const now = deps.now ?? (() => new Date());
   let seq = run.lastSeq;
-  let chain: Promise<unknown> = Promise.resolve();
+  let pending: RunEvent[] = [];
+  let flushing: Promise<void> | null = null;
+  let failure: unknown = null;
 
   const publish = (event: RunEvent) => bus.publish(channels.runEvents(event.runId), JSON.stringify(event)).catch(deps.onPublishError);
   const next = (draft: RunEventDraft) => toRunEvent(run.id, run.threadId, ++seq, draft, now());
+
+  /**
+   * One writer per run: whatever was emitted while the previous write was in flight goes into
+   * the next one, as a single multi-row insert, then out on the bus in seq order. An agent that
+   * streams faster than the database writes costs one write per round trip, not one per token.
+   */
+  async function flush(): Promise<void> {
+    try {
+      while (pending.length > 0) {
+        const batch = pending;
+        pending = [];
+        await appendRunEvents(db, batch);
+        for (const event of batch) await publish(event);
+      }
+    } catch (error) {
+      failure = error;
+      pending = [];
+      deps.onWriteError(error);
+    } finally {
+      flushing = null;
+    }
+  }
 
   return {
     get lastSeq() {
@@ -41,18 +70,14 @@ export function createRunEmitter(deps: {
     next,
     publish,
     async idle() {
-      await chain;
+      while (flushing) await flushing;
     },
-    emit(draft) {
+    async emit(draft) {
+      if (failure) throw failure;
       const event = next(draft);
-      const written = chain.then(async () => {
-        await appendRunEvents(db, [event]);
-        await publish(event);
-        return event;
-      });
-      // A failed write must not wedge the chain for the events after it; the caller sees the error.
-      chain = written.catch(() => undefined);
-      return written;
+      pending.push(event);
+      flushing ??= flush();
+      return event;
     },
   };
 }

@@ -155,6 +155,12 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
       bus,
       run: { id: run.id, threadId: run.thread_id, lastSeq: run.last_seq },
       onPublishError: (error) => logger.warn({ err: error, runId: run.id }, 'publishing a run event failed; subscribers will fill the gap from the log'),
+      // Another node wrote this seq: it owns the run now, and this node stops without a word.
+      // Any other write failure fails the run at its next emit.
+      onWriteError: (error) => {
+        if (isUniqueViolation(error)) abort('lease-lost');
+        else logger.error({ err: error, runId: run.id }, 'writing run events failed');
+      },
       now,
     });
     const unsubscribeCancel = await bus.subscribe(channels.runCancel(run.id), () => abort('user'));
@@ -196,14 +202,7 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
         emit: async (draft) => {
           controller.signal.throwIfAborted();
           const admitted = resume.admit(draft);
-          if (!admitted) return;
-          try {
-            await emitter.emit(admitted);
-          } catch (error) {
-            // Another node wrote this seq: it owns the run now; this node stops without a word.
-            if (isUniqueViolation(error)) abort('lease-lost');
-            throw error;
-          }
+          if (admitted) await emitter.emit(admitted);
         },
         restoreStep(agent) {
           if (!(agent in steps)) return undefined;
