@@ -67,6 +67,10 @@ export function createRunService(deps: { db: Db; bus: Bus; limits?: RunLimits; n
     return row ? { runId: row.id, threadId: row.thread_id, messageId: row.message_id, created: false } : null;
   }
 
+  // The database already holds the change; the bus only hurries it along (workers poll, subscribers
+  // read the log, heartbeats carry stops), so a bus that is down must not fail the command.
+  const notify = (channel: string, message: string) => bus.publish(channel, message).catch(() => undefined);
+
   const service: RunService = {
     async start({ user, threadId, text, clientCommandId, onBusy = 'reject' }) {
       if (clientCommandId) {
@@ -139,7 +143,7 @@ export function createRunService(deps: { db: Db; bus: Bus; limits?: RunLimits; n
       }
       // The interrupted run ends first; the claim query starts this one only after it.
       for (const id of created.interrupted) await service.stop(user.id, id);
-      await bus.publish(channels.runEvents(runId), JSON.stringify(created.queued));
+      await notify(channels.runEvents(runId), JSON.stringify(created.queued));
       const activity: ThreadActivityFrame = {
         v: PROTOCOL_VERSION,
         type: 'thread_activity',
@@ -149,8 +153,8 @@ export function createRunService(deps: { db: Db; bus: Bus; limits?: RunLimits; n
         status: 'queued',
         message: { id: messageId, text },
       };
-      await bus.publish(channels.userActivity(user.id), JSON.stringify(activity));
-      await bus.publish(channels.runsQueued, runId);
+      await notify(channels.userActivity(user.id), JSON.stringify(activity));
+      await notify(channels.runsQueued, runId);
       return { runId, threadId: created.threadId, messageId, created: true };
     },
 
@@ -172,13 +176,13 @@ export function createRunService(deps: { db: Db; bus: Bus; limits?: RunLimits; n
           return event;
         });
         if (cancelled) {
-          await bus.publish(channels.runEvents(runId), JSON.stringify(cancelled));
+          await notify(channels.runEvents(runId), JSON.stringify(cancelled));
           return { status: 'cancelled' };
         }
       }
       if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') return { status: run.status };
       await db.updateTable('runs').set({ cancel_requested: true }).where('id', '=', runId).execute();
-      await bus.publish(channels.runCancel(runId), 'stop');
+      await notify(channels.runCancel(runId), 'stop');
       return { status: 'running' };
     },
 
