@@ -1,4 +1,5 @@
 import type { BreakdownRow } from '@tally/protocol';
+import { addUsageSums, emptyUsageSums } from './usage-sums.js';
 import type { UsageAggregateRow } from '../usage/usage-store.js';
 import { ratio, roundUsd } from './round.js';
 
@@ -101,12 +102,7 @@ function totalsOf(rows: readonly UsageAggregateRow[], monthlyFactor: number): Co
     unpricedRequests: 0,
   };
   for (const r of rows) {
-    t.requests += r.requests;
-    t.costUsd += r.costUsd;
-    t.inputTokens += r.inputTokens;
-    t.outputTokens += r.outputTokens;
-    t.cacheReadTokens += r.cacheReadTokens;
-    t.cacheWriteTokens += r.cacheWriteTokens;
+    addUsageSums(t, r);
     t.reasoningTokens += r.reasoningTokens;
     if (r.status !== 'ok') t.failedRequests += r.requests;
     if (r.status === 'timeout') t.timeoutRequests += r.requests;
@@ -129,22 +125,8 @@ function breakdownBy(
   const groups = new Map<string, BreakdownRow>();
   for (const r of rows) {
     const key = keyOf(r);
-    const g = groups.get(key) ?? {
-      key,
-      requests: 0,
-      inputTokens: 0,
-      outputTokens: 0,
-      cacheReadTokens: 0,
-      cacheWriteTokens: 0,
-      costUsd: 0,
-      share: 0,
-    };
-    g.requests += r.requests;
-    g.inputTokens += r.inputTokens;
-    g.outputTokens += r.outputTokens;
-    g.cacheReadTokens += r.cacheReadTokens;
-    g.cacheWriteTokens += r.cacheWriteTokens;
-    g.costUsd += r.costUsd;
+    const g = groups.get(key) ?? { key, ...emptyUsageSums(), share: 0 };
+    addUsageSums(g, r);
     groups.set(key, g);
   }
   return [...groups.values()].map((g) => ({ ...g, costUsd: roundUsd(g.costUsd), share: ratio(g.costUsd, totalCostUsd) }));

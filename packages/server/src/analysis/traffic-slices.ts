@@ -1,3 +1,4 @@
+import { addUsageSums } from './usage-sums.js';
 import type { UsageAggregateRow } from '../usage/usage-store.js';
 
 /**
@@ -82,19 +83,14 @@ function emptySlice(key: string, row: UsageAggregateRow): TrafficSlice {
 
 function addRow(slice: TrafficSlice, row: UsageAggregateRow): void {
   slice.provider ??= row.provider;
-  slice.requests += row.requests;
+  addUsageSums(slice, row);
   slice.retries += row.retries;
   if (row.status !== 'ok') {
     slice.failedRequests += row.requests;
     slice.failedCostUsd += row.costUsd;
   }
   if (row.status === 'timeout') slice.timeoutRequests += row.requests;
-  slice.inputTokens += row.inputTokens;
-  slice.outputTokens += row.outputTokens;
-  slice.cacheReadTokens += row.cacheReadTokens;
-  slice.cacheWriteTokens += row.cacheWriteTokens;
   slice.reasoningTokens += row.reasoningTokens;
-  slice.costUsd += row.costUsd;
   slice.unpricedRequests += row.unpricedRequests;
   if (!row.interactive && !row.batch) {
     slice.batchableRequests += row.requests;
