@@ -1,44 +1,58 @@
 import { useRef, useState, type DragEvent } from 'react';
+import { TallyApiError, ingestSummaryOfError } from '@tally/client';
 import { MAX_USAGE_UPLOAD_BYTES, type IngestSummary } from '@tally/protocol';
-import { errorMessage, formatCount } from '../../format.js';
+import { errorMessage } from '../../format.js';
+import { formatBytes } from './format-bytes.js';
+import { IngestSummaryView } from './IngestSummaryView.js';
 import { uploadUsageFile } from './upload-usage.js';
+import './usage-upload.css';
 
 export interface UsageUploadProps {
   origin: string;
   getAccessToken: () => Promise<string | undefined>;
+  /** Some records were stored: whatever shows usage should load again. */
+  onUploaded?: (summary: IngestSummary) => void;
 }
 
 type State =
   | { kind: 'idle' }
   | { kind: 'uploading'; name: string; sent: number; total: number; abort: AbortController }
-  | { kind: 'done'; name: string; summary: IngestSummary }
-  | { kind: 'failed'; name: string; message: string };
+  | { kind: 'done'; name: string; summary: IngestSummary; format: string | null }
+  | { kind: 'failed'; name: string; code: string | null; message: string; summary: IngestSummary | null };
 
-/** Drop an NDJSON usage file (or pick one); shows upload progress, then the ingest summary. */
-export function UsageUpload({ origin, getAccessToken }: UsageUploadProps) {
+const ACCEPT = '.ndjson,.jsonl,.json,.csv,.txt,.log,application/x-ndjson,application/json,text/csv';
+
+/**
+ * Drop a usage file (or pick one): OpenAI, Anthropic, LiteLLM, OTel, Claude Code, CSV or Tally's
+ * own NDJSON, detected by the server. Shows the upload's progress, then the ingest summary.
+ */
+export function UsageUpload({ origin, getAccessToken, onUploaded }: UsageUploadProps) {
   const [state, setState] = useState<State>({ kind: 'idle' });
   const [dragging, setDragging] = useState(false);
   const input = useRef<HTMLInputElement>(null);
 
   async function upload(file: File) {
     if (file.size > MAX_USAGE_UPLOAD_BYTES) {
-      setState({ kind: 'failed', name: file.name, message: `The file is over ${MAX_USAGE_UPLOAD_BYTES / 1024 / 1024} MB; use \`tally ingest\` for it.` });
+      const message = `The file is ${formatBytes(file.size)}, over the ${formatBytes(MAX_USAGE_UPLOAD_BYTES)} limit; use \`tally ingest\` for it.`;
+      setState({ kind: 'failed', name: file.name, code: 'BODY_TOO_LARGE', message, summary: null });
       return;
     }
     const abort = new AbortController();
     setState({ kind: 'uploading', name: file.name, sent: 0, total: file.size, abort });
     try {
       const token = await getAccessToken();
-      if (!token) throw new Error('You are signed out; log in again.');
-      const summary = await uploadUsageFile(file, {
+      if (!token) throw new TallyApiError(401, 'AUTH_REQUIRED', 'You are signed out; log in again.');
+      const { summary, format } = await uploadUsageFile(file, {
         origin,
         accessToken: token,
         signal: abort.signal,
         onProgress: (sent, total) => setState((s) => (s.kind === 'uploading' && s.abort === abort ? { ...s, sent, total } : s)),
       });
-      setState({ kind: 'done', name: file.name, summary });
+      setState({ kind: 'done', name: file.name, summary, format });
+      if (summary.inserted > 0) onUploaded?.(summary);
     } catch (error) {
-      setState({ kind: 'failed', name: file.name, message: errorMessage(error) });
+      const code = error instanceof TallyApiError ? error.code : null;
+      setState({ kind: 'failed', name: file.name, code, message: errorMessage(error), summary: ingestSummaryOfError(error) ?? null });
     }
   }
 
@@ -49,75 +63,58 @@ export function UsageUpload({ origin, getAccessToken }: UsageUploadProps) {
     if (file) void upload(file);
   }
 
+  const busy = state.kind === 'uploading';
   return (
     <section className="card upload" aria-label="Upload usage data">
-      <h2>Usage data</h2>
+      <h2>Upload usage data</h2>
       <div
         className={`dropzone${dragging ? ' dragging' : ''}`}
+        data-testid="usage-dropzone"
         onDragOver={(e) => {
           e.preventDefault();
+          e.dataTransfer.dropEffect = 'copy';
           setDragging(true);
         }}
         onDragLeave={() => setDragging(false)}
         onDrop={onDrop}
-        onClick={() => input.current?.click()}
-        onKeyDown={(e) => (e.key === 'Enter' || e.key === ' ') && input.current?.click()}
-        role="button"
-        tabIndex={0}
       >
-        Drop an NDJSON usage file here, or <span className="link-button">choose a file</span>
-        <input
-          ref={input}
-          type="file"
-          accept=".ndjson,.jsonl,.json,.csv,.txt,application/x-ndjson,application/json,text/csv"
-          hidden
-          onChange={(e) => {
-            const file = e.target.files?.[0];
-            e.target.value = '';
-            if (file) void upload(file);
-          }}
-        />
+        <p className="dropzone-text">Drop a usage file here</p>
+        <p className="hint">OpenAI, Anthropic, LiteLLM, OpenTelemetry, Claude Code, CSV or NDJSON; up to {formatBytes(MAX_USAGE_UPLOAD_BYTES)}.</p>
+        <label className={`file-button${busy ? ' disabled' : ''}`}>
+          Choose a file
+          <input
+            ref={input}
+            type="file"
+            accept={ACCEPT}
+            disabled={busy}
+            className="visually-hidden"
+            onChange={(e) => {
+              const file = e.target.files?.[0];
+              e.target.value = '';
+              if (file) void upload(file);
+            }}
+          />
+        </label>
       </div>
       {state.kind === 'uploading' && (
-        <div className="progress-row">
+        <div className="progress-row" role="status" aria-live="polite">
           <progress max={state.total || 1} value={state.sent} aria-label={`Uploading ${state.name}`} />
-          <span className="muted">{Math.round((100 * state.sent) / (state.total || 1))}%</span>
-          <button type="button" className="link-button" onClick={() => state.abort.abort()}>cancel</button>
+          <span className="progress-text">
+            {Math.round((100 * state.sent) / (state.total || 1))}% · {formatBytes(state.sent)} of {formatBytes(state.total)}
+          </span>
+          <button type="button" className="small" onClick={() => state.abort.abort()}>Cancel</button>
         </div>
       )}
-      {state.kind === 'failed' && <p className="error" role="alert">{state.name}: {state.message}</p>}
-      {state.kind === 'done' && <IngestSummaryView name={state.name} summary={state.summary} />}
+      {state.kind === 'failed' && (
+        <div className="upload-failed" role="alert">
+          <p className="error">
+            {state.name}: {state.message}
+            {state.code && !state.code.startsWith('CLIENT_') && <code className="error-code">{state.code}</code>}
+          </p>
+          {state.summary && <IngestSummaryView name={state.name} summary={state.summary} format={null} />}
+        </div>
+      )}
+      {state.kind === 'done' && <IngestSummaryView name={state.name} summary={state.summary} format={state.format} />}
     </section>
-  );
-}
-
-function IngestSummaryView({ name, summary }: { name: string; summary: IngestSummary }) {
-  return (
-    <div className="ingest-summary">
-      <p>
-        <strong>{name}</strong>: {formatCount(summary.lines)} lines, {formatCount(summary.inserted)} new,{' '}
-        {formatCount(summary.duplicates)} already there, <span className={summary.rejected ? 'bad' : ''}>{formatCount(summary.rejected)} refused</span>
-      </p>
-      {summary.unpricedModels.length > 0 && (
-        <p className="notice">Models without a known price (stored, not counted in cost): {summary.unpricedModels.join(', ')}</p>
-      )}
-      {summary.errors.length > 0 && (
-        <details open={summary.inserted === 0}>
-          <summary>Refused lines{summary.rejected > summary.errors.length ? ` (first ${summary.errors.length})` : ''}</summary>
-          <div className="table-scroll">
-            <table className="compact">
-              <thead>
-                <tr><th>Line</th><th>Why</th></tr>
-              </thead>
-              <tbody>
-                {summary.errors.map((e) => (
-                  <tr key={e.line}><td className="num">{e.line}</td><td>{e.reason}</td></tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </details>
-      )}
-    </div>
   );
 }

@@ -1,4 +1,4 @@
-import { TallyApiError, apiErrorFromResponse, ingestSummaryOfError } from '@tally/client';
+import { TallyApiError, apiErrorFromResponse } from '@tally/client';
 import { IngestSummarySchema, type IngestSummary } from '@tally/protocol';
 
 export interface UploadOptions {
@@ -8,30 +8,32 @@ export interface UploadOptions {
   signal?: AbortSignal;
 }
 
+/** What the server read: the summary, and the format it detected (`Tally-Usage-Format`). */
+export interface UploadResult {
+  summary: IngestSummary;
+  format: string | null;
+}
+
 /**
  * POST /v1/usage with XMLHttpRequest, the one browser API that reports upload progress. The body
- * is the file itself, streamed by the browser, never read into memory here.
+ * is the file itself, streamed by the browser, never read into memory here. A refused upload
+ * rejects with the server's TallyApiError (USAGE_INVALID_RECORD carries the summary as details).
  */
-export function uploadUsageFile(file: Blob, options: UploadOptions): Promise<IngestSummary> {
+export function uploadUsageFile(file: Blob & { name?: string }, options: UploadOptions): Promise<UploadResult> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', `${options.origin}/v1/usage`);
-    xhr.setRequestHeader('content-type', 'application/x-ndjson');
+    xhr.setRequestHeader('content-type', contentTypeOf(file.name ?? ''));
     xhr.setRequestHeader('accept', 'application/json');
     xhr.setRequestHeader('authorization', `Bearer ${options.accessToken}`);
     xhr.upload.onprogress = (e) => options.onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
-    xhr.onerror = () => reject(new TallyApiError(0, 'CLIENT_NETWORK', 'The upload failed: network error.'));
+    xhr.onerror = () => reject(new TallyApiError(0, 'CLIENT_NETWORK', 'The upload failed: network error (the server may have refused a file this large).'));
     xhr.onabort = () => reject(new TallyApiError(0, 'CLIENT_ABORTED', 'The upload was cancelled.'));
     xhr.onload = () => {
       const text = xhr.responseText;
-      if (xhr.status < 200 || xhr.status >= 300) {
-        const error = apiErrorFromResponse(xhr.status, text);
-        // Every line refused: the server answers 400 with the summary, which says why.
-        const summary = ingestSummaryOfError(error);
-        return summary ? resolve(summary) : reject(error);
-      }
+      if (xhr.status < 200 || xhr.status >= 300) return reject(apiErrorFromResponse(xhr.status, text));
       try {
-        resolve(IngestSummarySchema.parse(JSON.parse(text)));
+        resolve({ summary: IngestSummarySchema.parse(JSON.parse(text)), format: xhr.getResponseHeader('tally-usage-format') });
       } catch {
         reject(new TallyApiError(xhr.status, 'CLIENT_UNEXPECTED_RESPONSE', 'The server answered the upload with an unexpected shape.'));
       }
@@ -39,4 +41,12 @@ export function uploadUsageFile(file: Blob, options: UploadOptions): Promise<Ing
     options.signal?.addEventListener('abort', () => xhr.abort());
     xhr.send(file);
   });
+}
+
+/** The server detects the format from the content; the type only has to be one it accepts. */
+export function contentTypeOf(fileName: string): string {
+  const name = fileName.toLowerCase();
+  if (name.endsWith('.csv')) return 'text/csv';
+  if (name.endsWith('.json')) return 'application/json';
+  return 'application/x-ndjson';
 }
