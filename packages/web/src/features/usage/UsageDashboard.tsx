@@ -1,0 +1,100 @@
+import { useEffect, useState } from 'react';
+import type { TallyApi } from '../../api/tally-api.js';
+import { ChartView } from '../../components/ChartView.js';
+import { errorMessage } from '../../format.js';
+import { spendByChart, spendOverTimeChart } from './dashboard-charts.js';
+import type { UsageDashboardData } from './usage-dashboard-data.js';
+import { dashboardQuery, dayOf, type UsageFilters } from './usage-filters.js';
+import { UsageFiltersBar } from './UsageFiltersBar.js';
+import { UsageTotals } from './UsageTotals.js';
+
+export interface UsageDashboardProps {
+  api: TallyApi;
+  filters: UsageFilters;
+  onFiltersChange(filters: UsageFilters): void;
+  /** Changes after each upload that stored records: load again. */
+  version: number;
+}
+
+type Load = { kind: 'loading' } | { kind: 'failed'; message: string } | { kind: 'loaded'; data: UsageDashboardData };
+
+/** Totals and charts of the user's usage under the filters; an empty state before any upload. */
+export function UsageDashboard({ api, filters, onFiltersChange, version }: UsageDashboardProps) {
+  const [load, setLoad] = useState<Load>({ kind: 'loading' });
+  // The last time of the data: the "last N days" presets count back from it.
+  const [dataTo, setDataTo] = useState<string | null>(null);
+  const relative = filters.range === '7d' || filters.range === '30d';
+  const query = dashboardQuery(filters, dataTo);
+  // The request's identity: filters parsed anew on each render load only when they differ.
+  const queryKey = JSON.stringify(query);
+
+  useEffect(() => {
+    let current = true;
+    api.rest.usageDashboard(query).then(
+      (data) => {
+        if (!current) return;
+        const to = data.available.to ?? null;
+        setDataTo(to);
+        // A preset asked for before the data's span was known came back unbounded: the next load has it.
+        if (relative && dataTo === null && to !== null) return;
+        setLoad({ kind: 'loaded', data });
+      },
+      (error: unknown) => current && setLoad({ kind: 'failed', message: errorMessage(error) }),
+    );
+    return () => {
+      current = false;
+    };
+    // `query`, `relative` and `dataTo` are all in `queryKey` (the range's dates come from dataTo).
+  }, [api, queryKey, version]);
+
+  if (load.kind === 'failed') return <p className="error" role="alert">The usage dashboard could not load: {load.message}</p>;
+  if (load.kind === 'loading') return <p className="muted" role="status">Loading usage…</p>;
+
+  const { data } = load;
+  if (data.available.models.length === 0) {
+    return (
+      <section className="card usage-empty" aria-label="No usage yet">
+        <h2>No usage yet</h2>
+        <p>Upload a usage file above (drop it on the box or choose it) to see your spend by day, model and project.</p>
+        <p className="hint">You can also send it with <code>tally ingest FILE</code> or POST it to <code>/v1/usage</code> with an API key (Settings → API keys).</p>
+      </section>
+    );
+  }
+
+  const models = union(data.available.models, filters.models);
+  const projects = union(data.available.projects, filters.projects);
+  return (
+    <div className="usage-dashboard" aria-busy={false}>
+      <UsageFiltersBar
+        filters={filters}
+        models={models}
+        projects={projects}
+        span={{ from: data.available.from ? dayOf(data.available.from) : null, to: data.available.to ? dayOf(data.available.to) : null }}
+        onChange={onFiltersChange}
+      />
+      <p className="muted usage-range" aria-live="polite">
+        {data.range.from && data.range.to ? `${dayOf(data.range.from)} to ${dayOf(data.range.to)}` : 'No usage in this range'}
+      </p>
+      <UsageTotals totals={data.totals} />
+      {data.totals.requests === 0 ? (
+        <p className="card muted">No usage matches these filters.</p>
+      ) : (
+        <div className="usage-charts">
+          <div className="card chart-card wide">
+            <ChartView chart={spendOverTimeChart(data.costByModelByDay)} />
+          </div>
+          <div className="card chart-card">
+            <ChartView chart={spendByChart('spend-by-model', 'Spend by model', data.byModel)} />
+          </div>
+          <div className="card chart-card">
+            <ChartView chart={spendByChart('spend-by-project', 'Spend by project', data.byProject)} />
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function union(a: readonly string[], b: readonly string[]): string[] {
+  return [...new Set([...a, ...b])];
+}
