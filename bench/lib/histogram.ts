@@ -1,0 +1,44 @@
+import * as hdr from 'hdr-histogram-js';
+
+/** Latency percentiles, in milliseconds. */
+export interface LatencySummary {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * A latency histogram that records microseconds (1 µs to 10 min, 3 significant digits) and
+ * reports milliseconds. The plain JS implementation: no WebAssembly start-up in the harness.
+ */
+export interface LatencyHistogram {
+  /** Records one latency given in milliseconds (fractions kept down to the microsecond). */
+  recordMs(ms: number): void;
+  summary(): LatencySummary;
+  /** Adds another histogram's values (e.g. merging rounds). */
+  add(other: LatencyHistogram): void;
+  readonly raw: hdr.Histogram;
+}
+
+export function createLatencyHistogram(): LatencyHistogram {
+  const raw = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: 3, useWebAssembly: false });
+  return {
+    raw,
+    recordMs(ms) {
+      // Clock skew between two readings of one machine's clock can make a tiny negative; count it as 1 µs.
+      raw.recordValue(Math.min(600_000_000, Math.max(1, Math.round(ms * 1000))));
+    },
+    summary() {
+      return {
+        count: raw.totalCount,
+        p50: raw.getValueAtPercentile(50) / 1000,
+        p99: raw.getValueAtPercentile(99) / 1000,
+        max: raw.maxValue / 1000,
+      };
+    },
+    add(other) {
+      raw.add(other.raw);
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * Loaded into a measured process (Tally or a baseline) with `--import`, by bench code only: the
+ * product has no bench mode. It measures the event-loop delay from inside the process
+ * (perf_hooks.monitorEventLoopDelay, a 1 ms timer) and answers the harness over the IPC channel
+ * the harness opened. With `--expose-gc` it can also collect garbage before a memory reading,
+ * so RSS deltas compare live memory rather than GC timing.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+export interface ProbeRequest {
+  type: 'bench:probe';
+  id: number;
+  /** Run a full GC (twice, to also free what finalizers released) before answering. */
+  gc?: boolean;
+  /** Start a new event-loop delay window after answering. */
+  resetLoopDelay?: boolean;
+}
+
+export interface ProbeAnswer {
+  type: 'bench:probe';
+  id: number;
+  /** Event-loop delay since the last reset, in ms. */
+  loopDelay: { p50: number; p99: number; max: number; count: number };
+  rssBytes: number;
+  heapUsedBytes: number;
+}
+
+if (process.send) {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  process.on('message', (message: ProbeRequest) => {
+    if (message?.type !== 'bench:probe') return;
+    if (message.gc && gc) {
+      gc();
+      gc();
+    }
+    const memory = process.memoryUsage();
+    const answer: ProbeAnswer = {
+      type: 'bench:probe',
+      id: message.id,
+      loopDelay: { p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6, count: delay.count },
+      rssBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+    };
+    if (message.resetLoopDelay) delay.reset();
+    process.send!(answer);
+  });
+  // The probe must not keep a process alive that would otherwise exit.
+  process.channel?.unref();
+}

@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import { sentAtOf, wallNow } from './mock-llm.js';
+import type { LatencyHistogram } from './histogram.js';
+import { SeqTracker } from './seq-tracker.js';
+
+const TERMINAL = new Set(['run_completed', 'run_failed', 'run_cancelled']);
+
+/** What the harness reads of a run event frame. */
+interface RunFrame {
+  type: string;
+  runId: string;
+  threadId: string;
+  seq: number;
+  fromSeq?: number;
+  data: { text?: string };
+}
+
+/** One run as a client follows it: seqs checked, delta latencies recorded, ended by its terminal event. */
+export class RunWatch {
+  readonly tracker: SeqTracker;
+  terminalSeq: number | undefined;
+  terminalType: string | undefined;
+  /** Every frame of the run as received (only kept when asked, e.g. to make the baseline's template). */
+  readonly frames: string[] | undefined;
+  readonly done: Promise<void>;
+  private resolveDone!: () => void;
+
+  constructor(
+    readonly runId: string,
+    afterSeq: number,
+    private readonly latency: LatencyHistogram | undefined,
+    keepFrames = false,
+  ) {
+    this.tracker = new SeqTracker(afterSeq);
+    this.frames = keepFrames ? [] : undefined;
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+  }
+
+  receive(frame: RunFrame, raw: string, receivedAt: number): void {
+    this.frames?.push(raw);
+    this.tracker.record(frame.seq, frame.fromSeq);
+    if (this.latency && frame.type === 'message_delta' && frame.data.text) {
+      const sentAt = sentAtOf(frame.data.text);
+      if (sentAt !== undefined) this.latency.recordMs(receivedAt - sentAt);
+    }
+    if (TERMINAL.has(frame.type)) {
+      this.terminalSeq = frame.seq;
+      this.terminalType = frame.type;
+      this.resolveDone();
+    }
+  }
+}
+
+/**
+ * A protocol client for the harness on the bare `ws` library (no SDK layers, no validation: the
+ * harness must cost little per frame). Commands resolve with their ack's data; run events go to
+ * the RunWatch of their run; events of a run not (yet) watched wait until it is.
+ */
+export class BenchSocket {
+  readonly runs = new Map<string, RunWatch>();
+  private readonly pending = new Map<string, { resolve: (data: Record<string, unknown>) => void; reject: (error: Error) => void }>();
+  private readonly early = new Map<string, Array<[RunFrame, string, number]>>();
+  closeCode: number | undefined;
+  /** Frames received at all (a reader that never reads receives none). */
+  framesReceived = 0;
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data) => this.onMessage(data.toString(), wallNow()));
+    socket.on('close', (code) => {
+      this.closeCode = code;
+      for (const { reject } of this.pending.values()) reject(new Error(`socket closed (${code})`));
+      this.pending.clear();
+    });
+  }
+
+  /** Opens a socket; `protocols` for the bearer subprotocol, a `?ticket=` in the URL otherwise. */
+  static open(url: string, options: { protocols?: string[] } = {}): Promise<BenchSocket> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(url, options.protocols ?? [], { perMessageDeflate: false });
+      socket.once('open', () => resolve(new BenchSocket(socket)));
+      socket.once('unexpected-response', (_request, response) => reject(new Error(`upgrade refused: HTTP ${response.statusCode}`)));
+      socket.once('error', reject);
+    });
+  }
+
+  command(type: string, data: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const id = randomUUID();
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.socket.send(JSON.stringify({ v: 1, id, type, data }));
+    });
+  }
+
+  /** Starts watching a run: frames that came before this call are handed over now. */
+  watch(runId: string, options: { afterSeq?: number; latency?: LatencyHistogram; keepFrames?: boolean } = {}): RunWatch {
+    const watch = new RunWatch(runId, options.afterSeq ?? 0, options.latency, options.keepFrames);
+    this.runs.set(runId, watch);
+    for (const [frame, raw, at] of this.early.get(runId) ?? []) watch.receive(frame, raw, at);
+    this.early.delete(runId);
+    return watch;
+  }
+
+  close(): Promise<void> {
+    if (this.socket.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.socket.once('close', () => resolve());
+      this.socket.close();
+    });
+  }
+
+  private onMessage(raw: string, receivedAt: number): void {
+    this.framesReceived++;
+    const frame = JSON.parse(raw) as { type: string; id?: string; data?: Record<string, unknown>; code?: string; message?: string; runId?: string };
+    if (frame.type === 'ack' && frame.id) {
+      this.pending.get(frame.id)?.resolve(frame.data ?? {});
+      this.pending.delete(frame.id);
+      return;
+    }
+    if (frame.type === 'error') {
+      const waiting = frame.id ? this.pending.get(frame.id) : undefined;
+      if (waiting) {
+        waiting.reject(new Error(`${frame.code}: ${frame.message}`));
+        this.pending.delete(frame.id!);
+      }
+      return;
+    }
+    if (typeof frame.runId !== 'string' || frame.type === 'thread_activity') return;
+    const runFrame = frame as unknown as RunFrame;
+    const watch = this.runs.get(runFrame.runId);
+    if (watch) watch.receive(runFrame, raw, receivedAt);
+    else {
+      let list = this.early.get(runFrame.runId);
+      if (!list) this.early.set(runFrame.runId, (list = []));
+      list.push([runFrame, raw, receivedAt]);
+    }
+  }
+}

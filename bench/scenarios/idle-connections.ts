@@ -1,0 +1,118 @@
+import { createBenchUsers, fetchTicket, type BenchUser } from '../lib/bench-users.js';
+import { startBareWs } from '../lib/bare-ws-process.js';
+import type { MeasuredProcess } from '../lib/child.js';
+import { mapLimited, sleep } from '../lib/concurrency.js';
+import type { Figure, Scenario } from '../lib/scenario.js';
+import { startTally } from '../lib/tally-process.js';
+import { BenchSocket } from '../lib/ws-client.js';
+
+interface Sample {
+  bytesPerSocket: number;
+  loopDelayP99: number;
+  opened: number;
+}
+
+const SOCKETS_PER_USER = 20;
+const WARM_UP_SOCKETS = 300;
+
+/**
+ * Memory per idle authenticated socket: RSS after N sockets minus RSS before, over N, each read
+ * after a full GC in the measured process, Tally (ticket + upgrade) against the bare ws server.
+ * Each round starts both processes afresh (freed heap is not given back to the OS, so a second
+ * batch in one process would measure reuse, not cost) and warms their code paths up first. While
+ * the sockets are held, the event-loop delay is read from inside the process, across one
+ * heartbeat sweep of Tally's gateway (the heartbeat is set to fall inside the hold).
+ */
+export const idleConnections: Scenario = {
+  name: 'idle-connections',
+  quick: true,
+  async run(ctx) {
+    const full = ctx.profile === 'full';
+    const sockets = full ? 15_000 : 5_000;
+    const rounds = full ? 2 : 1;
+    const holdMs = full ? 12_000 : 6_000;
+    const tallySamples: Sample[] = [];
+    const bareSamples: Sample[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      // Alternate which goes first, so neither always gets the quieter machine.
+      const order = round % 2 === 1 ? (['tally', 'bare'] as const) : (['bare', 'tally'] as const);
+      for (const which of order) {
+        ctx.log(`round ${round}/${rounds}: ${which}, ${sockets} sockets`);
+        const sample = which === 'tally' ? await measureTally(sockets, holdMs) : await measureBare(sockets, holdMs);
+        ctx.log(`  ${(sample.bytesPerSocket / 1024).toFixed(2)} KB/socket, loop delay p99 ${sample.loopDelayP99.toFixed(2)} ms`);
+        (which === 'tally' ? tallySamples : bareSamples).push(sample);
+      }
+    }
+    const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
+    const kb = (samples: Sample[]) => median(samples.map((s) => s.bytesPerSocket)) / 1024;
+    const delay = (samples: Sample[]) => Math.max(...samples.map((s) => s.loopDelayP99));
+    const figures: Figure[] = [
+      {
+        name: 'memory per idle authenticated socket',
+        unit: 'KB',
+        tally: kb(tallySamples),
+        baseline: kb(bareSamples),
+        baselineName: 'bare ws server',
+        target: { max: 8, maxRatio: 1.4 },
+        note: `RSS delta after a full GC / ${sockets} sockets held (${SOCKETS_PER_USER} per user, ticket + upgrade), median of ${rounds} round(s), fresh processes each round.`,
+      },
+      {
+        name: `event-loop delay p99, ${sockets} idle sockets`,
+        unit: 'ms',
+        tally: delay(tallySamples),
+        baseline: delay(bareSamples),
+        baselineName: 'bare ws server',
+        target: { max: 10 },
+        note: `monitorEventLoopDelay (1 ms resolution) inside the process over ${holdMs / 1000} s of holding, which includes a heartbeat sweep (ping + slot renewal of every socket); worst round.${full ? '' : ' Quick profile: 5,000 sockets (full: 15,000).'}`,
+      },
+    ];
+    return { scenario: 'idle-connections', figures };
+  },
+};
+
+async function measureTally(sockets: number, holdMs: number): Promise<Sample> {
+  // A heartbeat sweep falls inside the hold: the cost of 15,000 idle sockets includes pinging them.
+  const tally = await startTally({ env: { TALLY_WS_HEARTBEAT_MS: String(Math.round(holdMs / 2)) } });
+  try {
+    const users = await createBenchUsers(tally.url, Math.ceil((sockets + WARM_UP_SOCKETS) / SOCKETS_PER_USER));
+    // Warm-up uses the last users' places; the measured sockets fill the first users'.
+    const warmUsers = users.slice(-Math.ceil(WARM_UP_SOCKETS / SOCKETS_PER_USER));
+    const open = async (user: BenchUser) => BenchSocket.open(`${tally.wsUrl}?ticket=${await fetchTicket(tally.url, user)}`);
+    return await measure(tally, sockets, holdMs, (i) => open(users[Math.floor(i / SOCKETS_PER_USER)]!), (i) => open(warmUsers[i % warmUsers.length]!));
+  } finally {
+    await tally.close();
+  }
+}
+
+async function measureBare(sockets: number, holdMs: number): Promise<Sample> {
+  const bare = await startBareWs();
+  try {
+    const open = () => BenchSocket.open(bare.wsUrl);
+    return await measure(bare, sockets, holdMs, open, open);
+  } finally {
+    await bare.close();
+  }
+}
+
+async function measure(
+  target: MeasuredProcess,
+  count: number,
+  holdMs: number,
+  open: (index: number) => Promise<BenchSocket>,
+  openWarm: (index: number) => Promise<BenchSocket>,
+): Promise<Sample> {
+  const warm = await mapLimited(Array.from({ length: WARM_UP_SOCKETS }, (_, i) => i), 50, (i) => openWarm(i));
+  await Promise.all(warm.map((s) => s.close()));
+  await sleep(500);
+  const before = await target.probe({ gc: true });
+  const held = await mapLimited(Array.from({ length: count }, (_, i) => i), 100, (i) => open(i));
+  await sleep(1000);
+  const after = await target.probe({ gc: true, resetLoopDelay: true });
+  await sleep(holdMs);
+  const during = await target.probe();
+  const stillOpen = held.filter((s) => s.socket.readyState === s.socket.OPEN).length;
+  // Closing 15,000 sockets at once is itself a storm; in batches it stays a clean-up.
+  await mapLimited(held, 500, (s) => s.close());
+  if (stillOpen !== count) throw new Error(`${count - stillOpen} of ${count} idle sockets were closed while held`);
+  return { bytesPerSocket: (after.rssBytes - before.rssBytes) / count, loopDelayP99: during.loopDelay.p99, opened: count };
+}

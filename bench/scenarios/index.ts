@@ -1,0 +1,10 @@
+/**
+ * Every scenario the runner knows, in the order it runs them. One import and one entry per
+ * scenario (engineers add their own line).
+ */
+import type { Scenario } from '../lib/scenario.js';
+import { idleConnections } from './idle-connections.js';
+
+export const SCENARIOS: Scenario[] = [
+  idleConnections,
+];
