@@ -1,5 +1,14 @@
 import type { User } from '@tally/protocol';
 import type { TallyApi } from '../../api/tally-api.js';
+import { AdminUsersSection } from '../admin/AdminUsersSection.js';
+import { AuditLogSection } from '../admin/AuditLogSection.js';
+import { LlmSettingsSection } from '../admin/LlmSettingsSection.js';
+import { PriceOverridesSection } from '../admin/PriceOverridesSection.js';
+import { ApiKeysSection } from './ApiKeysSection.js';
+import { PasswordSection } from './PasswordSection.js';
+import { ProfileSection } from './ProfileSection.js';
+import { SessionsSection } from './SessionsSection.js';
+import './settings.css';
 
 export interface SettingsPageProps {
   api: TallyApi;
@@ -11,11 +20,25 @@ export interface SettingsPageProps {
 }
 
 /** Settings: profile and password, sessions, API keys; for admins, users, prices, LLM (route `#/settings`). */
-export function SettingsPage({ user }: SettingsPageProps) {
+export function SettingsPage({ api, user, onUserChanged, onSignedOut }: SettingsPageProps) {
   return (
-    <section className="page settings-page" aria-label="Settings">
-      <h1>Settings</h1>
-      <p>{user.email}</p>
+    <section className="page settings-page" aria-labelledby="settings-title">
+      <h1 id="settings-title">Settings</h1>
+      <div className="settings-columns">
+        <ProfileSection api={api} user={user} onUserChanged={onUserChanged} />
+        <PasswordSection api={api} />
+      </div>
+      <SessionsSection api={api} onSignedOut={onSignedOut} />
+      <ApiKeysSection api={api} />
+      {user.role === 'admin' && (
+        <section className="admin-area" aria-labelledby="admin-title">
+          <h1 id="admin-title" className="admin-title">Administration</h1>
+          <AdminUsersSection api={api} selfId={user.id} />
+          <PriceOverridesSection api={api} />
+          <LlmSettingsSection api={api} />
+          <AuditLogSection api={api} />
+        </section>
+      )}
     </section>
   );
 }

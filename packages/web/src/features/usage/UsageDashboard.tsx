@@ -81,7 +81,7 @@ export function UsageDashboard({ api, filters, onFiltersChange, version }: Usage
       ) : (
         <div className="usage-charts">
           <div className="card chart-card wide">
-            <ChartView chart={spendOverTimeChart(data.costByModelByDay)} />
+            <ChartView chart={spendOverTimeChart(data.costByModelByDay, data.byDay.map((d) => d.day))} />
           </div>
           <div className="card chart-card">
             <ChartView chart={spendByChart('spend-by-model', 'Spend by model', data.byModel)} />

@@ -15,6 +15,11 @@ describe('dashboard charts', () => {
     ]);
   });
 
+  it('keeps days without any usage, at zero', () => {
+    const chart = spendOverTimeChart([{ day: '2026-10-03', model: 'm', costUsd: 2 }], ['2026-10-01', '2026-10-02', '2026-10-03']);
+    expect(chart.series[0]!.points.map((p) => p.y)).toEqual([0, 0, 2]);
+  });
+
   it('has no series without data', () => {
     expect(spendOverTimeChart([]).series).toEqual([]);
   });

@@ -13,13 +13,13 @@ interface BreakdownRow {
 
 /**
  * Spend per day, one stacked series per model, the biggest spender first (at the bottom of the
- * stack and the start of the legend). Days without a model's spend are zero, filled by the chart.
+ * stack and the start of the legend). `allDays` adds days without any usage, at zero.
  */
-export function spendOverTimeChart(rows: readonly ModelDayCost[]): Chart {
+export function spendOverTimeChart(rows: readonly ModelDayCost[], allDays: readonly string[] = []): Chart {
   const totals = new Map<string, number>();
   for (const row of rows) totals.set(row.model, (totals.get(row.model) ?? 0) + row.costUsd);
   const models = [...totals.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([model]) => model);
-  const days = [...new Set(rows.map((r) => r.day))].sort();
+  const days = [...new Set([...allDays, ...rows.map((r) => r.day)])].sort();
   return {
     id: 'spend-over-time',
     title: 'Spend over time, by model',

@@ -19,7 +19,7 @@ describe('usage filters', () => {
 
   it('counts the last 7 and 30 days back from the last day of the data, inclusive', () => {
     const to = '2026-10-31T13:58:51.783Z';
-    expect(dashboardQuery({ ...NO_FILTERS, range: '7d' }, to)).toEqual({ from: '2026-10-25T00:00:00.000Z', to: '2026-10-31T23:59:59.999Z' });
+    expect(dashboardQuery({ ...NO_FILTERS, range: '7d' }, to)).toEqual({ from: '2026-10-25T00:00:00.000Z', to: '2026-11-01T00:00:00.000Z' });
     expect(dashboardQuery({ ...NO_FILTERS, range: '30d' }, to).from).toBe('2026-10-02T00:00:00.000Z');
   });
 
@@ -27,9 +27,9 @@ describe('usage filters', () => {
     expect(dashboardQuery({ ...NO_FILTERS, range: '7d', models: ['a'], projects: ['p'] }, null)).toEqual({ models: ['a'], projects: ['p'] });
   });
 
-  it('takes a custom range by whole UTC days, either end open', () => {
+  it('takes a custom range by whole UTC days (to exclusive, the next midnight), either end open', () => {
     expect(dashboardQuery({ ...NO_FILTERS, range: 'custom', from: '2026-03-01', to: null }, null)).toEqual({ from: '2026-03-01T00:00:00.000Z' });
-    expect(dashboardQuery({ ...NO_FILTERS, range: 'custom', from: null, to: '2026-03-02' }, null)).toEqual({ to: '2026-03-02T23:59:59.999Z' });
+    expect(dashboardQuery({ ...NO_FILTERS, range: 'custom', from: null, to: '2026-03-02' }, null)).toEqual({ to: '2026-03-03T00:00:00.000Z' });
   });
 
   it('adds days across month and year ends', () => {

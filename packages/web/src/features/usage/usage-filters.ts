@@ -16,7 +16,7 @@ export interface UsageFilters {
   projects: string[];
 }
 
-/** What the dashboard route takes. */
+/** What the dashboard route takes: ISO times, `from` inclusive, `to` exclusive. */
 export interface DashboardQuery {
   from?: string;
   to?: string;
@@ -66,12 +66,12 @@ export function dashboardQuery(filters: UsageFilters, dataTo: string | null): Da
   if (filters.projects.length > 0) query.projects = filters.projects;
   if (filters.range === 'custom') {
     if (filters.from) query.from = startOfDay(filters.from);
-    if (filters.to) query.to = endOfDay(filters.to);
+    if (filters.to) query.to = startOfDay(addDays(filters.to, 1));
   } else if (filters.range !== 'all' && dataTo) {
     const lastDay = dayOf(dataTo);
     const days = filters.range === '7d' ? 7 : 30;
     query.from = startOfDay(addDays(lastDay, -(days - 1)));
-    query.to = endOfDay(lastDay);
+    query.to = startOfDay(addDays(lastDay, 1));
   }
   return query;
 }
@@ -88,7 +88,6 @@ export function addDays(day: string, days: number): string {
 }
 
 const startOfDay = (day: string) => `${day}T00:00:00.000Z`;
-const endOfDay = (day: string) => `${day}T23:59:59.999Z`;
 
 function unique(values: string[]): string[] {
   return [...new Set(values.filter((v) => v.trim() !== ''))];

@@ -1,0 +1,96 @@
+import { useState } from 'react';
+import { USER_ROLES, type AdminUser, type PasswordResetIssued, type UserRole } from '@tally/protocol';
+import type { TallyApi } from '../../api/tally-api.js';
+import { errorMessage } from '../../format.js';
+import { ConfirmButton } from '../settings/ConfirmButton.js';
+import { formatWhen } from '../settings/format-when.js';
+import { LoadState } from '../settings/LoadState.js';
+import { SecretOnce } from '../settings/SecretOnce.js';
+import { useLoaded } from '../settings/use-loaded.js';
+
+/** Every account: role, enabled or not, and a one-time password reset token to hand over. */
+export function AdminUsersSection({ api, selfId }: { api: TallyApi; selfId: string }) {
+  const [users, reload] = useLoaded(() => api.rest.admin.listUsers());
+  const [error, setError] = useState<string | null>(null);
+  const [reset, setReset] = useState<{ email: string; issued: PasswordResetIssued } | null>(null);
+
+  async function act(action: () => Promise<unknown>) {
+    setError(null);
+    try {
+      await action();
+      reload();
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  }
+
+  const issueReset = (user: AdminUser) =>
+    act(async () => setReset({ email: user.email, issued: await api.rest.admin.issuePasswordReset(user.id) }));
+
+  return (
+    <section className="card settings-section" aria-labelledby="admin-users-title">
+      <h2 id="admin-users-title">Users</h2>
+      {error && <p className="error" role="alert">{error}</p>}
+      {reset && (
+        <SecretOnce
+          label={`Password reset token for ${reset.email}`}
+          secret={reset.issued.resetToken}
+          warning={`Shown once; give it to the user. It works once, until ${formatWhen(reset.issued.expiresAt)}, and ends their sessions.`}
+          onDismiss={() => setReset(null)}
+        />
+      )}
+      <LoadState state={users} what="users">
+        {(list) => (
+          <div className="table-scroll">
+            <table className="settings-table" aria-label="Users">
+              <thead>
+                <tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+              </thead>
+              <tbody>
+                {list.map((u) => (
+                  <tr key={u.id} data-user-email={u.email}>
+                    <td data-label="Email">
+                      {u.email}
+                      {u.id === selfId && <span className="tag">you</span>}
+                    </td>
+                    <td data-label="Role">
+                      <select
+                        value={u.role}
+                        aria-label={`Role of ${u.email}`}
+                        onChange={(e) => void act(() => api.rest.admin.updateUser(u.id, { role: e.target.value as UserRole }))}
+                      >
+                        {USER_ROLES.map((r) => (
+                          <option key={r} value={r}>{r}</option>
+                        ))}
+                      </select>
+                    </td>
+                    <td data-label="Status" className={u.disabled ? 'bad' : ''}>{u.disabled ? 'disabled' : 'active'}</td>
+                    <td data-label="Created">{formatWhen(u.createdAt)}</td>
+                    <td className="actions">
+                      {u.disabled ? (
+                        <button type="button" className="small" aria-label={`Enable ${u.email}`} onClick={() => void act(() => api.rest.admin.updateUser(u.id, { disabled: false }))}>
+                          Enable
+                        </button>
+                      ) : (
+                        <ConfirmButton
+                          label="Disable"
+                          ariaLabel={`Disable ${u.email}`}
+                          question={`Disable ${u.email}? Their sessions and keys stop working.`}
+                          confirmLabel="Disable"
+                          onConfirm={() => void act(() => api.rest.admin.updateUser(u.id, { disabled: true }))}
+                        />
+                      )}
+                      <button type="button" className="small" aria-label={`Password reset for ${u.email}`} onClick={() => void issueReset(u)}>
+                        Reset password
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </LoadState>
+    </section>
+  );
+}

@@ -1,0 +1,73 @@
+import { useEffect, useState } from 'react';
+import type { AuditPage } from '@tally/protocol';
+import type { TallyApi } from '../../api/tally-api.js';
+import { errorMessage } from '../../format.js';
+import { formatWhen } from '../settings/format-when.js';
+
+const PAGE_SIZE = 20;
+
+/** Recent audit events, newest first, a page at a time. */
+export function AuditLogSection({ api }: { api: TallyApi }) {
+  // The `before` cursor of each page shown so far; the first page has none.
+  const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
+  const [page, setPage] = useState<AuditPage | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const before = cursors.at(-1);
+
+  useEffect(() => {
+    let current = true;
+    api.rest.admin.listAuditEvents({ limit: PAGE_SIZE, ...(before ? { before } : {}) }).then(
+      (value) => current && (setPage(value), setError(null)),
+      (e: unknown) => current && setError(errorMessage(e)),
+    );
+    return () => {
+      current = false;
+    };
+  }, [api, before]);
+
+  return (
+    <section className="card settings-section" aria-labelledby="audit-title">
+      <div className="section-head">
+        <h2 id="audit-title">Audit log</h2>
+        <span className="muted">Page {cursors.length}</span>
+      </div>
+      {error && <p className="error" role="alert">Could not load the audit log: {error}</p>}
+      {!page && !error && <p className="muted" role="status">Loading the audit log…</p>}
+      {page && (
+        <div className="table-scroll">
+          <table className="settings-table compact" aria-label="Audit events">
+            <thead>
+              <tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">IP</th></tr>
+            </thead>
+            <tbody>
+              {page.events.length === 0 && (
+                <tr><td colSpan={5} className="muted">No event.</td></tr>
+              )}
+              {page.events.map((e) => (
+                <tr key={e.id}>
+                  <td data-label="When">{formatWhen(e.at)}</td>
+                  <td data-label="Who">{e.actorEmail ?? (e.actorId ? e.actorId : 'system')}</td>
+                  <td data-label="Action"><code>{e.action}</code></td>
+                  <td data-label="Target" className="scope">{e.target ?? '—'}</td>
+                  <td data-label="IP">{e.ip ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <div className="form-actions">
+        <button type="button" className="small" disabled={cursors.length === 1} onClick={() => setCursors([undefined])}>Newest</button>
+        <button type="button" className="small" disabled={cursors.length === 1} onClick={() => setCursors(cursors.slice(0, -1))}>Newer</button>
+        <button
+          type="button"
+          className="small"
+          disabled={!page?.nextBefore}
+          onClick={() => page?.nextBefore && setCursors([...cursors, page.nextBefore])}
+        >
+          Older
+        </button>
+      </div>
+    </section>
+  );
+}

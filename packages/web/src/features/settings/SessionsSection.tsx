@@ -1,0 +1,78 @@
+import { useState } from 'react';
+import type { TallyApi } from '../../api/tally-api.js';
+import { errorMessage } from '../../format.js';
+import { ConfirmButton } from './ConfirmButton.js';
+import { formatWhen } from './format-when.js';
+import { LoadState } from './LoadState.js';
+import { useLoaded } from './use-loaded.js';
+
+export interface SessionsSectionProps {
+  api: TallyApi;
+  /** The current session was revoked here: this tab is signed out. */
+  onSignedOut(notice: string | null): void;
+}
+
+/** Where the user is signed in; any session can be ended, this one included. */
+export function SessionsSection({ api, onSignedOut }: SessionsSectionProps) {
+  const [sessions, reload] = useLoaded(() => api.rest.listSessions());
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+
+  async function revoke(id: string, current: boolean) {
+    setBusy(id);
+    setError(null);
+    try {
+      await api.rest.revokeSession(id);
+      if (current) return onSignedOut('You ended this session.');
+      reload();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  return (
+    <section className="card settings-section" aria-labelledby="sessions-title">
+      <div className="section-head">
+        <h2 id="sessions-title">Sessions</h2>
+        <button type="button" className="small" onClick={reload}>Refresh</button>
+      </div>
+      {error && <p className="error" role="alert">{error}</p>}
+      <LoadState state={sessions} what="sessions">
+        {(list) => (
+          <div className="table-scroll">
+            <table className="settings-table" aria-label="Sessions">
+              <thead>
+                <tr><th scope="col">Device</th><th scope="col">IP</th><th scope="col">Last seen</th><th scope="col">Signed in</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
+              </thead>
+              <tbody>
+                {list.map((s) => (
+                  <tr key={s.id} data-session-id={s.id} className={s.current ? 'current' : undefined}>
+                    <td className="device" data-label="Device">
+                      {s.device || 'Unknown device'}
+                      {s.current && <span className="tag">this device</span>}
+                    </td>
+                    <td data-label="IP">{s.ip}</td>
+                    <td data-label="Last seen">{formatWhen(s.lastSeenAt)}</td>
+                    <td data-label="Signed in">{formatWhen(s.createdAt)}</td>
+                    <td className="actions">
+                      <ConfirmButton
+                        label={s.current ? 'Sign out' : 'Revoke'}
+                        ariaLabel={s.current ? 'Sign out this device' : `Revoke the session on ${s.device || 'unknown device'} from ${s.ip}`}
+                        question={s.current ? 'Sign out this device?' : 'End this session?'}
+                        confirmLabel={s.current ? 'Sign out' : 'Revoke'}
+                        disabled={busy === s.id}
+                        onConfirm={() => void revoke(s.id, s.current)}
+                      />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </LoadState>
+    </section>
+  );
+}
