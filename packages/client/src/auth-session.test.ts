@@ -3,7 +3,7 @@ import type { AuthResponse } from '@tally/protocol';
 import { createAuthSession, type AuthState } from './auth-session.js';
 import { TallyApiError } from './errors.js';
 
-const USER = { id: '11111111-1111-4111-8111-111111111111', email: 'a@b.co', role: 'member' as const };
+const USER = { id: '11111111-1111-4111-8111-111111111111', email: 'a@b.co', role: 'member' as const, displayName: null };
 const answer = (n: number): AuthResponse => ({ accessToken: `acc${n}`, expiresIn: 900, refreshToken: `ref${n}`, user: USER });
 
 function setup() {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TallyApiError, TallyTimeoutError } from './errors.js';
 import { createRestClient } from './rest-client.js';
 
-const USER = { id: '11111111-1111-4111-8111-111111111111', email: 'a@b.co', role: 'member' };
+const USER = { id: '11111111-1111-4111-8111-111111111111', email: 'a@b.co', role: 'member', displayName: null };
 const AUTH = { accessToken: 'acc', expiresIn: 900, refreshToken: 'ref', user: USER };
 
 interface Call {
@@ -30,7 +30,7 @@ function fakeFetch(answers: Array<{ status: number; body: unknown } | 'hang'>) {
       );
     }
     const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
-    return new Response(text, { status: answer.status });
+    return new Response(answer.status === 204 ? null : text, { status: answer.status });
   }) as unknown as typeof globalThis.fetch;
   return { fetch, calls };
 }
@@ -124,6 +124,59 @@ describe('createRestClient', () => {
       `/v1/runs/${runId}/events?afterSeq=0&limit=1000`,
       `/v1/runs/${runId}/events?afterSeq=1000&limit=1000`,
     ]);
+  });
+
+  it('builds the new routes: thread search, rename and delete, profile, sessions, password, dashboard', async () => {
+    const thread = { id: '22222222-2222-4222-8222-222222222222', title: 'Renamed', createdAt: 't', updatedAt: 't' };
+    const session = { id: '33333333-3333-4333-8333-333333333333', device: 'curl', ip: '1.2.3.4', createdAt: 't', lastSeenAt: 't', current: true };
+    const dashboard = {
+      range: { from: null, to: null },
+      available: { models: [], projects: [], from: null, to: null },
+      totals: { requests: 0, costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, errorRate: 0, unpricedRequests: 0 },
+      byDay: [],
+      costByModelByDay: [],
+      byModel: [],
+      byProject: [],
+    };
+    const f = fakeFetch([
+      { status: 200, body: { threads: [thread] } },
+      { status: 200, body: thread },
+      { status: 204, body: '' },
+      { status: 200, body: { ...USER, displayName: 'Ada' } },
+      { status: 200, body: { id: USER.id, email: USER.email, role: USER.role } },
+      { status: 200, body: { sessions: [session] } },
+      { status: 204, body: '' },
+      { status: 204, body: '' },
+      { status: 200, body: { records: 0, from: null, to: null, models: [] } },
+      { status: 200, body: dashboard },
+    ]);
+    const rest = createRestClient({ baseUrl: 'http://x', fetch: f.fetch, getAccessToken: () => 'tok' });
+    expect(await rest.listThreads({ q: '50% off' })).toEqual([thread]);
+    expect(await rest.renameThread(thread.id, 'Renamed')).toEqual(thread);
+    await rest.deleteThread(thread.id);
+    expect(await rest.updateProfile({ displayName: 'Ada' })).toEqual({ ...USER, displayName: 'Ada' });
+    // A server that does not send displayName yet still gives a complete User.
+    expect(await rest.me()).toEqual(USER);
+    expect(await rest.listSessions()).toEqual([session]);
+    await rest.revokeSession(session.id);
+    await rest.changePassword('old password', 'new password');
+    expect(await rest.usageOverview()).toEqual({ records: 0, from: null, to: null, models: [] });
+    expect(await rest.usageDashboard({ from: '2026-01-01T00:00:00Z', models: ['a', 'b&c'], projects: ['p'] })).toEqual(dashboard);
+    expect(f.calls.map((c) => `${c.method} ${c.url}`)).toEqual([
+      'GET http://x/v1/threads?q=50%25+off',
+      `PATCH http://x/v1/threads/${thread.id}`,
+      `DELETE http://x/v1/threads/${thread.id}`,
+      'PATCH http://x/v1/me',
+      'GET http://x/v1/me',
+      'GET http://x/v1/sessions',
+      `DELETE http://x/v1/sessions/${session.id}`,
+      'POST http://x/v1/me/password',
+      'GET http://x/v1/usage/overview',
+      'GET http://x/v1/usage/dashboard?from=2026-01-01T00%3A00%3A00Z&model=a&model=b%26c&project=p',
+    ]);
+    expect(JSON.parse(String(f.calls[1]!.body))).toEqual({ title: 'Renamed' });
+    expect(JSON.parse(String(f.calls[3]!.body))).toEqual({ displayName: 'Ada' });
+    expect(JSON.parse(String(f.calls[7]!.body))).toEqual({ currentPassword: 'old password', newPassword: 'new password' });
   });
 
   it('times out', async () => {

@@ -23,6 +23,16 @@ import {
   type UpdateUserRequest,
   AuthResponseSchema,
   HealthSchema,
+  SessionListSchema,
+  ThreadSchema,
+  UsageDashboardSchema,
+  UsageOverviewSchema,
+  UserSchema,
+  type SessionInfo,
+  type UsageDashboard,
+  type UsageDashboardFilters,
+  type UsageOverview,
+  type User,
   IngestSummarySchema,
   MessageListSchema,
   RunEventListSchema,
@@ -75,7 +85,12 @@ export interface RestClient {
   logout(refreshToken?: string): Promise<void>;
   /** A single-use ticket for the WebSocket upgrade (`/v1/ws?ticket=`). */
   createWsTicket(): Promise<TicketResponse>;
-  listThreads(): Promise<Thread[]>;
+  /** Newest first; with `q`, only threads whose title or any message contains it (case-insensitive). */
+  listThreads(query?: { q?: string }): Promise<Thread[]>;
+  /** Title trimmed, 1–200 characters. */
+  renameThread(threadId: string, title: string): Promise<Thread>;
+  /** Stops the thread's runs and removes it with its messages and runs. */
+  deleteThread(threadId: string): Promise<void>;
   listMessages(threadId: string): Promise<Message[]>;
   getRun(runId: string): Promise<Run>;
   /** One page of a run's event log: events with seq > afterSeq, at most `limit` of them. */
@@ -93,6 +108,19 @@ export interface RestClient {
   revokeApiKey(keyId: string): Promise<RevokedApiKey>;
   /** Sets a new password with the one-time token an admin issued. */
   resetPassword(token: string, password: string): Promise<void>;
+  /** The signed-in user. */
+  me(): Promise<User>;
+  /** displayName trimmed, at most 80 characters; null (or blank) clears it. */
+  updateProfile(change: { displayName: string | null }): Promise<User>;
+  /** The user's signed-in devices; `current` marks this one. */
+  listSessions(): Promise<SessionInfo[]>;
+  /** Signs a device out (its tokens and sockets stop working). */
+  revokeSession(sessionId: string): Promise<void>;
+  /** Ends every other session of the user. */
+  changePassword(currentPassword: string, newPassword: string): Promise<void>;
+  usageOverview(): Promise<UsageOverview>;
+  /** Sums for the usage page; `from` inclusive, `to` exclusive (ISO times). */
+  usageDashboard(filters?: UsageDashboardFilters): Promise<UsageDashboard>;
   /** Admin only (AUTH_FORBIDDEN otherwise): the routes under /v1/admin. */
   admin: AdminClient;
 }
@@ -207,8 +235,16 @@ export function createRestClient(options: RestClientOptions): RestClient {
     },
     createWsTicket: () =>
       send({ method: 'POST', path: '/v1/ws-tickets', schema: TicketResponseSchema, auth: true, json: {} }),
-    listThreads: async () =>
-      (await send({ method: 'GET', path: '/v1/threads', schema: ThreadListSchema, auth: true })).threads,
+    listThreads: async (query = {}) => {
+      const params = new URLSearchParams();
+      if (query.q !== undefined) params.set('q', query.q);
+      return (await send({ method: 'GET', path: `/v1/threads${queryString(params)}`, schema: ThreadListSchema, auth: true })).threads;
+    },
+    renameThread: (threadId, title) =>
+      send({ method: 'PATCH', path: `/v1/threads/${encodeURIComponent(threadId)}`, schema: ThreadSchema, auth: true, json: { title } }),
+    deleteThread: async (threadId) => {
+      await send({ method: 'DELETE', path: `/v1/threads/${encodeURIComponent(threadId)}`, schema: EmptySchema, auth: true });
+    },
     listMessages: async (threadId) =>
       (
         await send({
@@ -254,6 +290,18 @@ export function createRestClient(options: RestClientOptions): RestClient {
     resetPassword: async (token, password) => {
       await send({ method: 'POST', path: '/v1/auth/reset-password', schema: PasswordResetDoneSchema, auth: false, json: { token, password } });
     },
+    me: () => send({ method: 'GET', path: '/v1/me', schema: UserSchema, auth: true }),
+    updateProfile: (change) => send({ method: 'PATCH', path: '/v1/me', schema: UserSchema, auth: true, json: change }),
+    listSessions: async () => (await send({ method: 'GET', path: '/v1/sessions', schema: SessionListSchema, auth: true })).sessions,
+    revokeSession: async (sessionId) => {
+      await send({ method: 'DELETE', path: `/v1/sessions/${encodeURIComponent(sessionId)}`, schema: EmptySchema, auth: true });
+    },
+    changePassword: async (currentPassword, newPassword) => {
+      await send({ method: 'POST', path: '/v1/me/password', schema: EmptySchema, auth: true, json: { currentPassword, newPassword } });
+    },
+    usageOverview: () => send({ method: 'GET', path: '/v1/usage/overview', schema: UsageOverviewSchema, auth: true }),
+    usageDashboard: (filters = {}) =>
+      send({ method: 'GET', path: `/v1/usage/dashboard${queryString(dashboardParams(filters))}`, schema: UsageDashboardSchema, auth: true }),
     admin: {
       listUsers: async () => (await send({ method: 'GET', path: '/v1/admin/users', schema: AdminUserListSchema, auth: true })).users,
       updateUser: (userId, change) =>
@@ -285,6 +333,20 @@ function usageQuery(query: { format?: string; mapping?: string }): string {
   const params = new URLSearchParams();
   if (query.format !== undefined) params.set('format', query.format);
   if (query.mapping !== undefined) params.set('mapping', query.mapping);
+  return queryString(params);
+}
+
+/** The dashboard's filters as the route reads them: `model` and `project` repeat once per value. */
+function dashboardParams(filters: UsageDashboardFilters): URLSearchParams {
+  const params = new URLSearchParams();
+  if (filters.from !== undefined) params.set('from', filters.from);
+  if (filters.to !== undefined) params.set('to', filters.to);
+  for (const model of filters.models ?? []) params.append('model', model);
+  for (const project of filters.projects ?? []) params.append('project', project);
+  return params;
+}
+
+function queryString(params: URLSearchParams): string {
   const text = params.toString();
   return text === '' ? '' : `?${text}`;
 }

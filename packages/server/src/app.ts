@@ -51,6 +51,7 @@ import { registerRouteAccess } from './http/route-access.js';
 import { createLlmSettings, type LlmSettingsStore } from './llm/llm-settings.js';
 import { createGenaiPriceCatalog } from './pricing/genai-price-catalog.js';
 import { catalogOptions, loadPriceSettings, removePriceOverride, setPriceOverride } from './pricing/price-settings.js';
+import { createSqlRunEventLog, type RunEventLog } from './runs/run-event-log.js';
 import { createRunService, type RunService } from './runs/run-service.js';
 import { createRunWorker, type RunWorker } from './runs/run-worker.js';
 import { openDatabase, type Db, type DatabaseEngine } from './store/database.js';
@@ -79,6 +80,8 @@ export interface Services {
   ingester: UsageIngester;
   runs: RunService;
   worker: RunWorker;
+  /** The run event log the runs and workers write (the SQL one unless BuildOptions says otherwise). */
+  eventLog: RunEventLog;
   nodeId: string;
   /** The admin's LLM settings (else TALLY_LLM_*), read by each run as it starts. */
   llmSettings: LlmSettingsStore;
@@ -90,6 +93,11 @@ export interface BuildOptions {
   databaseSchema?: string;
   /** Whether this node runs agent workers (default true). */
   runWorkers?: boolean;
+  /**
+   * Where run events are written and read by the runs and workers: the SQL log over the database
+   * when absent. Benches pass an in-memory log (persistence off) or a counting wrapper.
+   */
+  runEventLog?: (db: Db) => RunEventLog;
 }
 
 export async function createServices(config: Config, options: BuildOptions = {}): Promise<Services> {
@@ -112,6 +120,7 @@ export async function createServices(config: Config, options: BuildOptions = {})
     build: (llm) => createSupervisor({ usage: usageStore, prices, llm: createLlm(llm, { recordCall }) }),
   });
   const nodeId = `node-${crypto.randomUUID()}`;
+  const eventLog = options.runEventLog?.(db) ?? createSqlRunEventLog(db);
   return {
     config,
     logger,
@@ -125,13 +134,15 @@ export async function createServices(config: Config, options: BuildOptions = {})
     runs: createRunService({
       db,
       bus,
+      eventLog,
       limits: {
         maxActiveRuns: config.limits.maxActiveRuns,
         messageRate: createFixedWindowLimit(kv, { name: 'messages', limit: config.limits.messagesPerMinute, windowMs: 60_000 }),
       },
     }),
-    worker: createRunWorker({ db, bus, pipeline, logger, concurrency: config.workerConcurrency, nodeId, leaseMs: config.runLeaseMs }),
+    worker: createRunWorker({ db, bus, eventLog, pipeline, logger, concurrency: config.workerConcurrency, nodeId, leaseMs: config.runLeaseMs }),
     nodeId,
+    eventLog,
     llmSettings,
   };
 }
@@ -187,6 +198,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   await app.register(authRoutes, {
     auth,
+    accounts,
     sessions,
     tickets,
     throttle: createLoginThrottle(kv),
@@ -206,7 +218,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     cookieSecurity: config.cookieSecure,
     onSecurityEvent: securityEvents,
   });
-  const threads = createThreadService({ db });
+  const threads = createThreadService({ db, runs: services.runs });
   await app.register(threadRoutes, { threads, requireUser });
   await app.register(runRoutes, { runs: services.runs, requireUser });
   await app.register(usageRoutes, { ingester: services.ingester, store: services.usageStore, requireUser });

@@ -8,12 +8,28 @@ export const CredentialsSchema = z.object({
 });
 export type Credentials = z.infer<typeof CredentialsSchema>;
 
+/** Longest display name a user may set (after trimming). */
+export const MAX_DISPLAY_NAME_LENGTH = 80;
+
 export const UserSchema = z.object({
   id: z.string().uuid(),
   email: z.string(),
   role: z.enum(['admin', 'member']),
+  /** The name the user chose to be shown by; null when unset (show the email). */
+  displayName: z.string().nullable().default(null),
 });
 export type User = z.infer<typeof UserSchema>;
+
+/** PATCH /v1/me: null (or only spaces) clears the display name. */
+export const UpdateProfileRequestSchema = z.object({
+  displayName: z
+    .string()
+    .trim()
+    .max(MAX_DISPLAY_NAME_LENGTH)
+    .nullable()
+    .transform((name) => (name === '' ? null : name)),
+});
+export type UpdateProfileRequest = z.input<typeof UpdateProfileRequestSchema>;
 
 export const AuthResponseSchema = z.object({
   accessToken: z.string(),
@@ -44,6 +60,9 @@ export const SessionSchema = z.object({
   current: z.boolean(),
 });
 export type Session = z.infer<typeof SessionSchema>;
+/** One signed-in device as GET /v1/sessions lists it (the same shape as Session). */
+export const SessionInfoSchema = SessionSchema;
+export type SessionInfo = Session;
 export const SessionListSchema = z.object({ sessions: z.array(SessionSchema) });
 export type RefreshRequest = z.infer<typeof RefreshRequestSchema>;
 

@@ -9,6 +9,19 @@ export const ThreadSchema = z.object({
 export type Thread = z.infer<typeof ThreadSchema>;
 export const ThreadListSchema = z.object({ threads: z.array(ThreadSchema) });
 
+/** Longest thread title (after trimming). */
+export const MAX_THREAD_TITLE_LENGTH = 200;
+/** Longest search text for GET /v1/threads?q=. */
+export const MAX_THREAD_SEARCH_LENGTH = 200;
+
+/** PATCH /v1/threads/:id. */
+export const RenameThreadRequestSchema = z.object({ title: z.string().trim().min(1).max(MAX_THREAD_TITLE_LENGTH) });
+export type RenameThreadRequest = z.input<typeof RenameThreadRequestSchema>;
+
+/** GET /v1/threads query: `q` finds threads whose title or any message contains it, case-insensitively. */
+export const ThreadListQuerySchema = z.object({ q: z.string().max(MAX_THREAD_SEARCH_LENGTH).optional() });
+export type ThreadListQuery = z.infer<typeof ThreadListQuerySchema>;
+
 export const MessageSchema = z.object({
   id: z.string().uuid(),
   threadId: z.string().uuid(),

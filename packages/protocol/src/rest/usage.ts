@@ -19,3 +19,72 @@ export const IngestSummarySchema = z.object({
   unpricedModels: z.array(z.string()),
 });
 export type IngestSummary = z.infer<typeof IngestSummarySchema>;
+
+/** GET /v1/usage/overview: how much usage the user has loaded. */
+export const UsageOverviewSchema = z.object({
+  records: z.number().int(),
+  /** First and last call time (ISO), null when there are no records. */
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+  models: z.array(z.string()),
+});
+export type UsageOverview = z.infer<typeof UsageOverviewSchema>;
+
+/** Most values of one dashboard filter (models or projects) per request. */
+export const MAX_DASHBOARD_FILTER_VALUES = 100;
+
+const isoTime = z.string().datetime({ offset: true });
+const filterValues = z.array(z.string().min(1).max(200)).max(MAX_DASHBOARD_FILTER_VALUES);
+
+/**
+ * Filters of GET /v1/usage/dashboard (`?from=&to=&model=a&model=b&project=x`): ISO times, `from`
+ * inclusive and `to` exclusive; a record matches when its model is one of `models` (if given)
+ * and its project one of `projects` (if given).
+ */
+export const UsageDashboardFiltersSchema = z
+  .object({ from: isoTime.optional(), to: isoTime.optional(), models: filterValues.optional(), projects: filterValues.optional() })
+  .refine((f) => f.from === undefined || f.to === undefined || Date.parse(f.from) < Date.parse(f.to), {
+    message: 'from must be before to',
+    path: ['from'],
+  });
+export type UsageDashboardFilters = z.infer<typeof UsageDashboardFiltersSchema>;
+
+const money = z.number();
+const count = z.number();
+
+export const UsageDashboardTotalsSchema = z.object({
+  requests: count,
+  costUsd: money,
+  inputTokens: count,
+  outputTokens: count,
+  cacheReadTokens: count,
+  cacheWriteTokens: count,
+  /** Share of requests that ended in an error or a timeout, 0..1 (0 when there are none). */
+  errorRate: z.number(),
+  /** Requests whose model the price catalog does not know: counted, but not in costUsd. */
+  unpricedRequests: count,
+});
+
+/** One value of a breakdown; `share` is its part of the total cost, 0..1 (0 when the cost is 0). */
+export const UsageDashboardSliceSchema = z.object({ key: z.string(), requests: count, costUsd: money, share: z.number() });
+export type UsageDashboardSlice = z.infer<typeof UsageDashboardSliceSchema>;
+
+/** GET /v1/usage/dashboard: the user's usage, summed for the usage page's figures and charts. */
+export const UsageDashboardSchema = z.object({
+  /**
+   * The span the matched records fall in, at day precision (UTC midnights), clipped to the
+   * filter's from/to; nulls when nothing matched.
+   */
+  range: z.object({ from: z.string().nullable(), to: z.string().nullable() }),
+  /** All of the user's data, whatever the filters: the choices of the filter controls. */
+  available: z.object({ models: z.array(z.string()), projects: z.array(z.string()), from: z.string().nullable(), to: z.string().nullable() }),
+  totals: UsageDashboardTotalsSchema,
+  /** Every UTC day from the first matched day to the last, days without usage at 0. */
+  byDay: z.array(z.object({ day: z.string(), costUsd: money, requests: count })),
+  /** Cost per model per day, only where there was usage; by day, then model. */
+  costByModelByDay: z.array(z.object({ day: z.string(), model: z.string(), costUsd: money })),
+  /** Most expensive first. */
+  byModel: z.array(UsageDashboardSliceSchema),
+  byProject: z.array(UsageDashboardSliceSchema),
+});
+export type UsageDashboard = z.infer<typeof UsageDashboardSchema>;

@@ -1,9 +1,10 @@
 import crypto from 'node:crypto';
-import type { UserRole } from '@tally/protocol';
+import type { User, UserRole } from '@tally/protocol';
 import { AppError } from '../app-error.js';
 import type { Db } from '../store/database.js';
 import { SYSTEM_USER_ID } from '../store/system-user.js';
 import type { AccessClaims } from './access-tokens.js';
+import { toUser } from './auth-service.js';
 import type { PasswordPolicy } from './password-policy.js';
 import { hashPassword } from './passwords.js';
 
@@ -29,6 +30,10 @@ export interface Accounts {
   activeClaims<C extends AccessClaims>(claims: C | null): Promise<C | null>;
   /** Creates an account directly (`tally user create`); AUTH_EMAIL_TAKEN when the email has one. */
   create(input: { email: string; password: string; role: UserRole }): Promise<Account>;
+  /** The user as they see themselves (GET /v1/me); USER_NOT_FOUND when the account is gone. */
+  profile(userId: string): Promise<User>;
+  /** Sets or (null) clears the display name, already trimmed and checked. */
+  updateProfile(userId: string, change: { displayName: string | null }): Promise<User>;
 }
 
 export function createAccounts(deps: { db: Db; passwords: PasswordPolicy }): Accounts {
@@ -60,6 +65,24 @@ export function createAccounts(deps: { db: Db; passwords: PasswordPolicy }): Acc
         .executeTakeFirst();
       if (!row) throw new AppError('AUTH_EMAIL_TAKEN');
       return { id: row.id, email: row.email, role: row.role, disabled: false };
+    },
+
+    async profile(userId) {
+      const row = await db.selectFrom('users').select(['id', 'email', 'role', 'display_name']).where('id', '=', userId).executeTakeFirst();
+      if (!row || userId === SYSTEM_USER_ID) throw new AppError('USER_NOT_FOUND');
+      return toUser(row);
+    },
+
+    async updateProfile(userId, { displayName }) {
+      if (userId === SYSTEM_USER_ID) throw new AppError('USER_NOT_FOUND');
+      const row = await db
+        .updateTable('users')
+        .set({ display_name: displayName })
+        .where('id', '=', userId)
+        .returning(['id', 'email', 'role', 'display_name'])
+        .executeTakeFirst();
+      if (!row) throw new AppError('USER_NOT_FOUND');
+      return toUser(row);
     },
   };
 }

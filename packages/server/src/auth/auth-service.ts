@@ -26,7 +26,7 @@ export interface AuthService {
   /** Ends the session a refresh token belongs to; unknown tokens are ignored. */
   logout(refreshToken: string): Promise<void>;
   /** A new session for a user authenticated another way (OpenID Connect). */
-  startSession(user: Pick<UserRow, 'id' | 'email' | 'role'>, client: ClientInfo): Promise<AuthResponse>;
+  startSession(user: Pick<UserRow, 'id' | 'email' | 'role' | 'display_name'>, client: ClientInfo): Promise<AuthResponse>;
   /** Checks the current password, sets the new one, and ends every other session of the user. */
   changePassword(userId: string, currentSessionId: string | undefined, current: string, next: string): Promise<void>;
 }
@@ -59,7 +59,7 @@ export function createAuthService(deps: {
   let dummyHash: Promise<string> | undefined;
   const dummyPasswordHash = () => (dummyHash ??= hashPassword(crypto.randomBytes(16).toString('hex')));
 
-  async function issueToken(user: Pick<UserRow, 'id' | 'email' | 'role'>, sessionId: string, executor: Db = db): Promise<AuthResponse> {
+  async function issueToken(user: Pick<UserRow, 'id' | 'email' | 'role' | 'display_name'>, sessionId: string, executor: Db = db): Promise<AuthResponse> {
     const refreshToken = crypto.randomBytes(32).toString('base64url');
     await executor
       .insertInto('refresh_tokens')
@@ -75,7 +75,7 @@ export function createAuthService(deps: {
     return { accessToken, expiresIn: tokens.ttlSeconds, refreshToken, user: toUser(user) };
   }
 
-  async function startSession(user: Pick<UserRow, 'id' | 'email' | 'role'>, client: ClientInfo): Promise<AuthResponse> {
+  async function startSession(user: Pick<UserRow, 'id' | 'email' | 'role' | 'display_name'>, client: ClientInfo): Promise<AuthResponse> {
     const sessionId = crypto.randomUUID();
     await db
       .insertInto('auth_sessions')
@@ -159,7 +159,7 @@ export function createAuthService(deps: {
         .where('revoked_at', 'is', null)
         .returning('id')
         .executeTakeFirst();
-      const user = await db.selectFrom('users').select(['id', 'email', 'role']).where('id', '=', row.user_id).executeTakeFirst();
+      const user = await db.selectFrom('users').select(['id', 'email', 'role', 'display_name']).where('id', '=', row.user_id).executeTakeFirst();
       if (!session || !user) throw new AppError('AUTH_INVALID_REFRESH_TOKEN');
       return issueToken(user, row.session_id);
     },
@@ -180,8 +180,8 @@ export function createAuthService(deps: {
   };
 }
 
-export function toUser(row: Pick<UserRow, 'id' | 'email' | 'role'>): User {
-  return { id: row.id, email: row.email, role: row.role };
+export function toUser(row: Pick<UserRow, 'id' | 'email' | 'role' | 'display_name'>): User {
+  return { id: row.id, email: row.email, role: row.role, displayName: row.display_name };
 }
 
 function sha256(value: string): string {

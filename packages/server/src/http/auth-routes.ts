@@ -1,7 +1,17 @@
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
-import { ChangePasswordSchema, CredentialsSchema, IdSchema, RefreshRequestSchema, type AuthResponse, type TicketResponse } from '@tally/protocol';
+import {
+  ChangePasswordSchema,
+  CredentialsSchema,
+  IdSchema,
+  RefreshRequestSchema,
+  UpdateProfileRequestSchema,
+  type AuthResponse,
+  type TicketResponse,
+  type User,
+} from '@tally/protocol';
 import { z } from 'zod';
 import { AppError } from '../app-error.js';
+import type { Accounts } from '../auth/accounts.js';
 import type { AuthService } from '../auth/auth-service.js';
 import type { SessionService } from '../auth/session-service.js';
 import type { WsTickets } from '../auth/ws-tickets.js';
@@ -13,6 +23,7 @@ import { clearRefreshCookie, refreshCookieOf, setRefreshCookie, type CookieSecur
 
 export interface AuthRouteDeps {
   auth: AuthService;
+  accounts: Pick<Accounts, 'profile' | 'updateProfile'>;
   sessions: SessionService;
   tickets: WsTickets;
   throttle: LoginThrottle;
@@ -21,7 +32,7 @@ export interface AuthRouteDeps {
   cookieSecurity: CookieSecurity;
 }
 
-/** Sign-up, log-in, refresh, log-out, sessions, password change and WebSocket tickets. */
+/** Sign-up, log-in, refresh, log-out, sessions, profile, password change and WebSocket tickets. */
 export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Promise<void> {
   const withCookie = (request: Parameters<typeof setRefreshCookie>[0], reply: Parameters<typeof setRefreshCookie>[1], result: AuthResponse) => {
     setRefreshCookie(request, reply, result.refreshToken, deps.refreshTtlSeconds, deps.cookieSecurity);
@@ -92,6 +103,13 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
       if (!parsed.success) throw new AppError('SESSION_NOT_FOUND');
       await deps.sessions.revoke(userOf(request).userId, parsed.data.id, 'revoked by the user');
       return reply.status(204).send();
+    });
+
+    authed.get('/v1/me', async (request): Promise<User> => deps.accounts.profile(userOf(request).userId));
+
+    authed.patch('/v1/me', async (request): Promise<User> => {
+      const change = parseInput(UpdateProfileRequestSchema, request.body);
+      return deps.accounts.updateProfile(userOf(request).userId, change);
     });
 
     authed.post('/v1/me/password', async (request, reply) => {

@@ -1,11 +1,13 @@
 import { Transform } from 'node:stream';
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
-import { MAX_USAGE_UPLOAD_BYTES, type IngestSummary } from '@tally/protocol';
+import { MAX_USAGE_UPLOAD_BYTES, UsageDashboardFiltersSchema, type IngestSummary, type UsageDashboard } from '@tally/protocol';
 import { AppError } from '../app-error.js';
 import { isUsageFormatName, USAGE_FORMAT_NAMES, type CsvMapping, type UsageFormatName } from '../usage/formats/usage-format.js';
+import { buildUsageDashboard, rowsForWindow } from '../usage/usage-dashboard.js';
 import type { UsageIngester } from '../usage/ingest-usage.js';
 import type { UsageStore } from '../usage/usage-store.js';
 import { userOf } from './authenticate.js';
+import { parseInput } from './parse-input.js';
 
 const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines', 'text/plain', 'application/octet-stream'];
 /** Other formats' own types (OTLP/JSON is posted as application/json, CSV as text/csv). */
@@ -53,6 +55,22 @@ export async function usageRoutes(
   });
 
   app.get('/v1/usage/overview', async (request) => deps.store.overview(userOf(request).userId));
+
+  app.get('/v1/usage/dashboard', async (request): Promise<UsageDashboard> => {
+    const filters = parseInput(UsageDashboardFiltersSchema, dashboardQuery(request.query));
+    const ownerId = userOf(request).userId;
+    const [all, overview] = await Promise.all([deps.store.aggregate(ownerId), deps.store.overview(ownerId)]);
+    // Per-day sums answer a window of whole UTC days; any other window is summed by the store.
+    const inWindow = rowsForWindow(all, filters) ?? (await deps.store.aggregate(ownerId, { from: filters.from, to: filters.to }));
+    return buildUsageDashboard({ all, overview, inWindow, filters });
+  });
+}
+
+/** `?model=a&model=b&project=x`: a key given once is a string, repeated an array. */
+function dashboardQuery(query: unknown): unknown {
+  const q = (query ?? {}) as Record<string, unknown>;
+  const list = (value: unknown) => (value === undefined ? undefined : Array.isArray(value) ? value : [value]);
+  return { from: q['from'], to: q['to'], models: list(q['model']), projects: list(q['project']) };
 }
 
 function usageQuery(query: unknown): { format?: UsageFormatName; mapping?: CsvMapping } {

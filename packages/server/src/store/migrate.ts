@@ -6,6 +6,7 @@ import * as runCheckpoints from './migrations/0003-run-checkpoints.js';
 import * as apiKeysAndAudit from './migrations/0004-api-keys-and-audit.js';
 import * as authSessions from './migrations/0005-auth-sessions.js';
 import * as oidcIdentities from './migrations/0006-oidc-identities.js';
+import * as threadDeletionAndProfile from './migrations/0007-thread-deletion-and-profile.js';
 
 /** Migrations live in code (not read from disk), so they ship inside any bundle unchanged. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -15,6 +16,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-api-keys-and-audit': apiKeysAndAudit,
   '0005-auth-sessions': authSessions,
   '0006-oidc-identities': oidcIdentities,
+  '0007-thread-deletion-and-profile': threadDeletionAndProfile,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -14,6 +14,8 @@ export interface UsersTable {
   created_at: Generated<Date>;
   /** Set while an admin has the account disabled (see http/authenticate.ts). */
   disabled_at: Timestamp | null;
+  /** The name the user chose to be shown by (PATCH /v1/me); null when unset. */
+  display_name: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** A signed-in device: what the user sees in their session list and can revoke. */
@@ -49,6 +51,8 @@ export interface ThreadsTable {
   title: string;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** Set when the user deleted it: hidden at once, removed once its runs ended (threads/thread-deletion.ts). */
+  deleted_at: Timestamp | null;
 }
 
 export interface MessagesTable {

@@ -1,31 +1,72 @@
 import type { Message, Thread } from '@tally/protocol';
 import { AppError } from '../app-error.js';
+import type { RunService } from '../runs/run-service.js';
 import type { Db } from '../store/database.js';
 import type { MessageRow, ThreadRow } from '../store/schema.js';
+import { containsPattern } from './like-pattern.js';
+import { createThreadDeletion } from './thread-deletion.js';
 
-/** Reads of a user's threads and messages; every query carries the owner predicate. */
+/**
+ * A user's threads and messages; every query carries the owner predicate, and a deleted thread
+ * (hidden while its runs stop) answers THREAD_NOT_FOUND like a missing or foreign one.
+ */
 export interface ThreadService {
-  list(ownerId: string): Promise<Thread[]>;
-  /** THREAD_NOT_FOUND when missing or another user's. */
+  /** Newest first; with `q`, only threads whose title or any message contains it, case-insensitively. */
+  list(ownerId: string, query?: { q?: string | undefined }): Promise<Thread[]>;
+  /** THREAD_NOT_FOUND when missing, deleted or another user's. */
   get(ownerId: string, threadId: string): Promise<Thread>;
   messages(ownerId: string, threadId: string): Promise<Message[]>;
+  /** `title` is already trimmed and checked. */
+  rename(ownerId: string, threadId: string, title: string): Promise<Thread>;
+  /** Stops the thread's runs, then removes it with its messages and runs. */
+  remove(ownerId: string, threadId: string): Promise<void>;
 }
 
-export function createThreadService(deps: { db: Db }): ThreadService {
+/** Threads listed at most: a list, and a search, stay one bounded query. */
+const LIST_LIMIT = 500;
+const SEARCH_LIMIT = 100;
+
+export function createThreadService(deps: { db: Db; runs: Pick<RunService, 'activeInThread' | 'stop'>; deletionSettleMs?: number }): ThreadService {
   const { db } = deps;
+  const deletion = createThreadDeletion({ db, runs: deps.runs, ...(deps.deletionSettleMs !== undefined ? { settleMs: deps.deletionSettleMs } : {}) });
+  const owned = (ownerId: string) => db.selectFrom('threads').selectAll().where('owner_id', '=', ownerId).where('deleted_at', 'is', null);
 
   async function get(ownerId: string, threadId: string): Promise<Thread> {
-    const row = await db.selectFrom('threads').selectAll().where('id', '=', threadId).where('owner_id', '=', ownerId).executeTakeFirst();
+    const row = await owned(ownerId).where('id', '=', threadId).executeTakeFirst();
     if (!row) throw new AppError('THREAD_NOT_FOUND');
     return toThread(row);
   }
 
   return {
-    async list(ownerId) {
-      const rows = await db.selectFrom('threads').selectAll().where('owner_id', '=', ownerId).orderBy('updated_at', 'desc').limit(500).execute();
+    async list(ownerId, query = {}) {
+      // Removes what an earlier delete had to leave hidden (a run that took long to stop).
+      await deletion.purge(ownerId);
+      if (query.q === undefined || query.q.trim() === '') {
+        return (await owned(ownerId).orderBy('updated_at', 'desc').limit(LIST_LIMIT).execute()).map(toThread);
+      }
+      const pattern = containsPattern(query.q.trim());
+      const rows = await owned(ownerId)
+        .where((eb) =>
+          eb.or([
+            eb('title', 'ilike', pattern),
+            eb.exists(
+              eb
+                .selectFrom('messages')
+                .select('messages.id')
+                .whereRef('messages.thread_id', '=', 'threads.id')
+                .where('messages.owner_id', '=', ownerId)
+                .where('messages.content', 'ilike', pattern),
+            ),
+          ]),
+        )
+        .orderBy('updated_at', 'desc')
+        .limit(SEARCH_LIMIT)
+        .execute();
       return rows.map(toThread);
     },
+
     get,
+
     async messages(ownerId, threadId) {
       await get(ownerId, threadId);
       const rows = await db
@@ -37,6 +78,24 @@ export function createThreadService(deps: { db: Db }): ThreadService {
         .orderBy('id')
         .execute();
       return rows.map(toMessage);
+    },
+
+    async rename(ownerId, threadId, title) {
+      // A rename is not activity: updated_at (the list's order) stays.
+      const row = await db
+        .updateTable('threads')
+        .set({ title })
+        .where('id', '=', threadId)
+        .where('owner_id', '=', ownerId)
+        .where('deleted_at', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw new AppError('THREAD_NOT_FOUND');
+      return toThread(row);
+    },
+
+    async remove(ownerId, threadId) {
+      if (!(await deletion.remove(ownerId, threadId))) throw new AppError('THREAD_NOT_FOUND');
     },
   };
 }

@@ -17,6 +17,8 @@ import { openTestSocket, type TestSocket } from '../support/ws-test-client.js';
 /** The ids a request is built from: the owner's (A) resources, seen by A, B (another user) or the admin. */
 interface Ids {
   threadId: string;
+  /** A second thread of A's, for the one case that deletes a thread. */
+  spareThreadId: string;
   runId: string;
   sessionId: string;
   apiKeyId: string;
@@ -48,14 +50,19 @@ const CASES: Record<Exclude<RouteKey, 'GET /v1/ws'>, RouteCase | 'public'> = {
   'GET /v1/sessions': { path: () => '/v1/sessions', ok: [200] },
   'DELETE /v1/sessions/:id': { path: (i) => `/v1/sessions/${i.sessionId}`, ok: [204], owned: true },
   'POST /v1/me/password': { path: () => '/v1/me/password', body: () => ({ currentPassword: PASSWORD, newPassword: PASSWORD }), ok: [204] },
-  'GET /v1/threads': { path: () => '/v1/threads', ok: [200] },
+  'GET /v1/me': { path: () => '/v1/me', ok: [200] },
+  'PATCH /v1/me': { path: () => '/v1/me', body: () => ({ displayName: 'Matrix Owner' }), ok: [200] },
+  'GET /v1/threads': { path: () => '/v1/threads?q=money', ok: [200] },
   'GET /v1/threads/:id': { path: (i) => `/v1/threads/${i.threadId}`, ok: [200], owned: true },
+  'PATCH /v1/threads/:id': { path: (i) => `/v1/threads/${i.threadId}`, body: () => ({ title: 'Renamed by the matrix' }), ok: [200], owned: true },
+  'DELETE /v1/threads/:id': { path: (i) => `/v1/threads/${i.spareThreadId}`, ok: [204], owned: true },
   'GET /v1/threads/:id/messages': { path: (i) => `/v1/threads/${i.threadId}/messages`, ok: [200], owned: true },
   'GET /v1/runs/:id': { path: (i) => `/v1/runs/${i.runId}`, ok: [200], owned: true },
   'GET /v1/runs/:id/events': { path: (i) => `/v1/runs/${i.runId}/events?afterSeq=0`, ok: [200], owned: true },
   'POST /v1/runs/:id/stop': { path: (i) => `/v1/runs/${i.runId}/stop`, body: () => ({}), ok: [200], owned: true },
   'POST /v1/usage': { path: () => '/v1/usage', body: () => usageNdjson({ seed: 99, days: 1, requestsPerDay: 100 }), contentType: 'application/x-ndjson', ok: [200] },
   'GET /v1/usage/overview': { path: () => '/v1/usage/overview', ok: [200] },
+  'GET /v1/usage/dashboard': { path: () => '/v1/usage/dashboard?from=2026-10-01T00:00:00Z&model=gpt-4o', ok: [200] },
   'POST /v1/api-keys': { path: () => '/v1/api-keys', body: () => ({ name: 'matrix', scopes: ['usage:write'] }), ok: [201] },
   'GET /v1/api-keys': { path: () => '/v1/api-keys', ok: [200] },
   'DELETE /v1/api-keys/:id': { path: (i) => `/v1/api-keys/${i.apiKeyId}`, ok: [200, 204], owned: true },
@@ -93,6 +100,7 @@ describe(`authorization matrix on ${engine.name}`, () => {
   let owner: Awaited<ReturnType<typeof signUp>>;
   let other: Awaited<ReturnType<typeof signUp>>;
   let ids: Ids;
+  let spareThreadId: string;
   let ownerSocket: TestSocket;
 
   beforeAll(async () => {
@@ -104,6 +112,10 @@ describe(`authorization matrix on ${engine.name}`, () => {
     const ack = await ownerSocket.command('send_message', { text: 'Where is my AI money going?' });
     const { runId, threadId } = ack['data'] as { runId: string; threadId: string };
     await ownerSocket.waitForTerminal(runId);
+    const spare = await ownerSocket.command('send_message', { text: 'A thread to delete' });
+    const spareRun = spare['data'] as { runId: string; threadId: string };
+    await ownerSocket.waitForTerminal(spareRun.runId);
+    spareThreadId = spareRun.threadId;
     ids = await freshIds(threadId, runId);
   });
   afterAll(async () => {
@@ -117,7 +129,7 @@ describe(`authorization matrix on ${engine.name}`, () => {
     const sessions = await rest<{ sessions: Array<{ id: string; current: boolean }> }>(server.baseUrl, 'GET', '/v1/sessions', { token: login.body.accessToken });
     const sessionId = sessions.body.sessions.find((s) => s.current)!.id;
     const key = await rest<{ id: string }>(server.baseUrl, 'POST', '/v1/api-keys', { token: owner.token, json: { name: 'matrix', scopes: ['full'] } });
-    return { threadId, runId, sessionId, apiKeyId: key.body.id, memberId: other.userId };
+    return { threadId, spareThreadId, runId, sessionId, apiKeyId: key.body.id, memberId: other.userId };
   }
 
   it('has a case for every route of the table and every command', () => {

@@ -1,0 +1,135 @@
+import type { UsageDashboard, UsageDashboardFilters, UsageDashboardSlice } from '@tally/protocol';
+import { roundUsd, ratio } from '../analysis/round.js';
+import { addUsageSums, emptyUsageSums, type UsageSums } from '../analysis/usage-sums.js';
+import type { UsageAggregateRow, UsageOverview } from './usage-store.js';
+
+/** Past this many days the day series is not padded with empty days (a stray timestamp would bloat it). */
+const MAX_PADDED_DAYS = 3_700;
+const DAY_MS = 86_400_000;
+
+export interface UsageDashboardInput {
+  /** store.aggregate over every record of the owner (no time range): what the filters can choose. */
+  all: UsageAggregateRow[];
+  /** store.overview of the owner, no time range: first and last call times. */
+  overview: UsageOverview;
+  /**
+   * store.aggregate over the filter's time range, when `all` cannot answer it (see
+   * rowsForWindow); undefined when the window is whole UTC days or absent.
+   */
+  inWindow?: UsageAggregateRow[];
+  filters: UsageDashboardFilters;
+}
+
+/**
+ * The rows of `all` inside the filter's window, when that is exact: a window with no bounds, or
+ * bounds on UTC midnights (aggregate rows are per UTC day). Undefined when the store must be asked
+ * for the window's own rows.
+ */
+export function rowsForWindow(all: UsageAggregateRow[], filters: Pick<UsageDashboardFilters, 'from' | 'to'>): UsageAggregateRow[] | undefined {
+  const from = filters.from === undefined ? undefined : dayOfMidnight(filters.from);
+  const to = filters.to === undefined ? undefined : dayOfMidnight(filters.to);
+  if (from === null || to === null) return undefined;
+  return all.filter((row) => (from === undefined || row.day >= from) && (to === undefined || row.day < to));
+}
+
+/** The dashboard of GET /v1/usage/dashboard, from the store's per-day sums. Pure. */
+export function buildUsageDashboard(input: UsageDashboardInput): UsageDashboard {
+  const { filters } = input;
+  const windowRows = input.inWindow ?? rowsForWindow(input.all, filters);
+  if (!windowRows) throw new Error('buildUsageDashboard: the window is not whole days; pass the rows of the window as inWindow');
+  const models = filters.models ? new Set(filters.models) : null;
+  const projects = filters.projects ? new Set(filters.projects) : null;
+  const matched = windowRows.filter((row) => (!models || models.has(row.model)) && (!projects || projects.has(row.project)));
+
+  const totals = emptyUsageSums();
+  let failed = 0;
+  let unpriced = 0;
+  const days = new Map<string, UsageSums>();
+  const modelDays = new Map<string, { day: string; model: string; costUsd: number }>();
+  const byModel = new Map<string, UsageSums>();
+  const byProject = new Map<string, UsageSums>();
+  for (const row of matched) {
+    addUsageSums(totals, row);
+    if (row.status !== 'ok') failed += row.requests;
+    unpriced += row.unpricedRequests;
+    addUsageSums(sumsOf(days, row.day), row);
+    addUsageSums(sumsOf(byModel, row.model), row);
+    addUsageSums(sumsOf(byProject, row.project), row);
+    const key = `${row.day}\u0000${row.model}`;
+    const cell = modelDays.get(key) ?? { day: row.day, model: row.model, costUsd: 0 };
+    cell.costUsd += row.costUsd;
+    modelDays.set(key, cell);
+  }
+
+  const dayKeys = [...days.keys()].sort();
+  const firstDay = dayKeys[0];
+  const lastDay = dayKeys.at(-1);
+  return {
+    range: {
+      from: firstDay === undefined ? null : latest(`${firstDay}T00:00:00.000Z`, filters.from),
+      to: lastDay === undefined ? null : earliest(new Date(Date.parse(`${lastDay}T00:00:00.000Z`) + DAY_MS).toISOString(), filters.to),
+    },
+    available: {
+      models: [...new Set([...input.overview.models, ...input.all.map((r) => r.model)])].sort(),
+      projects: [...new Set(input.all.map((r) => r.project))].sort(),
+      from: input.overview.from,
+      to: input.overview.to,
+    },
+    totals: {
+      requests: totals.requests,
+      costUsd: roundUsd(totals.costUsd),
+      inputTokens: totals.inputTokens,
+      outputTokens: totals.outputTokens,
+      cacheReadTokens: totals.cacheReadTokens,
+      cacheWriteTokens: totals.cacheWriteTokens,
+      errorRate: ratio(failed, totals.requests),
+      unpricedRequests: unpriced,
+    },
+    byDay: daySeries(dayKeys).map((day) => {
+      const sums = days.get(day);
+      return { day, costUsd: roundUsd(sums?.costUsd ?? 0), requests: sums?.requests ?? 0 };
+    }),
+    costByModelByDay: [...modelDays.values()]
+      .sort((a, b) => a.day.localeCompare(b.day) || a.model.localeCompare(b.model))
+      .map((cell) => ({ ...cell, costUsd: roundUsd(cell.costUsd) })),
+    byModel: slices(byModel, totals.costUsd),
+    byProject: slices(byProject, totals.costUsd),
+  };
+}
+
+function sumsOf(map: Map<string, UsageSums>, key: string): UsageSums {
+  let sums = map.get(key);
+  if (!sums) map.set(key, (sums = emptyUsageSums()));
+  return sums;
+}
+
+function slices(map: Map<string, UsageSums>, totalCostUsd: number): UsageDashboardSlice[] {
+  return [...map.entries()]
+    .map(([key, sums]) => ({ key, requests: sums.requests, costUsd: roundUsd(sums.costUsd), share: ratio(sums.costUsd, totalCostUsd) }))
+    .sort((a, b) => b.costUsd - a.costUsd || b.requests - a.requests || a.key.localeCompare(b.key));
+}
+
+/** Every day from the first to the last, so a chart shows quiet days as 0; only the days seen when the span is huge. */
+function daySeries(sortedDays: string[]): string[] {
+  const first = sortedDays[0];
+  const last = sortedDays.at(-1);
+  if (first === undefined || last === undefined) return [];
+  const start = Date.parse(`${first}T00:00:00.000Z`);
+  const span = Math.round((Date.parse(`${last}T00:00:00.000Z`) - start) / DAY_MS) + 1;
+  if (span > MAX_PADDED_DAYS) return sortedDays;
+  return Array.from({ length: span }, (_, i) => new Date(start + i * DAY_MS).toISOString().slice(0, 10));
+}
+
+/** The UTC day (YYYY-MM-DD) an ISO time is the midnight of, or null when it is not a UTC midnight. */
+function dayOfMidnight(iso: string): string | null {
+  const ms = Date.parse(iso);
+  return ms % DAY_MS === 0 ? new Date(ms).toISOString().slice(0, 10) : null;
+}
+
+function latest(dayStart: string, bound: string | undefined): string {
+  return bound !== undefined && Date.parse(bound) > Date.parse(dayStart) ? new Date(bound).toISOString() : dayStart;
+}
+
+function earliest(dayEnd: string, bound: string | undefined): string {
+  return bound !== undefined && Date.parse(bound) < Date.parse(dayEnd) ? new Date(bound).toISOString() : dayEnd;
+}
