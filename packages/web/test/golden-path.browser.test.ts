@@ -64,14 +64,21 @@ describe('web app golden path in Chromium', () => {
     return { context, page, email, socket };
   }
 
+  /** Uploads on the Usage page, then comes back to the chat through the navigation. */
   async function upload(user: User, name: string, content: string): Promise<Locator> {
     const file = path.join(files, name);
     await fs.writeFile(file, content);
+    await user.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Usage' }).click({ timeout: UI });
     const section = user.page.getByRole('region', { name: 'Upload usage data' });
     await section.locator('input[type=file]').setInputFiles(file, { timeout: UI });
     const summary = section.locator('.ingest-summary', { hasText: name });
     await summary.waitFor({ timeout: UI });
     return summary;
+  }
+
+  async function openChat(user: User): Promise<void> {
+    await user.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Chat' }).click({ timeout: UI });
+    await user.page.getByRole('textbox', { name: 'Message' }).waitFor({ timeout: UI });
   }
 
   /** Types the question and presses Enter; returns the question's turn once its run card shows. */
@@ -108,6 +115,7 @@ describe('web app golden path in Chromium', () => {
     const lines = records.trimEnd().split('\n').length;
     const summary = await upload(a, 'usage.ndjson', records);
     expect(await summary.textContent()).toContain(`${lines} lines, ${lines} new, 0 already there, 0 refused`);
+    await openChat(a);
 
     // Live: the page is held just after the answer's first words, mid-run as far as it knows.
     const frozen = a.socket.holdAfter((e) => e.type === 'message_delta');
@@ -142,13 +150,17 @@ describe('web app golden path in Chromium', () => {
     expect(eventsOf(a, QUESTION_A).flatMap((e) => (e.type === 'message_delta' ? [e.data.text] : [])).join('')).toBe(answer);
     await card.locator('.answer h3', { hasText: 'Where your AI money goes' }).waitFor({ timeout: UI });
 
-    // The report: a dollar total and the cost-by-model chart, a bar per model.
+    // The report: a dollar total and every chart of the report drawn, with money on the axis.
     const report = card.getByRole('region', { name: 'Report' });
-    expect(await report.locator('.figure', { hasText: 'Spend' }).locator('dd').textContent()).toMatch(/^\$\d[\d,]*(\.\d+)?/);
-    const chart = report.getByRole('img', { name: 'Cost by model' });
-    await chart.waitFor({ timeout: UI });
-    expect(await chart.locator('rect.chart-bar').count()).toBeGreaterThan(1);
-    expect(await chart.locator('text.chart-value').first().textContent()).toMatch(/^\$/);
+    expect(await report.locator('.figure', { hasText: 'Spend' }).locator('dd').textContent()).toMatch(/^\$\d[\d,]*\.\d\d/);
+    const chart = report.getByRole('img', { name: 'Cost by model per day' });
+    await chart.locator('.recharts-bar-rectangle').first().waitFor({ timeout: UI });
+    expect(await chart.locator('.recharts-bar-rectangle').count()).toBeGreaterThan(1);
+    expect(await chart.locator('.recharts-yAxis .recharts-cartesian-axis-tick-value').last().textContent()).toMatch(/^\$/);
+    const savings = report.getByRole('img', { name: 'Projected monthly saving by recommendation' });
+    await savings.locator('.recharts-bar-rectangle').first().waitFor({ timeout: UI });
+    await report.getByRole('img', { name: 'Mean latency by model' }).waitFor({ timeout: UI });
+    await chart.scrollIntoViewIfNeeded();
     await screenshot(a.page, '3-run-report');
   });
 
@@ -163,9 +175,9 @@ describe('web app golden path in Chromium', () => {
     await first.locator('.answer h3', { hasText: 'Where your AI money goes' }).waitFor({ timeout: UI });
     expect(await textOf(first.locator('.answer .markdown'))).toBe(renderedTextOf(await completedAnswer(a, QUESTION_A)));
     expect(await textOf(second.locator('.answer .markdown'))).toBe(renderedTextOf(await completedAnswer(a, QUESTION_A2)));
-    await first.getByRole('img', { name: 'Cost by model' }).waitFor({ timeout: UI });
+    await first.getByRole('img', { name: 'Cost by model per day' }).waitFor({ timeout: UI });
     expect(await threadList(a).locator('li').count()).toBe(1);
-    expect(await threadList(a).locator('.thread.active').textContent()).toContain(QUESTION_A);
+    expect(await threadList(a).locator('.thread-item.active').textContent()).toContain(QUESTION_A);
     await screenshot(a.page, '4-after-reload');
   });
 
@@ -173,9 +185,10 @@ describe('web app golden path in Chromium', () => {
     b = await signUp('bob');
     await threadList(b).getByText('No thread yet').waitFor({ timeout: UI });
     await upload(b, 'bob.ndjson', usageNdjson({ seed: 12, days: 3, requestsPerDay: 20 }));
+    await openChat(b);
     const turn = await ask(b, QUESTION_B);
     await turn.locator('.run-status', { hasText: 'Done' }).waitFor({ timeout: RUN });
-    await threadList(b).locator('.thread.active', { hasText: QUESTION_B }).waitFor({ timeout: UI });
+    await threadList(b).locator('.thread-item.active', { hasText: QUESTION_B }).waitFor({ timeout: UI });
 
     const seenByB = (await b.page.locator('body').textContent()) ?? '';
     expect(await threadList(b).locator('li').count()).toBe(1);

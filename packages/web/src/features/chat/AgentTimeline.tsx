@@ -1,12 +1,17 @@
 import { formatMs } from '../../format.js';
-import type { RunView } from './run-view.js';
+import { isActive, type RunView } from './run-view.js';
 import { ToolCall } from './ToolCall.js';
+import { useStickToBottom } from './use-stick-to-bottom.js';
 
-/** Which agent worked when, what it thought, and the tools it ran, in event order. */
+/**
+ * Which agent worked when, what it thought, and the tools it ran, in event order. While the run
+ * goes it has a fixed height and follows its newest line, so the answer below never moves.
+ */
 export function AgentTimeline({ view }: { view: RunView }) {
-  if (view.timeline.length === 0) return <p className="muted">Queued…</p>;
+  const scroller = useStickToBottom<HTMLOListElement>();
   return (
-    <ol className="timeline">
+    <ol className={isActive(view) ? 'timeline timeline-live' : 'timeline'} ref={scroller.ref} aria-label="Agent steps">
+      {view.timeline.length === 0 && <li className="muted">Waiting for an agent…</li>}
       {view.timeline.map((item) => {
         switch (item.kind) {
           case 'agent':

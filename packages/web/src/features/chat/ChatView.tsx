@@ -1,10 +1,12 @@
-import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { MAX_MESSAGE_CHARS, type Message } from '@tally/protocol';
+import { useState } from 'react';
+import type { Message } from '@tally/protocol';
 import type { TallyApi } from '../../api/tally-api.js';
 import { Markdown } from '../../components/Markdown.js';
 import { errorMessage } from '../../format.js';
+import { Composer } from './Composer.js';
 import { RunCard } from './RunCard.js';
 import { isActive } from './run-view.js';
+import { useStickToBottom } from './use-stick-to-bottom.js';
 import { useThread, type ThreadRuns } from './use-thread.js';
 
 export interface ChatViewProps {
@@ -20,28 +22,21 @@ const EXAMPLES = ['Where is my AI money going?', 'How much would prompt caching 
 /** The open thread: each question with its run card, and the box to ask the next one. */
 export function ChatView({ api, threadId, runs, onThreadStarted }: ChatViewProps) {
   const { messages, loading, error, addLocal } = useThread(api, threadId, runs);
-  const [text, setText] = useState('');
-  const [sending, setSending] = useState(false);
   const [sendError, setSendError] = useState<string | null>(null);
-  const end = useRef<HTMLDivElement>(null);
+  const [sendingExample, setSendingExample] = useState(false);
+  const scroller = useStickToBottom<HTMLDivElement>();
 
   const userMessages = messages.filter((m) => m.role === 'user');
   const answers = new Map(messages.filter((m) => m.role === 'assistant' && m.runId).map((m) => [m.runId!, m.content]));
   const busy = userMessages.some((m) => m.runId && runs.views[m.runId] && isActive(runs.views[m.runId]!));
 
-  // A block body: newer browsers return a Promise from scrollIntoView, which React would call as a cleanup.
-  useEffect(() => {
-    end.current?.scrollIntoView({ block: 'end' });
-  }, [userMessages.length]);
-
-  async function send(question: string) {
+  async function send(question: string): Promise<void> {
     const trimmed = question.trim();
-    if (!trimmed || sending) return;
-    setSending(true);
+    if (!trimmed) return;
     setSendError(null);
     try {
-      const ack = await api.ws.sendMessage(threadId ? { threadId, text: trimmed } : { text: trimmed });
-      setText('');
+      // `queue`: a message sent while a run is going runs after it rather than being refused.
+      const ack = await api.ws.sendMessage(threadId ? { threadId, text: trimmed, onBusy: 'queue' } : { text: trimmed, onBusy: 'queue' });
       const local: Message = {
         id: ack.messageId,
         threadId: ack.threadId,
@@ -52,37 +47,37 @@ export function ChatView({ api, threadId, runs, onThreadStarted }: ChatViewProps
       };
       if (ack.threadId === threadId) addLocal(local);
       else onThreadStarted(ack.threadId);
+      scroller.scrollToEnd();
     } catch (err) {
       setSendError(errorMessage(err));
-    } finally {
-      setSending(false);
-    }
-  }
-
-  function onSubmit(e: FormEvent) {
-    e.preventDefault();
-    void send(text);
-  }
-
-  function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
-    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
-      e.preventDefault();
-      void send(text);
+      throw err;
     }
   }
 
   return (
     <section className="chat" aria-label="Chat">
-      <div className="messages">
+      <div className="messages" ref={scroller.ref}>
         {loading && messages.length === 0 && <p className="muted">Loading the thread…</p>}
         {error && <p className="error" role="alert">{error}</p>}
         {!threadId && !loading && (
           <div className="empty">
             <h2>Ask about your AI spend</h2>
-            <p className="muted">Upload usage data, then ask, for example:</p>
+            <p className="muted">
+              Upload usage data on the <a href="#/usage">Usage</a> page, then ask, for example:
+            </p>
             <div className="examples">
               {EXAMPLES.map((q) => (
-                <button key={q} type="button" onClick={() => void send(q)} disabled={sending}>{q}</button>
+                <button
+                  key={q}
+                  type="button"
+                  disabled={sendingExample}
+                  onClick={() => {
+                    setSendingExample(true);
+                    send(q).catch(() => undefined).finally(() => setSendingExample(false));
+                  }}
+                >
+                  {q}
+                </button>
               ))}
             </div>
           </div>
@@ -100,23 +95,8 @@ export function ChatView({ api, threadId, runs, onThreadStarted }: ChatViewProps
             </div>
           );
         })}
-        <div ref={end} />
       </div>
-      <form className="composer" onSubmit={onSubmit}>
-        <textarea
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-          onKeyDown={onKeyDown}
-          placeholder={busy ? 'A run is in progress in this thread…' : 'Ask about your AI usage and spend'}
-          maxLength={MAX_MESSAGE_CHARS}
-          rows={2}
-          aria-label="Message"
-        />
-        <button type="submit" className="primary" disabled={sending || !text.trim()}>
-          {sending ? 'Sending…' : 'Send'}
-        </button>
-      </form>
-      {sendError && <p className="error composer-error" role="alert">{sendError}</p>}
+      <Composer onSend={send} busy={busy} error={sendError} />
     </section>
   );
 }

@@ -27,7 +27,10 @@ const report: Report = {
   plan: [],
   totalProjectedMonthlySavingUsd: 7.2,
   unpricedModels: [],
-  charts: [],
+  charts: [
+    { id: 'cost_by_model_over_time', title: 'Cost by model per day', kind: 'stacked_bar', unit: 'USD', series: [{ name: 'gpt-4o', points: [{ x: '2026-01-01', y: 10 }] }] },
+    { id: 'savings_by_recommendation', title: 'Projected monthly saving by recommendation', kind: 'bar', unit: 'USD/month', series: [{ name: 'Saving', points: [{ x: 'Move classify to gpt-4o-mini', y: 7.2 }] }] },
+  ],
   mode: 'offline',
 };
 
@@ -53,6 +56,22 @@ describe('RunCard', () => {
     expect(html).toContain('<strong>Most</strong>');
     expect(html).toContain('&lt;script&gt;');
     expect(html).not.toContain('<script>');
+    expect(html).toContain('role="status"');
+  });
+
+  it('names a failure by its code and says a cancelled run stopped', () => {
+    seq = 0;
+    const failed = [ev('run_queued', { messageId: MSG, text: 'q' }), ev('run_failed', { code: 'INTERNAL', message: 'The LLM went away' })]
+      .reduce<RunView | undefined>(applyRunEvent, undefined)!;
+    const html = render(failed);
+    expect(html).toContain('The run failed');
+    expect(html).toContain('The LLM went away');
+    expect(html).toContain('INTERNAL');
+    expect(html).not.toContain('>Stop<');
+    seq = 0;
+    const cancelled = [ev('run_queued', { messageId: MSG, text: 'q' }), ev('run_cancelled', { reason: 'stopped by user' })]
+      .reduce<RunView | undefined>(applyRunEvent, undefined)!;
+    expect(render(cancelled)).toContain('Stopped: stopped by user');
   });
 
   it('renders a completed run with its figures, recommendations and chart', () => {
@@ -65,7 +84,9 @@ describe('RunCard', () => {
     expect(html).not.toContain('Stop');
     expect(html).toContain('Move classify to gpt-4o-mini');
     expect(html).toContain('$7.20');
-    expect(html).toContain('<svg');
+    expect(html).toContain('data-chart-id="cost_by_model_over_time"');
+    expect(html).toContain('data-chart-id="savings_by_recommendation"');
+    expect(html).toContain('$7.20/mo');
     expect(html).toContain('Offline mode');
   });
 });

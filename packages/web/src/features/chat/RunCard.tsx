@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { ERROR_CODES, type ErrorCode } from '@tally/protocol';
 import { Markdown } from '../../components/Markdown.js';
 import { errorMessage } from '../../format.js';
 import { AgentTimeline } from './AgentTimeline.js';
@@ -40,11 +41,13 @@ export function RunCard({ view, fallbackAnswer, onStop }: RunCardProps) {
   }
 
   return (
-    <article className={`card run run-${view.status}`} aria-busy={active}>
+    <article className={`card run run-${view.status}`} aria-busy={active} aria-label={`Run: ${STATUS_LABELS[view.status]}`}>
       <header className="run-head">
-        <span className={`run-status status-${view.status}`}>
+        {/* Announced politely on each change of state or agent, never per streamed word. */}
+        <span className={`run-status status-${view.status}`} role="status" aria-live="polite">
           {active && <span className="spinner" aria-hidden="true" />}
           {STATUS_LABELS[view.status]}
+          {view.status === 'queued' && <span className="muted"> · runs after the current one</span>}
           {active && view.activeAgent && <span className="muted"> · {view.activeAgent}</span>}
         </span>
         {active && (
@@ -58,19 +61,26 @@ export function RunCard({ view, fallbackAnswer, onStop }: RunCardProps) {
         <summary>Steps ({view.timeline.length})</summary>
         <AgentTimeline view={view} />
       </details>
-      {answer && (
-        <div className="answer">
-          <Markdown source={answer} />
+      {(answer || active) && (
+        // While the run goes, the answer's place is held open so the first words move nothing.
+        <div className={active ? 'answer answer-live' : 'answer'}>
+          {answer ? <Markdown source={answer} /> : <p className="muted">The answer will appear here.</p>}
           {active && <span className="cursor" aria-hidden="true" />}
         </div>
       )}
       {view.failure && (
-        <p className="error" role="alert">
-          The run failed ({view.failure.code}): {view.failure.message}
+        <p className="error run-failure" role="alert">
+          The run failed: {failureTitle(view.failure.code)} {view.failure.message !== failureTitle(view.failure.code) && view.failure.message}{' '}
+          <code>{view.failure.code}</code>
         </p>
       )}
       {view.cancelReason && <p className="notice">Stopped: {view.cancelReason}</p>}
       {view.report && <ReportView report={view.report} />}
     </article>
   );
+}
+
+/** The stable wording of an error code, so a failure reads the same whichever node reported it. */
+function failureTitle(code: string): string {
+  return code in ERROR_CODES ? ERROR_CODES[code as ErrorCode].message : 'Something went wrong.';
 }

@@ -7,8 +7,7 @@ export type RunViews = Record<string, RunView>;
 
 type Action =
   | { type: 'event'; event: RunEvent }
-  | { type: 'load'; runId: string; threadId: string; events: RunEvent[] }
-  | { type: 'reset'; runId: string; threadId: string };
+  | { type: 'load'; runId: string; threadId: string; events: RunEvent[] };
 
 function reducer(state: RunViews, action: Action): RunViews {
   switch (action.type) {
@@ -17,10 +16,13 @@ function reducer(state: RunViews, action: Action): RunViews {
       const after = applyRunEvent(before, action.event);
       return after === before ? state : { ...state, [action.event.runId]: after };
     }
-    case 'load':
-      return { ...state, [action.runId]: action.events.reduce(applyRunEvent, emptyRunView(action.runId, action.threadId)) };
-    case 'reset':
-      return { ...state, [action.runId]: emptyRunView(action.runId, action.threadId) };
+    case 'load': {
+      // Folded into what the socket may already have shown: both are contiguous from seq 1 and
+      // each seq is applied once, so the view only moves forward.
+      const before = state[action.runId] ?? emptyRunView(action.runId, action.threadId);
+      const after = action.events.reduce(applyRunEvent, before);
+      return after === before && state[action.runId] ? state : { ...state, [action.runId]: after };
+    }
     default: {
       const never: never = action;
       return never;
@@ -36,6 +38,5 @@ export function useRunViews(ws: WsClient) {
     (runId: string, threadId: string, events: RunEvent[]) => dispatch({ type: 'load', runId, threadId, events }),
     [],
   );
-  const reset = useCallback((runId: string, threadId: string) => dispatch({ type: 'reset', runId, threadId }), []);
-  return { views, load, reset };
+  return { views, load };
 }

@@ -1,8 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { Message } from '@tally/protocol';
+import { isTerminalEvent, type Message, type RunEvent } from '@tally/protocol';
 import type { TallyApi } from '../../api/tally-api.js';
 import { errorMessage } from '../../format.js';
-import { isActive } from './run-view.js';
 import type { RunViews } from './use-run-views.js';
 
 /** How many earlier runs of a thread get their cards (events) loaded; older ones show text. */
@@ -10,19 +9,19 @@ const RUNS_WITH_CARDS = 10;
 
 export interface ThreadRuns {
   views: RunViews;
-  load: (runId: string, threadId: string, events: import('@tally/protocol').RunEvent[]) => void;
-  reset: (runId: string, threadId: string) => void;
+  load: (runId: string, threadId: string, events: RunEvent[]) => void;
 }
 
 /**
- * The messages of the open thread, and the run cards behind them: finished runs are rebuilt
- * from their log over REST; a run still going is re-subscribed from seq 0 and re-rendered from
- * its events as they replay, then live.
+ * The messages of the open thread, and the run cards behind them: each run is rebuilt from its
+ * log over REST; a run still going is then followed live from the last seq read, and the views
+ * fold each seq once, so a reload mid-run shows every word exactly once.
  */
 export function useThread(api: TallyApi, threadId: string | null, runs: ThreadRuns) {
   const [messages, setMessages] = useState<Message[]>([]);
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const addLocal = useCallback((message: Message) => setMessages((list) => withMessage(list, message)), []);
   // Read inside the effect without making every event reload the thread.
   const viewsRef = useRef(runs.views);
   viewsRef.current = runs.views;
@@ -37,24 +36,18 @@ export function useThread(api: TallyApi, threadId: string | null, runs: ThreadRu
       try {
         const list = await api.rest.listMessages(threadId);
         if (cancelled) return;
-        setMessages(list);
+        setMessages((shown) => shown.reduce(withMessage, list));
         const runIds = [...new Set(list.filter((m) => m.role === 'user' && m.runId).map((m) => m.runId!))];
-        const latest = runIds.at(-1);
         await Promise.all(
           runIds.slice(-RUNS_WITH_CARDS).map(async (runId) => {
             const known = viewsRef.current[runId];
-            if (known && (isActive(known) || runId !== latest)) return; // live already, or complete
-            if (runId === latest) {
-              const run = await api.rest.getRun(runId);
-              if (cancelled) return;
-              if (run.status === 'queued' || run.status === 'running') {
-                runs.reset(runId, threadId);
-                await api.ws.subscribe(runId, 0);
-                return;
-              }
-            }
+            if (known && known.lastSeq > 0) return; // followed live since this tab saw it, or finished
             const events = await api.rest.listAllRunEvents(runId, 0);
-            if (!cancelled) runs.load(runId, threadId, events);
+            if (cancelled) return;
+            runs.load(runId, threadId, events);
+            const last = events.at(-1);
+            // Still going: follow it live from where the log ended (the socket drops what it already gave).
+            if (!last || !isTerminalEvent(last.type)) await api.ws.subscribe(runId, last?.seq ?? 0);
           }),
         );
       } catch (err) {
@@ -66,10 +59,29 @@ export function useThread(api: TallyApi, threadId: string | null, runs: ThreadRu
     return () => {
       cancelled = true;
     };
-    // runs.load / runs.reset are stable; views are read through the ref.
+    // runs.load is stable; views are read through the ref.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [api, threadId]);
 
-  const addLocal = useCallback((message: Message) => setMessages((list) => [...list, message]), []);
+  // Another tab or device of this user asked in this thread: show its question, its run follows.
+  useEffect(() => {
+    if (!threadId) return;
+    void api.ws.watchThread(threadId).catch(() => undefined); // kept across reconnects by the client
+    const off = api.ws.on('activity', (frame) => {
+      if (frame.threadId !== threadId || frame.status !== 'queued' || !frame.message) return;
+      const { id, text } = frame.message;
+      addLocal({ id, threadId, role: 'user', content: text, runId: frame.runId, createdAt: new Date().toISOString() });
+    });
+    return () => {
+      off();
+      void api.ws.unwatchThread(threadId).catch(() => undefined);
+    };
+  }, [api, threadId, addLocal]);
+
   return { messages, loading, error, addLocal };
+}
+
+/** Adds a message unless it is there already (our own send is announced by the ack and by the activity frame). */
+function withMessage(list: Message[], message: Message): Message[] {
+  return list.some((m) => m.id === message.id) ? list : [...list, message];
 }

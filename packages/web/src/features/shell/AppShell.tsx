@@ -1,0 +1,89 @@
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import type { WsClient } from '@tally/client';
+import type { User } from '@tally/protocol';
+import { ConnectionIndicator } from '../../components/ConnectionIndicator.js';
+import { displayNameOf } from './display-name.js';
+import { routeHash, type Route } from './route.js';
+
+export interface AppShellProps {
+  user: User;
+  ws: WsClient;
+  route: Route;
+  onLogOut: () => void;
+  /** The page's side panel (the thread list): beside the page on a laptop, a drawer on a phone. */
+  sidebar?: ReactNode;
+  /** What the menu button says it opens, e.g. "Threads". */
+  sidebarLabel?: string;
+  children: ReactNode;
+}
+
+const PAGES = [
+  { page: 'chat', label: 'Chat', href: routeHash({ page: 'chat', threadId: null }) },
+  { page: 'usage', label: 'Usage', href: routeHash({ page: 'usage' }) },
+  { page: 'settings', label: 'Settings', href: routeHash({ page: 'settings' }) },
+] as const;
+
+/** The frame of every signed-in page: top bar with navigation, connection and user; sidebar; the page. */
+export function AppShell({ user, ws, route, onLogOut, sidebar, sidebarLabel = 'Menu', children }: AppShellProps) {
+  const [drawerOpen, setDrawerOpen] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
+  const routeKey = routeHash(route);
+
+  // Picking a thread or a page closes the drawer: the phone shows what was picked.
+  useEffect(() => setDrawerOpen(false), [routeKey]);
+  useEffect(() => {
+    if (!drawerOpen) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      setDrawerOpen(false);
+      menuButton.current?.focus();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [drawerOpen]);
+
+  return (
+    <div className={drawerOpen ? 'app drawer-open' : 'app'}>
+      <a className="skip-link" href="#main-content">Skip to content</a>
+      <header className="topbar">
+        {sidebar && (
+          <button
+            ref={menuButton}
+            type="button"
+            className="menu-button"
+            aria-expanded={drawerOpen}
+            aria-controls="app-sidebar"
+            onClick={() => setDrawerOpen((open) => !open)}
+          >
+            <span aria-hidden="true">☰</span> {sidebarLabel}
+          </button>
+        )}
+        <span className="brand">Tally</span>
+        <nav className="main-nav" aria-label="Main">
+          {PAGES.map((p) => (
+            <a key={p.page} href={p.href} className={route.page === p.page ? 'nav-link active' : 'nav-link'} aria-current={route.page === p.page ? 'page' : undefined}>
+              {p.label}
+            </a>
+          ))}
+        </nav>
+        <span className="spacer" />
+        <ConnectionIndicator ws={ws} />
+        <span className="user-name" title={user.email}>{displayNameOf(user)}</span>
+        <button type="button" className="small" onClick={onLogOut}>Log out</button>
+      </header>
+      <div className={sidebar ? 'layout with-sidebar' : 'layout'}>
+        {sidebar && (
+          <>
+            <aside id="app-sidebar" className="sidebar" aria-label={sidebarLabel}>
+              {sidebar}
+            </aside>
+            {drawerOpen && <div className="drawer-backdrop" aria-hidden="true" onClick={() => setDrawerOpen(false)} />}
+          </>
+        )}
+        <main id="main-content" className="main" tabIndex={-1}>
+          {children}
+        </main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,94 @@
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { Thread } from '@tally/protocol';
+import { errorMessage } from '../../format.js';
+
+export interface ThreadItemProps {
+  thread: Thread;
+  selected: boolean;
+  onSelect: () => void;
+  onRename: (title: string) => Promise<void>;
+  onDelete: () => Promise<void>;
+}
+
+type Mode = { kind: 'view' } | { kind: 'renaming'; title: string } | { kind: 'confirming' };
+
+/** One thread in the sidebar: open it, rename it in place (Enter saves, Escape cancels), delete it after a confirmation. */
+export function ThreadItem({ thread, selected, onSelect, onRename, onDelete }: ThreadItemProps) {
+  const [mode, setMode] = useState<Mode>({ kind: 'view' });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const input = useRef<HTMLInputElement>(null);
+  const title = thread.title || 'Untitled';
+
+  useEffect(() => {
+    if (mode.kind === 'renaming') input.current?.select();
+  }, [mode.kind]);
+
+  async function act(action: () => Promise<void>) {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+      setMode({ kind: 'view' });
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  function onRenameKey(e: KeyboardEvent<HTMLInputElement>) {
+    if (mode.kind !== 'renaming') return;
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      const next = mode.title.trim();
+      if (!next || next === thread.title) setMode({ kind: 'view' });
+      else void act(() => onRename(next));
+    } else if (e.key === 'Escape') {
+      e.preventDefault();
+      setError(null);
+      setMode({ kind: 'view' });
+    }
+  }
+
+  return (
+    <li className={selected ? 'thread-item active' : 'thread-item'}>
+      {mode.kind === 'renaming' ? (
+        <input
+          ref={input}
+          className="thread-rename"
+          aria-label={`New title for ${title}`}
+          value={mode.title}
+          maxLength={200}
+          disabled={busy}
+          onChange={(e) => setMode({ kind: 'renaming', title: e.target.value })}
+          onKeyDown={onRenameKey}
+          onBlur={() => !busy && setMode({ kind: 'view' })}
+        />
+      ) : (
+        <button type="button" className="thread" aria-current={selected ? 'page' : undefined} onClick={onSelect}>
+          <span className="thread-title">{title}</span>
+          <time className="muted" dateTime={thread.updatedAt}>{new Date(thread.updatedAt).toLocaleString()}</time>
+        </button>
+      )}
+      {mode.kind === 'view' && (
+        <span className="thread-actions">
+          <button type="button" className="icon-button" aria-label={`Rename ${title}`} title="Rename" onClick={() => setMode({ kind: 'renaming', title: thread.title })}>
+            <span aria-hidden="true">✎</span>
+          </button>
+          <button type="button" className="icon-button" aria-label={`Delete ${title}`} title="Delete" onClick={() => setMode({ kind: 'confirming' })}>
+            <span aria-hidden="true">🗑</span>
+          </button>
+        </span>
+      )}
+      {mode.kind === 'confirming' && (
+        <div className="thread-confirm" role="alertdialog" aria-label={`Delete ${title}?`}>
+          <span>Delete this thread and its runs?</span>
+          <button type="button" className="danger small" disabled={busy} onClick={() => void act(onDelete)}>Delete</button>
+          <button type="button" className="small" disabled={busy} onClick={() => setMode({ kind: 'view' })} autoFocus>Cancel</button>
+        </div>
+      )}
+      {error && <p className="error" role="alert">{error}</p>}
+    </li>
+  );
+}
