@@ -1,7 +1,7 @@
 import type { RunEvent, RunEventDraft } from '@tally/protocol';
 import { channels, type Bus } from '../bus/bus.js';
 import type { Db } from '../store/database.js';
-import { appendRunEvents, toRunEvent } from './run-event-log.js';
+import { createSqlRunEventLog, toRunEvent, type RunEventLog } from './run-event-log.js';
 
 export interface RunEmitter {
   /**
@@ -23,6 +23,8 @@ export interface RunEmitter {
  */
 export function createRunEmitter(deps: {
   db: Db;
+  /** Where events are written; the SQL log over `db` when absent. */
+  eventLog?: RunEventLog;
   bus: Bus;
   run: { id: string; threadId: string; lastSeq: number };
   /** A publish that fails is only logged: the event is in the log, and subscribers fill gaps from it. */
@@ -31,7 +33,8 @@ export function createRunEmitter(deps: {
   onWriteError: (error: unknown) => void;
   now?: () => Date;
 }): RunEmitter {
-  const { db, bus, run } = deps;
+  const { bus, run } = deps;
+  const log = deps.eventLog ?? createSqlRunEventLog(deps.db);
   const now = deps.now ?? (() => new Date());
   let seq = run.lastSeq;
   let pending: RunEvent[] = [];
@@ -51,7 +54,7 @@ export function createRunEmitter(deps: {
       while (pending.length > 0) {
         const batch = pending;
         pending = [];
-        await appendRunEvents(db, batch);
+        await log.append(batch);
         for (const event of batch) await publish(event);
       }
     } catch (error) {

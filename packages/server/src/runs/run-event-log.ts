@@ -11,6 +11,25 @@ export function toRunEvent(runId: string, threadId: string, seq: number, draft: 
   return { v: PROTOCOL_VERSION, type: draft.type, runId, threadId, seq, ts: ts.toISOString(), data: draft.data } as RunEvent;
 }
 
+/**
+ * Where a node writes and reads run events. The SQL log is the product's; the composition root
+ * takes another (benches measure the pipeline with an in-memory one to price persistence, and
+ * count writes with a wrapper around the SQL one).
+ */
+export interface RunEventLog {
+  /** Appends events in seq order; inside `tx` when given (the caller's transaction must hold them). */
+  append(events: RunEvent[], tx?: Db): Promise<void>;
+  /** Events of a run after a seq, in order. The caller has checked the run is the user's. */
+  list(run: { id: string; thread_id: string }, afterSeq: number, limit?: number): Promise<RunEvent[]>;
+}
+
+export function createSqlRunEventLog(db: Db): RunEventLog {
+  return {
+    append: (events, tx) => appendRunEvents(tx ?? db, events),
+    list: (run, afterSeq, limit) => listRunEvents(db, run, afterSeq, limit),
+  };
+}
+
 /** Appends events (in a caller's transaction or not) and moves the run's last_seq. */
 export async function appendRunEvents(db: Db, events: RunEvent[]): Promise<void> {
   if (events.length === 0) return;

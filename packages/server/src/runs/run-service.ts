@@ -6,7 +6,7 @@ import type { Db } from '../store/database.js';
 import { isUniqueViolation } from '../store/postgres-errors.js';
 import type { FixedWindowLimit } from '../limits/fixed-window-limit.js';
 import type { RunRow } from '../store/schema.js';
-import { appendRunEvents, listRunEvents, toRunEvent } from './run-event-log.js';
+import { createSqlRunEventLog, toRunEvent, type RunEventLog } from './run-event-log.js';
 
 export interface StartRunInput {
   user: { id: string };
@@ -47,8 +47,9 @@ export interface RunLimits {
   messageRate?: FixedWindowLimit;
 }
 
-export function createRunService(deps: { db: Db; bus: Bus; limits?: RunLimits; now?: () => Date }): RunService {
+export function createRunService(deps: { db: Db; bus: Bus; limits?: RunLimits; now?: () => Date; eventLog?: RunEventLog }): RunService {
   const { db, bus } = deps;
+  const log = deps.eventLog ?? createSqlRunEventLog(db);
   const now = deps.now ?? (() => new Date());
 
   async function getOwned(ownerId: string, runId: string): Promise<RunRow> {
@@ -130,7 +131,7 @@ export function createRunService(deps: { db: Db; bus: Bus; limits?: RunLimits; n
             .values({ id: runId, owner_id: user.id, thread_id: tid, message_id: messageId, client_command_id: clientCommandId ?? null, status: 'queued', created_at: at })
             .execute();
           const event = toRunEvent(runId, tid, 1, { type: 'run_queued', data: { messageId, text } }, at);
-          await appendRunEvents(tx, [event]);
+          await log.append([event], tx);
           return { queued: event, threadId: tid, title, interrupted };
         });
       } catch (error) {
@@ -172,7 +173,7 @@ export function createRunService(deps: { db: Db; bus: Bus; limits?: RunLimits; n
             .executeTakeFirst();
           if (!row) return null;
           const event = toRunEvent(runId, row.thread_id, row.last_seq + 1, { type: 'run_cancelled', data: { reason: 'Stopped by the user before it started.' } }, now());
-          await appendRunEvents(tx, [event]);
+          await log.append([event], tx);
           return event;
         });
         if (cancelled) {
@@ -213,7 +214,7 @@ export function createRunService(deps: { db: Db; bus: Bus; limits?: RunLimits; n
 
     async events(ownerId, runId, afterSeq, limit) {
       const run = await getOwned(ownerId, runId);
-      return listRunEvents(db, run, afterSeq, limit);
+      return log.list(run, afterSeq, limit);
     },
   };
   return service;

@@ -7,7 +7,7 @@ import { channels, type Bus } from '../bus/bus.js';
 import type { Db } from '../store/database.js';
 import { isUniqueViolation } from '../store/postgres-errors.js';
 import type { RunRow } from '../store/schema.js';
-import { appendRunEvents, listRunEvents } from './run-event-log.js';
+import { createSqlRunEventLog, type RunEventLog } from './run-event-log.js';
 import { createRunEmitter, type RunEmitter } from './run-emitter.js';
 import type { Pipeline, PipelineResult, RunContext } from './run-context.js';
 import { loadRunCheckpoint, saveRunCheckpoint } from './run-checkpoints.js';
@@ -26,6 +26,8 @@ export interface RunWorker {
 export interface RunWorkerOptions {
   db: Db;
   bus: Bus;
+  /** Where run events are written and read; the SQL log over `db` when absent. */
+  eventLog?: RunEventLog;
   pipeline: Pipeline;
   logger: Logger;
   concurrency: number;
@@ -56,6 +58,7 @@ const POLL_MS = 1_000;
 export function createRunWorker(options: RunWorkerOptions): RunWorker {
   const { db, bus, pipeline, logger, nodeId } = options;
   const now = options.now ?? (() => new Date());
+  const log = options.eventLog ?? createSqlRunEventLog(db);
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const leaseInterval = sql<Date>`now() + make_interval(secs => ${leaseMs / 1000})`;
   const inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
@@ -152,6 +155,7 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
     };
     const emitter = createRunEmitter({
       db,
+      eventLog: log,
       bus,
       run: { id: run.id, threadId: run.thread_id, lastSeq: run.last_seq },
       onPublishError: (error) => logger.warn({ err: error, runId: run.id }, 'publishing a run event failed; subscribers will fill the gap from the log'),
@@ -185,7 +189,7 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
         db.selectFrom('messages').select('content').where('id', '=', run.message_id).executeTakeFirstOrThrow(),
         loadRunCheckpoint(db, run.id),
         // Everything after run_queued that an earlier attempt logged: clients have it already.
-        run.last_seq > 1 ? listRunEvents(db, run, 1) : Promise.resolve([] as RunEvent[]),
+        run.last_seq > 1 ? log.list(run, 1) : Promise.resolve([] as RunEvent[]),
       ]);
       if (run.cancel_requested) abort('user');
       const steps: Record<string, unknown> = { ...checkpoint?.steps };
@@ -257,7 +261,7 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
         .returning('id')
         .executeTakeFirst();
       if (!owned) return null;
-      await appendRunEvents(tx, [event]);
+      await log.append([event], tx);
       if (outcome.kind === 'completed') {
         await tx
           .insertInto('messages')
