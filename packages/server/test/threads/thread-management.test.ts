@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createRestClient, TallyApiError, type RestClient } from '@tally/client';
+import { engineSetups } from '../support/engines.js';
+import { startFakeLlm, type FakeLlm } from '../support/fake-llm.js';
+import { rest, signUp, ticketFor } from '../support/rest.js';
+import { expectCompleteRun } from '../support/run-assertions.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { usageNdjson } from '../support/usage-fixtures.js';
+import { openTestSocket, type TestSocket } from '../support/ws-test-client.js';
+
+/**
+ * Thread rename, search and delete through the client and the real server: the owner's threads
+ * only, a deleted thread gone everywhere (REST, send_message, its runs), and a delete while a run
+ * is going stops the run cleanly: it ends cancelled, and nothing is logged as failing.
+ */
+const codeOf = async (call: Promise<unknown>) => {
+  const error = await call.then(() => null, (e: unknown) => e);
+  return error instanceof TallyApiError ? error.code : `no typed error: ${String(error)}`;
+};
+
+for (const engine of engineSetups()) {
+  describe.skipIf(engine.skipReason !== null)(`thread management on ${engine.name} ${engine.skipReason ?? ''}`, () => {
+    let server: TestApp;
+    let llm: FakeLlm;
+    let mode: 'fast' | 'hang' = 'fast';
+
+    beforeAll(async () => {
+      llm = await startFakeLlm((request) => {
+        if (request.body['stream'] !== true) return { json: { intent: 'cost_analysis', models: [], project: null, timeRange: null } };
+        if (mode === 'hang') return { stream: ['Working', ' on it'], hang: true };
+        return { stream: ['A short answer.'] };
+      });
+      server = await startTestApp({
+        engine,
+        env: { TALLY_LLM_BASE_URL: llm.url, TALLY_LLM_MODEL: 'fake', TALLY_LLM_API_KEY: 'k', TALLY_MESSAGES_PER_MINUTE: '1000' },
+      });
+    });
+    afterAll(async () => {
+      await server?.close();
+      await llm?.close();
+    });
+
+    async function userWithSocket(label: string): Promise<{ client: RestClient; socket: TestSocket; token: string }> {
+      const user = await signUp(server.baseUrl, label);
+      const client = createRestClient({ baseUrl: server.baseUrl, getAccessToken: () => user.token });
+      await client.uploadUsage(usageNdjson({ seed: 7, days: 2, requestsPerDay: 20 }));
+      const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token) });
+      return { client, socket, token: user.token };
+    }
+
+    async function finishedThread(socket: TestSocket, text: string, threadId?: string): Promise<{ threadId: string; runId: string }> {
+      const ack = await socket.command('send_message', threadId ? { threadId, text } : { text });
+      const started = ack['data'] as { runId: string; threadId: string };
+      await socket.waitForTerminal(started.runId);
+      return started;
+    }
+
+    it('renames, searches title and messages (wildcards literal), deletes; a deleted thread is gone everywhere', async () => {
+      mode = 'fast';
+      const { client, socket } = await userWithSocket('threads');
+      const budget = await finishedThread(socket, 'Where is my AI money going?');
+      const caching = await finishedThread(socket, 'Would prompt caching help the support bot?');
+      await finishedThread(socket, 'A follow-up about the zq--ux feature', caching.threadId);
+
+      expect((await client.listThreads()).map((t) => t.id).sort()).toEqual([budget.threadId, caching.threadId].sort());
+      const renamed = await client.renameThread(budget.threadId, '  Budget review  ');
+      expect(renamed).toMatchObject({ id: budget.threadId, title: 'Budget review' });
+      expect((await client.listThreads()).find((t) => t.id === budget.threadId)?.title).toBe('Budget review');
+
+      expect((await client.listThreads({ q: 'BUDGET' })).map((t) => t.id)).toEqual([budget.threadId]);
+      expect((await client.listThreads({ q: 'zq--UX' })).map((t) => t.id)).toEqual([caching.threadId]);
+      // The assistant's answer is searched too.
+      const answer = (await client.listMessages(budget.threadId)).find((m) => m.role === 'assistant')!.content;
+      expect((await client.listThreads({ q: answer.slice(0, 24).toUpperCase() })).map((t) => t.id)).toContain(budget.threadId);
+      // `%` and `_` are plain characters: unescaped, both would match "zq--ux".
+      expect(await client.listThreads({ q: 'zq%ux' })).toEqual([]);
+      expect(await client.listThreads({ q: 'zq__ux' })).toEqual([]);
+      expect(await client.listThreads({ q: 'nothing like this anywhere' })).toEqual([]);
+
+      expect(await codeOf(client.listThreads({ q: 'x'.repeat(201) }))).toBe('VALIDATION_FAILED');
+      expect(await codeOf(client.renameThread(budget.threadId, '   '))).toBe('VALIDATION_FAILED');
+      expect(await codeOf(client.renameThread(budget.threadId, 'x'.repeat(201)))).toBe('VALIDATION_FAILED');
+      expect(await codeOf(client.renameThread('not-a-uuid', 'x'))).toBe('THREAD_NOT_FOUND');
+
+      await client.deleteThread(caching.threadId);
+      expect((await client.listThreads()).map((t) => t.id)).toEqual([budget.threadId]);
+      expect(await client.listThreads({ q: 'zq--ux' })).toEqual([]);
+      expect(await codeOf(client.listMessages(caching.threadId))).toBe('THREAD_NOT_FOUND');
+      expect(await codeOf(client.getRun(caching.runId))).toBe('RUN_NOT_FOUND');
+      expect(await codeOf(client.renameThread(caching.threadId, 'again'))).toBe('THREAD_NOT_FOUND');
+      expect(await codeOf(client.deleteThread(caching.threadId))).toBe('THREAD_NOT_FOUND');
+      expect(await socket.command('send_message', { threadId: caching.threadId, text: 'still there?' })).toMatchObject({ type: 'error', code: 'THREAD_NOT_FOUND' });
+      expect(await socket.command('watch_thread', { threadId: caching.threadId })).toMatchObject({ type: 'error', code: 'THREAD_NOT_FOUND' });
+      // The other thread is untouched.
+      expect(await client.listMessages(budget.threadId)).toHaveLength(2);
+      socket.close();
+    });
+
+    it("another user's thread cannot be renamed, deleted or found by search", async () => {
+      mode = 'fast';
+      const a = await userWithSocket('thread-owner');
+      const b = await userWithSocket('thread-intruder');
+      const word = `plantedword${Date.now()}`;
+      const planted = await finishedThread(a.socket, `Costs of the ${word} project`);
+      await finishedThread(b.socket, 'My own question');
+
+      expect(await codeOf(b.client.renameThread(planted.threadId, 'mine now'))).toBe('THREAD_NOT_FOUND');
+      expect(await codeOf(b.client.deleteThread(planted.threadId))).toBe('THREAD_NOT_FOUND');
+      expect(await b.client.listThreads({ q: word })).toEqual([]);
+      expect(await b.client.listThreads({ q: 'Costs of the' })).toEqual([]);
+      const res = await rest(server.baseUrl, 'DELETE', `/v1/threads/${planted.threadId}`, { token: b.token });
+      expect(res).toEqual({ status: 404, body: { error: { code: 'THREAD_NOT_FOUND', message: expect.any(String) } } });
+
+      const mine = await a.client.listThreads({ q: word });
+      expect(mine.map((t) => t.id)).toEqual([planted.threadId]);
+      expect(mine[0]!.title).toBe(`Costs of the ${word} project`);
+      expect(await a.client.listMessages(planted.threadId)).toHaveLength(2);
+      a.socket.close();
+      b.socket.close();
+    });
+
+    it('deleting a thread while its run is going stops the run (and the one queued behind it) cleanly', async () => {
+      const logger = server.app.services.logger;
+      const errors = vi.spyOn(logger, 'error');
+      const warnings = vi.spyOn(logger, 'warn');
+      try {
+        mode = 'hang';
+        const { client, socket } = await userWithSocket('delete-running');
+        const ack = await socket.command('send_message', { text: 'Where is my AI money going?' });
+        const { runId, threadId } = ack['data'] as { runId: string; threadId: string };
+        await socket.waitFor((f) => f['runId'] === runId && f['type'] === 'message_delta');
+        const queuedAck = await socket.command('send_message', { threadId, text: 'And after that?', onBusy: 'queue' });
+        const queuedRunId = (queuedAck['data'] as { runId: string }).runId;
+        expect(await socket.command('subscribe', { runId: queuedRunId, afterSeq: 0 })).toMatchObject({ type: 'ack' });
+
+        await client.deleteThread(threadId);
+
+        expect((await socket.waitForTerminal(runId, 5_000)).type).toBe('run_cancelled');
+        expectCompleteRun(socket.eventsOf(runId), { runId, threadId, terminal: 'run_cancelled' });
+        expect((await socket.waitForTerminal(queuedRunId, 5_000)).type).toBe('run_cancelled');
+        await expect.poll(() => llm.abortedRequests, { timeout: 3_000 }).toBeGreaterThan(0);
+
+        expect(await client.listThreads()).toEqual([]);
+        expect(await codeOf(client.getRun(runId))).toBe('RUN_NOT_FOUND');
+        expect(await codeOf(client.getRun(queuedRunId))).toBe('RUN_NOT_FOUND');
+        expect(await codeOf(client.listMessages(threadId))).toBe('THREAD_NOT_FOUND');
+        expect(await socket.command('send_message', { threadId, text: 'hello?' })).toMatchObject({ type: 'error', code: 'THREAD_NOT_FOUND' });
+        // The worker is free again and nothing it did failed.
+        mode = 'fast';
+        const next = await finishedThread(socket, 'A new question');
+        expect((await client.listThreads()).map((t) => t.id)).toEqual([next.threadId]);
+        const aboutTheseRuns = (spy: typeof errors) => spy.mock.calls.filter((call) => JSON.stringify(call).match(new RegExp(`${runId}|${queuedRunId}`)));
+        expect(aboutTheseRuns(errors)).toEqual([]);
+        expect(aboutTheseRuns(warnings)).toEqual([]);
+        socket.close();
+      } finally {
+        errors.mockRestore();
+        warnings.mockRestore();
+      }
+    });
+  });
+}
