@@ -1,0 +1,45 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+
+/** One person in their own browser context (own cookies: own session). */
+export interface WebAccount {
+  context: BrowserContext;
+  page: Page;
+  email: string;
+  password: string;
+}
+
+export const LAPTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 375, height: 812 };
+const UI = 10_000;
+
+/** A new account made through the sign-up form, signed in, on the app's start page. */
+export async function signUpInBrowser(browser: Browser, baseUrl: string, label: string, password = 'correct horse battery staple'): Promise<WebAccount> {
+  const context = await browser.newContext({ viewport: LAPTOP });
+  const page = await context.newPage();
+  const email = `${label}-${process.pid}-${Date.now()}@example.com`;
+  await page.goto(baseUrl, { timeout: UI });
+  await page.getByRole('tab', { name: 'Sign up' }).click({ timeout: UI });
+  await page.getByLabel('Email').fill(email, { timeout: UI });
+  await page.getByLabel('Password').fill(password, { timeout: UI });
+  await page.getByRole('button', { name: 'Create account' }).click({ timeout: UI });
+  await page.getByRole('button', { name: 'Log out' }).waitFor({ timeout: UI });
+  return { context, page, email, password };
+}
+
+/** The same account logged in through the form in a fresh context (a second device). */
+export async function logInInBrowser(browser: Browser, baseUrl: string, email: string, password: string): Promise<WebAccount> {
+  const context = await browser.newContext({ viewport: LAPTOP });
+  const page = await context.newPage();
+  await page.goto(baseUrl, { timeout: UI });
+  await submitLogIn(page, email, password);
+  await page.getByRole('button', { name: 'Log out' }).waitFor({ timeout: UI });
+  return { context, page, email, password };
+}
+
+/** Fills and sends the log-in form; the caller waits for what should follow. */
+export async function submitLogIn(page: Page, email: string, password: string): Promise<void> {
+  await page.getByRole('tab', { name: 'Log in' }).click({ timeout: UI });
+  await page.getByLabel('Email').fill(email, { timeout: UI });
+  await page.getByLabel('Password').fill(password, { timeout: UI });
+  await page.locator('form button[type=submit]').click({ timeout: UI });
+}
