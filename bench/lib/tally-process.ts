@@ -1,6 +1,8 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { REPO_ROOT, startMeasuredProcess, type MeasuredProcess } from './child.js';
 
 export interface TallyProcess extends MeasuredProcess {
@@ -15,10 +17,15 @@ export interface TallyProcess extends MeasuredProcess {
 export interface TallyOptions {
   /** TALLY_LLM_BASE_URL of an OpenAI-compatible (mock) LLM; offline mode without it. */
   llmBaseUrl?: string;
-  /** PostgreSQL instead of a fresh PGlite data folder (BENCH_DATABASE_URL also sets it). */
-  databaseUrl?: string;
+  /**
+   * `pglite` (default): the embedded store in a fresh data folder. `postgres`: a fresh schema in
+   * the PostgreSQL at BENCH_DATABASE_URL (default the machine's local one), dropped on close.
+   */
+  database?: 'pglite' | 'postgres';
   /** More TALLY_* variables, winning over the bench defaults. */
   env?: Record<string, string>;
+  /** Extra node flags (e.g. --cpu-prof when looking for a hot spot). */
+  nodeFlags?: string[];
 }
 
 /**
@@ -28,7 +35,8 @@ export interface TallyOptions {
  */
 export async function startTally(options: TallyOptions = {}): Promise<TallyProcess> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tally-bench-'));
-  const databaseUrl = options.databaseUrl ?? process.env['BENCH_DATABASE_URL'];
+  const databaseUrl = options.database === 'postgres' ? benchPostgresUrl() : undefined;
+  const schema = databaseUrl ? `bench_rt_${crypto.randomBytes(6).toString('hex')}` : undefined;
   const env: Record<string, string> = {
     TALLY_HOST: '127.0.0.1',
     TALLY_PORT: '0',
@@ -44,7 +52,7 @@ export async function startTally(options: TallyOptions = {}): Promise<TallyProce
     TALLY_LLM_API_KEY: 'bench',
     TALLY_LLM_MODEL: 'bench-model',
     ...(options.llmBaseUrl ? { TALLY_LLM_BASE_URL: options.llmBaseUrl } : {}),
-    ...(databaseUrl ? { TALLY_DATABASE_URL: databaseUrl } : {}),
+    ...(databaseUrl && schema ? { TALLY_DATABASE_URL: databaseUrl, TALLY_DATABASE_SCHEMA: schema } : {}),
     ...options.env,
   };
   if (!options.llmBaseUrl) delete env['TALLY_LLM_MODEL'];
@@ -53,6 +61,7 @@ export async function startTally(options: TallyOptions = {}): Promise<TallyProce
       script: path.join(REPO_ROOT, 'packages/server/src/cli/main.ts'),
       args: ['serve'],
       env,
+      ...(options.nodeFlags ? { nodeFlags: options.nodeFlags } : {}),
       ready: (line) => /Tally is up at (http:\/\/[\d.:]+)/.exec(line)?.[1],
     });
     return {
@@ -61,11 +70,31 @@ export async function startTally(options: TallyOptions = {}): Promise<TallyProce
       wsUrl: `${url.replace(/^http/, 'ws')}/v1/ws`,
       async close() {
         await child.stop();
-        await fs.rm(dataDir, { recursive: true, force: true });
+        await cleanUp();
       },
     };
   } catch (error) {
-    await fs.rm(dataDir, { recursive: true, force: true });
+    await cleanUp();
     throw error;
+  }
+
+  async function cleanUp() {
+    await fs.rm(dataDir, { recursive: true, force: true });
+    if (databaseUrl && schema) await dropSchema(databaseUrl, schema);
+  }
+}
+
+/** The PostgreSQL the benches use: BENCH_DATABASE_URL, else the machine's local one. */
+export function benchPostgresUrl(): string {
+  return process.env['BENCH_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+}
+
+async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
   }
 }

@@ -3,8 +3,10 @@
  * scenario (engineers add their own line).
  */
 import type { Scenario } from '../lib/scenario.js';
+import { connects } from './connects.js';
 import { idleConnections } from './idle-connections.js';
 
 export const SCENARIOS: Scenario[] = [
   idleConnections,
+  connects,
 ];
