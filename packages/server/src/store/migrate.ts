@@ -7,6 +7,7 @@ import * as apiKeysAndAudit from './migrations/0004-api-keys-and-audit.js';
 import * as authSessions from './migrations/0005-auth-sessions.js';
 import * as oidcIdentities from './migrations/0006-oidc-identities.js';
 import * as threadDeletionAndProfile from './migrations/0007-thread-deletion-and-profile.js';
+import * as usageRollups from './migrations/0008-usage-rollups.js';
 
 /** Migrations live in code (not read from disk), so they ship inside any bundle unchanged. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-auth-sessions': authSessions,
   '0006-oidc-identities': oidcIdentities,
   '0007-thread-deletion-and-profile': threadDeletionAndProfile,
+  '0008-usage-rollups': usageRollups,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

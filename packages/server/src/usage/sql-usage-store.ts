@@ -1,210 +1,46 @@
-import { sql, type Kysely } from 'kysely';
-import type { Database, NewUsageRecordRow } from '../store/schema.js';
-import { CACHE_TTL_MS, type OutputStatRow, type PrefixStatRow, type PricedUsageRecord, type TimeRange, type UsageAggregateRow, type UsageStore } from './usage-store.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import { createRecordReads } from './sql-usage-raw-reads.js';
+import { insertChunk, SQL_INSERT_CHUNK } from './sql-usage-insert.js';
+import { aggregateFromRollups, dayRange, outputStatsFromRollups, overviewFromRollups, prefixStatsFromRollups } from './sql-usage-rollup-reads.js';
+import type { UsageStore } from './usage-store.js';
 
 /**
- * Rows per INSERT statement: 24 parameters a row keeps 1000 rows far below PostgreSQL's limit of
- * 65,535 parameters, whatever batch size the caller chose.
+ * The UsageStore over PGlite or PostgreSQL, through one Kysely code path; every query is
+ * owner-scoped. Inserts keep three rollups (migration 0008) in step with the records, and reads
+ * over whole UTC days (no range, or midnight bounds: every range the agents ask for) come from
+ * them: the cost report reads a few thousand summed rows instead of every call. A range with
+ * another bound reads the records themselves; both give the same answer.
  */
-const INSERT_CHUNK = 1000;
-
-/*
- * Every figure is cast in SQL: PostgreSQL returns bigint (count) and numeric (sum, avg of ints) as
- * strings through `pg`, and PGlite parses some of them differently; an explicit ::int or ::float8
- * makes both engines return plain JS numbers. float8 is exact for integer sums below 2^53.
- * Text ordering uses COLLATE "C" (byte order), so results come in the same order whatever the
- * database's default collation.
- */
-const day = sql<string>`to_char(ts at time zone 'UTC', 'YYYY-MM-DD')`;
-const isoUtc = (column: 'min' | 'max') =>
-  sql<string | null>`to_char(${sql.raw(column)}(ts) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-const count = sql<number>`count(*)::int`;
-
-/** The UsageStore over PGlite or PostgreSQL, through one Kysely code path; every query is owner-scoped. */
 export function createSqlUsageStore(db: Kysely<Database>): UsageStore {
-  /** The owner's records in the range: the base of every read, so none can forget the owner. */
-  function scoped(ownerId: string, range: TimeRange | undefined) {
-    let query = db.selectFrom('usage_records').where('owner_id', '=', ownerId);
-    if (range?.from !== undefined) query = query.where('ts', '>=', toDate(range.from));
-    if (range?.to !== undefined) query = query.where('ts', '<', toDate(range.to));
-    return query;
-  }
-
+  const records = createRecordReads(db);
   return {
-    async insert(ownerId, records) {
+    async insert(ownerId, batch) {
       let inserted = 0;
-      for (let start = 0; start < records.length; start += INSERT_CHUNK) {
-        const rows = records.slice(start, start + INSERT_CHUNK).map((r) => toRow(ownerId, r));
-        // DO NOTHING also skips a key repeated within the same statement, so a batch that holds a
-        // record twice stores it once; RETURNING lists only the rows actually written.
-        const written = await db
-          .insertInto('usage_records')
-          .values(rows)
-          .onConflict((oc) => oc.columns(['owner_id', 'record_key']).doNothing())
-          .returning('id')
-          .execute();
-        inserted += written.length;
+      for (let start = 0; start < batch.length; start += SQL_INSERT_CHUNK) {
+        inserted += await insertChunk(db, ownerId, batch.slice(start, start + SQL_INSERT_CHUNK));
       }
-      return { inserted, duplicates: records.length - inserted };
+      return { inserted, duplicates: batch.length - inserted };
     },
 
     async overview(ownerId, range) {
-      const totals = await scoped(ownerId, range)
-        .select([count.as('records'), isoUtc('min').as('first'), isoUtc('max').as('last')])
-        .executeTakeFirstOrThrow();
-      const models = await scoped(ownerId, range)
-        .select('model')
-        .groupBy('model')
-        .orderBy(sql`model collate "C"`)
-        .execute();
-      return { records: totals.records, from: totals.first, to: totals.last, models: models.map((m) => m.model) };
+      const days = dayRange(range);
+      return days ? overviewFromRollups(db, ownerId, days) : records.overview(ownerId, range);
     },
 
     async aggregate(ownerId, range) {
-      const rows = await scoped(ownerId, range)
-        .select([
-          day.as('day'),
-          'provider',
-          'model',
-          'project',
-          'feature',
-          'status',
-          'interactive',
-          'batch',
-          count.as('requests'),
-          sql<number>`(count(*) filter (where attempt > 1))::int`.as('retries'),
-          sql<number>`sum(input_tokens)::float8`.as('inputTokens'),
-          sql<number>`sum(output_tokens)::float8`.as('outputTokens'),
-          sql<number>`sum(cache_read_tokens)::float8`.as('cacheReadTokens'),
-          sql<number>`sum(cache_write_tokens)::float8`.as('cacheWriteTokens'),
-          sql<number>`coalesce(sum(reasoning_tokens), 0)::float8`.as('reasoningTokens'),
-          sql<number>`coalesce(sum(cost_usd), 0)::float8`.as('costUsd'),
-          sql<number>`(count(*) filter (where cost_usd is null))::int`.as('unpricedRequests'),
-          sql<number>`coalesce(sum(latency_ms), 0)::float8`.as('latencyMsSum'),
-          sql<number>`count(latency_ms)::int`.as('latencyCount'),
-        ])
-        .groupBy([day, 'provider', 'model', 'project', 'feature', 'status', 'interactive', 'batch'])
-        .orderBy(sql`1`)
-        .orderBy(sql`provider collate "C"`)
-        .orderBy(sql`model collate "C"`)
-        .orderBy(sql`project collate "C"`)
-        .orderBy(sql`feature collate "C"`)
-        .orderBy(sql`status collate "C"`)
-        .orderBy('interactive')
-        .orderBy('batch')
-        .execute();
-      return rows satisfies UsageAggregateRow[];
+      const days = dayRange(range);
+      return days ? aggregateFromRollups(db, ownerId, days) : records.aggregate(ownerId, range);
     },
 
     async prefixStats(ownerId, range) {
-      // Each call's gap to the previous call with the same prefix (in the same slice): a first
-      // call or a gap above the cache TTL is a cold start. The owner and range are applied
-      // before the window, so another owner's calls never warm this owner's cache.
-      const calls = scoped(ownerId, range)
-        .where('prompt_prefix_hash', 'is not', null)
-        .select([
-          'model',
-          'provider',
-          'project',
-          'feature',
-          'prompt_prefix_hash',
-          'prefix_tokens',
-          'cache_read_tokens',
-          'cache_write_tokens',
-          day.as('day'),
-          sql<boolean>`(lag(ts) over (partition by model, provider, project, feature, prompt_prefix_hash order by ts) is null
-            or ts - lag(ts) over (partition by model, provider, project, feature, prompt_prefix_hash order by ts) > ${sql.lit(`${CACHE_TTL_MS} milliseconds`)}::interval)`.as(
-            'cold',
-          ),
-        ]);
-      const rows = await db
-        .selectFrom(calls.as('c'))
-        .select([
-          'model',
-          'provider',
-          'project',
-          'feature',
-          'prompt_prefix_hash',
-          count.as('requests'),
-          sql<number>`coalesce(sum(prefix_tokens), 0)::float8`.as('prefixTokens'),
-          sql<number>`sum(cache_read_tokens)::float8`.as('cacheReadTokens'),
-          sql<number>`sum(cache_write_tokens)::float8`.as('cacheWriteTokens'),
-          sql<number>`(count(*) filter (where cold))::int`.as('coldStarts'),
-          sql<number>`count(distinct day)::int`.as('activeDays'),
-        ])
-        .groupBy(['model', 'provider', 'project', 'feature', 'prompt_prefix_hash'])
-        .having(sql`count(*)`, '>', 1)
-        .orderBy(sql`model collate "C"`)
-        .orderBy(sql`provider collate "C"`)
-        .orderBy(sql`project collate "C"`)
-        .orderBy(sql`feature collate "C"`)
-        .orderBy(sql`prompt_prefix_hash collate "C"`)
-        .execute();
-      return rows.map(
-        ({ prompt_prefix_hash, ...r }): PrefixStatRow => ({
-          ...r,
-          promptPrefixHash: prompt_prefix_hash ?? '',
-          days: r.requests / r.activeDays,
-        }),
-      );
+      const days = dayRange(range);
+      return days ? prefixStatsFromRollups(db, ownerId, days) : records.prefixStats(ownerId, range);
     },
 
     async outputStats(ownerId, range) {
-      const rows = await scoped(ownerId, range)
-        .where('status', '=', 'ok')
-        .select([
-          'model',
-          'provider',
-          'project',
-          'feature',
-          count.as('requests'),
-          sql<number>`count(max_output_tokens)::int`.as('limitedRequests'),
-          sql<number>`coalesce(avg(max_output_tokens), 0)::float8`.as('meanMaxOutputTokens'),
-          sql<number>`(percentile_cont(0.5) within group (order by output_tokens))::float8`.as('p50OutputTokens'),
-          sql<number>`(percentile_cont(0.99) within group (order by output_tokens))::float8`.as('p99OutputTokens'),
-          sql<number>`max(output_tokens)::int`.as('maxOutputTokensSeen'),
-        ])
-        .groupBy(['model', 'provider', 'project', 'feature'])
-        .orderBy(sql`model collate "C"`)
-        .orderBy(sql`provider collate "C"`)
-        .orderBy(sql`project collate "C"`)
-        .orderBy(sql`feature collate "C"`)
-        .execute();
-      return rows satisfies OutputStatRow[];
+      const days = dayRange(range);
+      return days ? outputStatsFromRollups(db, ownerId, days) : records.outputStats(ownerId, range);
     },
   };
-}
-
-function toRow(ownerId: string, { record: r, key, costUsd }: PricedUsageRecord): NewUsageRecordRow {
-  return {
-    owner_id: ownerId,
-    record_key: key,
-    ts: r.ts,
-    provider: r.provider ?? null,
-    model: r.model,
-    project: r.project,
-    feature: r.feature,
-    end_user: r.user ?? null,
-    input_tokens: r.inputTokens,
-    output_tokens: r.outputTokens,
-    cache_read_tokens: r.cacheReadTokens,
-    cache_write_tokens: r.cacheWriteTokens,
-    reasoning_tokens: r.reasoningTokens ?? null,
-    latency_ms: r.latencyMs ?? null,
-    status: r.status,
-    interactive: r.interactive,
-    batch: r.batch,
-    max_output_tokens: r.maxOutputTokens ?? null,
-    prompt_prefix_hash: r.promptPrefixHash ?? null,
-    prefix_tokens: r.prefixTokens ?? null,
-    attempt: r.attempt,
-    source_cost_usd: r.costUsd ?? null,
-    cost_usd: costUsd,
-  };
-}
-
-function toDate(iso: string): Date {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) throw new Error(`invalid time in range: ${iso}`);
-  return date;
 }

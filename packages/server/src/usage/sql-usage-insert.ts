@@ -1,0 +1,157 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../store/schema.js';
+import { wellFormed } from './clickhouse-literals.js';
+import { CACHE_TTL_MS, type PricedUsageRecord } from './usage-store.js';
+
+/**
+ * Records per INSERT statement. The rows travel as one JSON parameter (json_to_recordset), not as
+ * 23 bind parameters a row: measured about 2x faster on PGlite than a multi-row VALUES, and free
+ * of PostgreSQL's 65,535-parameter limit.
+ */
+export const SQL_INSERT_CHUNK = 5000;
+
+/** A record as sent in the JSON parameter: the columns of usage_records, short names. */
+interface JsonRow {
+  k: string;
+  ts: string;
+  p: string | null;
+  m: string;
+  pr: string;
+  f: string;
+  u: string | null;
+  i: number;
+  o: number;
+  cr: number;
+  cw: number;
+  rt: number | null;
+  l: number | null;
+  s: string;
+  it: boolean;
+  b: boolean;
+  mo: number | null;
+  ph: string | null;
+  pt: number | null;
+  a: number;
+  sc: number | null;
+  c: number | null;
+}
+
+/**
+ * The chunk as JSON text. JSON.stringify escapes a lone surrogate as `\udXXX`, which PostgreSQL's
+ * JSON parser refuses; bound as a text parameter it would become U+FFFD. The rare chunk whose text
+ * holds such an escape is rebuilt with every string made well-formed, so both paths store the same.
+ */
+function chunkJson(records: readonly PricedUsageRecord[]): string {
+  const json = JSON.stringify(records.map((r) => toJsonRow(r, (s) => s)));
+  return json.includes('\\ud') ? JSON.stringify(records.map((r) => toJsonRow(r, wellFormed))) : json;
+}
+
+function toJsonRow({ record: r, key, costUsd }: PricedUsageRecord, text: (value: string) => string): JsonRow {
+  const optional = (value: string | undefined) => (value === undefined ? null : text(value));
+  return {
+    k: text(key),
+    ts: r.ts,
+    p: optional(r.provider),
+    m: text(r.model),
+    pr: text(r.project),
+    f: text(r.feature),
+    u: optional(r.user),
+    i: r.inputTokens,
+    o: r.outputTokens,
+    cr: r.cacheReadTokens,
+    cw: r.cacheWriteTokens,
+    rt: r.reasoningTokens ?? null,
+    l: r.latencyMs ?? null,
+    s: r.status,
+    it: r.interactive,
+    b: r.batch,
+    mo: r.maxOutputTokens ?? null,
+    ph: optional(r.promptPrefixHash),
+    pt: r.prefixTokens ?? null,
+    a: r.attempt,
+    sc: r.costUsd ?? null,
+    c: costUsd,
+  };
+}
+
+/**
+ * Inserts up to SQL_INSERT_CHUNK records and adds the ones actually written to the three rollups
+ * (migration 0008), in ONE statement: the rollups can never disagree with the records, whatever
+ * fails or runs concurrently. ON CONFLICT DO NOTHING skips keys already stored and a key repeated
+ * within the chunk; RETURNING hands only the written rows on to the rollups. Rollup rows are
+ * upserted in key order, so two ingests of one owner lock them in the same order.
+ * Returns the number of records written.
+ */
+export async function insertChunk(db: Kysely<Database>, ownerId: string, records: readonly PricedUsageRecord[]): Promise<number> {
+  if (records.length === 0) return 0;
+  const json = chunkJson(records);
+  const ttl = sql.lit(CACHE_TTL_MS);
+  const result = await sql<{ inserted: number }>`
+    WITH written AS (
+      INSERT INTO usage_records (owner_id, record_key, ts, provider, model, project, feature, end_user, input_tokens,
+        output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, latency_ms, status, interactive, batch,
+        max_output_tokens, prompt_prefix_hash, prefix_tokens, attempt, source_cost_usd, cost_usd)
+      SELECT ${ownerId}::uuid, k, ts, p, m, pr, f, u, i, o, cr, cw, rt, l, s, it, b, mo, ph, pt, a, sc, c
+      FROM json_to_recordset(${json}::json) AS x(k text, ts timestamptz, p text, m text, pr text, f text, u text,
+        i integer, o integer, cr integer, cw integer, rt integer, l double precision, s text, it boolean, b boolean,
+        mo integer, ph text, pt integer, a integer, sc double precision, c double precision)
+      ON CONFLICT (owner_id, record_key) DO NOTHING
+      RETURNING *
+    ),
+    daily AS (
+      INSERT INTO usage_daily AS d
+      SELECT ${ownerId}::uuid, (ts AT TIME ZONE 'UTC')::date AS day, provider, model, project, feature, status, interactive, batch,
+        count(*), count(*) FILTER (WHERE attempt > 1), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),
+        sum(cache_write_tokens), coalesce(sum(reasoning_tokens), 0), coalesce(sum(cost_usd), 0),
+        count(*) FILTER (WHERE cost_usd IS NULL), coalesce(sum(latency_ms), 0), count(latency_ms), min(ts), max(ts)
+      FROM written
+      GROUP BY 2, provider, model, project, feature, status, interactive, batch
+      ORDER BY 2, provider, model, project, feature, status, interactive, batch
+      ON CONFLICT ON CONSTRAINT usage_daily_group DO UPDATE SET
+        requests = d.requests + excluded.requests,
+        retries = d.retries + excluded.retries,
+        input_tokens = d.input_tokens + excluded.input_tokens,
+        output_tokens = d.output_tokens + excluded.output_tokens,
+        cache_read_tokens = d.cache_read_tokens + excluded.cache_read_tokens,
+        cache_write_tokens = d.cache_write_tokens + excluded.cache_write_tokens,
+        reasoning_tokens = d.reasoning_tokens + excluded.reasoning_tokens,
+        cost_usd = d.cost_usd + excluded.cost_usd,
+        unpriced_requests = d.unpriced_requests + excluded.unpriced_requests,
+        latency_ms_sum = d.latency_ms_sum + excluded.latency_ms_sum,
+        latency_count = d.latency_count + excluded.latency_count,
+        first_ts = least(d.first_ts, excluded.first_ts),
+        last_ts = greatest(d.last_ts, excluded.last_ts)
+    ),
+    prefixes AS (
+      INSERT INTO usage_prefix_buckets AS b
+      SELECT ${ownerId}::uuid, model, provider, project, feature, prompt_prefix_hash,
+        floor(extract(epoch FROM ts) * 1000 / ${ttl})::bigint AS bucket,
+        count(*), coalesce(sum(prefix_tokens), 0), sum(cache_read_tokens), sum(cache_write_tokens), min(ts), max(ts)
+      FROM written
+      WHERE prompt_prefix_hash IS NOT NULL
+      GROUP BY model, provider, project, feature, prompt_prefix_hash, 7
+      ORDER BY model, provider, project, feature, prompt_prefix_hash, 7
+      ON CONFLICT ON CONSTRAINT usage_prefix_buckets_group DO UPDATE SET
+        calls = b.calls + excluded.calls,
+        prefix_tokens = b.prefix_tokens + excluded.prefix_tokens,
+        cache_read_tokens = b.cache_read_tokens + excluded.cache_read_tokens,
+        cache_write_tokens = b.cache_write_tokens + excluded.cache_write_tokens,
+        first_ts = least(b.first_ts, excluded.first_ts),
+        last_ts = greatest(b.last_ts, excluded.last_ts)
+    ),
+    outputs AS (
+      INSERT INTO usage_output_sizes AS o
+      SELECT ${ownerId}::uuid, (ts AT TIME ZONE 'UTC')::date AS day, model, provider, project, feature, output_tokens,
+        count(*), count(max_output_tokens), coalesce(sum(max_output_tokens), 0)
+      FROM written
+      WHERE status = 'ok'
+      GROUP BY 2, model, provider, project, feature, output_tokens
+      ORDER BY 2, model, provider, project, feature, output_tokens
+      ON CONFLICT ON CONSTRAINT usage_output_sizes_group DO UPDATE SET
+        calls = o.calls + excluded.calls,
+        limited_requests = o.limited_requests + excluded.limited_requests,
+        max_output_tokens_sum = o.max_output_tokens_sum + excluded.max_output_tokens_sum
+    )
+    SELECT count(*)::int AS inserted FROM written`.execute(db);
+  return result.rows[0]?.inserted ?? 0;
+}

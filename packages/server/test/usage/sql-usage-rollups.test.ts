@@ -1,0 +1,98 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UsageRecordSchema } from '@tally/protocol';
+import { createGenaiPriceCatalog } from '../../src/pricing/genai-price-catalog.js';
+import { openDatabase, type Db } from '../../src/store/database.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+import { generateUsage } from '../../src/usage/generate-usage.js';
+import { priceUsageRecord } from '../../src/usage/price-usage-record.js';
+import { createRecordReads } from '../../src/usage/sql-usage-raw-reads.js';
+import { dayRange } from '../../src/usage/sql-usage-rollup-reads.js';
+import { createSqlUsageStore } from '../../src/usage/sql-usage-store.js';
+import type { PricedUsageRecord, TimeRange } from '../../src/usage/usage-store.js';
+
+/**
+ * The SQL store answers whole-day ranges from its rollups: they must give what the records give,
+ * after inserts that land in the same rollup rows batch after batch, out of time order, with
+ * duplicates, for each owner apart. Float sums (cost, latency) are added in another order: 1e-12.
+ */
+describe('SqlUsageStore rollups on PGlite', () => {
+  let db: Db;
+  let dataDir: string;
+  const owner = crypto.randomUUID();
+  const other = crypto.randomUUID();
+  const prices = createGenaiPriceCatalog();
+
+  beforeAll(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tally-usage-rollups-'));
+    db = (await openDatabase({ url: undefined, dataDir })).db;
+    await migrateToLatest(db);
+    for (const id of [owner, other]) await db.insertInto('users').values({ id, email: `${id}@test.invalid`, password_hash: 'x', role: 'member' }).execute();
+    const store = createSqlUsageStore(db);
+    const records = [...generateUsage({ seed: 5, days: 6, end: new Date('2026-09-07T00:00:00Z'), requestsPerDay: 700 })].map((r) => priceUsageRecord(prices, r));
+    const odd: PricedUsageRecord[] = [
+      { record: UsageRecordSchema.parse({ ts: '2026-09-03T10:00:00.250Z', model: 'acme-9000', inputTokens: 5, outputTokens: 7, promptPrefixHash: 'p', maxOutputTokens: 3 }), key: 'odd-1', costUsd: null },
+      { record: UsageRecordSchema.parse({ ts: '2026-09-03T10:02:00Z', model: 'acme-9000', inputTokens: 5, outputTokens: 9, promptPrefixHash: 'p', reasoningTokens: 4 }), key: 'odd-2', costUsd: null },
+    ];
+    // Interleaved batches: every rollup row is written by several statements.
+    const shuffled = [...records.filter((_, i) => i % 3 === 0), ...odd, ...records.filter((_, i) => i % 3 !== 0)];
+    for (let start = 0; start < shuffled.length; start += 997) {
+      await store.insert(owner, shuffled.slice(start, start + 997));
+    }
+    expect(await store.insert(owner, records.slice(0, 500))).toEqual({ inserted: 0, duplicates: 500 });
+    await store.insert(other, records.slice(0, 800));
+  }, 120_000);
+
+  afterAll(async () => {
+    await db?.destroy();
+    if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  const floatFields = new Set(['costUsd', 'latencyMsSum']);
+  function expectSame(actual: object[], expected: object[]): void {
+    expect(actual.length).toBe(expected.length);
+    actual.forEach((row, i) => {
+      const want = expected[i] as Record<string, unknown>;
+      for (const [field, value] of Object.entries(row)) {
+        const wanted = want[field];
+        if (floatFields.has(field) && typeof value === 'number' && typeof wanted === 'number') {
+          expect(Math.abs(value - wanted)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(wanted)));
+        } else {
+          expect({ row: i, field, value }).toEqual({ row: i, field, value: wanted });
+        }
+      }
+      expect(Object.keys(row).sort()).toEqual(Object.keys(want).sort());
+    });
+  }
+
+  const ranges: (TimeRange | undefined)[] = [
+    undefined,
+    { from: '2026-09-03T00:00:00Z' },
+    { to: '2026-09-04T00:00:00.000Z' },
+    { from: '2026-09-02T00:00:00Z', to: '2026-09-05T00:00:00Z' },
+    { from: '2026-09-03T02:00:00+02:00', to: '2026-09-04T00:00:00Z' },
+    { from: '2030-01-01T00:00:00Z' },
+  ];
+
+  it.each(ranges)('answers whole-day range %o from the rollups exactly as from the records', async (range) => {
+    expect(dayRange(range)).not.toBeNull();
+    const store = createSqlUsageStore(db);
+    const records = createRecordReads(db);
+    expect(await store.overview(owner, range)).toEqual(await records.overview(owner, range));
+    const aggregate = await records.aggregate(owner, range);
+    expectSame(await store.aggregate(owner, range), aggregate);
+    expectSame(await store.prefixStats(owner, range), await records.prefixStats(owner, range));
+    expectSame(await store.outputStats(owner, range), await records.outputStats(owner, range));
+    if (range?.from !== '2030-01-01T00:00:00Z') expect(aggregate.length).toBeGreaterThan(10);
+  });
+
+  it('reads the records for a bound that is not a UTC midnight', () => {
+    expect(dayRange({ from: '2026-09-03T00:00:00.0001Z' })).toBeNull();
+    expect(dayRange({ to: '2026-09-03T10:00:00Z' })).toBeNull();
+    expect(dayRange({ from: 'yesterday' })).toBeNull();
+    expect(dayRange(undefined)).toEqual({});
+  });
+});
