@@ -7,7 +7,7 @@ import './styles.css';
 
 // The composition root: the browser's WebSocket, storage and origin are handed in here, once.
 const origin = window.location.origin;
-const saved = createSavedSession(window.sessionStorage);
+const saved = createSavedSession({ shared: window.localStorage, tab: window.sessionStorage });
 const api = createTallyApi({ origin, WebSocket: window.WebSocket, saved });
 
 const root = document.getElementById('root');

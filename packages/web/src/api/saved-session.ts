@@ -1,6 +1,7 @@
 /**
- * What survives a reload, in sessionStorage: whether this tab was signed in (a hint, not a
- * secret) and the last open thread. The refresh token lives in the server's httpOnly cookie, out
+ * What survives a reload: whether this browser is signed in (a hint, not a secret, in storage
+ * shared by the tabs so a new tab signs in from the refresh cookie too) and this tab's last open
+ * thread (per tab). The refresh token lives in the server's httpOnly cookie, out
  * of reach of page scripts; the access token lives in memory only.
  */
 export interface SavedSession {
@@ -13,15 +14,15 @@ export interface SavedSession {
 const SIGNED_IN_KEY = 'tally.signedIn';
 const THREAD_KEY = 'tally.lastThreadId';
 
-export function createSavedSession(storage: Storage): SavedSession {
-  const read = (key: string) => {
+export function createSavedSession(stores: { shared: Storage; tab: Storage }): SavedSession {
+  const read = (storage: Storage, key: string) => {
     try {
       return storage.getItem(key);
     } catch {
       return null; // storage disabled (private mode, policy): behave as a fresh tab
     }
   };
-  const write = (key: string, value: string | null) => {
+  const write = (storage: Storage, key: string, value: string | null) => {
     try {
       if (value === null) storage.removeItem(key);
       else storage.setItem(key, value);
@@ -30,9 +31,9 @@ export function createSavedSession(storage: Storage): SavedSession {
     }
   };
   return {
-    wasSignedIn: () => read(SIGNED_IN_KEY) === '1',
-    saveSignedIn: (signedIn) => write(SIGNED_IN_KEY, signedIn ? '1' : null),
-    lastThreadId: () => read(THREAD_KEY),
-    saveLastThreadId: (id) => write(THREAD_KEY, id),
+    wasSignedIn: () => read(stores.shared, SIGNED_IN_KEY) === '1',
+    saveSignedIn: (signedIn) => write(stores.shared, SIGNED_IN_KEY, signedIn ? '1' : null),
+    lastThreadId: () => read(stores.tab, THREAD_KEY),
+    saveLastThreadId: (id) => write(stores.tab, THREAD_KEY, id),
   };
 }

@@ -10,7 +10,9 @@ const color = (i: number) => PALETTE[i % PALETTE.length]!;
 /** Pixel budget per character of a category label at the axis font size. */
 const CHAR_PX = 7;
 const LABEL_CHARS = 28;
-const ROW_PX = 44;
+const ROW_PX = 32;
+const LINE_PX = 14;
+const MAX_LINES = 4;
 const TICK_STYLE = { fontSize: 12, fill: 'currentColor' };
 
 /**
@@ -44,7 +46,8 @@ interface PartProps {
 function CategoryBars({ chart, rows, values }: PartProps) {
   const longest = Math.max(...rows.map((r) => Math.min(r.x.length, LABEL_CHARS)));
   const labelWidth = Math.max(60, longest * CHAR_PX + 12);
-  const height = rows.length * ROW_PX + 40;
+  const lines = Math.max(...rows.map((r) => wrapLabel(r.x, LABEL_CHARS, MAX_LINES).length));
+  const height = rows.length * Math.max(ROW_PX, lines * LINE_PX + 12) + 40;
   return (
     <BarChart responsive layout="vertical" data={rows} style={{ width: '100%', height }} margin={{ top: 4, right: 24, bottom: 4, left: 4 }} accessibilityLayer>
       <CartesianGrid horizontal={false} strokeOpacity={0.25} />
@@ -93,14 +96,14 @@ function OverTime({ chart, rows, values }: PartProps) {
 /** A category tick in lines; recharts passes the position and the value. */
 function WrappedTick(props: { x?: number | string; y?: number | string; payload?: { value: string } }) {
   const label = props.payload?.value ?? '';
-  const lines = wrapLabel(label, LABEL_CHARS);
+  const lines = wrapLabel(label, LABEL_CHARS, MAX_LINES);
   const x = Number(props.x ?? 0);
-  const y = Number(props.y ?? 0) - ((lines.length - 1) * 14) / 2;
+  const y = Number(props.y ?? 0) - ((lines.length - 1) * LINE_PX) / 2;
   return (
     <text x={x} y={y} textAnchor="end" dominantBaseline="central" className="chart-label" fontSize={12} fill="currentColor">
       <title>{label}</title>
       {lines.map((line, i) => (
-        <tspan key={i} x={x - 4} dy={i === 0 ? 0 : 14}>
+        <tspan key={i} x={x - 4} dy={i === 0 ? 0 : LINE_PX}>
           {line}
         </tspan>
       ))}

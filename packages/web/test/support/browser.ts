@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type WebSocketRoute } from 'playwright-core';
 import { RunEventSchema, type RunEvent } from '@tally/protocol';
 import { parseMarkdown, type Inline } from '../../src/components/markdown.js';
 
@@ -37,6 +37,10 @@ export interface RunSocketWatch {
    */
   holdAfter(match: (event: RunEvent) => boolean): Promise<void>;
   release(): void;
+  /** Every frame the server sent the page over its sockets, parsed, in order (for isolation checks). */
+  frames: unknown[];
+  /** Ends the page's open sockets as a lost network would (the page sees them close and reconnects). */
+  dropConnections(): void;
 }
 
 /** Puts the test between the page and the server on the run socket (Playwright's WebSocket routing). */
@@ -53,12 +57,19 @@ export async function watchRunSocket(page: Page): Promise<RunSocketWatch> {
   };
   let trigger: { match: (event: RunEvent) => boolean; start: () => void } | null = null;
   let held: Array<() => void> | null = null;
+  const frames: unknown[] = [];
+  const live = new Set<{ page: WebSocketRoute; server: WebSocketRoute }>();
 
   await page.routeWebSocket(/\/v1\/ws/, (socket) => {
     const server = socket.connectToServer();
+    const pair = { page: socket, server };
+    live.add(pair);
+    socket.onClose(() => live.delete(pair));
     socket.onMessage((message) => server.send(message));
     server.onMessage((message) => {
-      const event = typeof message === 'string' ? record(JSON.parse(message)) : null;
+      const frame: unknown = typeof message === 'string' ? JSON.parse(message) : null;
+      if (frame !== null) frames.push(frame);
+      const event = frame !== null ? record(frame) : null;
       if (event && held) return void held.push(() => socket.send(message));
       socket.send(message);
       if (event && trigger?.match(event)) trigger.start();
@@ -73,6 +84,15 @@ export async function watchRunSocket(page: Page): Promise<RunSocketWatch> {
   });
   return {
     events,
+    frames,
+    dropConnections: () => {
+      for (const pair of [...live]) {
+        live.delete(pair);
+        // 4000 (heartbeat timeout) is what a dead link looks like to the client: reconnect and resume.
+        void pair.page.close({ code: 4000, reason: 'network lost (test)' }).catch(() => undefined);
+        void pair.server.close().catch(() => undefined);
+      }
+    },
     holdAfter: (match) =>
       new Promise((resolve) => {
         trigger = {
@@ -120,6 +140,8 @@ export function renderedTextOf(markdown: string): string {
 
 export const squash = (text: string): string => text.replace(/\s+/g, '');
 
+/** The page as the user sees it (the app scrolls inside its regions, so this is the viewport). */
 export async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
 }

@@ -73,26 +73,31 @@ export function UsageDashboard({ api, filters, onFiltersChange, version }: Usage
         onChange={onFiltersChange}
       />
       <p className="muted usage-range" aria-live="polite">
-        {data.range.from && data.range.to ? `${dayOf(data.range.from)} to ${dayOf(data.range.to)}` : 'No usage in this range'}
+        {data.range.from && data.range.to ? `${dayOf(data.range.from)} to ${lastDayBefore(data.range.to)}` : 'No usage in this range'}
       </p>
       <UsageTotals totals={data.totals} />
       {data.totals.requests === 0 ? (
         <p className="card muted">No usage matches these filters.</p>
       ) : (
         <div className="usage-charts">
-          <div className="card chart-card wide">
+          <div className="chart-card wide">
             <ChartView chart={spendOverTimeChart(data.costByModelByDay, data.byDay.map((d) => d.day))} />
           </div>
-          <div className="card chart-card">
+          <div className="chart-card">
             <ChartView chart={spendByChart('spend-by-model', 'Spend by model', data.byModel)} />
           </div>
-          <div className="card chart-card">
+          <div className="chart-card">
             <ChartView chart={spendByChart('spend-by-project', 'Spend by project', data.byProject)} />
           </div>
         </div>
       )}
     </div>
   );
+}
+
+/** `range.to` is exclusive (the next midnight): the day shown is the one before it. */
+function lastDayBefore(exclusiveEnd: string): string {
+  return dayOf(new Date(Date.parse(exclusiveEnd) - 1).toISOString());
 }
 
 function union(a: readonly string[], b: readonly string[]): string[] {
