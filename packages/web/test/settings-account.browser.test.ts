@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { engineSetups } from '../../server/test/support/engines.js';
+import { startTestApp, type TestApp } from '../../server/test/support/test-app.js';
+import { usageNdjson } from '../../server/test/support/usage-fixtures.js';
+import { SCREENSHOT_DIR, launchChromium, requireWebBuild } from './support/browser.js';
+import { LAPTOP, PHONE, logInInBrowser, signUpInBrowser, submitLogIn, type WebAccount } from './support/web-accounts.js';
+import { wholePageScreenshot } from './support/whole-page-screenshot.js';
+import fs from 'node:fs/promises';
+
+/**
+ * The settings page in Chromium against a real node: the first account is the admin and sees the
+ * admin sections, a second one does not; display name, API key (works, then not after revoke),
+ * another device's session revoked from here, password change (then a fresh log-in with it).
+ */
+const UI = 10_000;
+const TEST = 60_000;
+const NEW_PASSWORD = 'a much longer passphrase 42';
+
+describe('settings page in Chromium', () => {
+  let server: TestApp;
+  let browser: Browser;
+  let admin: WebAccount;
+  let page: Page;
+
+  beforeAll(async () => {
+    requireWebBuild();
+    [server, browser] = await Promise.all([startTestApp({ engine: engineSetups()[0]! }), launchChromium()]);
+    await fs.mkdir(SCREENSHOT_DIR, { recursive: true });
+    admin = await signUpInBrowser(browser, server.baseUrl, 'admin');
+    page = admin.page;
+    await page.goto(`${server.baseUrl}/#/settings`, { timeout: UI });
+    await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor({ timeout: UI });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  const section = (p: Page, title: string) => p.getByRole('region', { name: title, exact: true });
+  const headings = async (p: Page) => (await p.getByRole('heading', { level: 2 }).allTextContents()).map((t) => t.trim());
+
+  async function postUsage(key: string): Promise<number> {
+    const response = await fetch(`${server.baseUrl}/v1/usage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' },
+      body: usageNdjson({ seed: 5, days: 1, requestsPerDay: 3 }),
+    });
+    await response.body?.cancel();
+    return response.status;
+  }
+
+  it('shows the first account, an admin, every section, the admin ones included', { timeout: TEST }, async () => {
+    await section(page, 'Users').getByRole('table', { name: 'Users' }).waitFor({ timeout: UI });
+    expect(await headings(page)).toEqual(
+      expect.arrayContaining(['Profile', 'Password', 'Sessions', 'API keys', 'Users', 'Price overrides', 'LLM configuration', 'Audit log']),
+    );
+    const self = section(page, 'Users').locator(`tr[data-user-email="${admin.email}"]`);
+    expect(await self.getByRole('combobox').inputValue()).toBe('admin');
+    // The key of the LLM is write-only: only whether it is set.
+    expect(await section(page, 'LLM configuration').textContent()).not.toMatch(/sk-|tally_/);
+    await section(page, 'Audit log').getByRole('cell', { name: 'auth.signup' }).first().waitFor({ timeout: UI });
+  });
+
+  it('changes the display name, shown by the shell and kept after a reload', { timeout: TEST }, async () => {
+    const profile = section(page, 'Profile');
+    expect(await profile.getByLabel('Email').inputValue()).toBe(admin.email);
+    await profile.getByLabel('Display name').fill('Ada Admin', { timeout: UI });
+    await profile.getByRole('button', { name: 'Save profile' }).click({ timeout: UI });
+    await profile.getByRole('status').filter({ hasText: 'Saved.' }).waitFor({ timeout: UI });
+    await page.getByRole('banner').getByText('Ada Admin').waitFor({ timeout: UI });
+    await page.reload({ timeout: UI });
+    await expect.poll(() => section(page, 'Profile').getByLabel('Display name').inputValue(), { timeout: UI }).toBe('Ada Admin');
+  });
+
+  it('creates an API key shown once, which works until it is revoked', { timeout: TEST }, async () => {
+    const keys = section(page, 'API keys');
+    await keys.getByLabel('Key name').fill('nightly export', { timeout: UI });
+    await keys.getByLabel('Scope').selectOption('usage:write', { timeout: UI });
+    await keys.getByRole('button', { name: 'Create key' }).click({ timeout: UI });
+    const shown = keys.getByRole('region', { name: 'API key “nightly export”' });
+    await shown.waitFor({ timeout: UI });
+    expect(await shown.textContent()).toContain('only time');
+    const key = await shown.getByRole('textbox').inputValue();
+    expect(key).toMatch(/^tally_/);
+    await shown.getByRole('button', { name: 'Copy' }).waitFor({ timeout: UI });
+    expect(await postUsage(key)).toBe(200);
+
+    await shown.getByRole('button', { name: 'Done' }).click({ timeout: UI });
+    const row = keys.getByRole('row').filter({ hasText: 'nightly export' });
+    await row.waitFor({ timeout: UI });
+    expect(await page.locator('body').textContent()).not.toContain(key);
+    expect(await row.textContent()).toContain(key.slice(0, 14));
+    await page.reload({ timeout: UI });
+    expect(await page.locator('body').textContent()).not.toContain(key);
+
+    await section(page, 'API keys').getByRole('button', { name: 'Revoke key nightly export' }).click({ timeout: UI });
+    await section(page, 'API keys').getByRole('button', { name: 'Revoke key', exact: true }).click({ timeout: UI });
+    await section(page, 'API keys').getByText('No API key yet.').waitFor({ timeout: UI });
+    expect(await postUsage(key)).toBe(401);
+  });
+
+  it("revokes another device's session, which is signed out", { timeout: TEST }, async () => {
+    const other = await logInInBrowser(browser, server.baseUrl, admin.email, admin.password);
+    const sessions = section(page, 'Sessions');
+    await sessions.getByRole('button', { name: 'Refresh' }).click({ timeout: UI });
+    await expect.poll(() => sessions.locator('tbody tr').count(), { timeout: UI }).toBe(2);
+    expect(await sessions.locator('tr.current').textContent()).toContain('this device');
+
+    await sessions.getByRole('button', { name: /^Revoke the session/ }).click({ timeout: UI });
+    await sessions.getByRole('button', { name: 'Revoke', exact: true }).click({ timeout: UI });
+    await expect.poll(() => sessions.locator('tbody tr').count(), { timeout: UI }).toBe(1);
+    // Its socket is closed by the server: the other tab is back at the log-in form.
+    await other.page.getByRole('tab', { name: 'Log in' }).waitFor({ timeout: UI });
+    await other.context.close();
+    // This device still works.
+    await section(page, 'Sessions').getByRole('button', { name: 'Refresh' }).click({ timeout: UI });
+    await expect.poll(() => section(page, 'Sessions').locator('tbody tr').count(), { timeout: UI }).toBe(1);
+  });
+
+  it("changes the password, showing the server's refusals, then logs in with the new one", { timeout: TEST }, async () => {
+    const password = section(page, 'Password');
+    const change = async (current: string, next: string, confirm = next) => {
+      await password.getByLabel('Current password').fill(current, { timeout: UI });
+      await password.getByLabel('New password', { exact: true }).fill(next, { timeout: UI });
+      await password.getByLabel('Confirm new password').fill(confirm, { timeout: UI });
+      await password.getByRole('button', { name: 'Change password' }).click({ timeout: UI });
+    };
+    await change(admin.password, 'qwertyuiop');
+    await password.getByRole('alert').filter({ hasText: 'most common' }).waitFor({ timeout: UI });
+    await change('not my password at all', NEW_PASSWORD);
+    await password.getByRole('alert').filter({ hasText: 'wrong' }).waitFor({ timeout: UI });
+    await change(admin.password, NEW_PASSWORD, `${NEW_PASSWORD}!`);
+    await password.getByRole('alert').filter({ hasText: 'differ' }).waitFor({ timeout: UI });
+    await change(admin.password, NEW_PASSWORD);
+    await password.getByRole('status').filter({ hasText: 'Password changed' }).waitFor({ timeout: UI });
+
+    const fresh = await logInInBrowser(browser, server.baseUrl, admin.email, NEW_PASSWORD);
+    await fresh.context.close();
+    const context = await browser.newContext({ viewport: LAPTOP });
+    const old = await context.newPage();
+    await old.goto(server.baseUrl, { timeout: UI });
+    await submitLogIn(old, admin.email, admin.password);
+    await old.getByRole('alert').filter({ hasText: 'wrong' }).waitFor({ timeout: UI });
+    await context.close();
+  });
+
+  it('shows a member no admin section, and the admin sees the member', { timeout: TEST }, async () => {
+    const member = await signUpInBrowser(browser, server.baseUrl, 'member');
+    await member.page.goto(`${server.baseUrl}/#/settings`, { timeout: UI });
+    await section(member.page, 'API keys').waitFor({ timeout: UI });
+    const seen = await headings(member.page);
+    expect(seen).toEqual(expect.arrayContaining(['Profile', 'Password', 'Sessions', 'API keys']));
+    for (const admin of ['Users', 'Price overrides', 'LLM configuration', 'Audit log']) expect(seen).not.toContain(admin);
+    await member.context.close();
+
+    await page.reload({ timeout: UI });
+    const row = section(page, 'Users').locator(`tr[data-user-email="${member.email}"]`);
+    await row.waitFor({ timeout: UI });
+    expect(await row.getByRole('combobox').inputValue()).toBe('member');
+  });
+
+  it('takes screenshots of the settings on a laptop and a phone', { timeout: TEST }, async () => {
+    await page.setViewportSize(LAPTOP);
+    await section(page, 'Users').getByRole('table').waitFor({ timeout: UI });
+    await wholePageScreenshot(page, 'settings-laptop');
+    await page.setViewportSize(PHONE);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await wholePageScreenshot(page, 'settings-phone');
+    await page.setViewportSize(LAPTOP);
+  });
+});
