@@ -4,9 +4,11 @@
  */
 import type { Scenario } from '../lib/scenario.js';
 import { connects } from './connects.js';
+import { eventDelivery } from './event-delivery.js';
 import { idleConnections } from './idle-connections.js';
 
 export const SCENARIOS: Scenario[] = [
   idleConnections,
   connects,
+  eventDelivery,
 ];

@@ -1,0 +1,96 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { WS_BEARER_PREFIX, WS_SUBPROTOCOL } from '@tally/protocol';
+import type { BenchUser } from './bench-users.js';
+import { mapLimited, sleep } from './concurrency.js';
+import { createLatencyHistogram, type LatencyHistogram } from './histogram.js';
+import { addIntegrity, emptyIntegrity, type Integrity } from './seq-tracker.js';
+import { BenchSocket, type RunWatch } from './ws-client.js';
+
+/** Where a delivery load goes: Tally (authenticated sockets) or the bare ws baseline. */
+export interface DeliveryTarget {
+  name: string;
+  open(index: number): Promise<BenchSocket>;
+}
+
+export function tallyTarget(wsUrl: string, users: BenchUser[]): DeliveryTarget {
+  return {
+    name: 'tally',
+    open: (i) => BenchSocket.open(wsUrl, { protocols: [WS_SUBPROTOCOL, WS_BEARER_PREFIX + users[i % users.length]!.accessToken] }),
+  };
+}
+
+export function bareTarget(wsUrl: string): DeliveryTarget {
+  return { name: 'bare ws', open: () => BenchSocket.open(wsUrl) };
+}
+
+export interface DeliveryRound {
+  latency: LatencyHistogram;
+  integrity: Integrity;
+  runs: number;
+  /** Runs whose terminal event did not arrive within the round's time limit. */
+  unfinished: number;
+  /** Runs that ended with run_failed or run_cancelled. */
+  failed: number;
+  /** Every frame of the first run, when asked (the baseline's template). */
+  firstRunFrames?: string[];
+  /** The runs as followed (e.g. for a slow reader to subscribe to). */
+  watches: RunWatch[];
+}
+
+/**
+ * `runs` concurrent runs, one per socket (a person's tab), started evenly over `spreadMs` so
+ * their streams overlap as independent people's would rather than tick in lock-step; each run
+ * is followed to its terminal event. Latency: every delta's receive time minus the time the
+ * LLM (or the bare server) wrote it.
+ */
+export async function deliverRuns(
+  sockets: BenchSocket[],
+  options: { runs: number; spreadMs: number; timeoutMs: number; keepFirstRunFrames?: boolean; onStarted?: (watch: RunWatch, index: number) => void },
+): Promise<DeliveryRound> {
+  const latency = createLatencyHistogram();
+  const watches: RunWatch[] = [];
+  const started = performance.now();
+  const deadline = sleep(options.timeoutMs).then(() => 'timeout' as const);
+  let integrity = emptyIntegrity();
+  let unfinished = 0;
+  let failed = 0;
+  await Promise.all(
+    Array.from({ length: options.runs }, async (_, i) => {
+      const socket = sockets[i % sockets.length]!;
+      const wait = started + (i * options.spreadMs) / options.runs - performance.now();
+      if (wait > 0) await sleep(wait);
+      const ack = await socket.command('send_message', { text: `Where is my AI money going? (bench ${i})` });
+      const watch = socket.watch(String(ack['runId']), { latency, keepFrames: options.keepFirstRunFrames === true && i === 0 });
+      watches[i] = watch;
+      options.onStarted?.(watch, i);
+      const outcome = await Promise.race([watch.done.then(() => 'done' as const), deadline]);
+      socket.runs.delete(watch.runId);
+      if (outcome === 'timeout') {
+        unfinished++;
+        return;
+      }
+      if (watch.terminalType !== 'run_completed') failed++;
+      integrity = addIntegrity(integrity, watch.tracker.integrity(watch.terminalSeq!));
+    }),
+  );
+  // A run that never ended lost at least its terminal event.
+  integrity.lost += unfinished;
+  return { latency, integrity, runs: options.runs, unfinished, failed, watches, ...(options.keepFirstRunFrames ? { firstRunFrames: watches[0]?.frames ?? [] } : {}) };
+}
+
+export async function openSockets(target: DeliveryTarget, count: number): Promise<BenchSocket[]> {
+  return mapLimited(Array.from({ length: count }, (_, i) => i), 32, (i) => target.open(i));
+}
+
+/** The frames of a Tally run as the bare ws server's template file (type and data per line). */
+export async function writeRunTemplate(frames: string[]): Promise<string> {
+  const file = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'tally-bench-template-')), 'run.ndjson');
+  const lines = frames.map((raw) => {
+    const { type, data } = JSON.parse(raw) as { type: string; data: unknown };
+    return JSON.stringify({ type, data });
+  });
+  await fs.writeFile(file, lines.join('\n') + '\n');
+  return file;
+}
