@@ -51,7 +51,7 @@ export function ApiKeysSection({ api }: { api: TallyApi }) {
   return (
     <section className="card settings-section" aria-labelledby="api-keys-title">
       <h2 id="api-keys-title">API keys</h2>
-      <p className="hint">For `tally ingest`, pipelines and scripts: send as <code>Authorization: Bearer KEY</code>.</p>
+      <p className="hint">For <code>tally ingest</code>, pipelines and scripts: send as <code>Authorization: Bearer KEY</code>.</p>
       <form className="settings-form inline" onSubmit={create} aria-label="Create an API key">
         <label>
           Key name

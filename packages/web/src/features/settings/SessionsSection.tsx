@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { TallyApi } from '../../api/tally-api.js';
 import { errorMessage } from '../../format.js';
 import { ConfirmButton } from './ConfirmButton.js';
+import { deviceLabel } from './device-label.js';
 import { formatWhen } from './format-when.js';
 import { LoadState } from './LoadState.js';
 import { useLoaded } from './use-loaded.js';
@@ -49,8 +50,8 @@ export function SessionsSection({ api, onSignedOut }: SessionsSectionProps) {
               <tbody>
                 {list.map((s) => (
                   <tr key={s.id} data-session-id={s.id} className={s.current ? 'current' : undefined}>
-                    <td className="device" data-label="Device">
-                      {s.device || 'Unknown device'}
+                    <td className="device" data-label="Device" title={s.device}>
+                      {deviceLabel(s.device)}
                       {s.current && <span className="tag">this device</span>}
                     </td>
                     <td data-label="IP">{s.ip}</td>
@@ -59,7 +60,7 @@ export function SessionsSection({ api, onSignedOut }: SessionsSectionProps) {
                     <td className="actions">
                       <ConfirmButton
                         label={s.current ? 'Sign out' : 'Revoke'}
-                        ariaLabel={s.current ? 'Sign out this device' : `Revoke the session on ${s.device || 'unknown device'} from ${s.ip}`}
+                        ariaLabel={s.current ? 'Sign out this device' : `Revoke the session on ${deviceLabel(s.device)} from ${s.ip}`}
                         question={s.current ? 'Sign out this device?' : 'End this session?'}
                         confirmLabel={s.current ? 'Sign out' : 'Revoke'}
                         disabled={busy === s.id}
