@@ -21,7 +21,6 @@ export function useLoaded<T>(load: () => Promise<T>): [Loaded<T>, () => void, (v
       current = false;
     };
     // `load` is a fresh closure each render; what it reads changes only through reload().
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [version]);
 
   const reload = useCallback(() => setVersion((v) => v + 1), []);
