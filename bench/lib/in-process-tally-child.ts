@@ -27,7 +27,10 @@ export type TallyChildMessage =
 
 export async function startTallyChild(options: BenchTallyOptions): Promise<TallyChild> {
   const entry = path.join(path.dirname(fileURLToPath(import.meta.url)), 'in-process-tally-main.ts');
-  const child = fork(entry, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_TALLY_CPU_PROF=<dir> writes a CPU profile of the node, to find where its time goes.
+  const profileDir = process.env['BENCH_TALLY_CPU_PROF'];
+  const execArgv = ['--import', 'tsx', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])];
+  const child = fork(entry, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const waiting = new Map<number, (writes: RunWrites[]) => void>();
   let nextId = 0;
   const exited = new Promise<void>((done) => child.once('exit', () => done()));

@@ -2,7 +2,7 @@ import { generateUsage } from '../../packages/server/src/usage/generate-usage.js
 import { createBenchUsers, type BenchUser } from './bench-users.js';
 import { mapLimited } from './concurrency.js';
 import type { LatencyHistogram } from './histogram.js';
-import { wallNow } from './mock-llm.js';
+import { paceMarker, wallNow } from './mock-llm.js';
 import { addIntegrity, emptyIntegrity, type Integrity } from './seq-tracker.js';
 import { BenchSocket } from './ws-client.js';
 
@@ -54,9 +54,10 @@ export interface RunOutcome {
 let messages = 0;
 
 /** One message in a new thread, followed to its end. */
-export async function runOnce(load: LoadUser, latency?: LatencyHistogram): Promise<RunOutcome> {
+export async function runOnce(load: LoadUser, latency?: LatencyHistogram, paceMs?: number): Promise<RunOutcome> {
   const sentAt = wallNow();
-  const ack = await load.socket.command('send_message', { text: `Where is my AI money going? (${++messages})` });
+  const pace = paceMs === undefined ? '' : ` ${paceMarker(paceMs)}`;
+  const ack = await load.socket.command('send_message', { text: `Where is my AI money going? (${++messages})${pace}` });
   const runId = String(ack['runId']);
   const watch = load.socket.watch(runId, latency ? { latency } : {});
   let firstDeltaAt: number | undefined;
@@ -95,7 +96,10 @@ export interface LoadResult {
  * Keeps `concurrency` runs in flight (spread over the users) for `durationMs`, then waits for the
  * runs in flight; runs/s counts completed runs over the whole time until the last one ended.
  */
-export async function runLoad(users: LoadUser[], options: { concurrency: number; durationMs: number; latency?: LatencyHistogram }): Promise<LoadResult> {
+export async function runLoad(
+  users: LoadUser[],
+  options: { concurrency: number; durationMs: number; latency?: LatencyHistogram; /** The mock LLM's pacing for these runs (its default otherwise). */ paceMs?: number },
+): Promise<LoadResult> {
   const started = performance.now();
   const deadline = started + options.durationMs;
   let completed = 0;
@@ -105,7 +109,7 @@ export async function runLoad(users: LoadUser[], options: { concurrency: number;
     Array.from({ length: options.concurrency }, async (_, lane) => {
       const load = users[lane % users.length]!;
       while (performance.now() < deadline) {
-        const outcome = await runOnce(load, options.latency);
+        const outcome = await runOnce(load, options.latency, options.paceMs);
         if (outcome.completed) completed++;
         else failed++;
         integrity = addIntegrity(integrity, outcome.integrity);

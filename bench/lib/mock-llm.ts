@@ -16,6 +16,10 @@ import { fileURLToPath } from 'node:url';
  * `sentAtOf`. The time is written with letters for digits: an answer full of unknown numbers
  * would make the reporting agent's number check add notes no real answer has.
  *
+ * A request whose prompt holds `paceMarker(ms)` (a user's message reaches the reporting prompt)
+ * is paced at that many ms between chunks instead, so one Tally node serves paced and zero-delay
+ * runs from one mock.
+ *
  * It runs in a child process by default, so its CPU stays out of the measured process.
  */
 
@@ -63,6 +67,13 @@ export function sentAtMarker(ms: number = wallNow()): string {
   return `⟨t=${ms.toFixed(3).replace(/\d/g, (d) => DIGITS[Number(d)]!)}⟩`;
 }
 
+/** Put in a message, makes the mock pace that run's answer at `ms` between chunks. */
+export function paceMarker(ms: number): string {
+  return `⟨pace=${ms}⟩`;
+}
+
+const PACE = /⟨pace=(\d+)⟩/;
+
 const MARKER = /⟨t=([a-j]+\.[a-j]+)⟩/;
 
 /** The wall time a delta was sent at, from its marker; undefined when it has none. */
@@ -105,7 +116,8 @@ export async function serveMockLlm(settings: MockSettings): Promise<{ port: numb
       }
       if (body['stream'] === true) {
         stats.streams++;
-        streamAnswer(res, settings, stats, includeUsage(body));
+        const pace = PACE.exec(JSON.stringify(body['messages'] ?? ''));
+        streamAnswer(res, pace ? { ...settings, deltaDelayMs: Number(pace[1]) } : settings, stats, includeUsage(body));
       } else {
         stats.objects++;
         res.writeHead(200, { 'content-type': 'application/json' });
