@@ -6,9 +6,17 @@ import type { Scenario } from '../lib/scenario.js';
 import { connects } from './connects.js';
 import { eventDelivery } from './event-delivery.js';
 import { idleConnections } from './idle-connections.js';
+import { replay } from './replay.js';
+import { runsThroughput } from './runs-throughput.js';
+import { timeToFirstToken } from './time-to-first-token.js';
+import { persistence } from './persistence.js';
 
 export const SCENARIOS: Scenario[] = [
   idleConnections,
   connects,
   eventDelivery,
+  replay,
+  runsThroughput,
+  timeToFirstToken,
+  persistence,
 ];
