@@ -14,6 +14,7 @@ const ROW_PX = 32;
 const LINE_PX = 14;
 const MAX_LINES = 4;
 const TICK_STYLE = { fontSize: 12, fill: 'currentColor' };
+const LEGEND_STYLE = { fontSize: 12 };
 
 /**
  * One chart of a report, whatever its kind: a horizontal bar per category (labels wrapped, never
@@ -57,7 +58,7 @@ function CategoryBars({ chart, rows, values }: PartProps) {
       {chart.series.map((s, i) => (
         <Bar key={s.name} dataKey={seriesKey(i)} name={s.name} fill={color(i)} radius={[0, 3, 3, 0]} isAnimationActive={false} />
       ))}
-      {chart.series.length > 1 && <Legend />}
+      {chart.series.length > 1 && <Legend wrapperStyle={LEGEND_STYLE} />}
     </BarChart>
   );
 }
@@ -71,7 +72,7 @@ function OverTime({ chart, rows, values }: PartProps) {
     <XAxis key="x" dataKey="x" tickFormatter={shortLabel} tick={TICK_STYLE} minTickGap={12} />,
     <YAxis key="y" tickFormatter={values.short} tick={TICK_STYLE} width={64} />,
     <Tooltip key="tip" formatter={(v) => values.full(Number(v))} labelFormatter={(x) => shortLabel(String(x))} />,
-    <Legend key="legend" />,
+    <Legend key="legend" wrapperStyle={LEGEND_STYLE} />,
   ];
   if (chart.kind === 'line') {
     return (

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { WsClient } from '@tally/client';
 import type { User } from '@tally/protocol';
 import { ConnectionIndicator } from '../../components/ConnectionIndicator.js';
+import { MenuIcon } from '../../components/icons.js';
 import { displayNameOf } from './display-name.js';
 import { routeHash, type Route } from './route.js';
 
@@ -55,7 +56,7 @@ export function AppShell({ user, ws, route, onLogOut, sidebar, sidebarLabel = 'M
             aria-controls="app-sidebar"
             onClick={() => setDrawerOpen((open) => !open)}
           >
-            <span aria-hidden="true">☰</span> {sidebarLabel}
+            <MenuIcon /> {sidebarLabel}
           </button>
         )}
         <span className="brand">Tally</span>

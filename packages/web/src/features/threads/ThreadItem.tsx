@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { Thread } from '@tally/protocol';
+import { PencilIcon, TrashIcon } from '../../components/icons.js';
 import { errorMessage } from '../../format.js';
 
 export interface ThreadItemProps {
@@ -74,10 +75,10 @@ export function ThreadItem({ thread, selected, onSelect, onRename, onDelete }: T
       {mode.kind === 'view' && (
         <span className="thread-actions">
           <button type="button" className="icon-button" aria-label={`Rename ${title}`} title="Rename" onClick={() => setMode({ kind: 'renaming', title: thread.title })}>
-            <span aria-hidden="true">✎</span>
+            <PencilIcon />
           </button>
           <button type="button" className="icon-button" aria-label={`Delete ${title}`} title="Delete" onClick={() => setMode({ kind: 'confirming' })}>
-            <span aria-hidden="true">🗑</span>
+            <TrashIcon />
           </button>
         </span>
       )}
