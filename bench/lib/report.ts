@@ -25,7 +25,9 @@ function targetMisses(figure: Figure): string[] {
   if (ratio !== undefined) {
     if (t.maxRatio !== undefined && ratio > t.maxRatio) misses.push(`ratio ${fmt(ratio)}x > ${t.maxRatio}x`);
     if (t.minRatio !== undefined && ratio < t.minRatio) misses.push(`ratio ${fmt(ratio)}x < ${t.minRatio}x`);
-  } else if (t.maxRatio !== undefined || t.minRatio !== undefined) {
+    const added = figure.tally - figure.baseline!;
+    if (t.maxOver !== undefined && added > t.maxOver) misses.push(`+${fmt(added)} ${figure.unit} over baseline > +${fmt(t.maxOver)}`);
+  } else if (t.maxRatio !== undefined || t.minRatio !== undefined || t.maxOver !== undefined) {
     misses.push('no baseline measured');
   }
   return misses;
@@ -38,6 +40,7 @@ export function targetText(t: Target | undefined, unit: string): string {
   if (t.min !== undefined) parts.push(`≥ ${fmt(t.min)} ${unit}`);
   if (t.maxRatio !== undefined) parts.push(`≤ ${t.maxRatio}x`);
   if (t.minRatio !== undefined) parts.push(`≥ ${t.minRatio}x`);
+  if (t.maxOver !== undefined) parts.push(`≤ +${fmt(t.maxOver)} ${unit} over baseline`);
   return parts.join(', ');
 }
 

@@ -22,6 +22,8 @@ export interface Target {
   /** Bound on tally / baseline. */
   maxRatio?: number;
   minRatio?: number;
+  /** Bound on tally - baseline, in the figure's unit (an added cost, e.g. replay over a fresh connect). */
+  maxOver?: number;
 }
 
 export interface Figure {
