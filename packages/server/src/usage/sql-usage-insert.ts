@@ -141,12 +141,12 @@ export async function insertChunk(db: Kysely<Database>, ownerId: string, records
     ),
     outputs AS (
       INSERT INTO usage_output_sizes AS o
-      SELECT ${ownerId}::uuid, (ts AT TIME ZONE 'UTC')::date AS day, model, provider, project, feature, output_tokens,
+      SELECT ${ownerId}::uuid, model, provider, project, feature, output_tokens,
         count(*), count(max_output_tokens), coalesce(sum(max_output_tokens), 0)
       FROM written
       WHERE status = 'ok'
-      GROUP BY 2, model, provider, project, feature, output_tokens
-      ORDER BY 2, model, provider, project, feature, output_tokens
+      GROUP BY model, provider, project, feature, output_tokens
+      ORDER BY model, provider, project, feature, output_tokens
       ON CONFLICT ON CONSTRAINT usage_output_sizes_group DO UPDATE SET
         calls = o.calls + excluded.calls,
         limited_requests = o.limited_requests + excluded.limited_requests,

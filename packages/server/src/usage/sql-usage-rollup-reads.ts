@@ -90,10 +90,10 @@ export async function prefixStatsFromRollups(db: Kysely<Database>, ownerId: stri
   // last call with the prefix, or when no bucket comes before it.
   const result = await sql<Omit<PrefixStatRow, 'days' | 'promptPrefixHash'> & { prompt_prefix_hash: string; activeDays: number }>`
     SELECT model, provider, project, feature, prompt_prefix_hash,
-      sum(calls)::int AS "requests",
-      sum(prefix_tokens)::float8 AS "prefixTokens",
-      sum(cache_read_tokens)::float8 AS "cacheReadTokens",
-      sum(cache_write_tokens)::float8 AS "cacheWriteTokens",
+      sum(calls::float8) AS "requests",
+      sum(prefix_tokens::float8) AS "prefixTokens",
+      sum(cache_read_tokens::float8) AS "cacheReadTokens",
+      sum(cache_write_tokens::float8) AS "cacheWriteTokens",
       (count(*) FILTER (WHERE previous_last IS NULL OR first_ts - previous_last > ${sql.lit(`${CACHE_TTL_MS} milliseconds`)}::interval))::int AS "coldStarts",
       count(DISTINCT bucket / ${sql.lit(DAY_MS / CACHE_TTL_MS)})::int AS "activeDays"
     FROM (
@@ -101,7 +101,7 @@ export async function prefixStatsFromRollups(db: Kysely<Database>, ownerId: stri
       FROM usage_prefix_buckets WHERE owner_id = ${ownerId} ${onBuckets(range)}
     ) b
     GROUP BY model, provider, project, feature, prompt_prefix_hash
-    HAVING sum(calls) > 1
+    HAVING sum(calls::float8) > 1
     ORDER BY model COLLATE "C", provider COLLATE "C", project COLLATE "C", feature COLLATE "C", prompt_prefix_hash COLLATE "C"`.execute(db);
   return result.rows.map(({ prompt_prefix_hash, ...r }): PrefixStatRow => ({ ...r, promptPrefixHash: prompt_prefix_hash, days: r.requests / r.activeDays }));
 }
@@ -114,40 +114,35 @@ interface OutputSizeRow {
   output: number;
   calls: number;
   limited: number;
-  mean: number;
+  limitSum: number;
 }
 
-export async function outputStatsFromRollups(db: Kysely<Database>, ownerId: string, range: DayRange): Promise<OutputStatRow[]> {
-  // The mean limit is divided as avg() divides (numeric, then float8); percentiles come from the
-  // count of each output size, in ascending order, exactly as percentile_cont over the calls.
+/** Output stats over all of the owner's calls (the rollup has no time: see migration 0008). */
+export async function outputStatsFromRollups(db: Kysely<Database>, ownerId: string): Promise<OutputStatRow[]> {
   const result = await sql<OutputSizeRow>`
-    SELECT model, provider, project, feature, output_tokens AS output, calls::int AS calls,
-      (sum(limited) OVER g)::int AS limited,
-      coalesce(((sum(limit_sum) OVER g)::numeric / nullif(sum(limited) OVER g, 0))::float8, 0) AS mean
-    FROM (
-      SELECT model, provider, project, feature, output_tokens, sum(calls) AS calls,
-        sum(limited_requests) AS limited, sum(max_output_tokens_sum) AS limit_sum
-      FROM usage_output_sizes WHERE owner_id = ${ownerId} ${onDays(range)}
-      GROUP BY model, provider, project, feature, output_tokens
-    ) s
-    WINDOW g AS (PARTITION BY model, provider, project, feature)
+    SELECT model, provider, project, feature, output_tokens AS output, calls::float8 AS calls,
+      limited_requests::float8 AS limited, max_output_tokens_sum::float8 AS "limitSum"
+    FROM usage_output_sizes WHERE owner_id = ${ownerId}
     ORDER BY model COLLATE "C", provider COLLATE "C", project COLLATE "C", feature COLLATE "C", output_tokens`.execute(db);
-
   const stats: OutputStatRow[] = [];
   let group: OutputSizeRow[] = [];
   const close = () => {
     if (group.length === 0) return;
     const first = group[0]!;
     const sizes = group.map((r) => ({ value: r.output, count: r.calls }));
+    // Integer sums below 2^53 are exact in float64; the mean is their correctly rounded quotient,
+    // as avg() gives it (numeric division to 20 digits, then float8).
     const requests = group.reduce((n, r) => n + r.calls, 0);
+    const limited = group.reduce((n, r) => n + r.limited, 0);
+    const limitSum = group.reduce((n, r) => n + r.limitSum, 0);
     stats.push({
       model: first.model,
       provider: first.provider,
       project: first.project,
       feature: first.feature,
       requests,
-      limitedRequests: first.limited,
-      meanMaxOutputTokens: first.mean,
+      limitedRequests: limited,
+      meanMaxOutputTokens: limited === 0 ? 0 : limitSum / limited,
       p50OutputTokens: percentileCont(sizes, requests, 0.5),
       p99OutputTokens: percentileCont(sizes, requests, 0.99),
       maxOutputTokensSeen: group[group.length - 1]!.output,

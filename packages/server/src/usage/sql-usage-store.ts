@@ -9,8 +9,9 @@ import type { UsageStore } from './usage-store.js';
  * The UsageStore over PGlite or PostgreSQL, through one Kysely code path; every query is
  * owner-scoped. Inserts keep three rollups (migration 0008) in step with the records, and reads
  * over whole UTC days (no range, or midnight bounds: every range the agents ask for) come from
- * them: the cost report reads a few thousand summed rows instead of every call. A range with
- * another bound reads the records themselves; both give the same answer.
+ * them: the cost report reads a few thousand summed rows instead of every call. Output stats come
+ * from their rollup for the whole history only (it has no time). Any other read goes to the
+ * records themselves; both give the same answer.
  */
 export function createSqlUsageStore(db: Kysely<Database>): UsageStore {
   const records = createRecordReads(db);
@@ -39,8 +40,8 @@ export function createSqlUsageStore(db: Kysely<Database>): UsageStore {
     },
 
     async outputStats(ownerId, range) {
-      const days = dayRange(range);
-      return days ? outputStatsFromRollups(db, ownerId, days) : records.outputStats(ownerId, range);
+      const whole = range?.from === undefined && range?.to === undefined;
+      return whole ? outputStatsFromRollups(db, ownerId) : records.outputStats(ownerId, range);
     },
   };
 }

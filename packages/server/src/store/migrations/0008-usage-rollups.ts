@@ -8,8 +8,10 @@ import { sql, type Kysely } from 'kysely';
  * - usage_daily: per UTC day and the aggregate's dimensions; serves `aggregate` and `overview`.
  * - usage_prefix_buckets: per prompt prefix and 5-minute bucket (the cache TTL), with the first
  *   and last call in it; serves `prefixStats` (cold starts need only each bucket's ends).
- * - usage_output_sizes: per UTC day, output-stats group and output size, successful calls only;
- *   serves `outputStats` (exact percentiles from the counts of each size).
+ * - usage_output_sizes: per output-stats group and output size over all time, successful calls
+ *   only; serves `outputStats` without a range (exact percentiles from the counts of each size).
+ *   It has no day: per day it would hold a row for nearly every call at a million calls a month
+ *   (sizes spread widely), and a ranged question reads only its range's records anyway.
  *
  * Provider may be null: the unique keys treat nulls as equal (PostgreSQL 15+), as GROUP BY does.
  * Existing records are rolled up here once.
@@ -60,7 +62,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await sql`CREATE TABLE usage_output_sizes (
     owner_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    day date NOT NULL,
     model text NOT NULL,
     provider text,
     project text NOT NULL,
@@ -69,7 +70,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     calls bigint NOT NULL,
     limited_requests bigint NOT NULL,
     max_output_tokens_sum bigint NOT NULL,
-    CONSTRAINT usage_output_sizes_group UNIQUE NULLS NOT DISTINCT (owner_id, day, model, provider, project, feature, output_tokens)
+    CONSTRAINT usage_output_sizes_group UNIQUE NULLS NOT DISTINCT (owner_id, model, provider, project, feature, output_tokens)
   )`.execute(db);
 
   await sql`INSERT INTO usage_daily
@@ -85,10 +86,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     FROM usage_records WHERE prompt_prefix_hash IS NOT NULL
     GROUP BY owner_id, model, provider, project, feature, prompt_prefix_hash, floor(extract(epoch FROM ts) * 1000 / 300000)::bigint`.execute(db);
   await sql`INSERT INTO usage_output_sizes
-    SELECT owner_id, (ts AT TIME ZONE 'UTC')::date, model, provider, project, feature, output_tokens,
+    SELECT owner_id, model, provider, project, feature, output_tokens,
       count(*), count(max_output_tokens), coalesce(sum(max_output_tokens), 0)
     FROM usage_records WHERE status = 'ok'
-    GROUP BY owner_id, (ts AT TIME ZONE 'UTC')::date, model, provider, project, feature, output_tokens`.execute(db);
+    GROUP BY owner_id, model, provider, project, feature, output_tokens`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
