@@ -120,6 +120,46 @@ describe('chat runs live in Chromium (fake LLM)', () => {
     await s.page.context().close();
   });
 
+  it('a streaming run shifts nothing on the page (Layout Instability API) and leaves a reader scrolled up where they are', { timeout: TEST }, async () => {
+    mode = 'slow';
+    const s = await logIn('shift');
+    const first = 'Where is my AI money going?';
+    await ask(s.page, first);
+    await turnOf(s.page, first).locator('.run-status', { hasText: 'Done' }).waitFor({ timeout: RUN });
+    // From here on every unexpected move of something already on screen adds to the score.
+    await s.page.evaluate(() => {
+      const w = window as unknown as { layoutShift: number };
+      w.layoutShift = 0;
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries() as unknown as Array<{ value: number; hadRecentInput: boolean }>) {
+          if (!entry.hadRecentInput) w.layoutShift += entry.value;
+        }
+      }).observe({ type: 'layout-shift', buffered: false });
+    });
+    const second = 'And by project?';
+    const box = s.page.getByRole('textbox', { name: 'Message' });
+    await box.fill(second, { timeout: UI });
+    await box.press('Enter', { timeout: UI });
+    const runId = await runIdOf(s.socket, second);
+    const lastWord = s.socket.holdAfter(isLastDelta(runId));
+    await sawDelta(s.socket, runId);
+    // The reader scrolls up a little to read: the stream must not pull them back down.
+    const messages = s.page.locator('.messages');
+    const readingAt = await messages.evaluate((el) => {
+      el.scrollTop = el.scrollHeight - el.clientHeight - 200;
+      return el.scrollTop;
+    });
+    expect(readingAt).toBeGreaterThan(0);
+    await lastWord;
+    await expect.poll(() => textOf(s.page, second), { timeout: UI }).toContain(LAST_WORD);
+    const shift = await s.page.evaluate(() => (window as unknown as { layoutShift: number }).layoutShift);
+    expect(Math.abs((await messages.evaluate((el) => el.scrollTop)) - readingAt)).toBeLessThan(2);
+    s.socket.release();
+    expect(shift).toBeLessThan(0.01);
+    await turnOf(s.page, second).locator('.run-status', { hasText: 'Done' }).waitFor({ timeout: RUN });
+    await s.page.context().close();
+  });
+
   it('offline mid-run: the indicator says so, and back online the card completes with the exact text', { timeout: TEST }, async () => {
     mode = 'slow';
     const s = await logIn('offline');
