@@ -152,7 +152,7 @@ for (const engine of engineSetups()) {
       expect(done.location).toBe(`${PUBLIC_URL}/#/oidc-complete`);
       expect((await identityOf(person.id))?.user_id).toBe(existing.userId);
       const session = await signedInAs(b);
-      expect(session.user).toEqual({ id: existing.userId, email: existing.email, role: expect.any(String) });
+      expect(session.user).toEqual({ id: existing.userId, email: existing.email, role: expect.any(String), displayName: null });
       // The password still works too: linking added a way in, it took none away.
       expect((await rest(server.baseUrl, 'POST', '/v1/auth/login', { json: { email: existing.email, password: 'correct horse battery staple' } })).status).toBe(200);
     });
