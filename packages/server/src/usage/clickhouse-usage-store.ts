@@ -97,6 +97,7 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
 
   return {
     database,
+    insertBatchSize: INSERT_CHUNK,
 
     async insert(ownerId, batch) {
       uuid(ownerId); // fails early on a malformed owner, before anything is written

@@ -93,6 +93,31 @@ describe('createUsageIngester', () => {
     expect((await store.overview(OWNER)).records).toBe(20);
   });
 
+  it('fails with the error of the store when an insert fails while the next batch is read, keeping earlier batches', async () => {
+    const inner = createMemoryUsageStore();
+    let calls = 0;
+    const store: UsageStore = {
+      ...inner,
+      insert: async (owner, records) => {
+        calls += 1;
+        if (calls === 2) throw new Error('store down');
+        return inner.insert(owner, records);
+      },
+    };
+    const ingester = createUsageIngester({ store, prices, batchSize: 10 });
+    const text = Array.from({ length: 45 }, (_, i) => line({ id: `r${i}` })).join('\n');
+    await expect(ingester.ingest(OWNER, [text])).rejects.toThrow('store down');
+    expect(calls).toBe(2);
+    expect((await inner.overview(OWNER)).records).toBe(10);
+  });
+
+  it('batches by the preferred size of the store when none is given', async () => {
+    const store = spyingStore({ ...createMemoryUsageStore(), insertBatchSize: 7 });
+    const text = Array.from({ length: 16 }, (_, i) => line({ id: `r${i}` })).join('\n');
+    await createUsageIngester({ store, prices }).ingest(OWNER, [text]);
+    expect(store.batches.map((b) => b.length)).toEqual([7, 7, 2]);
+  });
+
   it('ingests generated traffic with every model priced', async () => {
     const store = createMemoryUsageStore();
     const ingester = createUsageIngester({ store, prices });

@@ -45,7 +45,7 @@ export interface UsageIngester {
 export interface UsageIngesterDeps {
   store: UsageStore;
   prices: PriceCatalog;
-  /** Records per insert; about 1000 keeps a batch well under PostgreSQL's parameter limit. */
+  /** Records per insert; the store's own `insertBatchSize` when absent, else 1000. */
   batchSize?: number;
 }
 
@@ -58,7 +58,7 @@ export const MAX_LISTED_ERRORS = 100;
  * prefixed with the format's name, so the same provider id read from two sources stays apart
  * while the same file read twice adds nothing.
  */
-export function createUsageIngester({ store, prices, batchSize = 1000 }: UsageIngesterDeps): UsageIngester {
+export function createUsageIngester({ store, prices, batchSize = store.insertBatchSize ?? 1000 }: UsageIngesterDeps): UsageIngester {
   return {
     async ingest(ownerId, source, options = {}) {
       const { onProgress, signal } = options;
@@ -66,15 +66,35 @@ export function createUsageIngester({ store, prices, batchSize = 1000 }: UsageIn
       const errors: IngestSummary['errors'] = [];
       const unpriced = new Set<string>();
       let batch: PricedUsageRecord[] = [];
+      /*
+       * One insert runs while the next batch is read and priced: a store in another process
+       * (ClickHouse, PostgreSQL) works on one core while parsing and pricing use the other.
+       * Batches are still stored one at a time, in order. A failed insert is kept, not left as an
+       * unhandled rejection, and thrown at the next flush or at the end.
+       */
+      let storing: Promise<void> = Promise.resolve();
+      let failure: { error: unknown } | null = null;
+      async function settle(): Promise<void> {
+        await storing;
+        if (failure) throw failure.error;
+      }
 
       async function flush(): Promise<void> {
         if (batch.length === 0) return;
         signal?.throwIfAborted();
-        const result = await store.insert(ownerId, batch);
-        progress.inserted += result.inserted;
-        progress.duplicates += result.duplicates;
+        await settle();
+        const records = batch;
         batch = [];
-        onProgress?.({ ...progress });
+        storing = store.insert(ownerId, records).then(
+          (result) => {
+            progress.inserted += result.inserted;
+            progress.duplicates += result.duplicates;
+            onProgress?.({ ...progress });
+          },
+          (error: unknown) => {
+            failure = { error };
+          },
+        );
       }
 
       function reject(lineNumber: number, reason: string): void {
@@ -106,14 +126,21 @@ export function createUsageIngester({ store, prices, batchSize = 1000 }: UsageIn
         return batch.length >= batchSize;
       };
 
-      for await (const unit of input.units) {
-        signal?.throwIfAborted();
-        progress.lines += 1;
-        if ('error' in unit) reject(unit.lineNumber, unit.error);
-        else if (take(input.mapper.map(unit.value, unit.lineNumber))) await flush();
+      try {
+        for await (const unit of input.units) {
+          signal?.throwIfAborted();
+          progress.lines += 1;
+          if ('error' in unit) reject(unit.lineNumber, unit.error);
+          else if (take(input.mapper.map(unit.value, unit.lineNumber))) await flush();
+        }
+        take(input.mapper.flush());
+        await flush();
+        await settle();
+      } catch (error) {
+        // Stopped or failed: the insert under way finishes first, so what was stored is known.
+        await storing;
+        throw error;
       }
-      take(input.mapper.flush());
-      await flush();
       onProgress?.({ ...progress });
 
       return {

@@ -16,6 +16,8 @@ import type { UsageStore } from './usage-store.js';
 export function createSqlUsageStore(db: Kysely<Database>): UsageStore {
   const records = createRecordReads(db);
   return {
+    insertBatchSize: SQL_INSERT_CHUNK,
+
     async insert(ownerId, batch) {
       let inserted = 0;
       for (let start = 0; start < batch.length; start += SQL_INSERT_CHUNK) {

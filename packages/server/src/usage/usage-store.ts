@@ -8,6 +8,11 @@ import type { UsageRecord } from '@tally/protocol';
 export interface UsageStore {
   /** Store priced records; ones already stored (same key for this owner) are counted, not added. */
   insert(ownerId: string, records: PricedUsageRecord[]): Promise<{ inserted: number; duplicates: number }>;
+  /**
+   * Records per insert call the store works best with (each call has a fixed cost: a statement,
+   * an HTTP request); the ingester batches by it. Absent: 1000.
+   */
+  readonly insertBatchSize?: number;
   /** Records, time span and models of this owner's data. */
   overview(ownerId: string, range?: TimeRange): Promise<UsageOverview>;
   /** Sums per (day, provider, model, project, feature, status, interactive, batch). */
