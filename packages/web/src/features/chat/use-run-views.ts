@@ -5,11 +5,11 @@ import { applyRunEvent, emptyRunView, type RunView } from './run-view.js';
 
 export type RunViews = Record<string, RunView>;
 
-type Action =
+export type RunViewsAction =
   | { type: 'event'; event: RunEvent }
   | { type: 'load'; runId: string; threadId: string; events: RunEvent[] };
 
-function reducer(state: RunViews, action: Action): RunViews {
+export function runViewsReducer(state: RunViews, action: RunViewsAction): RunViews {
   switch (action.type) {
     case 'event': {
       const before = state[action.event.runId];
@@ -32,7 +32,7 @@ function reducer(state: RunViews, action: Action): RunViews {
 
 /** Views of every run seen in this tab, fed live by the WebSocket and by loaded run logs. */
 export function useRunViews(ws: WsClient) {
-  const [views, dispatch] = useReducer(reducer, {});
+  const [views, dispatch] = useReducer(runViewsReducer, {});
   useEffect(() => ws.on('event', (event) => dispatch({ type: 'event', event })), [ws]);
   const load = useCallback(
     (runId: string, threadId: string, events: RunEvent[]) => dispatch({ type: 'load', runId, threadId, events }),
