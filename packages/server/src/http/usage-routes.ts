@@ -3,7 +3,7 @@ import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import { MAX_USAGE_UPLOAD_BYTES, UsageDashboardFiltersSchema, type IngestSummary, type UsageDashboard } from '@tally/protocol';
 import { AppError } from '../app-error.js';
 import { isUsageFormatName, USAGE_FORMAT_NAMES, type CsvMapping, type UsageFormatName } from '../usage/formats/usage-format.js';
-import { buildUsageDashboard, rowsForWindow } from '../usage/usage-dashboard.js';
+import { buildUsageDashboard, isWholeDayWindow } from '../usage/usage-dashboard.js';
 import type { UsageIngester } from '../usage/ingest-usage.js';
 import type { UsageStore } from '../usage/usage-store.js';
 import { userOf } from './authenticate.js';
@@ -59,10 +59,13 @@ export async function usageRoutes(
   app.get('/v1/usage/dashboard', async (request): Promise<UsageDashboard> => {
     const filters = parseInput(UsageDashboardFiltersSchema, dashboardQuery(request.query));
     const ownerId = userOf(request).userId;
-    const [all, overview] = await Promise.all([deps.store.aggregate(ownerId), deps.store.overview(ownerId)]);
     // Per-day sums answer a window of whole UTC days; any other window is summed by the store.
-    const inWindow = rowsForWindow(all, filters) ?? (await deps.store.aggregate(ownerId, { from: filters.from, to: filters.to }));
-    return buildUsageDashboard({ all, overview, inWindow, filters });
+    const [all, overview, inWindow] = await Promise.all([
+      deps.store.aggregate(ownerId),
+      deps.store.overview(ownerId),
+      isWholeDayWindow(filters) ? undefined : deps.store.aggregate(ownerId, { from: filters.from, to: filters.to }),
+    ]);
+    return buildUsageDashboard({ all, overview, filters, ...(inWindow ? { inWindow } : {}) });
   });
 }
 

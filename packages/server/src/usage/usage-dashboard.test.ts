@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildUsageDashboard, rowsForWindow } from './usage-dashboard.js';
+import { buildUsageDashboard, isWholeDayWindow, rowsForWindow } from './usage-dashboard.js';
 import type { UsageAggregateRow, UsageOverview } from './usage-store.js';
 
 function row(day: string, model: string, project: string, extra: Partial<UsageAggregateRow> = {}): UsageAggregateRow {
@@ -97,6 +97,14 @@ describe('buildUsageDashboard', () => {
     const d = buildUsageDashboard({ all: ROWS, overview: OVERVIEW, filters, inWindow: [ROWS[0]!, ROWS[3]!] });
     expect(d.totals.requests).toBe(15);
     expect(d.range).toEqual({ from: '2026-01-01T12:00:00.000Z', to: '2026-01-04T06:00:00.000Z' });
+  });
+
+  it('knows which windows per-day rows answer exactly', () => {
+    expect(isWholeDayWindow({})).toBe(true);
+    expect(isWholeDayWindow({ from: '2026-01-02T00:00:00Z' })).toBe(true);
+    expect(isWholeDayWindow({ to: '2026-01-02T02:00:00+02:00' })).toBe(true);
+    expect(isWholeDayWindow({ from: '2026-01-02T00:00:00Z', to: '2026-01-03T00:00:00.001Z' })).toBe(false);
+    expect(isWholeDayWindow({ from: '2026-01-02T00:00:00+01:00' })).toBe(false);
   });
 
   it('is empty and null-ranged with no data, with no division by zero', () => {

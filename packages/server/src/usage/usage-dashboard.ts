@@ -20,15 +20,19 @@ export interface UsageDashboardInput {
   filters: UsageDashboardFilters;
 }
 
+/** Whether per-day rows answer the filter's window exactly: no bounds, or bounds on UTC midnights. */
+export function isWholeDayWindow(filters: Pick<UsageDashboardFilters, 'from' | 'to'>): boolean {
+  return [filters.from, filters.to].every((bound) => bound === undefined || dayOfMidnight(bound) !== null);
+}
+
 /**
- * The rows of `all` inside the filter's window, when that is exact: a window with no bounds, or
- * bounds on UTC midnights (aggregate rows are per UTC day). Undefined when the store must be asked
- * for the window's own rows.
+ * The rows of `all` inside the filter's window when that is exact (isWholeDayWindow); undefined
+ * when the store must be asked for the window's own rows.
  */
 export function rowsForWindow(all: UsageAggregateRow[], filters: Pick<UsageDashboardFilters, 'from' | 'to'>): UsageAggregateRow[] | undefined {
-  const from = filters.from === undefined ? undefined : dayOfMidnight(filters.from);
-  const to = filters.to === undefined ? undefined : dayOfMidnight(filters.to);
-  if (from === null || to === null) return undefined;
+  if (!isWholeDayWindow(filters)) return undefined;
+  const from = filters.from === undefined ? undefined : dayOfMidnight(filters.from)!;
+  const to = filters.to === undefined ? undefined : dayOfMidnight(filters.to)!;
   return all.filter((row) => (from === undefined || row.day >= from) && (to === undefined || row.day < to));
 }
 
