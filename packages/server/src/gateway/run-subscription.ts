@@ -1,5 +1,6 @@
 import { isTerminalEvent, type RunEvent } from '@tally/protocol';
 import { channels, type Bus } from '../bus/bus.js';
+import { eventHeadOf } from './event-head.js';
 
 export interface RunSubscription {
   readonly runId: string;
@@ -50,7 +51,7 @@ export async function openRunSubscription(options: {
   function drain() {
     while (!closed && !filling && pending.length > 0) {
       const raw = pending.shift()!;
-      const head = JSON.parse(raw) as Pick<RunEvent, 'seq' | 'type'>;
+      const head = eventHeadOf(raw);
       if (head.seq <= last) continue;
       if (head.seq === last + 1) {
         send(raw, head);

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
 import { CLOSE_CODES } from '@tally/protocol';
 
@@ -13,6 +14,8 @@ export interface SocketSender {
   send(raw: string, delta?: { runId: string; agent: string }): void;
   dispose(): void;
 }
+
+const CORK_FLUSH_BYTES = 64 * 1024;
 
 interface Pending {
   raw: string;
@@ -30,13 +33,33 @@ export function createSocketSender(socket: WebSocket, limits: SocketSenderLimits
   let queuedBytes = 0;
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
+  // Frames sent in one tick (a replay, a group-committed batch of events) leave in one write
+  // instead of one system call each: the TCP socket is corked until the tick ends.
+  const tcp = (socket as unknown as { _socket?: Socket })._socket;
+  let corked = false;
+  const flushBytes = Math.min(CORK_FLUSH_BYTES, Math.floor(limits.softBytes / 4));
+  const uncork = () => {
+    corked = false;
+    tcp?.uncork();
+  };
+  function write(raw: string) {
+    if (tcp && !corked) {
+      corked = true;
+      tcp.cork();
+      process.nextTick(uncork);
+    }
+    socket.send(raw);
+    // A long tick (a big replay) goes out in writes well under the soft bound: corked bytes count
+    // as buffered, and must not make a socket that keeps up look like one that lags.
+    if (corked && tcp!.writableLength >= flushBytes) uncork();
+  }
 
   function drain() {
     timer = undefined;
     while (queue.length > 0 && socket.readyState === socket.OPEN && socket.bufferedAmount < limits.softBytes) {
       const next = queue.shift()!;
       queuedBytes -= next.raw.length;
-      socket.send(next.raw);
+      write(next.raw);
     }
     if (queue.length > 0 && !closed) timer = setTimeout(drain, 10);
   }
@@ -56,7 +79,7 @@ export function createSocketSender(socket: WebSocket, limits: SocketSenderLimits
     send(raw, delta) {
       if (closed || socket.readyState !== socket.OPEN) return;
       if (queue.length === 0 && socket.bufferedAmount < limits.softBytes) {
-        socket.send(raw);
+        write(raw);
         return;
       }
       const last = queue.at(-1);
