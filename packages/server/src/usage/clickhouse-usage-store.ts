@@ -124,20 +124,19 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
     },
 
     async overview(ownerId, range): Promise<UsageOverview> {
+      // One pass over the records (through FINAL) for the totals and the models; arraySort
+      // orders strings by bytes, as the SQL store's COLLATE "C".
       const [totals] = await select(
-        clickHouseSql`SELECT count() AS records, min(ts_ms) AS first, max(ts_ms) AS last FROM ${scoped(ownerId, range)}`,
-        z.object({ records: z.number(), first: z.number(), last: z.number() }),
-      );
-      const models = await select(
-        clickHouseSql`SELECT model FROM ${scoped(ownerId, range)} GROUP BY model ORDER BY model`,
-        z.object({ model: z.string() }),
+        clickHouseSql`SELECT count() AS records, min(ts_ms) AS first, max(ts_ms) AS last, arraySort(groupUniqArray(model)) AS models
+          FROM ${scoped(ownerId, range)}`,
+        z.object({ records: z.number(), first: z.number(), last: z.number(), models: z.array(z.string()) }),
       );
       const empty = !totals || totals.records === 0;
       return {
         records: totals?.records ?? 0,
         from: empty ? null : new Date(totals.first).toISOString(),
         to: empty ? null : new Date(totals.last).toISOString(),
-        models: models.map((m) => m.model),
+        models: totals?.models ?? [],
       };
     },
 
