@@ -3,6 +3,7 @@
  * scenario (engineers add their own line).
  */
 import type { Scenario } from '../lib/scenario.js';
+import { analyticsScenario } from './analytics.js';
 import { connects } from './connects.js';
 import { eventDelivery } from './event-delivery.js';
 import { idleConnections } from './idle-connections.js';
@@ -19,4 +20,5 @@ export const SCENARIOS: Scenario[] = [
   runsThroughput,
   timeToFirstToken,
   persistence,
+  analyticsScenario,
 ];
