@@ -197,6 +197,7 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
         logger.warn({ runId: run.id, emitted: draft, expected }, 'the re-run step differs from what clients already have; sending it as new'),
       );
       if (tape.length > 0) logger.info({ runId: run.id, lastSeq: run.last_seq, steps: Object.keys(steps) }, 'taking over a run');
+      let checkpointWrites: Promise<void> = Promise.resolve();
       const ctx: RunContext = {
         user,
         threadId: run.thread_id,
@@ -215,8 +216,14 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
         },
         async saveStep(agent, value) {
           steps[agent] = value;
-          await emitter.idle();
-          await saveRunCheckpoint(db, run.id, { steps, seq: emitter.lastSeq });
+          const checkpoint = { steps: { ...steps }, seq: emitter.lastSeq };
+          // Written behind the step's events (never before them: a takeover trusts what it says is
+          // logged) but off the run's path, so the next step starts at once. A node that dies first
+          // leaves the previous checkpoint, and the step is run again, as for a death mid-step.
+          checkpointWrites = checkpointWrites
+            .then(() => emitter.idle())
+            .then(() => saveRunCheckpoint(db, run.id, checkpoint))
+            .catch((error: unknown) => logger.warn({ err: error, runId: run.id }, 'saving a checkpoint failed; a takeover would run the step again'));
         },
       };
       let outcome: Outcome;
@@ -228,6 +235,8 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
       } catch (error) {
         outcome = controller.signal.aborted ? { kind: 'stopped', reason: controller.signal.reason } : { kind: 'failed', error };
       }
+      // A hand-back on shutdown must leave the latest checkpoint for the node that takes over.
+      await checkpointWrites;
       await finish(run, emitter, outcome);
     } finally {
       clearInterval(heartbeat);
