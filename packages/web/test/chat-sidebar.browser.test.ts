@@ -126,8 +126,15 @@ describe('chat sidebar and composer in Chromium', () => {
     await menu.click({ timeout: UI });
     await threads().waitFor({ state: 'visible', timeout: UI });
     expect(await menu.getAttribute('aria-expanded')).toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('app-sidebar');
     await page.waitForTimeout(300); // the slide-in transition, for the picture
     await screenshot(page, 'chat-phone-drawer');
+    // Escape closes it and gives the focus back to the menu button; the button opens it again.
+    await page.keyboard.press('Escape');
+    await expect.poll(() => threads().isVisible(), { timeout: UI }).toBe(false);
+    expect(await menu.evaluate((el) => el === document.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
+    await threads().waitFor({ state: 'visible', timeout: UI });
     await threads().locator('li button.thread').first().click({ timeout: UI });
     await done('By model, please.');
     await expect.poll(() => threads().isVisible(), { timeout: UI }).toBe(false);

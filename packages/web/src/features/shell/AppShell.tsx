@@ -28,12 +28,15 @@ const PAGES = [
 export function AppShell({ user, ws, route, onLogOut, sidebar, sidebarLabel = 'Menu', children }: AppShellProps) {
   const [drawerOpen, setDrawerOpen] = useState(false);
   const menuButton = useRef<HTMLButtonElement>(null);
+  const aside = useRef<HTMLElement>(null);
   const routeKey = routeHash(route);
 
   // Picking a thread or a page closes the drawer: the phone shows what was picked.
   useEffect(() => setDrawerOpen(false), [routeKey]);
   useEffect(() => {
     if (!drawerOpen) return;
+    // Keyboard and screen-reader users land in the drawer they opened.
+    aside.current?.focus();
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== 'Escape') return;
       setDrawerOpen(false);
@@ -75,7 +78,7 @@ export function AppShell({ user, ws, route, onLogOut, sidebar, sidebarLabel = 'M
       <div className={sidebar ? 'layout with-sidebar' : 'layout'}>
         {sidebar && (
           <>
-            <aside id="app-sidebar" className="sidebar" aria-label={sidebarLabel}>
+            <aside id="app-sidebar" ref={aside} className="sidebar" aria-label={sidebarLabel} tabIndex={-1}>
               {sidebar}
             </aside>
             {drawerOpen && <div className="drawer-backdrop" aria-hidden="true" onClick={() => setDrawerOpen(false)} />}
