@@ -211,6 +211,26 @@ describe('chat runs live in Chromium (fake LLM)', () => {
     mode = 'slow';
   });
 
+  it('a message sent while a run goes is queued behind it, and runs after it', { timeout: TEST }, async () => {
+    mode = 'slow';
+    const s = await logIn('queue');
+    const first = 'Where is my AI money going?';
+    const second = 'And which project spends most?';
+    await ask(s.page, first);
+    await sawDelta(s.socket, await runIdOf(s.socket, first));
+    await s.page.getByRole('button', { name: 'Queue' }).waitFor({ timeout: UI });
+    await ask(s.page, second);
+    const queued = turnOf(s.page, second).locator('.run-status');
+    await queued.filter({ hasText: 'runs after the current one' }).waitFor({ timeout: UI });
+    await turnOf(s.page, first).locator('.run-status', { hasText: 'Done' }).waitFor({ timeout: RUN });
+    await queued.filter({ hasText: 'Done' }).waitFor({ timeout: RUN });
+    const [a, b] = await Promise.all([runIdOf(s.socket, first), runIdOf(s.socket, second)]);
+    const end = (runId: string) => s.socket.events.findIndex((e) => e.runId === runId && e.type === 'run_completed');
+    const start = (runId: string) => s.socket.events.findIndex((e) => e.runId === runId && e.type === 'agent_started');
+    expect(start(b)).toBeGreaterThan(end(a));
+    await s.page.context().close();
+  });
+
   it('the same thread in two tabs: both cards stream the same run', { timeout: TEST }, async () => {
     mode = 'slow';
     const s = await logIn('tabs');
