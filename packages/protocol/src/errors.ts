@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   AUTH_INVALID_REFRESH_TOKEN: { status: 401, message: 'The refresh token is invalid or expired.' },
   AUTH_INVALID_TICKET: { status: 401, message: 'The WebSocket ticket is invalid, used or expired.' },
   AUTH_EMAIL_TAKEN: { status: 409, message: 'An account with this email already exists.' },
+  // 403, not 401: the caller's token is fine, and a 401 would make clients refresh and retry.
+  AUTH_WRONG_CURRENT_PASSWORD: { status: 403, message: 'The current password is wrong.' },
   AUTH_WEAK_PASSWORD: { status: 400, message: 'The password is too weak.' },
   // sign-in with OpenID Connect
   AUTH_OIDC_DISABLED: { status: 404, message: 'Sign-in with an identity provider is not configured.' },

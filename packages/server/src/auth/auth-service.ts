@@ -171,7 +171,7 @@ export function createAuthService(deps: {
 
     async changePassword(userId, currentSessionId, current, next) {
       const user = await db.selectFrom('users').select(['email', 'password_hash']).where('id', '=', userId).executeTakeFirst();
-      if (!user || !(await verifyPassword(user.password_hash, current))) throw new AppError('AUTH_INVALID_CREDENTIALS');
+      if (!user || !(await verifyPassword(user.password_hash, current))) throw new AppError('AUTH_WRONG_CURRENT_PASSWORD');
       deps.passwords.assertAcceptable(next, user.email);
       await db.updateTable('users').set({ password_hash: await hashPassword(next) }).where('id', '=', userId).execute();
       await sessions.revokeAllExcept(userId, currentSessionId, 'password changed');

@@ -76,7 +76,7 @@ for (const engine of engineSetups()) {
       await client.changePassword(PASSWORD, newPassword);
       expect((await client.login({ email: user.email, password: newPassword })).user.id).toBe(user.userId);
       const wrong = await client.changePassword('not it at all', 'whatever long enough').catch((e: unknown) => e);
-      expect((wrong as TallyApiError).code).toBe('AUTH_INVALID_CREDENTIALS');
+      expect((wrong as TallyApiError).code).toBe('AUTH_WRONG_CURRENT_PASSWORD');
     });
   });
 }

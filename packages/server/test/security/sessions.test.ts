@@ -90,7 +90,7 @@ for (const engine of engineSetups()) {
       const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, other.accessToken) });
       expect(
         await rest(server.baseUrl, 'POST', '/v1/me/password', { token: user.token, json: { currentPassword: 'wrong', newPassword: 'a brand new passphrase' } }),
-      ).toMatchObject({ status: 401 });
+      ).toMatchObject({ status: 403, body: { error: { code: 'AUTH_WRONG_CURRENT_PASSWORD' } } });
       expect(
         (await rest(server.baseUrl, 'POST', '/v1/me/password', { token: user.token, json: { currentPassword: PASSWORD, newPassword: 'a brand new passphrase' } })).status,
       ).toBe(204);
