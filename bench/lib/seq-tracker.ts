@@ -39,8 +39,9 @@ export class SeqTracker {
     }
   }
 
+  /** The highest seq held (the one resumed after, before anything new came). */
   get last(): number {
-    return this.highest;
+    return Math.max(this.highest, this.afterSeq);
   }
 
   /** Counts against the seq the run ended at (its terminal event's seq). */

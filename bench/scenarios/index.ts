@@ -7,6 +7,7 @@ import { analyticsScenario } from './analytics.js';
 import { connects } from './connects.js';
 import { eventDelivery } from './event-delivery.js';
 import { idleConnections } from './idle-connections.js';
+import { reconnectStorm } from './reconnect-storm.js';
 import { replay } from './replay.js';
 import { runsThroughput } from './runs-throughput.js';
 import { timeToFirstToken } from './time-to-first-token.js';
@@ -17,6 +18,7 @@ export const SCENARIOS: Scenario[] = [
   connects,
   eventDelivery,
   replay,
+  reconnectStorm,
   runsThroughput,
   timeToFirstToken,
   persistence,
