@@ -2,11 +2,13 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageRecordSchema } from '@tally/protocol';
 import { createGenaiPriceCatalog } from '../../src/pricing/genai-price-catalog.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
+import * as usageRollups from '../../src/store/migrations/0008-usage-rollups.js';
 import { generateUsage } from '../../src/usage/generate-usage.js';
 import { priceUsageRecord } from '../../src/usage/price-usage-record.js';
 import { createRecordReads } from '../../src/usage/sql-usage-raw-reads.js';
@@ -87,6 +89,20 @@ describe('SqlUsageStore rollups on PGlite', () => {
     expectSame(await store.prefixStats(owner, range), await records.prefixStats(owner, range));
     expectSame(await store.outputStats(owner, range), await records.outputStats(owner, range));
     if (range?.from !== '2030-01-01T00:00:00Z') expect(aggregate.length).toBeGreaterThan(10);
+  });
+
+  it('rolls up the records already stored when the migration runs', async () => {
+    const store = createSqlUsageStore(db);
+    const before = { overview: await store.overview(owner), aggregate: await store.aggregate(owner), prefixes: await store.prefixStats(owner), outputs: await store.outputStats(owner) };
+    // Migrations are written against an untyped database, as the migrator runs them.
+    const untyped = db as unknown as Kysely<unknown>;
+    await usageRollups.down(untyped);
+    await usageRollups.up(untyped);
+    expect(await store.overview(owner)).toEqual(before.overview);
+    expectSame(await store.aggregate(owner), before.aggregate);
+    expectSame(await store.prefixStats(owner), before.prefixes);
+    expectSame(await store.outputStats(owner), before.outputs);
+    expect((await store.overview(other)).records).toBe(800);
   });
 
   it('reads the records for a bound that is not a UTC midnight', () => {
