@@ -3,8 +3,9 @@ import type { Database } from '../store/schema.js';
 import { CACHE_TTL_MS, type OutputStatRow, type PrefixStatRow, type TimeRange, type UsageAggregateRow, type UsageStore } from './usage-store.js';
 
 /*
- * The reads over the records themselves, for a range the rollups cannot answer (a bound that is not
- * a UTC midnight): the definition of every figure, which the rollup reads must equal.
+ * The reads over the records themselves, for what the rollups cannot answer (a bound that is not a
+ * UTC midnight; output stats over a range): the definition of every figure, which the rollup reads
+ * must equal.
  *
  * Every figure is cast in SQL: PostgreSQL returns bigint (count) and numeric (sum, avg of ints) as
  * strings through `pg`, and PGlite parses some of them differently; an explicit ::int or ::float8
@@ -17,7 +18,7 @@ const isoUtc = (column: 'min' | 'max') =>
   sql<string | null>`to_char(${sql.raw(column)}(ts) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const count = sql<number>`count(*)::int`;
 
-export type RecordReads = Omit<UsageStore, 'insert'>;
+export type RecordReads = Omit<UsageStore, 'insert' | 'insertBatchSize'>;
 
 /** The analysis reads over usage_records; every query is owner-scoped. */
 export function createRecordReads(db: Kysely<Database>): RecordReads {
