@@ -9,6 +9,8 @@ import { eventDelivery } from './event-delivery.js';
 import { idleConnections } from './idle-connections.js';
 import { reconnectStorm } from './reconnect-storm.js';
 import { replay } from './replay.js';
+import { slowReader } from './slow-reader.js';
+import { soak } from './soak.js';
 import { runsThroughput } from './runs-throughput.js';
 import { timeToFirstToken } from './time-to-first-token.js';
 import { persistence } from './persistence.js';
@@ -19,6 +21,8 @@ export const SCENARIOS: Scenario[] = [
   eventDelivery,
   replay,
   reconnectStorm,
+  slowReader,
+  soak,
   runsThroughput,
   timeToFirstToken,
   persistence,

@@ -18,10 +18,17 @@ export interface AccessTokens {
 
 const ISSUER = 'tally';
 const AUDIENCE = 'tally-api';
+/** Verified tokens remembered; a client reconnecting or calling again with the same token skips the HMAC. */
+const VERIFIED_CACHE_SIZE = 5_000;
 
 /** Short-lived HS256 access tokens. Only HS256 is accepted: `alg: none` and others fail. */
-export function createAccessTokens(options: { secret: string; ttlSeconds: number }): AccessTokens {
+export function createAccessTokens(options: { secret: string; ttlSeconds: number; now?: () => number }): AccessTokens {
   const key = new TextEncoder().encode(options.secret);
+  const now = options.now ?? Date.now;
+  // A token's signature and claims never change, so one that verified stays valid until it
+  // expires (revocation is the session check's, outside). Only successes are kept, so a forged
+  // token is verified, and refused, every time.
+  const verified = new Map<string, { claims: AccessClaims; expiresAtMs: number }>();
   return {
     ttlSeconds: options.ttlSeconds,
     async sign(claims) {
@@ -35,15 +42,23 @@ export function createAccessTokens(options: { secret: string; ttlSeconds: number
         .sign(key);
     },
     async verify(token) {
+      const known = verified.get(token);
+      if (known && known.expiresAtMs > now()) return { ...known.claims };
+      if (known) verified.delete(token);
       try {
-        const { payload } = await jwtVerify(token, key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+        const { payload } = await jwtVerify(token, key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'], currentDate: new Date(now()) });
         const role = payload['role'];
         const email = payload['email'];
         const sid = payload['sid'];
         if (!payload.sub || typeof email !== 'string' || (role !== 'admin' && role !== 'member') || typeof sid !== 'string') {
           throw new AppError('AUTH_INVALID_TOKEN');
         }
-        return { userId: payload.sub, email, role, sessionId: sid };
+        const claims: AccessClaims = { userId: payload.sub, email, role, sessionId: sid };
+        if (typeof payload.exp === 'number') {
+          if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
+          verified.set(token, { claims, expiresAtMs: payload.exp * 1000 });
+        }
+        return { ...claims };
       } catch (error) {
         if (error instanceof AppError) throw error;
         if (error instanceof errors.JOSEError) throw new AppError('AUTH_INVALID_TOKEN');

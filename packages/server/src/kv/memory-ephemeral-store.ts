@@ -1,8 +1,11 @@
 import type { EphemeralStore } from './ephemeral-store.js';
 
+const SWEEP_INTERVAL_MS = 1_000;
+
 export function createMemoryEphemeralStore(now: () => number = Date.now): EphemeralStore {
   const entries = new Map<string, { value: string; expiresAt: number }>();
   const slots = new Map<string, Map<string, number>>();
+  let sweptAt = 0;
 
   function live(key: string) {
     const entry = entries.get(key);
@@ -12,14 +15,17 @@ export function createMemoryEphemeralStore(now: () => number = Date.now): Epheme
     }
     return entry;
   }
+  /** At most once a second: a sweep per write made a burst of N tickets cost N² steps. */
   function sweep() {
     const t = now();
+    if (t - sweptAt < SWEEP_INTERVAL_MS) return;
+    sweptAt = t;
     for (const [key, entry] of entries) if (entry.expiresAt <= t) entries.delete(key);
   }
 
   return {
     async set(key, value, ttlMs) {
-      // Sweeping on write keeps memory bounded by the keys alive in one TTL, with no timer.
+      // Sweeping on write keeps memory bounded by the keys alive in one TTL (and a second), with no timer.
       sweep();
       entries.set(key, { value, expiresAt: now() + ttlMs });
     },

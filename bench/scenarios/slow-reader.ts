@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { WS_BEARER_PREFIX, WS_SUBPROTOCOL } from '@tally/protocol';
+import { deliverRuns, openSockets, tallyTarget, type DeliveryRound } from '../lib/delivery-load.js';
+import { createLatencyHistogram } from '../lib/histogram.js';
+import { closeLoadUsers, prepareLoadUsers } from '../lib/in-process-tally-load.js';
+import { startMockLlm } from '../lib/mock-llm.js';
+import type { Scenario } from '../lib/scenario.js';
+import { addIntegrity, emptyIntegrity } from '../lib/seq-tracker.js';
+import { startTally } from '../lib/tally-process.js';
+import { BenchSocket } from '../lib/ws-client.js';
+
+const RUNS = 500;
+/** Runs of the slow reader's user, all of which its stalled socket subscribes to. */
+const SLOW_USER_RUNS = 60;
+
+/**
+ * One reader that stops reading among 500 concurrent runs: a socket of one user that subscribes
+ * to that user's 60 runs and never reads (its TCP socket paused), against the same load without
+ * it. Others' delivery p99 must stay within 1.2x. Rounds alternate without / with.
+ */
+export const slowReader: Scenario = {
+  name: 'slow-reader',
+  quick: true,
+  async run(ctx) {
+    const rounds = ctx.profile === 'full' ? 3 : 1;
+    const llm = await startMockLlm({ deltas: 100, deltaDelayMs: 20 });
+    const tally = await startTally({ llmBaseUrl: llm.url, database: 'postgres' });
+    const sockets: BenchSocket[] = [];
+    try {
+      const loadUsers = await prepareLoadUsers(tally.url, tally.wsUrl, 50);
+      await closeLoadUsers(loadUsers);
+      const users = loadUsers.map((l) => l.user);
+      const slowUser = users[0]!;
+      // Socket i runs as owners[i]: the first 60 as the slow reader's user.
+      const owners = Array.from({ length: RUNS }, (_, i) => (i < SLOW_USER_RUNS ? slowUser : users[1 + (i % (users.length - 1))]!));
+      sockets.push(...(await openSockets(tallyTarget(tally.wsUrl, owners), RUNS)));
+      await deliverRuns(sockets, { runs: 50, spreadMs: 500, timeoutMs: 60_000 });
+      const without: DeliveryRound[] = [];
+      const withSlow: DeliveryRound[] = [];
+      const slowOutcomes: string[] = [];
+      for (let round = 1; round <= rounds; round++) {
+        const order = round % 2 === 1 ? ([false, true] as const) : ([true, false] as const);
+        for (const slow of order) {
+          let stalled: BenchSocket | undefined;
+          if (slow) {
+            stalled = await BenchSocket.open(tally.wsUrl, { protocols: [WS_SUBPROTOCOL, WS_BEARER_PREFIX + slowUser.accessToken] });
+            (stalled.socket as unknown as { _socket: Socket })._socket.pause();
+          }
+          const result = await deliverRuns(sockets, {
+            runs: RUNS,
+            spreadMs: 2_000,
+            timeoutMs: 120_000,
+            // It asks for every run of its user, and reads none of it (sent raw: it will never read an ack).
+            onStarted: (watch, i) => {
+              if (stalled && i < SLOW_USER_RUNS) stalled.socket.send(JSON.stringify({ v: 1, id: randomUUID(), type: 'subscribe', data: { runId: watch.runId, afterSeq: 0 } }));
+            },
+          });
+          if (stalled) {
+            slowOutcomes.push(stalled.closeCode === undefined ? 'still open' : `closed ${stalled.closeCode}`);
+            stalled.socket.terminate();
+          }
+          const s = result.latency.summary();
+          ctx.log(`round ${round}/${rounds} ${slow ? 'with' : 'without'} the slow reader: p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms`);
+          (slow ? withSlow : without).push(result);
+        }
+      }
+      const merge = (list: DeliveryRound[]) => {
+        const h = createLatencyHistogram();
+        let integrity = emptyIntegrity();
+        for (const r of list) {
+          h.add(r.latency);
+          integrity = addIntegrity(integrity, r.integrity);
+        }
+        return { summary: h.summary(), integrity };
+      };
+      const w = merge(withSlow);
+      const wo = merge(without);
+      return {
+        scenario: 'slow-reader',
+        figures: [
+          {
+            name: `others' delivery p99 with one slow reader, ${RUNS} runs`,
+            unit: 'ms',
+            tally: w.summary.p99,
+            baseline: wo.summary.p99,
+            baselineName: 'the same load without it',
+            target: { maxRatio: 1.2 },
+            integrity: addIntegrity(w.integrity, wo.integrity),
+            note:
+              `${rounds} rounds each, alternating. The slow reader subscribes to ${SLOW_USER_RUNS} runs (~130 frames each) and never reads; the stalled socket was: ${slowOutcomes.join(', ')} ` +
+              `(4008 = SLOW_CONSUMER past the hard bound). p50 ${w.summary.p50.toFixed(2)} vs ${wo.summary.p50.toFixed(2)} ms. PostgreSQL, in-process bus.`,
+          },
+        ],
+      };
+    } finally {
+      await Promise.all(sockets.map((s) => s.close()));
+      await tally.close();
+      await llm.close();
+    }
+  },
+};
