@@ -20,7 +20,7 @@ export const connects: Scenario = {
   quick: true,
   async run(ctx) {
     const full = ctx.profile === 'full';
-    const perRound = full ? 10_000 : 3_000;
+    const perRound = full ? 10_000 : 2_000;
     const rounds = full ? 3 : 2;
     const tally = await startTally();
     const bare = await startBareWs();

@@ -12,7 +12,7 @@ interface Sample {
   opened: number;
 }
 
-const SOCKETS_PER_USER = 20;
+const SOCKETS_PER_USER = 50;
 const WARM_UP_SOCKETS = 300;
 
 /**
