@@ -49,6 +49,7 @@ export const eventDelivery: Scenario = {
 
       const figures: Figure[] = [];
       for (const size of sizes) {
+        const harnessCpu = { tally: [] as number[], bare: [] as number[] };
         const tallyRounds: DeliveryRound[] = [];
         const bareRounds: DeliveryRound[] = [];
         for (let round = 1; round <= size.rounds; round++) {
@@ -56,8 +57,13 @@ export const eventDelivery: Scenario = {
           for (const which of order) {
             const target = which === 'tally' ? { sockets: tallySockets, process: tally } : { sockets: bareSockets, process: bare };
             await target.process.probe({ resetLoopDelay: true });
+            const cpuBefore = process.cpuUsage();
+            const wallBefore = performance.now();
             const result = await deliverRuns(target.sockets, { runs: size.runs, spreadMs: SPREAD_MS, timeoutMs: 120_000 });
             const loop = await target.process.probe();
+            const cpu = process.cpuUsage(cpuBefore);
+            // The harness is the client of every socket: how busy it was says whether it, not the server, set the pace.
+            harnessCpu[which].push(((cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore)) * 100);
             const s = result.latency.summary();
             ctx.log(
               `${size.runs} runs, round ${round}/${size.rounds}, ${which}: p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, max ${s.max.toFixed(1)} ms over ${s.count} deltas; ` +
@@ -66,7 +72,10 @@ export const eventDelivery: Scenario = {
             (which === 'tally' ? tallyRounds : bareRounds).push(result);
           }
         }
-        figures.push(figureOf(size, tallyRounds, bareRounds));
+        const figure = figureOf(size, tallyRounds, bareRounds);
+        const most = (values: number[]) => Math.max(...values).toFixed(0);
+        figure.note += ` Harness CPU during the rounds (the client of every socket): up to ${most(harnessCpu.tally)} % of a core against Tally, ${most(harnessCpu.bare)} % against bare ws.`;
+        figures.push(figure);
       }
       return { scenario: 'event-delivery', figures };
     } finally {
