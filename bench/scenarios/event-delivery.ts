@@ -50,6 +50,7 @@ export const eventDelivery: Scenario = {
       const figures: Figure[] = [];
       for (const size of sizes) {
         const harnessCpu = { tally: [] as number[], bare: [] as number[] };
+        const roundSeconds = { tally: [] as number[], bare: [] as number[] };
         const tallyRounds: DeliveryRound[] = [];
         const bareRounds: DeliveryRound[] = [];
         for (let round = 1; round <= size.rounds; round++) {
@@ -63,6 +64,7 @@ export const eventDelivery: Scenario = {
             const loop = await target.process.probe();
             const cpu = process.cpuUsage(cpuBefore);
             // The harness is the client of every socket: how busy it was says whether it, not the server, set the pace.
+            roundSeconds[which].push((performance.now() - wallBefore) / 1000);
             harnessCpu[which].push(((cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore)) * 100);
             const s = result.latency.summary();
             ctx.log(
@@ -74,6 +76,8 @@ export const eventDelivery: Scenario = {
         }
         const figure = figureOf(size, tallyRounds, bareRounds);
         const most = (values: number[]) => Math.max(...values).toFixed(0);
+        // The load needs ~spread + 100 × 20 ms ≈ 4 s a round; a round much longer means the server fell behind its runs.
+        figure.note += ` Rounds took ${roundSeconds.tally.map((x) => x.toFixed(0)).join(', ')} s with Tally, ${roundSeconds.bare.map((x) => x.toFixed(0)).join(', ')} s with bare ws (the load alone needs ~4 s).`;
         figure.note += ` Harness CPU during the rounds (the client of every socket): up to ${most(harnessCpu.tally)} % of a core against Tally, ${most(harnessCpu.bare)} % against bare ws.`;
         figures.push(figure);
       }
