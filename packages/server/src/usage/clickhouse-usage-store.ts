@@ -22,6 +22,12 @@ export interface ClickHouseUsageStore extends UsageStore {
 /** Rows per INSERT: large inserts are what MergeTree wants, bounded so one body stays a few MB. */
 const INSERT_CHUNK = 20_000;
 /**
+ * Records per insert call the ingester should send: two key checks and one INSERT each, few
+ * enough requests that their fixed cost is small, while an upload holds at most two such batches
+ * (one being stored, one being read) of about 1.5 KB a record.
+ */
+const INGEST_BATCH = 10_000;
+/**
  * Keys per existence check, and a cap on its SQL size: one query for a whole 1000-record batch,
  * and few for large ones (each check costs a pass over the granules its keys fall in). The
  * query's max_query_size is raised to fit; the server default is 256 KiB.
@@ -97,7 +103,7 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
 
   return {
     database,
-    insertBatchSize: INSERT_CHUNK,
+    insertBatchSize: INGEST_BATCH,
 
     async insert(ownerId, batch) {
       uuid(ownerId); // fails early on a malformed owner, before anything is written
