@@ -140,7 +140,7 @@ export async function createServices(config: Config, options: BuildOptions = {})
         messageRate: createFixedWindowLimit(kv, { name: 'messages', limit: config.limits.messagesPerMinute, windowMs: 60_000 }),
       },
     }),
-    worker: createRunWorker({ db, bus, eventLog, pipeline, logger, concurrency: config.workerConcurrency, nodeId, leaseMs: config.runLeaseMs }),
+    worker: createRunWorker({ db, bus, eventLog, pipeline, logger, concurrency: config.workerConcurrency, nodeId, leaseMs: config.runLeaseMs, eventFlushMs: config.eventFlushMs }),
     nodeId,
     eventLog,
     llmSettings,

@@ -15,6 +15,8 @@ export interface Bus {
 export const channels = {
   runEvents: (runId: string) => `run:${runId}`,
   runCancel: (runId: string) => `run-cancel:${runId}`,
+  /** A subscriber found a gap the log cannot fill yet: the run's emitter writes its buffer now. */
+  runFlush: (runId: string) => `run-flush:${runId}`,
   /** Thread activity of one user (a run queued or finished), for all of their sockets. */
   userActivity: (userId: string) => `user:${userId}`,
   /** Security events of one user (sessions revoked): their sockets on every node act on them. */

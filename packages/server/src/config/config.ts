@@ -27,6 +27,8 @@ const EnvSchema = z.object({
   TALLY_DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/i, 'must be a plain identifier').max(63).optional(),
   /** How long a node's claim on a run lasts without a heartbeat; its runs move on after that. */
   TALLY_RUN_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(6_000),
+  /** How long a run's event may wait (already delivered) before it is written to the log: one write per run per interval. */
+  TALLY_EVENT_FLUSH_MS: z.coerce.number().int().min(1).max(10_000).default(250),
   TALLY_WS_HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** Origins (scheme://host[:port], comma-separated) other than the server's own allowed to call the API. */
   TALLY_CORS_ORIGINS: z
@@ -115,6 +117,8 @@ export interface Config {
   /** Limits of the WebSocket gateway. */
   databaseSchema: string | undefined;
   runLeaseMs: number;
+  /** Write-behind interval of run events (delivered at once, logged within this many ms). */
+  eventFlushMs: number;
   /** Browser origins besides the server's own that may call the API and open sockets. */
   corsOrigins: string[];
   cookieSecure: 'always' | 'never' | 'auto';
@@ -184,6 +188,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webDir: e.TALLY_WEB_DIR,
     databaseSchema: e.TALLY_DATABASE_SCHEMA,
     runLeaseMs: e.TALLY_RUN_LEASE_MS,
+    eventFlushMs: e.TALLY_EVENT_FLUSH_MS,
     corsOrigins: e.TALLY_CORS_ORIGINS ?? [],
     cookieSecure: e.TALLY_COOKIE_SECURE,
     limits: {

@@ -12,10 +12,18 @@ export interface RunSubscription {
   close(): Promise<void>;
 }
 
+/** The first look at the log after asking for a flush, and the most it backs off to. */
+const FIRST_RETRY_MS = 15;
+const MAX_RETRY_MS = 250;
+
 /**
  * Delivers a run's events after `afterSeq` exactly once and in order: it listens on the bus
  * first, replays the log, then passes live events on, dropping what it already sent and filling
- * any gap (a message the bus lost) from the log, which always has an event before the bus does.
+ * any gap from the log. Events are published before they are logged (the run's emitter writes
+ * behind, within TALLY_EVENT_FLUSH_MS), so a gap the log cannot fill yet is in the emitter's
+ * buffer: the subscription asks it, on whichever node, to flush (`channels.runFlush`) and looks
+ * again soon. The emitter then publishes its last logged event again, which shows a subscriber
+ * still behind (one that joined during a pause in the run) its gap.
  */
 export async function openRunSubscription(options: {
   bus: Bus;
@@ -35,6 +43,9 @@ export async function openRunSubscription(options: {
   let closed = false;
   const pending: string[] = [];
   let retryTimer: NodeJS.Timeout | undefined;
+  let retryMs = FIRST_RETRY_MS;
+
+  const requestFlush = () => void bus.publish(channels.runFlush(runId), '').catch(() => undefined);
 
   const unsubscribe = await bus.subscribe(channels.runEvents(runId), (raw) => {
     if (closed) return;
@@ -76,13 +87,16 @@ export async function openRunSubscription(options: {
       filling = false;
     }
     if (last === before && pending.length > 0) {
-      // The log had nothing new yet; try again shortly rather than spin.
+      // The log does not have the missing events yet: they wait in the emitter's buffer.
+      requestFlush();
       retryTimer ??= setTimeout(() => {
         retryTimer = undefined;
         void fill();
-      }, 250);
+      }, retryMs);
+      retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
       return;
     }
+    retryMs = FIRST_RETRY_MS;
     drain();
   }
 
@@ -96,6 +110,8 @@ export async function openRunSubscription(options: {
   }
 
   await fill();
+  // Events published before this subscription listened may still be only in the emitter's buffer.
+  if (!closed) requestFlush();
 
   return {
     runId,
@@ -106,7 +122,9 @@ export async function openRunSubscription(options: {
       return closed;
     },
     resync() {
-      if (!closed && !filling) void fill();
+      if (closed) return;
+      if (!filling) void fill();
+      requestFlush();
     },
     async close() {
       if (closed) return;

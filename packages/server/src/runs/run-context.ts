@@ -13,8 +13,8 @@ export interface RunContext {
   /** Aborted by stop_run (from any node) or by shutdown; reaches every LLM call and long query. */
   signal: AbortSignal;
   /**
-   * Queues an event for this run's log and the bus, in order; throws once the run's writes have
-   * failed. Clients get it only after it is in the log.
+   * Publishes an event of this run at once, in order, and queues it for the log (written within
+   * the flush interval); throws once the run's writes have failed.
    */
   emit(event: RunEventDraft): Promise<void>;
   /**
@@ -22,7 +22,7 @@ export interface RunContext {
    * The step is then not run again and its events are not sent again.
    */
   restoreStep(agent: AgentName): unknown;
-  /** Records a completed step's value (JSON-safe), after its agent_completed is in the log. */
+  /** Records a completed step's value (JSON-safe); written after its events are in the log. */
   saveStep(agent: AgentName, value: unknown): Promise<void>;
 }
 

@@ -2,68 +2,135 @@ import type { RunEvent, RunEventDraft } from '@tally/protocol';
 import { channels, type Bus } from '../bus/bus.js';
 import type { Db } from '../store/database.js';
 import { createSqlRunEventLog, toRunEvent, type RunEventLog } from './run-event-log.js';
+import type { RunCheckpoint } from './run-checkpoints.js';
 
 export interface RunEmitter {
   /**
-   * Gives the event the run's next seq and queues it; the writer appends it to the log, then
-   * publishes it, in seq order. Resolves once queued: `idle()` waits for the writes.
+   * Gives the event the run's next seq, publishes it at once and buffers it for the log, which
+   * gets it within the flush interval (write-behind). Throws once a log write has failed.
    */
   emit(draft: RunEventDraft): Promise<RunEvent>;
   /** Builds the next event without writing it: for a terminal event written in a transaction. */
   next(draft: RunEventDraft): RunEvent;
   publish(event: RunEvent): Promise<void>;
-  /** Resolves when every emit so far has been written and published (or has failed). */
-  idle(): Promise<void>;
+  /**
+   * Records a step's checkpoint; it is written right after the flush that logs its events, never
+   * on its own (a run that ends before the next flush never writes it: it has no use then).
+   */
+  checkpoint(checkpoint: RunCheckpoint): void;
+  /**
+   * Writes everything buffered now (and the pending checkpoint); resolves when the log has every
+   * event emitted so far, or rejects with the write's failure.
+   */
+  flush(): Promise<void>;
+  /**
+   * Waits for a write in flight, then hands over what is still buffered (for the caller's end
+   * transaction) and stops the flush timer. The emitter writes nothing more after it.
+   */
+  takeBuffered(): Promise<RunEvent[]>;
   readonly lastSeq: number;
 }
 
-/**
- * The one writer of a run's events, owned by the worker that holds the run's lease. Emits are
- * chained so seqs reach the log and the bus in order even when agents emit concurrently.
- */
-export function createRunEmitter(deps: {
+export interface RunEmitterDeps {
   db: Db;
   /** Where events are written; the SQL log over `db` when absent. */
   eventLog?: RunEventLog;
   bus: Bus;
   run: { id: string; threadId: string; lastSeq: number };
-  /** A publish that fails is only logged: the event is in the log, and subscribers fill gaps from it. */
+  /** How long an event may wait in the buffer before it is written (TALLY_EVENT_FLUSH_MS). */
+  flushMs: number;
+  /** Writes the run's checkpoint (after the events it refers to are logged). */
+  saveCheckpoint?: (checkpoint: RunCheckpoint) => Promise<void>;
+  /** A publish that fails is only logged: subscribers fill gaps from the log (asking for a flush). */
   onPublishError: (error: unknown) => void;
   /** A log write failed (another node owns the run now, or the database is gone): the run must stop. */
   onWriteError: (error: unknown) => void;
   now?: () => Date;
-}): RunEmitter {
+}
+
+/** A buffer this big is written at once, whatever its age: memory per run stays bounded. */
+export const MAX_BUFFERED_EVENTS = 1_000;
+export const MAX_BUFFERED_BYTES = 1_000_000;
+
+/**
+ * The one writer of a run's events, owned by the worker that holds the run's lease (so it alone
+ * numbers them). Publish first, write behind: an event goes out on the bus as it is emitted, in
+ * seq order (Bus.publish delivers in call order), and reaches the log in one multi-row write per
+ * flush interval, never one per token. A subscriber that finds a gap the log cannot fill yet asks
+ * for a flush over the bus (`channels.runFlush`); the emitter then writes at once and publishes
+ * the last written event again, so a subscriber still behind sees the gap and reads the log.
+ */
+export function createRunEmitter(deps: RunEmitterDeps): RunEmitter {
   const { bus, run } = deps;
   const log = deps.eventLog ?? createSqlRunEventLog(deps.db);
   const now = deps.now ?? (() => new Date());
+  const channel = channels.runEvents(run.id);
   let seq = run.lastSeq;
-  let pending: RunEvent[] = [];
-  let flushing: Promise<void> | null = null;
+  let buffer: Array<{ event: RunEvent; raw: string }> = [];
+  let bufferBytes = 0;
+  let pendingCheckpoint: RunCheckpoint | null = null;
+  let lastWrittenRaw: string | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  let writing: Promise<void> | null = null;
+  let wanted = false;
+  let closed = false;
   let failure: unknown = null;
 
-  const publish = (event: RunEvent) => bus.publish(channels.runEvents(event.runId), JSON.stringify(event)).catch(deps.onPublishError);
+  const publishRaw = (raw: string) => bus.publish(channel, raw).catch(deps.onPublishError);
   const next = (draft: RunEventDraft) => toRunEvent(run.id, run.threadId, ++seq, draft, now());
 
-  /**
-   * One writer per run: whatever was emitted while the previous write was in flight goes into
-   * the next one, as a single multi-row insert, then out on the bus in seq order. An agent that
-   * streams faster than the database writes costs one write per round trip, not one per token.
-   */
-  async function flush(): Promise<void> {
+  function stopTimer() {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+  }
+
+  /** One write at a time, each taking the whole buffer; a request made during a write gets the next. */
+  async function writeLoop(): Promise<void> {
     try {
-      while (pending.length > 0) {
-        const batch = pending;
-        pending = [];
-        await log.append(batch);
-        for (const event of batch) await publish(event);
+      while (wanted && !closed && (buffer.length > 0 || pendingCheckpoint)) {
+        wanted = false;
+        stopTimer();
+        const batch = buffer;
+        const checkpoint = pendingCheckpoint;
+        buffer = [];
+        bufferBytes = 0;
+        pendingCheckpoint = null;
+        try {
+          if (batch.length > 0) await log.append(batch.map((b) => b.event));
+        } catch (error) {
+          // Kept for the end transaction, which writes them with the terminal event if it can.
+          buffer = [...batch, ...buffer];
+          throw error;
+        }
+        if (batch.length > 0) lastWrittenRaw = batch[batch.length - 1]!.raw;
+        // Behind its events, never before: a takeover trusts that what it names is logged.
+        // The saver handles its own failure: a lost checkpoint only means a step runs again.
+        if (checkpoint) await deps.saveCheckpoint?.(checkpoint);
       }
     } catch (error) {
       failure = error;
-      pending = [];
       deps.onWriteError(error);
     } finally {
-      flushing = null;
+      writing = null;
+      // The interval runs from the end of the last write, so writes of a streaming run stay at
+      // least flushMs apart however long each takes.
+      if (!closed && !failure && buffer.length > 0) startTimer();
     }
+  }
+
+  function startTimer() {
+    timer ??= setTimeout(() => void requestWrite(), deps.flushMs);
+  }
+
+  function requestWrite(): Promise<void> {
+    wanted = true;
+    writing ??= writeLoop();
+    return writing;
+  }
+
+  async function flushAll(): Promise<void> {
+    while ((buffer.length > 0 || pendingCheckpoint || writing) && !failure && !closed) await requestWrite();
+    if (failure) throw failure;
   }
 
   return {
@@ -71,15 +138,35 @@ export function createRunEmitter(deps: {
       return seq;
     },
     next,
-    publish,
-    async idle() {
-      while (flushing) await flushing;
+    publish: (event) => publishRaw(JSON.stringify(event)),
+    checkpoint(checkpoint) {
+      pendingCheckpoint = checkpoint;
+    },
+    async flush() {
+      await flushAll();
+      // For a subscriber behind the log: the republished event shows it the gap it can now fill.
+      if (lastWrittenRaw) await publishRaw(lastWrittenRaw);
+    },
+    async takeBuffered() {
+      while (writing) await writing;
+      closed = true;
+      stopTimer();
+      const taken = buffer.map((b) => b.event);
+      buffer = [];
+      bufferBytes = 0;
+      return taken;
     },
     async emit(draft) {
       if (failure) throw failure;
+      if (closed) throw new Error('the run has ended: no more events');
       const event = next(draft);
-      pending.push(event);
-      flushing ??= flush();
+      const raw = JSON.stringify(event);
+      // Buffered before it is published: a flush asked for by a subscriber that sees it includes it.
+      buffer.push({ event, raw });
+      bufferBytes += raw.length;
+      void publishRaw(raw);
+      if (buffer.length >= MAX_BUFFERED_EVENTS || bufferBytes >= MAX_BUFFERED_BYTES) void requestWrite();
+      else if (!writing) startTimer();
       return event;
     },
   };

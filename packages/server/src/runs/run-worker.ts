@@ -34,6 +34,8 @@ export interface RunWorkerOptions {
   nodeId: string;
   /** How long a claim holds without a heartbeat; a dead node's runs are taken over after it. */
   leaseMs?: number;
+  /** How long a run's delivered events may wait for their log write (TALLY_EVENT_FLUSH_MS). */
+  eventFlushMs?: number;
   now?: () => Date;
 }
 
@@ -46,6 +48,7 @@ export class RunStopped extends Error {
 }
 
 const DEFAULT_LEASE_MS = 6_000;
+const DEFAULT_EVENT_FLUSH_MS = 250;
 const POLL_MS = 1_000;
 
 /**
@@ -158,6 +161,11 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
       eventLog: log,
       bus,
       run: { id: run.id, threadId: run.thread_id, lastSeq: run.last_seq },
+      flushMs: options.eventFlushMs ?? DEFAULT_EVENT_FLUSH_MS,
+      saveCheckpoint: (checkpoint) =>
+        saveRunCheckpoint(db, run.id, checkpoint).catch((error: unknown) =>
+          logger.warn({ err: error, runId: run.id }, 'saving a checkpoint failed; a takeover would run the step again'),
+        ),
       onPublishError: (error) => logger.warn({ err: error, runId: run.id }, 'publishing a run event failed; subscribers will fill the gap from the log'),
       // Another node wrote this seq: it owns the run now, and this node stops without a word.
       // Any other write failure fails the run at its next emit.
@@ -167,7 +175,11 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
       },
       now,
     });
-    const unsubscribeCancel = await bus.subscribe(channels.runCancel(run.id), () => abort('user'));
+    const [unsubscribeCancel, unsubscribeFlush] = await Promise.all([
+      bus.subscribe(channels.runCancel(run.id), () => abort('user')),
+      // A subscriber on any node that is behind the log asks for the buffer to be written now.
+      bus.subscribe(channels.runFlush(run.id), () => void emitter.flush().catch(() => undefined)),
+    ]);
     const heartbeat = setInterval(() => {
       db.updateTable('runs')
         .set({ lease_expires_at: leaseInterval })
@@ -197,7 +209,6 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
         logger.warn({ runId: run.id, emitted: draft, expected }, 'the re-run step differs from what clients already have; sending it as new'),
       );
       if (tape.length > 0) logger.info({ runId: run.id, lastSeq: run.last_seq, steps: Object.keys(steps) }, 'taking over a run');
-      let checkpointWrites: Promise<void> = Promise.resolve();
       const ctx: RunContext = {
         user,
         threadId: run.thread_id,
@@ -216,14 +227,11 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
         },
         async saveStep(agent, value) {
           steps[agent] = value;
-          const checkpoint = { steps: { ...steps }, seq: emitter.lastSeq };
-          // Written behind the step's events (never before them: a takeover trusts what it says is
-          // logged) but off the run's path, so the next step starts at once. A node that dies first
-          // leaves the previous checkpoint, and the step is run again, as for a death mid-step.
-          checkpointWrites = checkpointWrites
-            .then(() => emitter.idle())
-            .then(() => saveRunCheckpoint(db, run.id, checkpoint))
-            .catch((error: unknown) => logger.warn({ err: error, runId: run.id }, 'saving a checkpoint failed; a takeover would run the step again'));
+          // Written right after the next flush of the run's events (never before them: a takeover
+          // trusts what it says is logged), never a write of its own: a fast run ends before its
+          // first flush and writes none. A node that dies first leaves the previous checkpoint, and
+          // the step is run again, as for a death mid-step.
+          emitter.checkpoint({ steps: { ...steps }, seq: emitter.lastSeq });
         },
       };
       let outcome: Outcome;
@@ -235,12 +243,10 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
       } catch (error) {
         outcome = controller.signal.aborted ? { kind: 'stopped', reason: controller.signal.reason } : { kind: 'failed', error };
       }
-      // A hand-back on shutdown must leave the latest checkpoint for the node that takes over.
-      await checkpointWrites;
       await finish(run, emitter, outcome);
     } finally {
       clearInterval(heartbeat);
-      await unsubscribeCancel();
+      await Promise.all([unsubscribeCancel(), unsubscribeFlush()]);
     }
   }
 
@@ -250,12 +256,17 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
     | { kind: 'failed'; error: unknown };
 
   async function finish(run: RunRow, emitter: RunEmitter, outcome: Outcome): Promise<void> {
-    await emitter.idle();
     const by = outcome.kind === 'stopped' && outcome.reason instanceof RunStopped ? outcome.reason.by : 'user';
     if (outcome.kind === 'stopped' && by !== 'user') {
+      // A graceful hand-back leaves no delivered event out of the log, and the latest checkpoint.
+      if (by === 'shutdown') await emitter.flush().catch(() => undefined);
+      await emitter.takeBuffered();
       if (by === 'shutdown') await handBack(run.id);
       return;
     }
+    // What is still buffered is written with the terminal event, in the end transaction: a run that
+    // ends within the flush interval costs its claim and this transaction, nothing in between.
+    const buffered = await emitter.takeBuffered();
     const messageId = crypto.randomUUID();
     const { draft, status } = terminalOf(outcome, messageId);
     if (outcome.kind === 'failed') logger.error({ err: outcome.error, runId: run.id }, 'run failed');
@@ -270,7 +281,7 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
         .returning('id')
         .executeTakeFirst();
       if (!owned) return null;
-      await log.append([event], tx);
+      await log.append([...buffered, event], tx);
       if (outcome.kind === 'completed') {
         await tx
           .insertInto('messages')

@@ -1,0 +1,54 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import type { RunEvent } from '@tally/protocol';
+import type { RunEventLog } from '../../src/runs/run-event-log.js';
+import { openDatabase, type Db } from '../../src/store/database.js';
+import { migrateToLatest } from '../../src/store/migrate.js';
+
+/** An embedded store in a temp folder, for the run tests. */
+export async function openRunStore(): Promise<{ db: Db; close(): Promise<void> }> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tally-runs-'));
+  const { db } = await openDatabase({ url: undefined, dataDir: dir });
+  await migrateToLatest(db);
+  return {
+    db,
+    async close() {
+      await db.destroy();
+      await fs.rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A user, a thread, the user's message and a run of it (running unless said otherwise). */
+export async function insertRun(db: Db, status: 'queued' | 'running' = 'running', text = 'Where is my AI money going?') {
+  const userId = crypto.randomUUID();
+  const threadId = crypto.randomUUID();
+  const runId = crypto.randomUUID();
+  const messageId = crypto.randomUUID();
+  await db.insertInto('users').values({ id: userId, email: `${userId}@example.com`, password_hash: 'x', role: 'member' }).execute();
+  await db.insertInto('threads').values({ id: threadId, owner_id: userId, title: 't' }).execute();
+  await db.insertInto('messages').values({ id: messageId, owner_id: userId, thread_id: threadId, role: 'user', content: text, run_id: null }).execute();
+  await db.insertInto('runs').values({ id: runId, owner_id: userId, thread_id: threadId, message_id: messageId, client_command_id: null, status }).execute();
+  return { id: runId, threadId, userId, lastSeq: 0 };
+}
+
+export interface CountedWrite {
+  at: number;
+  seqs: number[];
+  inTransaction: boolean;
+}
+
+/** Every append that reached the log (after it resolved), with when and what it carried. */
+export function countingLog(log: RunEventLog): RunEventLog & { writes: CountedWrite[] } {
+  const writes: CountedWrite[] = [];
+  return {
+    writes,
+    async append(events: RunEvent[], tx?: Db) {
+      await log.append(events, tx);
+      writes.push({ at: performance.now(), seqs: events.map((e) => e.seq), inTransaction: tx !== undefined });
+    },
+    list: (run, afterSeq, limit) => log.list(run, afterSeq, limit),
+  };
+}
