@@ -108,6 +108,8 @@ export function createRunService(deps: { db: Db; bus: Bus; limits?: RunLimits; n
               .select(['id', 'title'])
               .where('id', '=', tid)
               .where('owner_id', '=', user.id)
+              // A thread being deleted (hidden, its runs stopping) takes no new run.
+              .where('deleted_at', 'is', null)
               .forUpdate()
               .executeTakeFirst();
             if (!thread) throw new AppError('THREAD_NOT_FOUND');
