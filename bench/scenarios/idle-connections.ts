@@ -8,6 +8,8 @@ import { BenchSocket } from '../lib/ws-client.js';
 
 interface Sample {
   bytesPerSocket: number;
+  /** V8 heap in use (after a full GC) per socket: live JS objects only, no allocator slack. */
+  heapBytesPerSocket: number;
   loopDelayP99: number;
   opened: number;
 }
@@ -39,12 +41,13 @@ export const idleConnections: Scenario = {
       for (const which of order) {
         ctx.log(`round ${round}/${rounds}: ${which}, ${sockets} sockets`);
         const sample = which === 'tally' ? await measureTally(sockets, holdMs) : await measureBare(sockets, holdMs);
-        ctx.log(`  ${(sample.bytesPerSocket / 1024).toFixed(2)} KB/socket, loop delay p99 ${sample.loopDelayP99.toFixed(2)} ms`);
+        ctx.log(`  ${(sample.bytesPerSocket / 1024).toFixed(2)} KB/socket RSS, ${(sample.heapBytesPerSocket / 1024).toFixed(2)} KB/socket V8 heap, loop delay p99 ${sample.loopDelayP99.toFixed(2)} ms`);
         (which === 'tally' ? tallySamples : bareSamples).push(sample);
       }
     }
     const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
     const kb = (samples: Sample[]) => median(samples.map((s) => s.bytesPerSocket)) / 1024;
+    const heapKb = (samples: Sample[]) => median(samples.map((s) => s.heapBytesPerSocket)) / 1024;
     const delay = (samples: Sample[]) => Math.max(...samples.map((s) => s.loopDelayP99));
     const figures: Figure[] = [
       {
@@ -54,7 +57,9 @@ export const idleConnections: Scenario = {
         baseline: kb(bareSamples),
         baselineName: 'bare ws server',
         target: { max: 8, maxRatio: 1.4 },
-        note: `RSS delta after a full GC / ${sockets} sockets held (${SOCKETS_PER_USER} per user, ticket + upgrade), median of ${rounds} round(s), fresh processes each round.`,
+        note:
+          `RSS delta after a full GC / ${sockets} sockets held (${SOCKETS_PER_USER} per user, ticket + upgrade), median of ${rounds} round(s), fresh processes each round. ` +
+          `Live V8 heap per socket (after a full GC): Tally ${heapKb(tallySamples).toFixed(2)} KB, bare ws ${heapKb(bareSamples).toFixed(2)} KB.`,
       },
       {
         name: `event-loop delay p99, ${sockets} idle sockets`,
@@ -114,5 +119,5 @@ async function measure(
   // Closing 15,000 sockets at once is itself a storm; in batches it stays a clean-up.
   await mapLimited(held, 500, (s) => s.close());
   if (stillOpen !== count) throw new Error(`${count - stillOpen} of ${count} idle sockets were closed while held`);
-  return { bytesPerSocket: (after.rssBytes - before.rssBytes) / count, loopDelayP99: during.loopDelay.p99, opened: count };
+  return { bytesPerSocket: (after.rssBytes - before.rssBytes) / count, heapBytesPerSocket: (after.heapUsedBytes - before.heapUsedBytes) / count, loopDelayP99: during.loopDelay.p99, opened: count };
 }
