@@ -1,4 +1,5 @@
-import { calcPrice, findProvider, type ModelPrice, type PriceCalculation, type Provider, type Usage } from '@pydantic/genai-prices';
+import { calcPrice, findProvider, type ModelInfo, type ModelPrice, type PriceCalculation, type Provider, type Usage } from '@pydantic/genai-prices';
+import { createBoundedMemo } from './bounded-memo.js';
 import type { ModelPrices, PriceCatalog, PricedCall } from './price-catalog.js';
 
 /**
@@ -41,9 +42,27 @@ const BATCH_MULTIPLIER = 0.5;
 const OVERRIDE_PROVIDER_ID = 'tally-override';
 const OVERRIDE_PROVIDER_NAME = 'Admin override';
 
+/**
+ * How many (model, provider) resolutions a catalog holds. A month of real usage names a few dozen
+ * models; the bound is there because a file can name any number.
+ */
+const RESOLVED_MODELS_HELD = 4096;
+
+/**
+ * A model the catalog knows, resolved: the provider it prices under, holding only that model,
+ * and the id that selects it. Pricing a call through it skips the library's linear search over
+ * every provider and model, while the library still picks the price entry for the call's own
+ * time and computes the price itself.
+ */
+interface ResolvedModel {
+  modelId: string;
+  provider: Provider;
+}
+
 /** The PriceCatalog over `@pydantic/genai-prices`, with optional admin overrides taking precedence. */
 export function createGenaiPriceCatalog(options: GenaiPriceCatalogOptions = {}): PriceCatalog {
   const overrides = (options.overrides ?? []).map((o) => ({ ...o, model: normalize(o.model) }));
+  const overrideProviders = new Map(overrides.map((o) => [o, overrideProvider(o)]));
   const discounts = new Map(Object.entries(options.discounts ?? {}).map(([provider, d]) => [normalize(provider), d]));
   for (const [provider, d] of discounts) {
     if (!(d >= 0 && d < 1)) throw new RangeError(`discount for ${provider} must be a fraction in [0, 1), got ${d}`);
@@ -61,14 +80,27 @@ export function createGenaiPriceCatalog(options: GenaiPriceCatalogOptions = {}):
     );
   }
 
-  function lookup(usage: Usage, model: string, provider: string | null | undefined, at: Date): PriceCalculation | null {
+  /** Which model a call's (model, provider) is priced as; which model it is does not depend on time. */
+  function resolve(model: string, provider: string | null | undefined, at: Date): ResolvedModel | null {
     const override = findOverride(model, provider);
-    if (override) return calcPrice(usage, normalize(model), { provider: overrideProvider(override), timestamp: at });
+    if (override) return { modelId: normalize(model), provider: overrideProviders.get(override)! };
     // A provider label in a file is free text (a gateway name, a team's own label). When the
     // catalog knows it, it decides strictly (anthropic + gpt-4o is unknown, not OpenAI's price);
     // when it does not, the model id decides, as it does for calls with no provider at all.
     const known = provider ? findProvider({ providerId: provider }) !== undefined : false;
-    return calcPrice(usage, model, { ...(known && provider ? { providerId: provider } : {}), timestamp: at });
+    const found = calcPrice({}, model, { ...(known && provider ? { providerId: provider } : {}), timestamp: at });
+    if (!found) return null;
+    // The provider keeps its id and name (discounts, the batch-entry check and the library's own
+    // per-provider rules key on them) and its one model keeps its price entries and their dates.
+    const only: ModelInfo = { ...found.model, match: { equals: found.model.id } };
+    return { modelId: found.model.id, provider: { ...found.provider, models: [only] } };
+  }
+
+  const resolved = createBoundedMemo<ResolvedModel | null>(RESOLVED_MODELS_HELD);
+  function lookup(usage: Usage, model: string, provider: string | null | undefined, at: Date): PriceCalculation | null {
+    // '' and null are the same "no provider" to the resolution; the NUL byte cannot be in either.
+    const entry = resolved.get(`${provider ?? ''}\u0000${model}`, () => resolve(model, provider, at));
+    return entry && calcPrice(usage, entry.modelId, { provider: entry.provider, timestamp: at });
   }
 
   return {
