@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { ensureRollups } from './clickhouse-rollups.js';
 import { clickHouseSql, identifier, toEpochMs, wellFormed, type ClickHouseSql } from './clickhouse-literals.js';
 import type { PricedUsageRecord } from './usage-store.js';
 
@@ -69,6 +70,7 @@ export function usageSchemaStatements(database: string): ClickHouseSql[] {
 /** Creates the database and tables if missing; safe to run on every start, from every node. */
 export async function ensureUsageSchema(client: ClickHouseClient, database: string): Promise<void> {
   for (const statement of usageSchemaStatements(database)) await client.command({ query: statement.text });
+  await ensureRollups(client, database);
 }
 
 /** A row of `usage_records` as sent in JSONEachRow (data, never SQL text). */

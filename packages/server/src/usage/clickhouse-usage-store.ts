@@ -1,7 +1,9 @@
 import { createClient, ClickHouseLogLevel, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import { z } from 'zod';
-import { clickHouseSql, epochMs, identifier, int, list, string, uuid, type ClickHouseSql } from './clickhouse-literals.js';
+import { clickHouseSql, epochMs, identifier, int, list, string, toEpochMs, uuid, type ClickHouseSql } from './clickhouse-literals.js';
+import { epochDay, ownerDays, rollupRecomputations } from './clickhouse-rollups.js';
 import { ensureUsageSchema, toClickHouseRow, type ClickHouseUsageRow } from './clickhouse-schema.js';
+import { dayRange, type DayRange } from './sql-usage-rollup-reads.js';
 import { CACHE_TTL_MS, type OutputStatRow, type PrefixStatRow, type TimeRange, type UsageAggregateRow, type UsageOverview, type UsageStore } from './usage-store.js';
 
 export interface ClickHouseUsageStoreOptions {
@@ -86,6 +88,14 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
     return clickHouseSql`${records} FINAL WHERE ${where}`;
   }
 
+  /** A rollup's rows of the owner over whole days, through FINAL (see clickhouse-rollups.ts). */
+  function rolledUp(table: string, ownerId: string, days: DayRange, dayColumn: ClickHouseSql = clickHouseSql`day`): ClickHouseSql {
+    let where = clickHouseSql`owner_id = ${uuid(ownerId)}`;
+    if (days.fromMs !== undefined) where = clickHouseSql`${where} AND ${dayColumn} >= toDate(${string(isoDay(days.fromMs))})`;
+    if (days.toMs !== undefined) where = clickHouseSql`${where} AND ${dayColumn} < toDate(${string(isoDay(days.toMs))})`;
+    return clickHouseSql`${db}.${identifier(table)} FINAL WHERE ${where}`;
+  }
+
   /** The keys of `keys` this owner has already stored. */
   async function existingKeys(ownerId: string, keys: string[]): Promise<Set<string>> {
     const found = new Set<string>();
@@ -126,15 +136,26 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
           format: 'JSONEachRow',
         });
       }
+      // Every day of the batch, duplicates' too: a retry after a failure between the records and
+      // their rollups (all duplicates then) repairs the rollups.
+      if (batch.length > 0) {
+        const days = new Set<number>();
+        for (const priced of batch) days.add(epochDay(toEpochMs(priced.record.ts)));
+        await Promise.all(rollupRecomputations(database, ownerDays(ownerId, [...days])).map((statement) => client.command({ query: statement.text })));
+      }
       return { inserted: rows.length, duplicates: batch.length - rows.length };
     },
 
     async overview(ownerId, range): Promise<UsageOverview> {
       // One pass over the records (through FINAL) for the totals and the models; arraySort
       // orders strings by bytes, as the SQL store's COLLATE "C".
+      const days = dayRange(range);
       const [totals] = await select(
-        clickHouseSql`SELECT count() AS records, min(ts_ms) AS first, max(ts_ms) AS last, arraySort(groupUniqArray(model)) AS models
-          FROM ${scoped(ownerId, range)}`,
+        days
+          ? clickHouseSql`SELECT sum(requests) AS records, min(first_ms) AS first, max(last_ms) AS last, arraySort(groupUniqArray(model)) AS models
+              FROM ${rolledUp('usage_daily', ownerId, days)}`
+          : clickHouseSql`SELECT count() AS records, min(ts_ms) AS first, max(ts_ms) AS last, arraySort(groupUniqArray(model)) AS models
+              FROM ${scoped(ownerId, range)}`,
         z.object({ records: z.number(), first: z.number(), last: z.number(), models: z.array(z.string()) }),
       );
       const empty = !totals || totals.records === 0;
@@ -147,8 +168,19 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
     },
 
     async aggregate(ownerId, range) {
+      const days = dayRange(range);
       const rows = await select(
-        clickHouseSql`SELECT
+        days ? clickHouseSql`SELECT
+            toString(day) AS d, if(provider_null = 1, NULL, provider_name) AS provider, model, project, feature,
+            toString(status) AS s, interactive, batch,
+            requests, retries,
+            input_tokens AS inputTokens, output_tokens AS outputTokens,
+            cache_read_tokens AS cacheReadTokens, cache_write_tokens AS cacheWriteTokens,
+            reasoning_tokens AS reasoningTokens, cost_usd AS costUsd, unpriced_requests AS unpricedRequests,
+            latency_ms_sum AS latencyMsSum, latency_count AS latencyCount
+          FROM ${rolledUp('usage_daily', ownerId, days)}
+          ORDER BY day, provider_null, provider_name, model, project, feature, status, interactive, batch`
+        : clickHouseSql`SELECT
             toString(day) AS d, provider, model, project, feature, toString(status) AS s, interactive, batch,
             count() AS requests,
             countIf(attempt > 1) AS retries,
@@ -199,6 +231,23 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
        * buckets (at most a day's worth of 5-minute slots per day), not the number of calls.
        */
       const ttl = int(CACHE_TTL_MS);
+      const days = dayRange(range);
+      const buckets = days
+        ? clickHouseSql`SELECT model, if(provider_null = 1, NULL, provider_name) AS provider, project, feature,
+              prompt_prefix_hash AS promptPrefixHash, first_ms AS first, last_ms AS last, n_calls AS calls,
+              prefix_tokens AS bucketPrefixTokens, cache_read_tokens AS bucketCacheReadTokens,
+              cache_write_tokens AS bucketCacheWriteTokens, [intDiv(bucket * ${ttl}, ${int(DAY_MS)})] AS days
+            FROM ${rolledUp('usage_prefix_buckets', ownerId, days, clickHouseSql`toDate(toDateTime(intDiv(bucket * ${ttl}, 1000), 'UTC'))`)}`
+        : clickHouseSql`SELECT model, provider, project, feature, assumeNotNull(prompt_prefix_hash) AS promptPrefixHash,
+              intDiv(ts_ms, ${ttl}) AS bucket,
+              min(ts_ms) AS first, max(ts_ms) AS last,
+              count() AS calls,
+              ifNull(sum(prefix_tokens), 0) AS bucketPrefixTokens,
+              sum(cache_read_tokens) AS bucketCacheReadTokens,
+              sum(cache_write_tokens) AS bucketCacheWriteTokens,
+              groupUniqArray(toUInt16(day)) AS days
+            FROM ${scoped(ownerId, range, clickHouseSql`isNotNull(prompt_prefix_hash)`)}
+            GROUP BY model, provider, project, feature, promptPrefixHash, bucket`;
       const rows = await select(
         clickHouseSql`SELECT
             model, provider, project, feature, promptPrefixHash,
@@ -211,18 +260,7 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
             arrayMap(x -> x.1, spans) AS firsts,
             arrayPushFront(arrayPopBack(arrayMap(x -> x.2, spans)), firsts[1] - ${ttl} - 1) AS previousLasts,
             arrayCount((f, p) -> f - p > ${ttl}, firsts, previousLasts) AS coldStarts
-          FROM (
-            SELECT model, provider, project, feature, assumeNotNull(prompt_prefix_hash) AS promptPrefixHash,
-              intDiv(ts_ms, ${ttl}) AS bucket,
-              min(ts_ms) AS first, max(ts_ms) AS last,
-              count() AS calls,
-              ifNull(sum(prefix_tokens), 0) AS bucketPrefixTokens,
-              sum(cache_read_tokens) AS bucketCacheReadTokens,
-              sum(cache_write_tokens) AS bucketCacheWriteTokens,
-              groupUniqArray(day) AS days
-            FROM ${scoped(ownerId, range, clickHouseSql`isNotNull(prompt_prefix_hash)`)}
-            GROUP BY model, provider, project, feature, promptPrefixHash, bucket
-          )
+          FROM (${buckets})
           GROUP BY model, provider, project, feature, promptPrefixHash
           HAVING requests > 1
           ORDER BY model, provider, project, feature, promptPrefixHash`,
@@ -254,6 +292,16 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
        */
       const rank = (position: ClickHouseSql) =>
         clickHouseSql`toFloat64(outputs[arrayFirstIndex(c -> c > ${position}, running)])`;
+      const days = dayRange(range);
+      const sizes = days
+        ? clickHouseSql`SELECT model, if(provider_null = 1, NULL, provider_name) AS provider, project, feature, output,
+              sum(n_calls) AS calls, sum(n_limited) AS limited, sum(limit_sum) AS limitSum
+            FROM ${rolledUp('usage_output_sizes', ownerId, days)}
+            GROUP BY model, provider_null, provider_name, project, feature, output`
+        : clickHouseSql`SELECT model, provider, project, feature, output_tokens AS output,
+              count() AS calls, count(max_output_tokens) AS limited, ifNull(sum(max_output_tokens), 0) AS limitSum
+            FROM ${scoped(ownerId, range, clickHouseSql`status = 'ok'`)}
+            GROUP BY model, provider, project, feature, output`;
       const percentile = (position: ClickHouseSql) =>
         clickHouseSql`${rank(clickHouseSql`floor(${position})`)} + (${position} - floor(${position})) * (${rank(clickHouseSql`ceil(${position})`)} - ${rank(clickHouseSql`floor(${position})`)})`;
       const rows = await select(
@@ -270,12 +318,7 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
             ${percentile(clickHouseSql`p50Position`)} AS p50OutputTokens,
             ${percentile(clickHouseSql`p99Position`)} AS p99OutputTokens,
             max(output) AS maxOutputTokensSeen
-          FROM (
-            SELECT model, provider, project, feature, output_tokens AS output,
-              count() AS calls, count(max_output_tokens) AS limited, ifNull(sum(max_output_tokens), 0) AS limitSum
-            FROM ${scoped(ownerId, range, clickHouseSql`status = 'ok'`)}
-            GROUP BY model, provider, project, feature, output
-          )
+          FROM (${sizes})
           GROUP BY model, provider, project, feature
           ORDER BY model, provider, project, feature`,
         OutputRowSchema,
@@ -360,6 +403,9 @@ function literalChunks(literals: ClickHouseSql[]): ClickHouseSql[][] {
   if (chunk.length > 0) chunks.push(chunk);
   return chunks;
 }
+
+const DAY_MS = 86_400_000;
+const isoDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 const DATABASE_FROM_PATH = /^\/([A-Za-z_][A-Za-z0-9_]{0,63})\/?$/;
 
