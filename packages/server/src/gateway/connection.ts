@@ -45,119 +45,124 @@ export function handleConnection(socket: WebSocket, user: { id: string; email: s
   let framesInWindow = 0;
   let closed = false;
 
-  const send = (text: string) => sender.send(text);
-
-  async function subscribe(runId: string, threadId: string, afterSeq: number) {
-    await subscriptions.get(runId)?.close();
-    subscriptions.delete(runId);
-    if (subscriptions.size >= deps.limits.maxSubscriptions) {
-      // The oldest subscription makes room; a client watching that many runs has moved on.
-      const [oldest] = subscriptions.values();
-      await oldest?.close();
-      if (oldest) subscriptions.delete(oldest.runId);
-    }
-    // A finished run ends its subscription inside the open call, before it is assigned here.
-    let subscription: RunSubscription | undefined = undefined;
-    subscription = await openRunSubscription({
-      bus: deps.bus,
-      runId,
-      afterSeq,
-      loadAfter: (seq) => listRunEvents(deps.db, { id: runId, thread_id: threadId }, seq),
-      deliver: (raw, event) => sender.send(raw, event.type === 'message_delta' ? { runId, agent: agentOf(raw) } : undefined),
-      onEnd: () => {
-        if (subscription && subscriptions.get(runId) === subscription) subscriptions.delete(runId);
-      },
-      onError: (error) => logger.warn({ err: error, runId }, 'replay from the run log failed'),
-    });
-    if (closed) await subscription.close();
-    else if (!subscription.closed) subscriptions.set(runId, subscription);
-  }
-
-  async function dispatch(command: ClientCommand): Promise<void> {
-    switch (command.type) {
-      case 'send_message': {
-        const { threadId, text, onBusy } = command.data;
-        const started = await runs.start({ user, threadId, text, onBusy, clientCommandId: command.id });
-        send(ackFrame(command.id, { runId: started.runId, threadId: started.threadId, messageId: started.messageId }));
-        // A resend after reconnect lands here too: the client gets the whole run from the log.
-        await subscribe(started.runId, started.threadId, 0);
-        return;
+  // Methods of one object, not named inner functions: with the runtime's kept function names each
+  // of those cost every socket a property store of its own.
+  const self = {
+    async subscribe(runId: string, threadId: string, afterSeq: number) {
+      await subscriptions.get(runId)?.close();
+      subscriptions.delete(runId);
+      if (subscriptions.size >= deps.limits.maxSubscriptions) {
+        // The oldest subscription makes room; a client watching that many runs has moved on.
+        const [oldest] = subscriptions.values();
+        await oldest?.close();
+        if (oldest) subscriptions.delete(oldest.runId);
       }
-      case 'subscribe': {
-        const run = await runs.getOwned(user.id, command.data.runId);
-        send(ackFrame(command.id, { runId: run.id, threadId: run.thread_id, status: run.status }));
-        await subscribe(run.id, run.thread_id, command.data.afterSeq);
-        return;
-      }
-      case 'unsubscribe': {
-        await subscriptions.get(command.data.runId)?.close();
-        subscriptions.delete(command.data.runId);
-        send(ackFrame(command.id, { runId: command.data.runId }));
-        return;
-      }
-      case 'watch_thread': {
-        const { threadId } = command.data;
-        await deps.threads.get(user.id, threadId);
-        if (!watched.has(threadId) && watched.size >= deps.limits.maxWatchedThreads) {
-          const [oldest] = watched;
-          if (oldest) watched.delete(oldest);
+      // A finished run ends its subscription inside the open call, before it is assigned here.
+      let subscription: RunSubscription | undefined = undefined;
+      subscription = await openRunSubscription({
+        bus: deps.bus,
+        runId,
+        afterSeq,
+        loadAfter: (seq) => listRunEvents(deps.db, { id: runId, thread_id: threadId }, seq),
+        deliver: (raw, event) => sender.send(raw, event.type === 'message_delta' ? { runId, agent: agentOf(raw) } : undefined),
+        onEnd: () => {
+          if (subscription && subscriptions.get(runId) === subscription) subscriptions.delete(runId);
+        },
+        onError: (error) => logger.warn({ err: error, runId }, 'replay from the run log failed'),
+      });
+      if (closed) await subscription.close();
+      else if (!subscription.closed) subscriptions.set(runId, subscription);
+    },
+    async dispatch(command: ClientCommand): Promise<void> {
+      switch (command.type) {
+        case 'send_message': {
+          const { threadId, text, onBusy } = command.data;
+          const started = await runs.start({ user, threadId, text, onBusy, clientCommandId: command.id });
+          sender.send(ackFrame(command.id, { runId: started.runId, threadId: started.threadId, messageId: started.messageId }));
+          // A resend after reconnect lands here too: the client gets the whole run from the log.
+          await self.subscribe(started.runId, started.threadId, 0);
+          return;
         }
-        watched.add(threadId);
-        const active = await runs.activeInThread(user.id, threadId);
-        send(ackFrame(command.id, { threadId, activeRunIds: active.map((r) => r.id) }));
-        for (const run of active) if (!subscriptions.has(run.id)) await subscribe(run.id, threadId, 0);
-        return;
+        case 'subscribe': {
+          const run = await runs.getOwned(user.id, command.data.runId);
+          sender.send(ackFrame(command.id, { runId: run.id, threadId: run.thread_id, status: run.status }));
+          await self.subscribe(run.id, run.thread_id, command.data.afterSeq);
+          return;
+        }
+        case 'unsubscribe': {
+          await subscriptions.get(command.data.runId)?.close();
+          subscriptions.delete(command.data.runId);
+          sender.send(ackFrame(command.id, { runId: command.data.runId }));
+          return;
+        }
+        case 'watch_thread': {
+          const { threadId } = command.data;
+          await deps.threads.get(user.id, threadId);
+          if (!watched.has(threadId) && watched.size >= deps.limits.maxWatchedThreads) {
+            const [oldest] = watched;
+            if (oldest) watched.delete(oldest);
+          }
+          watched.add(threadId);
+          const active = await runs.activeInThread(user.id, threadId);
+          sender.send(ackFrame(command.id, { threadId, activeRunIds: active.map((r) => r.id) }));
+          for (const run of active) if (!subscriptions.has(run.id)) await self.subscribe(run.id, threadId, 0);
+          return;
+        }
+        case 'unwatch_thread':
+          watched.delete(command.data.threadId);
+          sender.send(ackFrame(command.id, { threadId: command.data.threadId }));
+          return;
+        case 'stop_run': {
+          const { status } = await runs.stop(user.id, command.data.runId);
+          sender.send(ackFrame(command.id, { runId: command.data.runId, status }));
+          return;
+        }
+        case 'ping':
+          sender.send(ackFrame(command.id, { pong: true, ts: new Date().toISOString() }));
+          return;
+        default: {
+          const never: never = command;
+          throw new Error(`unhandled command ${JSON.stringify(never)}`);
+        }
       }
-      case 'unwatch_thread':
-        watched.delete(command.data.threadId);
-        send(ackFrame(command.id, { threadId: command.data.threadId }));
-        return;
-      case 'stop_run': {
-        const { status } = await runs.stop(user.id, command.data.runId);
-        send(ackFrame(command.id, { runId: command.data.runId, status }));
-        return;
+    },
+    /** Another tab or device of this user started or ended a run: tell this socket, follow it if watched. */
+    onActivity(raw: string) {
+      if (closed) return;
+      sender.send(raw);
+      const activity = JSON.parse(raw) as ThreadActivityFrame;
+      if (activity.status === 'queued' && watched.has(activity.threadId) && !subscriptions.has(activity.runId)) {
+        queue = queue.then(() => self.subscribe(activity.runId, activity.threadId, 0)).catch((error) => logger.warn({ err: error }, 'following a watched thread failed'));
       }
-      case 'ping':
-        send(ackFrame(command.id, { pong: true, ts: new Date().toISOString() }));
-        return;
-      default: {
-        const never: never = command;
-        throw new Error(`unhandled command ${JSON.stringify(never)}`);
+    },
+    isFlooding(): boolean {
+      const now = Date.now();
+      if (now - windowStart >= 1000) {
+        windowStart = now;
+        framesInWindow = 0;
       }
-    }
-  }
-
-  /** Another tab or device of this user started or ended a run: tell this socket, follow it if watched. */
-  function onActivity(raw: string) {
-    if (closed) return;
-    send(raw);
-    const activity = JSON.parse(raw) as ThreadActivityFrame;
-    if (activity.status === 'queued' && watched.has(activity.threadId) && !subscriptions.has(activity.runId)) {
-      queue = queue.then(() => subscribe(activity.runId, activity.threadId, 0)).catch((error) => logger.warn({ err: error }, 'following a watched thread failed'));
-    }
-  }
-
-  function isFlooding(): boolean {
-    const now = Date.now();
-    if (now - windowStart >= 1000) {
-      windowStart = now;
-      framesInWindow = 0;
-    }
-    return ++framesInWindow > deps.limits.floodFramesPerSecond;
-  }
-
-  /** The session behind this socket was revoked (log-out, password change, stolen token): close it. */
-  function onControl(raw: string) {
-    const message = JSON.parse(raw) as SessionsRevokedMessage;
-    if (message.type === 'sessions_revoked' && user.sessionId && message.sessionIds.includes(user.sessionId)) {
+      return ++framesInWindow > deps.limits.floodFramesPerSecond;
+    },
+    /** The session behind this socket was revoked (log-out, password change, stolen token): close it. */
+    onControl(raw: string) {
+      const message = JSON.parse(raw) as SessionsRevokedMessage;
+      if (message.type === 'sessions_revoked' && user.sessionId && message.sessionIds.includes(user.sessionId)) {
+        closed = true;
+        socket.close(CLOSE_CODES.UNAUTHORIZED, 'AUTH_SESSION_REVOKED: sign in again');
+      }
+    },
+    async release() {
       closed = true;
-      socket.close(CLOSE_CODES.UNAUTHORIZED, 'AUTH_SESSION_REVOKED: sign in again');
-    }
-  }
+      sender.dispose();
+      const all = [...subscriptions.values()];
+      subscriptions.clear();
+      await Promise.allSettled([activity.then((off) => off()), control.then((off) => off()), ...all.map((s) => s.close())]);
+    },
+  };
 
   // Listeners are attached at once so no early frame is lost; commands wait for the subscriptions.
-  const activity = deps.bus.subscribe(channels.userActivity(user.id), onActivity);
-  const control = deps.bus.subscribe(channels.userControl(user.id), onControl);
+  const activity = deps.bus.subscribe(channels.userActivity(user.id), (raw) => self.onActivity(raw));
+  const control = deps.bus.subscribe(channels.userControl(user.id), (raw) => self.onControl(raw));
   queue = Promise.all([activity, control]).then(
     () => undefined,
     (error) => logger.warn({ err: error }, 'subscribing to user channels failed'),
@@ -165,42 +170,34 @@ export function handleConnection(socket: WebSocket, user: { id: string; email: s
 
   socket.on('message', (raw, isBinary) => {
     if (closed) return;
-    if (isFlooding()) {
+    if (self.isFlooding()) {
       closed = true;
       socket.close(CLOSE_CODES.POLICY_VIOLATION, 'RATE_LIMITED: too many frames');
       return;
     }
     if (isBinary) {
-      send(errorFrame(null, 'FRAME_INVALID', 'Binary frames are not part of the protocol; send JSON text.'));
+      sender.send(errorFrame(null, 'FRAME_INVALID', 'Binary frames are not part of the protocol; send JSON text.'));
       return;
     }
     const parsed = parseClientFrame(raw.toString());
     if (!parsed.ok) {
-      send(errorFrame(parsed.id, parsed.code, parsed.message));
+      sender.send(errorFrame(parsed.id, parsed.code, parsed.message));
       return;
     }
     // Commands of one socket run one after another, so their acks keep the order they were sent in.
     queue = queue.then(async () => {
       try {
-        await dispatch(parsed.command);
+        await self.dispatch(parsed.command);
       } catch (error) {
         if (isAppError(error)) {
-          send(errorFrame(parsed.command.id, error.code, error.message));
+          sender.send(errorFrame(parsed.command.id, error.code, error.message));
         } else {
           logger.error({ err: error, command: parsed.command.type }, 'command failed');
-          send(errorFrame(parsed.command.id, 'INTERNAL'));
+          sender.send(errorFrame(parsed.command.id, 'INTERNAL'));
         }
       }
     });
   });
-
-  async function release() {
-    closed = true;
-    sender.dispose();
-    const all = [...subscriptions.values()];
-    subscriptions.clear();
-    await Promise.allSettled([activity.then((off) => off()), control.then((off) => off()), ...all.map((s) => s.close())]);
-  }
 
   socket.on('error', (error) => logger.debug({ err: error }, 'socket error'));
 
@@ -208,7 +205,7 @@ export function handleConnection(socket: WebSocket, user: { id: string; email: s
     resync() {
       for (const subscription of subscriptions.values()) subscription.resync();
     },
-    release,
+    release: () => self.release(),
   };
 }
 

@@ -29,77 +29,106 @@ interface Pending {
  * documented code and resumes by seq, so it never holds memory or slows anyone else.
  */
 export function createSocketSender(socket: WebSocket, limits: SocketSenderLimits): SocketSender {
-  const queue: Pending[] = [];
-  let queuedBytes = 0;
-  let timer: NodeJS.Timeout | undefined;
-  let closed = false;
-  // Frames sent in one tick (a replay, a group-committed batch of events) leave in one write
-  // instead of one system call each: the TCP socket is corked until the tick ends.
-  const tcp = (socket as unknown as { _socket?: Socket })._socket;
-  let corked = false;
-  const flushBytes = Math.min(CORK_FLUSH_BYTES, Math.floor(limits.softBytes / 4));
-  const uncork = () => {
-    corked = false;
-    tcp?.uncork();
-  };
-  function write(raw: string) {
-    if (tcp && !corked) {
-      corked = true;
-      tcp.cork();
-      process.nextTick(uncork);
-    }
-    socket.send(raw);
-    // A long tick (a big replay) goes out in writes well under the soft bound: corked bytes count
-    // as buffered, and must not make a socket that keeps up look like one that lags.
-    if (corked && tcp!.writableLength >= flushBytes) uncork();
+  return new BoundedSocketSender(socket, limits);
+}
+
+/**
+ * A class, not a closure per function: there is one sender per socket, and with the runtime's
+ * kept function names every per-socket closure costs a property store besides itself. Its state
+ * for lagging (the queue, the timer) is only made once the socket lags.
+ */
+class BoundedSocketSender implements SocketSender {
+  private queue: Pending[] | undefined;
+  private queuedBytes = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
+  // Frames sent in one tick (a replay, a batch of events) leave in one write instead of one
+  // system call each: the TCP socket is corked until the tick ends.
+  private readonly tcp: Socket | undefined;
+  private corked = false;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly limits: SocketSenderLimits,
+  ) {
+    this.tcp = (socket as unknown as { _socket?: Socket })._socket;
   }
 
-  function drain() {
-    timer = undefined;
+  send(raw: string, delta?: { runId: string; agent: string }): void {
+    const { socket, limits } = this;
+    if (this.closed || socket.readyState !== socket.OPEN) return;
+    if (!this.queue?.length && socket.bufferedAmount < limits.softBytes) {
+      this.write(raw);
+      return;
+    }
+    const queue = (this.queue ??= []);
+    const last = queue.at(-1);
+    const merged = delta && last?.delta && last.delta.runId === delta.runId && last.delta.agent === delta.agent && this.mergeInto(last, raw);
+    if (!merged) {
+      queue.push({ raw, ...(delta ? { delta } : {}) });
+      this.queuedBytes += raw.length;
+    }
+    if (socket.bufferedAmount + this.queuedBytes > limits.hardBytes) {
+      this.closed = true;
+      queue.length = 0;
+      socket.close(CLOSE_CODES.SLOW_CONSUMER, 'SLOW_CONSUMER: reconnect and resume by seq');
+      return;
+    }
+    this.timer ??= setTimeout(drainLater, 10, this);
+  }
+
+  dispose(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.queue) this.queue.length = 0;
+  }
+
+  uncork(): void {
+    this.corked = false;
+    this.tcp?.uncork();
+  }
+
+  drain(): void {
+    const { socket, limits } = this;
+    const queue = this.queue ?? [];
+    this.timer = undefined;
     while (queue.length > 0 && socket.readyState === socket.OPEN && socket.bufferedAmount < limits.softBytes) {
       const next = queue.shift()!;
-      queuedBytes -= next.raw.length;
-      write(next.raw);
+      this.queuedBytes -= next.raw.length;
+      this.write(next.raw);
     }
-    if (queue.length > 0 && !closed) timer = setTimeout(drain, 10);
+    if (queue.length > 0 && !this.closed) this.timer = setTimeout(drainLater, 10, this);
   }
 
-  function mergeInto(last: Pending, raw: string): boolean {
+  private write(raw: string): void {
+    const tcp = this.tcp;
+    if (tcp && !this.corked) {
+      this.corked = true;
+      tcp.cork();
+      process.nextTick(uncorkLater, this);
+    }
+    this.socket.send(raw);
+    // A long tick (a big replay) goes out in writes well under the soft bound: corked bytes count
+    // as buffered, and must not make a socket that keeps up look like one that lags.
+    if (this.corked && tcp!.writableLength >= Math.min(CORK_FLUSH_BYTES, this.limits.softBytes / 4)) this.uncork();
+  }
+
+  private mergeInto(last: Pending, raw: string): boolean {
     const a = JSON.parse(last.raw) as { seq: number; fromSeq?: number; data: { text: string } };
     const b = JSON.parse(raw) as { seq: number; data: { text: string } };
     if (b.seq !== a.seq + 1) return false;
     const merged = { ...a, seq: b.seq, fromSeq: a.fromSeq ?? a.seq, data: { ...a.data, text: a.data.text + b.data.text } };
-    queuedBytes -= last.raw.length;
+    this.queuedBytes -= last.raw.length;
     last.raw = JSON.stringify(merged);
-    queuedBytes += last.raw.length;
+    this.queuedBytes += last.raw.length;
     return true;
   }
+}
 
-  return {
-    send(raw, delta) {
-      if (closed || socket.readyState !== socket.OPEN) return;
-      if (queue.length === 0 && socket.bufferedAmount < limits.softBytes) {
-        write(raw);
-        return;
-      }
-      const last = queue.at(-1);
-      const merged = delta && last?.delta && last.delta.runId === delta.runId && last.delta.agent === delta.agent && mergeInto(last, raw);
-      if (!merged) {
-        queue.push({ raw, ...(delta ? { delta } : {}) });
-        queuedBytes += raw.length;
-      }
-      if (socket.bufferedAmount + queuedBytes > limits.hardBytes) {
-        closed = true;
-        queue.length = 0;
-        socket.close(CLOSE_CODES.SLOW_CONSUMER, 'SLOW_CONSUMER: reconnect and resume by seq');
-        return;
-      }
-      timer ??= setTimeout(drain, 10);
-    },
-    dispose() {
-      closed = true;
-      if (timer) clearTimeout(timer);
-      queue.length = 0;
-    },
-  };
+function drainLater(sender: BoundedSocketSender): void {
+  sender.drain();
+}
+
+function uncorkLater(sender: BoundedSocketSender): void {
+  sender.uncork();
 }
