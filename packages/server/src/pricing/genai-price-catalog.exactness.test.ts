@@ -124,6 +124,15 @@ describe('the cached catalog prices exactly as the library does uncached', () =>
     expectSamePrices({}, [...many, ...sample, ...many.slice(0, 500)]);
   });
 
+  it('keeps (provider, model) pairs apart whatever their labels hold', () => {
+    const base = { at: new Date('2026-09-01T12:00:00Z'), inputTokens: 1000, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: 100, batch: false };
+    const catalog = createGenaiPriceCatalog();
+    // Joined naively, both pairs read "openaigpt-4o"; the first is unknown, the second is not.
+    expect(catalog.priceCall({ ...base, provider: 'openai', model: 'gpt-4o' })).toBeGreaterThan(0);
+    expect(catalog.priceCall({ ...base, provider: 'open', model: 'aigpt-4o' })).toBe(uncachedPriceCall({}, { ...base, provider: 'open', model: 'aigpt-4o' }));
+    expect(catalog.priceCall({ ...base, provider: 'openai\u0000x', model: 'gpt-4o' })).toBe(uncachedPriceCall({}, { ...base, provider: 'openai\u0000x', model: 'gpt-4o' }));
+  });
+
   it('reports the same per-MTok prices as the library for every model of the generator', () => {
     const catalog = createGenaiPriceCatalog({ discounts: { openai: 0.1 } });
     const again = createGenaiPriceCatalog({ discounts: { openai: 0.1 } });

@@ -98,8 +98,10 @@ export function createGenaiPriceCatalog(options: GenaiPriceCatalogOptions = {}):
 
   const resolved = createBoundedMemo<ResolvedModel | null>(RESOLVED_MODELS_HELD);
   function lookup(usage: Usage, model: string, provider: string | null | undefined, at: Date): PriceCalculation | null {
-    // '' and null are the same "no provider" to the resolution; the NUL byte cannot be in either.
-    const entry = resolved.get(`${provider ?? ''}\u0000${model}`, () => resolve(model, provider, at));
+    // '' and null are the same "no provider" to the resolution. The length prefix keeps keys
+    // distinct whatever characters the two free-text labels hold.
+    const label = provider ?? '';
+    const entry = resolved.get(`${label.length}:${label}${model}`, () => resolve(model, provider, at));
     return entry && calcPrice(usage, entry.modelId, { provider: entry.provider, timestamp: at });
   }
 
