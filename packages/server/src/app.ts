@@ -8,6 +8,7 @@ import { createAccessTokens } from './auth/access-tokens.js';
 import { createAuthService } from './auth/auth-service.js';
 import { createPasswordPolicy } from './auth/password-policy.js';
 import { createSessionService, withSessionCheck } from './auth/session-service.js';
+import { createSessionStandingCache } from './auth/session-standing-cache.js';
 import cookie from '@fastify/cookie';
 import { createOriginPolicy } from './http/origin-policy.js';
 import { registerSecurity } from './http/security-plugin.js';
@@ -41,7 +42,7 @@ import { createLiveLlmPipeline } from './agents/live-llm-pipeline.js';
 import { createUserAdmin } from './admin/user-admin.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { createSecurityEventRecorder } from './audit/security-event-recorder.js';
-import { createAccounts, withActiveAccount } from './auth/accounts.js';
+import { createAccounts } from './auth/accounts.js';
 import { createApiKeys } from './auth/api-keys.js';
 import { createPasswordResets } from './auth/password-resets.js';
 import { adminRoutes } from './http/admin-routes.js';
@@ -162,18 +163,20 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const audit = createAuditLog({ db });
   const securityEvents = createSecurityEventRecorder({ audit, logger });
   const sessions = createSessionService({ db, bus, onSecurityEvent: securityEvents });
-  // Every check of an access token also checks its session is still open.
-  const tokens = withSessionCheck(
-    createAccessTokens({ secret: await resolveTokenSecret(db, config.jwtSecret), ttlSeconds: config.accessTokenTtlSeconds }),
-    sessions,
-  );
+  // Signature and expiry; the HTTP authenticator and the gateway check the session and account themselves.
+  const signedTokens = createAccessTokens({ secret: await resolveTokenSecret(db, config.jwtSecret), ttlSeconds: config.accessTokenTtlSeconds });
+  // Every other check of an access token also checks its session is still open.
+  const tokens = withSessionCheck(signedTokens, sessions);
+  // Upgrades (a reconnect storm) read a session's standing at most once a second per node;
+  // revocations reach it at once over the bus (see session-standing-cache.ts).
+  const standings = await createSessionStandingCache({ read: (id) => sessions.standing(id), bus, ttlMs: 1000, maxEntries: 50_000 });
   const tickets = createWsTickets({ store: kv, ttlSeconds: config.ws.ticketTtlSeconds });
   const passwords = createPasswordPolicy();
   const auth = createAuthService({ db, tokens, sessions, passwords, refreshTtlSeconds: config.refreshTokenTtlSeconds, reuseGraceMs: config.refreshReuseGraceMs, signup: config.signup, onSecurityEvent: securityEvents });
   // Access tokens and API keys, with the account's role and disabled state read on each request.
   const accounts = createAccounts({ db, passwords });
   const apiKeys = createApiKeys({ db });
-  const authenticator = createAuthenticator({ tokens, apiKeys, accounts });
+  const authenticator = createAuthenticator({ tokens: signedTokens, apiKeys, sessionStanding: (id) => sessions.standing(id) });
   const requireUser = authenticator.requireUser;
   const endSessions = (userId: string, reason: string) => sessions.revokeAllExcept(userId, undefined, reason);
   const resets = createPasswordResets({ db, passwords, endSessions });
@@ -247,12 +250,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       send: { softBytes: config.ws.sendSoftBytes, hardBytes: config.ws.sendHardBytes },
     },
     // A disabled account opens no socket, whatever ticket or token it holds.
-    authenticate: withActiveAccount(createWsAuthenticator({
-        tokens,
-        tickets,
-        credentialActive: async (claims) =>
-          claims.sessionId ? sessions.isActive(claims.sessionId) : claims.apiKeyId ? apiKeys.isActive(claims.apiKeyId) : false,
-      }), accounts),
+    authenticate: createWsAuthenticator({
+      tokens: signedTokens,
+      tickets,
+      sessionStanding: (id) => standings.standing(id),
+      apiKeyClaims: async (claims) => ((await apiKeys.isActive(claims.apiKeyId)) ? accounts.activeClaims(claims) : null),
+    }),
     originAllowed,
     kv,
     maxSocketsPerUser: config.limits.maxSocketsPerUser,
@@ -272,6 +275,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await services.worker.stop();
         await gateway.closeAll();
         await app.close();
+        await standings.close();
         await bus.close();
         await kv.close();
         if ('close' in services.usageStore) await services.usageStore.close();

@@ -19,6 +19,19 @@ export interface SessionsRevokedMessage {
   sessionIds: string[];
 }
 
+/**
+ * Every node hears every revocation here (besides the user's own control channel, which their
+ * sockets follow): what a node remembers of sessions (session-standing-cache.ts) is forgotten at once.
+ */
+export const SESSIONS_REVOKED_CHANNEL = 'sessions-revoked';
+
+/** An open session and its account as they are now; `account` null when the account is gone. */
+export interface SessionStanding {
+  sessionId: string;
+  userId: string;
+  account: { email: string; role: 'admin' | 'member'; disabled: boolean } | null;
+}
+
 export interface SessionService {
   list(userId: string, currentSessionId: string | undefined): Promise<SessionInfo[]>;
   /** SESSION_NOT_FOUND for a session of another user or one already over. */
@@ -26,6 +39,8 @@ export interface SessionService {
   /** Every session of the user but one (after a password change, say). */
   revokeAllExcept(userId: string, keepSessionId: string | undefined, reason: string): Promise<void>;
   isActive(sessionId: string): Promise<boolean>;
+  /** The session with its account's state, in one read; null when the session is over or unknown. */
+  standing(sessionId: string): Promise<SessionStanding | null>;
 }
 
 /**
@@ -57,7 +72,7 @@ export function createSessionService(deps: {
     if (revoked.length > 0) {
       await db.updateTable('refresh_tokens').set({ revoked_at: now() }).where('session_id', 'in', revoked).where('revoked_at', 'is', null).execute();
       const message: SessionsRevokedMessage = { type: 'sessions_revoked', sessionIds: revoked };
-      await bus.publish(channels.userControl(userId), JSON.stringify(message));
+      await Promise.all([bus.publish(channels.userControl(userId), JSON.stringify(message)), bus.publish(SESSIONS_REVOKED_CHANNEL, JSON.stringify(message))]);
       await deps.onSecurityEvent?.({ action: 'auth.session_revoked', userId, ip: '', details: { sessionIds: revoked, reason } });
     }
     return revoked;
@@ -91,6 +106,17 @@ export function createSessionService(deps: {
     async isActive(sessionId) {
       const row = await db.selectFrom('auth_sessions').select('revoked_at').where('id', '=', sessionId).executeTakeFirst();
       return row !== undefined && row.revoked_at === null;
+    },
+    async standing(sessionId) {
+      const row = await db
+        .selectFrom('auth_sessions as s')
+        .leftJoin('users as u', 'u.id', 's.user_id')
+        .select(['s.user_id', 's.revoked_at', 'u.id as account_id', 'u.email', 'u.role', 'u.disabled_at'])
+        .where('s.id', '=', sessionId)
+        .executeTakeFirst();
+      if (!row || row.revoked_at !== null) return null;
+      const account = row.account_id !== null && row.email !== null && row.role !== null ? { email: row.email, role: row.role, disabled: row.disabled_at !== null } : null;
+      return { sessionId, userId: row.user_id, account };
     },
   };
 }

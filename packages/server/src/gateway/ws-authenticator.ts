@@ -1,34 +1,50 @@
 import { WS_BEARER_PREFIX, WS_SUBPROTOCOL } from '@tally/protocol';
 import type { AccessClaims, AccessTokens } from '../auth/access-tokens.js';
+import type { SessionStanding } from '../auth/session-service.js';
 import type { WsTickets } from '../auth/ws-tickets.js';
 
 /**
  * Decides who an upgrade request is, before the upgrade completes: a single-use `?ticket=`, or
- * the subprotocols `tally.v1` + `bearer.<accessToken>`. Null means refuse with 401.
+ * the subprotocols `tally.v1` + `bearer.<accessToken>`. Null means refuse with 401: no valid
+ * credential, its session over (or its API key revoked), or its account gone or disabled. The
+ * claims returned carry the account's email and role as they are now.
  */
 export function createWsAuthenticator(deps: {
+  /** Signature and expiry only: the session is checked here, through `sessionStanding`. */
   tokens: AccessTokens;
   tickets: WsTickets;
-  /** Whether what a ticket was issued under (a session, or an API key) still holds. */
-  credentialActive: (claims: AccessClaims & { apiKeyId?: string | null }) => Promise<boolean>;
+  /** The session with its account (one read, or the node's short-lived memory of it). */
+  sessionStanding: (sessionId: string) => Promise<SessionStanding | null>;
+  /** Claims of a ticket issued under an API key: null unless the key still holds and its account is enabled. */
+  apiKeyClaims: (claims: AccessClaims & { apiKeyId: string }) => Promise<AccessClaims | null>;
 }) {
+  async function bySession(claims: AccessClaims): Promise<AccessClaims | null> {
+    if (!claims.sessionId) return null;
+    const standing = await deps.sessionStanding(claims.sessionId);
+    if (!standing?.account || standing.account.disabled || standing.userId !== claims.userId) return null;
+    return { ...claims, email: standing.account.email, role: standing.account.role };
+  }
+
   return async function authenticate(request: { query: unknown; headers: Record<string, string | string[] | undefined> }): Promise<AccessClaims | null> {
     const ticket = (request.query as { ticket?: unknown } | undefined)?.ticket;
     if (typeof ticket === 'string' && ticket.length > 0) {
-      const claims = await deps.tickets.redeem(ticket);
+      const claims: (AccessClaims & { apiKeyId?: string | null }) | null = await deps.tickets.redeem(ticket);
+      if (!claims) return null;
       // A ticket outlives nothing: if its session ended (or its key was revoked) since, it is refused.
-      if (!claims || !(await deps.credentialActive(claims))) return null;
-      return claims;
+      if (claims.sessionId) return bySession(claims);
+      return claims.apiKeyId ? deps.apiKeyClaims({ ...claims, apiKeyId: claims.apiKeyId }) : null;
     }
     const header = request.headers['sec-websocket-protocol'];
     const offered = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((p) => p.trim());
     const bearer = offered.find((p) => p.startsWith(WS_BEARER_PREFIX));
     if (!bearer || !offered.includes(WS_SUBPROTOCOL)) return null;
+    let claims: AccessClaims;
     try {
-      return await deps.tokens.verify(bearer.slice(WS_BEARER_PREFIX.length));
+      claims = await deps.tokens.verify(bearer.slice(WS_BEARER_PREFIX.length));
     } catch {
       return null;
     }
+    return bySession(claims);
   };
 }
 

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { ApiKeyScope } from '@tally/protocol';
 import { AppError } from '../app-error.js';
 import type { AccessClaims, AccessTokens } from '../auth/access-tokens.js';
-import type { Accounts } from '../auth/accounts.js';
+import type { SessionStanding } from '../auth/session-service.js';
 import { isApiKey, type ApiKeys } from '../auth/api-keys.js';
 
 declare module 'fastify' {
@@ -45,7 +45,13 @@ export interface Authenticator {
   require(access: GuardedAccess): (request: FastifyRequest) => Promise<void>;
 }
 
-export function createAuthenticator(deps: { tokens: AccessTokens; apiKeys: ApiKeys; accounts: Accounts }): Authenticator {
+export function createAuthenticator(deps: {
+  /** Signature and expiry only: the session is checked here, with the account, in one read. */
+  tokens: AccessTokens;
+  apiKeys: ApiKeys;
+  /** Read fresh on every request (not the node's cache): a role change applies to the next one. */
+  sessionStanding: (sessionId: string) => Promise<SessionStanding | null>;
+}): Authenticator {
   async function authenticate(request: FastifyRequest): Promise<Principal> {
     const header = request.headers.authorization;
     if (!header) throw new AppError('AUTH_REQUIRED');
@@ -61,8 +67,10 @@ export function createAuthenticator(deps: { tokens: AccessTokens; apiKeys: ApiKe
       principal = { userId: id, email, role, via: 'api-key', scopes: key.scopes, apiKeyId: key.keyId };
     } else {
       const claims = await deps.tokens.verify(credential);
-      // The token says who; the database says what they are now (role, disabled).
-      const account = await deps.accounts.find(claims.userId);
+      // The token says who; the database says whether its session is open and what they are now (role, disabled).
+      const standing = claims.sessionId ? await deps.sessionStanding(claims.sessionId) : null;
+      if (!standing) throw new AppError('AUTH_SESSION_REVOKED');
+      const account = standing.userId === claims.userId ? standing.account : null;
       if (!account) throw new AppError('AUTH_INVALID_TOKEN');
       if (account.disabled) throw new AppError('AUTH_ACCOUNT_DISABLED');
       principal = { ...claims, email: account.email, role: account.role, via: 'access-token', scopes: ['full'], apiKeyId: null };
