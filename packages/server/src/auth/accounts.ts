@@ -86,8 +86,3 @@ export function createAccounts(deps: { db: Db; passwords: PasswordPolicy }): Acc
     },
   };
 }
-
-/** An upgrade authenticator that also refuses a disabled (or deleted) account, with claims brought up to date. */
-export function withActiveAccount<R, C extends AccessClaims>(authenticate: (request: R) => Promise<C | null>, accounts: Accounts): (request: R) => Promise<C | null> {
-  return async (request) => accounts.activeClaims(await authenticate(request));
-}
