@@ -1,8 +1,9 @@
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { CLOSE_CODES, type ClientCommand, type ThreadActivityFrame } from '@tally/protocol';
 import { isAppError } from '../app-error.js';
-import { channels, type Bus } from '../bus/bus.js';
+import type { Bus } from '../bus/bus.js';
+import type { UserChannelFanout, UserChannelMember } from '../bus/user-channel-fanout.js';
 import type { RunService } from '../runs/run-service.js';
 import { listRunEvents } from '../runs/run-event-log.js';
 import type { Db } from '../store/database.js';
@@ -11,7 +12,7 @@ import type { SessionsRevokedMessage } from '../auth/session-service.js';
 import { ackFrame, errorFrame } from './frames.js';
 import { parseClientFrame } from './parse-client-frame.js';
 import { openRunSubscription, type RunSubscription } from './run-subscription.js';
-import { createSocketSender, type SocketSenderLimits } from './socket-sender.js';
+import { createSocketSender, type SocketSender, type SocketSenderLimits } from './socket-sender.js';
 
 export interface ConnectionDeps {
   db: Db;
@@ -19,7 +20,15 @@ export interface ConnectionDeps {
   runs: RunService;
   threads: ThreadService;
   logger: Logger;
+  /** The node's registry of user channels, shared by the sockets of each user. */
+  userChannels: UserChannelFanout;
   limits: { floodFramesPerSecond: number; maxSubscriptions: number; maxWatchedThreads: number; send: SocketSenderLimits };
+}
+
+export interface ConnectionUser {
+  id: string;
+  email: string;
+  sessionId?: string;
 }
 
 /** What the gateway keeps of a live connection, for heartbeats, resyncs and shutdown. */
@@ -34,144 +43,37 @@ export interface ConnectionHandle {
  * One authenticated socket: its user, its subscriptions, the threads it watches and its command
  * queue, created on connect and released on close. The user comes from the upgrade's
  * credential, never from a frame.
+ *
+ * A class, and its socket listeners are the gateway's (shared by all sockets): an idle socket
+ * then costs one object and no closures. With the runtime's kept function names, every named
+ * per-socket function also cost a property store (a dictionary-mode object) of its own. The
+ * subscription map and the watched set are only made once the socket subscribes or watches.
  */
-export function handleConnection(socket: WebSocket, user: { id: string; email: string; sessionId?: string }, deps: ConnectionDeps): ConnectionHandle {
-  const { runs, logger } = deps;
-  const subscriptions = new Map<string, RunSubscription>();
-  const watched = new Set<string>();
-  const sender = createSocketSender(socket, deps.limits.send);
-  let queue: Promise<void> = Promise.resolve();
-  let windowStart = Date.now();
-  let framesInWindow = 0;
-  let closed = false;
+export class Connection implements ConnectionHandle, UserChannelMember {
+  private subscriptions: Map<string, RunSubscription> | undefined;
+  private watched: Set<string> | undefined;
+  private readonly sender: SocketSender;
+  private queue: Promise<void>;
+  private windowStart = Date.now();
+  private framesInWindow = 0;
+  private closed = false;
 
-  // Methods of one object, not named inner functions: with the runtime's kept function names each
-  // of those cost every socket a property store of its own.
-  const self = {
-    async subscribe(runId: string, threadId: string, afterSeq: number) {
-      await subscriptions.get(runId)?.close();
-      subscriptions.delete(runId);
-      if (subscriptions.size >= deps.limits.maxSubscriptions) {
-        // The oldest subscription makes room; a client watching that many runs has moved on.
-        const [oldest] = subscriptions.values();
-        await oldest?.close();
-        if (oldest) subscriptions.delete(oldest.runId);
-      }
-      // A finished run ends its subscription inside the open call, before it is assigned here.
-      let subscription: RunSubscription | undefined = undefined;
-      subscription = await openRunSubscription({
-        bus: deps.bus,
-        runId,
-        afterSeq,
-        loadAfter: (seq) => listRunEvents(deps.db, { id: runId, thread_id: threadId }, seq),
-        deliver: (raw, event) => sender.send(raw, event.type === 'message_delta' ? { runId, agent: agentOf(raw) } : undefined),
-        onEnd: () => {
-          if (subscription && subscriptions.get(runId) === subscription) subscriptions.delete(runId);
-        },
-        onError: (error) => logger.warn({ err: error, runId }, 'replay from the run log failed'),
-      });
-      if (closed) await subscription.close();
-      else if (!subscription.closed) subscriptions.set(runId, subscription);
-    },
-    async dispatch(command: ClientCommand): Promise<void> {
-      switch (command.type) {
-        case 'send_message': {
-          const { threadId, text, onBusy } = command.data;
-          const started = await runs.start({ user, threadId, text, onBusy, clientCommandId: command.id });
-          sender.send(ackFrame(command.id, { runId: started.runId, threadId: started.threadId, messageId: started.messageId }));
-          // A resend after reconnect lands here too: the client gets the whole run from the log.
-          await self.subscribe(started.runId, started.threadId, 0);
-          return;
-        }
-        case 'subscribe': {
-          const run = await runs.getOwned(user.id, command.data.runId);
-          sender.send(ackFrame(command.id, { runId: run.id, threadId: run.thread_id, status: run.status }));
-          await self.subscribe(run.id, run.thread_id, command.data.afterSeq);
-          return;
-        }
-        case 'unsubscribe': {
-          await subscriptions.get(command.data.runId)?.close();
-          subscriptions.delete(command.data.runId);
-          sender.send(ackFrame(command.id, { runId: command.data.runId }));
-          return;
-        }
-        case 'watch_thread': {
-          const { threadId } = command.data;
-          await deps.threads.get(user.id, threadId);
-          if (!watched.has(threadId) && watched.size >= deps.limits.maxWatchedThreads) {
-            const [oldest] = watched;
-            if (oldest) watched.delete(oldest);
-          }
-          watched.add(threadId);
-          const active = await runs.activeInThread(user.id, threadId);
-          sender.send(ackFrame(command.id, { threadId, activeRunIds: active.map((r) => r.id) }));
-          for (const run of active) if (!subscriptions.has(run.id)) await self.subscribe(run.id, threadId, 0);
-          return;
-        }
-        case 'unwatch_thread':
-          watched.delete(command.data.threadId);
-          sender.send(ackFrame(command.id, { threadId: command.data.threadId }));
-          return;
-        case 'stop_run': {
-          const { status } = await runs.stop(user.id, command.data.runId);
-          sender.send(ackFrame(command.id, { runId: command.data.runId, status }));
-          return;
-        }
-        case 'ping':
-          sender.send(ackFrame(command.id, { pong: true, ts: new Date().toISOString() }));
-          return;
-        default: {
-          const never: never = command;
-          throw new Error(`unhandled command ${JSON.stringify(never)}`);
-        }
-      }
-    },
-    /** Another tab or device of this user started or ended a run: tell this socket, follow it if watched. */
-    onActivity(raw: string) {
-      if (closed) return;
-      sender.send(raw);
-      const activity = JSON.parse(raw) as ThreadActivityFrame;
-      if (activity.status === 'queued' && watched.has(activity.threadId) && !subscriptions.has(activity.runId)) {
-        queue = queue.then(() => self.subscribe(activity.runId, activity.threadId, 0)).catch((error) => logger.warn({ err: error }, 'following a watched thread failed'));
-      }
-    },
-    isFlooding(): boolean {
-      const now = Date.now();
-      if (now - windowStart >= 1000) {
-        windowStart = now;
-        framesInWindow = 0;
-      }
-      return ++framesInWindow > deps.limits.floodFramesPerSecond;
-    },
-    /** The session behind this socket was revoked (log-out, password change, stolen token): close it. */
-    onControl(raw: string) {
-      const message = JSON.parse(raw) as SessionsRevokedMessage;
-      if (message.type === 'sessions_revoked' && user.sessionId && message.sessionIds.includes(user.sessionId)) {
-        closed = true;
-        socket.close(CLOSE_CODES.UNAUTHORIZED, 'AUTH_SESSION_REVOKED: sign in again');
-      }
-    },
-    async release() {
-      closed = true;
-      sender.dispose();
-      const all = [...subscriptions.values()];
-      subscriptions.clear();
-      await Promise.allSettled([activity.then((off) => off()), control.then((off) => off()), ...all.map((s) => s.close())]);
-    },
-  };
+  constructor(
+    private readonly socket: WebSocket,
+    readonly user: ConnectionUser,
+    private readonly deps: ConnectionDeps,
+  ) {
+    this.sender = createSocketSender(socket, deps.limits.send);
+    // Commands wait for the user's channels; their messages reach this socket as soon as it joined.
+    this.queue = deps.userChannels.join(user.id, this).catch((error: unknown) => deps.logger.warn({ err: error }, 'subscribing to user channels failed'));
+  }
 
-  // Listeners are attached at once so no early frame is lost; commands wait for the subscriptions.
-  const activity = deps.bus.subscribe(channels.userActivity(user.id), (raw) => self.onActivity(raw));
-  const control = deps.bus.subscribe(channels.userControl(user.id), (raw) => self.onControl(raw));
-  queue = Promise.all([activity, control]).then(
-    () => undefined,
-    (error) => logger.warn({ err: error }, 'subscribing to user channels failed'),
-  );
-
-  socket.on('message', (raw, isBinary) => {
-    if (closed) return;
-    if (self.isFlooding()) {
-      closed = true;
+  /** A frame from the client (the gateway's one 'message' listener calls it). */
+  onMessage(raw: RawData, isBinary: boolean): void {
+    if (this.closed) return;
+    const { socket, sender } = this;
+    if (this.isFlooding()) {
+      this.closed = true;
       socket.close(CLOSE_CODES.POLICY_VIOLATION, 'RATE_LIMITED: too many frames');
       return;
     }
@@ -185,28 +87,150 @@ export function handleConnection(socket: WebSocket, user: { id: string; email: s
       return;
     }
     // Commands of one socket run one after another, so their acks keep the order they were sent in.
-    queue = queue.then(async () => {
-      try {
-        await self.dispatch(parsed.command);
-      } catch (error) {
-        if (isAppError(error)) {
-          sender.send(errorFrame(parsed.command.id, error.code, error.message));
-        } else {
-          logger.error({ err: error, command: parsed.command.type }, 'command failed');
-          sender.send(errorFrame(parsed.command.id, 'INTERNAL'));
-        }
+    this.queue = this.queue.then(() => this.run(parsed.command));
+  }
+
+  /** Another tab or device of this user started or ended a run: tell this socket, follow it if watched. */
+  onActivity(raw: string): void {
+    if (this.closed) return;
+    this.sender.send(raw);
+    if (!this.watched) return;
+    const activity = JSON.parse(raw) as ThreadActivityFrame;
+    if (activity.status === 'queued' && this.watched.has(activity.threadId) && !this.subscriptions?.has(activity.runId)) {
+      this.queue = this.queue
+        .then(() => this.subscribe(activity.runId, activity.threadId, 0))
+        .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'following a watched thread failed'));
+    }
+  }
+
+  /** The session behind this socket was revoked (log-out, password change, stolen token): close it. */
+  onControl(raw: string): void {
+    const message = JSON.parse(raw) as SessionsRevokedMessage;
+    const { sessionId } = this.user;
+    if (message.type === 'sessions_revoked' && sessionId && message.sessionIds.includes(sessionId)) {
+      this.closed = true;
+      this.socket.close(CLOSE_CODES.UNAUTHORIZED, 'AUTH_SESSION_REVOKED: sign in again');
+    }
+  }
+
+  resync(): void {
+    if (this.subscriptions) for (const subscription of this.subscriptions.values()) subscription.resync();
+  }
+
+  async release(): Promise<void> {
+    this.closed = true;
+    this.sender.dispose();
+    const all = this.subscriptions ? [...this.subscriptions.values()] : [];
+    this.subscriptions?.clear();
+    await Promise.allSettled([this.deps.userChannels.leave(this.user.id, this), ...all.map((s) => s.close())]);
+  }
+
+  private async run(command: ClientCommand): Promise<void> {
+    try {
+      await this.dispatch(command);
+    } catch (error) {
+      if (isAppError(error)) {
+        this.sender.send(errorFrame(command.id, error.code, error.message));
+      } else {
+        this.deps.logger.error({ err: error, command: command.type }, 'command failed');
+        this.sender.send(errorFrame(command.id, 'INTERNAL'));
       }
+    }
+  }
+
+  private isFlooding(): boolean {
+    const now = Date.now();
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.framesInWindow = 0;
+    }
+    return ++this.framesInWindow > this.deps.limits.floodFramesPerSecond;
+  }
+
+  private async subscribe(runId: string, threadId: string, afterSeq: number): Promise<void> {
+    const { deps, sender } = this;
+    const subscriptions = (this.subscriptions ??= new Map());
+    await subscriptions.get(runId)?.close();
+    subscriptions.delete(runId);
+    if (subscriptions.size >= deps.limits.maxSubscriptions) {
+      // The oldest subscription makes room; a client watching that many runs has moved on.
+      const [oldest] = subscriptions.values();
+      await oldest?.close();
+      if (oldest) subscriptions.delete(oldest.runId);
+    }
+    // A finished run ends its subscription inside the open call, before it is assigned here.
+    let subscription: RunSubscription | undefined = undefined;
+    subscription = await openRunSubscription({
+      bus: deps.bus,
+      runId,
+      afterSeq,
+      loadAfter: (seq) => listRunEvents(deps.db, { id: runId, thread_id: threadId }, seq),
+      deliver: (raw, event) => sender.send(raw, event.type === 'message_delta' ? { runId, agent: agentOf(raw) } : undefined),
+      onEnd: () => {
+        if (subscription && subscriptions.get(runId) === subscription) subscriptions.delete(runId);
+      },
+      onError: (error) => deps.logger.warn({ err: error, runId }, 'replay from the run log failed'),
     });
-  });
+    if (this.closed) await subscription.close();
+    else if (!subscription.closed) subscriptions.set(runId, subscription);
+  }
 
-  socket.on('error', (error) => logger.debug({ err: error }, 'socket error'));
-
-  return {
-    resync() {
-      for (const subscription of subscriptions.values()) subscription.resync();
-    },
-    release: () => self.release(),
-  };
+  private async dispatch(command: ClientCommand): Promise<void> {
+    const { deps, sender, user } = this;
+    const { runs } = deps;
+    switch (command.type) {
+      case 'send_message': {
+        const { threadId, text, onBusy } = command.data;
+        const started = await runs.start({ user, threadId, text, onBusy, clientCommandId: command.id });
+        sender.send(ackFrame(command.id, { runId: started.runId, threadId: started.threadId, messageId: started.messageId }));
+        // A resend after reconnect lands here too: the client gets the whole run from the log.
+        await this.subscribe(started.runId, started.threadId, 0);
+        return;
+      }
+      case 'subscribe': {
+        const run = await runs.getOwned(user.id, command.data.runId);
+        sender.send(ackFrame(command.id, { runId: run.id, threadId: run.thread_id, status: run.status }));
+        await this.subscribe(run.id, run.thread_id, command.data.afterSeq);
+        return;
+      }
+      case 'unsubscribe': {
+        await this.subscriptions?.get(command.data.runId)?.close();
+        this.subscriptions?.delete(command.data.runId);
+        sender.send(ackFrame(command.id, { runId: command.data.runId }));
+        return;
+      }
+      case 'watch_thread': {
+        const { threadId } = command.data;
+        await deps.threads.get(user.id, threadId);
+        const watched = (this.watched ??= new Set());
+        if (!watched.has(threadId) && watched.size >= deps.limits.maxWatchedThreads) {
+          const [oldest] = watched;
+          if (oldest) watched.delete(oldest);
+        }
+        watched.add(threadId);
+        const active = await runs.activeInThread(user.id, threadId);
+        sender.send(ackFrame(command.id, { threadId, activeRunIds: active.map((r) => r.id) }));
+        for (const run of active) if (!this.subscriptions?.has(run.id)) await this.subscribe(run.id, threadId, 0);
+        return;
+      }
+      case 'unwatch_thread':
+        this.watched?.delete(command.data.threadId);
+        sender.send(ackFrame(command.id, { threadId: command.data.threadId }));
+        return;
+      case 'stop_run': {
+        const { status } = await runs.stop(user.id, command.data.runId);
+        sender.send(ackFrame(command.id, { runId: command.data.runId, status }));
+        return;
+      }
+      case 'ping':
+        sender.send(ackFrame(command.id, { pong: true, ts: new Date().toISOString() }));
+        return;
+      default: {
+        const never: never = command;
+        throw new Error(`unhandled command ${JSON.stringify(never)}`);
+      }
+    }
+  }
 }
 
 /** The agent of a message_delta frame, read without a full parse on the hot path. */

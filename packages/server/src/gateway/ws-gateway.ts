@@ -1,13 +1,21 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { WebSocket } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import { CLOSE_CODES, WS_PATH } from '@tally/protocol';
 import type { AccessClaims } from '../auth/access-tokens.js';
 import { AppError } from '../app-error.js';
-import { handleConnection, type ConnectionDeps, type ConnectionHandle } from './connection.js';
+import { Connection, type ConnectionDeps } from './connection.js';
+import { createUserChannelFanout } from '../bus/user-channel-fanout.js';
 import type { createWsAuthenticator } from './ws-authenticator.js';
 import type { OriginPolicy } from '../http/origin-policy.js';
 import type { EphemeralStore } from '../kv/ephemeral-store.js';
+
+/** A live socket as the gateway keeps it: its connection, whether it answered the last ping, its slot. */
+interface LiveSocket {
+  connection: Connection;
+  alive: boolean;
+  slot: string;
+}
 
 export interface GatewayControl {
   /** Closes every socket with RECONNECT_ELSEWHERE, for a graceful shutdown. */
@@ -39,7 +47,7 @@ function releaseUpgradeRequest(socket: WebSocket, logger: ConnectionDeps['logger
  */
 export function registerWsGateway(
   app: FastifyInstance,
-  deps: ConnectionDeps & {
+  gatewayDeps: Omit<ConnectionDeps, 'userChannels'> & {
     authenticate: ReturnType<typeof createWsAuthenticator>;
     heartbeatMs: number;
     originAllowed: OriginPolicy;
@@ -47,8 +55,9 @@ export function registerWsGateway(
     maxSocketsPerUser: number;
   },
 ): GatewayControl {
+  const deps = { ...gatewayDeps, userChannels: createUserChannelFanout(gatewayDeps.bus) };
   const identities = new WeakMap<object, { claims: AccessClaims; slot: string }>();
-  const live = new Map<WebSocket, { handle: ConnectionHandle; alive: boolean; userId: string; slot: string }>();
+  const live = new Map<WebSocket, LiveSocket>();
   // A socket's place counts against its user's cap on every node while it heart-beats.
   const slotTtlMs = deps.heartbeatMs * 3;
   const slotKey = (userId: string) => `sockets:${userId}`;
@@ -61,14 +70,14 @@ export function registerWsGateway(
       }
       entry.alive = false;
       socket.ping();
-      void deps.kv.claimSlot(slotKey(entry.userId), entry.slot, Number.MAX_SAFE_INTEGER, slotTtlMs).catch(() => undefined);
+      void deps.kv.claimSlot(slotKey(entry.connection.user.id), entry.slot, Number.MAX_SAFE_INTEGER, slotTtlMs).catch(() => undefined);
     }
   }, deps.heartbeatMs);
   heartbeat.unref();
   // After the bus link comes back, subscriptions read what they missed from the logs; once more a
   // moment later, for events published while the channels were being subscribed again.
   const resyncAll = () => {
-    for (const { handle } of live.values()) handle.resync();
+    for (const { connection } of live.values()) connection.resync();
   };
   const stopResync = deps.bus.onReconnect(() => {
     resyncAll();
@@ -80,6 +89,21 @@ export function registerWsGateway(
     stopResync();
   });
 
+  function onMessage(this: WebSocket, raw: RawData, isBinary: boolean): void {
+    live.get(this)?.connection.onMessage(raw, isBinary);
+  }
+  function onPong(this: WebSocket): void {
+    const entry = live.get(this);
+    if (entry) entry.alive = true;
+  }
+  function onClose(this: WebSocket): void {
+    const entry = live.get(this);
+    if (!entry) return;
+    live.delete(this);
+    void entry.connection.release();
+    void deps.kv.releaseSlot(slotKey(entry.connection.user.id), entry.slot).catch(() => undefined);
+  }
+
   app.get(
     WS_PATH,
     {
@@ -89,7 +113,8 @@ export function registerWsGateway(
         if (!deps.originAllowed(request.headers.origin, request.headers.host)) throw new AppError('AUTH_ORIGIN_FORBIDDEN');
         const claims = await deps.authenticate(request);
         if (!claims) throw new AppError('AUTH_REQUIRED', 'A valid ticket or bearer subprotocol is required to open the socket.');
-        const slot = randomUUID();
+        // Flat: randomUUID() returns a rope of ~14 pieces, each kept as its own heap object.
+        const slot = randomBytes(16).toString('base64url');
         if (!(await deps.kv.claimSlot(slotKey(claims.userId), slot, deps.maxSocketsPerUser, slotTtlMs))) {
           throw new AppError('SOCKET_LIMIT_REACHED', `At most ${deps.maxSocketsPerUser} connections per user; close another tab or device.`);
         }
@@ -105,14 +130,11 @@ export function registerWsGateway(
       }
       const { claims, slot } = identity;
       const user = { id: claims.userId, email: claims.email, ...(claims.sessionId ? { sessionId: claims.sessionId } : {}) };
-      const entry = { handle: handleConnection(socket, user, deps), alive: true, userId: claims.userId, slot };
-      live.set(socket, entry);
-      socket.on('pong', () => (entry.alive = true));
-      socket.on('close', () => {
-        live.delete(socket);
-        void entry.handle.release();
-        void deps.kv.releaseSlot(slotKey(claims.userId), slot).catch(() => undefined);
-      });
+      live.set(socket, { connection: new Connection(socket, user, deps), alive: true, slot });
+      // One listener function for all sockets (ws calls it with the socket as `this`): none per socket.
+      socket.on('message', onMessage);
+      socket.on('pong', onPong);
+      socket.on('close', onClose);
     },
   );
 
