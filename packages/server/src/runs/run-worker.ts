@@ -144,15 +144,26 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
   function execute(run: RunRow): void {
     const controller = new AbortController();
     const done = runOne(run, controller)
-      .catch((error) => logger.error({ err: error, runId: run.id }, 'run bookkeeping failed'))
-      .finally(() => {
+      .catch((error): Announced => {
+        logger.error({ err: error, runId: run.id }, 'run bookkeeping failed');
+        return false;
+      })
+      .then((announced) => {
+        // A claim that finds nothing is the worker's dearest statement (a locking update over the
+        // queue), and most wake-ups find nothing: a run that announced its end on the bus has
+        // already woken this node's pump, which claims while there is room. Only a full worker
+        // (that wake-up found no room) or an unannounced end needs one more.
+        const wasFull = inFlight.size >= options.concurrency;
         inFlight.delete(run.id);
-        if (!stopping) void pump();
+        if (!stopping && (wasFull || !announced)) void pump();
       });
     inFlight.set(run.id, { controller, done });
   }
 
-  async function runOne(run: RunRow, controller: AbortController): Promise<void> {
+  /** Whether the run's end was published on `runsQueued` (which wakes every node's pump, this one's too). */
+  type Announced = boolean;
+
+  async function runOne(run: RunRow, controller: AbortController): Promise<Announced> {
     const abort = (by: RunStopped['by']) => {
       if (!controller.signal.aborted) controller.abort(new RunStopped(by));
     };
@@ -251,7 +262,7 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
       } catch (error) {
         outcome = controller.signal.aborted ? { kind: 'stopped', reason: controller.signal.reason } : { kind: 'failed', error };
       }
-      await finish(run, emitter, outcome);
+      return await finish(run, emitter, outcome);
     } finally {
       clearInterval(heartbeat);
       await Promise.all([unsubscribeCancel(), unsubscribeFlush()]);
@@ -263,14 +274,14 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
     | { kind: 'stopped'; reason: unknown }
     | { kind: 'failed'; error: unknown };
 
-  async function finish(run: RunRow, emitter: RunEmitter, outcome: Outcome): Promise<void> {
+  async function finish(run: RunRow, emitter: RunEmitter, outcome: Outcome): Promise<Announced> {
     const by = outcome.kind === 'stopped' && outcome.reason instanceof RunStopped ? outcome.reason.by : 'user';
     if (outcome.kind === 'stopped' && by !== 'user') {
       // A graceful hand-back leaves no delivered event out of the log, and the latest checkpoint.
       if (by === 'shutdown') await emitter.flush().catch(() => undefined);
       await emitter.takeBuffered();
       if (by === 'shutdown') await handBack(run.id);
-      return;
+      return false;
     }
     // What is still buffered is written with the terminal event, in the end transaction: a run that
     // ends within the flush interval costs its claim and this transaction, nothing in between.
@@ -301,13 +312,16 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
     });
     if (!committed) {
       logger.warn({ runId: run.id }, 'lost the lease before finishing; the new owner ends the run');
-      return;
+      return false;
     }
     await emitter.publish(event);
     const activity: ThreadActivityFrame = { v: PROTOCOL_VERSION, type: 'thread_activity', threadId: run.thread_id, title: committed.title, runId: run.id, status };
     await bus.publish(channels.userActivity(run.owner_id), JSON.stringify(activity)).catch(() => undefined);
     // The thread's next queued run (double-texting `queue`) may start now.
-    await bus.publish(channels.runsQueued, run.id).catch(() => undefined);
+    return bus.publish(channels.runsQueued, run.id).then(
+      () => true,
+      () => false,
+    );
   }
 
   async function handBack(runId: string): Promise<void> {
