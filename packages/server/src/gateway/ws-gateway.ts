@@ -30,12 +30,9 @@ export interface GatewayControl {
  * again; kept, they were most of an idle socket's memory (~12 KB of ~15 KB of heap). Socket
  * errors are logged here instead and the socket is dropped, as that listener's default did.
  */
-function releaseUpgradeRequest(socket: WebSocket, logger: ConnectionDeps['logger']): void {
+function releaseUpgradeRequest(socket: WebSocket, onError: (this: WebSocket, error: Error) => void): void {
   socket.removeAllListeners('error');
-  socket.on('error', (error) => {
-    logger.debug({ err: error }, 'socket error');
-    socket.terminate();
-  });
+  socket.on('error', onError);
   const tcp = (socket as unknown as { _socket?: { _httpMessage?: { detachSocket?(s: unknown): void } | null } })._socket;
   tcp?._httpMessage?.detachSocket?.(tcp);
 }
@@ -96,6 +93,10 @@ export function registerWsGateway(
     const entry = live.get(this);
     if (entry) entry.alive = true;
   }
+  function onSocketError(this: WebSocket, error: Error): void {
+    deps.logger.debug({ err: error }, 'socket error');
+    this.terminate();
+  }
   function onClose(this: WebSocket): void {
     const entry = live.get(this);
     if (!entry) return;
@@ -122,7 +123,7 @@ export function registerWsGateway(
       },
     },
     (socket, request) => {
-      releaseUpgradeRequest(socket, deps.logger);
+      releaseUpgradeRequest(socket, onSocketError);
       const identity = identities.get(request);
       if (!identity) {
         socket.close(CLOSE_CODES.POLICY_VIOLATION, 'unauthenticated');
