@@ -121,16 +121,26 @@ export function createRunService(deps: { db: Db; bus: Bus; limits?: RunLimits; n
               });
             }
             if (onBusy === 'interrupt') interrupted = busy.map((b) => b.id);
-            await tx.updateTable('threads').set({ updated_at: at }).where('id', '=', tid).execute();
           } else {
-            tid = crypto.randomUUID();
             title = titleOf(text);
-            await tx.insertInto('threads').values({ id: tid, owner_id: user.id, title, created_at: at, updated_at: at }).execute();
           }
-          await tx.insertInto('messages').values({ id: messageId, owner_id: user.id, thread_id: tid, role: 'user', content: text, run_id: runId, created_at: at }).execute();
+          // The thread (touched or created), the message and the run in one statement: each
+          // statement costs the node a round trip, a write system call and a parse. The foreign
+          // keys to the new thread are checked at the statement's end, when it exists.
+          const existing = tid;
+          const runThreadId = tid ?? crypto.randomUUID();
+          tid = runThreadId;
           await tx
+            .with('thread', (q) =>
+              existing
+                ? q.updateTable('threads').set({ updated_at: at }).where('id', '=', existing).returning('id')
+                : q.insertInto('threads').values({ id: runThreadId, owner_id: user.id, title, created_at: at, updated_at: at }).returning('id'),
+            )
+            .with('message', (q) =>
+              q.insertInto('messages').values({ id: messageId, owner_id: user.id, thread_id: runThreadId, role: 'user', content: text, run_id: runId, created_at: at }).returning('id'),
+            )
             .insertInto('runs')
-            .values({ id: runId, owner_id: user.id, thread_id: tid, message_id: messageId, client_command_id: clientCommandId ?? null, status: 'queued', created_at: at })
+            .values({ id: runId, owner_id: user.id, thread_id: runThreadId, message_id: messageId, client_command_id: clientCommandId ?? null, status: 'queued', created_at: at })
             .execute();
           const event = toRunEvent(runId, tid, 1, { type: 'run_queued', data: { messageId, text } }, at);
           await log.append([event], tx);
