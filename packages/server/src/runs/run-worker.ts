@@ -71,13 +71,14 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
   let pollTimer: NodeJS.Timeout | undefined;
   let unsubscribeQueued: (() => Promise<void>) | undefined;
 
-  async function claim(): Promise<RunRow | undefined> {
-    return db
+  /** Claims up to `room` runs in one statement, oldest first. */
+  async function claim(room: number): Promise<RunRow[]> {
+    const rows = await db
       .updateTable('runs')
       .set({ status: 'running', lease_owner: nodeId, lease_expires_at: leaseInterval, started_at: sql`coalesce(started_at, now())` })
       .where(
         'id',
-        '=',
+        'in',
         db
           .selectFrom('runs as r')
           .select('r.id')
@@ -96,13 +97,14 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
             ),
           )
           .orderBy('r.created_at')
-          .limit(1)
+          .limit(room)
           .forUpdate()
           .skipLocked(),
       )
       .where('status', '=', 'queued')
       .returningAll()
-      .executeTakeFirst();
+      .execute();
+    return rows.sort((a, b) => new Date(a.created_at).getTime() - new Date(b.created_at).getTime());
   }
 
   /** Puts runs whose node stopped heart-beating back in the queue. */
@@ -128,10 +130,13 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
     try {
       do {
         rerun = false;
+        // One statement per wake-up as a rule: a claim that returns less than the room it asked
+        // for found the queue empty, and is not followed by one that would find nothing.
         while (!stopping && inFlight.size < options.concurrency) {
-          const run = await claim();
-          if (!run) break;
-          execute(run);
+          const room = options.concurrency - inFlight.size;
+          const runs = await claim(room);
+          for (const run of runs) execute(run);
+          if (runs.length < room) break;
         }
       } while (rerun && !stopping);
     } catch (error) {
