@@ -71,14 +71,13 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
   let pollTimer: NodeJS.Timeout | undefined;
   let unsubscribeQueued: (() => Promise<void>) | undefined;
 
-  /** Claims up to `room` runs in one statement, oldest first. */
-  async function claim(room: number): Promise<RunRow[]> {
-    const rows = await db
+  async function claim(): Promise<RunRow | undefined> {
+    return db
       .updateTable('runs')
       .set({ status: 'running', lease_owner: nodeId, lease_expires_at: leaseInterval, started_at: sql`coalesce(started_at, now())` })
       .where(
         'id',
-        'in',
+        '=',
         db
           .selectFrom('runs as r')
           .select('r.id')
@@ -97,14 +96,13 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
             ),
           )
           .orderBy('r.created_at')
-          .limit(room)
+          .limit(1)
           .forUpdate()
           .skipLocked(),
       )
       .where('status', '=', 'queued')
       .returningAll()
-      .execute();
-    return rows.sort((a, b) => new Date(a.created_at).getTime() - new Date(b.created_at).getTime());
+      .executeTakeFirst();
   }
 
   /** Puts runs whose node stopped heart-beating back in the queue. */
@@ -130,13 +128,10 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
     try {
       do {
         rerun = false;
-        // One statement per wake-up as a rule: a claim that returns less than the room it asked
-        // for found the queue empty, and is not followed by one that would find nothing.
         while (!stopping && inFlight.size < options.concurrency) {
-          const room = options.concurrency - inFlight.size;
-          const runs = await claim(room);
-          for (const run of runs) execute(run);
-          if (runs.length < room) break;
+          const run = await claim();
+          if (!run) break;
+          execute(run);
         }
       } while (rerun && !stopping);
     } catch (error) {
