@@ -60,7 +60,7 @@ import { migrateToLatest } from './store/migrate.js';
 import { createThreadService } from './threads/thread-service.js';
 import { createUsageIngester, type UsageIngester } from './usage/ingest-usage.js';
 import { createClickHouseUsageStore, type ClickHouseUsageStore } from './usage/clickhouse-usage-store.js';
-import { createOwnUsageRecorder } from './usage/own-usage-recorder.js';
+import { createOwnUsageRecorder, type OwnUsageRecorder } from './usage/own-usage-recorder.js';
 import { createSqlUsageStore } from './usage/sql-usage-store.js';
 import type { UsageStore } from './usage/usage-store.js';
 import type { PriceCatalog } from './pricing/price-catalog.js';
@@ -78,6 +78,8 @@ export interface Services {
   /** The SQL store over `db`, or the ClickHouse one (which holds its own connections) when configured. */
   usageStore: UsageStore | ClickHouseUsageStore;
   prices: PriceCatalog;
+  /** Tally's own LLM calls, written behind as usage of the system owner. */
+  ownUsage: OwnUsageRecorder;
   ingester: UsageIngester;
   runs: RunService;
   worker: RunWorker;
@@ -113,7 +115,8 @@ export async function createServices(config: Config, options: BuildOptions = {})
   const usageStore = config.clickhouseUrl ? await createClickHouseUsageStore({ url: config.clickhouseUrl }) : createSqlUsageStore(db);
   // The admin's overrides and discounts, as they are at start (see pricing/price-settings.ts).
   const prices = createGenaiPriceCatalog(catalogOptions(await loadPriceSettings(db)));
-  const recordCall = createOwnUsageRecorder({ store: usageStore, prices, logger });
+  const ownUsage = createOwnUsageRecorder({ store: usageStore, prices, logger });
+  const recordCall = ownUsage.record;
   // The admin's LLM settings (PUT /v1/admin/llm), else TALLY_LLM_*: read as each run starts, on every node.
   const llmSettings = createLlmSettings({ db, fallback: config.llm });
   const pipeline = createLiveLlmPipeline({
@@ -131,6 +134,7 @@ export async function createServices(config: Config, options: BuildOptions = {})
     kv,
     usageStore,
     prices,
+    ownUsage,
     ingester: createUsageIngester({ store: usageStore, prices }),
     runs: createRunService({
       db,
@@ -278,6 +282,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await standings.close();
         await bus.close();
         await kv.close();
+        await services.ownUsage.close();
         if ('close' in services.usageStore) await services.usageStore.close();
         await db.destroy();
       })()),

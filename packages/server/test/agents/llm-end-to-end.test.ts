@@ -121,7 +121,9 @@ for (const engine of engineSetups()) {
       expect(streamedText(events)).toBe(terminal.data.answer);
       expect(ReportSchema.parse(terminal.data.report)).toMatchObject({ intent: 'general', mode: 'llm' });
 
-      // Tally's own usage: every model call of the run, on the system owner, project tally, feature = agent.
+      // Tally's own usage: every model call of the run, on the system owner, project tally, feature = agent
+      // (written behind: flushed here rather than waited for).
+      await server.app.services.ownUsage.flush();
       const own = await server.app.services.usageStore.aggregate(SYSTEM_USER_ID);
       const mine = own.filter((r) => r.project === 'tally');
       expect(mine.length).toBeGreaterThan(0);
