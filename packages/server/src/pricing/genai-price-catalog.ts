@@ -1,6 +1,7 @@
 import { calcPrice, findProvider, type ModelInfo, type ModelPrice, type PriceCalculation, type Provider, type Usage } from '@pydantic/genai-prices';
 import { createBoundedMemo } from './bounded-memo.js';
 import type { ModelPrices, PriceCatalog, PricedCall } from './price-catalog.js';
+import { libraryEntryPrice, libraryUsage, modelPlan, planAt, priceWithPlan, type ModelPlan, type TokenUsage } from './token-price-plan.js';
 
 /**
  * An admin's own price for a model, used instead of the catalog's: contract prices, a model the
@@ -57,6 +58,12 @@ const RESOLVED_MODELS_HELD = 4096;
 interface ResolvedModel {
   modelId: string;
   provider: Provider;
+  /**
+   * The model's entries as verified price plans (token-price-plan.ts): a call priced by its
+   * entry's plan skips the library's per-call validation of the entry. Null: the library prices
+   * every call.
+   */
+  plan: ModelPlan | null;
 }
 
 /** The PriceCatalog over `@pydantic/genai-prices`, with optional admin overrides taking precedence. */
@@ -68,8 +75,7 @@ export function createGenaiPriceCatalog(options: GenaiPriceCatalogOptions = {}):
     if (!(d >= 0 && d < 1)) throw new RangeError(`discount for ${provider} must be a fraction in [0, 1), got ${d}`);
   }
   /** What is left of a price after the provider's discount (1 for overrides and undiscounted providers). */
-  const kept = (result: PriceCalculation) =>
-    result.provider.name === OVERRIDE_PROVIDER_NAME ? 1 : 1 - (discounts.get(normalize(result.provider.id)) ?? 0);
+  const kept = (provider: Provider) => (provider.name === OVERRIDE_PROVIDER_NAME ? 1 : 1 - (discounts.get(normalize(provider.id)) ?? 0));
 
   function findOverride(model: string, provider: string | null | undefined): PriceOverride | undefined {
     const id = normalize(model);
@@ -83,7 +89,7 @@ export function createGenaiPriceCatalog(options: GenaiPriceCatalogOptions = {}):
   /** Which model a call's (model, provider) is priced as; which model it is does not depend on time. */
   function resolve(model: string, provider: string | null | undefined, at: Date): ResolvedModel | null {
     const override = findOverride(model, provider);
-    if (override) return { modelId: normalize(model), provider: overrideProviders.get(override)! };
+    if (override) return withPlan(normalize(model), overrideProviders.get(override)!);
     // A provider label in a file is free text (a gateway name, a team's own label). When the
     // catalog knows it, it decides strictly (anthropic + gpt-4o is unknown, not OpenAI's price);
     // when it does not, the model id decides, as it does for calls with no provider at all.
@@ -93,32 +99,49 @@ export function createGenaiPriceCatalog(options: GenaiPriceCatalogOptions = {}):
     // The provider keeps its id and name (discounts, the batch-entry check and the library's own
     // per-provider rules key on them) and its one model keeps its price entries and their dates.
     const only: ModelInfo = { ...found.model, match: { equals: found.model.id } };
-    return { modelId: found.model.id, provider: { ...found.provider, models: [only] } };
+    return withPlan(found.model.id, { ...found.provider, models: [only] });
+  }
+
+  /** The resolved model with its plans, each checked against the library pricing its entry alone. */
+  function withPlan(modelId: string, provider: Provider): ResolvedModel {
+    return { modelId, provider, plan: modelPlan(provider.models[0]!, libraryEntryPrice(provider, modelId)) };
   }
 
   const resolved = createBoundedMemo<ResolvedModel | null>(RESOLVED_MODELS_HELD);
-  function lookup(usage: Usage, model: string, provider: string | null | undefined, at: Date): PriceCalculation | null {
+  function resolvedModel(model: string, provider: string | null | undefined, at: Date): ResolvedModel | null {
     // '' and null are the same "no provider" to the resolution. The length prefix keeps keys
     // distinct whatever characters the two free-text labels hold.
     const label = provider ?? '';
-    const entry = resolved.get(`${label.length}:${label}${model}`, () => resolve(model, provider, at));
+    return resolved.get(`${label.length}:${label}${model}`, () => resolve(model, provider, at));
+  }
+  function lookup(usage: Usage, model: string, provider: string | null | undefined, at: Date): PriceCalculation | null {
+    const entry = resolvedModel(model, provider, at);
     return entry && calcPrice(usage, entry.modelId, { provider: entry.provider, timestamp: at });
+  }
+  /** A call's price from its entry's total: the batch discount, then the provider's. */
+  function finalPrice(total: number, modelId: string, provider: Provider, batch: boolean): number {
+    const isBatchEntry = modelId.toLowerCase().endsWith(':batch');
+    return (batch && !isBatchEntry ? total * BATCH_MULTIPLIER : total) * kept(provider);
   }
 
   return {
     priceCall(call: PricedCall): number | null {
       // genai-prices counts input_tokens as the TOTAL input with cache reads and writes as
       // partitions of it; Tally's buckets are disjoint, so the total is rebuilt here.
-      const usage: Usage = {
-        input_tokens: call.inputTokens + call.cacheReadTokens + call.cacheWriteTokens,
-        cache_read_tokens: call.cacheReadTokens,
-        cache_write_tokens: call.cacheWriteTokens,
-        output_tokens: call.outputTokens,
+      const tokens: TokenUsage = {
+        input: call.inputTokens + call.cacheReadTokens + call.cacheWriteTokens,
+        cacheRead: call.cacheReadTokens,
+        cacheWrite: call.cacheWriteTokens,
+        output: call.outputTokens,
       };
-      const result = lookup(usage, call.model, call.provider, call.at);
+      const entry = resolvedModel(call.model, call.provider, call.at);
+      if (!entry) return null;
+      const plan = entry.plan && planAt(entry.plan, call.at.getTime());
+      const planned = plan && priceWithPlan(plan, tokens);
+      if (planned !== null) return finalPrice(planned, entry.modelId, entry.provider, call.batch);
+      const result = calcPrice(libraryUsage(tokens), entry.modelId, { provider: entry.provider, timestamp: call.at });
       if (!result) return null;
-      const isBatchEntry = result.model.id.toLowerCase().endsWith(':batch');
-      return (call.batch && !isBatchEntry ? result.total_price * BATCH_MULTIPLIER : result.total_price) * kept(result);
+      return finalPrice(result.total_price, result.model.id, result.provider, call.batch);
     },
 
     modelPrices(model: string, provider?: string | null, at: Date = new Date()): ModelPrices | null {
@@ -126,7 +149,7 @@ export function createGenaiPriceCatalog(options: GenaiPriceCatalogOptions = {}):
       const result = lookup({}, model, provider, at);
       if (!result) return null;
       const prices = toModelPrices(result.model.id, result.provider.id, result.model_price);
-      const k = kept(result);
+      const k = kept(result.provider);
       if (!prices || k === 1) return prices;
       const times = (v: number | null) => (v === null ? null : v * k);
       return { ...prices, inputPerMTok: prices.inputPerMTok * k, outputPerMTok: prices.outputPerMTok * k, cacheReadPerMTok: times(prices.cacheReadPerMTok), cacheWritePerMTok: times(prices.cacheWritePerMTok) };
