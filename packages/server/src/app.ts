@@ -117,8 +117,9 @@ export async function createServices(config: Config, options: BuildOptions = {})
   const prices = createGenaiPriceCatalog(catalogOptions(await loadPriceSettings(db)));
   const ownUsage = createOwnUsageRecorder({ store: usageStore, prices, logger });
   const recordCall = ownUsage.record;
-  // The admin's LLM settings (PUT /v1/admin/llm), else TALLY_LLM_*: read as each run starts, on every node.
-  const llmSettings = createLlmSettings({ db, fallback: config.llm });
+  // The admin's LLM settings (PUT /v1/admin/llm), else TALLY_LLM_*: what each run starts with, on every
+  // node (kept in memory until a change is announced on the bus).
+  const llmSettings = await createLlmSettings({ db, bus, fallback: config.llm });
   const pipeline = createLiveLlmPipeline({
     currentLlm: () => llmSettings.current(),
     build: (llm) => createSupervisor({ usage: usageStore, prices, llm: createLlm(llm, { recordCall }) }),
@@ -280,6 +281,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await gateway.closeAll();
         await app.close();
         await standings.close();
+        await services.llmSettings.close();
         await bus.close();
         await kv.close();
         await services.ownUsage.close();

@@ -23,4 +23,6 @@ export const channels = {
   userControl: (userId: string) => `user-control:${userId}`,
   /** A run was queued: idle workers on any node may claim it. */
   runsQueued: 'runs:queued',
+  /** An admin changed the LLM settings: every node reads them again for its next run. */
+  llmSettingsChanged: 'llm-settings:changed',
 } as const;

@@ -47,6 +47,9 @@ export class RunStopped extends Error {
   }
 }
 
+/** A claimed run with what it needs to start, read by the claim itself. */
+type ClaimedRun = RunRow & { email: string | null; content: string | null };
+
 const DEFAULT_LEASE_MS = 6_000;
 const DEFAULT_EVENT_FLUSH_MS = 250;
 const POLL_MS = 1_000;
@@ -71,37 +74,50 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
   let pollTimer: NodeJS.Timeout | undefined;
   let unsubscribeQueued: (() => Promise<void>) | undefined;
 
-  async function claim(): Promise<RunRow | undefined> {
+  /**
+   * Claims the next run and reads what it needs to start (its message, its owner's email) in the
+   * same statement: every statement costs the node a write system call and a parse.
+   */
+  async function claim(): Promise<ClaimedRun | undefined> {
     return db
-      .updateTable('runs')
-      .set({ status: 'running', lease_owner: nodeId, lease_expires_at: leaseInterval, started_at: sql`coalesce(started_at, now())` })
-      .where(
-        'id',
-        '=',
-        db
-          .selectFrom('runs as r')
-          .select('r.id')
-          .where('r.status', '=', 'queued')
-          // One run per thread at a time, in the order they were queued.
-          .where(({ not, exists, selectFrom }) =>
-            not(
-              exists(
-                selectFrom('runs as o')
-                  .select('o.id')
-                  .whereRef('o.thread_id', '=', 'r.thread_id')
-                  .where((o) =>
-                    o.or([o('o.status', '=', 'running'), o.and([o('o.status', '=', 'queued'), o('o.created_at', '<', o.ref('r.created_at'))])]),
+      .with('claimed', (q) =>
+        q
+          .updateTable('runs')
+          .set({ status: 'running', lease_owner: nodeId, lease_expires_at: leaseInterval, started_at: sql`coalesce(started_at, now())` })
+          .where(
+            'id',
+            '=',
+            db
+              .selectFrom('runs as r')
+              .select('r.id')
+              .where('r.status', '=', 'queued')
+              // One run per thread at a time, in the order they were queued.
+              .where(({ not, exists, selectFrom }) =>
+                not(
+                  exists(
+                    selectFrom('runs as o')
+                      .select('o.id')
+                      .whereRef('o.thread_id', '=', 'r.thread_id')
+                      .where((o) =>
+                        o.or([o('o.status', '=', 'running'), o.and([o('o.status', '=', 'queued'), o('o.created_at', '<', o.ref('r.created_at'))])]),
+                      ),
                   ),
-              ),
-            ),
+                ),
+              )
+              .orderBy('r.created_at')
+              .limit(1)
+              .forUpdate()
+              .skipLocked(),
           )
-          .orderBy('r.created_at')
-          .limit(1)
-          .forUpdate()
-          .skipLocked(),
+          .where('status', '=', 'queued')
+          .returningAll(),
       )
-      .where('status', '=', 'queued')
-      .returningAll()
+      .selectFrom('claimed')
+      // Left joins: a run is never claimed without being returned (and then started or failed).
+      .leftJoin('messages', 'messages.id', 'claimed.message_id')
+      .leftJoin('users', 'users.id', 'claimed.owner_id')
+      .selectAll('claimed')
+      .select(['users.email', 'messages.content'])
       .executeTakeFirst();
   }
 
@@ -141,7 +157,7 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
     }
   }
 
-  function execute(run: RunRow): void {
+  function execute(run: ClaimedRun): void {
     const controller = new AbortController();
     const done = runOne(run, controller)
       .catch((error): Announced => {
@@ -163,7 +179,7 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
   /** Whether the run's end was published on `runsQueued` (which wakes every node's pump, this one's too). */
   type Announced = boolean;
 
-  async function runOne(run: RunRow, controller: AbortController): Promise<Announced> {
+  async function runOne(run: ClaimedRun, controller: AbortController): Promise<Announced> {
     const abort = (by: RunStopped['by']) => {
       if (!controller.signal.aborted) controller.abort(new RunStopped(by));
     };
@@ -208,16 +224,12 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
     }, Math.max(200, Math.floor(leaseMs / 3)));
     try {
       // A run that logged nothing after run_queued has no checkpoint either (one is written only
-      // behind a flush of its step's events), so a fresh run reads just its owner and message, in
-      // one round trip: every statement costs the node a write system call and a parse.
+      // behind a flush of its step's events), so a fresh run reads nothing more than its claim did.
       const takeover = run.last_seq > 1;
-      const [{ content, ...user }, checkpoint, tape] = await Promise.all([
-        db
-          .selectFrom('messages')
-          .innerJoin('users', (join) => join.on('users.id', '=', run.owner_id))
-          .select(['users.id', 'users.email', 'messages.content'])
-          .where('messages.id', '=', run.message_id)
-          .executeTakeFirstOrThrow(),
+      if (run.content === null || run.email === null) throw new Error(`run ${run.id} has no message or owner`);
+      const user = { id: run.owner_id, email: run.email };
+      const content = run.content;
+      const [checkpoint, tape] = await Promise.all([
         takeover ? loadRunCheckpoint(db, run.id) : Promise.resolve(null),
         // Everything after run_queued that an earlier attempt logged: clients have it already.
         takeover ? log.list(run, 1) : Promise.resolve([] as RunEvent[]),
@@ -290,24 +302,60 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
     const { draft, status } = terminalOf(outcome, messageId);
     if (outcome.kind === 'failed') logger.error({ err: outcome.error, runId: run.id }, 'run failed');
     const event: RunEvent = emitter.next(draft);
+    const finishedAt = now();
+    const answer = outcome.kind === 'completed' ? outcome.result.answer : null;
     const committed = await db.transaction().execute(async (tx) => {
-      const owned = await tx
-        .updateTable('runs')
-        .set({ status, finished_at: now(), lease_owner: null, lease_expires_at: null })
-        .where('id', '=', run.id)
-        .where('lease_owner', '=', nodeId)
-        .where('status', '=', 'running')
-        .returning('id')
+      // The status (only while this node holds the lease), the assistant message and the thread's
+      // time in one statement, then the terminal event: a transaction of two round trips.
+      // Data-modifying CTEs run whether or not the main statement reads them, and each takes its
+      // rows from `owned`, so a lost lease changes nothing.
+      const ended = await tx
+        .with('owned', (q) =>
+          q
+            .updateTable('runs')
+            .set({ status, finished_at: finishedAt, lease_owner: null, lease_expires_at: null })
+            .where('id', '=', run.id)
+            .where('lease_owner', '=', nodeId)
+            .where('status', '=', 'running')
+            .returning('id'),
+        )
+        .with('answer', (q) =>
+          q
+            .insertInto('messages')
+            .columns(['id', 'owner_id', 'thread_id', 'role', 'content', 'run_id', 'created_at'])
+            .expression((eb) =>
+              eb
+                .selectFrom('owned')
+                .select([
+                  sql<string>`${messageId}::uuid`.as('id'),
+                  sql<string>`${run.owner_id}::uuid`.as('owner_id'),
+                  sql<string>`${run.thread_id}::uuid`.as('thread_id'),
+                  sql<'assistant'>`'assistant'`.as('role'),
+                  sql<string>`${answer}::text`.as('content'),
+                  'owned.id as run_id',
+                  sql<Date>`${finishedAt}::timestamptz`.as('created_at'),
+                ])
+                .where(sql<boolean>`${answer !== null}::boolean`),
+            )
+            .returning('id'),
+        )
+        .with('touched', (q) =>
+          q
+            .updateTable('threads')
+            .set({ updated_at: finishedAt })
+            .where('id', '=', run.thread_id)
+            .where(({ exists, selectFrom }) => exists(selectFrom('owned').select('owned.id')))
+            .returning('title'),
+        )
+        .selectFrom('owned')
+        .leftJoin('touched', (join) => join.onTrue())
+        .select(['owned.id', 'touched.title'])
         .executeTakeFirst();
-      if (!owned) return null;
+      if (!ended) return null;
+      // The run's thread is gone (it cannot be while its runs are): nothing of the end is kept.
+      if (ended.title === null) throw new Error(`thread ${run.thread_id} of run ${run.id} is missing`);
+      const thread = { title: ended.title };
       await log.append([...buffered, event], tx);
-      if (outcome.kind === 'completed') {
-        await tx
-          .insertInto('messages')
-          .values({ id: messageId, owner_id: run.owner_id, thread_id: run.thread_id, role: 'assistant', content: outcome.result.answer, run_id: run.id, created_at: now() })
-          .execute();
-      }
-      const thread = await tx.updateTable('threads').set({ updated_at: now() }).where('id', '=', run.thread_id).returning('title').executeTakeFirstOrThrow();
       return thread;
     });
     if (!committed) {

@@ -1,6 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { TableNode, type KyselyPlugin, type PluginTransformQueryArgs, type PluginTransformResultArgs, type QueryResult, type RootOperationNode, type UnknownRow } from 'kysely';
+import {
+  TableNode,
+  type InsertQueryNode,
+  type KyselyPlugin,
+  type OperationNode,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  type RootOperationNode,
+  type UnknownRow,
+  type UpdateQueryNode,
+} from 'kysely';
 import type { RunEvent } from '@tally/protocol';
 import { createSupervisor } from '../../src/agents/supervisor.js';
 import { createMemoryBus } from '../../src/bus/memory-bus.js';
@@ -13,18 +24,27 @@ import { seedTeamUsage } from '../agents/supervisor-fixtures.js';
 import { createMemoryUsageStore } from '../support/memory-usage-store.js';
 import { countingLog, insertRun, openRunStore } from './run-store-fixture.js';
 
-/** Counts the statements that write (insert, update, delete), by table. */
+/** The statements that write (insert, update, delete), each as its writes by table, CTEs first. */
 class WriteCounter implements KyselyPlugin {
   writes: string[] = [];
   transformQuery({ node }: PluginTransformQueryArgs): RootOperationNode {
-    if (node.kind === 'InsertQueryNode') this.writes.push(`insert ${node.into?.table.identifier.name}`);
-    if (node.kind === 'UpdateQueryNode' && node.table && TableNode.is(node.table)) this.writes.push(`update ${node.table.table.identifier.name}`);
-    if (node.kind === 'DeleteQueryNode') this.writes.push('delete');
+    const parts = [...(('with' in node && node.with?.expressions) || []).map((cte) => cte.expression), node].map(writeOf).filter((w) => w !== null);
+    if (parts.length > 0) this.writes.push(parts.join(' + '));
     return node;
   }
   async transformResult({ result }: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
     return result;
   }
+}
+
+function writeOf(node: OperationNode): string | null {
+  if (node.kind === 'InsertQueryNode') return `insert ${(node as InsertQueryNode).into?.table.identifier.name}`;
+  if (node.kind === 'UpdateQueryNode') {
+    const table = (node as UpdateQueryNode).table;
+    return table && TableNode.is(table) ? `update ${table.table.identifier.name}` : 'update';
+  }
+  if (node.kind === 'DeleteQueryNode') return 'delete';
+  return null;
 }
 
 describe('a run that completes within the flush interval', () => {
@@ -70,9 +90,10 @@ describe('a run that completes within the flush interval', () => {
     // One write of the whole log, inside the end transaction.
     expect(log.writes.map((w) => ({ events: w.seqs.length, inTransaction: w.inTransaction }))).toEqual([{ events: delivered.length, inTransaction: true }]);
     expect(counter.writes.filter((w) => w.includes('run_checkpoints'))).toEqual([]);
-    // The claim, then the end transaction's own statements (run status, log, answer, thread);
-    // after them only the worker's attempts to claim another run.
-    expect(counter.writes.slice(0, 5)).toEqual(['update runs', 'update runs', 'update runs', 'insert messages', 'update threads']);
-    expect(counter.writes.slice(5).every((w) => w === 'update runs')).toBe(true);
+    // The claim, then the end transaction's two statements (run status, answer and thread in one;
+    // the log and the run's last seq in the other); after them only the worker's attempts to claim
+    // another run.
+    expect(counter.writes.slice(0, 3)).toEqual(['update runs', 'update runs + insert messages + update threads', 'insert run_events + update runs']);
+    expect(counter.writes.slice(3).every((w) => w === 'update runs')).toBe(true);
   });
 });
