@@ -71,6 +71,8 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
   let stopping = false;
   let claiming = false;
   let rerun = false;
+  // A wake-up found the worker full: queued runs may be waiting for the next free slot.
+  let turnedAway = false;
   let pollTimer: NodeJS.Timeout | undefined;
   let unsubscribeQueued: (() => Promise<void>) | undefined;
 
@@ -144,7 +146,11 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
     try {
       do {
         rerun = false;
-        while (!stopping && inFlight.size < options.concurrency) {
+        while (!stopping) {
+          if (inFlight.size >= options.concurrency) {
+            turnedAway = true;
+            break;
+          }
           const run = await claim();
           if (!run) break;
           execute(run);
@@ -167,11 +173,13 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
       .then((announced) => {
         // A claim that finds nothing is the worker's dearest statement (a locking update over the
         // queue), and most wake-ups find nothing: a run that announced its end on the bus has
-        // already woken this node's pump, which claims while there is room. Only a full worker
-        // (that wake-up found no room) or an unannounced end needs one more.
-        const wasFull = inFlight.size >= options.concurrency;
+        // already woken this node's pump, which claims while there is room. Only a wake-up that
+        // found no room (work may be waiting since) or an unannounced end needs one more.
         inFlight.delete(run.id);
-        if (!stopping && (wasFull || !announced)) void pump();
+        if (!stopping && (turnedAway || !announced)) {
+          turnedAway = false;
+          void pump();
+        }
       });
     inFlight.set(run.id, { controller, done });
   }
