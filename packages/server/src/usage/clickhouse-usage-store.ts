@@ -4,7 +4,17 @@ import { clickHouseSql, epochMs, identifier, int, list, string, toEpochMs, uuid,
 import { epochDay, ownerDays, rollupRecomputations } from './clickhouse-rollups.js';
 import { ensureUsageSchema, toClickHouseRow, type ClickHouseUsageRow } from './clickhouse-schema.js';
 import { dayRange, type DayRange } from './sql-usage-rollup-reads.js';
-import { CACHE_TTL_MS, type OutputStatRow, type PrefixStatRow, type TimeRange, type UsageAggregateRow, type UsageOverview, type UsageStore } from './usage-store.js';
+import {
+  CACHE_TTL_MS,
+  type OutputStatRow,
+  type PrefixStatRow,
+  type PricedUsageRecord,
+  type TimeRange,
+  type UsageAggregateRow,
+  type UsageIngestSession,
+  type UsageOverview,
+  type UsageStore,
+} from './usage-store.js';
 
 export interface ClickHouseUsageStoreOptions {
   /** `http(s)://[user:password@]host:port[/database]`; the path, when there is one, names the database. */
@@ -30,11 +40,16 @@ const INSERT_CHUNK = 20_000;
  */
 const INGEST_BATCH = 10_000;
 /**
+ * Records an upload stores before its rollups are brought up to date mid-upload: the lag of
+ * whole-day reads behind a long upload, and the most a crash can leave for a retry to repair.
+ */
+const ROLLUP_EVERY_RECORDS = 500_000;
+/**
  * Keys per existence check, and a cap on its SQL size: one query for a whole 1000-record batch,
  * and few for large ones (each check costs a pass over the granules its keys fall in). The
  * query's max_query_size is raised to fit; the server default is 256 KiB.
  */
-const KEY_CHUNK = 5000;
+const KEY_CHUNK = 10_000;
 const KEY_CHUNK_BYTES = 1024 * 1024;
 const KEY_QUERY_MAX_BYTES = 2 * KEY_CHUNK_BYTES;
 
@@ -100,9 +115,12 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
   async function existingKeys(ownerId: string, keys: string[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (const chunk of literalChunks(keys.map(string))) {
+      // The keys as one array literal, not an IN list: ClickHouse parses a list element by
+      // element into its syntax tree, an array literal in one pass (measured 2-3x faster per
+      // check of 5,000 keys); the set it builds still narrows the read through the primary index.
       const rows = await select(
         clickHouseSql`SELECT DISTINCT record_key FROM ${keysTable}
-          WHERE owner_id = ${uuid(ownerId)} AND record_key IN (${list(chunk)})`,
+          WHERE owner_id = ${uuid(ownerId)} AND record_key IN (SELECT arrayJoin([${list(chunk)}]))`,
         z.object({ record_key: z.string() }),
         { max_query_size: String(KEY_QUERY_MAX_BYTES) },
       );
@@ -111,39 +129,82 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
     return found;
   }
 
+  /**
+   * Stores a batch's new records and their keys; returns how many were new. The first record of
+   * a key wins, within the batch as across calls (as ON CONFLICT DO NOTHING).
+   */
+  async function storeRecords(ownerId: string, batch: readonly PricedUsageRecord[]): Promise<number> {
+    const fresh = new Map<string, ClickHouseUsageRow>();
+    for (const priced of batch) {
+      const row = toClickHouseRow(ownerId, priced);
+      if (!fresh.has(row.record_key)) fresh.set(row.record_key, row);
+    }
+    for (const key of await existingKeys(ownerId, [...fresh.keys()])) fresh.delete(key);
+    const rows = [...fresh.values()];
+    // Records first, keys second: a failure between the two leaves a record whose retry is
+    // collapsed by FINAL (same sorting key), never a key without its record.
+    for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+      const chunk = rows.slice(start, start + INSERT_CHUNK);
+      await client.insert({ table: records.text, values: chunk, format: 'JSONEachRow' });
+      await client.insert({
+        table: keysTable.text,
+        values: chunk.map((r) => ({ owner_id: r.owner_id, record_key: r.record_key })),
+        format: 'JSONEachRow',
+      });
+    }
+    return rows.length;
+  }
+
+  /** Recomputes the owner's rollup rows of these UTC days (epoch day numbers) from the records. */
+  async function rollUp(ownerId: string, days: Iterable<number>): Promise<void> {
+    const list = [...days];
+    if (list.length === 0) return;
+    await Promise.all(rollupRecomputations(database, ownerDays(ownerId, list)).map((statement) => client.command({ query: statement.text })));
+  }
+
+  /**
+   * An upload's batches: records and keys are stored batch by batch, and the rollups of every
+   * day the upload touched are recomputed once, by `finish` (and every ROLLUP_EVERY_RECORDS
+   * records, which bounds the work a crash leaves undone). Each recomputation reads its days
+   * through FINAL, so doing it per batch re-read the same days once per batch: at 10,000 records
+   * a batch, most of a ClickHouse ingest. While an upload runs, whole-day reads (the rollups)
+   * lag its records by at most that much; ranged reads, from the records, do not.
+   * Days of duplicates count too: a retry of an upload that failed before its rollups (all
+   * duplicates then) repairs them.
+   */
+  function openSession(ownerId: string): UsageIngestSession {
+    uuid(ownerId); // fails early on a malformed owner, before anything is written
+    let days = new Set<number>();
+    let pending = 0;
+    // Days are noted before storing: a batch that fails halfway is rolled up by `finish` too.
+    // They are forgotten only once rolled up.
+    const rollUpDue = async () => {
+      await rollUp(ownerId, days);
+      days = new Set();
+      pending = 0;
+    };
+    return {
+      async insert(batch) {
+        for (const priced of batch) days.add(epochDay(toEpochMs(priced.record.ts)));
+        pending += batch.length;
+        const inserted = await storeRecords(ownerId, batch);
+        if (pending >= ROLLUP_EVERY_RECORDS) await rollUpDue();
+        return { inserted, duplicates: batch.length - inserted };
+      },
+      finish: rollUpDue,
+    };
+  }
+
   return {
     database,
     insertBatchSize: INGEST_BATCH,
+    openIngest: openSession,
 
     async insert(ownerId, batch) {
-      uuid(ownerId); // fails early on a malformed owner, before anything is written
-      // The first record of a key wins, within the batch as across calls (as ON CONFLICT DO NOTHING).
-      const fresh = new Map<string, ClickHouseUsageRow>();
-      for (const priced of batch) {
-        const row = toClickHouseRow(ownerId, priced);
-        if (!fresh.has(row.record_key)) fresh.set(row.record_key, row);
-      }
-      for (const key of await existingKeys(ownerId, [...fresh.keys()])) fresh.delete(key);
-      const rows = [...fresh.values()];
-      // Records first, keys second: a failure between the two leaves a record whose retry is
-      // collapsed by FINAL (same sorting key), never a key without its record.
-      for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-        const chunk = rows.slice(start, start + INSERT_CHUNK);
-        await client.insert({ table: records.text, values: chunk, format: 'JSONEachRow' });
-        await client.insert({
-          table: keysTable.text,
-          values: chunk.map((r) => ({ owner_id: r.owner_id, record_key: r.record_key })),
-          format: 'JSONEachRow',
-        });
-      }
-      // Every day of the batch, duplicates' too: a retry after a failure between the records and
-      // their rollups (all duplicates then) repairs the rollups.
-      if (batch.length > 0) {
-        const days = new Set<number>();
-        for (const priced of batch) days.add(epochDay(toEpochMs(priced.record.ts)));
-        await Promise.all(rollupRecomputations(database, ownerDays(ownerId, [...days])).map((statement) => client.command({ query: statement.text })));
-      }
-      return { inserted: rows.length, duplicates: batch.length - rows.length };
+      const session = openSession(ownerId);
+      const result = await session.insert(batch);
+      await session.finish();
+      return result;
     },
 
     async overview(ownerId, range): Promise<UsageOverview> {

@@ -125,4 +125,30 @@ describe('createUsageIngester', () => {
     const summary = await ingester.ingest(OWNER, [records.map((r) => JSON.stringify(r)).join('\n')]);
     expect(summary).toMatchObject({ lines: records.length, inserted: records.length, rejected: 0, unpricedModels: [] });
   });
+
+  it('stores through the session a store opens, and finishes it once: after the last batch, and after a failure', async () => {
+    const inner = createMemoryUsageStore();
+    const log: string[] = [];
+    const store = (failAt: number | null): UsageStore => ({
+      ...inner,
+      openIngest: (owner) => {
+        let n = 0;
+        return {
+          insert: async (records) => {
+            n += 1;
+            log.push(`insert ${records.length}`);
+            if (n === failAt) throw new Error('store down');
+            return inner.insert(owner, records);
+          },
+          finish: async () => void log.push('finish'),
+        };
+      },
+    });
+    const text = Array.from({ length: 25 }, (_, i) => line({ id: `s${i}` })).join('\n');
+    expect(await createUsageIngester({ store: store(null), prices, batchSize: 10 }).ingest(OWNER, [text])).toMatchObject({ inserted: 25 });
+    expect(log).toEqual(['insert 10', 'insert 10', 'insert 5', 'finish']);
+    log.length = 0;
+    await expect(createUsageIngester({ store: store(2), prices, batchSize: 10 }).ingest('owner-b', [text])).rejects.toThrow('store down');
+    expect(log).toEqual(['insert 10', 'insert 10', 'finish']);
+  });
 });

@@ -66,6 +66,7 @@ export function createUsageIngester({ store, prices, batchSize = store.insertBat
       const errors: IngestSummary['errors'] = [];
       const unpriced = new Set<string>();
       let batch: PricedUsageRecord[] = [];
+      const session = store.openIngest?.(ownerId) ?? { insert: (records: PricedUsageRecord[]) => store.insert(ownerId, records), finish: async () => {} };
       /*
        * One insert runs while the next batch is read and priced: a store in another process
        * (ClickHouse, PostgreSQL) works on one core while parsing and pricing use the other.
@@ -85,7 +86,7 @@ export function createUsageIngester({ store, prices, batchSize = store.insertBat
         await settle();
         const records = batch;
         batch = [];
-        storing = store.insert(ownerId, records).then(
+        storing = session.insert(records).then(
           (result) => {
             progress.inserted += result.inserted;
             progress.duplicates += result.duplicates;
@@ -137,10 +138,13 @@ export function createUsageIngester({ store, prices, batchSize = store.insertBat
         await flush();
         await settle();
       } catch (error) {
-        // Stopped or failed: the insert under way finishes first, so what was stored is known.
+        // Stopped or failed: the insert under way finishes first, so what was stored is known,
+        // and complete (the session's derived data included); the first error is the one thrown.
         await storing;
+        await session.finish().catch(() => {});
         throw error;
       }
+      await session.finish();
       onProgress?.({ ...progress });
 
       return {

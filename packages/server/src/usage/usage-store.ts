@@ -13,6 +13,12 @@ export interface UsageStore {
    * an HTTP request); the ingester batches by it. Absent: 1000.
    */
   readonly insertBatchSize?: number;
+  /**
+   * One upload's inserts as a session, for a store that keeps derived data (rollups) cheaper to
+   * bring up to date once per upload than once per batch. Absent: the ingester calls `insert`
+   * per batch, and each insert is complete on return.
+   */
+  openIngest?(ownerId: string): UsageIngestSession;
   /** Records, time span and models of this owner's data. */
   overview(ownerId: string, range?: TimeRange): Promise<UsageOverview>;
   /** Sums per (day, provider, model, project, feature, status, interactive, batch). */
@@ -24,6 +30,17 @@ export interface UsageStore {
    * strategy. Only successful calls count: a failed call's output says nothing of the need.
    */
   outputStats(ownerId: string, range?: TimeRange): Promise<OutputStatRow[]>;
+}
+
+/**
+ * The batches of one upload. Records are stored by each `insert` (duplicates counted as by
+ * `UsageStore.insert`); what is derived from them may lag until `finish`, which the ingester
+ * calls once at the end, after a failure or a stop too, so that whatever was stored is
+ * complete. Each store says how long the lag can be.
+ */
+export interface UsageIngestSession {
+  insert(records: PricedUsageRecord[]): Promise<{ inserted: number; duplicates: number }>;
+  finish(): Promise<void>;
 }
 
 /**

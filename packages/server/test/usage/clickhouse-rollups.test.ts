@@ -78,6 +78,28 @@ describe.runIf(clickhouseUrl)('ClickHouse rollups', () => {
     expect(dayRolledUp).toEqual(await report(store, owner, dayFromRecords));
   }, 60_000);
 
+  it('are brought up to date once per upload session, by finish, for every day it touched', async () => {
+    const owner = crypto.randomUUID();
+    const records = week(13);
+    const session = store.openIngest!(owner);
+    const first = await session.insert(records.slice(0, 500));
+    const second = await session.insert(records.slice(300));
+    expect(first.inserted + second.inserted).toBe(records.length);
+    expect(second.duplicates).toBe(200);
+    // Before finish, whole-day reads (the rollups) lag the upload; reads from the records do not.
+    expect((await store.overview(owner)).records).toBe(0);
+    expect((await store.overview(owner, FROM_RECORDS)).records).toBe(records.length);
+    await session.finish();
+    const rolledUp = await report(store, owner);
+    expect(rolledUp.overview.records).toBe(records.length);
+    expect(rolledUp).toEqual(await report(store, owner, FROM_RECORDS));
+    // A retry of the whole upload is all duplicates, and leaves the rollups as they are.
+    const retry = store.openIngest!(owner);
+    expect(await retry.insert(records)).toEqual({ inserted: 0, duplicates: records.length });
+    await retry.finish();
+    expect(await report(store, owner)).toEqual(rolledUp);
+  }, 60_000);
+
   it('are built from the records stored before them when a store opens', async () => {
     const owner = crypto.randomUUID();
     const records = week(12);
