@@ -3,6 +3,7 @@ import { startTallyChild } from '../lib/in-process-tally-child.js';
 import { closeLoadUsers, prepareLoadUsers, runLoad } from '../lib/in-process-tally-load.js';
 import { startMockLlm } from '../lib/mock-llm.js';
 import type { Scenario } from '../lib/scenario.js';
+import { readCpuMs } from '../lib/process-stats.js';
 import { addIntegrity, emptyIntegrity } from '../lib/seq-tracker.js';
 import { benchPostgresUrl } from '../lib/in-process-tally.js';
 
@@ -30,14 +31,22 @@ export const runsThroughput: Scenario = {
       let directRuns = 0;
       let directSeconds = 0;
       let failed = 0;
+      let tallyCpuMs = 0;
+      let directCpuMs = 0;
       let integrity = emptyIntegrity();
       for (let round = 0; round < sizes.rounds; round++) {
+        // CPU time per run says what runs/s says, without the machine's other load in it.
+        const tallyCpuBefore = await readCpuMs(tally.pid);
         const t = await runLoad(users, { concurrency: sizes.concurrency, durationMs: sizes.roundMs });
+        tallyCpuMs += (await readCpuMs(tally.pid)) - tallyCpuBefore;
         tallyRuns += t.completed;
         tallySeconds += t.completed / t.runsPerSecond;
         failed += t.failed;
         integrity = addIntegrity(integrity, t.integrity);
+        const directCpuBefore = process.cpuUsage();
         const d = await runDirectLoop(direct, { concurrency: sizes.concurrency, durationMs: sizes.roundMs });
+        const directCpu = process.cpuUsage(directCpuBefore);
+        directCpuMs += (directCpu.user + directCpu.system) / 1000;
         directRuns += d.completed;
         directSeconds += d.completed / d.runsPerSecond;
         ctx.log(`round ${round + 1}: tally ${t.runsPerSecond.toFixed(0)} runs/s (${t.failed} failed), direct ${d.runsPerSecond.toFixed(0)} runs/s`);
@@ -59,6 +68,16 @@ export const runsThroughput: Scenario = {
             note:
               `${tallyRuns} runs by ${sizes.users} users over ${sizes.rounds} alternating rounds of ${sizes.roundMs / 1000} s; each run: triage (LLM object), ` +
               `usage queries and analysis, 100 streamed deltas, answer persisted; PostgreSQL, in-process bus. ${failed} runs did not complete.`,
+          },
+          {
+            name: 'CPU time per completed run (the node vs the direct loop)',
+            unit: 'ms',
+            tally: round1(tallyCpuMs / tallyRuns),
+            baseline: round1(directCpuMs / directRuns),
+            baselineName: 'direct LLM loop (the harness process)',
+            note:
+              `User + system CPU of the Tally process (/proc) over its rounds, and of the harness process over the direct rounds, per completed run; ` +
+              `the mock LLM's and PostgreSQL's CPU are in neither. Steadier than runs/s on a shared machine: runs/s is about 1000 / this while a core is free.`,
           },
         ],
       };
