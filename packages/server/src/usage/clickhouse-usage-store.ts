@@ -45,7 +45,7 @@ const INGEST_BATCH = 10_000;
  */
 const ROLLUP_EVERY_RECORDS = 500_000;
 /**
- * Keys per existence check, and a cap on its SQL size: one query for a whole 1000-record batch,
+ * Keys per existence check, and a cap on its SQL size: one query for a whole ingest batch,
  * and few for large ones (each check costs a pass over the granules its keys fall in). The
  * query's max_query_size is raised to fit; the server default is 256 KiB.
  */
