@@ -1,10 +1,11 @@
+import crypto from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
 import type { Logger } from 'pino';
 import { CLOSE_CODES, type ClientCommand, type ThreadActivityFrame } from '@tally/protocol';
 import { isAppError } from '../app-error.js';
 import type { Bus } from '../bus/bus.js';
 import type { UserChannelFanout, UserChannelMember } from '../bus/user-channel-fanout.js';
-import type { RunService } from '../runs/run-service.js';
+import type { RunService, StartedRun } from '../runs/run-service.js';
 import { listRunEvents } from '../runs/run-event-log.js';
 import type { Db } from '../store/database.js';
 import type { ThreadService } from '../threads/thread-service.js';
@@ -148,6 +149,14 @@ export class Connection implements ConnectionHandle, UserChannelMember {
   }
 
   private async subscribe(runId: string, threadId: string, afterSeq: number): Promise<void> {
+    await this.openSubscription(runId, () => threadId, afterSeq, false);
+  }
+
+  /**
+   * `listenFirst`: for a run about to be started by this socket; the subscription hears the
+   * run's every event from the bus and delivers from its begin(), with no read of the log.
+   */
+  private async openSubscription(runId: string, threadOf: () => string, afterSeq: number, listenFirst: boolean): Promise<RunSubscription> {
     const { deps, sender } = this;
     const subscriptions = (this.subscriptions ??= new Map());
     await subscriptions.get(runId)?.close();
@@ -164,7 +173,8 @@ export class Connection implements ConnectionHandle, UserChannelMember {
       bus: deps.bus,
       runId,
       afterSeq,
-      loadAfter: (seq) => listRunEvents(deps.db, { id: runId, thread_id: threadId }, seq),
+      listenFirst,
+      loadAfter: (seq) => listRunEvents(deps.db, { id: runId, thread_id: threadOf() }, seq),
       deliver: (raw, event) => sender.send(raw, event.type === 'message_delta' ? { runId, agent: agentOf(raw) } : undefined),
       onEnd: () => {
         if (subscription && subscriptions.get(runId) === subscription) subscriptions.delete(runId);
@@ -173,6 +183,12 @@ export class Connection implements ConnectionHandle, UserChannelMember {
     });
     if (this.closed) await subscription.close();
     else if (!subscription.closed) subscriptions.set(runId, subscription);
+    return subscription;
+  }
+
+  private async closeSubscription(subscription: RunSubscription): Promise<void> {
+    await subscription.close();
+    if (this.subscriptions?.get(subscription.runId) === subscription) this.subscriptions.delete(subscription.runId);
   }
 
   private async dispatch(command: ClientCommand): Promise<void> {
@@ -181,9 +197,27 @@ export class Connection implements ConnectionHandle, UserChannelMember {
     switch (command.type) {
       case 'send_message': {
         const { threadId, text, onBusy } = command.data;
-        const started = await runs.start({ user, threadId, text, onBusy, clientCommandId: command.id });
+        // Listening before the run exists, the socket hears its every event from the bus: no
+        // replay from the log for the run it starts (one statement less per run). Events wait
+        // until the ack has gone out.
+        const runId = crypto.randomUUID();
+        let runThreadId = threadId ?? '';
+        const early = await this.openSubscription(runId, () => runThreadId, 0, true);
+        let started: StartedRun;
+        try {
+          started = await runs.start({ user, threadId, text, onBusy, clientCommandId: command.id, runId });
+        } catch (error) {
+          await this.closeSubscription(early);
+          throw error;
+        }
+        runThreadId = started.threadId;
         sender.send(ackFrame(command.id, { runId: started.runId, threadId: started.threadId, messageId: started.messageId }));
-        // A resend after reconnect lands here too: the client gets the whole run from the log.
+        if (started.runId === runId) {
+          early.begin();
+          return;
+        }
+        // A resend after reconnect found the run it had created: the client gets it whole from the log.
+        await this.closeSubscription(early);
         await this.subscribe(started.runId, started.threadId, 0);
         return;
       }

@@ -9,6 +9,11 @@ export interface RunSubscription {
   readonly closed: boolean;
   /** Reads the log for events the bus may have lost (after a bus reconnect). */
   resync(): void;
+  /**
+   * `listenFirst` only: starts delivering what the bus brought since the subscription opened
+   * (the log is read only if that does not begin right after `afterSeq`).
+   */
+  begin(): void;
   close(): Promise<void>;
 }
 
@@ -36,6 +41,12 @@ export async function openRunSubscription(options: {
   /** Called once, after the terminal event was delivered. */
   onEnd: () => void;
   onError: (error: unknown) => void;
+  /**
+   * For a run that does not exist yet (the caller is about to start it): listen only, deliver
+   * nothing until begin(). Every event of the run is then published after this subscription
+   * listened, so it needs no replay from the log unless the bus lost something.
+   */
+  listenFirst?: boolean;
 }): Promise<RunSubscription> {
   const { bus, runId } = options;
   let last = options.afterSeq;
@@ -109,9 +120,11 @@ export async function openRunSubscription(options: {
     options.onEnd();
   }
 
-  await fill();
-  // Events published before this subscription listened may still be only in the emitter's buffer.
-  if (!closed) requestFlush();
+  if (!options.listenFirst) {
+    await fill();
+    // Events published before this subscription listened may still be only in the emitter's buffer.
+    if (!closed) requestFlush();
+  }
 
   return {
     runId,
@@ -120,6 +133,12 @@ export async function openRunSubscription(options: {
     },
     get closed() {
       return closed;
+    },
+    begin() {
+      if (closed || !filling) return;
+      filling = false;
+      // Anything missing before what the bus brought (a publish that failed) is read from the log.
+      drain();
     },
     resync() {
       if (closed) return;

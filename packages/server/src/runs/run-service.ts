@@ -16,6 +16,11 @@ export interface StartRunInput {
   clientCommandId?: string | undefined;
   /** What to do when the thread has a run going (double-texting); default `reject`. */
   onBusy?: BusyPolicy;
+  /**
+   * The new run's id, when the caller needs it before the run exists (the gateway listens for
+   * the run's events first); a random one otherwise.
+   */
+  runId?: string | undefined;
 }
 
 export interface StartedRun {
@@ -73,13 +78,14 @@ export function createRunService(deps: { db: Db; bus: Bus; limits?: RunLimits; n
   const notify = (channel: string, message: string) => bus.publish(channel, message).catch(() => undefined);
 
   const service: RunService = {
-    async start({ user, threadId, text, clientCommandId, onBusy = 'reject' }) {
+    async start(input) {
+      const { user, threadId, text, clientCommandId, onBusy = 'reject' } = input;
       if (clientCommandId) {
         const existing = await findByCommand(user.id, clientCommandId);
         if (existing) return existing;
       }
       await deps.limits?.messageRate?.hit(user.id);
-      const runId = crypto.randomUUID();
+      const runId = input.runId ?? crypto.randomUUID();
       const messageId = crypto.randomUUID();
       const at = now();
       let created: { queued: RunEvent; threadId: string; title: string; interrupted: string[] };
