@@ -18,6 +18,16 @@ describe('coalesceTextStream', () => {
     expect(await collect(coalesceTextStream(burst()))).toEqual(['abcd']);
   });
 
+  it('starts a new piece once the joined one is maxChars long', async () => {
+    async function* burst() {
+      for (let i = 0; i < 10; i++) yield 'abcd';
+    }
+    const out = await collect(coalesceTextStream(burst(), undefined, 10));
+    expect(out.join('')).toBe('abcd'.repeat(10));
+    expect(out.every((piece) => piece.length <= 12)).toBe(true);
+    expect(out.length).toBeGreaterThan(3);
+  });
+
   it('passes paced pieces through one by one, in order', async () => {
     async function* paced() {
       for (const piece of ['one ', 'two ', 'three']) {

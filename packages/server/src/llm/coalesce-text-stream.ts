@@ -6,10 +6,15 @@
  * instead of one per token; a paced stream, one token per read, passes through piece by piece,
  * one turn later at most. The text is exactly the source's, in order.
  *
+ * A joined piece stops growing at `maxChars`.
  * `endOfTurn` resolves once the current turn is over (setImmediate: after the I/O callbacks and
  * microtasks already queued); tests may pass their own.
  */
-export async function* coalesceTextStream(source: AsyncIterable<string>, endOfTurn: () => Promise<void> = nextTurn): AsyncGenerator<string> {
+export async function* coalesceTextStream(
+  source: AsyncIterable<string>,
+  endOfTurn: () => Promise<void> = nextTurn,
+  maxChars = MAX_COALESCED_CHARS,
+): AsyncGenerator<string> {
   const iterator = source[Symbol.asyncIterator]();
   // A next() asked for in one turn and not settled by its end: the first read of the next piece.
   let pending: Promise<IteratorResult<string>> | null = null;
@@ -28,7 +33,7 @@ export async function* coalesceTextStream(source: AsyncIterable<string>, endOfTu
         turnOver = true;
       });
       let failure: { error: unknown } | null = null;
-      while (!turnOver) {
+      while (!turnOver && text.length < maxChars) {
         const read = iterator.next();
         let outcome: IteratorResult<string> | typeof TURN_OVER;
         try {
@@ -65,6 +70,9 @@ export async function* coalesceTextStream(source: AsyncIterable<string>, endOfTu
 }
 
 const TURN_OVER = Symbol('turn over');
+
+/** A joined piece goes out once it is this long: a burst never makes one huge frame. */
+export const MAX_COALESCED_CHARS = 16 * 1024;
 
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
