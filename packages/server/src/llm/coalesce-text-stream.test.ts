@@ -11,11 +11,32 @@ async function collect(stream: AsyncIterable<string>): Promise<string[]> {
 }
 
 describe('coalesceTextStream', () => {
-  it('joins pieces that arrive within one turn', async () => {
+  it('sends the first piece of a burst at once and joins the rest of its turn', async () => {
     async function* burst() {
       for (const piece of ['a', 'b', 'c', 'd']) yield piece;
     }
-    expect(await collect(coalesceTextStream(burst()))).toEqual(['abcd']);
+    expect(await collect(coalesceTextStream(burst()))).toEqual(['a', 'bcd']);
+  });
+
+  it('does not hold a burst\'s first piece until the turn ends', async () => {
+    let turnEnded = false;
+    let releaseTurn = () => {};
+    const endOfTurn = () =>
+      new Promise<void>((resolve) => {
+        releaseTurn = () => {
+          turnEnded = true;
+          resolve();
+        };
+      });
+    async function* source() {
+      yield 'first';
+      await new Promise(() => {}); // the provider goes quiet
+    }
+    const stream = coalesceTextStream(source(), endOfTurn);
+    const first = await stream.next();
+    expect(first).toEqual({ value: 'first', done: false });
+    expect(turnEnded).toBe(false);
+    releaseTurn();
   });
 
   it('starts a new piece once the joined one is maxChars long', async () => {

@@ -1,12 +1,14 @@
 /**
- * Text that arrives together leaves together: pieces of a streamed answer that the source yields
- * within one turn of the event loop (one socket read of the provider's SSE, typically) are joined
- * into one piece. A provider that is faster than the node (a burst of tokens after a stall, a
- * cached answer, a local model) then costs one run event, one log row and one frame per turn
- * instead of one per token; a paced stream, one token per read, passes through piece by piece,
- * one turn later at most. The text is exactly the source's, in order.
+ * Text that arrives together leaves together: the first piece of a burst goes out at once, and
+ * the pieces that follow it within the same turn of the event loop (the rest of one socket read
+ * of the provider's SSE, typically) are joined into one piece at the turn's end. A provider that
+ * is faster than the node (a burst of tokens after a stall, a cached answer, a local model) then
+ * costs two run events, log rows and frames per turn instead of one per token; a paced stream, one
+ * token per read, passes through piece by piece with nothing added to its latency (a burst's
+ * first piece never waits for the turn to end: on a busy node that wait is the whole loop
+ * iteration). The text is exactly the source's, in order; a joined piece stops growing at
+ * `maxChars`.
  *
- * A joined piece stops growing at `maxChars`.
  * `endOfTurn` resolves once the current turn is over (setImmediate: after the I/O callbacks and
  * microtasks already queued); tests may pass their own.
  */
@@ -16,7 +18,7 @@ export async function* coalesceTextStream(
   maxChars = MAX_COALESCED_CHARS,
 ): AsyncGenerator<string> {
   const iterator = source[Symbol.asyncIterator]();
-  // A next() asked for in one turn and not settled by its end: the first read of the next piece.
+  // A next() asked for in one turn and not settled by its end: the first read of the next burst.
   let pending: Promise<IteratorResult<string>> | null = null;
   let finished = false;
   try {
@@ -27,7 +29,9 @@ export async function* coalesceTextStream(
         finished = true;
         return;
       }
-      let text = first.value;
+      if (first.value !== '') yield first.value;
+      // What else this turn brings is joined, and sent when the turn ends.
+      let text = '';
       let turnOver = false;
       const turn = endOfTurn().then(() => {
         turnOver = true;
