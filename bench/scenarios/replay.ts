@@ -21,7 +21,9 @@ export const replay: Scenario = {
   quick: true,
   async run(ctx) {
     const samples = ctx.profile === 'full' ? 500 : 150;
-    const llm = await startMockLlm({ deltas: MISSED + 20, deltaDelayMs: 0 });
+    // Paced (2 ms a delta) so each is its own event: deltas that reach the node together are sent
+    // as one (llm/coalesce-text-stream.ts), and these runs must hold over 1,000 events.
+    const llm = await startMockLlm({ deltas: MISSED + 100, deltaDelayMs: 2 });
     const tally = await startTally({ llmBaseUrl: llm.url, database: 'postgres' });
     let users: LoadUser[] = [];
     try {
@@ -29,6 +31,8 @@ export const replay: Scenario = {
       const made = await deliverRuns(users.map((u) => u.socket), { runs: 8, spreadMs: 0, timeoutMs: 120_000 });
       const runs = made.watches.map((w, i) => ({ runId: w.runId, lastSeq: w.terminalSeq!, user: users[i % users.length]!.user }));
       ctx.log(`${runs.length} runs of ${runs[0]?.lastSeq} events each`);
+      const short = runs.find((r) => r.lastSeq <= MISSED);
+      if (short) throw new Error(`run ${short.runId} has ${short.lastSeq} events: too few to miss ${MISSED}`);
       const resume = createLatencyHistogram();
       const fresh = createLatencyHistogram();
       let integrity = emptyIntegrity();
