@@ -14,7 +14,7 @@ const MISSED = 1_000;
  * Replay after a reconnect: a client that missed the last 1,000 events of a run connects and
  * subscribes with its last seq, and is timed until it holds every one of them (from the log, in
  * order). The baseline is the same fresh connect and subscribe with nothing missed (the ack).
- * Samples alternate one by one, one at a time, over finished runs of ~1,030 events each.
+ * Samples alternate one by one, one at a time, over finished runs of ~1,130 events each.
  */
 export const replay: Scenario = {
   name: 'replay',
