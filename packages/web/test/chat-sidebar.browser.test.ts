@@ -127,6 +127,17 @@ describe('chat sidebar and composer in Chromium', () => {
     await threads().waitFor({ state: 'visible', timeout: UI });
     expect(await menu.getAttribute('aria-expanded')).toBe('true');
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('app-sidebar');
+    // Focus stays in the drawer: the page behind it is inert, Tab never reaches it.
+    expect(await page.locator('main').evaluate((el) => (el as HTMLElement).inert)).toBe(true);
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press('Tab');
+      const where = await page.evaluate(() => {
+        const active = document.activeElement;
+        return active?.closest('#app-sidebar') ? 'drawer' : active?.classList.contains('menu-button') ? 'menu' : active === document.body ? 'body' : (active?.outerHTML.slice(0, 80) ?? 'none');
+      });
+      expect(['drawer', 'menu', 'body']).toContain(where);
+    }
+    await page.locator('#app-sidebar').focus();
     await page.waitForTimeout(300); // the slide-in transition, for the picture
     await screenshot(page, 'chat-phone-drawer');
     // Escape closes it and gives the focus back to the menu button; the button opens it again.
@@ -138,6 +149,7 @@ describe('chat sidebar and composer in Chromium', () => {
     await threads().locator('li button.thread').first().click({ timeout: UI });
     await done('By model, please.');
     await expect.poll(() => threads().isVisible(), { timeout: UI }).toBe(false);
+    expect(await page.locator('main').evaluate((el) => (el as HTMLElement).inert)).toBe(false);
     // Nothing sticks out sideways on a phone.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
     await screenshot(page, 'chat-phone-report');

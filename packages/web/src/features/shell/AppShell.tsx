@@ -18,6 +18,9 @@ export interface AppShellProps {
   children: ReactNode;
 }
 
+/** The phone layout, where the sidebar is a drawer (styles.css uses the same width). */
+const PHONE_QUERY = '(max-width: 640px)';
+
 const PAGES = [
   { page: 'chat', label: 'Chat', href: routeHash({ page: 'chat', threadId: null }) },
   { page: 'usage', label: 'Usage', href: routeHash({ page: 'usage' }) },
@@ -43,12 +46,22 @@ export function AppShell({ user, ws, route, onLogOut, sidebar, sidebarLabel = 'M
       menuButton.current?.focus();
     };
     window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
+    // The drawer is a phone's: a window widened past the phone layout closes it (the page would
+    // otherwise stay inert behind a drawer that is no longer drawn as one).
+    const phone = window.matchMedia(PHONE_QUERY);
+    const onWiden = () => {
+      if (!phone.matches) setDrawerOpen(false);
+    };
+    phone.addEventListener('change', onWiden);
+    return () => {
+      window.removeEventListener('keydown', onKey);
+      phone.removeEventListener('change', onWiden);
+    };
   }, [drawerOpen]);
 
   return (
     <div className={drawerOpen ? 'app drawer-open' : 'app'}>
-      <a className="skip-link" href="#main-content">Skip to content</a>
+      <a className="skip-link" href="#main-content" inert={drawerOpen}>Skip to content</a>
       <header className="topbar">
         {sidebar && (
           <button
@@ -62,6 +75,9 @@ export function AppShell({ user, ws, route, onLogOut, sidebar, sidebarLabel = 'M
             <MenuIcon /> {sidebarLabel}
           </button>
         )}
+        {/* While the drawer is open, the rest of the page is inert: Tab stays in the drawer (and
+            on the button that closes it), and screen readers read only the drawer. */}
+        <div className="topbar-rest" inert={drawerOpen}>
         <span className="brand">Tally</span>
         <nav className="main-nav" aria-label="Main">
           {PAGES.map((p) => (
@@ -74,6 +90,7 @@ export function AppShell({ user, ws, route, onLogOut, sidebar, sidebarLabel = 'M
         <ConnectionIndicator ws={ws} />
         <span className="user-name" title={user.email}>{displayNameOf(user)}</span>
         <button type="button" className="small" onClick={onLogOut}>Log out</button>
+        </div>
       </header>
       <div className={sidebar ? 'layout with-sidebar' : 'layout'}>
         {sidebar && (
@@ -84,7 +101,7 @@ export function AppShell({ user, ws, route, onLogOut, sidebar, sidebarLabel = 'M
             {drawerOpen && <div className="drawer-backdrop" aria-hidden="true" onClick={() => setDrawerOpen(false)} />}
           </>
         )}
-        <main id="main-content" className="main" tabIndex={-1}>
+        <main id="main-content" className="main" tabIndex={-1} inert={drawerOpen}>
           {children}
         </main>
       </div>
