@@ -33,15 +33,16 @@ export async function* coalesceTextStream(
       // What else this turn brings is joined, and sent when the turn ends.
       let text = '';
       let turnOver = false;
-      const turn = endOfTurn().then(() => {
+      const turn = endOfTurn().then((): typeof TURN_OVER => {
         turnOver = true;
+        return TURN_OVER;
       });
       let failure: { error: unknown } | null = null;
       while (!turnOver && text.length < maxChars) {
         const read = iterator.next();
         let outcome: IteratorResult<string> | typeof TURN_OVER;
         try {
-          outcome = await Promise.race([read, turn.then((): typeof TURN_OVER => TURN_OVER)]);
+          outcome = await Promise.race([read, turn]);
         } catch (error) {
           // What arrived before the failure still goes out first, as it would have uncoalesced.
           failure = { error };

@@ -362,9 +362,8 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
       if (!ended) return null;
       // The run's thread is gone (it cannot be while its runs are): nothing of the end is kept.
       if (ended.title === null) throw new Error(`thread ${run.thread_id} of run ${run.id} is missing`);
-      const thread = { title: ended.title };
       await log.append([...buffered, event], tx);
-      return thread;
+      return { title: ended.title };
     });
     if (!committed) {
       logger.warn({ runId: run.id }, 'lost the lease before finishing; the new owner ends the run');
