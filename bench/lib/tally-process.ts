@@ -61,7 +61,7 @@ export async function startTally(options: TallyOptions = {}): Promise<TallyProce
       script: path.join(REPO_ROOT, 'packages/server/src/cli/main.ts'),
       args: ['serve'],
       env,
-      ...(options.nodeFlags ? { nodeFlags: options.nodeFlags } : {}),
+      nodeFlags: [...(options.nodeFlags ?? []), ...cpuProfileFlags()],
       ready: (line) => /Tally is up at (http:\/\/[\d.:]+)/.exec(line)?.[1],
     });
     return {
@@ -82,6 +82,12 @@ export async function startTally(options: TallyOptions = {}): Promise<TallyProce
     await fs.rm(dataDir, { recursive: true, force: true });
     if (databaseUrl && schema) await dropSchema(databaseUrl, schema);
   }
+}
+
+/** BENCH_TALLY_CPU_PROF=<dir> writes a CPU profile of every Tally node a scenario starts, to find where its time goes. */
+function cpuProfileFlags(): string[] {
+  const dir = process.env['BENCH_TALLY_CPU_PROF'];
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
 /** The PostgreSQL the benches use: BENCH_DATABASE_URL, else the machine's local one. */

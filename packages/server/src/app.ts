@@ -36,9 +36,6 @@ import { webRoutes } from './http/web-routes.js';
 import type { EphemeralStore } from './kv/ephemeral-store.js';
 import { createMemoryEphemeralStore } from './kv/memory-ephemeral-store.js';
 import { createRedisEphemeralStore } from './kv/redis-ephemeral-store.js';
-import { createSupervisor } from './agents/supervisor.js';
-import { createLlm } from './llm/create-llm.js';
-import { createLiveLlmPipeline } from './agents/live-llm-pipeline.js';
 import { createUserAdmin } from './admin/user-admin.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { createSecurityEventRecorder } from './audit/security-event-recorder.js';
@@ -49,19 +46,18 @@ import { adminRoutes } from './http/admin-routes.js';
 import { apiKeyRoutes } from './http/api-key-routes.js';
 import { passwordResetRoutes } from './http/password-reset-routes.js';
 import { registerRouteAccess } from './http/route-access.js';
-import { createLlmSettings, type LlmSettingsStore } from './llm/llm-settings.js';
-import { createGenaiPriceCatalog } from './pricing/genai-price-catalog.js';
-import { catalogOptions, loadPriceSettings, removePriceOverride, setPriceOverride } from './pricing/price-settings.js';
+import type { LlmSettingsStore } from './llm/llm-settings.js';
+import { loadPriceSettings, removePriceOverride, setPriceOverride } from './pricing/price-settings.js';
 import { createSqlRunEventLog, type RunEventLog } from './runs/run-event-log.js';
 import { createRunService, type RunService } from './runs/run-service.js';
+import { createRunThreads } from './runs/run-threads.js';
 import { createRunWorker, type RunWorker } from './runs/run-worker.js';
 import { openDatabase, type Db, type DatabaseEngine } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
 import { createThreadService } from './threads/thread-service.js';
 import { createUsageIngester, type UsageIngester } from './usage/ingest-usage.js';
-import { createClickHouseUsageStore, type ClickHouseUsageStore } from './usage/clickhouse-usage-store.js';
-import { createOwnUsageRecorder, type OwnUsageRecorder } from './usage/own-usage-recorder.js';
-import { createSqlUsageStore } from './usage/sql-usage-store.js';
+import type { ClickHouseUsageStore } from './usage/clickhouse-usage-store.js';
+import { createAgentServices, type AgentServices } from './agent-services.js';
 import type { UsageStore } from './usage/usage-store.js';
 import type { PriceCatalog } from './pricing/price-catalog.js';
 
@@ -78,10 +74,11 @@ export interface Services {
   /** The SQL store over `db`, or the ClickHouse one (which holds its own connections) when configured. */
   usageStore: UsageStore | ClickHouseUsageStore;
   prices: PriceCatalog;
-  /** Tally's own LLM calls, written behind as usage of the system owner. */
-  ownUsage: OwnUsageRecorder;
+  /** The usage store, prices, LLM settings and agent pipeline of this thread (closed with the node). */
+  agents: AgentServices;
   ingester: UsageIngester;
   runs: RunService;
+  /** The node's run worker: on this thread, or on run threads (TALLY_RUN_THREADS). */
   worker: RunWorker;
   /** The run event log the runs and workers write (the SQL one unless BuildOptions says otherwise). */
   eventLog: RunEventLog;
@@ -112,20 +109,14 @@ export async function createServices(config: Config, options: BuildOptions = {})
   const kv = config.redisUrl
     ? await createRedisEphemeralStore({ url: config.redisUrl, prefix: config.redisPrefix })
     : createMemoryEphemeralStore();
-  const usageStore = config.clickhouseUrl ? await createClickHouseUsageStore({ url: config.clickhouseUrl }) : createSqlUsageStore(db);
-  // The admin's overrides and discounts, as they are at start (see pricing/price-settings.ts).
-  const prices = createGenaiPriceCatalog(catalogOptions(await loadPriceSettings(db)));
-  const ownUsage = createOwnUsageRecorder({ store: usageStore, prices, logger });
-  const recordCall = ownUsage.record;
-  // The admin's LLM settings (PUT /v1/admin/llm), else TALLY_LLM_*: what each run starts with, on every
-  // node (kept in memory until a change is announced on the bus).
-  const llmSettings = await createLlmSettings({ db, bus, fallback: config.llm });
-  const pipeline = createLiveLlmPipeline({
-    currentLlm: () => llmSettings.current(),
-    build: (llm) => createSupervisor({ usage: usageStore, prices, llm: createLlm(llm, { recordCall }) }),
-  });
+  const agents = await createAgentServices({ config, db, bus, logger });
   const nodeId = `node-${crypto.randomUUID()}`;
   const eventLog = options.runEventLog?.(db) ?? createSqlRunEventLog(db);
+  // A run thread writes the SQL log over its own connections: a log given by the caller lives in this thread.
+  const worker =
+    config.runThreads > 0 && !options.runEventLog
+      ? createRunThreads({ config, databaseSchema: schema, nodeId, count: config.runThreads, hub: config.redisUrl ? undefined : bus, logger })
+      : createRunWorker({ db, bus, eventLog, pipeline: agents.pipeline, logger, concurrency: config.workerConcurrency, nodeId, leaseMs: config.runLeaseMs, eventFlushMs: config.eventFlushMs });
   return {
     config,
     logger,
@@ -133,10 +124,10 @@ export async function createServices(config: Config, options: BuildOptions = {})
     engine,
     bus,
     kv,
-    usageStore,
-    prices,
-    ownUsage,
-    ingester: createUsageIngester({ store: usageStore, prices }),
+    usageStore: agents.usageStore,
+    prices: agents.prices,
+    agents,
+    ingester: createUsageIngester({ store: agents.usageStore, prices: agents.prices }),
     runs: createRunService({
       db,
       bus,
@@ -146,10 +137,10 @@ export async function createServices(config: Config, options: BuildOptions = {})
         messageRate: createFixedWindowLimit(kv, { name: 'messages', limit: config.limits.messagesPerMinute, windowMs: 60_000 }),
       },
     }),
-    worker: createRunWorker({ db, bus, eventLog, pipeline, logger, concurrency: config.workerConcurrency, nodeId, leaseMs: config.runLeaseMs, eventFlushMs: config.eventFlushMs }),
+    worker,
     nodeId,
     eventLog,
-    llmSettings,
+    llmSettings: agents.llmSettings,
   };
 }
 
@@ -281,11 +272,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await gateway.closeAll();
         await app.close();
         await standings.close();
-        await services.llmSettings.close();
+        await services.agents.close();
         await bus.close();
         await kv.close();
-        await services.ownUsage.close();
-        if ('close' in services.usageStore) await services.usageStore.close();
         await db.destroy();
       })()),
   };

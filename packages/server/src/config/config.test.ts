@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -5,6 +6,16 @@ describe('loadConfig', () => {
   it('gives the embedded defaults with an empty environment', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ port: 8080, databaseUrl: undefined, redisUrl: undefined, llm: { kind: 'offline' } });
+  });
+
+  it('runs pipelines on one thread per core on PostgreSQL by default, on the main thread on the embedded database', () => {
+    const pg = 'postgres://u@127.0.0.1:5432/tally';
+    expect(loadConfig({}).runThreads).toBe(0);
+    expect(loadConfig({ TALLY_DATABASE_URL: pg }).runThreads).toBe(os.availableParallelism());
+    expect(loadConfig({ TALLY_DATABASE_URL: pg, TALLY_RUN_THREADS: '0' }).runThreads).toBe(0);
+    expect(loadConfig({ TALLY_DATABASE_URL: pg, TALLY_RUN_THREADS: '3' }).runThreads).toBe(3);
+    expect(() => loadConfig({ TALLY_RUN_THREADS: '2' })).toThrow(/TALLY_RUN_THREADS needs TALLY_DATABASE_URL/);
+    expect(() => loadConfig({ TALLY_DATABASE_URL: pg, TALLY_RUN_THREADS: 'many' })).toThrow(ConfigError);
   });
 
   it('takes TALLY_PORT over PORT', () => {

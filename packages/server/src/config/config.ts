@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import os from 'node:os';
 import path from 'node:path';
 
 /**
@@ -65,6 +66,12 @@ const EnvSchema = z.object({
   TALLY_LLM_MODEL: z.string().min(1).optional(),
   TALLY_LLM_TIMEOUT_MS: positiveInt.default(60_000),
   TALLY_WORKER_CONCURRENCY: positiveInt.default(16),
+  /**
+   * Threads that run the agent pipelines, so the main thread keeps its event loop for sockets:
+   * a number (0 runs them on the main thread), or `auto`: one per core on PostgreSQL, none on the
+   * embedded database (which lives in one thread).
+   */
+  TALLY_RUN_THREADS: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(64)]).default('auto'),
   TALLY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Folder of the built web app; served at / when it exists. */
   TALLY_WEB_DIR: z.string().optional(),
@@ -112,6 +119,8 @@ export interface Config {
   signup: 'open' | 'closed';
   llm: LlmConfig;
   workerConcurrency: number;
+  /** Threads running the agent pipelines (0: the main thread runs them). */
+  runThreads: number;
   logLevel: z.infer<typeof EnvSchema>['TALLY_LOG_LEVEL'];
   webDir: string | undefined;
   /** Limits of the WebSocket gateway. */
@@ -184,6 +193,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     signup: e.TALLY_SIGNUP,
     llm,
     workerConcurrency: e.TALLY_WORKER_CONCURRENCY,
+    runThreads: runThreads(e),
     logLevel: e.TALLY_LOG_LEVEL,
     webDir: e.TALLY_WEB_DIR,
     databaseSchema: e.TALLY_DATABASE_SCHEMA,
@@ -233,6 +243,14 @@ function llmConfig(e: z.infer<typeof EnvSchema>): LlmConfig {
   if (e.TALLY_LLM_PROVIDER === 'openai-compatible') throw new ConfigError('TALLY_LLM_BASE_URL', 'is required when TALLY_LLM_PROVIDER is openai-compatible');
   if (e.TALLY_LLM_MODEL) throw new ConfigError('TALLY_LLM_BASE_URL', 'is required when TALLY_LLM_MODEL is set');
   return { kind: 'offline' };
+}
+
+function runThreads(e: z.infer<typeof EnvSchema>): number {
+  if (e.TALLY_RUN_THREADS === 'auto') return e.TALLY_DATABASE_URL ? os.availableParallelism() : 0;
+  if (e.TALLY_RUN_THREADS > 0 && !e.TALLY_DATABASE_URL) {
+    throw new ConfigError('TALLY_RUN_THREADS', 'needs TALLY_DATABASE_URL: the embedded database lives in one thread (use 0 or auto)');
+  }
+  return e.TALLY_RUN_THREADS;
 }
 
 /** Off unless TALLY_OIDC_ISSUER is set; then the client id and secret are required too. */

@@ -123,7 +123,7 @@ for (const engine of engineSetups()) {
 
       // Tally's own usage: every model call of the run, on the system owner, project tally, feature = agent
       // (written behind: flushed here rather than waited for).
-      await server.app.services.ownUsage.flush();
+      await server.app.services.agents.ownUsage.flush();
       const own = await server.app.services.usageStore.aggregate(SYSTEM_USER_ID);
       const mine = own.filter((r) => r.project === 'tally');
       expect(mine.length).toBeGreaterThan(0);

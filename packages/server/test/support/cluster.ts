@@ -49,7 +49,9 @@ export async function startCluster(options: { engine: EngineSetup; count: number
     },
     async ownerOf(runId) {
       const [row] = await query<{ lease_owner: string | null }>('SELECT lease_owner FROM $schema.runs WHERE id = $1', [runId]);
-      return nodes.find((n) => n.nodeId === row?.lease_owner);
+      // A node's run threads own runs as `<node id>/<thread>` (TALLY_RUN_THREADS).
+      const owner = row?.lease_owner;
+      return owner ? nodes.find((n) => owner === n.nodeId || owner.startsWith(`${n.nodeId}/`)) : undefined;
     },
     query,
     async close() {

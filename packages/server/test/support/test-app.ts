@@ -24,6 +24,8 @@ export interface TestAppOptions {
    * prefix, or the same data folder on the embedded engine.
    */
   shareWith?: TestApp;
+  /** On postgres+redis, leave Redis out: one node on PostgreSQL with the in-process bus. */
+  withoutRedis?: boolean;
 }
 
 /**
@@ -42,7 +44,10 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     TALLY_DATA_DIR: dataDir,
     TALLY_LOG_LEVEL: process.env['TALLY_TEST_LOG_LEVEL'] ?? 'silent',
     TALLY_ACCESS_TOKEN_TTL_SECONDS: '900',
-    ...(scale ? { TALLY_DATABASE_URL: options.engine.postgresUrl!, TALLY_REDIS_URL: options.engine.redisUrl!, TALLY_REDIS_PREFIX: prefix } : {}),
+    // Runs on the main thread unless a test asks for run threads (test/runs/run-threads.test.ts).
+    TALLY_RUN_THREADS: '0',
+    ...(scale ? { TALLY_DATABASE_URL: options.engine.postgresUrl! } : {}),
+    ...(scale && !options.withoutRedis ? { TALLY_REDIS_URL: options.engine.redisUrl!, TALLY_REDIS_PREFIX: prefix } : {}),
     ...options.env,
   });
   const app = await buildApp(config, {

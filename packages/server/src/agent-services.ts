@@ -1,0 +1,64 @@
+import type { Logger } from 'pino';
+import { createLiveLlmPipeline } from './agents/live-llm-pipeline.js';
+import { createSupervisor } from './agents/supervisor.js';
+import type { Bus } from './bus/bus.js';
+import type { Config } from './config/config.js';
+import { createLlm } from './llm/create-llm.js';
+import { createLlmSettings, type LlmSettingsStore } from './llm/llm-settings.js';
+import { createGenaiPriceCatalog } from './pricing/genai-price-catalog.js';
+import type { PriceCatalog } from './pricing/price-catalog.js';
+import { catalogOptions, loadPriceSettings } from './pricing/price-settings.js';
+import type { Pipeline } from './runs/run-context.js';
+import type { Db } from './store/database.js';
+import { createClickHouseUsageStore, type ClickHouseUsageStore } from './usage/clickhouse-usage-store.js';
+import { createOwnUsageRecorder, type OwnUsageRecorder } from './usage/own-usage-recorder.js';
+import { createSqlUsageStore } from './usage/sql-usage-store.js';
+import type { UsageStore } from './usage/usage-store.js';
+
+/**
+ * What the agents work with, built the same way on the main thread (for the HTTP API, and for
+ * runs when they run there) and on each run thread (TALLY_RUN_THREADS), over that thread's own
+ * connections.
+ */
+export interface AgentServices {
+  /** The SQL store over `db`, or the ClickHouse one (which holds its own connections) when configured. */
+  usageStore: UsageStore | ClickHouseUsageStore;
+  prices: PriceCatalog;
+  /** Tally's own LLM calls, written behind as usage of the system owner. */
+  ownUsage: OwnUsageRecorder;
+  /** The admin's LLM settings (else TALLY_LLM_*), read by each run as it starts. */
+  llmSettings: LlmSettingsStore;
+  /** The agent team a run goes through, with the LLM that is configured when it starts. */
+  pipeline: Pipeline;
+  /** Writes what is buffered and closes what these services opened (not `db` or `bus`). */
+  close(): Promise<void>;
+}
+
+export async function createAgentServices(deps: { config: Config; db: Db; bus: Bus; logger: Logger }): Promise<AgentServices> {
+  const { config, db, bus, logger } = deps;
+  const clickhouse = config.clickhouseUrl ? await createClickHouseUsageStore({ url: config.clickhouseUrl }) : undefined;
+  const usageStore: UsageStore | ClickHouseUsageStore = clickhouse ?? createSqlUsageStore(db);
+  // The admin's overrides and discounts, as they are at start (see pricing/price-settings.ts).
+  const prices = createGenaiPriceCatalog(catalogOptions(await loadPriceSettings(db)));
+  const ownUsage = createOwnUsageRecorder({ store: usageStore, prices, logger });
+  const recordCall = ownUsage.record;
+  // The admin's LLM settings (PUT /v1/admin/llm), else TALLY_LLM_*: what each run starts with, on every
+  // node (kept in memory until a change is announced on the bus).
+  const llmSettings = await createLlmSettings({ db, bus, fallback: config.llm });
+  const pipeline = createLiveLlmPipeline({
+    currentLlm: () => llmSettings.current(),
+    build: (llm) => createSupervisor({ usage: usageStore, prices, llm: createLlm(llm, { recordCall }) }),
+  });
+  return {
+    usageStore,
+    prices,
+    ownUsage,
+    llmSettings,
+    pipeline,
+    async close() {
+      await llmSettings.close();
+      await ownUsage.close();
+      await clickhouse?.close();
+    },
+  };
+}
