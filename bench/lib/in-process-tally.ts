@@ -20,9 +20,20 @@ import type { Db } from '../../packages/server/src/store/database.js';
 export interface BenchTallyOptions {
   postgresUrl: string;
   llmBaseUrl: string;
-  /** `sql`: the product's log (counted); `memory`: the run's streamed events stay in memory. */
-  eventLog: 'sql' | 'memory';
+  /**
+   * `node`: the node's own log, runs on its run threads (TALLY_RUN_THREADS, one per core by
+   * default); `sql`: the product's log, counted; `memory`: the run's streamed events stay in
+   * memory. A log given by the bench lives in the node's main thread, so `sql` and `memory` run
+   * the pipelines there.
+   */
+  eventLog: 'node' | 'sql' | 'memory';
   workerConcurrency: number;
+}
+
+/** BENCH_RUN_THREADS=<n> sets the nodes' TALLY_RUN_THREADS, to compare with their default (auto). */
+export function benchRunThreadsEnv(): Record<string, string> {
+  const threads = process.env['BENCH_RUN_THREADS'];
+  return threads ? { TALLY_RUN_THREADS: threads } : {};
 }
 
 /** Writes of one run's events: when each happened (ms since the node started) and whether in a transaction. */
@@ -62,6 +73,7 @@ export async function startBenchTally(options: BenchTallyOptions): Promise<Bench
     TALLY_MAX_ACTIVE_RUNS: '1000',
     TALLY_MESSAGES_PER_MINUTE: '10000',
     TALLY_MAX_SOCKETS_PER_USER: '10000',
+    ...benchRunThreadsEnv(),
   });
   const counted = new Map<string, RunWrites>();
   const started = performance.now();
@@ -76,7 +88,7 @@ export async function startBenchTally(options: BenchTallyOptions): Promise<Bench
     const sqlLog = createSqlRunEventLog(db);
     return options.eventLog === 'sql' ? countingLog(sqlLog, count) : memoryStreamLog(sqlLog);
   };
-  const app: App = await buildApp(config, { logger: pino({ level: config.logLevel }), databaseSchema: schema, runEventLog });
+  const app: App = await buildApp(config, { logger: pino({ level: config.logLevel }), databaseSchema: schema, ...(options.eventLog === 'node' ? {} : { runEventLog }) });
   const baseUrl = await app.app.listen({ host: '127.0.0.1', port: 0 });
   return {
     baseUrl,

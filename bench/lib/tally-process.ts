@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { REPO_ROOT, startMeasuredProcess, type MeasuredProcess } from './child.js';
+import { benchRunThreadsEnv } from './in-process-tally.js';
 
 export interface TallyProcess extends MeasuredProcess {
   /** http://127.0.0.1:<port> */
@@ -53,6 +54,7 @@ export async function startTally(options: TallyOptions = {}): Promise<TallyProce
     TALLY_LLM_MODEL: 'bench-model',
     ...(options.llmBaseUrl ? { TALLY_LLM_BASE_URL: options.llmBaseUrl } : {}),
     ...(databaseUrl && schema ? { TALLY_DATABASE_URL: databaseUrl, TALLY_DATABASE_SCHEMA: schema } : {}),
+    ...benchRunThreadsEnv(),
     ...options.env,
   };
   if (!options.llmBaseUrl) delete env['TALLY_LLM_MODEL'];

@@ -19,7 +19,7 @@ export const runsThroughput: Scenario = {
     const full = ctx.profile === 'full';
     const sizes = { users: full ? 50 : 16, concurrency: full ? 128 : 64, roundMs: full ? 10_000 : 5_000, rounds: full ? 3 : 2 };
     const mock = await startMockLlm({ deltas: 100, deltaDelayMs: 0 });
-    const tally = await startTallyChild({ postgresUrl: benchPostgresUrl(), llmBaseUrl: mock.url, eventLog: 'sql', workerConcurrency: sizes.concurrency });
+    const tally = await startTallyChild({ postgresUrl: benchPostgresUrl(), llmBaseUrl: mock.url, eventLog: 'node', workerConcurrency: sizes.concurrency });
     try {
       const users = await prepareLoadUsers(tally.baseUrl, tally.wsUrl, sizes.users);
       const direct = createDirectLlm(mock.url);

@@ -8,11 +8,12 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ port: 8080, databaseUrl: undefined, redisUrl: undefined, llm: { kind: 'offline' } });
   });
 
-  it('runs pipelines on one thread per core on PostgreSQL by default, on the main thread on the embedded database', () => {
+  it('runs pipelines on the main thread by default; on run threads when asked, on PostgreSQL only', () => {
     const pg = 'postgres://u@127.0.0.1:5432/tally';
     expect(loadConfig({}).runThreads).toBe(0);
-    expect(loadConfig({ TALLY_DATABASE_URL: pg }).runThreads).toBe(os.availableParallelism());
-    expect(loadConfig({ TALLY_DATABASE_URL: pg, TALLY_RUN_THREADS: '0' }).runThreads).toBe(0);
+    expect(loadConfig({ TALLY_DATABASE_URL: pg }).runThreads).toBe(0);
+    expect(loadConfig({ TALLY_DATABASE_URL: pg, TALLY_RUN_THREADS: 'auto' }).runThreads).toBe(Math.max(1, os.availableParallelism() - 1));
+    expect(loadConfig({ TALLY_RUN_THREADS: 'auto' }).runThreads).toBe(0);
     expect(loadConfig({ TALLY_DATABASE_URL: pg, TALLY_RUN_THREADS: '3' }).runThreads).toBe(3);
     expect(() => loadConfig({ TALLY_RUN_THREADS: '2' })).toThrow(/TALLY_RUN_THREADS needs TALLY_DATABASE_URL/);
     expect(() => loadConfig({ TALLY_DATABASE_URL: pg, TALLY_RUN_THREADS: 'many' })).toThrow(ConfigError);

@@ -67,11 +67,14 @@ const EnvSchema = z.object({
   TALLY_LLM_TIMEOUT_MS: positiveInt.default(60_000),
   TALLY_WORKER_CONCURRENCY: positiveInt.default(16),
   /**
-   * Threads that run the agent pipelines, so the main thread keeps its event loop for sockets:
-   * a number (0 runs them on the main thread), or `auto`: one per core on PostgreSQL, none on the
-   * embedded database (which lives in one thread).
+   * Threads that run the agent pipelines (PostgreSQL only: the embedded database lives in one
+   * thread), so the main thread keeps its event loop for sockets and HTTP. 0 (the default) runs
+   * them on the main thread; `auto` is one per core but one. Measured on 2 cores shared with
+   * PostgreSQL, the mock LLM and the load (docs/DECISIONS.md, run threads): the main thread's loop
+   * delay under load drops from ~40 to ~6-9 ms, but runs cost 15-30 % more CPU and no more of
+   * them complete, so they are for machines with cores to spare.
    */
-  TALLY_RUN_THREADS: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(64)]).default('auto'),
+  TALLY_RUN_THREADS: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(64)]).default(0),
   TALLY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Folder of the built web app; served at / when it exists. */
   TALLY_WEB_DIR: z.string().optional(),
@@ -246,7 +249,7 @@ function llmConfig(e: z.infer<typeof EnvSchema>): LlmConfig {
 }
 
 function runThreads(e: z.infer<typeof EnvSchema>): number {
-  if (e.TALLY_RUN_THREADS === 'auto') return e.TALLY_DATABASE_URL ? os.availableParallelism() : 0;
+  if (e.TALLY_RUN_THREADS === 'auto') return e.TALLY_DATABASE_URL ? Math.max(1, os.availableParallelism() - 1) : 0;
   if (e.TALLY_RUN_THREADS > 0 && !e.TALLY_DATABASE_URL) {
     throw new ConfigError('TALLY_RUN_THREADS', 'needs TALLY_DATABASE_URL: the embedded database lives in one thread (use 0 or auto)');
   }

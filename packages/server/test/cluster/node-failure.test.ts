@@ -28,7 +28,8 @@ describe.skipIf(scale.skipReason !== null)(`nodes that die mid-run ${scale.skipR
         ? { stream: Array.from({ length: 80 }, (_, i) => `chunk${i} `), chunkDelayMs: 40 }
         : { json: { intent: 'cost_analysis', models: [], project: null, timeRange: null } },
     );
-    cluster = await startCluster({ engine: scale, count: 2, env: { TALLY_LLM_BASE_URL: llm.url, TALLY_LLM_MODEL: 'fake', TALLY_LLM_API_KEY: 'k' } });
+    // The nodes run their pipelines on a run thread: a node's death or shutdown takes its threads' runs with it.
+    cluster = await startCluster({ engine: scale, count: 2, env: { TALLY_LLM_BASE_URL: llm.url, TALLY_LLM_MODEL: 'fake', TALLY_LLM_API_KEY: 'k', TALLY_RUN_THREADS: '1' } });
   }, 90_000);
   afterAll(async () => {
     await cluster?.close();

@@ -44,8 +44,6 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     TALLY_DATA_DIR: dataDir,
     TALLY_LOG_LEVEL: process.env['TALLY_TEST_LOG_LEVEL'] ?? 'silent',
     TALLY_ACCESS_TOKEN_TTL_SECONDS: '900',
-    // Runs on the main thread unless a test asks for run threads (test/runs/run-threads.test.ts).
-    TALLY_RUN_THREADS: '0',
     ...(scale ? { TALLY_DATABASE_URL: options.engine.postgresUrl! } : {}),
     ...(scale && !options.withoutRedis ? { TALLY_REDIS_URL: options.engine.redisUrl!, TALLY_REDIS_PREFIX: prefix } : {}),
     ...options.env,
