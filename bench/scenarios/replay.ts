@@ -21,9 +21,10 @@ export const replay: Scenario = {
   quick: true,
   async run(ctx) {
     const samples = ctx.profile === 'full' ? 500 : 150;
-    // Paced (2 ms a delta) so each is its own event: deltas that reach the node together are sent
-    // as one (llm/coalesce-text-stream.ts), and these runs must hold over 1,000 events.
-    const llm = await startMockLlm({ deltas: MISSED + 100, deltaDelayMs: 2 });
+    // Paced (2 ms a delta) so each is mostly its own event: deltas that reach the node together
+    // are sent as one (llm/coalesce-text-stream.ts), and these runs must hold over 1,000 events
+    // even when a busy machine delays a few reads (1,100 deltas once made 990 events).
+    const llm = await startMockLlm({ deltas: MISSED + 400, deltaDelayMs: 2 });
     const tally = await startTally({ llmBaseUrl: llm.url, database: 'postgres' });
     let users: LoadUser[] = [];
     try {
