@@ -88,7 +88,8 @@ describe('chat sidebar and composer in Chromium', () => {
 
   it('searches threads on the server', { timeout: TEST }, async () => {
     await newThread('How much would prompt caching save us?');
-    expect(await threads().locator('li').count()).toBe(2);
+    // The list learns of the new thread from the server (thread activity), a moment after the run's card ends.
+    await expect.poll(() => threads().locator('li').count(), { timeout: UI }).toBe(2);
     await threads().getByRole('searchbox', { name: 'Search threads' }).fill('spend review', { timeout: UI });
     await expect.poll(() => threads().locator('li').count(), { timeout: UI }).toBe(1);
     expect(await threads().locator('li .thread-title').textContent()).toBe('Monthly spend review');
