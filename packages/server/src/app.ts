@@ -46,7 +46,6 @@ import { adminRoutes } from './http/admin-routes.js';
 import { apiKeyRoutes } from './http/api-key-routes.js';
 import { passwordResetRoutes } from './http/password-reset-routes.js';
 import { registerRouteAccess } from './http/route-access.js';
-import type { LlmSettingsStore } from './llm/llm-settings.js';
 import { loadPriceSettings, removePriceOverride, setPriceOverride } from './pricing/price-settings.js';
 import { createSqlRunEventLog, type RunEventLog } from './runs/run-event-log.js';
 import { createRunService, type RunService } from './runs/run-service.js';
@@ -56,10 +55,7 @@ import { openDatabase, type Db, type DatabaseEngine } from './store/database.js'
 import { migrateToLatest } from './store/migrate.js';
 import { createThreadService } from './threads/thread-service.js';
 import { createUsageIngester, type UsageIngester } from './usage/ingest-usage.js';
-import type { ClickHouseUsageStore } from './usage/clickhouse-usage-store.js';
 import { createAgentServices, type AgentServices } from './agent-services.js';
-import type { UsageStore } from './usage/usage-store.js';
-import type { PriceCatalog } from './pricing/price-catalog.js';
 
 export const VERSION = '0.1.0';
 
@@ -71,9 +67,6 @@ export interface Services {
   engine: DatabaseEngine;
   bus: Bus;
   kv: EphemeralStore;
-  /** The SQL store over `db`, or the ClickHouse one (which holds its own connections) when configured. */
-  usageStore: UsageStore | ClickHouseUsageStore;
-  prices: PriceCatalog;
   /** The usage store, prices, LLM settings and agent pipeline of this thread (closed with the node). */
   agents: AgentServices;
   ingester: UsageIngester;
@@ -83,8 +76,6 @@ export interface Services {
   /** The run event log the runs and workers write (the SQL one unless BuildOptions says otherwise). */
   eventLog: RunEventLog;
   nodeId: string;
-  /** The admin's LLM settings (else TALLY_LLM_*), read by each run as it starts. */
-  llmSettings: LlmSettingsStore;
 }
 
 export interface BuildOptions {
@@ -124,8 +115,6 @@ export async function createServices(config: Config, options: BuildOptions = {})
     engine,
     bus,
     kv,
-    usageStore: agents.usageStore,
-    prices: agents.prices,
     agents,
     ingester: createUsageIngester({ store: agents.usageStore, prices: agents.prices }),
     runs: createRunService({
@@ -140,7 +129,6 @@ export async function createServices(config: Config, options: BuildOptions = {})
     worker,
     nodeId,
     eventLog,
-    llmSettings: agents.llmSettings,
   };
 }
 
@@ -220,7 +208,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const threads = createThreadService({ db, runs: services.runs });
   await app.register(threadRoutes, { threads, requireUser });
   await app.register(runRoutes, { runs: services.runs, requireUser });
-  await app.register(usageRoutes, { ingester: services.ingester, store: services.usageStore, requireUser });
+  await app.register(usageRoutes, { ingester: services.ingester, store: services.agents.usageStore, requireUser });
   await app.register(apiKeyRoutes, { apiKeys, audit });
   await app.register(passwordResetRoutes, { resets, audit });
   await app.register(adminRoutes, {
@@ -230,7 +218,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     audit,
     // Stored at once; nodes price with them after a restart (see pricing/price-settings.ts).
     prices: { load: () => loadPriceSettings(db), set: (o) => setPriceOverride(db, o), remove: (model, provider) => removePriceOverride(db, model, provider) },
-    llm: services.llmSettings,
+    llm: services.agents.llmSettings,
   });
   const gateway = registerWsGateway(app, {
     db,

@@ -52,7 +52,7 @@ describe('usage page in Chromium', () => {
   const summaryOf = (name: string) => uploadCard().getByRole('group', { name: `Upload summary of ${name}` });
   const total = (id: string) => page.locator(`.usage-totals [data-total="${id}"] .figure-value`);
   const sums = (filter: (r: (typeof RECORDS)[number]) => boolean = () => true): UsageSums =>
-    sumUsage(RECORDS.filter(filter), server.app.services.prices);
+    sumUsage(RECORDS.filter(filter), server.app.services.agents.prices);
 
   async function expectTotals(expected: UsageSums) {
     await expect.poll(() => total('requests').textContent(), { timeout: UI }).toBe(formatCount(expected.requests));

@@ -70,7 +70,7 @@ const EnvSchema = z.object({
    * Threads that run the agent pipelines (PostgreSQL only: the embedded database lives in one
    * thread), so the main thread keeps its event loop for sockets and HTTP. 0 (the default) runs
    * them on the main thread; `auto` is one per core but one. Measured on 2 cores shared with
-   * PostgreSQL, the mock LLM and the load (docs/DECISIONS.md, run threads): the main thread's loop
+   * PostgreSQL, the benchmark's LLM server and its load (docs/DECISIONS.md, run threads): the main thread's loop
    * delay under load drops from ~40 to ~6-9 ms, but runs cost 15-30 % more CPU and no more of
    * them complete, so they are for machines with cores to spare.
    */

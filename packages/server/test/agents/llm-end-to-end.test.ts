@@ -124,7 +124,7 @@ for (const engine of engineSetups()) {
       // Tally's own usage: every model call of the run, on the system owner, project tally, feature = agent
       // (written behind: flushed here rather than waited for).
       await server.app.services.agents.ownUsage.flush();
-      const own = await server.app.services.usageStore.aggregate(SYSTEM_USER_ID);
+      const own = await server.app.services.agents.usageStore.aggregate(SYSTEM_USER_ID);
       const mine = own.filter((r) => r.project === 'tally');
       expect(mine.length).toBeGreaterThan(0);
       expect(new Set(mine.map((r) => r.feature))).toEqual(new Set(['triage', 'reporting']));
