@@ -20,7 +20,10 @@ export const UsageRecordSchema = z
     inputTokens: z.number().int().min(0),
     outputTokens: z.number().int().min(0),
     cacheReadTokens: z.number().int().min(0).default(0),
+    /** Cache writes kept for 5 minutes (Anthropic's default TTL), or of unknown duration. */
     cacheWriteTokens: z.number().int().min(0).default(0),
+    /** Cache writes kept for 1 hour (billed higher: 2x input on Anthropic); disjoint from `cacheWriteTokens`. */
+    cacheWrite1hTokens: z.number().int().min(0).default(0),
     reasoningTokens: z.number().int().min(0).optional(),
     latencyMs: z.number().min(0).optional(),
     status: z.enum(['ok', 'error', 'timeout']).default('ok'),
@@ -44,7 +47,7 @@ export const UsageRecordSchema = z
     message: 'reasoningTokens must not exceed outputTokens',
     path: ['reasoningTokens'],
   })
-  .refine((r) => r.prefixTokens === undefined || r.prefixTokens <= r.inputTokens + r.cacheReadTokens + r.cacheWriteTokens, {
+  .refine((r) => r.prefixTokens === undefined || r.prefixTokens <= r.inputTokens + r.cacheReadTokens + r.cacheWriteTokens + r.cacheWrite1hTokens, {
     message: 'prefixTokens must not exceed the input tokens',
     path: ['prefixTokens'],
   });

@@ -94,6 +94,7 @@ function logicalRequest(f: FeatureProfile, dayStart: number, random: SeededRando
       inputTokens: tokens.inputTokens,
       outputTokens: outcome.outputTokens,
       cacheReadTokens: tokens.cacheReadTokens,
+      cacheWrite1hTokens: 0,
       cacheWriteTokens: tokens.cacheWriteTokens,
       latencyMs: outcome.latencyMs,
       status: outcome.status,
