@@ -23,6 +23,17 @@ const MIGRATIONS: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 
+/** Every schema version in order, oldest first (the upgrade test walks them all). */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS).sort();
+
+/** Brings the schema to exactly `name` (up or down); for the upgrade test and operators' rollbacks. */
+export async function migrateTo(db: Db, name: string, schema?: string): Promise<void> {
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  const { error, results } = await migrator.migrateTo(name);
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${error instanceof Error ? error.message : String(error)}`);
+}
+
 /**
  * Brings the schema to the latest version; throws with the failing migration's name. With a
  * Postgres schema, the migrator's own tables live in it too: without that, Kysely looks its lock
