@@ -4,7 +4,10 @@ import type { ModelPrices } from '../pricing/price-catalog.js';
 export interface TokenVolume {
   inputTokens: number;
   cacheReadTokens: number;
+  /** 5-minute (or unknown-duration) cache writes. */
   cacheWriteTokens: number;
+  /** 1-hour cache writes; absent is 0. */
+  cacheWrite1hTokens?: number;
   outputTokens: number;
 }
 
@@ -15,10 +18,12 @@ export interface TokenVolume {
 export function listCostUsd(prices: ModelPrices, volume: TokenVolume): number {
   const cacheRead = prices.cacheReadPerMTok ?? prices.inputPerMTok;
   const cacheWrite = prices.cacheWritePerMTok ?? prices.inputPerMTok;
+  const cacheWrite1h = prices.cacheWrite1hPerMTok ?? cacheWrite;
   return (
     (volume.inputTokens * prices.inputPerMTok +
       volume.cacheReadTokens * cacheRead +
       volume.cacheWriteTokens * cacheWrite +
+      (volume.cacheWrite1hTokens ?? 0) * cacheWrite1h +
       volume.outputTokens * prices.outputPerMTok) /
     1_000_000
   );

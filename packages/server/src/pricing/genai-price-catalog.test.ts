@@ -77,6 +77,7 @@ describe('createGenaiPriceCatalog', () => {
       outputPerMTok: 10,
       cacheReadPerMTok: 1.25,
       cacheWritePerMTok: 2.5,
+      cacheWrite1hPerMTok: 2.5,
     });
     expect(catalog.modelPrices('gpt-4o-mini', null, at)).toMatchObject({ inputPerMTok: 0.15, outputPerMTok: 0.6, cacheReadPerMTok: 0.075 });
     expect(catalog.modelPrices('claude-sonnet-4-20250514', 'anthropic', at)).toEqual({
@@ -86,6 +87,7 @@ describe('createGenaiPriceCatalog', () => {
       outputPerMTok: 15,
       cacheReadPerMTok: 0.3,
       cacheWritePerMTok: 3.75,
+      cacheWrite1hPerMTok: 6,
     });
     expect(catalog.modelPrices('claude-3-5-haiku-20241022', 'anthropic', at)).toMatchObject({ inputPerMTok: 0.8, outputPerMTok: 4, cacheWritePerMTok: 1 });
     // Tiered prices report their base.
@@ -110,6 +112,7 @@ describe('createGenaiPriceCatalog', () => {
       outputPerMTok: 0.2,
       cacheReadPerMTok: null,
       cacheWritePerMTok: null,
+      cacheWrite1hPerMTok: null,
     });
   });
 

@@ -1,5 +1,6 @@
 import { calcPrice, findProvider, type ModelInfo, type ModelPrice, type PriceCalculation, type Provider, type Usage } from '@pydantic/genai-prices';
 import { createBoundedMemo } from './bounded-memo.js';
+import { createCatalogDataLookup } from './catalog-data-lookup.js';
 import type { ModelPrices, PriceCatalog, PricedCall } from './price-catalog.js';
 import { libraryEntryPrice, libraryUsage, modelPlan, planAt, priceWithPlan, type ModelPlan, type TokenUsage } from './token-price-plan.js';
 
@@ -18,6 +19,8 @@ export interface PriceOverride {
   cacheReadPerMTok?: number;
   /** Absent: cache writes are billed as ordinary input. */
   cacheWritePerMTok?: number;
+  /** 1-hour cache writes; absent: billed at `cacheWritePerMTok` (needs it). */
+  cacheWrite1hPerMTok?: number;
 }
 
 export interface GenaiPriceCatalogOptions {
@@ -29,6 +32,11 @@ export interface GenaiPriceCatalogOptions {
    * price and is never discounted again.
    */
   discounts?: Readonly<Record<string, number>>;
+  /**
+   * A genai-prices data file an admin loaded (catalog-data.ts), used instead of the data bundled
+   * with the package; absent: the bundled data.
+   */
+  providers?: readonly Provider[];
 }
 
 /**
@@ -69,6 +77,7 @@ interface ResolvedModel {
 /** The PriceCatalog over `@pydantic/genai-prices`, with optional admin overrides taking precedence. */
 export function createGenaiPriceCatalog(options: GenaiPriceCatalogOptions = {}): PriceCatalog {
   const overrides = (options.overrides ?? []).map((o) => ({ ...o, model: normalize(o.model) }));
+  const loaded = options.providers ? createCatalogDataLookup(options.providers) : null;
   const overrideProviders = new Map(overrides.map((o) => [o, overrideProvider(o)]));
   const discounts = new Map(Object.entries(options.discounts ?? {}).map(([provider, d]) => [normalize(provider), d]));
   for (const [provider, d] of discounts) {
@@ -94,7 +103,7 @@ export function createGenaiPriceCatalog(options: GenaiPriceCatalogOptions = {}):
     // catalog knows it, it decides strictly (anthropic + gpt-4o is unknown, not OpenAI's price);
     // when it does not, the model id decides, as it does for calls with no provider at all.
     const known = provider ? findProvider({ providerId: provider }) !== undefined : false;
-    const found = calcPrice({}, model, { ...(known && provider ? { providerId: provider } : {}), timestamp: at });
+    const found = loaded ? loaded.find(model, provider, at) : calcPrice({}, model, { ...(known && provider ? { providerId: provider } : {}), timestamp: at });
     if (!found) return null;
     // The provider keeps its id and name (discounts, the batch-entry check and the library's own
     // per-provider rules key on them) and its one model keeps its price entries and their dates.
@@ -127,11 +136,14 @@ export function createGenaiPriceCatalog(options: GenaiPriceCatalogOptions = {}):
   return {
     priceCall(call: PricedCall): number | null {
       // genai-prices counts input_tokens as the TOTAL input with cache reads and writes as
-      // partitions of it; Tally's buckets are disjoint, so the total is rebuilt here.
+      // partitions of it, and 1-hour writes as a part of the writes; Tally's buckets are
+      // disjoint, so the totals are rebuilt here.
+      const write1h = call.cacheWrite1hTokens ?? 0;
       const tokens: TokenUsage = {
-        input: call.inputTokens + call.cacheReadTokens + call.cacheWriteTokens,
+        input: call.inputTokens + call.cacheReadTokens + call.cacheWriteTokens + write1h,
         cacheRead: call.cacheReadTokens,
-        cacheWrite: call.cacheWriteTokens,
+        cacheWrite: call.cacheWriteTokens + write1h,
+        cacheWrite1h: write1h,
         output: call.outputTokens,
       };
       const entry = resolvedModel(call.model, call.provider, call.at);
@@ -152,7 +164,14 @@ export function createGenaiPriceCatalog(options: GenaiPriceCatalogOptions = {}):
       const k = kept(result.provider);
       if (!prices || k === 1) return prices;
       const times = (v: number | null) => (v === null ? null : v * k);
-      return { ...prices, inputPerMTok: prices.inputPerMTok * k, outputPerMTok: prices.outputPerMTok * k, cacheReadPerMTok: times(prices.cacheReadPerMTok), cacheWritePerMTok: times(prices.cacheWritePerMTok) };
+      return {
+        ...prices,
+        inputPerMTok: prices.inputPerMTok * k,
+        outputPerMTok: prices.outputPerMTok * k,
+        cacheReadPerMTok: times(prices.cacheReadPerMTok),
+        cacheWritePerMTok: times(prices.cacheWritePerMTok),
+        cacheWrite1hPerMTok: times(prices.cacheWrite1hPerMTok),
+      };
     },
   };
 }
@@ -161,7 +180,8 @@ export function createGenaiPriceCatalog(options: GenaiPriceCatalogOptions = {}):
  * Reads per-MTok prices from the catalog's entry. Tiered prices report their base (below the
  * first threshold). A model with a cache-read price but no cache-write price bills writes as
  * ordinary input (the library does so, and OpenAI's automatic caching works that way), so the
- * write price reported is the input price; a model with neither reports null for both.
+ * write price reported is the input price; a model with neither reports null for both. A model
+ * with no 1-hour write price bills 1-hour writes as any write (the library does so).
  */
 function toModelPrices(model: string, provider: string, price: ModelPrice): ModelPrices | null {
   const input = baseOf(price['input_mtok']);
@@ -169,7 +189,8 @@ function toModelPrices(model: string, provider: string, price: ModelPrice): Mode
   if (input === null || output === null) return null;
   const cacheRead = baseOf(price['cache_read_mtok']);
   const cacheWrite = baseOf(price['cache_write_mtok']) ?? (cacheRead === null ? null : input);
-  return { model, provider, inputPerMTok: input, outputPerMTok: output, cacheReadPerMTok: cacheRead, cacheWritePerMTok: cacheWrite };
+  const cacheWrite1h = baseOf(price['cache_write_1h_mtok']) ?? cacheWrite;
+  return { model, provider, inputPerMTok: input, outputPerMTok: output, cacheReadPerMTok: cacheRead, cacheWritePerMTok: cacheWrite, cacheWrite1hPerMTok: cacheWrite1h };
 }
 
 function baseOf(value: ModelPrice[string]): number | null {
@@ -181,6 +202,7 @@ function overrideProvider(o: PriceOverride): Provider {
   const prices: ModelPrice = { input_mtok: o.inputPerMTok, output_mtok: o.outputPerMTok };
   if (o.cacheReadPerMTok !== undefined) prices['cache_read_mtok'] = o.cacheReadPerMTok;
   if (o.cacheWritePerMTok !== undefined) prices['cache_write_mtok'] = o.cacheWritePerMTok;
+  if (o.cacheWritePerMTok !== undefined && o.cacheWrite1hPerMTok !== undefined) prices['cache_write_1h_mtok'] = o.cacheWrite1hPerMTok;
   return {
     id: o.provider ?? OVERRIDE_PROVIDER_ID,
     name: OVERRIDE_PROVIDER_NAME,

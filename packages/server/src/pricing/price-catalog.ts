@@ -17,7 +17,10 @@ export interface PricedCall {
   /** Uncached input tokens (Tally's disjoint buckets). */
   inputTokens: number;
   cacheReadTokens: number;
+  /** 5-minute (or unknown-duration) cache writes. */
   cacheWriteTokens: number;
+  /** 1-hour cache writes, apart from `cacheWriteTokens`; absent is 0. */
+  cacheWrite1hTokens?: number;
   outputTokens: number;
   /** Sent through a batch API: billed at the provider's batch discount. */
   batch: boolean;
@@ -31,5 +34,11 @@ export interface ModelPrices {
   outputPerMTok: number;
   /** Null when the model has no cache-read price. */
   cacheReadPerMTok: number | null;
+  /** 5-minute cache writes (and writes of unknown duration). */
   cacheWritePerMTok: number | null;
+  /**
+   * 1-hour cache writes: the catalog's `cache_write_1h_mtok` where it has one, else the same as
+   * `cacheWritePerMTok` (a provider with one write price bills every write at it).
+   */
+  cacheWrite1hPerMTok: number | null;
 }

@@ -32,9 +32,15 @@ function usages(seed: number, count: number): TokenUsage[] {
   for (let i = 0; i < count; i++) {
     const cacheRead = size();
     const cacheWrite = size();
-    out.push({ input: size() + cacheRead + cacheWrite, cacheRead, cacheWrite, output: size() });
+    // Some writes all 5-minute, some all 1-hour, some split.
+    const cacheWrite1h = [0, cacheWrite, Math.floor(cacheWrite / 3)][random.int(0, 2)]!;
+    out.push({ input: size() + cacheRead + cacheWrite, cacheRead, cacheWrite, cacheWrite1h, output: size() });
   }
-  out.push({ input: 200_000, cacheRead: 0, cacheWrite: 0, output: 1 }, { input: 200_001, cacheRead: 1, cacheWrite: 0, output: 1 });
+  out.push(
+    { input: 200_000, cacheRead: 0, cacheWrite: 0, cacheWrite1h: 0, output: 1 },
+    { input: 200_001, cacheRead: 1, cacheWrite: 0, cacheWrite1h: 0, output: 1 },
+    { input: 200_001, cacheRead: 1, cacheWrite: 7, cacheWrite1h: 7, output: 1 },
+  );
   return out;
 }
 
@@ -81,7 +87,7 @@ describe('token price plans', () => {
   });
 
   it('pick the entry the library picks at each date, around every change', () => {
-    const usage: TokenUsage = { input: 1_234_567, cacheRead: 34_567, cacheWrite: 4_567, output: 76_543 };
+    const usage: TokenUsage = { input: 1_234_567, cacheRead: 34_567, cacheWrite: 4_567, cacheWrite1h: 1_234, output: 76_543 };
     const mismatches: string[] = [];
     for (const { alone, modelId } of models) {
       const model = alone.models[0]!;
@@ -113,8 +119,13 @@ describe('token price plans', () => {
     expect(entryPlan({ cache_read_mtok: 1, output_mtok: 2 })).toBeNull();
     const plan = entryPlan({ input_mtok: 1, cache_read_mtok: 0.1, output_mtok: 2 })!;
     // More cache than input: the library clamps or throws, the plan does not decide.
-    expect(priceWithPlan(plan, { input: 5, cacheRead: 6, cacheWrite: 0, output: 1 })).toBeNull();
-    expect(priceWithPlan(plan, { input: Number.POSITIVE_INFINITY, cacheRead: 0, cacheWrite: 0, output: 1 })).toBeNull();
+    expect(priceWithPlan(plan, { input: 5, cacheRead: 6, cacheWrite: 0, cacheWrite1h: 0, output: 1 })).toBeNull();
+    expect(priceWithPlan(plan, { input: Number.POSITIVE_INFINITY, cacheRead: 0, cacheWrite: 0, cacheWrite1h: 0, output: 1 })).toBeNull();
+    // More 1-hour writes than writes: the library throws.
+    const withWrites = entryPlan({ input_mtok: 3, cache_write_mtok: 3.75, cache_write_1h_mtok: 6, output_mtok: 15 })!;
+    expect(priceWithPlan(withWrites, { input: 10, cacheRead: 0, cacheWrite: 2, cacheWrite1h: 3, output: 1 })).toBeNull();
+    // A 1-hour write price without the write price: the library refuses the entry.
+    expect(entryPlan({ input_mtok: 3, cache_write_1h_mtok: 6, output_mtok: 15 })).toBeNull();
     // A time-of-day price depends on more than the date.
     expect(
       modelPlan(

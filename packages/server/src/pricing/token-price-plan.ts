@@ -13,20 +13,26 @@ import { calcPrice, type ModelInfo, type ModelPrice, type Provider, type Usage }
  * no price, and the caller asks the library: the answer is the library's either way
  * (token-price-plan.test.ts checks every entry of the catalog against it).
  *
- * Prices of other buckets in an entry (web searches, audio or image tokens, 1-hour cache writes)
- * price usage Tally does not record: the library gives them a leaf of 0, so each adds exactly 0
+ * Prices of other buckets in an entry (web searches, audio or image tokens) price usage Tally
+ * does not record: the library gives them a leaf of 0, so each adds exactly 0
  * and takes 0 from its parent bucket. They are left out of the plan.
  */
 
-/** Tally's usage as the library sees it: input is the TOTAL input, cache reads and writes part of it. */
+/**
+ * Tally's usage as the library sees it: input is the TOTAL input, cache reads and writes part of
+ * it; `cacheWrite` is every cache write (5-minute and 1-hour) and `cacheWrite1h` the 1-hour part
+ * of it, which an entry with `cache_write_1h_mtok` prices apart (Anthropic: 2x input, against
+ * 1.25x for 5-minute writes) and any other entry prices as an ordinary cache write.
+ */
 export interface TokenUsage {
   input: number;
   cacheRead: number;
   cacheWrite: number;
+  cacheWrite1h: number;
   output: number;
 }
 
-type Leaf = 'input' | 'cacheRead' | 'cacheWrite' | 'output';
+type Leaf = 'input' | 'cacheRead' | 'cacheWrite' | 'cacheWrite1h' | 'output';
 
 interface Tiered {
   base: number;
@@ -46,6 +52,7 @@ export interface EntryPlan {
   /** The entry's cache prices, which decide what the input leaf leaves out. */
   hasCacheRead: boolean;
   hasCacheWrite: boolean;
+  hasCacheWrite1h: boolean;
   tiered: boolean;
 }
 
@@ -54,6 +61,7 @@ const KEYS: Readonly<Record<string, { leaf: Leaf; output: boolean }>> = {
   input_mtok: { leaf: 'input', output: false },
   cache_read_mtok: { leaf: 'cacheRead', output: false },
   cache_write_mtok: { leaf: 'cacheWrite', output: false },
+  cache_write_1h_mtok: { leaf: 'cacheWrite1h', output: false },
   output_mtok: { leaf: 'output', output: true },
 };
 const PER = 1e6;
@@ -77,9 +85,17 @@ export function entryPlan(entry: ModelPrice): EntryPlan | null {
     terms.push({ ...known, price });
   }
   const has = (leaf: Leaf) => terms.some((t) => t.leaf === leaf);
-  // The library refuses a cache price without the input price (its ancestor check): let it.
+  // The library refuses a cache price without the input price, and a 1-hour write price without
+  // the write price (its ancestor check): let it.
   if ((has('cacheRead') || has('cacheWrite')) && !has('input')) return null;
-  return { terms, hasCacheRead: has('cacheRead'), hasCacheWrite: has('cacheWrite'), tiered: terms.some((t) => typeof t.price !== 'number') };
+  if (has('cacheWrite1h') && !has('cacheWrite')) return null;
+  return {
+    terms,
+    hasCacheRead: has('cacheRead'),
+    hasCacheWrite: has('cacheWrite'),
+    hasCacheWrite1h: has('cacheWrite1h'),
+    tiered: terms.some((t) => typeof t.price !== 'number'),
+  };
 }
 
 /** A number or tiered price as the library accepts it; null for anything it would reject. */
@@ -107,17 +123,19 @@ function isPrice(value: unknown): value is number {
  * null when the library must decide (a value it would reject, more cache than input).
  */
 export function priceWithPlan(plan: EntryPlan, usage: TokenUsage): number | null {
-  const { input, cacheRead, cacheWrite, output } = usage;
-  if (!isPrice(input) || !isPrice(cacheRead) || !isPrice(cacheWrite) || !isPrice(output)) return null;
-  // The input leaf is the total input minus the buckets the entry prices apart, summed in the
-  // library's order (cache read, then cache write).
+  const { input, cacheRead, cacheWrite, cacheWrite1h, output } = usage;
+  if (!isPrice(input) || !isPrice(cacheRead) || !isPrice(cacheWrite) || !isPrice(cacheWrite1h) || !isPrice(output)) return null;
+  // Each leaf is its bucket minus the more specific buckets the entry prices apart, summed in the
+  // library's order (most dimensions first: 1-hour write, then cache read, then cache write).
+  const writeLeaf = plan.hasCacheWrite1h ? cacheWrite - cacheWrite1h : cacheWrite;
   let priced = 0;
+  if (plan.hasCacheWrite1h) priced += cacheWrite1h;
   if (plan.hasCacheRead) priced += cacheRead;
-  if (plan.hasCacheWrite) priced += cacheWrite;
+  if (plan.hasCacheWrite) priced += writeLeaf;
   const inputLeaf = input - priced;
   // The library clamps a tiny negative rounding error and throws on a real one: its call.
-  if (inputLeaf < 0) return null;
-  const leaves: Record<Leaf, number> = { input: inputLeaf, cacheRead, cacheWrite, output };
+  if (inputLeaf < 0 || writeLeaf < 0) return null;
+  const leaves: Record<Leaf, number> = { input: inputLeaf, cacheRead, cacheWrite: writeLeaf, cacheWrite1h, output };
   let inputPrice = 0;
   let outputPrice = 0;
   for (const { leaf, output: isOutput, price } of plan.terms) {
@@ -155,7 +173,13 @@ export function libraryEntryPrice(provider: Provider, modelId: string): LibraryE
 
 /** Tally's buckets in the library's names. */
 export function libraryUsage(tokens: TokenUsage): Usage {
-  return { input_tokens: tokens.input, cache_read_tokens: tokens.cacheRead, cache_write_tokens: tokens.cacheWrite, output_tokens: tokens.output };
+  return {
+    input_tokens: tokens.input,
+    cache_read_tokens: tokens.cacheRead,
+    cache_write_tokens: tokens.cacheWrite,
+    cache_write_1h_tokens: tokens.cacheWrite1h,
+    output_tokens: tokens.output,
+  };
 }
 
 /**
@@ -180,17 +204,23 @@ export function verifiedEntryPlan(entry: ModelPrice, library: LibraryEntryPrice)
 
 function sampleUsages(plan: EntryPlan): TokenUsage[] {
   const samples: TokenUsage[] = [
-    { input: 1_117, cacheRead: 100, cacheWrite: 10, output: 53 },
-    { input: 3_000_017, cacheRead: 1_000_003, cacheWrite: 7, output: 123_457 },
-    { input: 0, cacheRead: 0, cacheWrite: 0, output: 1 },
-    { input: 7, cacheRead: 0, cacheWrite: 0, output: 0 },
-    { input: 5, cacheRead: 5, cacheWrite: 0, output: 0 },
-    { input: 5, cacheRead: 0, cacheWrite: 5, output: 0 },
+    { input: 1_117, cacheRead: 100, cacheWrite: 10, cacheWrite1h: 0, output: 53 },
+    { input: 1_117, cacheRead: 100, cacheWrite: 10, cacheWrite1h: 4, output: 53 },
+    { input: 3_000_017, cacheRead: 1_000_003, cacheWrite: 7, cacheWrite1h: 0, output: 123_457 },
+    { input: 3_000_017, cacheRead: 1_000_003, cacheWrite: 70_001, cacheWrite1h: 50_000, output: 123_457 },
+    { input: 0, cacheRead: 0, cacheWrite: 0, cacheWrite1h: 0, output: 1 },
+    { input: 7, cacheRead: 0, cacheWrite: 0, cacheWrite1h: 0, output: 0 },
+    { input: 5, cacheRead: 5, cacheWrite: 0, cacheWrite1h: 0, output: 0 },
+    { input: 5, cacheRead: 0, cacheWrite: 5, cacheWrite1h: 0, output: 0 },
+    { input: 5, cacheRead: 0, cacheWrite: 5, cacheWrite1h: 5, output: 0 },
   ];
   for (const { price } of plan.terms) {
     if (typeof price === 'number') continue;
     for (const { start } of price.tiers) {
-      samples.push({ input: start, cacheRead: 3, cacheWrite: 2, output: 11 }, { input: start + 1, cacheRead: 3, cacheWrite: 2, output: 11 });
+      samples.push(
+        { input: start, cacheRead: 3, cacheWrite: 2, cacheWrite1h: 1, output: 11 },
+        { input: start + 1, cacheRead: 3, cacheWrite: 2, cacheWrite1h: 1, output: 11 },
+      );
     }
   }
   return samples;

@@ -12,6 +12,7 @@ export function priceUsageRecord(prices: PriceCatalog, record: UsageRecord): Pri
     inputTokens: record.inputTokens,
     cacheReadTokens: record.cacheReadTokens,
     cacheWriteTokens: record.cacheWriteTokens,
+    cacheWrite1hTokens: record.cacheWrite1hTokens,
     outputTokens: record.outputTokens,
     batch: record.batch,
   });

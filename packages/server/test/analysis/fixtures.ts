@@ -6,13 +6,13 @@ import type { StrategyInput } from '../../src/analysis/strategies/strategy.js';
 
 /** Round per-million prices, so every expected dollar in a test can be worked out by hand. */
 export const TEST_PRICES: Record<string, Omit<ModelPrices, 'model'>> = {
-  'gpt-4o': { provider: 'openai', inputPerMTok: 2.5, outputPerMTok: 10, cacheReadPerMTok: 1.25, cacheWritePerMTok: null },
-  'gpt-4.1': { provider: 'openai', inputPerMTok: 2, outputPerMTok: 8, cacheReadPerMTok: 0.5, cacheWritePerMTok: null },
-  'gpt-4.1-mini': { provider: 'openai', inputPerMTok: 0.4, outputPerMTok: 1.6, cacheReadPerMTok: 0.1, cacheWritePerMTok: null },
-  'gpt-4o-mini': { provider: 'openai', inputPerMTok: 0.15, outputPerMTok: 0.6, cacheReadPerMTok: 0.075, cacheWritePerMTok: null },
-  'claude-sonnet-4': { provider: 'anthropic', inputPerMTok: 3, outputPerMTok: 15, cacheReadPerMTok: 0.3, cacheWritePerMTok: 3.75 },
-  'claude-haiku-4-5': { provider: 'anthropic', inputPerMTok: 1, outputPerMTok: 5, cacheReadPerMTok: 0.1, cacheWritePerMTok: 1.25 },
-  'no-cache-model': { provider: 'selfhost', inputPerMTok: 1, outputPerMTok: 1, cacheReadPerMTok: null, cacheWritePerMTok: null },
+  'gpt-4o': { provider: 'openai', inputPerMTok: 2.5, outputPerMTok: 10, cacheReadPerMTok: 1.25, cacheWritePerMTok: null, cacheWrite1hPerMTok: null },
+  'gpt-4.1': { provider: 'openai', inputPerMTok: 2, outputPerMTok: 8, cacheReadPerMTok: 0.5, cacheWritePerMTok: null, cacheWrite1hPerMTok: null },
+  'gpt-4.1-mini': { provider: 'openai', inputPerMTok: 0.4, outputPerMTok: 1.6, cacheReadPerMTok: 0.1, cacheWritePerMTok: null, cacheWrite1hPerMTok: null },
+  'gpt-4o-mini': { provider: 'openai', inputPerMTok: 0.15, outputPerMTok: 0.6, cacheReadPerMTok: 0.075, cacheWritePerMTok: null, cacheWrite1hPerMTok: null },
+  'claude-sonnet-4': { provider: 'anthropic', inputPerMTok: 3, outputPerMTok: 15, cacheReadPerMTok: 0.3, cacheWritePerMTok: 3.75, cacheWrite1hPerMTok: 6 },
+  'claude-haiku-4-5': { provider: 'anthropic', inputPerMTok: 1, outputPerMTok: 5, cacheReadPerMTok: 0.1, cacheWritePerMTok: 1.25, cacheWrite1hPerMTok: 2 },
+  'no-cache-model': { provider: 'selfhost', inputPerMTok: 1, outputPerMTok: 1, cacheReadPerMTok: null, cacheWritePerMTok: null, cacheWrite1hPerMTok: null },
 };
 
 /** A PriceCatalog over a fixed table; unknown models are null, as in the real catalog. */
@@ -30,6 +30,7 @@ export function fixedPriceCatalog(table: Record<string, Omit<ModelPrices, 'model
         (call.inputTokens * p.inputPerMTok +
           call.cacheReadTokens * (p.cacheReadPerMTok ?? p.inputPerMTok) +
           call.cacheWriteTokens * (p.cacheWritePerMTok ?? p.inputPerMTok) +
+          (call.cacheWrite1hTokens ?? 0) * (p.cacheWrite1hPerMTok ?? p.cacheWritePerMTok ?? p.inputPerMTok) +
           call.outputTokens * p.outputPerMTok) /
         1_000_000;
       return call.batch ? cost / 2 : cost;
