@@ -94,7 +94,7 @@ export interface BuildOptions {
 export async function createServices(config: Config, options: BuildOptions = {}): Promise<Services> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const schema = options.databaseSchema ?? config.databaseSchema;
-  const { db, engine } = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema });
+  const { db, engine, pglite } = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema, holder: 'tally serve' });
   await migrateToLatest(db, schema);
   const bus = config.redisUrl ? await createRedisBus({ url: config.redisUrl, prefix: config.redisPrefix }) : createMemoryBus();
   const kv = config.redisUrl
@@ -106,7 +106,7 @@ export async function createServices(config: Config, options: BuildOptions = {})
   // A run thread writes the SQL log over its own connections: a log given by the caller lives in this thread.
   const worker =
     config.runThreads > 0 && !options.runEventLog
-      ? createRunThreads({ config, databaseSchema: schema, nodeId, count: config.runThreads, hub: config.redisUrl ? undefined : bus, logger })
+      ? createRunThreads({ config, databaseSchema: schema, nodeId, count: config.runThreads, hub: config.redisUrl ? undefined : bus, databasePort: pglite?.connectPort, logger })
       : createRunWorker({ db, bus, eventLog, pipeline: agents.pipeline, logger, concurrency: config.workerConcurrency, nodeId, leaseMs: config.runLeaseMs, eventFlushMs: config.eventFlushMs });
   return {
     config,

@@ -249,10 +249,8 @@ function llmConfig(e: z.infer<typeof EnvSchema>): LlmConfig {
 }
 
 function runThreads(e: z.infer<typeof EnvSchema>): number {
+  // The embedded engine's run threads reach its database thread over ports of their own.
   if (e.TALLY_RUN_THREADS === 'auto') return e.TALLY_DATABASE_URL ? Math.max(1, os.availableParallelism() - 1) : 0;
-  if (e.TALLY_RUN_THREADS > 0 && !e.TALLY_DATABASE_URL) {
-    throw new ConfigError('TALLY_RUN_THREADS', 'needs TALLY_DATABASE_URL: the embedded database lives in one thread (use 0 or auto)');
-  }
   return e.TALLY_RUN_THREADS;
 }
 

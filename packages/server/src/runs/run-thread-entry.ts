@@ -19,6 +19,8 @@ export interface RunThreadData {
   concurrency: number;
   /** The main thread's bus, when the node has no Redis. */
   busPort: MessagePort | undefined;
+  /** The embedded engine: this thread's port to the main thread's database thread. */
+  databasePort: MessagePort | undefined;
 }
 
 /** Messages a run thread sends to the main thread. */
@@ -45,7 +47,7 @@ async function main(port: MessagePort, data: RunThreadData): Promise<void> {
     })();
   });
   try {
-    const { db } = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: data.databaseSchema });
+    const { db } = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: data.databaseSchema, pglitePort: data.databasePort });
     const bus: Bus = data.busPort ? createPortBus(data.busPort) : await createRedisBus({ url: config.redisUrl!, prefix: config.redisPrefix });
     const agents = await createAgentServices({ config, db, bus, logger });
     const worker = createRunWorker({

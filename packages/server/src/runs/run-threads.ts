@@ -1,12 +1,11 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
 import { serveBusPort } from '../bus/thread-bus-link.js';
 import type { Config } from '../config/config.js';
 import type { RunThreadData, RunThreadReport } from './run-thread-entry.js';
 import type { RunWorker } from './run-worker.js';
+import { threadEntry, threadStart } from '../worker-thread-start.js';
 
 export interface RunThreadsOptions {
   config: Config;
@@ -15,10 +14,12 @@ export interface RunThreadsOptions {
   count: number;
   /** The main thread's bus, served to the threads when the node has no Redis (else each has its own). */
   hub: Bus | undefined;
+  /** The embedded engine: a new port to its database thread, one per run thread. */
+  databasePort: (() => MessagePort) | undefined;
   logger: Logger;
 }
 
-const ENTRY = new URL(`./run-thread-entry${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+const ENTRY = threadEntry('run-thread-entry', import.meta.url);
 const RESTART_DELAY_MS = 1_000;
 
 /**
@@ -37,6 +38,7 @@ export function createRunThreads(options: RunThreadsOptions): RunWorker {
 
   function spawn(index: number): Promise<void> {
     const link = options.hub ? new MessageChannel() : undefined;
+    const databasePort = options.databasePort?.();
     const data: RunThreadData = {
       config: options.config,
       databaseSchema: options.databaseSchema,
@@ -44,13 +46,14 @@ export function createRunThreads(options: RunThreadsOptions): RunWorker {
       index,
       concurrency: perThread,
       busPort: link?.port2,
+      databasePort,
     };
-    const start = threadStart();
+    const start = threadStart(ENTRY, import.meta.url);
     const worker = new Worker(start.entry, {
       eval: start.eval,
       execArgv: start.execArgv,
       workerData: data,
-      transferList: link ? [link.port2] : [],
+      transferList: [...(link ? [link.port2] : []), ...(databasePort ? [databasePort] : [])],
     });
     const thread = { worker, active: 0, exited: false, release: link && options.hub ? serveBusPort(options.hub, link.port1) : async () => undefined };
     threads[index] = thread;
@@ -108,20 +111,4 @@ export function createRunThreads(options: RunThreadsOptions): RunWorker {
       return (stopped ??= Promise.allSettled(threads.map((t) => t && stopThread(t))).then(() => undefined));
     },
   };
-}
-
-/**
- * How a thread starts: from TypeScript sources (as `tally serve` runs, with tsx), through tsx's
- * own import, since Node 20 applies no --import loader to a worker's entry; the compiled entry
- * directly. Of the node's flags only CPU profiling goes along: a preload meant for the process (a
- * probe with an IPC listener) must not run once per thread.
- */
-function threadStart(): { entry: URL | string; eval: boolean; execArgv: string[] } {
-  const execArgv = process.execArgv.filter((a) => a.startsWith('--cpu-prof') || a === '--enable-source-maps');
-  if (!ENTRY.pathname.endsWith('.ts')) return { entry: ENTRY, eval: false, execArgv };
-  // The ESM build of tsx's API (its CommonJS build cannot be imported from here).
-  const tsxPackage = pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const tsx = new URL('./dist/esm/api/index.mjs', tsxPackage).href;
-  const code = `import(${JSON.stringify(tsx)}).then(({ tsImport }) => tsImport(${JSON.stringify(ENTRY.href)}, ${JSON.stringify(import.meta.url)}))`;
-  return { entry: code, eval: true, execArgv };
 }

@@ -1,9 +1,11 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { Kysely, PostgresDialect } from 'kysely';
+import type { MessagePort } from 'node:worker_threads';
+import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
-import { createPglitePool } from './pglite-pool.js';
+import { lockDataFolder, type DataFolderLock } from './data-folder-lock.js';
+import { pglitePoolOverPort, startPgliteThread, type PgliteThread } from './pglite-thread.js';
 
 export type Db = Kysely<Database>;
 export type DatabaseEngine = 'pglite' | 'postgres';
@@ -14,10 +16,20 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Postgres schema to use (tests give each file its own). */
   schema?: string;
+  /** PGlite: what holds the data folder, named to another process that finds it held (`tally serve`...). */
+  holder?: string;
+  /** PGlite from a run thread: its port to the main thread's database thread (the folder is not opened again). */
+  pglitePort?: MessagePort;
 }
 
-/** Opens the relational store: PostgreSQL when a URL is given, else PGlite in the data folder. */
-export async function openDatabase(options: DatabaseOptions): Promise<{ db: Db; engine: DatabaseEngine }> {
+/**
+ * Opens the relational store: PostgreSQL when a URL is given, else PGlite in the data folder, on a
+ * database thread of its own (store/pglite-thread.ts) and held by this process alone
+ * (store/data-folder-lock.ts).
+ */
+export async function openDatabase(
+  options: DatabaseOptions,
+): Promise<{ db: Db; engine: DatabaseEngine; pglite?: PgliteThread; dataFolder?: DataFolderLock }> {
   if (options.url) {
     // Timestamps come back as Date and counts (int8) as strings by default; we read counts
     // through explicit casts, so pg's defaults are kept.
@@ -36,14 +48,25 @@ export async function openDatabase(options: DatabaseOptions): Promise<{ db: Db; 
     }
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), engine: 'postgres' };
   }
-  const { PGlite } = await import('@electric-sql/pglite');
+  if (options.pglitePort) {
+    // A run thread: the database thread's folder is held by the main thread that started it.
+    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: pglitePoolOverPort(options.pglitePort) }) }), engine: 'pglite' };
+  }
   const dir = path.join(options.dataDir, 'pglite');
   await fs.mkdir(dir, { recursive: true });
-  const pglite = await PGlite.create(dir);
-  return {
-    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: createPglitePool(pglite) }) }),
-    engine: 'pglite',
+  const lock = await lockDataFolder(options.dataDir, options.holder ?? 'tally');
+  const pglite = await startPgliteThread(dir).catch(async (error: unknown) => {
+    await lock.release();
+    throw error;
+  });
+  const pool: PostgresPool = {
+    connect: () => pglite.pool.connect(),
+    async end() {
+      await pglite.pool.end();
+      await lock.release();
+    },
   };
+  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), engine: 'pglite', pglite, dataFolder: lock };
 }
 
 function quoteIdent(name: string): string {
