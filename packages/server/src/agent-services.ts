@@ -4,6 +4,7 @@ import { createSupervisor } from './agents/supervisor.js';
 import type { Bus } from './bus/bus.js';
 import type { Config } from './config/config.js';
 import { createLlm } from './llm/create-llm.js';
+import { withLlmSpans } from './telemetry/llm-spans.js';
 import { createLlmSettings, type LlmSettingsStore } from './llm/llm-settings.js';
 import { createGenaiPriceCatalog } from './pricing/genai-price-catalog.js';
 import type { PriceCatalog } from './pricing/price-catalog.js';
@@ -47,7 +48,10 @@ export async function createAgentServices(deps: { config: Config; db: Db; bus: B
   const llmSettings = await createLlmSettings({ db, bus, fallback: config.llm });
   const pipeline = createLiveLlmPipeline({
     currentLlm: () => llmSettings.current(),
-    build: (llm) => createSupervisor({ usage: usageStore, prices, llm: createLlm(llm, { recordCall }) }),
+    build: (llm) => {
+      const client = createLlm(llm, { recordCall });
+      return createSupervisor({ usage: usageStore, prices, llm: client && config.tracing ? withLlmSpans(client) : client });
+    },
   });
   return {
     usageStore,

@@ -28,6 +28,8 @@ import { createOidcAccounts } from './auth/oidc-accounts.js';
 import { createOidcLogin } from './auth/oidc-login.js';
 import { createAuthenticator } from './http/authenticate.js';
 import { registerErrorHandler } from './http/error-handler.js';
+import { createQuerySpans } from './telemetry/query-spans.js';
+import { registerRequestSpans } from './telemetry/request-spans.js';
 import { healthRoutes } from './http/health-routes.js';
 import { runRoutes } from './http/run-routes.js';
 import { threadRoutes } from './http/thread-routes.js';
@@ -94,7 +96,9 @@ export interface BuildOptions {
 export async function createServices(config: Config, options: BuildOptions = {}): Promise<Services> {
   const logger = options.logger ?? pino({ level: config.logLevel });
   const schema = options.databaseSchema ?? config.databaseSchema;
-  const { db, engine, pglite } = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema, holder: 'tally serve' });
+  const { db: store, engine, pglite } = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema, holder: 'tally serve' });
+  // With tracing on, each query is a span of the request or run step that made it.
+  const db = config.tracing ? store.withPlugin(createQuerySpans('postgresql')) : store;
   await migrateToLatest(db, schema);
   const bus = config.redisUrl ? await createRedisBus({ url: config.redisUrl, prefix: config.redisPrefix }) : createMemoryBus();
   const kv = config.redisUrl
@@ -172,6 +176,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     trustProxy: true, });
   app.decorateRequest('auth', null);
   registerErrorHandler(app);
+  if (config.tracing) registerRequestSpans(app);
   // Before any route: each /v1 route gets the guard its ROUTE_ACCESS entry names.
   registerRouteAccess(app, authenticator);
   await app.register(cookie);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentName, RunEventDraft } from '@tally/protocol';
 import type { RunContext } from '../runs/run-context.js';
+import { inSpan } from '../telemetry/spans.js';
 
 /** What an agent step hands back: its value, and one line for its agent_completed event. */
 export interface StepResult<T> {
@@ -56,7 +57,7 @@ export function createAgentRun(ctx: RunContext, now: () => Date): AgentRun {
       if (restored !== undefined) return restored as T;
       const started = now();
       await run.emit({ type: 'agent_started', data: { agent } });
-      const { value, summary } = await body();
+      const { value, summary } = await inSpan(`agent ${agent}`, { 'tally.agent': agent }, body);
       await run.emit({ type: 'agent_completed', data: { agent, durationMs: elapsed(started), summary } });
       await ctx.saveStep(agent, value);
       return value;

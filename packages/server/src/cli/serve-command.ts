@@ -1,4 +1,5 @@
-import { buildApp } from '../app.js';
+import { buildApp, VERSION } from '../app.js';
+import { startTracing } from '../telemetry/tracing.js';
 import type { Config } from '../config/config.js';
 
 const LISTEN_BACKLOG = 8192;
@@ -6,6 +7,8 @@ const LISTEN_BACKLOG = 8192;
 /** Runs one node until SIGTERM or SIGINT, then closes it gracefully. */
 export async function serveCommand(config: Config): Promise<number> {
   const { app, services, close } = await buildApp(config);
+  // Spans carry the node id as the service instance: a trace shows which node did what.
+  const tracing = config.tracing ? startTracing(config.tracing, { version: VERSION, instanceId: services.nodeId }) : null;
   // Room for a reconnect storm (thousands of clients at once) to queue rather than be refused;
   // the kernel caps it at net.core.somaxconn.
   const address = await app.listen({ host: config.host, port: config.port, backlog: LISTEN_BACKLOG });
@@ -16,7 +19,10 @@ export async function serveCommand(config: Config): Promise<number> {
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       services.logger.info({ signal }, 'shutting down');
-      void close().finally(resolve);
+      void close()
+        .then(() => tracing?.shutdown())
+        .catch((error: unknown) => services.logger.warn({ err: error }, 'sending the last spans failed'))
+        .finally(resolve);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

@@ -94,6 +94,17 @@ const EnvSchema = z.object({
   TALLY_OIDC_REDIRECT_URL: url(['http', 'https'])
     .refine((u) => URL.canParse(u) && !new URL(u).search && !new URL(u).hash, { message: 'must have no query or fragment' })
     .optional(),
+  /**
+   * Traces of Tally's own work over OTLP/HTTP, the OpenTelemetry SDK's standard variables: on when
+   * an endpoint is set (or OTEL_TRACES_EXPORTER=otlp, default http://localhost:4318), off with
+   * OTEL_TRACES_EXPORTER=none or OTEL_SDK_DISABLED=true. OTEL_EXPORTER_OTLP_HEADERS and OTEL_BSP_*
+   * are read by the SDK itself.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['http', 'https']).optional(),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(['http', 'https']).optional(),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).max(200).default('tally'),
+  OTEL_SDK_DISABLED: z.enum(['true', 'false']).optional(),
 });
 
 export type LlmConfig =
@@ -128,6 +139,8 @@ export interface Config {
   webDir: string | undefined;
   /** Limits of the WebSocket gateway. */
   databaseSchema: string | undefined;
+  /** OpenTelemetry traces of Tally's work; null when off (the default). */
+  tracing: TracingConfig | null;
   runLeaseMs: number;
   /** Write-behind interval of run events (delivered at once, logged within this many ms). */
   eventFlushMs: number;
@@ -145,6 +158,12 @@ export interface Config {
     /** A socket past this many buffered bytes is closed with SLOW_CONSUMER. */
     sendHardBytes: number;
   };
+}
+
+/** Where spans go (the full OTLP/HTTP traces URL) and the service name they carry. */
+export interface TracingConfig {
+  tracesUrl: string;
+  serviceName: string;
 }
 
 export interface OidcConfig {
@@ -200,6 +219,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.TALLY_LOG_LEVEL,
     webDir: e.TALLY_WEB_DIR,
     databaseSchema: e.TALLY_DATABASE_SCHEMA,
+    tracing: tracingConfig(e),
     runLeaseMs: e.TALLY_RUN_LEASE_MS,
     eventFlushMs: e.TALLY_EVENT_FLUSH_MS,
     corsOrigins: e.TALLY_CORS_ORIGINS ?? [],
@@ -246,6 +266,13 @@ function llmConfig(e: z.infer<typeof EnvSchema>): LlmConfig {
   if (e.TALLY_LLM_PROVIDER === 'openai-compatible') throw new ConfigError('TALLY_LLM_BASE_URL', 'is required when TALLY_LLM_PROVIDER is openai-compatible');
   if (e.TALLY_LLM_MODEL) throw new ConfigError('TALLY_LLM_BASE_URL', 'is required when TALLY_LLM_MODEL is set');
   return { kind: 'offline' };
+}
+
+function tracingConfig(e: z.infer<typeof EnvSchema>): TracingConfig | null {
+  if (e.OTEL_SDK_DISABLED === 'true' || e.OTEL_TRACES_EXPORTER === 'none') return null;
+  const base = e.OTEL_EXPORTER_OTLP_ENDPOINT?.replace(/\/$/, '');
+  const tracesUrl = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base ? `${base}/v1/traces` : e.OTEL_TRACES_EXPORTER === 'otlp' ? 'http://localhost:4318/v1/traces' : null);
+  return tracesUrl ? { tracesUrl, serviceName: e.OTEL_SERVICE_NAME } : null;
 }
 
 function runThreads(e: z.infer<typeof EnvSchema>): number {

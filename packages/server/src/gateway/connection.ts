@@ -14,6 +14,7 @@ import { ackFrame, errorFrame } from './frames.js';
 import { parseClientFrame } from './parse-client-frame.js';
 import { openRunSubscription, type RunSubscription } from './run-subscription.js';
 import { createSocketSender, type SocketSender, type SocketSenderLimits } from './socket-sender.js';
+import { inSpan } from '../telemetry/spans.js';
 
 export interface ConnectionDeps {
   db: Db;
@@ -128,7 +129,8 @@ export class Connection implements ConnectionHandle, UserChannelMember {
 
   private async run(command: ClientCommand): Promise<void> {
     try {
-      await this.dispatch(command);
+      // A command is the WebSocket's request: its span is the parent of the run it may queue.
+      await inSpan(`ws ${command.type}`, { 'tally.ws.command': command.type }, () => this.dispatch(command));
     } catch (error) {
       if (isAppError(error)) {
         this.sender.send(errorFrame(command.id, error.code, error.message));

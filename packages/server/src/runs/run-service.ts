@@ -7,6 +7,7 @@ import { isUniqueViolation } from '../store/postgres-errors.js';
 import type { FixedWindowLimit } from '../limits/fixed-window-limit.js';
 import type { RunRow } from '../store/schema.js';
 import { createSqlRunEventLog, toRunEvent, type RunEventLog } from './run-event-log.js';
+import { activeTraceparent } from '../telemetry/traceparent.js';
 
 export interface StartRunInput {
   user: { id: string };
@@ -146,7 +147,7 @@ export function createRunService(deps: { db: Db; bus: Bus; limits?: RunLimits; n
               q.insertInto('messages').values({ id: messageId, owner_id: user.id, thread_id: runThreadId, role: 'user', content: text, run_id: runId, created_at: at }).returning('id'),
             )
             .insertInto('runs')
-            .values({ id: runId, owner_id: user.id, thread_id: runThreadId, message_id: messageId, client_command_id: clientCommandId ?? null, status: 'queued', created_at: at })
+            .values({ id: runId, owner_id: user.id, thread_id: runThreadId, message_id: messageId, client_command_id: clientCommandId ?? null, status: 'queued', created_at: at, traceparent: activeTraceparent() })
             .execute();
           const event = toRunEvent(runId, tid, 1, { type: 'run_queued', data: { messageId, text } }, at);
           await log.append([event], tx);

@@ -12,6 +12,8 @@ import { createRunEmitter, type RunEmitter } from './run-emitter.js';
 import type { Pipeline, PipelineResult, RunContext } from './run-context.js';
 import { loadRunCheckpoint, saveRunCheckpoint } from './run-checkpoints.js';
 import { createResumeFilter } from './resume-filter.js';
+import { inSpan } from '../telemetry/spans.js';
+import { contextOf } from '../telemetry/traceparent.js';
 
 export interface RunWorker {
   start(): Promise<void>;
@@ -276,7 +278,8 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
       let outcome: Outcome;
       try {
         controller.signal.throwIfAborted();
-        const result = await pipeline.run(ctx);
+        // The run's span continues the trace of the request that queued it, on whichever node queued it.
+        const result = await inSpan('run', { 'tally.run.id': run.id, 'tally.run.takeover': tape.length > 0 }, () => pipeline.run(ctx), contextOf(run.traceparent));
         // After a takeover the answer is what clients were sent, which the log holds whole.
         outcome = { kind: 'completed', result: tape.length > 0 ? { ...result, answer: resume.deliveredText || result.answer } : result };
       } catch (error) {

@@ -81,6 +81,8 @@ export interface RunsTable {
   created_at: Generated<Date>;
   started_at: Timestamp | null;
   finished_at: Timestamp | null;
+  /** W3C traceparent of the request that queued it; the claiming node's run span continues it. */
+  traceparent: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface RunEventsTable {
