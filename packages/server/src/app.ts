@@ -20,7 +20,7 @@ import type { Bus } from './bus/bus.js';
 import { createMemoryBus } from './bus/memory-bus.js';
 import { createRedisBus } from './bus/redis-bus.js';
 import type { Config } from './config/config.js';
-import { createWsAuthenticator, selectSubprotocol } from './gateway/ws-authenticator.js';
+import { createCredentialCheck, createWsAuthenticator, selectSubprotocol } from './gateway/ws-authenticator.js';
 import { registerWsGateway, type GatewayControl } from './gateway/ws-gateway.js';
 import { authRoutes } from './http/auth-routes.js';
 import { oidcRoutes } from './http/oidc-routes.js';
@@ -163,7 +163,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const auth = createAuthService({ db, tokens, sessions, passwords, refreshTtlSeconds: config.refreshTokenTtlSeconds, reuseGraceMs: config.refreshReuseGraceMs, signup: config.signup, onSecurityEvent: securityEvents });
   // Access tokens and API keys, with the account's role and disabled state read on each request.
   const accounts = createAccounts({ db, passwords });
-  const apiKeys = createApiKeys({ db });
+  const apiKeys = createApiKeys({ db, bus });
   const authenticator = createAuthenticator({ tokens: signedTokens, apiKeys, sessionStanding: (id) => sessions.standing(id) });
   const requireUser = authenticator.requireUser;
   const endSessions = (userId: string, reason: string) => sessions.revokeAllExcept(userId, undefined, reason);
@@ -218,7 +218,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(passwordResetRoutes, { resets, audit });
   await app.register(adminRoutes, {
     requireAdmin: authenticator.require('admin'),
-    users: createUserAdmin({ db, endSessions }),
+    users: createUserAdmin({ db, endSessions: (userId, reason) => sessions.closeAccount(userId, reason) }),
     resets,
     audit,
     // Stored at once; nodes price with them after a restart (see pricing/price-settings.ts).
@@ -245,6 +245,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       sessionStanding: (id) => standings.standing(id),
       apiKeyClaims: async (claims) => ((await apiKeys.isActive(claims.apiKeyId)) ? accounts.activeClaims(claims) : null),
     }),
+    // Each command re-asks whether the socket's credential holds (a revoked key or session, a disabled account).
+    credentialRefusal: createCredentialCheck({ sessionStanding: (id) => standings.standing(id), apiKeyStanding: (id) => apiKeys.standing(id) }),
     originAllowed,
     kv,
     maxSocketsPerUser: config.limits.maxSocketsPerUser,

@@ -15,7 +15,12 @@ export interface UserAdmin {
   update(userId: string, change: UpdateUserRequest): Promise<{ before: AdminUser; after: AdminUser }>;
 }
 
-export function createUserAdmin(deps: { db: Db; endSessions: (userId: string, reason: string) => Promise<void>; now?: () => Date }): UserAdmin {
+export function createUserAdmin(deps: {
+  db: Db;
+  /** Ends every credential of a disabled account (sessions, and sockets whatever opened them) on every node. */
+  endSessions: (userId: string, reason: string) => Promise<void>;
+  now?: () => Date;
+}): UserAdmin {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
 

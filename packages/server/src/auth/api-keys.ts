@@ -10,14 +10,23 @@ import {
 } from '@tally/protocol';
 import { z } from 'zod';
 import { AppError } from '../app-error.js';
+import type { Bus } from '../bus/bus.js';
 import type { Db } from '../store/database.js';
 import type { Account } from './accounts.js';
+import { publishRevocation } from './credential-revocation.js';
 
 /** What a valid key says about its request. */
 export interface VerifiedApiKey {
   keyId: string;
   scopes: ApiKeyScope[];
   owner: Account;
+}
+
+/** A key that is not revoked, with its owner's state now. */
+export interface ApiKeyStanding {
+  keyId: string;
+  ownerId: string;
+  ownerDisabled: boolean;
 }
 
 /**
@@ -30,12 +39,17 @@ export interface ApiKeys {
   create(ownerId: string, request: CreateApiKeyRequest): Promise<CreatedApiKey>;
   /** The owner's keys that are not revoked, newest first. */
   list(ownerId: string): Promise<ApiKey[]>;
-  /** API_KEY_NOT_FOUND for another user's key, an unknown one or one already revoked. */
+  /**
+   * API_KEY_NOT_FOUND for another user's key, an unknown one or one already revoked. The sockets
+   * opened with tickets issued under the key close on every node (over the bus).
+   */
   revoke(ownerId: string, keyId: string): Promise<RevokedApiKey>;
   /** The key's owner and scopes, or null for an unknown or revoked key. Notes the use. */
   verify(key: string): Promise<VerifiedApiKey | null>;
   /** Whether a key (by id) still works: for credentials issued under it, like WebSocket tickets. */
   isActive(keyId: string): Promise<boolean>;
+  /** The key (by id) and its owner's state, in one read; null when it is revoked or unknown. */
+  standing(keyId: string): Promise<ApiKeyStanding | null>;
 }
 
 const KEY_PATTERN = new RegExp(`^${API_KEY_PREFIX}[A-Za-z0-9_-]{43}$`);
@@ -45,8 +59,8 @@ export function isApiKey(credential: string): boolean {
   return credential.startsWith(API_KEY_PREFIX);
 }
 
-export function createApiKeys(deps: { db: Db; now?: () => Date }): ApiKeys {
-  const { db } = deps;
+export function createApiKeys(deps: { db: Db; bus: Bus; now?: () => Date }): ApiKeys {
+  const { db, bus } = deps;
   const now = deps.now ?? (() => new Date());
 
   return {
@@ -89,12 +103,25 @@ export function createApiKeys(deps: { db: Db; now?: () => Date }): ApiKeys {
         .returning(['id', 'revoked_at'])
         .executeTakeFirst();
       if (!row?.revoked_at) throw new AppError('API_KEY_NOT_FOUND');
+      // Stored first: a node that misses this message still refuses the key at its next command.
+      await publishRevocation(bus, ownerId, { type: 'api_keys_revoked', keyIds: [row.id] });
       return { id: row.id, revokedAt: new Date(row.revoked_at).toISOString() };
     },
 
     async isActive(keyId) {
       const row = await db.selectFrom('api_keys').select('id').where('id', '=', keyId).where('revoked_at', 'is', null).executeTakeFirst();
       return row !== undefined;
+    },
+
+    async standing(keyId) {
+      const row = await db
+        .selectFrom('api_keys as k')
+        .innerJoin('users as u', 'u.id', 'k.owner_id')
+        .select(['k.id', 'u.id as owner_id', 'u.disabled_at'])
+        .where('k.id', '=', keyId)
+        .where('k.revoked_at', 'is', null)
+        .executeTakeFirst();
+      return row ? { keyId: row.id, ownerId: row.owner_id, ownerDisabled: row.disabled_at !== null } : null;
     },
 
     async verify(key) {

@@ -1,7 +1,8 @@
 import { AppError } from '../app-error.js';
-import { channels, type Bus } from '../bus/bus.js';
+import type { Bus } from '../bus/bus.js';
 import type { Db } from '../store/database.js';
 import type { AccessClaims, AccessTokens } from './access-tokens.js';
+import { CREDENTIALS_REVOKED_CHANNEL, publishRevocation } from './credential-revocation.js';
 
 export interface SessionInfo {
   id: string;
@@ -23,9 +24,9 @@ export interface SessionsRevokedMessage {
  * Every node hears every revocation here (besides the user's own control channel, which their
  * sockets follow): what a node remembers of sessions (session-standing-cache.ts) is forgotten at once.
  */
-export const SESSIONS_REVOKED_CHANNEL = 'sessions-revoked';
+export const SESSIONS_REVOKED_CHANNEL = CREDENTIALS_REVOKED_CHANNEL;
 
-/** An open session and its account as they are now; `account` null when the account is gone. */
+/** A session and its account as they are now; `account` null when the account is gone. */
 export interface SessionStanding {
   sessionId: string;
   userId: string;
@@ -38,8 +39,16 @@ export interface SessionService {
   revoke(userId: string, sessionId: string, reason: string): Promise<void>;
   /** Every session of the user but one (after a password change, say). */
   revokeAllExcept(userId: string, keepSessionId: string | undefined, reason: string): Promise<void>;
+  /**
+   * The account was disabled or deleted: every session of it ends, and every socket of it closes
+   * on every node, whatever credential (session, API key ticket) opened it.
+   */
+  closeAccount(userId: string, reason: string): Promise<void>;
   isActive(sessionId: string): Promise<boolean>;
-  /** The session with its account's state, in one read; null when the session is over or unknown. */
+  /**
+   * The session with its account's state, in one read; null when the session is over or unknown
+   * (but a session of a disabled account answers with `account.disabled`, even when it is over).
+   */
   standing(sessionId: string): Promise<SessionStanding | null>;
 }
 
@@ -71,8 +80,7 @@ export function createSessionService(deps: {
     const revoked = (await query.returning('id').execute()).map((r) => r.id);
     if (revoked.length > 0) {
       await db.updateTable('refresh_tokens').set({ revoked_at: now() }).where('session_id', 'in', revoked).where('revoked_at', 'is', null).execute();
-      const message: SessionsRevokedMessage = { type: 'sessions_revoked', sessionIds: revoked };
-      await Promise.all([bus.publish(channels.userControl(userId), JSON.stringify(message)), bus.publish(SESSIONS_REVOKED_CHANNEL, JSON.stringify(message))]);
+      await publishRevocation(bus, userId, { type: 'sessions_revoked', sessionIds: revoked });
       await deps.onSecurityEvent?.({ action: 'auth.session_revoked', userId, ip: '', details: { sessionIds: revoked, reason } });
     }
     return revoked;
@@ -103,6 +111,10 @@ export function createSessionService(deps: {
     async revokeAllExcept(userId, keepSessionId, reason) {
       await revokeWhere(userId, 'all-but', keepSessionId, reason);
     },
+    async closeAccount(userId, reason) {
+      await revokeWhere(userId, 'all-but', undefined, reason);
+      await publishRevocation(bus, userId, { type: 'account_closed', userId });
+    },
     async isActive(sessionId) {
       const row = await db.selectFrom('auth_sessions').select('revoked_at').where('id', '=', sessionId).executeTakeFirst();
       return row !== undefined && row.revoked_at === null;
@@ -114,8 +126,11 @@ export function createSessionService(deps: {
         .select(['s.user_id', 's.revoked_at', 'u.id as account_id', 'u.email', 'u.role', 'u.disabled_at'])
         .where('s.id', '=', sessionId)
         .executeTakeFirst();
-      if (!row || row.revoked_at !== null) return null;
+      if (!row) return null;
       const account = row.account_id !== null && row.email !== null && row.role !== null ? { email: row.email, role: row.role, disabled: row.disabled_at !== null } : null;
+      // A session ended because its account was disabled still tells so: its token answers
+      // AUTH_ACCOUNT_DISABLED (what the user must know), not AUTH_SESSION_REVOKED.
+      if (row.revoked_at !== null && !account?.disabled) return null;
       return { sessionId, userId: row.user_id, account };
     },
   };

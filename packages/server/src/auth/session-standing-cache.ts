@@ -1,5 +1,6 @@
 import type { Bus } from '../bus/bus.js';
-import { SESSIONS_REVOKED_CHANNEL, type SessionStanding, type SessionsRevokedMessage } from './session-service.js';
+import { CREDENTIALS_REVOKED_CHANNEL, parseRevocation } from './credential-revocation.js';
+import type { SessionStanding } from './session-service.js';
 
 export interface SessionStandingCache {
   /** As `read`, but an open session of an enabled account read less than `ttlMs` ago is answered from memory. */
@@ -13,7 +14,8 @@ export interface SessionStandingCache {
  * connects (a reconnect storm) does not read the database once per socket. Safe because:
  * - an entry lives at most `ttlMs` (a role change, which sends no message, shows within that);
  * - every revocation on any node (logout, revoke, password change, account disabled, refresh
- *   replay) is published on SESSIONS_REVOKED_CHANNEL and forgets its sessions here at once;
+ *   replay) is published on CREDENTIALS_REVOKED_CHANNEL and forgets its sessions (or, for a closed
+ *   account, all of the user's) here at once;
  * - after the bus link comes back everything is forgotten (messages may have been lost);
  * - a read that overlapped any revocation message is not remembered (it may predate it).
  * Only good standings are kept: a refused credential is read again each time.
@@ -34,18 +36,23 @@ export async function createSessionStandingCache(deps: {
     generation++;
     entries.clear();
   };
-  const unsubscribe = await deps.bus.subscribe(SESSIONS_REVOKED_CHANNEL, (raw) => {
+  const unsubscribe = await deps.bus.subscribe(CREDENTIALS_REVOKED_CHANNEL, (raw) => {
     generation++;
-    try {
-      const message = JSON.parse(raw) as SessionsRevokedMessage;
-      if (message.type === 'sessions_revoked' && Array.isArray(message.sessionIds)) {
+    const message = parseRevocation(raw);
+    switch (message?.type) {
+      case 'sessions_revoked':
         for (const id of message.sessionIds) entries.delete(id);
         return;
-      }
-    } catch {
-      // Unreadable: forget everything rather than guess.
+      case 'account_closed':
+        for (const [id, entry] of entries) if (entry.standing.userId === message.userId) entries.delete(id);
+        return;
+      case 'api_keys_revoked':
+        // Sessions are not keys: nothing remembered here is concerned.
+        return;
+      default:
+        // Unreadable: forget everything rather than guess.
+        entries.clear();
     }
-    entries.clear();
   });
   const stopReconnect = deps.bus.onReconnect(forgetAll);
 

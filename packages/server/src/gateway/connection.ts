@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { CLOSE_CODES, type ClientCommand, type ThreadActivityFrame } from '@tally/protocol';
+import { CLOSE_CODES, ERROR_CODES, type ClientCommand, type ErrorCode, type ThreadActivityFrame } from '@tally/protocol';
 import { isAppError } from '../app-error.js';
 import type { Bus } from '../bus/bus.js';
 import type { UserChannelFanout, UserChannelMember } from '../bus/user-channel-fanout.js';
@@ -9,7 +9,7 @@ import type { RunService, StartedRun } from '../runs/run-service.js';
 import { listRunEvents } from '../runs/run-event-log.js';
 import type { Db } from '../store/database.js';
 import type { ThreadService } from '../threads/thread-service.js';
-import type { SessionsRevokedMessage } from '../auth/session-service.js';
+import { parseRevocation, revokedBy } from '../auth/credential-revocation.js';
 import { ackFrame, errorFrame } from './frames.js';
 import { parseClientFrame } from './parse-client-frame.js';
 import { openRunSubscription, type RunSubscription } from './run-subscription.js';
@@ -25,12 +25,21 @@ export interface ConnectionDeps {
   /** The node's registry of user channels, shared by the sockets of each user. */
   userChannels: UserChannelFanout;
   limits: { floodFramesPerSecond: number; maxSubscriptions: number; maxWatchedThreads: number; send: SocketSenderLimits };
+  /**
+   * Whether the credential that opened the socket still holds, asked before each command: the
+   * refusal's code, or null. Revocations also close sockets over the bus; this answers for the
+   * moment before that message arrives (and for a bus that lost it).
+   */
+  credentialRefusal(user: ConnectionUser): Promise<ErrorCode | null>;
 }
 
 export interface ConnectionUser {
   id: string;
   email: string;
+  /** The session of the access token or ticket that opened the socket. */
   sessionId?: string;
+  /** The API key a ticket was issued under, when the socket was opened with one. */
+  apiKeyId?: string;
 }
 
 /** What the gateway keeps of a live connection, for heartbeats, resyncs and shutdown. */
@@ -105,14 +114,17 @@ export class Connection implements ConnectionHandle, UserChannelMember {
     }
   }
 
-  /** The session behind this socket was revoked (log-out, password change, stolen token): close it. */
+  /** The credential behind this socket was revoked (log-out, key revoked, account disabled...): close it. */
   onControl(raw: string): void {
-    const message = JSON.parse(raw) as SessionsRevokedMessage;
-    const { sessionId } = this.user;
-    if (message.type === 'sessions_revoked' && sessionId && message.sessionIds.includes(sessionId)) {
-      this.closed = true;
-      this.socket.close(CLOSE_CODES.UNAUTHORIZED, 'AUTH_SESSION_REVOKED: sign in again');
-    }
+    const message = parseRevocation(raw);
+    const code = message && revokedBy(message, { userId: this.user.id, sessionId: this.user.sessionId, apiKeyId: this.user.apiKeyId });
+    if (code) this.revoke(code);
+  }
+
+  private revoke(code: ErrorCode): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.close(CLOSE_CODES.UNAUTHORIZED, `${code}: ${ERROR_CODES[code].message}`.slice(0, 120));
   }
 
   resync(): void {
@@ -128,7 +140,14 @@ export class Connection implements ConnectionHandle, UserChannelMember {
   }
 
   private async run(command: ClientCommand): Promise<void> {
+    if (this.closed) return;
     try {
+      const refusal = await this.deps.credentialRefusal(this.user);
+      if (refusal) {
+        this.sender.send(errorFrame(command.id, refusal));
+        this.revoke(refusal);
+        return;
+      }
       // A command is the WebSocket's request: its span is the parent of the run it may queue.
       await inSpan(`ws ${command.type}`, { 'tally.ws.command': command.type }, () => this.dispatch(command));
     } catch (error) {

@@ -1,4 +1,5 @@
-import { WS_BEARER_PREFIX, WS_SUBPROTOCOL } from '@tally/protocol';
+import { WS_BEARER_PREFIX, WS_SUBPROTOCOL, type ErrorCode } from '@tally/protocol';
+import type { ApiKeyStanding } from '../auth/api-keys.js';
 import type { AccessClaims, AccessTokens } from '../auth/access-tokens.js';
 import type { SessionStanding } from '../auth/session-service.js';
 import type { WsTickets } from '../auth/ws-tickets.js';
@@ -25,14 +26,17 @@ export function createWsAuthenticator(deps: {
     return { ...claims, email: standing.account.email, role: standing.account.role };
   }
 
-  return async function authenticate(request: { query: unknown; headers: Record<string, string | string[] | undefined> }): Promise<AccessClaims | null> {
+  return async function authenticate(request: { query: unknown; headers: Record<string, string | string[] | undefined> }): Promise<SocketClaims | null> {
     const ticket = (request.query as { ticket?: unknown } | undefined)?.ticket;
     if (typeof ticket === 'string' && ticket.length > 0) {
       const claims: (AccessClaims & { apiKeyId?: string | null }) | null = await deps.tickets.redeem(ticket);
       if (!claims) return null;
       // A ticket outlives nothing: if its session ended (or its key was revoked) since, it is refused.
       if (claims.sessionId) return bySession(claims);
-      return claims.apiKeyId ? deps.apiKeyClaims({ ...claims, apiKeyId: claims.apiKeyId }) : null;
+      if (!claims.apiKeyId) return null;
+      const keyClaims = await deps.apiKeyClaims({ ...claims, apiKeyId: claims.apiKeyId });
+      // The key stays with the socket: revoking it ends the socket (see credential-revocation.ts).
+      return keyClaims ? { ...keyClaims, apiKeyId: claims.apiKeyId } : null;
     }
     const header = request.headers['sec-websocket-protocol'];
     const offered = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((p) => p.trim());
@@ -45,6 +49,33 @@ export function createWsAuthenticator(deps: {
       return null;
     }
     return bySession(claims);
+  };
+}
+
+/** Who a socket is: the claims of its credential, and the API key a ticket was issued under. */
+export type SocketClaims = AccessClaims & { apiKeyId?: string | null };
+
+/**
+ * Whether the credential that opened a socket still holds, asked before each of its commands:
+ * a session through the node's memory of sessions (which every revocation clears at once), a
+ * key by one read of the key and its owner. The refusal's code, or null when it holds.
+ */
+export function createCredentialCheck(deps: {
+  sessionStanding: (sessionId: string) => Promise<SessionStanding | null>;
+  apiKeyStanding: (keyId: string) => Promise<ApiKeyStanding | null>;
+}) {
+  return async function credentialRefusal(held: { id: string; sessionId?: string; apiKeyId?: string }): Promise<ErrorCode | null> {
+    if (held.sessionId) {
+      const standing = await deps.sessionStanding(held.sessionId);
+      if (!standing || standing.userId !== held.id) return 'AUTH_SESSION_REVOKED';
+      return standing.account && !standing.account.disabled ? null : 'AUTH_ACCOUNT_DISABLED';
+    }
+    if (held.apiKeyId) {
+      const standing = await deps.apiKeyStanding(held.apiKeyId);
+      if (!standing || standing.ownerId !== held.id) return 'AUTH_INVALID_API_KEY';
+      return standing.ownerDisabled ? 'AUTH_ACCOUNT_DISABLED' : null;
+    }
+    return 'AUTH_REQUIRED';
   };
 }
 

@@ -2,13 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import { CLOSE_CODES, WS_PATH } from '@tally/protocol';
-import type { AccessClaims } from '../auth/access-tokens.js';
 import { AppError } from '../app-error.js';
 import { Connection, type ConnectionDeps } from './connection.js';
 import { createUserChannelFanout } from '../bus/user-channel-fanout.js';
-import type { createWsAuthenticator } from './ws-authenticator.js';
+import type { createWsAuthenticator, SocketClaims } from './ws-authenticator.js';
 import type { OriginPolicy } from '../http/origin-policy.js';
 import type { EphemeralStore } from '../kv/ephemeral-store.js';
+
+/** How long a socket closed by the server has to answer the close before it is cut off. */
+const CLOSE_GRACE_MS = 1000;
 
 /** A live socket as the gateway keeps it: its connection, whether it answered the last ping, its slot. */
 interface LiveSocket {
@@ -53,7 +55,7 @@ export function registerWsGateway(
   },
 ): GatewayControl {
   const deps = { ...gatewayDeps, userChannels: createUserChannelFanout(gatewayDeps.bus) };
-  const identities = new WeakMap<object, { claims: AccessClaims; slot: string }>();
+  const identities = new WeakMap<object, { claims: SocketClaims; slot: string }>();
   const live = new Map<WebSocket, LiveSocket>();
   // A socket's place counts against its user's cap on every node while it heart-beats.
   const slotTtlMs = deps.heartbeatMs * 3;
@@ -62,7 +64,11 @@ export function registerWsGateway(
   const heartbeat = setInterval(() => {
     for (const [socket, entry] of live) {
       if (!entry.alive) {
-        socket.terminate();
+        // Told why (HEARTBEAT_TIMEOUT), in case the peer still reads; cut off if it does not answer the close.
+        if (socket.readyState === socket.OPEN) {
+          socket.close(CLOSE_CODES.HEARTBEAT_TIMEOUT, 'no pong to the last ping');
+          setTimeout(() => socket.terminate(), CLOSE_GRACE_MS).unref();
+        }
         continue;
       }
       entry.alive = false;
@@ -130,7 +136,12 @@ export function registerWsGateway(
         return;
       }
       const { claims, slot } = identity;
-      const user = { id: claims.userId, email: claims.email, ...(claims.sessionId ? { sessionId: claims.sessionId } : {}) };
+      const user = {
+        id: claims.userId,
+        email: claims.email,
+        ...(claims.sessionId ? { sessionId: claims.sessionId } : {}),
+        ...(claims.apiKeyId ? { apiKeyId: claims.apiKeyId } : {}),
+      };
       live.set(socket, { connection: new Connection(socket, user, deps), alive: true, slot });
       // One listener function for all sockets (ws calls it with the socket as `this`): none per socket.
       socket.on('message', onMessage);
@@ -154,7 +165,7 @@ export function registerWsGateway(
               setTimeout(() => {
                 socket.terminate();
                 resolve();
-              }, 1000).unref();
+              }, CLOSE_GRACE_MS).unref();
             }),
         ),
       );

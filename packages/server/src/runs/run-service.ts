@@ -92,9 +92,12 @@ export function createRunService(deps: { db: Db; bus: Bus; limits?: RunLimits; n
       let created: { queued: RunEvent; threadId: string; title: string; interrupted: string[] };
       try {
         created = await db.transaction().execute(async (tx) => {
+          // The account is read as it is now, whatever credential sent the message: a disabled (or
+          // deleted) account starts nothing. Its row is also the lock that makes the cap hold when
+          // messages race on several nodes.
+          const account = await tx.selectFrom('users').select('disabled_at').where('id', '=', user.id).forUpdate().executeTakeFirst();
+          if (!account || account.disabled_at !== null) throw new AppError('AUTH_ACCOUNT_DISABLED');
           if (deps.limits) {
-            // The user's row is the lock that makes the cap hold when messages race on several nodes.
-            await tx.selectFrom('users').select('id').where('id', '=', user.id).forUpdate().executeTakeFirst();
             const { active } = await tx
               .selectFrom('runs')
               .select((eb) => eb.fn.countAll<number>().as('active'))
