@@ -20,6 +20,65 @@ export const IngestSummarySchema = z.object({
 });
 export type IngestSummary = z.infer<typeof IngestSummarySchema>;
 
+/** The usage formats POST /v1/usage reads, by the name used in `?format=` and `--format`. */
+export const USAGE_FORMAT_NAMES = [
+  'tally',
+  'openai',
+  'anthropic',
+  'litellm',
+  'otel',
+  'claude-code',
+  'codex',
+  'gemini-cli',
+  'cursor',
+  'bedrock',
+  'openrouter',
+  'langfuse',
+  'helicone',
+  'csv',
+] as const;
+export const UsageFormatNameSchema = z.enum(USAGE_FORMAT_NAMES);
+export type UsageFormatName = z.infer<typeof UsageFormatNameSchema>;
+
+/**
+ * A name map given with an upload: for CSV, column name → record field; for Bedrock logs,
+ * application inference profile (ARN or id) → model id.
+ */
+export const UsageMappingSchema = z.record(z.string().min(1).max(2048), z.string().min(1).max(200)).refine((m) => Object.keys(m).length <= 200, { message: 'at most 200 entries' });
+export type UsageMapping = z.infer<typeof UsageMappingSchema>;
+
+/**
+ * The options of POST /v1/usage, as query parameters: `format` (detected when absent) and
+ * `mapping`, a URL-encoded JSON object (see UsageMappingSchema).
+ */
+export const UsageUploadQuerySchema = z
+  .object({
+    format: UsageFormatNameSchema.optional(),
+    mapping: z
+      .string()
+      .max(64 * 1024)
+      .transform((text, ctx): unknown => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'mapping must be a JSON object' });
+          return z.NEVER;
+        }
+      })
+      .pipe(UsageMappingSchema)
+      .optional(),
+  })
+  .passthrough();
+export type UsageUploadQuery = z.infer<typeof UsageUploadQuerySchema>;
+
+/** Details of USAGE_FORMAT_UNKNOWN: every format tried, and why it did not fit. */
+export const UsageFormatsTriedSchema = z.object({
+  tried: z.array(z.object({ format: UsageFormatNameSchema, reason: z.string() })),
+  /** A CSV's header, when the content is CSV: the columns a mapping can name. */
+  csvHeader: z.array(z.string()).optional(),
+});
+export type UsageFormatsTried = z.infer<typeof UsageFormatsTriedSchema>;
+
 /** GET /v1/usage/overview: how much usage the user has loaded. */
 export const UsageOverviewSchema = z.object({
   records: z.number().int(),

@@ -53,8 +53,54 @@ function add(totals: GeneratedTotals, b: Buckets, reasoning = true): void {
 
 const iso = (i: number) => new Date(START_MS + i * 1000).toISOString();
 
+/** How one format's lines are made: its CSV header, and line i, which adds what it holds to the totals. */
+interface LineMaker {
+  header?: string;
+  line(i: number, totals: GeneratedTotals): string;
+}
+
+const CODEX_MODELS = ['gpt-5', 'gpt-5-codex'] as const;
+const GEMINI_MODELS = ['gemini-2.5-pro', 'gemini-2.5-flash'] as const;
+/** Every form a Bedrock `modelId` takes, all of priced foundation models. */
+const BEDROCK_MODEL_IDS = [
+  'anthropic.claude-sonnet-4-5-20250929-v1:0',
+  'us.anthropic.claude-haiku-4-5-20251001-v1:0',
+  'arn:aws:bedrock:us-east-1:123456789012:inference-profile/eu.anthropic.claude-sonnet-4-5-20250929-v1:0',
+  'arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0',
+] as const;
+const OPENROUTER_MODELS = ['anthropic/claude-sonnet-4.5', 'openai/gpt-4o-mini', 'google/gemini-2.5-flash'] as const;
+
+/** Codex: sessions of 3,001 lines (meta, then turns of context, new total, repeated total), cumulative counts. */
+function codexLines(): LineMaker {
+  const SESSION = 3001;
+  let cumulative = { input: 0, cached: 0, output: 0, reasoning: 0 };
+  return {
+    line(i, totals) {
+      const session = Math.floor(i / SESSION);
+      const k = i % SESSION;
+      const timestamp = iso(i);
+      if (k === 0) {
+        cumulative = { input: 0, cached: 0, output: 0, reasoning: 0 };
+        return JSON.stringify({ timestamp, type: 'session_meta', payload: { id: `0199-session-${session}`, timestamp, cwd: `/work/app${session % 3}`, originator: 'codex_cli_rs', cli_version: '0.63.0' } });
+      }
+      const turn = Math.floor((k - 1) / 3);
+      const step = (k - 1) % 3;
+      if (step === 0) return JSON.stringify({ timestamp, type: 'turn_context', payload: { cwd: '/work/app', approval_policy: 'on-request', model: CODEX_MODELS[turn % 2], effort: 'medium' } });
+      const b = { ...bucketsOf(session * 1000 + turn), cacheWrite: 0 };
+      if (step === 1) {
+        add(totals, b);
+        cumulative = { input: cumulative.input + b.input + b.cacheRead, cached: cumulative.cached + b.cacheRead, output: cumulative.output + b.output, reasoning: cumulative.reasoning + b.reasoning };
+      }
+      // Step 2 re-emits the same total (a UI refresh): it must add nothing.
+      const last = { input_tokens: b.input + b.cacheRead, cached_input_tokens: b.cacheRead, output_tokens: b.output, reasoning_output_tokens: b.reasoning, total_tokens: b.input + b.cacheRead + b.output };
+      const total = { input_tokens: cumulative.input, cached_input_tokens: cumulative.cached, output_tokens: cumulative.output, reasoning_output_tokens: cumulative.reasoning, total_tokens: cumulative.input + cumulative.output };
+      return JSON.stringify({ timestamp, type: 'event_msg', payload: { type: 'token_count', info: { total_token_usage: total, last_token_usage: last, model_context_window: 272000 }, rate_limits: { primary: { used_percent: 4 } } } });
+    },
+  };
+}
+
 /** Line i of each format (plus the CSV header); each adds what it holds to the totals. */
-const LINES: Record<UsageFormatName, { header?: string; line(i: number, totals: GeneratedTotals): string }> = {
+const LINES: Record<UsageFormatName, LineMaker | (() => LineMaker)> = {
   tally: {
     line(i, totals) {
       const b = bucketsOf(i);
@@ -137,6 +183,76 @@ const LINES: Record<UsageFormatName, { header?: string; line(i: number, totals: 
       return JSON.stringify({ type: 'assistant', uuid: `a${i}`, parentUuid: `u${i - 1}`, ...common, requestId: `req_${turn}`, message: { id: `msg_${turn}`, type: 'message', role: 'assistant', model: CLAUDE_MODELS[turn % 3], content: [], usage } });
     },
   },
+  codex: codexLines,
+  'gemini-cli': {
+    // SDK log records as the telemetry outfile writes them: a request event, the response event
+    // (the one counted), and the token-usage metric repeating the response's usage.
+    line(i, totals) {
+      const turn = Math.floor(i / 3);
+      const model = GEMINI_MODELS[turn % 2];
+      const hrTime = [Math.floor((START_MS + i * 1000) / 1000), 0];
+      const common = { 'session.id': `s-${Math.floor(turn / 500)}`, 'event.timestamp': iso(i), model, prompt_id: `p-${turn}` };
+      const b = { ...bucketsOf(turn), cacheWrite: 0 };
+      if (i % 3 === 0) return JSON.stringify({ resource: { attributes: { 'service.name': 'gemini-cli' } }, hrTime, attributes: { ...common, 'event.name': 'gemini_cli.api_request' }, body: 'API request' });
+      const usage = { input_token_count: b.input + b.cacheRead, cached_content_token_count: b.cacheRead, output_token_count: b.output - b.reasoning, thoughts_token_count: b.reasoning, tool_token_count: 0, total_token_count: b.input + b.cacheRead + b.output };
+      if (i % 3 === 1) {
+        add(totals, b);
+        return JSON.stringify({ resource: { attributes: { 'service.name': 'gemini-cli' } }, hrTime, attributes: { ...common, 'event.name': 'gemini_cli.api_response', status_code: 200, duration_ms: 800 + (i % 900), ...usage, auth_type: 'gemini-api-key' }, body: 'API response' });
+      }
+      return JSON.stringify({ descriptor: { name: 'gemini_cli.token.usage', unit: 'token' }, dataPointType: 3, dataPoints: [{ attributes: { model, type: 'input' }, value: usage.input_token_count }, { attributes: { model, type: 'output' }, value: usage.output_token_count }] });
+    },
+  },
+  cursor: {
+    header: 'Date,Cloud Agent ID,Automation ID,Kind,Model,Max Mode,Input (w/ Cache Write),Input (w/o Cache Write),Cache Read,Output Tokens,Total Tokens,Cost',
+    line(i, totals) {
+      const b = { ...bucketsOf(i), reasoning: 0 };
+      add(totals, b);
+      const model = ['claude-4.5-sonnet-thinking', 'gpt-5', 'gemini-2.5-pro'][i % 3];
+      const cost = i % 4 === 0 ? 'Included' : (0.001 * (i % 97)).toFixed(2);
+      return `"${iso(i)}","${i % 10 === 0 ? `bc-${i}` : ''}","","${i % 4 === 0 ? 'Included' : 'On-Demand'}","${model}","No","${b.cacheWrite}","${b.input}","${b.cacheRead}","${b.output}","${b.cacheWrite + b.input + b.cacheRead + b.output}","${cost}"`;
+    },
+  },
+  bedrock: {
+    line(i, totals) {
+      const b = { ...bucketsOf(i), reasoning: 0 };
+      add(totals, b);
+      return JSON.stringify({ schemaType: 'ModelInvocationLog', schemaVersion: '1.0', timestamp: iso(i), accountId: '123456789012', identity: { arn: 'arn:aws:sts::123456789012:assumed-role/app/worker' }, region: 'us-east-1', requestId: `b-${i}`, operation: 'Converse', modelId: BEDROCK_MODEL_IDS[i % 4], input: { inputContentType: 'application/json', inputTokenCount: b.input, cacheReadInputTokenCount: b.cacheRead, cacheWriteInputTokenCount: b.cacheWrite }, output: { outputContentType: 'application/json', outputTokenCount: b.output, outputBodyJson: { stopReason: 'end_turn', metrics: { latencyMs: 700 + (i % 500) } } } });
+    },
+  },
+  openrouter: {
+    line(i, totals) {
+      const b = { ...bucketsOf(i), cacheWrite: 0 };
+      const model = OPENROUTER_MODELS[i % 3];
+      if (i % 10 === 9) {
+        // An activity row: one day's sums for a model, no cache split.
+        const day = { ...b, input: b.input + b.cacheRead, cacheRead: 0 };
+        add(totals, day);
+        return JSON.stringify({ date: iso(i * 86400).slice(0, 10), model, model_permaslug: `${model}-2025`, endpoint_id: `e-${i}`, provider_name: 'Anthropic', usage: 0.5, byok_usage_inference: 0, requests: 12, prompt_tokens: day.input, completion_tokens: b.output, reasoning_tokens: b.reasoning });
+      }
+      add(totals, b);
+      return JSON.stringify({ data: { id: `gen-${i}`, created_at: iso(i), model, total_cost: 0.0012, cache_discount: null, provider_name: 'Anthropic', streamed: true, cancelled: false, latency: 900, tokens_prompt: b.input + b.cacheRead + 7, tokens_completion: b.output + 3, native_tokens_prompt: b.input + b.cacheRead, native_tokens_completion: b.output, native_tokens_reasoning: b.reasoning, native_tokens_cached: b.cacheRead } });
+    },
+  },
+  langfuse: {
+    line(i, totals) {
+      if (i % 4 === 3) return JSON.stringify({ id: `span-${i}`, traceId: `t-${i >> 2}`, type: 'SPAN', name: 'retrieve', startTime: iso(i), endTime: iso(i + 1), usageDetails: {}, costDetails: {} });
+      const b = bucketsOf(i);
+      add(totals, b);
+      const usageDetails = { input: b.input, cache_read_input_tokens: b.cacheRead, cache_creation_input_tokens: b.cacheWrite, output: b.output - b.reasoning, output_reasoning_tokens: b.reasoning, total: b.input + b.cacheRead + b.cacheWrite + b.output };
+      return JSON.stringify({ id: `obs-${i}`, traceId: `t-${i >> 2}`, type: 'GENERATION', name: 'answer', startTime: iso(i), endTime: iso(i + 2), completionStartTime: iso(i + 1), model: CLAUDE_MODELS[i % 3], usageDetails, costDetails: { total: 0.002 }, latency: 2.0, level: 'DEFAULT', environment: 'production' });
+    },
+  },
+  helicone: {
+    line(i, totals) {
+      const anthropic = i % 2 === 0;
+      const b = anthropic ? { ...bucketsOf(i), reasoning: 0 } : { ...bucketsOf(i), cacheWrite: 0, reasoning: 0 };
+      const cacheHit = i % 13 === 12;
+      if (!cacheHit) add(totals, b);
+      // Anthropic's prompt count excludes the cache; OpenAI's includes it.
+      const prompt = anthropic ? b.input : b.input + b.cacheRead;
+      return JSON.stringify({ request_id: `5e0c-${i}`, request_created_at: iso(i), response_status: 200, model: anthropic ? CLAUDE_MODELS[i % 3] : OPENAI_MODELS[i % 4], provider: anthropic ? 'ANTHROPIC' : 'OPENAI', delay_ms: 812, prompt_tokens: prompt, completion_tokens: b.output, total_tokens: prompt + b.output, prompt_cache_read_tokens: b.cacheRead, prompt_cache_write_tokens: b.cacheWrite, costUSD: 0.0049, cache_reference_id: cacheHit ? `c-${i}` : '00000000-0000-0000-0000-000000000000', properties: { feature: 'search' } });
+    },
+  },
   csv: {
     header: 'timestamp,provider,model,project,prompt_tokens,cached_tokens,completion_tokens,reasoning_tokens,latency_ms,status',
     line(i, totals) {
@@ -150,7 +266,8 @@ const LINES: Record<UsageFormatName, { header?: string; line(i: number, totals: 
 /** `lines` lines of a format, generated on the fly in chunks, with the sums of what they hold. */
 export function generateFormatLines(format: UsageFormatName, lines: number): GeneratedFile {
   const totals = emptyTotals();
-  const { header, line } = LINES[format];
+  const maker = LINES[format];
+  const { header, line } = typeof maker === 'function' ? maker() : maker;
   async function* chunks(): AsyncGenerator<string> {
     let buffer = header === undefined ? '' : `${header}\n`;
     for (let i = 0; i < lines; i++) {

@@ -1,17 +1,39 @@
 import { createLineSplitter } from '../text-lines.js';
 import { anthropicFormat } from './anthropic-format.js';
+import { bedrockFormat } from './bedrock-format.js';
 import { claudeCodeFormat } from './claude-code-format.js';
+import { codexFormat } from './codex-format.js';
 import { csvFormat } from './csv-format.js';
+import { cursorFormat } from './cursor-format.js';
+import { geminiCliFormat } from './gemini-cli-format.js';
+import { heliconeFormat } from './helicone-format.js';
+import { langfuseFormat } from './langfuse-format.js';
 import { looksLikeCsvHeader, parseCsvHeader } from './csv-rows.js';
 import { createJsonDocumentSplitter } from './json-documents.js';
 import { litellmFormat } from './litellm-format.js';
 import { openaiFormat } from './openai-format.js';
+import { openrouterFormat } from './openrouter-format.js';
 import { otelFormat } from './otel-format.js';
 import { tallyFormat } from './tally-format.js';
 import type { CsvMapping, FormatSample, UsageFormat, UsageFormatName } from './usage-format.js';
 
 /** Every format Tally reads. */
-export const USAGE_FORMATS: readonly UsageFormat[] = [tallyFormat, openaiFormat, anthropicFormat, litellmFormat, otelFormat, claudeCodeFormat, csvFormat];
+export const USAGE_FORMATS: readonly UsageFormat[] = [
+  tallyFormat,
+  openaiFormat,
+  anthropicFormat,
+  litellmFormat,
+  otelFormat,
+  claudeCodeFormat,
+  codexFormat,
+  geminiCliFormat,
+  cursorFormat,
+  bedrockFormat,
+  openrouterFormat,
+  langfuseFormat,
+  heliconeFormat,
+  csvFormat,
+];
 
 export function usageFormatByName(name: UsageFormatName): UsageFormat {
   const format = USAGE_FORMATS.find((f) => f.name === name);

@@ -1,9 +1,8 @@
-import type { UsageRecord } from '@tally/protocol';
+import { USAGE_FORMAT_NAMES, type UsageFormatName, type UsageRecord } from '@tally/protocol';
 import { validateUsageRecord } from '../validate-usage-record.js';
 
-/** The formats Tally reads, by the name used in `?format=` and `--format`. */
-export const USAGE_FORMAT_NAMES = ['tally', 'openai', 'anthropic', 'litellm', 'otel', 'claude-code', 'csv'] as const;
-export type UsageFormatName = (typeof USAGE_FORMAT_NAMES)[number];
+/** The formats Tally reads, by the name used in `?format=` and `--format` (defined in the protocol). */
+export { USAGE_FORMAT_NAMES, type UsageFormatName };
 
 export function isUsageFormatName(value: string): value is UsageFormatName {
   return (USAGE_FORMAT_NAMES as readonly string[]).includes(value);
@@ -17,7 +16,8 @@ export type Framing = 'json' | 'csv';
 
 /**
  * CSV column → record field, as given in `?mapping=` / `--mapping file.json`, e.g.
- * `{"Time": "ts", "Model name": "model", "Prompt": "totalInputTokens"}`.
+ * `{"Time": "ts", "Model name": "model", "Prompt": "totalInputTokens"}`. Bedrock logs read it as
+ * application inference profile → model.
  */
 export type CsvMapping = Readonly<Record<string, string>>;
 
