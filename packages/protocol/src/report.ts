@@ -35,6 +35,8 @@ export const RecommendationSchema = z.object({
   projectedMonthlySavingUsd: z.number(),
   confidence: LevelSchema,
   qualityRisk: QualityRiskSchema,
+  /** The model a `cheaper_model` recommendation moves the traffic to (its catalog id). */
+  targetModel: z.string().optional(),
 });
 export type Recommendation = z.infer<typeof RecommendationSchema>;
 
@@ -68,8 +70,35 @@ export const PlanStepSchema = z.object({
   action: z.string(),
   projectedMonthlySavingUsd: z.number(),
   effort: LevelSchema,
+  /** The recommendation's confidence and quality risk, so a plan line never shows a figure without them. */
+  confidence: LevelSchema.optional(),
+  qualityRisk: QualityRiskSchema.optional(),
+  /** Which headline total the step counts in (see SavingsSummarySchema). */
+  group: z.enum(['no_quality_risk', 'model_switch']).optional(),
 });
 export type PlanStep = z.infer<typeof PlanStepSchema>;
+
+/** One headline total: what a group of recommendations saves applied together, and how sure it is. */
+export const SavingsTotalSchema = z.object({
+  monthlySavingUsd: z.number(),
+  /** The least confident of the recommendations it combines (`low` when there are none). */
+  confidence: LevelSchema,
+  recommendations: z.number().int().min(0),
+});
+export type SavingsTotal = z.infer<typeof SavingsTotalSchema>;
+
+/**
+ * The headline, split by risk: savings that leave answers as they are (caching, batch APIs, fixing
+ * failed calls, output limits) apart from model switches, which need a quality check first. Both are
+ * combined in sequence on the same token mix: `modelSwitches` is what switching adds on top of the
+ * others, so the two add up to `combinedMonthlySavingUsd`.
+ */
+export const SavingsSummarySchema = z.object({
+  withoutModelChange: SavingsTotalSchema,
+  modelSwitches: SavingsTotalSchema,
+  combinedMonthlySavingUsd: z.number(),
+});
+export type SavingsSummary = z.infer<typeof SavingsSummarySchema>;
 
 /** The structured report a completed run carries, beside its markdown answer. */
 export const ReportSchema = z.object({
@@ -95,9 +124,20 @@ export const ReportSchema = z.object({
     byFeature: z.array(BreakdownRowSchema),
     byDay: z.array(BreakdownRowSchema),
   }),
+  /** Recommendations with a money saving, never one worth $0. */
   recommendations: z.array(RecommendationSchema),
+  /** What the analysis found that saves no money (e.g. an oversized output limit): in no total and no plan. */
+  findings: z.array(RecommendationSchema).optional(),
   plan: z.array(PlanStepSchema),
   totalProjectedMonthlySavingUsd: z.number(),
+  /** The headline split by quality risk (absent in reports stored before it existed). */
+  savings: SavingsSummarySchema.optional(),
+  /**
+   * `full`: the whole report and plan (asked for, or the thread's first analysis question);
+   * `focused`: the part the question is about, with `focus` naming its strategy if it has one.
+   */
+  depth: z.enum(['full', 'focused']).optional(),
+  focus: StrategyNameSchema.nullable().optional(),
   /** Models the price catalog does not know: their spend is not counted, and the answer says so. */
   unpricedModels: z.array(z.string()),
   charts: z.array(ChartSchema),

@@ -1,7 +1,8 @@
 import { RecommendationSchema } from '@tally/protocol';
 import { describe, expect, it } from 'vitest';
-import { aggRow, fixedPriceCatalog, outputRow, prefixRow } from '../../test/analysis/fixtures.js';
-import { analyzeUsage, combinedMonthlySaving } from './analyze-usage.js';
+import { aggRow, fixedPriceCatalog, outputRow, prefixRow, strategyInput } from '../../test/analysis/fixtures.js';
+import { oversizedLimits } from './strategies/oversized-limits.js';
+import { analyzeUsage } from './analyze-usage.js';
 
 // 10 days, factor 3. One slice, support/reply on gpt-4o: $20 interactive + $10 nightly + $2 failed.
 const slice = { model: 'gpt-4o', provider: 'openai', project: 'support', feature: 'reply' } as const;
@@ -35,9 +36,27 @@ describe('analyzeUsage', () => {
     expect(analysis.byStrategy.cheaper_model).toHaveLength(1);
   });
 
-  it('combines savings on the same traffic instead of adding them', () => {
-    // $96 a month keeps 96 x (1 - 19.2/96)(1 - 15/96)(1 - 6/96) = $60.75: $35.25 saved, not 19.2 + 15 + 6 = $40.2.
-    expect(analysis.totalProjectedMonthlySavingUsd).toBe(35.25);
+  it('combines savings in sequence on the same traffic, and splits the headline by quality risk', () => {
+    // Without a model change: failed calls dropped ($2), nightly calls halved ($5): $32 -> $25, x 3 = $21.
+    // Then on gpt-4.1 ($2 in, $8 out): $16 + $8 / 2 = $20, x 3 = $96 - $60 = $36 in all; the switch adds $15.
+    expect(analysis.savings).toEqual({
+      withoutModelChange: { monthlySavingUsd: 21, confidence: 'medium', recommendations: 2 },
+      modelSwitches: { monthlySavingUsd: 15, confidence: 'high', recommendations: 1 },
+      combinedMonthlySavingUsd: 36,
+    });
+    expect(analysis.totalProjectedMonthlySavingUsd).toBe(36);
+  });
+
+  it('never lists or totals a recommendation worth $0', () => {
+    // Limits of 4,000 tokens where 99% of answers use 300 and the longest 500: oversized, but no answer ran past
+    // the proposed 768, so the strategy's finding is worth $0 and is left out.
+    const limits = outputRow({ ...slice, requests: 1600, limitedRequests: 1600, meanMaxOutputTokens: 4000, p50OutputTokens: 200, p99OutputTokens: 300, maxOutputTokensSeen: 500 });
+    expect(oversizedLimits(strategyInput(rows, { outputStats: [limits] }))[0]?.projectedMonthlySavingUsd).toBe(0);
+    const withLimits = analyzeUsage({ rows, prefixStats: [], outputStats: [limits], prices: fixedPriceCatalog(), at: new Date('2025-03-31T00:00:00Z') });
+    expect(withLimits.byStrategy.oversized_limits).toEqual([]);
+    expect(withLimits.findings.map((f) => [f.strategy, f.projectedMonthlySavingUsd])).toEqual([['oversized_limits', 0]]);
+    expect(withLimits.recommendations.map((r) => r.strategy)).toEqual(['cheaper_model', 'batch_api', 'error_waste']);
+    expect(withLimits.savings.combinedMonthlySavingUsd).toBe(36);
   });
 
   it('draws cost over time, savings and latency', () => {
@@ -48,19 +67,7 @@ describe('analyzeUsage', () => {
     const empty = analyzeUsage({ rows: [], prefixStats: [], outputStats: [], prices: fixedPriceCatalog(), at: new Date() });
     expect(empty.recommendations).toEqual([]);
     expect(empty.totalProjectedMonthlySavingUsd).toBe(0);
+    expect(empty.savings.withoutModelChange).toEqual({ monthlySavingUsd: 0, confidence: 'low', recommendations: 0 });
     expect(empty.charts).toEqual([]);
-  });
-});
-
-describe('combinedMonthlySaving', () => {
-  const rec = (id: string, saving: number) =>
-    RecommendationSchema.parse({ id, strategy: 'batch_api', title: id, scope: '', rationale: '', evidence: [], currentMonthlyCostUsd: 0, projectedMonthlySavingUsd: saving, confidence: 'low', qualityRisk: 'none' });
-  it('adds disjoint slices and compounds savings within one', () => {
-    const costs = new Map([['a/b/m', 100], ['c/d/m', 50]]);
-    // a/b/m: 100 x (1 - 0.5 x 0.8) = 60; c/d/m: 10.
-    expect(combinedMonthlySaving([rec('batch_api:a/b/m', 50), rec('error_waste:a/b/m', 20), rec('batch_api:c/d/m', 10)], costs)).toBe(70);
-  });
-  it('adds savings whose slice has no known cost', () => {
-    expect(combinedMonthlySaving([rec('batch_api:x/y/z', 3), rec('error_waste:x/y/z', 4)], new Map())).toBe(7);
   });
 });

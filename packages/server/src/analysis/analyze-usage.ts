@@ -1,15 +1,16 @@
-import type { Chart, Recommendation, StrategyName } from '@tally/protocol';
+import type { Chart, Recommendation, SavingsSummary, SavingsTotal, StrategyName } from '@tally/protocol';
 import type { PriceCatalog } from '../pricing/price-catalog.js';
 import type { OutputStatRow, PrefixStatRow, UsageAggregateRow } from '../usage/usage-store.js';
 import { costByModelChart, latencyChart, savingsChart } from './charts.js';
 import { computeCostBreakdown, type CostBreakdown } from './cost-breakdown.js';
+import { combinedMonthlySaving } from './combine-savings.js';
 import { roundUsd } from './round.js';
 import { batchApi } from './strategies/batch-api.js';
 import { cheaperModel } from './strategies/cheaper-model.js';
 import { errorWaste } from './strategies/error-waste.js';
 import { oversizedLimits } from './strategies/oversized-limits.js';
 import { promptCaching } from './strategies/prompt-caching.js';
-import { sliceKeyOfRecommendation, type Strategy } from './strategies/strategy.js';
+import type { Strategy } from './strategies/strategy.js';
 import { groupSlices } from './traffic-slices.js';
 
 /** Every strategy, by the name the protocol gives it. */
@@ -35,10 +36,14 @@ export interface UsageAnalysis {
   breakdown: CostBreakdown;
   /** Largest projected saving first. */
   recommendations: Recommendation[];
+  /** What the strategies found that saves no money (e.g. an oversized output limit): never in a list of savings or a total. */
+  findings: Recommendation[];
   /** What the strategies found, per strategy, for the agents to tell apart. */
   byStrategy: Record<StrategyName, Recommendation[]>;
-  /** All recommendations applied together, overlaps on the same traffic counted once. */
+  /** All recommendations applied together, in sequence on the same traffic (savings.combinedMonthlySavingUsd). */
   totalProjectedMonthlySavingUsd: number;
+  /** The headline split: savings that leave answers as they are, and what model switches add on top. */
+  savings: SavingsSummary;
   charts: Chart[];
 }
 
@@ -55,13 +60,20 @@ export function analyzeUsage(input: AnalyzeUsageInput): UsageAnalysis {
     monthlySpendUsd: breakdown.totals.monthlyCostUsd,
     at: input.at,
   };
-  const byStrategy = Object.fromEntries(
-    Object.entries(STRATEGIES).map(([name, strategy]) => [name, strategy(strategyInput)]),
-  ) as Record<StrategyName, Recommendation[]>;
+  const found = Object.entries(STRATEGIES).map(([name, strategy]) => [name, strategy(strategyInput)] as const);
+  // A recommendation worth $0 (an oversized limit no answer ran past) is never listed or totalled
+  // as one: it is kept apart as a finding.
+  const byStrategy = Object.fromEntries(found.map(([name, recs]) => [name, recs.filter((r) => r.projectedMonthlySavingUsd > 0)])) as Record<
+    StrategyName,
+    Recommendation[]
+  >;
+  const findings = found.flatMap(([, recs]) => recs.filter((r) => !(r.projectedMonthlySavingUsd > 0)));
   const recommendations = Object.values(byStrategy)
     .flat()
     .sort((a, b) => b.projectedMonthlySavingUsd - a.projectedMonthlySavingUsd || a.id.localeCompare(b.id));
-  const sliceMonthlyCost = new Map(slices.map((s) => [s.key, s.costUsd * breakdown.monthlyFactor]));
+  const savings = savingsSummary(recommendations, (recs) =>
+    combinedMonthlySaving({ recommendations: recs, slices, prices: input.prices, monthlyFactor: breakdown.monthlyFactor, at: input.at }),
+  );
   const charts: Chart[] = [];
   if (input.rows.length > 0) charts.push(costByModelChart(input.rows));
   if (recommendations.length > 0) charts.push(savingsChart(recommendations));
@@ -69,32 +81,43 @@ export function analyzeUsage(input: AnalyzeUsageInput): UsageAnalysis {
   return {
     breakdown,
     recommendations,
+    findings,
     byStrategy,
-    totalProjectedMonthlySavingUsd: combinedMonthlySaving(recommendations, sliceMonthlyCost),
+    totalProjectedMonthlySavingUsd: savings.combinedMonthlySavingUsd,
+    savings,
     charts,
   };
 }
 
+/** Whether a recommendation changes the model, and so needs a quality check before it saves anything. */
+export function isModelSwitch(rec: Recommendation): boolean {
+  return rec.strategy === 'cheaper_model';
+}
+
 /**
- * Savings on the same traffic do not add up: batching halves a bill that a cheaper model has
- * already cut. Per slice, the recommendations are applied one after another, each saving its share
- * of what is left: C x (1 - product of (1 - saving_i / C)). Slices are disjoint, so they add.
+ * The headline split by risk. The savings that keep the model are combined first; model switches
+ * are what applying them as well adds on top, so the two parts add up to the combined total.
  */
-export function combinedMonthlySaving(recommendations: readonly Recommendation[], sliceMonthlyCost: ReadonlyMap<string, number>): number {
-  const bySlice = new Map<string, number[]>();
-  for (const rec of recommendations) {
-    const key = sliceKeyOfRecommendation(rec.id);
-    bySlice.set(key, [...(bySlice.get(key) ?? []), rec.projectedMonthlySavingUsd]);
-  }
-  let total = 0;
-  for (const [key, savings] of bySlice) {
-    const cost = sliceMonthlyCost.get(key) ?? 0;
-    if (cost <= 0) {
-      total += savings.reduce((a, b) => a + b, 0);
-      continue;
-    }
-    const kept = savings.reduce((left, saving) => left * (1 - Math.min(1, saving / cost)), 1);
-    total += cost * (1 - kept);
-  }
-  return roundUsd(total);
+export function savingsSummary(recommendations: readonly Recommendation[], combine: (recs: readonly Recommendation[]) => number): SavingsSummary {
+  const keep = recommendations.filter((r) => !isModelSwitch(r));
+  const switches = recommendations.filter(isModelSwitch);
+  const withoutModelChange = combine(keep);
+  const combined = switches.length > 0 ? combine(recommendations) : withoutModelChange;
+  return {
+    withoutModelChange: savingsTotal(withoutModelChange, keep),
+    modelSwitches: savingsTotal(roundUsd(Math.max(0, combined - withoutModelChange)), switches),
+    combinedMonthlySavingUsd: combined,
+  };
+}
+
+const CONFIDENCE_ORDER: Record<Recommendation['confidence'], number> = { low: 0, medium: 1, high: 2 };
+
+/** A total is as sure as the least sure figure in it. */
+export function leastConfidence(recs: readonly Recommendation[]): Recommendation['confidence'] {
+  if (recs.length === 0) return 'low';
+  return recs.reduce((least, r) => (CONFIDENCE_ORDER[r.confidence] < CONFIDENCE_ORDER[least] ? r.confidence : least), 'high' as Recommendation['confidence']);
+}
+
+function savingsTotal(monthlySavingUsd: number, recs: readonly Recommendation[]): SavingsTotal {
+  return { monthlySavingUsd, confidence: leastConfidence(recs), recommendations: recs.length };
 }

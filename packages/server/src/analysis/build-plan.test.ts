@@ -27,6 +27,14 @@ describe('buildPlan', () => {
     expect(plan[1]!.action).toContain('cache_control');
   });
 
+  it('gives every line its confidence, quality risk and headline group, and leaves out $0', () => {
+    const plan = buildPlan([rec('model', 'cheaper_model', 100), rec('cache', 'prompt_caching', 60, 'none'), rec('limits', 'oversized_limits', 0)]);
+    expect(plan.map((s) => [s.recommendationId, s.confidence, s.qualityRisk, s.group])).toEqual([
+      ['cache', 'medium', 'none', 'no_quality_risk'],
+      ['model', 'medium', 'low', 'model_switch'],
+    ]);
+  });
+
   it('is empty without recommendations', () => {
     expect(buildPlan([])).toEqual([]);
   });

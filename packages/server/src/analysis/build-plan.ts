@@ -1,4 +1,5 @@
 import type { PlanStep, Recommendation } from '@tally/protocol';
+import { isModelSwitch } from './analyze-usage.js';
 
 type Effort = PlanStep['effort'];
 const EFFORT_WEIGHT: Record<Effort, number> = { low: 1, medium: 2, high: 4 };
@@ -6,9 +7,12 @@ const EFFORT_WEIGHT: Record<Effort, number> = { low: 1, medium: 2, high: 4 };
 /**
  * Orders recommendations into a plan: most saving per unit of effort first, so cheap wins come
  * before migrations of similar value. Ties go to the larger saving, then the id, for stable output.
+ * Every line carries its confidence and quality risk, and the headline total it counts in; a
+ * recommendation worth $0 is not a step.
  */
 export function buildPlan(recommendations: readonly Recommendation[]): PlanStep[] {
-  return [...recommendations]
+  return recommendations
+    .filter((rec) => rec.projectedMonthlySavingUsd > 0)
     .map((rec) => ({ rec, effort: effortOf(rec) }))
     .sort(
       (a, b) =>
@@ -22,6 +26,9 @@ export function buildPlan(recommendations: readonly Recommendation[]): PlanStep[
       action: actionOf(rec),
       projectedMonthlySavingUsd: rec.projectedMonthlySavingUsd,
       effort,
+      confidence: rec.confidence,
+      qualityRisk: rec.qualityRisk,
+      group: isModelSwitch(rec) ? ('model_switch' as const) : ('no_quality_risk' as const),
     }));
 }
 

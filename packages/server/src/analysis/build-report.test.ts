@@ -28,5 +28,9 @@ describe('buildReport', () => {
     expect(report.recommendations).toHaveLength(2);
     expect(report.plan.map((s) => s.recommendationId)).toEqual(plan.map((s) => s.recommendationId));
     expect(report.totalProjectedMonthlySavingUsd).toBe(analysis.totalProjectedMonthlySavingUsd);
+    expect(report.savings).toEqual(analysis.savings);
+    expect(report).toMatchObject({ depth: 'full', focus: null });
+    const focused = ReportSchema.parse(buildReport({ intent: 'batching', analysis, plan, mode: 'llm', depth: 'focused', focus: 'batch_api' }));
+    expect(focused).toMatchObject({ depth: 'focused', focus: 'batch_api' });
   });
 });

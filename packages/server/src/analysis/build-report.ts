@@ -1,8 +1,16 @@
-import type { Intent, PlanStep, Report } from '@tally/protocol';
+import type { Intent, PlanStep, Report, StrategyName } from '@tally/protocol';
 import type { UsageAnalysis } from './analyze-usage.js';
 
 /** The structured report of a run: the analysis as the protocol carries it. */
-export function buildReport(args: { intent: Intent; analysis: UsageAnalysis; plan: PlanStep[]; mode: Report['mode'] }): Report {
+export function buildReport(args: {
+  intent: Intent;
+  analysis: UsageAnalysis;
+  plan: PlanStep[];
+  mode: Report['mode'];
+  /** `full` unless the answer covers only the part the question asked about. */
+  depth?: NonNullable<Report['depth']>;
+  focus?: StrategyName | null;
+}): Report {
   const { breakdown } = args.analysis;
   const t = breakdown.totals;
   return {
@@ -26,8 +34,12 @@ export function buildReport(args: { intent: Intent; analysis: UsageAnalysis; pla
       byDay: breakdown.byDay,
     },
     recommendations: args.analysis.recommendations,
+    findings: args.analysis.findings,
     plan: args.plan,
     totalProjectedMonthlySavingUsd: args.analysis.totalProjectedMonthlySavingUsd,
+    savings: args.analysis.savings,
+    depth: args.depth ?? 'full',
+    focus: args.focus ?? null,
     unpricedModels: breakdown.unpricedModels,
     charts: args.analysis.charts,
     mode: args.mode,

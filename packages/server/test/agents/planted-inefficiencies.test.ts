@@ -57,8 +57,9 @@ describe('planted inefficiencies', () => {
     expect(find('prompt_caching', 'dev', 'code-assistant')).toBeUndefined();
   });
 
-  it('the oversized output limit of the code assistant, as a finding with no direct saving', () => {
-    const rec = find('oversized_limits', 'dev', 'code-assistant');
+  it('the oversized output limit of the code assistant, as a finding with no direct saving, not a recommendation', () => {
+    expect(find('oversized_limits', 'dev', 'code-assistant')).toBeUndefined();
+    const rec = analysis.findings.find((r) => r.strategy === 'oversized_limits' && r.scope.startsWith('project=dev feature=code-assistant '));
     expect(rec?.projectedMonthlySavingUsd).toBe(0);
     expect(rec?.rationale).toContain('saves no money directly');
   });

@@ -56,7 +56,8 @@ for (const seed of [42, 7]) {
     it.each(PLANTED_INEFFICIENCIES.map((p) => [p.id, p] as const))('%s: its strategy reports the planted saving within 1 %%', (id, plant) => {
       const truth = planted.find((p) => p.id === id)!;
       const monthly = (truth.savingUsd * 30) / DAYS;
-      const recs = analysis.byStrategy[STRATEGY_OF[id]];
+      // A plant worth $0 is a finding: never listed among the savings (issue 15, item 3).
+      const recs = monthly === 0 ? analysis.findings.filter((f) => f.strategy === STRATEGY_OF[id]) : analysis.byStrategy[STRATEGY_OF[id]];
       const rec = recs.find((r) => inScope(r, plant.project, plant.feature));
       expect(rec, `${STRATEGY_OF[id]} on ${plant.project}/${plant.feature}`).toBeDefined();
       if (monthly === 0) expect(rec!.projectedMonthlySavingUsd).toBe(0);
@@ -67,7 +68,8 @@ for (const seed of [42, 7]) {
     it('each fixed-pattern strategy finds its plant and nothing else', () => {
       for (const id of ['uncached-prefix', 'batchable', 'retries', 'oversized-output-limit'] as const) {
         const plant = PLANTED_INEFFICIENCIES.find((p) => p.id === id)!;
-        expect(analysis.byStrategy[STRATEGY_OF[id]].map((r) => r.scope)).toEqual([`project=${plant.project} feature=${plant.feature} model=${plant.model}`]);
+        const found = [...analysis.byStrategy[STRATEGY_OF[id]], ...analysis.findings.filter((f) => f.strategy === STRATEGY_OF[id])];
+        expect(found.map((r) => r.scope)).toEqual([`project=${plant.project} feature=${plant.feature} model=${plant.model}`]);
       }
     });
 

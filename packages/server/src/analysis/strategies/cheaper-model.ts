@@ -104,6 +104,7 @@ function forSlice(slice: TrafficSlice, input: StrategyInput): Recommendation | n
     projectedMonthlySavingUsd: roundUsd(chosen.monthlySavingUsd),
     confidence: volumeConfidence(slice.requests, input.days),
     qualityRisk: risk,
+    targetModel: chosen.prices.model,
   };
 }
 
