@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs from Debian's archive the services the real-services test fixture starts itself when
-# none is running (packages/server/test/support/clickhouse.ts): today ClickHouse's server, which
-# Debian packages as clickhouse-server (18.16). Anything already installed is left alone.
+# none is running (packages/server/test/support/clickhouse.ts): ClickHouse's server, which Debian
+# packages as clickhouse-server (18.16); and nginx, which the proxy cluster test starts in front of
+# three nodes (packages/server/test/support/nginx.ts). Anything already installed is left alone.
 # Needs root (or sudo); safe to run again.
 set -euo pipefail
 
@@ -9,6 +10,7 @@ installed() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "
 
 missing=()
 installed clickhouse-server || missing+=(clickhouse-server)
+installed nginx || missing+=(nginx)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-services: nothing to install"
