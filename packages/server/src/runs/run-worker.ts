@@ -11,6 +11,7 @@ import { createSqlRunEventLog, type RunEventLog } from './run-event-log.js';
 import { createRunEmitter, type RunEmitter } from './run-emitter.js';
 import type { Pipeline, PipelineResult, RunContext } from './run-context.js';
 import { loadRunCheckpoint, saveRunCheckpoint } from './run-checkpoints.js';
+import { untilAborted } from './until-aborted.js';
 import { createResumeFilter } from './resume-filter.js';
 import { inSpan } from '../telemetry/spans.js';
 import { contextOf } from '../telemetry/traceparent.js';
@@ -279,7 +280,7 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
       try {
         controller.signal.throwIfAborted();
         // The run's span continues the trace of the request that queued it, on whichever node queued it.
-        const result = await inSpan('run', { 'tally.run.id': run.id, 'tally.run.takeover': tape.length > 0 }, () => pipeline.run(ctx), contextOf(run.traceparent));
+        const result = await inSpan('run', { 'tally.run.id': run.id, 'tally.run.takeover': tape.length > 0 }, () => untilAborted(pipeline.run(ctx), controller.signal), contextOf(run.traceparent));
         // After a takeover the answer is what clients were sent, which the log holds whole.
         outcome = { kind: 'completed', result: tape.length > 0 ? { ...result, answer: resume.deliveredText || result.answer } : result };
       } catch (error) {
