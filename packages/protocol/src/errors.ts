@@ -52,6 +52,7 @@ export const ERROR_CODES = {
   // usage ingestion
   USAGE_INVALID_RECORD: { status: 400, message: 'A usage record is not valid.' },
   USAGE_EMPTY: { status: 400, message: 'The upload holds no usage record.' },
+  USAGE_FORMAT_UNKNOWN: { status: 400, message: 'No usage format fits the upload; pick one, or map its CSV columns.' },
   // WebSocket frames
   FRAME_INVALID_JSON: { status: 400, message: 'The frame is not valid JSON.' },
   FRAME_INVALID: { status: 400, message: 'The frame does not match the protocol.' },

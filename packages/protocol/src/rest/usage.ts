@@ -37,7 +37,7 @@ export const USAGE_FORMAT_NAMES = [
   'helicone',
   'csv',
 ] as const;
-export const UsageFormatNameSchema = z.enum(USAGE_FORMAT_NAMES);
+export const UsageFormatNameSchema = z.enum(USAGE_FORMAT_NAMES, { error: () => `format must be one of ${USAGE_FORMAT_NAMES.join(', ')}` });
 export type UsageFormatName = z.infer<typeof UsageFormatNameSchema>;
 
 /**
@@ -61,7 +61,7 @@ export const UsageUploadQuerySchema = z
         try {
           return JSON.parse(text) as unknown;
         } catch {
-          ctx.addIssue({ code: 'custom', message: 'mapping must be a JSON object' });
+          ctx.addIssue({ code: 'custom', message: 'mapping must be a JSON object from CSV column name to record field name' });
           return z.NEVER;
         }
       })
@@ -117,7 +117,10 @@ export const UsageDashboardTotalsSchema = z.object({
   inputTokens: count,
   outputTokens: count,
   cacheReadTokens: count,
+  /** 5-minute (or unknown-duration) cache writes. */
   cacheWriteTokens: count,
+  /** 1-hour cache writes (billed higher); 0 from a server that predates them. */
+  cacheWrite1hTokens: count.default(0),
   /** Share of requests that ended in an error or a timeout, 0..1 (0 when there are none). */
   errorRate: z.number(),
   /** Requests whose model the price catalog does not know: counted, but not in costUsd. */

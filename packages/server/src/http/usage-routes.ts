@@ -1,8 +1,8 @@
 import { Transform } from 'node:stream';
 import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
-import { MAX_USAGE_UPLOAD_BYTES, UsageDashboardFiltersSchema, type IngestSummary, type UsageDashboard } from '@tally/protocol';
+import { MAX_USAGE_UPLOAD_BYTES, UsageDashboardFiltersSchema, UsageUploadQuerySchema, type IngestSummary, type UsageDashboard } from '@tally/protocol';
 import { AppError } from '../app-error.js';
-import { isUsageFormatName, USAGE_FORMAT_NAMES, type CsvMapping, type UsageFormatName } from '../usage/formats/usage-format.js';
+import type { CsvMapping, UsageFormatName } from '../usage/formats/usage-format.js';
 import { buildUsageDashboard, isWholeDayWindow } from '../usage/usage-dashboard.js';
 import type { UsageIngester } from '../usage/ingest-usage.js';
 import type { UsageStore } from '../usage/usage-store.js';
@@ -43,6 +43,7 @@ export async function usageRoutes(
       signal: controller.signal,
       format,
       mapping,
+      contentEncoding: request.headers['content-encoding'],
       onFormat: (name) => void reply.header('tally-usage-format', name),
     });
     if (summary.lines === 0) throw new AppError('USAGE_EMPTY');
@@ -76,28 +77,10 @@ function dashboardQuery(query: unknown): unknown {
   return { from: q['from'], to: q['to'], models: list(q['model']), projects: list(q['project']) };
 }
 
+/** `?format=&mapping=`, checked by the protocol's schema (a mapping is URL-encoded JSON). */
 function usageQuery(query: unknown): { format?: UsageFormatName; mapping?: CsvMapping } {
-  const q = (query ?? {}) as Record<string, unknown>;
-  const out: { format?: UsageFormatName; mapping?: CsvMapping } = {};
-  if (q['format'] !== undefined) {
-    if (typeof q['format'] !== 'string' || !isUsageFormatName(q['format'])) {
-      throw new AppError('VALIDATION_FAILED', `format must be one of ${USAGE_FORMAT_NAMES.join(', ')}.`);
-    }
-    out.format = q['format'];
-  }
-  if (q['mapping'] !== undefined) {
-    let mapping: unknown;
-    try {
-      mapping = typeof q['mapping'] === 'string' ? JSON.parse(q['mapping']) : undefined;
-    } catch {
-      mapping = undefined;
-    }
-    if (mapping === null || typeof mapping !== 'object' || Array.isArray(mapping) || !Object.values(mapping).every((v) => typeof v === 'string')) {
-      throw new AppError('VALIDATION_FAILED', 'mapping must be a JSON object from CSV column name to record field name.');
-    }
-    out.mapping = mapping as CsvMapping;
-  }
-  return out;
+  const { format, mapping } = parseInput(UsageUploadQuerySchema, query ?? {});
+  return { ...(format ? { format } : {}), ...(mapping ? { mapping } : {}) };
 }
 
 function byteLimit(maxBytes: number): Transform {

@@ -3,7 +3,8 @@ import type { PriceCatalog } from '../pricing/price-catalog.js';
 import { openUsageInput } from './formats/open-usage-input.js';
 import type { CsvMapping, MappedItem, UsageFormatName } from './formats/usage-format.js';
 import { priceUsageRecord } from './price-usage-record.js';
-import { decodeText, type ChunkSource } from './text-lines.js';
+import { decodeUsageText } from './formats/usage-bytes.js';
+import type { ChunkSource } from './text-lines.js';
 import type { PricedUsageRecord, UsageStore } from './usage-store.js';
 
 export interface IngestProgress {
@@ -23,6 +24,8 @@ export interface IngestOptions {
   format?: UsageFormatName;
   /** CSV only: which column fills which record field (column name → field name). */
   mapping?: CsvMapping;
+  /** The body's Content-Encoding (`gzip`); gzip and UTF-16 content is recognised without it too. */
+  contentEncoding?: string;
   /** Told the format being read, once, before anything is stored. */
   onFormat?(format: UsageFormatName): void;
   /**
@@ -104,7 +107,7 @@ export function createUsageIngester({ store, prices, batchSize = store.insertBat
       }
 
       const input = await openUsageInput(
-        decodeText(countBytes(source, (n) => (progress.bytes += n))),
+        decodeUsageText(countBytes(source, (n) => (progress.bytes += n)), { contentEncoding: options.contentEncoding }),
         { format: options.format, mapping: options.mapping },
       );
       options.onFormat?.(input.format.name);

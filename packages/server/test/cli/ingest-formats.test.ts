@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { USAGE_FORMAT_NAMES } from '@tally/protocol';
 import { ingestCommand } from '../../src/cli/ingest-command.js';
 import { engineSetups } from '../support/engines.js';
 import { rest, signUp } from '../support/rest.js';
@@ -61,7 +62,15 @@ describe('uploading usage in other formats', () => {
     const user = await signUp(server.baseUrl, 'formats-bad');
     expect(await upload(server.baseUrl, user.token, '{}\n', 'application/x-ndjson', '?format=excel')).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', message: expect.stringMatching(/format must be one of tally, openai/) } } });
     expect(await upload(server.baseUrl, user.token, 'a,b\n1,2\n', 'text/csv', '?mapping=nope')).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
-    expect(await upload(server.baseUrl, user.token, 'a,b\n1,2\n', 'text/csv')).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', message: expect.stringMatching(/no column for ts, model/) } } });
+    // A CSV no format fits: a typed error naming every format tried and why, and the header for a mapping.
+    const unknown = await upload(server.baseUrl, user.token, 'a,b\n1,2\n', 'text/csv');
+    expect(unknown).toMatchObject({ status: 400, body: { error: { code: 'USAGE_FORMAT_UNKNOWN', message: expect.stringMatching(/csv: no column for ts, model/), details: { csvHeader: ['a', 'b'] } } } });
+    const tried = (unknown.body as { error: { details: { tried: Array<{ format: string; reason: string }> } } }).error.details.tried;
+    expect(tried.map((t) => t.format).sort()).toEqual([...USAGE_FORMAT_NAMES].sort());
+    expect(tried.find((t) => t.format === 'cursor')?.reason).toMatch(/looks for a Cursor export header/);
+    // JSON of a shape no format knows: the same error; a mapping of the wrong shape is VALIDATION_FAILED.
+    expect(await upload(server.baseUrl, user.token, '{"event":"click"}\n', 'application/x-ndjson')).toMatchObject({ status: 400, body: { error: { code: 'USAGE_FORMAT_UNKNOWN', details: { tried: expect.arrayContaining([{ format: 'bedrock', reason: expect.stringMatching(/ModelInvocationLog/) }]) } } } });
+    expect(await upload(server.baseUrl, user.token, 'a,b\n1,2\n', 'text/csv', `?mapping=${encodeURIComponent('{"a":1}')}`)).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', message: expect.stringMatching(/mapping/) } } });
     // The usage routes stream JSON bodies; the others still parse them (signUp above posted JSON).
     expect((await rest(server.baseUrl, 'POST', '/v1/auth/login', { json: { email: user.email, password: PASSWORD } })).status).toBe(200);
   });

@@ -37,6 +37,24 @@ describe('detectUsageFormat', () => {
     expect(detect('timestamp,model,prompt_tokens,completion_tokens\n')).toBe('csv');
   });
 
+  it('tells the formats of coding agents, gateways and observability exports apart, each from its look-alikes', () => {
+    const codex = [line({ timestamp: 't', type: 'session_meta', payload: { id: 's', cwd: '/w', originator: 'codex_cli_rs', cli_version: '0.63.0' } }), line({ timestamp: 't', type: 'turn_context', payload: { model: 'gpt-5' } })];
+    expect(detect(codex.join('\n'))).toBe('codex');
+    const gemini = { hrTime: [1, 0], attributes: { 'event.name': 'gemini_cli.api_response', model: 'gemini-2.5-pro', input_token_count: 5 } };
+    expect(detect(line(gemini))).toBe('gemini-cli');
+    // The telemetry outfile is pretty-printed; spans from Gemini CLI would otherwise read as OTel.
+    expect(detect(`${JSON.stringify(gemini, null, 2)}\n${JSON.stringify(gemini, null, 2)}\n`)).toBe('gemini-cli');
+    expect(detect(line({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'gemini-cli' } }] }, scopeSpans: [] }] }))).toBe('gemini-cli');
+    expect(detect('Date,Kind,Model,Max Mode,Input (w/ Cache Write),Input (w/o Cache Write),Cache Read,Output Tokens,Total Tokens,Cost\n')).toBe('cursor');
+    expect(detect(line({ schemaType: 'ModelInvocationLog', modelId: 'm', input: { inputTokenCount: 1 } }))).toBe('bedrock');
+    expect(detect(line({ data: { id: 'gen-1', model: 'openai/gpt-4o', native_tokens_prompt: 1, tokens_prompt: 1, total_cost: 0 } }))).toBe('openrouter');
+    expect(detect('generation_id,created_at,cost_total,tokens_prompt,tokens_completion,model_permaslug\n')).toBe('openrouter');
+    expect(detect(line({ id: 'o', traceId: 't', type: 'GENERATION', startTime: 't', usageDetails: { input: 1 } }))).toBe('langfuse');
+    // Helicone rows share request_id/prompt_tokens/completion_tokens with LiteLLM's.
+    expect(detect(line({ request_id: 'r', request_created_at: 't', prompt_tokens: 1, completion_tokens: 1, delay_ms: 5 }))).toBe('helicone');
+    expect(detect('request_id,request_created_at,model,prompt_tokens,completion_tokens,costUSD\n')).toBe('helicone');
+  });
+
   it('falls back to Tally for unrecognised JSON and to CSV for an unrecognised header; a mapping means CSV', () => {
     expect(detect('nope\n{"x":1}\n')).toBe('tally');
     expect(detect('')).toBe('tally');

@@ -46,4 +46,18 @@ describe('openUsageInput', () => {
     expect(input.format.name).toBe('otel');
     expect((await all(input.units)).length).toBe(2);
   });
+
+  it('refuses content no format fits, naming every format tried and why, before reading on', async () => {
+    const refusal = openUsageInput(pieces('{"event":"click","page":"/home"}\n{"event":"view"}\n', 7));
+    await expect(refusal).rejects.toMatchObject({ code: 'USAGE_FORMAT_UNKNOWN', message: expect.stringMatching(/No usage format fits JSON of a shape no format knows\. tally: looks for records with `ts`/) });
+    const error = (await refusal.catch((e: unknown) => e)) as { details: { tried: Array<{ format: string; reason: string }> } };
+    expect(error.details.tried.map((t) => t.format)).toContain('codex');
+    expect(error.details.tried.find((t) => t.format === 'cursor')?.reason).toBe('reads CSV; this is JSON');
+    // A CSV header without the needed columns: the tried list and the header, for a mapping.
+    const csv = await openUsageInput(pieces('when,engine,in,out\n2026-01-01,m,1,2\n', 5)).catch((e: unknown) => e);
+    expect(csv).toMatchObject({ code: 'USAGE_FORMAT_UNKNOWN', details: { csvHeader: ['when', 'engine', 'in', 'out'], tried: expect.arrayContaining([{ format: 'csv', reason: expect.stringMatching(/no column for ts, model/) }]) } });
+    // With a mapping the same CSV is read; lines that are not JSON still get per-line errors.
+    expect((await openUsageInput(pieces('when,engine,in,out\n', 5), { mapping: { when: 'ts', engine: 'model', in: 'inputTokens', out: 'outputTokens' } })).format.name).toBe('csv');
+    expect((await openUsageInput(pieces('nope\n{"x":1}\n', 5))).format.name).toBe('tally');
+  });
 });

@@ -1,7 +1,9 @@
 import { DEFAULT_MAX_LINE_CHARS } from '../ndjson-reader.js';
 import { readTextLines } from '../text-lines.js';
 import { guessDelimiter, parseCsvHeader, readCsvRows } from './csv-rows.js';
-import { detectUsageFormat, sampleUsageText, usageFormatByName, type UsageSample } from './detect-format.js';
+import { AppError } from '../../app-error.js';
+import { detectUsageFormat, sampleUsageText, USAGE_FORMATS, usageFormatByName, type UsageSample } from './detect-format.js';
+import { formatsTried } from './formats-tried.js';
 import { createJsonDocumentSplitter, type JsonUnit } from './json-documents.js';
 import type { CsvMapping, Framing, UsageFormat, UsageFormatName, UsageMapper } from './usage-format.js';
 
@@ -50,7 +52,7 @@ export async function openUsageInput(text: AsyncIterable<string>, options: Usage
   }
   const head = parts.join('');
   const sample = sampleUsageText(head, ended);
-  const format = options.format ? usageFormatByName(options.format) : detectUsageFormat(sample, options).format;
+  const format = options.format ? usageFormatByName(options.format) : detectOrRefuse(sample, options);
   const framing = format.framings.includes(sample.framing) ? sample.framing : (format.framings[0] ?? 'json');
   const csvHeader = framing === 'csv' ? (sample.csvHeader ?? parseCsvHeader(sample.lines[0] ?? '')) : undefined;
   const mapper = format.createMapper({ csvHeader, mapping: options.mapping });
@@ -61,6 +63,36 @@ export async function openUsageInput(text: AsyncIterable<string>, options: Usage
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
   }
   return { format, framing, mapper, units: unitsOf(all(), framing, sample, format.maxUnitChars ?? DEFAULT_MAX_LINE_CHARS) };
+}
+
+/**
+ * The detected format; when none fits, a USAGE_FORMAT_UNKNOWN error naming every format tried and
+ * why it did not fit, before anything is stored: a CSV header no format knows (without a mapping),
+ * or well-formed JSON of a shape none knows. Content with lines that are not JSON falls back to
+ * Tally's format, whose per-line errors say what is wrong with each.
+ */
+function detectOrRefuse(sample: UsageSample, options: UsageInputOptions): UsageFormat {
+  const detected = detectUsageFormat(sample, options);
+  if (detected.confidence > 0) return detected.format;
+  const unknownCsv = sample.framing === 'csv' && !options.mapping;
+  const unknownJson = sample.framing === 'json' && sample.values.length > 0 && (sample.jsonLayout === 'documents' || sample.lines.every((l) => isJsonLine(l)));
+  if (!unknownCsv && !unknownJson) return detected.format;
+  const details = formatsTried(sample, USAGE_FORMATS);
+  const what = unknownCsv ? `a CSV with the columns ${(sample.csvHeader ?? []).join(', ')}` : 'JSON of a shape no format knows';
+  throw new AppError(
+    'USAGE_FORMAT_UNKNOWN',
+    `No usage format fits ${what}. ${details.tried.map((t) => `${t.format}: ${t.reason}`).join('. ')}.${unknownCsv ? ' Map its columns to record fields (mapping), or pick a format.' : ' Pick a format, or convert the file to Tally\'s NDJSON.'}`,
+    details,
+  );
+}
+
+function isJsonLine(line: string): boolean {
+  try {
+    const value: unknown = JSON.parse(line);
+    return value !== null && typeof value === 'object';
+  } catch {
+    return false;
+  }
 }
 
 function unitsOf(text: AsyncIterable<string>, framing: Framing, sample: UsageSample, maxChars: number): AsyncGenerator<JsonUnit> {
