@@ -13,6 +13,7 @@ import type { Pipeline } from './runs/run-context.js';
 import type { Db } from './store/database.js';
 import { createClickHouseUsageStore, type ClickHouseUsageStore } from './usage/clickhouse-usage-store.js';
 import { createOwnUsageRecorder, type OwnUsageRecorder } from './usage/own-usage-recorder.js';
+import type { LlmCall } from './llm/language-model-client.js';
 import { createSqlUsageStore } from './usage/sql-usage-store.js';
 import type { UsageStore } from './usage/usage-store.js';
 
@@ -35,13 +36,20 @@ export interface AgentServices {
   close(): Promise<void>;
 }
 
-export async function createAgentServices(deps: { config: Config; db: Db; bus: Bus; logger: Logger }): Promise<AgentServices> {
+export async function createAgentServices(deps: {
+  config: Config;
+  db: Db;
+  bus: Bus;
+  logger: Logger;
+  /** Told of each of Tally's own LLM calls, priced (the node's metrics). */
+  onLlmCall?: (call: LlmCall, costUsd: number | null) => void;
+}): Promise<AgentServices> {
   const { config, db, bus, logger } = deps;
   const clickhouse = config.clickhouseUrl ? await createClickHouseUsageStore({ url: config.clickhouseUrl }) : undefined;
   const usageStore: UsageStore | ClickHouseUsageStore = clickhouse ?? createSqlUsageStore(db);
   // The admin's overrides and discounts, as they are at start (see pricing/price-settings.ts).
   const prices = createGenaiPriceCatalog(catalogOptions(await loadPriceSettings(db)));
-  const ownUsage = createOwnUsageRecorder({ store: usageStore, prices, logger });
+  const ownUsage = createOwnUsageRecorder({ store: usageStore, prices, logger, onRecorded: deps.onLlmCall });
   const recordCall = ownUsage.record;
   // The admin's LLM settings (PUT /v1/admin/llm), else TALLY_LLM_*: what each run starts with, on every
   // node (kept in memory until a change is announced on the bus).

@@ -3,7 +3,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { sql } from 'kysely';
+import { createLogger } from './logging/create-logger.js';
+import { createOutageLog } from './logging/outage-log.js';
+import { createTallyMetrics, type TallyMetrics } from './metrics/tally-metrics.js';
+import { countEventLogWrites, countIngestedRows, measureDeliveryLag } from './metrics/instrument.js';
+import { startMetricsServer } from './metrics/metrics-server.js';
+import { registerRequestLog } from './http/request-log.js';
 import { createAccessTokens } from './auth/access-tokens.js';
 import { createAuthService } from './auth/auth-service.js';
 import { createPasswordPolicy } from './auth/password-policy.js';
@@ -78,6 +85,10 @@ export interface Services {
   /** The run event log the runs and workers write (the SQL one unless BuildOptions says otherwise). */
   eventLog: RunEventLog;
   nodeId: string;
+  /** The lease heartbeat's own connection on PostgreSQL (undefined on PGlite, where `db` serves). */
+  leaseDb: Db | undefined;
+  /** This node's Prometheus metrics (served on TALLY_METRICS_PORT). */
+  metrics: TallyMetrics;
 }
 
 export interface BuildOptions {
@@ -94,24 +105,28 @@ export interface BuildOptions {
 }
 
 export async function createServices(config: Config, options: BuildOptions = {}): Promise<Services> {
-  const logger = options.logger ?? pino({ level: config.logLevel });
+  const logger = options.logger ?? createLogger({ level: config.logLevel });
+  const metrics = createTallyMetrics();
+  // A database restart, failover or blip fails statements, never the node (store/database.ts).
+  const databaseOutage = createOutageLog(logger, 'postgresql');
   const schema = options.databaseSchema ?? config.databaseSchema;
-  const { db: store, engine, pglite } = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema, holder: 'tally serve' });
+  const { db: store, leaseDb, engine, pglite } = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema, holder: 'tally serve', onConnectionError: databaseOutage.failed });
   // With tracing on, each query is a span of the request or run step that made it.
   const db = config.tracing ? store.withPlugin(createQuerySpans('postgresql')) : store;
   await migrateToLatest(db, schema);
-  const bus = config.redisUrl ? await createRedisBus({ url: config.redisUrl, prefix: config.redisPrefix }) : createMemoryBus();
+  const bus = config.redisUrl ? await createRedisBus({ url: config.redisUrl, prefix: config.redisPrefix, logger }) : createMemoryBus();
+  bus.onReconnect(() => metrics.busReconnected());
   const kv = config.redisUrl
-    ? await createRedisEphemeralStore({ url: config.redisUrl, prefix: config.redisPrefix })
+    ? await createRedisEphemeralStore({ url: config.redisUrl, prefix: config.redisPrefix, logger })
     : createMemoryEphemeralStore();
-  const agents = await createAgentServices({ config, db, bus, logger });
+  const agents = await createAgentServices({ config, db, bus, logger, onLlmCall: (call, costUsd) => metrics.llmCall(call, costUsd) });
   const nodeId = `node-${crypto.randomUUID()}`;
-  const eventLog = options.runEventLog?.(db) ?? createSqlRunEventLog(db);
+  const eventLog = countEventLogWrites(options.runEventLog?.(db) ?? createSqlRunEventLog(db), metrics);
   // A run thread writes the SQL log over its own connections: a log given by the caller lives in this thread.
   const worker =
     config.runThreads > 0 && !options.runEventLog
       ? createRunThreads({ config, databaseSchema: schema, nodeId, count: config.runThreads, hub: config.redisUrl ? undefined : bus, databasePort: pglite?.connectPort, logger })
-      : createRunWorker({ db, bus, eventLog, pipeline: agents.pipeline, logger, concurrency: config.workerConcurrency, nodeId, leaseMs: config.runLeaseMs, eventFlushMs: config.eventFlushMs });
+      : createRunWorker({ db, leaseDb, metrics: metrics.runs, bus, eventLog, pipeline: agents.pipeline, logger, concurrency: config.workerConcurrency, nodeId, leaseMs: config.runLeaseMs, eventFlushMs: config.eventFlushMs });
   return {
     config,
     logger,
@@ -120,7 +135,7 @@ export async function createServices(config: Config, options: BuildOptions = {})
     bus,
     kv,
     agents,
-    ingester: createUsageIngester({ store: agents.usageStore, prices: agents.prices }),
+    ingester: countIngestedRows(createUsageIngester({ store: agents.usageStore, prices: agents.prices }), metrics),
     runs: createRunService({
       db,
       bus,
@@ -133,6 +148,8 @@ export async function createServices(config: Config, options: BuildOptions = {})
     worker,
     nodeId,
     eventLog,
+    leaseDb,
+    metrics,
   };
 }
 
@@ -140,6 +157,8 @@ export interface App {
   app: FastifyInstance;
   services: Services;
   gateway: GatewayControl;
+  /** Where GET /metrics is served (TALLY_METRICS_PORT); undefined when off. */
+  metricsUrl: string | undefined;
   /** Stops workers, closes sockets, then the stores; safe to call twice. */
   close(): Promise<void>;
 }
@@ -171,10 +190,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const originAllowed = createOriginPolicy(config.corsOrigins);
 
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 1024 * 1024,
-    // Per-request lines would drown a busy node's log; errors are logged by the error handler.
+    // Fastify's own two lines per request are off: registerRequestLog writes one (errors: the error handler).
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: true, });
   app.decorateRequest('auth', null);
+  registerRequestLog(app, { logger, observe: services.metrics.httpRequest });
   registerErrorHandler(app);
   if (config.tracing) registerRequestSpans(app);
   // Before any route: each /v1 route gets the guard its ROUTE_ACCESS entry names.
@@ -184,7 +204,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(websocket, {
     options: { maxPayload: config.ws.maxFrameBytes, handleProtocols: (protocols) => selectSubprotocol(protocols) },
   });
+  let draining = false;
   await app.register(healthRoutes, {
+    readiness: {
+      database: async () => void (await sql`select 1`.execute(db)),
+      bus: () => (config.redisUrl ? (bus.isConnected?.() ?? true) : undefined),
+      ephemeral: () => (config.redisUrl ? (kv.isConnected?.() ?? true) : undefined),
+      draining: () => draining,
+    },
     version: VERSION,
     engines: { database: services.engine, bus: config.redisUrl ? 'redis' : 'memory', usage: config.clickhouseUrl ? 'clickhouse' : 'sql', llm: config.llm.kind },
   });
@@ -227,7 +254,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const gateway = registerWsGateway(app, {
     db,
-    bus,
+    // Run events arriving for this node's sockets are timed (tally_event_delivery_lag_seconds).
+    bus: measureDeliveryLag(bus, services.metrics),
     runs: services.runs,
     threads,
     logger,
@@ -254,14 +282,31 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(webRoutes, { dir: config.webDir ?? defaultWebDir() });
 
   if (options.runWorkers !== false) await services.worker.start();
+  services.metrics.setSources({
+    sockets: () => gateway.connections,
+    activeRuns: () => services.worker.active,
+    runsByState: async () =>
+      (
+        await db
+          .selectFrom('runs')
+          .select(['status', sql<number>`count(*)::int`.as('count')])
+          .where('status', 'in', ['queued', 'running'])
+          .groupBy('status')
+          .execute()
+      ).map((r) => ({ state: r.status, count: Number(r.count) })),
+  });
+  const metricsServer = config.metricsPort === undefined ? undefined : await startMetricsServer({ registry: services.metrics.registry, host: config.host, port: config.metricsPort });
 
   let closing: Promise<void> | undefined;
   return {
     app,
     services,
     gateway,
+    metricsUrl: metricsServer?.url,
     close: () =>
       (closing ??= (async () => {
+        // Readiness fails from now on: a load balancer stops sending new clients here.
+        draining = true;
         // Runs go back to the queue for other nodes, then clients are told to reconnect elsewhere.
         await services.worker.stop();
         await gateway.closeAll();
@@ -270,6 +315,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await services.agents.close();
         await bus.close();
         await kv.close();
+        await metricsServer?.close();
+        await services.leaseDb?.destroy();
         await db.destroy();
       })()),
   };

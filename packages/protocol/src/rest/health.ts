@@ -12,3 +12,17 @@ export const HealthSchema = z.object({
   }),
 });
 export type Health = z.infer<typeof HealthSchema>;
+
+/** What a readiness probe checked: each dependency up or not, and whether the node is draining. */
+export const ReadinessSchema = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  draining: z.boolean(),
+  checks: z.object({
+    database: z.enum(['up', 'down']),
+    /** The link to the other nodes (Redis), or `none` when the node runs alone. */
+    bus: z.enum(['up', 'down', 'none']),
+    /** The shared short-lived store (Redis), or `none` when it lives in the process. */
+    ephemeral: z.enum(['up', 'down', 'none']),
+  }),
+});
+export type Readiness = z.infer<typeof ReadinessSchema>;

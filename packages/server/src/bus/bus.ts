@@ -9,6 +9,8 @@ export interface Bus {
   subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>;
   /** Called after the link to the other nodes came back: messages sent meanwhile may be lost. */
   onReconnect(handler: () => void): () => void;
+  /** Whether the link to the other nodes is up now (readiness); a bus within one node has none to lose. */
+  isConnected?(): boolean;
   close(): Promise<void>;
 }
 

@@ -1,14 +1,18 @@
 import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import type { Bus } from './bus.js';
+import { logRedisErrors } from './redis-connection-log.js';
 
 /**
  * The bus across nodes. One connection publishes, one subscribes; a channel is subscribed in
  * Redis once per node however many local handlers it has, and released with the last one.
  */
-export async function createRedisBus(options: { url: string; prefix: string }): Promise<Bus> {
+export async function createRedisBus(options: { url: string; prefix: string; logger?: Logger }): Promise<Bus> {
   // Publishes fail fast while Redis is away (the log keeps every event); the subscriber reconnects forever.
   const publisher = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
   const subscriber = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: null });
+  logRedisErrors(publisher, options.logger, 'bus publisher');
+  logRedisErrors(subscriber, options.logger, 'bus subscriber');
   await Promise.all([publisher.connect(), subscriber.connect()]);
   const handlers = new Map<string, Set<(message: string) => void>>();
   const reconnectHandlers = new Set<() => void>();
@@ -54,6 +58,7 @@ export async function createRedisBus(options: { url: string; prefix: string }): 
         }
       };
     },
+    isConnected: () => publisher.status === 'ready' && subscriber.status === 'ready',
     onReconnect(handler) {
       reconnectHandlers.add(handler);
       return () => reconnectHandlers.delete(handler);

@@ -6,14 +6,14 @@ const LISTEN_BACKLOG = 8192;
 
 /** Runs one node until SIGTERM or SIGINT, then closes it gracefully. */
 export async function serveCommand(config: Config): Promise<number> {
-  const { app, services, close } = await buildApp(config);
+  const { app, services, close, metricsUrl } = await buildApp(config);
   // Spans carry the node id as the service instance: a trace shows which node did what.
   const tracing = config.tracing ? startTracing(config.tracing, { version: VERSION, instanceId: services.nodeId }) : null;
   // Room for a reconnect storm (thousands of clients at once) to queue rather than be refused;
   // the kernel caps it at net.core.somaxconn.
   const address = await app.listen({ host: config.host, port: config.port, backlog: LISTEN_BACKLOG });
   services.logger.info(
-    { address, nodeId: services.nodeId, database: services.engine, bus: config.redisUrl ? 'redis' : 'memory', llm: config.llm.kind },
+    { address, nodeId: services.nodeId, database: services.engine, bus: config.redisUrl ? 'redis' : 'memory', llm: config.llm.kind, metrics: metricsUrl },
     `Tally is up at ${address.replace('0.0.0.0', '127.0.0.1')}`,
   );
   await new Promise<void>((resolve) => {

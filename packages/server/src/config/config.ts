@@ -75,6 +75,8 @@ const EnvSchema = z.object({
    * them complete, so they are for machines with cores to spare.
    */
   TALLY_RUN_THREADS: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(64)]).default(0),
+  /** Port of the Prometheus endpoint (GET /metrics), a listener apart from the API on TALLY_HOST; off when unset. */
+  TALLY_METRICS_PORT: port.optional(),
   TALLY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Folder of the built web app; served at / when it exists. */
   TALLY_WEB_DIR: z.string().optional(),
@@ -136,6 +138,8 @@ export interface Config {
   /** Threads running the agent pipelines (0: the main thread runs them). */
   runThreads: number;
   logLevel: z.infer<typeof EnvSchema>['TALLY_LOG_LEVEL'];
+  /** Port of the Prometheus endpoint; undefined when off. */
+  metricsPort: number | undefined;
   webDir: string | undefined;
   /** Limits of the WebSocket gateway. */
   databaseSchema: string | undefined;
@@ -217,6 +221,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     workerConcurrency: e.TALLY_WORKER_CONCURRENCY,
     runThreads: runThreads(e),
     logLevel: e.TALLY_LOG_LEVEL,
+    metricsPort: e.TALLY_METRICS_PORT,
     webDir: e.TALLY_WEB_DIR,
     databaseSchema: e.TALLY_DATABASE_SCHEMA,
     tracing: tracingConfig(e),

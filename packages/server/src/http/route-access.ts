@@ -8,6 +8,8 @@ import type { Authenticator, RouteAccess } from './authenticate.js';
  */
 export const ROUTE_ACCESS = {
   'GET /v1/health': 'public',
+  'GET /v1/health/live': 'public',
+  'GET /v1/health/ready': 'public',
   'POST /v1/auth/signup': 'public',
   'POST /v1/auth/login': 'public',
   'POST /v1/auth/refresh': 'public',

@@ -16,5 +16,7 @@ export interface EphemeralStore {
    */
   claimSlot(key: string, member: string, max: number, ttlMs: number): Promise<boolean>;
   releaseSlot(key: string, member: string): Promise<void>;
+  /** Whether the shared store is reachable now (readiness); an in-process store always is. */
+  isConnected?(): boolean;
   close(): Promise<void>;
 }

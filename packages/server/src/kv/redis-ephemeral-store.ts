@@ -1,4 +1,6 @@
 import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { logRedisErrors } from '../bus/redis-connection-log.js';
 import type { EphemeralStore } from './ephemeral-store.js';
 
 /** Frees expired places, then takes one if there is room; all in one step on the server. */
@@ -12,8 +14,9 @@ redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 1`;
 
-export async function createRedisEphemeralStore(options: { url: string; prefix: string }): Promise<EphemeralStore> {
+export async function createRedisEphemeralStore(options: { url: string; prefix: string; logger?: Logger }): Promise<EphemeralStore> {
   const redis = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: 3 });
+  logRedisErrors(redis, options.logger, 'ephemeral store');
   await redis.connect();
   const key = (k: string) => `${options.prefix}kv:${k}`;
   return {
@@ -36,6 +39,7 @@ export async function createRedisEphemeralStore(options: { url: string; prefix: 
     async releaseSlot(k, member) {
       await redis.zrem(key(k), member);
     },
+    isConnected: () => redis.status === 'ready',
     async close() {
       await redis.quit().catch(() => undefined);
     },

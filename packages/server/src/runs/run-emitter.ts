@@ -45,6 +45,12 @@ export interface RunEmitterDeps {
   onPublishError: (error: unknown) => void;
   /** A log write failed (another node owns the run now, or the database is gone): the run must stop. */
   onWriteError: (error: unknown) => void;
+  /**
+   * Whether a failed write is tried again (after `retryMs`) instead of failing the run: the
+   * events stay buffered, in order, and go with the next write. None is retried when absent.
+   */
+  retryWrite?: (error: unknown) => boolean;
+  retryMs?: number;
   now?: () => Date;
 }
 
@@ -75,6 +81,8 @@ export function createRunEmitter(deps: RunEmitterDeps): RunEmitter {
   let wanted = false;
   let closed = false;
   let failure: unknown = null;
+  // The last write failed in a way worth trying again; the next one waits `retryMs`.
+  let retrying: unknown = null;
 
   const publishRaw = (raw: string) => bus.publish(channel, raw).catch(deps.onPublishError);
   const next = (draft: RunEventDraft) => toRunEvent(run.id, run.threadId, ++seq, draft, now());
@@ -100,6 +108,7 @@ export function createRunEmitter(deps: RunEmitterDeps): RunEmitter {
         } catch (error) {
           // Kept for the end transaction, which writes them with the terminal event if it can.
           buffer = [...batch, ...buffer];
+          pendingCheckpoint ??= checkpoint;
           throw error;
         }
         if (batch.length > 0) lastWrittenRaw = batch[batch.length - 1]!.raw;
@@ -107,9 +116,13 @@ export function createRunEmitter(deps: RunEmitterDeps): RunEmitter {
         // The saver handles its own failure: a lost checkpoint only means a step runs again.
         if (checkpoint) await deps.saveCheckpoint?.(checkpoint);
       }
+      retrying = null;
     } catch (error) {
-      failure = error;
-      deps.onWriteError(error);
+      if (!closed && deps.retryWrite?.(error)) retrying = error;
+      else {
+        failure = error;
+        deps.onWriteError(error);
+      }
     } finally {
       writing = null;
       // The interval runs from the end of the last write, so writes of a streaming run stay at
@@ -119,7 +132,7 @@ export function createRunEmitter(deps: RunEmitterDeps): RunEmitter {
   }
 
   function startTimer() {
-    timer ??= setTimeout(() => void requestWrite(), deps.flushMs);
+    timer ??= setTimeout(() => void requestWrite(), retrying ? Math.max(deps.flushMs, deps.retryMs ?? 0) : deps.flushMs);
   }
 
   function requestWrite(): Promise<void> {
@@ -129,7 +142,11 @@ export function createRunEmitter(deps: RunEmitterDeps): RunEmitter {
   }
 
   async function flushAll(): Promise<void> {
-    while ((buffer.length > 0 || pendingCheckpoint || writing) && !failure && !closed) await requestWrite();
+    while ((buffer.length > 0 || pendingCheckpoint || writing) && !failure && !closed) {
+      await requestWrite();
+      // Still failing for want of the database: the caller hears of it, the timer tries again later.
+      if (retrying) throw retrying;
+    }
     if (failure) throw failure;
   }
 
@@ -165,7 +182,7 @@ export function createRunEmitter(deps: RunEmitterDeps): RunEmitter {
       buffer.push({ event, raw });
       bufferBytes += raw.length;
       void publishRaw(raw);
-      if (buffer.length >= MAX_BUFFERED_EVENTS || bufferBytes >= MAX_BUFFERED_BYTES) void requestWrite();
+      if (!retrying && (buffer.length >= MAX_BUFFERED_EVENTS || bufferBytes >= MAX_BUFFERED_BYTES)) void requestWrite();
       else if (!writing) startTimer();
       return event;
     },

@@ -5,7 +5,7 @@ import { PROTOCOL_VERSION, type RunEvent, type RunEventDraft, type ThreadActivit
 import { isAppError } from '../app-error.js';
 import { channels, type Bus } from '../bus/bus.js';
 import type { Db } from '../store/database.js';
-import { isUniqueViolation } from '../store/postgres-errors.js';
+import { isConnectionError, isUniqueViolation } from '../store/postgres-errors.js';
 import type { RunRow } from '../store/schema.js';
 import { createSqlRunEventLog, type RunEventLog } from './run-event-log.js';
 import { createRunEmitter, type RunEmitter } from './run-emitter.js';
@@ -15,6 +15,8 @@ import { untilAborted } from './until-aborted.js';
 import { createResumeFilter } from './resume-filter.js';
 import { inSpan } from '../telemetry/spans.js';
 import { contextOf } from '../telemetry/traceparent.js';
+import { createRunLeases, leaseClock } from './run-leases.js';
+import type { RunMetrics } from '../metrics/run-metrics.js';
 
 export interface RunWorker {
   start(): Promise<void>;
@@ -28,6 +30,10 @@ export interface RunWorker {
 
 export interface RunWorkerOptions {
   db: Db;
+  /** Where the lease heartbeat runs: a connection of its own on PostgreSQL (see openDatabase); `db` when absent. */
+  leaseDb?: Db;
+  /** Counts runs, takeovers and expired leases for the metrics endpoint, when given. */
+  metrics?: RunMetrics;
   bus: Bus;
   /** Where run events are written and read; the SQL log over `db` when absent. */
   eventLog?: RunEventLog;
@@ -56,6 +62,8 @@ type ClaimedRun = RunRow & { email: string | null; content: string | null };
 const DEFAULT_LEASE_MS = 6_000;
 const DEFAULT_EVENT_FLUSH_MS = 250;
 const POLL_MS = 1_000;
+/** How long a write that failed for want of a connection waits before it is tried again. */
+const RETRY_MS = 500;
 
 /**
  * Claims queued runs (FOR UPDATE SKIP LOCKED, so nodes never take the same one, and never two
@@ -70,6 +78,8 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
   const log = options.eventLog ?? createSqlRunEventLog(db);
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const leaseInterval = sql<Date>`now() + make_interval(secs => ${leaseMs / 1000})`;
+  const leases = createRunLeases({ db: options.leaseDb ?? db, nodeId, leaseMs, logger });
+  const metrics = options.metrics;
   const inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
   let stopping = false;
   let claiming = false;
@@ -136,6 +146,7 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
       .returning('id')
       .execute();
     for (const row of rows) logger.warn({ runId: row.id }, 'lease expired; the run goes back to the queue');
+    if (rows.length > 0) metrics?.leasesExpired(rows.length);
     return rows.length;
   }
 
@@ -154,9 +165,10 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
             turnedAway = true;
             break;
           }
+          const claimedAt = leaseClock();
           const run = await claim();
           if (!run) break;
-          execute(run);
+          execute(run, claimedAt);
         }
       } while (rerun && !stopping);
     } catch (error) {
@@ -166,8 +178,11 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
     }
   }
 
-  function execute(run: ClaimedRun): void {
+  function execute(run: ClaimedRun, claimedAt: number): void {
     const controller = new AbortController();
+    const abort = (by: RunStopped['by']) => stopRun(controller, by);
+    leases.hold(run.id, claimedAt, { lost: () => abort('lease-lost'), cancelled: () => abort('user') });
+    metrics?.runStarted();
     const done = runOne(run, controller)
       .catch((error): Announced => {
         logger.error({ err: error, runId: run.id }, 'run bookkeeping failed');
@@ -179,6 +194,7 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
         // already woken this node's pump, which claims while there is room. Only a wake-up that
         // found no room (work may be waiting since) or an unannounced end needs one more.
         inFlight.delete(run.id);
+        leases.release(run.id);
         if (!stopping && (turnedAway || !announced)) {
           turnedAway = false;
           void pump();
@@ -191,9 +207,7 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
   type Announced = boolean;
 
   async function runOne(run: ClaimedRun, controller: AbortController): Promise<Announced> {
-    const abort = (by: RunStopped['by']) => {
-      if (!controller.signal.aborted) controller.abort(new RunStopped(by));
-    };
+    const abort = (by: RunStopped['by']) => stopRun(controller, by);
     const emitter = createRunEmitter({
       db,
       eventLog: log,
@@ -211,6 +225,10 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
         if (isUniqueViolation(error)) abort('lease-lost');
         else logger.error({ err: error, runId: run.id }, 'writing run events failed');
       },
+      // The database is away (restart, failover, blip): the events stay buffered and are written
+      // when it is back, while the lease holds; the heartbeat stops the run if it is lost meanwhile.
+      retryWrite: (error) => isConnectionError(error),
+      retryMs: RETRY_MS,
       now,
     });
     const [unsubscribeCancel, unsubscribeFlush] = await Promise.all([
@@ -218,21 +236,6 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
       // A subscriber on any node that is behind the log asks for the buffer to be written now.
       bus.subscribe(channels.runFlush(run.id), () => void emitter.flush().catch(() => undefined)),
     ]);
-    const heartbeat = setInterval(() => {
-      db.updateTable('runs')
-        .set({ lease_expires_at: leaseInterval })
-        .where('id', '=', run.id)
-        .where('lease_owner', '=', nodeId)
-        .where('status', '=', 'running')
-        .returning('cancel_requested')
-        .executeTakeFirst()
-        .then((row) => {
-          // The heartbeat also carries a stop whose bus message was lost.
-          if (!row) abort('lease-lost');
-          else if (row.cancel_requested) abort('user');
-        })
-        .catch((error) => logger.warn({ err: error, runId: run.id }, 'lease heartbeat failed'));
-    }, Math.max(200, Math.floor(leaseMs / 3)));
     try {
       // A run that logged nothing after run_queued has no checkpoint either (one is written only
       // behind a flush of its step's events), so a fresh run reads nothing more than its claim did.
@@ -250,7 +253,11 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
       const resume = createResumeFilter(tape, (draft, expected) =>
         logger.warn({ runId: run.id, emitted: draft, expected }, 'the re-run step differs from what clients already have; sending it as new'),
       );
-      if (tape.length > 0) logger.info({ runId: run.id, lastSeq: run.last_seq, steps: Object.keys(steps) }, 'taking over a run');
+      if (tape.length > 0) {
+        logger.info({ runId: run.id, lastSeq: run.last_seq, steps: Object.keys(steps) }, 'taking over a run');
+        metrics?.takenOver();
+      }
+      let firstEmit = true;
       const ctx: RunContext = {
         user,
         threadId: run.thread_id,
@@ -258,9 +265,15 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
         text: content,
         signal: controller.signal,
         emit: async (draft) => {
+          // Nothing is published unless this node surely still holds the lease: after a database
+          // outage longer than it, another node may be taking the run over.
+          await leases.whenHeld(run.id, controller.signal);
           controller.signal.throwIfAborted();
           const admitted = resume.admit(draft);
-          if (admitted) await emitter.emit(admitted);
+          if (!admitted) return;
+          await emitter.emit(admitted);
+          if (firstEmit && !takeover) metrics?.firstEvent((Date.now() - run.created_at.getTime()) / 1000);
+          firstEmit = false;
         },
         restoreStep(agent) {
           if (!(agent in steps)) return undefined;
@@ -288,7 +301,6 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
       }
       return await finish(run, emitter, outcome);
     } finally {
-      clearInterval(heartbeat);
       await Promise.all([unsubscribeCancel(), unsubscribeFlush()]);
     }
   }
@@ -316,7 +328,7 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
     const event: RunEvent = emitter.next(draft);
     const finishedAt = now();
     const answer = outcome.kind === 'completed' ? outcome.result.answer : null;
-    const committed = await db.transaction().execute(async (tx) => {
+    const endTransaction = () => db.transaction().execute(async (tx) => {
       // The status (only while this node holds the lease), the assistant message and the thread's
       // time in one statement, then the terminal event: a transaction of two round trips.
       // Data-modifying CTEs run whether or not the main statement reads them, and each takes its
@@ -369,10 +381,12 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
       await log.append([...buffered, event], tx);
       return { title: ended.title };
     });
+    const committed = await retryOnConnectionLoss(endTransaction, async () => endedAlready(run, event), run.id);
     if (!committed) {
       logger.warn({ runId: run.id }, 'lost the lease before finishing; the new owner ends the run');
       return false;
     }
+    metrics?.runFinished(status, (finishedAt.getTime() - (run.started_at ?? run.created_at).getTime()) / 1000);
     await emitter.publish(event);
     const activity: ThreadActivityFrame = { v: PROTOCOL_VERSION, type: 'thread_activity', threadId: run.thread_id, title: committed.title, runId: run.id, status };
     await bus.publish(channels.userActivity(run.owner_id), JSON.stringify(activity)).catch(() => undefined);
@@ -381,6 +395,44 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
       () => true,
       () => false,
     );
+  }
+
+  /**
+   * Runs the end transaction again while the database is away (it keeps the lease's condition, so
+   * a run taken over meanwhile is left to its new owner). A retry that finds the run ended asks
+   * `endedAlready`: the commit of an earlier attempt may have landed with its answer lost.
+   */
+  async function retryOnConnectionLoss<T>(attempt: () => Promise<T | null>, endedAlready: () => Promise<T | null>, runId: string): Promise<T | null> {
+    for (let tries = 1; ; tries++) {
+      try {
+        const result = await attempt();
+        return result ?? (tries > 1 ? await endedAlready() : null);
+      } catch (error) {
+        if (!isConnectionError(error) || stopping) throw error;
+        if (tries === 1) logger.warn({ err: error, runId }, 'ending the run failed for want of the database; trying again');
+        await new Promise((r) => setTimeout(r, RETRY_MS));
+      }
+    }
+  }
+
+  /** Whether the run's log ends with this very event (same seq, type and time): this node's end committed. */
+  async function endedAlready(run: RunRow, event: RunEvent): Promise<{ title: string } | null> {
+    const row = await db
+      .selectFrom('threads')
+      .select('title')
+      .where('id', '=', run.thread_id)
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('run_events')
+            .select('seq')
+            .where('run_id', '=', run.id)
+            .where('seq', '=', event.seq)
+            .where('type', '=', event.type)
+            .where('ts', '=', new Date(event.ts)),
+        ),
+      )
+      .executeTakeFirst();
+    return row ? { title: row.title } : null;
   }
 
   async function handBack(runId: string): Promise<void> {
@@ -417,10 +469,15 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
       for (const { controller } of inFlight.values()) controller.abort(new RunStopped('shutdown'));
       await Promise.allSettled([...inFlight.values()].map((r) => r.done));
       while (claiming) await new Promise((r) => setTimeout(r, 10));
+      leases.stop();
       // Other nodes pick the handed-back runs up at once rather than at their next poll.
       await bus.publish(channels.runsQueued, nodeId).catch(() => undefined);
     },
   };
+}
+
+function stopRun(controller: AbortController, by: RunStopped['by']): void {
+  if (!controller.signal.aborted) controller.abort(new RunStopped(by));
 }
 
 function terminalOf(

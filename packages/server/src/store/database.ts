@@ -16,10 +16,31 @@ export interface DatabaseOptions {
   dataDir: string;
   /** Postgres schema to use (tests give each file its own). */
   schema?: string;
+  /**
+   * Told of connection failures (a database restart, failover or network blip): they are never
+   * fatal, the failed statement rejects and the pool connects again for the next one.
+   */
+  onConnectionError?: (error: Error) => void;
   /** PGlite: what holds the data folder, named to another process that finds it held (`tally serve`...). */
   holder?: string;
   /** PGlite from a run thread: its port to the main thread's database thread (the folder is not opened again). */
   pglitePort?: MessagePort;
+}
+
+/** The relational store, and a second handle for the run leases (see `leaseDb`). */
+export interface OpenedDatabase {
+  db: Db;
+  /**
+   * A connection of its own for the run workers' lease heartbeat on PostgreSQL, so a renewal never
+   * waits behind event writes for a pooled connection; absent on PGlite (one connection: use `db`).
+   * The caller destroys it.
+   */
+  leaseDb?: Db;
+  engine: DatabaseEngine;
+  /** PGlite: the database thread, for ports of other threads. */
+  pglite?: PgliteThread;
+  /** PGlite: this process's hold on the data folder (released when the database is destroyed). */
+  dataFolder?: DataFolderLock;
 }
 
 /**
@@ -27,17 +48,9 @@ export interface DatabaseOptions {
  * database thread of its own (store/pglite-thread.ts) and held by this process alone
  * (store/data-folder-lock.ts).
  */
-export async function openDatabase(
-  options: DatabaseOptions,
-): Promise<{ db: Db; engine: DatabaseEngine; pglite?: PgliteThread; dataFolder?: DataFolderLock }> {
+export async function openDatabase(options: DatabaseOptions): Promise<OpenedDatabase> {
   if (options.url) {
-    // Timestamps come back as Date and counts (int8) as strings by default; we read counts
-    // through explicit casts, so pg's defaults are kept.
-    const pool = new pg.Pool({
-      connectionString: options.url,
-      max: 10,
-      ...(options.schema ? { options: `-c search_path=${quoteIdent(options.schema)}` } : {}),
-    });
+    const pool = openPostgresPool(options, 10);
     if (options.schema) {
       const client = await pool.connect();
       try {
@@ -46,7 +59,9 @@ export async function openDatabase(
         client.release();
       }
     }
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), engine: 'postgres' };
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const leaseDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: openPostgresPool(options, 1) }) });
+    return { db, leaseDb, engine: 'postgres' };
   }
   if (options.pglitePort) {
     // A run thread: the database thread's folder is held by the main thread that started it.
@@ -67,6 +82,31 @@ export async function openDatabase(
     },
   };
   return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), engine: 'pglite', pglite, dataFolder: lock };
+}
+
+/**
+ * A pg pool that survives its server: pg emits 'error' on a client whose connection ends (on an
+ * idle one through the pool, on a checked-out one on the client itself), and an 'error' event
+ * nobody listens to ends the process. Both are listened to; the statement in flight rejects, the
+ * broken client is dropped on release, and the next statement connects again.
+ */
+function openPostgresPool(options: DatabaseOptions, max: number): pg.Pool {
+  // Timestamps come back as Date and counts (int8) as strings by default; we read counts
+  // through explicit casts, so pg's defaults are kept.
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max,
+    // A server that accepts TCP but never answers (paused, half-failed over) fails the checkout
+    // instead of queueing requests forever; keep-alive finds connections a network blip left dead.
+    connectionTimeoutMillis: 10_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    ...(options.schema ? { options: `-c search_path=${quoteIdent(options.schema)}` } : {}),
+  });
+  const onError = (error: Error) => options.onConnectionError?.(error);
+  pool.on('error', onError);
+  pool.on('connect', (client) => client.on('error', onError));
+  return pool;
 }
 
 function quoteIdent(name: string): string {

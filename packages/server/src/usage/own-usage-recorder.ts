@@ -39,6 +39,8 @@ export function createOwnUsageRecorder(deps: {
   logger: Logger;
   flushMs?: number;
   maxBuffered?: number;
+  /** Told of each call once it is priced (the metrics endpoint counts them). */
+  onRecorded?: (call: LlmCall, costUsd: number | null) => void;
 }): OwnUsageRecorder {
   const flushMs = deps.flushMs ?? OWN_USAGE_FLUSH_MS;
   const maxBuffered = deps.maxBuffered ?? OWN_USAGE_MAX_BUFFERED;
@@ -66,7 +68,9 @@ export function createOwnUsageRecorder(deps: {
   return {
     async record(call: LlmCall) {
       try {
-        buffer.push(priceUsageRecord(deps.prices, UsageRecordSchema.parse(toUsageRecord(call))));
+        const priced = priceUsageRecord(deps.prices, UsageRecordSchema.parse(toUsageRecord(call)));
+        buffer.push(priced);
+        deps.onRecorded?.(call, priced.costUsd);
       } catch (error) {
         deps.logger.warn({ err: error, model: call.model, feature: call.feature }, "recording Tally's own LLM usage failed");
         return;

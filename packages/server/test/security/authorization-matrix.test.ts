@@ -37,6 +37,8 @@ interface RouteCase {
 
 const CASES: Record<Exclude<RouteKey, 'GET /v1/ws'>, RouteCase | 'public'> = {
   'GET /v1/health': 'public',
+  'GET /v1/health/live': 'public',
+  'GET /v1/health/ready': 'public',
   'POST /v1/auth/signup': 'public',
   'POST /v1/auth/login': 'public',
   'POST /v1/auth/refresh': 'public',

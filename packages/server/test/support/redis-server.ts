@@ -39,7 +39,7 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   };
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.listen(0, '127.0.0.1', () => {
