@@ -9,7 +9,7 @@ import { createGenaiPriceCatalog } from '../../src/pricing/genai-price-catalog.j
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { detectUsageFormat, sampleUsageText } from '../../src/usage/formats/detect-format.js';
-import type { CsvMapping, UsageFormatName } from '../../src/usage/formats/usage-format.js';
+import { USAGE_FORMAT_NAMES, type CsvMapping, type UsageFormatName } from '../../src/usage/formats/usage-format.js';
 import { createUsageIngester } from '../../src/usage/ingest-usage.js';
 import { createSqlUsageStore } from '../../src/usage/sql-usage-store.js';
 import type { UsageStore } from '../../src/usage/usage-store.js';
@@ -33,6 +33,8 @@ interface Direct {
   output: number;
   reasoning: number;
   batch: boolean;
+  /** The provider the record names, when the format gives one (it decides the price). */
+  provider?: string;
 }
 
 /** A member of free-form sample JSON, by path; undefined where the path does not lead. */
@@ -120,6 +122,74 @@ const DIRECT: Record<string, () => Direct[]> = {
     }
     return [...kept.values()];
   },
+  'codex.jsonl': () => {
+    // Per session, differences of the cumulative total; an unchanged total is a repeat.
+    let previous = [0, 0, 0, 0];
+    let model = '';
+    return jsonLines('codex.jsonl').flatMap((line): Direct[] => {
+      if (at(line, 'type') === 'session_meta') previous = [0, 0, 0, 0];
+      if (at(line, 'type') === 'turn_context') model = s(at(line, 'payload', 'model'));
+      const t = at(line, 'payload', 'info', 'total_token_usage');
+      if (at(line, 'payload', 'type') !== 'token_count' || !t) return [];
+      const now = ['input_tokens', 'cached_input_tokens', 'output_tokens', 'reasoning_output_tokens'].map((k) => n(at(t, k)));
+      const [input, cached, output, reasoning] = now.map((v, i) => v - previous[i]!) as [number, number, number, number];
+      previous = now;
+      if (input + output === 0) return [];
+      return [{ model, provider: 'openai', ts: s(at(line, 'timestamp')), input: input - cached, cacheRead: cached, cacheWrite: 0, output, reasoning, batch: false }];
+    });
+  },
+  'gemini-cli-telemetry.txt': () =>
+    fs
+      .readFileSync(path.join(docs, 'gemini-cli-telemetry.txt'), 'utf8')
+      .split(/\n(?=\{)/)
+      .map((doc): unknown => JSON.parse(doc))
+      .filter((d) => at(d, 'attributes', 'event.name') === 'gemini_cli.api_response')
+      .map((d) => {
+        const a = (k: string) => n(at(d, 'attributes', k));
+        return { model: s(at(d, 'attributes', 'model')), provider: 'google', ts: s(at(d, 'attributes', 'event.timestamp')), input: a('input_token_count') - a('cached_content_token_count') + a('tool_token_count'), cacheRead: a('cached_content_token_count'), cacheWrite: 0, output: a('output_token_count') + a('thoughts_token_count'), reasoning: a('thoughts_token_count'), batch: false };
+      }),
+  'cursor.csv': () =>
+    csvRows('cursor.csv').map((r) => {
+      const claude = /^claude-([\d.]+)-(sonnet|opus|haiku)/.exec(s(r['Model']));
+      const model = claude ? `claude-${claude[2]}-${claude[1]}` : s(r['Model']);
+      const provider = claude ? 'anthropic' : /^gpt/.test(model) ? 'openai' : 'google';
+      return { model, provider, ts: iso(r['Date']), input: n(r['Input (w/o Cache Write)']), cacheRead: n(r['Cache Read']), cacheWrite: n(r['Input (w/ Cache Write)']), output: n(r['Output Tokens']), reasoning: 0, batch: false };
+    }),
+  'bedrock.jsonl': () => {
+    const profiles = JSON.parse(fs.readFileSync(path.join(docs, 'bedrock.mapping.json'), 'utf8')) as Record<string, string>;
+    return jsonLines('bedrock.jsonl')
+      .filter((l) => at(l, 'input', 'inputTokenCount') !== undefined)
+      .map((l) => {
+        const id = s(at(l, 'modelId'));
+        const model = (profiles[id] ?? id.split('/').pop()!).replace(/^(us|eu|global)\./, '');
+        return { model, provider: 'aws', ts: iso(at(l, 'timestamp')), input: n(at(l, 'input', 'inputTokenCount')), cacheRead: n(at(l, 'input', 'cacheReadInputTokenCount')), cacheWrite: n(at(l, 'input', 'cacheWriteInputTokenCount')), output: n(at(l, 'output', 'outputTokenCount')), reasoning: 0, batch: false };
+      });
+  },
+  'openrouter.jsonl': () =>
+    jsonLines('openrouter.jsonl').flatMap((l) => {
+      const data = at(l, 'data');
+      return (Array.isArray(data) ? data : [data]).map((g): Direct => {
+        if (at(g, 'requests') !== undefined) return { model: s(at(g, 'model')), provider: 'openrouter', ts: iso(at(g, 'date')), input: n(at(g, 'prompt_tokens')), cacheRead: 0, cacheWrite: 0, output: n(at(g, 'completion_tokens')), reasoning: n(at(g, 'reasoning_tokens')), batch: false };
+        const cached = n(at(g, 'native_tokens_cached'));
+        return { model: s(at(g, 'model')), provider: 'openrouter', ts: iso(at(g, 'created_at')), input: n(at(g, 'native_tokens_prompt')) - cached, cacheRead: cached, cacheWrite: 0, output: n(at(g, 'native_tokens_completion')), reasoning: n(at(g, 'native_tokens_reasoning')), batch: false };
+      });
+    }),
+  'langfuse.jsonl': () =>
+    jsonLines('langfuse.jsonl')
+      .filter((o) => at(o, 'type') === 'GENERATION')
+      .map((o) => {
+        const u = (k: string) => n(at(o, 'usageDetails', k));
+        return { model: s(at(o, 'model')), ts: iso(at(o, 'startTime')), input: u('input'), cacheRead: u('cache_read_input_tokens') + u('input_cached_tokens'), cacheWrite: u('cache_creation_input_tokens'), output: u('output') + u('output_reasoning_tokens'), reasoning: u('output_reasoning_tokens'), batch: false };
+      }),
+  'helicone.jsonl': () =>
+    jsonLines('helicone.jsonl')
+      .filter((r) => /^[0-]+$/.test(s(at(r, 'cache_reference_id'))))
+      .map((r) => {
+        const read = n(at(r, 'prompt_cache_read_tokens'));
+        const write = n(at(r, 'prompt_cache_write_tokens'));
+        const anthropic = at(r, 'provider') === 'ANTHROPIC';
+        return { model: s(at(r, 'model')), provider: s(at(r, 'provider')).toLowerCase(), ts: iso(at(r, 'request_created_at')), input: n(at(r, 'prompt_tokens')) - (anthropic ? 0 : read + write), cacheRead: read, cacheWrite: write, output: n(at(r, 'completion_tokens')), reasoning: 0, batch: false };
+      }),
   'csv-default.csv': () =>
     csvRows('csv-default.csv').map((r) => ({ model: s(r['model']), ts: iso(r['timestamp']), input: n(r['prompt_tokens']) - n(r['cached_tokens']), cacheRead: n(r['cached_tokens']), cacheWrite: 0, output: n(r['completion_tokens']), reasoning: 0, batch: false })),
   'csv-mapped.csv': () =>
@@ -139,7 +209,8 @@ function litellmDirect(rows: unknown[]): Direct[] {
     });
 }
 
-const SAMPLES: Array<{ file: string; format: UsageFormatName; mapping?: string }> = [
+/** `startLines`: how many first lines decide the format (a pretty-printed record spans many). */
+const SAMPLES: Array<{ file: string; format: UsageFormatName; mapping?: string; startLines?: number }> = [
   { file: 'tally.ndjson', format: 'tally' },
   { file: 'openai.jsonl', format: 'openai' },
   { file: 'anthropic.jsonl', format: 'anthropic' },
@@ -147,6 +218,13 @@ const SAMPLES: Array<{ file: string; format: UsageFormatName; mapping?: string }
   { file: 'litellm.csv', format: 'litellm' },
   { file: 'otel.jsonl', format: 'otel' },
   { file: 'claude-code.jsonl', format: 'claude-code' },
+  { file: 'codex.jsonl', format: 'codex' },
+  { file: 'gemini-cli-telemetry.txt', format: 'gemini-cli', startLines: 32 },
+  { file: 'cursor.csv', format: 'cursor' },
+  { file: 'bedrock.jsonl', format: 'bedrock', mapping: 'bedrock.mapping.json' },
+  { file: 'openrouter.jsonl', format: 'openrouter' },
+  { file: 'langfuse.jsonl', format: 'langfuse' },
+  { file: 'helicone.jsonl', format: 'helicone' },
   { file: 'csv-default.csv', format: 'csv' },
   { file: 'csv-mapped.csv', format: 'csv', mapping: 'csv-mapped.mapping.json' },
 ];
@@ -174,16 +252,16 @@ describe('every format ingests its docs sample into the SQL store (PGlite)', () 
   });
 
   it('has a sample and a direct computation for every format', () => {
-    expect(new Set(SAMPLES.map((s) => s.format))).toEqual(new Set(['tally', 'openai', 'anthropic', 'litellm', 'otel', 'claude-code', 'csv']));
+    expect(new Set(SAMPLES.map((s) => s.format))).toEqual(new Set(USAGE_FORMAT_NAMES));
     for (const { file } of SAMPLES) expect(DIRECT[file], file).toBeDefined();
   });
 
-  it.each(SAMPLES)('detects $file as $format from its first lines', ({ file, format, mapping }) => {
+  it.each(SAMPLES)('detects $file as $format from its first lines', ({ file, format, mapping, startLines = 2 }) => {
     const text = fs.readFileSync(path.join(docs, file), 'utf8');
     const options = mapping ? { mapping: JSON.parse(fs.readFileSync(path.join(docs, mapping), 'utf8')) as CsvMapping } : {};
     expect(detectUsageFormat(sampleUsageText(text, true), options).format.name).toBe(format);
-    // Detection reads only the start: the first two lines decide as well.
-    const start = text.split('\n').slice(0, 2).join('\n') + '\n';
+    // Detection reads only the start: the first two lines (or first record) decide as well.
+    const start = text.split('\n').slice(0, startLines).join('\n') + '\n';
     expect(detectUsageFormat(sampleUsageText(start, false), options).format.name).toBe(format);
   });
 
@@ -219,7 +297,7 @@ describe('every format ingests its docs sample into the SQL store (PGlite)', () 
     });
     const directCost = dsum(
       (d) =>
-        prices.priceCall({ model: d.model, at: new Date(d.ts), inputTokens: d.input, cacheReadTokens: d.cacheRead, cacheWriteTokens: d.cacheWrite, outputTokens: d.output, batch: d.batch }) ?? Number.NaN,
+        prices.priceCall({ model: d.model, provider: d.provider ?? null, at: new Date(d.ts), inputTokens: d.input, cacheReadTokens: d.cacheRead, cacheWriteTokens: d.cacheWrite, outputTokens: d.output, batch: d.batch }) ?? Number.NaN,
     );
     expect(sum((r) => r.costUsd)).toBeCloseTo(directCost, 10);
     const overview = await store.overview(owner);

@@ -50,8 +50,21 @@ export async function openUsageInput(text: AsyncIterable<string>, options: Usage
     size += next.value.length;
     for (let i = next.value.indexOf('\n'); i !== -1 && newlines < SAMPLE_LINES; i = next.value.indexOf('\n', i + 1)) newlines++;
   }
-  const head = parts.join('');
-  const sample = sampleUsageText(head, ended);
+  let head = parts.join('');
+  let sample = sampleUsageText(head, ended);
+  // Pretty-printed JSON: 20 lines may not finish the first document (a telemetry record spans
+  // dozens); read on, up to 64 KiB, until one is whole.
+  while (!ended && sample.framing === 'json' && sample.jsonLayout === 'documents' && sample.values.length === 0 && size < SAMPLE_CHARS) {
+    const next = await iterator.next();
+    if (next.done) ended = true;
+    else {
+      parts.push(next.value);
+      size += next.value.length;
+      if (!next.value.includes('\n')) continue;
+    }
+    head = parts.join('');
+    sample = sampleUsageText(head, ended);
+  }
   const format = options.format ? usageFormatByName(options.format) : detectOrRefuse(sample, options);
   const framing = format.framings.includes(sample.framing) ? sample.framing : (format.framings[0] ?? 'json');
   const csvHeader = framing === 'csv' ? (sample.csvHeader ?? parseCsvHeader(sample.lines[0] ?? '')) : undefined;
