@@ -46,7 +46,10 @@ export const BreakdownRowSchema = z.object({
   inputTokens: z.number(),
   outputTokens: z.number(),
   cacheReadTokens: z.number(),
+  /** 5-minute (or unknown-duration) cache writes. */
   cacheWriteTokens: z.number(),
+  /** 1-hour cache writes (billed higher); absent in reports that predate them. */
+  cacheWrite1hTokens: z.number().optional(),
   costUsd: z.number(),
   share: z.number(),
 });
@@ -116,6 +119,8 @@ export const ReportSchema = z.object({
     outputTokens: z.number(),
     cacheReadTokens: z.number(),
     cacheWriteTokens: z.number(),
+    /** 1-hour cache writes; absent in reports that predate them. */
+    cacheWrite1hTokens: z.number().optional(),
     errorRate: z.number(),
   }),
   breakdowns: z.object({

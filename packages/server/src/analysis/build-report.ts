@@ -25,6 +25,7 @@ export function buildReport(args: {
       outputTokens: t.outputTokens,
       cacheReadTokens: t.cacheReadTokens,
       cacheWriteTokens: t.cacheWriteTokens,
+      cacheWrite1hTokens: t.cacheWrite1hTokens,
       errorRate: t.errorRate,
     },
     breakdowns: {

@@ -1,5 +1,5 @@
 import type { BreakdownRow } from '@tally/protocol';
-import { addUsageSums, emptyUsageSums } from './usage-sums.js';
+import { addUsageSums, emptyUsageSums, type UsageSums } from './usage-sums.js';
 import type { UsageAggregateRow } from '../usage/usage-store.js';
 import { ratio, roundUsd } from './round.js';
 
@@ -22,6 +22,7 @@ export interface CostTotals {
   outputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
+  cacheWrite1hTokens: number;
   reasoningTokens: number;
   /** Requests that ended in error or timeout. */
   failedRequests: number;
@@ -95,6 +96,7 @@ function totalsOf(rows: readonly UsageAggregateRow[], monthlyFactor: number): Co
     outputTokens: 0,
     cacheReadTokens: 0,
     cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
     reasoningTokens: 0,
     failedRequests: 0,
     timeoutRequests: 0,
@@ -122,7 +124,7 @@ function breakdownBy(
   keyOf: (row: UsageAggregateRow) => string,
   totalCostUsd: number,
 ): BreakdownRow[] {
-  const groups = new Map<string, BreakdownRow>();
+  const groups = new Map<string, BreakdownRow & UsageSums>();
   for (const r of rows) {
     const key = keyOf(r);
     const g = groups.get(key) ?? { key, ...emptyUsageSums(), share: 0 };

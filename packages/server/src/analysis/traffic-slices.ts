@@ -23,6 +23,7 @@ export interface TrafficSlice {
   outputTokens: number;
   cacheReadTokens: number;
   cacheWriteTokens: number;
+  cacheWrite1hTokens: number;
   reasoningTokens: number;
   costUsd: number;
   unpricedRequests: number;
@@ -72,6 +73,7 @@ function emptySlice(key: string, row: UsageAggregateRow): TrafficSlice {
     outputTokens: 0,
     cacheReadTokens: 0,
     cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
     reasoningTokens: 0,
     costUsd: 0,
     unpricedRequests: 0,

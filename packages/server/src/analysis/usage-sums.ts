@@ -4,11 +4,14 @@ export interface UsageSums {
   inputTokens: number;
   outputTokens: number;
   cacheReadTokens: number;
+  /** 5-minute (or unknown-duration) cache writes. */
   cacheWriteTokens: number;
+  /** 1-hour cache writes. */
+  cacheWrite1hTokens: number;
   costUsd: number;
 }
 
-export const emptyUsageSums = (): UsageSums => ({ requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 });
+export const emptyUsageSums = (): UsageSums => ({ requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, costUsd: 0 });
 
 /** Adds a row's counters into a roll-up, in place. */
 export function addUsageSums(target: UsageSums, row: Readonly<UsageSums>): void {
@@ -17,5 +20,6 @@ export function addUsageSums(target: UsageSums, row: Readonly<UsageSums>): void 
   target.outputTokens += row.outputTokens;
   target.cacheReadTokens += row.cacheReadTokens;
   target.cacheWriteTokens += row.cacheWriteTokens;
+  target.cacheWrite1hTokens += row.cacheWrite1hTokens;
   target.costUsd += row.costUsd;
 }

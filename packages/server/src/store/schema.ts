@@ -117,7 +117,10 @@ export interface UsageRecordsTable {
   input_tokens: number;
   output_tokens: number;
   cache_read_tokens: number;
+  /** 5-minute (or unknown-duration) cache writes; every row from before migration 0010. */
   cache_write_tokens: number;
+  /** 1-hour cache writes (migration 0010). */
+  cache_write_1h_tokens: Generated<number>;
   reasoning_tokens: number | null;
   latency_ms: number | null;
   status: 'ok' | 'error' | 'timeout';

@@ -34,6 +34,7 @@ export function rollupTableStatements(database: string): { table: string; create
         status Enum8('error' = 1, 'ok' = 2, 'timeout' = 3), interactive UInt8, batch UInt8,
         requests UInt64, retries UInt64,
         input_tokens UInt64, output_tokens UInt64, cache_read_tokens UInt64, cache_write_tokens UInt64,
+        cache_write_1h_tokens UInt64 DEFAULT 0,
         reasoning_tokens UInt64, cost_usd Float64, unpriced_requests UInt64,
         latency_ms_sum Float64, latency_count UInt64,
         first_ms Int64, last_ms Int64
@@ -47,7 +48,8 @@ export function rollupTableStatements(database: string): { table: string; create
         provider_null UInt8, provider_name String, model String, project String, feature String,
         prompt_prefix_hash String,
         n_calls UInt64, first_ms Int64, last_ms Int64,
-        prefix_tokens UInt64, cache_read_tokens UInt64, cache_write_tokens UInt64
+        prefix_tokens UInt64, cache_read_tokens UInt64, cache_write_tokens UInt64,
+        cache_write_1h_tokens UInt64 DEFAULT 0
       ) ENGINE = ReplacingMergeTree(n_calls)
       ORDER BY (owner_id, bucket, model, provider_null, provider_name, project, feature, prompt_prefix_hash)`,
     },
@@ -76,6 +78,7 @@ export function rollupRecomputations(database: string, where: ClickHouseSql): Cl
       SELECT owner_id, day, isNull(provider), ifNull(provider, ''), model, project, feature, status, interactive, batch,
         count(), countIf(attempt > 1),
         sum(input_tokens), sum(output_tokens), sum(cache_read_tokens), sum(cache_write_tokens),
+        sum(cache_write_1h_tokens),
         ifNull(sum(reasoning_tokens), 0), ifNull(sum(cost_usd), 0), countIf(isNull(cost_usd)),
         ifNull(sum(latency_ms), 0), count(latency_ms),
         min(ts_ms), max(ts_ms)
@@ -85,7 +88,8 @@ export function rollupRecomputations(database: string, where: ClickHouseSql): Cl
       SELECT owner_id, intDiv(ts_ms, ${ttl}), isNull(provider), ifNull(provider, ''), model, project, feature,
         assumeNotNull(prompt_prefix_hash),
         count(), min(ts_ms), max(ts_ms),
-        ifNull(sum(prefix_tokens), 0), sum(cache_read_tokens), sum(cache_write_tokens)
+        ifNull(sum(prefix_tokens), 0), sum(cache_read_tokens), sum(cache_write_tokens),
+        sum(cache_write_1h_tokens)
       FROM ${records} WHERE (${where}) AND isNotNull(prompt_prefix_hash)
       GROUP BY owner_id, intDiv(ts_ms, ${ttl}), provider, model, project, feature, prompt_prefix_hash`,
     clickHouseSql`INSERT INTO ${db}.usage_output_sizes

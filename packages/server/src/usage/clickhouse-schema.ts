@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ensureRollups } from './clickhouse-rollups.js';
-import { clickHouseSql, identifier, toEpochMs, wellFormed, type ClickHouseSql } from './clickhouse-literals.js';
+import { clickHouseSql, identifier, string, toEpochMs, wellFormed, type ClickHouseSql } from './clickhouse-literals.js';
 import type { PricedUsageRecord } from './usage-store.js';
 
 /**
@@ -43,6 +43,7 @@ export function usageSchemaStatements(database: string): ClickHouseSql[] {
       output_tokens UInt32,
       cache_read_tokens UInt32,
       cache_write_tokens UInt32,
+      cache_write_1h_tokens UInt64 DEFAULT 0,
       reasoning_tokens Nullable(UInt32),
       latency_ms Nullable(Float64),
       status Enum8('error' = 1, 'ok' = 2, 'timeout' = 3),
@@ -67,10 +68,50 @@ export function usageSchemaStatements(database: string): ClickHouseSql[] {
   ];
 }
 
-/** Creates the database and tables if missing; safe to run on every start, from every node. */
+/**
+ * Columns added after a table's first release, each with the column it follows: CREATE TABLE IF
+ * NOT EXISTS leaves an existing table as it was, so a store created by an older Tally gets them
+ * by ALTER. `AFTER` keeps every table's column order the same whichever way it was made (the
+ * rollups are filled by positional INSERT … SELECT). Old rows read the default: 1-hour cache
+ * writes (issue 15) are 0 in records stored before them, which count as 5-minute writes.
+ */
+const ADDED_COLUMNS: readonly { table: string; column: string; type: string; after: string }[] = [
+  { table: 'usage_records', column: 'cache_write_1h_tokens', type: 'UInt64 DEFAULT 0', after: 'cache_write_tokens' },
+  { table: 'usage_daily', column: 'cache_write_1h_tokens', type: 'UInt64 DEFAULT 0', after: 'cache_write_tokens' },
+  { table: 'usage_prefix_buckets', column: 'cache_write_1h_tokens', type: 'UInt64 DEFAULT 0', after: 'cache_write_tokens' },
+];
+
+/** Creates the database and tables if missing, and adds missing columns; safe to run on every start, from every node. */
 export async function ensureUsageSchema(client: ClickHouseClient, database: string): Promise<void> {
   for (const statement of usageSchemaStatements(database)) await client.command({ query: statement.text });
+  // The records first: rolling up a missing rollup table reads their new columns.
+  await ensureAddedColumns(client, database, 'usage_records');
   await ensureRollups(client, database);
+  await ensureAddedColumns(client, database);
+}
+
+/**
+ * Adds the ADDED_COLUMNS a table lacks (all tables, or one). ClickHouse 18.16 has no ADD COLUMN
+ * IF NOT EXISTS: the column is looked up in system.columns, and a node that loses the race to
+ * add it checks again rather than failing.
+ */
+async function ensureAddedColumns(client: ClickHouseClient, database: string, only?: string): Promise<void> {
+  for (const { table, column, type, after } of ADDED_COLUMNS) {
+    if (only !== undefined && table !== only) continue;
+    const exists = async () => {
+      const result = await client.query({
+        query: clickHouseSql`SELECT count() FROM system.columns WHERE database = ${string(database)} AND table = ${string(table)} AND name = ${string(column)}`.text,
+        format: 'TabSeparated',
+      });
+      return (await result.text()).trim() === '1';
+    };
+    if (await exists()) continue;
+    try {
+      await client.command({ query: `ALTER TABLE ${identifier(database).text}.${identifier(table).text} ADD COLUMN ${identifier(column).text} ${type} AFTER ${identifier(after).text}` });
+    } catch (error) {
+      if (!(await exists())) throw error;
+    }
+  }
 }
 
 /** A row of `usage_records` as sent in JSONEachRow (data, never SQL text). */
@@ -87,6 +128,7 @@ export interface ClickHouseUsageRow {
   output_tokens: number;
   cache_read_tokens: number;
   cache_write_tokens: number;
+  cache_write_1h_tokens: number;
   reasoning_tokens: number | null;
   latency_ms: number | null;
   status: 'ok' | 'error' | 'timeout';
@@ -125,6 +167,7 @@ export function toClickHouseRow(ownerId: string, { record: r, key, costUsd }: Pr
     output_tokens: count(r.outputTokens, 'outputTokens'),
     cache_read_tokens: count(r.cacheReadTokens, 'cacheReadTokens'),
     cache_write_tokens: count(r.cacheWriteTokens, 'cacheWriteTokens'),
+    cache_write_1h_tokens: count(r.cacheWrite1hTokens, 'cacheWrite1hTokens'),
     reasoning_tokens: optionalCount(r.reasoningTokens, 'reasoningTokens'),
     latency_ms: optionalNumber(r.latencyMs, 'latencyMs'),
     status: r.status,

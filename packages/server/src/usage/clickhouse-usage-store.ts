@@ -2,6 +2,8 @@ import { createClient, ClickHouseLogLevel, type ClickHouseClient, type ClickHous
 import { z } from 'zod';
 import { clickHouseSql, epochMs, identifier, int, list, string, toEpochMs, uuid, type ClickHouseSql } from './clickhouse-literals.js';
 import { epochDay, ownerDays, rollupRecomputations } from './clickhouse-rollups.js';
+import { createClickHouseUsageRepricing } from './clickhouse-usage-reprice.js';
+import type { UsageRepricing } from './usage-repricing.js';
 import { ensureUsageSchema, toClickHouseRow, type ClickHouseUsageRow } from './clickhouse-schema.js';
 import { dayRange, type DayRange } from './sql-usage-rollup-reads.js';
 import {
@@ -28,6 +30,8 @@ export interface ClickHouseUsageStoreOptions {
 /** The UsageStore over ClickHouse; it holds an HTTP client, released by `close`. */
 export interface ClickHouseUsageStore extends UsageStore {
   readonly database: string;
+  /** Re-pricing of the stored records (clickhouse-usage-reprice.ts). */
+  readonly repricing: UsageRepricing;
   close(): Promise<void>;
 }
 
@@ -197,6 +201,7 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
 
   return {
     database,
+    repricing: createClickHouseUsageRepricing(client, database),
     insertBatchSize: INGEST_BATCH,
     openIngest: openSession,
 
@@ -237,8 +242,10 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
             requests, retries,
             input_tokens AS inputTokens, output_tokens AS outputTokens,
             cache_read_tokens AS cacheReadTokens, cache_write_tokens AS cacheWriteTokens,
+            cache_write_1h_tokens AS cacheWrite1hTokens,
             reasoning_tokens AS reasoningTokens, cost_usd AS costUsd, unpriced_requests AS unpricedRequests,
-            latency_ms_sum AS latencyMsSum, latency_count AS latencyCount
+            latency_ms_sum AS latencyMsSum, latency_count AS latencyCount,
+            first_ms AS firstMs, last_ms AS lastMs
           FROM ${rolledUp('usage_daily', ownerId, days)}
           ORDER BY day, provider_null, provider_name, model, project, feature, status, interactive, batch`
         : clickHouseSql`SELECT
@@ -249,11 +256,14 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
             sum(output_tokens) AS outputTokens,
             sum(cache_read_tokens) AS cacheReadTokens,
             sum(cache_write_tokens) AS cacheWriteTokens,
+            sum(cache_write_1h_tokens) AS cacheWrite1hTokens,
             ifNull(sum(reasoning_tokens), 0) AS reasoningTokens,
             ifNull(sum(cost_usd), 0) AS costUsd,
             countIf(isNull(cost_usd)) AS unpricedRequests,
             ifNull(sum(latency_ms), 0) AS latencyMsSum,
-            count(latency_ms) AS latencyCount
+            count(latency_ms) AS latencyCount,
+            min(ts_ms) AS firstMs,
+            max(ts_ms) AS lastMs
           FROM ${scoped(ownerId, range)}
           GROUP BY day, provider, model, project, feature, status, interactive, batch
           ORDER BY day, provider, model, project, feature, status, interactive, batch`,
@@ -274,11 +284,14 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
         outputTokens: sums.outputTokens,
         cacheReadTokens: sums.cacheReadTokens,
         cacheWriteTokens: sums.cacheWriteTokens,
+        cacheWrite1hTokens: sums.cacheWrite1hTokens,
         reasoningTokens: sums.reasoningTokens,
         costUsd: sums.costUsd,
         unpricedRequests: sums.unpricedRequests,
         latencyMsSum: sums.latencyMsSum,
         latencyCount: sums.latencyCount,
+        firstMs: sums.firstMs,
+        lastMs: sums.lastMs,
       }));
     },
 
@@ -297,7 +310,7 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
         ? clickHouseSql`SELECT model, if(provider_null = 1, NULL, provider_name) AS provider, project, feature,
               prompt_prefix_hash AS promptPrefixHash, first_ms AS first, last_ms AS last, n_calls AS calls,
               prefix_tokens AS bucketPrefixTokens, cache_read_tokens AS bucketCacheReadTokens,
-              cache_write_tokens AS bucketCacheWriteTokens, [intDiv(bucket * ${ttl}, ${int(DAY_MS)})] AS days
+              cache_write_tokens AS bucketCacheWriteTokens, cache_write_1h_tokens AS bucketCacheWrite1hTokens, [intDiv(bucket * ${ttl}, ${int(DAY_MS)})] AS days
             FROM ${rolledUp('usage_prefix_buckets', ownerId, days, clickHouseSql`toDate(toDateTime(intDiv(bucket * ${ttl}, 1000), 'UTC'))`)}`
         : clickHouseSql`SELECT model, provider, project, feature, assumeNotNull(prompt_prefix_hash) AS promptPrefixHash,
               intDiv(ts_ms, ${ttl}) AS bucket,
@@ -306,6 +319,7 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
               ifNull(sum(prefix_tokens), 0) AS bucketPrefixTokens,
               sum(cache_read_tokens) AS bucketCacheReadTokens,
               sum(cache_write_tokens) AS bucketCacheWriteTokens,
+              sum(cache_write_1h_tokens) AS bucketCacheWrite1hTokens,
               groupUniqArray(toUInt16(day)) AS days
             FROM ${scoped(ownerId, range, clickHouseSql`isNotNull(prompt_prefix_hash)`)}
             GROUP BY model, provider, project, feature, promptPrefixHash, bucket`;
@@ -316,6 +330,7 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
             sum(bucketPrefixTokens) AS prefixTokens,
             sum(bucketCacheReadTokens) AS cacheReadTokens,
             sum(bucketCacheWriteTokens) AS cacheWriteTokens,
+            sum(bucketCacheWrite1hTokens) AS cacheWrite1hTokens,
             uniqExactArray(days) AS activeDays,
             arraySort(x -> x.1, groupArray((first, last))) AS spans,
             arrayMap(x -> x.1, spans) AS firsts,
@@ -337,6 +352,7 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
         prefixTokens: r.prefixTokens,
         cacheReadTokens: r.cacheReadTokens,
         cacheWriteTokens: r.cacheWriteTokens,
+        cacheWrite1hTokens: r.cacheWrite1hTokens,
         coldStarts: r.coldStarts,
         days: r.requests / r.activeDays,
         activeDays: r.activeDays,
@@ -418,11 +434,14 @@ const AggregateRowSchema = z.object({
   outputTokens: z.number(),
   cacheReadTokens: z.number(),
   cacheWriteTokens: z.number(),
+  cacheWrite1hTokens: z.number(),
   reasoningTokens: z.number(),
   costUsd: z.number(),
   unpricedRequests: z.number(),
   latencyMsSum: z.number(),
   latencyCount: z.number(),
+  firstMs: z.number(),
+  lastMs: z.number(),
 });
 
 const PrefixRowSchema = z.object({
@@ -432,6 +451,7 @@ const PrefixRowSchema = z.object({
   prefixTokens: z.number(),
   cacheReadTokens: z.number(),
   cacheWriteTokens: z.number(),
+  cacheWrite1hTokens: z.number(),
   coldStarts: z.number(),
   activeDays: z.number(),
 });

@@ -23,6 +23,7 @@ interface JsonRow {
   o: number;
   cr: number;
   cw: number;
+  cw1: number;
   rt: number | null;
   l: number | null;
   s: string;
@@ -60,6 +61,7 @@ function toJsonRow({ record: r, key, costUsd }: PricedUsageRecord, text: (value:
     o: r.outputTokens,
     cr: r.cacheReadTokens,
     cw: r.cacheWriteTokens,
+    cw1: r.cacheWrite1hTokens,
     rt: r.reasoningTokens ?? null,
     l: r.latencyMs ?? null,
     s: r.status,
@@ -90,11 +92,11 @@ export async function insertChunk(db: Kysely<Database>, ownerId: string, records
     WITH written AS (
       INSERT INTO usage_records (owner_id, record_key, ts, provider, model, project, feature, end_user, input_tokens,
         output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, latency_ms, status, interactive, batch,
-        max_output_tokens, prompt_prefix_hash, prefix_tokens, attempt, source_cost_usd, cost_usd)
-      SELECT ${ownerId}::uuid, k, ts, p, m, pr, f, u, i, o, cr, cw, rt, l, s, it, b, mo, ph, pt, a, sc, c
+        max_output_tokens, prompt_prefix_hash, prefix_tokens, attempt, source_cost_usd, cost_usd, cache_write_1h_tokens)
+      SELECT ${ownerId}::uuid, k, ts, p, m, pr, f, u, i, o, cr, cw, rt, l, s, it, b, mo, ph, pt, a, sc, c, cw1
       FROM json_to_recordset(${json}::json) AS x(k text, ts timestamptz, p text, m text, pr text, f text, u text,
         i integer, o integer, cr integer, cw integer, rt integer, l double precision, s text, it boolean, b boolean,
-        mo integer, ph text, pt integer, a integer, sc double precision, c double precision)
+        mo integer, ph text, pt integer, a integer, sc double precision, c double precision, cw1 bigint)
       ON CONFLICT (owner_id, record_key) DO NOTHING
       RETURNING *
     ),
@@ -103,7 +105,8 @@ export async function insertChunk(db: Kysely<Database>, ownerId: string, records
       SELECT ${ownerId}::uuid, (ts AT TIME ZONE 'UTC')::date AS day, provider, model, project, feature, status, interactive, batch,
         count(*), count(*) FILTER (WHERE attempt > 1), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),
         sum(cache_write_tokens), coalesce(sum(reasoning_tokens), 0), coalesce(sum(cost_usd), 0),
-        count(*) FILTER (WHERE cost_usd IS NULL), coalesce(sum(latency_ms), 0), count(latency_ms), min(ts), max(ts)
+        count(*) FILTER (WHERE cost_usd IS NULL), coalesce(sum(latency_ms), 0), count(latency_ms), min(ts), max(ts),
+        sum(cache_write_1h_tokens)
       FROM written
       GROUP BY 2, provider, model, project, feature, status, interactive, batch
       ORDER BY 2, provider, model, project, feature, status, interactive, batch
@@ -114,6 +117,7 @@ export async function insertChunk(db: Kysely<Database>, ownerId: string, records
         output_tokens = d.output_tokens + excluded.output_tokens,
         cache_read_tokens = d.cache_read_tokens + excluded.cache_read_tokens,
         cache_write_tokens = d.cache_write_tokens + excluded.cache_write_tokens,
+        cache_write_1h_tokens = d.cache_write_1h_tokens + excluded.cache_write_1h_tokens,
         reasoning_tokens = d.reasoning_tokens + excluded.reasoning_tokens,
         cost_usd = d.cost_usd + excluded.cost_usd,
         unpriced_requests = d.unpriced_requests + excluded.unpriced_requests,
@@ -126,7 +130,8 @@ export async function insertChunk(db: Kysely<Database>, ownerId: string, records
       INSERT INTO usage_prefix_buckets AS b
       SELECT ${ownerId}::uuid, model, provider, project, feature, prompt_prefix_hash,
         floor(extract(epoch FROM ts) * 1000 / ${ttl})::bigint AS bucket,
-        count(*), coalesce(sum(prefix_tokens), 0), sum(cache_read_tokens), sum(cache_write_tokens), min(ts), max(ts)
+        count(*), coalesce(sum(prefix_tokens), 0), sum(cache_read_tokens), sum(cache_write_tokens), min(ts), max(ts),
+        sum(cache_write_1h_tokens)
       FROM written
       WHERE prompt_prefix_hash IS NOT NULL
       GROUP BY model, provider, project, feature, prompt_prefix_hash, 7
@@ -136,6 +141,7 @@ export async function insertChunk(db: Kysely<Database>, ownerId: string, records
         prefix_tokens = b.prefix_tokens + excluded.prefix_tokens,
         cache_read_tokens = b.cache_read_tokens + excluded.cache_read_tokens,
         cache_write_tokens = b.cache_write_tokens + excluded.cache_write_tokens,
+        cache_write_1h_tokens = b.cache_write_1h_tokens + excluded.cache_write_1h_tokens,
         first_ts = least(b.first_ts, excluded.first_ts),
         last_ts = greatest(b.last_ts, excluded.last_ts)
     ),

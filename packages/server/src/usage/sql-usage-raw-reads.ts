@@ -60,11 +60,14 @@ export function createRecordReads(db: Kysely<Database>): RecordReads {
           sql<number>`sum(output_tokens)::float8`.as('outputTokens'),
           sql<number>`sum(cache_read_tokens)::float8`.as('cacheReadTokens'),
           sql<number>`sum(cache_write_tokens)::float8`.as('cacheWriteTokens'),
+          sql<number>`sum(cache_write_1h_tokens)::float8`.as('cacheWrite1hTokens'),
           sql<number>`coalesce(sum(reasoning_tokens), 0)::float8`.as('reasoningTokens'),
           sql<number>`coalesce(sum(cost_usd), 0)::float8`.as('costUsd'),
           sql<number>`(count(*) filter (where cost_usd is null))::int`.as('unpricedRequests'),
           sql<number>`coalesce(sum(latency_ms), 0)::float8`.as('latencyMsSum'),
           sql<number>`count(latency_ms)::int`.as('latencyCount'),
+          sql<number>`(extract(epoch from min(ts)) * 1000)::float8`.as('firstMs'),
+          sql<number>`(extract(epoch from max(ts)) * 1000)::float8`.as('lastMs'),
         ])
         .groupBy([day, 'provider', 'model', 'project', 'feature', 'status', 'interactive', 'batch'])
         .orderBy(sql`1`)
@@ -94,6 +97,7 @@ export function createRecordReads(db: Kysely<Database>): RecordReads {
           'prefix_tokens',
           'cache_read_tokens',
           'cache_write_tokens',
+          'cache_write_1h_tokens',
           day.as('day'),
           sql<boolean>`(lag(ts) over (partition by model, provider, project, feature, prompt_prefix_hash order by ts) is null
             or ts - lag(ts) over (partition by model, provider, project, feature, prompt_prefix_hash order by ts) > ${sql.lit(`${CACHE_TTL_MS} milliseconds`)}::interval)`.as(
@@ -112,6 +116,7 @@ export function createRecordReads(db: Kysely<Database>): RecordReads {
           sql<number>`coalesce(sum(prefix_tokens), 0)::float8`.as('prefixTokens'),
           sql<number>`sum(cache_read_tokens)::float8`.as('cacheReadTokens'),
           sql<number>`sum(cache_write_tokens)::float8`.as('cacheWriteTokens'),
+          sql<number>`sum(cache_write_1h_tokens)::float8`.as('cacheWrite1hTokens'),
           sql<number>`(count(*) filter (where cold))::int`.as('coldStarts'),
           sql<number>`count(distinct day)::int`.as('activeDays'),
         ])

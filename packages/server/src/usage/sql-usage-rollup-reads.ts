@@ -73,11 +73,14 @@ export async function aggregateFromRollups(db: Kysely<Database>, ownerId: string
       sum(output_tokens)::float8 AS "outputTokens",
       sum(cache_read_tokens)::float8 AS "cacheReadTokens",
       sum(cache_write_tokens)::float8 AS "cacheWriteTokens",
+      sum(cache_write_1h_tokens)::float8 AS "cacheWrite1hTokens",
       sum(reasoning_tokens)::float8 AS "reasoningTokens",
       sum(cost_usd)::float8 AS "costUsd",
       sum(unpriced_requests)::int AS "unpricedRequests",
       sum(latency_ms_sum)::float8 AS "latencyMsSum",
-      sum(latency_count)::int AS "latencyCount"
+      sum(latency_count)::int AS "latencyCount",
+      (extract(epoch FROM min(first_ts)) * 1000)::float8 AS "firstMs",
+      (extract(epoch FROM max(last_ts)) * 1000)::float8 AS "lastMs"
     FROM usage_daily WHERE owner_id = ${ownerId} ${onDays(range)}
     GROUP BY day, provider, model, project, feature, status, interactive, batch
     ORDER BY day, provider COLLATE "C", model COLLATE "C", project COLLATE "C", feature COLLATE "C", status COLLATE "C", interactive, batch`.execute(db);
@@ -94,6 +97,7 @@ export async function prefixStatsFromRollups(db: Kysely<Database>, ownerId: stri
       sum(prefix_tokens::float8) AS "prefixTokens",
       sum(cache_read_tokens::float8) AS "cacheReadTokens",
       sum(cache_write_tokens::float8) AS "cacheWriteTokens",
+      sum(cache_write_1h_tokens::float8) AS "cacheWrite1hTokens",
       (count(*) FILTER (WHERE previous_last IS NULL OR first_ts - previous_last > ${sql.lit(`${CACHE_TTL_MS} milliseconds`)}::interval))::int AS "coldStarts",
       count(DISTINCT bucket / ${sql.lit(DAY_MS / CACHE_TTL_MS)})::int AS "activeDays"
     FROM (

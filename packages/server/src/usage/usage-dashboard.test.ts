@@ -18,6 +18,7 @@ function row(day: string, model: string, project: string, extra: Partial<UsageAg
     outputTokens: 100,
     cacheReadTokens: 50,
     cacheWriteTokens: 5,
+    cacheWrite1hTokens: 3,
     reasoningTokens: 0,
     costUsd: 1,
     unpricedRequests: 0,
@@ -45,6 +46,7 @@ describe('buildUsageDashboard', () => {
       outputTokens: 400,
       cacheReadTokens: 200,
       cacheWriteTokens: 20,
+      cacheWrite1hTokens: 12,
       errorRate: Math.round((2 / 117) * 1e6) / 1e6,
       unpricedRequests: 3,
     });
@@ -109,7 +111,7 @@ describe('buildUsageDashboard', () => {
 
   it('is empty and null-ranged with no data, with no division by zero', () => {
     const d = buildUsageDashboard({ all: [], overview: { records: 0, from: null, to: null, models: [] }, filters: {} });
-    expect(d.totals).toEqual({ requests: 0, costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, errorRate: 0, unpricedRequests: 0 });
+    expect(d.totals).toEqual({ requests: 0, costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, errorRate: 0, unpricedRequests: 0 });
     expect(d.range).toEqual({ from: null, to: null });
     expect(d.byDay).toEqual([]);
     expect(d.byModel).toEqual([]);

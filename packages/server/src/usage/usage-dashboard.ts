@@ -86,6 +86,7 @@ export function buildUsageDashboard(input: UsageDashboardInput): UsageDashboard 
       outputTokens: totals.outputTokens,
       cacheReadTokens: totals.cacheReadTokens,
       cacheWriteTokens: totals.cacheWriteTokens,
+      cacheWrite1hTokens: totals.cacheWrite1hTokens,
       errorRate: ratio(failed, totals.requests),
       unpricedRequests: unpriced,
     },

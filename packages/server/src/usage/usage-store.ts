@@ -88,7 +88,10 @@ export interface UsageAggregateRow {
   inputTokens: number;
   outputTokens: number;
   cacheReadTokens: number;
+  /** 5-minute (or unknown-duration) cache writes. */
   cacheWriteTokens: number;
+  /** 1-hour cache writes. */
+  cacheWrite1hTokens: number;
   reasoningTokens: number;
   /** Sum of cost over priced requests, USD. */
   costUsd: number;
@@ -96,6 +99,13 @@ export interface UsageAggregateRow {
   unpricedRequests: number;
   latencyMsSum: number;
   latencyCount: number;
+  /**
+   * The first and last call of the row (epoch ms): projections scale from the hours the data
+   * really covers, not from calendar days. Every store sets them; optional only so rows built by
+   * hand in tests need not (the row's UTC day then stands for them).
+   */
+  firstMs?: number;
+  lastMs?: number;
 }
 
 export interface PrefixStatRow {
@@ -114,6 +124,8 @@ export interface PrefixStatRow {
    * built by hand in tests need not.
    */
   cacheWriteTokens?: number;
+  /** Sum of cacheWrite1hTokens over those requests (written to a 1-hour cache); optional as above. */
+  cacheWrite1hTokens?: number;
   /**
    * Calls that came with a cold cache: the first call with the prefix, and every call more than
    * CACHE_TTL_MS after the previous call with it. With caching on, each of them would write the

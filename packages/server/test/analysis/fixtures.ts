@@ -54,6 +54,7 @@ export function aggRow(partial: Partial<UsageAggregateRow> & Pick<UsageAggregate
     outputTokens: 0,
     cacheReadTokens: 0,
     cacheWriteTokens: 0,
+    cacheWrite1hTokens: 0,
     reasoningTokens: 0,
     costUsd: 0,
     unpricedRequests: 0,

@@ -73,11 +73,14 @@ export function createMemoryUsageStore(): UsageStore {
           outputTokens: sum(rows, (s) => s.record.outputTokens),
           cacheReadTokens: sum(rows, (s) => s.record.cacheReadTokens),
           cacheWriteTokens: sum(rows, (s) => s.record.cacheWriteTokens),
+          cacheWrite1hTokens: sum(rows, (s) => s.record.cacheWrite1hTokens),
           reasoningTokens: sum(rows, (s) => s.record.reasoningTokens ?? 0),
           costUsd: sum(priced, (s) => s.costUsd ?? 0),
           unpricedRequests: rows.length - priced.length,
           latencyMsSum: latencies.reduce((a, b) => a + b, 0),
           latencyCount: latencies.length,
+          firstMs: Math.min(...rows.map((s) => s.at)),
+          lastMs: Math.max(...rows.map((s) => s.at)),
         };
       });
     },
@@ -105,6 +108,7 @@ export function createMemoryUsageStore(): UsageStore {
             prefixTokens: sum(rows, (s) => s.record.prefixTokens ?? 0),
             cacheReadTokens: sum(rows, (s) => s.record.cacheReadTokens),
             cacheWriteTokens: sum(rows, (s) => s.record.cacheWriteTokens),
+            cacheWrite1hTokens: sum(rows, (s) => s.record.cacheWrite1hTokens),
             coldStarts,
             days: rows.length / activeDays,
             activeDays,

@@ -33,7 +33,10 @@ const round = (value: number): number => Number(value.toPrecision(12));
 
 function week(seed: number): PricedUsageRecord[] {
   const prices = createGenaiPriceCatalog();
-  return [...generateUsage({ seed, days: 3, end: new Date('2026-09-04T00:00:00Z'), requestsPerDay: 400 })].map((r) => priceUsageRecord(prices, r));
+  return [...generateUsage({ seed, days: 3, end: new Date('2026-09-04T00:00:00Z'), requestsPerDay: 400 })].map((r, i) =>
+    // Some calls write 1-hour caches too: the rollups carry them apart from 5-minute writes.
+    priceUsageRecord(prices, i % 5 === 0 ? { ...r, cacheWrite1hTokens: 300 + i } : r),
+  );
 }
 
 describe.runIf(clickhouseUrl)('ClickHouse rollups', () => {

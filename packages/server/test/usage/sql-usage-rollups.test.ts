@@ -9,6 +9,7 @@ import { createGenaiPriceCatalog } from '../../src/pricing/genai-price-catalog.j
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import * as usageRollups from '../../src/store/migrations/0008-usage-rollups.js';
+import * as cacheWriteDurations from '../../src/store/migrations/0010-cache-write-durations.js';
 import { generateUsage } from '../../src/usage/generate-usage.js';
 import { priceUsageRecord } from '../../src/usage/price-usage-record.js';
 import { createRecordReads } from '../../src/usage/sql-usage-raw-reads.js';
@@ -34,7 +35,10 @@ describe('SqlUsageStore rollups on PGlite', () => {
     await migrateToLatest(db);
     for (const id of [owner, other]) await db.insertInto('users').values({ id, email: `${id}@test.invalid`, password_hash: 'x', role: 'member' }).execute();
     const store = createSqlUsageStore(db);
-    const records = [...generateUsage({ seed: 5, days: 6, end: new Date('2026-09-07T00:00:00Z'), requestsPerDay: 700 })].map((r) => priceUsageRecord(prices, r));
+    const records = [...generateUsage({ seed: 5, days: 6, end: new Date('2026-09-07T00:00:00Z'), requestsPerDay: 700 })].map((r, i) =>
+      // Some calls write 1-hour caches too: the rollups carry them apart from 5-minute writes.
+      priceUsageRecord(prices, i % 5 === 0 ? { ...r, cacheWrite1hTokens: 500 + i } : r),
+    );
     const odd: PricedUsageRecord[] = [
       { record: UsageRecordSchema.parse({ ts: '2026-09-03T10:00:00.250Z', model: 'acme-9000', inputTokens: 5, outputTokens: 7, promptPrefixHash: 'p', maxOutputTokens: 3 }), key: 'odd-1', costUsd: null },
       { record: UsageRecordSchema.parse({ ts: '2026-09-03T10:02:00Z', model: 'acme-9000', inputTokens: 5, outputTokens: 9, promptPrefixHash: 'p', reasoningTokens: 4 }), key: 'odd-2', costUsd: null },
@@ -96,11 +100,16 @@ describe('SqlUsageStore rollups on PGlite', () => {
     const before = { overview: await store.overview(owner), aggregate: await store.aggregate(owner), prefixes: await store.prefixStats(owner), outputs: await store.outputStats(owner) };
     // Migrations are written against an untyped database, as the migrator runs them.
     const untyped = db as unknown as Kysely<unknown>;
+    // 0010 comes after the rollups: undone first, redone last. Undoing it drops the 1-hour cache
+    // writes, so they read 0 afterwards (as in records stored before it).
+    await cacheWriteDurations.down(untyped);
     await usageRollups.down(untyped);
     await usageRollups.up(untyped);
+    await cacheWriteDurations.up(untyped);
+    const no1h = <T extends { cacheWrite1hTokens?: number }>(rows: T[]) => rows.map((r) => ({ ...r, cacheWrite1hTokens: 0 }));
     expect(await store.overview(owner)).toEqual(before.overview);
-    expectSame(await store.aggregate(owner), before.aggregate);
-    expectSame(await store.prefixStats(owner), before.prefixes);
+    expectSame(await store.aggregate(owner), no1h(before.aggregate));
+    expectSame(await store.prefixStats(owner), no1h(before.prefixes));
     expectSame(await store.outputStats(owner), before.outputs);
     expect((await store.overview(other)).records).toBe(800);
   });

@@ -65,6 +65,8 @@ export function usageStoreContract(open: () => Promise<UsageStoreHarness>): void
     const owner = await h.createOwner();
     const records = [...generateUsage({ seed: 11, days: 3, end: new Date('2026-09-04T00:00:00Z'), requestsPerDay: 900 })].map((r) => priced(r));
     records.push(priced({ ...base, id: 'unpriced', model: 'acme-llm-9000' }));
+    // 1-hour cache writes, apart from 5-minute ones, on a few of the records.
+    for (const [i, r] of records.entries()) if (i % 7 === 0) r.record.cacheWrite1hTokens = 1000 + i;
     expect(records.length).toBeGreaterThan(1000); // more than one INSERT chunk
     expect(await h.store.insert(owner, records)).toEqual({ inserted: records.length, duplicates: 0 });
 
@@ -117,7 +119,7 @@ export function usageStoreContract(open: () => Promise<UsageStoreHarness>): void
       priced({ ...base, id: '6' }),
     ]);
     expect(await h.store.prefixStats(owner)).toEqual([
-      { model: 'gpt-4o', provider: 'openai', project: 'default', feature: 'default', promptPrefixHash: 'abc', requests: 4, prefixTokens: 320, cacheReadTokens: 80, cacheWriteTokens: 0, coldStarts: 4, days: 2, activeDays: 2 },
+      { model: 'gpt-4o', provider: 'openai', project: 'default', feature: 'default', promptPrefixHash: 'abc', requests: 4, prefixTokens: 320, cacheReadTokens: 80, cacheWriteTokens: 0, cacheWrite1hTokens: 0, coldStarts: 4, days: 2, activeDays: 2 },
     ]);
   });
 
@@ -131,13 +133,13 @@ export function usageStoreContract(open: () => Promise<UsageStoreHarness>): void
       priced({ ...p, id: 'a', ts: at('10:14:02') }),
       priced({ ...p, id: 'b', ts: at('10:00:00'), cacheWriteTokens: 2000, inputTokens: 100 }),
       priced({ ...p, id: 'c', ts: at('10:04:00') }),
-      priced({ ...p, id: 'd', ts: at('10:09:00') }),
+      priced({ ...p, id: 'd', ts: at('10:09:00'), cacheWrite1hTokens: 2000, inputTokens: 100 }),
       priced({ ...p, id: 'e', ts: at('10:14:01') }),
     ]);
     // Another owner's call in the gap warms nothing for this owner.
     await h.store.insert(other, [priced({ ...p, id: 'x', ts: at('10:12:00') }), priced({ ...p, id: 'y', ts: at('10:13:00') })]);
     const [row] = await h.store.prefixStats(owner);
-    expect(row).toMatchObject({ requests: 5, coldStarts: 2, cacheWriteTokens: 2000, activeDays: 1 });
+    expect(row).toMatchObject({ requests: 5, coldStarts: 2, cacheWriteTokens: 2000, cacheWrite1hTokens: 2000, activeDays: 1 });
     expect((await h.store.prefixStats(owner, { from: at('10:04:00') }))[0]).toMatchObject({ requests: 4, coldStarts: 2 });
   });
 
@@ -184,9 +186,12 @@ function directAggregate(records: PricedUsageRecord[]): Map<string, UsageAggrega
   for (const { record: r, costUsd } of records) {
     const key = { day: new Date(r.ts).toISOString().slice(0, 10), provider: r.provider ?? null, model: r.model, project: r.project, feature: r.feature, status: r.status, interactive: r.interactive, batch: r.batch };
     const id = groupId(key);
-    const g = groups.get(id) ?? { ...key, requests: 0, retries: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0, costUsd: 0, unpricedRequests: 0, latencyMsSum: 0, latencyCount: 0 };
+    const g = groups.get(id) ?? { ...key, requests: 0, retries: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, reasoningTokens: 0, costUsd: 0, unpricedRequests: 0, latencyMsSum: 0, latencyCount: 0 };
     g.requests += 1;
     g.retries += r.attempt > 1 ? 1 : 0;
+    const at = Date.parse(r.ts);
+    g.firstMs = Math.min(g.firstMs ?? at, at);
+    g.lastMs = Math.max(g.lastMs ?? at, at);
     add(g, r);
     g.costUsd += costUsd ?? 0;
     g.unpricedRequests += costUsd === null ? 1 : 0;
@@ -204,6 +209,7 @@ function add(g: UsageAggregateRow, r: UsageRecord): void {
   g.outputTokens += r.outputTokens;
   g.cacheReadTokens += r.cacheReadTokens;
   g.cacheWriteTokens += r.cacheWriteTokens;
+  g.cacheWrite1hTokens += r.cacheWrite1hTokens;
   g.reasoningTokens += r.reasoningTokens ?? 0;
 }
 
