@@ -53,4 +53,20 @@ describe('createBoundaryFinder', () => {
     expect(cut.join('')).toBe(text);
     expect(cut).toEqual(['a,b\n', '1,"x\ny"\n', '2,"say ""hi""\n!"\n']);
   });
+
+  it('cuts Codex rollouts only before a session_meta line, so a session stays in one part', () => {
+    const session = (id: string) => [
+      `{"timestamp":"2026-11-21T08:00:00.112Z","type":"session_meta","payload":{"id":"${id}","cli_version":"0.63.0"}}`,
+      '{"timestamp":"2026-11-21T08:00:00.201Z","type":"turn_context","payload":{"model":"gpt-5"}}',
+      '{"timestamp":"2026-11-21T08:00:04.210Z","type":"event_msg","payload":{"type":"token_count","info":{"total_token_usage":{"input_tokens":10}}}}',
+    ].join('\n') + '\n';
+    const text = session('a') + session('b') + session('c');
+    for (const size of [7, 64, 100, 1000]) {
+      const cut = parts('codex', text, size);
+      expect(cut.join('')).toBe(text);
+      for (const part of cut) expect(part.startsWith('{"timestamp":"2026-11-21T08:00:00.112Z","type":"session_meta"'), `${size}: ${part.slice(0, 40)}`).toBe(true);
+      // A session_meta line cut by a chunk's end is no cut there: the part grows instead.
+      if (size >= 1000) expect(cut.length).toBeGreaterThan(1);
+    }
+  });
 });

@@ -2,9 +2,11 @@
  * Where a file may be cut into parts that each hold whole records: after any newline for JSON
  * lines; after a newline outside every bracket and string for pretty-printed JSON; after a newline
  * outside quotes for CSV (a quoted cell may hold newlines); for Claude Code logs, only after a
- * `user` line, so the repeated lines of one response (merged within one upload) stay together.
+ * `user` line, so the repeated lines of one response (merged within one upload) stay together;
+ * for Codex rollouts, only before a `session_meta` line, so a session's cumulative counts (whose
+ * differences are the records) are read in one upload.
  */
-export type PartLayout = 'lines' | 'json-documents' | 'csv' | 'claude-code';
+export type PartLayout = 'lines' | 'json-documents' | 'csv' | 'claude-code' | 'codex';
 
 /** Scans a file chunk by chunk, in order, keeping the state across chunks. */
 export interface BoundaryFinder {
@@ -17,6 +19,9 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 /** Claude Code writes compact JSON; inside a string the quotes would be escaped. */
 const USER_LINE = Buffer.from('"type":"user"');
+/** Codex writes `{"timestamp":"…","type":"session_meta",…`: the type within a line's first bytes. */
+const SESSION_META = Buffer.from('"type":"session_meta"');
+const SESSION_META_WITHIN = 96;
 
 export function createBoundaryFinder(layout: PartLayout): BoundaryFinder {
   switch (layout) {
@@ -48,6 +53,34 @@ export function createBoundaryFinder(layout: PartLayout): BoundaryFinder {
             tail = Buffer.alloc(0);
             start = nl + 1;
           }
+        },
+      };
+    }
+    case 'codex': {
+      // Whether the last chunk ended with a newline (a line starts at this chunk's offset 0), and
+      // whether anything came before (the file's first line is no place to cut).
+      let lineStartsHere = false;
+      let seen = false;
+      return {
+        scan(chunk) {
+          const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+          let cut = -1;
+          let start = lineStartsHere ? 0 : -1;
+          if (start === -1) {
+            const nl = bytes.indexOf(LF);
+            start = nl === -1 ? bytes.length : nl + 1;
+          }
+          while (start < bytes.length) {
+            const nl = bytes.indexOf(LF, start);
+            const window = bytes.subarray(start, Math.min(nl === -1 ? bytes.length : nl, start + SESSION_META_WITHIN));
+            // A line whose start this chunk cannot show whole enough is just not a cut: parts grow.
+            if ((seen || start > 0) && window.includes(SESSION_META)) cut = start;
+            if (nl === -1) break;
+            start = nl + 1;
+          }
+          lineStartsHere = bytes.length > 0 && bytes[bytes.length - 1] === LF;
+          if (bytes.length > 0) seen = true;
+          return cut;
         },
       };
     }
