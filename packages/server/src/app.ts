@@ -38,6 +38,7 @@ import { registerErrorHandler } from './http/error-handler.js';
 import { createQuerySpans } from './telemetry/query-spans.js';
 import { registerRequestSpans } from './telemetry/request-spans.js';
 import { healthRoutes } from './http/health-routes.js';
+import { createLlmInUse } from './llm/llm-in-use.js';
 import { runRoutes } from './http/run-routes.js';
 import { threadRoutes } from './http/thread-routes.js';
 import { usageRoutes } from './http/usage-routes.js';
@@ -205,6 +206,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     options: { maxPayload: config.ws.maxFrameBytes, handleProtocols: (protocols) => selectSubprotocol(protocols) },
   });
   let draining = false;
+  const llmInUse = createLlmInUse(services.agents.llmSettings, config.llm.kind);
+  llmInUse();
   await app.register(healthRoutes, {
     readiness: {
       database: async () => void (await sql`select 1`.execute(db)),
@@ -213,7 +216,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       draining: () => draining,
     },
     version: VERSION,
-    engines: { database: services.engine, bus: config.redisUrl ? 'redis' : 'memory', usage: config.clickhouseUrl ? 'clickhouse' : 'sql', llm: config.llm.kind },
+    engines: {
+      database: services.engine,
+      bus: config.redisUrl ? 'redis' : 'memory',
+      usage: config.clickhouseUrl ? 'clickhouse' : 'sql',
+      // Read at each answer: the LLM new runs use, after an admin's setting too.
+      get llm() {
+        return llmInUse();
+      },
+    },
   });
   await app.register(authRoutes, {
     auth,

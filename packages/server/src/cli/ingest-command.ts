@@ -1,13 +1,16 @@
 import fs from 'node:fs';
-import cliProgress from 'cli-progress';
 import { createRestClient, ingestSummaryOfError, type RestClient } from '@tally/client';
 import type { IngestSummary } from '@tally/protocol';
+import { createIngestProgress } from './ingest-progress.js';
 import { detectUsageFormat, sampleUsageText } from '../usage/formats/detect-format.js';
 import { createBoundaryFinder, type PartLayout } from '../usage/formats/record-boundaries.js';
 import { isUsageFormatName, USAGE_FORMAT_NAMES, type CsvMapping, type UsageFormatName } from '../usage/formats/usage-format.js';
 
-/** Parts of at most this size are uploaded one after another, so files of any size go in. */
-const PART_BYTES = 8 * 1024 * 1024;
+/**
+ * Parts of at most this size are uploaded one after another, so files of any size go in; small
+ * enough that the progress bar moves several times a second (a part is one request).
+ */
+const PART_BYTES = 1024 * 1024;
 /** The start of the file read to detect its format here (the server is told it for every part). */
 const HEAD_BYTES = 1024 * 1024;
 
@@ -20,7 +23,7 @@ export interface IngestOptions {
   format?: string;
   /** A JSON file mapping CSV columns to record fields. */
   mapping?: string;
-  /** Upload part size in bytes (8 MiB); tests use small parts to cross part boundaries. */
+  /** Upload part size in bytes (1 MiB); tests use small parts to cross part boundaries. */
   partBytes?: number;
 }
 
@@ -33,7 +36,7 @@ export interface IngestOptions {
  */
 export async function ingestCommand(options: IngestOptions): Promise<number> {
   if (!options.email || !options.password) {
-    process.stderr.write('tally: ingest needs --email and --password (or TALLY_EMAIL and TALLY_PASSWORD)\n');
+    process.stderr.write('tally: ingest needs an account: --email E (or TALLY_EMAIL) and its password in TALLY_PASSWORD (or run it in a terminal to be asked)\n');
     return 2;
   }
   const size = fs.statSync(options.file).size;
@@ -51,12 +54,8 @@ export async function ingestCommand(options: IngestOptions): Promise<number> {
   const client = createRestClient({ baseUrl: options.url.replace(/\/$/, ''), getAccessToken: () => token });
   token = (await client.login({ email: options.email, password: options.password })).accessToken;
 
-  const bar = new cliProgress.SingleBar(
-    { format: 'ingest [{bar}] {percentage}% | {value}/{total} bytes | {inserted} new, {duplicates} dup, {rejected} bad', hideCursor: true },
-    cliProgress.Presets.shades_classic,
-  );
   const total: IngestSummary = { lines: 0, inserted: 0, duplicates: 0, rejected: 0, errors: [], unpricedModels: [] };
-  bar.start(size, 0, { inserted: 0, duplicates: 0, rejected: 0 });
+  const bar = createIngestProgress(size);
   let sent = 0;
   let linesBefore = 0;
   const query = { format: plan.format, ...(mapping ? { mapping: JSON.stringify(mapping) } : {}) };
@@ -68,7 +67,7 @@ export async function ingestCommand(options: IngestOptions): Promise<number> {
       addSummary(total, summary, linesBefore - (header ? 1 : 0));
       linesBefore += countNewlines(part);
       sent += part.length;
-      bar.update(sent, { inserted: total.inserted, duplicates: total.duplicates, rejected: total.rejected });
+      bar.update(sent, total);
     }
   } finally {
     bar.stop();

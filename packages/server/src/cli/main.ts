@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config.js';
+import { promptLine } from './prompt-line.js';
+import { promptSecret } from './prompt-secret.js';
+import { serverUrl } from './server-url.js';
 
 const USAGE = `tally <command> [options]
 
@@ -7,7 +10,8 @@ Commands:
   serve                         run the API, WebSocket gateway, workers and web app
   migrate                       bring the database schema up to date
   ingest FILE [--url URL]       upload a usage file to a server, with progress; the format
-         [--email E --password P]   is detected (or TALLY_EMAIL / TALLY_PASSWORD)
+         [--email E]                is detected. The server: --url, TALLY_URL, or this machine at
+                                    TALLY_PORT / PORT (8080). The password: TALLY_PASSWORD, or asked
          [--format F]               tally, openai, anthropic, litellm, otel, claude-code, csv
          [--mapping FILE.json]      CSV: {"column": "field", ...}
   generate-usage [--out FILE]   write a month of synthetic usage with planted waste
@@ -17,10 +21,12 @@ Commands:
                                 price a model (USD per million tokens) instead of the catalog
   prices discount PROVIDER PERCENT
                                 a negotiated discount on a provider's catalog prices (0 removes it)
-  user create --email E --password P [--admin]
-                                create an account in the configured database (or TALLY_PASSWORD)
-  smoke URL [--email E --password P]
-                                run the golden path against a deployment and check it
+  user create --email E [--admin]
+                                create an account in the configured database; the password
+                                from TALLY_PASSWORD, or asked. Refused while a server holds the
+                                embedded data folder (create it there: its admin page or API)
+  smoke [URL] [--email E]       run the golden path against a deployment and check it (the
+                                server as for ingest; without --email a throw-away account)
 `;
 
 /** Dispatches a subcommand. Each command module is loaded only when used. */
@@ -38,11 +44,12 @@ async function main(argv: string[]): Promise<number> {
         options: { url: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' }, format: { type: 'string' }, mapping: { type: 'string' } },
       });
       if (!positionals[0]) throw new UsageError('ingest needs a FILE');
+      const email = values.email ?? process.env['TALLY_EMAIL'] ?? (await promptLine('Email: '));
       return (await import('./ingest-command.js')).ingestCommand({
         file: positionals[0],
-        url: values.url ?? process.env['TALLY_URL'] ?? 'http://127.0.0.1:8080',
-        email: values.email ?? process.env['TALLY_EMAIL'],
-        password: values.password ?? process.env['TALLY_PASSWORD'],
+        url: serverUrl(values.url),
+        email,
+        password: values.password ?? process.env['TALLY_PASSWORD'] ?? (email ? await promptSecret(`Password for ${email}: `) : undefined),
         format: values.format,
         mapping: values.mapping,
       });
@@ -61,18 +68,18 @@ async function main(argv: string[]): Promise<number> {
     case 'prices':
       return (await import('./prices-command.js')).pricesCommand(loadConfig(), pricesAction(rest));
     case 'user':
-      return (await import('./user-command.js')).userCommand(loadConfig(), userAction(rest));
+      return (await import('./user-command.js')).userCommand(loadConfig(), await userAction(rest));
     case 'smoke': {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
         options: { email: { type: 'string' }, password: { type: 'string' } },
       });
-      if (!positionals[0]) throw new UsageError('smoke needs a URL');
+      const email = values.email ?? process.env['TALLY_EMAIL'];
       return (await import('./smoke-command.js')).smokeCommand({
-        url: positionals[0],
-        email: values.email ?? process.env['TALLY_EMAIL'],
-        password: values.password ?? process.env['TALLY_PASSWORD'],
+        url: serverUrl(positionals[0]),
+        email,
+        password: values.password ?? process.env['TALLY_PASSWORD'] ?? (email ? await promptSecret(`Password for ${email}: `) : undefined),
       });
     }
     case undefined:
@@ -87,12 +94,14 @@ async function main(argv: string[]): Promise<number> {
 
 class UsageError extends Error {}
 
-function userAction(args: string[]): import('./user-command.js').UserCreateAction {
+async function userAction(args: string[]): Promise<import('./user-command.js').UserCreateAction> {
   const [sub, ...rest] = args;
   if (sub !== 'create') throw new UsageError('user needs create');
   const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, password: { type: 'string' }, admin: { type: 'boolean' } } });
-  const password = values.password ?? process.env['TALLY_PASSWORD'];
-  if (!values.email || !password) throw new UsageError('user create needs --email E and --password P (or TALLY_PASSWORD)');
+  if (!values.email) throw new UsageError('user create needs --email E');
+  // --password still works, but the shell history keeps it: TALLY_PASSWORD or the prompt do not.
+  const password = values.password ?? process.env['TALLY_PASSWORD'] ?? (await promptSecret(`Password for ${values.email}: `));
+  if (!password) throw new UsageError('user create needs a password: set TALLY_PASSWORD, or run it in a terminal to be asked');
   return { kind: 'create', email: values.email, password, role: values.admin ? 'admin' : 'member' };
 }
 

@@ -14,7 +14,7 @@ export type PricesAction =
  * server uses (the same TALLY_DATABASE_URL / TALLY_DATA_DIR). Nodes load them at start.
  */
 export async function pricesCommand(config: Config, action: PricesAction, out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
-  const { db } = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir });
+  const { db } = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, holder: 'tally prices' });
   try {
     await migrateToLatest(db);
     switch (action.kind) {

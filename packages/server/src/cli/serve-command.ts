@@ -1,6 +1,7 @@
 import { buildApp, VERSION } from '../app.js';
 import { startTracing } from '../telemetry/tracing.js';
 import type { Config } from '../config/config.js';
+import { advertiseDataFolder } from '../store/data-folder-lock.js';
 
 const LISTEN_BACKLOG = 8192;
 
@@ -12,6 +13,8 @@ export async function serveCommand(config: Config): Promise<number> {
   // Room for a reconnect storm (thousands of clients at once) to queue rather than be refused;
   // the kernel caps it at net.core.somaxconn.
   const address = await app.listen({ host: config.host, port: config.port, backlog: LISTEN_BACKLOG });
+  // A CLI command that finds the data folder held is told where this server is.
+  if (services.engine === 'pglite') await advertiseDataFolder(config.dataDir, address.replace('0.0.0.0', '127.0.0.1'));
   services.logger.info(
     { address, nodeId: services.nodeId, database: services.engine, bus: config.redisUrl ? 'redis' : 'memory', llm: config.llm.kind, metrics: metricsUrl },
     `Tally is up at ${address.replace('0.0.0.0', '127.0.0.1')}`,

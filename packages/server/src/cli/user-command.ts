@@ -22,7 +22,7 @@ export interface UserCreateAction {
 export async function userCommand(config: Config, action: UserCreateAction, out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
   const parsed = CredentialsSchema.safeParse({ email: action.email, password: action.password });
   if (!parsed.success) throw new Error(`invalid ${parsed.error.issues[0]?.path.join('.') ?? 'input'}: ${parsed.error.issues[0]?.message ?? 'not valid'}`);
-  const { db } = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema });
+  const { db } = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: config.databaseSchema, holder: 'tally user create' });
   try {
     await migrateToLatest(db, config.databaseSchema);
     const user = await createAccounts({ db, passwords: createPasswordPolicy() }).create({ ...parsed.data, role: action.role });

@@ -57,19 +57,23 @@ export async function lockDataFolder(dataDir: string, by: string): Promise<DataF
     if (attempt > 0) throw new DataFolderInUseError(dataDir, holder ?? { pid: 0, by: 'another process', since: mine.since });
     await fs.rm(file, { force: true });
   }
-  let current = mine;
   return {
-    async advertise(url) {
-      current = { ...current, url };
-      const temp = `${file}.${crypto.randomUUID()}`;
-      await fs.writeFile(temp, JSON.stringify(current));
-      await fs.rename(temp, file);
-    },
+    advertise: (url) => advertiseDataFolder(dataDir, url),
     async release() {
       const holder = await readHolder(file);
       if (holder?.pid === process.pid) await fs.rm(file, { force: true });
     },
   };
+}
+
+/** Records a server's address in the lock this process holds (nothing when it holds none). */
+export async function advertiseDataFolder(dataDir: string, url: string): Promise<void> {
+  const file = path.join(dataDir, LOCK_FILE);
+  const holder = await readHolder(file);
+  if (holder?.pid !== process.pid) return;
+  const temp = `${file}.${crypto.randomUUID()}`;
+  await fs.writeFile(temp, JSON.stringify({ ...holder, url }));
+  await fs.rename(temp, file);
 }
 
 /** Who holds the data folder now, if a live process does. */

@@ -54,7 +54,7 @@ describe('the tally CLI against a running node', () => {
   it('ingest without credentials says what it needs', async () => {
     const result = await tally(['ingest', path.join(dir, 'none.ndjson'), '--url', server.baseUrl]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('--email and --password');
+    expect(result.stderr).toContain('--email E (or TALLY_EMAIL) and its password in TALLY_PASSWORD');
   });
 
   it('smoke passes against a healthy node, step by step', async () => {
