@@ -11,6 +11,8 @@ installed() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "
 missing=()
 installed clickhouse-server || missing+=(clickhouse-server)
 installed nginx || missing+=(nginx)
+# promtool (Prometheus' own text parser) checks the metrics endpoint's output in test/ops.
+installed promtool || missing+=(prometheus)
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-services: nothing to install"
