@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { USAGE_FORMAT_NAMES } from '@tally/protocol';
 import { ingestCommand } from '../../src/cli/ingest-command.js';
@@ -108,5 +109,64 @@ describe('uploading usage in other formats', () => {
     expect(forced.stdout).toContain('Format: litellm\n');
     expect(forced.stdout).toContain('4 lines: 3 stored');
     expect((await ingest({ file, url: server.baseUrl, email: user.email, password: PASSWORD, format: 'xml' })).code).toBe(2);
+  });
+
+  it('POST /v1/usage reads every new format sample, gzip (by content or Content-Encoding) and UTF-16 LE/BE with a BOM', async () => {
+    const user = await signUp(server.baseUrl, 'formats-new');
+    const post = async (body: Uint8Array | string, headers: Record<string, string> = {}, query = '') => {
+      const response = await fetch(`${server.baseUrl}/v1/usage${query}`, { method: 'POST', headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/octet-stream', ...headers }, body });
+      return { status: response.status, format: response.headers.get('tally-usage-format'), body: (await response.json()) as Record<string, unknown> };
+    };
+    const sample = (name: string) => fs.readFile(path.join(docs, name));
+    const bedrockMapping = `?mapping=${encodeURIComponent(await fs.readFile(path.join(docs, 'bedrock.mapping.json'), 'utf8'))}`;
+    const expected: Array<[string, string, number, string?]> = [
+      ['codex.jsonl', 'codex', 3],
+      ['gemini-cli-telemetry.txt', 'gemini-cli', 2],
+      ['cursor.csv', 'cursor', 5],
+      ['bedrock.jsonl', 'bedrock', 5, bedrockMapping],
+      ['openrouter.jsonl', 'openrouter', 4],
+      ['langfuse.jsonl', 'langfuse', 3],
+      ['helicone.jsonl', 'helicone', 3],
+    ];
+    for (const [file, format, inserted, query] of expected) {
+      expect(await post(await sample(file), {}, query), file).toMatchObject({ status: 200, format, body: { inserted, rejected: 0 } });
+    }
+    // The same files again, compressed or re-encoded: all already there, nothing new.
+    const cursor = await sample('cursor.csv');
+    expect(await post(gzipSync(cursor))).toMatchObject({ status: 200, format: 'cursor', body: { inserted: 0, duplicates: 5 } });
+    expect(await post(gzipSync(await sample('codex.jsonl')), { 'content-encoding': 'gzip' })).toMatchObject({ status: 200, format: 'codex', body: { duplicates: 3 } });
+    const utf16le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(cursor.toString('utf8'), 'utf16le')]);
+    expect(await post(utf16le, { 'content-type': 'text/csv' })).toMatchObject({ status: 200, format: 'cursor', body: { duplicates: 5 } });
+    const utf16be = Buffer.from(utf16le);
+    for (let i = 0; i < utf16be.length; i += 2) [utf16be[i], utf16be[i + 1]] = [utf16be[i + 1]!, utf16be[i]!];
+    expect(await post(gzipSync(utf16be), { 'content-encoding': 'gzip' })).toMatchObject({ status: 200, format: 'cursor', body: { duplicates: 5 } });
+    // What cannot be read is refused with a typed error, and the connection still serves the next request.
+    expect(await post(cursor, { 'content-encoding': 'gzip' })).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', message: expect.stringMatching(/not gzip data/) } } });
+    expect(await post(cursor, { 'content-encoding': 'br' })).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', message: expect.stringMatching(/br is not supported/) } } });
+    expect(await post(gzipSync(cursor).subarray(0, 30))).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
+    expect((await rest(server.baseUrl, 'GET', '/v1/usage/overview', { token: user.token })).body).toMatchObject({ records: 25 });
+  });
+
+  it('tally ingest reads .gz and UTF-16 files, and sends a Codex file of many sessions in parts cut between sessions', async () => {
+    const user = await signUp(server.baseUrl, 'formats-cli-gz');
+    const codex = (await fs.readFile(path.join(docs, 'codex.jsonl'), 'utf8')).trim().split('\n');
+    // Twenty sessions, each the sample with its own id: parts of 4 KiB must not split one.
+    const sessions = Array.from({ length: 20 }, (_, k) => codex.map((l) => l.replaceAll('0199a3f2-5b1c-7e40-9c61-2f4d8e1a7b30', `session-${k}`)).join('\n')).join('\n') + '\n';
+    const gz = path.join(dir, 'rollouts.jsonl.gz');
+    await fs.writeFile(gz, gzipSync(sessions));
+    const options = { url: server.baseUrl, email: user.email, password: PASSWORD, partBytes: 4096 };
+    const first = await ingest({ ...options, file: gz });
+    expect(first.stdout).toContain('Format: codex (detected)');
+    expect(first.stdout).toContain(`${codex.length * 20} lines: 60 stored, 0 already there, 0 rejected`);
+    // Cut inside a session, a part would restart its cumulative counts and count them again.
+    expect((await ingest({ ...options, file: gz })).stdout).toContain('60 already there');
+    const utf16 = path.join(dir, 'cursor-utf16.csv');
+    await fs.writeFile(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(await fs.readFile(path.join(docs, 'cursor.csv'), 'utf8'), 'utf16le')]));
+    const second = await ingest({ ...options, file: utf16 });
+    expect(second.stdout).toContain('Format: cursor (detected)');
+    expect(second.stdout).toContain('5 lines: 5 stored');
+    const notGzip = path.join(dir, 'plain.jsonl.gz');
+    await fs.writeFile(notGzip, '{}\n');
+    await expect(ingest({ ...options, file: notGzip })).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
   });
 });
