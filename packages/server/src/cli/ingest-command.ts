@@ -3,6 +3,7 @@ import { createRestClient, ingestSummaryOfError, type RestClient } from '@tally/
 import type { IngestSummary } from '@tally/protocol';
 import { createIngestProgress } from './ingest-progress.js';
 import { detectUsageFormat, sampleUsageText } from '../usage/formats/detect-format.js';
+import { plainTextFile } from '../usage/formats/plain-text-file.js';
 import { createBoundaryFinder, type PartLayout } from '../usage/formats/record-boundaries.js';
 import { isUsageFormatName, USAGE_FORMAT_NAMES, type CsvMapping, type UsageFormatName } from '../usage/formats/usage-format.js';
 
@@ -35,6 +36,16 @@ export interface IngestOptions {
  * sent again in front of every part after the first.
  */
 export async function ingestCommand(options: IngestOptions): Promise<number> {
+  // gzip (`.gz`) and UTF-16 files are decoded to a UTF-8 copy first: parts are cut in UTF-8 text.
+  const plain = await plainTextFile(options.file);
+  try {
+    return await ingestPlainFile({ ...options, file: plain.path });
+  } finally {
+    await plain.cleanup();
+  }
+}
+
+async function ingestPlainFile(options: IngestOptions): Promise<number> {
   if (!options.email || !options.password) {
     process.stderr.write('tally: ingest needs an account: --email E (or TALLY_EMAIL) and its password in TALLY_PASSWORD (or run it in a terminal to be asked)\n');
     return 2;
@@ -121,12 +132,13 @@ function planParts(file: string, format: UsageFormatName | undefined, mapping: C
   }
   const sample = sampleUsageText(new TextDecoder().decode(head), head.length < HEAD_BYTES);
   const chosen = format ?? detectUsageFormat(sample, { mapping }).format.name;
-  if (chosen === 'csv' || (chosen === 'litellm' && sample.framing === 'csv')) {
+  // Any CSV (generic, LiteLLM, Cursor, OpenRouter, Helicone exports): parts get the header again.
+  if (sample.framing === 'csv') {
     const newline = head.indexOf(0x0a);
     return { format: chosen, layout: 'csv', csvHeader: newline === -1 ? undefined : Buffer.from(head.subarray(0, newline + 1)) };
   }
   if (sample.jsonLayout === 'documents') return { format: chosen, layout: 'json-documents' };
-  return { format: chosen, layout: chosen === 'claude-code' ? 'claude-code' : 'lines' };
+  return { format: chosen, layout: chosen === 'claude-code' ? 'claude-code' : chosen === 'codex' ? 'codex' : 'lines' };
 }
 
 function readMapping(file: string): CsvMapping | Error {
