@@ -43,6 +43,11 @@ export const ERROR_CODES = {
   API_KEY_NOT_FOUND: { status: 404, message: 'API key not found.' },
   USER_NOT_FOUND: { status: 404, message: 'User not found.' },
   PRICE_OVERRIDE_NOT_FOUND: { status: 404, message: 'No price override for this model.' },
+  REPRICE_JOB_NOT_FOUND: { status: 404, message: 'No re-pricing job with this id.' },
+  // prices
+  CATALOG_DATA_INVALID: { status: 400, message: 'The genai-prices data file is not valid.' },
+  REPRICE_PREVIEW_REQUIRED: { status: 409, message: 'Apply a re-pricing from a finished preview made with the prices in force now; preview again.' },
+  REPRICE_IN_PROGRESS: { status: 409, message: 'A re-pricing is already running; wait for it to finish.' },
   ROUTE_NOT_FOUND: { status: 404, message: 'No such route.' },
   // runs
   RUN_ALREADY_FINISHED: { status: 409, message: 'The run has already finished.' },

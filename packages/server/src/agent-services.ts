@@ -6,9 +6,7 @@ import type { Config } from './config/config.js';
 import { createLlm } from './llm/create-llm.js';
 import { withLlmSpans } from './telemetry/llm-spans.js';
 import { createLlmSettings, type LlmSettingsStore } from './llm/llm-settings.js';
-import { createGenaiPriceCatalog } from './pricing/genai-price-catalog.js';
-import type { PriceCatalog } from './pricing/price-catalog.js';
-import { catalogOptions, loadPriceSettings } from './pricing/price-settings.js';
+import { createLivePriceCatalog, type LivePriceCatalog } from './pricing/live-price-catalog.js';
 import type { Pipeline } from './runs/run-context.js';
 import type { Db } from './store/database.js';
 import { createClickHouseUsageStore, type ClickHouseUsageStore } from './usage/clickhouse-usage-store.js';
@@ -16,6 +14,8 @@ import { createOwnUsageRecorder, type OwnUsageRecorder } from './usage/own-usage
 import type { LlmCall } from './llm/language-model-client.js';
 import { createSqlUsageStore } from './usage/sql-usage-store.js';
 import type { UsageStore } from './usage/usage-store.js';
+import { createSqlUsageRepricing } from './usage/sql-usage-reprice.js';
+import type { UsageRepricing } from './usage/usage-repricing.js';
 
 /**
  * What the agents work with, built the same way on the main thread (for the HTTP API, and for
@@ -25,7 +25,10 @@ import type { UsageStore } from './usage/usage-store.js';
 export interface AgentServices {
   /** The SQL store over `db`, or the ClickHouse one (which holds its own connections) when configured. */
   usageStore: UsageStore | ClickHouseUsageStore;
-  prices: PriceCatalog;
+  /** Re-pricing of every stored record, on the same store (an admin's job: pricing/reprice-jobs.ts). */
+  repricing: UsageRepricing;
+  /** The prices in force, reloaded when any node announces a change (pricing/live-price-catalog.ts). */
+  prices: LivePriceCatalog;
   /** Tally's own LLM calls, written behind as usage of the system owner. */
   ownUsage: OwnUsageRecorder;
   /** The admin's LLM settings (else TALLY_LLM_*), read by each run as it starts. */
@@ -47,8 +50,8 @@ export async function createAgentServices(deps: {
   const { config, db, bus, logger } = deps;
   const clickhouse = config.clickhouseUrl ? await createClickHouseUsageStore({ url: config.clickhouseUrl }) : undefined;
   const usageStore: UsageStore | ClickHouseUsageStore = clickhouse ?? createSqlUsageStore(db);
-  // The admin's overrides and discounts, as they are at start (see pricing/price-settings.ts).
-  const prices = createGenaiPriceCatalog(catalogOptions(await loadPriceSettings(db)));
+  // The admin's overrides, discounts and catalog data, kept in step with every node over the bus.
+  const prices = await createLivePriceCatalog({ db, bus, onReloadError: (error) => logger.warn({ err: error }, 'prices could not be reloaded; keeping the previous ones') });
   const ownUsage = createOwnUsageRecorder({ store: usageStore, prices, logger, onRecorded: deps.onLlmCall });
   const recordCall = ownUsage.record;
   // The admin's LLM settings (PUT /v1/admin/llm), else TALLY_LLM_*: what each run starts with, on every
@@ -63,12 +66,14 @@ export async function createAgentServices(deps: {
   });
   return {
     usageStore,
+    repricing: clickhouse ? clickhouse.repricing : createSqlUsageRepricing(db),
     prices,
     ownUsage,
     llmSettings,
     pipeline,
     async close() {
       await llmSettings.close();
+      await prices.close();
       await ownUsage.close();
       await clickhouse?.close();
     },

@@ -53,6 +53,8 @@ import { createAccounts } from './auth/accounts.js';
 import { createApiKeys } from './auth/api-keys.js';
 import { createPasswordResets } from './auth/password-resets.js';
 import { adminRoutes } from './http/admin-routes.js';
+import { priceRoutes } from './http/price-routes.js';
+import { createRepriceJobs } from './pricing/reprice-jobs.js';
 import { apiKeyRoutes } from './http/api-key-routes.js';
 import { passwordResetRoutes } from './http/password-reset-routes.js';
 import { registerRouteAccess } from './http/route-access.js';
@@ -259,10 +261,23 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     users: createUserAdmin({ db, endSessions: (userId, reason) => sessions.closeAccount(userId, reason) }),
     resets,
     audit,
-    // Stored at once; nodes price with them after a restart (see pricing/price-settings.ts).
-    prices: { load: () => loadPriceSettings(db), set: (o) => setPriceOverride(db, o), remove: (model, provider) => removePriceOverride(db, model, provider) },
+    // Stored, then announced: every node prices with them from its next call (pricing/live-price-catalog.ts).
+    prices: {
+      load: () => loadPriceSettings(db),
+      set: async (o) => {
+        await setPriceOverride(db, o);
+        await services.agents.prices.changed();
+      },
+      remove: async (model, provider) => {
+        const removed = await removePriceOverride(db, model, provider);
+        if (removed) await services.agents.prices.changed();
+        return removed;
+      },
+    },
     llm: services.agents.llmSettings,
   });
+  const repriceJobs = createRepriceJobs({ db, repricing: services.agents.repricing, prices: services.agents.prices, logger });
+  await app.register(priceRoutes, { db, prices: services.agents.prices, usage: services.agents.usageStore, jobs: repriceJobs, audit, requireAdmin: authenticator.require('admin') });
   const gateway = registerWsGateway(app, {
     db,
     // Run events arriving for this node's sockets are timed (tally_event_delivery_lag_seconds).
@@ -323,6 +338,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await gateway.closeAll();
         await app.close();
         await standings.close();
+        await repriceJobs.close();
         await services.agents.close();
         await bus.close();
         await kv.close();

@@ -66,6 +66,10 @@ export const AUDIT_ACTIONS = [
   'user.password_reset',
   'admin.price_override_set',
   'admin.price_override_removed',
+  'admin.price_discount_set',
+  'admin.price_catalog_loaded',
+  'admin.price_catalog_cleared',
+  'admin.reprice_applied',
   'admin.llm_settings_changed',
   'admin.llm_settings_cleared',
 ] as const;

@@ -27,4 +27,6 @@ export const channels = {
   runsQueued: 'runs:queued',
   /** An admin changed the LLM settings: every node reads them again for its next run. */
   llmSettingsChanged: 'llm-settings:changed',
+  /** An admin changed prices (overrides, discounts, the catalog data): every node and run thread reloads them. */
+  pricesChanged: 'prices:changed',
 } as const;

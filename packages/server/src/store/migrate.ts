@@ -8,6 +8,7 @@ import * as authSessions from './migrations/0005-auth-sessions.js';
 import * as oidcIdentities from './migrations/0006-oidc-identities.js';
 import * as threadDeletionAndProfile from './migrations/0007-thread-deletion-and-profile.js';
 import * as usageRollups from './migrations/0008-usage-rollups.js';
+import * as repricing from './migrations/0011-repricing.js';
 import * as cacheWriteDurations from './migrations/0010-cache-write-durations.js';
 import * as runTraceparent from './migrations/0012-run-traceparent.js';
 
@@ -21,6 +22,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-oidc-identities': oidcIdentities,
   '0007-thread-deletion-and-profile': threadDeletionAndProfile,
   '0008-usage-rollups': usageRollups,
+  '0011-repricing': repricing,
   '0010-cache-write-durations': cacheWriteDurations,
   '0012-run-traceparent': runTraceparent,
 };

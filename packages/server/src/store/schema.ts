@@ -243,6 +243,8 @@ export interface Database {
   password_resets: PasswordResetsTable;
   audit_events: AuditEventsTable;
   llm_settings: LlmSettingsTable;
+  price_catalog_data: PriceCatalogDataTable;
+  reprice_jobs: RepriceJobsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -251,3 +253,35 @@ export type MessageRow = Selectable<MessagesTable>;
 export type RunRow = Selectable<RunsTable>;
 export type RunEventRow = Selectable<RunEventsTable>;
 export type NewUsageRecordRow = Insertable<UsageRecordsTable>;
+
+/** A genai-prices data file an admin loaded, one row (id 1) or none (see pricing/catalog-data-store.ts). */
+export interface PriceCatalogDataTable {
+  id: number;
+  version: string;
+  sha256: string;
+  /** The file's JSON text, as loaded (key order is part of the price). */
+  data: string;
+  providers: number;
+  models: number;
+  loaded_by: string | null;
+  loaded_at: Generated<Date>;
+}
+
+/** A preview or an application of a re-pricing of stored records (see pricing/reprice-jobs.ts). */
+export interface RepriceJobsTable {
+  id: string;
+  kind: 'preview' | 'apply';
+  status: 'running' | 'done' | 'failed';
+  started_by: string | null;
+  preview_id: string | null;
+  prices_fingerprint: string;
+  rows_total: Generated<number>;
+  rows_done: Generated<number>;
+  rows_changed: Generated<number>;
+  /** JSON of the per-model totals, once done. */
+  result: string | null;
+  error: string | null;
+  created_at: Generated<Date>;
+  heartbeat_at: Generated<Date>;
+  finished_at: Timestamp | null;
+}

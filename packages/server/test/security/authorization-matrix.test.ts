@@ -76,6 +76,18 @@ const CASES: Record<Exclude<RouteKey, 'GET /v1/ws'>, RouteCase | 'public'> = {
   'GET /v1/admin/prices': { path: () => '/v1/admin/prices', ok: [200] },
   'PUT /v1/admin/prices': { path: () => '/v1/admin/prices', body: () => ({ model: 'matrix-model', inputPerMTok: 1, outputPerMTok: 2 }), ok: [200] },
   'DELETE /v1/admin/prices': { path: () => '/v1/admin/prices?model=matrix-model', ok: [200] },
+  'GET /v1/prices': { path: () => '/v1/prices?model=gpt-4o', ok: [200] },
+  'PUT /v1/admin/prices/discounts': { path: () => '/v1/admin/prices/discounts', body: () => ({ provider: 'matrix', percent: 0 }), ok: [200] },
+  'PUT /v1/admin/prices/catalog': {
+    path: () => '/v1/admin/prices/catalog?version=matrix',
+    body: () => [{ id: 'matrix', name: 'Matrix', api_pattern: '$^', models: [{ id: 'matrix-model', match: { equals: 'matrix-model' }, prices: { input_mtok: 1, output_mtok: 2 } }] }],
+    ok: [200],
+  },
+  'DELETE /v1/admin/prices/catalog': { path: () => '/v1/admin/prices/catalog', ok: [200] },
+  'POST /v1/admin/prices/reprice/preview': { path: () => '/v1/admin/prices/reprice/preview', body: () => ({}), ok: [202, 409] },
+  // No preview with this id: the admin is refused with REPRICE_PREVIEW_REQUIRED, anyone else earlier.
+  'POST /v1/admin/prices/reprice/apply': { path: () => '/v1/admin/prices/reprice/apply', body: () => ({ previewId: '00000000-0000-4000-8000-000000000000' }), ok: [409] },
+  'GET /v1/admin/prices/reprice/:id': { path: () => '/v1/admin/prices/reprice/00000000-0000-4000-8000-000000000000', ok: [404] },
   'GET /v1/admin/llm': { path: () => '/v1/admin/llm', ok: [200] },
   'PUT /v1/admin/llm': { path: () => '/v1/admin/llm', body: () => ({ provider: 'offline' }), ok: [200] },
   'DELETE /v1/admin/llm': { path: () => '/v1/admin/llm', ok: [200, 204] },
