@@ -11,7 +11,7 @@ const sample = (...values: unknown[]): FormatSample => ({ framing: 'json', lines
 const TS = '2026-11-20T10:00:00.000Z';
 
 describe('anthropicFormat', () => {
-  it('maps the FORMATS.md example: input_tokens EXCLUDES the cache and maps as is; the TTL split is not added again', () => {
+  it('maps the FORMATS.md example: input_tokens EXCLUDES the cache and maps as is; 1-hour writes go apart, not added again', () => {
     const message = {
       id: 'msg_01A',
       model: 'claude-sonnet-4-5',
@@ -27,13 +27,23 @@ describe('anthropicFormat', () => {
     };
     expect(only(map({ timestamp: TS, ...message }))).toEqual({
       lineNumber: 3,
-      record: expect.objectContaining({ id: 'msg_01A', ts: TS, provider: 'anthropic', inputTokens: 12, cacheReadTokens: 41000, cacheWriteTokens: 3100, outputTokens: 640, batch: false }),
+      record: expect.objectContaining({ id: 'msg_01A', ts: TS, provider: 'anthropic', inputTokens: 12, cacheReadTokens: 41000, cacheWriteTokens: 0, cacheWrite1hTokens: 3100, outputTokens: 640, batch: false }),
     });
+  });
+
+  it('splits the write total by TTL: the 5-minute part is what the 1-hour part leaves; no split means 5-minute', () => {
+    const split = { input_tokens: 5, cache_creation_input_tokens: 3000, cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 2000 }, output_tokens: 9 };
+    expect(only(map({ timestamp: TS, id: 'msg_s', model: 'claude-sonnet-4-5', usage: split }))).toMatchObject({ record: { cacheWriteTokens: 1000, cacheWrite1hTokens: 2000 } });
+    const old = { input_tokens: 5, cache_creation_input_tokens: 3000, output_tokens: 9 };
+    expect(only(map({ timestamp: TS, id: 'msg_o', model: 'claude-sonnet-4-5', usage: old }))).toMatchObject({ record: { cacheWriteTokens: 3000, cacheWrite1hTokens: 0 } });
+    const inconsistent = { input_tokens: 5, cache_creation_input_tokens: 100, cache_creation: { ephemeral_1h_input_tokens: 2000 }, output_tokens: 9 };
+    const refused = only(map({ timestamp: TS, id: 'msg_i', model: 'claude-sonnet-4-5', usage: inconsistent }));
+    expect(refused).toMatchObject({ lineNumber: 3, error: expect.stringContaining('ephemeral_1h_input_tokens (2000) exceeds') });
   });
 
   it('sums the TTL split when only it was logged, and reads 0 for absent cache fields', () => {
     const usage = { input_tokens: 40, cache_creation: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 2000 }, output_tokens: 200 };
-    expect(only(map({ timestamp: TS, id: 'msg_d', model: 'claude-opus-4-5', usage }))).toMatchObject({ record: { inputTokens: 40, cacheWriteTokens: 3000, cacheReadTokens: 0 } });
+    expect(only(map({ timestamp: TS, id: 'msg_d', model: 'claude-opus-4-5', usage }))).toMatchObject({ record: { inputTokens: 40, cacheWriteTokens: 1000, cacheWrite1hTokens: 2000, cacheReadTokens: 0 } });
   });
 
   it("reads a team's log wrapper with the time, request id, project and latency", () => {

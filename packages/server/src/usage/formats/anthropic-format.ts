@@ -1,5 +1,6 @@
 import type { UsageRecordInput } from '@tally/protocol';
 import { asObject, countOf, idOf, stringOf, type JsonObject } from './field-readers.js';
+import { splitCacheWrites } from './cache-write-split.js';
 import { logContextOf, wrappedBody, type LogContext } from './log-wrapper.js';
 import { bestObjectScore, checkedItem, errorItem, statelessMapper, type MappedItem, type UsageFormat } from './usage-format.js';
 
@@ -9,8 +10,9 @@ import { bestObjectScore, checkedItem, errorItem, statelessMapper, type MappedIt
  *   team's own log line `{timestamp, request_id, project, feature, user, response: {…}}`;
  * - a Message Batches result line `{custom_id, result: {type, message}}`: batch=true.
  * `input_tokens` already EXCLUDES the cache, so it maps as is, beside `cache_read_input_tokens`
- * and `cache_creation_input_tokens` (the TTL split in `cache_creation` and `iterations[]` are
- * breakdowns, never added on top). A response body carries no time: the line must say when.
+ * and `cache_creation_input_tokens`. The TTL split in `cache_creation` puts 1-hour writes in
+ * their own bucket (cache-write-split.ts); it and `iterations[]` are breakdowns, never added on
+ * top. A response body carries no time: the line must say when.
  */
 export const anthropicFormat: UsageFormat = {
   name: 'anthropic',
@@ -87,19 +89,21 @@ export function anthropicTokens(
   usage: JsonObject,
   problems: string[],
   path = 'usage',
-): Pick<UsageRecordInput, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens'> {
+): Pick<UsageRecordInput, 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens' | 'cacheWrite1hTokens'> {
   const input = countOf(usage['input_tokens'], `${path}.input_tokens`, problems);
   const output = countOf(usage['output_tokens'], `${path}.output_tokens`, problems);
   const cacheRead = countOf(usage['cache_read_input_tokens'], `${path}.cache_read_input_tokens`, problems);
-  let cacheWrite = countOf(usage['cache_creation_input_tokens'], `${path}.cache_creation_input_tokens`, problems);
-  if (cacheWrite === undefined) {
-    // Only the TTL split was logged: its parts add up to the write total.
-    const split = asObject(usage['cache_creation']);
-    const m5 = countOf(split?.['ephemeral_5m_input_tokens'], `${path}.cache_creation.ephemeral_5m_input_tokens`, problems);
-    const h1 = countOf(split?.['ephemeral_1h_input_tokens'], `${path}.cache_creation.ephemeral_1h_input_tokens`, problems);
-    if (m5 !== undefined || h1 !== undefined) cacheWrite = (m5 ?? 0) + (h1 ?? 0);
-  }
+  const split = asObject(usage['cache_creation']);
+  const writes = splitCacheWrites(
+    {
+      total: countOf(usage['cache_creation_input_tokens'], `${path}.cache_creation_input_tokens`, problems),
+      write5m: countOf(split?.['ephemeral_5m_input_tokens'], `${path}.cache_creation.ephemeral_5m_input_tokens`, problems),
+      write1h: countOf(split?.['ephemeral_1h_input_tokens'], `${path}.cache_creation.ephemeral_1h_input_tokens`, problems),
+    },
+    { total: `${path}.cache_creation_input_tokens`, write1h: `${path}.cache_creation.ephemeral_1h_input_tokens` },
+    problems,
+  );
   if (input === undefined && !problems.length) problems.push(`${path}.input_tokens: missing`);
   if (output === undefined && !problems.length) problems.push(`${path}.output_tokens: missing`);
-  return { inputTokens: input ?? 0, outputTokens: output ?? 0, cacheReadTokens: cacheRead ?? 0, cacheWriteTokens: cacheWrite ?? 0 };
+  return { inputTokens: input ?? 0, outputTokens: output ?? 0, cacheReadTokens: cacheRead ?? 0, ...writes };
 }

@@ -47,7 +47,9 @@ describe('claudeCodeFormat', () => {
         project: 'app',
         feature: 'claude-code',
         inputTokens: 4,
-        cacheWriteTokens: 2285,
+        // Claude Code writes 1-hour caches: billed at 2x input, apart from 5-minute writes.
+        cacheWriteTokens: 0,
+        cacheWrite1hTokens: 2285,
         cacheReadTokens: 22137,
         outputTokens: 159,
       }),

@@ -107,7 +107,8 @@ function mapAssistantLine(o: JsonObject, lineNumber: number): { item: MappedItem
     costUsd,
   };
   if (key !== undefined) record.id = key;
-  const total = (tokens.inputTokens ?? 0) + (tokens.outputTokens ?? 0) + (tokens.cacheReadTokens ?? 0) + (tokens.cacheWriteTokens ?? 0);
+  const total =
+    (tokens.inputTokens ?? 0) + (tokens.outputTokens ?? 0) + (tokens.cacheReadTokens ?? 0) + (tokens.cacheWriteTokens ?? 0) + (tokens.cacheWrite1hTokens ?? 0);
   return { item: checkedItem(lineNumber, record), key, total };
 }
 

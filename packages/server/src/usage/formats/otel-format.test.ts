@@ -60,6 +60,15 @@ describe('otelFormat', () => {
     expect(records(mapOtlpRequest(request(span('b', exclusive)), 1))[0]).toMatchObject({ inputTokens: 12, cacheReadTokens: 41000 });
   });
 
+  it("puts 1-hour cache writes apart where an instrumentation logs Anthropic's TTL split", () => {
+    const base = [str('gen_ai.provider.name', 'anthropic'), str('gen_ai.request.model', 'claude-sonnet-4-5'), int('gen_ai.usage.input_tokens', 5112), int('gen_ai.usage.cache_creation.input_tokens', 5100), int('gen_ai.usage.output_tokens', 64)];
+    const openInference = [...base, int('gen_ai.usage.cache_creation.ephemeral_1h_input_tokens', 3100)];
+    expect(records(mapOtlpRequest(request(span('f', openInference)), 1))[0]).toMatchObject({ inputTokens: 12, cacheWriteTokens: 2000, cacheWrite1hTokens: 3100 });
+    const dash0 = [...base, int('dash0.gen_ai.usage.cache_creation.ephemeral_5m.input_tokens', 100), int('dash0.gen_ai.usage.cache_creation.ephemeral_1h.input_tokens', 5000)];
+    expect(records(mapOtlpRequest(request(span('g', dash0)), 1))[0]).toMatchObject({ inputTokens: 12, cacheWriteTokens: 100, cacheWrite1hTokens: 5000 });
+    expect(records(mapOtlpRequest(request(span('h', base)), 1))[0]).toMatchObject({ cacheWriteTokens: 5100, cacheWrite1hTokens: 0 });
+  });
+
   it('accepts bare numbers for ints and times, and the deprecated attribute names', () => {
     const old = [str('gen_ai.system', 'gcp.gemini'), str('gen_ai.request.model', 'gemini-2.5-flash'), int('gen_ai.usage.prompt_tokens', 500), int('gen_ai.usage.completion_tokens', 50)];
     const [record] = records(mapOtlpRequest(request(span('c', old, { startTimeUnixNano: 1767000000123000000, endTimeUnixNano: 1767000000923000000 })), 1));

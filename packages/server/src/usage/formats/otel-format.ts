@@ -1,4 +1,5 @@
 import type { UsageRecordInput } from '@tally/protocol';
+import { splitCacheWrites } from './cache-write-split.js';
 import { amountOf, asObject, countOf, idOf, nanosBetweenMs, nanosToIso, stringOf, type JsonObject } from './field-readers.js';
 import { checkedItem, errorItem, NOTHING, type MappedItem, type UsageFormat } from './usage-format.js';
 
@@ -69,6 +70,19 @@ export function mapOtlpRequest(unit: unknown, lineNumber: number): readonly Mapp
   return out;
 }
 
+/**
+ * Attributes instrumentations put Anthropic's cache-write TTL split in (no OTel convention has
+ * it yet): OpenInference/OpenLLMetry-style `gen_ai.usage.cache_creation.ephemeral_*_input_tokens`,
+ * and Dash0's `dash0.gen_ai.usage.cache_creation.ephemeral_*.input_tokens`. The first present wins.
+ */
+const WRITE_5M_ATTRIBUTES = ['gen_ai.usage.cache_creation.ephemeral_5m_input_tokens', 'dash0.gen_ai.usage.cache_creation.ephemeral_5m.input_tokens'] as const;
+const WRITE_1H_ATTRIBUTES = ['gen_ai.usage.cache_creation.ephemeral_1h_input_tokens', 'dash0.gen_ai.usage.cache_creation.ephemeral_1h.input_tokens'] as const;
+
+function firstOf(attributes: Record<string, unknown>, names: readonly string[]): unknown {
+  for (const name of names) if (attributes[name] !== undefined) return attributes[name];
+  return undefined;
+}
+
 function mapSpan(span: JsonObject | undefined, resource: JsonObject, lineNumber: number): MappedItem | undefined {
   if (!span) return undefined;
   const a = attributesOf(span['attributes']);
@@ -80,7 +94,18 @@ function mapSpan(span: JsonObject | undefined, resource: JsonObject, lineNumber:
   const output = countOf(a['gen_ai.usage.output_tokens'] ?? a['gen_ai.usage.completion_tokens'], 'gen_ai.usage.output_tokens', problems);
   if (input === undefined && output === undefined && problems.length === 0) return undefined;
   const cacheRead = countOf(a['gen_ai.usage.cache_read.input_tokens'] ?? a['gen_ai.usage.cache_read_input_tokens'], 'gen_ai.usage.cache_read.input_tokens', problems) ?? 0;
-  const cacheWrite = countOf(a['gen_ai.usage.cache_creation.input_tokens'] ?? a['gen_ai.usage.cache_creation_input_tokens'], 'gen_ai.usage.cache_creation.input_tokens', problems) ?? 0;
+  const writeTotal = countOf(a['gen_ai.usage.cache_creation.input_tokens'] ?? a['gen_ai.usage.cache_creation_input_tokens'], 'gen_ai.usage.cache_creation.input_tokens', problems);
+  // No convention has the Anthropic TTL split yet: the names instrumentations use for it.
+  const writes = splitCacheWrites(
+    {
+      total: writeTotal,
+      write5m: countOf(firstOf(a, WRITE_5M_ATTRIBUTES), WRITE_5M_ATTRIBUTES[0], problems),
+      write1h: countOf(firstOf(a, WRITE_1H_ATTRIBUTES), WRITE_1H_ATTRIBUTES[0], problems),
+    },
+    { total: 'gen_ai.usage.cache_creation.input_tokens', write1h: WRITE_1H_ATTRIBUTES[0] },
+    problems,
+  );
+  const cacheWrite = (writes.cacheWriteTokens ?? 0) + (writes.cacheWrite1hTokens ?? 0);
   const reasoning = countOf(a['gen_ai.usage.reasoning_tokens'] ?? a['gen_ai.usage.reasoning.output_tokens'], 'gen_ai.usage.reasoning_tokens', problems);
   const costUsd = amountOf(a['gen_ai.usage.cost'], 'gen_ai.usage.cost', problems);
   const model = stringOf(a['gen_ai.response.model']) ?? stringOf(a['gen_ai.request.model']);
@@ -103,7 +128,7 @@ function mapSpan(span: JsonObject | undefined, resource: JsonObject, lineNumber:
     inputTokens: included ? inputTokens - cacheRead - cacheWrite : inputTokens,
     outputTokens: output ?? 0,
     cacheReadTokens: cacheRead,
-    cacheWriteTokens: cacheWrite,
+    ...writes,
     reasoningTokens: reasoning,
     latencyMs: nanosBetweenMs(span['startTimeUnixNano'], span['endTimeUnixNano']),
     status: statusOf(span, a),

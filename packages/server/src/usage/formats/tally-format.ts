@@ -2,7 +2,7 @@ import { asObject } from './field-readers.js';
 import { checkedItem, type MappedItem, type UsageFormat } from './usage-format.js';
 
 /** Keys that only Tally's own records use (camelCase token buckets). */
-const TALLY_KEYS = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens'] as const;
+const TALLY_KEYS = ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWriteTokens', 'cacheWrite1hTokens'] as const;
 
 /**
  * Tally's own NDJSON (docs/USAGE-FORMAT.md): each value already is a record, checked against the
