@@ -7,13 +7,19 @@ import type { Logger } from 'pino';
  * request metrics. Health probes log at debug: a load balancer asks every few seconds.
  */
 export function registerRequestLog(app: FastifyInstance, deps: { logger: Logger; observe?: (method: string, route: string, status: number, seconds: number) => void }): void {
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    const status = reply.statusCode;
-    const ms = reply.elapsedTime;
-    deps.observe?.(request.method, route, status, ms / 1000);
-    const line = { method: request.method, route, status, durationMs: Math.round(ms * 10) / 10 };
+  const write = (method: string, route: string, status: number, ms: number) => {
+    deps.observe?.(method, route, status, ms / 1000);
+    const line = { method, route, status, durationMs: Math.round(ms * 10) / 10 };
     if (route.startsWith('/v1/health')) deps.logger.debug(line, 'request');
     else deps.logger.info(line, 'request');
+  };
+  app.addHook('onResponse', async (request, reply) => {
+    // An accepted WebSocket upgrade never sends an HTTP response: it was logged as a 101 below.
+    if (!request.ws) write(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime);
+  });
+  // An upgrade that passed the route's guards is handed to the gateway now (one that was refused
+  // got an HTTP answer, and its line, above).
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.ws) write(request.method, request.routeOptions.url ?? 'unmatched', 101, reply.elapsedTime);
   });
 }
