@@ -16,7 +16,7 @@ const analysis = analyzeUsage({
   at: new Date('2025-03-31T00:00:00Z'),
 });
 const facts = (intent: AnswerFacts['intent'], extra: Partial<AnswerFacts> = {}): AnswerFacts => ({
-  intent, analysis, plan: buildPlan(analysis.recommendations), scope: [], notes: [], hasPrefixData: false, hasLimitData: false, ...extra,
+  intent, depth: 'full', analysis, plan: buildPlan(analysis.recommendations), scope: [], notes: [], hasPrefixData: false, hasLimitData: false, ...extra,
 });
 
 describe('offline answer templates', () => {
@@ -35,7 +35,29 @@ describe('offline answer templates', () => {
     expect(body).toContain('Saves about **$30.00/month** of $60.00/month on this traffic (confidence high, quality risk none).');
     expect(body).toContain('- Batch discount: 50.0%');
     expect(body).toMatch(/### Plan\n\n1\. /);
-    expect(body).toContain(`All together: about **$${analysis.totalProjectedMonthlySavingUsd.toFixed(2)}/month**`);
+    // The plan line carries its saving with its confidence and quality risk.
+    expect(body).toContain('through the OpenAI batch API: queue these requests as batch jobs and collect the results within 24 hours. (about $30.00/month, confidence high, effort medium, quality risk none)');
+  });
+
+  it('splits the headline: savings without a model change apart from what switching adds, each with its confidence', () => {
+    const body = writeAnswerBody(facts('general'));
+    // $20 of nightly calls: batching halves them ($10 x 3 = $30/month); gpt-4.1 then prices them at $16, halved $8: $36 in all.
+    expect(analysis.savings).toMatchObject({ withoutModelChange: { monthlySavingUsd: 30 }, modelSwitches: { monthlySavingUsd: 6 }, combinedMonthlySavingUsd: 36 });
+    expect(body).toContain('- **Without changing models: about $30.00/month** (confidence high)');
+    expect(body).toContain('- **Switching models: about $6.00/month more** (confidence high), only after a quality check');
+    expect(body).toContain('Together about $36.00/month, 60.0% of your monthly spend');
+    expect(body).not.toContain('All together');
+  });
+
+  it('answers a focused question with its part only: no headline, no plan', () => {
+    const body = writeAnswerBody(facts('batching', { depth: 'focused' }));
+    expect(body).toContain('### 1. Send the non-interactive etl/summarize calls');
+    expect(body).not.toContain('### Plan');
+    expect(body).not.toContain('### Savings');
+    expect(body).toContain('Ask for "the full report"');
+    const byModel = writeAnswerBody(facts('cost_analysis', { depth: 'focused', breakdown: 'model' }));
+    expect(byModel).toContain('### By model');
+    expect(byModel).not.toContain('### By project');
   });
 
   it('says why a focused strategy found nothing, without figures of its own', () => {

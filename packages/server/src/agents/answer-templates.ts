@@ -1,12 +1,17 @@
-import type { BreakdownRow, Intent, PlanStep, StrategyName } from '@tally/protocol';
-import type { UsageAnalysis } from '../analysis/analyze-usage.js';
+import type { AnalysisIntent, BreakdownRow, Intent, PlanStep, Recommendation, StrategyName } from '@tally/protocol';
+import { leastConfidence, type UsageAnalysis } from '../analysis/analyze-usage.js';
 import { formatInt, formatPct, formatUsd } from '../analysis/format.js';
 import { ratio } from '../analysis/round.js';
 import { recommendationBlock, table } from './answer-format.js';
+import type { BreakdownDimension } from './request-shape.js';
 
 /** Everything an answer may say; every figure in it comes from `analysis`. */
 export interface AnswerFacts {
-  intent: Intent;
+  intent: AnalysisIntent;
+  /** `full`: the report and plan; `focused`: only the part the question is about. */
+  depth: 'full' | 'focused';
+  /** The one breakdown a cost question names, if any (a focused cost answer shows only it). */
+  breakdown?: BreakdownDimension | null;
   analysis: UsageAnalysis;
   plan: PlanStep[];
   /** What the analysis was narrowed to, e.g. `the last 7 days`, `project support`. */
@@ -21,7 +26,7 @@ export interface AnswerFacts {
 export const OFFLINE_LABEL =
   '> **Offline mode**: no LLM is configured, so Tally wrote this answer from templates over your data. Every figure is computed from your records.';
 
-const TITLES: Record<Intent, string> = {
+const TITLES: Record<AnalysisIntent, string> = {
   cost_analysis: 'Where your AI money goes',
   caching: 'Prompt caching',
   model_choice: 'Cheaper models for the same work',
@@ -45,6 +50,8 @@ export function focusStrategy(intent: Intent): StrategyName | null {
     case 'cost_analysis':
     case 'latency':
     case 'general':
+    case 'greeting':
+    case 'off_topic':
       return null;
     default: {
       const never: never = intent;
@@ -58,12 +65,22 @@ export function writeOfflineAnswer(facts: AnswerFacts): string {
   return `${OFFLINE_LABEL}\n\n${writeAnswerBody(facts)}`;
 }
 
-/** The answer's markdown body, shaped by the intent. */
+/**
+ * The answer's markdown body, shaped by the intent and the depth. Focused: the overview line and
+ * the part asked about. Full: that part first, then the savings headline split by quality risk, the
+ * plan, and what was found that saves no money.
+ */
 export function writeAnswerBody(facts: AnswerFacts): string {
   const lines: string[] = [`## ${TITLES[facts.intent]}`, '', ...overview(facts), ''];
   for (const note of facts.notes) lines.push(`> ${note}`, '');
   lines.push(...intentSection(facts));
-  lines.push(...planSection(facts));
+  if (facts.depth === 'full') {
+    lines.push(...savingsHeadline(facts));
+    lines.push(...planSection(facts));
+    lines.push(...findingsSection(facts));
+  } else {
+    lines.push('_This answers what you asked. Ask for "the full report" to see every saving Tally found and the plan._', '');
+  }
   const unpriced = facts.analysis.breakdown.unpricedModels;
   if (unpriced.length > 0) {
     lines.push(
@@ -89,21 +106,18 @@ function overview(facts: AnswerFacts): string[] {
 function intentSection(facts: AnswerFacts): string[] {
   const { breakdown } = facts.analysis;
   switch (facts.intent) {
-    case 'cost_analysis':
-      return [
-        '### By model',
-        '',
-        ...costTable('Model', breakdown.byModel),
-        '',
-        '### By project',
-        '',
-        ...costTable('Project', breakdown.byProject),
-        '',
-        '### By feature',
-        '',
-        ...costTable('Feature', breakdown.byFeature),
-        '',
+    case 'cost_analysis': {
+      const tables: Array<[BreakdownDimension, string, string, readonly BreakdownRow[]]> = [
+        ['model', 'By model', 'Model', breakdown.byModel],
+        ['project', 'By project', 'Project', breakdown.byProject],
+        ['feature', 'By feature', 'Feature', breakdown.byFeature],
+        ['day', 'By day', 'Day', breakdown.byDay],
       ];
+      // The breakdown asked for; else the three that say where the money goes (by day is the chart's).
+      const asked = facts.breakdown ?? null;
+      const shown = tables.filter(([dimension]) => (asked ? dimension === asked : dimension !== 'day'));
+      return shown.flatMap(([dimension, heading, what, rows]) => [`### ${heading}`, '', ...costTable(what, rows, dimension === 'day' ? 31 : 8), '']);
+    }
     case 'general':
       return ['### Top models', '', ...costTable('Model', breakdown.byModel.slice(0, 3)), ''];
     case 'latency':
@@ -168,6 +182,11 @@ function focusSection(facts: AnswerFacts): string[] {
     lines.push(`${formatPct(ratio(t.cacheReadTokens, input))} of your input tokens were already read from a prompt cache.`, '');
   }
   if (recs.length === 0) return [...lines, noFinding(facts), ''];
+  if (recs.length > 1) {
+    // One recommendation per slice and strategy: the slices are disjoint, so these savings add up.
+    const total = recs.reduce((t, r) => t + r.projectedMonthlySavingUsd, 0);
+    lines.push(`In all, about **${formatUsd(total)}/month** over ${recs.length} parts of your traffic (confidence ${leastConfidence(recs)}).`, '');
+  }
   recs.forEach((rec, i) => lines.push(...recommendationBlock(rec, i + 1)));
   return lines;
 }
@@ -190,25 +209,64 @@ function noFinding(facts: AnswerFacts): string {
   }
 }
 
+/**
+ * The headline, split: savings that leave answers as they are apart from what switching models adds,
+ * each with its confidence; both combined in sequence on the same traffic, never added up.
+ */
+function savingsHeadline(facts: AnswerFacts): string[] {
+  const { savings, breakdown } = facts.analysis;
+  const monthly = breakdown.totals.monthlyCostUsd;
+  const lines: string[] = [];
+  if (savings.withoutModelChange.recommendations > 0) {
+    lines.push(
+      `- **Without changing models: about ${formatUsd(savings.withoutModelChange.monthlySavingUsd)}/month** ` +
+        `(confidence ${savings.withoutModelChange.confidence}): caching, batch APIs, failed calls and limits; answers stay the same.`,
+    );
+  }
+  if (savings.modelSwitches.recommendations > 0) {
+    lines.push(
+      `- **Switching models: about ${formatUsd(savings.modelSwitches.monthlySavingUsd)}/month more** ` +
+        `(confidence ${savings.modelSwitches.confidence}), only after a quality check on a sample of your requests.`,
+    );
+  }
+  if (lines.length === 0) return [];
+  return [
+    '### Savings',
+    '',
+    ...lines,
+    '',
+    `Together about ${formatUsd(savings.combinedMonthlySavingUsd)}/month, ${formatPct(ratio(savings.combinedMonthlySavingUsd, monthly))} of your monthly spend: ` +
+      'each change is applied after the others on the same traffic (caching after a switch at the new model\'s prices), not added up.',
+    '',
+  ];
+}
+
 function planSection(facts: AnswerFacts): string[] {
-  const { plan, analysis } = facts;
+  const { plan } = facts;
   if (plan.length === 0) {
     return ['### Plan', '', 'No change would save at least $1 a month and 1% of your spend; your usage looks efficient on what Tally can measure.', ''];
   }
-  const byId = new Map(analysis.recommendations.map((r) => [r.id, r]));
-  const monthly = analysis.breakdown.totals.monthlyCostUsd;
-  return [
-    '### Plan',
-    '',
-    ...plan.map((step) => {
-      const rec = byId.get(step.recommendationId);
-      const saving = step.projectedMonthlySavingUsd > 0 ? `about ${formatUsd(step.projectedMonthlySavingUsd)}/month` : 'no direct saving';
-      return `${step.order}. ${step.action} (${saving}, effort ${step.effort}${rec ? `, quality risk ${rec.qualityRisk}` : ''})`;
-    }),
-    '',
-    `All together: about **${formatUsd(analysis.totalProjectedMonthlySavingUsd)}/month**, ` +
-      `${formatPct(ratio(analysis.totalProjectedMonthlySavingUsd, monthly))} of your monthly spend ` +
-      '(savings on the same traffic are compounded, not added).',
-    '',
+  const byId = new Map(facts.analysis.recommendations.map((r) => [r.id, r]));
+  return ['### Plan', '', ...plan.map((step) => planLine(step, byId.get(step.recommendationId))), ''];
+}
+
+/** One plan step with its saving and, beside it, how sure it is and what it risks. */
+function planLine(step: PlanStep, rec: Recommendation | undefined): string {
+  const confidence = step.confidence ?? rec?.confidence;
+  const risk = step.qualityRisk ?? rec?.qualityRisk;
+  const parts = [
+    `about ${formatUsd(step.projectedMonthlySavingUsd)}/month`,
+    confidence ? `confidence ${confidence}` : null,
+    `effort ${step.effort}`,
+    risk ? `quality risk ${risk}` : null,
+    step.group === 'model_switch' ? 'check quality first' : null,
   ];
+  return `${step.order}. ${step.action} (${parts.filter((p) => p !== null).join(', ')})`;
+}
+
+/** What the analysis found that saves no money: said once, apart, never with a saving. */
+function findingsSection(facts: AnswerFacts): string[] {
+  const findings = facts.analysis.findings;
+  if (findings.length === 0) return [];
+  return ['### Also found (no money to save)', '', ...findings.map((f) => `- ${f.title}: no direct saving; see the report for why it still matters.`), ''];
 }

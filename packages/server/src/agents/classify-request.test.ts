@@ -16,7 +16,14 @@ describe('classifyRequest', () => {
     ['Why are we seeing so many timeouts?', 'errors'],
     ['Which model is the slowest? What is our latency?', 'latency'],
     ['How can we reduce our AI spend?', 'general'],
-    ['Hello!', 'general'],
+    ['Hello!', 'greeting'],
+    ['hi', 'greeting'],
+    ['Thanks, that helps', 'greeting'],
+    ['What can you do?', 'greeting'],
+    ['Hi, where is my AI money going?', 'cost_analysis'],
+    ['Tell me about my usage', 'general'],
+    ["What's the weather in Paris tomorrow?", 'off_topic'],
+    ['Write me a poem about cats', 'off_topic'],
   ])('%s -> %s', (text, intent) => {
     expect(classifyRequest(text, now).intent).toBe(intent);
   });
@@ -37,6 +44,21 @@ describe('classifyRequest', () => {
     expect(classifyRequest('cost by project and model', now).project).toBeNull();
     expect(classifyRequest('is this project worth it', now).project).toBeNull();
     expect(classifyRequest('is the whole project worth it', now).project).toBeNull();
+  });
+
+  it('tells a question about one part from a request for the full report', () => {
+    expect(classifyRequest('How much would caching save?', now).wantsFullReport).toBe(false);
+    expect(classifyRequest('Give me the full report', now).wantsFullReport).toBe(true);
+    expect(classifyRequest('What is the plan to cut our spend?', now).wantsFullReport).toBe(true);
+    expect(classifyRequest('Show me all the savings', now).wantsFullReport).toBe(true);
+  });
+
+  it('finds the one breakdown a cost question names', () => {
+    expect(classifyRequest('Spend by model?', now).breakdown).toBe('model');
+    expect(classifyRequest('Which project costs the most?', now).breakdown).toBe('project');
+    expect(classifyRequest('How is our cost trending over time?', now).breakdown).toBe('day');
+    expect(classifyRequest('Where is my AI money going?', now).breakdown).toBeNull();
+    expect(classifyRequest('cost by project and model', now).breakdown).toBeNull();
   });
 
   it('finds a time range', () => {

@@ -1,4 +1,5 @@
 import type { Intent } from '@tally/protocol';
+import { asksForFullReport, breakdownAsked, conversationalIntent, type BreakdownDimension } from './request-shape.js';
 import { parseTimeRange, type NamedRange } from './time-range.js';
 
 /** What triage reads from a message: its intent and the entities it names. */
@@ -8,6 +9,10 @@ export interface RequestClassification {
   models: string[];
   project: string | null;
   timeRange: NamedRange | null;
+  /** The message asks for the full report and plan (else it gets the part it asks about). */
+  wantsFullReport: boolean;
+  /** The one breakdown a cost question names, if any. */
+  breakdown: BreakdownDimension | null;
 }
 
 /**
@@ -20,7 +25,7 @@ const INTENT_RULES: ReadonlyArray<readonly [Intent, readonly RegExp[]]> = [
   ['batching', [/\bbatch(es|ed|ing)?\b/, /\bnon-?interactive\b/, /\boffline jobs?\b/, /\bovernight\b/, /\bnightly\b/, /\basync(hronous)?\b/, /\bbackground jobs?\b/]],
   [
     'model_choice',
-    [/\bcheaper models?\b/, /\bsmaller models?\b/, /\bwhich models?\b/, /\bmodel choice\b/, /\bswitch(ing)? (to|from|models?)\b/, /\bdowngrad(e|ing)\b/, /\balternative models?\b/, /\binstead of\b/, /\breplace\b/],
+    [/\bcheaper models?\b/, /\bsmaller models?\b/, /\bwhich models? (should|could|can|would|to)\b/, /\bmodel choice\b/, /\bswitch(ing)? (to|from|models?)\b/, /\bdowngrad(e|ing)\b/, /\balternative models?\b/, /\binstead of\b/, /\breplace\b/],
   ],
   ['errors', [/\berrors?\b/, /\bfail(s|ed|ing|ures?)?\b/, /\bretr(y|ies|ied|ying)\b/, /\btime ?outs?\b/, /\btimed out\b/, /\brate limit(s|ed)?\b/, /\b429\b/]],
   ['latency', [/\blatenc(y|ies)\b/, /\bslow(er|est|ly)?\b/, /\bfast(er|est)?\b/, /\bresponse times?\b/, /\bspeed\b/, /\bp(50|90|95|99)\b/]],
@@ -43,9 +48,17 @@ const NOT_PROJECT_NAMES = new Set([
 /** The rule-based triage: a pure function of the message, the clock and the models in the data. */
 export function classifyRequest(text: string, now: Date, knownModels: readonly string[] = []): RequestClassification {
   const t = text.toLowerCase();
-  return { intent: intentOf(t), models: modelsIn(t, knownModels), project: projectIn(t), timeRange: parseTimeRange(text, now) };
+  return {
+    intent: intentOf(t),
+    models: modelsIn(t, knownModels),
+    project: projectIn(t),
+    timeRange: parseTimeRange(text, now),
+    wantsFullReport: asksForFullReport(t),
+    breakdown: breakdownAsked(t),
+  };
 }
 
+/** The best-scoring intent; a message no rule matches is a greeting, off topic, or a general question about usage. */
 function intentOf(t: string): Intent {
   let best: Intent = 'general';
   let bestScore = 0;
@@ -56,7 +69,7 @@ function intentOf(t: string): Intent {
       bestScore = score;
     }
   }
-  return best;
+  return bestScore > 0 ? best : (conversationalIntent(t) ?? best);
 }
 
 /** Model ids by pattern, plus any model of the user's own data named verbatim. */

@@ -1,4 +1,4 @@
-import type { Intent, PlanStep } from '@tally/protocol';
+import { isAnalysisIntent, type Intent, type PlanStep } from '@tally/protocol';
 import type { UsageAnalysis } from '../analysis/analyze-usage.js';
 import { buildReport } from '../analysis/build-report.js';
 import { fallbackReasonOrThrow, type LanguageModelClient, type LlmTool } from '../llm/language-model-client.js';
@@ -9,9 +9,10 @@ import type { PipelineResult } from '../runs/run-context.js';
 import type { AgentRun, StepResult } from './agent-run.js';
 import { createAnalystTools } from './analyst-tools.js';
 import { lineChunks } from './answer-format.js';
-import { writeAnswerBody, writeOfflineAnswer, type AnswerFacts } from './answer-templates.js';
+import { focusStrategy, writeAnswerBody, writeOfflineAnswer, type AnswerFacts } from './answer-templates.js';
 import type { UsageData } from './data-agent.js';
-import { unverifiedNumbers } from './number-check.js';
+import { factFigures } from './fact-figures.js';
+import { checkAnswerNumbers } from './number-check.js';
 import type { Triage } from './triage.js';
 
 export interface ReportingInput {
@@ -37,6 +38,8 @@ const SYSTEM_PROMPT = [
   'Rules:',
   '- Use only numbers that appear in the FACTS, written exactly as there. Never compute, round, estimate or invent a number.',
   '- Recommend only what the FACTS recommend, in their order; keep their confidence and quality risk.',
+  '- Keep savings without a model change apart from model switches, as the FACTS do; never add figures up yourself.',
+  '- Answer only what was asked: if the FACTS have no Plan section, give no plan.',
   '- Answer the question first in one or two sentences, then the figures that support it, then the plan.',
   '- At most 250 words. No preamble.',
 ].join('\n');
@@ -52,8 +55,12 @@ export async function runReporting(
   deps: { llm: LanguageModelClient | null; usage: UsageStore; prices: PriceCatalog },
   input: ReportingInput,
 ): Promise<StepResult<PipelineResult>> {
+  const intent = input.triage.intent;
+  if (!isAnalysisIntent(intent)) throw new Error(`reporting answers analysis questions, not ${intent}`);
   const facts: AnswerFacts = {
-    intent: input.triage.intent,
+    intent,
+    depth: input.triage.depth,
+    breakdown: input.triage.breakdown,
     analysis: input.analysis,
     plan: input.plan,
     scope: input.data.scope,
@@ -61,7 +68,8 @@ export async function runReporting(
     hasPrefixData: input.data.prefixStats.length > 0,
     hasLimitData: input.data.outputStats.some((r) => r.limitedRequests > 0),
   };
-  const report = (mode: 'offline' | 'llm') => buildReport({ intent: facts.intent, analysis: input.analysis, plan: input.plan, mode });
+  const report = (mode: 'offline' | 'llm') =>
+    buildReport({ intent: facts.intent, analysis: input.analysis, plan: input.plan, mode, depth: facts.depth, focus: focusStrategy(facts.intent) });
 
   if (!deps.llm) {
     const answer = writeOfflineAnswer(facts);
@@ -117,18 +125,19 @@ export async function runReporting(
     return { value: { answer, report: report('offline') }, summary: `LLM failed; offline answer, ${answer.length} characters` };
   }
 
-  let answer = text;
+  // Every number of the LLM's text is checked where it stands: one in no fact, or a fact under the
+  // wrong label, gets a footnote mark there and its reason below. The marks are in the final answer
+  // (which replaces the streamed text); the reasons also stream, after the text.
+  const checked = checkAnswerNumbers(text, { sources: [body, run.ctx.text, ...numbersOf(toolResults)], figures: factFigures(input.analysis, input.plan) });
+  let answer = checked.marked;
+  if (checked.findings.length > 0) {
+    await run.thinking('reporting', `The LLM wrote ${checked.findings.length} number${checked.findings.length === 1 ? '' : 's'} the analysis does not back: ${checked.findings.map((f) => `${f.text} (${f.problem.replace(/_/g, ' ')})`).join(', ')}; each is marked in the answer.`);
+    await run.deltas('reporting', [answer.slice(answer.lastIndexOf('\n\n[^1]:'))]);
+  }
   // Models the catalog could not price are always flagged, whatever the LLM chose to say.
   const unpriced = input.analysis.breakdown.unpricedModels.filter((m) => !text.includes(m));
   if (unpriced.length > 0) {
     const note = `\n\n_Not priced: ${unpriced.join(', ')}. The price catalog does not know ${unpriced.length === 1 ? 'this model' : 'these models'}, so ${unpriced.length === 1 ? 'its' : 'their'} spend is not in the figures._\n`;
-    await run.deltas('reporting', [note]);
-    answer += note;
-  }
-  const unverified = unverifiedNumbers(text, body, run.ctx.text, ...numbersOf(toolResults));
-  if (unverified.length > 0) {
-    await run.thinking('reporting', `The LLM wrote numbers that are not in the analysis: ${unverified.join(', ')}.`);
-    const note = `\n\n_Note: ${unverified.join(', ')} in this answer did not come from Tally's analysis; the figures in the report are the computed ones._\n`;
     await run.deltas('reporting', [note]);
     answer += note;
   }

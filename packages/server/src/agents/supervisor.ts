@@ -1,3 +1,4 @@
+import { isAnalysisIntent } from '@tally/protocol';
 import type { LanguageModelClient } from '../llm/language-model-client.js';
 import type { PriceCatalog } from '../pricing/price-catalog.js';
 import type { Pipeline, PipelineResult, RunContext } from '../runs/run-context.js';
@@ -7,7 +8,9 @@ import { createAgentRun } from './agent-run.js';
 import { runDataAgent } from './data-agent.js';
 import { runDataHelper } from './data-helper.js';
 import { runOptimization } from './optimization.js';
+import { runReply } from './reply.js';
 import { runReporting } from './reporting.js';
+import type { ThreadHistory } from './thread-history.js';
 import { runTriage } from './triage.js';
 import { createUsageTools } from './usage-tools.js';
 
@@ -16,11 +19,14 @@ export interface SupervisorDeps {
   prices: PriceCatalog;
   /** Null for offline mode: rule-based triage and template answers over the same analysis. */
   llm: LanguageModelClient | null;
+  /** The thread's earlier questions: the first analysis question of a thread gets the full report. Without it every question is the first. */
+  history?: ThreadHistory;
   now?: () => Date;
 }
 
 /**
- * The pipeline of one message: triage, then either the data helper (no data) or data,
+ * The pipeline of one message: triage, then a short reply (a greeting, an off-topic message), the
+ * data helper (no data), or data,
  * optimization, actions and reporting, each framed by agent_started/agent_completed inside the
  * supervisor's own pair. The run's signal is checked before every step and reaches every LLM call
  * and store call; on a stop the signal's reason is thrown and nothing more is emitted. The terminal
@@ -35,10 +41,13 @@ export function createSupervisor(deps: SupervisorDeps): Pipeline {
       await run.emit({ type: 'agent_started', data: { agent: 'supervisor' } });
       const tools = createUsageTools(run, deps.usage);
 
-      const triage = await run.step('triage', () => runTriage(run, { tools, llm: deps.llm }));
+      const triage = await run.step('triage', () => runTriage(run, { tools, llm: deps.llm, history: deps.history }));
       let result: PipelineResult;
       let summary: string;
-      if (!triage.sufficient) {
+      if (!isAnalysisIntent(triage.intent)) {
+        result = await run.step('reporting', () => runReply(run, triage));
+        summary = `${triage.intent}: a short reply, no analysis`;
+      } else if (!triage.sufficient) {
         result = await run.step('data_helper', () => runDataHelper(run, { offline: deps.llm === null }));
         summary = 'no usage data; the data helper explained how to load it';
       } else {
@@ -46,7 +55,7 @@ export function createSupervisor(deps: SupervisorDeps): Pipeline {
         const analysis = await run.step('optimization', () => runOptimization(run, { prices: deps.prices }, { triage, data }));
         const plan = await run.step('actions', () => runActions(run, analysis));
         result = await run.step('reporting', () => runReporting(run, { llm: deps.llm, usage: deps.usage, prices: deps.prices }, { triage, data, analysis, plan }));
-        summary = `${triage.intent}: ${analysis.recommendations.length} recommendations, ${result.report?.mode ?? 'offline'} answer`;
+        summary = `${triage.intent}: ${analysis.recommendations.length} recommendations, ${triage.depth} ${result.report?.mode ?? 'offline'} answer`;
       }
       run.checkpoint();
       await run.emit({

@@ -18,11 +18,18 @@ describe('mergeLlmTriage', () => {
   it('keeps the LLM intent and completes its entities with the rules', () => {
     const merged = mergeLlmTriage({ intent: 'model_choice', models: ['Claude-Haiku-4-5'], project: null, timeRange: null }, rules, now);
     expect(merged).toEqual({
+      wantsFullReport: false,
+      breakdown: null,
       intent: 'model_choice',
       models: ['claude-haiku-4-5', 'gpt-4o'],
       project: 'search',
       timeRange: { range: { from: '2025-03-01T00:00:00.000Z' }, label: 'since 2025-03-01' },
     });
+  });
+
+  it('takes a greeting or an off-topic message from the LLM', () => {
+    expect(LlmTriageSchema.parse({ intent: 'off_topic', models: [], project: null, timeRange: null }).intent).toBe('off_topic');
+    expect(mergeLlmTriage({ intent: 'greeting', models: [], project: null, timeRange: null }, rules, now).intent).toBe('greeting');
   });
 
   it('turns the LLM time range into UTC days, the last day included', () => {

@@ -1,9 +1,11 @@
-import { IntentSchema, type Intent } from '@tally/protocol';
+import { IntentSchema, isAnalysisIntent, type Intent } from '@tally/protocol';
 import { z } from 'zod';
 import { fallbackReasonOrThrow, type LanguageModelClient } from '../llm/language-model-client.js';
 import type { TimeRange, UsageOverview } from '../usage/usage-store.js';
 import type { AgentRun, StepResult } from './agent-run.js';
 import { classifyRequest, type RequestClassification } from './classify-request.js';
+import type { BreakdownDimension } from './request-shape.js';
+import type { ThreadHistory } from './thread-history.js';
 import { lastDays, startOfUtcDay, type NamedRange } from './time-range.js';
 import type { UsageTools } from './usage-tools.js';
 
@@ -25,6 +27,13 @@ export interface Triage {
   sufficient: boolean;
   /** Things the answer must say, e.g. that a range with no data was widened. */
   notes: string[];
+  /**
+   * `full`: the report and plan (asked for, a general question, or the thread's first analysis
+   * question); `focused`: only the part the question is about.
+   */
+  depth: 'full' | 'focused';
+  /** The one breakdown a cost question names, if any. */
+  breakdown: BreakdownDimension | null;
 }
 
 const IsoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
@@ -40,7 +49,10 @@ export const LlmTriageSchema = z.object({
 });
 export type LlmTriage = z.infer<typeof LlmTriageSchema>;
 
-export async function runTriage(run: AgentRun, deps: { tools: UsageTools; llm: LanguageModelClient | null }): Promise<StepResult<Triage>> {
+export async function runTriage(
+  run: AgentRun,
+  deps: { tools: UsageTools; llm: LanguageModelClient | null; history?: ThreadHistory | undefined },
+): Promise<StepResult<Triage>> {
   const all = await deps.tools.overview('triage');
   const now = run.now();
   const rules = classifyRequest(run.ctx.text, now, all.models);
@@ -88,7 +100,10 @@ export async function runTriage(run: AgentRun, deps: { tools: UsageTools; llm: L
   if (classification.models.length > 0 && models.length === 0 && classification.intent !== 'model_choice') {
     notes.push(`None of the models you named (${classification.models.join(', ')}) is in your data, so this covers all models.`);
   }
+  const depth = await answerDepth(run, deps.history, classification);
   const triage: Triage = {
+    depth,
+    breakdown: classification.breakdown,
     intent: classification.intent,
     source,
     mentionedModels: classification.models,
@@ -102,6 +117,7 @@ export async function runTriage(run: AgentRun, deps: { tools: UsageTools; llm: L
   };
   const parts = [
     `intent ${triage.intent} (${source})`,
+    isAnalysisIntent(triage.intent) ? `${depth} answer` : null,
     models.length > 0 ? `models ${models.join(', ')}` : null,
     triage.project ? `project ${triage.project}` : null,
     rangeLabel ? `range ${rangeLabel}` : null,
@@ -110,12 +126,33 @@ export async function runTriage(run: AgentRun, deps: { tools: UsageTools; llm: L
   return { value: triage, summary: parts.filter((p) => p !== null).join('; ') };
 }
 
+/**
+ * How much of the analysis the answer gives: everything when the message asks for it or asks what
+ * to do overall (general), or when no earlier question of the thread was an analysis question
+ * (the first one gets the full report once); else the part the question is about.
+ */
+async function answerDepth(run: AgentRun, history: ThreadHistory | undefined, c: RequestClassification): Promise<Triage['depth']> {
+  if (!isAnalysisIntent(c.intent)) return 'focused';
+  if (c.wantsFullReport || c.intent === 'general') return 'full';
+  const earlier = history ? await history.earlierQuestions({ ownerId: run.ownerId, threadId: run.ctx.threadId, runId: run.ctx.runId }) : [];
+  const now = run.now();
+  const answeredBefore = earlier.some((q) => isAnalysisIntent(classifyRequest(q, now).intent));
+  await run.thinking(
+    'triage',
+    answeredBefore
+      ? 'An earlier question in this thread already had the full report: answering only what this one asks.'
+      : 'The first analysis question in this thread: the full report and plan follow the answer.',
+  );
+  return answeredBefore ? 'focused' : 'full';
+}
+
 function triagePrompt(now: Date, models: readonly string[]): string {
   return [
     "You classify a question about a team's LLM usage and cost, for Tally, which analyses that usage.",
     'intent: cost_analysis (where the money goes, breakdowns), caching (prompt caching of repeated prefixes),',
     'model_choice (cheaper models for the same work), batching (batch APIs for non-interactive traffic),',
-    'latency (speed, response times), errors (errors, retries, timeouts, rate limits), general (overall savings, anything else).',
+    'latency (speed, response times), errors (errors, retries, timeouts, rate limits), general (overall savings, any other question about their usage),',
+    'greeting (hello, thanks, what Tally can do), off_topic (anything not about their LLM usage, cost or Tally).',
     'models: the model ids the question names, lower case, [] if none. project: the project it names, else null.',
     `timeRange: null unless the question names one; lastDays for "last N days/weeks", else from/to as YYYY-MM-DD (both included). Today is ${now.toISOString().slice(0, 10)}.`,
     models.length > 0 ? `Models in the data: ${models.slice(0, 50).join(', ')}.` : '',
@@ -128,6 +165,7 @@ function triagePrompt(now: Date, models: readonly string[]): string {
 /** The LLM's reading, completed by the rules where it names nothing the rules found. */
 export function mergeLlmTriage(answer: LlmTriage, rules: RequestClassification, now: Date): RequestClassification {
   return {
+    ...rules,
     intent: answer.intent,
     models: [...new Set([...answer.models.map((m) => m.trim().toLowerCase()).filter((m) => m !== ''), ...rules.models])].sort(),
     project: answer.project?.trim() || rules.project,

@@ -22,7 +22,7 @@ describe('buildReport', () => {
     expect(report.period).toEqual({ from: '2025-03-01', to: '2025-03-10', days: 10 });
     expect(report.totals).toEqual({
       requests: 1005, costUsd: 20, monthlyCostUsd: 60, inputTokens: 4_000_000, outputTokens: 1_000_000,
-      cacheReadTokens: 0, cacheWriteTokens: 0, errorRate: 0,
+      cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, errorRate: 0,
     });
     expect(report.unpricedModels).toEqual(['mystery']);
     expect(report.recommendations).toHaveLength(2);

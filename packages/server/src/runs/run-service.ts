@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { PROTOCOL_VERSION, type BusyPolicy, type Run, type RunEvent, type ThreadActivityFrame } from '@tally/protocol';
+import { threadTitle } from '../agents/thread-title.js';
 import { AppError } from '../app-error.js';
 import { channels, type Bus } from '../bus/bus.js';
 import type { Db } from '../store/database.js';
@@ -132,7 +133,8 @@ export function createRunService(deps: { db: Db; bus: Bus; limits?: RunLimits; n
             }
             if (onBusy === 'interrupt') interrupted = busy.map((b) => b.id);
           } else {
-            title = titleOf(text);
+            // Named by its topic (not its first words), so a sidebar of threads tells them apart.
+            title = threadTitle(text, at);
           }
           // The thread (touched or created), the message and the run in one statement: each
           // statement costs the node a round trip, a write system call and a parse. The foreign
@@ -240,9 +242,4 @@ export function createRunService(deps: { db: Db; bus: Bus; limits?: RunLimits; n
     },
   };
   return service;
-}
-
-function titleOf(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > 80 ? `${line.slice(0, 77)}...` : line;
 }

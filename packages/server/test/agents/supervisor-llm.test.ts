@@ -86,15 +86,32 @@ describe('supervisor with an OpenAI-compatible LLM', () => {
     expect(result.answer).toBe('Errors cost little.');
   });
 
-  it('points out numbers the LLM made up', async () => {
+  it('marks numbers the LLM made up where they stand, with the reason in a footnote', async () => {
     const supervisor = await supervisorWith((request) =>
       isTriage(request) ? { json: { intent: 'general', models: [], project: null, timeRange: null } } : { stream: ['You spend $79.73 a month; cut $512.40 now.'] },
     );
     const { ctx, events } = collectingContext({ text: 'How do we spend less?' });
     const result = await supervisor.run(ctx);
-    expect(result.answer).toContain("_Note: 512.40 in this answer did not come from Tally's analysis");
-    expect(result.answer).not.toContain('79.73 in this answer');
-    expect(streamed(events)).toBe(result.answer);
+    // The mark is in the final answer (which replaces the streamed text); the footnote also streams after the text.
+    expect(result.answer).toBe("You spend $79.73 a month; cut $512.40[^1] now.\n\n[^1]: 512.40 is not in Tally's analysis; the figures in the report are the computed ones.\n");
+    expect(streamed(events)).toBe("You spend $79.73 a month; cut $512.40 now.\n\n[^1]: 512.40 is not in Tally's analysis; the figures in the report are the computed ones.\n");
+    expect(ofType(events, 'agent_thinking').at(-1)?.text).toContain('512.40 (not in facts)');
+  });
+
+  it('catches a fact used under the wrong label: a spend called a saving, a monthly figure called the total', async () => {
+    // $79.73 is the spend per 30 days and $26.58 the period's spend (facts of the seeded team usage).
+    const supervisor = await supervisorWith((request) =>
+      isTriage(request)
+        ? { json: { intent: 'cost_analysis', models: [], project: null, timeRange: null } }
+        : { stream: ['In total you spent $79.73. ', 'Switching could save $26.58 a month.'] },
+    );
+    const { ctx } = collectingContext({ text: 'Where is my AI money going?' });
+    const result = await supervisor.run(ctx);
+    expect(result.answer).toBe(
+      'In total you spent $79.73[^1]. Switching could save $26.58[^2] a month.\n\n' +
+        '[^1]: 79.73 is a projection per 30 days, not the period\'s total.\n' +
+        "[^2]: 26.58 is a spend in Tally's analysis, not a saving.\n",
+    );
   });
 
   // An LLM that gives no answer at all (an HTTP error after retries, a timeout) ends the run with a
@@ -184,8 +201,8 @@ describe('supervisor with an OpenAI-compatible LLM', () => {
     // support/reply on gpt-4o: 1,000 calls at $0.02 and 50 errors at $0.01 = $20.50; on gpt-4o-mini
     // (0.15 / 0.6 per MTok) the same tokens cost $1.20 + $0.03: saving $19.27.
     expect(completed[0]!.result).toMatchObject({ targetModel: 'gpt-4o-mini', requests: 1050, currentCostUsd: 20.5, projectedCostUsd: 1.23, savingUsd: 19.27 });
-    // 18.98 is in no tool result: pointed out.
-    expect(result.answer).toContain('_Note: 18.98 in this answer');
+    // 18.98 is in no tool result: marked where it stands.
+    expect(result.answer).toContain("saves $18.98[^1].\n\n[^1]: 18.98 is not in Tally's analysis");
   });
 
   it('a stop during a tool call abandons it: no tool_completed, nothing more', async () => {

@@ -113,7 +113,8 @@ for (const engine of engineSetups()) {
 
       const mine = await a.client.listThreads({ q: word });
       expect(mine.map((t) => t.id)).toEqual([planted.threadId]);
-      expect(mine[0]!.title).toBe(`Costs of the ${word} project`);
+      // Titled by its topic and the project it names (agents/thread-title.ts), not its first words.
+      expect(mine[0]!.title).toBe(`Spend overview: project ${word}`);
       expect(await a.client.listMessages(planted.threadId)).toHaveLength(2);
       a.socket.close();
       b.socket.close();
