@@ -27,6 +27,8 @@ export interface TallyOptions {
   env?: Record<string, string>;
   /** Extra node flags (e.g. --cpu-prof when looking for a hot spot). */
   nodeFlags?: string[];
+  /** How long the node may take to start (60 s by default; a fresh embedded database on a busy machine takes longer). */
+  startTimeoutMs?: number;
 }
 
 /**
@@ -65,6 +67,7 @@ export async function startTally(options: TallyOptions = {}): Promise<TallyProce
       env,
       nodeFlags: [...(options.nodeFlags ?? []), ...cpuProfileFlags()],
       ready: (line) => /Tally is up at (http:\/\/[\d.:]+)/.exec(line)?.[1],
+      ...(options.startTimeoutMs ? { timeoutMs: options.startTimeoutMs } : {}),
     });
     return {
       ...child,

@@ -14,6 +14,7 @@ import { soak } from './soak.js';
 import { runsThroughput } from './runs-throughput.js';
 import { timeToFirstToken } from './time-to-first-token.js';
 import { persistence } from './persistence.js';
+import { embeddedAskers } from './embedded-askers.js';
 
 export const SCENARIOS: Scenario[] = [
   idleConnections,
@@ -27,4 +28,5 @@ export const SCENARIOS: Scenario[] = [
   timeToFirstToken,
   persistence,
   analyticsScenario,
+  embeddedAskers,
 ];
