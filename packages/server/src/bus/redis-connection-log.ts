@@ -12,3 +12,9 @@ export function logRedisErrors(redis: Redis, logger: Logger | undefined, name: s
   redis.on('error', (error: Error) => outage.failed(error));
   redis.on('ready', () => outage.recovered());
 }
+
+/** Whether a Redis command failed because Redis is away (ioredis gave up on it or could not send it). */
+export function isRedisUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return error.name === 'MaxRetriesPerRequestError' || /^Connection is closed|enableOfflineQueue options is false|Reached the max retries per request/.test(error.message);
+}

@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ErrorBody } from '@tally/protocol';
 import { AppError, isAppError } from '../app-error.js';
+import { isConnectionError } from '../store/postgres-errors.js';
+import { isRedisUnavailable } from '../bus/redis-connection-log.js';
 
 /** Maps every error to `{error: {code, message}}` with the code's status, once, here. */
 export function registerErrorHandler(app: FastifyInstance): void {
@@ -29,6 +31,8 @@ function toAppError(error: FastifyError | AppError): AppError {
     default:
       if (error.statusCode === 400 || error.name === 'SyntaxError') return new AppError('VALIDATION_FAILED', 'The request is not valid.');
       if (error.statusCode === 413) return new AppError('BODY_TOO_LARGE');
+      // A store restarting or failing over: the client may try again, and nothing was half done.
+      if (isConnectionError(error) || isRedisUnavailable(error)) return new AppError('SERVICE_UNAVAILABLE');
       return new AppError('INTERNAL');
   }
 }

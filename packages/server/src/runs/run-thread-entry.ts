@@ -6,6 +6,7 @@ import { createRedisBus } from '../bus/redis-bus.js';
 import { createPortBus } from '../bus/thread-bus-link.js';
 import type { Config } from '../config/config.js';
 import { openDatabase } from '../store/database.js';
+import { createOutageLog } from '../logging/outage-log.js';
 import { createSqlRunEventLog } from './run-event-log.js';
 import { createRunWorker } from './run-worker.js';
 
@@ -47,13 +48,20 @@ async function main(port: MessagePort, data: RunThreadData): Promise<void> {
     })();
   });
   try {
-    const { db } = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema: data.databaseSchema, pglitePort: data.databasePort });
-    const bus: Bus = data.busPort ? createPortBus(data.busPort) : await createRedisBus({ url: config.redisUrl!, prefix: config.redisPrefix });
+    const { db, leaseDb } = await openDatabase({
+      url: config.databaseUrl,
+      dataDir: config.dataDir,
+      schema: data.databaseSchema,
+      pglitePort: data.databasePort,
+      onConnectionError: createOutageLog(logger, 'postgresql').failed,
+    });
+    const bus: Bus = data.busPort ? createPortBus(data.busPort) : await createRedisBus({ url: config.redisUrl!, prefix: config.redisPrefix, logger });
     const agents = await createAgentServices({ config, db, bus, logger });
     const worker = createRunWorker({
       db,
       bus,
       eventLog: createSqlRunEventLog(db),
+      leaseDb,
       pipeline: agents.pipeline,
       logger,
       concurrency: data.concurrency,
@@ -73,6 +81,7 @@ async function main(port: MessagePort, data: RunThreadData): Promise<void> {
       await worker.stop();
       await agents.close();
       await bus.close();
+      await leaseDb?.destroy();
       await db.destroy();
     };
     report({ type: 'ready' });
