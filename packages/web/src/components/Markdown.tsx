@@ -17,6 +17,13 @@ function renderBlock(block: Block, key: number): ReactNode {
       return <p key={key}>{renderInlines(block.children)}</p>;
     case 'list': {
       const items = block.items.map((item, i) => <li key={i}>{renderInlines(item)}</li>);
+      if (block.footnotes) {
+        return (
+          <ul key={key} className="answer-notes" aria-label="Checked figures">
+            {items}
+          </ul>
+        );
+      }
       return block.ordered ? <ol key={key} start={block.start}>{items}</ol> : <ul key={key}>{items}</ul>;
     }
     case 'code':
@@ -78,6 +85,13 @@ function renderInline(inline: Inline): ReactNode {
         <a href={inline.href} target="_blank" rel="noopener noreferrer nofollow">
           {renderInlines(inline.children)}
         </a>
+      );
+    case 'flag':
+      // A figure the analysis does not back, or a fact under the wrong label: its note is below the answer.
+      return (
+        <sup className="answer-flag" title="Not backed by Tally's analysis as written: see the note below the answer">
+          {inline.text}
+        </sup>
       );
     case 'br':
       return <br />;

@@ -23,6 +23,23 @@ describe('parseMarkdown', () => {
     expect(parseMarkdown('```\n<b>x')).toEqual([{ kind: 'code', lang: '', text: '<b>x' }]);
   });
 
+  it('parses footnote marks where they stand and their notes as a list of notes', () => {
+    const blocks = parseMarkdown("Save $512.40[^1] now.\n\n[^1]: 512.40 is not in **the** facts.\n[^2]: second");
+    expect(blocks[0]).toEqual({ kind: 'paragraph', children: [{ kind: 'text', text: 'Save $512.40' }, { kind: 'flag', text: '1' }, { kind: 'text', text: ' now.' }] });
+    expect(blocks[1]).toEqual({
+      kind: 'list',
+      ordered: false,
+      start: 1,
+      footnotes: true,
+      items: [
+        [{ kind: 'flag', text: '1' }, { kind: 'text', text: ' ' }, { kind: 'text', text: '512.40 is not in ' }, { kind: 'strong', children: [{ kind: 'text', text: 'the' }] }, { kind: 'text', text: ' facts.' }],
+        [{ kind: 'flag', text: '2' }, { kind: 'text', text: ' ' }, { kind: 'text', text: 'second' }],
+      ],
+    });
+    // A link is still a link; an unfinished mark while streaming stays text.
+    expect(parseInline('[a](https://x.io) [^')).toEqual([{ kind: 'link', href: 'https://x.io', children: [{ kind: 'text', text: 'a' }] }, { kind: 'text', text: ' [^' }]);
+  });
+
   it('never produces HTML: tags stay text', () => {
     const blocks = parseMarkdown('<img src=x onerror=alert(1)> hi');
     expect(blocks).toEqual([{ kind: 'paragraph', children: [{ kind: 'text', text: '<img src=x onerror=alert(1)> hi' }] }]);

@@ -1,6 +1,8 @@
 /**
  * A small markdown parser for agent answers: headings, paragraphs, lists, code blocks, block
- * quotes, rules and GFM tables; inline code, bold, italic and links. It produces a tree that
+ * quotes, rules and GFM tables; inline code, bold, italic and links; footnote marks (`$512.40[^1]`)
+ * and their notes (`[^1]: why`), which the server's number check puts where the LLM wrote a figure the
+ * analysis does not back (see the server's agents/number-check.ts). It produces a tree that
  * React renders as elements, so text is always escaped and no HTML from the answer reaches the
  * page. Streaming-safe: an unfinished construct renders as text until it is complete.
  */
@@ -10,12 +12,15 @@ export type Inline =
   | { kind: 'strong'; children: Inline[] }
   | { kind: 'em'; children: Inline[] }
   | { kind: 'link'; href: string; children: Inline[] }
+  /** A footnote mark right after what it flags; `text` is its label. */
+  | { kind: 'flag'; text: string }
   | { kind: 'br' };
 
 export type Block =
   | { kind: 'heading'; level: 1 | 2 | 3 | 4; children: Inline[] }
   | { kind: 'paragraph'; children: Inline[] }
-  | { kind: 'list'; ordered: boolean; start: number; items: Inline[][] }
+  /** `footnotes`: the notes of footnote marks, each item starting with its mark. */
+  | { kind: 'list'; ordered: boolean; start: number; items: Inline[][]; footnotes?: true }
   | { kind: 'code'; lang: string; text: string }
   | { kind: 'quote'; children: Inline[] }
   | { kind: 'rule' }
@@ -26,6 +31,7 @@ const BULLET = /^\s*[-*+]\s+(.*)$/;
 const ORDERED = /^\s*(\d{1,9})[.)]\s+(.*)$/;
 const FENCE = /^\s*(```|~~~)\s*([\w+-]*)\s*$/;
 const RULE = /^\s*([-*_])(\s*\1){2,}\s*$/;
+const FOOTNOTE = /^\[\^([\w-]{1,16})\]:\s+(.*)$/;
 const TABLE_SEPARATOR = /^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$/;
 
 export function parseMarkdown(source: string): Block[] {
@@ -78,6 +84,14 @@ export function parseMarkdown(source: string): Block[] {
       blocks.push({ kind: 'quote', children: parseInline(body.join('\n')) });
       continue;
     }
+    if (FOOTNOTE.test(line)) {
+      const items: Inline[][] = [];
+      for (let m = FOOTNOTE.exec(lines[i] ?? ''); m && i < lines.length; m = FOOTNOTE.exec(lines[++i] ?? '')) {
+        items.push([{ kind: 'flag', text: m[1]! }, { kind: 'text', text: ' ' }, ...parseInline(m[2]!)]);
+      }
+      blocks.push({ kind: 'list', ordered: false, start: 1, items, footnotes: true });
+      continue;
+    }
     const bullet = BULLET.exec(line);
     const ordered = ORDERED.exec(line);
     if (bullet || ordered) {
@@ -110,6 +124,7 @@ function startsBlock(line: string, next: string | undefined): boolean {
     RULE.test(line) ||
     BULLET.test(line) ||
     ORDERED.test(line) ||
+    FOOTNOTE.test(line) ||
     line.trimStart().startsWith('>') ||
     (line.includes('|') && next !== undefined && TABLE_SEPARATOR.test(next))
   );
@@ -171,6 +186,13 @@ export function parseInline(text: string): Inline[] {
       flush();
       out.push({ kind: 'em', children: parseInline(em[2]!) });
       i += em[0].length;
+      continue;
+    }
+    const flag = /^\[\^([\w-]{1,16})\]/.exec(rest);
+    if (flag) {
+      flush();
+      out.push({ kind: 'flag', text: flag[1]! });
+      i += flag[0].length;
       continue;
     }
     const link = /^\[([^\]\n]+)\]\(([^)\s]+)\)/.exec(rest);

@@ -1,14 +1,24 @@
-import type { Chart, Report } from '@tally/protocol';
+import type { Chart, PlanStep, Recommendation, Report, StrategyName } from '@tally/protocol';
 import { ChartView } from '../../components/ChartView.js';
 import { formatUsd } from '../../components/money.js';
 import { formatCompact, formatCount, formatPercent } from '../../format.js';
 
-/** The figures of a completed run: totals, recommendations with their savings, the plan, the charts. */
+/**
+ * The figures of a completed run: totals, the savings headline split by quality risk (savings that
+ * keep the model apart from model switches, each with its confidence), recommendations, the plan and
+ * the charts. A focused report (a question about one part, later in a thread) shows that part only:
+ * the full report and plan were shown once already, and come again when asked for.
+ */
 export function ReportView({ report }: { report: Report }) {
   const t = report.totals;
-  const recommendations = [...report.recommendations].sort((a, b) => b.projectedMonthlySavingUsd - a.projectedMonthlySavingUsd);
-  const titles = new Map(report.recommendations.map((r) => [r.id, r.title]));
-  const charts = report.charts.length > 0 ? report.charts : fallbackCharts(report);
+  const focused = report.depth === 'focused';
+  const recommendations = [...report.recommendations]
+    .filter((r) => r.projectedMonthlySavingUsd > 0)
+    .filter((r) => !focused || (report.focus !== null && report.focus !== undefined && r.strategy === report.focus))
+    .sort((a, b) => b.projectedMonthlySavingUsd - a.projectedMonthlySavingUsd);
+  const byId = new Map(report.recommendations.map((r) => [r.id, r]));
+  const charts = focused ? focusedCharts(report) : report.charts.length > 0 ? report.charts : fallbackCharts(report);
+  const plan = focused ? [] : [...report.plan].filter((s) => s.projectedMonthlySavingUsd > 0).sort((a, b) => a.order - b.order);
   return (
     <section className="report" aria-label="Report">
       {report.mode === 'offline' && (
@@ -19,7 +29,29 @@ export function ReportView({ report }: { report: Report }) {
       <dl className="figures">
         <Figure label="Spend" value={formatUsd(t.costUsd)} sub={report.period ? `${report.period.days} days` : undefined} />
         <Figure label="Per month" value={formatUsd(t.monthlyCostUsd)} />
-        <Figure label="Potential saving" value={`${formatUsd(report.totalProjectedMonthlySavingUsd)}/mo`} highlight />
+        {focused ? (
+          <FocusFigure report={report} recommendations={recommendations} />
+        ) : report.savings ? (
+          <>
+            {report.savings.withoutModelChange.recommendations > 0 && (
+              <Figure
+                label="Saving, same models"
+                value={`${formatUsd(report.savings.withoutModelChange.monthlySavingUsd)}/mo`}
+                sub={`confidence ${report.savings.withoutModelChange.confidence}; answers unchanged`}
+                highlight
+              />
+            )}
+            {report.savings.modelSwitches.recommendations > 0 && (
+              <Figure
+                label="Model switches"
+                value={`+${formatUsd(report.savings.modelSwitches.monthlySavingUsd)}/mo`}
+                sub={`confidence ${report.savings.modelSwitches.confidence}; check quality first`}
+              />
+            )}
+          </>
+        ) : (
+          <Figure label="Potential saving" value={`${formatUsd(report.totalProjectedMonthlySavingUsd)}/mo`} highlight />
+        )}
         <Figure label="Requests" value={formatCount(t.requests)} sub={`${formatPercent(t.errorRate)} errors`} />
         <Figure label="Tokens in / out" value={`${formatCompact(t.inputTokens + t.cacheReadTokens + t.cacheWriteTokens)} / ${formatCompact(t.outputTokens)}`} />
       </dl>
@@ -52,21 +84,28 @@ export function ReportView({ report }: { report: Report }) {
           </table>
         </div>
       )}
-      {report.plan.length > 0 && (
+      {plan.length > 0 && (
         <div className="plan">
           <h4>Plan</h4>
           <ol>
-            {[...report.plan]
-              .sort((a, b) => a.order - b.order)
-              .map((step) => (
-                <li key={step.order}>
-                  {step.action}{' '}
-                  <span className="muted">
-                    ({titles.get(step.recommendationId) ? `${titles.get(step.recommendationId)}; ` : ''}saves {formatUsd(step.projectedMonthlySavingUsd)}/mo, {step.effort} effort)
-                  </span>
-                </li>
-              ))}
+            {plan.map((step) => (
+              <li key={step.order}>
+                {step.action} <span className="muted">({planDetails(step, byId.get(step.recommendationId))})</span>
+              </li>
+            ))}
           </ol>
+        </div>
+      )}
+      {!focused && report.findings && report.findings.length > 0 && (
+        <div className="plan">
+          <h4>Also found (no money to save)</h4>
+          <ul>
+            {report.findings.map((f) => (
+              <li key={f.id} title={f.rationale}>
+                {f.title}
+              </li>
+            ))}
+          </ul>
         </div>
       )}
       <div className="charts">
@@ -79,6 +118,46 @@ export function ReportView({ report }: { report: Report }) {
       )}
     </section>
   );
+}
+
+/** A plan line's figure with what stands beside it everywhere: its confidence and quality risk. */
+export function planDetails(step: PlanStep, rec: Recommendation | undefined): string {
+  const confidence = step.confidence ?? rec?.confidence;
+  const risk = step.qualityRisk ?? rec?.qualityRisk;
+  return [
+    rec ? rec.title : null,
+    `saves ${formatUsd(step.projectedMonthlySavingUsd)}/mo`,
+    confidence ? `confidence ${confidence}` : null,
+    risk ? `quality risk ${risk}` : null,
+    `${step.effort} effort`,
+    step.group === 'model_switch' ? 'check quality first' : null,
+  ]
+    .filter((p) => p !== null)
+    .join('; ');
+}
+
+/** The saving of the part a focused question is about: its recommendations added (one per traffic slice, so they add). */
+function FocusFigure({ report, recommendations }: { report: Report; recommendations: readonly Recommendation[] }) {
+  if (!report.focus) return null;
+  if (recommendations.length === 0) return <Figure label={`${FOCUS_LABELS[report.focus]} saving`} value="none found" />;
+  const total = recommendations.reduce((sum, r) => sum + r.projectedMonthlySavingUsd, 0);
+  const order = { low: 0, medium: 1, high: 2 } as const;
+  const confidence = recommendations.reduce((least, r) => (order[r.confidence] < order[least] ? r.confidence : least), 'high' as Recommendation['confidence']);
+  return <Figure label={`${FOCUS_LABELS[report.focus]} saving`} value={`${formatUsd(total)}/mo`} sub={`confidence ${confidence}`} highlight />;
+}
+
+const FOCUS_LABELS: Record<StrategyName, string> = {
+  prompt_caching: 'Caching',
+  cheaper_model: 'Model switch',
+  batch_api: 'Batch API',
+  error_waste: 'Failed calls',
+  oversized_limits: 'Output limits',
+};
+
+/** A focused report draws the chart its question is about, if any: spend for a cost question, latency for a latency one. */
+function focusedCharts(report: Report): Chart[] {
+  const wanted = report.intent === 'cost_analysis' ? 'cost_by_model' : report.intent === 'latency' ? 'latency_by_model' : null;
+  return wanted ? report.charts.filter((c) => c.id.startsWith(wanted)) : [];
 }
 
 /** A report stored before reports carried charts still shows where the money went. */

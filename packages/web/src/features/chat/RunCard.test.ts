@@ -89,4 +89,63 @@ describe('RunCard', () => {
     expect(html).toContain('$7.20/mo');
     expect(html).toContain('Offline mode');
   });
+
+  const completed = (r: Report, answer = 'An answer.') => {
+    seq = 0;
+    return render([ev('run_queued', { messageId: MSG, text: 'q' }), ev('run_completed', { messageId: MSG, answer, report: r })].reduce<RunView | undefined>(applyRunEvent, undefined)!);
+  };
+  const caching = {
+    id: 'r2', strategy: 'prompt_caching' as const, title: 'Cache the support prefix', scope: 'project=support', rationale: 'Repeated prefix', evidence: [],
+    currentMonthlyCostUsd: 8, projectedMonthlySavingUsd: 3.5, confidence: 'medium' as const, qualityRisk: 'none' as const,
+  };
+  const full: Report = {
+    ...report,
+    recommendations: [...report.recommendations, caching],
+    plan: [
+      { order: 1, recommendationId: 'r2', action: 'Put the stable prefix first.', projectedMonthlySavingUsd: 3.5, effort: 'low', confidence: 'medium', qualityRisk: 'none', group: 'no_quality_risk' },
+      { order: 2, recommendationId: 'r1', action: 'Replay a sample on both models.', projectedMonthlySavingUsd: 7.2, effort: 'medium', confidence: 'high', qualityRisk: 'low', group: 'model_switch' },
+    ],
+    savings: {
+      withoutModelChange: { monthlySavingUsd: 3.5, confidence: 'medium', recommendations: 1 },
+      modelSwitches: { monthlySavingUsd: 6.8, confidence: 'high', recommendations: 1 },
+      combinedMonthlySavingUsd: 10.3,
+    },
+    findings: [{ ...caching, id: 'f1', strategy: 'oversized_limits', title: 'Lower the output limit of dev/code', projectedMonthlySavingUsd: 0 }],
+    depth: 'full',
+    focus: null,
+  };
+
+  it('splits the savings headline by quality risk, each figure with its confidence, and so does every plan line', () => {
+    const html = completed(full);
+    expect(html).toContain('Saving, same models');
+    expect(html).toContain('$3.50/mo');
+    expect(html).toContain('confidence medium; answers unchanged');
+    expect(html).toContain('Model switches');
+    expect(html).toContain('+$6.80/mo');
+    expect(html).toContain('confidence high; check quality first');
+    expect(html).not.toContain('Potential saving');
+    expect(html).toContain('Cache the support prefix; saves $3.50/mo; confidence medium; quality risk none; low effort');
+    expect(html).toContain('Move classify to gpt-4o-mini; saves $7.20/mo; confidence high; quality risk low; medium effort; check quality first');
+    // A finding worth $0 is listed apart, never as a saving.
+    expect(html).toContain('Also found (no money to save)');
+    expect(html).toContain('Lower the output limit of dev/code');
+  });
+
+  it('a focused report shows the part asked about: its saving and recommendations, no plan', () => {
+    const html = completed({ ...full, intent: 'caching', depth: 'focused', focus: 'prompt_caching' });
+    expect(html).toContain('Caching saving');
+    expect(html).toContain('Cache the support prefix');
+    expect(html).not.toContain('Move classify to gpt-4o-mini');
+    expect(html).not.toContain('<h4>Plan</h4>');
+    expect(html).not.toContain('Also found');
+    expect(html).not.toContain('data-chart-id="savings_by_recommendation"');
+  });
+
+  it('shows a mark where the server flagged a figure in the answer, and the reason below it', () => {
+    const html = completed(full, "Cut $512.40[^1] now.\n\n[^1]: 512.40 is not in Tally's analysis.");
+    expect(html).toContain('$512.40<sup class="answer-flag"');
+    expect(html).toContain('>1</sup> now.');
+    expect(html).toContain('<ul class="answer-notes" aria-label="Checked figures"><li><sup class="answer-flag"');
+    expect(html).toContain('512.40 is not in Tally&#x27;s analysis.');
+  });
 });
