@@ -52,7 +52,9 @@ export async function lockDataFolder(dataDir: string, by: string): Promise<DataF
   for (let attempt = 0; ; attempt++) {
     if (await createExclusive(file, mine)) break;
     const holder = await readHolder(file);
-    if (holder && isAlive(holder.pid)) throw new DataFolderInUseError(dataDir, holder);
+    // Our own pid in the lock is a previous life of this process's pid (a container restarted
+    // with the same pid): this process never opens a folder twice.
+    if (holder && holder.pid !== process.pid && isAlive(holder.pid)) throw new DataFolderInUseError(dataDir, holder);
     // Stale (its process is gone) or unreadable: taken over, once; a second loss is a live race.
     if (attempt > 0) throw new DataFolderInUseError(dataDir, holder ?? { pid: 0, by: 'another process', since: mine.since });
     await fs.rm(file, { force: true });
@@ -74,12 +76,6 @@ export async function advertiseDataFolder(dataDir: string, url: string): Promise
   const temp = `${file}.${crypto.randomUUID()}`;
   await fs.writeFile(temp, JSON.stringify({ ...holder, url }));
   await fs.rename(temp, file);
-}
-
-/** Who holds the data folder now, if a live process does. */
-export async function dataFolderHolder(dataDir: string): Promise<DataFolderHolder | undefined> {
-  const holder = await readHolder(path.join(dataDir, LOCK_FILE));
-  return holder && isAlive(holder.pid) ? holder : undefined;
 }
 
 /** Written whole to a temporary name and linked into place: the lock is never seen half-written. */
