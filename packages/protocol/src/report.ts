@@ -110,10 +110,16 @@ export const ReportSchema = z.object({
   period: z
     .object({ from: z.string(), to: z.string(), days: z.number() })
     .nullable(),
+  /**
+   * What monthly figures are scaled from: the hours between the first and last call (or the span
+   * asked about), and whether that is under about a week, making every monthly figure rough.
+   * Absent in reports that predate it.
+   */
+  projection: z.object({ hours: z.number(), rough: z.boolean() }).nullable().optional(),
   totals: z.object({
     requests: z.number(),
     costUsd: z.number(),
-    /** Spend scaled to 30 days from the period covered. */
+    /** Spend scaled to 30 x 24 hours from the hours the data covers (see projection). */
     monthlyCostUsd: z.number(),
     inputTokens: z.number(),
     outputTokens: z.number(),

@@ -17,6 +17,7 @@ export function buildReport(args: {
     intent: args.intent,
     currency: 'USD',
     period: breakdown.period,
+    projection: breakdown.projection && { hours: breakdown.projection.hours, rough: breakdown.projection.rough },
     totals: {
       requests: t.requests,
       costUsd: t.costUsd,

@@ -70,4 +70,26 @@ describe('computeCostBreakdown', () => {
     expect(empty.totals.monthlyCostUsd).toBe(0);
     expect(empty.totals.errorRate).toBe(0);
   });
+
+  it('projects from the hours between the first and last call, not from the calendar days touched', () => {
+    const at = (iso: string) => Date.parse(iso);
+    // A rolling 7 x 24 h export: 8 calendar days, 7 days of time. $700 in it is $3,000 a month.
+    const week = [
+      aggRow({ day: '2025-03-01', model: 'gpt-4o', requests: 10, costUsd: 100, firstMs: at('2025-03-01T10:00:00Z'), lastMs: at('2025-03-01T23:00:00Z') }),
+      aggRow({ day: '2025-03-08', model: 'gpt-4o', requests: 60, costUsd: 600, firstMs: at('2025-03-08T00:10:00Z'), lastMs: at('2025-03-08T10:00:00Z') }),
+    ];
+    const weekly = computeCostBreakdown(week);
+    expect(weekly.period?.days).toBe(8);
+    expect(weekly.projection).toMatchObject({ hours: 168, rough: false });
+    expect(weekly.totals.monthlyCostUsd).toBe(3000);
+    // 24 calls over 3 hours: projected from 3 hours, and rough; not scaled x30 as one whole day.
+    const burst = [aggRow({ day: '2025-03-01', model: 'gpt-4o', requests: 24, costUsd: 1.2, firstMs: at('2025-03-01T09:00:00Z'), lastMs: at('2025-03-01T12:00:00Z') })];
+    const short = computeCostBreakdown(burst);
+    expect(short.projection).toMatchObject({ hours: 3, rough: true });
+    expect(short.totals.monthlyCostUsd).toBe(288);
+    // The span asked about wins over the data's: a 30-day question over the same burst.
+    const asked = computeCostBreakdown(burst, { fromMs: at('2025-02-01T00:00:00Z'), toMs: at('2025-03-03T00:00:00Z') });
+    expect(asked.projection).toMatchObject({ hours: 720, rough: false });
+    expect(asked.totals.monthlyCostUsd).toBe(1.2);
+  });
 });

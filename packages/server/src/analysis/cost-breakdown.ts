@@ -3,8 +3,9 @@ import { addUsageSums, emptyUsageSums, type UsageSums } from './usage-sums.js';
 import type { UsageAggregateRow } from '../usage/usage-store.js';
 import { ratio, roundUsd } from './round.js';
 
-/** Days in the projection month: spend is scaled from the period covered to 30 days. */
-export const MONTH_DAYS = 30;
+import { projectionOf, type Projection } from './projection.js';
+
+const DAY_MS = 86_400_000;
 
 export interface UsagePeriod {
   /** First and last UTC day with usage (YYYY-MM-DD), both inclusive. */
@@ -16,7 +17,7 @@ export interface UsagePeriod {
 export interface CostTotals {
   requests: number;
   costUsd: number;
-  /** costUsd scaled from the period's days to 30 days. */
+  /** costUsd scaled to 30 x 24 hours from the hours the data covers (projection.ts). */
   monthlyCostUsd: number;
   inputTokens: number;
   outputTokens: number;
@@ -41,8 +42,11 @@ export interface LatencyRow {
 }
 
 export interface CostBreakdown {
+  /** The UTC days the data touches, for display. */
   period: UsagePeriod | null;
-  /** 30 / period days: multiply a period figure by it to get a monthly one (0 with no data). */
+  /** How period figures become monthly ones: from the hours the data covers (projection.ts); null with no data. */
+  projection: Projection | null;
+  /** projection.monthlyFactor: multiply a period figure by it to get a monthly one (0 with no data). */
   monthlyFactor: number;
   totals: CostTotals;
   byModel: BreakdownRow[];
@@ -56,14 +60,21 @@ export interface CostBreakdown {
   unpricedModels: string[];
 }
 
-/** Totals, period, projection and breakdowns of aggregate rows; pure, no I/O. */
-export function computeCostBreakdown(rows: readonly UsageAggregateRow[]): CostBreakdown {
+/**
+ * Totals, period, projection and breakdowns of aggregate rows; pure, no I/O. Monthly figures come
+ * from the hours between the first and last call of the rows, or from `span` (epoch ms) when the
+ * question named a time span.
+ */
+export function computeCostBreakdown(rows: readonly UsageAggregateRow[], span?: { fromMs: number; toMs: number }): CostBreakdown {
   const period = periodOf(rows);
-  const monthlyFactor = period ? MONTH_DAYS / period.days : 0;
+  const covered = span ?? coveredSpan(rows);
+  const projection = covered ? projectionOf(covered.fromMs, covered.toMs) : null;
+  const monthlyFactor = projection?.monthlyFactor ?? 0;
   const totals = totalsOf(rows, monthlyFactor);
   const byCost = (a: BreakdownRow, b: BreakdownRow) => b.costUsd - a.costUsd || a.key.localeCompare(b.key);
   return {
     period,
+    projection,
     monthlyFactor,
     totals,
     byModel: breakdownBy(rows, (r) => r.model, totals.costUsd).sort(byCost),
@@ -86,6 +97,22 @@ export function periodOf(rows: readonly UsageAggregateRow[]): UsagePeriod | null
   }
   const days = Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1;
   return { from, to, days };
+}
+
+/**
+ * From the first call to the last. A row without call times (built by hand) stands for its whole
+ * UTC day, which is what projections from calendar days assumed.
+ */
+export function coveredSpan(rows: readonly UsageAggregateRow[]): { fromMs: number; toMs: number } | null {
+  if (rows.length === 0) return null;
+  let fromMs = Number.POSITIVE_INFINITY;
+  let toMs = Number.NEGATIVE_INFINITY;
+  for (const row of rows) {
+    const dayStart = Date.parse(`${row.day}T00:00:00Z`);
+    fromMs = Math.min(fromMs, row.firstMs ?? dayStart);
+    toMs = Math.max(toMs, row.lastMs ?? dayStart + DAY_MS);
+  }
+  return { fromMs, toMs };
 }
 
 function totalsOf(rows: readonly UsageAggregateRow[], monthlyFactor: number): CostTotals {

@@ -14,12 +14,21 @@ import { priced } from './supervisor-fixtures.js';
  */
 const prices = createGenaiPriceCatalog();
 const DAYS = 7;
-const monthly = 30 / DAYS;
+/**
+ * Monthly figures scale from the hours between the first and last call (issue 15 item 4), not from
+ * the 7 calendar days: the generated week's calls span a few minutes less than 7 x 24 h, so its
+ * monthly factor is a little above 30/7. Worked out here from the records, independently.
+ */
+let monthly = 0;
 let analysis: UsageAnalysis;
 let planted: Map<PlantedId, number>;
 
 beforeAll(async () => {
   const records = [...generateUsage({ seed: 42, days: DAYS, end: new Date('2026-10-01T00:00:00Z') })];
+  const times = records.map((r) => Date.parse(r.ts));
+  monthly = (30 * 24) / ((Math.max(...times) - Math.min(...times)) / 3_600_000);
+  expect(monthly).toBeGreaterThan(30 / DAYS);
+  expect(monthly).toBeLessThan((30 / DAYS) * 1.01);
   const store = createMemoryUsageStore();
   await store.insert('owner', records.map((r) => priced(prices, r)));
   analysis = analyzeUsage({
