@@ -1,4 +1,4 @@
-import type { AuthResponse, Credentials, User } from '@tally/protocol';
+import type { AuthResponse, Credentials, SignupRequest, User } from '@tally/protocol';
 import { TallyApiError, isAuthError } from './errors.js';
 import type { RestClient } from './rest-client.js';
 
@@ -31,7 +31,7 @@ export interface AuthSessionOptions {
  * callers share one request, so a rotating refresh token is never spent twice.
  */
 export interface AuthSession {
-  signup(credentials: Credentials): Promise<User>;
+  signup(credentials: SignupRequest): Promise<User>;
   login(credentials: Credentials): Promise<User>;
   /** Signs in again from a refresh token kept from an earlier session (or from the cookie). */
   restore(refreshToken?: string): Promise<User>;

@@ -41,6 +41,7 @@ import {
   TicketResponseSchema,
   type AuthResponse,
   type Credentials,
+  type SignupRequest,
   type Health,
   type IngestSummary,
   type Message,
@@ -77,7 +78,7 @@ export type UsageUploadBody = string | Uint8Array | Blob;
 /** Typed calls for every REST route of the protocol; every answer is parsed with its schema. */
 export interface RestClient {
   health(): Promise<Health>;
-  signup(credentials: Credentials): Promise<AuthResponse>;
+  signup(credentials: SignupRequest): Promise<AuthResponse>;
   login(credentials: Credentials): Promise<AuthResponse>;
   /** Without a token, the browser's httpOnly `tally_refresh` cookie is used. */
   refresh(refreshToken?: string): Promise<AuthResponse>;

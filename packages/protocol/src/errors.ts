@@ -29,6 +29,8 @@ export const ERROR_CODES = {
   AUTH_REFRESH_CONFLICT: { status: 409, message: 'The refresh token was just used by another tab; retry with the new one.' },
   AUTH_THROTTLED: { status: 429, message: 'Too many failed log-ins; wait before trying again.' },
   AUTH_ORIGIN_FORBIDDEN: { status: 403, message: 'Requests from this origin are not allowed.' },
+  AUTH_HOST_FORBIDDEN: { status: 403, message: 'This server does not answer to this host name; its admin can add it to TALLY_PUBLIC_URL or TALLY_ALLOWED_HOSTS.' },
+  AUTH_SETUP_TOKEN_INVALID: { status: 403, message: 'The first account of this server needs the setup token printed in its log.' },
   SESSION_NOT_FOUND: { status: 404, message: 'Session not found.' },
   // API keys, roles and disabled accounts
   AUTH_INVALID_API_KEY: { status: 401, message: 'The API key is invalid or revoked.' },

@@ -13,11 +13,13 @@ import { startMetricsServer } from './metrics/metrics-server.js';
 import { registerRequestLog } from './http/request-log.js';
 import { createAccessTokens } from './auth/access-tokens.js';
 import { createAuthService } from './auth/auth-service.js';
+import { announceFirstAdminSetup, createFirstAdminSetup, reachableBeyondLoopback } from './auth/first-admin-setup.js';
 import { createPasswordPolicy } from './auth/password-policy.js';
 import { createSessionService, withSessionCheck } from './auth/session-service.js';
 import { createSessionStandingCache } from './auth/session-standing-cache.js';
 import cookie from '@fastify/cookie';
 import { createOriginPolicy } from './http/origin-policy.js';
+import { trustProxyOption } from './http/client-info.js';
 import { registerSecurity } from './http/security-plugin.js';
 import { createFixedWindowLimit } from './limits/fixed-window-limit.js';
 import { createLoginThrottle } from './limits/login-throttle.js';
@@ -174,7 +176,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const securityEvents = createSecurityEventRecorder({ audit, logger });
   const sessions = createSessionService({ db, bus, onSecurityEvent: securityEvents });
   // Signature and expiry; the HTTP authenticator and the gateway check the session and account themselves.
-  const signedTokens = createAccessTokens({ secret: await resolveTokenSecret(db, config.jwtSecret), ttlSeconds: config.accessTokenTtlSeconds });
+  const tokenSecret = await resolveTokenSecret(db, config.jwtSecret);
+  const signedTokens = createAccessTokens({ secret: tokenSecret, ttlSeconds: config.accessTokenTtlSeconds });
+  // The first sign-up of a server others can reach needs the token printed below (first-admin-setup.ts).
+  const firstAdmin = createFirstAdminSetup({ secret: tokenSecret, required: reachableBeyondLoopback(config) });
   // Every other check of an access token also checks its session is still open.
   const tokens = withSessionCheck(signedTokens, sessions);
   // Upgrades (a reconnect storm) read a session's standing at most once a second per node;
@@ -182,7 +187,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const standings = await createSessionStandingCache({ read: (id) => sessions.standing(id), bus, ttlMs: 1000, maxEntries: 50_000 });
   const tickets = createWsTickets({ store: kv, ttlSeconds: config.ws.ticketTtlSeconds });
   const passwords = createPasswordPolicy();
-  const auth = createAuthService({ db, tokens, sessions, passwords, refreshTtlSeconds: config.refreshTokenTtlSeconds, reuseGraceMs: config.refreshReuseGraceMs, signup: config.signup, onSecurityEvent: securityEvents });
+  const auth = createAuthService({ db, tokens, sessions, passwords, refreshTtlSeconds: config.refreshTokenTtlSeconds, reuseGraceMs: config.refreshReuseGraceMs, signup: config.signup, firstAdmin, onSecurityEvent: securityEvents });
   // Access tokens and API keys, with the account's role and disabled state read on each request.
   const accounts = createAccounts({ db, passwords });
   const apiKeys = createApiKeys({ db, bus });
@@ -190,12 +195,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const requireUser = authenticator.requireUser;
   const endSessions = (userId: string, reason: string) => sessions.revokeAllExcept(userId, undefined, reason);
   const resets = createPasswordResets({ db, passwords, endSessions });
-  const originAllowed = createOriginPolicy(config.corsOrigins);
+  const origins = createOriginPolicy(config);
 
   const app = Fastify({ loggerInstance: logger as FastifyBaseLogger, bodyLimit: 1024 * 1024,
     // Fastify's own two lines per request are off: registerRequestLog writes one (errors: the error handler).
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: true, });
+    // Forwarded headers only from the proxies TALLY_TRUST_PROXY names (off by default): request.ip
+    // feeds the log-in throttle, the session list and the audit log.
+    trustProxy: trustProxyOption(config.trustProxy), });
   app.decorateRequest('auth', null);
   registerRequestLog(app, { logger, observe: services.metrics.httpRequest });
   registerErrorHandler(app);
@@ -203,7 +210,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Before any route: each /v1 route gets the guard its ROUTE_ACCESS entry names.
   registerRouteAccess(app, authenticator);
   await app.register(cookie);
-  await registerSecurity(app, { originAllowed });
+  await registerSecurity(app, { origins });
   await app.register(websocket, {
     options: { maxPayload: config.ws.maxFrameBytes, handleProtocols: (protocols) => selectSubprotocol(protocols) },
   });
@@ -244,7 +251,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   void oidc?.warmUp();
   await app.register(oidcRoutes, {
     oidc,
-    accounts: createOidcAccounts({ db }),
+    accounts: createOidcAccounts({ db, firstAccountIsAdmin: firstAdmin.token === null }),
     auth,
     refreshTtlSeconds: config.refreshTokenTtlSeconds,
     cookieSecurity: config.cookieSecure,
@@ -301,13 +308,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     }),
     // Each command re-asks whether the socket's credential holds (a revoked key or session, a disabled account).
     credentialRefusal: createCredentialCheck({ sessionStanding: (id) => standings.standing(id), apiKeyStanding: (id) => apiKeys.standing(id) }),
-    originAllowed,
+    origins,
     kv,
     maxSocketsPerUser: config.limits.maxSocketsPerUser,
   });
   await app.register(webRoutes, { dir: config.webDir ?? defaultWebDir() });
 
   if (options.runWorkers !== false) await services.worker.start();
+  await announceFirstAdminSetup({ db, logger, setup: firstAdmin, publicUrl: config.publicUrl });
   services.metrics.setSources({
     sockets: () => gateway.connections,
     activeRuns: () => services.worker.active,

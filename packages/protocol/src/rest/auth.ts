@@ -8,6 +8,14 @@ export const CredentialsSchema = z.object({
 });
 export type Credentials = z.infer<typeof CredentialsSchema>;
 
+/**
+ * POST /v1/auth/signup. `setupToken`: the first account of a server reachable beyond this machine
+ * (it becomes the admin) needs the token the server prints in its log; the web page reads it from
+ * its `?setup=` parameter.
+ */
+export const SignupRequestSchema = CredentialsSchema.extend({ setupToken: z.string().max(200).optional() });
+export type SignupRequest = z.infer<typeof SignupRequestSchema>;
+
 /** Longest display name a user may set (after trimming). */
 export const MAX_DISPLAY_NAME_LENGTH = 80;
 

@@ -1,10 +1,11 @@
 import crypto from 'node:crypto';
-import type { AuthResponse, Credentials, User } from '@tally/protocol';
+import type { AuthResponse, Credentials, SignupRequest, User } from '@tally/protocol';
 import { AppError } from '../app-error.js';
 import type { Db } from '../store/database.js';
 import type { UserRow } from '../store/schema.js';
 import { SYSTEM_USER_ID } from '../store/system-user.js';
 import type { AccessTokens } from './access-tokens.js';
+import type { FirstAdminSetup } from './first-admin-setup.js';
 import type { PasswordPolicy } from './password-policy.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { SessionService } from './session-service.js';
@@ -16,7 +17,8 @@ export interface ClientInfo {
 }
 
 export interface AuthService {
-  signup(credentials: Credentials, client: ClientInfo): Promise<AuthResponse>;
+  /** The first account of an empty server is its admin; it may need the setup token (first-admin-setup.ts). */
+  signup(request: SignupRequest, client: ClientInfo): Promise<AuthResponse>;
   login(credentials: Credentials, client: ClientInfo): Promise<AuthResponse>;
   /**
    * Trades a refresh token for a new pair; the old one stops working. A token used a second time
@@ -46,6 +48,8 @@ export function createAuthService(deps: {
   reuseGraceMs: number;
   /** `closed`: only the first account of an empty server may sign up. */
   signup?: 'open' | 'closed';
+  /** Checks the setup token of the first sign-up (none needed when absent). */
+  firstAdmin?: FirstAdminSetup;
   /** Told of security events (log-in failure, refresh reuse...), e.g. the audit log. */
   onSecurityEvent?: (event: { action: string; userId: string | null; ip: string; details?: Record<string, unknown> }) => Promise<void> | void;
   now?: () => Date;
@@ -87,7 +91,7 @@ export function createAuthService(deps: {
   return {
     startSession,
 
-    async signup({ email, password }, client) {
+    async signup({ email, password, setupToken }, client) {
       deps.passwords.assertAcceptable(password, email);
       const passwordHash = await hashPassword(password);
       const user = await db.transaction().execute(async (tx) => {
@@ -99,6 +103,8 @@ export function createAuthService(deps: {
           .executeTakeFirstOrThrow();
         // Decided before the email is looked at, so a closed server tells nothing about who has an account.
         if (Number(count) > 0 && deps.signup === 'closed') throw new AppError('AUTH_SIGNUP_CLOSED');
+        // Whoever claims an empty server reachable by others proves they read its log.
+        if (Number(count) === 0) deps.firstAdmin?.assert(setupToken);
         return tx
           .insertInto('users')
           .values({ id: crypto.randomUUID(), email, password_hash: passwordHash, role: Number(count) === 0 ? 'admin' : 'member' })

@@ -25,7 +25,16 @@ export interface OidcAccounts {
 
 const EmailSchema = z.string().trim().toLowerCase().email().max(254);
 
-export function createOidcAccounts(deps: { db: Db; now?: () => Date }): OidcAccounts {
+export function createOidcAccounts(deps: {
+  db: Db;
+  /**
+   * Whether the first account made here may administer the server: not where a setup token
+   * guards the claim (first-admin-setup.ts), which a provider's sign-in does not carry; there the
+   * admin signs up with the token (or is made with `tally user create --admin`).
+   */
+  firstAccountIsAdmin?: boolean;
+  now?: () => Date;
+}): OidcAccounts {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
 
@@ -69,7 +78,7 @@ export function createOidcAccounts(deps: { db: Db; now?: () => Date }): OidcAcco
           user = await tx
             .insertInto('users')
             // No password: this account signs in through its provider until someone sets one.
-            .values({ id: crypto.randomUUID(), email: email.data, password_hash: UNUSABLE_PASSWORD_HASH, role: Number(count) === 0 ? 'admin' : 'member' })
+            .values({ id: crypto.randomUUID(), email: email.data, password_hash: UNUSABLE_PASSWORD_HASH, role: Number(count) === 0 && deps.firstAccountIsAdmin !== false ? 'admin' : 'member' })
             .onConflict((oc) => oc.column('email').doNothing())
             .returningAll()
             .executeTakeFirst();

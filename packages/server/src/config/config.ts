@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -36,6 +37,35 @@ const EnvSchema = z.object({
     .string()
     .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
     .pipe(z.array(z.string().url('must be a comma-separated list of origins like https://app.example.com')))
+    .optional(),
+  /**
+   * Which peers' X-Forwarded-For (and -Proto, -Host) to believe: off (the default: the socket's
+   * address is the client's), a hop count of proxies in front, or a comma list of the proxies'
+   * addresses or CIDRs. The per-IP log-in throttle, the session list and the audit log use it.
+   */
+  TALLY_TRUST_PROXY: z
+    .string()
+    .transform((v, ctx) => {
+      const value = v.trim();
+      if (/^(false|off|no|0)$/i.test(value)) return false as const;
+      if (/^[1-9][0-9]?$/.test(value)) return Number(value);
+      const list = value.split(',').map((a) => a.trim()).filter(Boolean);
+      const bad = list.find((a) => !isAddressOrCidr(a));
+      if (list.length === 0 || bad !== undefined) {
+        ctx.addIssue({ code: 'custom', message: `must be off, a hop count (1-99), or a comma list of addresses/CIDRs${bad ? ` (not one: ${bad})` : ''}` });
+        return z.NEVER;
+      }
+      return list;
+    })
+    .optional(),
+  /**
+   * Host names (comma-separated) the server answers state-changing requests and sockets for,
+   * besides TALLY_PUBLIC_URL's host, loopback names and IP addresses: a defence against DNS rebinding.
+   */
+  TALLY_ALLOWED_HOSTS: z
+    .string()
+    .transform((v) => v.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^(\*\.)?[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/, 'must be a comma-separated list of host names like tally.example.com or *.example.com')))
     .optional(),
   /** Secure flag of the refresh cookie: always, never, or auto (when the request came over HTTPS). */
   TALLY_COOKIE_SECURE: z.enum(['always', 'never', 'auto']).default('auto'),
@@ -150,6 +180,10 @@ export interface Config {
   eventFlushMs: number;
   /** Browser origins besides the server's own that may call the API and open sockets. */
   corsOrigins: string[];
+  /** Whose forwarded headers to believe: false (none), a hop count, or proxies' addresses/CIDRs. */
+  trustProxy: false | number | string[];
+  /** Host names besides the public URL's, loopback names and IP addresses that requests may name. */
+  allowedHosts: string[];
   cookieSecure: 'always' | 'never' | 'auto';
   limits: { maxActiveRuns: number; messagesPerMinute: number; maxSocketsPerUser: number };
   ws: {
@@ -228,6 +262,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     runLeaseMs: e.TALLY_RUN_LEASE_MS,
     eventFlushMs: e.TALLY_EVENT_FLUSH_MS,
     corsOrigins: e.TALLY_CORS_ORIGINS ?? [],
+    trustProxy: e.TALLY_TRUST_PROXY ?? false,
+    allowedHosts: e.TALLY_ALLOWED_HOSTS ?? [],
     cookieSecure: e.TALLY_COOKIE_SECURE,
     limits: {
       maxActiveRuns: e.TALLY_MAX_ACTIVE_RUNS,
@@ -300,6 +336,15 @@ function oidcConfig(e: z.infer<typeof EnvSchema>, publicUrl: string): OidcConfig
     clientSecret: requireFor(e.TALLY_OIDC_CLIENT_SECRET, 'TALLY_OIDC_CLIENT_SECRET', 'when TALLY_OIDC_ISSUER is set'),
     redirectUrl: e.TALLY_OIDC_REDIRECT_URL ?? `${publicUrl}/v1/auth/oidc/callback`,
   };
+}
+
+/** An IPv4 or IPv6 address, with an optional /prefix. */
+function isAddressOrCidr(value: string): boolean {
+  const [address, prefix, extra] = value.split('/');
+  if (extra !== undefined || !address) return false;
+  const family = net.isIP(address);
+  if (family === 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
 }
 
 /** A host name of this machine: the one place a plain-http identity provider is accepted. */

@@ -7,6 +7,7 @@ import { Connection, type ConnectionDeps } from './connection.js';
 import { createUserChannelFanout } from '../bus/user-channel-fanout.js';
 import type { createWsAuthenticator, SocketClaims } from './ws-authenticator.js';
 import type { OriginPolicy } from '../http/origin-policy.js';
+import { originRefusal } from '../http/security-plugin.js';
 import type { EphemeralStore } from '../kv/ephemeral-store.js';
 
 /** How long a socket closed by the server has to answer the close before it is cut off. */
@@ -49,7 +50,7 @@ export function registerWsGateway(
   gatewayDeps: Omit<ConnectionDeps, 'userChannels'> & {
     authenticate: ReturnType<typeof createWsAuthenticator>;
     heartbeatMs: number;
-    originAllowed: OriginPolicy;
+    origins: OriginPolicy;
     kv: EphemeralStore;
     maxSocketsPerUser: number;
   },
@@ -116,8 +117,10 @@ export function registerWsGateway(
     {
       websocket: true,
       preValidation: async (request) => {
-        // A page of a foreign origin may not ride on a user's credentials (cross-site WebSocket hijacking).
-        if (!deps.originAllowed(request.headers.origin, request.headers.host)) throw new AppError('AUTH_ORIGIN_FORBIDDEN');
+        // A page of a foreign origin may not ride on a user's credentials (cross-site WebSocket
+        // hijacking), nor one on a rebinding domain (its Host names no host of this server).
+        const verdict = deps.origins.check(request.headers.origin, request.headers.host);
+        if (verdict !== 'ok') throw originRefusal(verdict);
         const claims = await deps.authenticate(request);
         if (!claims) throw new AppError('AUTH_REQUIRED', 'A valid ticket or bearer subprotocol is required to open the socket.');
         // Flat: randomUUID() returns a rope of ~14 pieces, each kept as its own heap object.

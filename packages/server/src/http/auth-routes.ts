@@ -4,6 +4,7 @@ import {
   CredentialsSchema,
   IdSchema,
   RefreshRequestSchema,
+  SignupRequestSchema,
   UpdateProfileRequestSchema,
   type AuthResponse,
   type TicketResponse,
@@ -40,7 +41,7 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
   };
 
   app.post('/v1/auth/signup', async (request, reply) => {
-    const credentials = parseInput(CredentialsSchema, request.body);
+    const credentials = parseInput(SignupRequestSchema, request.body);
     // Without email verification a sign-up tells whether an address is taken; probing many is
     // slowed like guessing passwords, per IP (never per account: that would let anyone lock one).
     await deps.throttle.check('', request.ip);

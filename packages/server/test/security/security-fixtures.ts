@@ -1,5 +1,8 @@
 import type { AuditEvent } from '@tally/protocol';
+import { createFirstAdminSetup } from '../../src/auth/first-admin-setup.js';
+import { resolveTokenSecret } from '../../src/auth/token-secret.js';
 import { rest } from '../support/rest.js';
+import type { TestApp } from '../support/test-app.js';
 
 /** The password signUp() uses. */
 export const PASSWORD = 'correct horse battery staple';
@@ -29,4 +32,17 @@ export async function waitForAudit(baseUrl: string, adminToken: string, match: (
     if (Date.now() > deadline) throw new Error('no such audit event within the timeout');
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Signs up the first account (the admin) of a server others can reach, with the setup token it
+ * prints in its log (derived from its token secret, as the server derives it).
+ */
+export async function claimFirstAdmin(server: TestApp): Promise<{ token: string; userId: string; email: string }> {
+  const secret = await resolveTokenSecret(server.app.services.db, undefined);
+  const setupToken = createFirstAdminSetup({ secret, required: true }).token!;
+  const email = `first-admin-${Date.now()}-${Math.random().toString(36).slice(2)}@example.com`;
+  const res = await rest<{ accessToken: string; user: { id: string; role: string } }>(server.baseUrl, 'POST', '/v1/auth/signup', { json: { email, password: PASSWORD, setupToken } });
+  if (res.status !== 201 || res.body.user.role !== 'admin') throw new Error(`claiming the first admin failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { token: res.body.accessToken, userId: res.body.user.id, email };
 }

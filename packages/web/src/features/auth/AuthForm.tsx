@@ -3,14 +3,26 @@ import { MIN_PASSWORD_LENGTH, OIDC_START_PATH, OidcConfigResponseSchema } from '
 import { errorMessage } from '../../format.js';
 
 export interface AuthFormProps {
-  onSubmit: (mode: 'login' | 'signup', credentials: { email: string; password: string }) => Promise<void>;
+  onSubmit: (mode: 'login' | 'signup', credentials: { email: string; password: string; setupToken?: string }) => Promise<void>;
   /** A message to show on arrival, e.g. "your session expired". */
   notice?: string | null;
 }
 
+/**
+ * The setup token of a server's first sign-up, from the address the server printed in its log
+ * (`/?setup=<token>`, or `#/...?setup=<token>`).
+ */
+function setupTokenOfAddress(): string {
+  const fromSearch = new URLSearchParams(window.location.search).get('setup');
+  const hashQuery = window.location.hash.split('?')[1];
+  return fromSearch ?? (hashQuery ? new URLSearchParams(hashQuery).get('setup') : null) ?? '';
+}
+
 /** Log in or sign up with email and password. */
 export function AuthForm({ onSubmit, notice }: AuthFormProps) {
-  const [mode, setMode] = useState<'login' | 'signup'>('login');
+  const [setupToken, setSetupToken] = useState(setupTokenOfAddress);
+  const [mode, setMode] = useState<'login' | 'signup'>(setupToken ? 'signup' : 'login');
+  const [needsSetupToken, setNeedsSetupToken] = useState(setupToken !== '');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
@@ -22,8 +34,10 @@ export function AuthForm({ onSubmit, notice }: AuthFormProps) {
     setBusy(true);
     setError(null);
     try {
-      await onSubmit(mode, { email, password });
+      await onSubmit(mode, mode === 'signup' && setupToken ? { email, password, setupToken } : { email, password });
     } catch (err) {
+      // The server asks for the token of its first sign-up: show the field for it.
+      if ((err as { code?: unknown } | null)?.code === 'AUTH_SETUP_TOKEN_INVALID') setNeedsSetupToken(true);
       setError(errorMessage(err));
       setBusy(false);
     }
@@ -57,6 +71,13 @@ export function AuthForm({ onSubmit, notice }: AuthFormProps) {
           />
         </label>
         {mode === 'signup' && <p className="hint">At least {MIN_PASSWORD_LENGTH} characters.</p>}
+        {mode === 'signup' && needsSetupToken && (
+          <label>
+            Setup token
+            <input autoComplete="off" value={setupToken} onChange={(e) => setSetupToken(e.target.value.trim())} />
+            <span className="hint">The first account of this server needs the token printed in its log.</span>
+          </label>
+        )}
         {notice && !error && <p className="notice">{notice}</p>}
         {error && <p className="error" role="alert">{error}</p>}
         <button type="submit" className="primary" disabled={busy}>
