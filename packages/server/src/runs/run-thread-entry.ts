@@ -9,6 +9,8 @@ import { openDatabase } from '../store/database.js';
 import { createOutageLog } from '../logging/outage-log.js';
 import { createSqlRunEventLog } from './run-event-log.js';
 import { createRunWorker } from './run-worker.js';
+import { createQuerySpans } from '../telemetry/query-spans.js';
+import { startTracing } from '../telemetry/tracing.js';
 
 /** What the main thread hands a run thread (see run-threads.ts). */
 export interface RunThreadData {
@@ -37,6 +39,8 @@ async function main(port: MessagePort, data: RunThreadData): Promise<void> {
   const { config } = data;
   const logger = pino({ level: config.logLevel }).child({ runThread: data.index });
   const report = (message: RunThreadReport) => port.postMessage(message);
+  // A thread has its own OpenTelemetry globals: its runs' spans are exported from here.
+  const tracing = config.tracing ? startTracing(config.tracing, { instanceId: data.workerId }) : null;
   let stop: (() => Promise<void>) | undefined;
   port.on('message', (message: { type: 'stop' }) => {
     if (message.type !== 'stop') return;
@@ -55,10 +59,11 @@ async function main(port: MessagePort, data: RunThreadData): Promise<void> {
       pglitePort: data.databasePort,
       onConnectionError: createOutageLog(logger, 'postgresql').failed,
     });
+    const traced = config.tracing ? db.withPlugin(createQuerySpans('postgresql')) : db;
     const bus: Bus = data.busPort ? createPortBus(data.busPort) : await createRedisBus({ url: config.redisUrl!, prefix: config.redisPrefix, logger });
-    const agents = await createAgentServices({ config, db, bus, logger });
+    const agents = await createAgentServices({ config, db: traced, bus, logger });
     const worker = createRunWorker({
-      db,
+      db: traced,
       bus,
       eventLog: createSqlRunEventLog(db),
       leaseDb,
@@ -83,6 +88,7 @@ async function main(port: MessagePort, data: RunThreadData): Promise<void> {
       await bus.close();
       await leaseDb?.destroy();
       await db.destroy();
+      await tracing?.shutdown();
     };
     report({ type: 'ready' });
   } catch (error) {

@@ -16,11 +16,11 @@ export interface Tracing {
  * are no-ops. Batch size and delay follow the standard OTEL_BSP_* variables, headers
  * OTEL_EXPORTER_OTLP_HEADERS, both read by the SDK itself.
  */
-export function startTracing(config: TracingConfig, identity: { version: string; instanceId: string }): Tracing {
+export function startTracing(config: TracingConfig, identity: { version?: string; instanceId: string }): Tracing {
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: config.serviceName,
-      [ATTR_SERVICE_VERSION]: identity.version,
+      ...(identity.version ? { [ATTR_SERVICE_VERSION]: identity.version } : {}),
       [ATTR_SERVICE_INSTANCE_ID]: identity.instanceId,
     }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: config.tracesUrl }))],

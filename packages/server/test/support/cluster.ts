@@ -10,15 +10,16 @@ import { uniqueName } from './services.js';
  */
 export interface Cluster {
   nodes: NodeProcess[];
-  /** Starts one more node of the same deployment. */
-  addNode(): Promise<NodeProcess>;
+  /** Starts one more node of the same deployment (`env` adds to or overrides the cluster's). */
+  addNode(env?: Record<string, string>): Promise<NodeProcess>;
   /** The node whose worker holds a run's lease, if any. */
   ownerOf(runId: string): Promise<NodeProcess | undefined>;
   query<T extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<T[]>;
   close(): Promise<void>;
 }
 
-export async function startCluster(options: { engine: EngineSetup; count: number; env?: Record<string, string>; redisUrl?: string }): Promise<Cluster> {
+/** `startTimeoutMs`: how long each node may take to start (30 s by default; more on a loaded machine). */
+export async function startCluster(options: { engine: EngineSetup; count: number; env?: Record<string, string>; redisUrl?: string; startTimeoutMs?: number }): Promise<Cluster> {
   const schema = uniqueName('c');
   const env: Record<string, string> = {
     TALLY_DATABASE_URL: options.engine.postgresUrl!,
@@ -34,16 +35,17 @@ export async function startCluster(options: { engine: EngineSetup; count: number
   await client.connect();
   const nodes: NodeProcess[] = [];
   // The first node migrates the schema; the rest start together on a migrated schema.
-  nodes.push(await startNodeProcess(env));
-  nodes.push(...(await Promise.all(Array.from({ length: options.count - 1 }, () => startNodeProcess(env)))));
+  const start = (nodeEnv: Record<string, string>) => startNodeProcess(nodeEnv, options.startTimeoutMs);
+  nodes.push(await start(env));
+  nodes.push(...(await Promise.all(Array.from({ length: options.count - 1 }, () => start(env)))));
 
   const query = async <T extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
     (await client.query<T>(text.replaceAll('$schema', `"${schema}"`), values)).rows;
 
   return {
     nodes,
-    async addNode() {
-      const node = await startNodeProcess(env);
+    async addNode(extra = {}) {
+      const node = await start({ ...env, ...extra });
       nodes.push(node);
       return node;
     },
