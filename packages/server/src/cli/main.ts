@@ -21,6 +21,8 @@ Commands:
                                 price a model (USD per million tokens) instead of the catalog
   prices discount PROVIDER PERCENT
                                 a negotiated discount on a provider's catalog prices (0 removes it)
+  prices load FILE [--version LABEL]
+                                price with a newer genai-prices data file (its data.json)
   user create --email E [--admin]
                                 create an account in the configured database; the password
                                 from TALLY_PASSWORD, or asked. Refused while a server holds the
@@ -110,7 +112,7 @@ function pricesAction(args: string[]): import('./prices-command.js').PricesActio
   const { values, positionals } = parseArgs({
     args: rest,
     allowPositionals: true,
-    options: { input: { type: 'string' }, output: { type: 'string' }, provider: { type: 'string' }, 'cache-read': { type: 'string' }, 'cache-write': { type: 'string' } },
+    options: { input: { type: 'string' }, output: { type: 'string' }, provider: { type: 'string' }, 'cache-read': { type: 'string' }, 'cache-write': { type: 'string' }, version: { type: 'string' } },
   });
   switch (sub) {
     case 'list':
@@ -132,8 +134,11 @@ function pricesAction(args: string[]): import('./prices-command.js').PricesActio
       if (!positionals[0] || positionals[1] === undefined || !(percent >= 0 && percent < 100)) throw new UsageError('prices discount needs PROVIDER and a PERCENT from 0 to less than 100');
       return { kind: 'discount', provider: positionals[0], percent };
     }
+    case 'load':
+      if (!positionals[0]) throw new UsageError('prices load needs a FILE (a genai-prices data.json)');
+      return { kind: 'load', file: positionals[0], ...(values.version ? { version: values.version } : {}) };
     default:
-      throw new UsageError('prices needs list, set or discount');
+      throw new UsageError('prices needs list, set, discount or load');
   }
 }
 

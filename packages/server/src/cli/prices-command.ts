@@ -1,4 +1,9 @@
+import fs from 'node:fs/promises';
+import { channels } from '../bus/bus.js';
+import { createRedisBus } from '../bus/redis-bus.js';
 import type { Config } from '../config/config.js';
+import { parseCatalogData } from '../pricing/catalog-data.js';
+import { loadCatalogData, saveCatalogData } from '../pricing/catalog-data-store.js';
 import { createGenaiPriceCatalog } from '../pricing/genai-price-catalog.js';
 import { loadPriceSettings, setPriceOverride, setProviderDiscount, type PriceSettings } from '../pricing/price-settings.js';
 import { openDatabase } from '../store/database.js';
@@ -7,7 +12,9 @@ import { migrateToLatest } from '../store/migrate.js';
 export type PricesAction =
   | { kind: 'list' }
   | { kind: 'set'; model: string; provider?: string; inputPerMTok: number; outputPerMTok: number; cacheReadPerMTok?: number; cacheWritePerMTok?: number }
-  | { kind: 'discount'; provider: string; percent: number };
+  | { kind: 'discount'; provider: string; percent: number }
+  /** A genai-prices data file (its data.json) every node prices with instead of the bundled catalog. */
+  | { kind: 'load'; file: string; version?: string };
 
 /**
  * `tally prices`: the admin's price overrides and provider discounts, written to the database the
@@ -30,13 +37,35 @@ export async function pricesCommand(config: Config, action: PricesAction, out: (
         await setProviderDiscount(db, action.provider, action.percent);
         out(action.percent === 0 ? `Removed the discount of ${action.provider}.` : `Set a ${action.percent}% discount on ${action.provider}'s catalog prices.`);
         break;
+      case 'load': {
+        // Checked whole before anything is stored (CATALOG_DATA_INVALID): a bad file changes nothing.
+        const data = parseCatalogData(await fs.readFile(action.file, 'utf8'), action.version);
+        await saveCatalogData(db, data, null);
+        out(`Loaded genai-prices data ${data.version} (${data.providers.length} providers, ${data.modelCount} models, sha256 ${data.sha256.slice(0, 12)}).`);
+        break;
+      }
       default: {
         const never: never = action;
         throw new Error(`unknown prices action ${JSON.stringify(never)}`);
       }
     }
     for (const line of describe(await loadPriceSettings(db))) out(line);
-    if (action.kind !== 'list') out('Running nodes apply this when they restart; records already stored keep their price.');
+    const { source } = await loadCatalogData(db);
+    out(source.kind === 'bundled' ? `Catalog: ${source.version} (bundled).` : `Catalog: genai-prices data ${source.version}, loaded ${source.loadedAt}.`);
+    if (action.kind !== 'list') {
+      // Nodes sharing Redis reload their prices at once; a single node without Redis when it restarts.
+      if (config.redisUrl) {
+        const bus = await createRedisBus({ url: config.redisUrl, prefix: config.redisPrefix });
+        try {
+          await bus.publish(channels.pricesChanged, 'changed');
+        } finally {
+          await bus.close();
+        }
+        out('Running nodes price with this from now on; records already stored keep their price until an admin re-prices them.');
+      } else {
+        out('A running node prices with this after a restart (or at once when changed through the admin API); records already stored keep their price until an admin re-prices them.');
+      }
+    }
     return 0;
   } finally {
     await db.destroy();
