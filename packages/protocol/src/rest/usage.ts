@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isoTime, safeText } from '../safe-text.js';
 
 /** Largest NDJSON upload accepted in one POST /v1/usage; bigger files go through the CLI in parts. */
 export const MAX_USAGE_UPLOAD_BYTES = 64 * 1024 * 1024;
@@ -39,6 +40,39 @@ export const USAGE_FORMAT_NAMES = [
 ] as const;
 export const UsageFormatNameSchema = z.enum(USAGE_FORMAT_NAMES, { error: () => `format must be one of ${USAGE_FORMAT_NAMES.join(', ')}` });
 export type UsageFormatName = z.infer<typeof UsageFormatNameSchema>;
+
+/**
+ * The record fields a CSV column can be mapped to: Tally's own, plus `totalInputTokens` for a
+ * column that counts all input (cache included: the cache columns are subtracted from it).
+ */
+export const CSV_MAPPING_FIELDS = [
+  'id',
+  'ts',
+  'provider',
+  'model',
+  'project',
+  'feature',
+  'user',
+  'inputTokens',
+  'totalInputTokens',
+  'outputTokens',
+  'cacheReadTokens',
+  'cacheWriteTokens',
+  'cacheWrite1hTokens',
+  'reasoningTokens',
+  'latencyMs',
+  'status',
+  'interactive',
+  'batch',
+  'maxOutputTokens',
+  'promptPrefixHash',
+  'prefixTokens',
+  'attempt',
+  'costUsd',
+] as const;
+export type CsvMappingField = (typeof CSV_MAPPING_FIELDS)[number];
+/** Fields a CSV mapping must fill (with `inputTokens` or `totalInputTokens`). */
+export const CSV_REQUIRED_FIELDS = ['ts', 'model', 'outputTokens'] as const;
 
 /**
  * A name map given with an upload: for CSV, column name → record field; for Bedrock logs,
@@ -92,8 +126,7 @@ export type UsageOverview = z.infer<typeof UsageOverviewSchema>;
 /** Most values of one dashboard filter (models or projects) per request. */
 export const MAX_DASHBOARD_FILTER_VALUES = 100;
 
-const isoTime = z.string().datetime({ offset: true });
-const filterValues = z.array(z.string().min(1).max(200)).max(MAX_DASHBOARD_FILTER_VALUES);
+const filterValues = z.array(safeText().min(1).max(200)).max(MAX_DASHBOARD_FILTER_VALUES);
 
 /**
  * Filters of GET /v1/usage/dashboard (`?from=&to=&model=a&model=b&project=x`): ISO times, `from`
@@ -101,7 +134,7 @@ const filterValues = z.array(z.string().min(1).max(200)).max(MAX_DASHBOARD_FILTE
  * and its project one of `projects` (if given).
  */
 export const UsageDashboardFiltersSchema = z
-  .object({ from: isoTime.optional(), to: isoTime.optional(), models: filterValues.optional(), projects: filterValues.optional() })
+  .object({ from: isoTime().optional(), to: isoTime().optional(), models: filterValues.optional(), projects: filterValues.optional() })
   .refine((f) => f.from === undefined || f.to === undefined || Date.parse(f.from) < Date.parse(f.to), {
     message: 'from must be before to',
     path: ['from'],

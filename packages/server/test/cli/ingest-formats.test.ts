@@ -113,7 +113,8 @@ describe('uploading usage in other formats', () => {
 
   it('POST /v1/usage reads every new format sample, gzip (by content or Content-Encoding) and UTF-16 LE/BE with a BOM', async () => {
     const user = await signUp(server.baseUrl, 'formats-new');
-    const post = async (body: Uint8Array | string, headers: Record<string, string> = {}, query = '') => {
+    const post = async (bytes: Uint8Array, headers: Record<string, string> = {}, query = '') => {
+      const body = new Blob([new Uint8Array(bytes)]);
       const response = await fetch(`${server.baseUrl}/v1/usage${query}`, { method: 'POST', headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/octet-stream', ...headers }, body });
       return { status: response.status, format: response.headers.get('tally-usage-format'), body: (await response.json()) as Record<string, unknown> };
     };

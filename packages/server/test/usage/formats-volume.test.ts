@@ -54,6 +54,7 @@ describe(`every format at ${LINES.toLocaleString('en')} lines, streamed`, () => 
       expect(store.sums.costUsd).toBeGreaterThan(0);
       expect(heapMax - heapBefore).toBeLessThan(HEAP_GROWTH_LIMIT);
     },
-    Math.max(60_000, LINES / 5),
+    // Generous: a shared two-core machine under load reads CSV at about 4,000 rows/s.
+    Math.max(60_000, LINES / 2),
   );
 });

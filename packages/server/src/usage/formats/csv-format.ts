@@ -1,35 +1,14 @@
+import { CSV_MAPPING_FIELDS } from '@tally/protocol';
 import { AppError } from '../../app-error.js';
 import { amountOf, asObject, countOf, isAbsent, isoTimeOf, stringOf } from './field-readers.js';
 import { checkedItem, errorItem, type CsvMapping, type MappedItem, type UsageFormat, type UsageMapper } from './usage-format.js';
 
 /**
- * The record fields a CSV column can fill: Tally's own, plus `totalInputTokens` for a column that
- * counts ALL input (OpenAI's `prompt_tokens`): the cache columns are subtracted from it.
+ * The record fields a CSV column can fill (the protocol's list): Tally's own, plus
+ * `totalInputTokens` for a column that counts ALL input (OpenAI's `prompt_tokens`): the cache
+ * columns are subtracted from it.
  */
-export const CSV_TARGETS = [
-  'id',
-  'ts',
-  'provider',
-  'model',
-  'project',
-  'feature',
-  'user',
-  'inputTokens',
-  'totalInputTokens',
-  'outputTokens',
-  'cacheReadTokens',
-  'cacheWriteTokens',
-  'reasoningTokens',
-  'latencyMs',
-  'status',
-  'interactive',
-  'batch',
-  'maxOutputTokens',
-  'promptPrefixHash',
-  'prefixTokens',
-  'attempt',
-  'costUsd',
-] as const;
+export const CSV_TARGETS = CSV_MAPPING_FIELDS;
 export type CsvTarget = (typeof CSV_TARGETS)[number];
 
 /**
@@ -49,6 +28,7 @@ const ALIASES: Readonly<Record<CsvTarget, readonly string[]>> = {
   outputTokens: ['outputtokens', 'completiontokens'],
   cacheReadTokens: ['cachereadtokens', 'cachereadinputtokens', 'cachedtokens', 'cachedinputtokens'],
   cacheWriteTokens: ['cachewritetokens', 'cachecreationinputtokens', 'cachecreationtokens'],
+  cacheWrite1hTokens: ['cachewrite1htokens', 'cachewrite1h'],
   reasoningTokens: ['reasoningtokens'],
   latencyMs: ['latencyms', 'durationms', 'latency'],
   status: ['status'],
@@ -141,7 +121,7 @@ export function createCsvMapper(columns: CsvColumns): UsageMapper {
       if (problems.length > 0) return [errorItem(lineNumber, problems.join('; '))];
       const { totalInputTokens, ...record } = fields;
       if (typeof totalInputTokens === 'number') {
-        const cached = (typeof record.cacheReadTokens === 'number' ? record.cacheReadTokens : 0) + (typeof record.cacheWriteTokens === 'number' ? record.cacheWriteTokens : 0);
+        const cached = [record.cacheReadTokens, record.cacheWriteTokens, record.cacheWrite1hTokens].reduce<number>((sum, v) => sum + (typeof v === 'number' ? v : 0), 0);
         if (cached > totalInputTokens) return [errorItem(lineNumber, `cache tokens (${cached}) exceed the total input (${totalInputTokens}) that includes them`)];
         record.inputTokens = totalInputTokens - cached;
       }
@@ -171,6 +151,7 @@ function readCell(target: CsvTarget, cell: unknown, column: string, problems: st
     case 'outputTokens':
     case 'cacheReadTokens':
     case 'cacheWriteTokens':
+    case 'cacheWrite1hTokens':
     case 'reasoningTokens':
     case 'maxOutputTokens':
     case 'prefixTokens':

@@ -1,9 +1,13 @@
 import { TallyApiError, apiErrorFromResponse } from '@tally/client';
-import { IngestSummarySchema, type IngestSummary } from '@tally/protocol';
+import { IngestSummarySchema, type IngestSummary, type UsageFormatName, type UsageMapping } from '@tally/protocol';
 
 export interface UploadOptions {
   origin: string;
   accessToken: string;
+  /** The file's format; the server detects it when absent. */
+  format?: UsageFormatName;
+  /** CSV column → record field, for a CSV no format knows. */
+  mapping?: UsageMapping;
   onProgress: (sentBytes: number, totalBytes: number) => void;
   signal?: AbortSignal;
 }
@@ -22,7 +26,7 @@ export interface UploadResult {
 export function uploadUsageFile(file: Blob & { name?: string }, options: UploadOptions): Promise<UploadResult> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', `${options.origin}/v1/usage`);
+    xhr.open('POST', `${options.origin}/v1/usage${uploadQuery(options)}`);
     xhr.setRequestHeader('content-type', contentTypeOf(file.name ?? ''));
     xhr.setRequestHeader('accept', 'application/json');
     xhr.setRequestHeader('authorization', `Bearer ${options.accessToken}`);
@@ -49,4 +53,13 @@ export function contentTypeOf(fileName: string): string {
   if (name.endsWith('.csv')) return 'text/csv';
   if (name.endsWith('.json')) return 'application/json';
   return 'application/x-ndjson';
+}
+
+/** `?format=…&mapping=…` (the mapping as URL-encoded JSON), or nothing. */
+export function uploadQuery({ format, mapping }: Pick<UploadOptions, 'format' | 'mapping'>): string {
+  const params = new URLSearchParams();
+  if (format) params.set('format', format);
+  if (mapping && Object.keys(mapping).length > 0) params.set('mapping', JSON.stringify(mapping));
+  const query = params.toString();
+  return query === '' ? '' : `?${query}`;
 }
