@@ -64,11 +64,13 @@ describe.skipIf(skipReason !== null)(`behind nginx ${skipReason ?? ''}`, () => {
     );
     cluster = await startCluster({
       engine: scale,
+      // Two minutes for a node to start on a machine this loaded; seconds when it is not.
+      startTimeoutMs: 120_000,
       count: 3,
       env: { TALLY_LLM_BASE_URL: llm.url, TALLY_LLM_MODEL: 'fake', TALLY_LLM_API_KEY: 'k', TALLY_TRUST_PROXY: '127.0.0.1/32' },
     });
     nginx = await startNginx(cluster.nodes.map((n) => new URL(n.url).host));
-  }, 90_000);
+  }, 300_000);
   afterAll(async () => {
     await nginx?.stop();
     await cluster?.close();
