@@ -64,6 +64,8 @@ const DEFAULT_EVENT_FLUSH_MS = 250;
 const POLL_MS = 1_000;
 /** How long a write that failed for want of a connection waits before it is tried again. */
 const RETRY_MS = 500;
+/** How long the end of a run is offered to a bus that is away before the log alone holds it. */
+const END_PUBLISH_GIVE_UP_MS = 60_000;
 
 /**
  * Claims queued runs (FOR UPDATE SKIP LOCKED, so nodes never take the same one, and never two
@@ -387,7 +389,7 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
       return false;
     }
     metrics?.runFinished(status, (finishedAt.getTime() - (run.started_at ?? run.created_at).getTime()) / 1000);
-    await emitter.publish(event);
+    publishEnd(run.id, event);
     const activity: ThreadActivityFrame = { v: PROTOCOL_VERSION, type: 'thread_activity', threadId: run.thread_id, title: committed.title, runId: run.id, status };
     await bus.publish(channels.userActivity(run.owner_id), JSON.stringify(activity)).catch(() => undefined);
     // The thread's next queued run (double-texting `queue`) may start now.
@@ -433,6 +435,23 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
       )
       .executeTakeFirst();
     return row ? { title: row.title } : null;
+  }
+
+  /**
+   * Publishes the run's terminal event, again until the bus takes it: a subscriber whose link came
+   * back before this node's did has already caught up from the log, and would otherwise wait for
+   * an end it never hears of (earlier events are not needed: the end shows any gap, which the log
+   * fills). A copy a subscriber already has is dropped by its seq.
+   */
+  function publishEnd(runId: string, event: RunEvent): void {
+    const raw = JSON.stringify(event);
+    const started = Date.now();
+    const attempt = (): void =>
+      void bus.publish(channels.runEvents(runId), raw).catch((error: unknown) => {
+        if (Date.now() - started > END_PUBLISH_GIVE_UP_MS) logger.warn({ err: error, runId }, 'publishing the end of a run failed; subscribers read it from the log when they reconnect');
+        else setTimeout(attempt, RETRY_MS).unref();
+      });
+    attempt();
   }
 
   async function handBack(runId: string): Promise<void> {

@@ -57,9 +57,10 @@ describe.skipIf(skipReason !== null)(`stores restarted under two nodes ${skipRea
       TALLY_LLM_MODEL: 'fake',
       TALLY_LLM_API_KEY: 'k',
     };
-    nodes.push(await startNodeProcess(env));
-    nodes.push(await startNodeProcess(env));
-  }, 120_000);
+    // Generous: the machine running the tests may be busy compiling other nodes.
+    nodes.push(await startNodeProcess(env, 90_000));
+    nodes.push(await startNodeProcess(env, 90_000));
+  }, 240_000);
 
   afterAll(async () => {
     await Promise.all(nodes.map((n) => n.kill('SIGKILL')));
