@@ -13,6 +13,14 @@ export const StrategyNameSchema = z.enum(STRATEGY_NAMES);
 export type StrategyName = z.infer<typeof StrategyNameSchema>;
 
 export const LevelSchema = z.enum(['low', 'medium', 'high']);
+export type Level = z.infer<typeof LevelSchema>;
+
+/** A total is as sure as the least sure figure in it (`low` for none). */
+export function leastConfidence(items: ReadonlyArray<{ confidence: Level }>): Level {
+  if (items.length === 0) return 'low';
+  const order: Record<Level, number> = { low: 0, medium: 1, high: 2 };
+  return items.reduce<Level>((least, i) => (order[i.confidence] < order[least] ? i.confidence : least), 'high');
+}
 export const QualityRiskSchema = z.enum(['none', 'low', 'medium', 'high']);
 
 /** One figure behind a recommendation, computed from the data. */

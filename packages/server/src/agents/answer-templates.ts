@@ -1,5 +1,5 @@
-import type { AnalysisIntent, BreakdownRow, Intent, PlanStep, Recommendation, StrategyName } from '@tally/protocol';
-import { leastConfidence, type UsageAnalysis } from '../analysis/analyze-usage.js';
+import { leastConfidence, type AnalysisIntent, type BreakdownRow, type Intent, type PlanStep, type Recommendation, type StrategyName } from '@tally/protocol';
+import type { UsageAnalysis } from '../analysis/analyze-usage.js';
 import { formatInt, formatPct, formatUsd } from '../analysis/format.js';
 import { ratio } from '../analysis/round.js';
 import { recommendationBlock, table } from './answer-format.js';

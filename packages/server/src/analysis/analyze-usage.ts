@@ -1,4 +1,4 @@
-import type { Chart, Recommendation, SavingsSummary, SavingsTotal, StrategyName } from '@tally/protocol';
+import { leastConfidence, type Chart, type Recommendation, type SavingsSummary, type SavingsTotal, type StrategyName } from '@tally/protocol';
 import type { PriceCatalog } from '../pricing/price-catalog.js';
 import type { OutputStatRow, PrefixStatRow, UsageAggregateRow } from '../usage/usage-store.js';
 import { costByModelChart, latencyChart, savingsChart } from './charts.js';
@@ -108,14 +108,6 @@ export function savingsSummary(recommendations: readonly Recommendation[], combi
     modelSwitches: savingsTotal(roundUsd(Math.max(0, combined - withoutModelChange)), switches),
     combinedMonthlySavingUsd: combined,
   };
-}
-
-const CONFIDENCE_ORDER: Record<Recommendation['confidence'], number> = { low: 0, medium: 1, high: 2 };
-
-/** A total is as sure as the least sure figure in it. */
-export function leastConfidence(recs: readonly Recommendation[]): Recommendation['confidence'] {
-  if (recs.length === 0) return 'low';
-  return recs.reduce((least, r) => (CONFIDENCE_ORDER[r.confidence] < CONFIDENCE_ORDER[least] ? r.confidence : least), 'high' as Recommendation['confidence']);
 }
 
 function savingsTotal(monthlySavingUsd: number, recs: readonly Recommendation[]): SavingsTotal {

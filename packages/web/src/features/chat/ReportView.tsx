@@ -1,4 +1,4 @@
-import type { Chart, PlanStep, Recommendation, Report, StrategyName } from '@tally/protocol';
+import { leastConfidence, type Chart, type PlanStep, type Recommendation, type Report, type StrategyName } from '@tally/protocol';
 import { ChartView } from '../../components/ChartView.js';
 import { formatUsd } from '../../components/money.js';
 import { formatCompact, formatCount, formatPercent } from '../../format.js';
@@ -141,9 +141,7 @@ function FocusFigure({ report, recommendations }: { report: Report; recommendati
   if (!report.focus) return null;
   if (recommendations.length === 0) return <Figure label={`${FOCUS_LABELS[report.focus]} saving`} value="none found" />;
   const total = recommendations.reduce((sum, r) => sum + r.projectedMonthlySavingUsd, 0);
-  const order = { low: 0, medium: 1, high: 2 } as const;
-  const confidence = recommendations.reduce((least, r) => (order[r.confidence] < order[least] ? r.confidence : least), 'high' as Recommendation['confidence']);
-  return <Figure label={`${FOCUS_LABELS[report.focus]} saving`} value={`${formatUsd(total)}/mo`} sub={`confidence ${confidence}`} highlight />;
+  return <Figure label={`${FOCUS_LABELS[report.focus]} saving`} value={`${formatUsd(total)}/mo`} sub={`confidence ${leastConfidence(recommendations)}`} highlight />;
 }
 
 const FOCUS_LABELS: Record<StrategyName, string> = {
