@@ -112,3 +112,39 @@ describe('embedded store: live while a user asks over a sizeable dataset', () =>
     other.close();
   }, 180_000);
 });
+
+describe('embedded store with a run thread (TALLY_RUN_THREADS=1)', () => {
+  let dataDir: string;
+  let server: NodeProcess;
+
+  beforeAll(async () => {
+    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tally-live-thread-'));
+    server = await startNodeProcess({ TALLY_DATA_DIR: dataDir, TALLY_RUN_THREADS: '1' }, 180_000);
+  }, 240_000);
+  afterAll(async () => {
+    await server?.kill();
+    await fs.rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs the agents on the thread, over its own port to the database thread, and Stop still ends a run', async () => {
+    const user = await signUp(server.url, 'threaded');
+    const upload = await rest(server.url, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 5, days: 30 }) });
+    expect(upload.status, JSON.stringify(upload.body)).toBe(200);
+    const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.url, user.token) });
+    const ack = await socket.command('send_message', { text: 'Where is my AI money going?' });
+    const { runId } = ack['data'] as { runId: string };
+    expect((await socket.waitForTerminal(runId, 120_000)).type).toBe('run_completed');
+    const events = socket.eventsOf(runId);
+    expect(events.map((e) => e.type)).toContain('agent_started');
+    // The run and its log are in the one database, whoever wrote them.
+    const logged = await rest<{ events: unknown[] }>(server.url, 'GET', `/v1/runs/${runId}/events?afterSeq=0`, { token: user.token });
+    expect(logged.body.events).toHaveLength(events.length);
+
+    const second = await socket.command('send_message', { text: 'How much would caching save?' });
+    const secondId = (second['data'] as { runId: string }).runId;
+    await socket.waitFor((f) => f['runId'] === secondId && f['type'] === 'agent_started' && (f['data'] as { agent?: string })['agent'] === 'data', 60_000);
+    await socket.command('stop_run', { runId: secondId });
+    expect((await socket.waitForTerminal(secondId, 30_000)).type).toBe('run_cancelled');
+    socket.close();
+  }, 240_000);
+});
