@@ -30,6 +30,8 @@ interface Direct {
   input: number;
   cacheRead: number;
   cacheWrite: number;
+  /** 1-hour cache writes, where the source splits writes by TTL (apart from `cacheWrite`). */
+  cacheWrite1h?: number;
   output: number;
   reasoning: number;
   batch: boolean;
@@ -65,6 +67,7 @@ const DIRECT: Record<string, () => Direct[]> = {
       input: n(at(r, 'inputTokens')),
       cacheRead: n(at(r, 'cacheReadTokens')),
       cacheWrite: n(at(r, 'cacheWriteTokens')),
+      cacheWrite1h: n(at(r, 'cacheWrite1hTokens')),
       output: n(at(r, 'outputTokens')),
       reasoning: n(at(r, 'reasoningTokens')),
       batch: at(r, 'batch') === true,
@@ -86,9 +89,10 @@ const DIRECT: Record<string, () => Direct[]> = {
     jsonLines('anthropic.jsonl').map((line) => {
       const message = at(line, 'result', 'message') ?? at(line, 'response') ?? line;
       const u = at(message, 'usage');
-      const write = at(u, 'cache_creation_input_tokens') ?? n(at(u, 'cache_creation', 'ephemeral_5m_input_tokens')) + n(at(u, 'cache_creation', 'ephemeral_1h_input_tokens'));
+      const oneHour = n(at(u, 'cache_creation', 'ephemeral_1h_input_tokens'));
+      const write = n(at(u, 'cache_creation_input_tokens') ?? n(at(u, 'cache_creation', 'ephemeral_5m_input_tokens')) + oneHour) - oneHour;
       const batch = at(line, 'result') !== undefined || at(u, 'service_tier') === 'batch';
-      return { model: s(at(message, 'model')), ts: iso(at(line, 'timestamp')), input: n(at(u, 'input_tokens')), cacheRead: n(at(u, 'cache_read_input_tokens')), cacheWrite: n(write), output: n(at(u, 'output_tokens')), reasoning: 0, batch };
+      return { model: s(at(message, 'model')), ts: iso(at(line, 'timestamp')), input: n(at(u, 'input_tokens')), cacheRead: n(at(u, 'cache_read_input_tokens')), cacheWrite: write, cacheWrite1h: oneHour, output: n(at(u, 'output_tokens')), reasoning: 0, batch };
     }),
   'litellm.jsonl': () => litellmDirect(jsonLines('litellm.jsonl')),
   'litellm.csv': () => litellmDirect(csvRows('litellm.csv')),
@@ -115,8 +119,9 @@ const DIRECT: Record<string, () => Direct[]> = {
     for (const line of jsonLines('claude-code.jsonl')) {
       const u = at(line, 'message', 'usage');
       if (at(line, 'type') !== 'assistant' || !u || at(line, 'message', 'model') === '<synthetic>') continue;
-      const d = { model: s(at(line, 'message', 'model')), ts: s(at(line, 'timestamp')), input: n(at(u, 'input_tokens')), cacheRead: n(at(u, 'cache_read_input_tokens')), cacheWrite: n(at(u, 'cache_creation_input_tokens')), output: n(at(u, 'output_tokens')), reasoning: 0, batch: false };
-      const total = d.input + d.cacheRead + d.cacheWrite + d.output;
+      const oneHour = n(at(u, 'cache_creation', 'ephemeral_1h_input_tokens'));
+      const d = { model: s(at(line, 'message', 'model')), ts: s(at(line, 'timestamp')), input: n(at(u, 'input_tokens')), cacheRead: n(at(u, 'cache_read_input_tokens')), cacheWrite: n(at(u, 'cache_creation_input_tokens')) - oneHour, cacheWrite1h: oneHour, output: n(at(u, 'output_tokens')), reasoning: 0, batch: false };
+      const total = d.input + d.cacheRead + d.cacheWrite + oneHour + d.output;
       const key = `${s(at(line, 'message', 'id'))}:${s(at(line, 'requestId'))}`;
       if ((kept.get(key)?.total ?? -1) <= total) kept.set(key, { ...d, total });
     }
@@ -283,6 +288,7 @@ describe('every format ingests its docs sample into the SQL store (PGlite)', () 
       input: sum((r) => r.inputTokens),
       cacheRead: sum((r) => r.cacheReadTokens),
       cacheWrite: sum((r) => r.cacheWriteTokens),
+      cacheWrite1h: sum((r) => r.cacheWrite1hTokens),
       output: sum((r) => r.outputTokens),
       reasoning: sum((r) => r.reasoningTokens),
       batch: sum((r) => (r.batch ? r.requests : 0)),
@@ -291,13 +297,14 @@ describe('every format ingests its docs sample into the SQL store (PGlite)', () 
       input: dsum((d) => d.input),
       cacheRead: dsum((d) => d.cacheRead),
       cacheWrite: dsum((d) => d.cacheWrite),
+      cacheWrite1h: dsum((d) => d.cacheWrite1h ?? 0),
       output: dsum((d) => d.output),
       reasoning: dsum((d) => d.reasoning),
       batch: direct.filter((d) => d.batch).length,
     });
     const directCost = dsum(
       (d) =>
-        prices.priceCall({ model: d.model, provider: d.provider ?? null, at: new Date(d.ts), inputTokens: d.input, cacheReadTokens: d.cacheRead, cacheWriteTokens: d.cacheWrite, outputTokens: d.output, batch: d.batch }) ?? Number.NaN,
+        prices.priceCall({ model: d.model, provider: d.provider ?? null, at: new Date(d.ts), inputTokens: d.input, cacheReadTokens: d.cacheRead, cacheWriteTokens: d.cacheWrite, cacheWrite1hTokens: d.cacheWrite1h ?? 0, outputTokens: d.output, batch: d.batch }) ?? Number.NaN,
     );
     expect(sum((r) => r.costUsd)).toBeCloseTo(directCost, 10);
     const overview = await store.overview(owner);

@@ -1,5 +1,6 @@
 import type { UsageRecordInput } from '@tally/protocol';
 import { amountOf, asObject, countOf, idOf, isoTimeOf, stringOf, type JsonObject } from './field-readers.js';
+import { splitCacheWrites } from './cache-write-split.js';
 import { bestObjectScore, checkedItem, errorItem, NOTHING, type CsvMapping, type MappedItem, type UsageFormat } from './usage-format.js';
 
 /** Cross-region inference profiles prefix the model with a geography: `us.anthropic.claude-…`. */
@@ -47,7 +48,17 @@ export function mapBedrockLog(unit: unknown, lineNumber: number, profiles: CsvMa
   const model = bedrockModel(stringOf(o['modelId']), stringOf(body?.['model']), profiles);
   if ('error' in model) problems.push(model.error);
   if (problems.length > 0 || !ts || 'error' in model) return [errorItem(lineNumber, problems.join('; '))];
-  const { write5m, write1h } = splitCacheWrite(cacheWrite, asObject(asObject(body?.['usage'])?.['cache_creation']));
+  const split = asObject(asObject(body?.['usage'])?.['cache_creation']);
+  const writes = splitCacheWrites(
+    {
+      total: cacheWrite,
+      write5m: countOf(split?.['ephemeral_5m_input_tokens'], 'output.outputBodyJson.usage.cache_creation.ephemeral_5m_input_tokens', problems),
+      write1h: countOf(split?.['ephemeral_1h_input_tokens'], 'output.outputBodyJson.usage.cache_creation.ephemeral_1h_input_tokens', problems),
+    },
+    { total: 'input.cacheWriteInputTokenCount', write1h: 'output.outputBodyJson.usage.cache_creation.ephemeral_1h_input_tokens' },
+    problems,
+  );
+  if (problems.length > 0) return [errorItem(lineNumber, problems.join('; '))];
   const identity = stringOf(asObject(o['identity'])?.['arn']);
   const record: UsageRecordInput = {
     ts,
@@ -55,8 +66,7 @@ export function mapBedrockLog(unit: unknown, lineNumber: number, profiles: CsvMa
     model: model.model,
     inputTokens: inputTokens ?? 0,
     cacheReadTokens: cacheRead,
-    cacheWriteTokens: write5m,
-    cacheWrite1hTokens: write1h,
+    ...writes,
     outputTokens: outputTokens ?? 0,
     latencyMs: amountOf(asObject(body?.['metrics'])?.['latencyMs'], 'output.outputBodyJson.metrics.latencyMs', []),
     status: o['errorCode'] !== undefined ? 'error' : 'ok',
@@ -67,13 +77,6 @@ export function mapBedrockLog(unit: unknown, lineNumber: number, profiles: CsvMa
   const requestId = stringOf(o['requestId']);
   if (requestId) record.id = idOf(requestId);
   return [checkedItem(lineNumber, record)];
-}
-
-/** Anthropic bodies on Bedrock split the write total by TTL; without the split it is 5-minute. */
-function splitCacheWrite(total: number, split: JsonObject | undefined): { write5m: number; write1h: number } {
-  const oneHour = split?.['ephemeral_1h_input_tokens'];
-  if (typeof oneHour !== 'number' || !Number.isInteger(oneHour) || oneHour < 0 || oneHour > total) return { write5m: total, write1h: 0 };
-  return { write5m: total - oneHour, write1h: oneHour };
 }
 
 /**
