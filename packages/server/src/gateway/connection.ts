@@ -15,6 +15,8 @@ import { parseClientFrame } from './parse-client-frame.js';
 import { openRunSubscription, type RunSubscription } from './run-subscription.js';
 import { createSocketSender, type SocketSender, type SocketSenderLimits } from './socket-sender.js';
 import { inSpan } from '../telemetry/spans.js';
+import { isConnectionError } from '../store/postgres-errors.js';
+import { isRedisUnavailable } from '../bus/redis-connection-log.js';
 
 export interface ConnectionDeps {
   db: Db;
@@ -153,6 +155,9 @@ export class Connection implements ConnectionHandle, UserChannelMember {
     } catch (error) {
       if (isAppError(error)) {
         this.sender.send(errorFrame(command.id, error.code, error.message));
+      } else if (isConnectionError(error) || isRedisUnavailable(error)) {
+        // A store restarting or failing over: the client may send the command again shortly.
+        this.sender.send(errorFrame(command.id, 'SERVICE_UNAVAILABLE'));
       } else {
         this.deps.logger.error({ err: error, command: command.type }, 'command failed');
         this.sender.send(errorFrame(command.id, 'INTERNAL'));
