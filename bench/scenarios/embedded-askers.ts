@@ -29,7 +29,7 @@ const TARGET_RECORDS = 1_000_000;
 const RECORDS: Record<BenchProfile, number> = { quick: 100_000, full: TARGET_RECORDS };
 const ROUNDS: Record<BenchProfile, number> = { quick: 3, full: 3 };
 /** Lines per upload (well under the upload limit). */
-const UPLOAD_LINES = 50_000;
+const UPLOAD_LINES = 10_000;
 const DAYS = 30;
 const HEALTH_EVERY_MS = 25;
 
@@ -164,6 +164,8 @@ async function loadHistory(baseUrl: string, user: BenchUser, count: number, seed
       method: 'POST',
       headers: { authorization: `Bearer ${user.accessToken}`, 'content-type': 'application/x-ndjson' },
       body: lines.join('\n') + '\n',
+    }).catch((error: unknown) => {
+      throw new Error(`usage upload after ${produced} records failed: ${String((error as { cause?: unknown }).cause ?? error)}`);
     });
     if (!response.ok) throw new Error(`usage upload answered ${response.status}: ${await response.text()}`);
     lines = [];
