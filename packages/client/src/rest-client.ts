@@ -1,4 +1,12 @@
 import {
+  CatalogSourceSchema,
+  PriceListSchema,
+  RepriceJobSchema,
+  type CatalogSource,
+  type PriceList,
+  type RepriceJob,
+} from '@tally/protocol';
+import {
   AdminUserListSchema,
   AdminUserSchema,
   ApiKeyListSchema,
@@ -122,6 +130,8 @@ export interface RestClient {
   usageOverview(): Promise<UsageOverview>;
   /** Sums for the usage page; `from` inclusive, `to` exclusive (ISO times). */
   usageDashboard(filters?: UsageDashboardFilters): Promise<UsageDashboard>;
+  /** Each model of the user's usage (and every override, and `model` if given) at the price billed now, with its source. */
+  priceList(model?: string): Promise<PriceList>;
   /** Admin only (AUTH_FORBIDDEN otherwise): the routes under /v1/admin. */
   admin: AdminClient;
 }
@@ -137,6 +147,15 @@ export interface AdminClient {
   getPrices(): Promise<PriceSettingsDto>;
   setPriceOverride(override: PriceOverrideDto): Promise<PriceSettingsDto>;
   removePriceOverride(model: string, provider?: string): Promise<PriceSettingsDto>;
+  /** Percent off a provider's catalog prices; 0 removes it. Every node prices with it at once. */
+  setProviderDiscount(provider: string, percent: number): Promise<PriceSettingsDto>;
+  /** Prices with a genai-prices data file (its data.json) instead of the bundled catalog. */
+  loadCatalogData(data: unknown, version?: string): Promise<CatalogSource>;
+  clearCatalogData(): Promise<CatalogSource>;
+  /** Re-pricing of every stored record: a preview first, then its application; poll `repriceJob`. */
+  previewReprice(): Promise<RepriceJob>;
+  applyReprice(previewId: string): Promise<RepriceJob>;
+  repriceJob(jobId: string): Promise<RepriceJob>;
   getLlmSettings(): Promise<LlmSettings>;
   updateLlmSettings(change: UpdateLlmSettingsRequest): Promise<LlmSettings>;
   /** Back to the server's environment configuration. */
@@ -303,6 +322,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
     usageOverview: () => send({ method: 'GET', path: '/v1/usage/overview', schema: UsageOverviewSchema, auth: true }),
     usageDashboard: (filters = {}) =>
       send({ method: 'GET', path: `/v1/usage/dashboard${queryString(dashboardParams(filters))}`, schema: UsageDashboardSchema, auth: true }),
+    priceList: (model) => send({ method: 'GET', path: `/v1/prices${model ? `?${new URLSearchParams({ model })}` : ''}`, schema: PriceListSchema, auth: true }),
     admin: {
       listUsers: async () => (await send({ method: 'GET', path: '/v1/admin/users', schema: AdminUserListSchema, auth: true })).users,
       updateUser: (userId, change) =>
@@ -323,6 +343,13 @@ export function createRestClient(options: RestClientOptions): RestClient {
         if (provider !== undefined) params.set('provider', provider);
         return send({ method: 'DELETE', path: `/v1/admin/prices?${params}`, schema: PriceSettingsSchema, auth: true });
       },
+      setProviderDiscount: (provider, percent) => send({ method: 'PUT', path: '/v1/admin/prices/discounts', schema: PriceSettingsSchema, auth: true, json: { provider, percent } }),
+      loadCatalogData: (data, version) =>
+        send({ method: 'PUT', path: `/v1/admin/prices/catalog${version ? `?${new URLSearchParams({ version })}` : ''}`, schema: CatalogSourceSchema, auth: true, json: data }),
+      clearCatalogData: () => send({ method: 'DELETE', path: '/v1/admin/prices/catalog', schema: CatalogSourceSchema, auth: true }),
+      previewReprice: () => send({ method: 'POST', path: '/v1/admin/prices/reprice/preview', schema: RepriceJobSchema, auth: true, json: {} }),
+      applyReprice: (previewId) => send({ method: 'POST', path: '/v1/admin/prices/reprice/apply', schema: RepriceJobSchema, auth: true, json: { previewId } }),
+      repriceJob: (jobId) => send({ method: 'GET', path: `/v1/admin/prices/reprice/${encodeURIComponent(jobId)}`, schema: RepriceJobSchema, auth: true }),
       getLlmSettings: () => send({ method: 'GET', path: '/v1/admin/llm', schema: LlmSettingsSchema, auth: true }),
       updateLlmSettings: (change) => send({ method: 'PUT', path: '/v1/admin/llm', schema: LlmSettingsSchema, auth: true, json: change }),
       clearLlmSettings: () => send({ method: 'DELETE', path: '/v1/admin/llm', schema: LlmSettingsSchema, auth: true }),

@@ -24,6 +24,7 @@ const PHONE_QUERY = '(max-width: 640px)';
 const PAGES = [
   { page: 'chat', label: 'Chat', href: routeHash({ page: 'chat', threadId: null }) },
   { page: 'usage', label: 'Usage', href: routeHash({ page: 'usage' }) },
+  { page: 'prices', label: 'Prices', href: routeHash({ page: 'prices' }) },
   { page: 'settings', label: 'Settings', href: routeHash({ page: 'settings' }) },
 ] as const;
 

@@ -9,6 +9,7 @@ import { SettingsPage } from '../settings/SettingsPage.js';
 import { ThreadSidebar } from '../threads/ThreadSidebar.js';
 import { useThreads } from '../threads/use-threads.js';
 import { UsagePage } from '../usage/UsagePage.js';
+import { PricesPage } from '../prices/PricesPage.js';
 import { AppShell } from './AppShell.js';
 import { useHashRoute } from './use-hash-route.js';
 
@@ -76,6 +77,7 @@ export function SignedInApp({ api, saved, origin, user, onUserChanged, onSignedO
         />
       )}
       {route.page === 'usage' && <UsagePage api={api} user={user} origin={origin} />}
+      {route.page === 'prices' && <PricesPage api={api} />}
       {route.page === 'settings' && <SettingsPage api={api} user={user} onUserChanged={onUserChanged} onSignedOut={onSignedOut} />}
     </AppShell>
   );

@@ -1,12 +1,13 @@
 /** The pages of the app, addressed by the URL hash so a reload or a shared link opens the same one. */
-export type Route = { page: 'chat'; threadId: string | null } | { page: 'usage' } | { page: 'settings' };
+export type Route = { page: 'chat'; threadId: string | null } | { page: 'usage' } | { page: 'prices' } | { page: 'settings' };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** `#/chat`, `#/chat/<threadId>`, `#/usage`, `#/settings`; anything else is the chat. */
+/** `#/chat`, `#/chat/<threadId>`, `#/usage`, `#/prices`, `#/settings`; anything else is the chat. */
 export function parseRoute(hash: string): Route {
   const [page, id] = hash.replace(/^#\/?/, '').split('?')[0]!.split('/');
   if (page === 'usage') return { page: 'usage' };
+  if (page === 'prices') return { page: 'prices' };
   if (page === 'settings') return { page: 'settings' };
   return { page: 'chat', threadId: id && UUID.test(id) ? id.toLowerCase() : null };
 }
