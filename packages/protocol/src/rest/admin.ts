@@ -120,7 +120,7 @@ export const PriceOverrideSchema = z.object({
 });
 export type PriceOverrideDto = z.infer<typeof PriceOverrideSchema>;
 
-/** GET/PUT/DELETE /v1/admin/prices answer the whole table; nodes apply it when they restart. */
+/** GET/PUT/DELETE /v1/admin/prices answer the whole table; every node applies a change at once. */
 export const PriceSettingsSchema = z.object({
   overrides: z.array(PriceOverrideSchema),
   /** Negotiated discounts on catalog prices, percent per provider (set with `tally prices discount`). */

@@ -6,9 +6,10 @@ import type { GenaiPriceCatalogOptions, PriceOverride } from './genai-price-cata
 
 /**
  * The admin's prices, kept in the database (price_overrides, price_discounts) and loaded by every
- * node at start into its PriceCatalog. Edited through these functions: by the `tally prices` CLI
- * now, by an admin HTTP route once roles exist. A change applies to records ingested and analyses
- * run after the nodes restart; records already stored keep the cost they were priced at.
+ * node into its LivePriceCatalog, again whenever a change is announced on the bus. Edited through
+ * these functions: by the admin routes and the `tally prices` CLI. A change applies at once to
+ * records ingested and analyses run after it; records already stored keep the cost they were
+ * priced at until an admin re-prices them (reprice-jobs.ts).
  */
 export interface PriceSettings {
   overrides: PriceOverride[];

@@ -52,7 +52,7 @@ export function PriceOverridesSection({ api }: { api: TallyApi }) {
   return (
     <section className="card settings-section" aria-labelledby="prices-title">
       <h2 id="prices-title">Price overrides</h2>
-      <p className="hint">USD per million tokens, used instead of the catalog for this model; nodes apply changes when they restart.</p>
+      <p className="hint">USD per million tokens, used instead of the catalog for this model; every node applies a change at once; stored records keep their cost until re-priced.</p>
       <LoadState state={prices} what="prices">
         {(value) =>
           value.overrides.length === 0 ? (
