@@ -7,11 +7,18 @@ import { buildUsageDashboard, isWholeDayWindow } from '../usage/usage-dashboard.
 import type { UsageIngester } from '../usage/ingest-usage.js';
 import type { UsageStore } from '../usage/usage-store.js';
 import { userOf } from './authenticate.js';
+import { drainRequestBody } from './drain-request-body.js';
 import { parseInput } from './parse-input.js';
 
 const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines', 'text/plain', 'application/octet-stream'];
 /** Other formats' own types (OTLP/JSON is posted as application/json, CSV as text/csv). */
 const OTHER_TYPES = ['application/json', 'text/csv', 'application/csv'];
+/**
+ * A refused upload's unread body is read and discarded up to this much past the upload limit
+ * (and for this long) to keep its connection; past that the connection is closed gracefully.
+ */
+const DRAIN_MARGIN_BYTES = 1024 * 1024;
+const DRAIN_TIMEOUT_MS = 30_000;
 
 /**
  * Usage upload: the body streams into the store in batches, in constant memory. Its format is
@@ -28,11 +35,22 @@ export async function usageRoutes(
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser([...NDJSON_TYPES, ...OTHER_TYPES], (_request, payload, done) => done(null, payload));
   app.addHook('preHandler', deps.requireUser);
+  // An upload answered before its body was read (refused credentials, type or size, or an ingest
+  // stopped by an error) keeps its keep-alive connection: see drain-request-body.ts.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.raw.complete) return;
+    if (!(await drainRequestBody(request.raw, maxBytes + DRAIN_MARGIN_BYTES, DRAIN_TIMEOUT_MS))) void reply.header('connection', 'close');
+  });
 
   app.post('/v1/usage', async (request, reply): Promise<IngestSummary> => {
     const body = request.body;
     if (!body || typeof (body as NodeJS.ReadableStream).pipe !== 'function') {
       throw new AppError('VALIDATION_FAILED', 'Send usage as the request body (Content-Type: application/x-ndjson, application/json or text/csv).');
+    }
+    // A body declared too large is refused before a byte of it is read.
+    const declared = Number(request.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      throw tooLarge(maxBytes);
     }
     const { format, mapping } = usageQuery(request.query);
     const controller = new AbortController();
@@ -88,8 +106,12 @@ function byteLimit(maxBytes: number): Transform {
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       seen += chunk.length;
-      if (seen > maxBytes) callback(new AppError('BODY_TOO_LARGE', `Uploads are limited to ${maxBytes} bytes; use \`tally ingest\` for larger files.`));
+      if (seen > maxBytes) callback(tooLarge(maxBytes));
       else callback(null, chunk);
     },
   });
+}
+
+function tooLarge(maxBytes: number): AppError {
+  return new AppError('BODY_TOO_LARGE', `Uploads are limited to ${maxBytes} bytes; use \`tally ingest\` for larger files.`);
 }
