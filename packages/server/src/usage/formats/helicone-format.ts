@@ -1,5 +1,6 @@
 import type { UsageRecordInput } from '@tally/protocol';
 import { amountOf, asObject, countOf, idOf, isoTimeOf, objectOrJsonString, stringOf, type JsonObject } from './field-readers.js';
+import { recordsInEnvelope } from './api-envelope.js';
 import { checkedItem, errorItem, NOTHING, type FormatSample, type MappedItem, type UsageFormat } from './usage-format.js';
 
 /** Helicone writes this when a request was not served from its gateway cache. */
@@ -25,7 +26,7 @@ export const heliconeFormat: UsageFormat = {
 };
 
 function detectHelicone(sample: FormatSample): number {
-  const candidates = sample.csvHeader ? [Object.fromEntries(sample.csvHeader.map((name) => [name, '']))] : sample.values.flatMap((v) => requestsIn(asObject(v)));
+  const candidates = sample.csvHeader ? [Object.fromEntries(sample.csvHeader.map((name) => [name, '']))] : sample.values.flatMap((v) => recordsInEnvelope(asObject(v)));
   let best = 0;
   for (const o of candidates) {
     if (!('request_id' in o)) continue;
@@ -34,18 +35,11 @@ function detectHelicone(sample: FormatSample): number {
   return best;
 }
 
-function requestsIn(o: JsonObject | undefined): JsonObject[] {
-  if (!o) return [];
-  const data = o['data'];
-  if (Array.isArray(data)) return data.map(asObject).filter((d): d is JsonObject => d !== undefined);
-  return [asObject(data) ?? o];
-}
-
 /** Maps one unit: a request row, or an API answer holding them. */
 export function mapHeliconeUnit(unit: unknown, lineNumber: number): readonly MappedItem[] {
   const o = asObject(unit);
   if (!o) return [errorItem(lineNumber, 'expected a JSON object')];
-  return requestsIn(o).flatMap((r) => mapRequest(r, lineNumber));
+  return recordsInEnvelope(o).flatMap((r) => mapRequest(r, lineNumber));
 }
 
 function mapRequest(r: JsonObject, lineNumber: number): readonly MappedItem[] {

@@ -1,5 +1,6 @@
 import type { UsageRecordInput } from '@tally/protocol';
 import { amountOf, asObject, countOf, idOf, isoTimeOf, stringOf, type JsonObject } from './field-readers.js';
+import { recordsInEnvelope } from './api-envelope.js';
 import { checkedItem, errorItem, NOTHING, type FormatSample, type MappedItem, type UsageFormat } from './usage-format.js';
 
 /** Observation types that are one model call; agents, chains and spans repeat their children's usage. */
@@ -27,7 +28,7 @@ export const langfuseFormat: UsageFormat = {
 function detectLangfuse(sample: FormatSample): number {
   let best = 0;
   for (const value of sample.values) {
-    for (const o of observationsIn(asObject(value))) {
+    for (const o of recordsInEnvelope(asObject(value))) {
       if ('traceId' in o && typeof o['type'] === 'string' && ('usageDetails' in o || 'costDetails' in o || 'completionStartTime' in o)) return 0.96;
       if ('traceId' in o && typeof o['type'] === 'string' && 'startTime' in o) best = Math.max(best, 0.75);
     }
@@ -35,17 +36,11 @@ function detectLangfuse(sample: FormatSample): number {
   return best;
 }
 
-function observationsIn(o: JsonObject | undefined): JsonObject[] {
-  if (!o) return [];
-  const data = o['data'];
-  return Array.isArray(data) ? data.map(asObject).filter((d): d is JsonObject => d !== undefined) : [o];
-}
-
 /** Maps one unit: an observation, or a page of them. */
 export function mapLangfuseUnit(unit: unknown, lineNumber: number): readonly MappedItem[] {
   const o = asObject(unit);
   if (!o) return [errorItem(lineNumber, 'expected a JSON object')];
-  return observationsIn(o).flatMap((observation) => mapObservation(observation, lineNumber));
+  return recordsInEnvelope(o).flatMap((observation) => mapObservation(observation, lineNumber));
 }
 
 interface Buckets {

@@ -1,5 +1,6 @@
 import type { UsageRecordInput } from '@tally/protocol';
 import { amountOf, asObject, countOf, idOf, isoTimeOf, stringOf, type JsonObject } from './field-readers.js';
+import { recordsInEnvelope } from './api-envelope.js';
 import { checkedItem, errorItem, NOTHING, type FormatSample, type MappedItem, type UsageFormat } from './usage-format.js';
 
 /**
@@ -27,7 +28,7 @@ function detectOpenRouter(sample: FormatSample): number {
   if (header) return header.includes('generation_id') && (header.includes('tokens_prompt') || header.includes('cost_total')) ? 0.95 : 0;
   let best = 0;
   for (const value of sample.values) {
-    for (const o of recordsIn(asObject(value))) best = Math.max(best, shapeScore(o));
+    for (const o of recordsInEnvelope(asObject(value))) best = Math.max(best, shapeScore(o));
   }
   return best;
 }
@@ -39,20 +40,11 @@ function shapeScore(o: JsonObject): number {
   return 0;
 }
 
-/** The records in a unit: the unit itself, or the API envelope's `data` (one object or a list). */
-function recordsIn(o: JsonObject | undefined): JsonObject[] {
-  if (!o) return [];
-  const data = o['data'];
-  if (Array.isArray(data)) return data.map(asObject).filter((d): d is JsonObject => d !== undefined);
-  const one = asObject(data);
-  return one ? [one] : [o];
-}
-
 /** Maps one unit: a generation, an activity row, or an envelope holding them. */
 export function mapOpenRouterUnit(unit: unknown, lineNumber: number): readonly MappedItem[] {
   const o = asObject(unit);
   if (!o) return [errorItem(lineNumber, 'expected a JSON object')];
-  return recordsIn(o).map((r) => ('model_permaslug' in r && 'requests' in r && !('generation_id' in r) ? mapActivityRow(r, lineNumber) : mapGeneration(r, lineNumber)));
+  return recordsInEnvelope(o).map((r) => ('model_permaslug' in r && 'requests' in r && !('generation_id' in r) ? mapActivityRow(r, lineNumber) : mapGeneration(r, lineNumber)));
 }
 
 function mapGeneration(g: JsonObject, lineNumber: number): MappedItem {
