@@ -1,4 +1,4 @@
-import { STRATEGY_NAMES } from '@tally/protocol';
+import { STRATEGY_NAMES, leastConfidence } from '@tally/protocol';
 import { analyzeUsage, type UsageAnalysis } from '../analysis/analyze-usage.js';
 import { formatUsd } from '../analysis/format.js';
 import type { PriceCatalog } from '../pricing/price-catalog.js';
@@ -23,12 +23,16 @@ export async function runOptimization(
       'optimization',
       recs.length === 0
         ? `${name}: nothing worth recommending.`
-        : `${name}: ${recs.length} recommendation${recs.length > 1 ? 's' : ''}, ${formatUsd(saving)}/month in total.`,
+        : `${name}: ${recs.length} recommendation${recs.length > 1 ? 's' : ''}, ${formatUsd(saving)}/month in total (confidence ${leastConfidence(recs)}).`,
     );
   }
   const n = analysis.recommendations.length;
+  const { savings } = analysis;
   return {
     value: analysis,
-    summary: `${n} recommendation${n === 1 ? '' : 's'}, about ${formatUsd(analysis.totalProjectedMonthlySavingUsd)}/month combined, of ${formatUsd(analysis.breakdown.totals.monthlyCostUsd)}/month spent`,
+    summary:
+      `${n} recommendation${n === 1 ? '' : 's'}: about ${formatUsd(savings.withoutModelChange.monthlySavingUsd)}/month without changing models ` +
+      `(confidence ${savings.withoutModelChange.confidence}) and ${formatUsd(savings.modelSwitches.monthlySavingUsd)}/month more from model switches ` +
+      `(confidence ${savings.modelSwitches.confidence}), of ${formatUsd(analysis.breakdown.totals.monthlyCostUsd)}/month spent`,
   };
 }

@@ -17,6 +17,16 @@ export function priced(prices: PriceCatalog, input: UsageRecordInput): PricedUsa
  * - etl/summarize on gpt-4o: 20 nightly non-interactive calls, 10,000 in / 500 out ($0.03 each);
  * - search/rank on gpt-4o-mini: 50 calls, 1,000 in / 10 out.
  */
+/**
+ * The seeded team usage runs from its first call (2025-03-01 02:00) to its last (2025-03-10 15:04):
+ * 9 days 13 h 4 min. Monthly figures scale by 30 x 24 h over those hours (analysis/projection.ts).
+ */
+export const TEAM_USAGE_HOURS = 9 * 24 + 13 + 4 / 60;
+export const TEAM_MONTHLY_FACTOR = (30 * 24) / TEAM_USAGE_HOURS;
+/** The seeded usage's spend in its period, and per 30 days as the answer writes it. */
+export const TEAM_SPEND_USD = 26.578;
+export const TEAM_MONTHLY_TEXT = `$${(TEAM_SPEND_USD * TEAM_MONTHLY_FACTOR).toFixed(2)}`;
+
 export async function seedTeamUsage(store: UsageStore, prices: PriceCatalog, ownerId: string): Promise<number> {
   const records: PricedUsageRecord[] = [];
   for (let day = 1; day <= 10; day++) {

@@ -6,7 +6,7 @@ import type { UsageStore } from '../../src/usage/usage-store.js';
 import { fixedPriceCatalog } from '../analysis/fixtures.js';
 import { startFakeLlm, type FakeLlm, type FakeLlmRequest, type FakeLlmScript } from '../support/fake-llm.js';
 import { createMemoryUsageStore } from '../support/memory-usage-store.js';
-import { agentsStarted, collectingContext, ofType, seedTeamUsage, streamed } from './supervisor-fixtures.js';
+import { TEAM_MONTHLY_TEXT, agentsStarted, collectingContext, ofType, seedTeamUsage, streamed } from './supervisor-fixtures.js';
 
 const prices = fixedPriceCatalog();
 const now = () => new Date('2025-03-11T00:00:00Z');
@@ -57,7 +57,7 @@ describe('supervisor with an OpenAI-compatible LLM', () => {
     const [triage, reporting] = fake!.requests;
     expect(promptOf(triage!)).toContain('Models in the data: gpt-4o, gpt-4o-mini');
     expect(reporting!.stream).toBe(true);
-    expect(promptOf(reporting!)).toContain('$79.73 per 30 days');
+    expect(promptOf(reporting!)).toContain(`${TEAM_MONTHLY_TEXT} per 30 days`);
     expect(promptOf(reporting!)).toContain('Use only numbers that appear in the FACTS');
   });
 
@@ -88,28 +88,29 @@ describe('supervisor with an OpenAI-compatible LLM', () => {
 
   it('marks numbers the LLM made up where they stand, with the reason in a footnote', async () => {
     const supervisor = await supervisorWith((request) =>
-      isTriage(request) ? { json: { intent: 'general', models: [], project: null, timeRange: null } } : { stream: ['You spend $79.73 a month; cut $512.40 now.'] },
+      isTriage(request) ? { json: { intent: 'general', models: [], project: null, timeRange: null } } : { stream: [`You spend ${TEAM_MONTHLY_TEXT} a month; cut $512.40 now.`] },
     );
     const { ctx, events } = collectingContext({ text: 'How do we spend less?' });
     const result = await supervisor.run(ctx);
     // The mark is in the final answer (which replaces the streamed text); the footnote also streams after the text.
-    expect(result.answer).toBe("You spend $79.73 a month; cut $512.40[^1] now.\n\n[^1]: 512.40 is not in Tally's analysis; the figures in the report are the computed ones.\n");
-    expect(streamed(events)).toBe("You spend $79.73 a month; cut $512.40 now.\n\n[^1]: 512.40 is not in Tally's analysis; the figures in the report are the computed ones.\n");
+    const note = "\n\n[^1]: 512.40 is not in Tally's analysis; the figures in the report are the computed ones.\n";
+    expect(result.answer).toBe(`You spend ${TEAM_MONTHLY_TEXT} a month; cut $512.40[^1] now.${note}`);
+    expect(streamed(events)).toBe(`You spend ${TEAM_MONTHLY_TEXT} a month; cut $512.40 now.${note}`);
     expect(ofType(events, 'agent_thinking').at(-1)?.text).toContain('512.40 (not in facts)');
   });
 
   it('catches a fact used under the wrong label: a spend called a saving, a monthly figure called the total', async () => {
-    // $79.73 is the spend per 30 days and $26.58 the period's spend (facts of the seeded team usage).
+    // TEAM_MONTHLY_TEXT is the spend per 30 days and $26.58 the period's spend (facts of the seeded team usage).
     const supervisor = await supervisorWith((request) =>
       isTriage(request)
         ? { json: { intent: 'cost_analysis', models: [], project: null, timeRange: null } }
-        : { stream: ['In total you spent $79.73. ', 'Switching could save $26.58 a month.'] },
+        : { stream: [`In total you spent ${TEAM_MONTHLY_TEXT}. `, 'Switching could save $26.58 a month.'] },
     );
     const { ctx } = collectingContext({ text: 'Where is my AI money going?' });
     const result = await supervisor.run(ctx);
     expect(result.answer).toBe(
-      'In total you spent $79.73[^1]. Switching could save $26.58[^2] a month.\n\n' +
-        '[^1]: 79.73 is a projection per 30 days, not the period\'s total.\n' +
+      `In total you spent ${TEAM_MONTHLY_TEXT}[^1]. Switching could save $26.58[^2] a month.\n\n` +
+        `[^1]: ${TEAM_MONTHLY_TEXT.slice(1)} is a projection per 30 days, not the period's total.\n` +
         "[^2]: 26.58 is a spend in Tally's analysis, not a saving.\n",
     );
   });
