@@ -1,6 +1,6 @@
 import { RecommendationSchema } from '@tally/protocol';
 import { describe, expect, it } from 'vitest';
-import { aggRow, prefixRow, strategyInput } from '../../../test/analysis/fixtures.js';
+import { aggRow, fixedPriceCatalog, prefixRow, strategyInput } from '../../../test/analysis/fixtures.js';
 import { promptCaching, prefixSaving } from './prompt-caching.js';
 
 // 10 days (factor 3); the slice's own spend is $200 in the period.
@@ -53,10 +53,38 @@ describe('promptCaching', () => {
     expect(rec?.projectedMonthlySavingUsd).toBeCloseTo(102.384 / 2, 6);
   });
 
-  it('has no write premium on providers that cache for free (OpenAI)', () => {
+  it('has no write premium on providers that cache for free (OpenAI), and caches whole 128-token steps past 1,024', () => {
     const s = prefixSaving({ ...sonnetPrefix, model: 'gpt-4o' }, 2.5, 1.25, 2.5);
-    // 7,120 reads x 2,000 tokens x $1.25 saved per MTok = $17.80.
-    expect(s?.savingUsd).toBeCloseTo(17.8, 9);
+    // OpenAI caches 1,024 tokens then whole steps of 128: of a 2,000-token prefix, 1,024 + 7 x 128
+    // = 1,920 tokens (the other 80 stay plain input). 7,120 reads x 1,920 x $1.25 saved per MTok
+    // = $17.088 (it was $17.80 when the whole prefix was taken as cached).
+    expect(s?.cacheablePrefixTokens).toBe(1920);
+    expect(s?.savingUsd).toBeCloseTo(17.088, 9);
+  });
+
+  it('gives no saving for a prefix under its model\'s published minimum', () => {
+    // Claude Haiku 4.5 caches prefixes of 4,096 tokens or more (Anthropic's prompt-caching page);
+    // a 2,000-token prefix is billed as plain input however often it repeats.
+    const haiku = { ...sonnetPrefix, model: 'claude-haiku-4-5' };
+    expect(prefixSaving(haiku, 1, 0.1, 1.25)).toBeNull();
+    const haikuRows = rows.map((r) => ({ ...r, model: 'claude-haiku-4-5' }));
+    expect(promptCaching(strategyInput(haikuRows, { prefixStats: [haiku] }))).toEqual([]);
+    // 5,000 tokens clear it: list prices $1 input, $0.10 read, $1.25 5-minute write per MTok.
+    // Writes 2,880 x 5,000 = 14.4M at +$0.25 = $3.60; reads 7,120 x 5,000 = 35.6M at -$0.90 = $32.04.
+    const long = { ...haiku, prefixTokens: 50_000_000 };
+    expect(prefixSaving(long, 1, 0.1, 1.25)?.savingUsd).toBeCloseTo(32.04 - 3.6, 9);
+  });
+
+  it('never gives high confidence where caching is best effort or the minimum is assumed', () => {
+    // Gemini 2.5 Flash: implicit caching, 2,048-token minimum, no saving guaranteed by Google.
+    const flashRows = rows.map((r) => ({ ...r, model: 'gemini-2.5-flash' }));
+    const flash = { ...sonnetPrefix, model: 'gemini-2.5-flash', provider: 'google', prefixTokens: 30_000_000 };
+    const prices = fixedPriceCatalog({ 'gemini-2.5-flash': { provider: 'google', inputPerMTok: 0.3, outputPerMTok: 2.5, cacheReadPerMTok: 0.03, cacheWritePerMTok: 0.3, cacheWrite1hPerMTok: 0.3 } });
+    const [rec] = promptCaching(strategyInput(flashRows, { prefixStats: [flash], prices }));
+    expect(rec?.confidence).toBe('medium');
+    expect(rec?.rationale).toContain('not guaranteed');
+    // The same traffic on Sonnet 4 (a published minimum, a promised price) is high.
+    expect(promptCaching(strategyInput(rows, { prefixStats: [sonnetPrefix] }))[0]?.confidence).toBe('high');
   });
 
   it('assumes a cold cache for sparse traffic', () => {

@@ -3,10 +3,8 @@ import type { PrefixStatRow } from '../../usage/usage-store.js';
 import { formatInt, formatPct, formatPerMTok, formatUsd } from '../format.js';
 import { ratio, roundUsd } from '../round.js';
 import { sliceKey, sliceScope } from '../traffic-slices.js';
+import { cacheableTokens, cachingRuleOf, type CachingRule } from './cache-minimums.js';
 import { isMaterial, recommendationId, volumeConfidence, type StrategyInput } from './strategy.js';
-
-/** Providers only cache prefixes of at least this many tokens (OpenAI and Anthropic: 1,024). */
-export const MIN_CACHEABLE_PREFIX_TOKENS = 1024;
 /**
  * A cached prefix lives about 5 minutes after its last use (OpenAI, Anthropic's default), so a
  * day holds at most 288 windows. Stores count the exact cold starts (PrefixStatRow.coldStarts);
@@ -29,6 +27,8 @@ interface PrefixSaving {
   warm: boolean;
   /** Whether the writes are the counted cold starts, or the even-spread estimate. */
   measured: boolean;
+  /** Tokens of the mean prefix the provider would cache (whole steps past its minimum). */
+  cacheablePrefixTokens: number;
 }
 
 /**
@@ -56,8 +56,10 @@ export function promptCaching(input: StrategyInput): Recommendation[] {
     if (!prices || prices.cacheReadPerMTok === null) continue;
     const readPrice = prices.cacheReadPerMTok;
     const writePrice = prices.cacheWritePerMTok ?? prices.inputPerMTok;
+    // Prefixes under the model's minimum are never cached: no saving (cache-minimums.ts).
+    const rule = cachingRuleOf(first.model);
     const savings = rows
-      .map((row) => prefixSaving(row, prices.inputPerMTok, readPrice, writePrice))
+      .map((row) => prefixSaving(row, prices.inputPerMTok, readPrice, writePrice, rule))
       .filter((s): s is PrefixSaving => s !== null && s.savingUsd > 0);
     if (savings.length === 0) continue;
     const sum = (pick: (s: PrefixSaving) => number) => savings.reduce((t, s) => t + pick(s), 0);
@@ -71,8 +73,11 @@ export function promptCaching(input: StrategyInput): Recommendation[] {
     const ceilingMonthly = ((uncached * (prices.inputPerMTok - readPrice)) / 1e6) * input.monthlyFactor;
     const slice = input.slices.find((s) => s.key === key);
     const sliceMonthly = slice ? slice.costUsd * input.monthlyFactor : (uncached * prices.inputPerMTok * input.monthlyFactor) / 1e6;
-    // Sparse traffic may not keep the cache warm: the projection is less sure there.
-    const confidence = savings.every((s) => s.warm) ? volumeConfidence(requests, input.days) : 'medium';
+    // Sparse traffic may not keep the cache warm, an assumed minimum may be wrong, and implicit
+    // caching is best effort: each makes the projection less sure.
+    const sure = savings.every((s) => s.warm) && rule.known && rule.guaranteed;
+    const byVolume = volumeConfidence(requests, input.days);
+    const confidence = sure ? byVolume : byVolume === 'high' ? 'medium' : byVolume;
     const measured = savings.every((s) => s.measured);
     const writes = sum((s) => s.writes);
     const where = { model: first.model, project: first.project, feature: first.feature };
@@ -92,11 +97,15 @@ export function promptCaching(input: StrategyInput): Recommendation[] {
           : `, after one cache write${writePrice > prices.inputPerMTok ? ` at ${formatPerMTok(writePrice)}` : ''} per 5-minute window of traffic ` +
             `(calls assumed spread over the whole day, so traffic that comes in bursts saves more, up to ${formatUsd(ceilingMonthly)} a month)`) +
         `. Put the stable part (system prompt, tools, examples) first${writePrice > prices.inputPerMTok ? ' and mark it for caching' : ''}; ` +
-        `answers do not change.`,
+        `answers do not change. ${first.model} caches prefixes of ${formatInt(rule.minTokens)} tokens or more` +
+        (rule.stepTokens > 1 ? `, in steps of ${rule.stepTokens}` : '') +
+        (rule.known ? '' : ' (assumed: its provider publishes no minimum Tally knows)') +
+        (rule.guaranteed ? '.' : ', and applies its cache at its own discretion (implicit caching): the saving is not guaranteed.'),
       evidence: [
         { label: 'Repeated prefixes', value: savings.length },
         { label: 'Requests with those prefixes', value: requests },
         { label: 'Mean prefix tokens', value: Math.round(prefixTokens / requests) },
+        { label: 'Minimum cacheable prefix', value: rule.minTokens },
         { label: 'Prefix tokens billed uncached', value: uncached },
         ...(measured ? [{ label: 'Calls with a cold cache (first, or over 5 minutes after the previous)', value: Math.round(writes) }] : []),
         { label: 'Estimated cache write tokens', value: Math.round(sum((s) => s.writeTokens)) },
@@ -116,13 +125,24 @@ export function promptCaching(input: StrategyInput): Recommendation[] {
   return recs.sort((a, b) => b.projectedMonthlySavingUsd - a.projectedMonthlySavingUsd || a.id.localeCompare(b.id));
 }
 
-/** The period saving of caching one prefix, or null when it cannot be cached or already is. */
-export function prefixSaving(row: PrefixStatRow, inputPrice: number, readPrice: number, writePrice: number): PrefixSaving | null {
+/**
+ * The period saving of caching one prefix, or null when it cannot be cached (shorter than the
+ * model's minimum) or already is. Only the part of the prefix the provider caches (whole steps
+ * past the minimum, cache-minimums.ts) moves to the cache prices; the rest stays plain input.
+ */
+export function prefixSaving(
+  row: PrefixStatRow,
+  inputPrice: number,
+  readPrice: number,
+  writePrice: number,
+  rule: CachingRule = cachingRuleOf(row.model),
+): PrefixSaving | null {
   if (row.requests < 2 || row.prefixTokens <= 0) return null;
   const meanPrefix = row.prefixTokens / row.requests;
-  if (meanPrefix < MIN_CACHEABLE_PREFIX_TOKENS) return null;
-  // Prefix tokens already read from or written to a cache are not billed as plain input.
-  const uncachedPrefixTokens = Math.max(0, row.prefixTokens - row.cacheReadTokens - (row.cacheWriteTokens ?? 0));
+  const cacheable = cacheableTokens(meanPrefix, rule);
+  if (cacheable <= 0) return null;
+  // Prefix tokens already read from or written to a cache (5-minute or 1-hour) are not billed as plain input.
+  const uncachedPrefixTokens = Math.max(0, row.prefixTokens - row.cacheReadTokens - (row.cacheWriteTokens ?? 0) - (row.cacheWrite1hTokens ?? 0));
   const uncachedShare = uncachedPrefixTokens / row.prefixTokens;
   if (uncachedShare <= 1 - ALREADY_CACHED_SHARE) return null;
   const callsPerDay = row.days > 0 ? row.days : row.requests;
@@ -133,8 +153,8 @@ export function prefixSaving(row: PrefixStatRow, inputPrice: number, readPrice: 
   const coldStarts = row.coldStarts ?? Math.min(row.requests, activeDays * Math.min(callsPerDay, CACHE_WINDOWS_PER_DAY));
   const writes = coldStarts * uncachedShare;
   const reads = row.requests * uncachedShare - writes;
-  const writeTokens = writes * meanPrefix;
-  const readTokens = reads * meanPrefix;
+  const writeTokens = writes * cacheable;
+  const readTokens = reads * cacheable;
   const savingUsd = (readTokens * (inputPrice - readPrice) - writeTokens * (writePrice - inputPrice)) / 1e6;
   return {
     requests: row.requests,
@@ -147,5 +167,6 @@ export function prefixSaving(row: PrefixStatRow, inputPrice: number, readPrice: 
     // Counted cold starts already price in how often the cache would go cold.
     warm: measured || callsPerDay >= CACHE_WINDOWS_PER_DAY,
     measured,
+    cacheablePrefixTokens: cacheable,
   };
 }
