@@ -227,7 +227,7 @@ const LINES: Record<UsageFormatName, LineMaker | (() => LineMaker)> = {
         // An activity row: one day's sums for a model, no cache split.
         const day = { ...b, input: b.input + b.cacheRead, cacheRead: 0 };
         add(totals, day);
-        return JSON.stringify({ date: iso(i * 86400).slice(0, 10), model, model_permaslug: `${model}-2025`, endpoint_id: `e-${i}`, provider_name: 'Anthropic', usage: 0.5, byok_usage_inference: 0, requests: 12, prompt_tokens: day.input, completion_tokens: b.output, reasoning_tokens: b.reasoning });
+        return JSON.stringify({ date: iso(i).slice(0, 10), model, model_permaslug: `${model}-2025`, endpoint_id: `e-${i}`, provider_name: 'Anthropic', usage: 0.5, byok_usage_inference: 0, requests: 12, prompt_tokens: day.input, completion_tokens: b.output, reasoning_tokens: b.reasoning });
       }
       add(totals, b);
       return JSON.stringify({ data: { id: `gen-${i}`, created_at: iso(i), model, total_cost: 0.0012, cache_discount: null, provider_name: 'Anthropic', streamed: true, cancelled: false, latency: 900, tokens_prompt: b.input + b.cacheRead + 7, tokens_completion: b.output + 3, native_tokens_prompt: b.input + b.cacheRead, native_tokens_completion: b.output, native_tokens_reasoning: b.reasoning, native_tokens_cached: b.cacheRead } });
