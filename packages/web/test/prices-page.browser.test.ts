@@ -76,4 +76,19 @@ describe('prices page in Chromium', () => {
     expect(await cell('gpt-4o', 'Input').textContent()).toBe('$4');
     expect(await cell('gpt-4o', 'Source').textContent()).toBe('Catalog data genai-prices 2026-12-01 (loaded), 20% negotiated discount');
   });
+
+  it('lets an admin preview a re-pricing of stored records, then apply it, with progress', { timeout: 90_000 }, async () => {
+    const adminPage = (await logInInBrowser(browser, server.baseUrl, admin.email, 'correct horse battery staple')).page;
+    await adminPage.goto(`${server.baseUrl}/#/settings`);
+    const section = adminPage.getByRole('region', { name: 'Re-price stored records' });
+    await section.getByRole('button', { name: 'Preview' }).click({ timeout: UI });
+    const progress = section.getByTestId('reprice-progress');
+    await expect.poll(() => progress.textContent(), { timeout: 30_000 }).toMatch(/^Preview done: 100% \(3 of 3 records, \d changed\)$/);
+    // gpt-4o was stored at the bundled price ($2.50/$10, 20% off); the loaded file says $5/$20, 20% off.
+    const gpt4o = section.locator('tr[data-model="gpt-4o"]');
+    expect(await gpt4o.locator('[data-label="Changed"]').textContent()).toBe('1');
+    await section.getByRole('button', { name: 'Apply these prices' }).click();
+    await expect.poll(() => progress.textContent(), { timeout: 30_000 }).toMatch(/^Application done: 100%/);
+    await screenshot(adminPage, 'prices-reprice-admin');
+  });
 });

@@ -4,6 +4,7 @@ import { AdminUsersSection } from '../admin/AdminUsersSection.js';
 import { AuditLogSection } from '../admin/AuditLogSection.js';
 import { LlmSettingsSection } from '../admin/LlmSettingsSection.js';
 import { PriceOverridesSection } from '../admin/PriceOverridesSection.js';
+import { RepriceSection } from '../admin/RepriceSection.js';
 import { ApiKeysSection } from './ApiKeysSection.js';
 import { PasswordSection } from './PasswordSection.js';
 import { ProfileSection } from './ProfileSection.js';
@@ -35,6 +36,7 @@ export function SettingsPage({ api, user, onUserChanged, onSignedOut }: Settings
           <h1 id="admin-title" className="admin-title">Administration</h1>
           <AdminUsersSection api={api} selfId={user.id} />
           <PriceOverridesSection api={api} />
+          <RepriceSection api={api} />
           <LlmSettingsSection api={api} />
           <AuditLogSection api={api} />
         </section>
