@@ -67,6 +67,26 @@ describe('offline answer templates', () => {
   });
 });
 
+describe('projections from under a week of data', () => {
+  // 24 calls over 3 hours: $6 in the period; a month of it is 6 x 720 / 3 = $1,440, an extrapolation.
+  const start = Date.parse('2025-03-01T09:00:00Z');
+  const rough = analyzeUsage({
+    rows: [aggRow({ day: '2025-03-01', model: 'gpt-4o', provider: 'openai', project: 'etl', feature: 'summarize', interactive: false, requests: 24, inputTokens: 1_200_000, outputTokens: 300_000, costUsd: 6, firstMs: start, lastMs: start + 3 * 3_600_000 })],
+    prefixStats: [],
+    outputStats: [],
+    prices: fixedPriceCatalog(),
+    at: new Date('2025-03-31T00:00:00Z'),
+  });
+
+  it("leads with the period's own figures and calls the monthly ones rough", () => {
+    const body = writeAnswerBody({ ...facts('general'), analysis: rough, plan: buildPlan(rough.recommendations) });
+    expect(body).toContain('**$6.00** over 24 requests in 3 hours of data.');
+    expect(body).toContain('monthly figures here are rough: about $1,440.00 per 30 days if every week looked like this one.');
+    expect(body).not.toContain('**$1,440.00 per 30 days**');
+    expect(body).toContain('_Rough: projected from under a week of data._');
+  });
+});
+
 describe('lineChunks', () => {
   it('cuts text into lines that join back exactly', () => {
     const text = 'a\n\nb\nc';

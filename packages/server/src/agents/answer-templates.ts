@@ -93,14 +93,27 @@ export function writeAnswerBody(facts: AnswerFacts): string {
 }
 
 function overview(facts: AnswerFacts): string[] {
-  const { period, totals } = facts.analysis.breakdown;
+  const { period, totals, projection } = facts.analysis.breakdown;
   const span = period ? `From ${period.from} to ${period.to} (${formatInt(period.days)} day${period.days === 1 ? '' : 's'})` : 'In your data';
   const scope = facts.scope.length > 0 ? ` for ${facts.scope.join(', ')}` : '';
+  if (projection?.rough) {
+    // Under a week of data: the period's own figures first; a month from it is an extrapolation, said so.
+    return [
+      `${span}${scope}: **${formatUsd(totals.costUsd)}** over ${formatInt(totals.requests)} requests in ${coveredText(projection.hours)} of data. ` +
+        `${formatPct(totals.errorRate)} of requests failed. That is under a week, so monthly figures here are rough: ` +
+        `about ${formatUsd(totals.monthlyCostUsd)} per 30 days if every week looked like this one.`,
+    ];
+  }
   return [
     `${span}${scope}: **${formatUsd(totals.costUsd)}** over ${formatInt(totals.requests)} requests, ` +
       `about **${formatUsd(totals.monthlyCostUsd)} per 30 days**. ` +
       `${formatPct(totals.errorRate)} of requests failed.`,
   ];
+}
+
+/** The time the data covers, as a person says it. */
+function coveredText(hours: number): string {
+  return hours < 48 ? `${formatInt(hours)} hour${Math.round(hours) === 1 ? '' : 's'}` : `${(hours / 24).toFixed(1)} days`;
 }
 
 function intentSection(facts: AnswerFacts): string[] {
@@ -233,6 +246,7 @@ function savingsHeadline(facts: AnswerFacts): string[] {
   return [
     '### Savings',
     '',
+    ...(breakdown.projection?.rough ? ['_Rough: projected from under a week of data._', ''] : []),
     ...lines,
     '',
     `Together about ${formatUsd(savings.combinedMonthlySavingUsd)}/month, ${formatPct(ratio(savings.combinedMonthlySavingUsd, monthly))} of your monthly spend: ` +

@@ -28,7 +28,7 @@ export function ReportView({ report }: { report: Report }) {
       )}
       <dl className="figures">
         <Figure label="Spend" value={formatUsd(t.costUsd)} sub={report.period ? `${report.period.days} days` : undefined} />
-        <Figure label="Per month" value={formatUsd(t.monthlyCostUsd)} />
+        <Figure label="Per month" value={formatUsd(t.monthlyCostUsd)} sub={report.projection?.rough ? 'rough: under a week of data' : undefined} />
         {focused ? (
           <FocusFigure report={report} recommendations={recommendations} />
         ) : report.savings ? (

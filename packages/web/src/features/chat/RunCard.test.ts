@@ -131,6 +131,11 @@ describe('RunCard', () => {
     expect(html).toContain('Lower the output limit of dev/code');
   });
 
+  it('calls the monthly figure rough when the data covers under a week', () => {
+    expect(completed({ ...full, projection: { hours: 3, rough: true } })).toContain('rough: under a week of data');
+    expect(completed({ ...full, projection: { hours: 300, rough: false } })).not.toContain('rough');
+  });
+
   it('a focused report shows the part asked about: its saving and recommendations, no plan', () => {
     const html = completed({ ...full, intent: 'caching', depth: 'focused', focus: 'prompt_caching' });
     expect(html).toContain('Caching saving');
