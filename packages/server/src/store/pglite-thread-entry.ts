@@ -1,6 +1,6 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
-import { serializeError, type PgliteControl, type PgliteReport, type PgliteRequest, type PgliteResponse } from './pglite-thread-protocol.js';
+import { serializeError, type PgliteControl, type PgliteLane, type PgliteReport, type PgliteRequest, type PgliteResponse } from './pglite-thread-protocol.js';
 
 /** What the main thread hands the database thread (see pglite-thread.ts). */
 export interface PgliteThreadData {
@@ -26,13 +26,13 @@ async function main(control: MessagePort, data: PgliteThreadData): Promise<void>
   const lending = createLending();
   const ports = new Set<MessagePort>();
 
-  function serve(port: MessagePort): void {
+  function serve(port: MessagePort, lane: PgliteLane): void {
     ports.add(port);
     const reply = (message: PgliteResponse) => port.postMessage(message);
     port.on('message', (request: PgliteRequest) => {
       switch (request.op) {
         case 'acquire':
-          lending.acquire(port, (lease) => reply({ id: request.id, ok: true, lease }));
+          lending.acquire(port, lane, (lease) => reply({ id: request.id, ok: true, lease }));
           return;
         case 'release':
           lending.release(request.lease);
@@ -59,10 +59,10 @@ async function main(control: MessagePort, data: PgliteThreadData): Promise<void>
   }
 
   control.on('message', (message: PgliteControl) => {
-    if (message.type === 'connect') serve(message.port);
+    if (message.type === 'connect') serve(message.port, message.lane);
     else if (message.type === 'close') {
       // After every query already asked for: the close takes its turn like a client.
-      lending.acquire(undefined, () => {
+      lending.acquire(undefined, 'background', () => {
         for (const port of ports) port.close();
         db.close().then(
           () => report({ type: 'closed' }),
@@ -74,23 +74,23 @@ async function main(control: MessagePort, data: PgliteThreadData): Promise<void>
   report({ type: 'ready' });
 }
 
-/** The one connection, lent in arrival order. */
+/** The one connection, lent in arrival order, the interactive lane's waiters first. */
 function createLending() {
   let nextLease = 1;
   let held: { lease: number; port: MessagePort | undefined } | undefined;
-  const waiting: Array<{ port: MessagePort | undefined; grant: (lease: number) => void }> = [];
+  const waiting: Record<PgliteLane, Array<{ port: MessagePort | undefined; grant: (lease: number) => void }>> = { interactive: [], background: [] };
 
   function lendNext(): void {
     if (held) return;
-    const next = waiting.shift();
+    const next = waiting.interactive.shift() ?? waiting.background.shift();
     if (!next) return;
     held = { lease: nextLease++, port: next.port };
     next.grant(held.lease);
   }
 
   return {
-    acquire(port: MessagePort | undefined, grant: (lease: number) => void): void {
-      waiting.push({ port, grant });
+    acquire(port: MessagePort | undefined, lane: PgliteLane, grant: (lease: number) => void): void {
+      waiting[lane].push({ port, grant });
       lendNext();
     },
     holds: (lease: number) => held?.lease === lease,
@@ -101,7 +101,9 @@ function createLending() {
     },
     /** Drops a closed port's waits; true when it holds the connection (to be released by the caller). */
     forget(port: MessagePort): boolean {
-      for (let i = waiting.length - 1; i >= 0; i--) if (waiting[i]!.port === port) waiting.splice(i, 1);
+      for (const queue of Object.values(waiting)) {
+        for (let i = queue.length - 1; i >= 0; i--) if (queue[i]!.port === port) queue.splice(i, 1);
+      }
       return held?.port === port;
     },
     releaseHeld(): void {

@@ -23,7 +23,14 @@ export interface SerializedError {
 }
 
 /** What the main thread tells the database thread on its control port. */
-export type PgliteControl = { type: 'connect'; port: MessagePort } | { type: 'close' };
+export type PgliteControl = { type: 'connect'; port: MessagePort; lane: PgliteLane } | { type: 'close' };
+
+/**
+ * Whose turn comes first when the connection is free: the main thread's port is `interactive`
+ * (acks, sign-ins, HTTP: short statements someone waits for), a run thread's is `background` (the
+ * agents' aggregate reads and event writes), so a message's ack does not queue behind analyses.
+ */
+export type PgliteLane = 'interactive' | 'background';
 
 /** What the database thread tells the main thread. */
 export type PgliteReport = { type: 'ready' } | { type: 'failed'; message: string } | { type: 'closed' };

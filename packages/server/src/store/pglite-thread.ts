@@ -3,15 +3,15 @@ import type { PostgresPool } from 'kysely';
 import { threadEntry, threadStart } from '../worker-thread-start.js';
 import type { PgliteThreadData } from './pglite-thread-entry.js';
 import { createPglitePortPool } from './pglite-port-pool.js';
-import type { PgliteControl, PgliteReport } from './pglite-thread-protocol.js';
+import type { PgliteControl, PgliteLane, PgliteReport } from './pglite-thread-protocol.js';
 
 const ENTRY = threadEntry('pglite-thread-entry', import.meta.url);
 
 export interface PgliteThread {
   /** The pool of this thread (Kysely's Postgres dialect over a port to the database thread). */
   pool: PostgresPool;
-  /** A new port to the database thread, for another thread's pool (a run thread's). */
-  connectPort(): MessagePort;
+  /** A new port to the database thread, for another thread's pool (a run thread's: the background lane). */
+  connectPort(lane?: PgliteLane): MessagePort;
 }
 
 /**
@@ -39,9 +39,9 @@ export async function startPgliteThread(dir: string): Promise<PgliteThread> {
   // ports while answers are awaited, not by the thread.
   worker.unref();
 
-  function connectPort(): MessagePort {
+  function connectPort(lane: PgliteLane = 'background'): MessagePort {
     const channel = new MessageChannel();
-    worker.postMessage({ type: 'connect', port: channel.port2 } satisfies PgliteControl, [channel.port2]);
+    worker.postMessage({ type: 'connect', port: channel.port2, lane } satisfies PgliteControl, [channel.port2]);
     return channel.port1;
   }
 
@@ -60,7 +60,7 @@ export async function startPgliteThread(dir: string): Promise<PgliteThread> {
     return closing;
   }
 
-  return { pool: createPglitePortPool(connectPort(), close), connectPort };
+  return { pool: createPglitePortPool(connectPort('interactive'), close), connectPort };
 }
 
 /** A pool over a port given by another thread (a run thread's own pool); ending it closes only the port. */

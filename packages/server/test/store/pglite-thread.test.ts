@@ -66,4 +66,24 @@ describe('PGlite on its database thread', () => {
     const rows = await sql<{ count: number }>`SELECT count(*)::int AS count FROM items WHERE id = 3`.execute(main);
     expect(rows.rows[0]!.count).toBe(0);
   });
+
+  it("lends the free connection to the main thread's (interactive) waiters before a run thread's (background) ones", async () => {
+    const background = pglitePoolOverPort(thread.connectPort());
+    const holder = await background.connect();
+    const order: string[] = [];
+    const queuedBackground = background.connect().then((client) => {
+      order.push('background');
+      client.release();
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    const queuedInteractive = thread.pool.connect().then((client) => {
+      order.push('interactive');
+      client.release();
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    holder.release();
+    await Promise.all([queuedBackground, queuedInteractive]);
+    expect(order).toEqual(['interactive', 'background']);
+    await background.end();
+  });
 });
