@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { int32, safeText } from './safe-text.js';
 import { ClientIdSchema, PROTOCOL_VERSION } from './envelope.js';
 
 export const IdSchema = z.string().uuid();
@@ -17,14 +18,14 @@ export type BusyPolicy = z.infer<typeof BusyPolicySchema>;
 export const SendMessageDataSchema = z.object({
   /** Absent: start a new thread. */
   threadId: IdSchema.optional(),
-  text: z.string().trim().min(1).max(MAX_MESSAGE_CHARS),
+  text: safeText().trim().min(1).max(MAX_MESSAGE_CHARS),
   onBusy: BusyPolicySchema.default('reject'),
 });
 export const StopRunDataSchema = z.object({ runId: IdSchema });
 export const SubscribeDataSchema = z.object({
   runId: IdSchema,
   /** Deliver the events with seq greater than this; 0 replays the whole run. */
-  afterSeq: z.number().int().min(0).default(0),
+  afterSeq: int32(0).default(0),
 });
 export const UnsubscribeDataSchema = z.object({ runId: IdSchema });
 /** Follow a thread: the socket gets every new run of it from seq 1, live (another tab's too). */

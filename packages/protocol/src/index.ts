@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './safe-text.js';
 export * from './close-codes.js';
 export * from './envelope.js';
 export * from './agents.js';

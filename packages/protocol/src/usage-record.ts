@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { int32, isoTime, safeText } from './safe-text.js';
 
 /**
  * Tally's normalized usage record: one LLM call, one line of NDJSON. Token buckets are disjoint
@@ -8,23 +9,23 @@ import { z } from 'zod';
 export const UsageRecordSchema = z
   .object({
     /** The provider's request id when there is one; the key that makes re-ingestion idempotent. */
-    id: z.string().min(1).max(200).optional(),
+    id: safeText().min(1).max(200).optional(),
     /** When the call was made (ISO-8601 with a zone). */
-    ts: z.string().datetime({ offset: true }),
-    provider: z.string().min(1).max(64).optional(),
-    model: z.string().min(1).max(200),
-    project: z.string().min(1).max(200).default('default'),
-    feature: z.string().min(1).max(200).default('default'),
+    ts: isoTime(),
+    provider: safeText().min(1).max(64).optional(),
+    model: safeText().min(1).max(200),
+    project: safeText().min(1).max(200).default('default'),
+    feature: safeText().min(1).max(200).default('default'),
     /** Your own end user or API key label, if you track it. */
-    user: z.string().max(200).optional(),
-    inputTokens: z.number().int().min(0),
-    outputTokens: z.number().int().min(0),
-    cacheReadTokens: z.number().int().min(0).default(0),
+    user: safeText().max(200).optional(),
+    inputTokens: int32(0),
+    outputTokens: int32(0),
+    cacheReadTokens: int32(0).default(0),
     /** Cache writes kept for 5 minutes (Anthropic's default TTL), or of unknown duration. */
-    cacheWriteTokens: z.number().int().min(0).default(0),
+    cacheWriteTokens: int32(0).default(0),
     /** Cache writes kept for 1 hour (billed higher: 2x input on Anthropic); disjoint from `cacheWriteTokens`. */
-    cacheWrite1hTokens: z.number().int().min(0).default(0),
-    reasoningTokens: z.number().int().min(0).optional(),
+    cacheWrite1hTokens: int32(0).default(0),
+    reasoningTokens: int32(0).optional(),
     latencyMs: z.number().min(0).optional(),
     status: z.enum(['ok', 'error', 'timeout']).default('ok'),
     /** Whether a person waited for the answer; false marks batchable traffic. */
@@ -32,13 +33,13 @@ export const UsageRecordSchema = z
     /** Sent through a provider's batch API (billed at the batch price). */
     batch: z.boolean().default(false),
     /** The max output tokens the request allowed. */
-    maxOutputTokens: z.number().int().min(1).optional(),
+    maxOutputTokens: int32(1).optional(),
     /** A hash of the request's stable prefix (system prompt, tools): repeats are cacheable. */
-    promptPrefixHash: z.string().max(128).optional(),
+    promptPrefixHash: safeText().max(128).optional(),
     /** Tokens in that prefix. */
-    prefixTokens: z.number().int().min(0).optional(),
+    prefixTokens: int32(0).optional(),
     /** 1 for a first attempt, 2+ for retries of the same logical request. */
-    attempt: z.number().int().min(1).default(1),
+    attempt: int32(1).default(1),
     /** The cost the source reported, in USD, kept for reference; Tally prices calls itself. */
     costUsd: z.number().min(0).optional(),
   })

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { safeText } from '../safe-text.js';
 
 /** Routes under /v1/admin answer only a signed-in admin (AUTH_FORBIDDEN for members). */
 
@@ -110,9 +111,9 @@ const price = z.number().min(0);
 
 /** USD per million tokens for a model, instead of the catalog's. */
 export const PriceOverrideSchema = z.object({
-  model: z.string().trim().min(1).max(200),
+  model: safeText().trim().min(1).max(200),
   /** Only for calls from this provider; absent for any provider. */
-  provider: z.string().trim().min(1).max(100).optional(),
+  provider: safeText().trim().min(1).max(100).optional(),
   inputPerMTok: price,
   outputPerMTok: price,
   cacheReadPerMTok: price.optional(),
@@ -129,8 +130,8 @@ export const PriceSettingsSchema = z.object({
 export type PriceSettingsDto = z.infer<typeof PriceSettingsSchema>;
 
 export const RemovePriceOverrideQuerySchema = z.object({
-  model: z.string().trim().min(1).max(200),
-  provider: z.string().trim().min(1).max(100).optional(),
+  model: safeText().trim().min(1).max(200),
+  provider: safeText().trim().min(1).max(100).optional(),
 });
 
 // ---- the LLM
@@ -166,8 +167,8 @@ export const UpdateLlmSettingsRequestSchema = z
       .refine((u) => /^https?:\/\//i.test(u), { message: 'must start with http:// or https://' })
       .nullable()
       .optional(),
-    model: z.string().trim().min(1).max(200).nullable().optional(),
-    apiKey: z.string().min(1).max(4000).nullable().optional(),
+    model: safeText().trim().min(1).max(200).nullable().optional(),
+    apiKey: safeText().min(1).max(4000).nullable().optional(),
     timeoutMs: z.number().int().min(1000).max(600_000).optional(),
   })
   .superRefine((value, ctx) => {

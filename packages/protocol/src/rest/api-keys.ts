@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { safeText } from '../safe-text.js';
 
 /**
  * What an API key may do. `usage:write` uploads usage (POST /v1/usage) and nothing else, for
@@ -14,7 +15,7 @@ export const API_KEY_PREFIX = 'tally_';
 
 export const CreateApiKeyRequestSchema = z.object({
   /** A label for the owner, e.g. "nightly export job". */
-  name: z.string().trim().min(1).max(100),
+  name: safeText().trim().min(1).max(100),
   scopes: z
     .array(ApiKeyScopeSchema)
     .min(1)

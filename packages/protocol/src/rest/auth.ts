@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { safeText } from '../safe-text.js';
 
 export const MIN_PASSWORD_LENGTH = 10;
 
@@ -30,8 +31,7 @@ export type User = z.infer<typeof UserSchema>;
 
 /** PATCH /v1/me: null (or only spaces) clears the display name. */
 export const UpdateProfileRequestSchema = z.object({
-  displayName: z
-    .string()
+  displayName: safeText()
     .trim()
     .max(MAX_DISPLAY_NAME_LENGTH)
     .nullable()

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INT32_MAX } from '../safe-text.js';
 import { RunEventSchema } from '../events.js';
 
 export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
@@ -17,7 +18,7 @@ export const RunSchema = z.object({
 export type Run = z.infer<typeof RunSchema>;
 
 export const RunEventsQuerySchema = z.object({
-  afterSeq: z.coerce.number().int().min(0).default(0),
+  afterSeq: z.coerce.number().int().min(0).max(INT32_MAX).default(0),
   limit: z.coerce.number().int().min(1).max(5000).default(1000),
 });
 export const RunEventListSchema = z.object({ events: z.array(RunEventSchema) });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { safeText } from '../safe-text.js';
 
 export const ThreadSchema = z.object({
   id: z.string().uuid(),
@@ -15,11 +16,11 @@ export const MAX_THREAD_TITLE_LENGTH = 200;
 export const MAX_THREAD_SEARCH_LENGTH = 200;
 
 /** PATCH /v1/threads/:id. */
-export const RenameThreadRequestSchema = z.object({ title: z.string().trim().min(1).max(MAX_THREAD_TITLE_LENGTH) });
+export const RenameThreadRequestSchema = z.object({ title: safeText().trim().min(1).max(MAX_THREAD_TITLE_LENGTH) });
 export type RenameThreadRequest = z.input<typeof RenameThreadRequestSchema>;
 
 /** GET /v1/threads query: `q` finds threads whose title or any message contains it, case-insensitively. */
-export const ThreadListQuerySchema = z.object({ q: z.string().max(MAX_THREAD_SEARCH_LENGTH).optional() });
+export const ThreadListQuerySchema = z.object({ q: safeText().max(MAX_THREAD_SEARCH_LENGTH).optional() });
 export type ThreadListQuery = z.infer<typeof ThreadListQuerySchema>;
 
 export const MessageSchema = z.object({

@@ -10,13 +10,14 @@ import { listRunEvents } from '../runs/run-event-log.js';
 import type { Db } from '../store/database.js';
 import type { ThreadService } from '../threads/thread-service.js';
 import { parseRevocation, revokedBy } from '../auth/credential-revocation.js';
+import { isDataException } from '../http/error-handler.js';
+import { isConnectionError } from '../store/postgres-errors.js';
+import { isRedisUnavailable } from '../bus/redis-connection-log.js';
 import { ackFrame, errorFrame } from './frames.js';
 import { parseClientFrame } from './parse-client-frame.js';
 import { openRunSubscription, type RunSubscription } from './run-subscription.js';
 import { createSocketSender, type SocketSender, type SocketSenderLimits } from './socket-sender.js';
 import { inSpan } from '../telemetry/spans.js';
-import { isConnectionError } from '../store/postgres-errors.js';
-import { isRedisUnavailable } from '../bus/redis-connection-log.js';
 
 export interface ConnectionDeps {
   db: Db;
@@ -158,6 +159,8 @@ export class Connection implements ConnectionHandle, UserChannelMember {
       } else if (isConnectionError(error) || isRedisUnavailable(error)) {
         // A store restarting or failing over: the client may send the command again shortly.
         this.sender.send(errorFrame(command.id, 'SERVICE_UNAVAILABLE'));
+      } else if (isDataException(error)) {
+        this.sender.send(errorFrame(command.id, 'FRAME_INVALID', 'A value is outside what the server can store.'));
       } else {
         this.deps.logger.error({ err: error, command: command.type }, 'command failed');
         this.sender.send(errorFrame(command.id, 'INTERNAL'));

@@ -3,6 +3,8 @@ import {
   ClientEnvelopeSchema,
   PROTOCOL_VERSION,
   isCommandType,
+  UNSAFE_TEXT_MESSAGE,
+  unsafeTextPath,
   type ClientCommand,
   type ErrorCode,
 } from '@tally/protocol';
@@ -23,6 +25,9 @@ export function parseClientFrame(text: string): ParsedFrame {
   if (typeof json === 'object' && json !== null && 'v' in json && (json as { v: unknown }).v !== PROTOCOL_VERSION) {
     return { ok: false, id, code: 'FRAME_UNSUPPORTED_VERSION', message: `Unsupported protocol version; this server speaks v${PROTOCOL_VERSION}.` };
   }
+  // The input rule (protocol safe-text.ts) over the whole frame: no field can carry a NUL byte or a lone surrogate.
+  const unsafe = unsafeTextPath(json);
+  if (unsafe !== null) return { ok: false, id, code: 'FRAME_INVALID', message: `${unsafe}: ${UNSAFE_TEXT_MESSAGE}` };
   const envelope = ClientEnvelopeSchema.safeParse(json);
   if (!envelope.success) {
     return { ok: false, id, code: 'FRAME_INVALID', message: describe(envelope.error.issues) };
