@@ -27,7 +27,7 @@ COPY packages/client/package.json packages/client/
 COPY packages/server/package.json packages/server/
 COPY packages/web/package.json packages/web/
 # The server's production dependencies only: no TypeScript, tsx, Vite, test tools or web libraries.
-RUN npm ci --omit=dev --workspace @tally/server --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --workspace @tally/server --no-audit --no-fund
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
