@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMMAND_TYPES, type CommandType } from '@tally/protocol';
+import { CLOSE_CODES, COMMAND_TYPES, type CommandType } from '@tally/protocol';
 import { ROUTE_ACCESS, type RouteKey } from '../../src/http/route-access.js';
 import { engineSetups } from '../support/engines.js';
 import { rest, signUp, ticketFor } from '../support/rest.js';
@@ -182,6 +182,47 @@ describe(`authorization matrix on ${engine.name}`, () => {
       ids = await freshIds(ids.threadId, ids.runId);
     });
   }
+
+  /**
+   * Credentials that must open nothing: a revoked key, the key of a disabled account, and no
+   * credential with a forwarded address that claims to be this machine. Every guarded route
+   * answers 401; neither key gets a ticket; the socket a key opened before is closed (4401).
+   */
+  it('a revoked key, a disabled account\'s key and a spoofed forwarded address open no route and no socket', async () => {
+    const revoked = await rest<{ id: string; key: string }>(server.baseUrl, 'POST', '/v1/api-keys', { token: owner.token, json: { name: 'to revoke', scopes: ['full'] } });
+    const keySocket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, revoked.body.key) });
+    expect((await rest(server.baseUrl, 'DELETE', `/v1/api-keys/${revoked.body.id}`, { token: owner.token })).status).toBe(200);
+    expect((await keySocket.closed).code).toBe(CLOSE_CODES.UNAUTHORIZED);
+
+    const disabledUser = await signUp(server.baseUrl, 'matrix-disabled');
+    const disabledKey = await rest<{ key: string }>(server.baseUrl, 'POST', '/v1/api-keys', { token: disabledUser.token, json: { name: 'of a disabled account', scopes: ['full'] } });
+    expect((await rest(server.baseUrl, 'PATCH', `/v1/admin/users/${disabledUser.userId}`, { token: admin.token, json: { disabled: true } })).status).toBe(200);
+
+    const refused: Array<[string, string | undefined, Record<string, string>, string]> = [
+      ['revoked key', revoked.body.key, {}, 'AUTH_INVALID_API_KEY'],
+      ["disabled account's key", disabledKey.body.key, {}, 'AUTH_ACCOUNT_DISABLED'],
+      ['spoofed forwarded address', undefined, { 'x-forwarded-for': '127.0.0.1', 'x-real-ip': '127.0.0.1' }, 'AUTH_REQUIRED'],
+    ];
+    for (const [label, credential, headers, code] of refused) {
+      for (const [key, c] of Object.entries(CASES)) {
+        if (c === 'public') continue;
+        const method = key.split(' ')[0]!;
+        const body = c.body?.(ids);
+        const response = await fetch(server.baseUrl + c.path(ids), {
+          method,
+          headers: {
+            ...headers,
+            ...(credential ? { authorization: `Bearer ${credential}` } : {}),
+            ...(body === undefined ? {} : { 'content-type': typeof body === 'string' ? (c.contentType ?? 'application/x-ndjson') : 'application/json' }),
+          },
+          ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+        });
+        const answer = (await response.json()) as { error?: { code: string } };
+        expect([response.status, answer.error?.code], `${label}: ${key}`).toEqual([401, code]);
+      }
+      if (credential) await expect(ticketFor(server.baseUrl, credential), label).rejects.toThrow(/ticket failed: 401/);
+    }
+  });
 
   for (const [type, c] of Object.entries(COMMAND_CASES)) {
     it(`${type}: no socket without a credential, another user gets ${c.foreign ?? 'nothing of A'}, the owner an ack`, async () => {
