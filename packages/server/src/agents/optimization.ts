@@ -5,6 +5,7 @@ import type { PriceCatalog } from '../pricing/price-catalog.js';
 import type { AgentRun, StepResult } from './agent-run.js';
 import { focusStrategy } from './answer-templates.js';
 import type { UsageData } from './data-agent.js';
+import { askedSpan } from './time-range.js';
 import type { Triage } from './triage.js';
 
 /** Runs the breakdown and every strategy over the data, and says what each one found. */
@@ -15,7 +16,8 @@ export async function runOptimization(
 ): Promise<StepResult<UsageAnalysis>> {
   const focus = focusStrategy(input.triage.intent);
   if (focus) await run.thinking('optimization', `The question is about ${focus}; running every strategy so the plan is complete.`);
-  const analysis = analyzeUsage({ ...input.data, prices: deps.prices, at: run.now() });
+  const at = run.now();
+  const analysis = analyzeUsage({ ...input.data, prices: deps.prices, at, span: askedSpan(input.triage.range, at) });
   for (const name of STRATEGY_NAMES) {
     const recs = analysis.byStrategy[name];
     const saving = recs.reduce((t, r) => t + r.projectedMonthlySavingUsd, 0);
@@ -36,3 +38,4 @@ export async function runOptimization(
       `(confidence ${savings.modelSwitches.confidence}), of ${formatUsd(analysis.breakdown.totals.monthlyCostUsd)}/month spent`,
   };
 }
+

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTimeRange } from './time-range.js';
+import { askedSpan, parseTimeRange } from './time-range.js';
 
 const now = new Date('2025-03-15T13:45:00Z');
 
@@ -24,5 +24,17 @@ describe('parseTimeRange', () => {
   it('finds nothing when no range is named', () => {
     expect(parseTimeRange('Where is my AI money going?', now)).toBeNull();
     expect(parseTimeRange('from 2025-02-01 to 2025-01-01', now)).toBeNull();
+  });
+});
+
+describe('askedSpan', () => {
+  it('projects a named range from its start until now, or its end if earlier', () => {
+    expect(askedSpan({ from: '2025-03-09T00:00:00.000Z' }, now)).toEqual({ fromMs: Date.parse('2025-03-09T00:00:00Z'), toMs: now.getTime() });
+    expect(askedSpan({ from: '2025-02-01T00:00:00.000Z', to: '2025-03-01T00:00:00.000Z' }, now)).toEqual({
+      fromMs: Date.parse('2025-02-01T00:00:00Z'),
+      toMs: Date.parse('2025-03-01T00:00:00Z'),
+    });
+    expect(askedSpan(undefined, now)).toBeUndefined();
+    expect(askedSpan({ to: '2025-03-01T00:00:00.000Z' }, now)).toBeUndefined();
   });
 });

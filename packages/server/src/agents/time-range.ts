@@ -81,3 +81,11 @@ function monthLabel(ms: number): string {
   const name = MONTHS[d.getUTCMonth()]!;
   return `${name.charAt(0).toUpperCase()}${name.slice(1)} ${d.getUTCFullYear()}`;
 }
+
+/** The span a question named ("the last 7 days": from then until now), over which its monthly figures are projected. */
+export function askedSpan(range: TimeRange | undefined, now: Date): { fromMs: number; toMs: number } | undefined {
+  const from = range?.from ? Date.parse(range.from) : NaN;
+  if (Number.isNaN(from)) return undefined;
+  const to = range?.to ? Math.min(Date.parse(range.to), now.getTime()) : now.getTime();
+  return to > from ? { fromMs: from, toMs: to } : undefined;
+}

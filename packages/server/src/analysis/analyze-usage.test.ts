@@ -59,6 +59,12 @@ describe('analyzeUsage', () => {
     expect(withLimits.savings.combinedMonthlySavingUsd).toBe(36);
   });
 
+  it('projects from the span the question asked about when it names one', () => {
+    // $32 over a 30 x 24 h span asked about is $32 a month, whatever hours the calls themselves cover.
+    const asked = analyzeUsage({ rows, prefixStats: [], outputStats: [], prices: fixedPriceCatalog(), at: new Date('2025-03-31T00:00:00Z'), span: { fromMs: 0, toMs: 30 * 24 * 3_600_000 } });
+    expect(asked.breakdown.totals.monthlyCostUsd).toBe(32);
+  });
+
   it('draws cost over time, savings and latency', () => {
     expect(analysis.charts.map((c) => c.id)).toEqual(['cost_by_model_over_time', 'savings_by_recommendation', 'latency_by_model']);
   });

@@ -29,6 +29,8 @@ export interface AnalyzeUsageInput {
   prices: PriceCatalog;
   /** Projections use the prices in force at this time. */
   at: Date;
+  /** The span the user asked about (epoch ms): monthly figures scale from it rather than from the first and last call. */
+  span?: { fromMs: number; toMs: number } | undefined;
 }
 
 /** Everything the agents say about a user's usage, computed by code from their data. */
@@ -48,7 +50,7 @@ export interface UsageAnalysis {
 }
 
 export function analyzeUsage(input: AnalyzeUsageInput): UsageAnalysis {
-  const breakdown = computeCostBreakdown(input.rows);
+  const breakdown = computeCostBreakdown(input.rows, input.span);
   const slices = groupSlices(input.rows);
   const strategyInput = {
     slices,
