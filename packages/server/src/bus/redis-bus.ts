@@ -19,11 +19,11 @@ export async function createRedisBus(options: { url: string; prefix: string; log
   const key = (channel: string) => options.prefix + channel;
 
   // ioredis re-subscribes every channel when it reconnects; what was published meanwhile is gone,
-  // so listeners are told to catch up from the run logs.
-  let connectedOnce = false;
+  // so listeners are told to catch up from the run logs. The first 'ready' came before this
+  // listener (connect() above resolved on it): every one it hears is a reconnect. (It used to wait
+  // for a second 'ready', so the first reconnect of a node's life told nobody.)
   subscriber.on('ready', () => {
-    if (connectedOnce) for (const handler of [...reconnectHandlers]) handler();
-    connectedOnce = true;
+    for (const handler of [...reconnectHandlers]) handler();
   });
 
   subscriber.on('message', (redisChannel: string, message: string) => {

@@ -163,6 +163,7 @@ describe.skipIf(skipReason !== null)(`stores restarted under two nodes ${skipRea
   }, 90_000);
 
   it('Redis restarted mid-run: no node exits, no stack traces, every run ends once', async () => {
+    const reconnects = await Promise.all(nodes.map((n) => scrape(n, 'tally_bus_reconnects_total')));
     const runs = await startStreamingRuns('redis-restart');
     await redis.stop();
     for (const node of nodes) {
@@ -175,6 +176,9 @@ describe.skipIf(skipReason !== null)(`stores restarted under two nodes ${skipRea
     await redis.start();
     await expectEachRunWhole(runs);
     for (const node of nodes) await eventually(async () => (await readiness(node)).status === 200, 10_000, 'ready again');
+    // Each node counted its bus coming back.
+    const after = await Promise.all(nodes.map((n) => scrape(n, 'tally_bus_reconnects_total')));
+    after.forEach((count, i) => expect(count).toBeGreaterThan(reconnects[i]!));
     expectNodesUpAndQuiet();
   }, 90_000);
 
