@@ -69,8 +69,10 @@ export function promptCaching(input: StrategyInput): Recommendation[] {
     const requests = sum((s) => s.requests);
     const prefixTokens = sum((s) => s.prefixTokens);
     const uncached = sum((s) => s.uncachedPrefixTokens);
-    // If every uncached prefix were read from cache, with no write at all: the ceiling of the estimate.
-    const ceilingMonthly = ((uncached * (prices.inputPerMTok - readPrice)) / 1e6) * input.monthlyFactor;
+    // If every uncached prefix were read from cache, with no write at all: the ceiling of the
+    // estimate (only the part of each prefix the provider caches).
+    const cacheableUncached = sum((s) => (s.uncachedPrefixTokens * s.cacheablePrefixTokens * s.requests) / s.prefixTokens);
+    const ceilingMonthly = ((cacheableUncached * (prices.inputPerMTok - readPrice)) / 1e6) * input.monthlyFactor;
     const slice = input.slices.find((s) => s.key === key);
     const sliceMonthly = slice ? slice.costUsd * input.monthlyFactor : (uncached * prices.inputPerMTok * input.monthlyFactor) / 1e6;
     // Sparse traffic may not keep the cache warm, an assumed minimum may be wrong, and implicit
