@@ -3,6 +3,7 @@ import type { Bus } from '../bus/bus.js';
 import { createMemoryBus } from '../bus/memory-bus.js';
 import { SESSIONS_REVOKED_CHANNEL, type SessionStanding } from './session-service.js';
 import { createSessionStandingCache } from './session-standing-cache.js';
+import { publishRevocation } from './credential-revocation.js';
 
 const open = (sessionId: string, disabled = false): SessionStanding => ({ sessionId, userId: 'u1', account: { email: 'a@x.io', role: 'member', disabled } });
 
@@ -51,6 +52,20 @@ describe('session standing cache', () => {
     // Other sessions are still remembered.
     expect(await cache.standing('s2')).toEqual(open('s2'));
     expect(db.state.reads).toBe(3);
+  });
+
+  it('forgets every session of an account the moment it is closed, and nothing for a revoked key', async () => {
+    const bus = createMemoryBus();
+    const db = fakeSessions((id) => ({ ...open(id), userId: id.startsWith('a') ? 'ua' : 'ub' }));
+    const cache = await createSessionStandingCache({ read: db.read, bus, ttlMs: 60_000, maxEntries: 10 });
+    for (const id of ['a1', 'a2', 'b1']) await cache.standing(id);
+    await publishRevocation(bus, 'ub', { type: 'api_keys_revoked', keyIds: ['k1'] });
+    await publishRevocation(bus, 'ua', { type: 'account_closed', userId: 'ua' });
+    db.state.answer = () => null;
+    expect(await cache.standing('a1')).toBeNull();
+    expect(await cache.standing('a2')).toBeNull();
+    expect(await cache.standing('b1')).toMatchObject({ userId: 'ub' });
+    expect(db.state.reads).toBe(5);
   });
 
   it('forgets everything after the bus reconnects', async () => {
