@@ -206,8 +206,10 @@ export function createRunService(deps: { db: Db; bus: Bus; limits?: RunLimits; n
         }
       }
       if (run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled') return { status: run.status };
-      await db.updateTable('runs').set({ cancel_requested: true }).where('id', '=', runId).execute();
-      await notify(channels.runCancel(runId), 'stop');
+      // The worker hears the stop at once; the flag, for a worker that misses the message, is
+      // written alongside rather than first (on the embedded store it may queue behind the run's
+      // own queries).
+      await Promise.all([db.updateTable('runs').set({ cancel_requested: true }).where('id', '=', runId).execute(), notify(channels.runCancel(runId), 'stop')]);
       return { status: 'running' };
     },
 

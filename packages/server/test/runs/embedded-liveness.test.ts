@@ -90,6 +90,7 @@ describe('embedded store: live while a user asks over a sizeable dataset', () =>
     const bystander = await signUp(server.url, 'bystander');
     const other = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.url, bystander.token) });
     const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.url, asker.token) });
+    for (const [name, s] of [['asker', socket], ['bystander', other]] as const) void s.closed.then((c) => console.log(`${name} socket closed: ${c.code} ${c.reason}`));
     const ack = await socket.command('send_message', { text: 'Where is my AI money going?' });
     const { runId } = ack['data'] as { runId: string };
     const pings: number[] = [];
