@@ -36,20 +36,21 @@ export interface IngestOptions {
  * sent again in front of every part after the first.
  */
 export async function ingestCommand(options: IngestOptions): Promise<number> {
+  // The account is checked before any work on the file.
+  if (!options.email || !options.password) {
+    process.stderr.write('tally: ingest needs an account: --email E (or TALLY_EMAIL) and its password in TALLY_PASSWORD (or run it in a terminal to be asked)\n');
+    return 2;
+  }
   // gzip (`.gz`) and UTF-16 files are decoded to a UTF-8 copy first: parts are cut in UTF-8 text.
   const plain = await plainTextFile(options.file);
   try {
-    return await ingestPlainFile({ ...options, file: plain.path });
+    return await ingestPlainFile({ ...options, email: options.email, password: options.password, file: plain.path });
   } finally {
     await plain.cleanup();
   }
 }
 
-async function ingestPlainFile(options: IngestOptions): Promise<number> {
-  if (!options.email || !options.password) {
-    process.stderr.write('tally: ingest needs an account: --email E (or TALLY_EMAIL) and its password in TALLY_PASSWORD (or run it in a terminal to be asked)\n');
-    return 2;
-  }
+async function ingestPlainFile(options: IngestOptions & { email: string; password: string }): Promise<number> {
   const size = fs.statSync(options.file).size;
   if (options.format !== undefined && !isUsageFormatName(options.format)) {
     process.stderr.write(`tally: --format must be one of ${USAGE_FORMAT_NAMES.join(', ')}\n`);
