@@ -17,7 +17,9 @@ const url = (protocols: string[]) =>
 const EnvSchema = z.object({
   PORT: port.optional(),
   TALLY_PORT: port.optional(),
-  TALLY_HOST: z.string().min(1).default('0.0.0.0'),
+  // Loopback by default: a laptop's `npm start` serves only this machine; serving others is a choice
+  // (TALLY_HOST=0.0.0.0), and that choice brings the first-admin setup token (auth/first-admin-setup.ts).
+  TALLY_HOST: z.string().min(1).default('127.0.0.1'),
   TALLY_DATA_DIR: z.string().min(1).default('.tally-data'),
   TALLY_DATABASE_URL: url(['postgres', 'postgresql']).optional(),
   TALLY_REDIS_URL: url(['redis', 'rediss']).optional(),
