@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { USAGE_FORMAT_NAMES } from '@tally/protocol';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { promptLine } from './prompt-line.js';
 import { promptSecret } from './prompt-secret.js';
@@ -12,7 +13,8 @@ Commands:
   ingest FILE [--url URL]       upload a usage file to a server, with progress; the format
          [--email E]                is detected. The server: --url, TALLY_URL, or this machine at
                                     TALLY_PORT / PORT (8080). The password: TALLY_PASSWORD, or asked
-         [--format F]               tally, openai, anthropic, litellm, otel, claude-code, csv
+         [--format F]               ${USAGE_FORMAT_NAMES.slice(0, 7).join(', ')},
+                                    ${USAGE_FORMAT_NAMES.slice(7).join(', ')}
          [--mapping FILE.json]      CSV: {"column": "field", ...}
   generate-usage [--out FILE]   write a month of synthetic usage with planted waste
          [--days N] [--seed N]

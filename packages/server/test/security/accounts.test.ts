@@ -175,7 +175,7 @@ describe('tally user create', () => {
     const weak = await tally(['user', 'create', '--email', 'weak@example.com', '--password', 'short']);
     expect(weak.code).toBe(1);
     expect(weak.stderr).toContain('at least');
-    expect((await tally(['user', 'create', '--email', 'x@example.com'])).stderr).toContain('--password');
+    expect((await tally(['user', 'create', '--email', 'x@example.com'])).stderr).toContain('needs a password: set TALLY_PASSWORD');
 
     server = await startTestApp({ engine: engineSetups()[0]!, env: { TALLY_DATA_DIR: dir } });
     const session = await login(server.baseUrl, 'boss@example.com');
