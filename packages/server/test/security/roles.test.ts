@@ -1,3 +1,4 @@
+import { waitForUpdate } from '@pydantic/genai-prices';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_ACCESS, type RouteKey } from '../../src/http/route-access.js';
 import { engineSetups } from '../support/engines.js';
@@ -11,7 +12,20 @@ const ADMIN_ROUTES = (Object.keys(ROUTE_ACCESS) as RouteKey[]).filter((key) => R
  * A request for each admin route, in an order where each succeeds for an admin: `:id` is the
  * member's id. A new admin route without a request here fails the first test.
  */
-function adminRequests(memberId: string): Array<{ route: RouteKey; path: string; json?: unknown; status: number }> {
+interface AdminRequest {
+  route: RouteKey;
+  /** A function where the request needs what an earlier answer gave (`ids`), read when it is sent. */
+  path: string | ((ids: RequestIds) => string);
+  json?: unknown | ((ids: RequestIds) => unknown);
+  status: number;
+  /** Keeps what a later request needs from this one's answer (an admin's only). */
+  keep?: (body: unknown, ids: RequestIds) => Promise<void> | void;
+}
+interface RequestIds {
+  previewId: string;
+}
+
+function adminRequests(memberId: string, catalogData: unknown, waitForJob: (id: string) => Promise<void>): AdminRequest[] {
   return [
     { route: 'GET /v1/admin/users', path: '/v1/admin/users', status: 200 },
     { route: 'PATCH /v1/admin/users/:id', path: `/v1/admin/users/${memberId}`, json: { role: 'member' }, status: 200 },
@@ -23,6 +37,21 @@ function adminRequests(memberId: string): Array<{ route: RouteKey; path: string;
     { route: 'GET /v1/admin/llm', path: '/v1/admin/llm', status: 200 },
     { route: 'PUT /v1/admin/llm', path: '/v1/admin/llm', json: { provider: 'offline' }, status: 200 },
     { route: 'DELETE /v1/admin/llm', path: '/v1/admin/llm', status: 200 },
+    { route: 'PUT /v1/admin/prices/discounts', path: '/v1/admin/prices/discounts', json: { provider: 'openai', percent: 0 }, status: 200 },
+    { route: 'PUT /v1/admin/prices/catalog', path: '/v1/admin/prices/catalog', json: catalogData, status: 200 },
+    { route: 'DELETE /v1/admin/prices/catalog', path: '/v1/admin/prices/catalog', status: 200 },
+    {
+      route: 'POST /v1/admin/prices/reprice/preview',
+      path: '/v1/admin/prices/reprice/preview',
+      json: {},
+      status: 202,
+      keep: async (body, ids) => {
+        ids.previewId = (body as { id: string }).id;
+        await waitForJob(ids.previewId);
+      },
+    },
+    { route: 'GET /v1/admin/prices/reprice/:id', path: (ids) => `/v1/admin/prices/reprice/${ids.previewId}`, status: 200 },
+    { route: 'POST /v1/admin/prices/reprice/apply', path: '/v1/admin/prices/reprice/apply', json: (ids: RequestIds) => ({ previewId: ids.previewId }), status: 202 },
   ];
 }
 
@@ -38,8 +67,21 @@ for (const engine of engineSetups()) {
     });
     afterAll(async () => server?.close());
 
-    const call = (spec: { route: RouteKey; path: string; json?: unknown }, token?: string) =>
-      rest(server.baseUrl, spec.route.split(' ')[0]!, spec.path, { ...(token ? { token } : {}), ...(spec.json === undefined ? {} : { json: spec.json }) });
+    // Before an admin's answers gave real ids, requests carry a well-formed id that names nothing.
+    const ids: RequestIds = { previewId: '00000000-0000-4000-8000-00000000abcd' };
+    const call = (spec: AdminRequest, token?: string) => {
+      const path = typeof spec.path === 'function' ? spec.path(ids) : spec.path;
+      const json = typeof spec.json === 'function' ? (spec.json as (ids: RequestIds) => unknown)(ids) : spec.json;
+      return rest(server.baseUrl, spec.route.split(' ')[0]!, path, { ...(token ? { token } : {}), ...(json === undefined ? {} : { json }) });
+    };
+    const waitForJob = async (id: string) => {
+      for (let i = 0; i < 600; i++) {
+        const job = await rest<{ status: string }>(server.baseUrl, 'GET', `/v1/admin/prices/reprice/${id}`, { token: admin.token });
+        if (job.body.status !== 'running') return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error('the re-pricing preview did not finish');
+    };
 
     it('the first sign-up administers the server; later ones are members', async () => {
       const users = await rest<{ users: Array<{ id: string; role: string; disabled: boolean }> }>(server.baseUrl, 'GET', '/v1/admin/users', { token: admin.token });
@@ -50,7 +92,7 @@ for (const engine of engineSetups()) {
     });
 
     it('every admin route: 401 with no credential, 403 AUTH_FORBIDDEN for a member, success for an admin', async () => {
-      const requests = adminRequests(member.userId);
+      const requests = adminRequests(member.userId, await waitForUpdate(), waitForJob);
       expect(requests.map((r) => r.route).sort()).toEqual([...ADMIN_ROUTES].sort());
       for (const spec of requests) {
         const anonymous = await call(spec);
@@ -62,6 +104,7 @@ for (const engine of engineSetups()) {
       for (const spec of requests) {
         const allowed = await call(spec, admin.token);
         expect(allowed.status, `${spec.route} admin: ${JSON.stringify(allowed.body)}`).toBe(spec.status);
+        await spec.keep?.(allowed.body, ids);
       }
     });
 
