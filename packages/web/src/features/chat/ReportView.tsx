@@ -2,6 +2,7 @@ import { leastConfidence, type Chart, type PlanStep, type Recommendation, type R
 import { ChartView } from '../../components/ChartView.js';
 import { formatUsd } from '../../components/money.js';
 import { formatCompact, formatCount, formatPercent } from '../../format.js';
+import { inputSideTokens, tokenMixDetail } from '../../components/token-mix.js';
 
 /**
  * The figures of a completed run: totals, the savings headline split by quality risk (savings that
@@ -53,7 +54,7 @@ export function ReportView({ report }: { report: Report }) {
           <Figure label="Potential saving" value={`${formatUsd(report.totalProjectedMonthlySavingUsd)}/mo`} highlight />
         )}
         <Figure label="Requests" value={formatCount(t.requests)} sub={`${formatPercent(t.errorRate)} errors`} />
-        <Figure label="Tokens in / out" value={`${formatCompact(t.inputTokens + t.cacheReadTokens + t.cacheWriteTokens)} / ${formatCompact(t.outputTokens)}`} />
+        <Figure label="Tokens in / out" value={`${formatCompact(inputSideTokens(t))} / ${formatCompact(t.outputTokens)}`} sub={tokenMixDetail(t, formatCompact)} />
       </dl>
       {recommendations.length > 0 && (
         <div className="table-scroll">

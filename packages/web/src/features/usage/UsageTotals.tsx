@@ -1,10 +1,10 @@
 import { formatCount, formatPercent } from '../../format.js';
 import { formatUsd } from '../../components/money.js';
+import { allTokens, tokenMixDetail } from '../../components/token-mix.js';
 import type { UsageDashboardData } from './usage-dashboard-data.js';
 
 /** The headline figures of the filtered usage. */
 export function UsageTotals({ totals }: { totals: UsageDashboardData['totals'] }) {
-  const tokens = totals.inputTokens + totals.outputTokens + totals.cacheReadTokens + totals.cacheWriteTokens;
   return (
     <dl className="figures usage-totals" aria-label="Totals">
       <Figure id="spend" label="Spend" value={formatUsd(totals.costUsd)} />
@@ -12,8 +12,8 @@ export function UsageTotals({ totals }: { totals: UsageDashboardData['totals'] }
       <Figure
         id="tokens"
         label="Tokens"
-        value={formatCount(tokens)}
-        detail={`${formatCount(totals.inputTokens)} in · ${formatCount(totals.outputTokens)} out · ${formatCount(totals.cacheReadTokens + totals.cacheWriteTokens)} cache`}
+        value={formatCount(allTokens(totals))}
+        detail={tokenMixDetail(totals, formatCount)}
       />
       <Figure id="error-rate" label="Error rate" value={formatPercent(totals.errorRate)} />
       <Figure
