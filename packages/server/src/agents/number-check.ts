@@ -84,19 +84,24 @@ const REASONS: Record<NumberFinding['problem'], (n: string) => string> = {
   monthly_called_total: (n) => `${n} is a projection per 30 days, not the period's total.`,
 };
 
-/** Footnote references inserted after each number (last first, so indexes hold), the footnotes appended. */
+/**
+ * Footnote references inserted after each number, the footnotes appended. Built in one pass over
+ * the text (pieces joined once): an answer can be megabytes with a number every few words.
+ */
 function mark(text: string, findings: readonly NumberFinding[]): string {
   if (findings.length === 0) return text;
-  let marked = text;
-  [...findings]
-    .map((f, i) => ({ f, label: i + 1 }))
-    .sort((a, b) => b.f.index - a.f.index)
-    .forEach(({ f, label }) => {
-      const end = f.index + f.text.length;
-      marked = `${marked.slice(0, end)}[^${label}]${marked.slice(end)}`;
+  const pieces: string[] = [];
+  let from = 0;
+  findings
+    .map((f, i) => ({ end: f.index + f.text.length, label: i + 1 }))
+    .sort((a, b) => a.end - b.end)
+    .forEach(({ end, label }) => {
+      pieces.push(text.slice(from, end), `[^${label}]`);
+      from = end;
     });
+  pieces.push(text.slice(from));
   const notes = findings.map((f, i) => `[^${i + 1}]: ${REASONS[f.problem](f.text)}`);
-  return `${marked.trimEnd()}\n\n${notes.join('\n')}\n`;
+  return `${pieces.join('').trimEnd()}\n\n${notes.join('\n')}\n`;
 }
 
 function leadIn(text: string, from: number, to: number): string {
