@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AgentName, RunEventDraft } from '@tally/protocol';
 import type { RunContext } from '../runs/run-context.js';
+import { untilAborted } from '../runs/until-aborted.js';
 import { inSpan } from '../telemetry/spans.js';
 
 /** What an agent step hands back: its value, and one line for its agent_completed event. */
@@ -68,7 +69,8 @@ export function createAgentRun(ctx: RunContext, now: () => Date): AgentRun {
       const started = now();
       let result: T;
       try {
-        result = await abortable(call(), signal);
+        // The store's interface takes no signal: a stop cannot cancel its query, it stops the wait.
+        result = await untilAborted(call(), signal);
       } catch (error) {
         if (signal.aborted) throw signal.reason;
         const message = error instanceof Error ? error.message : String(error);
@@ -80,29 +82,4 @@ export function createAgentRun(ctx: RunContext, now: () => Date): AgentRun {
     },
   };
   return run;
-}
-
-/**
- * Settles with the promise, or rejects with the signal's reason as soon as it aborts. The store's
- * interface takes no signal, so a stop cannot cancel its query; it stops the run waiting for it.
- */
-export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => {});
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
