@@ -2,11 +2,14 @@ import { useState } from 'react';
 import { USER_ROLES, type AdminUser, type PasswordResetIssued, type UserRole } from '@tally/protocol';
 import type { TallyApi } from '../../api/tally-api.js';
 import { errorMessage } from '../../format.js';
-import { ConfirmButton } from '../settings/ConfirmButton.js';
-import { formatWhen } from '../settings/format-when.js';
-import { LoadState } from '../settings/LoadState.js';
-import { SecretOnce } from '../settings/SecretOnce.js';
-import { useLoaded } from '../settings/use-loaded.js';
+import { ConfirmButton } from '../../components/ConfirmButton.js';
+import { formatWhen } from '../../components/format-when.js';
+import { LoadState } from '../../components/LoadState.js';
+import { SecretOnce } from '../../components/SecretOnce.js';
+import { useLoaded } from '../../components/use-loaded.js';
+import { TableShell, type TableColumn } from '../../components/TableShell.js';
+
+const COLUMNS: TableColumn[] = [{ label: 'Email' }, { label: 'Role' }, { label: 'Status' }, { label: 'Created' }, { label: 'Actions', visuallyHidden: true }];
 
 /** Every account: role, enabled or not, and a one-time password reset token to hand over. */
 export function AdminUsersSection({ api, selfId }: { api: TallyApi; selfId: string }) {
@@ -41,54 +44,47 @@ export function AdminUsersSection({ api, selfId }: { api: TallyApi; selfId: stri
       )}
       <LoadState state={users} what="users">
         {(list) => (
-          <div className="table-scroll">
-            <table className="settings-table" aria-label="Users">
-              <thead>
-                <tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
-              </thead>
-              <tbody>
-                {list.map((u) => (
-                  <tr key={u.id} data-user-email={u.email}>
-                    <td data-label="Email">
-                      {u.email}
-                      {u.id === selfId && <span className="tag">you</span>}
-                    </td>
-                    <td data-label="Role">
-                      <select
-                        value={u.role}
-                        aria-label={`Role of ${u.email}`}
-                        onChange={(e) => void act(() => api.rest.admin.updateUser(u.id, { role: e.target.value as UserRole }))}
-                      >
-                        {USER_ROLES.map((r) => (
-                          <option key={r} value={r}>{r}</option>
-                        ))}
-                      </select>
-                    </td>
-                    <td data-label="Status" className={u.disabled ? 'bad' : ''}>{u.disabled ? 'disabled' : 'active'}</td>
-                    <td data-label="Created">{formatWhen(u.createdAt)}</td>
-                    <td className="actions">
-                      {u.disabled ? (
-                        <button type="button" className="small" aria-label={`Enable ${u.email}`} onClick={() => void act(() => api.rest.admin.updateUser(u.id, { disabled: false }))}>
-                          Enable
-                        </button>
-                      ) : (
-                        <ConfirmButton
-                          label="Disable"
-                          ariaLabel={`Disable ${u.email}`}
-                          question={`Disable ${u.email}? Their sessions and keys stop working.`}
-                          confirmLabel="Disable"
-                          onConfirm={() => void act(() => api.rest.admin.updateUser(u.id, { disabled: true }))}
-                        />
-                      )}
-                      <button type="button" className="small" aria-label={`Password reset for ${u.email}`} onClick={() => void issueReset(u)}>
-                        Reset password
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <TableShell label="Users" columns={COLUMNS}>
+            {list.map((u) => (
+              <tr key={u.id} data-user-email={u.email}>
+                <td data-label="Email">
+                  {u.email}
+                  {u.id === selfId && <span className="tag">you</span>}
+                </td>
+                <td data-label="Role">
+                  <select
+                    value={u.role}
+                    aria-label={`Role of ${u.email}`}
+                    onChange={(e) => void act(() => api.rest.admin.updateUser(u.id, { role: e.target.value as UserRole }))}
+                  >
+                    {USER_ROLES.map((r) => (
+                      <option key={r} value={r}>{r}</option>
+                    ))}
+                  </select>
+                </td>
+                <td data-label="Status" className={u.disabled ? 'bad' : ''}>{u.disabled ? 'disabled' : 'active'}</td>
+                <td data-label="Created">{formatWhen(u.createdAt)}</td>
+                <td className="actions">
+                  {u.disabled ? (
+                    <button type="button" className="small" aria-label={`Enable ${u.email}`} onClick={() => void act(() => api.rest.admin.updateUser(u.id, { disabled: false }))}>
+                      Enable
+                    </button>
+                  ) : (
+                    <ConfirmButton
+                      label="Disable"
+                      ariaLabel={`Disable ${u.email}`}
+                      question={`Disable ${u.email}? Their sessions and keys stop working.`}
+                      confirmLabel="Disable"
+                      onConfirm={() => void act(() => api.rest.admin.updateUser(u.id, { disabled: true }))}
+                    />
+                  )}
+                  <button type="button" className="small" aria-label={`Password reset for ${u.email}`} onClick={() => void issueReset(u)}>
+                    Reset password
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </TableShell>
         )}
       </LoadState>
     </section>

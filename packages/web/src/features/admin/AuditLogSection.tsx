@@ -2,7 +2,10 @@ import { useEffect, useState } from 'react';
 import type { AuditPage } from '@tally/protocol';
 import type { TallyApi } from '../../api/tally-api.js';
 import { errorMessage } from '../../format.js';
-import { formatWhen } from '../settings/format-when.js';
+import { formatWhen } from '../../components/format-when.js';
+import { TableShell, type TableColumn } from '../../components/TableShell.js';
+
+const COLUMNS: TableColumn[] = [{ label: 'When' }, { label: 'Who' }, { label: 'Action' }, { label: 'Target' }, { label: 'IP' }];
 
 const PAGE_SIZE = 20;
 
@@ -34,27 +37,20 @@ export function AuditLogSection({ api }: { api: TallyApi }) {
       {error && <p className="error" role="alert">Could not load the audit log: {error}</p>}
       {!page && !error && <p className="muted" role="status">Loading the audit log…</p>}
       {page && (
-        <div className="table-scroll">
-          <table className="settings-table compact" aria-label="Audit events">
-            <thead>
-              <tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">IP</th></tr>
-            </thead>
-            <tbody>
-              {page.events.length === 0 && (
-                <tr><td colSpan={5} className="muted">No event.</td></tr>
-              )}
-              {page.events.map((e) => (
-                <tr key={e.id}>
-                  <td data-label="When">{formatWhen(e.at)}</td>
-                  <td data-label="Who">{e.actorEmail ?? (e.actorId ? e.actorId : 'system')}</td>
-                  <td data-label="Action"><code>{e.action}</code></td>
-                  <td data-label="Target" className="scope">{e.target ?? '—'}</td>
-                  <td data-label="IP">{e.ip ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <TableShell label="Audit events" columns={COLUMNS} compact>
+          {page.events.length === 0 && (
+            <tr><td colSpan={5} className="muted">No event.</td></tr>
+          )}
+          {page.events.map((e) => (
+            <tr key={e.id}>
+              <td data-label="When">{formatWhen(e.at)}</td>
+              <td data-label="Who">{e.actorEmail ?? (e.actorId ? e.actorId : 'system')}</td>
+              <td data-label="Action"><code>{e.action}</code></td>
+              <td data-label="Target" className="scope">{e.target ?? '—'}</td>
+              <td data-label="IP">{e.ip ?? '—'}</td>
+            </tr>
+          ))}
+        </TableShell>
       )}
       <div className="form-actions">
         <button type="button" className="small" disabled={cursors.length === 1} onClick={() => setCursors([undefined])}>Newest</button>

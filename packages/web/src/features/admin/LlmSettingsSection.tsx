@@ -2,10 +2,10 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { LLM_PROVIDERS, type LlmProvider, type LlmSettings, type UpdateLlmSettingsRequest } from '@tally/protocol';
 import type { TallyApi } from '../../api/tally-api.js';
 import { errorMessage } from '../../format.js';
-import { ConfirmButton } from '../settings/ConfirmButton.js';
-import { formatWhen } from '../settings/format-when.js';
-import { LoadState } from '../settings/LoadState.js';
-import { useLoaded } from '../settings/use-loaded.js';
+import { ConfirmButton } from '../../components/ConfirmButton.js';
+import { formatWhen } from '../../components/format-when.js';
+import { LoadState } from '../../components/LoadState.js';
+import { useLoaded } from '../../components/use-loaded.js';
 
 const PROVIDER_LABELS: Record<LlmProvider, string> = {
   offline: 'Offline (no LLM: rule-based answers)',

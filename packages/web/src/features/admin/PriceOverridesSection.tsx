@@ -2,10 +2,13 @@ import { useState, type FormEvent } from 'react';
 import type { PriceOverrideDto } from '@tally/protocol';
 import type { TallyApi } from '../../api/tally-api.js';
 import { errorMessage } from '../../format.js';
-import { ConfirmButton } from '../settings/ConfirmButton.js';
-import { LoadState } from '../settings/LoadState.js';
-import { useLoaded } from '../settings/use-loaded.js';
+import { ConfirmButton } from '../../components/ConfirmButton.js';
+import { LoadState } from '../../components/LoadState.js';
+import { useLoaded } from '../../components/use-loaded.js';
 import { EMPTY_DRAFT as EMPTY, draftOf, overrideOfDraft, type Draft } from './price-override-draft.js';
+import { TableShell, type TableColumn } from '../../components/TableShell.js';
+
+const COLUMNS: TableColumn[] = [{ label: 'Model' }, { label: 'Provider' }, { label: 'Input', numeric: true }, { label: 'Output', numeric: true }, { label: 'Cache read', numeric: true }, { label: 'Cache write', numeric: true }, { label: 'Actions', visuallyHidden: true }];
 
 const usdPerMTok = (n: number | undefined) => (n === undefined ? '—' : `$${n}`);
 
@@ -58,35 +61,28 @@ export function PriceOverridesSection({ api }: { api: TallyApi }) {
           value.overrides.length === 0 ? (
             <p className="muted">No override: every price comes from the catalog.</p>
           ) : (
-            <div className="table-scroll">
-              <table className="settings-table" aria-label="Price overrides">
-                <thead>
-                  <tr><th scope="col">Model</th><th scope="col">Provider</th><th scope="col" className="num">Input</th><th scope="col" className="num">Output</th><th scope="col" className="num">Cache read</th><th scope="col" className="num">Cache write</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
-                </thead>
-                <tbody>
-                  {value.overrides.map((o) => (
-                    <tr key={`${o.model}|${o.provider ?? ''}`}>
-                      <td data-label="Model">{o.model}</td>
-                      <td data-label="Provider">{o.provider ?? 'any'}</td>
-                      <td data-label="Input" className="num">{usdPerMTok(o.inputPerMTok)}</td>
-                      <td data-label="Output" className="num">{usdPerMTok(o.outputPerMTok)}</td>
-                      <td data-label="Cache read" className="num">{usdPerMTok(o.cacheReadPerMTok)}</td>
-                      <td data-label="Cache write" className="num">{usdPerMTok(o.cacheWritePerMTok)}</td>
-                      <td className="actions">
-                        <button type="button" className="small" aria-label={`Edit the price of ${o.model}`} onClick={() => setDraft(draftOf(o))}>Edit</button>
-                        <ConfirmButton
-                          label="Remove"
-                          ariaLabel={`Remove the price of ${o.model}`}
-                          question={`Back to the catalog price for ${o.model}?`}
-                          confirmLabel="Remove"
-                          onConfirm={() => void remove(o)}
-                        />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <TableShell label="Price overrides" columns={COLUMNS}>
+              {value.overrides.map((o) => (
+                <tr key={`${o.model}|${o.provider ?? ''}`}>
+                  <td data-label="Model">{o.model}</td>
+                  <td data-label="Provider">{o.provider ?? 'any'}</td>
+                  <td data-label="Input" className="num">{usdPerMTok(o.inputPerMTok)}</td>
+                  <td data-label="Output" className="num">{usdPerMTok(o.outputPerMTok)}</td>
+                  <td data-label="Cache read" className="num">{usdPerMTok(o.cacheReadPerMTok)}</td>
+                  <td data-label="Cache write" className="num">{usdPerMTok(o.cacheWritePerMTok)}</td>
+                  <td className="actions">
+                    <button type="button" className="small" aria-label={`Edit the price of ${o.model}`} onClick={() => setDraft(draftOf(o))}>Edit</button>
+                    <ConfirmButton
+                      label="Remove"
+                      ariaLabel={`Remove the price of ${o.model}`}
+                      question={`Back to the catalog price for ${o.model}?`}
+                      confirmLabel="Remove"
+                      onConfirm={() => void remove(o)}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </TableShell>
           )
         }
       </LoadState>

@@ -3,6 +3,9 @@ import type { RepriceJob } from '@tally/protocol';
 import type { TallyApi } from '../../api/tally-api.js';
 import { formatUsd } from '../../components/money.js';
 import { errorMessage } from '../../format.js';
+import { TableShell, type TableColumn } from '../../components/TableShell.js';
+
+const COLUMNS: TableColumn[] = [{ label: 'Model' }, { label: 'Records', numeric: true }, { label: 'Changed', numeric: true }, { label: 'Stored cost', numeric: true }, { label: 'New cost', numeric: true }];
 
 const POLL_MS = 500;
 
@@ -46,30 +49,23 @@ export function RepriceSection({ api }: { api: TallyApi }) {
             {job.kind === 'preview' ? 'Preview' : 'Application'} {job.status === 'failed' ? `failed: ${job.error ?? ''}` : job.status === 'done' ? 'done' : 'running'}: {job.progress.percent}% ({job.progress.rowsDone} of {job.progress.rowsTotal} records, {job.progress.rowsChanged} changed)
           </p>
           {job.models && job.totals && (
-            <div className="table-scroll">
-              <table className="settings-table" aria-label="Re-pricing totals">
-                <thead>
-                  <tr><th scope="col">Model</th><th scope="col" className="num">Records</th><th scope="col" className="num">Changed</th><th scope="col" className="num">Stored cost</th><th scope="col" className="num">New cost</th></tr>
-                </thead>
-                <tbody>
-                  {job.models.map((m) => (
-                    <tr key={m.model} data-model={m.model}>
-                      <th scope="row" data-label="Model">{m.model}</th>
-                      <td data-label="Records" className="num">{m.records}</td>
-                      <td data-label="Changed" className="num">{m.changedRecords}</td>
-                      <td data-label="Stored cost" className="num">{formatUsd(m.oldCostUsd)}</td>
-                      <td data-label="New cost" className="num">{formatUsd(m.newCostUsd)}</td>
-                    </tr>
-                  ))}
-                  <tr data-model="">
-                    <th scope="row" data-label="Model">Total</th>
-                    <td /><td />
-                    <td data-label="Stored cost" className="num">{formatUsd(job.totals.oldCostUsd)}</td>
-                    <td data-label="New cost" className="num">{formatUsd(job.totals.newCostUsd)}</td>
-                  </tr>
-                </tbody>
-              </table>
-            </div>
+            <TableShell label="Re-pricing totals" columns={COLUMNS}>
+              {job.models.map((m) => (
+                <tr key={m.model} data-model={m.model}>
+                  <th scope="row" data-label="Model">{m.model}</th>
+                  <td data-label="Records" className="num">{m.records}</td>
+                  <td data-label="Changed" className="num">{m.changedRecords}</td>
+                  <td data-label="Stored cost" className="num">{formatUsd(m.oldCostUsd)}</td>
+                  <td data-label="New cost" className="num">{formatUsd(m.newCostUsd)}</td>
+                </tr>
+              ))}
+              <tr data-model="">
+                <th scope="row" data-label="Model">Total</th>
+                <td /><td />
+                <td data-label="Stored cost" className="num">{formatUsd(job.totals.oldCostUsd)}</td>
+                <td data-label="New cost" className="num">{formatUsd(job.totals.newCostUsd)}</td>
+              </tr>
+            </TableShell>
           )}
         </>
       )}

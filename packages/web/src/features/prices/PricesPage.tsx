@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { TallyApi } from '../../api/tally-api.js';
-import { LoadState } from '../settings/LoadState.js';
-import { useLoaded } from '../settings/use-loaded.js';
+import { LoadState } from '../../components/LoadState.js';
+import { useLoaded } from '../../components/use-loaded.js';
 import { catalogLine, perMTok, priceSource } from './price-source.js';
 
 /**

@@ -2,11 +2,14 @@ import { useState, type FormEvent } from 'react';
 import type { ApiKeyScope, CreatedApiKey } from '@tally/protocol';
 import type { TallyApi } from '../../api/tally-api.js';
 import { errorMessage } from '../../format.js';
-import { ConfirmButton } from './ConfirmButton.js';
-import { formatWhen } from './format-when.js';
-import { LoadState } from './LoadState.js';
-import { SecretOnce } from './SecretOnce.js';
-import { useLoaded } from './use-loaded.js';
+import { ConfirmButton } from '../../components/ConfirmButton.js';
+import { formatWhen } from '../../components/format-when.js';
+import { LoadState } from '../../components/LoadState.js';
+import { SecretOnce } from '../../components/SecretOnce.js';
+import { useLoaded } from '../../components/use-loaded.js';
+import { TableShell, type TableColumn } from '../../components/TableShell.js';
+
+const COLUMNS: TableColumn[] = [{ label: 'Name' }, { label: 'Key' }, { label: 'Scope' }, { label: 'Created' }, { label: 'Last used' }, { label: 'Actions', visuallyHidden: true }];
 
 const SCOPE_LABELS: Record<ApiKeyScope, string> = {
   'usage:write': 'Upload usage only (usage:write)',
@@ -83,33 +86,26 @@ export function ApiKeysSection({ api }: { api: TallyApi }) {
           list.length === 0 ? (
             <p className="muted">No API key yet.</p>
           ) : (
-            <div className="table-scroll">
-              <table className="settings-table" aria-label="API keys">
-                <thead>
-                  <tr><th scope="col">Name</th><th scope="col">Key</th><th scope="col">Scope</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
-                </thead>
-                <tbody>
-                  {list.map((k) => (
-                    <tr key={k.id} data-key-id={k.id}>
-                      <td data-label="Name">{k.name}</td>
-                      <td data-label="Key"><code>{k.prefix}…</code></td>
-                      <td data-label="Scope" className="scope">{k.scopes.join(', ')}</td>
-                      <td data-label="Created">{formatWhen(k.createdAt)}</td>
-                      <td data-label="Last used">{k.lastUsedAt ? formatWhen(k.lastUsedAt) : 'never'}</td>
-                      <td className="actions">
-                        <ConfirmButton
-                          label="Revoke"
-                          ariaLabel={`Revoke key ${k.name}`}
-                          question={`Revoke “${k.name}”? Anything using it stops working.`}
-                          confirmLabel="Revoke key"
-                          onConfirm={() => void revoke(k.id)}
-                        />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <TableShell label="API keys" columns={COLUMNS}>
+              {list.map((k) => (
+                <tr key={k.id} data-key-id={k.id}>
+                  <td data-label="Name">{k.name}</td>
+                  <td data-label="Key"><code>{k.prefix}…</code></td>
+                  <td data-label="Scope" className="scope">{k.scopes.join(', ')}</td>
+                  <td data-label="Created">{formatWhen(k.createdAt)}</td>
+                  <td data-label="Last used">{k.lastUsedAt ? formatWhen(k.lastUsedAt) : 'never'}</td>
+                  <td className="actions">
+                    <ConfirmButton
+                      label="Revoke"
+                      ariaLabel={`Revoke key ${k.name}`}
+                      question={`Revoke “${k.name}”? Anything using it stops working.`}
+                      confirmLabel="Revoke key"
+                      onConfirm={() => void revoke(k.id)}
+                    />
+                  </td>
+                </tr>
+              ))}
+            </TableShell>
           )
         }
       </LoadState>

@@ -1,11 +1,14 @@
 import { useState } from 'react';
 import type { TallyApi } from '../../api/tally-api.js';
 import { errorMessage } from '../../format.js';
-import { ConfirmButton } from './ConfirmButton.js';
+import { ConfirmButton } from '../../components/ConfirmButton.js';
 import { deviceLabel } from './device-label.js';
-import { formatWhen } from './format-when.js';
-import { LoadState } from './LoadState.js';
-import { useLoaded } from './use-loaded.js';
+import { formatWhen } from '../../components/format-when.js';
+import { LoadState } from '../../components/LoadState.js';
+import { useLoaded } from '../../components/use-loaded.js';
+import { TableShell, type TableColumn } from '../../components/TableShell.js';
+
+const COLUMNS: TableColumn[] = [{ label: 'Device' }, { label: 'IP' }, { label: 'Last seen' }, { label: 'Signed in' }, { label: 'Actions', visuallyHidden: true }];
 
 export interface SessionsSectionProps {
   api: TallyApi;
@@ -42,36 +45,29 @@ export function SessionsSection({ api, onSignedOut }: SessionsSectionProps) {
       {error && <p className="error" role="alert">{error}</p>}
       <LoadState state={sessions} what="sessions">
         {(list) => (
-          <div className="table-scroll">
-            <table className="settings-table" aria-label="Sessions">
-              <thead>
-                <tr><th scope="col">Device</th><th scope="col">IP</th><th scope="col">Last seen</th><th scope="col">Signed in</th><th scope="col"><span className="visually-hidden">Actions</span></th></tr>
-              </thead>
-              <tbody>
-                {list.map((s) => (
-                  <tr key={s.id} data-session-id={s.id} className={s.current ? 'current' : undefined}>
-                    <td className="device" data-label="Device" title={s.device}>
-                      {deviceLabel(s.device)}
-                      {s.current && <span className="tag">this device</span>}
-                    </td>
-                    <td data-label="IP">{s.ip}</td>
-                    <td data-label="Last seen">{formatWhen(s.lastSeenAt)}</td>
-                    <td data-label="Signed in">{formatWhen(s.createdAt)}</td>
-                    <td className="actions">
-                      <ConfirmButton
-                        label={s.current ? 'Sign out' : 'Revoke'}
-                        ariaLabel={s.current ? 'Sign out this device' : `Revoke the session on ${deviceLabel(s.device)} from ${s.ip}`}
-                        question={s.current ? 'Sign out this device?' : 'End this session?'}
-                        confirmLabel={s.current ? 'Sign out' : 'Revoke'}
-                        disabled={busy === s.id}
-                        onConfirm={() => void revoke(s.id, s.current)}
-                      />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <TableShell label="Sessions" columns={COLUMNS}>
+            {list.map((s) => (
+              <tr key={s.id} data-session-id={s.id} className={s.current ? 'current' : undefined}>
+                <td className="device" data-label="Device" title={s.device}>
+                  {deviceLabel(s.device)}
+                  {s.current && <span className="tag">this device</span>}
+                </td>
+                <td data-label="IP">{s.ip}</td>
+                <td data-label="Last seen">{formatWhen(s.lastSeenAt)}</td>
+                <td data-label="Signed in">{formatWhen(s.createdAt)}</td>
+                <td className="actions">
+                  <ConfirmButton
+                    label={s.current ? 'Sign out' : 'Revoke'}
+                    ariaLabel={s.current ? 'Sign out this device' : `Revoke the session on ${deviceLabel(s.device)} from ${s.ip}`}
+                    question={s.current ? 'Sign out this device?' : 'End this session?'}
+                    confirmLabel={s.current ? 'Sign out' : 'Revoke'}
+                    disabled={busy === s.id}
+                    onConfirm={() => void revoke(s.id, s.current)}
+                  />
+                </td>
+              </tr>
+            ))}
+          </TableShell>
         )}
       </LoadState>
     </section>
