@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { USAGE_FORMAT_NAMES } from '@tally/protocol';
 import { ConfigError, loadConfig } from '../config/config.js';
+import { cliCredentials, serverUrl } from '../config/cli-connection.js';
 import { promptLine } from './prompt-line.js';
 import { promptSecret } from './prompt-secret.js';
-import { serverUrl } from './server-url.js';
 
 const USAGE = `tally <command> [options]
 
@@ -48,12 +48,12 @@ async function main(argv: string[]): Promise<number> {
         options: { url: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' }, format: { type: 'string' }, mapping: { type: 'string' } },
       });
       if (!positionals[0]) throw new UsageError('ingest needs a FILE');
-      const email = values.email ?? process.env['TALLY_EMAIL'] ?? (await promptLine('Email: '));
+      const email = values.email ?? cliCredentials().email ?? (await promptLine('Email: '));
       return (await import('./ingest-command.js')).ingestCommand({
         file: positionals[0],
         url: serverUrl(values.url),
         email,
-        password: values.password ?? process.env['TALLY_PASSWORD'] ?? (email ? await promptSecret(`Password for ${email}: `) : undefined),
+        password: values.password ?? cliCredentials().password ?? (email ? await promptSecret(`Password for ${email}: `) : undefined),
         format: values.format,
         mapping: values.mapping,
       });
@@ -79,11 +79,11 @@ async function main(argv: string[]): Promise<number> {
         allowPositionals: true,
         options: { email: { type: 'string' }, password: { type: 'string' } },
       });
-      const email = values.email ?? process.env['TALLY_EMAIL'];
+      const email = values.email ?? cliCredentials().email;
       return (await import('./smoke-command.js')).smokeCommand({
         url: serverUrl(positionals[0]),
         email,
-        password: values.password ?? process.env['TALLY_PASSWORD'] ?? (email ? await promptSecret(`Password for ${email}: `) : undefined),
+        password: values.password ?? cliCredentials().password ?? (email ? await promptSecret(`Password for ${email}: `) : undefined),
       });
     }
     case undefined:
@@ -104,7 +104,7 @@ async function userAction(args: string[]): Promise<import('./user-command.js').U
   const { values } = parseArgs({ args: rest, options: { email: { type: 'string' }, password: { type: 'string' }, admin: { type: 'boolean' } } });
   if (!values.email) throw new UsageError('user create needs --email E');
   // --password still works, but the shell history keeps it: TALLY_PASSWORD or the prompt do not.
-  const password = values.password ?? process.env['TALLY_PASSWORD'] ?? (await promptSecret(`Password for ${values.email}: `));
+  const password = values.password ?? cliCredentials().password ?? (await promptSecret(`Password for ${values.email}: `));
   if (!password) throw new UsageError('user create needs a password: set TALLY_PASSWORD, or run it in a terminal to be asked');
   return { kind: 'create', email: values.email, password, role: values.admin ? 'admin' : 'member' };
 }
