@@ -7,7 +7,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { sql } from 'kysely';
 import type { Db } from '../../packages/server/src/store/database.js';
-import { toClickHouseRow } from '../../packages/server/src/usage/clickhouse-schema.js';
+import { toClickHouseRow } from '../../packages/server/src/usage/clickhouse/clickhouse-schema.js';
 import type { PricedUsageRecord } from '../../packages/server/src/usage/usage-store.js';
 
 /** Rows per multi-row INSERT on PostgreSQL/PGlite: 24 parameters a row stays under the 65,535 limit. */

@@ -1,4 +1,4 @@
-import { generateUsage } from '../../packages/server/src/usage/generate-usage.js';
+import { generateUsage } from '../../packages/server/src/usage/demo/generate-usage.js';
 import { createBenchUsers, type BenchUser } from './bench-users.js';
 import { mapLimited } from './concurrency.js';
 import type { LatencyHistogram } from './histogram.js';

@@ -21,12 +21,12 @@ import { createGenaiPriceCatalog } from '../../packages/server/src/pricing/genai
 import type { PriceCatalog } from '../../packages/server/src/pricing/price-catalog.js';
 import { openDatabase, type Db } from '../../packages/server/src/store/database.js';
 import { migrateToLatest } from '../../packages/server/src/store/migrate.js';
-import { clickHouseSql, identifier } from '../../packages/server/src/usage/clickhouse-literals.js';
-import { createClickHouseUsageStore } from '../../packages/server/src/usage/clickhouse-usage-store.js';
-import { generateUsage } from '../../packages/server/src/usage/generate-usage.js';
-import { createUsageIngester } from '../../packages/server/src/usage/ingest-usage.js';
+import { clickHouseSql, identifier } from '../../packages/server/src/usage/clickhouse/clickhouse-literals.js';
+import { createClickHouseUsageStore } from '../../packages/server/src/usage/clickhouse/clickhouse-usage-store.js';
+import { generateUsage } from '../../packages/server/src/usage/demo/generate-usage.js';
+import { createUsageIngester } from '../../packages/server/src/usage/ingest/ingest-usage.js';
 import { priceUsageRecord } from '../../packages/server/src/usage/price-usage-record.js';
-import { createSqlUsageStore } from '../../packages/server/src/usage/sql-usage-store.js';
+import { createSqlUsageStore } from '../../packages/server/src/usage/sql/sql-usage-store.js';
 import type { PricedUsageRecord, UsageStore } from '../../packages/server/src/usage/usage-store.js';
 import { resolveClickHouse } from '../../packages/server/test/support/clickhouse.js';
 import { countSqlRows, directClickHouseInsert, directSqlInsert } from '../baselines/direct-batch-insert.js';

@@ -10,7 +10,7 @@
  * askers' runs go through the same agents (triage, data, optimization, actions, reporting) over
  * their history, the mock LLM only writing the answer.
  */
-import { generateUsage } from '../../packages/server/src/usage/generate-usage.js';
+import { generateUsage } from '../../packages/server/src/usage/demo/generate-usage.js';
 import { createBenchUsers, type BenchUser } from '../lib/bench-users.js';
 import { mapLimited, sleep } from '../lib/concurrency.js';
 import { deliverRuns, type DeliveryRound } from '../lib/delivery-load.js';

@@ -10,12 +10,12 @@ import { createLlmSettings, type LlmSettingsStore } from './llm/llm-settings.js'
 import { createLivePriceCatalog, type LivePriceCatalog } from './pricing/live-price-catalog.js';
 import type { Pipeline } from './runs/run-context.js';
 import type { Db } from './store/database.js';
-import { createClickHouseUsageStore, type ClickHouseUsageStore } from './usage/clickhouse-usage-store.js';
-import { createOwnUsageRecorder, type OwnUsageRecorder } from './usage/own-usage-recorder.js';
+import { createClickHouseUsageStore, type ClickHouseUsageStore } from './usage/clickhouse/clickhouse-usage-store.js';
+import { createOwnUsageRecorder, type OwnUsageRecorder } from './usage/ingest/own-usage-recorder.js';
 import type { LlmCall } from './llm/language-model-client.js';
-import { createSqlUsageStore } from './usage/sql-usage-store.js';
+import { createSqlUsageStore } from './usage/sql/sql-usage-store.js';
 import type { UsageStore } from './usage/usage-store.js';
-import { createSqlUsageRepricing } from './usage/sql-usage-reprice.js';
+import { createSqlUsageRepricing } from './usage/sql/sql-usage-reprice.js';
 import type { UsageRepricing } from './usage/usage-repricing.js';
 
 /**

@@ -68,7 +68,7 @@ import { createRunWorker, type RunWorker } from './runs/run-worker.js';
 import { openDatabase, type Db, type DatabaseEngine } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
 import { createThreadService } from './threads/thread-service.js';
-import { createUsageIngester, type UsageIngester } from './usage/ingest-usage.js';
+import { createUsageIngester, type UsageIngester } from './usage/ingest/ingest-usage.js';
 import { createAgentServices, type AgentServices } from './agent-services.js';
 
 export const VERSION = '0.1.0';

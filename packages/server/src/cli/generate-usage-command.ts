@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { once } from 'node:events';
-import { generateUsage } from '../usage/generate-usage.js';
+import { generateUsage } from '../usage/demo/generate-usage.js';
 
 /** `tally generate-usage`: a month of realistic traffic with known waste, as NDJSON. */
 export async function generateUsageCommand(options: { out: string | undefined; days: number; seed: number }): Promise<number> {

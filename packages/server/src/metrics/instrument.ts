@@ -1,6 +1,6 @@
 import { channels, type Bus } from '../bus/bus.js';
 import type { RunEventLog } from '../runs/run-event-log.js';
-import type { UsageIngester } from '../usage/ingest-usage.js';
+import type { UsageIngester } from '../usage/ingest/ingest-usage.js';
 import type { TallyMetrics } from './tally-metrics.js';
 
 /** The event log, counting its writes. */

@@ -1,6 +1,6 @@
 import { calcPrice, findProvider, type ModelPrice, type PriceCalculation, type Provider, type Usage } from '@pydantic/genai-prices';
 import { describe, expect, it } from 'vitest';
-import { generateUsage } from '../usage/generate-usage.js';
+import { generateUsage } from '../usage/demo/generate-usage.js';
 import { createGenaiPriceCatalog, type GenaiPriceCatalogOptions } from './genai-price-catalog.js';
 import type { PricedCall } from './price-catalog.js';
 

@@ -1,6 +1,6 @@
 import { calcPrice, findProvider, type ModelPrice, type Provider } from '@pydantic/genai-prices';
 import { describe, expect, it } from 'vitest';
-import { createSeededRandom } from '../usage/seeded-random.js';
+import { createSeededRandom } from '../usage/demo/seeded-random.js';
 import { entryPlan, libraryEntryPrice, libraryUsage, modelPlan, planAt, priceWithPlan, verifiedEntryPlan, type TokenUsage } from './token-price-plan.js';
 
 /** Every provider of genai-prices 0.1.8's catalog: a plan must agree with the library on all of them. */

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeUsage, type UsageAnalysis } from '../../src/analysis/analyze-usage.js';
 import { createGenaiPriceCatalog } from '../../src/pricing/genai-price-catalog.js';
-import { generateUsage } from '../../src/usage/generate-usage.js';
-import { measurePlantedInefficiencies, TAGGING_ALTERNATIVE_MODEL, type PlantedId } from '../../src/usage/planted-inefficiencies.js';
+import { generateUsage } from '../../src/usage/demo/generate-usage.js';
+import { measurePlantedInefficiencies, TAGGING_ALTERNATIVE_MODEL, type PlantedId } from '../../src/usage/demo/planted-inefficiencies.js';
 import { createMemoryUsageStore } from '../support/memory-usage-store.js';
 import { priced } from './supervisor-fixtures.js';
 

@@ -3,8 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { analyzeUsage, type UsageAnalysis } from '../../src/analysis/analyze-usage.js';
 import { MIN_SHARE_OF_MONTHLY_SPEND } from '../../src/analysis/strategies/strategy.js';
 import { createGenaiPriceCatalog } from '../../src/pricing/genai-price-catalog.js';
-import { generateUsage } from '../../src/usage/generate-usage.js';
-import { measurePlantedInefficiencies, PLANTED_INEFFICIENCIES, TAGGING_ALTERNATIVE_MODEL, type PlantedId, type PlantedSize } from '../../src/usage/planted-inefficiencies.js';
+import { generateUsage } from '../../src/usage/demo/generate-usage.js';
+import { measurePlantedInefficiencies, PLANTED_INEFFICIENCIES, TAGGING_ALTERNATIVE_MODEL, type PlantedId, type PlantedSize } from '../../src/usage/demo/planted-inefficiencies.js';
 import { createMemoryUsageStore } from '../support/memory-usage-store.js';
 import { priced } from '../agents/supervisor-fixtures.js';
 

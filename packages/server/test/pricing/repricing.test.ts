@@ -1,7 +1,7 @@
 import { createClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { RepriceJobSchema, type RepriceJob, type UsageRecord } from '@tally/protocol';
-import { clickHouseSql, identifier } from '../../src/usage/clickhouse-literals.js';
+import { clickHouseSql, identifier } from '../../src/usage/clickhouse/clickhouse-literals.js';
 import { engineSetups, type EngineSetup } from '../support/engines.js';
 import { rest, signUp } from '../support/rest.js';
 import { uniqueName } from '../support/services.js';

@@ -1,4 +1,4 @@
-import { generateUsage } from '../../src/usage/generate-usage.js';
+import { generateUsage } from '../../src/usage/demo/generate-usage.js';
 
 /** A user's usage file: the product's own generator, small enough for many users per test. */
 export function usageNdjson(options: { seed: number; days?: number; requestsPerDay?: number; end?: Date }): string {

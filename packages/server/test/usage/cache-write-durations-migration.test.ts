@@ -10,8 +10,8 @@ import { createGenaiPriceCatalog } from '../../src/pricing/genai-price-catalog.j
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { MIGRATION_NAMES, migrateTo, migrateToLatest } from '../../src/store/migrate.js';
 import { priceUsageRecord } from '../../src/usage/price-usage-record.js';
-import { createRecordReads } from '../../src/usage/sql-usage-raw-reads.js';
-import { createSqlUsageStore } from '../../src/usage/sql-usage-store.js';
+import { createRecordReads } from '../../src/usage/sql/sql-usage-raw-reads.js';
+import { createSqlUsageStore } from '../../src/usage/sql/sql-usage-store.js';
 
 /**
  * Migration 0010 on a database holding usage from before it: the schema is brought to the

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createGenaiPriceCatalog } from '../../src/pricing/genai-price-catalog.js';
-import { createUsageIngester } from '../../src/usage/ingest-usage.js';
+import { createUsageIngester } from '../../src/usage/ingest/ingest-usage.js';
 import { createMemoryUsageStore } from '../support/memory-usage-store.js';
 
 /**

@@ -1,6 +1,6 @@
 import { createClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { clickHouseSql, identifier } from '../../src/usage/clickhouse-literals.js';
+import { clickHouseSql, identifier } from '../../src/usage/clickhouse/clickhouse-literals.js';
 import { rest, signUp } from '../support/rest.js';
 import { uniqueName } from '../support/services.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';

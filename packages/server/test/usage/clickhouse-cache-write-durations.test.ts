@@ -3,10 +3,10 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { UsageRecordSchema } from '@tally/protocol';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createGenaiPriceCatalog } from '../../src/pricing/genai-price-catalog.js';
-import { clickHouseSql, identifier } from '../../src/usage/clickhouse-literals.js';
-import { rollupTableStatements } from '../../src/usage/clickhouse-rollups.js';
-import { toClickHouseRow, usageSchemaStatements } from '../../src/usage/clickhouse-schema.js';
-import { createClickHouseUsageStore } from '../../src/usage/clickhouse-usage-store.js';
+import { clickHouseSql, identifier } from '../../src/usage/clickhouse/clickhouse-literals.js';
+import { rollupTableStatements } from '../../src/usage/clickhouse/clickhouse-rollups.js';
+import { toClickHouseRow, usageSchemaStatements } from '../../src/usage/clickhouse/clickhouse-schema.js';
+import { createClickHouseUsageStore } from '../../src/usage/clickhouse/clickhouse-usage-store.js';
 import { priceUsageRecord } from '../../src/usage/price-usage-record.js';
 import { uniqueName } from '../support/services.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGenaiPriceCatalog } from '../../src/pricing/genai-price-catalog.js';
 import { USAGE_FORMAT_NAMES, type UsageFormatName } from '../../src/usage/formats/usage-format.js';
-import { createUsageIngester } from '../../src/usage/ingest-usage.js';
+import { createUsageIngester } from '../../src/usage/ingest/ingest-usage.js';
 import { generateFormatLines } from '../support/format-line-generators.js';
 import { createSummingUsageStore } from '../support/summing-usage-store.js';
 

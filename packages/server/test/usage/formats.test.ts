@@ -10,8 +10,8 @@ import { openDatabase, type Db } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { detectUsageFormat, sampleUsageText } from '../../src/usage/formats/detect-format.js';
 import { USAGE_FORMAT_NAMES, type CsvMapping, type UsageFormatName } from '../../src/usage/formats/usage-format.js';
-import { createUsageIngester } from '../../src/usage/ingest-usage.js';
-import { createSqlUsageStore } from '../../src/usage/sql-usage-store.js';
+import { createUsageIngester } from '../../src/usage/ingest/ingest-usage.js';
+import { createSqlUsageStore } from '../../src/usage/sql/sql-usage-store.js';
 import type { UsageStore } from '../../src/usage/usage-store.js';
 
 /**

@@ -10,11 +10,11 @@ import { openDatabase, type Db } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import * as usageRollups from '../../src/store/migrations/0008-usage-rollups.js';
 import * as cacheWriteDurations from '../../src/store/migrations/0010-cache-write-durations.js';
-import { generateUsage } from '../../src/usage/generate-usage.js';
+import { generateUsage } from '../../src/usage/demo/generate-usage.js';
 import { priceUsageRecord } from '../../src/usage/price-usage-record.js';
-import { createRecordReads } from '../../src/usage/sql-usage-raw-reads.js';
-import { dayRange } from '../../src/usage/sql-usage-rollup-reads.js';
-import { createSqlUsageStore } from '../../src/usage/sql-usage-store.js';
+import { createRecordReads } from '../../src/usage/sql/sql-usage-raw-reads.js';
+import { dayRange } from '../../src/usage/day-range.js';
+import { createSqlUsageStore } from '../../src/usage/sql/sql-usage-store.js';
 import type { PricedUsageRecord, TimeRange } from '../../src/usage/usage-store.js';
 
 /**

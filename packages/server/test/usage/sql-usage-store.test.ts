@@ -6,7 +6,7 @@ import pg from 'pg';
 import { describe, inject, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
-import { createSqlUsageStore } from '../../src/usage/sql-usage-store.js';
+import { createSqlUsageStore } from '../../src/usage/sql/sql-usage-store.js';
 import { usageStoreContract, type UsageStoreHarness } from './usage-store-contract.js';
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { UsageRecordSchema, type UsageRecord, type UsageRecordInput } from '@tally/protocol';
 import { createGenaiPriceCatalog } from '../../src/pricing/genai-price-catalog.js';
-import { generateUsage } from '../../src/usage/generate-usage.js';
+import { generateUsage } from '../../src/usage/demo/generate-usage.js';
 import { recordKey } from '../../src/usage/record-key.js';
 import type { PricedUsageRecord, UsageAggregateRow, UsageStore } from '../../src/usage/usage-store.js';
 

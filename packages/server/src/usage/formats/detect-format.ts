@@ -1,4 +1,4 @@
-import { createLineSplitter } from '../text-lines.js';
+import { createLineSplitter } from './text-lines.js';
 import { anthropicFormat } from './anthropic-format.js';
 import { bedrockFormat } from './bedrock-format.js';
 import { claudeCodeFormat } from './claude-code-format.js';

@@ -1,5 +1,4 @@
-import { DEFAULT_MAX_LINE_CHARS } from '../ndjson-reader.js';
-import { readTextLines } from '../text-lines.js';
+import { DEFAULT_MAX_LINE_CHARS, readTextLines } from './text-lines.js';
 import { guessDelimiter, parseCsvHeader, readCsvRows } from './csv-rows.js';
 import { AppError } from '../../app-error.js';
 import { detectUsageFormat, sampleUsageText, USAGE_FORMATS, usageFormatByName, type UsageSample } from './detect-format.js';

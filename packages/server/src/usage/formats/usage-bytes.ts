@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { AppError } from '../../app-error.js';
-import type { ChunkSource } from '../text-lines.js';
+import type { ChunkSource } from './text-lines.js';
 
 /** Largest decompressed size of one gzip upload: a bound on what a small compressed body can expand to. */
 export const MAX_INFLATED_BYTES = 4 * 1024 * 1024 * 1024;

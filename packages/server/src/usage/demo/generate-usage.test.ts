@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageRecordSchema, type UsageRecord } from '@tally/protocol';
-import { createGenaiPriceCatalog } from '../pricing/genai-price-catalog.js';
+import { createGenaiPriceCatalog } from '../../pricing/genai-price-catalog.js';
 import { generateUsage } from './generate-usage.js';
 import { measurePlantedInefficiencies, PLANTED_INEFFICIENCIES } from './planted-inefficiencies.js';
 import { ACME_FEATURES } from './usage-scenario.js';

@@ -1,6 +1,6 @@
 import type { UsageRecord } from '@tally/protocol';
-import type { PriceCatalog, PricedCall } from '../pricing/price-catalog.js';
-import { CACHE_TTL_MS } from './usage-store.js';
+import type { PriceCatalog, PricedCall } from '../../pricing/price-catalog.js';
+import { CACHE_TTL_MS } from '../usage-store.js';
 
 export type PlantedId = 'cheaper-model' | 'uncached-prefix' | 'batchable' | 'retries' | 'oversized-output-limit';
 

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { clickHouseSql, identifier, int, list, uuid, type ClickHouseSql } from './clickhouse-literals.js';
-import { CACHE_TTL_MS } from './usage-store.js';
+import { CACHE_TTL_MS } from '../usage-store.js';
 
 /**
  * Rollups of `usage_records` that stay exact under duplicates and racing inserts.

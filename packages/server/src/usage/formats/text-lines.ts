@@ -4,6 +4,9 @@ import type { Readable } from 'node:stream';
 export type ChunkSource = Readable | AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
 
 /** A non-blank line without its line end (and, on line 1, without a byte-order mark), or why it was dropped. */
+/** Longest line accepted unless a format says otherwise: no real usage record comes near it; a file without newlines does. */
+export const DEFAULT_MAX_LINE_CHARS = 1024 * 1024;
+
 export type TextLine = { lineNumber: number; text: string } | { lineNumber: number; error: string };
 
 /** Cuts text pushed in pieces into lines; `push` and `end` return the lines completed so far. */
@@ -73,18 +76,6 @@ export function isBlank(text: string): boolean {
   const first = text.charCodeAt(0);
   if (first > 32 && first < 127) return false;
   return text.trim() === '';
-}
-
-/** The chunks of a source as text: bytes are decoded as UTF-8, a character split across chunks kept whole. */
-export async function* decodeText(source: ChunkSource): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8');
-  for await (const chunk of source as AsyncIterable<unknown>) {
-    if (typeof chunk === 'string') yield chunk;
-    else if (chunk instanceof Uint8Array) yield decoder.decode(chunk, { stream: true });
-    else throw new TypeError(`usage source yielded ${typeof chunk}, expected bytes or text`);
-  }
-  const rest = decoder.decode();
-  if (rest !== '') yield rest;
 }
 
 /** The non-blank lines of a text source, numbered. */

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { clickHouseSql, identifier, uuid } from './clickhouse-literals.js';
 import { epochDay, ownerDays, rollupRecomputations } from './clickhouse-rollups.js';
-import type { RepriceRow, UsageRepricing } from './usage-repricing.js';
+import type { RepriceRow, UsageRepricing } from '../usage-repricing.js';
 
 /** Records per page handed to the job (and so per re-insert). */
 const PAGE = 10_000;

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
-import type { RepriceChange, RepriceRow, UsageRepricing } from './usage-repricing.js';
+import type { Database } from '../../store/schema.js';
+import type { RepriceChange, RepriceRow, UsageRepricing } from '../usage-repricing.js';
 
 /** Records per page read, and per write transaction. */
 const PAGE = 5000;

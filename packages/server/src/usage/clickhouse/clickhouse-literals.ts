@@ -1,3 +1,5 @@
+import { wellFormed } from '../well-formed-text.js';
+
 /**
  * Typed SQL literals for ClickHouse. The ClickHouse we support (from 18.16 on) has no server-side
  * query parameters, so values are written into the SQL text; this module is the one place that
@@ -75,11 +77,6 @@ function escapeString(value: string): string {
     if (c === "'") return "\\'";
     return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
   });
-}
-
-/** The string with every lone surrogate replaced by U+FFFD, as UTF-8 encoding would. */
-export function wellFormed(value: string): string {
-  return value.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
 }
 
 /** A whole number within JavaScript's exact range; negatives are parenthesised (no `--` comment). */

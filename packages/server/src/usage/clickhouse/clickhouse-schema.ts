@@ -1,7 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ensureRollups } from './clickhouse-rollups.js';
-import { clickHouseSql, identifier, string, toEpochMs, wellFormed, type ClickHouseSql } from './clickhouse-literals.js';
-import type { PricedUsageRecord } from './usage-store.js';
+import { clickHouseSql, identifier, string, toEpochMs, type ClickHouseSql } from './clickhouse-literals.js';
+import { wellFormed } from '../well-formed-text.js';
+import type { PricedUsageRecord } from '../usage-store.js';
 
 /**
  * The ClickHouse tables of the usage store, written for hundreds of millions of rows and for

@@ -1,10 +1,10 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createMemoryUsageStore } from '../../test/support/memory-usage-store.js';
-import { createGenaiPriceCatalog } from '../pricing/genai-price-catalog.js';
-import { generateUsage } from './generate-usage.js';
+import { createMemoryUsageStore } from '../../../test/support/memory-usage-store.js';
+import { createGenaiPriceCatalog } from '../../pricing/genai-price-catalog.js';
+import { generateUsage } from '../demo/generate-usage.js';
 import { createUsageIngester, MAX_LISTED_ERRORS, type IngestProgress } from './ingest-usage.js';
-import type { PricedUsageRecord, UsageStore } from './usage-store.js';
+import type { PricedUsageRecord, UsageStore } from '../usage-store.js';
 
 const prices = createGenaiPriceCatalog();
 const OWNER = 'owner-a';

@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import { UsageRecordSchema } from '@tally/protocol';
-import type { LlmCall, LlmCallRecorder } from '../llm/language-model-client.js';
-import type { PriceCatalog } from '../pricing/price-catalog.js';
-import { SYSTEM_USER_ID } from '../store/system-user.js';
-import { priceUsageRecord } from './price-usage-record.js';
-import type { PricedUsageRecord, UsageStore } from './usage-store.js';
+import type { LlmCall, LlmCallRecorder } from '../../llm/language-model-client.js';
+import type { PriceCatalog } from '../../pricing/price-catalog.js';
+import { SYSTEM_USER_ID } from '../../store/system-user.js';
+import { priceUsageRecord } from '../price-usage-record.js';
+import type { PricedUsageRecord, UsageStore } from '../usage-store.js';
 
 /** The project Tally's own LLM calls are recorded under. */
 export const OWN_USAGE_PROJECT = 'tally';

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
-import { CACHE_TTL_MS, type OutputStatRow, type PrefixStatRow, type TimeRange, type UsageAggregateRow, type UsageStore } from './usage-store.js';
+import type { Database } from '../../store/schema.js';
+import { CACHE_TTL_MS, type OutputStatRow, type PrefixStatRow, type TimeRange, type UsageAggregateRow, type UsageStore } from '../usage-store.js';
 
 /*
  * The reads over the records themselves, for what the rollups cannot answer (a bound that is not a

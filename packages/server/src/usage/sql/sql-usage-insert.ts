@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
-import { wellFormed } from './clickhouse-literals.js';
-import { CACHE_TTL_MS, type PricedUsageRecord } from './usage-store.js';
+import type { Database } from '../../store/schema.js';
+import { wellFormed } from '../well-formed-text.js';
+import { CACHE_TTL_MS, type PricedUsageRecord } from '../usage-store.js';
 
 /**
  * Records per INSERT statement. The rows travel as one JSON parameter (json_to_recordset), not as

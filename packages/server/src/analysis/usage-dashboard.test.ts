@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildUsageDashboard, isWholeDayWindow, rowsForWindow } from './usage-dashboard.js';
-import type { UsageAggregateRow, UsageOverview } from './usage-store.js';
+import type { UsageAggregateRow, UsageOverview } from '../usage/usage-store.js';
 
 function row(day: string, model: string, project: string, extra: Partial<UsageAggregateRow> = {}): UsageAggregateRow {
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLineSplitter, decodeText, isBlank, readTextLines } from './text-lines.js';
+import { createLineSplitter, isBlank, readTextLines } from './text-lines.js';
 
 async function lines(pieces: string[], max = 100) {
   const out = [];
@@ -27,13 +27,6 @@ describe('text lines', () => {
     ]);
     const splitter = createLineSplitter(3);
     expect([...splitter.push('abcdef'), ...splitter.end()]).toEqual([{ lineNumber: 1, error: 'line longer than 3 characters' }]);
-  });
-
-  it('decodes UTF-8 split anywhere across byte chunks', async () => {
-    const bytes = Buffer.from('café ☕\n', 'utf-8');
-    const out: string[] = [];
-    for await (const piece of decodeText(Array.from(bytes, (b) => Uint8Array.of(b)))) out.push(piece);
-    expect(out.join('')).toBe('café ☕\n');
   });
 
   it('tells blank lines apart quickly', () => {

@@ -1,11 +1,11 @@
 import type { IngestSummary, UsageRecord } from '@tally/protocol';
-import type { PriceCatalog } from '../pricing/price-catalog.js';
-import { openUsageInput } from './formats/open-usage-input.js';
-import type { CsvMapping, MappedItem, UsageFormatName } from './formats/usage-format.js';
-import { priceUsageRecord } from './price-usage-record.js';
-import { decodeUsageText } from './formats/usage-bytes.js';
-import type { ChunkSource } from './text-lines.js';
-import type { PricedUsageRecord, UsageStore } from './usage-store.js';
+import type { PriceCatalog } from '../../pricing/price-catalog.js';
+import { openUsageInput } from '../formats/open-usage-input.js';
+import type { CsvMapping, MappedItem, UsageFormatName } from '../formats/usage-format.js';
+import { priceUsageRecord } from '../price-usage-record.js';
+import { decodeUsageText } from '../formats/usage-bytes.js';
+import type { ChunkSource } from '../formats/text-lines.js';
+import type { PricedUsageRecord, UsageStore } from '../usage-store.js';
 
 export interface IngestProgress {
   /** Bytes read from the source so far. */

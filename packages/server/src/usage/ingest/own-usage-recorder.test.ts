@@ -1,10 +1,10 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { LlmCall } from '../llm/language-model-client.js';
-import { createGenaiPriceCatalog } from '../pricing/genai-price-catalog.js';
-import { SYSTEM_USER_ID } from '../store/system-user.js';
+import type { LlmCall } from '../../llm/language-model-client.js';
+import { createGenaiPriceCatalog } from '../../pricing/genai-price-catalog.js';
+import { SYSTEM_USER_ID } from '../../store/system-user.js';
 import { createOwnUsageRecorder } from './own-usage-recorder.js';
-import type { PricedUsageRecord } from './usage-store.js';
+import type { PricedUsageRecord } from '../usage-store.js';
 
 const prices = createGenaiPriceCatalog();
 const logger = pino({ level: 'silent' });

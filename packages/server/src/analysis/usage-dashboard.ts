@@ -1,7 +1,7 @@
 import type { UsageDashboard, UsageDashboardFilters, UsageDashboardSlice } from '@tally/protocol';
-import { roundUsd, ratio } from '../analysis/round.js';
-import { addUsageSums, emptyUsageSums, type UsageSums } from '../analysis/usage-sums.js';
-import type { UsageAggregateRow, UsageOverview } from './usage-store.js';
+import { roundUsd, ratio } from './round.js';
+import { addUsageSums, emptyUsageSums, type UsageSums } from './usage-sums.js';
+import type { UsageAggregateRow, UsageOverview } from '../usage/usage-store.js';
 
 /** Past this many days the day series is not padded with empty days (a stray timestamp would bloat it). */
 const MAX_PADDED_DAYS = 3_700;

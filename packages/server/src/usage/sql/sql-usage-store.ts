@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { Database } from '../../store/schema.js';
 import { createRecordReads } from './sql-usage-raw-reads.js';
 import { insertChunk, SQL_INSERT_CHUNK } from './sql-usage-insert.js';
-import { aggregateFromRollups, dayRange, outputStatsFromRollups, overviewFromRollups, prefixStatsFromRollups } from './sql-usage-rollup-reads.js';
-import type { UsageStore } from './usage-store.js';
+import { dayRange } from '../day-range.js';
+import { aggregateFromRollups, outputStatsFromRollups, overviewFromRollups, prefixStatsFromRollups } from './sql-usage-rollup-reads.js';
+import type { UsageStore } from '../usage-store.js';
 
 /**
  * The UsageStore over PGlite or PostgreSQL, through one Kysely code path; every query is

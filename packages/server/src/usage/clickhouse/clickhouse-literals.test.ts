@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clickHouseSql, epochMs, float, identifier, int, list, string, uuid, wellFormed, type ClickHouseSql } from './clickhouse-literals.js';
+import { clickHouseSql, epochMs, float, identifier, int, list, string, uuid, type ClickHouseSql } from './clickhouse-literals.js';
+import { wellFormed } from '../well-formed-text.js';
 
 /** Values that reach an encoder from outside the type system (parsed JSON, a bad cast). */
 const untyped = <T>(value: unknown): T => value as T;

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { clickHouseSql, epochMs, identifier, int, list, string, toEpochMs, uuid, type ClickHouseSql } from './clickhouse-literals.js';
 import { epochDay, ownerDays, rollupRecomputations } from './clickhouse-rollups.js';
 import { createClickHouseUsageRepricing } from './clickhouse-usage-reprice.js';
-import type { UsageRepricing } from './usage-repricing.js';
+import type { UsageRepricing } from '../usage-repricing.js';
 import { ensureUsageSchema, toClickHouseRow, type ClickHouseUsageRow } from './clickhouse-schema.js';
-import { dayRange, type DayRange } from './sql-usage-rollup-reads.js';
+import { dayRange, type DayRange } from '../day-range.js';
 import {
   CACHE_TTL_MS,
   type OutputStatRow,
@@ -16,7 +16,7 @@ import {
   type UsageIngestSession,
   type UsageOverview,
   type UsageStore,
-} from './usage-store.js';
+} from '../usage-store.js';
 
 export interface ClickHouseUsageStoreOptions {
   /** `http(s)://[user:password@]host:port[/database]`; the path, when there is one, names the database. */
