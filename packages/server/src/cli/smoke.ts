@@ -8,6 +8,8 @@ import {
   type WsClient,
 } from '@tally/client';
 import { isTerminalEvent, type RunEvent, type UsageRecordInput } from '@tally/protocol';
+import { canonicalJson } from '../canonical-json.js';
+import { createSeededRandom } from '../usage/demo/seeded-random.js';
 
 export interface SmokeOptions {
   /** Server origin, e.g. http://127.0.0.1:8080. */
@@ -285,20 +287,9 @@ function compareEvents(actual: RunEvent[], expected: RunEvent[], what: string): 
       a.runId === e.runId &&
       a.threadId === e.threadId &&
       Date.parse(a.ts) === Date.parse(e.ts) &&
-      deepEqual(a.data, e.data);
+      canonicalJson(a.data) === canonicalJson(e.data);
     if (!same) throw new SmokeFailure(`${what}: event seq ${e.seq} differs: ${JSON.stringify(a).slice(0, 200)} vs ${JSON.stringify(e).slice(0, 200)}`);
   });
-}
-
-/** Structural equality, key order ignored (a JSON column may reorder keys). */
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
 /**
@@ -307,7 +298,7 @@ function deepEqual(a: unknown, b: unknown): boolean {
  * errors and retries. Fixed ids make a re-upload to the same account count as duplicates.
  */
 export function smokeUsageNdjson(count: number, nowMs: number): string {
-  const random = mulberry32(20_261_124);
+  const random = createSeededRandom(20_261_124).next;
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
   const end = Math.floor(nowMs / 3_600_000) * 3_600_000;
   const span = 14 * 24 * 3_600_000;
@@ -343,17 +334,6 @@ export function smokeUsageNdjson(count: number, nowMs: number): string {
     lines.push(JSON.stringify(record));
   }
   return `${lines.join('\n')}\n`;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 function withDeadline<T>(promise: Promise<T>, deadline: number, name: string): Promise<T> {
