@@ -20,8 +20,7 @@ export async function createRedisBus(options: { url: string; prefix: string; log
 
   // ioredis re-subscribes every channel when it reconnects; what was published meanwhile is gone,
   // so listeners are told to catch up from the run logs. The first 'ready' came before this
-  // listener (connect() above resolved on it): every one it hears is a reconnect. (It used to wait
-  // for a second 'ready', so the first reconnect of a node's life told nobody.)
+  // listener (connect() above resolved on it): every one it hears is a reconnect, the first one included.
   subscriber.on('ready', () => {
     for (const handler of [...reconnectHandlers]) handler();
   });
