@@ -31,6 +31,7 @@ import {
   type UpdateUserRequest,
   AuthResponseSchema,
   HealthSchema,
+  OtherSessionsRevokedSchema,
   SessionListSchema,
   ThreadSchema,
   UsageDashboardSchema,
@@ -125,6 +126,8 @@ export interface RestClient {
   listSessions(): Promise<SessionInfo[]>;
   /** Signs a device out (its tokens and sockets stop working). */
   revokeSession(sessionId: string): Promise<void>;
+  /** Ends every session of the user but this one ("sign out all other sessions"); how many ended. */
+  revokeOtherSessions(): Promise<number>;
   /** Ends every other session of the user. */
   changePassword(currentPassword: string, newPassword: string): Promise<void>;
   usageOverview(): Promise<UsageOverview>;
@@ -316,6 +319,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
     revokeSession: async (sessionId) => {
       await send({ method: 'DELETE', path: `/v1/sessions/${encodeURIComponent(sessionId)}`, schema: EmptySchema, auth: true });
     },
+    revokeOtherSessions: async () => (await send({ method: 'DELETE', path: '/v1/sessions', schema: OtherSessionsRevokedSchema, auth: true })).revoked,
     changePassword: async (currentPassword, newPassword) => {
       await send({ method: 'POST', path: '/v1/me/password', schema: EmptySchema, auth: true, json: { currentPassword, newPassword } });
     },

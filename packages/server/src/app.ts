@@ -193,7 +193,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const apiKeys = createApiKeys({ db, bus });
   const authenticator = createAuthenticator({ tokens: signedTokens, apiKeys, sessionStanding: (id) => sessions.standing(id) });
   const requireUser = authenticator.requireUser;
-  const endSessions = (userId: string, reason: string) => sessions.revokeAllExcept(userId, undefined, reason);
+  const endSessions = async (userId: string, reason: string) => void (await sessions.revokeAllExcept(userId, undefined, reason));
   const resets = createPasswordResets({ db, passwords, endSessions });
   const origins = createOriginPolicy(config);
 

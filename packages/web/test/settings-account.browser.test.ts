@@ -118,6 +118,25 @@ describe('settings page in Chromium', () => {
     await expect.poll(() => section(page, 'Sessions').locator('tbody tr').count(), { timeout: UI }).toBe(1);
   });
 
+  it('signs out all other sessions at once, each named by browser and system, this one kept', { timeout: TEST }, async () => {
+    const others = [await logInInBrowser(browser, server.baseUrl, admin.email, admin.password), await logInInBrowser(browser, server.baseUrl, admin.email, admin.password)];
+    const sessions = section(page, 'Sessions');
+    await sessions.getByRole('button', { name: 'Refresh' }).click({ timeout: UI });
+    await expect.poll(() => sessions.locator('tbody tr').count(), { timeout: UI }).toBe(3);
+    // Bowser's name for Debian's headless Chromium, not the raw user agent.
+    expect(await sessions.locator('tr.current td.device').textContent()).toMatch(/^Chrome \d+ on Linux/);
+
+    await sessions.getByRole('button', { name: 'Sign out all other sessions' }).click({ timeout: UI });
+    await sessions.getByRole('button', { name: 'Sign them out' }).click({ timeout: UI });
+    await sessions.getByRole('status').filter({ hasText: '2 other sessions were signed out.' }).waitFor({ timeout: UI });
+    await expect.poll(() => sessions.locator('tbody tr').count(), { timeout: UI }).toBe(1);
+    for (const other of others) {
+      await other.page.getByRole('tab', { name: 'Log in' }).waitFor({ timeout: UI });
+      await other.context.close();
+    }
+    expect(await sessions.getByRole('button', { name: 'Sign out all other sessions' }).count()).toBe(0);
+  });
+
   it("changes the password, showing the server's refusals, then logs in with the new one", { timeout: TEST }, async () => {
     const password = section(page, 'Password');
     const change = async (current: string, next: string, confirm = next) => {

@@ -72,6 +72,9 @@ export type Session = z.infer<typeof SessionSchema>;
 export const SessionInfoSchema = SessionSchema;
 export type SessionInfo = Session;
 export const SessionListSchema = z.object({ sessions: z.array(SessionSchema) });
+/** DELETE /v1/sessions ("sign out all other sessions"): how many sessions ended. */
+export const OtherSessionsRevokedSchema = z.object({ revoked: z.number().int().min(0) });
+export type OtherSessionsRevoked = z.infer<typeof OtherSessionsRevokedSchema>;
 export type RefreshRequest = z.infer<typeof RefreshRequestSchema>;
 
 export const TicketResponseSchema = z.object({

@@ -37,8 +37,8 @@ export interface SessionService {
   list(userId: string, currentSessionId: string | undefined): Promise<SessionInfo[]>;
   /** SESSION_NOT_FOUND for a session of another user or one already over. */
   revoke(userId: string, sessionId: string, reason: string): Promise<void>;
-  /** Every session of the user but one (after a password change, say). */
-  revokeAllExcept(userId: string, keepSessionId: string | undefined, reason: string): Promise<void>;
+  /** Every session of the user but one (after a password change, say); how many ended. */
+  revokeAllExcept(userId: string, keepSessionId: string | undefined, reason: string): Promise<number>;
   /**
    * The account was disabled or deleted: every session of it ends, and every socket of it closes
    * on every node, whatever credential (session, API key ticket) opened it.
@@ -109,7 +109,7 @@ export function createSessionService(deps: {
       if (revoked.length === 0) throw new AppError('SESSION_NOT_FOUND');
     },
     async revokeAllExcept(userId, keepSessionId, reason) {
-      await revokeWhere(userId, 'all-but', keepSessionId, reason);
+      return (await revokeWhere(userId, 'all-but', keepSessionId, reason)).length;
     },
     async closeAccount(userId, reason) {
       await revokeWhere(userId, 'all-but', undefined, reason);

@@ -7,6 +7,7 @@ import {
   SignupRequestSchema,
   UpdateProfileRequestSchema,
   type AuthResponse,
+  type OtherSessionsRevoked,
   type TicketResponse,
   type User,
 } from '@tally/protocol';
@@ -97,6 +98,13 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     authed.get('/v1/sessions', async (request) => {
       const user = userOf(request);
       return { sessions: await deps.sessions.list(user.userId, user.sessionId) };
+    });
+
+    // "Sign out all other sessions": every session of the user but the one asking (with an API
+    // key, which has none, every session).
+    authed.delete('/v1/sessions', async (request): Promise<OtherSessionsRevoked> => {
+      const user = userOf(request);
+      return { revoked: await deps.sessions.revokeAllExcept(user.userId, user.sessionId, 'signed out from another session') };
     });
 
     authed.delete('/v1/sessions/:id', async (request, reply) => {

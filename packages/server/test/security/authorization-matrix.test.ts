@@ -50,6 +50,7 @@ const CASES: Record<Exclude<RouteKey, 'GET /v1/ws'>, RouteCase | 'public'> = {
 
   'POST /v1/ws-tickets': { path: () => '/v1/ws-tickets', ok: [201] },
   'GET /v1/sessions': { path: () => '/v1/sessions', ok: [200] },
+  'DELETE /v1/sessions': { path: () => '/v1/sessions', ok: [200] },
   'DELETE /v1/sessions/:id': { path: (i) => `/v1/sessions/${i.sessionId}`, ok: [204], owned: true },
   'POST /v1/me/password': { path: () => '/v1/me/password', body: () => ({ currentPassword: PASSWORD, newPassword: PASSWORD }), ok: [204] },
   'GET /v1/me': { path: () => '/v1/me', ok: [200] },

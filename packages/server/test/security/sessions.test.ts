@@ -84,6 +84,27 @@ for (const engine of engineSetups()) {
       expect((await rest(server.baseUrl, 'GET', '/v1/threads', { token: phone.accessToken })).status).toBe(401);
     });
 
+    it("signing out all other sessions ends the user's others (sockets too), keeps this one and touches no other user", async () => {
+      const user = await signUp(server.baseUrl, 'signout-others');
+      const laptop = await login(user.email, 'laptop');
+      const phone = await login(user.email, 'phone');
+      const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, phone.accessToken) });
+      const bystander = await signUp(server.baseUrl, 'bystander');
+
+      expect((await rest(server.baseUrl, 'DELETE', '/v1/sessions')).status).toBe(401);
+      expect(await rest(server.baseUrl, 'DELETE', '/v1/sessions', { token: user.token })).toMatchObject({ status: 200, body: { revoked: 2 } });
+      expect((await socket.closed).code).toBe(CLOSE_CODES.UNAUTHORIZED);
+      for (const other of [laptop, phone]) {
+        expect((await rest(server.baseUrl, 'GET', '/v1/threads', { token: other.accessToken })).status).toBe(401);
+        expect((await refresh(other.refreshToken)).status).toBe(401);
+      }
+      const left = await rest<{ sessions: Array<{ current: boolean }> }>(server.baseUrl, 'GET', '/v1/sessions', { token: user.token });
+      expect(left.body.sessions).toEqual([expect.objectContaining({ current: true })]);
+      expect((await rest(server.baseUrl, 'GET', '/v1/threads', { token: bystander.token })).status).toBe(200);
+      // Nothing left to end: an answer, not an error.
+      expect(await rest(server.baseUrl, 'DELETE', '/v1/sessions', { token: user.token })).toMatchObject({ status: 200, body: { revoked: 0 } });
+    });
+
     it('a password change ends every other session and closes their sockets', async () => {
       const user = await signUp(server.baseUrl, 'pwchange');
       const other = await login(user.email, 'old laptop');

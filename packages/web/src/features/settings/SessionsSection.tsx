@@ -21,6 +21,7 @@ export function SessionsSection({ api, onSignedOut }: SessionsSectionProps) {
   const [sessions, reload] = useLoaded(() => api.rest.listSessions());
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
 
   async function revoke(id: string, current: boolean) {
     setBusy(id);
@@ -36,12 +37,39 @@ export function SessionsSection({ api, onSignedOut }: SessionsSectionProps) {
     }
   }
 
+  async function revokeOthers() {
+    setBusy('others');
+    setError(null);
+    try {
+      const ended = await api.rest.revokeOtherSessions();
+      setNotice(ended === 1 ? '1 other session was signed out.' : `${ended} other sessions were signed out.`);
+      reload();
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(null);
+    }
+  }
+
+  const others = sessions.kind === 'loaded' ? sessions.value.filter((s) => !s.current).length : 0;
   return (
     <section className="card settings-section" aria-labelledby="sessions-title">
       <div className="section-head">
         <h2 id="sessions-title">Sessions</h2>
-        <button type="button" className="small" onClick={reload}>Refresh</button>
+        <span className="form-actions">
+          {others > 0 && (
+            <ConfirmButton
+              label="Sign out all other sessions"
+              question={`Sign out ${others === 1 ? 'the other session' : `all ${others} other sessions`}?`}
+              confirmLabel="Sign them out"
+              disabled={busy === 'others'}
+              onConfirm={() => void revokeOthers()}
+            />
+          )}
+          <button type="button" className="small" onClick={reload}>Refresh</button>
+        </span>
       </div>
+      {notice && <p className="good" role="status">{notice}</p>}
       {error && <p className="error" role="alert">{error}</p>}
       <LoadState state={sessions} what="sessions">
         {(list) => (
