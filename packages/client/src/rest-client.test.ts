@@ -179,6 +179,29 @@ describe('createRestClient', () => {
     expect(JSON.parse(String(f.calls[7]!.body))).toEqual({ currentPassword: 'old password', newPassword: 'new password' });
   });
 
+  it('builds each query from the route\'s protocol schema and refuses, before any request, a query the server would refuse', async () => {
+    const f = fakeFetch([{ status: 200, body: { events: [] } }, { status: 200, body: { events: [] } }]);
+    const rest = createRestClient({ baseUrl: '', fetch: f.fetch, getAccessToken: () => 'tok' });
+    await rest.listRunEvents('r1', { afterSeq: 5, limit: 10 });
+    await rest.listRunEvents('r1');
+    expect(f.calls.map((c) => c.url)).toEqual(['/v1/runs/r1/events?afterSeq=5&limit=10', '/v1/runs/r1/events?afterSeq=0']);
+    const refused = [
+      rest.usageDashboard({ from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }),
+      rest.usageDashboard({ from: 'yesterday' }),
+      rest.uploadUsage('{}', { mapping: 'not json' }),
+      rest.listRunEvents('r1', { limit: 0 }),
+      rest.admin.listAuditEvents({ before: 'x' }),
+    ];
+    for (const call of refused) {
+      const error = await call.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TallyApiError);
+      expect((error as TallyApiError).code).toBe('VALIDATION_FAILED');
+      expect((error as TallyApiError).status).toBe(400);
+      expect((error as TallyApiError).message).toMatch(/^Invalid request: \w+/);
+    }
+    expect(f.calls).toHaveLength(2);
+  });
+
   it('times out', async () => {
     const f = fakeFetch(['hang']);
     const rest = createRestClient({ baseUrl: '', fetch: f.fetch, timeoutMs: 20 });

@@ -1,12 +1,35 @@
 import {
+  AdminAnswerFeedbackListSchema,
+  AnswerFeedbackListSchema,
+  AnswerFeedbackSchema,
+  type AdminAnswerFeedback,
+  type AdminFeedbackQuery,
+  type AnswerFeedback,
+  type SetAnswerFeedbackRequest,
+} from '@tally/protocol';
+import {
   CatalogSourceSchema,
+  LoadCatalogQuerySchema,
+  PriceListQuerySchema,
   PriceListSchema,
+  QueryValidationError,
+  toQueryString,
+  type QueryValues,
   RepriceJobSchema,
   type CatalogSource,
   type PriceList,
   type RepriceJob,
 } from '@tally/protocol';
 import {
+  AuditQuerySchema,
+  RemovePriceOverrideQuerySchema,
+  RunEventsQuerySchema,
+  ThreadListQuerySchema,
+  UsageDashboardQuerySchema,
+  UsageUploadQuerySchema,
+  usageDashboardQuery,
+  type ThreadListQuery,
+  type UsageUploadQuery,
   AdminUserListSchema,
   AdminUserSchema,
   ApiKeyListSchema,
@@ -96,12 +119,17 @@ export interface RestClient {
   /** A single-use ticket for the WebSocket upgrade (`/v1/ws?ticket=`). */
   createWsTicket(): Promise<TicketResponse>;
   /** Newest first; with `q`, only threads whose title or any message contains it (case-insensitive). */
-  listThreads(query?: { q?: string }): Promise<Thread[]>;
+  listThreads(query?: ThreadListQuery): Promise<Thread[]>;
   /** Title trimmed, 1–200 characters. */
   renameThread(threadId: string, title: string): Promise<Thread>;
   /** Stops the thread's runs and removes it with its messages and runs. */
   deleteThread(threadId: string): Promise<void>;
   listMessages(threadId: string): Promise<Message[]>;
+  /** Sets or replaces the caller's thumbs up/down (and note) on a finished run's answer. */
+  setAnswerFeedback(runId: string, feedback: SetAnswerFeedbackRequest): Promise<AnswerFeedback>;
+  deleteAnswerFeedback(runId: string): Promise<void>;
+  /** The caller's ratings of the answers in a thread. */
+  threadFeedback(threadId: string): Promise<AnswerFeedback[]>;
   getRun(runId: string): Promise<Run>;
   /** One page of a run's event log: events with seq > afterSeq, at most `limit` of them. */
   listRunEvents(runId: string, query?: { afterSeq?: number; limit?: number }): Promise<RunEvent[]>;
@@ -111,7 +139,7 @@ export interface RestClient {
    * Uploads usage in any format the server reads; `format` skips detection, `mapping` (JSON text)
    * maps CSV columns to record fields.
    */
-  uploadUsage(ndjson: UsageUploadBody, query?: { format?: string; mapping?: string }): Promise<IngestSummary>;
+  uploadUsage(ndjson: UsageUploadBody, query?: { format?: UsageUploadQuery['format']; mapping?: string }): Promise<IngestSummary>;
   /** A new API key: `key` is in this answer only. Needs a signed-in user (an API key cannot manage keys). */
   createApiKey(request: CreateApiKeyRequest): Promise<CreatedApiKey>;
   listApiKeys(): Promise<ApiKey[]>;
@@ -147,6 +175,8 @@ export interface AdminClient {
   issuePasswordReset(userId: string): Promise<PasswordResetIssued>;
   /** Newest first; pass the page's `nextBefore` as `before` for the next one. */
   listAuditEvents(query?: { limit?: number; before?: string }): Promise<AuditPage>;
+  /** Every user's ratings of answers, newest first. */
+  listFeedback(query?: AdminFeedbackQuery): Promise<AdminAnswerFeedback[]>;
   getPrices(): Promise<PriceSettingsDto>;
   setPriceOverride(override: PriceOverrideDto): Promise<PriceSettingsDto>;
   removePriceOverride(model: string, provider?: string): Promise<PriceSettingsDto>;
@@ -228,11 +258,9 @@ export function createRestClient(options: RestClientOptions): RestClient {
   }
 
   const listRunEvents: RestClient['listRunEvents'] = async (runId, query = {}) => {
-    const params = new URLSearchParams({ afterSeq: String(query.afterSeq ?? 0) });
-    if (query.limit !== undefined) params.set('limit', String(query.limit));
     const page = await send({
       method: 'GET',
-      path: `/v1/runs/${encodeURIComponent(runId)}/events?${params}`,
+      path: `/v1/runs/${encodeURIComponent(runId)}/events${queryOf(RunEventsQuerySchema, { afterSeq: query.afterSeq ?? 0, limit: query.limit })}`,
       schema: RunEventListSchema,
       auth: true,
     });
@@ -258,11 +286,8 @@ export function createRestClient(options: RestClientOptions): RestClient {
     },
     createWsTicket: () =>
       send({ method: 'POST', path: '/v1/ws-tickets', schema: TicketResponseSchema, auth: true, json: {} }),
-    listThreads: async (query = {}) => {
-      const params = new URLSearchParams();
-      if (query.q !== undefined) params.set('q', query.q);
-      return (await send({ method: 'GET', path: `/v1/threads${queryString(params)}`, schema: ThreadListSchema, auth: true })).threads;
-    },
+    listThreads: async (query = {}) =>
+      (await send({ method: 'GET', path: `/v1/threads${queryOf(ThreadListQuerySchema, { q: query.q })}`, schema: ThreadListSchema, auth: true })).threads,
     renameThread: (threadId, title) =>
       send({ method: 'PATCH', path: `/v1/threads/${encodeURIComponent(threadId)}`, schema: ThreadSchema, auth: true, json: { title } }),
     deleteThread: async (threadId) => {
@@ -279,6 +304,13 @@ export function createRestClient(options: RestClientOptions): RestClient {
       ).messages,
     getRun: (runId) =>
       send({ method: 'GET', path: `/v1/runs/${encodeURIComponent(runId)}`, schema: RunSchema, auth: true }),
+    setAnswerFeedback: (runId, feedback) =>
+      send({ method: 'PUT', path: `/v1/runs/${encodeURIComponent(runId)}/feedback`, schema: AnswerFeedbackSchema, auth: true, json: feedback }),
+    deleteAnswerFeedback: async (runId) => {
+      await send({ method: 'DELETE', path: `/v1/runs/${encodeURIComponent(runId)}/feedback`, schema: EmptySchema, auth: true });
+    },
+    threadFeedback: async (threadId) =>
+      (await send({ method: 'GET', path: `/v1/threads/${encodeURIComponent(threadId)}/feedback`, schema: AnswerFeedbackListSchema, auth: true })).feedback,
     listRunEvents,
     listAllRunEvents: async (runId, afterSeq = 0) => {
       const all: RunEvent[] = [];
@@ -292,10 +324,10 @@ export function createRestClient(options: RestClientOptions): RestClient {
         cursor = last.seq;
       }
     },
-    uploadUsage: (ndjson, query = {}) =>
+    uploadUsage: async (ndjson, query = {}) =>
       send({
         method: 'POST',
-        path: `/v1/usage${usageQuery(query)}`,
+        path: `/v1/usage${queryOf(UsageUploadQuerySchema, { format: query.format, mapping: query.mapping })}`,
         schema: IngestSummarySchema,
         auth: true,
         body: ndjson as BodyInit,
@@ -324,32 +356,31 @@ export function createRestClient(options: RestClientOptions): RestClient {
       await send({ method: 'POST', path: '/v1/me/password', schema: EmptySchema, auth: true, json: { currentPassword, newPassword } });
     },
     usageOverview: () => send({ method: 'GET', path: '/v1/usage/overview', schema: UsageOverviewSchema, auth: true }),
-    usageDashboard: (filters = {}) =>
-      send({ method: 'GET', path: `/v1/usage/dashboard${queryString(dashboardParams(filters))}`, schema: UsageDashboardSchema, auth: true }),
-    priceList: (model) => send({ method: 'GET', path: `/v1/prices${model ? `?${new URLSearchParams({ model })}` : ''}`, schema: PriceListSchema, auth: true }),
+    usageDashboard: async (filters = {}) =>
+      send({ method: 'GET', path: `/v1/usage/dashboard${queryOf(UsageDashboardQuerySchema, usageDashboardQuery(filters))}`, schema: UsageDashboardSchema, auth: true }),
+    priceList: async (model) => send({ method: 'GET', path: `/v1/prices${queryOf(PriceListQuerySchema, { model: model || undefined })}`, schema: PriceListSchema, auth: true }),
     admin: {
       listUsers: async () => (await send({ method: 'GET', path: '/v1/admin/users', schema: AdminUserListSchema, auth: true })).users,
       updateUser: (userId, change) =>
         send({ method: 'PATCH', path: `/v1/admin/users/${encodeURIComponent(userId)}`, schema: AdminUserSchema, auth: true, json: change }),
       issuePasswordReset: (userId) =>
         send({ method: 'POST', path: `/v1/admin/users/${encodeURIComponent(userId)}/reset-password`, schema: PasswordResetIssuedSchema, auth: true, json: {} }),
-      listAuditEvents: (query = {}) => {
+      listAuditEvents: async (query = {}) =>
+        send({ method: 'GET', path: `/v1/admin/audit${queryOf(AuditQuerySchema, { limit: query.limit, before: query.before })}`, schema: AuditPageSchema, auth: true }),
+      listFeedback: async (query = {}) => {
         const params = new URLSearchParams();
+        if (query.rating !== undefined) params.set('rating', query.rating);
         if (query.limit !== undefined) params.set('limit', String(query.limit));
-        if (query.before !== undefined) params.set('before', query.before);
         const text = params.toString();
-        return send({ method: 'GET', path: `/v1/admin/audit${text ? `?${text}` : ''}`, schema: AuditPageSchema, auth: true });
+        return (await send({ method: 'GET', path: `/v1/admin/feedback${text ? `?${text}` : ''}`, schema: AdminAnswerFeedbackListSchema, auth: true })).feedback;
       },
       getPrices: () => send({ method: 'GET', path: '/v1/admin/prices', schema: PriceSettingsSchema, auth: true }),
       setPriceOverride: (override) => send({ method: 'PUT', path: '/v1/admin/prices', schema: PriceSettingsSchema, auth: true, json: override }),
-      removePriceOverride: (model, provider) => {
-        const params = new URLSearchParams({ model });
-        if (provider !== undefined) params.set('provider', provider);
-        return send({ method: 'DELETE', path: `/v1/admin/prices?${params}`, schema: PriceSettingsSchema, auth: true });
-      },
+      removePriceOverride: async (model, provider) =>
+        send({ method: 'DELETE', path: `/v1/admin/prices${queryOf(RemovePriceOverrideQuerySchema, { model, provider })}`, schema: PriceSettingsSchema, auth: true }),
       setProviderDiscount: (provider, percent) => send({ method: 'PUT', path: '/v1/admin/prices/discounts', schema: PriceSettingsSchema, auth: true, json: { provider, percent } }),
-      loadCatalogData: (data, version) =>
-        send({ method: 'PUT', path: `/v1/admin/prices/catalog${version ? `?${new URLSearchParams({ version })}` : ''}`, schema: CatalogSourceSchema, auth: true, json: data }),
+      loadCatalogData: async (data, version) =>
+        send({ method: 'PUT', path: `/v1/admin/prices/catalog${queryOf(LoadCatalogQuerySchema, { version: version || undefined })}`, schema: CatalogSourceSchema, auth: true, json: data }),
       clearCatalogData: () => send({ method: 'DELETE', path: '/v1/admin/prices/catalog', schema: CatalogSourceSchema, auth: true }),
       previewReprice: () => send({ method: 'POST', path: '/v1/admin/prices/reprice/preview', schema: RepriceJobSchema, auth: true, json: {} }),
       applyReprice: (previewId) => send({ method: 'POST', path: '/v1/admin/prices/reprice/apply', schema: RepriceJobSchema, auth: true, json: { previewId } }),
@@ -361,26 +392,18 @@ export function createRestClient(options: RestClientOptions): RestClient {
   };
 }
 
-function usageQuery(query: { format?: string; mapping?: string }): string {
-  const params = new URLSearchParams();
-  if (query.format !== undefined) params.set('format', query.format);
-  if (query.mapping !== undefined) params.set('mapping', query.mapping);
-  return queryString(params);
-}
-
-/** The dashboard's filters as the route reads them: `model` and `project` repeat once per value. */
-function dashboardParams(filters: UsageDashboardFilters): URLSearchParams {
-  const params = new URLSearchParams();
-  if (filters.from !== undefined) params.set('from', filters.from);
-  if (filters.to !== undefined) params.set('to', filters.to);
-  for (const model of filters.models ?? []) params.append('model', model);
-  for (const project of filters.projects ?? []) params.append('project', project);
-  return params;
-}
-
-function queryString(params: URLSearchParams): string {
-  const text = params.toString();
-  return text === '' ? '' : `?${text}`;
+/**
+ * A route's query string, built and checked with the route's own schema (protocol rest/query.ts):
+ * a value the server would refuse is refused here, before the request, with the same
+ * VALIDATION_FAILED. Call it inside an async method so the error is a rejection.
+ */
+function queryOf<S extends z.ZodType>(schema: S, values: z.input<S> & QueryValues): string {
+  try {
+    return toQueryString(schema, values);
+  } catch (error) {
+    if (error instanceof QueryValidationError) throw new TallyApiError(400, 'VALIDATION_FAILED', error.issues.message, error.issues.issues);
+    throw error;
+  }
 }
 
 function parseBody<S extends z.ZodType>(spec: RequestSpec<S>, status: number, text: string): z.infer<S> {

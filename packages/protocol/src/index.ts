@@ -17,4 +17,5 @@ export * from './rest/runs.js';
 export * from './rest/usage.js';
 export * from './rest/health.js';
 export * from './rest/error-body.js';
+export * from './rest/query.js';
 export * from './rest/prices.js';

@@ -192,7 +192,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const accounts = createAccounts({ db, passwords });
   const apiKeys = createApiKeys({ db, bus });
   const authenticator = createAuthenticator({ tokens: signedTokens, apiKeys, sessionStanding: (id) => sessions.standing(id) });
-  const requireUser = authenticator.requireUser;
   const endSessions = async (userId: string, reason: string) => void (await sessions.revokeAllExcept(userId, undefined, reason));
   const resets = createPasswordResets({ db, passwords, endSessions });
   const origins = createOriginPolicy(config);
@@ -241,7 +240,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     sessions,
     tickets,
     throttle: createLoginThrottle(kv),
-    requireUser,
     refreshTtlSeconds: config.refreshTokenTtlSeconds,
     cookieSecurity: config.cookieSecure,
   });
@@ -258,13 +256,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     onSecurityEvent: securityEvents,
   });
   const threads = createThreadService({ db, runs: services.runs });
-  await app.register(threadRoutes, { threads, requireUser });
-  await app.register(runRoutes, { runs: services.runs, requireUser });
-  await app.register(usageRoutes, { ingester: services.ingester, store: services.agents.usageStore, requireUser });
+  await app.register(threadRoutes, { threads });
+  await app.register(runRoutes, { runs: services.runs });
+  await app.register(usageRoutes, { ingester: services.ingester, store: services.agents.usageStore });
   await app.register(apiKeyRoutes, { apiKeys, audit });
   await app.register(passwordResetRoutes, { resets, audit });
   await app.register(adminRoutes, {
-    requireAdmin: authenticator.require('admin'),
     users: createUserAdmin({ db, endSessions: (userId, reason) => sessions.closeAccount(userId, reason) }),
     resets,
     audit,
@@ -284,7 +281,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     llm: services.agents.llmSettings,
   });
   const repriceJobs = createRepriceJobs({ db, repricing: services.agents.repricing, prices: services.agents.prices, logger });
-  await app.register(priceRoutes, { db, prices: services.agents.prices, usage: services.agents.usageStore, jobs: repriceJobs, audit, requireAdmin: authenticator.require('admin') });
+  await app.register(priceRoutes, { db, prices: services.agents.prices, usage: services.agents.usageStore, jobs: repriceJobs, audit });
   const gateway = registerWsGateway(app, {
     db,
     // Run events arriving for this node's sockets are timed (tally_event_delivery_lag_seconds).

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isoTime, safeText } from '../safe-text.js';
+import { repeatedParam } from './query.js';
 
 /** Largest NDJSON upload accepted in one POST /v1/usage; bigger files go through the CLI in parts. */
 export const MAX_USAGE_UPLOAD_BYTES = 64 * 1024 * 1024;
@@ -140,6 +141,26 @@ export const UsageDashboardFiltersSchema = z
     path: ['from'],
   });
 export type UsageDashboardFilters = z.infer<typeof UsageDashboardFiltersSchema>;
+
+/**
+ * GET /v1/usage/dashboard's query string: the filters with `model` and `project` repeated once
+ * per value (`?from=&to=&model=a&model=b&project=x`); parses to UsageDashboardFilters.
+ */
+export const UsageDashboardQuerySchema = z
+  .object({
+    from: z.string().optional(),
+    to: z.string().optional(),
+    model: repeatedParam(z.string()).optional(),
+    project: repeatedParam(z.string()).optional(),
+  })
+  .transform(({ from, to, model, project }): z.input<typeof UsageDashboardFiltersSchema> => ({ from, to, models: model, projects: project }))
+  .pipe(UsageDashboardFiltersSchema);
+export type UsageDashboardQuery = z.input<typeof UsageDashboardQuerySchema>;
+
+/** The query string's form of the dashboard's filters. */
+export function usageDashboardQuery(filters: UsageDashboardFilters): UsageDashboardQuery {
+  return { from: filters.from, to: filters.to, model: filters.models, project: filters.projects };
+}
 
 const money = z.number();
 const count = z.number();

@@ -32,8 +32,6 @@ export interface PriceSettingsAdmin {
 }
 
 export interface AdminRouteDeps {
-  /** 403 AUTH_FORBIDDEN for anyone but a signed-in admin (also enforced by ROUTE_ACCESS). */
-  requireAdmin: (request: FastifyRequest) => Promise<void>;
   users: UserAdmin;
   resets: PasswordResets;
   audit: AuditLog;
@@ -43,9 +41,11 @@ export interface AdminRouteDeps {
 
 const ParamsSchema = z.object({ id: IdSchema });
 
-/** Everything under /v1/admin: users, the audit log, price overrides and the LLM. Every change is audited. */
+/**
+ * Everything under /v1/admin: users, the audit log, price overrides and the LLM. Every change is
+ * audited. Admins only: ROUTE_ACCESS (route-access.ts) guards each route.
+ */
 export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): Promise<void> {
-  app.addHook('preHandler', deps.requireAdmin);
   const record = (request: FastifyRequest, event: Omit<AuditEventInput, 'actorId' | 'ip'>) =>
     deps.audit.record({ ...event, actorId: userOf(request).userId, ip: request.ip });
 

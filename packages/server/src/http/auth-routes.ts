@@ -1,4 +1,4 @@
-import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import {
   ChangePasswordSchema,
   CredentialsSchema,
@@ -29,7 +29,6 @@ export interface AuthRouteDeps {
   sessions: SessionService;
   tickets: WsTickets;
   throttle: LoginThrottle;
-  requireUser: preHandlerAsyncHookHandler;
   refreshTtlSeconds: number;
   cookieSecurity: CookieSecurity;
 }
@@ -86,9 +85,8 @@ export async function authRoutes(app: FastifyInstance, deps: AuthRouteDeps): Pro
     return reply.status(204).send();
   });
 
+  // Signed-in routes: ROUTE_ACCESS (route-access.ts) puts each behind its guard.
   app.register(async (authed) => {
-    authed.addHook('preHandler', deps.requireUser);
-
     authed.post('/v1/ws-tickets', async (request, reply): Promise<TicketResponse> => {
       const ticket = await deps.tickets.issue(userOf(request));
       void reply.status(201);

@@ -39,9 +39,10 @@ export interface Authenticator {
    * role and state read now (a disabled account is refused at once); sets request.auth.
    */
   authenticate(request: FastifyRequest): Promise<Principal>;
-  /** A preHandler that authenticates the request (once), whatever its credential may do. */
-  requireUser(request: FastifyRequest): Promise<void>;
-  /** A preHandler that admits only requests whose credential allows `access`. */
+  /**
+   * A preHandler that admits only requests whose credential allows `access`. The one guard of
+   * the API: registerRouteAccess (route-access.ts) puts it on every route from ROUTE_ACCESS.
+   */
   require(access: GuardedAccess): (request: FastifyRequest) => Promise<void>;
 }
 
@@ -83,9 +84,6 @@ export function createAuthenticator(deps: {
 
   return {
     authenticate,
-    async requireUser(request) {
-      await principalOf(request);
-    },
     require(access) {
       return async (request) => assertAllowed(await principalOf(request), access);
     },

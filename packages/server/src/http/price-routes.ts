@@ -30,8 +30,6 @@ export interface PriceRouteDeps {
   usage: UsageStore;
   jobs: RepriceJobs;
   audit: AuditLog;
-  /** 403 AUTH_FORBIDDEN for anyone but a signed-in admin (also enforced by ROUTE_ACCESS). */
-  requireAdmin: (request: FastifyRequest) => Promise<void>;
 }
 
 /** A genai-prices data file is about 0.5 MB today; room for it to grow, not for anything. */
@@ -43,10 +41,10 @@ const JobParamsSchema = z.object({ id: z.string() });
  * Prices: the list every user sees (GET /v1/prices), and the admin's discounts, catalog data and
  * re-pricing under /v1/admin/prices. Every change is stored, audited and announced to every node
  * (LivePriceCatalog.changed) before the answer: the next request on any node prices with it.
+ * Who may call each route is ROUTE_ACCESS's to say (route-access.ts), not this plugin's.
  */
 export async function priceRoutes(app: FastifyInstance, deps: PriceRouteDeps): Promise<void> {
   const { db, prices, jobs } = deps;
-  const admin = { preHandler: deps.requireAdmin };
   const record = (request: FastifyRequest, event: Omit<AuditEventInput, 'actorId' | 'ip'>) =>
     deps.audit.record({ ...event, actorId: userOf(request).userId, ip: request.ip });
 
@@ -57,7 +55,7 @@ export async function priceRoutes(app: FastifyInstance, deps: PriceRouteDeps): P
     return buildPriceList(prices.current(), model ? [...overview.models, model] : overview.models);
   });
 
-  app.put('/v1/admin/prices/discounts', admin, async (request): Promise<PriceSettingsDto> => {
+  app.put('/v1/admin/prices/discounts', async (request): Promise<PriceSettingsDto> => {
     const { provider, percent } = parseInput(ProviderDiscountRequestSchema, request.body);
     await setProviderDiscount(db, provider, percent);
     await prices.changed();
@@ -65,7 +63,7 @@ export async function priceRoutes(app: FastifyInstance, deps: PriceRouteDeps): P
     return loadPriceSettings(db);
   });
 
-  app.put('/v1/admin/prices/catalog', { ...admin, bodyLimit: CATALOG_BODY_LIMIT }, async (request): Promise<CatalogSource> => {
+  app.put('/v1/admin/prices/catalog', { bodyLimit: CATALOG_BODY_LIMIT }, async (request): Promise<CatalogSource> => {
     const { version } = parseInput(LoadCatalogQuerySchema, request.query);
     // Checked whole before anything is stored: a bad file changes nothing.
     const data = parseCatalogData(JSON.stringify(request.body ?? null), version);
@@ -75,14 +73,14 @@ export async function priceRoutes(app: FastifyInstance, deps: PriceRouteDeps): P
     return prices.current().source;
   });
 
-  app.delete('/v1/admin/prices/catalog', admin, async (request): Promise<CatalogSource> => {
+  app.delete('/v1/admin/prices/catalog', async (request): Promise<CatalogSource> => {
     const removed = await clearCatalogData(db);
     await prices.changed();
     if (removed) await record(request, { action: 'admin.price_catalog_cleared', target: 'price-catalog' });
     return prices.current().source;
   });
 
-  app.post('/v1/admin/prices/reprice/preview', admin, async (request, reply): Promise<RepriceJob> => {
+  app.post('/v1/admin/prices/reprice/preview', async (request, reply): Promise<RepriceJob> => {
     // The prices this node holds are those in force: reloaded first in case a message was missed.
     await prices.reload();
     const job = await jobs.startPreview(userOf(request).userId);
@@ -90,7 +88,7 @@ export async function priceRoutes(app: FastifyInstance, deps: PriceRouteDeps): P
     return job;
   });
 
-  app.post('/v1/admin/prices/reprice/apply', admin, async (request, reply): Promise<RepriceJob> => {
+  app.post('/v1/admin/prices/reprice/apply', async (request, reply): Promise<RepriceJob> => {
     const { previewId } = parseInput(ApplyRepriceRequestSchema, request.body);
     const job = await jobs.startApply(userOf(request).userId, previewId);
     await record(request, { action: 'admin.reprice_applied', target: `reprice:${job.id}`, details: { previewId, pricesFingerprint: job.pricesFingerprint } });
@@ -98,7 +96,7 @@ export async function priceRoutes(app: FastifyInstance, deps: PriceRouteDeps): P
     return job;
   });
 
-  app.get('/v1/admin/prices/reprice/:id', admin, async (request): Promise<RepriceJob> => {
+  app.get('/v1/admin/prices/reprice/:id', async (request): Promise<RepriceJob> => {
     const parsed = JobParamsSchema.safeParse(request.params);
     if (!parsed.success) throw new AppError('REPRICE_JOB_NOT_FOUND');
     return jobs.get(parsed.data.id);

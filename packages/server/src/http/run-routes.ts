@@ -1,4 +1,4 @@
-import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { IdSchema, RunEventsQuerySchema } from '@tally/protocol';
 import { AppError } from '../app-error.js';
@@ -8,8 +8,7 @@ import { parseInput } from './parse-input.js';
 
 const ParamsSchema = z.object({ id: IdSchema });
 
-export async function runRoutes(app: FastifyInstance, deps: { runs: RunService; requireUser: preHandlerAsyncHookHandler }): Promise<void> {
-  app.addHook('preHandler', deps.requireUser);
+export async function runRoutes(app: FastifyInstance, deps: { runs: RunService }): Promise<void> {
   app.get('/v1/runs/:id', async (request) => deps.runs.get(userOf(request).userId, runId(request.params)));
   app.get('/v1/runs/:id/events', async (request) => {
     const query = parseInput(RunEventsQuerySchema, request.query);

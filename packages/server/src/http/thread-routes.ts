@@ -1,4 +1,4 @@
-import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { IdSchema, RenameThreadRequestSchema, ThreadListQuerySchema } from '@tally/protocol';
 import { AppError } from '../app-error.js';
@@ -8,8 +8,7 @@ import { parseInput } from './parse-input.js';
 
 const ParamsSchema = z.object({ id: IdSchema });
 
-export async function threadRoutes(app: FastifyInstance, deps: { threads: ThreadService; requireUser: preHandlerAsyncHookHandler }): Promise<void> {
-  app.addHook('preHandler', deps.requireUser);
+export async function threadRoutes(app: FastifyInstance, deps: { threads: ThreadService }): Promise<void> {
   app.get('/v1/threads', async (request) => {
     const { q } = parseInput(ThreadListQuerySchema, request.query ?? {});
     return { threads: await deps.threads.list(userOf(request).userId, { q }) };

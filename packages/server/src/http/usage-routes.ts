@@ -1,6 +1,6 @@
 import { Transform } from 'node:stream';
-import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
-import { MAX_USAGE_UPLOAD_BYTES, UsageDashboardFiltersSchema, UsageUploadQuerySchema, type IngestSummary, type UsageDashboard } from '@tally/protocol';
+import type { FastifyInstance } from 'fastify';
+import { MAX_USAGE_UPLOAD_BYTES, UsageDashboardQuerySchema, UsageUploadQuerySchema, type IngestSummary, type UsageDashboard } from '@tally/protocol';
 import { AppError } from '../app-error.js';
 import type { CsvMapping, UsageFormatName } from '../usage/formats/usage-format.js';
 import { buildUsageDashboard, isWholeDayWindow } from '../analysis/usage-dashboard.js';
@@ -27,14 +27,13 @@ const DRAIN_TIMEOUT_MS = 30_000;
  */
 export async function usageRoutes(
   app: FastifyInstance,
-  deps: { ingester: UsageIngester; store: UsageStore; requireUser: preHandlerAsyncHookHandler; maxBytes?: number },
+  deps: { ingester: UsageIngester; store: UsageStore; maxBytes?: number },
 ): Promise<void> {
   const maxBytes = deps.maxBytes ?? MAX_USAGE_UPLOAD_BYTES;
   // The raw stream is handed on untouched; the byte limit is counted as it flows.
   // Inside this plugin only: JSON bodies stream too, instead of being parsed whole.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser([...NDJSON_TYPES, ...OTHER_TYPES], (_request, payload, done) => done(null, payload));
-  app.addHook('preHandler', deps.requireUser);
   // An upload answered before its body was read (refused credentials, type or size, or an ingest
   // stopped by an error) keeps its keep-alive connection: see drain-request-body.ts.
   app.addHook('onSend', async (request, reply) => {
@@ -76,7 +75,7 @@ export async function usageRoutes(
   app.get('/v1/usage/overview', async (request) => deps.store.overview(userOf(request).userId));
 
   app.get('/v1/usage/dashboard', async (request): Promise<UsageDashboard> => {
-    const filters = parseInput(UsageDashboardFiltersSchema, dashboardQuery(request.query));
+    const filters = parseInput(UsageDashboardQuerySchema, request.query ?? {});
     const ownerId = userOf(request).userId;
     // Per-day sums answer a window of whole UTC days; any other window is summed by the store.
     const [all, overview, inWindow] = await Promise.all([
@@ -86,13 +85,6 @@ export async function usageRoutes(
     ]);
     return buildUsageDashboard({ all, overview, filters, ...(inWindow ? { inWindow } : {}) });
   });
-}
-
-/** `?model=a&model=b&project=x`: a key given once is a string, repeated an array. */
-function dashboardQuery(query: unknown): unknown {
-  const q = (query ?? {}) as Record<string, unknown>;
-  const list = (value: unknown) => (value === undefined ? undefined : Array.isArray(value) ? value : [value]);
-  return { from: q['from'], to: q['to'], models: list(q['model']), projects: list(q['project']) };
 }
 
 /** `?format=&mapping=`, checked by the protocol's schema (a mapping is URL-encoded JSON). */

@@ -5,7 +5,6 @@ import { ROUTE_ACCESS, accessOf, registerRouteAccess } from '../../src/http/rout
 
 const noAuthenticator: Authenticator = {
   authenticate: () => Promise.reject(new Error('not used')),
-  requireUser: () => Promise.resolve(),
   require: () => () => Promise.resolve(),
 };
 
@@ -29,5 +28,36 @@ describe('ROUTE_ACCESS', () => {
     expect(accessOf('HEAD', '/v1/threads')).toBe('full');
     expect(accessOf('POST', '/v1/usage')).toBe('usage:write');
     expect(accessOf('GET', '/v1/nothing')).toBeUndefined();
+  });
+
+  it('is the only guard: a route registered in a nested plugin runs its entry\'s guard before its own preHandlers', async () => {
+    const calls: string[] = [];
+    const recording: Authenticator = {
+      authenticate: () => Promise.reject(new Error('not used')),
+      require: (access) => async () => {
+        calls.push(`guard ${access}`);
+        if (access === 'admin') throw Object.assign(new Error('refused'), { statusCode: 403 });
+      },
+    };
+    const app = Fastify();
+    registerRouteAccess(app, recording);
+    await app.register(async (outer) => {
+      await outer.register(async (inner) => {
+        inner.get('/v1/admin/users', { preHandler: async () => void calls.push('own preHandler') }, async () => ({ reached: true }));
+        inner.get('/v1/threads', async () => ({ reached: true }));
+        inner.get('/v1/health', async () => ({ reached: true }));
+      });
+    });
+    expect((await app.inject({ method: 'GET', url: '/v1/admin/users' })).statusCode).toBe(403);
+    expect(calls).toEqual(['guard admin']);
+    expect((await app.inject({ method: 'GET', url: '/v1/threads' })).json()).toEqual({ reached: true });
+    expect((await app.inject({ method: 'GET', url: '/v1/health' })).json()).toEqual({ reached: true });
+    expect(calls).toEqual(['guard admin', 'guard full']);
+    // A route missing from the table fails closed inside a plugin too: the plugin does not load.
+    const strict = Fastify();
+    registerRouteAccess(strict, recording);
+    await expect(strict.register(async (p) => void p.post('/v1/threads', async () => ({}))).ready()).rejects.toThrow(/no single entry in ROUTE_ACCESS/);
+    await app.close();
+    await strict.close();
   });
 });
