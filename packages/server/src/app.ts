@@ -13,7 +13,8 @@ import { startMetricsServer } from './metrics/metrics-server.js';
 import { registerRequestLog } from './http/request-log.js';
 import { createAccessTokens } from './auth/access-tokens.js';
 import { createAuthService } from './auth/auth-service.js';
-import { announceFirstAdminSetup, createFirstAdminSetup, reachableBeyondLoopback } from './auth/first-admin-setup.js';
+import { announceFirstAdminSetup, createFirstAdminSetup } from './auth/first-admin-setup.js';
+import { reachableBeyondLoopback } from './config/network-exposure.js';
 import { createPasswordPolicy } from './auth/password-policy.js';
 import { createSessionService, withSessionCheck } from './auth/session-service.js';
 import { createSessionStandingCache } from './auth/session-standing-cache.js';
@@ -43,6 +44,7 @@ import { healthRoutes } from './http/health-routes.js';
 import { createLlmInUse } from './llm/llm-in-use.js';
 import { runRoutes } from './http/run-routes.js';
 import { threadRoutes } from './http/thread-routes.js';
+import { feedbackRoutes } from './http/feedback-routes.js';
 import { usageRoutes } from './http/usage-routes.js';
 import { webRoutes } from './http/web-routes.js';
 import type { EphemeralStore } from './kv/ephemeral-store.js';
@@ -58,6 +60,12 @@ import { adminRoutes } from './http/admin-routes.js';
 import { priceRoutes } from './http/price-routes.js';
 import { createRepriceJobs } from './pricing/reprice-jobs.js';
 import { apiKeyRoutes } from './http/api-key-routes.js';
+import { workspaceRoutes } from './http/workspace-routes.js';
+import { createInvitationMailer } from './workspaces/invitation-mailer.js';
+import { watchMembershipChanges } from './workspaces/membership-changes.js';
+import { createWorkspaceGuard } from './workspaces/workspace-guard.js';
+import { createWorkspaceInvitations } from './workspaces/workspace-invitations.js';
+import { createWorkspaceService } from './workspaces/workspace-service.js';
 import { passwordResetRoutes } from './http/password-reset-routes.js';
 import { registerRouteAccess } from './http/route-access.js';
 import { loadPriceSettings, removePriceOverride, setPriceOverride } from './pricing/price-settings.js';
@@ -68,6 +76,7 @@ import { createRunWorker, type RunWorker } from './runs/run-worker.js';
 import { openDatabase, type Db, type DatabaseEngine } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
 import { createThreadService } from './threads/thread-service.js';
+import { createAnswerFeedbackService } from './threads/answer-feedback.js';
 import { createUsageIngester, type UsageIngester } from './usage/ingest/ingest-usage.js';
 import { createAgentServices, type AgentServices } from './agent-services.js';
 
@@ -257,9 +266,23 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   const threads = createThreadService({ db, runs: services.runs });
   await app.register(threadRoutes, { threads });
+  await app.register(feedbackRoutes, { feedback: createAnswerFeedbackService({ db, threads }) });
   await app.register(runRoutes, { runs: services.runs });
   await app.register(usageRoutes, { ingester: services.ingester, store: services.agents.usageStore });
   await app.register(apiKeyRoutes, { apiKeys, audit });
+  const workspaces = createWorkspaceService({ db, bus, audit });
+  const invitationMailer = config.smtp ? createInvitationMailer(config.smtp) : null;
+  await app.register(workspaceRoutes, {
+    workspaces,
+    invitations: createWorkspaceInvitations({ db, audit, workspaces }),
+    guard: createWorkspaceGuard({ workspaces }),
+    audit,
+    mailer: invitationMailer,
+    publicUrl: config.publicUrl,
+    logger,
+  });
+  // Every node hears every reduction of workspace access (its gateway will end the member's subscriptions there).
+  const membershipWatch = await watchMembershipChanges({ bus, logger });
   await app.register(passwordResetRoutes, { resets, audit });
   await app.register(adminRoutes, {
     users: createUserAdmin({ db, endSessions: (userId, reason) => sessions.closeAccount(userId, reason) }),
@@ -283,7 +306,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const repriceJobs = createRepriceJobs({ db, repricing: services.agents.repricing, prices: services.agents.prices, logger });
   await app.register(priceRoutes, { db, prices: services.agents.prices, usage: services.agents.usageStore, jobs: repriceJobs, audit });
   const gateway = registerWsGateway(app, {
-    db,
+    eventLog: services.eventLog,
     // Run events arriving for this node's sockets are timed (tally_event_delivery_lag_seconds).
     bus: measureDeliveryLag(bus, services.metrics),
     runs: services.runs,
@@ -343,6 +366,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await gateway.closeAll();
         await app.close();
         await standings.close();
+        await membershipWatch.close();
+        invitationMailer?.close();
         await repriceJobs.close();
         await services.agents.close();
         await bus.close();

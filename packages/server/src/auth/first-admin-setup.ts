@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import { AppError } from '../app-error.js';
 import type { Db } from '../store/database.js';
 import { SYSTEM_USER_ID } from '../store/system-user.js';
-import { isLoopbackName } from '../http/origin-policy.js';
 
 /**
  * Who may claim an empty server. The first account administers it, so on a server others can
@@ -35,15 +34,6 @@ export function createFirstAdminSetup(deps: { secret: string; required: boolean 
       if (a.length !== b.length || !crypto.timingSafeEqual(a, b)) throw new AppError('AUTH_SETUP_TOKEN_INVALID');
     },
   };
-}
-
-/**
- * Whether people other than this machine's can reach the server: it listens beyond loopback, or
- * is published under a name that is not loopback (TALLY_PUBLIC_URL, TALLY_ALLOWED_HOSTS; a proxy
- * on this machine forwarding a public name needs one of them for its requests to be answered).
- */
-export function reachableBeyondLoopback(config: { host: string; publicUrl: string; allowedHosts: readonly string[] }): boolean {
-  return !isLoopbackName(config.host) || !isLoopbackName(new URL(config.publicUrl).hostname) || config.allowedHosts.length > 0;
 }
 
 /** Prints where to claim the server while it has no account yet, and a setup token is needed. */

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { isLoopbackName } from '../config/network-exposure.js';
 
 /** Why a request was refused, or 'ok'. */
 export type OriginVerdict = 'ok' | 'origin' | 'host';
@@ -61,8 +62,3 @@ function hostnameOf(host: string | undefined): string | null {
   }
 }
 
-/** Names that always mean this machine. */
-export function isLoopbackName(hostname: string): boolean {
-  const name = hostname.toLowerCase();
-  return name === 'localhost' || name.endsWith('.localhost') || name === '[::1]' || name === '::1' || /^127(\.\d{1,3}){3}$/.test(name);
-}
