@@ -6,8 +6,7 @@ import { isAppError } from '../app-error.js';
 import type { Bus } from '../bus/bus.js';
 import type { UserChannelFanout, UserChannelMember } from '../bus/user-channel-fanout.js';
 import type { RunService, StartedRun } from '../runs/run-service.js';
-import { listRunEvents } from '../runs/run-event-log.js';
-import type { Db } from '../store/database.js';
+import type { RunEventLog } from '../runs/run-event-log.js';
 import type { ThreadService } from '../threads/thread-service.js';
 import { parseRevocation, revokedBy } from '../auth/credential-revocation.js';
 import { isDataException } from '../http/error-handler.js';
@@ -20,7 +19,8 @@ import { createSocketSender, type SocketSender, type SocketSenderLimits } from '
 import { inSpan } from '../telemetry/spans.js';
 
 export interface ConnectionDeps {
-  db: Db;
+  /** Where a subscription replays what it missed from (the node's run event log, as its workers write it). */
+  eventLog: RunEventLog;
   bus: Bus;
   runs: RunService;
   threads: ThreadService;
@@ -203,7 +203,7 @@ export class Connection implements ConnectionHandle, UserChannelMember {
       runId,
       afterSeq,
       listenFirst,
-      loadAfter: (seq) => listRunEvents(deps.db, { id: runId, thread_id: threadOf() }, seq),
+      loadAfter: (seq) => deps.eventLog.list({ id: runId, thread_id: threadOf() }, seq),
       deliver: (raw, event) => sender.send(raw, event.type === 'message_delta' ? { runId, agent: agentOf(raw) } : undefined),
       onEnd: () => {
         if (subscription && subscriptions.get(runId) === subscription) subscriptions.delete(runId);

@@ -1,7 +1,8 @@
 import type { RunEvent, RunEventDraft } from '@tally/protocol';
 import { channels, type Bus } from '../bus/bus.js';
 import type { Db } from '../store/database.js';
-import { createSqlRunEventLog, toRunEvent, type RunEventLog } from './run-event-log.js';
+import { createSqlRunEventLog, type RunEventLog } from './run-event-log.js';
+import { createRunEventSequence } from './run-event-sequence.js';
 import type { RunCheckpoint } from './run-checkpoints.js';
 
 export interface RunEmitter {
@@ -71,7 +72,8 @@ export function createRunEmitter(deps: RunEmitterDeps): RunEmitter {
   const log = deps.eventLog ?? createSqlRunEventLog(deps.db);
   const now = deps.now ?? (() => new Date());
   const channel = channels.runEvents(run.id);
-  let seq = run.lastSeq;
+  // Numbered from the run's last_seq as the claim read it: this worker holds the lease, so it alone writes.
+  const sequence = createRunEventSequence(run, now);
   let buffer: Array<{ event: RunEvent; raw: string }> = [];
   let bufferBytes = 0;
   let pendingCheckpoint: RunCheckpoint | null = null;
@@ -85,7 +87,7 @@ export function createRunEmitter(deps: RunEmitterDeps): RunEmitter {
   let retrying: unknown = null;
 
   const publishRaw = (raw: string) => bus.publish(channel, raw).catch(deps.onPublishError);
-  const next = (draft: RunEventDraft) => toRunEvent(run.id, run.threadId, ++seq, draft, now());
+  const next = (draft: RunEventDraft) => sequence.next(draft);
 
   function stopTimer() {
     if (timer) clearTimeout(timer);
@@ -152,7 +154,7 @@ export function createRunEmitter(deps: RunEmitterDeps): RunEmitter {
 
   return {
     get lastSeq() {
-      return seq;
+      return sequence.lastSeq;
     },
     next,
     publish: (event) => publishRaw(JSON.stringify(event)),

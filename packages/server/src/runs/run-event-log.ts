@@ -1,4 +1,4 @@
-import { PROTOCOL_VERSION, type RunEvent, type RunEventDraft } from '@tally/protocol';
+import { PROTOCOL_VERSION, type RunEvent } from '@tally/protocol';
 import type { Db } from '../store/database.js';
 import type { RunEventRow } from '../store/schema.js';
 
@@ -6,12 +6,7 @@ import type { RunEventRow } from '../store/schema.js';
  * The run's event log in the relational store: the source of truth for replay. An event is in
  * the log before it is published, so a subscriber that reads the log after subscribing to the
  * bus misses nothing.
- */
-export function toRunEvent(runId: string, threadId: string, seq: number, draft: RunEventDraft, ts: Date): RunEvent {
-  return { v: PROTOCOL_VERSION, type: draft.type, runId, threadId, seq, ts: ts.toISOString(), data: draft.data } as RunEvent;
-}
-
-/**
+ *
  * Where a node writes and reads run events. The SQL log is the product's; the composition root
  * takes another (benches measure the pipeline with an in-memory one to price persistence, and
  * count writes with a wrapper around the SQL one).

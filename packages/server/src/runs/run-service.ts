@@ -7,7 +7,8 @@ import type { Db } from '../store/database.js';
 import { isUniqueViolation } from '../store/postgres-errors.js';
 import type { FixedWindowLimit } from '../limits/fixed-window-limit.js';
 import type { RunRow } from '../store/schema.js';
-import { createSqlRunEventLog, toRunEvent, type RunEventLog } from './run-event-log.js';
+import { createSqlRunEventLog, type RunEventLog } from './run-event-log.js';
+import { createRunEventSequence } from './run-event-sequence.js';
 import { activeTraceparent } from '../telemetry/traceparent.js';
 
 export interface StartRunInput {
@@ -154,7 +155,7 @@ export function createRunService(deps: { db: Db; bus: Bus; limits?: RunLimits; n
             .insertInto('runs')
             .values({ id: runId, owner_id: user.id, thread_id: runThreadId, message_id: messageId, client_command_id: clientCommandId ?? null, status: 'queued', created_at: at, traceparent: activeTraceparent() })
             .execute();
-          const event = toRunEvent(runId, tid, 1, { type: 'run_queued', data: { messageId, text } }, at);
+          const event = createRunEventSequence({ id: runId, threadId: tid, lastSeq: 0 }, () => at).next({ type: 'run_queued', data: { messageId, text } });
           await log.append([event], tx);
           return { queued: event, threadId: tid, title, interrupted };
         });
@@ -196,7 +197,7 @@ export function createRunService(deps: { db: Db; bus: Bus; limits?: RunLimits; n
             .returning(['last_seq', 'thread_id'])
             .executeTakeFirst();
           if (!row) return null;
-          const event = toRunEvent(runId, row.thread_id, row.last_seq + 1, { type: 'run_cancelled', data: { reason: 'Stopped by the user before it started.' } }, now());
+          const event = createRunEventSequence({ id: runId, threadId: row.thread_id, lastSeq: row.last_seq }, now).next({ type: 'run_cancelled', data: { reason: 'Stopped by the user before it started.' } });
           await log.append([event], tx);
           return event;
         });
