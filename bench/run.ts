@@ -37,6 +37,10 @@ interface StoredResult extends ScenarioResult {
   finishedAt: string;
   seconds: number;
   error?: string;
+  /** The machine as this scenario ran: cores, CPU, and the 1-minute load average at its start and end. */
+  machine?: { cores: number; cpu: string; node: string; loadAtStart: number; loadAtEnd: number };
+  /** 2 and up: the scenario was run again (e.g. with --only) over an earlier result of this profile. */
+  attempt?: number;
 }
 
 interface ResultsFile {
@@ -82,21 +86,29 @@ async function main() {
     const t0 = Date.now();
     console.log(`\n== ${scenario.name}`);
     const log = (line: string) => console.log(`  [${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}`);
+    const loadAtStart = round2(os.loadavg()[0]!);
+    const machineNow = () => ({ cores: machine.cores, cpu: machine.cpu, node: machine.node, loadAtStart, loadAtEnd: round2(os.loadavg()[0]!) });
     try {
       const result = await scenario.run({ profile, log });
-      const stored = { ...result, finishedAt: new Date().toISOString(), seconds: Math.round((Date.now() - t0) / 100) / 10 };
+      const stored: StoredResult = { ...result, finishedAt: new Date().toISOString(), seconds: Math.round((Date.now() - t0) / 100) / 10, machine: machineNow() };
       fresh.push(stored);
       console.log(textTable([result]));
     } catch (error) {
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
       console.error(`  ${scenario.name} failed: ${message}`);
-      fresh.push({ scenario: scenario.name, figures: [], finishedAt: new Date().toISOString(), seconds: Math.round((Date.now() - t0) / 100) / 10, error: message.split('\n')[0] });
+      fresh.push({ scenario: scenario.name, figures: [], finishedAt: new Date().toISOString(), seconds: Math.round((Date.now() - t0) / 100) / 10, error: message.split('\n')[0], machine: machineNow() });
       process.exitCode = 1;
     }
   }
   console.log(`\nbench: done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
   const previous = await readResults();
+  // A scenario run again with --only over an earlier result of this profile is marked as a re-run
+  // (a whole-profile run starts the count again).
+  for (const f of fresh) {
+    const earlier = previous?.results.find((r) => r.scenario === f.scenario);
+    if (earlier && only) f.attempt = (earlier.attempt ?? 1) + 1;
+  }
   const order = SCENARIOS.map((s) => s.name);
   const merged = [...(previous?.results ?? []).filter((r) => !fresh.some((f) => f.scenario === r.scenario)), ...fresh].sort(
     (a, b) => order.indexOf(a.scenario) - order.indexOf(b.scenario),
@@ -106,6 +118,10 @@ async function main() {
   await fs.writeFile(resultsPath, JSON.stringify(file, null, 2) + '\n');
   console.log(`\n${textTable(merged)}\n\nresults: ${path.relative(REPO_ROOT, resultsPath)}`);
   if (!values['no-docs']) await renderDocs(file);
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
 }
 
 async function readResults(): Promise<ResultsFile | undefined> {
@@ -126,7 +142,7 @@ async function renderDocs(file: ResultsFile) {
     return;
   }
   const m = file.machine;
-  const when = file.results.map((r) => `${r.scenario} ${r.finishedAt.slice(0, 16).replace('T', ' ')}Z (${r.seconds} s)`).join(', ');
+  const when = file.results.map((r) => `${r.scenario} ${r.finishedAt.slice(0, 16).replace('T', ' ')}Z (${r.seconds} s${r.machine ? `, ${r.machine.cores} cores, load ${r.machine.loadAtStart} → ${r.machine.loadAtEnd}` : ''}${r.attempt ? `, **re-run #${r.attempt - 1}**` : ''})`).join(', ');
   const failed = file.results.filter((r) => r.error).map((r) => `- **${r.scenario}** failed: ${r.error}`);
   const body = [
     `Profile **${file.profile}**, ${m.cores} cores (${m.cpu}), ${m.memoryGb} GB RAM, ${m.os}, Node ${m.node}; load average at start ${m.loadAverageAtStart.join(' ')}.`,

@@ -2,10 +2,11 @@
  * The baseline of the real-time scenarios: a bare `ws` server, no auth, routing or storage,
  * emitting the same frames as Tally on the same schedule. A `send_message` command gets an ack,
  * then the frames of a run recorded from Tally (the template file: one JSON frame per line) with
- * fresh ids, seqs and times; its message_delta frames go `--delta-delay-ms` apart (the mock
- * LLM's pace), each carrying the wall time it was sent, as the mock LLM writes it.
+ * fresh ids, seqs and times, its block of message_delta frames replaced by `--deltas` of them (one
+ * per chunk the mock LLM writes; the recorded run may have joined chunks) `--delta-delay-ms`
+ * apart (the mock LLM's pace), each carrying the wall time it was sent, as the mock LLM writes it.
  *
- *   node --import tsx bench/baselines/bare-ws-server.ts [--template FILE] [--delta-delay-ms 20]
+ *   node --import tsx bench/baselines/bare-ws-server.ts [--template FILE] [--deltas 100] [--delta-delay-ms 20]
  *
  * Prints `bare-ws listening on <port>` when ready.
  */
@@ -15,11 +16,22 @@ import { parseArgs } from 'node:util';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { sentAtMarker } from '../lib/mock-llm.js';
 
-const { values } = parseArgs({ options: { template: { type: 'string' }, 'delta-delay-ms': { type: 'string', default: '20' } } });
+const { values } = parseArgs({ options: { template: { type: 'string' }, deltas: { type: 'string', default: '100' }, 'delta-delay-ms': { type: 'string', default: '20' } } });
 const deltaDelayMs = Number(values['delta-delay-ms']);
-const template: Array<{ type: string; data: Record<string, unknown> }> = values.template
+const recorded: Array<{ type: string; data: Record<string, unknown> }> = values.template
   ? fs.readFileSync(values.template, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
   : [];
+const template = withDeltas(recorded, Number(values.deltas));
+
+/** The recorded frames with their deltas replaced, where the first one was, by `count` deltas (one per LLM chunk). */
+function withDeltas(frames: typeof recorded, count: number): typeof recorded {
+  const first = frames.findIndex((f) => f.type === 'message_delta');
+  if (first < 0) return frames;
+  const others = frames.filter((f) => f.type !== 'message_delta');
+  const delta = frames[first]!;
+  const before = frames.slice(0, first).length;
+  return [...others.slice(0, before), ...Array.from({ length: count }, () => delta), ...others.slice(before)];
+}
 const WORDS = ['Most', 'of', 'your', 'spend', 'goes', 'to', 'one', 'model;', 'moving', 'batch', 'traffic', 'saves', 'the', 'most.'];
 
 // The same socket options as Tally's gateway: no compression, the same frame size bound.

@@ -7,47 +7,31 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { sql } from 'kysely';
 import type { Db } from '../../packages/server/src/store/database.js';
+import { columnValue, USAGE_COLUMNS } from '../../packages/server/src/usage/usage-columns.js';
 import { toClickHouseRow } from '../../packages/server/src/usage/clickhouse/clickhouse-schema.js';
 import type { PricedUsageRecord } from '../../packages/server/src/usage/usage-store.js';
 
-/** Rows per multi-row INSERT on PostgreSQL/PGlite: 24 parameters a row stays under the 65,535 limit. */
-const SQL_CHUNK = 2000;
+/** Rows per INSERT on PostgreSQL/PGlite, as the product's own insert sends them. */
+const SQL_CHUNK = 5000;
 
-/** Plain multi-row INSERTs into `usage_records`; returns the rows written. */
+const COLUMNS = sql.raw(USAGE_COLUMNS.map((c) => c.name).join(', '));
+const FIELDS = sql.raw(USAGE_COLUMNS.map((c) => c.short).join(', '));
+const TYPES = sql.raw(USAGE_COLUMNS.map((c) => `${c.short} ${c.sqlType}`).join(', '));
+
+/**
+ * The fastest plain insert measured on PGlite: the rows as one JSON parameter read by
+ * json_to_recordset (about 2x a multi-row VALUES, which the baseline used before and which made
+ * the product look faster than a direct insert), straight into `usage_records`: no duplicate
+ * check, no rollups. Returns the rows written.
+ */
 export async function directSqlInsert(db: Db, ownerId: string, records: readonly PricedUsageRecord[]): Promise<number> {
   let written = 0;
   for (let start = 0; start < records.length; start += SQL_CHUNK) {
     const chunk = records.slice(start, start + SQL_CHUNK);
-    await db
-      .insertInto('usage_records')
-      .values(
-        chunk.map(({ record: r, key, costUsd }) => ({
-          owner_id: ownerId,
-          record_key: key,
-          ts: r.ts,
-          provider: r.provider ?? null,
-          model: r.model,
-          project: r.project,
-          feature: r.feature,
-          end_user: r.user ?? null,
-          input_tokens: r.inputTokens,
-          output_tokens: r.outputTokens,
-          cache_read_tokens: r.cacheReadTokens,
-          cache_write_tokens: r.cacheWriteTokens,
-          reasoning_tokens: r.reasoningTokens ?? null,
-          latency_ms: r.latencyMs ?? null,
-          status: r.status,
-          interactive: r.interactive,
-          batch: r.batch,
-          max_output_tokens: r.maxOutputTokens ?? null,
-          prompt_prefix_hash: r.promptPrefixHash ?? null,
-          prefix_tokens: r.prefixTokens ?? null,
-          attempt: r.attempt,
-          source_cost_usd: r.costUsd ?? null,
-          cost_usd: costUsd,
-        })),
-      )
-      .execute();
+    const json = JSON.stringify(
+      chunk.map((priced) => Object.fromEntries(USAGE_COLUMNS.map((column) => [column.short, columnValue(column, priced) ?? null]))),
+    );
+    await sql`INSERT INTO usage_records (owner_id, ${COLUMNS}) SELECT ${ownerId}::uuid, ${FIELDS} FROM json_to_recordset(${json}::json) AS x(${TYPES})`.execute(db);
     written += chunk.length;
   }
   return written;

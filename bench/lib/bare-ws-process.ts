@@ -7,8 +7,8 @@ export interface BareWsProcess extends MeasuredProcess {
 }
 
 /** Starts the bare `ws` baseline (bench/baselines/bare-ws-server.ts) in its own process, probed like Tally. */
-export async function startBareWs(options: { template?: string; deltaDelayMs?: number } = {}): Promise<BareWsProcess> {
-  const args = [...(options.template ? ['--template', options.template] : []), '--delta-delay-ms', String(options.deltaDelayMs ?? 20)];
+export async function startBareWs(options: { template?: string; deltas?: number; deltaDelayMs?: number } = {}): Promise<BareWsProcess> {
+  const args = [...(options.template ? ['--template', options.template] : []), '--deltas', String(options.deltas ?? 100), '--delta-delay-ms', String(options.deltaDelayMs ?? 20)];
   const { process: child, ready: port } = await startMeasuredProcess({
     script: path.join(REPO_ROOT, 'bench/baselines/bare-ws-server.ts'),
     args,

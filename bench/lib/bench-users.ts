@@ -6,6 +6,8 @@ export interface BenchUser {
   email: string;
   userId: string;
   accessToken: string;
+  /** Kept so more sessions of the same account can be opened (log-ins). */
+  password: string;
 }
 
 /**
@@ -17,14 +19,34 @@ export async function createBenchUsers(baseUrl: string, count: number): Promise<
   const run = randomUUID().slice(0, 8);
   return mapLimited(Array.from({ length: count }, (_, i) => i), 4, async (i) => {
     const email = `bench-${run}-${i}@bench.tally.test`;
+    const password = `Bench-password-${run}-${i}!`;
     const response = await fetch(`${baseUrl}/v1/auth/signup`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password: `Bench-password-${run}-${i}!` }),
+      body: JSON.stringify({ email, password }),
     });
     if (response.status !== 201) throw new Error(`sign-up of ${email} answered ${response.status}: ${await response.text()}`);
     const body = (await response.json()) as { accessToken: string; user: { id: string } };
-    return { email, userId: body.user.id, accessToken: body.accessToken };
+    return { email, userId: body.user.id, accessToken: body.accessToken, password };
+  });
+}
+
+/**
+ * `perUser` more sessions of each user, each a log-in (password check included) as a person's
+ * other browser or device makes: sockets spread over them do not all share one session, so the
+ * node's memory of sessions is not what answers most connects.
+ */
+export async function logInSessions(baseUrl: string, users: BenchUser[], perUser: number): Promise<BenchUser[]> {
+  const logins = users.flatMap((user) => Array.from({ length: perUser }, () => user));
+  return mapLimited(logins, 4, async (user) => {
+    const response = await fetch(`${baseUrl}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: user.email, password: user.password }),
+    });
+    if (response.status !== 200) throw new Error(`log-in of ${user.email} answered ${response.status}: ${await response.text()}`);
+    const body = (await response.json()) as { accessToken: string };
+    return { ...user, accessToken: body.accessToken };
   });
 }
 

@@ -6,6 +6,7 @@ import type { BenchUser } from './bench-users.js';
 import { mapLimited, sleep } from './concurrency.js';
 import { createLatencyHistogram, type LatencyHistogram } from './histogram.js';
 import { addIntegrity, emptyIntegrity, type Integrity } from './seq-tracker.js';
+import { wallNow } from './mock-llm.js';
 import { BenchSocket, type RunWatch } from './ws-client.js';
 
 /** Where a delivery load goes: Tally (authenticated sockets) or the bare ws baseline. */
@@ -37,6 +38,42 @@ export interface DeliveryRound {
   firstRunFrames?: string[];
   /** The runs as followed (e.g. for a slow reader to subscribe to). */
   watches: RunWatch[];
+  /** Per run, from send_message leaving the client to its first message_delta arriving. */
+  sendToFirstDelta: LatencyHistogram;
+  /** LLM chunks received in all (each stamped piece of delta text; Tally may join several into one delta). */
+  chunksDelivered: number;
+  /** Seconds from the first send_message to the last terminal event (or the time limit). */
+  wallSeconds: number;
+  /** Most runs streaming at once (first delta received, terminal event not yet), as the clients saw them. */
+  peakLive: number;
+}
+
+/** What an open-loop round offers: its runs' deltas over its nominal length (the spread plus one run's stream). */
+export interface OfferedLoad {
+  runs: number;
+  deltasPerRun: number;
+  deltaDelayMs: number;
+  spreadMs: number;
+}
+
+export function nominalSeconds(load: OfferedLoad): number {
+  return (load.spreadMs + load.deltasPerRun * load.deltaDelayMs) / 1000;
+}
+
+export function offeredRate(load: OfferedLoad): number {
+  return (load.runs * load.deltasPerRun) / nominalSeconds(load);
+}
+
+/** The most intervals [start, end) open at once (a sweep over their ends). */
+export function peakOverlap(intervals: ReadonlyArray<readonly [number, number]>): number {
+  const edges = intervals.flatMap(([start, end]) => [[start, 1] as const, [end, -1] as const]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let live = 0;
+  let peak = 0;
+  for (const [, step] of edges) {
+    live += step;
+    if (live > peak) peak = live;
+  }
+  return peak;
 }
 
 /**
@@ -50,8 +87,11 @@ export async function deliverRuns(
   options: { runs: number; spreadMs: number; timeoutMs: number; keepFirstRunFrames?: boolean; onStarted?: (watch: RunWatch, index: number) => void },
 ): Promise<DeliveryRound> {
   const latency = createLatencyHistogram();
+  const sendToFirstDelta = createLatencyHistogram();
   const watches: RunWatch[] = [];
   const started = performance.now();
+  const startedWall = wallNow();
+  let lastEndWall = startedWall;
   const deadline = sleep(options.timeoutMs).then(() => 'timeout' as const);
   let integrity = emptyIntegrity();
   let unfinished = 0;
@@ -61,23 +101,41 @@ export async function deliverRuns(
       const socket = sockets[i % sockets.length]!;
       const wait = started + (i * options.spreadMs) / options.runs - performance.now();
       if (wait > 0) await sleep(wait);
+      // Open loop: each run is asked for at its own time, whether or not the server keeps up with the others.
+      const sentAt = wallNow();
       const ack = await socket.command('send_message', { text: `Where is my AI money going? (bench ${i})` });
       const watch = socket.watch(String(ack['runId']), { latency, keepFrames: options.keepFirstRunFrames === true && i === 0 });
       watches[i] = watch;
       options.onStarted?.(watch, i);
       const outcome = await Promise.race([watch.done.then(() => 'done' as const), deadline]);
       socket.runs.delete(watch.runId);
+      if (watch.firstDeltaAt !== undefined) sendToFirstDelta.recordMs(watch.firstDeltaAt - sentAt);
       if (outcome === 'timeout') {
         unfinished++;
+        lastEndWall = Math.max(lastEndWall, startedWall + options.timeoutMs);
         return;
       }
+      lastEndWall = Math.max(lastEndWall, watch.terminalAt ?? wallNow());
       if (watch.terminalType !== 'run_completed') failed++;
       integrity = addIntegrity(integrity, watch.tracker.integrity(watch.terminalSeq!));
     }),
   );
   // A run that never ended lost at least its terminal event.
   integrity.lost += unfinished;
-  return { latency, integrity, runs: options.runs, unfinished, failed, watches, ...(options.keepFirstRunFrames ? { firstRunFrames: watches[0]?.frames ?? [] } : {}) };
+  const live = watches.filter((w) => w?.firstDeltaAt !== undefined).map((w) => [w.firstDeltaAt!, w.terminalAt ?? Infinity] as const);
+  return {
+    latency,
+    integrity,
+    runs: options.runs,
+    unfinished,
+    failed,
+    watches,
+    sendToFirstDelta,
+    chunksDelivered: watches.reduce((n, w) => n + (w?.chunks ?? 0), 0),
+    wallSeconds: (lastEndWall - startedWall) / 1000,
+    peakLive: peakOverlap(live),
+    ...(options.keepFirstRunFrames ? { firstRunFrames: watches[0]?.frames ?? [] } : {}),
+  };
 }
 
 export async function openSockets(target: DeliveryTarget, count: number): Promise<BenchSocket[]> {

@@ -74,13 +74,16 @@ export function paceMarker(ms: number): string {
 
 const PACE = /⟨pace=(\d+)⟩/;
 
-const MARKER = /⟨t=([a-j]+\.[a-j]+)⟩/;
+const MARKERS = /⟨t=([a-j]+\.[a-j]+)⟩/g;
 
-/** The wall time a delta was sent at, from its marker; undefined when it has none. */
+/** The wall times of every LLM chunk in a delta's text (a node may join several chunks into one delta). */
+export function sentAtsOf(text: string): number[] {
+  return [...text.matchAll(MARKERS)].map((m) => Number(m[1]!.replace(/[a-j]/g, (c) => String(c.charCodeAt(0) - 97))));
+}
+
+/** The wall time a delta was sent at, from its (first) marker; undefined when it has none. */
 export function sentAtOf(text: string): number | undefined {
-  const match = MARKER.exec(text);
-  if (!match) return undefined;
-  return Number(match[1]!.replace(/[a-j]/g, (c) => String(c.charCodeAt(0) - 97)));
+  return sentAtsOf(text)[0];
 }
 
 export async function startMockLlm(options: MockLlmOptions = {}): Promise<MockLlm> {

@@ -5,8 +5,11 @@ export function verdictOf(figure: Figure): string {
   const misses = targetMisses(figure);
   const integrity = figure.integrity;
   const broken = integrity && integrity.lost + integrity.duplicated + integrity.reordered > 0;
-  if (broken) misses.unshift(`FAIL integrity (lost ${integrity.lost}, dup ${integrity.duplicated}, reordered ${integrity.reordered})`);
-  if (misses.length > 0) return (broken ? '' : 'MISS ') + misses.join('; ');
+  const failures = [...(broken ? [`integrity (lost ${integrity.lost}, dup ${integrity.duplicated}, reordered ${integrity.reordered})`] : []), ...(figure.failures ?? [])];
+  if (failures.length > 0) return `FAIL ${[...failures, ...misses].join('; ')}`;
+  // A quick profile smaller than the target's size says nothing about the target.
+  if (figure.notJudged) return `not judged (${figure.notJudged})`;
+  if (misses.length > 0) return `MISS ${misses.join('; ')}`;
   return figure.target ? 'PASS' : '-';
 }
 

@@ -41,6 +41,13 @@ export interface Figure {
   integrity?: { lost: number; duplicated: number; reordered: number };
   /** Anything a reader needs to interpret the figure (sizes, why a target is missed). */
   note?: string;
+  /**
+   * Why the figure fails whatever its value, e.g. a delivery round that ran past 1.2x its nominal
+   * length (the load was not what the figure's name says).
+   */
+  failures?: string[];
+  /** Set when the measure was smaller than the target's stated size: no verdict, this says why. */
+  notJudged?: string;
 }
 
 export interface ScenarioResult {

@@ -39,6 +39,11 @@ export class SeqTracker {
     }
   }
 
+  /** Whether this receiver holds `seq` (received it, or it was at or before the seq it resumed after). */
+  holds(seq: number): boolean {
+    return seq <= this.afterSeq || this.seen.has(seq);
+  }
+
   /** The highest seq held (the one resumed after, before anything new came). */
   get last(): number {
     return Math.max(this.highest, this.afterSeq);

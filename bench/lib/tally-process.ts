@@ -11,6 +11,8 @@ export interface TallyProcess extends MeasuredProcess {
   readonly url: string;
   /** ws://127.0.0.1:<port>/v1/ws */
   readonly wsUrl: string;
+  /** Its PostgreSQL database and schema, when it runs on PostgreSQL (to check figures against its log). */
+  readonly postgres: { url: string; schema: string } | undefined;
   /** Stops the process and removes its data folder. */
   close(): Promise<void>;
 }
@@ -73,6 +75,7 @@ export async function startTally(options: TallyOptions = {}): Promise<TallyProce
       ...child,
       url,
       wsUrl: `${url.replace(/^http/, 'ws')}/v1/ws`,
+      postgres: databaseUrl && schema ? { url: databaseUrl, schema } : undefined,
       async close() {
         await child.stop();
         await cleanUp();

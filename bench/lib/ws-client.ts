@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
-import { sentAtOf, wallNow } from './mock-llm.js';
+import { sentAtsOf, wallNow } from './mock-llm.js';
 import type { LatencyHistogram } from './histogram.js';
 import { SeqTracker } from './seq-tracker.js';
 
@@ -21,6 +21,13 @@ export class RunWatch {
   readonly tracker: SeqTracker;
   terminalSeq: number | undefined;
   terminalType: string | undefined;
+  /** Wall times (wallNow) the first message_delta and the terminal event arrived: the run was live in between. */
+  firstDeltaAt: number | undefined;
+  terminalAt: number | undefined;
+  /** message_delta events received (a merged frame counts for every seq it stands for). */
+  deltas = 0;
+  /** LLM chunks received: the stamped pieces of text in those deltas (a node may join several into one). */
+  chunks = 0;
   /** Every frame of the run as received (only kept when asked, e.g. to make the baseline's template). */
   readonly frames: string[] | undefined;
   readonly done: Promise<void>;
@@ -40,13 +47,21 @@ export class RunWatch {
   receive(frame: RunFrame, raw: string, receivedAt: number): void {
     this.frames?.push(raw);
     this.tracker.record(frame.seq, frame.fromSeq);
-    if (this.latency && frame.type === 'message_delta' && frame.data.text) {
-      const sentAt = sentAtOf(frame.data.text);
-      if (sentAt !== undefined) this.latency.recordMs(receivedAt - sentAt);
+    if (frame.type === 'message_delta') {
+      this.firstDeltaAt ??= receivedAt;
+      this.deltas += frame.seq - (frame.fromSeq ?? frame.seq) + 1;
+    }
+    if (frame.type === 'message_delta' && frame.data.text) {
+      // Every chunk's own delay: a joined delta carries chunks the LLM wrote at different times.
+      for (const sentAt of sentAtsOf(frame.data.text)) {
+        this.chunks++;
+        this.latency?.recordMs(receivedAt - sentAt);
+      }
     }
     if (TERMINAL.has(frame.type)) {
       this.terminalSeq = frame.seq;
       this.terminalType = frame.type;
+      this.terminalAt = receivedAt;
       this.resolveDone();
     }
   }

@@ -1,12 +1,14 @@
 import { WS_BEARER_PREFIX, WS_SUBPROTOCOL } from '@tally/protocol';
-import { createBenchUsers, fetchTicket, type BenchUser } from '../lib/bench-users.js';
+import { createBenchUsers, fetchTicket, logInSessions, type BenchUser } from '../lib/bench-users.js';
 import { startBareWs } from '../lib/bare-ws-process.js';
 import { mapLimited, sleep } from '../lib/concurrency.js';
+import { alternate, spreadOf, spreadText } from '../lib/round-stats.js';
 import type { Figure, Scenario } from '../lib/scenario.js';
 import { startTally } from '../lib/tally-process.js';
 import { BenchSocket } from '../lib/ws-client.js';
 
 const IN_FLIGHT = 64;
+const USERS = 40;
 
 /**
  * Authenticated connects per second: N sockets opened with at most 64 connects in flight, each a
@@ -21,12 +23,17 @@ export const connects: Scenario = {
   async run(ctx) {
     const full = ctx.profile === 'full';
     const perRound = full ? 10_000 : 2_000;
-    const rounds = full ? 3 : 2;
+    const rounds = 3;
     const tally = await startTally();
     const bare = await startBareWs();
     try {
-      const users = await createBenchUsers(tally.url, Math.ceil(perRound / 50));
-      const userOf = (i: number): BenchUser => users[i % users.length]!;
+      // One session per socket of a round (a log-in each): no connect of a round finds its session in
+      // the node's memory of sessions (1 s), which a round's other sockets would have filled otherwise.
+      const users = await createBenchUsers(tally.url, USERS);
+      const loginStarted = performance.now();
+      const sessions = await logInSessions(tally.url, users, Math.ceil(perRound / USERS));
+      ctx.log(`${sessions.length} sessions (log-ins) in ${((performance.now() - loginStarted) / 1000).toFixed(1)} s`);
+      const userOf = (i: number): BenchUser => sessions[i % sessions.length]!;
       const rates = { ticket: [] as number[], bearer: [] as number[], bare: [] as number[] };
       const warm = async () => {
         await timeConnects(300, (i) => openWithTicket(tally.wsUrl, tally.url, userOf(i)));
@@ -34,37 +41,42 @@ export const connects: Scenario = {
       };
       await warm();
       for (let round = 1; round <= rounds; round++) {
-        const steps: Array<[keyof typeof rates, (i: number) => Promise<BenchSocket>]> = [
+        const tallySteps: Array<[keyof typeof rates, (i: number) => Promise<BenchSocket>]> = [
           ['ticket', (i) => openWithTicket(tally.wsUrl, tally.url, userOf(i))],
-          ['bare', () => BenchSocket.open(bare.wsUrl)],
           ['bearer', (i) => BenchSocket.open(tally.wsUrl, { protocols: [WS_SUBPROTOCOL, WS_BEARER_PREFIX + userOf(i).accessToken] })],
         ];
-        if (round % 2 === 0) steps.reverse();
-        for (const [kind, open] of steps) {
+        if (round % 2 === 0) tallySteps.reverse();
+        const bareStep: [keyof typeof rates, (i: number) => Promise<BenchSocket>] = ['bare', () => BenchSocket.open(bare.wsUrl)];
+        // Bare ws first in odd rounds, after both Tally steps in even ones.
+        const [first, second] = alternate(round, [bareStep], tallySteps);
+        for (const [kind, open] of [...first, ...second]) {
           const rate = await timeConnects(perRound, open);
           rates[kind].push(rate);
           ctx.log(`round ${round}/${rounds}: ${kind} ${Math.round(rate)} connects/s`);
         }
       }
-      const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+      const spread = { ticket: spreadOf(rates.ticket), bearer: spreadOf(rates.bearer), bare: spreadOf(rates.bare) };
+      const spreads = `Tally ticket ${spreadText(spread.ticket, 0)}, bearer ${spreadText(spread.bearer, 0)}; bare ws ${spreadText(spread.bare, 0)} connects/s.`;
       const figures: Figure[] = [
         {
           name: 'authenticated connects (ticket + upgrade)',
           unit: 'connects/s',
-          tally: median(rates.ticket),
-          baseline: median(rates.bare),
+          tally: spread.ticket.median,
+          baseline: spread.bare.median,
           baselineName: 'bare ws upgrades',
           target: { min: 3500, minRatio: 0.8 },
-          note: `${perRound} connects per round, ${IN_FLIGHT} in flight, median of ${rounds} rounds; each is POST /v1/ws-tickets then the upgrade (ticket redeemed, session and account checked, socket slot claimed). The harness is the client: its own handshake work shares the 2 cores.`,
+          note:
+            `${perRound} connects per round, ${IN_FLIGHT} in flight, median of ${rounds} rounds, alternating which side goes first; each is POST /v1/ws-tickets then the upgrade (ticket redeemed, session and account read, socket slot claimed). ` +
+            `A freshly started node (embedded PGlite); every socket of a round has a session of its own (${sessions.length} log-ins of ${USERS} accounts), so each connect reads its session (rounds are further apart than the node's 1-s memory of sessions). ${spreads} The harness is the client: its own handshake work shares the 2 cores.`,
         },
         {
           name: 'authenticated connects (bearer subprotocol)',
           unit: 'connects/s',
-          tally: median(rates.bearer),
-          baseline: median(rates.bare),
+          tally: spread.bearer.median,
+          baseline: spread.bare.median,
           baselineName: 'bare ws upgrades',
           target: { min: 3500, minRatio: 0.8 },
-          note: 'The access token in Sec-WebSocket-Protocol: one HTTP exchange per connect, like the baseline (JWT verified, session and account checked, slot claimed).',
+          note: `The access token in Sec-WebSocket-Protocol: one HTTP exchange per connect, like the baseline (JWT verified, session and account read, slot claimed); one session per socket of a round, as above. ${spreads}`,
         },
       ];
       return { scenario: 'connects', figures };

@@ -1,8 +1,10 @@
 import { startBareWs } from '../lib/bare-ws-process.js';
-import { bareTarget, deliverRuns, openSockets, tallyTarget, writeRunTemplate, type DeliveryRound } from '../lib/delivery-load.js';
-import { createLatencyHistogram } from '../lib/histogram.js';
+import { bareTarget, deliverRuns, nominalSeconds, offeredRate, openSockets, tallyTarget, writeRunTemplate, type DeliveryRound, type OfferedLoad } from '../lib/delivery-load.js';
+import { createLatencyHistogram, type LatencySummary } from '../lib/histogram.js';
 import { closeLoadUsers, prepareLoadUsers } from '../lib/in-process-tally-load.js';
 import { startMockLlm } from '../lib/mock-llm.js';
+import { readCpuMs } from '../lib/process-stats.js';
+import { alternate, spreadOf, spreadText } from '../lib/round-stats.js';
 import type { Figure, Scenario } from '../lib/scenario.js';
 import { addIntegrity, emptyIntegrity } from '../lib/seq-tracker.js';
 import { startTally } from '../lib/tally-process.js';
@@ -10,26 +12,51 @@ import type { BenchSocket } from '../lib/ws-client.js';
 
 const USERS = 50;
 const SPREAD_MS = 2_000;
+const DELTAS = 100;
+const DELTA_DELAY_MS = 20;
+/** A round longer than this many times its nominal length did not carry the load its name says. */
+const MAX_STRETCH = 1.2;
+/** The near-idle reference for time to first token: this many runs, one every 250 ms (~8 streaming at once). */
+const IDLE_RUNS = 40;
+const IDLE_SPREAD_MS = IDLE_RUNS * 250;
+
+interface Size {
+  runs: number;
+  rounds: number;
+  /** The issue's targets for 500 runs; 1,000 is reported for where it breaks, without a target. */
+  judged: boolean;
+}
+
+/** One side's round: the delivery round plus the measured node's CPU and the harness's own. */
+interface Measured {
+  round: DeliveryRound;
+  nodeCpuMs: number;
+  harnessCpuPercent: number;
+}
 
 /**
- * Event delivery under load: N concurrent runs (the pipeline's events, then 100 deltas at 50/s
- * from the mock LLM), one socket per run, against the bare ws server emitting the same frames on
- * the same schedule. Latency is per delta: receive time minus the time the LLM wrote it (the
- * mock LLM, and the bare server, stamp each delta with the wall clock). Rounds alternate.
+ * Event delivery under an open-loop load: N runs asked for evenly over 2 s whether or not the
+ * server keeps up (each the pipeline's events, then 100 deltas at 50/s from the mock LLM), one
+ * socket per run, against the bare ws server emitting the same frames on the same schedule.
+ * Reported beside the per-delta latency (receive time minus the time the LLM wrote it): the
+ * deltas per second delivered against the rate offered, the runs live at once, send_message to
+ * first delta, and the node's CPU per delivered delta. A round that runs past 1.2x its nominal
+ * length (the spread plus one run's stream) fails every figure of its size. Rounds alternate
+ * which side goes first.
  */
 export const eventDelivery: Scenario = {
   name: 'event-delivery',
   quick: true,
   async run(ctx) {
     const full = ctx.profile === 'full';
-    const sizes: Array<{ runs: number; rounds: number; targetP99: number; maxRatio?: number }> = full
+    const sizes: Size[] = full
       ? [
-          { runs: 500, rounds: 3, targetP99: 10, maxRatio: 2.5 },
-          { runs: 1000, rounds: 2, targetP99: 30 },
+          { runs: 500, rounds: 3, judged: true },
+          { runs: 1000, rounds: 3, judged: false },
         ]
-      : [{ runs: 500, rounds: 2, targetP99: 10, maxRatio: 2.5 }];
+      : [{ runs: 500, rounds: 3, judged: true }];
     const maxRuns = Math.max(...sizes.map((s) => s.runs));
-    const llm = await startMockLlm({ deltas: 100, deltaDelayMs: 20 });
+    const llm = await startMockLlm({ deltas: DELTAS, deltaDelayMs: DELTA_DELAY_MS });
     const tally = await startTally({ llmBaseUrl: llm.url, database: 'postgres' });
     let bare: Awaited<ReturnType<typeof startBareWs>> | undefined;
     const sockets: BenchSocket[] = [];
@@ -42,44 +69,41 @@ export const eventDelivery: Scenario = {
       // Warm-up, and one run's frames as the baseline's template: the same envelopes, in the same order.
       const warm = await deliverRuns(tallySockets, { runs: 50, spreadMs: 500, timeoutMs: 60_000, keepFirstRunFrames: true });
       ctx.log(`warm-up: ${warm.runs} runs, p99 ${warm.latency.summary().p99.toFixed(2)} ms; template of ${warm.firstRunFrames?.length} frames`);
-      bare = await startBareWs({ template: await writeRunTemplate(warm.firstRunFrames ?? []), deltaDelayMs: 20 });
+      bare = await startBareWs({ template: await writeRunTemplate(warm.firstRunFrames ?? []), deltas: DELTAS, deltaDelayMs: DELTA_DELAY_MS });
       const bareSockets = await openSockets(bareTarget(bare.wsUrl), maxRuns);
       sockets.push(...bareSockets);
       await deliverRuns(bareSockets, { runs: 50, spreadMs: 500, timeoutMs: 60_000 });
+      // Time to first token with the node nearly idle, the reference for the same figure under load.
+      const idle = (await deliverRuns(tallySockets, { runs: IDLE_RUNS, spreadMs: IDLE_SPREAD_MS, timeoutMs: 60_000 })).sendToFirstDelta.summary();
+      ctx.log(`near idle: send_message to first delta p50 ${idle.p50.toFixed(1)} ms, p99 ${idle.p99.toFixed(1)} ms over ${idle.count} runs`);
 
       const figures: Figure[] = [];
       for (const size of sizes) {
-        const harnessCpu = { tally: [] as number[], bare: [] as number[] };
-        const roundSeconds = { tally: [] as number[], bare: [] as number[] };
-        const tallyRounds: DeliveryRound[] = [];
-        const bareRounds: DeliveryRound[] = [];
+        const load: OfferedLoad = { runs: size.runs, deltasPerRun: DELTAS, deltaDelayMs: DELTA_DELAY_MS, spreadMs: SPREAD_MS };
+        const sides = { tally: [] as Measured[], bare: [] as Measured[] };
         for (let round = 1; round <= size.rounds; round++) {
-          const order = round % 2 === 1 ? (['tally', 'bare'] as const) : (['bare', 'tally'] as const);
-          for (const which of order) {
+          for (const which of alternate(round, 'tally' as const, 'bare' as const)) {
             const target = which === 'tally' ? { sockets: tallySockets, process: tally } : { sockets: bareSockets, process: bare };
             await target.process.probe({ resetLoopDelay: true });
             const cpuBefore = process.cpuUsage();
+            const nodeCpuBefore = await readCpuMs(target.process.pid);
             const wallBefore = performance.now();
             const result = await deliverRuns(target.sockets, { runs: size.runs, spreadMs: SPREAD_MS, timeoutMs: 120_000 });
+            const nodeCpuMs = (await readCpuMs(target.process.pid)) - nodeCpuBefore;
             const loop = await target.process.probe();
             const cpu = process.cpuUsage(cpuBefore);
             // The harness is the client of every socket: how busy it was says whether it, not the server, set the pace.
-            roundSeconds[which].push((performance.now() - wallBefore) / 1000);
-            harnessCpu[which].push(((cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore)) * 100);
+            const harnessCpuPercent = ((cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore)) * 100;
             const s = result.latency.summary();
             ctx.log(
-              `${size.runs} runs, round ${round}/${size.rounds}, ${which}: p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms, max ${s.max.toFixed(1)} ms over ${s.count} deltas; ` +
-                `loop delay p99 ${loop.loopDelay.p99.toFixed(1)} ms; unfinished ${result.unfinished}, failed ${result.failed}`,
+              `${size.runs} runs, round ${round}/${size.rounds}, ${which}: p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms over ${s.count} chunks; ` +
+                `${(result.chunksDelivered / result.wallSeconds).toFixed(0)} chunks/s of ${offeredRate(load).toFixed(0)} offered, round ${result.wallSeconds.toFixed(1)} s of ${nominalSeconds(load)} s nominal, ` +
+                `${result.peakLive} live at once; node CPU ${((nodeCpuMs * 1000) / Math.max(1, result.chunksDelivered)).toFixed(0)} µs/chunk; loop delay p99 ${loop.loopDelay.p99.toFixed(1)} ms; unfinished ${result.unfinished}, failed ${result.failed}`,
             );
-            (which === 'tally' ? tallyRounds : bareRounds).push(result);
+            sides[which].push({ round: result, nodeCpuMs, harnessCpuPercent });
           }
         }
-        const figure = figureOf(size, tallyRounds, bareRounds);
-        const most = (values: number[]) => Math.max(...values).toFixed(0);
-        // The load needs ~spread + 100 × 20 ms ≈ 4 s a round; a round much longer means the server fell behind its runs.
-        figure.note += ` Rounds took ${roundSeconds.tally.map((x) => x.toFixed(0)).join(', ')} s with Tally, ${roundSeconds.bare.map((x) => x.toFixed(0)).join(', ')} s with bare ws (the load alone needs ~4 s).`;
-        figure.note += ` Harness CPU during the rounds (the client of every socket): up to ${most(harnessCpu.tally)} % of a core against Tally, ${most(harnessCpu.bare)} % against bare ws.`;
-        figures.push(figure);
+        figures.push(...figuresOf(size, load, sides.tally, sides.bare, idle));
       }
       return { scenario: 'event-delivery', figures };
     } finally {
@@ -89,30 +113,97 @@ export const eventDelivery: Scenario = {
   },
 };
 
-function figureOf(size: { runs: number; rounds: number; targetP99: number; maxRatio?: number }, tallyRounds: DeliveryRound[], bareRounds: DeliveryRound[]): Figure {
-  const merge = (rounds: DeliveryRound[]) => {
+function figuresOf(size: Size, load: OfferedLoad, tally: Measured[], bare: Measured[], idle: LatencySummary): Figure[] {
+  const merge = (measured: Measured[]) => {
     const latency = createLatencyHistogram();
+    const firstDelta = createLatencyHistogram();
     let integrity = emptyIntegrity();
-    for (const r of rounds) {
-      latency.add(r.latency);
-      integrity = addIntegrity(integrity, r.integrity);
+    for (const { round } of measured) {
+      latency.add(round.latency);
+      firstDelta.add(round.sendToFirstDelta);
+      integrity = addIntegrity(integrity, round.integrity);
     }
-    return { latency: latency.summary(), integrity, failed: rounds.reduce((n, r) => n + r.failed, 0), unfinished: rounds.reduce((n, r) => n + r.unfinished, 0) };
+    const rounds = measured.map((m) => m.round);
+    return {
+      latency: latency.summary(),
+      firstDelta: firstDelta.summary(),
+      integrity,
+      failed: rounds.reduce((n, r) => n + r.failed, 0),
+      unfinished: rounds.reduce((n, r) => n + r.unfinished, 0),
+      delivered: spreadOf(rounds.map((r) => r.chunksDelivered / r.wallSeconds)),
+      live: spreadOf(rounds.map((r) => r.peakLive)),
+      seconds: rounds.map((r) => r.wallSeconds),
+      cpuPerDeltaUs: spreadOf(measured.map((m) => (m.nodeCpuMs * 1000) / Math.max(1, m.round.chunksDelivered))),
+      harnessCpu: Math.max(...measured.map((m) => m.harnessCpuPercent)),
+    };
   };
-  const t = merge(tallyRounds);
-  const b = merge(bareRounds);
-  return {
-    name: `event delivery p99, ${size.runs} concurrent runs`,
-    unit: 'ms',
-    tally: t.latency.p99,
-    baseline: b.latency.p99,
-    baselineName: 'bare ws server, same frames and schedule',
-    target: { max: size.targetP99, ...(size.maxRatio ? { maxRatio: size.maxRatio } : {}) },
-    integrity: t.integrity,
-    note:
-      `${size.rounds} alternating rounds; per delta, LLM write to client receive. Tally p50 ${t.latency.p50.toFixed(2)} ms, max ${t.latency.max.toFixed(1)} ms over ${t.latency.count} deltas; ` +
-      `bare p50 ${b.latency.p50.toFixed(2)} ms, max ${b.latency.max.toFixed(1)} ms. Each run: the pipeline's events (triage with an LLM object, usage queries, analysis) and 100 deltas at 50/s; ` +
-      `runs started evenly over ${SPREAD_MS / 1000} s, one socket each, ${USERS} users; PostgreSQL, in-process bus. Runs failed: ${t.failed}, unfinished: ${t.unfinished}. ` +
-      `Bare-ws integrity ${b.integrity.lost}/${b.integrity.duplicated}/${b.integrity.reordered}.`,
-  };
+  const t = merge(tally);
+  const b = merge(bare);
+  const nominal = nominalSeconds(load);
+  const offered = offeredRate(load);
+  const overran = t.seconds.filter((s) => s > nominal * MAX_STRETCH);
+  const failures = overran.length > 0 ? [`${overran.length}/${t.seconds.length} Tally rounds ran past ${MAX_STRETCH}x the nominal ${nominal} s (${overran.map((s) => s.toFixed(1)).join(', ')} s): the runs queued, the load was not ${size.runs} at once`] : [];
+  const notJudged = size.judged ? undefined : `no target at ${size.runs} runs: where it breaks is reported`;
+  const judge = { failures, ...(notJudged ? { notJudged } : {}) };
+  const runsText = `${size.runs} runs`;
+  const common =
+    `${size.rounds} rounds a side, alternating which goes first; open loop: ${size.runs} runs asked for evenly over ${SPREAD_MS / 1000} s (one socket each, ${USERS} users), each the pipeline's events (triage with an LLM object, usage queries, analysis) and ${DELTAS} deltas at ${1000 / DELTA_DELAY_MS}/s; PostgreSQL, in-process bus. ` +
+    `Rounds took ${t.seconds.map((s) => s.toFixed(1)).join(', ')} s with Tally, ${b.seconds.map((s) => s.toFixed(1)).join(', ')} s with bare ws (nominal ${nominal} s). Runs failed ${t.failed}, unfinished ${t.unfinished}. ` +
+    `Harness CPU (the client of every socket) at most ${t.harnessCpu.toFixed(0)} % of a core against Tally, ${b.harnessCpu.toFixed(0)} % against bare ws.`;
+  return [
+    {
+      name: `event delivery p99 (LLM write to client), ${runsText}`,
+      unit: 'ms',
+      tally: t.latency.p99,
+      baseline: b.latency.p99,
+      baselineName: 'bare ws server, same frames and schedule',
+      ...(size.judged ? { target: { max: 50 } } : {}),
+      integrity: t.integrity,
+      ...judge,
+      note: `Per LLM chunk (each stamped piece of delta text, also when the node joined several into one delta), over every round. Tally p50 ${t.latency.p50.toFixed(2)} ms, maximum ${t.latency.max.toFixed(1)} ms over ${t.latency.count} chunks; bare p50 ${b.latency.p50.toFixed(2)} ms, maximum ${b.latency.max.toFixed(1)} ms; bare-ws integrity ${b.integrity.lost}/${b.integrity.duplicated}/${b.integrity.reordered}. ${common}`,
+    },
+    {
+      name: `LLM chunks delivered per second, ${runsText} (median round)`,
+      unit: 'chunks/s',
+      tally: t.delivered.median,
+      baseline: offered,
+      baselineName: 'offered: every chunk of the round over its nominal length',
+      ...(size.judged ? { target: { minRatio: 0.95 } } : {}),
+      ...judge,
+      note: `Delivered = LLM chunks received / (first send_message to last terminal event); offered = ${size.runs} × ${DELTAS} chunks / ${nominal} s. Tally ${spreadText(t.delivered, 0)}; bare ws ${spreadText(b.delivered, 0)}.`,
+    },
+    {
+      name: `runs live at once, ${runsText} (median of the rounds' peaks)`,
+      unit: 'runs',
+      tally: t.live.median,
+      baseline: b.live.median,
+      baselineName: 'bare ws server, same schedule',
+      ...judge,
+      note: `Live = first delta received, terminal event not yet, as the clients saw it. Tally ${spreadText(t.live, 0)}; bare ws ${spreadText(b.live, 0)}.`,
+    },
+    {
+      name: `time to first token (send_message to first delta) p99, ${runsText}`,
+      unit: 'ms',
+      tally: t.firstDelta.p99,
+      baseline: idle.p99,
+      baselineName: 'the same node near idle',
+      ...(size.judged ? { target: { maxRatio: 2 } } : {}),
+      ...judge,
+      note:
+        `Per run, client clock, including the pipeline before the answer (run created and claimed, triage's LLM call, usage queries, analysis). Under the load: p50 ${t.firstDelta.p50.toFixed(1)} ms, maximum ${t.firstDelta.max.toFixed(0)} ms over ${t.firstDelta.count} runs. ` +
+        `Near idle (${IDLE_RUNS} runs, one every ${IDLE_SPREAD_MS / IDLE_RUNS} ms, before the rounds): p50 ${idle.p50.toFixed(1)} ms, p99 ${idle.p99.toFixed(1)} ms. Bare ws under the load (ack, then the template frames): p99 ${b.firstDelta.p99.toFixed(1)} ms.`,
+    },
+    {
+      name: `node CPU per delivered chunk, ${runsText} (median round)`,
+      unit: 'µs',
+      tally: t.cpuPerDeltaUs.median,
+      baseline: b.cpuPerDeltaUs.median,
+      baselineName: 'bare ws server: the same frames, one delta frame per chunk',
+      ...(size.judged ? { target: { maxRatio: 3 } } : {}),
+      ...judge,
+      note:
+        `CPU time (user + system, every thread of the process, /proc) over the round divided by the LLM chunks delivered: for Tally the whole path from the LLM's socket to the client's (AI SDK parse, pipeline, emit, log, bus, fan-out, send), ` +
+        `including each run's pipeline before its stream (per run: ${DELTAS} chunks). Tally ${spreadText(t.cpuPerDeltaUs, 0, ' µs')}; bare ws ${spreadText(b.cpuPerDeltaUs, 0, ' µs')}.`,
+    },
+  ];
 }

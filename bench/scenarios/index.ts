@@ -8,6 +8,7 @@ import { connects } from './connects.js';
 import { eventDelivery } from './event-delivery.js';
 import { idleConnections } from './idle-connections.js';
 import { reconnectStorm } from './reconnect-storm.js';
+import { runMemory } from './run-memory.js';
 import { replay } from './replay.js';
 import { slowReader } from './slow-reader.js';
 import { soak } from './soak.js';
@@ -20,6 +21,7 @@ export const SCENARIOS: Scenario[] = [
   idleConnections,
   connects,
   eventDelivery,
+  runMemory,
   replay,
   reconnectStorm,
   slowReader,
