@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Bus } from './bus.js';
-import { logRedisErrors } from './redis-connection-log.js';
+import { logRedisErrors } from '../logging/redis-connection-log.js';
 
 /**
  * The bus across nodes. One connection publishes, one subscribes; a channel is subscribed in

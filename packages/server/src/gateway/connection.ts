@@ -11,7 +11,7 @@ import type { ThreadService } from '../threads/thread-service.js';
 import { parseRevocation, revokedBy } from '../auth/credential-revocation.js';
 import { isDataException } from '../http/error-handler.js';
 import { isConnectionError } from '../store/postgres-errors.js';
-import { isRedisUnavailable } from '../bus/redis-connection-log.js';
+import { isRedisUnavailable } from '../logging/redis-connection-log.js';
 import { ackFrame, errorFrame } from './frames.js';
 import { parseClientFrame } from './parse-client-frame.js';
 import { openRunSubscription, type RunSubscription } from './run-subscription.js';

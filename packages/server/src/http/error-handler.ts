@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ErrorBody } from '@tally/protocol';
 import { AppError, isAppError } from '../app-error.js';
 import { isConnectionError } from '../store/postgres-errors.js';
-import { isRedisUnavailable } from '../bus/redis-connection-log.js';
+import { isRedisUnavailable } from '../logging/redis-connection-log.js';
 
 /** Maps every error to `{error: {code, message}}` with the code's status, once, here. */
 export function registerErrorHandler(app: FastifyInstance): void {

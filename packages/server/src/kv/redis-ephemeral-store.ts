@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { logRedisErrors } from '../bus/redis-connection-log.js';
+import { logRedisErrors } from '../logging/redis-connection-log.js';
 import type { EphemeralStore } from './ephemeral-store.js';
 
 /** Frees expired places, then takes one if there is room; all in one step on the server. */

@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { createOutageLog } from '../logging/outage-log.js';
+import { createOutageLog } from './outage-log.js';
 
 /**
  * Gives an ioredis client the 'error' listener it needs (without one, each failed reconnect prints
  * a stack trace to stderr as an unhandled error event) and sends its errors to the node's log,
- * rate-limited (logging/outage-log.ts). ioredis itself keeps reconnecting.
+ * rate-limited (outage-log.ts). ioredis itself keeps reconnecting.
  */
 export function logRedisErrors(redis: Redis, logger: Logger | undefined, name: string): void {
   const outage = createOutageLog(logger, `redis ${name}`);
