@@ -22,6 +22,8 @@ function step(name, command, args) {
 
 if (extraArgs.length === 0) {
   if (!step('typecheck', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit'])) failedChecks++;
+  // The house rules' import directions (.dependency-cruiser.cjs): a forbidden import fails the run.
+  if (!step('import boundaries', npx, ['depcruise', '--config', '.dependency-cruiser.cjs', 'packages', 'bench'])) failedChecks++;
   if (!step('web build', 'npm', ['run', 'build', '--silent', '-w', '@tally/web'])) failedChecks++;
 }
 
