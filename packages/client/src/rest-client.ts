@@ -8,6 +8,15 @@ import {
   type SetAnswerFeedbackRequest,
 } from '@tally/protocol';
 import {
+  AdminAnswerFeedbackListSchema,
+  AnswerFeedbackListSchema,
+  AnswerFeedbackSchema,
+  type AdminAnswerFeedback,
+  type AdminFeedbackQuery,
+  type AnswerFeedback,
+  type SetAnswerFeedbackRequest,
+} from '@tally/protocol';
+import {
   CatalogSourceSchema,
   LoadCatalogQuerySchema,
   PriceListQuerySchema,
@@ -130,6 +139,11 @@ export interface RestClient {
   deleteAnswerFeedback(runId: string): Promise<void>;
   /** The caller's ratings of the answers in a thread. */
   threadFeedback(threadId: string): Promise<AnswerFeedback[]>;
+  /** Sets or replaces the caller's thumbs up/down (and note) on a finished run's answer. */
+  setAnswerFeedback(runId: string, feedback: SetAnswerFeedbackRequest): Promise<AnswerFeedback>;
+  deleteAnswerFeedback(runId: string): Promise<void>;
+  /** The caller's ratings of the answers in a thread. */
+  threadFeedback(threadId: string): Promise<AnswerFeedback[]>;
   getRun(runId: string): Promise<Run>;
   /** One page of a run's event log: events with seq > afterSeq, at most `limit` of them. */
   listRunEvents(runId: string, query?: { afterSeq?: number; limit?: number }): Promise<RunEvent[]>;
@@ -175,6 +189,8 @@ export interface AdminClient {
   issuePasswordReset(userId: string): Promise<PasswordResetIssued>;
   /** Newest first; pass the page's `nextBefore` as `before` for the next one. */
   listAuditEvents(query?: { limit?: number; before?: string }): Promise<AuditPage>;
+  /** Every user's ratings of answers, newest first. */
+  listFeedback(query?: AdminFeedbackQuery): Promise<AdminAnswerFeedback[]>;
   /** Every user's ratings of answers, newest first. */
   listFeedback(query?: AdminFeedbackQuery): Promise<AdminAnswerFeedback[]>;
   getPrices(): Promise<PriceSettingsDto>;
@@ -311,6 +327,13 @@ export function createRestClient(options: RestClientOptions): RestClient {
     },
     threadFeedback: async (threadId) =>
       (await send({ method: 'GET', path: `/v1/threads/${encodeURIComponent(threadId)}/feedback`, schema: AnswerFeedbackListSchema, auth: true })).feedback,
+    setAnswerFeedback: (runId, feedback) =>
+      send({ method: 'PUT', path: `/v1/runs/${encodeURIComponent(runId)}/feedback`, schema: AnswerFeedbackSchema, auth: true, json: feedback }),
+    deleteAnswerFeedback: async (runId) => {
+      await send({ method: 'DELETE', path: `/v1/runs/${encodeURIComponent(runId)}/feedback`, schema: EmptySchema, auth: true });
+    },
+    threadFeedback: async (threadId) =>
+      (await send({ method: 'GET', path: `/v1/threads/${encodeURIComponent(threadId)}/feedback`, schema: AnswerFeedbackListSchema, auth: true })).feedback,
     listRunEvents,
     listAllRunEvents: async (runId, afterSeq = 0) => {
       const all: RunEvent[] = [];
@@ -367,6 +390,13 @@ export function createRestClient(options: RestClientOptions): RestClient {
         send({ method: 'POST', path: `/v1/admin/users/${encodeURIComponent(userId)}/reset-password`, schema: PasswordResetIssuedSchema, auth: true, json: {} }),
       listAuditEvents: async (query = {}) =>
         send({ method: 'GET', path: `/v1/admin/audit${queryOf(AuditQuerySchema, { limit: query.limit, before: query.before })}`, schema: AuditPageSchema, auth: true }),
+      listFeedback: async (query = {}) => {
+        const params = new URLSearchParams();
+        if (query.rating !== undefined) params.set('rating', query.rating);
+        if (query.limit !== undefined) params.set('limit', String(query.limit));
+        const text = params.toString();
+        return (await send({ method: 'GET', path: `/v1/admin/feedback${text ? `?${text}` : ''}`, schema: AdminAnswerFeedbackListSchema, auth: true })).feedback;
+      },
       listFeedback: async (query = {}) => {
         const params = new URLSearchParams();
         if (query.rating !== undefined) params.set('rating', query.rating);

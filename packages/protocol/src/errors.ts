@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   ROUTE_NOT_FOUND: { status: 404, message: 'No such route.' },
   // runs
   RUN_ALREADY_FINISHED: { status: 409, message: 'The run has already finished.' },
+  RUN_NOT_FINISHED: { status: 409, message: 'The run has not finished yet; rate its answer once it has.' },
   THREAD_BUSY: { status: 409, message: 'A run is already in progress in this thread.' },
   RUN_LIMIT_REACHED: { status: 429, message: 'You have too many runs going at once; wait for one to finish.' },
   SOCKET_LIMIT_REACHED: { status: 429, message: 'You have too many connections open.' },

@@ -14,6 +14,7 @@ export * from './rest/api-keys.js';
 export * from './rest/admin.js';
 export * from './rest/threads.js';
 export * from './rest/runs.js';
+export * from './rest/feedback.js';
 export * from './rest/usage.js';
 export * from './rest/health.js';
 export * from './rest/error-body.js';

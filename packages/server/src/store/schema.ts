@@ -245,6 +245,7 @@ export interface Database {
   llm_settings: LlmSettingsTable;
   price_catalog_data: PriceCatalogDataTable;
   reprice_jobs: RepriceJobsTable;
+  answer_feedback: AnswerFeedbackTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -284,4 +285,14 @@ export interface RepriceJobsTable {
   created_at: Generated<Date>;
   heartbeat_at: Generated<Date>;
   finished_at: Timestamp | null;
+}
+
+/** A user's rating of the answer of one of their runs (migration 0014; threads/answer-feedback.ts). */
+export interface AnswerFeedbackTable {
+  run_id: string;
+  owner_id: string;
+  rating: 'up' | 'down';
+  note: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
 }

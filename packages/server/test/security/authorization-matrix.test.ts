@@ -63,6 +63,10 @@ const CASES: Record<Exclude<RouteKey, 'GET /v1/ws'>, RouteCase | 'public'> = {
   'GET /v1/runs/:id': { path: (i) => `/v1/runs/${i.runId}`, ok: [200], owned: true },
   'GET /v1/runs/:id/events': { path: (i) => `/v1/runs/${i.runId}/events?afterSeq=0`, ok: [200], owned: true },
   'POST /v1/runs/:id/stop': { path: (i) => `/v1/runs/${i.runId}/stop`, body: () => ({}), ok: [200], owned: true },
+  // 409 RUN_NOT_FINISHED while the owner's run has not ended yet; rated (200) once it has.
+  'PUT /v1/runs/:id/feedback': { path: (i) => `/v1/runs/${i.runId}/feedback`, body: () => ({ rating: 'up', note: 'matrix' }), ok: [200, 409], owned: true },
+  'DELETE /v1/runs/:id/feedback': { path: (i) => `/v1/runs/${i.runId}/feedback`, ok: [204], owned: true },
+  'GET /v1/threads/:id/feedback': { path: (i) => `/v1/threads/${i.threadId}/feedback`, ok: [200], owned: true },
   'POST /v1/usage': { path: () => '/v1/usage', body: () => usageNdjson({ seed: 99, days: 1, requestsPerDay: 100 }), contentType: 'application/x-ndjson', ok: [200] },
   'GET /v1/usage/overview': { path: () => '/v1/usage/overview', ok: [200] },
   'GET /v1/usage/dashboard': { path: () => '/v1/usage/dashboard?from=2026-10-01T00:00:00Z&model=gpt-4o', ok: [200] },
@@ -74,6 +78,7 @@ const CASES: Record<Exclude<RouteKey, 'GET /v1/ws'>, RouteCase | 'public'> = {
   'PATCH /v1/admin/users/:id': { path: (i) => `/v1/admin/users/${i.memberId}`, body: () => ({ role: 'member' }), ok: [200] },
   'POST /v1/admin/users/:id/reset-password': { path: (i) => `/v1/admin/users/${i.memberId}/reset-password`, body: () => ({}), ok: [200, 201] },
   'GET /v1/admin/audit': { path: () => '/v1/admin/audit', ok: [200] },
+  'GET /v1/admin/feedback': { path: () => '/v1/admin/feedback?rating=up&limit=10', ok: [200] },
   'GET /v1/admin/prices': { path: () => '/v1/admin/prices', ok: [200] },
   'PUT /v1/admin/prices': { path: () => '/v1/admin/prices', body: () => ({ model: 'matrix-model', inputPerMTok: 1, outputPerMTok: 2 }), ok: [200] },
   'DELETE /v1/admin/prices': { path: () => '/v1/admin/prices?model=matrix-model', ok: [200] },

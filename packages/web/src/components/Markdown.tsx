@@ -1,103 +1,54 @@
-import { Fragment, useMemo, type ReactNode } from 'react';
-import { parseMarkdown, type Block, type Inline } from './markdown.js';
+import { memo, type ComponentProps } from 'react';
+import ReactMarkdown, { type Components } from 'react-markdown';
+import remarkGfm from 'remark-gfm';
+import { remarkNumberCheckNotes } from './number-check-notes.js';
+import { safeHref } from './safe-href.js';
+import { showableStreamedMarkdown } from './streamed-markdown.js';
 
-/** Renders agent markdown as React elements: text is escaped, no HTML is ever injected. */
-export function Markdown({ source }: { source: string }) {
-  const blocks = useMemo(() => parseMarkdown(source), [source]);
-  return <div className="markdown">{blocks.map(renderBlock)}</div>;
+export interface MarkdownProps {
+  source: string;
+  /** The text is still arriving: unfinished constructs are completed or held back (streamed-markdown.ts). */
+  streaming?: boolean;
 }
 
-function renderBlock(block: Block, key: number): ReactNode {
-  switch (block.kind) {
-    case 'heading': {
-      const Tag = (['h3', 'h3', 'h4', 'h5'] as const)[block.level - 1]!;
-      return <Tag key={key}>{renderInlines(block.children)}</Tag>;
-    }
-    case 'paragraph':
-      return <p key={key}>{renderInlines(block.children)}</p>;
-    case 'list': {
-      const items = block.items.map((item, i) => <li key={i}>{renderInlines(item)}</li>);
-      if (block.footnotes) {
-        return (
-          <ul key={key} className="answer-notes" aria-label="Checked figures">
-            {items}
-          </ul>
-        );
-      }
-      return block.ordered ? <ol key={key} start={block.start}>{items}</ol> : <ul key={key}>{items}</ul>;
-    }
-    case 'code':
-      return (
-        <pre key={key}>
-          <code>{block.text}</code>
-        </pre>
-      );
-    case 'quote':
-      return <blockquote key={key}>{renderInlines(block.children)}</blockquote>;
-    case 'rule':
-      return <hr key={key} />;
-    case 'table':
-      return (
-        <div className="table-scroll" key={key}>
-          <table>
-            <thead>
-              <tr>
-                {block.head.map((cell, i) => (
-                  <th key={i} style={{ textAlign: block.align[i] ?? 'left' }}>{renderInlines(cell)}</th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {block.rows.map((row, r) => (
-                <tr key={r}>
-                  {row.map((cell, i) => (
-                    <td key={i} style={{ textAlign: block.align[i] ?? 'left' }}>{renderInlines(cell)}</td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      );
-    default: {
-      const never: never = block;
-      return never;
-    }
-  }
-}
+/**
+ * Agent answers as React elements (react-markdown with GFM): text is escaped and raw HTML shows as
+ * text, links open only for http(s) and mailto, in a new tab without access to this one.
+ */
+export const Markdown = memo(function Markdown({ source, streaming = false }: MarkdownProps) {
+  return (
+    <div className="markdown">
+      <ReactMarkdown
+        remarkPlugins={[remarkGfm, remarkNumberCheckNotes]}
+        urlTransform={(url) => safeHref(url) ?? ''}
+        components={COMPONENTS}
+      >
+        {streaming ? showableStreamedMarkdown(source) : source}
+      </ReactMarkdown>
+    </div>
+  );
+});
 
-function renderInlines(inlines: Inline[]): ReactNode {
-  return inlines.map((inline, i) => <Fragment key={i}>{renderInline(inline)}</Fragment>);
-}
+/** Answer headings sit under the card's own heading levels. */
+const COMPONENTS: Components = {
+  h1: (props) => <h3>{props.children}</h3>,
+  h2: (props) => <h3>{props.children}</h3>,
+  h3: (props) => <h4>{props.children}</h4>,
+  h4: (props) => <h5>{props.children}</h5>,
+  a: SafeLink,
+  table: (props) => (
+    <div className="table-scroll">
+      <table>{props.children}</table>
+    </div>
+  ),
+};
 
-function renderInline(inline: Inline): ReactNode {
-  switch (inline.kind) {
-    case 'text':
-      return inline.text;
-    case 'code':
-      return <code>{inline.text}</code>;
-    case 'strong':
-      return <strong>{renderInlines(inline.children)}</strong>;
-    case 'em':
-      return <em>{renderInlines(inline.children)}</em>;
-    case 'link':
-      return (
-        <a href={inline.href} target="_blank" rel="noopener noreferrer nofollow">
-          {renderInlines(inline.children)}
-        </a>
-      );
-    case 'flag':
-      // A figure the analysis does not back, or a fact under the wrong label: its note is below the answer.
-      return (
-        <sup className="answer-flag" title="Not backed by Tally's analysis as written: see the note below the answer">
-          {inline.text}
-        </sup>
-      );
-    case 'br':
-      return <br />;
-    default: {
-      const never: never = inline;
-      return never;
-    }
-  }
+/** A refused or unfinished link (its href emptied by urlTransform) is shown as its text. */
+function SafeLink({ href, children }: ComponentProps<'a'>) {
+  if (!href) return <span>{children}</span>;
+  return (
+    <a href={href} target="_blank" rel="noopener noreferrer nofollow">
+      {children}
+    </a>
+  );
 }

@@ -3,7 +3,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page, type WebSocketRoute } from 'playwright-core';
 import { RunEventSchema, type RunEvent } from '@tally/protocol';
-import { parseMarkdown, type Inline } from '../../src/components/markdown.js';
+import { createElement } from 'react';
+import { renderToStaticMarkup } from 'react-dom/server';
+import { Markdown } from '../../src/components/Markdown.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const WEB_DIST = path.resolve(here, '../../dist');
@@ -114,29 +116,11 @@ export async function watchRunSocket(page: Page): Promise<RunSocketWatch> {
 
 /** The visible text of an answer as the page's markdown renderer shows it, with all whitespace removed. */
 export function renderedTextOf(markdown: string): string {
-  const inline = (list: Inline[]): string => list.map((i) => ('children' in i ? inline(i.children) : 'text' in i ? i.text : '')).join('');
-  const blocks = parseMarkdown(markdown).map((b) => {
-    switch (b.kind) {
-      case 'heading':
-      case 'paragraph':
-      case 'quote':
-        return inline(b.children);
-      case 'list':
-        return b.items.map(inline).join('');
-      case 'code':
-        return b.text;
-      case 'table':
-        return [b.head, ...b.rows].map((row) => row.map(inline).join('')).join('');
-      case 'rule':
-        return '';
-      default: {
-        const never: never = b;
-        return never;
-      }
-    }
-  });
-  return squash(blocks.join(''));
+  const html = renderToStaticMarkup(createElement(Markdown, { source: markdown }));
+  const text = html.replace(/<[^>]*>/g, '').replace(/&(lt|gt|quot|#x27|amp);/g, (_, e: string) => ENTITIES[e]!);
+  return squash(text);
 }
+const ENTITIES: Record<string, string> = { lt: '<', gt: '>', quot: '"', '#x27': "'", amp: '&' };
 
 export const squash = (text: string): string => text.replace(/\s+/g, '');
 

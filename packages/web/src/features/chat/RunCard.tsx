@@ -64,7 +64,7 @@ export function RunCard({ view, fallbackAnswer, onStop }: RunCardProps) {
       {(answer || active) && (
         // While the run goes, the answer's place is held open so the first words move nothing.
         <div className={active ? 'answer answer-live' : 'answer'}>
-          {answer ? <Markdown source={answer} /> : <p className="muted">The answer will appear here.</p>}
+          {answer ? <Markdown source={answer} streaming={active} /> : <p className="muted">The answer will appear here.</p>}
           {active && <span className="cursor" aria-hidden="true" />}
         </div>
       )}
