@@ -46,6 +46,16 @@ export const ERROR_CODES = {
   USER_NOT_FOUND: { status: 404, message: 'User not found.' },
   PRICE_OVERRIDE_NOT_FOUND: { status: 404, message: 'No price override for this model.' },
   REPRICE_JOB_NOT_FOUND: { status: 404, message: 'No re-pricing job with this id.' },
+  // workspaces (a workspace the caller is not a member of is as unknown as a missing one)
+  WORKSPACE_NOT_FOUND: { status: 404, message: 'Workspace not found.' },
+  WORKSPACE_MEMBER_NOT_FOUND: { status: 404, message: 'No member with this id in the workspace.' },
+  WORKSPACE_INVITATION_NOT_FOUND: { status: 404, message: 'Invitation not found.' },
+  WORKSPACE_FORBIDDEN: { status: 403, message: 'Your role in this workspace does not allow this.' },
+  WORKSPACE_LAST_OWNER: { status: 409, message: 'A workspace must keep an owner: hand it over to another member first.' },
+  WORKSPACE_PERSONAL: { status: 409, message: 'A personal workspace is yours alone: it cannot be shared, left or handed over.' },
+  WORKSPACE_ALREADY_MEMBER: { status: 409, message: 'You are already a member of this workspace.' },
+  WORKSPACE_INVITATION_INVALID: { status: 410, message: 'The invitation is invalid, used, revoked or expired; ask for a new one.' },
+  WORKSPACE_INVITATION_WRONG_EMAIL: { status: 403, message: 'This invitation was sent to another email address; sign in with that one.' },
   // prices
   CATALOG_DATA_INVALID: { status: 400, message: 'The genai-prices data file is not valid.' },
   REPRICE_PREVIEW_REQUIRED: { status: 409, message: 'Apply a re-pricing from a finished preview made with the prices in force now; preview again.' },

@@ -20,3 +20,4 @@ export * from './rest/health.js';
 export * from './rest/error-body.js';
 export * from './rest/query.js';
 export * from './rest/prices.js';
+export * from './rest/workspaces.js';

@@ -73,6 +73,14 @@ export const AUDIT_ACTIONS = [
   'admin.reprice_applied',
   'admin.llm_settings_changed',
   'admin.llm_settings_cleared',
+  'workspace.created',
+  'workspace.invitation_created',
+  'workspace.invitation_revoked',
+  'workspace.invitation_accepted',
+  'workspace.member_role_changed',
+  'workspace.member_removed',
+  'workspace.member_left',
+  'workspace.ownership_transferred',
 ] as const;
 export const AuditActionSchema = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditActionSchema>;

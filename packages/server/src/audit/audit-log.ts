@@ -13,6 +13,8 @@ export interface AuditEventInput {
   ip?: string | null;
   /** Anything that explains the event; never a secret (no password, token or key). */
   details?: Record<string, unknown>;
+  /** The workspace it happened in: its owners and admins read it in the workspace's log. */
+  workspaceId?: string | null;
 }
 
 /**
@@ -22,8 +24,8 @@ export interface AuditEventInput {
  */
 export interface AuditLog {
   record(event: AuditEventInput, executor?: Db): Promise<void>;
-  /** One page, newest first; `before` is an event id from the previous page's `nextBefore`. */
-  list(query: { limit: number; before?: string }): Promise<AuditPage>;
+  /** One page, newest first; `before` is an event id from the previous page's `nextBefore`; `workspaceId`: that workspace's events only. */
+  list(query: { limit: number; before?: string; workspaceId?: string }): Promise<AuditPage>;
 }
 
 export function createAuditLog(deps: { db: Db }): AuditLog {
@@ -38,11 +40,12 @@ export function createAuditLog(deps: { db: Db }): AuditLog {
           target: event.target ?? null,
           ip: event.ip ? event.ip.slice(0, 64) : null,
           details: JSON.stringify(event.details ?? {}),
+          workspace_id: event.workspaceId ?? null,
         })
         .execute();
     },
 
-    async list({ limit, before }) {
+    async list({ limit, before, workspaceId }) {
       let query = db
         .selectFrom('audit_events as e')
         .leftJoin('users as u', 'u.id', 'e.actor_id')
@@ -50,6 +53,7 @@ export function createAuditLog(deps: { db: Db }): AuditLog {
         .orderBy('e.id', 'desc')
         .limit(limit + 1);
       if (before !== undefined) query = query.where('e.id', '<', sql<string>`${before}::bigint`);
+      if (workspaceId !== undefined) query = query.where('e.workspace_id', '=', workspaceId);
       const rows = await query.execute();
       const page = rows.slice(0, limit);
       const events: AuditEvent[] = page.map((r) => ({

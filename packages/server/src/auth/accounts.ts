@@ -7,6 +7,7 @@ import type { AccessClaims } from './access-tokens.js';
 import { toUser } from './auth-service.js';
 import type { PasswordPolicy } from './password-policy.js';
 import { hashPassword } from './passwords.js';
+import { createPersonalWorkspace } from '../workspaces/personal-workspace.js';
 
 /** A user as authorization sees them: read fresh from the database on every request. */
 export interface Account {
@@ -57,12 +58,17 @@ export function createAccounts(deps: { db: Db; passwords: PasswordPolicy }): Acc
 
     async create({ email, password, role }) {
       deps.passwords.assertAcceptable(password, email);
-      const row = await db
-        .insertInto('users')
-        .values({ id: crypto.randomUUID(), email, password_hash: await hashPassword(password), role })
-        .onConflict((oc) => oc.column('email').doNothing())
-        .returning(['id', 'email', 'role'])
-        .executeTakeFirst();
+      const passwordHash = await hashPassword(password);
+      const row = await db.transaction().execute(async (tx) => {
+        const created = await tx
+          .insertInto('users')
+          .values({ id: crypto.randomUUID(), email, password_hash: passwordHash, role })
+          .onConflict((oc) => oc.column('email').doNothing())
+          .returning(['id', 'email', 'role'])
+          .executeTakeFirst();
+        if (created) await createPersonalWorkspace(tx, created.id);
+        return created;
+      });
       if (!row) throw new AppError('AUTH_EMAIL_TAKEN');
       return { id: row.id, email: row.email, role: row.role, disabled: false };
     },

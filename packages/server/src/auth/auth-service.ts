@@ -3,6 +3,7 @@ import type { AuthResponse, Credentials, SignupRequest, User } from '@tally/prot
 import { AppError } from '../app-error.js';
 import type { Db } from '../store/database.js';
 import type { UserRow } from '../store/schema.js';
+import { createPersonalWorkspace } from '../workspaces/personal-workspace.js';
 import { SYSTEM_USER_ID } from '../store/system-user.js';
 import type { AccessTokens } from './access-tokens.js';
 import type { FirstAdminSetup } from './first-admin-setup.js';
@@ -105,12 +106,14 @@ export function createAuthService(deps: {
         if (Number(count) > 0 && deps.signup === 'closed') throw new AppError('AUTH_SIGNUP_CLOSED');
         // Whoever claims an empty server reachable by others proves they read its log.
         if (Number(count) === 0) deps.firstAdmin?.assert(setupToken);
-        return tx
+        const created = await tx
           .insertInto('users')
           .values({ id: crypto.randomUUID(), email, password_hash: passwordHash, role: Number(count) === 0 ? 'admin' : 'member' })
           .onConflict((oc) => oc.column('email').doNothing())
           .returningAll()
           .executeTakeFirst();
+        if (created) await createPersonalWorkspace(tx, created.id);
+        return created;
       });
       if (!user) throw new AppError('AUTH_EMAIL_TAKEN');
       await report({ action: 'auth.signup', userId: user.id, ip: client.ip });

@@ -5,6 +5,7 @@ import type { Db } from '../store/database.js';
 import type { UserRow } from '../store/schema.js';
 import { SYSTEM_USER_ID, UNUSABLE_PASSWORD_HASH } from '../store/system-user.js';
 import type { OidcIdentity } from './oidc-login.js';
+import { createPersonalWorkspace } from '../workspaces/personal-workspace.js';
 
 /** What became of a sign-in: the user, and whether this identity was just linked or created. */
 export interface OidcAccountResult {
@@ -83,6 +84,7 @@ export function createOidcAccounts(deps: {
             .returningAll()
             .executeTakeFirst();
           outcome = 'created';
+          if (user) await createPersonalWorkspace(tx, user.id);
           // Created by a concurrent sign-up or sign-in a moment ago: link to that one.
           user ??= await tx.selectFrom('users').selectAll().where('email', '=', email.data).executeTakeFirstOrThrow();
         }

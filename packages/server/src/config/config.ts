@@ -23,6 +23,10 @@ const EnvSchema = z.object({
   TALLY_DATA_DIR: z.string().min(1).default('.tally-data'),
   TALLY_DATABASE_URL: url(['postgres', 'postgresql']).optional(),
   TALLY_REDIS_URL: url(['redis', 'rediss']).optional(),
+  /** An SMTP server (smtp://user:pass@host:587, smtps://...:465) to mail workspace invitations; without it the inviter is shown the link. */
+  TALLY_SMTP_URL: url(['smtp', 'smtps']).optional(),
+  /** The From of those mails. */
+  TALLY_SMTP_FROM: z.string().min(3).max(254).default('Tally <tally@localhost>'),
   /** ClickHouse's HTTP interface for usage analytics; its path, if any, names the database (default `tally`). */
   TALLY_CLICKHOUSE_URL: url(['http', 'https'])
     .refine((u) => URL.canParse(u) && /^\/?$|^\/[A-Za-z_][A-Za-z0-9_]{0,63}\/?$/.test(new URL(u).pathname), { message: 'path must be a database name' })
@@ -154,6 +158,8 @@ export interface Config {
   publicUrl: string;
   /** Sign-in with OpenID Connect; null when not configured. */
   oidc: OidcConfig | null;
+  /** Where workspace invitations are mailed from; null: the inviter is shown the link instead. */
+  smtp: { url: string; from: string } | null;
   dataDir: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
@@ -243,6 +249,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: listenPort,
     publicUrl,
     oidc: oidcConfig(e, publicUrl),
+    smtp: e.TALLY_SMTP_URL ? { url: e.TALLY_SMTP_URL, from: e.TALLY_SMTP_FROM } : null,
     dataDir: path.resolve(e.TALLY_DATA_DIR),
     databaseUrl: e.TALLY_DATABASE_URL,
     redisUrl: e.TALLY_REDIS_URL,

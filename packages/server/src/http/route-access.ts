@@ -46,6 +46,22 @@ export const ROUTE_ACCESS = {
   'GET /v1/api-keys': 'signed-in',
   'DELETE /v1/api-keys/:id': 'signed-in',
 
+  // Workspaces: a person manages membership (no API key); each route naming a workspace is then
+  // authorised by membership and role in workspaces/workspace-guard.ts.
+  'GET /v1/workspaces': 'signed-in',
+  'POST /v1/workspaces': 'signed-in',
+  'POST /v1/workspaces/invitations/accept': 'signed-in',
+  'GET /v1/workspaces/:workspaceId': 'signed-in',
+  'GET /v1/workspaces/:workspaceId/members': 'signed-in',
+  'PATCH /v1/workspaces/:workspaceId/members/:userId': 'signed-in',
+  'DELETE /v1/workspaces/:workspaceId/members/:userId': 'signed-in',
+  'POST /v1/workspaces/:workspaceId/leave': 'signed-in',
+  'POST /v1/workspaces/:workspaceId/transfer': 'signed-in',
+  'GET /v1/workspaces/:workspaceId/invitations': 'signed-in',
+  'POST /v1/workspaces/:workspaceId/invitations': 'signed-in',
+  'DELETE /v1/workspaces/:workspaceId/invitations/:invitationId': 'signed-in',
+  'GET /v1/workspaces/:workspaceId/audit': 'signed-in',
+
   'GET /v1/admin/users': 'admin',
   'PATCH /v1/admin/users/:id': 'admin',
   'POST /v1/admin/users/:id/reset-password': 'admin',

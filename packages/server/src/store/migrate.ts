@@ -11,6 +11,7 @@ import * as usageRollups from './migrations/0008-usage-rollups.js';
 import * as repricing from './migrations/0011-repricing.js';
 import * as cacheWriteDurations from './migrations/0010-cache-write-durations.js';
 import * as runTraceparent from './migrations/0012-run-traceparent.js';
+import * as workspaces from './migrations/0013-workspaces.js';
 import * as answerFeedback from './migrations/0014-answer-feedback.js';
 
 /** Migrations live in code (not read from disk), so they ship inside any bundle unchanged. */
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0011-repricing': repricing,
   '0010-cache-write-durations': cacheWriteDurations,
   '0012-run-traceparent': runTraceparent,
+  '0013-workspaces': workspaces,
   '0014-answer-feedback': answerFeedback,
 };
 

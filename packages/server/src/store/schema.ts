@@ -211,6 +211,8 @@ export interface AuditEventsTable {
   ip: string | null;
   /** JSON object. */
   details: ColumnType<unknown, string, string>;
+  /** The workspace the event belongs to (migration 0013): its owners and admins read it there. */
+  workspace_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** The admin's LLM configuration, one row (id 1) or none (see llm/llm-settings.ts). */
@@ -245,6 +247,9 @@ export interface Database {
   llm_settings: LlmSettingsTable;
   price_catalog_data: PriceCatalogDataTable;
   reprice_jobs: RepriceJobsTable;
+  workspaces: WorkspacesTable;
+  workspace_members: WorkspaceMembersTable;
+  workspace_invitations: WorkspaceInvitationsTable;
   answer_feedback: AnswerFeedbackTable;
 }
 
@@ -295,4 +300,36 @@ export interface AnswerFeedbackTable {
   note: string | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+}
+
+/** A workspace (migration 0013, see workspaces/workspace-service.ts). */
+export interface WorkspacesTable {
+  id: string;
+  name: string;
+  /** The user whose personal workspace it is (made at sign-up); null for a team's. */
+  personal_of: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface WorkspaceMembersTable {
+  workspace_id: string;
+  user_id: string;
+  role: 'owner' | 'admin' | 'member' | 'viewer';
+  joined_at: Generated<Date>;
+}
+
+/** A single-use invitation; only the sha256 of its token is stored. */
+export interface WorkspaceInvitationsTable {
+  id: string;
+  workspace_id: string;
+  role: 'admin' | 'member' | 'viewer';
+  /** The only address that may accept it; null: whoever holds the link. */
+  email: string | null;
+  token_hash: string;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+  accepted_at: Timestamp | null;
+  accepted_by: string | null;
+  revoked_at: Timestamp | null;
 }

@@ -1,0 +1,38 @@
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { IdSchema, type WorkspacePermission, type WorkspaceRole } from '@tally/protocol';
+import { AppError } from '../app-error.js';
+import { userOf } from '../http/authenticate.js';
+import type { WorkspaceService } from './workspace-service.js';
+import { roleAllows } from './workspace-roles.js';
+
+/** A request's standing in the workspace its path names, once the guard let it through. */
+export interface WorkspaceAccess {
+  workspaceId: string;
+  userId: string;
+  role: WorkspaceRole;
+}
+
+const ParamsSchema = z.object({ workspaceId: IdSchema });
+
+/**
+ * The one place a request is authorised in a workspace: the caller (from authentication, which
+ * ROUTE_ACCESS ran first) must be a member of the workspace `:workspaceId` names, read fresh on
+ * every request, and their role must allow `permission` (workspace-roles.ts). A malformed id, a
+ * missing workspace and someone else's all answer WORKSPACE_NOT_FOUND, so ids cannot be probed; a
+ * member whose role falls short gets WORKSPACE_FORBIDDEN.
+ */
+export function createWorkspaceGuard(deps: { workspaces: Pick<WorkspaceService, 'roleOf'> }) {
+  return async function authorize(request: FastifyRequest, permission: WorkspacePermission): Promise<WorkspaceAccess> {
+    const user = userOf(request);
+    const params = ParamsSchema.safeParse(request.params);
+    if (!params.success) throw new AppError('WORKSPACE_NOT_FOUND');
+    const { workspaceId } = params.data;
+    const role = await deps.workspaces.roleOf(workspaceId, user.userId);
+    if (!role) throw new AppError('WORKSPACE_NOT_FOUND');
+    if (!roleAllows(role, permission)) throw new AppError('WORKSPACE_FORBIDDEN');
+    return { workspaceId, userId: user.userId, role };
+  };
+}
+
+export type WorkspaceGuard = ReturnType<typeof createWorkspaceGuard>;
