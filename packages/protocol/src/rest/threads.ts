@@ -1,11 +1,22 @@
 import { z } from 'zod';
 import { safeText } from '../safe-text.js';
 
+/** Where a search (GET /v1/threads?q=) found its text in a thread's messages. */
+export const ThreadSearchMatchSchema = z.object({
+  messageId: z.string().uuid(),
+  role: z.enum(['user', 'assistant']),
+  /** Up to ~200 characters of the message around the first match, with `…` where it was cut. */
+  snippet: z.string(),
+});
+export type ThreadSearchMatch = z.infer<typeof ThreadSearchMatchSchema>;
+
 export const ThreadSchema = z.object({
   id: z.string().uuid(),
   title: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),
+  /** In a search's answer only: the thread's first message containing the text (absent when only the title matched). */
+  match: ThreadSearchMatchSchema.optional(),
 });
 export type Thread = z.infer<typeof ThreadSchema>;
 export const ThreadListSchema = z.object({ threads: z.array(ThreadSchema) });

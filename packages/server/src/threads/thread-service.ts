@@ -1,4 +1,5 @@
-import type { Message, Thread } from '@tally/protocol';
+import type { Message, Thread, ThreadSearchMatch } from '@tally/protocol';
+import { sql } from 'kysely';
 import { AppError } from '../app-error.js';
 import type { RunService } from '../runs/run-service.js';
 import type { Db } from '../store/database.js';
@@ -37,6 +38,32 @@ export function createThreadService(deps: { db: Db; runs: Pick<RunService, 'acti
     return toThread(row);
   }
 
+  /**
+   * Each thread's first message containing `text`, as a short snippet around it; cut in SQL, so a
+   * long answer is never read whole for it.
+   */
+  async function firstMatches(ownerId: string, threadIds: string[], text: string, pattern: string): Promise<Map<string, ThreadSearchMatch>> {
+    if (threadIds.length === 0) return new Map();
+    const at = sql<number>`strpos(lower(content), lower(${text}))`;
+    const rows = await db
+      .selectFrom('messages')
+      .distinctOn('thread_id')
+      .select(['id', 'thread_id', 'role'])
+      .select([
+        sql<string>`substr(content, greatest(1, ${at} - ${SNIPPET_BEFORE}), ${SNIPPET_LENGTH + text.length})`.as('piece'),
+        sql<number>`greatest(1, ${at} - ${SNIPPET_BEFORE})`.as('start'),
+        sql<number>`length(content)`.as('length'),
+      ])
+      .where('owner_id', '=', ownerId)
+      .where('thread_id', 'in', threadIds)
+      .where('content', 'ilike', pattern)
+      .orderBy('thread_id')
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return new Map(rows.map((r) => [r.thread_id, { messageId: r.id, role: r.role, snippet: snippetOf(r.piece, Number(r.start), Number(r.length)) }]));
+  }
+
   return {
     async list(ownerId, query = {}) {
       // Removes what an earlier delete had to leave hidden (a run that took long to stop).
@@ -62,7 +89,11 @@ export function createThreadService(deps: { db: Db; runs: Pick<RunService, 'acti
         .orderBy('updated_at', 'desc')
         .limit(SEARCH_LIMIT)
         .execute();
-      return rows.map(toThread);
+      const matches = await firstMatches(ownerId, rows.map((r) => r.id), query.q.trim(), pattern);
+      return rows.map((row) => {
+        const match = matches.get(row.id);
+        return match ? { ...toThread(row), match } : toThread(row);
+      });
     },
 
     get,
@@ -109,3 +140,13 @@ function toMessage(row: MessageRow): Message {
 }
 
 const iso = (d: Date | string) => new Date(d).toISOString();
+
+/** Characters of a snippet before the match, and in all (besides the match itself). */
+const SNIPPET_BEFORE = 60;
+const SNIPPET_LENGTH = 160;
+
+/** One line of text, marked with `…` where the message goes on. */
+function snippetOf(piece: string, start: number, length: number): string {
+  const line = piece.replace(/\s+/g, ' ').trim();
+  return `${start > 1 ? '…' : ''}${line}${start - 1 + piece.length < length ? '…' : ''}`;
+}

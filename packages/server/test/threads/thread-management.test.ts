@@ -69,9 +69,20 @@ for (const engine of engineSetups()) {
 
       expect((await client.listThreads({ q: 'BUDGET' })).map((t) => t.id)).toEqual([budget.threadId]);
       expect((await client.listThreads({ q: 'zq--UX' })).map((t) => t.id)).toEqual([caching.threadId]);
+      // A hit in a message names that message with a snippet around the text; a title-only hit has none.
+      const followUp = (await client.listMessages(caching.threadId)).find((m) => m.content.includes('zq--ux'))!;
+      expect((await client.listThreads({ q: 'ZQ--ux' }))[0]?.match).toEqual({ messageId: followUp.id, role: 'user', snippet: 'A follow-up about the zq--ux feature' });
+      expect((await client.listThreads({ q: 'BUDGET' }))[0]?.match).toBeUndefined();
+      expect((await client.listThreads())[0]?.match).toBeUndefined();
       // The assistant's answer is searched too.
       const answer = (await client.listMessages(budget.threadId)).find((m) => m.role === 'assistant')!.content;
       expect((await client.listThreads({ q: answer.slice(0, 24).toUpperCase() })).map((t) => t.id)).toContain(budget.threadId);
+      // A long message is cut around the match, marked with … on the cut sides.
+      const long = await finishedThread(socket, `${'lead words '.repeat(30)}the needle-qx7 here ${'tail words '.repeat(30)}`);
+      const hit = (await client.listThreads({ q: 'needle-QX7' })).find((t) => t.id === long.threadId)?.match;
+      expect(hit?.snippet).toMatch(/^….*the needle-qx7 here.*…$/);
+      expect(hit!.snippet.length).toBeLessThan(240);
+      await client.deleteThread(long.threadId);
       // `%` and `_` are plain characters: unescaped, both would match "zq--ux".
       expect(await client.listThreads({ q: 'zq%ux' })).toEqual([]);
       expect(await client.listThreads({ q: 'zq__ux' })).toEqual([]);
