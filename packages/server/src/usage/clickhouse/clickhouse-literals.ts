@@ -79,6 +79,16 @@ function escapeString(value: string): string {
   });
 }
 
+/**
+ * A column definition for CREATE TABLE from the code's own column tables (usage-columns.ts):
+ * the name goes through `identifier`, the type must be type syntax only (names, numbers,
+ * parentheses, commas, quoted enum labels, `=`), so no statement can be smuggled in through it.
+ */
+export function columnDefinition(name: string, type: string): ClickHouseSql {
+  if (!/^[A-Za-z0-9_(), ='.]+$/.test(type) || type.includes("\\")) throw new TypeError(`not a column type: ${describe(type)}`);
+  return fragment(`${identifier(name).text} ${type}`);
+}
+
 /** A whole number within JavaScript's exact range; negatives are parenthesised (no `--` comment). */
 export function int(value: number): ClickHouseSql {
   if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new TypeError(`not a safe integer: ${describe(value)}`);

@@ -1,7 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ensureRollups } from './clickhouse-rollups.js';
-import { clickHouseSql, identifier, string, toEpochMs, type ClickHouseSql } from './clickhouse-literals.js';
+import { clickHouseSql, columnDefinition, identifier, list, string, toEpochMs, type ClickHouseSql } from './clickhouse-literals.js';
 import { wellFormed } from '../well-formed-text.js';
+import { clickHouseColumnName, columnValue, USAGE_COLUMNS, type UsageColumn, type UsageColumnKind, type UsageColumnSpec } from '../usage-columns.js';
 import type { PricedUsageRecord } from '../usage-store.js';
 
 /**
@@ -26,36 +27,18 @@ import type { PricedUsageRecord } from '../usage-store.js';
  * `status` is an Enum8 numbered in alphabetical order, so ordering by it orders by its name.
  */
 export function usageSchemaStatements(database: string): ClickHouseSql[] {
+  const recordColumns = list([
+    columnDefinition('owner_id', 'UUID'),
+    ...USAGE_COLUMNS.flatMap((c) => [
+      columnDefinition(clickHouseColumnName(c), c.clickHouseType),
+      ...('clickHouseDerived' in c ? [columnDefinition(c.clickHouseDerived.name, c.clickHouseDerived.type)] : []),
+    ]),
+  ]);
   const db = identifier(database);
   return [
     clickHouseSql`CREATE DATABASE IF NOT EXISTS ${db}`,
     clickHouseSql`CREATE TABLE IF NOT EXISTS ${db}.usage_records (
-      owner_id UUID,
-      record_key String,
-      key_hash UInt64 MATERIALIZED cityHash64(record_key),
-      ts_ms Int64,
-      day Date MATERIALIZED toDate(toDateTime(intDiv(ts_ms, 1000), 'UTC')),
-      provider Nullable(String),
-      model String,
-      project String,
-      feature String,
-      end_user Nullable(String),
-      input_tokens UInt32,
-      output_tokens UInt32,
-      cache_read_tokens UInt32,
-      cache_write_tokens UInt32,
-      cache_write_1h_tokens UInt64 DEFAULT 0,
-      reasoning_tokens Nullable(UInt32),
-      latency_ms Nullable(Float64),
-      status Enum8('error' = 1, 'ok' = 2, 'timeout' = 3),
-      interactive UInt8,
-      batch UInt8,
-      max_output_tokens Nullable(UInt32),
-      prompt_prefix_hash Nullable(String),
-      prefix_tokens Nullable(UInt32),
-      attempt UInt32,
-      source_cost_usd Nullable(Float64),
-      cost_usd Nullable(Float64)
+      ${recordColumns}
     ) ENGINE = ReplacingMergeTree()
     PARTITION BY toYYYYMM(day)
     ORDER BY (owner_id, ts_ms, key_hash)`,
@@ -115,33 +98,20 @@ async function ensureAddedColumns(client: ClickHouseClient, database: string, on
   }
 }
 
-/** A row of `usage_records` as sent in JSONEachRow (data, never SQL text). */
-export interface ClickHouseUsageRow {
-  owner_id: string;
-  record_key: string;
-  ts_ms: number;
-  provider: string | null;
-  model: string;
-  project: string;
-  feature: string;
-  end_user: string | null;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_tokens: number;
-  cache_write_tokens: number;
-  cache_write_1h_tokens: number;
-  reasoning_tokens: number | null;
-  latency_ms: number | null;
-  status: 'ok' | 'error' | 'timeout';
-  interactive: 0 | 1;
-  batch: 0 | 1;
-  max_output_tokens: number | null;
-  prompt_prefix_hash: string | null;
-  prefix_tokens: number | null;
-  attempt: number;
-  source_cost_usd: number | null;
-  cost_usd: number | null;
-}
+type ColumnValue<K extends UsageColumnKind> = K extends 'text' | 'status'
+  ? string
+  : K extends 'optionalText'
+    ? string | null
+    : K extends 'time' | 'count' | 'number'
+      ? number
+      : K extends 'flag'
+        ? 0 | 1
+        : number | null;
+
+/** A row of `usage_records` as sent in JSONEachRow (data, never SQL text): one value per USAGE_COLUMNS entry. */
+export type ClickHouseUsageRow = { owner_id: string } & {
+  [C in UsageColumnSpec as C extends { clickHouseName: string } ? C['clickHouseName'] : C['name']]: ColumnValue<C['kind']>;
+};
 
 /** DateTime (which `day` is derived through) holds 1970-01-01 to 2106-02-07. */
 const MAX_TS_MS = 4_294_967_295_000;
@@ -152,35 +122,36 @@ const MAX_INT = 2_147_483_647;
  * The row for one priced record, every value checked for the column it goes to: JSONEachRow would
  * otherwise wrap an out-of-range integer or turn a non-finite number into an error mid-batch.
  */
-export function toClickHouseRow(ownerId: string, { record: r, key, costUsd }: PricedUsageRecord): ClickHouseUsageRow {
-  const tsMs = toEpochMs(r.ts);
-  if (tsMs < 0 || tsMs >= MAX_TS_MS) throw new RangeError(`ts out of the range ClickHouse can store: ${r.ts}`);
-  return {
-    owner_id: ownerId,
-    record_key: text(key),
-    ts_ms: tsMs,
-    provider: optionalText(r.provider),
-    model: text(r.model),
-    project: text(r.project),
-    feature: text(r.feature),
-    end_user: optionalText(r.user),
-    input_tokens: count(r.inputTokens, 'inputTokens'),
-    output_tokens: count(r.outputTokens, 'outputTokens'),
-    cache_read_tokens: count(r.cacheReadTokens, 'cacheReadTokens'),
-    cache_write_tokens: count(r.cacheWriteTokens, 'cacheWriteTokens'),
-    cache_write_1h_tokens: count(r.cacheWrite1hTokens, 'cacheWrite1hTokens'),
-    reasoning_tokens: optionalCount(r.reasoningTokens, 'reasoningTokens'),
-    latency_ms: optionalNumber(r.latencyMs, 'latencyMs'),
-    status: r.status,
-    interactive: r.interactive ? 1 : 0,
-    batch: r.batch ? 1 : 0,
-    max_output_tokens: optionalCount(r.maxOutputTokens, 'maxOutputTokens'),
-    prompt_prefix_hash: optionalText(r.promptPrefixHash),
-    prefix_tokens: optionalCount(r.prefixTokens, 'prefixTokens'),
-    attempt: count(r.attempt, 'attempt'),
-    source_cost_usd: optionalNumber(r.costUsd, 'costUsd'),
-    cost_usd: optionalNumber(costUsd ?? undefined, 'cost'),
-  };
+export function toClickHouseRow(ownerId: string, priced: PricedUsageRecord): ClickHouseUsageRow {
+  const row: Record<string, string | number | null> = { owner_id: ownerId };
+  for (const column of USAGE_COLUMNS) row[clickHouseColumnName(column)] = encode(column, columnValue(column, priced));
+  return row as ClickHouseUsageRow;
+}
+
+function encode(column: UsageColumn, value: string | number | boolean | undefined | null): string | number | null {
+  const field = column.field === 'cost' ? 'cost' : column.field === 'key' ? 'key' : column.field;
+  switch (column.kind) {
+    case 'time': {
+      const tsMs = toEpochMs(value as string);
+      if (tsMs < 0 || tsMs >= MAX_TS_MS) throw new RangeError(`ts out of the range ClickHouse can store: ${String(value)}`);
+      return tsMs;
+    }
+    case 'text':
+      return text(value as string);
+    case 'optionalText':
+      return optionalText((value ?? undefined) as string | undefined);
+    case 'status':
+      return value as string;
+    case 'flag':
+      return value ? 1 : 0;
+    case 'count':
+      return count(value as number, field);
+    case 'optionalCount':
+      return optionalCount((value ?? undefined) as number | undefined, field);
+    case 'number':
+    case 'optionalNumber':
+      return optionalNumber((value ?? undefined) as number | undefined, field);
+  }
 }
 
 /** Strings go as UTF-8; a lone surrogate becomes U+FFFD as it does on the way to PostgreSQL. */
