@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useCopy } from './use-copy.js';
 
 export interface SecretOnceProps {
   label: string;
@@ -9,22 +9,15 @@ export interface SecretOnceProps {
 
 /** A secret the server shows only once (an API key, a reset token), with a copy button. */
 export function SecretOnce({ label, secret, warning, onDismiss }: SecretOnceProps) {
-  const [copied, setCopied] = useState<boolean | null>(null);
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(secret);
-      setCopied(true);
-    } catch {
-      setCopied(false); // no clipboard permission (or plain http): the text is selectable
-    }
-  }
+  // No clipboard permission (or plain http): copied is false and the text is selectable.
+  const { copied, copy } = useCopy();
   return (
     <div className="secret-once notice" role="region" aria-label={label}>
       <p><strong>{label}</strong></p>
       <p className="secret-warning">{warning}</p>
       <div className="secret-row">
         <input className="secret-value" readOnly value={secret} aria-label={`${label}, secret`} onFocus={(e) => e.target.select()} />
-        <button type="button" className="small" onClick={() => void copy()}>Copy</button>
+        <button type="button" className="small" onClick={() => void copy(secret)}>Copy</button>
         <button type="button" className="small" onClick={onDismiss}>Done</button>
       </div>
       {copied !== null && (

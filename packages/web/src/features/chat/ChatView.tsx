@@ -1,17 +1,27 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Message } from '@tally/protocol';
 import type { TallyApi } from '../../api/tally-api.js';
+import { downloadText } from '../../components/download-text.js';
 import { Markdown } from '../../components/Markdown.js';
 import { errorMessage } from '../../format.js';
+import { AnswerActions } from './AnswerActions.js';
 import { Composer } from './Composer.js';
+import { QuestionBubble } from './QuestionBubble.js';
 import { RunCard } from './RunCard.js';
-import { isActive } from './run-view.js';
-import { useStickToBottom } from './use-stick-to-bottom.js';
+import { isActive, type RunView } from './run-view.js';
+import { exportFileName, threadAsMarkdown } from './thread-markdown.js';
+import { useStickToBottom, type StickToBottom } from './use-stick-to-bottom.js';
 import { useThread, type ThreadRuns } from './use-thread.js';
+import { useThreadFeedback } from './use-thread-feedback.js';
+import './chat-actions.css';
 
 export interface ChatViewProps {
   api: TallyApi;
   threadId: string | null;
+  /** The thread's title, for its export (the first question stands in while it is unknown). */
+  threadTitle?: string | undefined;
+  /** A message of the thread to bring into view once loaded (a search hit). */
+  focusMessageId?: string | null | undefined;
   runs: ThreadRuns;
   /** A message without a thread started one. */
   onThreadStarted: (threadId: string) => void;
@@ -19,16 +29,23 @@ export interface ChatViewProps {
 
 const EXAMPLES = ['Where is my AI money going?', 'How much would prompt caching save us?', 'Which calls could use a cheaper model?'];
 
-/** The open thread: each question with its run card, and the box to ask the next one. */
-export function ChatView({ api, threadId, runs, onThreadStarted }: ChatViewProps) {
+/** The element id of a message, for search hits and links. */
+export const messageElementId = (messageId: string) => `message-${messageId}`;
+
+/** The open thread: each question with its run card and answer actions, and the box to ask the next one. */
+export function ChatView({ api, threadId, threadTitle, focusMessageId, runs, onThreadStarted }: ChatViewProps) {
   const { messages, loading, error, addLocal } = useThread(api, threadId, runs);
+  const feedback = useThreadFeedback(api, threadId);
   const [sendError, setSendError] = useState<string | null>(null);
   const [sendingExample, setSendingExample] = useState(false);
   const scroller = useStickToBottom<HTMLDivElement>();
 
   const userMessages = messages.filter((m) => m.role === 'user');
-  const answers = new Map(messages.filter((m) => m.role === 'assistant' && m.runId).map((m) => [m.runId!, m.content]));
+  const answers = new Map(messages.filter((m) => m.role === 'assistant' && m.runId).map((m) => [m.runId!, m]));
   const busy = userMessages.some((m) => m.runId && runs.views[m.runId] && isActive(runs.views[m.runId]!));
+
+  useRestAtEndedAnswer(userMessages, runs.views, scroller);
+  useBringIntoView(focusMessageId ?? null, !loading && messages.length > 0, scroller.restAt);
 
   async function send(question: string): Promise<void> {
     const trimmed = question.trim();
@@ -54,8 +71,18 @@ export function ChatView({ api, threadId, runs, onThreadStarted }: ChatViewProps
     }
   }
 
+  function exportThread() {
+    const title = threadTitle || userMessages[0]?.content || 'Tally thread';
+    downloadText(exportFileName(title), threadAsMarkdown(title, messages, new Date()), 'text/markdown;charset=utf-8');
+  }
+
   return (
     <section className="chat" aria-label="Chat">
+      {threadId && userMessages.length > 0 && (
+        <div className="chat-toolbar">
+          <button type="button" className="small" onClick={exportThread}>Export as Markdown</button>
+        </div>
+      )}
       <div className="messages" ref={scroller.ref}>
         {loading && messages.length === 0 && <p className="muted">Loading the thread…</p>}
         {error && <p className="error" role="alert">{error}</p>}
@@ -84,14 +111,28 @@ export function ChatView({ api, threadId, runs, onThreadStarted }: ChatViewProps
         )}
         {userMessages.map((m) => {
           const view = m.runId ? runs.views[m.runId] : undefined;
+          const stored = m.runId ? answers.get(m.runId) : undefined;
+          const ended = view ? (isActive(view) ? null : view.status) : stored ? 'completed' : null;
           return (
-            <div key={m.id} className="turn">
-              <div className="bubble user">{m.content}</div>
-              {view ? (
-                <RunCard view={view} fallbackAnswer={m.runId ? answers.get(m.runId) : undefined} onStop={(id) => api.ws.stopRun(id)} />
-              ) : m.runId && answers.has(m.runId) ? (
-                <div className="card answer"><Markdown source={answers.get(m.runId)!} /></div>
-              ) : null}
+            <div key={m.id} className="turn" data-run-id={m.runId ?? undefined}>
+              <QuestionBubble id={messageElementId(m.id)} text={m.content} onResend={send} />
+              <div id={stored ? messageElementId(stored.id) : undefined} tabIndex={stored ? -1 : undefined} className="answer-anchor">
+                {view ? (
+                  <RunCard view={view} fallbackAnswer={stored?.content} onStop={(id) => api.ws.stopRun(id)} />
+                ) : stored ? (
+                  <div className="card answer"><Markdown source={stored.content} /></div>
+                ) : null}
+              </div>
+              {m.runId && ended && ended !== 'queued' && ended !== 'running' && (
+                <AnswerActions
+                  answer={view?.answer || stored?.content || ''}
+                  ended={ended}
+                  feedback={feedback.byRun[m.runId]}
+                  onRate={(rating, note) => feedback.rate(m.runId!, rating, note)}
+                  onClearRating={() => feedback.clear(m.runId!)}
+                  onAskAgain={() => send(m.content)}
+                />
+              )}
             </div>
           );
         })}
@@ -99,4 +140,43 @@ export function ChatView({ api, threadId, runs, onThreadStarted }: ChatViewProps
       <Composer onSend={send} busy={busy} error={sendError} />
     </section>
   );
+}
+
+/**
+ * When a run the user watched ends, the view rests at the start of its answer (not at the last
+ * chart the report drew below it); a reader who had scrolled up stays where they are.
+ */
+function useRestAtEndedAnswer(questions: readonly Message[], views: Record<string, RunView>, scroller: StickToBottom<HTMLDivElement>) {
+  const seen = useRef<Record<string, RunView['status']>>({});
+  useEffect(() => {
+    const before = seen.current;
+    const now: Record<string, RunView['status']> = {};
+    let ended: string | null = null;
+    for (const q of questions) {
+      const view = q.runId ? views[q.runId] : undefined;
+      if (!view) continue;
+      now[view.runId] = view.status;
+      const was = before[view.runId];
+      if (was && (was === 'queued' || was === 'running') && !isActive(view)) ended = view.runId;
+    }
+    seen.current = now;
+    if (!ended || !scroller.following()) return;
+    const turn = scroller.ref.current?.querySelector<HTMLElement>(`[data-run-id="${ended}"]`);
+    const start = turn?.querySelector<HTMLElement>('.answer') ?? turn?.querySelector<HTMLElement>('article.run');
+    if (start) scroller.restAt(start);
+  });
+}
+
+/** Brings a message into view and focus once the thread has loaded (a search hit). */
+function useBringIntoView(messageId: string | null, ready: boolean, restAt: (el: HTMLElement) => void) {
+  const done = useRef<string | null>(null);
+  useEffect(() => {
+    if (!messageId || !ready || done.current === messageId) return;
+    const el = document.getElementById(messageElementId(messageId));
+    if (!el) return;
+    done.current = messageId;
+    restAt(el);
+    el.focus({ preventScroll: true });
+    el.classList.add('found');
+  }, [messageId, ready, restAt]);
 }

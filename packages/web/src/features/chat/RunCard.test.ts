@@ -150,7 +150,7 @@ describe('RunCard', () => {
     const html = completed(full, "Cut $512.40[^1] now.\n\n[^1]: 512.40 is not in Tally's analysis.");
     expect(html).toContain('$512.40<sup class="answer-flag"');
     expect(html).toContain('>1</sup> now.');
-    expect(html).toContain('<ul class="answer-notes" aria-label="Checked figures"><li><sup class="answer-flag"');
+    expect(html.replace(/\n/g, '')).toContain('<ul class="answer-notes" aria-label="Checked figures"><li><sup class="answer-flag"');
     expect(html).toContain('512.40 is not in Tally&#x27;s analysis.');
   });
 });

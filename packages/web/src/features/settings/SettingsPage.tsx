@@ -1,6 +1,7 @@
 import type { User } from '@tally/protocol';
 import type { TallyApi } from '../../api/tally-api.js';
 import { AdminUsersSection } from '../admin/AdminUsersSection.js';
+import { AnswerFeedbackSection } from '../admin/AnswerFeedbackSection.js';
 import { AuditLogSection } from '../admin/AuditLogSection.js';
 import { LlmSettingsSection } from '../admin/LlmSettingsSection.js';
 import { PriceOverridesSection } from '../admin/PriceOverridesSection.js';
@@ -38,6 +39,7 @@ export function SettingsPage({ api, user, onUserChanged, onSignedOut }: Settings
           <PriceOverridesSection api={api} />
           <RepriceSection api={api} />
           <LlmSettingsSection api={api} />
+          <AnswerFeedbackSection api={api} />
           <AuditLogSection api={api} />
         </section>
       )}

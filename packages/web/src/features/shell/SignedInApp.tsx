@@ -51,7 +51,10 @@ export function SignedInApp({ api, saved, origin, user, onUserChanged, onSignedO
     if (route.page === 'chat') saved.saveLastThreadId(route.threadId);
   }, [route, saved]);
 
-  const selectThread = useCallback((id: string | null) => navigate({ page: 'chat', threadId: id }), [navigate]);
+  const selectThread = useCallback(
+    (id: string | null, messageId?: string) => navigate(id && messageId ? { page: 'chat', threadId: id, messageId } : { page: 'chat', threadId: id }),
+    [navigate],
+  );
 
   return (
     <AppShell
@@ -69,6 +72,8 @@ export function SignedInApp({ api, saved, origin, user, onUserChanged, onSignedO
         <ChatView
           api={api}
           threadId={threadId}
+          threadTitle={list.find((t) => t.id === threadId)?.title}
+          focusMessageId={route.page === 'chat' ? route.messageId : undefined}
           runs={runs}
           onThreadStarted={(id) => {
             selectThread(id);

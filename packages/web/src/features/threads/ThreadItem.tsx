@@ -2,9 +2,12 @@ import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { Thread } from '@tally/protocol';
 import { PencilIcon, TrashIcon } from '../../components/icons.js';
 import { errorMessage } from '../../format.js';
+import { SearchSnippet } from './SearchSnippet.js';
 
 export interface ThreadItemProps {
   thread: Thread;
+  /** The searched text, marked in the hit's snippet. */
+  query?: string;
   selected: boolean;
   onSelect: () => void;
   onRename: (title: string) => Promise<void>;
@@ -14,7 +17,7 @@ export interface ThreadItemProps {
 type Mode = { kind: 'view' } | { kind: 'renaming'; title: string } | { kind: 'confirming' };
 
 /** One thread in the sidebar: open it, rename it in place (Enter saves, Escape cancels), delete it after a confirmation. */
-export function ThreadItem({ thread, selected, onSelect, onRename, onDelete }: ThreadItemProps) {
+export function ThreadItem({ thread, query = '', selected, onSelect, onRename, onDelete }: ThreadItemProps) {
   const [mode, setMode] = useState<Mode>({ kind: 'view' });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -69,6 +72,7 @@ export function ThreadItem({ thread, selected, onSelect, onRename, onDelete }: T
       ) : (
         <button type="button" className="thread" aria-current={selected ? 'page' : undefined} onClick={onSelect}>
           <span className="thread-title">{title}</span>
+          {thread.match && <SearchSnippet text={thread.match.snippet} query={query} />}
           <time className="muted" dateTime={thread.updatedAt}>{new Date(thread.updatedAt).toLocaleString()}</time>
         </button>
       )}

@@ -4,7 +4,8 @@ import { ThreadItem } from './ThreadItem.js';
 export interface ThreadSidebarProps {
   threads: ThreadsState;
   selectedId: string | null;
-  onSelect: (threadId: string | null) => void;
+  /** `messageId`: the message a search hit found, to bring into view. */
+  onSelect: (threadId: string | null, messageId?: string) => void;
 }
 
 /** New thread, search, and the user's threads, most recently active first. */
@@ -34,8 +35,9 @@ export function ThreadSidebar({ threads, selectedId, onSelect }: ThreadSidebarPr
           <ThreadItem
             key={t.id}
             thread={t}
+            query={threads.query}
             selected={t.id === selectedId}
-            onSelect={() => onSelect(t.id)}
+            onSelect={() => onSelect(t.id, t.match?.messageId)}
             onRename={(title) => threads.rename(t.id, title)}
             onDelete={async () => {
               await threads.remove(t.id);
