@@ -37,6 +37,14 @@ import {
   UsageDashboardQuerySchema,
   UsageUploadQuerySchema,
   usageDashboardQuery,
+  usageCallQuery,
+  UsageCallStatsQuerySchema,
+  UsageCallStatsSchema,
+  UsageRequestPageSchema,
+  UsageRequestsQuerySchema,
+  type UsageCallFilters,
+  type UsageCallStats,
+  type UsageRequestPage,
   type ThreadListQuery,
   type UsageUploadQuery,
   AdminUserListSchema,
@@ -175,6 +183,10 @@ export interface RestClient {
   usageOverview(): Promise<UsageOverview>;
   /** Sums for the usage page; `from` inclusive, `to` exclusive (ISO times). */
   usageDashboard(filters?: UsageDashboardFilters): Promise<UsageDashboard>;
+  /** One page of the user's calls matching the filters, newest first, with how many match. */
+  usageRequests(filters?: UsageCallFilters, page?: { limit?: number; offset?: number }): Promise<UsageRequestPage>;
+  /** Latency p50/p95 per model and spend per user label over the calls matching the filters. */
+  usageCallStats(filters?: UsageCallFilters): Promise<UsageCallStats>;
   /** Each model of the user's usage (and every override, and `model` if given) at the price billed now, with its source. */
   priceList(model?: string): Promise<PriceList>;
   /** Admin only (AUTH_FORBIDDEN otherwise): the routes under /v1/admin. */
@@ -379,6 +391,12 @@ export function createRestClient(options: RestClientOptions): RestClient {
       await send({ method: 'POST', path: '/v1/me/password', schema: EmptySchema, auth: true, json: { currentPassword, newPassword } });
     },
     usageOverview: () => send({ method: 'GET', path: '/v1/usage/overview', schema: UsageOverviewSchema, auth: true }),
+    usageRequests: async (filters = {}, page = {}) =>
+      send({ method: 'GET', path: `/v1/usage/requests${queryOf(UsageRequestsQuerySchema, usageCallQuery(filters, page))}`, schema: UsageRequestPageSchema, auth: true }),
+    usageCallStats: async (filters = {}) => {
+      const { limit: _limit, offset: _offset, ...query } = usageCallQuery(filters);
+      return send({ method: 'GET', path: `/v1/usage/call-stats${queryOf(UsageCallStatsQuerySchema, query)}`, schema: UsageCallStatsSchema, auth: true });
+    },
     usageDashboard: async (filters = {}) =>
       send({ method: 'GET', path: `/v1/usage/dashboard${queryOf(UsageDashboardQuerySchema, usageDashboardQuery(filters))}`, schema: UsageDashboardSchema, auth: true }),
     priceList: async (model) => send({ method: 'GET', path: `/v1/prices${queryOf(PriceListQuerySchema, { model: model || undefined })}`, schema: PriceListSchema, auth: true }),
