@@ -180,6 +180,8 @@ export interface RestClient {
   revokeOtherSessions(): Promise<number>;
   /** Ends every other session of the user. */
   changePassword(currentPassword: string, newPassword: string): Promise<void>;
+  /** Deletes the user's own account and everything of it, for good (the password again, as the server asks). */
+  deleteAccount(password: string): Promise<void>;
   usageOverview(): Promise<UsageOverview>;
   /** Sums for the usage page; `from` inclusive, `to` exclusive (ISO times). */
   usageDashboard(filters?: UsageDashboardFilters): Promise<UsageDashboard>;
@@ -389,6 +391,9 @@ export function createRestClient(options: RestClientOptions): RestClient {
     revokeOtherSessions: async () => (await send({ method: 'DELETE', path: '/v1/sessions', schema: OtherSessionsRevokedSchema, auth: true })).revoked,
     changePassword: async (currentPassword, newPassword) => {
       await send({ method: 'POST', path: '/v1/me/password', schema: EmptySchema, auth: true, json: { currentPassword, newPassword } });
+    },
+    deleteAccount: async (password) => {
+      await send({ method: 'DELETE', path: '/v1/me', schema: EmptySchema, auth: true, json: { password } });
     },
     usageOverview: () => send({ method: 'GET', path: '/v1/usage/overview', schema: UsageOverviewSchema, auth: true }),
     usageRequests: async (filters = {}, page = {}) =>

@@ -47,13 +47,14 @@ import { threadRoutes } from './http/thread-routes.js';
 import { feedbackRoutes } from './http/feedback-routes.js';
 import { feedbackRoutes } from './http/feedback-routes.js';
 import { usageRoutes } from './http/usage-routes.js';
-import { usageExplorerRoutes } from './http/usage-explorer-routes.js';
 import { webRoutes } from './http/web-routes.js';
 import type { EphemeralStore } from './kv/ephemeral-store.js';
 import { createMemoryEphemeralStore } from './kv/memory-ephemeral-store.js';
 import { createRedisEphemeralStore } from './kv/redis-ephemeral-store.js';
 import { createUserAdmin } from './admin/user-admin.js';
 import { createAuditLog } from './audit/audit-log.js';
+import { createAccountDeletion } from './auth/account-deletion.js';
+import { accountRoutes } from './http/account-routes.js';
 import { createSecurityEventRecorder } from './audit/security-event-recorder.js';
 import { createAccounts } from './auth/accounts.js';
 import { createApiKeys } from './auth/api-keys.js';
@@ -268,12 +269,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     onSecurityEvent: securityEvents,
   });
   const threads = createThreadService({ db, runs: services.runs });
+  await app.register(accountRoutes, {
+    deletion: createAccountDeletion({ db, runs: services.runs, endSessions: (userId, reason) => sessions.closeAccount(userId, reason), usage: services.agents.usageStore }),
+    audit,
+  });
   await app.register(threadRoutes, { threads });
   await app.register(feedbackRoutes, { feedback: createAnswerFeedbackService({ db, threads }) });
   await app.register(feedbackRoutes, { feedback: createAnswerFeedbackService({ db, threads }) });
   await app.register(runRoutes, { runs: services.runs });
   await app.register(usageRoutes, { ingester: services.ingester, store: services.agents.usageStore });
-  await app.register(usageExplorerRoutes, { explorer: services.agents.explorer });
   await app.register(apiKeyRoutes, { apiKeys, audit });
   const workspaces = createWorkspaceService({ db, bus, audit });
   const invitationMailer = config.smtp ? createInvitationMailer(config.smtp) : null;

@@ -63,6 +63,7 @@ export const AUDIT_ACTIONS = [
   'user.role_changed',
   'user.disabled',
   'user.enabled',
+  'user.deleted',
   'user.password_reset_issued',
   'user.password_reset',
   'admin.price_override_set',

@@ -58,6 +58,16 @@ export const ChangePasswordSchema = z.object({
 });
 export type ChangePassword = z.infer<typeof ChangePasswordSchema>;
 
+/**
+ * DELETE /v1/me: deletes the caller's own account and everything of it (usage, threads, runs,
+ * API keys, sessions), for good. The password is asked again so that a stolen access token alone
+ * cannot; no other field is accepted (the account is always the caller's own). An account that
+ * signs in only through single sign-on has no password: an admin deletes it
+ * (DELETE /v1/admin/users/:id).
+ */
+export const DeleteAccountRequestSchema = z.object({ password: z.string().min(1).max(1024) }).strict();
+export type DeleteAccountRequest = z.infer<typeof DeleteAccountRequestSchema>;
+
 export const SessionSchema = z.object({
   id: z.string().uuid(),
   device: z.string(),

@@ -57,12 +57,12 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
   const rest = createRestClient({ baseUrl: options.url, getAccessToken: () => accessToken, timeoutMs: 30_000 });
   const sockets: WsClient[] = [];
 
-  async function step(name: string, body: () => Promise<string>): Promise<boolean> {
+  async function step(name: string, body: () => Promise<string>, until = deadline): Promise<boolean> {
     const started = Date.now();
     let ok = false;
     let detail: string;
     try {
-      detail = await withDeadline(body(), deadline, name);
+      detail = await withDeadline(body(), until, name);
       ok = true;
     } catch (error) {
       detail = reasonOf(error);
@@ -78,6 +78,8 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
   let threadId = '';
   let streamed: RunEvent[] = [];
   let live: LiveSocket | undefined;
+  /** The account smoke signed up, which it deletes at the end (never one it was given). */
+  let created: { email: string; password: string } | undefined;
 
   const plan: Array<[string, () => Promise<string>]> = [
     ['health', async () => {
@@ -85,12 +87,9 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
       return `version ${h.version}, database ${h.engines.database}, bus ${h.engines.bus}, llm ${h.engines.llm}`;
     }],
     [options.email ? 'log in' : 'sign up', async () => {
-      const auth = options.email
-        ? await rest.login({ email: options.email, password: options.password ?? '' })
-        : await rest.signup({
-            email: `smoke-${Date.now()}-${crypto.randomBytes(4).toString('hex')}@example.com`,
-            password: crypto.randomBytes(18).toString('base64url'),
-          });
+      const fresh = { email: `smoke-${Date.now()}-${crypto.randomBytes(4).toString('hex')}@example.com`, password: crypto.randomBytes(18).toString('base64url') };
+      const auth = options.email ? await rest.login({ email: options.email, password: options.password ?? '' }) : await rest.signup(fresh);
+      if (!options.email) created = fresh;
       accessToken = auth.accessToken;
       return `${auth.user.email} (${auth.user.role})`;
     }],
@@ -191,7 +190,25 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
   } finally {
     for (const s of sockets) s.close();
   }
-  const ok = steps.length === plan.length && steps.every((s) => s.ok);
+  // The account smoke made goes, with everything of it, even after a failed step: a smoke run
+  // leaves nothing behind on the server it checked. It has its own time, past the run's deadline.
+  const account = created;
+  if (account) {
+    await step(
+      'delete account',
+      async () => {
+        await rest.deleteAccount(account.password);
+        const again = await rest.login(account).then(
+          () => 'signed in',
+          (error: unknown) => (error as { code?: string }).code ?? String(error),
+        );
+        check(again === 'AUTH_INVALID_CREDENTIALS', `signing in after the deletion answered ${again}`);
+        return `${account.email} and its data deleted; signing in is refused`;
+      },
+      Date.now() + 30_000,
+    );
+  }
+  const ok = steps.length === plan.length + (account ? 1 : 0) && steps.every((s) => s.ok);
   const failed = steps.find((s) => !s.ok);
   options.log(ok ? `smoke passed in ${steps.reduce((n, s) => n + s.ms, 0)} ms` : `smoke FAILED at "${failed?.name}": ${failed?.detail}`);
   return { ok, steps };

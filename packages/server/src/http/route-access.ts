@@ -27,6 +27,7 @@ export const ROUTE_ACCESS = {
   'POST /v1/me/password': 'signed-in',
   'GET /v1/me': 'signed-in',
   'PATCH /v1/me': 'signed-in',
+  'DELETE /v1/me': 'signed-in',
   'GET /v1/threads': 'full',
   'GET /v1/threads/:id': 'full',
   'PATCH /v1/threads/:id': 'full',
@@ -41,8 +42,6 @@ export const ROUTE_ACCESS = {
   'POST /v1/usage': 'usage:write',
   'GET /v1/usage/overview': 'full',
   'GET /v1/usage/dashboard': 'full',
-  'GET /v1/usage/requests': 'full',
-  'GET /v1/usage/call-stats': 'full',
 
   'POST /v1/api-keys': 'signed-in',
   'GET /v1/api-keys': 'signed-in',
@@ -66,6 +65,7 @@ export const ROUTE_ACCESS = {
 
   'GET /v1/admin/users': 'admin',
   'PATCH /v1/admin/users/:id': 'admin',
+  'DELETE /v1/admin/users/:id': 'admin',
   'POST /v1/admin/users/:id/reset-password': 'admin',
   'GET /v1/admin/audit': 'admin',
   'GET /v1/admin/feedback': 'admin',

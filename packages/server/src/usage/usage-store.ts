@@ -30,6 +30,12 @@ export interface UsageStore {
    * strategy. Only successful calls count: a failed call's output says nothing of the need.
    */
   outputStats(ownerId: string, range?: TimeRange): Promise<OutputStatRow[]>;
+  /**
+   * Removes every record of this owner (and what is derived from them), when the account is
+   * deleted (auth/account-deletion.ts). Absent: the records live in the relational database,
+   * whose foreign keys remove them with the account.
+   */
+  eraseOwner?(ownerId: string): Promise<void>;
 }
 
 /**

@@ -57,13 +57,21 @@ describe('the tally CLI against a running node', () => {
     expect(result.stderr).toContain('--email E (or TALLY_EMAIL) and its password in TALLY_PASSWORD');
   });
 
-  it('smoke passes against a healthy node, step by step', async () => {
+  it('smoke passes against a healthy node, step by step, and leaves no account behind', async () => {
+    const db = server.app.services.db;
+    const accountsBefore = (await db.selectFrom('users').select('id').execute()).map((u) => u.id);
     const lines: string[] = [];
     const result = await runSmoke({ url: server.baseUrl, log: (line) => lines.push(line) });
     expect(result.ok, lines.join('\n')).toBe(true);
     expect(result.steps.every((s) => s.ok)).toBe(true);
     expect(result.steps.map((s) => s.name)).toEqual(expect.arrayContaining(['health', 'send_message', 'resume on new socket']));
+    expect(result.steps.at(-1)?.name).toBe('delete account');
     expect(lines.at(-1)).toMatch(/^smoke passed in \d+ ms$/);
+    // The account it signed up is gone, with its usage and threads; nobody else's changed.
+    expect((await db.selectFrom('users').select('id').execute()).map((u) => u.id).sort()).toEqual([...accountsBefore].sort());
+    const owned = await db.selectFrom('usage_records').select('owner_id').where('owner_id', 'not in', accountsBefore).limit(1).execute();
+    expect(owned).toEqual([]);
+    expect(await db.selectFrom('threads').select('owner_id').where('owner_id', 'not in', accountsBefore).limit(1).execute()).toEqual([]);
   });
 
   it('smoke fails with the step and a reason when the target is not Tally', async () => {

@@ -59,6 +59,8 @@ const CASES: Record<Exclude<RouteKey, 'GET /v1/ws' | WorkspaceRouteKey>, RouteCa
   'POST /v1/me/password': { path: () => '/v1/me/password', body: () => ({ currentPassword: PASSWORD, newPassword: PASSWORD }), ok: [204] },
   'GET /v1/me': { path: () => '/v1/me', ok: [200] },
   'PATCH /v1/me': { path: () => '/v1/me', body: () => ({ displayName: 'Matrix Owner' }), ok: [200] },
+  // A wrong password: the owner is answered (and refused) without the account going away under the other cases.
+  'DELETE /v1/me': { path: () => '/v1/me', body: () => ({ password: 'not the password at all' }), ok: [403] },
   'GET /v1/threads': { path: () => '/v1/threads?q=money', ok: [200] },
   'GET /v1/threads/:id': { path: (i) => `/v1/threads/${i.threadId}`, ok: [200], owned: true },
   'PATCH /v1/threads/:id': { path: (i) => `/v1/threads/${i.threadId}`, body: () => ({ title: 'Renamed by the matrix' }), ok: [200], owned: true },
@@ -82,6 +84,8 @@ const CASES: Record<Exclude<RouteKey, 'GET /v1/ws' | WorkspaceRouteKey>, RouteCa
 
   'GET /v1/admin/users': { path: () => '/v1/admin/users', ok: [200] },
   'PATCH /v1/admin/users/:id': { path: (i) => `/v1/admin/users/${i.memberId}`, body: () => ({ role: 'member' }), ok: [200] },
+  // No account with this id: the admin is answered USER_NOT_FOUND (deleting one: security/account-deletion.test.ts).
+  'DELETE /v1/admin/users/:id': { path: () => '/v1/admin/users/00000000-0000-4000-8000-000000000000', ok: [404] },
   'POST /v1/admin/users/:id/reset-password': { path: (i) => `/v1/admin/users/${i.memberId}/reset-password`, body: () => ({}), ok: [200, 201] },
   'GET /v1/admin/audit': { path: () => '/v1/admin/audit', ok: [200] },
   'GET /v1/admin/feedback': { path: () => '/v1/admin/feedback?rating=up&limit=10', ok: [200] },

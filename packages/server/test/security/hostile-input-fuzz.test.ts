@@ -59,6 +59,7 @@ const FIELDS: Partial<Record<string, RouteFields>> = {
   'GET /v1/auth/oidc/callback': { query: { code: 'c', state: 's' } },
   'POST /v1/me/password': { body: () => ({ currentPassword: 'wrong', newPassword: 'correct horse battery staple 2' }) },
   'PATCH /v1/me': { body: () => ({ displayName: 'Fuzzed' }) },
+  'DELETE /v1/me': { body: () => ({ password: 'not the password' }) },
   'GET /v1/threads': { query: { q: 'money' } },
   'PATCH /v1/threads/:id': { body: () => ({ title: 'Renamed' }) },
   'GET /v1/runs/:id/events': { query: { afterSeq: '0', limit: '10' } },
