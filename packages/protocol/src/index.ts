@@ -16,6 +16,7 @@ export * from './rest/threads.js';
 export * from './rest/runs.js';
 export * from './rest/feedback.js';
 export * from './rest/usage.js';
+export * from './rest/usage-explorer.js';
 export * from './rest/health.js';
 export * from './rest/error-body.js';
 export * from './rest/query.js';

@@ -16,6 +16,8 @@ import type { LlmCall } from './llm/language-model-client.js';
 import { createSqlUsageStore } from './usage/sql/sql-usage-store.js';
 import type { UsageStore } from './usage/usage-store.js';
 import { createSqlUsageRepricing } from './usage/sql/sql-usage-reprice.js';
+import { createSqlUsageExplorer } from './usage/sql/sql-usage-explorer.js';
+import type { UsageExplorer } from './usage/usage-explorer.js';
 import type { UsageRepricing } from './usage/usage-repricing.js';
 
 /**
@@ -28,6 +30,8 @@ export interface AgentServices {
   usageStore: UsageStore | ClickHouseUsageStore;
   /** Re-pricing of every stored record, on the same store (an admin's job: pricing/reprice-jobs.ts). */
   repricing: UsageRepricing;
+  /** The usage page's per-call reads (explorer, latency, spend per user), on the same store. */
+  explorer: UsageExplorer;
   /** The prices in force, reloaded when any node announces a change (pricing/live-price-catalog.ts). */
   prices: LivePriceCatalog;
   /** Tally's own LLM calls, written behind as usage of the system owner. */
@@ -68,6 +72,7 @@ export async function createAgentServices(deps: {
   return {
     usageStore,
     repricing: clickhouse ? clickhouse.repricing : createSqlUsageRepricing(db),
+    explorer: clickhouse ? clickhouse.explorer : createSqlUsageExplorer(db),
     prices,
     ownUsage,
     llmSettings,

@@ -47,6 +47,7 @@ import { threadRoutes } from './http/thread-routes.js';
 import { feedbackRoutes } from './http/feedback-routes.js';
 import { feedbackRoutes } from './http/feedback-routes.js';
 import { usageRoutes } from './http/usage-routes.js';
+import { usageExplorerRoutes } from './http/usage-explorer-routes.js';
 import { webRoutes } from './http/web-routes.js';
 import type { EphemeralStore } from './kv/ephemeral-store.js';
 import { createMemoryEphemeralStore } from './kv/memory-ephemeral-store.js';
@@ -278,6 +279,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(feedbackRoutes, { feedback: createAnswerFeedbackService({ db, threads }) });
   await app.register(runRoutes, { runs: services.runs });
   await app.register(usageRoutes, { ingester: services.ingester, store: services.agents.usageStore });
+  await app.register(usageExplorerRoutes, { explorer: services.agents.explorer });
   await app.register(apiKeyRoutes, { apiKeys, audit });
   const workspaces = createWorkspaceService({ db, bus, audit });
   const invitationMailer = config.smtp ? createInvitationMailer(config.smtp) : null;

@@ -42,6 +42,8 @@ export const ROUTE_ACCESS = {
   'POST /v1/usage': 'usage:write',
   'GET /v1/usage/overview': 'full',
   'GET /v1/usage/dashboard': 'full',
+  'GET /v1/usage/requests': 'full',
+  'GET /v1/usage/call-stats': 'full',
 
   'POST /v1/api-keys': 'signed-in',
   'GET /v1/api-keys': 'signed-in',

@@ -2,6 +2,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { connectClickHouse, type ClickHouseConnectionOptions } from './clickhouse-connection.js';
 import { createClickHouseUsageReads } from './clickhouse-usage-reads.js';
 import { createClickHouseUsageRepricing } from './clickhouse-usage-reprice.js';
+import { createClickHouseUsageExplorer } from './clickhouse-usage-explorer.js';
+import type { UsageExplorer } from '../usage-explorer.js';
 import { createClickHouseUsageWrites, INGEST_BATCH } from './clickhouse-usage-writes.js';
 import { ensureUsageSchema } from './clickhouse-schema.js';
 import type { UsageRepricing } from '../usage-repricing.js';
@@ -14,6 +16,8 @@ export interface ClickHouseUsageStore extends UsageStore {
   readonly database: string;
   /** Re-pricing of the stored records (clickhouse-usage-reprice.ts). */
   readonly repricing: UsageRepricing;
+  /** The per-call reads of the usage page (clickhouse-usage-explorer.ts). */
+  readonly explorer: UsageExplorer;
   close(): Promise<void>;
 }
 
@@ -41,6 +45,7 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
   return {
     database,
     repricing: createClickHouseUsageRepricing(client, database),
+    explorer: createClickHouseUsageExplorer(client, database),
     insertBatchSize: INGEST_BATCH,
     openIngest: openSession,
 
