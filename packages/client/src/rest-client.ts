@@ -45,14 +45,6 @@ import {
   type UsageCallFilters,
   type UsageCallStats,
   type UsageRequestPage,
-  usageCallQuery,
-  UsageCallStatsQuerySchema,
-  UsageCallStatsSchema,
-  UsageRequestPageSchema,
-  UsageRequestsQuerySchema,
-  type UsageCallFilters,
-  type UsageCallStats,
-  type UsageRequestPage,
   type ThreadListQuery,
   type UsageUploadQuery,
   AdminUserListSchema,
@@ -193,10 +185,6 @@ export interface RestClient {
   usageOverview(): Promise<UsageOverview>;
   /** Sums for the usage page; `from` inclusive, `to` exclusive (ISO times). */
   usageDashboard(filters?: UsageDashboardFilters): Promise<UsageDashboard>;
-  /** One page of the user's calls matching the filters, newest first, with how many match. */
-  usageRequests(filters?: UsageCallFilters, page?: { limit?: number; offset?: number }): Promise<UsageRequestPage>;
-  /** Latency p50/p95 per model and spend per user label over the calls matching the filters. */
-  usageCallStats(filters?: UsageCallFilters): Promise<UsageCallStats>;
   /** One page of the user's calls matching the filters, newest first, with how many match. */
   usageRequests(filters?: UsageCallFilters, page?: { limit?: number; offset?: number }): Promise<UsageRequestPage>;
   /** Latency p50/p95 per model and spend per user label over the calls matching the filters. */
@@ -408,12 +396,6 @@ export function createRestClient(options: RestClientOptions): RestClient {
       await send({ method: 'DELETE', path: '/v1/me', schema: EmptySchema, auth: true, json: { password } });
     },
     usageOverview: () => send({ method: 'GET', path: '/v1/usage/overview', schema: UsageOverviewSchema, auth: true }),
-    usageRequests: async (filters = {}, page = {}) =>
-      send({ method: 'GET', path: `/v1/usage/requests${queryOf(UsageRequestsQuerySchema, usageCallQuery(filters, page))}`, schema: UsageRequestPageSchema, auth: true }),
-    usageCallStats: async (filters = {}) => {
-      const { limit: _limit, offset: _offset, ...query } = usageCallQuery(filters);
-      return send({ method: 'GET', path: `/v1/usage/call-stats${queryOf(UsageCallStatsQuerySchema, query)}`, schema: UsageCallStatsSchema, auth: true });
-    },
     usageRequests: async (filters = {}, page = {}) =>
       send({ method: 'GET', path: `/v1/usage/requests${queryOf(UsageRequestsQuerySchema, usageCallQuery(filters, page))}`, schema: UsageRequestPageSchema, auth: true }),
     usageCallStats: async (filters = {}) => {

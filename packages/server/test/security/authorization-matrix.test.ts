@@ -78,8 +78,6 @@ const CASES: Record<Exclude<RouteKey, 'GET /v1/ws' | WorkspaceRouteKey>, RouteCa
   'GET /v1/usage/dashboard': { path: () => '/v1/usage/dashboard?from=2026-10-01T00:00:00Z&model=gpt-4o', ok: [200] },
   'GET /v1/usage/requests': { path: () => '/v1/usage/requests?model=gpt-4o&status=ok&limit=10', ok: [200] },
   'GET /v1/usage/call-stats': { path: () => '/v1/usage/call-stats?from=2026-10-01T00:00:00Z', ok: [200] },
-  'GET /v1/usage/requests': { path: () => '/v1/usage/requests?model=gpt-4o&status=ok&limit=10', ok: [200] },
-  'GET /v1/usage/call-stats': { path: () => '/v1/usage/call-stats?from=2026-10-01T00:00:00Z', ok: [200] },
   'POST /v1/api-keys': { path: () => '/v1/api-keys', body: () => ({ name: 'matrix', scopes: ['usage:write'] }), ok: [201] },
   'GET /v1/api-keys': { path: () => '/v1/api-keys', ok: [200] },
   'DELETE /v1/api-keys/:id': { path: (i) => `/v1/api-keys/${i.apiKeyId}`, ok: [200, 204], owned: true },
