@@ -9,7 +9,7 @@ import { safeText } from '../safe-text.js';
  * caller is not a member of answers WORKSPACE_NOT_FOUND, as a missing one does.
  */
 
-/** Strongest first. What each may do: WORKSPACE_PERMISSIONS below (docs/WORKSPACES.md has the table). */
+/** Strongest first. What each may do: WORKSPACE_PERMISSIONS below (docs/PROTOCOL.md, Workspaces, has the table). */
 export const WORKSPACE_ROLES = ['owner', 'admin', 'member', 'viewer'] as const;
 export const WorkspaceRoleSchema = z.enum(WORKSPACE_ROLES);
 export type WorkspaceRole = z.infer<typeof WorkspaceRoleSchema>;

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../config/config.js';
 import { cliCredentials, serverUrl } from '../config/cli-connection.js';
 import { promptLine } from './prompt-line.js';
 import { promptSecret } from './prompt-secret.js';
+import { WORKSPACE_USAGE, parseWorkspaceArgs } from './workspace-args.js';
 
 const USAGE = `tally <command> [options]
 
@@ -29,7 +30,7 @@ Commands:
                                 create an account in the configured database; the password
                                 from TALLY_PASSWORD, or asked. Refused while a server holds the
                                 embedded data folder (create it there: its admin page or API)
-  smoke [URL] [--email E]       run the golden path against a deployment and check it (the
+${WORKSPACE_USAGE}  smoke [URL] [--email E]       run the golden path against a deployment and check it (the
                                 server as for ingest; without --email a throw-away account)
 `;
 
@@ -85,6 +86,18 @@ async function main(argv: string[]): Promise<number> {
         email,
         password: values.password ?? cliCredentials().password ?? (email ? await promptSecret(`Password for ${email}: `) : undefined),
       });
+    }
+    case 'workspace': {
+      let parsed: ReturnType<typeof parseWorkspaceArgs>;
+      try {
+        parsed = parseWorkspaceArgs(rest);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+      const email = parsed.email ?? cliCredentials().email ?? (await promptLine('Email: '));
+      const password = parsed.password ?? cliCredentials().password ?? (email ? await promptSecret(`Password for ${email}: `) : undefined);
+      if (!email || !password) throw new UsageError('workspace needs an account: --as E or TALLY_EMAIL, and TALLY_PASSWORD or a terminal to be asked');
+      return (await import('./workspace-command.js')).workspaceCommand({ url: serverUrl(parsed.url), email, password, action: parsed.action });
     }
     case undefined:
     case 'help':

@@ -2,7 +2,7 @@ import type { WorkspacePermission, WorkspaceRole } from '@tally/protocol';
 
 /**
  * What each workspace role may do: the one table the server decides with (workspace-guard.ts) and
- * docs/WORKSPACES.md shows. Viewers read dashboards and shared threads and nothing more; members
+ * docs/PROTOCOL.md (Workspaces) shows. Viewers read dashboards and shared threads and nothing more; members
  * also upload and ask; admins also manage members, keys and team settings and read the audit log;
  * owners also hand the workspace over and grant or take the owner role.
  */
