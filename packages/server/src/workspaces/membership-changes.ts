@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { WORKSPACE_ROLES, type WorkspaceRole } from '@tally/protocol';
+import { z } from 'zod';
+import { WorkspaceRoleSchema, type WorkspaceRole } from '@tally/protocol';
 import { channels, type Bus } from '../bus/bus.js';
 
 /**
@@ -24,6 +25,13 @@ export async function publishMembershipChange(bus: Bus, change: Omit<MembershipC
   await Promise.all([bus.publish(channels.userControl(change.userId), raw), bus.publish(WORKSPACE_MEMBERSHIP_CHANNEL, raw)]);
 }
 
+const MembershipChangeSchema = z.object({
+  type: z.literal('workspace_access_reduced'),
+  workspaceId: z.string(),
+  userId: z.string(),
+  role: WorkspaceRoleSchema.nullable(),
+});
+
 /** Reads a bus message; null for anything that is not a membership change (the control channel carries others too). */
 export function parseMembershipChange(raw: string): MembershipChange | null {
   let message: unknown;
@@ -32,12 +40,8 @@ export function parseMembershipChange(raw: string): MembershipChange | null {
   } catch {
     return null;
   }
-  if (typeof message !== 'object' || message === null) return null;
-  const m = message as Record<string, unknown>;
-  if (m['type'] !== 'workspace_access_reduced' || typeof m['workspaceId'] !== 'string' || typeof m['userId'] !== 'string') return null;
-  const role = m['role'];
-  if (role !== null && !(WORKSPACE_ROLES as readonly unknown[]).includes(role)) return null;
-  return { type: 'workspace_access_reduced', workspaceId: m['workspaceId'], userId: m['userId'], role: role as WorkspaceRole | null };
+  const parsed = MembershipChangeSchema.safeParse(message);
+  return parsed.success ? parsed.data : null;
 }
 
 /** A node's listener of membership changes: parts of the node (the gateway) register what to do on one. */

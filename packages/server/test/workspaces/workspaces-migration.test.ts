@@ -1,13 +1,10 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { describe, expect, inject, it } from 'vitest';
-import { openDatabase, type Db } from '../../src/store/database.js';
+import type { Db } from '../../src/store/database.js';
 import { MIGRATION_NAMES, migrateTo, migrateToLatest } from '../../src/store/migrate.js';
 import { SYSTEM_USER_ID } from '../../src/store/system-user.js';
+import { withFreshDatabase } from '../support/fresh-database.js';
 
 /**
  * Migration 0013 on a database holding accounts, a thread and audit events from before it: each
@@ -52,37 +49,6 @@ async function check(db: Db): Promise<void> {
 }
 
 describe('migration 0013 (workspaces) over data from before it', () => {
-  it('on PGlite', async () => {
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tally-0013-'));
-    const { db } = await openDatabase({ url: undefined, dataDir });
-    try {
-      await check(db);
-    } finally {
-      await db.destroy();
-      await fs.rm(dataDir, { recursive: true, force: true });
-    }
-  }, 120_000);
-
-  it.runIf(postgresUrl)('on PostgreSQL', async () => {
-    const name = `m0013_${crypto.randomBytes(5).toString('hex')}`;
-    const admin = async (statement: string) => {
-      const client = new pg.Client({ connectionString: postgresUrl! });
-      await client.connect();
-      try {
-        await client.query(statement);
-      } finally {
-        await client.end();
-      }
-    };
-    await admin(`CREATE DATABASE ${name}`);
-    const url = new URL(postgresUrl!);
-    url.pathname = `/${name}`;
-    const { db } = await openDatabase({ url: url.toString(), dataDir: os.tmpdir() });
-    try {
-      await check(db);
-    } finally {
-      await db.destroy();
-      await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    }
-  }, 120_000);
+  it('on PGlite', () => withFreshDatabase(null, 'm0013', check), 120_000);
+  it.runIf(postgresUrl)('on PostgreSQL', () => withFreshDatabase(postgresUrl!, 'm0013', check), 120_000);
 });
