@@ -9,6 +9,7 @@ import {
   type TextRequest,
   type ToolLoopRequest,
 } from './language-model-client.js';
+import type { CallUsage } from './openai-compatible-text-stream.js';
 
 export interface AiSdkClientOptions {
   kind: LlmKind;
@@ -21,6 +22,12 @@ export interface AiSdkClientOptions {
   maxRetries: number;
   /** Gets every model call (its tokens, latency and status): Tally's own usage. */
   recordCall?: LlmCallRecorder;
+  /**
+   * A leaner reader for plain streamed answers (no tools), used instead of the SDK's there; its
+   * errors must be the SDK's kinds (APICallError for HTTP and connection failures) so both paths
+   * translate alike. Tool loops and structured output always go through the SDK.
+   */
+  textStream?: (request: TextRequest, signal: AbortSignal, onUsage: (usage: CallUsage) => void) => AsyncIterable<string>;
 }
 
 /**
@@ -31,12 +38,9 @@ export interface AiSdkClientOptions {
 export function createAiSdkClient(options: AiSdkClientOptions): LanguageModelClient {
   const { model, maxRetries, timeoutMs } = options;
 
-  async function record(feature: string, startedAt: Date, status: LlmCall['status'], usage?: LanguageModelUsage): Promise<void> {
+  async function record(feature: string, startedAt: Date, status: LlmCall['status'], usage?: LanguageModelUsage | CallUsage): Promise<void> {
     if (!options.recordCall) return;
-    const cacheRead = usage?.inputTokenDetails.cacheReadTokens ?? 0;
-    const cacheWrite = usage?.inputTokenDetails.cacheWriteTokens ?? 0;
-    const noCache = usage?.inputTokenDetails.noCacheTokens ?? Math.max(0, (usage?.inputTokens ?? 0) - cacheRead - cacheWrite);
-    const output = usage?.outputTokens ?? 0;
+    const tokens = usage === undefined ? undefined : 'noCacheTokens' in usage ? usage : callUsageOf(usage);
     await options.recordCall({
       kind: options.kind,
       model: options.modelId,
@@ -44,12 +48,31 @@ export function createAiSdkClient(options: AiSdkClientOptions): LanguageModelCli
       startedAt,
       latencyMs: Math.max(0, Date.now() - startedAt.getTime()),
       status,
-      inputTokens: noCache,
-      cacheReadTokens: cacheRead,
-      cacheWriteTokens: cacheWrite,
-      outputTokens: output,
-      reasoningTokens: Math.min(output, usage?.outputTokenDetails.reasoningTokens ?? 0),
+      inputTokens: tokens?.noCacheTokens ?? 0,
+      cacheReadTokens: tokens?.cacheReadTokens ?? 0,
+      cacheWriteTokens: tokens?.cacheWriteTokens ?? 0,
+      outputTokens: tokens?.outputTokens ?? 0,
+      reasoningTokens: tokens?.reasoningTokens ?? 0,
     });
+  }
+
+  /** A plain answer through the lean reader: the same budget, stop, error translation and recording as the SDK's path. */
+  async function* leanStream(request: TextRequest, read: NonNullable<AiSdkClientOptions['textStream']>): AsyncIterable<string> {
+    const call = callSignal(request.signal, timeoutMs);
+    const startedAt = new Date();
+    let usage: CallUsage | undefined;
+    try {
+      yield* read(request, call.signal, (u) => (usage = u));
+      // Ended by the consumer (a break) or aborted without an error surfacing: the stop's reason, as the SDK path throws it.
+      if (call.signal.aborted) throw call.abortError();
+      await record(request.feature, startedAt, 'ok', usage);
+    } catch (error) {
+      const translated = call.translate(error);
+      await record(request.feature, startedAt, statusOf(translated), usage);
+      throw translated;
+    } finally {
+      call.dispose();
+    }
   }
 
   /** One streamed answer: plain (no tools, one step) or a tool loop of at most `maxSteps` model calls. */
@@ -105,7 +128,7 @@ export function createAiSdkClient(options: AiSdkClientOptions): LanguageModelCli
     modelId: options.modelId,
     kind: options.kind,
 
-    streamText: (request) => stream(request),
+    streamText: (request) => (options.textStream ? leanStream(request, options.textStream) : stream(request)),
 
     streamWithTools(request: ToolLoopRequest): AsyncIterable<string> {
       const tools: ToolSet = {};
@@ -147,6 +170,20 @@ export function createAiSdkClient(options: AiSdkClientOptions): LanguageModelCli
         call.dispose();
       }
     },
+  };
+}
+
+/** The SDK's usage in Tally's disjoint buckets. */
+function callUsageOf(usage: LanguageModelUsage): CallUsage {
+  const cacheRead = usage.inputTokenDetails.cacheReadTokens ?? 0;
+  const cacheWrite = usage.inputTokenDetails.cacheWriteTokens ?? 0;
+  const output = usage.outputTokens ?? 0;
+  return {
+    noCacheTokens: usage.inputTokenDetails.noCacheTokens ?? Math.max(0, (usage.inputTokens ?? 0) - cacheRead - cacheWrite),
+    cacheReadTokens: cacheRead,
+    cacheWriteTokens: cacheWrite,
+    outputTokens: output,
+    reasoningTokens: Math.min(output, usage.outputTokenDetails.reasoningTokens ?? 0),
   };
 }
 

@@ -1,5 +1,6 @@
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { createAiSdkClient } from './ai-sdk-client.js';
+import { streamOpenAiCompatibleText } from './openai-compatible-text-stream.js';
 import type { LanguageModelClient, LlmCallRecorder } from './language-model-client.js';
 
 export interface OpenAiCompatibleOptions {
@@ -18,6 +19,8 @@ export interface OpenAiCompatibleOptions {
  * Any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp, LiteLLM...) through the AI SDK's
  * own provider. Structured output asks for a JSON schema response format, and the SDK validates the
  * answer against the zod schema; usage is asked for in streams (`stream_options.include_usage`).
+ * A plain streamed answer (the reporting agent's, the hot path) is read by the lean reader
+ * (openai-compatible-text-stream.ts) instead of the SDK's; tool loops stay on the SDK.
  */
 export function createOpenAiCompatibleClient(options: OpenAiCompatibleOptions): LanguageModelClient {
   const provider = createOpenAICompatible({
@@ -34,5 +37,7 @@ export function createOpenAiCompatibleClient(options: OpenAiCompatibleOptions): 
     timeoutMs: options.timeoutMs,
     maxRetries: options.maxRetries ?? 2,
     ...(options.recordCall ? { recordCall: options.recordCall } : {}),
+    textStream: (request, signal, onUsage) =>
+      streamOpenAiCompatibleText({ baseUrl: options.baseUrl, apiKey: options.apiKey, model: options.model, maxRetries: options.maxRetries ?? 2 }, request, signal, onUsage),
   });
 }
