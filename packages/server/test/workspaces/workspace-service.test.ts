@@ -4,6 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditLog } from '../../src/audit/audit-log.js';
+import { createAccounts } from '../../src/auth/accounts.js';
+import { createOidcAccounts } from '../../src/auth/oidc-accounts.js';
+import { createPasswordPolicy } from '../../src/auth/password-policy.js';
 import type { Bus } from '../../src/bus/bus.js';
 import { createMemoryBus } from '../../src/bus/memory-bus.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
@@ -74,6 +77,19 @@ describe('workspaces', () => {
     const outsider = await user('outsider');
     await expect(service.get(ws.id, outsider.userId)).rejects.toMatchObject({ code: 'WORKSPACE_NOT_FOUND' });
     expect((await service.members(ws.id)).map((m) => m.role)).toEqual(['owner', 'admin', 'member', 'viewer']);
+  });
+
+  it('gives every new account its personal workspace, whichever way it is made, and only once', async () => {
+    const made = await createAccounts({ db, passwords: createPasswordPolicy() }).create({ email: `cli-${crypto.randomUUID().slice(0, 8)}@example.com`, password: 'correct horse battery staple', role: 'member' });
+    const oidc = createOidcAccounts({ db, firstAccountIsAdmin: false });
+    const email = `sso-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    const { user: sso } = await oidc.userFor({ issuer: 'https://idp.test.invalid', subject: 'subject-1', email, emailVerified: true });
+    // The same person again, and a second identity linked to the account: no second workspace.
+    await oidc.userFor({ issuer: 'https://idp.test.invalid', subject: 'subject-1', email, emailVerified: true });
+    await oidc.userFor({ issuer: 'https://other-idp.test.invalid', subject: 'subject-2', email, emailVerified: true });
+    for (const userId of [made.id, sso.id]) {
+      expect((await service.list(userId)).map((w) => [w.name, w.personal, w.role])).toEqual([['Personal', true, 'owner']]);
+    }
   });
 
   it('takes an invitation once; refuses it used, revoked, expired, or for another address', async () => {
