@@ -179,7 +179,15 @@ export const UsageDashboardTotalsSchema = z.object({
   errorRate: z.number(),
   /** Requests whose model the price catalog does not know: counted, but not in costUsd. */
   unpricedRequests: count,
+  /** Reasoning tokens, a part of outputTokens (0 where the source does not report them). */
+  reasoningTokens: count.default(0),
+  /** costUsd over the priced requests (0 when none is priced). */
+  costPerRequestUsd: money.default(0),
+  /** Share of the input side read from a cache: cache reads over uncached input + cache reads + cache writes, 0..1. */
+  cacheHitRate: z.number().default(0),
 });
+
+export type UsageDashboardTotals = z.infer<typeof UsageDashboardTotalsSchema>;
 
 /** One value of a breakdown; `share` is its part of the total cost, 0..1 (0 when the cost is 0). */
 export const UsageDashboardSliceSchema = z.object({ key: z.string(), requests: count, costUsd: money, share: z.number() });
@@ -202,5 +210,13 @@ export const UsageDashboardSchema = z.object({
   /** Most expensive first. */
   byModel: z.array(UsageDashboardSliceSchema),
   byProject: z.array(UsageDashboardSliceSchema),
+  byFeature: z.array(UsageDashboardSliceSchema).default([]),
+  /** Calls without a provider are under `unknown`. */
+  byProvider: z.array(UsageDashboardSliceSchema).default([]),
+  /**
+   * The same filters over the window just before this one, of the same length: this period
+   * against the previous. Null unless the filters bound the window on both sides.
+   */
+  previous: z.object({ from: z.string(), to: z.string(), totals: UsageDashboardTotalsSchema }).nullable().default(null),
 });
 export type UsageDashboard = z.infer<typeof UsageDashboardSchema>;

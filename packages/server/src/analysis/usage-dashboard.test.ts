@@ -49,6 +49,10 @@ describe('buildUsageDashboard', () => {
       cacheWrite1hTokens: 12,
       errorRate: Math.round((2 / 117) * 1e6) / 1e6,
       unpricedRequests: 3,
+      reasoningTokens: 0,
+      // 4 USD over the 114 priced requests; cache reads over every input-side token.
+      costPerRequestUsd: Math.round((4 / 114) * 1e6) / 1e6,
+      cacheHitRate: Math.round((200 / 4232) * 1e6) / 1e6,
     });
     expect(d.byDay).toEqual([
       { day: '2026-01-01', costUsd: 3.3, requests: 112 },
@@ -96,8 +100,10 @@ describe('buildUsageDashboard', () => {
     const filters = { from: '2026-01-01T12:00:00Z', to: '2026-01-04T06:00:00Z' };
     expect(rowsForWindow(ROWS, filters)).toBeUndefined();
     expect(() => buildUsageDashboard({ all: ROWS, overview: OVERVIEW, filters })).toThrow(/inWindow/);
-    const d = buildUsageDashboard({ all: ROWS, overview: OVERVIEW, filters, inWindow: [ROWS[0]!, ROWS[3]!] });
+    expect(() => buildUsageDashboard({ all: ROWS, overview: OVERVIEW, filters, inWindow: [ROWS[0]!, ROWS[3]!] })).toThrow(/previousWindow/);
+    const d = buildUsageDashboard({ all: ROWS, overview: OVERVIEW, filters, inWindow: [ROWS[0]!, ROWS[3]!], previousWindow: [ROWS[1]!] });
     expect(d.totals.requests).toBe(15);
+    expect(d.previous).toEqual({ from: '2025-12-29T18:00:00.000Z', to: '2026-01-01T12:00:00.000Z', totals: expect.objectContaining({ requests: 100, costUsd: 0.1 }) });
     expect(d.range).toEqual({ from: '2026-01-01T12:00:00.000Z', to: '2026-01-04T06:00:00.000Z' });
   });
 
@@ -111,8 +117,9 @@ describe('buildUsageDashboard', () => {
 
   it('is empty and null-ranged with no data, with no division by zero', () => {
     const d = buildUsageDashboard({ all: [], overview: { records: 0, from: null, to: null, models: [] }, filters: {} });
-    expect(d.totals).toEqual({ requests: 0, costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, errorRate: 0, unpricedRequests: 0 });
+    expect(d.totals).toEqual({ requests: 0, costUsd: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cacheWrite1hTokens: 0, errorRate: 0, unpricedRequests: 0, reasoningTokens: 0, costPerRequestUsd: 0, cacheHitRate: 0 });
     expect(d.range).toEqual({ from: null, to: null });
+    expect(d.previous).toBeNull();
     expect(d.byDay).toEqual([]);
     expect(d.byModel).toEqual([]);
   });
@@ -120,5 +127,29 @@ describe('buildUsageDashboard', () => {
   it('does not pad a span of many years day by day', () => {
     const d = buildUsageDashboard({ all: [row('2000-01-01', 'm', 'p'), row('2026-01-01', 'm', 'p')], overview: OVERVIEW, filters: {} });
     expect(d.byDay.map((x) => x.day)).toEqual(['2000-01-01', '2026-01-01']);
+  });
+
+  it('breaks spend down by feature and provider, and sets this period against the one before it', () => {
+    const rows = [
+      row('2026-01-01', 'gpt-4o', 'web', { feature: 'search', costUsd: 2, reasoningTokens: 40 }),
+      row('2026-01-02', 'gpt-4o', 'web', { feature: 'chat', provider: null, costUsd: 1, requests: 4 }),
+      row('2026-01-03', 'claude', 'web', { feature: 'chat', provider: 'anthropic', costUsd: 3, status: 'error', requests: 1 }),
+      row('2026-01-04', 'claude', 'api', { feature: 'chat', provider: 'anthropic', costUsd: 5, requests: 2 }),
+    ];
+    const overview = { records: 17, from: '2026-01-01T00:00:00.000Z', to: '2026-01-04T10:00:00.000Z', models: ['claude', 'gpt-4o'] };
+    const d = buildUsageDashboard({ all: rows, overview, filters: { from: '2026-01-03T00:00:00Z', to: '2026-01-05T00:00:00Z', projects: ['web', 'api'] } });
+    expect(d.byFeature).toEqual([{ key: 'chat', requests: 3, costUsd: 8, share: 1 }]);
+    expect(d.byProvider).toEqual([{ key: 'anthropic', requests: 3, costUsd: 8, share: 1 }]);
+    expect(d.totals).toMatchObject({ requests: 3, costUsd: 8, errorRate: Math.round((1 / 3) * 1e6) / 1e6 });
+    // The two days before, under the same filters.
+    expect(d.previous).toEqual({
+      from: '2026-01-01T00:00:00.000Z',
+      to: '2026-01-03T00:00:00.000Z',
+      totals: expect.objectContaining({ requests: 14, costUsd: 3, reasoningTokens: 40, errorRate: 0 }),
+    });
+    const all = buildUsageDashboard({ all: rows, overview, filters: {} });
+    expect(all.byProvider.map((s) => [s.key, s.costUsd])).toEqual([['anthropic', 8], ['openai', 2], ['unknown', 1]]);
+    expect(all.byFeature.map((s) => [s.key, s.share])).toEqual([['chat', Math.round((9 / 11) * 1e6) / 1e6], ['search', Math.round((2 / 11) * 1e6) / 1e6]]);
+    expect(all.previous).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import type { UsageDashboard, UsageDashboardFilters, UsageDashboardSlice } from '@tally/protocol';
+import type { UsageDashboard, UsageDashboardFilters, UsageDashboardSlice, UsageDashboardTotals } from '@tally/protocol';
 import { roundUsd, ratio } from './round.js';
 import { addUsageSums, emptyUsageSums, type UsageSums } from './usage-sums.js';
 import type { UsageAggregateRow, UsageOverview } from '../usage/usage-store.js';
@@ -17,7 +17,23 @@ export interface UsageDashboardInput {
    * rowsForWindow); undefined when the window is whole UTC days or absent.
    */
   inWindow?: UsageAggregateRow[];
+  /**
+   * store.aggregate over the window before the filter's (see previousWindow), when `all` cannot
+   * answer it; undefined when it is whole UTC days or there is no previous window.
+   */
+  previousWindow?: UsageAggregateRow[];
   filters: UsageDashboardFilters;
+}
+
+/**
+ * The window just before the filter's, of the same length (this period against the previous
+ * one); null unless the filter bounds its window on both sides.
+ */
+export function previousWindow(filters: Pick<UsageDashboardFilters, 'from' | 'to'>): { from: string; to: string } | null {
+  if (filters.from === undefined || filters.to === undefined) return null;
+  const from = Date.parse(filters.from);
+  const to = Date.parse(filters.to);
+  return { from: new Date(from - (to - from)).toISOString(), to: new Date(from).toISOString() };
 }
 
 /** Whether per-day rows answer the filter's window exactly: no bounds, or bounds on UTC midnights. */
@@ -41,30 +57,32 @@ export function buildUsageDashboard(input: UsageDashboardInput): UsageDashboard 
   const { filters } = input;
   const windowRows = input.inWindow ?? rowsForWindow(input.all, filters);
   if (!windowRows) throw new Error('buildUsageDashboard: the window is not whole days; pass the rows of the window as inWindow');
-  const models = filters.models ? new Set(filters.models) : null;
-  const projects = filters.projects ? new Set(filters.projects) : null;
-  const matched = windowRows.filter((row) => (!models || models.has(row.model)) && (!projects || projects.has(row.project)));
+  const matched = matching(windowRows, filters);
+  const prior = previousWindow(filters);
+  const priorRows = prior ? (input.previousWindow ?? rowsForWindow(input.all, prior)) : undefined;
+  if (prior && !priorRows) throw new Error('buildUsageDashboard: the previous window is not whole days; pass its rows as previousWindow');
 
-  const totals = emptyUsageSums();
-  let failed = 0;
-  let unpriced = 0;
   const days = new Map<string, UsageSums>();
   const modelDays = new Map<string, { day: string; model: string; costUsd: number }>();
   const byModel = new Map<string, UsageSums>();
   const byProject = new Map<string, UsageSums>();
+  const byFeature = new Map<string, UsageSums>();
+  const byProvider = new Map<string, UsageSums>();
   for (const row of matched) {
-    addUsageSums(totals, row);
-    if (row.status !== 'ok') failed += row.requests;
-    unpriced += row.unpricedRequests;
     addUsageSums(sumsOf(days, row.day), row);
     addUsageSums(sumsOf(byModel, row.model), row);
     addUsageSums(sumsOf(byProject, row.project), row);
+    addUsageSums(sumsOf(byFeature, row.feature), row);
+    addUsageSums(sumsOf(byProvider, row.provider ?? 'unknown'), row);
     const key = `${row.day}\u0000${row.model}`;
     const cell = modelDays.get(key) ?? { day: row.day, model: row.model, costUsd: 0 };
     cell.costUsd += row.costUsd;
     modelDays.set(key, cell);
   }
 
+  const totals = totalsOf(matched);
+  // Shares of the unrounded total, as each slice's cost is unrounded.
+  const totalCost = [...byModel.values()].reduce((sum, s) => sum + s.costUsd, 0);
   const dayKeys = [...days.keys()].sort();
   const firstDay = dayKeys[0];
   const lastDay = dayKeys.at(-1);
@@ -79,17 +97,7 @@ export function buildUsageDashboard(input: UsageDashboardInput): UsageDashboard 
       from: input.overview.from,
       to: input.overview.to,
     },
-    totals: {
-      requests: totals.requests,
-      costUsd: roundUsd(totals.costUsd),
-      inputTokens: totals.inputTokens,
-      outputTokens: totals.outputTokens,
-      cacheReadTokens: totals.cacheReadTokens,
-      cacheWriteTokens: totals.cacheWriteTokens,
-      cacheWrite1hTokens: totals.cacheWrite1hTokens,
-      errorRate: ratio(failed, totals.requests),
-      unpricedRequests: unpriced,
-    },
+    totals,
     byDay: daySeries(dayKeys).map((day) => {
       const sums = days.get(day);
       return { day, costUsd: roundUsd(sums?.costUsd ?? 0), requests: sums?.requests ?? 0 };
@@ -97,8 +105,47 @@ export function buildUsageDashboard(input: UsageDashboardInput): UsageDashboard 
     costByModelByDay: [...modelDays.values()]
       .sort((a, b) => a.day.localeCompare(b.day) || a.model.localeCompare(b.model))
       .map((cell) => ({ ...cell, costUsd: roundUsd(cell.costUsd) })),
-    byModel: slices(byModel, totals.costUsd),
-    byProject: slices(byProject, totals.costUsd),
+    byModel: slices(byModel, totalCost),
+    byProject: slices(byProject, totalCost),
+    byFeature: slices(byFeature, totalCost),
+    byProvider: slices(byProvider, totalCost),
+    previous: prior && priorRows ? { ...prior, totals: totalsOf(matching(priorRows, filters)) } : null,
+  };
+}
+
+/** The rows of the filter's models and projects. */
+function matching(rows: UsageAggregateRow[], filters: UsageDashboardFilters): UsageAggregateRow[] {
+  const models = filters.models ? new Set(filters.models) : null;
+  const projects = filters.projects ? new Set(filters.projects) : null;
+  return rows.filter((row) => (!models || models.has(row.model)) && (!projects || projects.has(row.project)));
+}
+
+/** The headline figures of some rows. */
+function totalsOf(rows: UsageAggregateRow[]): UsageDashboardTotals {
+  const sums = emptyUsageSums();
+  let failed = 0;
+  let unpriced = 0;
+  let reasoning = 0;
+  for (const row of rows) {
+    addUsageSums(sums, row);
+    if (row.status !== 'ok') failed += row.requests;
+    unpriced += row.unpricedRequests;
+    reasoning += row.reasoningTokens;
+  }
+  const inputSide = sums.inputTokens + sums.cacheReadTokens + sums.cacheWriteTokens + sums.cacheWrite1hTokens;
+  return {
+    requests: sums.requests,
+    costUsd: roundUsd(sums.costUsd),
+    inputTokens: sums.inputTokens,
+    outputTokens: sums.outputTokens,
+    cacheReadTokens: sums.cacheReadTokens,
+    cacheWriteTokens: sums.cacheWriteTokens,
+    cacheWrite1hTokens: sums.cacheWrite1hTokens,
+    errorRate: ratio(failed, sums.requests),
+    unpricedRequests: unpriced,
+    reasoningTokens: reasoning,
+    costPerRequestUsd: roundUsd(sums.requests - unpriced === 0 ? 0 : sums.costUsd / (sums.requests - unpriced)),
+    cacheHitRate: ratio(sums.cacheReadTokens, inputSide),
   };
 }
 

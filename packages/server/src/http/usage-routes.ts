@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { MAX_USAGE_UPLOAD_BYTES, UsageDashboardQuerySchema, UsageUploadQuerySchema, type IngestSummary, type UsageDashboard } from '@tally/protocol';
 import { AppError } from '../app-error.js';
 import type { CsvMapping, UsageFormatName } from '../usage/formats/usage-format.js';
-import { buildUsageDashboard, isWholeDayWindow } from '../analysis/usage-dashboard.js';
+import { buildUsageDashboard, isWholeDayWindow, previousWindow } from '../analysis/usage-dashboard.js';
 import type { UsageIngester } from '../usage/ingest/ingest-usage.js';
 import type { UsageStore } from '../usage/usage-store.js';
 import { userOf } from './authenticate.js';
@@ -78,12 +78,14 @@ export async function usageRoutes(
     const filters = parseInput(UsageDashboardQuerySchema, request.query ?? {});
     const ownerId = userOf(request).userId;
     // Per-day sums answer a window of whole UTC days; any other window is summed by the store.
-    const [all, overview, inWindow] = await Promise.all([
+    const prior = previousWindow(filters);
+    const [all, overview, inWindow, priorWindow] = await Promise.all([
       deps.store.aggregate(ownerId),
       deps.store.overview(ownerId),
       isWholeDayWindow(filters) ? undefined : deps.store.aggregate(ownerId, { from: filters.from, to: filters.to }),
+      prior && !isWholeDayWindow(prior) ? deps.store.aggregate(ownerId, prior) : undefined,
     ]);
-    return buildUsageDashboard({ all, overview, filters, ...(inWindow ? { inWindow } : {}) });
+    return buildUsageDashboard({ all, overview, filters, ...(inWindow ? { inWindow } : {}), ...(priorWindow ? { previousWindow: priorWindow } : {}) });
   });
 }
 
