@@ -53,6 +53,13 @@ describe('loadConfig', () => {
     expect((error as ConfigError).message).not.toContain('\n');
   });
 
+  it('mails workspace invitations only through an SMTP URL it was given', () => {
+    expect(loadConfig({}).smtp).toBeNull();
+    expect(loadConfig({ TALLY_SMTP_URL: 'smtps://tally:secret@mail.example.com:465' }).smtp).toEqual({ url: 'smtps://tally:secret@mail.example.com:465', from: 'Tally <tally@localhost>' });
+    expect(loadConfig({ TALLY_SMTP_URL: 'smtp://127.0.0.1:2525', TALLY_SMTP_FROM: 'FinOps <finops@example.com>' }).smtp?.from).toBe('FinOps <finops@example.com>');
+    expect(() => loadConfig({ TALLY_SMTP_URL: 'http://mail.example.com' })).toThrow(/TALLY_SMTP_URL/);
+  });
+
   it('takes a ClickHouse URL for usage analytics, with or without a database path', () => {
     expect(loadConfig({}).clickhouseUrl).toBeUndefined();
     expect(loadConfig({ TALLY_CLICKHOUSE_URL: 'http://h:8123' }).clickhouseUrl).toBe('http://h:8123');
