@@ -7,6 +7,7 @@ import { analyticsScenario } from './analytics.js';
 import { connects } from './connects.js';
 import { eventDelivery } from './event-delivery.js';
 import { idleConnections } from './idle-connections.js';
+import { llmStreamReader } from './llm-stream-reader.js';
 import { reconnectStorm } from './reconnect-storm.js';
 import { runMemory } from './run-memory.js';
 import { replay } from './replay.js';
@@ -21,6 +22,7 @@ export const SCENARIOS: Scenario[] = [
   idleConnections,
   connects,
   eventDelivery,
+  llmStreamReader,
   runMemory,
   replay,
   reconnectStorm,
