@@ -29,7 +29,7 @@ await fs.rm(out, { recursive: true, force: true });
 await build({
   entryPoints: {
     main: path.join(src, 'cli/main.ts'),
-    'run-thread-entry': path.join(src, 'runs/run-thread-entry.ts'),
+    'run-thread-entry': path.join(src, 'run-thread-entry.ts'),
     'pglite-thread-entry': path.join(src, 'store/pglite-thread-entry.ts'),
   },
   outdir: out,

@@ -75,8 +75,8 @@ import { registerRouteAccess } from './http/route-access.js';
 import { loadPriceSettings, removePriceOverride, setPriceOverride } from './pricing/price-settings.js';
 import { createSqlRunEventLog, type RunEventLog } from './runs/run-event-log.js';
 import { createRunService, type RunService } from './runs/run-service.js';
-import { createRunThreads } from './runs/run-threads.js';
-import { createRunWorker, type RunWorker } from './runs/run-worker.js';
+import type { RunWorker } from './runs/run-worker.js';
+import { createNodeRunWorker } from './run-worker-factory.js';
 import { openDatabase, type Db, type DatabaseEngine } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
 import { createThreadService } from './threads/thread-service.js';
@@ -84,6 +84,7 @@ import { createAnswerFeedbackService } from './threads/answer-feedback.js';
 import { createAnswerFeedbackService } from './threads/answer-feedback.js';
 import { createUsageIngester, type UsageIngester } from './usage/ingest/ingest-usage.js';
 import { createAgentServices, type AgentServices } from './agent-services.js';
+import { threadTitle } from './agents/thread-title.js';
 
 export const VERSION = '0.1.0';
 
@@ -141,11 +142,20 @@ export async function createServices(config: Config, options: BuildOptions = {})
   const agents = await createAgentServices({ config, db, bus, logger, onLlmCall: (call, costUsd) => metrics.llmCall(call, costUsd) });
   const nodeId = `node-${crypto.randomUUID()}`;
   const eventLog = countEventLogWrites(options.runEventLog?.(db) ?? createSqlRunEventLog(db), metrics);
-  // A run thread writes the SQL log over its own connections: a log given by the caller lives in this thread.
-  const worker =
-    config.runThreads > 0 && !options.runEventLog
-      ? createRunThreads({ config, databaseSchema: schema, nodeId, count: config.runThreads, hub: config.redisUrl ? undefined : bus, databasePort: pglite?.connectPort, logger })
-      : createRunWorker({ db, leaseDb, metrics: metrics.runs, bus, eventLog, pipeline: agents.pipeline, logger, concurrency: config.workerConcurrency, nodeId, leaseMs: config.runLeaseMs, eventFlushMs: config.eventFlushMs });
+  const worker = createNodeRunWorker({
+    config,
+    db,
+    leaseDb,
+    bus,
+    eventLog,
+    eventLogIsCustom: options.runEventLog !== undefined,
+    pipeline: agents.pipeline,
+    logger,
+    nodeId,
+    metrics: metrics.runs,
+    databaseSchema: schema,
+    databasePort: pglite?.connectPort,
+  });
   return {
     config,
     logger,
@@ -159,6 +169,7 @@ export async function createServices(config: Config, options: BuildOptions = {})
       db,
       bus,
       eventLog,
+      titleThread: threadTitle,
       limits: {
         maxActiveRuns: config.limits.maxActiveRuns,
         messageRate: createFixedWindowLimit(kv, { name: 'messages', limit: config.limits.messagesPerMinute, windowMs: 60_000 }),

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { LlmCall } from '../llm/language-model-client.js';
-import type { RunMetrics } from './run-metrics.js';
+import type { RunMetrics } from '../runs/run-metrics.js';
 
 /** Live figures read at scrape time from the node's parts. */
 export interface MetricSources {

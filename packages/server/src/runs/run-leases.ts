@@ -40,6 +40,9 @@ interface Held {
 
 export const leaseClock = (): number => performance.now();
 
+/** When a lease taken or renewed now runs out, on the database's clock (see above). */
+export const leaseExpiry = (leaseMs: number) => sql<Date>`now() + make_interval(secs => ${leaseMs / 1000})`;
+
 export function createRunLeases(options: RunLeasesOptions): RunLeases {
   const { db, nodeId, leaseMs, logger } = options;
   const clock = options.clock ?? leaseClock;
@@ -59,7 +62,7 @@ export function createRunLeases(options: RunLeasesOptions): RunLeases {
     try {
       const rows = await db
         .updateTable('runs')
-        .set({ lease_expires_at: sql<Date>`now() + make_interval(secs => ${leaseMs / 1000})` })
+        .set({ lease_expires_at: leaseExpiry(leaseMs) })
         .where('id', 'in', ids)
         .where('lease_owner', '=', nodeId)
         .where('status', '=', 'running')

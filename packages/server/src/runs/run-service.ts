@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import { PROTOCOL_VERSION, type BusyPolicy, type Run, type RunEvent, type ThreadActivityFrame } from '@tally/protocol';
-import { threadTitle } from '../agents/thread-title.js';
 import { AppError } from '../app-error.js';
 import { channels, type Bus } from '../bus/bus.js';
 import type { Db } from '../store/database.js';
@@ -55,7 +54,17 @@ export interface RunLimits {
   messageRate?: FixedWindowLimit;
 }
 
-export function createRunService(deps: { db: Db; bus: Bus; limits?: RunLimits; now?: () => Date; eventLog?: RunEventLog }): RunService {
+export interface RunServiceDeps {
+  db: Db;
+  bus: Bus;
+  /** Names a new thread from its first message (the agents' topic classifier: agents/thread-title.ts). */
+  titleThread: (text: string, at: Date) => string;
+  limits?: RunLimits;
+  now?: () => Date;
+  eventLog?: RunEventLog;
+}
+
+export function createRunService(deps: RunServiceDeps): RunService {
   const { db, bus } = deps;
   const log = deps.eventLog ?? createSqlRunEventLog(db);
   const now = deps.now ?? (() => new Date());
@@ -135,7 +144,7 @@ export function createRunService(deps: { db: Db; bus: Bus; limits?: RunLimits; n
             if (onBusy === 'interrupt') interrupted = busy.map((b) => b.id);
           } else {
             // Named by its topic (not its first words), so a sidebar of threads tells them apart.
-            title = threadTitle(text, at);
+            title = deps.titleThread(text, at);
           }
           // The thread (touched or created), the message and the run in one statement: each
           // statement costs the node a round trip, a write system call and a parse. The foreign

@@ -3,11 +3,13 @@ import type { Logger } from 'pino';
 import type { Bus } from '../bus/bus.js';
 import { serveBusPort } from '../bus/thread-bus-link.js';
 import type { Config } from '../config/config.js';
-import type { RunThreadData, RunThreadReport } from './run-thread-entry.js';
+import type { RunThreadData, RunThreadReport } from './run-thread-messages.js';
 import type { RunWorker } from './run-worker.js';
-import { threadEntry, threadStart } from '../worker-thread-start.js';
+import { threadStart } from '../worker-thread-start.js';
 
 export interface RunThreadsOptions {
+  /** The run thread's entry module (src/run-thread-entry.ts, or its build beside main.js). */
+  entry: URL;
   config: Config;
   databaseSchema: string | undefined;
   nodeId: string;
@@ -19,7 +21,6 @@ export interface RunThreadsOptions {
   logger: Logger;
 }
 
-const ENTRY = threadEntry('run-thread-entry', import.meta.url);
 const RESTART_DELAY_MS = 1_000;
 
 /**
@@ -48,7 +49,7 @@ export function createRunThreads(options: RunThreadsOptions): RunWorker {
       busPort: link?.port2,
       databasePort,
     };
-    const start = threadStart(ENTRY, import.meta.url);
+    const start = threadStart(options.entry, import.meta.url);
     const worker = new Worker(start.entry, {
       eval: start.eval,
       execArgv: start.execArgv,

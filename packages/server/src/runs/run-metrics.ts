@@ -1,4 +1,4 @@
-/** What a run worker reports to the metrics endpoint (a no-op when a worker has no metrics). */
+/** What a run worker reports to the metrics endpoint (metrics/tally-metrics.ts counts it; a worker without metrics reports nothing). */
 export interface RunMetrics {
   runStarted(): void;
   runFinished(status: 'completed' | 'failed' | 'cancelled', seconds: number): void;

@@ -1,33 +1,16 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import pino from 'pino';
-import { createAgentServices } from '../agent-services.js';
-import type { Bus } from '../bus/bus.js';
-import { createRedisBus } from '../bus/redis-bus.js';
-import { createPortBus } from '../bus/thread-bus-link.js';
-import type { Config } from '../config/config.js';
-import { openDatabase } from '../store/database.js';
-import { createOutageLog } from '../logging/outage-log.js';
-import { createSqlRunEventLog } from './run-event-log.js';
-import { createRunWorker } from './run-worker.js';
-import { createQuerySpans } from '../telemetry/query-spans.js';
-import { startTracing } from '../telemetry/tracing.js';
-
-/** What the main thread hands a run thread (see run-threads.ts). */
-export interface RunThreadData {
-  config: Config;
-  databaseSchema: string | undefined;
-  /** The thread's own lease owner: `<node id>/<index>`. */
-  workerId: string;
-  index: number;
-  concurrency: number;
-  /** The main thread's bus, when the node has no Redis. */
-  busPort: MessagePort | undefined;
-  /** The embedded engine: this thread's port to the main thread's database thread. */
-  databasePort: MessagePort | undefined;
-}
-
-/** Messages a run thread sends to the main thread. */
-export type RunThreadReport = { type: 'ready' } | { type: 'failed'; message: string } | { type: 'active'; count: number } | { type: 'stopped' };
+import { createAgentServices } from './agent-services.js';
+import type { Bus } from './bus/bus.js';
+import { createRedisBus } from './bus/redis-bus.js';
+import { createPortBus } from './bus/thread-bus-link.js';
+import { openDatabase } from './store/database.js';
+import { createOutageLog } from './logging/outage-log.js';
+import { createSqlRunEventLog } from './runs/run-event-log.js';
+import type { RunThreadData, RunThreadReport } from './runs/run-thread-messages.js';
+import { createConfiguredRunWorker } from './run-worker-factory.js';
+import { createQuerySpans } from './telemetry/query-spans.js';
+import { startTracing } from './telemetry/tracing.js';
 
 /**
  * A run thread: claims and runs agent pipelines with connections of its own (database, bus, LLM),
@@ -62,17 +45,16 @@ async function main(port: MessagePort, data: RunThreadData): Promise<void> {
     const traced = config.tracing ? db.withPlugin(createQuerySpans('postgresql')) : db;
     const bus: Bus = data.busPort ? createPortBus(data.busPort) : await createRedisBus({ url: config.redisUrl!, prefix: config.redisPrefix, logger });
     const agents = await createAgentServices({ config, db: traced, bus, logger });
-    const worker = createRunWorker({
+    const worker = createConfiguredRunWorker({
+      config,
       db: traced,
+      leaseDb,
       bus,
       eventLog: createSqlRunEventLog(db),
-      leaseDb,
       pipeline: agents.pipeline,
       logger,
-      concurrency: data.concurrency,
       nodeId: data.workerId,
-      leaseMs: config.runLeaseMs,
-      eventFlushMs: config.eventFlushMs,
+      concurrency: data.concurrency,
     });
     await worker.start();
     // The main thread's `active` (tests and the health of a node), told when it changed.

@@ -1,0 +1,81 @@
+import { sql } from 'kysely';
+import type { Db } from '../store/database.js';
+import type { RunRow } from '../store/schema.js';
+import { leaseExpiry } from './run-leases.js';
+
+/** A claimed run with what it needs to start, read by the claim itself. */
+export type ClaimedRun = RunRow & { email: string | null; content: string | null };
+
+/**
+ * Claims the next queued run for `nodeId` (FOR UPDATE SKIP LOCKED, so nodes never take the same
+ * one, and never two runs of one thread at once), and reads what it needs to start (its message,
+ * its owner's email) in the same statement: every statement costs the node a write system call
+ * and a parse.
+ */
+export async function claimNextRun(db: Db, nodeId: string, leaseMs: number): Promise<ClaimedRun | undefined> {
+  return db
+    .with('claimed', (q) =>
+      q
+        .updateTable('runs')
+        .set({ status: 'running', lease_owner: nodeId, lease_expires_at: leaseExpiry(leaseMs), started_at: sql`coalesce(started_at, now())` })
+        .where(
+          'id',
+          '=',
+          db
+            .selectFrom('runs as r')
+            .select('r.id')
+            .where('r.status', '=', 'queued')
+            // One run per thread at a time, in the order they were queued.
+            .where(({ not, exists, selectFrom }) =>
+              not(
+                exists(
+                  selectFrom('runs as o')
+                    .select('o.id')
+                    .whereRef('o.thread_id', '=', 'r.thread_id')
+                    .where((o) =>
+                      o.or([o('o.status', '=', 'running'), o.and([o('o.status', '=', 'queued'), o('o.created_at', '<', o.ref('r.created_at'))])]),
+                    ),
+                ),
+              ),
+            )
+            .orderBy('r.created_at')
+            .limit(1)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .where('status', '=', 'queued')
+        .returningAll(),
+    )
+    .selectFrom('claimed')
+    // Left joins: a run is never claimed without being returned (and then started or failed).
+    .leftJoin('messages', 'messages.id', 'claimed.message_id')
+    .leftJoin('users', 'users.id', 'claimed.owner_id')
+    .selectAll('claimed')
+    .select(['users.email', 'messages.content'])
+    .executeTakeFirst();
+}
+
+/** Puts runs whose node stopped heart-beating back in the queue; their ids. */
+export async function requeueExpiredRuns(db: Db): Promise<string[]> {
+  const rows = await db
+    .updateTable('runs')
+    .set({ status: 'queued', lease_owner: null, lease_expires_at: null })
+    .where('status', '=', 'running')
+    .where('lease_expires_at', '<', sql<Date>`now()`)
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Puts a run this node holds back in the queue (a graceful shutdown); whether it still held it. */
+export async function handBackRun(db: Db, runId: string, nodeId: string): Promise<boolean> {
+  const row = await db
+    .updateTable('runs')
+    .set({ status: 'queued', lease_owner: null, lease_expires_at: null })
+    .where('id', '=', runId)
+    .where('lease_owner', '=', nodeId)
+    .where('status', '=', 'running')
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -1,0 +1,72 @@
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { claimNextRun, handBackRun, requeueExpiredRuns } from '../../src/runs/run-queue.js';
+import type { Db } from '../../src/store/database.js';
+import { insertRun, openRunStore } from './run-store-fixture.js';
+
+const LEASE_MS = 5_000;
+
+/**
+ * The run queue's statements: a claim takes the oldest queued run whose thread has none going,
+ * with what the run needs to start; expired leases go back to the queue; a hand-back only while
+ * the node holds the run. Each test leaves no run queued for the next.
+ */
+describe('the run queue', () => {
+  let store: { db: Db; close(): Promise<void> };
+  beforeAll(async () => {
+    store = await openRunStore();
+  });
+  afterAll(async () => store?.close());
+
+  /** One more queued run in the thread of `run`, queued `afterMs` after it. */
+  async function queueInThread(run: Awaited<ReturnType<typeof insertRun>>, afterMs: number) {
+    const id = crypto.randomUUID();
+    const messageId = crypto.randomUUID();
+    await store.db.insertInto('messages').values({ id: messageId, owner_id: run.userId, thread_id: run.threadId, role: 'user', content: 'and then?', run_id: null }).execute();
+    await store.db
+      .insertInto('runs')
+      .values({ id, owner_id: run.userId, thread_id: run.threadId, message_id: messageId, client_command_id: null, status: 'queued', created_at: new Date(Date.now() + afterMs) })
+      .execute();
+    return id;
+  }
+
+  it('claims the oldest queued run with its message and owner, and never two of one thread at once', async () => {
+    const first = await insertRun(store.db, 'queued', 'Where is my AI money going?');
+    const second = await queueInThread(first, 1_000);
+    const claimed = await claimNextRun(store.db, 'node-a', LEASE_MS);
+    expect(claimed).toMatchObject({ id: first.id, status: 'running', lease_owner: 'node-a', content: 'Where is my AI money going?', email: `${first.userId}@example.com` });
+    expect(claimed!.lease_expires_at!.getTime()).toBeGreaterThan(Date.now());
+    expect(claimed!.started_at).not.toBeNull();
+    // The thread's next run waits for the first to end.
+    expect(await claimNextRun(store.db, 'node-b', LEASE_MS)).toBeUndefined();
+    await store.db.updateTable('runs').set({ status: 'completed', lease_owner: null }).where('id', '=', first.id).execute();
+    expect((await claimNextRun(store.db, 'node-b', LEASE_MS))?.id).toBe(second);
+    await store.db.updateTable('runs').set({ status: 'completed', lease_owner: null }).where('id', '=', second).execute();
+    expect(await claimNextRun(store.db, 'node-b', LEASE_MS)).toBeUndefined();
+  });
+
+  it('puts runs whose lease expired back in the queue, and leaves those still held', async () => {
+    const expired = await insertRun(store.db, 'running');
+    const held = await insertRun(store.db, 'running');
+    await store.db.updateTable('runs').set({ lease_owner: 'dead-node', lease_expires_at: sql<Date>`now() - interval '1 second'` }).where('id', '=', expired.id).execute();
+    await store.db.updateTable('runs').set({ lease_owner: 'live-node', lease_expires_at: sql<Date>`now() + interval '1 minute'` }).where('id', '=', held.id).execute();
+    expect(await requeueExpiredRuns(store.db)).toEqual([expired.id]);
+    const rows = await store.db.selectFrom('runs').select(['id', 'status', 'lease_owner']).where('id', 'in', [expired.id, held.id]).execute();
+    expect(rows).toEqual(expect.arrayContaining([{ id: expired.id, status: 'queued', lease_owner: null }, { id: held.id, status: 'running', lease_owner: 'live-node' }]));
+    // Taken up again by the next claim.
+    expect((await claimNextRun(store.db, 'node-c', LEASE_MS))?.id).toBe(expired.id);
+  });
+
+  it('hands a run back only while this node holds it', async () => {
+    const run = await insertRun(store.db, 'running');
+    await store.db.updateTable('runs').set({ lease_owner: 'node-b' }).where('id', '=', run.id).execute();
+    expect(await handBackRun(store.db, run.id, 'node-a')).toBe(false);
+    expect(await handBackRun(store.db, run.id, 'node-b')).toBe(true);
+    expect(await store.db.selectFrom('runs').select(['status', 'lease_owner', 'lease_expires_at']).where('id', '=', run.id).executeTakeFirst()).toEqual({
+      status: 'queued',
+      lease_owner: null,
+      lease_expires_at: null,
+    });
+  });
+});
