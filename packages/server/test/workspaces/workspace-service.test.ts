@@ -1,29 +1,31 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import { createAccounts } from '../../src/auth/accounts.js';
 import { createOidcAccounts } from '../../src/auth/oidc-accounts.js';
 import { createPasswordPolicy } from '../../src/auth/password-policy.js';
 import type { Bus } from '../../src/bus/bus.js';
 import { createMemoryBus } from '../../src/bus/memory-bus.js';
-import { openDatabase, type Db } from '../../src/store/database.js';
+import type { Db } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { parseMembershipChange, WORKSPACE_MEMBERSHIP_CHANNEL, type MembershipChange } from '../../src/workspaces/membership-changes.js';
 import { createPersonalWorkspace } from '../../src/workspaces/personal-workspace.js';
 import { createWorkspaceInvitations, type WorkspaceInvitations } from '../../src/workspaces/workspace-invitations.js';
 import { createWorkspaceService, type WorkspaceService } from '../../src/workspaces/workspace-service.js';
+import { openFreshDatabase } from '../support/fresh-database.js';
 
 /**
  * The workspace service over a real (embedded) database: membership, invitations (accepted once,
  * expired, revoked, bound to an address), leaving, removal, role changes within the role rules,
  * handing over, the last-owner and personal-workspace rules, the audit trail, and the bus message
- * for each reduction of someone's access.
+ * for each reduction of someone's access. On both engines: on PostgreSQL the races (two uses of one
+ * link, two owners stepping down) run on separate connections.
  */
-describe('workspaces', () => {
-  let dataDir: string;
+const postgresUrl = inject('postgresUrl');
+const engines: Array<[string, string | null]> = [['PGlite', null], ...(postgresUrl ? [['PostgreSQL', postgresUrl] as [string, string]] : [])];
+
+describe.each(engines)('workspaces on %s', (_engine, engineUrl) => {
+  let fresh: Awaited<ReturnType<typeof openFreshDatabase>>;
   let db: Db;
   let bus: Bus;
   let service: WorkspaceService;
@@ -51,8 +53,8 @@ describe('workspaces', () => {
   }
 
   beforeAll(async () => {
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tally-workspaces-'));
-    db = (await openDatabase({ url: undefined, dataDir })).db;
+    fresh = await openFreshDatabase(engineUrl, 'workspaces');
+    db = fresh.db;
     await migrateToLatest(db);
     bus = createMemoryBus();
     await bus.subscribe(WORKSPACE_MEMBERSHIP_CHANNEL, (raw) => heard.push(parseMembershipChange(raw)!));
@@ -61,8 +63,7 @@ describe('workspaces', () => {
     invitations = createWorkspaceInvitations({ db, audit, workspaces: service, now: () => clock });
   }, 60_000);
   afterAll(async () => {
-    await db?.destroy();
-    await fs.rm(dataDir, { recursive: true, force: true });
+    await fresh?.drop();
   });
 
   it('lists the personal workspace first, then teams, each with the caller\'s role and what it may do', async () => {
