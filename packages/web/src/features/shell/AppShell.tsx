@@ -71,9 +71,10 @@ export function AppShell({ user, ws, route, onLogOut, sidebar, sidebarLabel = 'M
             className="menu-button"
             aria-expanded={drawerOpen}
             aria-controls="app-sidebar"
+            aria-label={sidebarLabel}
             onClick={() => setDrawerOpen((open) => !open)}
           >
-            <MenuIcon /> {sidebarLabel}
+            <MenuIcon /> <span className="menu-label">{sidebarLabel}</span>
           </button>
         )}
         {/* While the drawer is open, the rest of the page is inert: Tab stays in the drawer (and

@@ -1,12 +1,15 @@
 import { useEffect, useState } from 'react';
 import type { TallyApi } from '../../api/tally-api.js';
 import { ChartView } from '../../components/ChartView.js';
+import { CsvButton } from '../../components/CsvButton.js';
 import { errorMessage } from '../../format.js';
 import { spendByChart, spendOverTimeChart } from './dashboard-charts.js';
 import type { UsageDashboardData } from './usage-dashboard-data.js';
 import { dashboardQuery, dayOf, type UsageFilters } from './usage-filters.js';
 import { UsageFiltersBar } from './UsageFiltersBar.js';
 import { UsageTotals } from './UsageTotals.js';
+import { CallStatsSection } from './CallStatsSection.js';
+import { RequestExplorer } from './RequestExplorer.js';
 
 export interface UsageDashboardProps {
   api: TallyApi;
@@ -75,25 +78,43 @@ export function UsageDashboard({ api, filters, onFiltersChange, version }: Usage
       <p className="muted usage-range" aria-live="polite">
         {data.range.from && data.range.to ? `${dayOf(data.range.from)} to ${lastDayBefore(data.range.to)}` : 'No usage in this range'}
       </p>
-      <UsageTotals totals={data.totals} />
+      <UsageTotals totals={data.totals} previous={data.previous?.totals ?? null} />
+      {data.previous && (
+        <p className="muted usage-range">
+          Compared with {dayOf(data.previous.from)} to {lastDayBefore(data.previous.to)}.
+        </p>
+      )}
       {data.totals.requests === 0 ? (
         <p className="card muted">No usage matches these filters.</p>
       ) : (
-        <div className="usage-charts">
-          <div className="chart-card wide">
-            <ChartView chart={spendOverTimeChart(data.costByModelByDay, data.byDay.map((d) => d.day))} />
+        <>
+          <div className="usage-charts">
+            <div className="chart-card wide">
+              <ChartView chart={spendOverTimeChart(data.costByModelByDay, data.byDay.map((d) => d.day))} />
+              <CsvButton name="spend-by-day" label="spend by day and model" header={['day', 'model', 'cost_usd']} rows={() => data.costByModelByDay.map((c) => [c.day, c.model, c.costUsd])} />
+            </div>
+            {BREAKDOWNS.map(([id, title, pick]) => (
+              <div className="chart-card" key={id}>
+                <ChartView chart={spendByChart(id, title, pick(data))} />
+                <CsvButton name={id} label={title.toLowerCase()} header={['key', 'requests', 'cost_usd', 'share']} rows={() => pick(data).map((s) => [s.key, s.requests, s.costUsd, s.share])} />
+              </div>
+            ))}
           </div>
-          <div className="chart-card">
-            <ChartView chart={spendByChart('spend-by-model', 'Spend by model', data.byModel)} />
-          </div>
-          <div className="chart-card">
-            <ChartView chart={spendByChart('spend-by-project', 'Spend by project', data.byProject)} />
-          </div>
-        </div>
+          <CallStatsSection api={api} filters={query} version={version} />
+          <RequestExplorer api={api} filters={query} version={version} />
+        </>
       )}
     </div>
   );
 }
+
+/** The spend breakdowns, one chart each: [chart id, title, slices]. */
+const BREAKDOWNS: Array<[string, string, (d: UsageDashboardData) => UsageDashboardData['byModel']]> = [
+  ['spend-by-model', 'Spend by model', (d) => d.byModel],
+  ['spend-by-project', 'Spend by project', (d) => d.byProject],
+  ['spend-by-feature', 'Spend by feature', (d) => d.byFeature],
+  ['spend-by-provider', 'Spend by provider', (d) => d.byProvider],
+];
 
 /** `range.to` is exclusive (the next midnight): the day shown is the one before it. */
 function lastDayBefore(exclusiveEnd: string): string {

@@ -2,20 +2,26 @@ import { formatCount, formatPercent } from '../../format.js';
 import { formatUsd } from '../../components/money.js';
 import { allTokens, tokenMixDetail } from '../../components/token-mix.js';
 import type { UsageDashboardData } from './usage-dashboard-data.js';
+import { periodChange } from './period-change.js';
 
-/** The headline figures of the filtered usage. */
-export function UsageTotals({ totals }: { totals: UsageDashboardData['totals'] }) {
+type Totals = UsageDashboardData['totals'];
+
+/** The headline figures of the filtered usage, each against the previous period when there is one. */
+export function UsageTotals({ totals, previous }: { totals: Totals; previous: Totals | null }) {
+  const change = (pick: (t: Totals) => number, lowerIsBetter = true) => (previous ? periodChange(pick(totals), pick(previous), lowerIsBetter) : undefined);
   return (
     <dl className="figures usage-totals" aria-label="Totals">
-      <Figure id="spend" label="Spend" value={formatUsd(totals.costUsd)} />
-      <Figure id="requests" label="Requests" value={formatCount(totals.requests)} />
+      <Figure id="spend" label="Spend" value={formatUsd(totals.costUsd)} change={change((t) => t.costUsd)} />
+      <Figure id="requests" label="Requests" value={formatCount(totals.requests)} change={change((t) => t.requests, false)} />
+      <Figure id="cost-per-request" label="Cost per request" value={formatUsd(totals.costPerRequestUsd)} change={change((t) => t.costPerRequestUsd)} />
       <Figure
         id="tokens"
         label="Tokens"
         value={formatCount(allTokens(totals))}
         detail={tokenMixDetail(totals, formatCount)}
       />
-      <Figure id="error-rate" label="Error rate" value={formatPercent(totals.errorRate)} />
+      <Figure id="cache-hit-rate" label="Cache hit rate" value={formatPercent(totals.cacheHitRate)} detail="of input tokens read from a cache" change={change((t) => t.cacheHitRate, false)} />
+      <Figure id="error-rate" label="Error rate" value={formatPercent(totals.errorRate)} change={change((t) => t.errorRate)} />
       <Figure
         id="unpriced"
         label="Unpriced requests"
@@ -26,12 +32,17 @@ export function UsageTotals({ totals }: { totals: UsageDashboardData['totals'] }
   );
 }
 
-function Figure({ id, label, value, detail }: { id: string; label: string; value: string; detail?: string }) {
+function Figure({ id, label, value, detail, change }: { id: string; label: string; value: string; detail?: string; change?: ReturnType<typeof periodChange> | undefined }) {
   return (
     <div className="figure" data-total={id}>
       <dt>{label}</dt>
       <dd>
         <span className="figure-value">{value}</span>
+        {change && (
+          <small className={`period-change ${change.tone}`} data-change={id}>
+            {change.text} vs previous period
+          </small>
+        )}
         {detail && <small>{detail}</small>}
       </dd>
     </div>
