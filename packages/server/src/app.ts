@@ -65,7 +65,7 @@ import { priceRoutes } from './http/price-routes.js';
 import { createRepriceJobs } from './pricing/reprice-jobs.js';
 import { apiKeyRoutes } from './http/api-key-routes.js';
 import { workspaceRoutes } from './http/workspace-routes.js';
-import { createInvitationMailer } from './workspaces/invitation-mailer.js';
+import { createInvitationMailer, INVITATION_MAILS_PER_HOUR } from './workspaces/invitation-mailer.js';
 import { watchMembershipChanges } from './workspaces/membership-changes.js';
 import { createWorkspaceGuard } from './workspaces/workspace-guard.js';
 import { createWorkspaceInvitations } from './workspaces/workspace-invitations.js';
@@ -300,6 +300,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     guard: createWorkspaceGuard({ workspaces }),
     audit,
     mailer: invitationMailer,
+    mailLimit: createFixedWindowLimit(kv, { name: 'invitation mails', limit: INVITATION_MAILS_PER_HOUR, windowMs: 3_600_000 }),
     publicUrl: config.publicUrl,
     logger,
   });

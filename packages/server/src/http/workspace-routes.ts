@@ -20,6 +20,7 @@ import {
 } from '@tally/protocol';
 import { AppError } from '../app-error.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { FixedWindowLimit } from '../limits/fixed-window-limit.js';
 import type { InvitationMailer } from '../workspaces/invitation-mailer.js';
 import type { WorkspaceGuard } from '../workspaces/workspace-guard.js';
 import type { WorkspaceInvitations } from '../workspaces/workspace-invitations.js';
@@ -44,6 +45,8 @@ export async function workspaceRoutes(
     audit: AuditLog;
     /** Null when no SMTP server is configured: the inviter is shown the link. */
     mailer: InvitationMailer | null;
+    /** Counts the invitation mails each person sends (INVITATION_MAILS_PER_HOUR); RATE_LIMITED past it. */
+    mailLimit: FixedWindowLimit;
     /** Where invitation links point (TALLY_PUBLIC_URL). */
     publicUrl: string;
     logger: Logger;
@@ -113,6 +116,8 @@ export async function workspaceRoutes(
   app.post('/v1/workspaces/:workspaceId/invitations', async (request, reply): Promise<CreatedInvitation> => {
     const access = await guard(request, 'members.manage');
     const input = parseInput(CreateInvitationRequestSchema, request.body);
+    // Counted before anything is stored, mailed or not: a refused mail leaves no invitation behind.
+    if (deps.mailer && input.email) await deps.mailLimit.hit(access.userId);
     const { invitation, token } = await invitations.create(actorOf(request), access.workspaceId, input);
     // The token in a fragment: browsers send it to no server and no Referer carries it.
     const link = `${deps.publicUrl}/join#invitation=${token}`;

@@ -1,6 +1,12 @@
 import nodemailer from 'nodemailer';
 import type { WorkspaceRole } from '@tally/protocol';
 
+/**
+ * Invitation mails one person may have sent per hour, across nodes: anyone can make a workspace
+ * and invite, so without a bound the server would mail whatever addresses a spammer lists.
+ */
+export const INVITATION_MAILS_PER_HOUR = 20;
+
 /** What an invitation mail says. */
 export interface InvitationMail {
   to: string;

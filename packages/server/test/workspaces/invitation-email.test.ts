@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INVITATION_MAILS_PER_HOUR } from '../../src/workspaces/invitation-mailer.js';
 import { parseMembershipChange, WORKSPACE_MEMBERSHIP_CHANNEL, type MembershipChange } from '../../src/workspaces/membership-changes.js';
 import { engineSetups } from '../support/engines.js';
 import { rest, signUp } from '../support/rest.js';
@@ -117,5 +118,19 @@ describe('workspace invitations by email', () => {
     // The removed member no longer reads it, nor anything of the workspace.
     const gone = await rest<{ error: { code: string } }>(server.baseUrl, 'GET', `/v1/workspaces/${workspaceId}/audit`, { token: invitee.token });
     expect([gone.status, gone.body.error.code]).toEqual([404, 'WORKSPACE_NOT_FOUND']);
+  });
+
+  it('mails at most INVITATION_MAILS_PER_HOUR invitations an hour for one person, and stores nothing past it', async () => {
+    // Two mailed invitations were asked for above (one sent, one that could not go).
+    for (let i = 2; i < INVITATION_MAILS_PER_HOUR; i++) {
+      const ok = await rest(server.baseUrl, 'POST', `/v1/workspaces/${workspaceId}/invitations`, { token: owner.token, json: { role: 'viewer', email: `bulk-${i}@example.com` } });
+      expect(ok.status).toBe(201);
+    }
+    const countBefore = (await rest<{ invitations: unknown[] }>(server.baseUrl, 'GET', `/v1/workspaces/${workspaceId}/invitations`, { token: owner.token })).body.invitations.length;
+    const refused = await rest<{ error: { code: string } }>(server.baseUrl, 'POST', `/v1/workspaces/${workspaceId}/invitations`, { token: owner.token, json: { role: 'viewer', email: 'one-too-many@example.com' } });
+    expect([refused.status, refused.body.error.code]).toEqual([429, 'RATE_LIMITED']);
+    expect((await rest<{ invitations: unknown[] }>(server.baseUrl, 'GET', `/v1/workspaces/${workspaceId}/invitations`, { token: owner.token })).body.invitations).toHaveLength(countBefore);
+    // A link to pass on by hand sends nothing, and is not counted.
+    expect((await rest(server.baseUrl, 'POST', `/v1/workspaces/${workspaceId}/invitations`, { token: owner.token, json: { role: 'viewer' } })).status).toBe(201);
   });
 });
