@@ -30,7 +30,9 @@ import { createSqlUsageStore } from '../../packages/server/src/usage/sql/sql-usa
 import type { PricedUsageRecord, UsageStore } from '../../packages/server/src/usage/usage-store.js';
 import { resolveClickHouse } from '../../packages/server/test/support/clickhouse.js';
 import { countSqlRows, directClickHouseInsert, directSqlInsert } from '../baselines/direct-batch-insert.js';
+import { createBenchUsers } from '../lib/bench-users.js';
 import type { BenchContext, BenchProfile, Figure, Scenario, ScenarioResult } from '../lib/scenario.js';
+import { startTally, type TallyProcess } from '../lib/tally-process.js';
 
 interface Sizes {
   /** Usage rows ingested into each store, by each path. */
@@ -114,7 +116,26 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
   const raw = createClient({ url: chUrl, request_timeout: 300_000 });
   let db: Db | undefined;
   let clickhouse: Awaited<ReturnType<typeof createClickHouseUsageStore>> | undefined;
+  // Ingest as users do it: `tally serve` on its embedded store, the rows POSTed to /v1/usage.
+  let node: TallyProcess | undefined;
+  const http = { ms: 0, inserted: 0, duplicates: 0, rejected: 0 };
   try {
+    node = await startTally();
+    const [uploader] = await createBenchUsers(node.url, 1);
+    const httpRound = async (round: Round) => {
+      const start = performance.now();
+      const response = await fetch(`${node!.url}/v1/usage`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${uploader!.accessToken}`, 'content-type': 'application/x-ndjson' },
+        body: Buffer.concat(round.ndjson),
+      });
+      const summary = (await response.json()) as { inserted?: number; duplicates?: number; rejected?: number };
+      http.ms += performance.now() - start;
+      if (!response.ok) throw new Error(`POST /v1/usage answered ${response.status}: ${JSON.stringify(summary)}`);
+      http.inserted += summary.inserted ?? 0;
+      http.duplicates += summary.duplicates ?? 0;
+      http.rejected += summary.rejected ?? 0;
+    };
     db = (await openDatabase({ url: undefined, dataDir })).db;
     await migrateToLatest(db);
     const sqlDb = db;
@@ -165,7 +186,7 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
       parseMs += performance.now() - start;
       for (const target of targets) {
         // Alternate which side goes first, so neither always follows the other's background work.
-        const sides = [() => ingestRound(target, round, prices), () => baselineRound(target, round)];
+        const sides = [() => ingestRound(target, round, prices), () => baselineRound(target, round), ...(target === targets[0] ? [() => httpRound(round)] : [])];
         if (index % 2 === 1) sides.reverse();
         for (const side of sides) await side();
       }
@@ -193,6 +214,18 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
       });
     }
     figures.push({
+      name: 'ingest over HTTP (POST /v1/usage), embedded (PGlite)',
+      unit: 'rows/s',
+      tally: rate(http.inserted, http.ms),
+      baseline: rate(targets[0]!.baselineWritten, targets[0]!.baselineMs),
+      baselineName: 'direct insert (json_to_recordset, 5,000 rows a statement)',
+      target: { min: 30_000 },
+      integrity: { lost: Math.max(0, sizes.rows - http.inserted - http.duplicates - http.rejected), duplicated: http.duplicates, reordered: 0 },
+      note:
+        `As users ingest: \`tally serve\` (fresh embedded store, its own process) with each round's NDJSON POSTed whole to /v1/usage with an access token, in the same alternating rounds as the in-process figures; ` +
+        `time from the request to the answer's summary. Rejected ${http.rejected}. The baseline inserts into the harness's own PGlite (same machine).`,
+    });
+    figures.push({
       name: 'ingest ceiling: parse + price, nothing stored',
       unit: 'rows/s',
       tally: rate(sizes.rows, parseMs),
@@ -211,8 +244,27 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
           (atTargetSize ? '' : `; the target is stated for ${REPORT_TARGET_ROWS.toLocaleString('en-US')} rows: see the full profile`),
       });
     }
+    // ClickHouse is the store for large histories: its report while another owner's rows go in.
+    const ch = targets[1]!;
+    const extra = rounds(sizes.round, sizes.round, prices).next().value as Round;
+    const busy = await reportTimesDuringIngest(ch.store, ch.tallyOwner, extra, prices);
+    if (busy.times.length > 0) {
+      const sorted = [...busy.times].sort((a, b) => a - b);
+      const idleMedian = figures.find((f) => f.name === `cost report, ${ch.label}`)!.tally;
+      figures.push({
+        name: 'cost report, ClickHouse, while another owner ingests (median)',
+        unit: 's',
+        tally: sorted[Math.floor((sorted.length - 1) / 2)]! / 1000,
+        baseline: idleMedian,
+        baselineName: 'the same report with no ingest running',
+        note:
+          `${sorted.length} reports run back to back, each wholly while ${sizes.round.toLocaleString('en-US')} rows of another owner were ingested (${(busy.ingestMs / 1000).toFixed(1)} s) through the usage ingester; ` +
+          `maximum ${(sorted.at(-1)! / 1000).toFixed(3)} s. No target stated.`,
+      });
+    }
     return { scenario: 'analytics', figures };
   } finally {
+    await node?.close();
     await clickhouse?.close();
     await raw.command({ query: clickHouseSql`DROP DATABASE IF EXISTS ${identifier(database)}`.text }).catch(() => {});
     await raw.close();
@@ -242,18 +294,44 @@ async function baselineRound(target: Target, round: Round): Promise<void> {
   target.baselineMs += performance.now() - start;
 }
 
+/** The cost report the analysis agents ask for a whole history, one query after another; its answer's size. */
+async function fullReport(store: UsageStore, owner: string): Promise<string> {
+  const overview = await store.overview(owner);
+  const aggregate = await store.aggregate(owner);
+  const prefixes = await store.prefixStats(owner);
+  const outputs = await store.outputStats(owner);
+  return `answer: ${overview.models.length} models, ${aggregate.length} aggregate rows, ${prefixes.length} prefixes, ${outputs.length} output groups`;
+}
+
+/**
+ * The report over `owner`'s history, again and again while another owner's `round` is ingested
+ * into the same store: what a user waits for while someone else uploads. Times in ms.
+ */
+async function reportTimesDuringIngest(store: UsageStore, owner: string, round: Round, prices: PriceCatalog): Promise<{ times: number[]; ingestMs: number }> {
+  let ingesting = true;
+  const started = performance.now();
+  const ingest = createUsageIngester({ store, prices })
+    .ingest(crypto.randomUUID(), round.ndjson)
+    .finally(() => (ingesting = false));
+  const times: number[] = [];
+  while (ingesting) {
+    const start = performance.now();
+    await fullReport(store, owner);
+    // Only reports that ran wholly beside the ingest count.
+    if (ingesting) times.push(performance.now() - start);
+  }
+  await ingest;
+  return { times, ingestMs: performance.now() - started };
+}
+
 /** Median time of the whole report over `runs` runs after a warm-up, and the size of its answer. */
 async function reportTimes(store: UsageStore, owner: string, runs: number): Promise<{ medianMs: number; rows: string }> {
   const times: number[] = [];
   let rows = '';
   for (let i = 0; i <= runs; i++) {
     const start = performance.now();
-    const overview = await store.overview(owner);
-    const aggregate = await store.aggregate(owner);
-    const prefixes = await store.prefixStats(owner);
-    const outputs = await store.outputStats(owner);
+    rows = await fullReport(store, owner);
     if (i > 0) times.push(performance.now() - start);
-    rows = `answer: ${overview.models.length} models, ${aggregate.length} aggregate rows, ${prefixes.length} prefixes, ${outputs.length} output groups`;
   }
   times.sort((a, b) => a - b);
   return { medianMs: times[Math.floor(times.length / 2)]!, rows };
