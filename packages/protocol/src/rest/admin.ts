@@ -106,6 +106,8 @@ export const AuditEventSchema = z.object({
   action: z.string(),
   /** What it was done to, as `kind:id` (e.g. `user:<id>`, `api_key:<id>`, `price:<model>`, `llm`). */
   target: z.string().nullable(),
+  /** The target as people name it: a user's email, an API key's name; null when it has no name (or is gone). */
+  targetLabel: z.string().nullable().default(null),
   ip: z.string().nullable(),
   details: z.record(z.string(), z.unknown()),
 });

@@ -49,7 +49,10 @@ export function createAuditLog(deps: { db: Db }): AuditLog {
       let query = db
         .selectFrom('audit_events as e')
         .leftJoin('users as u', 'u.id', 'e.actor_id')
-        .select(['e.id', 'e.at', 'e.actor_id', 'u.email as actor_email', 'e.action', 'e.target', 'e.ip', 'e.details'])
+        // Readable targets: `user:<id>` by the user's email, `api_key:<id>` by the key's name.
+        .leftJoin('users as tu', (join) => join.on(sql<boolean>`e.target = 'user:' || tu.id::text`))
+        .leftJoin('api_keys as tk', (join) => join.on(sql<boolean>`e.target = 'api_key:' || tk.id::text`))
+        .select(['e.id', 'e.at', 'e.actor_id', 'u.email as actor_email', 'e.action', 'e.target', 'e.ip', 'e.details', 'tu.email as target_email', 'tk.name as target_key_name'])
         .orderBy('e.id', 'desc')
         .limit(limit + 1);
       if (before !== undefined) query = query.where('e.id', '<', sql<string>`${before}::bigint`);
@@ -63,12 +66,19 @@ export function createAuditLog(deps: { db: Db }): AuditLog {
         actorEmail: r.actor_email ?? null,
         action: r.action,
         target: r.target,
+        targetLabel: r.target_email ?? (r.target_key_name === null ? deletedUserEmail(r.target, r.details) : `key “${r.target_key_name}”`),
         ip: r.ip,
         details: isRecord(r.details) ? r.details : {},
       }));
       return { events, nextBefore: rows.length > limit ? (events.at(-1)?.id ?? null) : null };
     },
   };
+}
+
+/** A deleted user is named by the email the event recorded, when it did. */
+function deletedUserEmail(target: string | null, details: unknown): string | null {
+  if (!target?.startsWith('user:') || !isRecord(details)) return null;
+  return typeof details['email'] === 'string' ? details['email'] : null;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

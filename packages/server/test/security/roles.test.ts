@@ -120,7 +120,13 @@ for (const engine of engineSetups()) {
         { email: member.email, from: 'admin', to: 'member' },
         { email: member.email, from: 'member', to: 'admin' },
       ]);
-      expect(changes[0]).toMatchObject({ actorId: admin.userId, actorEmail: admin.email });
+      // The target is named as people name it: the member's email, not their id.
+      expect(changes[0]).toMatchObject({ actorId: admin.userId, actorEmail: admin.email, targetLabel: member.email });
+      const keyMade = await rest<{ id: string }>(server.baseUrl, 'POST', '/v1/api-keys', { token: member.token, json: { name: 'nightly export', scopes: ['full'] } });
+      await rest(server.baseUrl, 'DELETE', `/v1/api-keys/${keyMade.body.id}`, { token: member.token });
+      const keyEvents = (await auditEvents(server.baseUrl, admin.token)).filter((e) => e.target === `api_key:${keyMade.body.id}`);
+      expect(keyEvents.length).toBeGreaterThan(0);
+      expect(keyEvents.map((e) => e.targetLabel)).toEqual(keyEvents.map(() => 'key “nightly export”'));
     });
 
     it('the last active admin can be neither demoted nor disabled', async () => {

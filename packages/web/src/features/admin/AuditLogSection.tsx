@@ -46,7 +46,7 @@ export function AuditLogSection({ api }: { api: TallyApi }) {
               <td data-label="When">{formatWhen(e.at)}</td>
               <td data-label="Who">{e.actorEmail ?? (e.actorId ? e.actorId : 'system')}</td>
               <td data-label="Action"><code>{e.action}</code></td>
-              <td data-label="Target" className="scope">{e.target ?? '—'}</td>
+              <td data-label="Target" className={e.targetLabel ? undefined : 'scope'} title={e.target ?? undefined}>{e.targetLabel ?? e.target ?? '—'}</td>
               <td data-label="IP">{e.ip ?? '—'}</td>
             </tr>
           ))}
