@@ -25,12 +25,16 @@ export interface TallyOptions {
    * the PostgreSQL at BENCH_DATABASE_URL (default the machine's local one), dropped on close.
    */
   database?: 'pglite' | 'postgres';
+  /** Join another node's PostgreSQL schema (a cluster); it is left in place on close, its first node drops it. */
+  joinPostgres?: { url: string; schema: string };
   /** More TALLY_* variables, winning over the bench defaults. */
   env?: Record<string, string>;
   /** Extra node flags (e.g. --cpu-prof when looking for a hot spot). */
   nodeFlags?: string[];
   /** How long the node may take to start (60 s by default; a fresh embedded database on a busy machine takes longer). */
   startTimeoutMs?: number;
+  /** An embedded data folder to run on instead of a fresh one (a copy: it is removed on close). */
+  dataDir?: string;
 }
 
 /**
@@ -39,9 +43,10 @@ export interface TallyOptions {
  * guard against abuse by one person; the bench measures the server, not the limits).
  */
 export async function startTally(options: TallyOptions = {}): Promise<TallyProcess> {
-  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tally-bench-'));
-  const databaseUrl = options.database === 'postgres' ? benchPostgresUrl() : undefined;
-  const schema = databaseUrl ? `bench_rt_${crypto.randomBytes(6).toString('hex')}` : undefined;
+  const dataDir = options.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'tally-bench-')));
+  const joined = options.joinPostgres;
+  const databaseUrl = joined?.url ?? (options.database === 'postgres' ? benchPostgresUrl() : undefined);
+  const schema = joined?.schema ?? (databaseUrl ? `bench_rt_${crypto.randomBytes(6).toString('hex')}` : undefined);
   const env: Record<string, string> = {
     TALLY_HOST: '127.0.0.1',
     TALLY_PORT: '0',
@@ -88,7 +93,7 @@ export async function startTally(options: TallyOptions = {}): Promise<TallyProce
 
   async function cleanUp() {
     await fs.rm(dataDir, { recursive: true, force: true });
-    if (databaseUrl && schema) await dropSchema(databaseUrl, schema);
+    if (databaseUrl && schema && !joined) await dropSchema(databaseUrl, schema);
   }
 }
 

@@ -28,6 +28,11 @@ export class RunWatch {
   deltas = 0;
   /** LLM chunks received: the stamped pieces of text in those deltas (a node may join several into one). */
   chunks = 0;
+  /** Wall time the last event arrived. */
+  lastReceivedAt: number | undefined;
+  /** Longest wait for an event after `gapsFrom` (set it to measure a pause, e.g. a node's death). */
+  gapsFrom: number | undefined;
+  longestGapMs = 0;
   /** Every frame of the run as received (only kept when asked, e.g. to make the baseline's template). */
   readonly frames: string[] | undefined;
   readonly done: Promise<void>;
@@ -46,6 +51,10 @@ export class RunWatch {
 
   receive(frame: RunFrame, raw: string, receivedAt: number): void {
     this.frames?.push(raw);
+    if (this.gapsFrom !== undefined && receivedAt >= this.gapsFrom) {
+      this.longestGapMs = Math.max(this.longestGapMs, receivedAt - Math.max(this.gapsFrom, this.lastReceivedAt ?? 0));
+    }
+    this.lastReceivedAt = receivedAt;
     this.tracker.record(frame.seq, frame.fromSeq);
     if (frame.type === 'message_delta') {
       this.firstDeltaAt ??= receivedAt;

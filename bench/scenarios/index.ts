@@ -4,6 +4,7 @@
  */
 import type { Scenario } from '../lib/scenario.js';
 import { analyticsScenario } from './analytics.js';
+import { clusterDelivery } from './cluster-delivery.js';
 import { connects } from './connects.js';
 import { eventDelivery } from './event-delivery.js';
 import { idleConnections } from './idle-connections.js';
@@ -27,6 +28,7 @@ export const SCENARIOS: Scenario[] = [
   replay,
   reconnectStorm,
   slowReader,
+  clusterDelivery,
   soak,
   runsThroughput,
   timeToFirstToken,

@@ -3,14 +3,13 @@ import { openSockets, tallyTarget } from '../lib/delivery-load.js';
 import { closeLoadUsers, prepareLoadUsers } from '../lib/in-process-tally-load.js';
 import { paceMarker, startMockLlm } from '../lib/mock-llm.js';
 import type { Figure, Scenario } from '../lib/scenario.js';
-import { addIntegrity, emptyIntegrity } from '../lib/seq-tracker.js';
 import { startTally } from '../lib/tally-process.js';
 import type { BenchSocket, RunWatch } from '../lib/ws-client.js';
 
 const USERS = 50;
 const DELTAS = 100;
-/** Slow streams, so every run started is still streaming when memory is read (100 × 600 ms = 60 s). */
-const PACE_MS = 600;
+/** Slow streams, so every run started is still streaming when memory is read (100 × 2 s = 200 s). */
+const PACE_MS = 2_000;
 const STEPS = [100, 500];
 
 /**
@@ -40,23 +39,20 @@ export const runMemory: Scenario = {
           const ack = await sockets[i]!.command('send_message', { text: `Where is my AI money going? (memory ${i}) ${paceMarker(PACE_MS)}` });
           watches[i] = sockets[i]!.watch(String(ack['runId']));
         });
-        // Read once every run started is streaming (its first delta came), or after 60 s.
-        const deadline = performance.now() + 60_000;
+        // Read once every run started is streaming (its first delta came), or after 180 s (the node queues runs it cannot start yet).
+        const deadline = performance.now() + 180_000;
         while (performance.now() < deadline && watches.some((w) => w.firstDeltaAt === undefined)) await sleep(200);
         const rss = (await tally.probe({ gc: true })).rssBytes;
         const live = watches.filter((w) => w.firstDeltaAt !== undefined && w.terminalAt === undefined).length;
         readings.push({ runs: step, rss, live });
         ctx.log(`${step} runs started, ${live} streaming: RSS after GC ${(rss / 1024 / 1024).toFixed(1)} MB (idle ${(rss0 / 1024 / 1024).toFixed(1)} MB)`);
       }
-      await Promise.race([Promise.all(watches.map((w) => w.done)), sleep(120_000)]);
-      let integrity = emptyIntegrity();
-      for (const w of watches) integrity = w.terminalSeq === undefined ? { ...integrity, lost: integrity.lost + 1 } : addIntegrity(integrity, w.tracker.integrity(w.terminalSeq));
+      // The runs are not followed to their end: the node stops with them (delivery is measured elsewhere).
       const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
       const figures: Figure[] = readings.map((r) => ({
         name: `memory per active run, ${r.runs} streaming at once`,
         unit: 'KB',
         tally: (r.rss - rss0) / r.runs / 1024,
-        integrity,
         ...(r.live < r.runs ? { failures: [`only ${r.live} of ${r.runs} runs were streaming when memory was read`] } : {}),
         note:
           `RSS after a full GC (read from /proc) with ${r.live} runs streaming (${DELTAS} deltas, ${PACE_MS} ms apart) minus ${mb(rss0)} MB with none, over ${r.runs}; ${mb(r.rss)} MB in all. ` +
