@@ -64,10 +64,13 @@ import {
   type UsageUploadQuery,
   AdminUserListSchema,
   AdminUserSchema,
+  CreatedUserSchema,
   ApiKeyListSchema,
   AuditPageSchema,
   CreatedApiKeySchema,
   LlmSettingsSchema,
+  LlmConnectionTestSchema,
+  type LlmConnectionTest,
   PasswordResetDoneSchema,
   PasswordResetIssuedSchema,
   PriceSettingsSchema,
@@ -84,6 +87,8 @@ import {
   type RevokedApiKey,
   type UpdateLlmSettingsRequest,
   type UpdateUserRequest,
+  type CreateUserRequest,
+  type CreatedUser,
   AuthResponseSchema,
   HealthSchema,
   OtherSessionsRevokedSchema,
@@ -242,6 +247,8 @@ export interface WorkspaceClient {
 export interface AdminClient {
   listUsers(): Promise<AdminUser[]>;
   updateUser(userId: string, change: UpdateUserRequest): Promise<AdminUser>;
+  /** A new account (member unless said); its one-time reset token, with which the person sets a password. */
+  createUser(request: CreateUserRequest): Promise<CreatedUser>;
   /** A one-time reset token to hand to the user. */
   issuePasswordReset(userId: string): Promise<PasswordResetIssued>;
   /** Newest first; pass the page's `nextBefore` as `before` for the next one. */
@@ -266,6 +273,8 @@ export interface AdminClient {
   updateLlmSettings(change: UpdateLlmSettingsRequest): Promise<LlmSettings>;
   /** Back to the server's environment configuration. */
   clearLlmSettings(): Promise<LlmSettings>;
+  /** One minimal real call to the saved LLM configuration: whether it answers, how fast, and why not. */
+  testLlmConnection(): Promise<LlmConnectionTest>;
 }
 
 interface RequestSpec<S extends z.ZodType> {
@@ -450,6 +459,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
     priceList: async (model) => send({ method: 'GET', path: `/v1/prices${queryOf(PriceListQuerySchema, { model: model || undefined })}`, schema: PriceListSchema, auth: true }),
     admin: {
       listUsers: async () => (await send({ method: 'GET', path: '/v1/admin/users', schema: AdminUserListSchema, auth: true })).users,
+      createUser: (request) => send({ method: 'POST', path: '/v1/admin/users', schema: CreatedUserSchema, auth: true, json: request }),
       updateUser: (userId, change) =>
         send({ method: 'PATCH', path: `/v1/admin/users/${encodeURIComponent(userId)}`, schema: AdminUserSchema, auth: true, json: change }),
       issuePasswordReset: (userId) =>
@@ -484,6 +494,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
       getLlmSettings: () => send({ method: 'GET', path: '/v1/admin/llm', schema: LlmSettingsSchema, auth: true }),
       updateLlmSettings: (change) => send({ method: 'PUT', path: '/v1/admin/llm', schema: LlmSettingsSchema, auth: true, json: change }),
       clearLlmSettings: () => send({ method: 'DELETE', path: '/v1/admin/llm', schema: LlmSettingsSchema, auth: true }),
+      testLlmConnection: () => send({ method: 'POST', path: '/v1/admin/llm/test', schema: LlmConnectionTestSchema, auth: true, json: {} }),
     },
     workspaces: workspaceClient(send),
   };

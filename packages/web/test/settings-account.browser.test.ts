@@ -179,6 +179,32 @@ describe('settings page in Chromium', () => {
     expect(await row.getByRole('combobox').inputValue()).toBe('member');
   });
 
+  it('creates a user from the admin page, with a one-time token to set their password; the audit names them', { timeout: TEST }, async () => {
+    const users = section(page, 'Users');
+    const email = `made-${process.pid}@example.com`;
+    const form = users.getByRole('form', { name: 'Create a user' });
+    await form.getByLabel("New user's email").fill(email, { timeout: UI });
+    await form.getByRole('button', { name: 'Create user' }).click({ timeout: UI });
+    const secret = users.getByRole('region', { name: `Password reset token for ${email}` });
+    const token = await secret.getByRole('textbox').inputValue({ timeout: UI });
+    expect(token.length).toBeGreaterThan(20);
+    await users.locator(`tr[data-user-email="${email}"]`).waitFor({ timeout: UI });
+    // The token sets the new user's password.
+    const reset = await fetch(`${server.baseUrl}/v1/auth/reset-password`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, password: 'made by the admin, set by me' }) });
+    expect(reset.status).toBe(200);
+    await secret.getByRole('button', { name: 'Done' }).click({ timeout: UI });
+    // The audit log names the new user by email, not by id.
+    await page.reload({ timeout: UI });
+    const audit = section(page, 'Audit log');
+    await expect.poll(() => audit.locator('tr', { hasText: 'user.created' }).first().textContent(), { timeout: UI }).toContain(email);
+  });
+
+  it('tests the LLM connection and says what came of it (no LLM configured here)', { timeout: TEST }, async () => {
+    const llm = section(page, 'LLM configuration');
+    await llm.getByRole('button', { name: 'Test connection' }).click({ timeout: UI });
+    await expect.poll(() => llm.getByTestId('llm-test-result').textContent(), { timeout: UI }).toContain('No LLM is configured');
+  });
+
   it('takes screenshots of the settings on a laptop and a phone', { timeout: TEST }, async () => {
     await page.setViewportSize(LAPTOP);
     await section(page, 'Users').getByRole('table').waitFor({ timeout: UI });

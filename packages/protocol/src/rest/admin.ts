@@ -42,6 +42,15 @@ export const ResetPasswordRequestSchema = z.object({
   password: z.string().min(1).max(1024),
 });
 export type ResetPasswordRequest = z.infer<typeof ResetPasswordRequestSchema>;
+
+/**
+ * POST /v1/admin/users: an account an admin makes for someone. It has no usable password: the
+ * answer carries a one-time reset token (shown once) with which the person sets theirs.
+ */
+export const CreateUserRequestSchema = z.object({ email: z.string().trim().toLowerCase().email().max(254), role: UserRoleSchema.default('member') }).strict();
+export type CreateUserRequest = z.input<typeof CreateUserRequestSchema>;
+export const CreatedUserSchema = z.object({ user: AdminUserSchema, reset: PasswordResetIssuedSchema });
+export type CreatedUser = z.infer<typeof CreatedUserSchema>;
 export const PasswordResetDoneSchema = z.object({ passwordChanged: z.literal(true) });
 
 // ---- audit log
@@ -187,3 +196,22 @@ export const UpdateLlmSettingsRequestSchema = z
     if (value.provider !== 'offline' && !value.model) ctx.addIssue({ code: 'custom', path: ['model'], message: `is required for ${value.provider}` });
   });
 export type UpdateLlmSettingsRequest = z.infer<typeof UpdateLlmSettingsRequestSchema>;
+
+/**
+ * POST /v1/admin/llm/test: one minimal real call to the LLM new runs would use. A failed call is
+ * an answer (ok false, with why), not an HTTP error.
+ */
+export const LlmConnectionTestSchema = z.object({
+  ok: z.boolean(),
+  provider: LlmProviderSchema,
+  model: z.string().nullable(),
+  /** How long the call took, ms. */
+  latencyMs: z.number(),
+  /** `offline`: no LLM is configured; else how the call failed (timeout, http, network, invalid_output). */
+  failure: z.enum(['offline', 'timeout', 'http', 'network', 'invalid_output']).nullable(),
+  /** The provider's words on a failure (shortened). */
+  message: z.string().nullable(),
+  /** The start of the model's answer on success. */
+  reply: z.string().nullable(),
+});
+export type LlmConnectionTest = z.infer<typeof LlmConnectionTestSchema>;

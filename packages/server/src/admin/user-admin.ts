@@ -1,5 +1,8 @@
-import type { AdminUser, UpdateUserRequest } from '@tally/protocol';
+import crypto from 'node:crypto';
+import type { AdminUser, UpdateUserRequest, UserRole } from '@tally/protocol';
 import { AppError } from '../app-error.js';
+import { hashPassword } from '../auth/passwords.js';
+import { createPersonalWorkspace } from '../workspaces/personal-workspace.js';
 import type { Db } from '../store/database.js';
 import { SYSTEM_USER_ID } from '../store/system-user.js';
 
@@ -13,6 +16,12 @@ export interface UserAdmin {
    * sockets); their access tokens and API keys are refused from the next request.
    */
   update(userId: string, change: UpdateUserRequest): Promise<{ before: AdminUser; after: AdminUser }>;
+  /**
+   * A new account with its personal workspace, as sign-up makes, but with no usable password
+   * (a random one nobody knows): the person sets theirs with a reset token. AUTH_EMAIL_TAKEN
+   * when the email has an account.
+   */
+  create(email: string, role: UserRole): Promise<AdminUser>;
 }
 
 export function createUserAdmin(deps: {
@@ -64,6 +73,22 @@ export function createUserAdmin(deps: {
       });
       if (result.after.disabled && !result.before.disabled) await deps.endSessions(userId, 'account disabled');
       return result;
+    },
+
+    async create(email, role) {
+      const passwordHash = await hashPassword(crypto.randomBytes(32).toString('base64url'));
+      const created = await db.transaction().execute(async (tx) => {
+        const row = await tx
+          .insertInto('users')
+          .values({ id: crypto.randomUUID(), email, password_hash: passwordHash, role })
+          .onConflict((oc) => oc.column('email').doNothing())
+          .returning(['id', 'email', 'role', 'disabled_at', 'created_at'])
+          .executeTakeFirst();
+        if (row) await createPersonalWorkspace(tx, row.id);
+        return row;
+      });
+      if (!created) throw new AppError('AUTH_EMAIL_TAKEN');
+      return toAdminUser(created);
     },
   };
 }

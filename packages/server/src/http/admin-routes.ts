@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import {
   AuditQuerySchema,
+  CreateUserRequestSchema,
   IdSchema,
   PriceOverrideSchema,
   RemovePriceOverrideQuerySchema,
@@ -9,7 +10,9 @@ import {
   UpdateUserRequestSchema,
   type AdminUser,
   type AuditPage,
+  type CreatedUser,
   type LlmSettings,
+  type LlmConnectionTest,
   type PasswordResetIssued,
   type PriceSettingsDto,
 } from '@tally/protocol';
@@ -18,6 +21,7 @@ import type { UserAdmin } from '../admin/user-admin.js';
 import type { AuditEventInput, AuditLog } from '../audit/audit-log.js';
 import type { PasswordResets } from '../auth/password-resets.js';
 import type { LlmSettingsStore } from '../llm/llm-settings.js';
+import { testLlmConnection } from '../llm/test-llm-connection.js';
 import type { PriceOverride } from '../pricing/genai-price-catalog.js';
 import type { PriceSettings } from '../pricing/price-settings.js';
 import { userOf } from './authenticate.js';
@@ -50,6 +54,17 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): P
     deps.audit.record({ ...event, actorId: userOf(request).userId, ip: request.ip });
 
   app.get('/v1/admin/users', async (): Promise<{ users: AdminUser[] }> => ({ users: await deps.users.list() }));
+
+  app.post('/v1/admin/users', async (request, reply): Promise<CreatedUser> => {
+    const { email, role } = parseInput(CreateUserRequestSchema, request.body);
+    const user = await deps.users.create(email, role);
+    await record(request, { action: 'user.created', target: `user:${user.id}`, details: { email: user.email, role: user.role } });
+    const reset = await deps.resets.issue(user.id, userOf(request).userId);
+    await record(request, { action: 'user.password_reset_issued', target: `user:${user.id}`, details: { expiresAt: reset.expiresAt } });
+    // The reset token is shown once: no cache keeps it.
+    void reply.status(201).header('cache-control', 'no-store');
+    return { user, reset };
+  });
 
   app.patch('/v1/admin/users/:id', async (request): Promise<AdminUser> => {
     const id = userId(request.params);
@@ -91,6 +106,9 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): P
   });
 
   app.get('/v1/admin/llm', async (): Promise<LlmSettings> => deps.llm.view());
+
+  // "Test connection": one minimal real call to the LLM new runs would use.
+  app.post('/v1/admin/llm/test', async (): Promise<LlmConnectionTest> => testLlmConnection(await deps.llm.current()));
 
   app.put('/v1/admin/llm', async (request): Promise<LlmSettings> => {
     const change = parseInput(UpdateLlmSettingsRequestSchema, request.body);

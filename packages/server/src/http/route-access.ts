@@ -66,6 +66,7 @@ export const ROUTE_ACCESS = {
   'GET /v1/workspaces/:workspaceId/audit': 'signed-in',
 
   'GET /v1/admin/users': 'admin',
+  'POST /v1/admin/users': 'admin',
   'PATCH /v1/admin/users/:id': 'admin',
   'DELETE /v1/admin/users/:id': 'admin',
   'POST /v1/admin/users/:id/reset-password': 'admin',
@@ -82,6 +83,7 @@ export const ROUTE_ACCESS = {
   'POST /v1/admin/prices/reprice/apply': 'admin',
   'GET /v1/admin/prices/reprice/:id': 'admin',
   'GET /v1/admin/llm': 'admin',
+  'POST /v1/admin/llm/test': 'admin',
   'PUT /v1/admin/llm': 'admin',
   'DELETE /v1/admin/llm': 'admin',
 } as const satisfies Record<string, RouteAccess>;

@@ -83,6 +83,7 @@ const CASES: Record<Exclude<RouteKey, 'GET /v1/ws' | WorkspaceRouteKey>, RouteCa
   'DELETE /v1/api-keys/:id': { path: (i) => `/v1/api-keys/${i.apiKeyId}`, ok: [200, 204], owned: true },
 
   'GET /v1/admin/users': { path: () => '/v1/admin/users', ok: [200] },
+  'POST /v1/admin/users': { path: () => '/v1/admin/users', body: () => ({ email: `matrix-made-${Date.now()}@example.com` }), ok: [201] },
   'PATCH /v1/admin/users/:id': { path: (i) => `/v1/admin/users/${i.memberId}`, body: () => ({ role: 'member' }), ok: [200] },
   // No account with this id: the admin is answered USER_NOT_FOUND (deleting one: security/account-deletion.test.ts).
   'DELETE /v1/admin/users/:id': { path: () => '/v1/admin/users/00000000-0000-4000-8000-000000000000', ok: [404] },
@@ -104,6 +105,7 @@ const CASES: Record<Exclude<RouteKey, 'GET /v1/ws' | WorkspaceRouteKey>, RouteCa
   // No preview with this id: the admin is refused with REPRICE_PREVIEW_REQUIRED, anyone else earlier.
   'POST /v1/admin/prices/reprice/apply': { path: () => '/v1/admin/prices/reprice/apply', body: () => ({ previewId: '00000000-0000-4000-8000-000000000000' }), ok: [409] },
   'GET /v1/admin/prices/reprice/:id': { path: () => '/v1/admin/prices/reprice/00000000-0000-4000-8000-000000000000', ok: [404] },
+  'POST /v1/admin/llm/test': { path: () => '/v1/admin/llm/test', ok: [200] },
   'GET /v1/admin/llm': { path: () => '/v1/admin/llm', ok: [200] },
   'PUT /v1/admin/llm': { path: () => '/v1/admin/llm', body: () => ({ provider: 'offline' }), ok: [200] },
   'DELETE /v1/admin/llm': { path: () => '/v1/admin/llm', ok: [200, 204] },

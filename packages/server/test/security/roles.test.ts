@@ -28,6 +28,7 @@ interface RequestIds {
 function adminRequests(memberId: string, catalogData: unknown, waitForJob: (id: string) => Promise<void>): AdminRequest[] {
   return [
     { route: 'GET /v1/admin/users', path: '/v1/admin/users', status: 200 },
+    { route: 'POST /v1/admin/users', path: '/v1/admin/users', json: { email: `roles-made-${process.pid}@example.com` }, status: 201 },
     { route: 'PATCH /v1/admin/users/:id', path: `/v1/admin/users/${memberId}`, json: { role: 'member' }, status: 200 },
     { route: 'POST /v1/admin/users/:id/reset-password', path: `/v1/admin/users/${memberId}/reset-password`, json: {}, status: 201 },
     { route: 'GET /v1/admin/audit', path: '/v1/admin/audit?limit=5', status: 200 },
@@ -35,6 +36,7 @@ function adminRequests(memberId: string, catalogData: unknown, waitForJob: (id: 
     { route: 'PUT /v1/admin/prices', path: '/v1/admin/prices', json: { model: 'roles-model', inputPerMTok: 1, outputPerMTok: 2 }, status: 200 },
     { route: 'DELETE /v1/admin/prices', path: '/v1/admin/prices?model=roles-model', status: 200 },
     { route: 'GET /v1/admin/llm', path: '/v1/admin/llm', status: 200 },
+    { route: 'POST /v1/admin/llm/test', path: '/v1/admin/llm/test', json: {}, status: 200 },
     { route: 'PUT /v1/admin/llm', path: '/v1/admin/llm', json: { provider: 'offline' }, status: 200 },
     { route: 'DELETE /v1/admin/llm', path: '/v1/admin/llm', status: 200 },
     { route: 'PUT /v1/admin/prices/discounts', path: '/v1/admin/prices/discounts', json: { provider: 'openai', percent: 0 }, status: 200 },

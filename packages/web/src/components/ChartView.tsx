@@ -54,7 +54,7 @@ function CategoryBars({ chart, rows, values }: PartProps) {
       <CartesianGrid horizontal={false} strokeOpacity={0.25} />
       <XAxis type="number" tickFormatter={values.short} tick={TICK_STYLE} />
       <YAxis type="category" dataKey="x" width={labelWidth} interval={0} tick={<WrappedTick />} />
-      <Tooltip formatter={(v) => values.full(Number(v))} />
+      <Tooltip formatter={(v) => values.full(Number(v))} itemStyle={TOOLTIP_ITEM_STYLE} contentStyle={TOOLTIP_BOX_STYLE} />
       {chart.series.map((s, i) => (
         <Bar key={s.name} dataKey={seriesKey(i)} name={s.name} fill={color(i)} radius={[0, 3, 3, 0]} isAnimationActive={false} />
       ))}
@@ -62,6 +62,10 @@ function CategoryBars({ chart, rows, values }: PartProps) {
     </BarChart>
   );
 }
+
+/** Tooltip text in the page's text colour: a series' own colour is too light to read on white (axe: color-contrast). */
+const TOOLTIP_ITEM_STYLE = { color: 'var(--text)' };
+const TOOLTIP_BOX_STYLE = { background: 'var(--card)', borderColor: 'var(--border)' };
 
 /** Days along the bottom: stacked bars (one colour per series) or one line per series. */
 function OverTime({ chart, rows, values }: PartProps) {
@@ -71,7 +75,7 @@ function OverTime({ chart, rows, values }: PartProps) {
     <CartesianGrid key="grid" vertical={false} strokeOpacity={0.25} />,
     <XAxis key="x" dataKey="x" tickFormatter={shortLabel} tick={TICK_STYLE} minTickGap={12} />,
     <YAxis key="y" tickFormatter={values.short} tick={TICK_STYLE} width={64} />,
-    <Tooltip key="tip" formatter={(v) => values.full(Number(v))} labelFormatter={(x) => shortLabel(String(x))} />,
+    <Tooltip key="tip" formatter={(v) => values.full(Number(v))} labelFormatter={(x) => shortLabel(String(x))} itemStyle={TOOLTIP_ITEM_STYLE} contentStyle={TOOLTIP_BOX_STYLE} />,
     <Legend key="legend" wrapperStyle={LEGEND_STYLE} />,
   ];
   if (chart.kind === 'line') {

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type FormEvent } from 'react';
 import { USER_ROLES, type AdminUser, type PasswordResetIssued, type UserRole } from '@tally/protocol';
 import type { TallyApi } from '../../api/tally-api.js';
 import { errorMessage } from '../../format.js';
@@ -30,9 +30,37 @@ export function AdminUsersSection({ api, selfId }: { api: TallyApi; selfId: stri
   const issueReset = (user: AdminUser) =>
     act(async () => setReset({ email: user.email, issued: await api.rest.admin.issuePasswordReset(user.id) }));
 
+  const [newEmail, setNewEmail] = useState('');
+  const [newRole, setNewRole] = useState<UserRole>('member');
+  async function createUser(event: FormEvent) {
+    event.preventDefault();
+    await act(async () => {
+      const created = await api.rest.admin.createUser({ email: newEmail, role: newRole });
+      setReset({ email: created.user.email, issued: created.reset });
+      setNewEmail('');
+    });
+  }
+
   return (
     <section className="card settings-section" aria-labelledby="admin-users-title">
       <h2 id="admin-users-title">Users</h2>
+      <form className="settings-form inline" aria-label="Create a user" onSubmit={(e) => void createUser(e)}>
+        <label>
+          New user's email
+          <input type="email" required value={newEmail} onChange={(e) => setNewEmail(e.target.value)} autoComplete="off" />
+        </label>
+        <label>
+          Role
+          <select value={newRole} onChange={(e) => setNewRole(e.target.value as UserRole)}>
+            {USER_ROLES.map((r) => (
+              <option key={r} value={r}>{r}</option>
+            ))}
+          </select>
+        </label>
+        <div className="form-actions">
+          <button type="submit" className="small">Create user</button>
+        </div>
+      </form>
       {error && <p className="error" role="alert">{error}</p>}
       {reset && (
         <SecretOnce
@@ -78,7 +106,7 @@ export function AdminUsersSection({ api, selfId }: { api: TallyApi; selfId: stri
                       onConfirm={() => void act(() => api.rest.admin.updateUser(u.id, { disabled: true }))}
                     />
                   )}
-                  <button type="button" className="small" aria-label={`Password reset for ${u.email}`} onClick={() => void issueReset(u)}>
+                  <button type="button" className="small" aria-label={`Reset password for ${u.email}`} onClick={() => void issueReset(u)}>
                     Reset password
                   </button>
                 </td>

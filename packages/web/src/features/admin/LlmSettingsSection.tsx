@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
-import { LLM_PROVIDERS, type LlmProvider, type LlmSettings, type UpdateLlmSettingsRequest } from '@tally/protocol';
+import { LLM_PROVIDERS, type LlmConnectionTest, type LlmProvider, type LlmSettings, type UpdateLlmSettingsRequest } from '@tally/protocol';
 import type { TallyApi } from '../../api/tally-api.js';
-import { errorMessage } from '../../format.js';
+import { errorMessage, formatMs } from '../../format.js';
 import { ConfirmButton } from '../../components/ConfirmButton.js';
 import { formatWhen } from '../../components/format-when.js';
 import { LoadState } from '../../components/LoadState.js';
@@ -22,8 +22,41 @@ export function LlmSettingsSection({ api }: { api: TallyApi }) {
       <LoadState state={settings} what="the LLM configuration">
         {(value) => <LlmForm api={api} settings={value} onSaved={setSettings} />}
       </LoadState>
+      <ConnectionTest api={api} />
     </section>
   );
+}
+
+/** "Test connection": one small real call to the saved configuration, and what came of it. */
+function ConnectionTest({ api }: { api: TallyApi }) {
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  async function test() {
+    setBusy(true);
+    setResult(null);
+    try {
+      setResult(describeTest(await api.rest.admin.testLlmConnection()));
+    } catch (e) {
+      setResult({ ok: false, text: `The test could not run: ${errorMessage(e)}` });
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <div className="form-actions">
+      <button type="button" className="small" disabled={busy} onClick={() => void test()}>
+        {busy ? 'Testing…' : 'Test connection'}
+      </button>
+      <span className="hint">tests the saved settings</span>
+      {result && <span className={result.ok ? 'good' : 'error'} role={result.ok ? 'status' : 'alert'} data-testid="llm-test-result">{result.text}</span>}
+    </div>
+  );
+}
+
+function describeTest(t: LlmConnectionTest): { ok: boolean; text: string } {
+  if (t.ok) return { ok: true, text: `Connected: ${t.model ?? t.provider} answered in ${formatMs(t.latencyMs)}${t.reply ? ` (“${t.reply}”)` : ''}.` };
+  if (t.failure === 'offline') return { ok: false, text: t.message ?? 'No LLM is configured.' };
+  return { ok: false, text: `Failed (${t.failure ?? 'error'}) after ${formatMs(t.latencyMs)}: ${t.message ?? 'no details'}` };
 }
 
 function LlmForm({ api, settings, onSaved }: { api: TallyApi; settings: LlmSettings; onSaved(settings: LlmSettings): void }) {
