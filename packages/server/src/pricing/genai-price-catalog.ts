@@ -1,7 +1,7 @@
 import { calcPrice, findProvider, type ModelInfo, type ModelPrice, type PriceCalculation, type Provider, type Usage } from '@pydantic/genai-prices';
 import { createBoundedMemo } from './bounded-memo.js';
 import { createCatalogDataLookup } from './catalog-data-lookup.js';
-import type { ModelPrices, PriceCatalog, PricedCall } from './price-catalog.js';
+import type { ModelPrices, PriceCatalog, PricedCall, PricingRules } from './price-catalog.js';
 import { libraryEntryPrice, libraryUsage, modelPlan, planAt, priceWithPlan, type ModelPlan, type TokenUsage } from './token-price-plan.js';
 
 /**
@@ -129,8 +129,7 @@ export function createGenaiPriceCatalog(options: GenaiPriceCatalogOptions = {}):
   }
   /** A call's price from its entry's total: the batch discount, then the provider's. */
   function finalPrice(total: number, modelId: string, provider: Provider, batch: boolean): number {
-    const isBatchEntry = modelId.toLowerCase().endsWith(':batch');
-    return (batch && !isBatchEntry ? total * BATCH_MULTIPLIER : total) * kept(provider);
+    return (batch && halvesBatch(modelId) ? total * BATCH_MULTIPLIER : total) * kept(provider);
   }
 
   return {
@@ -154,6 +153,13 @@ export function createGenaiPriceCatalog(options: GenaiPriceCatalogOptions = {}):
       const result = calcPrice(libraryUsage(tokens), entry.modelId, { provider: entry.provider, timestamp: call.at });
       if (!result) return null;
       return finalPrice(result.total_price, result.model.id, result.provider, call.batch);
+    },
+
+    pricingRules(model: string, provider: string | null): PricingRules | null {
+      // Which model a call is priced as does not depend on its time (see resolvedModel).
+      const entry = resolvedModel(model, provider, new Date());
+      if (!entry) return null;
+      return { entries: entry.plan, batchMultiplier: halvesBatch(entry.modelId) ? BATCH_MULTIPLIER : 1, kept: kept(entry.provider) };
     },
 
     modelPrices(model: string, provider?: string | null, at: Date = new Date()): ModelPrices | null {
@@ -196,6 +202,11 @@ function toModelPrices(model: string, provider: string, price: ModelPrice): Mode
 function baseOf(value: ModelPrice[string]): number | null {
   if (value === undefined) return null;
   return typeof value === 'number' ? value : value.base;
+}
+
+/** Whether batch calls of the model are halved: not when its entry is itself a batch price. */
+function halvesBatch(modelId: string): boolean {
+  return !modelId.toLowerCase().endsWith(':batch');
 }
 
 function overrideProvider(o: PriceOverride): Provider {

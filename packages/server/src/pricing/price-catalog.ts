@@ -1,3 +1,5 @@
+import type { ModelPlan } from './token-price-plan.js';
+
 /**
  * Prices of LLM calls, in USD. The catalog behind it is `@pydantic/genai-prices` (with admin
  * overrides later); a model it does not know yields null, never zero, so answers can flag it.
@@ -7,6 +9,25 @@ export interface PriceCatalog {
   priceCall(call: PricedCall): number | null;
   /** Per-million-token prices of a model at a time, or null when unknown. */
   modelPrices(model: string, provider?: string | null, at?: Date): ModelPrices | null;
+  /**
+   * How every call of a (model, provider) is priced, as data a database can evaluate (re-pricing
+   * at volume, reprice-formula.ts); null when the model is unknown (its calls are unpriced).
+   */
+  pricingRules?(model: string, provider: string | null): PricingRules | null;
+}
+
+/**
+ * The pricing of one (model, provider) over time: `priceCall` of any call of it is, bit for bit,
+ * `(batch ? total * batchMultiplier : total) * kept` of `total = priceWithPlan(planAt(entries, at), tokens)`
+ * (token-price-plan.ts). An entry whose plan is null, or `entries` null (prices that
+ * depend on more than the date), are priced by the library, call by call.
+ */
+export interface PricingRules {
+  entries: ModelPlan | null;
+  /** What a batch call pays of the price: 0.5, or 1 for an entry that is itself a batch price. */
+  batchMultiplier: number;
+  /** What a provider discount leaves of the price (1: none). */
+  kept: number;
 }
 
 export interface PricedCall {

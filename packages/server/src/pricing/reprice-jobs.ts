@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { AppError } from '../app-error.js';
 import type { Db } from '../store/database.js';
 import type { RepriceChange, RepriceRow, UsageRepricing } from '../usage/usage-repricing.js';
+import { repriceFormula } from './reprice-formula.js';
 import type { LivePriceCatalog } from './live-price-catalog.js';
 import type { PriceCatalog } from './price-catalog.js';
 import { createRepriceTotals, grandTotals, type ModelRepriceTotals } from './reprice-totals.js';
@@ -30,6 +31,8 @@ export interface RepriceJobView {
  */
 const STALE_AFTER_MS = 60_000;
 const PROGRESS_EVERY_MS = 500;
+/** Records per chunk re-priced by one set of statements: progress steps, and one transaction's size. */
+const CHUNK_RECORDS = 100_000;
 
 export interface RepriceJobs {
   /** Starts a preview with the prices in force now; it runs in the background on this node. */
@@ -47,10 +50,11 @@ export interface RepriceJobs {
 }
 
 /**
- * Re-pricing of stored records (issue 15 item 5). A preview reads every record, prices it with the
- * prices in force (the same catalog ingests use: one pricing function) and totals old and new
- * costs per model; an application does the same and writes the costs that changed, with the
- * store's rollups. Both total exactly (reprice-totals.ts), so an application made with the same
+ * Re-pricing of stored records (issue 15 item 5). A preview prices every record with the prices
+ * in force (the catalog ingests use, its plans evaluated by the database: reprice-formula.ts) and
+ * totals old and new costs per model; an application does the same and writes the costs that
+ * changed, with the store's rollups, chunk by chunk of whole owner-days. Both total exactly
+ * (reprice-totals.ts), so an application made with the same
  * prices over the same records reports, and stores, the totals its preview showed. One job runs at
  * a time server-wide (a unique index on running jobs); its progress is kept in the database, so
  * any node answers a poll.
@@ -92,27 +96,49 @@ export function createRepriceJobs(deps: { db: Db; repricing: UsageRepricing; pri
   }
 
   async function run(id: string, kind: 'preview' | 'apply', catalog: PriceCatalog): Promise<void> {
-    const total = await repricing.countRecords();
+    const apply = kind === 'apply';
+    // The database computes the new costs from the catalog's own plans (reprice-formula.ts), chunk
+    // by chunk; only pairs whose prices the plans cannot express are priced here, record by record.
+    const formula = repriceFormula(catalog, await repricing.storedPairs());
+    const chunks = await repricing.chunks(CHUNK_RECORDS);
+    const total = chunks.reduce((sum, c) => sum + c.records, 0);
     await db.updateTable('reprice_jobs').set({ rows_total: total, heartbeat_at: new Date() }).where('id', '=', id).execute();
     const totals = createRepriceTotals();
     let done = 0;
     let changed = 0;
     let reported = Date.now();
-    await repricing.scan(async (rows) => {
-      const changes: RepriceChange[] = [];
-      for (const row of rows) {
-        const cost = catalog.priceCall(callOf(row));
-        totals.add(row.model, row.costUsd, cost);
-        if (!Object.is(cost, row.costUsd)) changes.push({ row, costUsd: cost });
+    const progress = async () => {
+      if (Date.now() - reported < PROGRESS_EVERY_MS) return;
+      reported = Date.now();
+      await db.updateTable('reprice_jobs').set({ rows_done: done, rows_changed: changed, heartbeat_at: new Date() }).where('id', '=', id).execute();
+    };
+    if (formula) {
+      for (const chunk of chunks) {
+        for (const model of await repricing.repriceChunk(chunk, formula, apply)) {
+          totals.addChunk(model);
+          done += model.records;
+          changed += model.changed;
+        }
+        await progress();
       }
-      changed += kind === 'apply' ? await repricing.writeCosts(changes) : changes.length;
-      done += rows.length;
-      if (Date.now() - reported >= PROGRESS_EVERY_MS) {
-        reported = Date.now();
-        await db.updateTable('reprice_jobs').set({ rows_done: done, rows_changed: changed, heartbeat_at: new Date() }).where('id', '=', id).execute();
-      }
-    });
-    if (kind === 'apply') await repricing.finish();
+    }
+    if (!formula || formula.library.length > 0) {
+      await repricing.scan(
+        async (rows) => {
+          const changes: RepriceChange[] = [];
+          for (const row of rows) {
+            const cost = catalog.priceCall(callOf(row));
+            totals.add(row.model, row.costUsd, cost);
+            if (!Object.is(cost, row.costUsd)) changes.push({ row, costUsd: cost });
+          }
+          changed += apply ? await repricing.writeCosts(changes) : changes.length;
+          done += rows.length;
+          await progress();
+        },
+        formula ? formula.library : undefined,
+      );
+      if (apply) await repricing.finish();
+    }
     const models = totals.result();
     await db
       .updateTable('reprice_jobs')

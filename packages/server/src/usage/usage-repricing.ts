@@ -1,3 +1,5 @@
+import type { RepriceFormula, StoredPair } from '../pricing/reprice-formula.js';
+
 /**
  * A usage store's side of re-pricing (pricing/reprice-jobs.ts): read every stored record's
  * pricing fields and cost, and write new costs, keeping the store's rollups in step. It spans
@@ -26,11 +28,43 @@ export interface RepriceChange {
   costUsd: number | null;
 }
 
+/** Records of whole owner-days, re-priced together: the unit of work and of progress. */
+export interface RepriceChunk {
+  ownerId: string;
+  /** UTC days, epoch ms: from inclusive, to exclusive. */
+  fromMs: number;
+  toMs: number;
+  /** Records in it when the job planned it. */
+  records: number;
+}
+
+/** A chunk's records of one model, under the formula: costs summed in whole picodollars (floored), so sums are exact in any order. */
+export interface ChunkModelTotals {
+  model: string;
+  records: number;
+  changed: number;
+  oldPicoUsd: bigint;
+  newPicoUsd: bigint;
+  oldUnpriced: number;
+  newUnpriced: number;
+}
+
 export interface UsageRepricing {
-  /** Records stored now, for the progress of a job. */
-  countRecords(): Promise<number>;
-  /** Every stored record, page by page: the next page is read once `page` has returned. */
-  scan(page: (rows: RepriceRow[]) => Promise<void>): Promise<void>;
+  /** The distinct (model, provider) pairs stored, which the formula is built for. */
+  storedPairs(): Promise<StoredPair[]>;
+  /** Every stored record, cut into chunks of whole owner-days of about `targetRecords` each. */
+  chunks(targetRecords: number): Promise<RepriceChunk[]>;
+  /**
+   * One chunk under the formula, set-based (the database computes every new cost): its totals per
+   * model, and with `apply` the changed costs written with the rollups of its days, atomically
+   * where the store can. The library's pairs are left out (see `scan`).
+   */
+  repriceChunk(chunk: RepriceChunk, formula: RepriceFormula, apply: boolean): Promise<ChunkModelTotals[]>;
+  /**
+   * The stored records of these pairs (all records when `only` is absent), page by page, for
+   * prices only the library computes: the next page is read once `page` has returned.
+   */
+  scan(page: (rows: RepriceRow[]) => Promise<void>, only?: readonly StoredPair[]): Promise<void>;
   /** Stores new costs (of records scanned by this job); returns how many records took them. */
   writeCosts(changes: RepriceChange[]): Promise<number>;
   /** Brings what is derived from the costs (rollups) up to date where the store defers it. */

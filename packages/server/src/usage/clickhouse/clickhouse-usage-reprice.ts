@@ -1,7 +1,14 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { clickHouseSql, identifier, uuid } from './clickhouse-literals.js';
+import { z } from 'zod';
+import type { StoredPair } from '../../pricing/reprice-formula.js';
+import { DAY_MS } from '../day-range.js';
+import { chunksOfDays } from '../reprice-chunks.js';
+import { clickHouseColumnName, USAGE_COLUMNS } from '../usage-columns.js';
+import type { ChunkModelTotals, RepriceRow, UsageRepricing } from '../usage-repricing.js';
+import { clickHouseSql, identifier, int, list, uuid, type ClickHouseSql } from './clickhouse-literals.js';
+import { checkLiteralsExact, clickHouseNewCost, clickHouseOfPairs, clickHousePricedInDatabase } from './clickhouse-price-expression.js';
 import { epochDay, ownerDays, rollupRecomputations } from './clickhouse-rollups.js';
-import type { RepriceRow, UsageRepricing } from '../usage-repricing.js';
+import { selectRows } from './clickhouse-select.js';
 
 /** Records per page handed to the job (and so per re-insert). */
 const PAGE = 10_000;
@@ -26,26 +33,83 @@ type StoredRow = Record<string, unknown> & {
  * inserted again with its new cost. `usage_records` is a ReplacingMergeTree with no version
  * column, whose merges and `FINAL` keep the last inserted of rows sharing a sorting key, so every
  * read sees the new cost at once, and merges drop the old row in time. (An `ALTER TABLE … UPDATE`
- * mutation, which 18.16 has, rewrites whole parts per statement and cannot take costs computed
- * outside ClickHouse without a second implementation of pricing in SQL.) Records are read in one
- * streamed query through FINAL: a snapshot of the parts at its start, which the job's own inserts
- * do not disturb. The daily rollups of the owner-days changed are recomputed at the end, by the
- * same statements an ingest uses.
+ * mutation rewrites whole parts per statement, asynchronously.) A chunk (whole owner-days, read
+ * through the primary index) is re-priced set-based: one SELECT totals it under the formula, one
+ * INSERT … SELECT writes its changed records with their new costs, and its daily rollups are
+ * recomputed by the statement an ingest uses. Pairs only the library prices go record by record
+ * (`scan`, `writeCosts`, `finish`).
  */
 export function createClickHouseUsageRepricing(client: ClickHouseClient, database: string): UsageRepricing {
   const db = identifier(database);
   const records = clickHouseSql`${db}.usage_records`;
   const touched = new Map<string, Set<number>>();
+  const checked = new WeakSet<object>();
+  const columns = list([identifier('owner_id'), ...USAGE_COLUMNS.map((c) => identifier(clickHouseColumnName(c)))]);
 
   return {
-    async countRecords() {
-      const result = await client.query({ query: clickHouseSql`SELECT count() AS n FROM ${records} FINAL`.text, format: 'JSONEachRow' });
-      const [row] = await result.json<{ n: number | string }>();
-      return Number(row?.n ?? 0);
+    async storedPairs() {
+      const rows = await selectRows(
+        client,
+        clickHouseSql`SELECT DISTINCT model, if(provider_null = 1, NULL, provider_name) AS provider FROM ${db}.usage_daily`,
+        z.object({ model: z.string(), provider: z.string().nullable() }),
+      );
+      return rows satisfies StoredPair[];
     },
 
-    async scan(page) {
-      const result = await client.query({ query: clickHouseSql`SELECT * FROM ${records} FINAL`.text, format: 'JSONEachRow' });
+    async chunks(targetRecords) {
+      // From the records (without FINAL: counts only plan the work), so records whose rollups
+      // an upload has not brought up to date yet are re-priced too.
+      const rows = await selectRows(
+        client,
+        clickHouseSql`SELECT toString(owner_id) AS owner, intDiv(ts_ms, ${int(DAY_MS)}) AS d, count() AS n FROM ${records} GROUP BY owner_id, d ORDER BY owner_id, d`,
+        z.object({ owner: z.string(), d: z.number(), n: z.number() }),
+      );
+      return chunksOfDays(rows.map((r) => ({ ownerId: r.owner, dayMs: r.d * DAY_MS, records: r.n })), targetRecords);
+    },
+
+    async repriceChunk(chunk, formula, apply) {
+      if (!checked.has(formula)) {
+        await checkLiteralsExact(client, formula);
+        checked.add(formula);
+      }
+      const inChunk = clickHouseSql`owner_id = ${uuid(chunk.ownerId)} AND ts_ms >= ${int(chunk.fromMs)} AND ts_ms < ${int(chunk.toMs)}`;
+      const where = clickHouseSql`${inChunk} AND ${clickHousePricedInDatabase(formula)}`;
+      const newCost = clickHouseNewCost(formula);
+      const changed = clickHouseSql`(isNull(n) != isNull(cost_usd) OR (isNotNull(n) AND ifNull(n, 0) != ifNull(cost_usd, 0)))`;
+      const rows = await selectRows(
+        client,
+        clickHouseSql`SELECT model, count() AS records, countIf(${changed}) AS changed,
+            toString(sum(ifNull(toInt64(floor(cost_usd * 1e12)), 0))) AS old_pico, toString(sum(ifNull(toInt64(floor(n * 1e12)), 0))) AS new_pico,
+            countIf(isNull(cost_usd)) AS old_unpriced, countIf(isNull(n)) AS new_unpriced
+          FROM (SELECT model, cost_usd, ${newCost} AS n FROM ${records} FINAL WHERE ${where})
+          GROUP BY model`,
+        TotalsRowSchema,
+      );
+      const totals: ChunkModelTotals[] = rows.map((r) => ({
+        model: r.model,
+        records: r.records,
+        changed: r.changed,
+        oldPicoUsd: BigInt(r.old_pico),
+        newPicoUsd: BigInt(r.new_pico),
+        oldUnpriced: r.old_unpriced,
+        newUnpriced: r.new_unpriced,
+      }));
+      if (!apply || totals.every((m) => m.changed === 0)) return totals;
+      const values = list([
+        identifier('owner_id'),
+        ...USAGE_COLUMNS.map((c) => (c.name === 'cost_usd' ? clickHouseSql`n` : identifier(clickHouseColumnName(c)))),
+      ]);
+      await client.command({
+        query: clickHouseSql`INSERT INTO ${records} (${columns})
+          SELECT ${values} FROM (SELECT *, ${newCost} AS n FROM ${records} FINAL WHERE ${where}) WHERE ${changed}`.text,
+      });
+      await client.command({ query: dailyRecomputation(database, inChunk).text });
+      return totals;
+    },
+
+    async scan(page, only) {
+      const filter = only ? clickHouseSql`WHERE ${clickHouseOfPairs(only)}` : clickHouseSql``;
+      const result = await client.query({ query: clickHouseSql`SELECT * FROM ${records} FINAL ${filter}`.text, format: 'JSONEachRow' });
       let rows: RepriceRow[] = [];
       for await (const chunk of result.stream<StoredRow>()) {
         for (const raw of chunk) {
@@ -97,4 +161,19 @@ function toRepriceRow(r: StoredRow): RepriceRow {
     batch: Number(r.batch) === 1,
     costUsd: r.cost_usd === null ? null : Number(r.cost_usd),
   };
+}
+
+const TotalsRowSchema = z.object({
+  model: z.string(),
+  records: z.number(),
+  changed: z.number(),
+  old_pico: z.string().regex(/^-?\d+$/),
+  new_pico: z.string().regex(/^-?\d+$/),
+  old_unpriced: z.number(),
+  new_unpriced: z.number(),
+});
+
+/** The daily rollup's recomputation (the one holding costs) of the records matching `where`. */
+function dailyRecomputation(database: string, where: ClickHouseSql): ClickHouseSql {
+  return rollupRecomputations(database, where)[0]!;
 }

@@ -1,6 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
-import type { RepriceChange, RepriceRow, UsageRepricing } from '../usage-repricing.js';
+import type { RepriceFormula, StoredPair } from '../../pricing/reprice-formula.js';
+import { chunksOfDays } from '../reprice-chunks.js';
+import type { ChunkModelTotals, RepriceChange, RepriceChunk, RepriceRow, UsageRepricing } from '../usage-repricing.js';
+import { sqlNewCost, sqlOfPairs, sqlPricedInDatabase } from './sql-price-expression.js';
 
 /** Records per page read, and per write transaction. */
 const PAGE = 5000;
@@ -37,12 +40,31 @@ interface ScannedRow {
  */
 export function createSqlUsageRepricing(db: Kysely<Database>): UsageRepricing {
   return {
-    async countRecords() {
-      const row = await db.selectFrom('usage_records').select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow();
-      return Number(row.n);
+    async storedPairs() {
+      // From the daily rollup (in step with the records): a few rows per owner-day, not one per record.
+      const rows = await sql<StoredPair>`SELECT DISTINCT model, provider FROM usage_daily`.execute(db);
+      return rows.rows;
     },
 
-    async scan(page) {
+    async chunks(targetRecords) {
+      const days = await sql<{ owner_id: string; day_ms: number; n: string }>`
+        SELECT owner_id::text AS owner_id, (extract(epoch FROM day::timestamp) * 1000)::float8 AS day_ms, sum(requests)::text AS n
+        FROM usage_daily GROUP BY owner_id, day ORDER BY owner_id, day`.execute(db);
+      return chunksOfDays(days.rows.map((r) => ({ ownerId: r.owner_id, dayMs: Number(r.day_ms), records: Number(r.n) })), targetRecords);
+    },
+
+    async repriceChunk(chunk, formula, apply) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await db.transaction().execute((trx) => repriceChunk(trx, chunk, formula, apply));
+        } catch (error) {
+          if (attempt >= WRITE_ATTEMPTS || !isDeadlock(error)) throw error;
+        }
+      }
+    },
+
+    async scan(page, only) {
+      const filter = only ? sql`AND ${sqlOfPairs(only)}` : sql``;
       let after: { owner: string; ts: string; id: string } | null = null;
       for (;;) {
         const from: { owner: string; ts: string; id: string } | null = after;
@@ -50,7 +72,7 @@ export function createSqlUsageRepricing(db: Kysely<Database>): UsageRepricing {
           SELECT id::text AS id, owner_id::text AS owner_id, (extract(epoch FROM ts) * 1000)::float8 AS ts_ms, ts::text AS ts_key, model, provider,
             input_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens::float8 AS cache_write_1h_tokens, output_tokens, batch, cost_usd
           FROM usage_records
-          ${from ? sql`WHERE (owner_id, ts, id) > (${from.owner}::uuid, ${from.ts}::timestamptz, ${from.id}::bigint)` : sql``}
+          WHERE ${from ? sql`(owner_id, ts, id) > (${from.owner}::uuid, ${from.ts}::timestamptz, ${from.id}::bigint)` : sql`TRUE`} ${filter}
           ORDER BY owner_id, ts, id
           LIMIT ${PAGE}`.execute(db);
         const rows: ScannedRow[] = result.rows;
@@ -136,4 +158,61 @@ async function writePage(db: Kysely<Database>, changes: readonly RepriceChange[]
 
 function isDeadlock(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '40P01';
+}
+
+interface TotalsRow {
+  model: string;
+  records: number;
+  changed: number;
+  old_pico: string;
+  new_pico: string;
+  old_unpriced: number;
+  new_unpriced: number;
+}
+
+/**
+ * One chunk in one transaction: totals per model from the records as they are, then (applying)
+ * the rollup rows of the chunk's days locked in an ingest's order, the changed costs written by
+ * one UPDATE that computes them, and the daily rollups' cost columns recomputed from the records.
+ */
+async function repriceChunk(trx: Kysely<Database>, chunk: RepriceChunk, formula: RepriceFormula, apply: boolean): Promise<ChunkModelTotals[]> {
+  const from = new Date(chunk.fromMs).toISOString();
+  const to = new Date(chunk.toMs).toISOString();
+  const inChunk = sql`owner_id = ${chunk.ownerId}::uuid AND ts >= ${from}::timestamptz AND ts < ${to}::timestamptz AND ${sqlPricedInDatabase(formula)}`;
+  const newCost = sqlNewCost(formula);
+  const totals = await sql<TotalsRow>`
+    SELECT model, count(*)::int AS records, (count(*) FILTER (WHERE n IS DISTINCT FROM cost_usd))::int AS changed,
+      coalesce(sum(floor(cost_usd * 1e12)::bigint), 0)::text AS old_pico, coalesce(sum(floor(n * 1e12)::bigint), 0)::text AS new_pico,
+      (count(*) FILTER (WHERE cost_usd IS NULL))::int AS old_unpriced, (count(*) FILTER (WHERE n IS NULL))::int AS new_unpriced
+    FROM (SELECT model, cost_usd, ${newCost} AS n FROM usage_records WHERE ${inChunk}) x
+    GROUP BY model`.execute(trx);
+  const result = totals.rows.map((r) => ({
+    model: r.model,
+    records: r.records,
+    changed: r.changed,
+    oldPicoUsd: BigInt(r.old_pico),
+    newPicoUsd: BigInt(r.new_pico),
+    oldUnpriced: r.old_unpriced,
+    newUnpriced: r.new_unpriced,
+  }));
+  if (!apply || result.every((m) => m.changed === 0)) return result;
+  const fromDay = from.slice(0, 10);
+  const toDay = to.slice(0, 10);
+  await sql`SELECT 1 FROM usage_daily d WHERE d.owner_id = ${chunk.ownerId}::uuid AND d.day >= ${fromDay}::date AND d.day < ${toDay}::date
+    ORDER BY d.owner_id, d.day, d.provider, d.model, d.project, d.feature, d.status, d.interactive, d.batch
+    FOR UPDATE OF d`.execute(trx);
+  await sql`UPDATE usage_records SET cost_usd = ${newCost} WHERE ${inChunk} AND ${newCost} IS DISTINCT FROM cost_usd`.execute(trx);
+  await sql`
+    UPDATE usage_daily d SET cost_usd = s.cost, unpriced_requests = s.unpriced
+    FROM (
+      SELECT r.owner_id, (r.ts AT TIME ZONE 'UTC')::date AS day, r.provider, r.model, r.project, r.feature, r.status, r.interactive, r.batch,
+        coalesce(sum(r.cost_usd), 0) AS cost, count(*) FILTER (WHERE r.cost_usd IS NULL) AS unpriced
+      FROM usage_records r
+      WHERE r.owner_id = ${chunk.ownerId}::uuid AND r.ts >= ${from}::timestamptz AND r.ts < ${to}::timestamptz
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+    ) s
+    WHERE d.owner_id = s.owner_id AND d.day = s.day AND d.provider IS NOT DISTINCT FROM s.provider AND d.model = s.model
+      AND d.project = s.project AND d.feature = s.feature AND d.status = s.status AND d.interactive = s.interactive AND d.batch = s.batch
+      AND (d.cost_usd IS DISTINCT FROM s.cost OR d.unpriced_requests IS DISTINCT FROM s.unpriced)`.execute(trx);
+  return result;
 }
