@@ -117,6 +117,8 @@ describe('chat actions in Chromium (fake LLM)', () => {
     expect(await focusedLabel()).toBe('Save note');
     await page.keyboard.press('Enter');
     await turn.getByText('Rated good: “Clear, and the figures match”').waitFor({ timeout: UI });
+    // The focus goes back to the rating the note was for.
+    expect(await focusedLabel()).toBe('Good answer');
     expect(await turn.getByRole('button', { name: 'Good answer' }).getAttribute('aria-pressed')).toBe('true');
     const stored = await rest<{ feedback: Array<{ runId: string; rating: string; note: string }> }>(server.baseUrl, 'GET', `/v1/threads/${threadIdOfPage()}/feedback`, { token });
     expect(stored.body.feedback).toEqual([expect.objectContaining({ runId, rating: 'up', note: 'Clear, and the figures match' })]);
@@ -199,6 +201,18 @@ describe('chat actions in Chromium (fake LLM)', () => {
       return r.top >= box.top - 1 && r.top < box.bottom;
     });
     expect(inView).toBe(true);
+  });
+
+  it('an admin sees the rating on the admin page, with who gave it, the question and the note', { timeout: TEST }, async () => {
+    // The test's user is the server's first account, so its admin.
+    await page.goto(`${server.baseUrl}/#/settings`, { timeout: UI });
+    const section = page.getByRole('region', { name: 'Answer feedback' });
+    const row = section.getByRole('row').filter({ hasText: 'Clear, and the figures match' });
+    await row.waitFor({ timeout: UI });
+    expect(await row.textContent()).toContain('Where is my AI money going?');
+    await section.getByLabel('Show').selectOption('down');
+    await section.getByText('No feedback yet.').waitFor({ timeout: UI });
+    await page.goBack({ timeout: UI });
   });
 
   it('a streamed numbered list never shows an empty item while the next one is on its way', { timeout: TEST }, async () => {

@@ -1,4 +1,4 @@
-import { useId, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { AnswerFeedback, AnswerRating } from '@tally/protocol';
 import { MAX_FEEDBACK_NOTE_LENGTH } from '@tally/protocol';
 import { useCopy } from '../../components/use-copy.js';
@@ -25,7 +25,13 @@ export function AnswerActions({ answer, ended, feedback, onRate, onClearRating, 
   const [error, setError] = useState<string | null>(null);
   const noteId = useId();
   const noteBox = useRef<HTMLTextAreaElement>(null);
+  const ratingButtons = { up: useRef<HTMLButtonElement>(null), down: useRef<HTMLButtonElement>(null) };
   const rated = feedback?.rating;
+
+  // The note box takes the focus when it opens, so a keyboard user types the note next.
+  useEffect(() => {
+    if (noteFor) noteBox.current?.focus();
+  }, [noteFor]);
 
   async function act(action: () => Promise<void>) {
     setBusy(true);
@@ -39,7 +45,16 @@ export function AnswerActions({ answer, ended, feedback, onRate, onClearRating, 
     }
   }
 
+  /** Closes the note box and gives the focus back to the rating it was for (the box's controls go away). */
+  function closeNote() {
+    const rating = noteFor;
+    setNoteFor(null);
+    if (rating) ratingButtons[rating].current?.focus();
+  }
+
   function rate(rating: AnswerRating) {
+    // Not disabled while saving: a disabled button would drop the keyboard focus to the page.
+    if (busy) return;
     if (rated === rating) {
       setNoteFor(null);
       void act(onClearRating);
@@ -50,7 +65,6 @@ export function AnswerActions({ answer, ended, feedback, onRate, onClearRating, 
       await onRate(rating, feedback?.note ?? null);
       setNote(feedback?.note ?? '');
       setNoteFor(rating);
-      requestAnimationFrame(() => noteBox.current?.focus());
     });
   }
 
@@ -65,10 +79,10 @@ export function AnswerActions({ answer, ended, feedback, onRate, onClearRating, 
         {ended === 'completed' ? 'Regenerate' : 'Retry'}
       </button>
       <span className="answer-rating">
-        <button type="button" className="small icon-button" aria-label="Good answer" aria-pressed={rated === 'up'} disabled={busy} onClick={() => rate('up')}>
+        <button ref={ratingButtons.up} type="button" className="small icon-button" aria-label="Good answer" aria-pressed={rated === 'up'} onClick={() => rate('up')}>
           <span aria-hidden="true">👍</span>
         </button>
-        <button type="button" className="small icon-button" aria-label="Bad answer" aria-pressed={rated === 'down'} disabled={busy} onClick={() => rate('down')}>
+        <button ref={ratingButtons.down} type="button" className="small icon-button" aria-label="Bad answer" aria-pressed={rated === 'down'} onClick={() => rate('down')}>
           <span aria-hidden="true">👎</span>
         </button>
       </span>
@@ -84,18 +98,18 @@ export function AnswerActions({ answer, ended, feedback, onRate, onClearRating, 
             e.preventDefault();
             void act(async () => {
               await onRate(noteFor, note.trim() || null);
-              setNoteFor(null);
+              closeNote();
             });
           }}
           onKeyDown={(e) => {
-            if (e.key === 'Escape') setNoteFor(null);
+            if (e.key === 'Escape') closeNote();
           }}
         >
           <label htmlFor={noteId}>Note on this answer (optional)</label>
           <textarea id={noteId} ref={noteBox} rows={2} maxLength={MAX_FEEDBACK_NOTE_LENGTH} value={note} onChange={(e) => setNote(e.target.value)} />
           <div className="form-actions">
             <button type="submit" className="small primary" disabled={busy}>Save note</button>
-            <button type="button" className="small" onClick={() => setNoteFor(null)}>Skip</button>
+            <button type="button" className="small" onClick={closeNote}>Skip</button>
           </div>
         </form>
       )}
