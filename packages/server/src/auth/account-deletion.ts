@@ -4,6 +4,7 @@ import type { Db } from '../store/database.js';
 import { SYSTEM_USER_ID } from '../store/system-user.js';
 import type { UsageStore } from '../usage/usage-store.js';
 import { verifyPassword } from './passwords.js';
+import { settleWorkspacesOfDepartingOwner } from '../workspaces/departing-owner.js';
 
 export interface AccountDeletion {
   /** DELETE /v1/me: the caller's own account, once its password is given again (AUTH_WRONG_CURRENT_PASSWORD). */
@@ -52,6 +53,8 @@ export function createAccountDeletion(deps: AccountDeletionDeps): AccountDeletio
         const others = await tx.selectFrom('users').select('id').where('id', '!=', userId).where('id', '!=', SYSTEM_USER_ID).limit(1).execute();
         if (others.length > 0) throw new AppError('USER_LAST_ADMIN');
       }
+      // No team workspace is left without an owner (workspaces/departing-owner.ts).
+      await settleWorkspacesOfDepartingOwner(tx, userId);
       if (target.disabled_at === null) await tx.updateTable('users').set({ disabled_at: new Date() }).where('id', '=', userId).execute();
       return { email: target.email };
     });

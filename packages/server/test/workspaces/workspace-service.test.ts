@@ -9,6 +9,7 @@ import { createMemoryBus } from '../../src/bus/memory-bus.js';
 import type { Db } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { parseMembershipChange, WORKSPACE_MEMBERSHIP_CHANNEL, type MembershipChange } from '../../src/workspaces/membership-changes.js';
+import { settleWorkspacesOfDepartingOwner } from '../../src/workspaces/departing-owner.js';
 import { createPersonalWorkspace } from '../../src/workspaces/personal-workspace.js';
 import { createWorkspaceInvitations, type WorkspaceInvitations } from '../../src/workspaces/workspace-invitations.js';
 import { createWorkspaceService, type WorkspaceService } from '../../src/workspaces/workspace-service.js';
@@ -188,6 +189,22 @@ describe.each(engines)('workspaces on %s', (_engine, engineUrl) => {
     expect(heard).toEqual([{ type: 'workspace_access_reduced', workspaceId: ws.id, userId: owner.userId, role: 'admin' }]);
     await expect(service.transfer({ userId: owner.userId }, owner.personal, member.userId)).rejects.toMatchObject({ code: 'WORKSPACE_MEMBER_NOT_FOUND' });
     await expect(service.leave({ userId: owner.userId }, owner.personal)).rejects.toMatchObject({ code: 'WORKSPACE_PERSONAL' });
+  });
+
+  it('leaves no team without an owner when the last owner\'s account is deleted: the strongest member takes it, a team of one goes', async () => {
+    const { ws, owner, admin, member } = await team();
+    const alone = await service.create({ userId: owner.userId }, 'Just me');
+    const shared = await service.create({ userId: member.userId }, 'Co-owned');
+    await invitations.accept(owner, (await invitations.create({ userId: member.userId }, shared.id, { role: 'admin', expiresInHours: 1 })).token);
+    await service.changeRole({ userId: member.userId }, shared.id, owner.userId, 'owner');
+    await db.transaction().execute((tx) => settleWorkspacesOfDepartingOwner(tx, owner.userId));
+    await db.deleteFrom('users').where('id', '=', owner.userId).execute();
+    expect(await service.roleOf(ws.id, admin.userId)).toBe('owner');
+    expect(await db.selectFrom('workspaces').select('id').where('id', 'in', [alone.id, owner.personal]).execute()).toEqual([]);
+    // Where another owner stays, nobody else is raised.
+    expect((await service.members(shared.id)).map((m) => [m.userId, m.role])).toEqual([[member.userId, 'owner']]);
+    const [event] = (await createAuditLog({ db }).list({ limit: 1, workspaceId: ws.id })).events;
+    expect(event).toMatchObject({ action: 'workspace.ownership_transferred', actorId: null, target: `user:${admin.userId}`, details: { from: 'admin', to: 'owner' } });
   });
 
   it('writes each change to the workspace\'s audit log, and only there', async () => {
