@@ -16,6 +16,9 @@ import { fileURLToPath } from 'node:url';
  * `sentAtOf`. The time is written with letters for digits: an answer full of unknown numbers
  * would make the reporting agent's number check add notes no real answer has.
  *
+ * A streamed request that offers tools and holds no tool result yet (a tool loop's first step)
+ * gets one tool call, `top_spend` by model, then the usual streamed answer on the next step.
+ *
  * A request whose prompt holds `paceMarker(ms)` (a user's message reaches the reporting prompt)
  * is paced at that many ms between chunks instead, so one Tally node serves paced and zero-delay
  * runs from one mock.
@@ -43,6 +46,8 @@ export interface MockLlmStats {
   streams: number;
   /** Streamed answers the client abandoned before the end. */
   aborted: number;
+  /** Tool calls answered (a tool loop's first step). */
+  toolCalls: number;
 }
 
 export interface MockLlm {
@@ -99,7 +104,7 @@ function resolve(options: MockLlmOptions): MockSettings {
 
 /** The HTTP server itself (in whichever process runs it). */
 export async function serveMockLlm(settings: MockSettings): Promise<{ port: number; stats: MockLlmStats; close(): Promise<void> }> {
-  const stats: MockLlmStats = { total: 0, objects: 0, streams: 0, aborted: 0 };
+  const stats: MockLlmStats = { total: 0, objects: 0, streams: 0, aborted: 0, toolCalls: 0 };
   const triage = JSON.stringify({ intent: settings.intent, models: [], project: null, timeRange: null });
   const server = http.createServer((req, res) => {
     const parts: Buffer[] = [];
@@ -117,7 +122,15 @@ export async function serveMockLlm(settings: MockSettings): Promise<{ port: numb
         res.end(JSON.stringify({ error: { message: `mock-llm: no route ${req.method} ${req.url}`, type: 'invalid_request_error', code: null } }));
         return;
       }
-      if (body['stream'] === true) {
+      if (body['stream'] === true && wantsToolCall(body)) {
+        stats.toolCalls++;
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+        const call = { index: 0, id: `call_${stats.toolCalls}`, type: 'function', function: { name: 'top_spend', arguments: JSON.stringify({ by: 'model', limit: 5 }) } };
+        res.write(sse(chunk({ role: 'assistant', content: null, tool_calls: [call] }, null)));
+        res.write(sse(chunk({}, 'tool_calls')));
+        if (includeUsage(body)) res.write(sse({ ...chunk({}, null), choices: [], usage: { prompt_tokens: 900, completion_tokens: 20, total_tokens: 920 } }));
+        res.end('data: [DONE]\n\n');
+      } else if (body['stream'] === true) {
         stats.streams++;
         const pace = PACE.exec(JSON.stringify(body['messages'] ?? ''));
         streamAnswer(res, pace ? { ...settings, deltaDelayMs: Number(pace[1]) } : settings, stats, includeUsage(body));
@@ -174,6 +187,13 @@ function streamAnswer(res: http.ServerResponse, settings: MockSettings, stats: M
   };
   // The first token comes at once: time to first token is Tally's, not a scripted wait.
   tick();
+}
+
+/** A tool loop's first step: tools offered, no tool result in the conversation yet. */
+function wantsToolCall(body: Record<string, unknown>): boolean {
+  const tools = body['tools'];
+  const messages = body['messages'];
+  return Array.isArray(tools) && tools.length > 0 && Array.isArray(messages) && !messages.some((m) => (m as { role?: string }).role === 'tool');
 }
 
 function includeUsage(body: Record<string, unknown>): boolean {

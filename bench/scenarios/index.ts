@@ -16,6 +16,7 @@ import { slowReader } from './slow-reader.js';
 import { soak } from './soak.js';
 import { runsThroughput } from './runs-throughput.js';
 import { timeToFirstToken } from './time-to-first-token.js';
+import { toolRuns } from './tool-runs.js';
 import { persistence } from './persistence.js';
 import { embeddedAskers } from './embedded-askers.js';
 
@@ -32,6 +33,7 @@ export const SCENARIOS: Scenario[] = [
   soak,
   runsThroughput,
   timeToFirstToken,
+  toolRuns,
   persistence,
   analyticsScenario,
   embeddedAskers,
