@@ -38,7 +38,6 @@ import {
   PriceListSchema,
   QueryValidationError,
   toQueryString,
-  type QueryValues,
   RepriceJobSchema,
   type CatalogSource,
   type PriceList,
@@ -533,7 +532,7 @@ function workspaceClient(send: Send): WorkspaceClient {
  * a value the server would refuse is refused here, before the request, with the same
  * VALIDATION_FAILED. Call it inside an async method so the error is a rejection.
  */
-function queryOf<S extends z.ZodType>(schema: S, values: z.input<S> & QueryValues): string {
+function queryOf<S extends z.ZodType>(schema: S, values: z.input<S>): string {
   try {
     return toQueryString(schema, values);
   } catch (error) {

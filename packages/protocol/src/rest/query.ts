@@ -7,10 +7,6 @@ import { z } from 'zod';
  * string from it with `toQueryString`, so the two cannot drift apart.
  */
 
-/** A value the client may put in a query string: arrays repeat their key once per value. */
-export type QueryValue = string | number | boolean | readonly (string | number)[] | undefined;
-export type QueryValues = Readonly<Record<string, QueryValue>>;
-
 /**
  * A parameter that may repeat (`?model=a&model=b`): the server's query parser gives a string
  * when it is given once and an array when repeated; both become an array of `item`.
@@ -32,17 +28,21 @@ export function describeInputIssues(error: z.ZodError): InputIssues {
 }
 
 /**
- * `?a=1&b=x&b=y` for a route whose query schema is `schema`, or '' when nothing is set. The
- * values are checked with the schema first: an invalid query is thrown as the InputIssues the
- * server would answer, before a request (or a large upload body) is sent.
+ * `?a=1&b=x&b=y` for a route whose query schema is `schema`, or '' when nothing is set: strings,
+ * numbers and booleans as text, an array as its key repeated once per value, undefined left out.
+ * The values are checked with the schema first: an invalid query is thrown as the InputIssues
+ * the server would answer, before a request (or a large upload body) is sent.
  */
-export function toQueryString<S extends z.ZodType>(schema: S, values: z.input<S> & QueryValues): string {
+export function toQueryString<S extends z.ZodType>(schema: S, values: z.input<S>): string {
   const parsed = schema.safeParse(values);
   if (!parsed.success) throw new QueryValidationError(describeInputIssues(parsed.error));
   const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(values)) {
+  for (const [key, value] of Object.entries(values as Record<string, unknown>)) {
     if (value === undefined) continue;
-    for (const one of Array.isArray(value) ? value : [value]) params.append(key, String(one));
+    for (const one of Array.isArray(value) ? (value as unknown[]) : [value]) {
+      if (typeof one !== 'string' && typeof one !== 'number' && typeof one !== 'boolean') throw new TypeError(`query parameter ${key}: ${typeof one} is not a query value`);
+      params.append(key, String(one));
+    }
   }
   const text = params.toString();
   return text === '' ? '' : `?${text}`;
