@@ -34,6 +34,8 @@ export interface DeliveryRound {
   unfinished: number;
   /** Runs that ended with run_failed or run_cancelled. */
   failed: number;
+  /** send_message commands the node refused (by error code, e.g. SERVICE_UNAVAILABLE when its pool wait ran out). */
+  refused: Map<string, number>;
   /** Every frame of the first run, when asked (the baseline's template). */
   firstRunFrames?: string[];
   /** The runs as followed (e.g. for a slow reader to subscribe to). */
@@ -96,6 +98,7 @@ export async function deliverRuns(
   let integrity = emptyIntegrity();
   let unfinished = 0;
   let failed = 0;
+  const refused = new Map<string, number>();
   await Promise.all(
     Array.from({ length: options.runs }, async (_, i) => {
       const socket = sockets[i % sockets.length]!;
@@ -103,7 +106,15 @@ export async function deliverRuns(
       if (wait > 0) await sleep(wait);
       // Open loop: each run is asked for at its own time, whether or not the server keeps up with the others.
       const sentAt = wallNow();
-      const ack = await socket.command('send_message', { text: `Where is my AI money going? (bench ${i})` });
+      let ack: Record<string, unknown>;
+      try {
+        ack = await socket.command('send_message', { text: `Where is my AI money going? (bench ${i})` });
+      } catch (error) {
+        // An open-loop client is told no: counted, not fatal to the round (the figure says it).
+        const code = String(error instanceof Error ? error.message : error).split(':')[0]!;
+        refused.set(code, (refused.get(code) ?? 0) + 1);
+        return;
+      }
       const watch = socket.watch(String(ack['runId']), { latency, keepFrames: options.keepFirstRunFrames === true && i === 0 });
       watches[i] = watch;
       options.onStarted?.(watch, i);
@@ -129,6 +140,7 @@ export async function deliverRuns(
     runs: options.runs,
     unfinished,
     failed,
+    refused,
     watches,
     sendToFirstDelta,
     chunksDelivered: watches.reduce((n, w) => n + (w?.chunks ?? 0), 0),
@@ -151,4 +163,12 @@ export async function writeRunTemplate(frames: string[]): Promise<string> {
   });
   await fs.writeFile(file, lines.join('\n') + '\n');
   return file;
+}
+
+/** A figure's failure when the node refused runs of its load (the load was not what its name says). */
+export function refusalFailures(rounds: readonly DeliveryRound[]): string[] {
+  const all = new Map<string, number>();
+  for (const r of rounds) for (const [code, n] of r.refused) all.set(code, (all.get(code) ?? 0) + n);
+  const total = [...all.values()].reduce((a, b) => a + b, 0);
+  return total > 0 ? [`${total} send_message refused by the node (${[...all].map(([code, n]) => `${n} ${code}`).join(', ')})`] : [];
 }

@@ -1,5 +1,5 @@
 import { startBareWs } from '../lib/bare-ws-process.js';
-import { bareTarget, deliverRuns, nominalSeconds, offeredRate, openSockets, tallyTarget, writeRunTemplate, type DeliveryRound, type OfferedLoad } from '../lib/delivery-load.js';
+import { bareTarget, deliverRuns, nominalSeconds, offeredRate, openSockets, refusalFailures, tallyTarget, writeRunTemplate, type DeliveryRound, type OfferedLoad } from '../lib/delivery-load.js';
 import { createLatencyHistogram, type LatencySummary } from '../lib/histogram.js';
 import { closeLoadUsers, prepareLoadUsers } from '../lib/in-process-tally-load.js';
 import { startMockLlm } from '../lib/mock-llm.js';
@@ -142,7 +142,10 @@ function figuresOf(size: Size, load: OfferedLoad, tally: Measured[], bare: Measu
   const nominal = nominalSeconds(load);
   const offered = offeredRate(load);
   const overran = t.seconds.filter((s) => s > nominal * MAX_STRETCH);
-  const failures = overran.length > 0 ? [`${overran.length}/${t.seconds.length} Tally rounds ran past ${MAX_STRETCH}x the nominal ${nominal} s (${overran.map((s) => s.toFixed(1)).join(', ')} s): the runs queued, the load was not ${size.runs} at once`] : [];
+  const failures = [
+    ...(overran.length > 0 ? [`${overran.length}/${t.seconds.length} Tally rounds ran past ${MAX_STRETCH}x the nominal ${nominal} s (${overran.map((s) => s.toFixed(1)).join(', ')} s): the runs queued, the load was not ${size.runs} at once`] : []),
+    ...refusalFailures(tally.map((m) => m.round)),
+  ];
   const notJudged = size.judged ? undefined : `no target at ${size.runs} runs: where it breaks is reported`;
   const judge = { failures, ...(notJudged ? { notJudged } : {}) };
   const runsText = `${size.runs} runs`;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { WS_BEARER_PREFIX, WS_SUBPROTOCOL } from '@tally/protocol';
-import { deliverRuns, openSockets, tallyTarget, type DeliveryRound } from '../lib/delivery-load.js';
+import { deliverRuns, openSockets, refusalFailures, tallyTarget, type DeliveryRound } from '../lib/delivery-load.js';
 import { createLatencyHistogram } from '../lib/histogram.js';
 import { alternate, spreadOf, spreadText } from '../lib/round-stats.js';
 import { closeLoadUsers, prepareLoadUsers } from '../lib/in-process-tally-load.js';
@@ -96,7 +96,7 @@ export const slowReader: Scenario = {
             target: { maxRatio: 1.2 },
             integrity: addIntegrity(w.integrity, wo.integrity),
             // The effect under test includes the close: a stalled socket that is never closed did not test the bound.
-            ...(closed < slowOutcomes.length ? { failures: [`the stalled socket was closed with 4008 in ${closed} of ${slowOutcomes.length} rounds`] } : {}),
+            failures: [...(closed < slowOutcomes.length ? [`the stalled socket was closed with 4008 in ${closed} of ${slowOutcomes.length} rounds`] : []), ...refusalFailures([...withSlow, ...without])],
             note:
               `${rounds} rounds each, alternating which goes first; p99 over every round's deltas. Per round: with ${p99s(withSlow)}, without ${p99s(without)}. ` +
               `The slow reader subscribes to its user's ${SLOW_USER_RUNS} runs (~130 frames each) and never reads (its TCP socket paused); the node runs with TALLY_WS_SEND_HARD_BYTES=${HARD_BYTES / 1024} KB (default 4 MB, which the stalled socket never reached within a round). ` +

@@ -1,4 +1,4 @@
-import { deliverRuns, openSockets, tallyTarget, type DeliveryRound } from '../lib/delivery-load.js';
+import { deliverRuns, openSockets, refusalFailures, tallyTarget, type DeliveryRound } from '../lib/delivery-load.js';
 import { createLatencyHistogram } from '../lib/histogram.js';
 import { closeLoadUsers, prepareLoadUsers } from '../lib/in-process-tally-load.js';
 import { startMockLlm, type MockLlm } from '../lib/mock-llm.js';
@@ -70,7 +70,7 @@ export const toolRuns: Scenario = {
           baseline: p.first.p99,
           baselineName: 'the same load answered without tools',
           integrity: t.integrity,
-          ...(t.failed > 0 ? { failures: [`${t.failed} runs with tools did not complete`] } : {}),
+          failures: [...(t.failed > 0 ? [`${t.failed} runs with tools did not complete`] : []), ...refusalFailures([...rounds.tools, ...rounds.plain])],
           note: `send_message to first delta, per run: with tools p50 ${t.first.p50.toFixed(0)} ms (the tool step before the answer included), without ${p.first.p50.toFixed(0)} ms. ${common} No target stated.`,
         },
         {
