@@ -7,6 +7,7 @@ import { startFakeLlm, type FakeLlm } from '../../server/test/support/fake-llm.j
 import { rest, signUp } from '../../server/test/support/rest.js';
 import { startTestApp, type TestApp } from '../../server/test/support/test-app.js';
 import { usageNdjson } from '../../server/test/support/usage-fixtures.js';
+import { seriousAxeViolations } from './support/axe.js';
 import { launchChromium, requireWebBuild, screenshot, watchRunSocket, type RunSocketWatch } from './support/browser.js';
 
 /**
@@ -134,6 +135,8 @@ describe('chat actions in Chromium (fake LLM)', () => {
     await page.reload({ timeout: UI });
     await expect.poll(() => turns(question).first().getByRole('button', { name: 'Good answer' }).getAttribute('aria-pressed', { timeout: UI }), { timeout: UI }).toBe('true');
     expect(await turns(question).nth(1).getByRole('button', { name: 'Good answer' }).getAttribute('aria-pressed')).toBe('false');
+    // A thread with answers and their actions: no serious accessibility finding.
+    expect(await seriousAxeViolations(page)).toEqual([]);
   });
 
   it('a stopped run is retried; a question is edited and sent again (Escape cancels an edit)', { timeout: TEST }, async () => {
@@ -195,6 +198,7 @@ describe('chat actions in Chromium (fake LLM)', () => {
     await page.waitForURL(`**/#/chat/${threadId}/${target.id}`, { timeout: UI });
     const found = page.locator(`#message-${target.id}`);
     await expect.poll(() => found.evaluate((el) => el === document.activeElement && el.classList.contains('found')), { timeout: UI }).toBe(true);
+    await screenshot(page, 'chat-search-hit-opened');
     const inView = await found.evaluate((el) => {
       const box = document.querySelector('.messages')!.getBoundingClientRect();
       const r = el.getBoundingClientRect();
@@ -210,6 +214,7 @@ describe('chat actions in Chromium (fake LLM)', () => {
     const row = section.getByRole('row').filter({ hasText: 'Clear, and the figures match' });
     await row.waitFor({ timeout: UI });
     expect(await row.textContent()).toContain('Where is my AI money going?');
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await section.getByLabel('Show').selectOption('down');
     await section.getByText('No feedback yet.').waitFor({ timeout: UI });
     await page.goBack({ timeout: UI });
