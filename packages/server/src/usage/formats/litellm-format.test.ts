@@ -42,6 +42,28 @@ describe('litellmFormat', () => {
     expect(only(map({ ...EXAMPLE, metadata: JSON.stringify(openai) }))).toMatchObject({ record: { inputTokens: 4, cacheReadTokens: 6, reasoningTokens: 3 } });
   });
 
+  it('reads the 1-hour cache writes where LiteLLM records them, as a part of the write total', () => {
+    // LiteLLM's usage object (Anthropic through the proxy): the total in cache_creation_input_tokens,
+    // the split in prompt_tokens_details.cache_creation_token_details.
+    const usage = {
+      additional_usage_values: {
+        cache_creation_input_tokens: 3000,
+        cache_read_input_tokens: 1000,
+        prompt_tokens_details: { cached_tokens: 1000, cache_creation_tokens: 3000, cache_creation_token_details: { ephemeral_5m_input_tokens: 1000, ephemeral_1h_input_tokens: 2000 } },
+      },
+    };
+    expect(only(map({ ...EXAMPLE, prompt_tokens: 4100, metadata: JSON.stringify(usage) }))).toMatchObject({
+      record: { inputTokens: 100, cacheReadTokens: 1000, cacheWriteTokens: 1000, cacheWrite1hTokens: 2000 },
+    });
+    // An Anthropic pass-through of the raw usage: cache_creation.ephemeral_1h_input_tokens.
+    const raw = { additional_usage_values: { cache_creation_input_tokens: 500, cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 500 } } };
+    expect(only(map({ ...EXAMPLE, prompt_tokens: 600, metadata: raw }))).toMatchObject({ record: { inputTokens: 100, cacheWriteTokens: 0, cacheWrite1hTokens: 500 } });
+    // No split: every write is a 5-minute write; a 1-hour part above the total is refused.
+    expect(only(map({ ...EXAMPLE, prompt_tokens: 600, metadata: { additional_usage_values: { cache_creation_input_tokens: 500 } } }))).toMatchObject({ record: { cacheWriteTokens: 500, cacheWrite1hTokens: 0 } });
+    const over = { additional_usage_values: { cache_creation_input_tokens: 5, cache_creation: { ephemeral_1h_input_tokens: 9 } } };
+    expect(only(map({ ...EXAMPLE, metadata: over }))).toMatchObject({ error: expect.stringContaining('exceeds the cache writes') });
+  });
+
   it('reads a CSV row: every cell is text, times have no zone (UTC), empty cells are absent', () => {
     const row = { ...Object.fromEntries(Object.entries(EXAMPLE).map(([k, v]) => [k, String(v)])), startTime: '2026-11-20 10:00:01.250', endTime: '', team_id: '', request_duration_ms: '812' };
     expect(only(map(row))).toMatchObject({ record: { ts: '2026-11-20T10:00:01.250Z', inputTokens: 10, outputTokens: 8, costUsd: 0.00042, latencyMs: 812, project: 'default' } });

@@ -1,5 +1,6 @@
 import type { UsageRecordInput } from '@tally/protocol';
 import { amountOf, asObject, countOf, idOf, isAbsent, isoTimeOf, objectOrJsonString, stringOf, type JsonObject } from './field-readers.js';
+import { splitCacheWrites } from './cache-write-split.js';
 import { checkedItem, errorItem, NOTHING, type MappedItem, type UsageFormat } from './usage-format.js';
 
 /** Columns that together only a LiteLLM SpendLogs row has. */
@@ -18,7 +19,8 @@ const RETRIEVAL_CALL = /^a?(get|retrieve|list|delete|cancel)_/;
  * cells are text; numbers and the `metadata` JSON are read from it.
  *
  * `prompt_tokens` follows OpenAI's convention in LiteLLM's usage object (cache reads and writes
- * inside it), and the cache counts live in `metadata.additional_usage_values`. Whether every
+ * inside it), and the cache counts live in `metadata.additional_usage_values`, with the 1-hour
+ * cache writes apart where LiteLLM records them (`prompt_tokens_details.cache_creation_token_details`). Whether every
  * provider path includes them is unverified, so: when the cache counts fit inside
  * `prompt_tokens` they are taken as included and subtracted; when they exceed it the prompt is
  * taken as the uncached part. Proxy cache hits (`cache_hit` "True") and retrievals of stored
@@ -60,7 +62,23 @@ export function mapLiteLlmRow(unit: unknown, lineNumber: number): readonly Mappe
     countOf(extra?.['cache_read_input_tokens'], 'metadata.additional_usage_values.cache_read_input_tokens', problems) ??
     countOf(asObject(extra?.['prompt_tokens_details'])?.['cached_tokens'], 'metadata.additional_usage_values.prompt_tokens_details.cached_tokens', problems) ??
     0;
-  const cacheWrite = countOf(extra?.['cache_creation_input_tokens'], 'metadata.additional_usage_values.cache_creation_input_tokens', problems) ?? 0;
+  const promptDetails = asObject(extra?.['prompt_tokens_details']);
+  // The 1-hour split: LiteLLM's usage keeps it in prompt_tokens_details.cache_creation_token_details,
+  // an Anthropic pass-through in cache_creation; either way a breakdown of the write total.
+  const writeDetails = asObject(promptDetails?.['cache_creation_token_details']) ?? asObject(extra?.['cache_creation']);
+  const detailsName = promptDetails?.['cache_creation_token_details'] !== undefined ? 'metadata.additional_usage_values.prompt_tokens_details.cache_creation_token_details' : 'metadata.additional_usage_values.cache_creation';
+  const writes = splitCacheWrites(
+    {
+      total:
+        countOf(extra?.['cache_creation_input_tokens'], 'metadata.additional_usage_values.cache_creation_input_tokens', problems) ??
+        countOf(promptDetails?.['cache_creation_tokens'], 'metadata.additional_usage_values.prompt_tokens_details.cache_creation_tokens', problems),
+      write5m: countOf(writeDetails?.['ephemeral_5m_input_tokens'], `${detailsName}.ephemeral_5m_input_tokens`, problems),
+      write1h: countOf(writeDetails?.['ephemeral_1h_input_tokens'], `${detailsName}.ephemeral_1h_input_tokens`, problems),
+    },
+    { total: 'metadata.additional_usage_values.cache_creation_input_tokens', write1h: `${detailsName}.ephemeral_1h_input_tokens` },
+    problems,
+  );
+  const cacheWrite = (writes.cacheWriteTokens ?? 0) + (writes.cacheWrite1hTokens ?? 0);
   const reasoning = countOf(asObject(extra?.['completion_tokens_details'])?.['reasoning_tokens'], 'metadata.additional_usage_values.completion_tokens_details.reasoning_tokens', problems);
   if (prompt === undefined && completion === undefined && problems.length === 0) problems.push('no prompt_tokens or completion_tokens');
 
@@ -86,7 +104,7 @@ export function mapLiteLlmRow(unit: unknown, lineNumber: number): readonly Mappe
     inputTokens: included ? promptTokens - cacheRead - cacheWrite : promptTokens,
     outputTokens: completion ?? 0,
     cacheReadTokens: cacheRead,
-    cacheWriteTokens: cacheWrite,
+    ...writes,
     reasoningTokens: reasoning,
     latencyMs,
     status: status !== undefined && /^(failure|failed|error)$/i.test(status) ? 'error' : 'ok',
