@@ -1,8 +1,13 @@
 import { sql } from 'kysely';
 import { createAuditLog } from '../audit/audit-log.js';
 import type { Db } from '../store/database.js';
+import { ROLE_RANK } from './workspace-roles.js';
 
-const RANK = sql<number>`CASE role WHEN 'owner' THEN 4 WHEN 'admin' THEN 3 WHEN 'member' THEN 2 ELSE 1 END`;
+/** ROLE_RANK as SQL, to order members by it. */
+const RANK = sql<number>`CASE role ${sql.join(
+  Object.entries(ROLE_RANK).map(([role, rank]) => sql`WHEN ${role} THEN ${rank}::int`),
+  sql` `,
+)} END`;
 
 /**
  * An account is being deleted: no team workspace may be left without an owner. Where it is the

@@ -13,7 +13,9 @@ export const ROLE_PERMISSIONS: Readonly<Record<WorkspaceRole, readonly Workspace
   viewer: ['workspace.read'],
 };
 
-const RANK: Readonly<Record<WorkspaceRole, number>> = { owner: 4, admin: 3, member: 2, viewer: 1 };
+/** How strong each role is: who may act on whom, and who inherits a workspace first. */
+export const ROLE_RANK: Readonly<Record<WorkspaceRole, number>> = { owner: 4, admin: 3, member: 2, viewer: 1 };
+const RANK = ROLE_RANK;
 
 export function roleAllows(role: WorkspaceRole, permission: WorkspacePermission): boolean {
   return ROLE_PERMISSIONS[role].includes(permission);

@@ -62,7 +62,7 @@ describe.each(engines)('workspaces on %s', (_engine, engineUrl) => {
     const audit = createAuditLog({ db });
     service = createWorkspaceService({ db, bus, audit });
     invitations = createWorkspaceInvitations({ db, audit, workspaces: service, now: () => clock });
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await fresh?.drop();
   });
