@@ -21,6 +21,24 @@ export function TrashIcon() {
   );
 }
 
+export function ThumbUpIcon() {
+  return (
+    <svg {...base}>
+      <path d="M7 10v11H3V10Z" />
+      <path d="M7 10l4-8a3 3 0 0 1 3 3v4h5.5a2 2 0 0 1 2 2.3l-1.4 8A2 2 0 0 1 18.1 21H7" />
+    </svg>
+  );
+}
+
+export function ThumbDownIcon() {
+  return (
+    <svg {...base}>
+      <path d="M17 14V3h4v11Z" />
+      <path d="M17 14l-4 8a3 3 0 0 1-3-3v-4H4.5a2 2 0 0 1-2-2.3l1.4-8A2 2 0 0 1 5.9 3H17" />
+    </svg>
+  );
+}
+
 export function MenuIcon() {
   return (
     <svg {...base}>

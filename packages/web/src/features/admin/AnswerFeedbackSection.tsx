@@ -43,7 +43,7 @@ export function AnswerFeedbackSection({ api }: { api: TallyApi }) {
               <tr key={f.runId}>
                 <td data-label="When">{formatWhen(f.updatedAt)}</td>
                 <td data-label="Who">{f.userEmail}</td>
-                <td data-label="Rating">{f.rating === 'up' ? '👍 good' : '👎 bad'}</td>
+                <td data-label="Rating">{f.rating === 'up' ? 'Good' : 'Bad'}</td>
                 <td data-label="Question" className="scope" title={f.threadTitle}>{f.question}</td>
                 <td data-label="Note">{f.note ?? '—'}</td>
               </tr>

@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { AnswerFeedback, AnswerRating } from '@tally/protocol';
 import { MAX_FEEDBACK_NOTE_LENGTH } from '@tally/protocol';
+import { ThumbDownIcon, ThumbUpIcon } from '../../components/icons.js';
 import { useCopy } from '../../components/use-copy.js';
 import { errorMessage } from '../../format.js';
 
@@ -80,10 +81,10 @@ export function AnswerActions({ answer, ended, feedback, onRate, onClearRating, 
       </button>
       <span className="answer-rating">
         <button ref={ratingButtons.up} type="button" className="small icon-button" aria-label="Good answer" aria-pressed={rated === 'up'} onClick={() => rate('up')}>
-          <span aria-hidden="true">👍</span>
+          <ThumbUpIcon />
         </button>
         <button ref={ratingButtons.down} type="button" className="small icon-button" aria-label="Bad answer" aria-pressed={rated === 'down'} onClick={() => rate('down')}>
-          <span aria-hidden="true">👎</span>
+          <ThumbDownIcon />
         </button>
       </span>
       <span role="status" className="muted answer-actions-status">
