@@ -2,6 +2,7 @@ import { createBenchUsers, fetchTicket, type BenchUser } from '../lib/bench-user
 import { startBareWs } from '../lib/bare-ws-process.js';
 import type { MeasuredProcess } from '../lib/child.js';
 import { mapLimited, sleep } from '../lib/concurrency.js';
+import { spreadOf, spreadText } from '../lib/round-stats.js';
 import type { Figure, Scenario } from '../lib/scenario.js';
 import { startTally } from '../lib/tally-process.js';
 import { BenchSocket } from '../lib/ws-client.js';
@@ -32,7 +33,7 @@ export const idleConnections: Scenario = {
     const full = ctx.profile === 'full';
     const sockets = full ? 15_000 : 5_000;
     // One round's RSS delta moves by several KB on this machine (5 to 10 KB seen for the same code): the median of three.
-    const rounds = full ? 2 : 3;
+    const rounds = 3;
     const holdMs = full ? 12_000 : 6_000;
     const tallySamples: Sample[] = [];
     const bareSamples: Sample[] = [];
@@ -46,9 +47,9 @@ export const idleConnections: Scenario = {
         (which === 'tally' ? tallySamples : bareSamples).push(sample);
       }
     }
-    const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
-    const kb = (samples: Sample[]) => median(samples.map((s) => s.bytesPerSocket)) / 1024;
-    const heapKb = (samples: Sample[]) => median(samples.map((s) => s.heapBytesPerSocket)) / 1024;
+    const kb = (samples: Sample[]) => spreadOf(samples.map((s) => s.bytesPerSocket / 1024)).median;
+    const heapKb = (samples: Sample[]) => spreadOf(samples.map((s) => s.heapBytesPerSocket / 1024)).median;
+    const kbSpread = (samples: Sample[]) => spreadText(spreadOf(samples.map((s) => s.bytesPerSocket / 1024)), 2, ' KB');
     const delay = (samples: Sample[]) => Math.max(...samples.map((s) => s.loopDelayP99));
     const figures: Figure[] = [
       {
@@ -59,7 +60,7 @@ export const idleConnections: Scenario = {
         baselineName: 'bare ws server',
         target: { max: 8, maxRatio: 1.4 },
         note:
-          `RSS delta after a full GC / ${sockets} sockets held (${SOCKETS_PER_USER} per user, ticket + upgrade), median of ${rounds} round(s), fresh processes each round. ` +
+          `RSS delta after a full GC / ${sockets} sockets held (${SOCKETS_PER_USER} per user, ticket + upgrade), median of ${rounds} rounds, alternating which side goes first, fresh processes each round: Tally ${kbSpread(tallySamples)}, bare ws ${kbSpread(bareSamples)}. ` +
           `Live V8 heap per socket (after a full GC): Tally ${heapKb(tallySamples).toFixed(2)} KB, bare ws ${heapKb(bareSamples).toFixed(2)} KB.`,
       },
       {
@@ -69,7 +70,7 @@ export const idleConnections: Scenario = {
         baseline: delay(bareSamples),
         baselineName: 'bare ws server',
         target: { max: 10 },
-        note: `monitorEventLoopDelay (1 ms resolution) inside the process over ${holdMs / 1000} s of holding, which includes a heartbeat sweep (ping + slot renewal of every socket); worst round.${full ? '' : ' Quick profile: 5,000 sockets (full: 15,000).'}`,
+        note: `monitorEventLoopDelay (1 ms resolution) inside the process over ${holdMs / 1000} s of holding, which includes a heartbeat sweep (ping + slot renewal of every socket); the maximum over the rounds.${full ? '' : ' Quick profile: 5,000 sockets (full: 15,000).'}`,
       },
     ];
     return { scenario: 'idle-connections', figures };
