@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createGenaiPriceCatalog } from '../../pricing/genai-price-catalog.js';
 import { cursorFormat, cursorModel, mapCursorRow } from './cursor-format.js';
 import type { MappedItem } from './usage-format.js';
 
@@ -33,6 +34,32 @@ describe('cursorFormat', () => {
 
   it('reports a row with a bad count or date on its own line', () => {
     expect(records(mapCursorRow(row(V2, ['yesterday', 'Included', 'auto', 'No', 'x', '1', '0', '1', '2', '0']), 7))).toEqual([expect.stringMatching(/Input \(w\/ Cache Write\): expected a whole number.*Date: not a time/)]);
+  });
+
+  it('prices every Cursor name of a listed model at its list price, and leaves Cursor\'s own models unpriced', () => {
+    const catalog = createGenaiPriceCatalog();
+    // Input $/MTok from the providers' price pages (below any long-context tier): what 1,000 input tokens cost.
+    const listed: Record<string, number> = {
+      'claude-4-sonnet-thinking': 3,
+      'claude-4-sonnet-1m': 3,
+      'claude-4.5-sonnet-thinking-max': 3,
+      'claude-4.1-opus': 15,
+      'claude-4.5-haiku': 1,
+      'claude-3.5-sonnet': 3,
+      'claude-3.7-sonnet-thinking': 3,
+      'claude-3.5-haiku': 0.8,
+      'gpt-5-high': 1.25,
+      'gpt-5-high-fast': 1.25,
+      'gpt-5-codex-high': 1.25,
+      'gpt-5.1-codex-max': 1.25,
+      'o3-mini-high': 1.1,
+      'gemini-3-pro': 2,
+    };
+    const price = (name: string) =>
+      catalog.priceCall({ ...cursorModel(name), at: new Date('2025-12-01T00:00:00Z'), inputTokens: 1000, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: 0, batch: false });
+    for (const [name, perMTok] of Object.entries(listed)) expect(price(name), name).toBeCloseTo(perMTok / 1000, 12);
+    expect(cursorModel('gpt-5.1-codex-max-high')).toEqual({ provider: 'openai', model: 'gpt-5.1-codex-max' });
+    for (const own of ['auto', 'composer-1', 'cursor-small']) expect(price(own), own).toBeNull();
   });
 
   it('names Cursor models as the price catalog knows them', () => {

@@ -7,8 +7,20 @@ const WITHOUT_CACHE_WRITE = 'Input (w/o Cache Write)';
 const CACHE_READ = 'Cache Read';
 const OUTPUT = 'Output Tokens';
 
-/** Cursor's own model names, as the price catalog knows them: `claude-4.5-sonnet-thinking` → `claude-sonnet-4.5`. */
-const CURSOR_CLAUDE = /^claude-(\d+(?:\.\d+)?)-(sonnet|opus|haiku)(?:-thinking)?(?:-max)?$/i;
+/**
+ * Cursor's own model names, as the price catalog knows them: `claude-4.5-sonnet-thinking` →
+ * `claude-sonnet-4.5` (Anthropic names 4 and later family first, 3.x version first, as Cursor
+ * does); `-thinking`, `-max` (Max Mode: more context, same per-token price) and `-1m` (the 1M
+ * context window, priced by the catalog's long-context tiers) name how the model was run, not
+ * another model.
+ */
+const CURSOR_CLAUDE = /^claude-(\d+(?:\.\d+)?)-(sonnet|opus|haiku)((?:-(?:thinking|max|1m))*)$/i;
+/** Reasoning effort and speed settings Cursor appends to OpenAI model names (`gpt-5-high-fast`): same model, same price. */
+const OPENAI_SETTING = /-(xhigh|high|medium|low|minimal|fast|max)$/i;
+/** Cursor names for models whose API id says more (`gemini-3-pro` is Google's `gemini-3-pro-preview`). */
+const CURSOR_ALIASES: Readonly<Record<string, { provider: string; model: string }>> = {
+  'gemini-3-pro': { provider: 'google', model: 'gemini-3-pro-preview' },
+};
 
 /**
  * Cursor usage CSV exports (dashboard → Usage → Export CSV, shared/FORMATS.md §9). Three header
@@ -70,12 +82,33 @@ function costOf(cell: unknown): number | undefined {
   return Number(text);
 }
 
-/** Cursor's model name, with the provider when it is clear from the name. */
+/**
+ * Cursor's model name, with the provider when it is clear from the name. Cursor's own models
+ * (`auto`, `composer-1`, `cursor-small`) have no list price anywhere: they stay as named and come
+ * out unpriced (the export's own `Cost` is kept for reference).
+ */
 export function cursorModel(name: string): { provider?: string; model: string } {
+  const alias = CURSOR_ALIASES[name.toLowerCase()];
+  if (alias) return alias;
   const claude = CURSOR_CLAUDE.exec(name);
-  if (claude) return { provider: 'anthropic', model: `claude-${claude[2]!.toLowerCase()}-${claude[1]}` };
+  if (claude) {
+    const version = claude[1]!;
+    const family = claude[2]!.toLowerCase();
+    return { provider: 'anthropic', model: Number.parseFloat(version) >= 4 ? `claude-${family}-${version}` : `claude-${version}-${family}` };
+  }
   if (/^claude-/i.test(name)) return { provider: 'anthropic', model: name.replace(/-thinking$/i, '') };
-  if (/^(gpt-|o\d)/i.test(name)) return { provider: 'openai', model: name.replace(/-(high|medium|low|fast)$/i, '') };
+  if (/^(gpt-|o\d)/i.test(name)) return { provider: 'openai', model: withoutSettings(name) };
   if (/^gemini-/i.test(name)) return { provider: 'google', model: name };
   return { model: name };
+}
+
+/** An OpenAI name without Cursor's settings; `-max` of a Codex model is part of its name (`gpt-5.1-codex-max`). */
+function withoutSettings(name: string): string {
+  let model = name;
+  for (let match = OPENAI_SETTING.exec(model); match; match = OPENAI_SETTING.exec(model)) {
+    const rest = model.slice(0, match.index);
+    if (match[1]!.toLowerCase() === 'max' && /-codex$/i.test(rest)) break;
+    model = rest;
+  }
+  return model;
 }
