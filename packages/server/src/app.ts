@@ -67,7 +67,7 @@ import { apiKeyRoutes } from './http/api-key-routes.js';
 import { workspaceRoutes } from './http/workspace-routes.js';
 import { createInvitationMailer, INVITATION_MAILS_PER_HOUR } from './workspaces/invitation-mailer.js';
 import { watchMembershipChanges } from './workspaces/membership-changes.js';
-import { createWorkspaceGuard } from './workspaces/workspace-guard.js';
+import { createWorkspaceGuard } from './http/workspace-guard.js';
 import { createWorkspaceInvitations } from './workspaces/workspace-invitations.js';
 import { createWorkspaceService } from './workspaces/workspace-service.js';
 import { passwordResetRoutes } from './http/password-reset-routes.js';

@@ -50,7 +50,7 @@ export const ROUTE_ACCESS = {
   'DELETE /v1/api-keys/:id': 'signed-in',
 
   // Workspaces: a person manages membership (no API key); each route naming a workspace is then
-  // authorised by membership and role in workspaces/workspace-guard.ts.
+  // authorised by membership and role in http/workspace-guard.ts.
   'GET /v1/workspaces': 'signed-in',
   'POST /v1/workspaces': 'signed-in',
   'POST /v1/workspaces/invitations/accept': 'signed-in',

@@ -22,7 +22,7 @@ import { AppError } from '../app-error.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { FixedWindowLimit } from '../limits/fixed-window-limit.js';
 import type { InvitationMailer } from '../workspaces/invitation-mailer.js';
-import type { WorkspaceGuard } from '../workspaces/workspace-guard.js';
+import type { WorkspaceGuard } from './workspace-guard.js';
 import type { WorkspaceInvitations } from '../workspaces/workspace-invitations.js';
 import type { WorkspaceService } from '../workspaces/workspace-service.js';
 import { userOf } from './authenticate.js';

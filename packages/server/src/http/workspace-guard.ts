@@ -2,9 +2,9 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { IdSchema, type WorkspacePermission, type WorkspaceRole } from '@tally/protocol';
 import { AppError } from '../app-error.js';
-import { userOf } from '../http/authenticate.js';
-import type { WorkspaceService } from './workspace-service.js';
-import { roleAllows } from './workspace-roles.js';
+import type { WorkspaceService } from '../workspaces/workspace-service.js';
+import { roleAllows } from '../workspaces/workspace-roles.js';
+import { userOf } from './authenticate.js';
 
 /** A request's standing in the workspace its path names, once the guard let it through. */
 export interface WorkspaceAccess {
