@@ -7,6 +7,8 @@ import { TableShell, type TableColumn } from '../../components/TableShell.js';
 import { errorMessage, formatCount, formatMs, formatPercent } from '../../format.js';
 
 const LATENCY_COLUMNS: TableColumn[] = [{ label: 'Model' }, { label: 'Calls', numeric: true }, { label: 'p50', numeric: true }, { label: 'p95', numeric: true }];
+/** Users shown; the rest are in the CSV (a file with thousands of end users would bury the page). */
+const TOP_USERS = 15;
 const USER_COLUMNS: TableColumn[] = [{ label: 'User or key' }, { label: 'Requests', numeric: true }, { label: 'Spend', numeric: true }, { label: 'Share', numeric: true }];
 
 /** Latency p50/p95 per model and spend per user label, for the dashboard's filters. */
@@ -56,7 +58,7 @@ export function CallStatsSection({ api, filters, version }: { api: TallyApi; fil
           <CsvButton name="spend-by-user" label="spend by user or key" header={['user', 'requests', 'cost_usd', 'share']} rows={() => stats.byUser.map((r) => [r.user ?? '', r.requests, r.costUsd, r.share])} />
         </div>
         <TableShell label="Spend by user or key" columns={USER_COLUMNS} compact>
-          {stats.byUser.map((r) => (
+          {stats.byUser.slice(0, TOP_USERS).map((r) => (
             <tr key={r.user ?? ''}>
               <td data-label="User or key">{r.user ?? <span className="muted">no label</span>}</td>
               <td data-label="Requests" className="num">{formatCount(r.requests)}</td>
@@ -65,6 +67,9 @@ export function CallStatsSection({ api, filters, version }: { api: TallyApi; fil
             </tr>
           ))}
         </TableShell>
+        {stats.byUser.length > TOP_USERS && (
+          <p className="muted explorer-count">The {TOP_USERS} biggest of {formatCount(stats.byUser.length)}; the CSV has every one.</p>
+        )}
       </section>
     </div>
   );
