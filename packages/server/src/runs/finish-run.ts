@@ -15,6 +15,9 @@ import type { RunMetrics } from './run-metrics.js';
 /** Whether the run's end was published on `runsQueued` (which wakes every node's pump, this one's too). */
 export type Announced = boolean;
 
+/** Ends a run this node ran (see createRunFinisher). */
+export type FinishRun = (run: RunRow, emitter: RunEmitter, outcome: RunOutcome) => Promise<Announced>;
+
 export interface RunFinisherDeps {
   db: Db;
   log: RunEventLog;
@@ -37,7 +40,7 @@ const END_PUBLISH_GIVE_UP_MS = 60_000;
  * status in one transaction that commits only while this node holds the lease; or, for a run the
  * node gives up (shutdown, lost lease), writes what it delivered and leaves the end to the next owner.
  */
-export function createRunFinisher(deps: RunFinisherDeps): (run: RunRow, emitter: RunEmitter, outcome: RunOutcome) => Promise<Announced> {
+export function createRunFinisher(deps: RunFinisherDeps): FinishRun {
   const { db, log, bus, nodeId, logger, metrics, now, retryMs } = deps;
 
   /**

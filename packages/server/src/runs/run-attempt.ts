@@ -4,7 +4,7 @@ import type { Db } from '../store/database.js';
 import { isConnectionError, isUniqueViolation } from '../store/postgres-errors.js';
 import { inSpan } from '../telemetry/spans.js';
 import { contextOf } from '../telemetry/traceparent.js';
-import type { Announced, createRunFinisher } from './finish-run.js';
+import type { Announced, FinishRun } from './finish-run.js';
 import { createRunAttemptContext } from './run-attempt-context.js';
 import type { Pipeline } from './run-context.js';
 import { saveRunCheckpoint } from './run-checkpoints.js';
@@ -12,7 +12,7 @@ import { createRunEmitter } from './run-emitter.js';
 import type { RunEventLog } from './run-event-log.js';
 import type { RunLeases } from './run-leases.js';
 import type { RunMetrics } from './run-metrics.js';
-import { stopRun, type RunOutcome } from './run-outcome.js';
+import { stopRun, type RunOutcome, type RunStopped } from './run-outcome.js';
 import type { ClaimedRun } from './run-queue.js';
 import { loadRunResume } from './run-resume.js';
 import { untilAborted } from './until-aborted.js';
@@ -30,7 +30,7 @@ export interface RunAttemptDeps {
   eventFlushMs: number;
   /** How long a write that failed for want of a connection waits before it is tried again. */
   retryMs: number;
-  finish: ReturnType<typeof createRunFinisher>;
+  finish: FinishRun;
 }
 
 /**
@@ -41,7 +41,7 @@ export interface RunAttemptDeps {
 export function createRunAttempt(deps: RunAttemptDeps): (run: ClaimedRun, controller: AbortController) => Promise<Announced> {
   const { db, log, bus, logger, metrics } = deps;
   return async function attempt(run, controller) {
-    const abort = (by: Parameters<typeof stopRun>[1]) => stopRun(controller, by);
+    const abort = (by: RunStopped['by']) => stopRun(controller, by);
     const emitter = createRunEmitter({
       db,
       eventLog: log,
