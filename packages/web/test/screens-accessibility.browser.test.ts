@@ -1,9 +1,9 @@
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { engineSetups } from '../../server/test/support/engines.js';
 import { startTestApp, type TestApp } from '../../server/test/support/test-app.js';
 import { usageNdjson } from '../../server/test/support/usage-fixtures.js';
+import { seriousAxeViolations } from './support/axe.js';
 import { launchChromium, requireWebBuild } from './support/browser.js';
 import { signUpInBrowser } from './support/web-accounts.js';
 import { wholePageScreenshot } from './support/whole-page-screenshot.js';
@@ -18,7 +18,6 @@ import { wholePageScreenshot } from './support/whole-page-screenshot.js';
  */
 const UI = 15_000;
 const TEST = 120_000;
-const AXE_SOURCE = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
 
 const VIEWPORTS = { laptop: { width: 1366, height: 768 }, phone: { width: 390, height: 844 } } as const;
 type ViewportName = keyof typeof VIEWPORTS;
@@ -29,26 +28,6 @@ const SCREENS: Array<{ name: string; hash: string; ready: (page: Page) => Promis
   { name: 'prices', hash: '#/prices', ready: (p) => p.getByRole('heading', { level: 1 }).waitFor({ timeout: UI }) },
   { name: 'settings-admin', hash: '#/settings', ready: (p) => p.getByRole('heading', { name: 'Audit log' }).waitFor({ timeout: UI }) },
 ];
-
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: Array<{ target: string[] }>;
-}
-
-/** axe-core's serious and critical findings on the page as it is now. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  // Evaluated, not added as a <script>: the app's Content-Security-Policy allows no inline script.
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } }).axe;
-    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
-  });
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 /** Tabs through the page; each focused control must show a focus ring (outline or box shadow). */
 async function focusWithoutRing(page: Page, presses: number): Promise<string[]> {
@@ -125,7 +104,7 @@ describe('main screens: accessibility, keyboard, phone layout, screenshots', () 
         await signIn.setViewportSize(viewport);
         await signIn.goto(server.baseUrl, { timeout: UI });
         await signIn.getByRole('tab', { name: 'Log in' }).waitFor({ timeout: UI });
-        expect(await seriousViolations(signIn), size).toEqual([]);
+        expect(await seriousAxeViolations(signIn), size).toEqual([]);
         expect(await focusWithoutRing(signIn, 6), size).toEqual([]);
         if (size === 'phone') expect(await phoneLayoutProblems(signIn)).toEqual([]);
         await wholePageScreenshot(signIn, `screen-sign-in-${size}`);
@@ -141,7 +120,7 @@ describe('main screens: accessibility, keyboard, phone layout, screenshots', () 
         await page.setViewportSize(viewport);
         await page.goto(`${server.baseUrl}/${screen.hash}`, { timeout: UI });
         await screen.ready(page);
-        expect(await seriousViolations(page), `${screen.name} on a ${size}`).toEqual([]);
+        expect(await seriousAxeViolations(page), `${screen.name} on a ${size}`).toEqual([]);
         expect(await focusWithoutRing(page, 8), `${screen.name} on a ${size}`).toEqual([]);
         if (size === 'phone') expect(await phoneLayoutProblems(page), screen.name).toEqual([]);
         await wholePageScreenshot(page, `screen-${screen.name}-${size}`);
