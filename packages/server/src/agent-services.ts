@@ -44,6 +44,9 @@ export interface AgentServices {
   close(): Promise<void>;
 }
 
+/** How often a node without a bus checks the stored prices for a change made by another process. */
+const PRICES_POLL_MS = 2000;
+
 export async function createAgentServices(deps: {
   config: Config;
   db: Db;
@@ -56,7 +59,13 @@ export async function createAgentServices(deps: {
   const clickhouse = config.clickhouseUrl ? await createClickHouseUsageStore({ url: config.clickhouseUrl }) : undefined;
   const usageStore: UsageStore | ClickHouseUsageStore = clickhouse ?? createSqlUsageStore(db);
   // The admin's overrides, discounts and catalog data, kept in step with every node over the bus.
-  const prices = await createLivePriceCatalog({ db, bus, onReloadError: (error) => logger.warn({ err: error }, 'prices could not be reloaded; keeping the previous ones') });
+  // Without Redis, PostgreSQL may still be written by another process (`tally prices`): its changes are polled for.
+  const prices = await createLivePriceCatalog({
+    db,
+    bus,
+    onReloadError: (error) => logger.warn({ err: error }, 'prices could not be reloaded; keeping the previous ones'),
+    ...(config.databaseUrl && !config.redisUrl ? { pollEveryMs: PRICES_POLL_MS } : {}),
+  });
   const ownUsage = createOwnUsageRecorder({ store: usageStore, prices, logger, onRecorded: deps.onLlmCall });
   const recordCall = ownUsage.record;
   // The admin's LLM settings (PUT /v1/admin/llm), else TALLY_LLM_*: what each run starts with, on every

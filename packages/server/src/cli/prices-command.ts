@@ -18,7 +18,9 @@ export type PricesAction =
 
 /**
  * `tally prices`: the admin's price overrides and provider discounts, written to the database the
- * server uses (the same TALLY_DATABASE_URL / TALLY_DATA_DIR). Nodes load them at start.
+ * server uses (the same TALLY_DATABASE_URL / TALLY_DATA_DIR). Running nodes hear of the change on
+ * Redis, or (PostgreSQL without Redis) see it by polling; the embedded data folder is refused while
+ * a server holds it (store/data-folder-lock.ts: make the change through that server).
  */
 export async function pricesCommand(config: Config, action: PricesAction, out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
   const { db } = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, holder: 'tally prices' });
@@ -63,7 +65,13 @@ export async function pricesCommand(config: Config, action: PricesAction, out: (
         }
         out('Running nodes price with this from now on; records already stored keep their price until an admin re-prices them.');
       } else {
-        out('A running node prices with this after a restart (or at once when changed through the admin API); records already stored keep their price until an admin re-prices them.');
+        // Without Redis: a server on the same PostgreSQL polls the stored prices (agent-services.ts);
+        // the embedded data folder cannot be open in a running server now (its lock refused us otherwise).
+        out(
+          config.databaseUrl
+            ? 'A running node prices with this within a few seconds; records already stored keep their price until an admin re-prices them.'
+            : 'The server prices with this when it starts; records already stored keep their price until an admin re-prices them.',
+        );
       }
     }
     return 0;

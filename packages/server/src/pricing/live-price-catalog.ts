@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { sql } from 'kysely';
 import { channels, type Bus } from '../bus/bus.js';
 import { canonicalJson } from '../canonical-json.js';
 import type { Db } from '../store/database.js';
@@ -42,8 +43,31 @@ export function pricesFingerprint(settings: PriceSettings, source: CatalogSource
   return crypto.createHash('sha256').update(canonicalJson({ settings, catalog: source.sha256 ?? source.version })).digest('hex');
 }
 
-export async function createLivePriceCatalog(deps: { db: Db; bus: Bus; onReloadError?: (error: unknown) => void }): Promise<LivePriceCatalog> {
+/**
+ * A cheap mark of the stored prices: changes whenever an override, a discount or the catalog data
+ * is written or removed (row counts and latest write times), without reading the catalog data.
+ */
+export async function readPricesStamp(db: Db): Promise<string> {
+  const row = await sql<{ stamp: string }>`SELECT
+      (SELECT count(*) || ':' || coalesce(max(updated_at)::text, '') FROM price_overrides) || '|' ||
+      (SELECT count(*) || ':' || coalesce(max(updated_at)::text, '') FROM price_discounts) || '|' ||
+      (SELECT count(*) || ':' || coalesce(max(sha256), '') || ':' || coalesce(max(loaded_at)::text, '') FROM price_catalog_data) AS stamp`.execute(db);
+  return row.rows[0]?.stamp ?? '';
+}
+
+export async function createLivePriceCatalog(deps: {
+  db: Db;
+  bus: Bus;
+  onReloadError?: (error: unknown) => void;
+  /**
+   * Without a shared bus, another process writing the same database (`tally prices` beside a
+   * server on PostgreSQL without Redis) announces nothing: the stored prices are then checked
+   * this often (a cheap stamp, readPricesStamp) and reloaded when they changed.
+   */
+  pollEveryMs?: number;
+}): Promise<LivePriceCatalog> {
   const { db, bus } = deps;
+  let stamp = deps.pollEveryMs ? await readPricesStamp(db) : '';
   let inForce = await readPricesInForce(db);
   // Reloads run one after another, each reading the database afresh: the last one to finish saw
   // the latest change, whatever order the announcements arrived in.
@@ -59,6 +83,18 @@ export async function createLivePriceCatalog(deps: { db: Db; bus: Bus; onReloadE
   const reloadQuietly = () => void reload().catch((error: unknown) => deps.onReloadError?.(error));
   const unsubscribe = await bus.subscribe(channels.pricesChanged, reloadQuietly);
   const stopReconnect = bus.onReconnect(reloadQuietly);
+  const poll = deps.pollEveryMs
+    ? setInterval(() => {
+        void readPricesStamp(db)
+          .then((now) => {
+            if (now === stamp) return;
+            stamp = now;
+            reloadQuietly();
+          })
+          .catch((error: unknown) => deps.onReloadError?.(error));
+      }, deps.pollEveryMs)
+    : undefined;
+  poll?.unref();
 
   return {
     priceCall: (call) => inForce.catalog.priceCall(call),
@@ -70,6 +106,7 @@ export async function createLivePriceCatalog(deps: { db: Db; bus: Bus; onReloadE
       await bus.publish(channels.pricesChanged, 'changed').catch((error: unknown) => deps.onReloadError?.(error));
     },
     async close() {
+      clearInterval(poll);
       stopReconnect();
       await unsubscribe();
     },
