@@ -16,6 +16,7 @@ export {
   type RestClientOptions,
   type UsageUploadBody,
 } from './rest-client.js';
+export { apiQuery } from './api-query.js';
 export {
   createWsClient,
   type ConnectionInfo,

@@ -161,7 +161,15 @@ describe('createRestClient', () => {
     await rest.revokeSession(session.id);
     await rest.changePassword('old password', 'new password');
     expect(await rest.usageOverview()).toEqual({ records: 0, from: null, to: null, models: [] });
-    expect(await rest.usageDashboard({ from: '2026-01-01T00:00:00Z', models: ['a', 'b&c'], projects: ['p'] })).toEqual({ ...dashboard, totals: { ...dashboard.totals, cacheWrite1hTokens: 0 } }); // a server without 1-hour writes: read as 0
+    // An older server's answer (no 1-hour writes, breakdowns by feature and provider, comparison or
+    // derived figures): read with the newer fields at their empty values.
+    expect(await rest.usageDashboard({ from: '2026-01-01T00:00:00Z', models: ['a', 'b&c'], projects: ['p'] })).toEqual({
+      ...dashboard,
+      byFeature: [],
+      byProvider: [],
+      previous: null,
+      totals: { ...dashboard.totals, cacheWrite1hTokens: 0, cacheHitRate: 0, costPerRequestUsd: 0, reasoningTokens: 0 },
+    });
     expect(f.calls.map((c) => `${c.method} ${c.url}`)).toEqual([
       'GET http://x/v1/threads?q=50%25+off',
       `PATCH http://x/v1/threads/${thread.id}`,

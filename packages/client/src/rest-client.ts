@@ -15,15 +15,7 @@ import {
 } from '@tally/protocol';
 import {
   AdminAnswerFeedbackListSchema,
-  AnswerFeedbackListSchema,
-  AnswerFeedbackSchema,
-  type AdminAnswerFeedback,
-  type AdminFeedbackQuery,
-  type AnswerFeedback,
-  type SetAnswerFeedbackRequest,
-} from '@tally/protocol';
-import {
-  AdminAnswerFeedbackListSchema,
+  AdminFeedbackQuerySchema,
   AnswerFeedbackListSchema,
   AnswerFeedbackSchema,
   type AdminAnswerFeedback,
@@ -36,8 +28,6 @@ import {
   LoadCatalogQuerySchema,
   PriceListQuerySchema,
   PriceListSchema,
-  QueryValidationError,
-  toQueryString,
   RepriceJobSchema,
   type CatalogSource,
   type PriceList,
@@ -119,6 +109,7 @@ import {
   type TicketResponse,
 } from '@tally/protocol';
 import { z } from 'zod';
+import { apiQuery } from './api-query.js';
 import { TallyApiError, TallyTimeoutError, apiErrorFromResponse } from './errors.js';
 
 /** Gives the current access token, or undefined when signed out; may refresh it first. */
@@ -161,11 +152,6 @@ export interface RestClient {
   /** Stops the thread's runs and removes it with its messages and runs. */
   deleteThread(threadId: string): Promise<void>;
   listMessages(threadId: string): Promise<Message[]>;
-  /** Sets or replaces the caller's thumbs up/down (and note) on a finished run's answer. */
-  setAnswerFeedback(runId: string, feedback: SetAnswerFeedbackRequest): Promise<AnswerFeedback>;
-  deleteAnswerFeedback(runId: string): Promise<void>;
-  /** The caller's ratings of the answers in a thread. */
-  threadFeedback(threadId: string): Promise<AnswerFeedback[]>;
   /** Sets or replaces the caller's thumbs up/down (and note) on a finished run's answer. */
   setAnswerFeedback(runId: string, feedback: SetAnswerFeedbackRequest): Promise<AnswerFeedback>;
   deleteAnswerFeedback(runId: string): Promise<void>;
@@ -254,8 +240,6 @@ export interface AdminClient {
   listAuditEvents(query?: { limit?: number; before?: string }): Promise<AuditPage>;
   /** Every user's ratings of answers, newest first. */
   listFeedback(query?: AdminFeedbackQuery): Promise<AdminAnswerFeedback[]>;
-  /** Every user's ratings of answers, newest first. */
-  listFeedback(query?: AdminFeedbackQuery): Promise<AdminAnswerFeedback[]>;
   getPrices(): Promise<PriceSettingsDto>;
   setPriceOverride(override: PriceOverrideDto): Promise<PriceSettingsDto>;
   removePriceOverride(model: string, provider?: string): Promise<PriceSettingsDto>;
@@ -341,7 +325,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
   const listRunEvents: RestClient['listRunEvents'] = async (runId, query = {}) => {
     const page = await send({
       method: 'GET',
-      path: `/v1/runs/${encodeURIComponent(runId)}/events${queryOf(RunEventsQuerySchema, { afterSeq: query.afterSeq ?? 0, limit: query.limit })}`,
+      path: `/v1/runs/${encodeURIComponent(runId)}/events${apiQuery(RunEventsQuerySchema, { afterSeq: query.afterSeq ?? 0, limit: query.limit })}`,
       schema: RunEventListSchema,
       auth: true,
     });
@@ -368,7 +352,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
     createWsTicket: () =>
       send({ method: 'POST', path: '/v1/ws-tickets', schema: TicketResponseSchema, auth: true, json: {} }),
     listThreads: async (query = {}) =>
-      (await send({ method: 'GET', path: `/v1/threads${queryOf(ThreadListQuerySchema, { q: query.q })}`, schema: ThreadListSchema, auth: true })).threads,
+      (await send({ method: 'GET', path: `/v1/threads${apiQuery(ThreadListQuerySchema, { q: query.q })}`, schema: ThreadListSchema, auth: true })).threads,
     renameThread: (threadId, title) =>
       send({ method: 'PATCH', path: `/v1/threads/${encodeURIComponent(threadId)}`, schema: ThreadSchema, auth: true, json: { title } }),
     deleteThread: async (threadId) => {
@@ -392,13 +376,6 @@ export function createRestClient(options: RestClientOptions): RestClient {
     },
     threadFeedback: async (threadId) =>
       (await send({ method: 'GET', path: `/v1/threads/${encodeURIComponent(threadId)}/feedback`, schema: AnswerFeedbackListSchema, auth: true })).feedback,
-    setAnswerFeedback: (runId, feedback) =>
-      send({ method: 'PUT', path: `/v1/runs/${encodeURIComponent(runId)}/feedback`, schema: AnswerFeedbackSchema, auth: true, json: feedback }),
-    deleteAnswerFeedback: async (runId) => {
-      await send({ method: 'DELETE', path: `/v1/runs/${encodeURIComponent(runId)}/feedback`, schema: EmptySchema, auth: true });
-    },
-    threadFeedback: async (threadId) =>
-      (await send({ method: 'GET', path: `/v1/threads/${encodeURIComponent(threadId)}/feedback`, schema: AnswerFeedbackListSchema, auth: true })).feedback,
     listRunEvents,
     listAllRunEvents: async (runId, afterSeq = 0) => {
       const all: RunEvent[] = [];
@@ -415,7 +392,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
     uploadUsage: async (ndjson, query = {}) =>
       send({
         method: 'POST',
-        path: `/v1/usage${queryOf(UsageUploadQuerySchema, { format: query.format, mapping: query.mapping })}`,
+        path: `/v1/usage${apiQuery(UsageUploadQuerySchema, { format: query.format, mapping: query.mapping })}`,
         schema: IngestSummarySchema,
         auth: true,
         body: ndjson as BodyInit,
@@ -448,14 +425,14 @@ export function createRestClient(options: RestClientOptions): RestClient {
     },
     usageOverview: () => send({ method: 'GET', path: '/v1/usage/overview', schema: UsageOverviewSchema, auth: true }),
     usageRequests: async (filters = {}, page = {}) =>
-      send({ method: 'GET', path: `/v1/usage/requests${queryOf(UsageRequestsQuerySchema, usageCallQuery(filters, page))}`, schema: UsageRequestPageSchema, auth: true }),
+      send({ method: 'GET', path: `/v1/usage/requests${apiQuery(UsageRequestsQuerySchema, usageCallQuery(filters, page))}`, schema: UsageRequestPageSchema, auth: true }),
     usageCallStats: async (filters = {}) => {
       const { limit: _limit, offset: _offset, ...query } = usageCallQuery(filters);
-      return send({ method: 'GET', path: `/v1/usage/call-stats${queryOf(UsageCallStatsQuerySchema, query)}`, schema: UsageCallStatsSchema, auth: true });
+      return send({ method: 'GET', path: `/v1/usage/call-stats${apiQuery(UsageCallStatsQuerySchema, query)}`, schema: UsageCallStatsSchema, auth: true });
     },
     usageDashboard: async (filters = {}) =>
-      send({ method: 'GET', path: `/v1/usage/dashboard${queryOf(UsageDashboardQuerySchema, usageDashboardQuery(filters))}`, schema: UsageDashboardSchema, auth: true }),
-    priceList: async (model) => send({ method: 'GET', path: `/v1/prices${queryOf(PriceListQuerySchema, { model: model || undefined })}`, schema: PriceListSchema, auth: true }),
+      send({ method: 'GET', path: `/v1/usage/dashboard${apiQuery(UsageDashboardQuerySchema, usageDashboardQuery(filters))}`, schema: UsageDashboardSchema, auth: true }),
+    priceList: async (model) => send({ method: 'GET', path: `/v1/prices${apiQuery(PriceListQuerySchema, { model: model || undefined })}`, schema: PriceListSchema, auth: true }),
     admin: {
       listUsers: async () => (await send({ method: 'GET', path: '/v1/admin/users', schema: AdminUserListSchema, auth: true })).users,
       createUser: (request) => send({ method: 'POST', path: '/v1/admin/users', schema: CreatedUserSchema, auth: true, json: request }),
@@ -464,28 +441,16 @@ export function createRestClient(options: RestClientOptions): RestClient {
       issuePasswordReset: (userId) =>
         send({ method: 'POST', path: `/v1/admin/users/${encodeURIComponent(userId)}/reset-password`, schema: PasswordResetIssuedSchema, auth: true, json: {} }),
       listAuditEvents: async (query = {}) =>
-        send({ method: 'GET', path: `/v1/admin/audit${queryOf(AuditQuerySchema, { limit: query.limit, before: query.before })}`, schema: AuditPageSchema, auth: true }),
-      listFeedback: async (query = {}) => {
-        const params = new URLSearchParams();
-        if (query.rating !== undefined) params.set('rating', query.rating);
-        if (query.limit !== undefined) params.set('limit', String(query.limit));
-        const text = params.toString();
-        return (await send({ method: 'GET', path: `/v1/admin/feedback${text ? `?${text}` : ''}`, schema: AdminAnswerFeedbackListSchema, auth: true })).feedback;
-      },
-      listFeedback: async (query = {}) => {
-        const params = new URLSearchParams();
-        if (query.rating !== undefined) params.set('rating', query.rating);
-        if (query.limit !== undefined) params.set('limit', String(query.limit));
-        const text = params.toString();
-        return (await send({ method: 'GET', path: `/v1/admin/feedback${text ? `?${text}` : ''}`, schema: AdminAnswerFeedbackListSchema, auth: true })).feedback;
-      },
+        send({ method: 'GET', path: `/v1/admin/audit${apiQuery(AuditQuerySchema, { limit: query.limit, before: query.before })}`, schema: AuditPageSchema, auth: true }),
+      listFeedback: async (query = {}) =>
+        (await send({ method: 'GET', path: `/v1/admin/feedback${apiQuery(AdminFeedbackQuerySchema, { rating: query.rating, limit: query.limit })}`, schema: AdminAnswerFeedbackListSchema, auth: true })).feedback,
       getPrices: () => send({ method: 'GET', path: '/v1/admin/prices', schema: PriceSettingsSchema, auth: true }),
       setPriceOverride: (override) => send({ method: 'PUT', path: '/v1/admin/prices', schema: PriceSettingsSchema, auth: true, json: override }),
       removePriceOverride: async (model, provider) =>
-        send({ method: 'DELETE', path: `/v1/admin/prices${queryOf(RemovePriceOverrideQuerySchema, { model, provider })}`, schema: PriceSettingsSchema, auth: true }),
+        send({ method: 'DELETE', path: `/v1/admin/prices${apiQuery(RemovePriceOverrideQuerySchema, { model, provider })}`, schema: PriceSettingsSchema, auth: true }),
       setProviderDiscount: (provider, percent) => send({ method: 'PUT', path: '/v1/admin/prices/discounts', schema: PriceSettingsSchema, auth: true, json: { provider, percent } }),
       loadCatalogData: async (data, version) =>
-        send({ method: 'PUT', path: `/v1/admin/prices/catalog${queryOf(LoadCatalogQuerySchema, { version: version || undefined })}`, schema: CatalogSourceSchema, auth: true, json: data }),
+        send({ method: 'PUT', path: `/v1/admin/prices/catalog${apiQuery(LoadCatalogQuerySchema, { version: version || undefined })}`, schema: CatalogSourceSchema, auth: true, json: data }),
       clearCatalogData: () => send({ method: 'DELETE', path: '/v1/admin/prices/catalog', schema: CatalogSourceSchema, auth: true }),
       previewReprice: () => send({ method: 'POST', path: '/v1/admin/prices/reprice/preview', schema: RepriceJobSchema, auth: true, json: {} }),
       applyReprice: (previewId) => send({ method: 'POST', path: '/v1/admin/prices/reprice/apply', schema: RepriceJobSchema, auth: true, json: { previewId } }),
@@ -523,22 +488,8 @@ function workspaceClient(send: Send): WorkspaceClient {
       send({ method: 'DELETE', path: at(workspaceId, `/invitations/${encodeURIComponent(invitationId)}`), schema: WorkspaceInvitationSchema, auth: true }),
     acceptInvitation: (token) => send({ method: 'POST', path: '/v1/workspaces/invitations/accept', schema: WorkspaceSchema, auth: true, json: { token } }),
     auditLog: async (workspaceId, query = {}) =>
-      send({ method: 'GET', path: at(workspaceId, `/audit${queryOf(AuditQuerySchema, { limit: query.limit, before: query.before })}`), schema: AuditPageSchema, auth: true }),
+      send({ method: 'GET', path: at(workspaceId, `/audit${apiQuery(AuditQuerySchema, { limit: query.limit, before: query.before })}`), schema: AuditPageSchema, auth: true }),
   };
-}
-
-/**
- * A route's query string, built and checked with the route's own schema (protocol rest/query.ts):
- * a value the server would refuse is refused here, before the request, with the same
- * VALIDATION_FAILED. Call it inside an async method so the error is a rejection.
- */
-function queryOf<S extends z.ZodType>(schema: S, values: z.input<S>): string {
-  try {
-    return toQueryString(schema, values);
-  } catch (error) {
-    if (error instanceof QueryValidationError) throw new TallyApiError(400, 'VALIDATION_FAILED', error.issues.message, error.issues.issues);
-    throw error;
-  }
 }
 
 function parseBody<S extends z.ZodType>(spec: RequestSpec<S>, status: number, text: string): z.infer<S> {

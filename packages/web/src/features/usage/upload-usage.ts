@@ -1,5 +1,5 @@
-import { TallyApiError, apiErrorFromResponse } from '@tally/client';
-import { IngestSummarySchema, type IngestSummary, type UsageFormatName, type UsageMapping } from '@tally/protocol';
+import { TallyApiError, apiErrorFromResponse, apiQuery } from '@tally/client';
+import { IngestSummarySchema, UsageUploadQuerySchema, type IngestSummary, type UsageFormatName, type UsageMapping } from '@tally/protocol';
 
 export interface UploadOptions {
   origin: string;
@@ -55,11 +55,10 @@ export function contentTypeOf(fileName: string): string {
   return 'application/x-ndjson';
 }
 
-/** `?format=…&mapping=…` (the mapping as URL-encoded JSON), or nothing. */
+/**
+ * `?format=…&mapping=…` (the mapping as URL-encoded JSON), or nothing; built and checked with the
+ * route's protocol schema (a query the server would refuse throws its VALIDATION_FAILED).
+ */
 export function uploadQuery({ format, mapping }: Pick<UploadOptions, 'format' | 'mapping'>): string {
-  const params = new URLSearchParams();
-  if (format) params.set('format', format);
-  if (mapping && Object.keys(mapping).length > 0) params.set('mapping', JSON.stringify(mapping));
-  const query = params.toString();
-  return query === '' ? '' : `?${query}`;
+  return apiQuery(UsageUploadQuerySchema, { format, mapping: mapping && Object.keys(mapping).length > 0 ? JSON.stringify(mapping) : undefined });
 }
