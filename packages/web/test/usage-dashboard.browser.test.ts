@@ -172,4 +172,33 @@ describe('usage page in Chromium', () => {
     await again.getByRole('button', { name: 'Clear filters' }).click({ timeout: UI });
     await expectTotals(sums());
   });
+
+  it('sets the last 7 days against the 7 before, pages the requests, filters them by status, and downloads a view as CSV', { timeout: TEST }, async () => {
+    const filters = page.getByRole('search', { name: 'Usage filters' });
+    await filters.getByLabel('Time range').selectOption('7d', { timeout: UI });
+    const lastDay = RECORDS.map((r) => r.ts).sort().at(-1)!.slice(0, 10);
+    const from = Date.parse(`${lastDay}T00:00:00Z`) - 6 * 86_400_000;
+    const inWeek = RECORDS.filter((r) => Date.parse(r.ts) >= from);
+    await expectTotals(sums((r) => Date.parse(r.ts) >= from));
+    // The 20 days of data reach back past the previous 7 days: each figure says how it changed.
+    await page.getByText(/^Compared with /).waitFor({ timeout: UI });
+    expect(await page.locator('.usage-totals [data-change="spend"]').textContent()).toMatch(/^([+−][\d.]+%|no change) vs previous period$/);
+
+    const explorer = page.getByRole('region', { name: 'Requests' });
+    const count = explorer.locator('.explorer-count');
+    await expect.poll(() => count.textContent(), { timeout: UI }).toBe(`1–25 of ${formatCount(inWeek.length)}`);
+    expect(await explorer.locator('tbody tr').count()).toBe(25);
+    await explorer.getByRole('button', { name: 'Older' }).click({ timeout: UI });
+    await expect.poll(() => count.textContent(), { timeout: UI }).toBe(`26–50 of ${formatCount(inWeek.length)}`);
+    await explorer.getByLabel('Status').selectOption('error', { timeout: UI });
+    const errors = inWeek.filter((r) => r.status === 'error').length;
+    await expect.poll(() => count.textContent(), { timeout: UI }).toBe(errors === 0 ? 'No request matches.' : `1–${Math.min(25, errors)} of ${formatCount(errors)}`);
+
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: UI }), page.getByRole('button', { name: 'Download spend by feature as CSV' }).click({ timeout: UI })]);
+    expect(download.suggestedFilename()).toBe('spend-by-feature.csv');
+    const lines = (await fs.readFile(await download.path(), 'utf8')).trimEnd().split('\r\n');
+    expect(lines[0]).toBe('key,requests,cost_usd,share');
+    expect(lines.slice(1).map((l) => l.split(',')[0]).sort()).toEqual([...new Set(inWeek.map((r) => r.feature))].sort());
+    expect(lines.slice(1).reduce((sum, l) => sum + Number(l.split(',')[1]), 0)).toBe(inWeek.length);
+  });
 });
