@@ -1,5 +1,6 @@
 import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { MAX_MESSAGE_CHARS } from '@tally/protocol';
+import { isSendKey, useSendText } from './use-send-text.js';
 
 export interface ComposerProps {
   /** Sends the text; resolves once the server took it (the box is cleared then), rejects to keep it. */
@@ -12,25 +13,19 @@ export interface ComposerProps {
 /** The message box: Enter sends, Shift+Enter starts a new line. */
 export function Composer({ onSend, busy, error }: ComposerProps) {
   const [text, setText] = useState('');
-  const [sending, setSending] = useState(false);
+  const sender = useSendText(onSend);
+  const sending = sender.sending;
   const hintId = useId();
   const canSend = !sending && text.trim() !== '';
 
   async function send() {
     if (!canSend) return;
-    setSending(true);
-    try {
-      await onSend(text);
-      setText('');
-    } catch {
-      // The parent shows the error; the text stays for another try.
-    } finally {
-      setSending(false);
-    }
+    // Refused: the parent shows the error; the text stays for another try.
+    if (await sender.send(text)) setText('');
   }
 
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
-    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+    if (isSendKey(e)) {
       e.preventDefault();
       void send();
     }

@@ -1,6 +1,7 @@
 import { useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { MAX_MESSAGE_CHARS } from '@tally/protocol';
 import { PencilIcon } from '../../components/icons.js';
+import { isSendKey, useSendText } from './use-send-text.js';
 
 export interface QuestionBubbleProps {
   /** The element id a search hit or a link brings into view. */
@@ -13,7 +14,7 @@ export interface QuestionBubbleProps {
 /** The user's question, with an editor to change it and ask again (Enter sends, Escape cancels). */
 export function QuestionBubble({ id, text, onResend }: QuestionBubbleProps) {
   const [draft, setDraft] = useState<string | null>(null);
-  const [sending, setSending] = useState(false);
+  const { sending, send } = useSendText(onResend);
   const box = useRef<HTMLTextAreaElement>(null);
   const editButton = useRef<HTMLButtonElement>(null);
   const labelId = useId();
@@ -30,19 +31,12 @@ export function QuestionBubble({ id, text, onResend }: QuestionBubbleProps) {
   async function resend() {
     const next = draft?.trim();
     if (!next || sending) return;
-    setSending(true);
-    try {
-      await onResend(next);
-      setDraft(null);
-    } catch {
-      // The composer's error line says why; the edit stays for another try.
-    } finally {
-      setSending(false);
-    }
+    // Refused: the composer's error line says why; the edit stays for another try.
+    if (await send(next)) setDraft(null);
   }
 
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
-    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+    if (isSendKey(e)) {
       e.preventDefault();
       void resend();
     } else if (e.key === 'Escape') {
