@@ -209,7 +209,7 @@ export function createRepriceJobs(deps: { db: Db; repricing: UsageRepricing; pri
 }
 
 /** The call a stored record was: what the one pricing function (PriceCatalog.priceCall) takes. */
-function callOf(row: RepriceRow) {
+export function callOf(row: RepriceRow) {
   return {
     model: row.model,
     provider: row.provider,

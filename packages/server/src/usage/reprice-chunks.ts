@@ -1,5 +1,5 @@
 import { DAY_MS } from './day-range.js';
-import type { RepriceChunk } from './usage-repricing.js';
+import type { ChunkModelTotals, RepriceChunk } from './usage-repricing.js';
 
 /** Owner-days (in owner, day order) cut into chunks of consecutive days of one owner, about `target` records each. */
 export function chunksOfDays(days: readonly { ownerId: string; dayMs: number; records: number }[], target: number): RepriceChunk[] {
@@ -15,4 +15,27 @@ export function chunksOfDays(days: readonly { ownerId: string; dayMs: number; re
     chunks.push(open);
   }
   return chunks;
+}
+
+/** A chunk's totals of one model as both stores' SQL returns them (sums as text: exact past 2^53). */
+export interface ChunkTotalsRow {
+  model: string;
+  records: number;
+  changed: number;
+  old_pico: string;
+  new_pico: string;
+  old_unpriced: number;
+  new_unpriced: number;
+}
+
+export function chunkModelTotals(r: ChunkTotalsRow): ChunkModelTotals {
+  return {
+    model: r.model,
+    records: r.records,
+    changed: r.changed,
+    oldPicoUsd: BigInt(r.old_pico),
+    newPicoUsd: BigInt(r.new_pico),
+    oldUnpriced: r.old_unpriced,
+    newUnpriced: r.new_unpriced,
+  };
 }

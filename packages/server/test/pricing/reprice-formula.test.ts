@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { UsageRecordSchema, type UsageRecord } from '@tally/protocol';
 import { createGenaiPriceCatalog } from '../../src/pricing/genai-price-catalog.js';
 import { repriceFormula } from '../../src/pricing/reprice-formula.js';
+import { callOf } from '../../src/pricing/reprice-jobs.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { clickHouseSql, identifier } from '../../src/usage/clickhouse/clickhouse-literals.js';
@@ -49,20 +50,6 @@ function records(): UsageRecord[] {
   return [...base, ...extra];
 }
 
-function callOf(row: RepriceRow) {
-  return {
-    model: row.model,
-    provider: row.provider,
-    at: new Date(row.tsMs),
-    inputTokens: row.inputTokens,
-    cacheReadTokens: row.cacheReadTokens,
-    cacheWriteTokens: row.cacheWriteTokens,
-    cacheWrite1hTokens: row.cacheWrite1hTokens ?? 0,
-    outputTokens: row.outputTokens,
-    batch: row.batch,
-  };
-}
-
 async function storedRows(repricing: UsageRepricing): Promise<RepriceRow[]> {
   const rows: RepriceRow[] = [];
   await repricing.scan(async (page) => void rows.push(...page));
@@ -100,6 +87,21 @@ function checks(open: () => Promise<{ store: UsageStore; repricing: UsageReprici
     expect(rows.find((r) => r.model === 'a-model-nobody-prices')?.costUsd).toBeNull();
 
     for (const chunk of chunks) for (const m of await repricing.repriceChunk(chunk, formula, false)) expect(m.changed, m.model).toBe(0);
+  });
+
+  it('writes record by record what only the library prices (here: every record, back to the stored prices), rollups in step', { timeout: 120_000 }, async () => {
+    const { repricing, store, owner } = harness;
+    let written = 0;
+    await repricing.scan(async (page) => {
+      const changes = page.map((row) => ({ row, costUsd: stored.priceCall(callOf(row)) })).filter((c) => !Object.is(c.costUsd, c.row.costUsd));
+      written += await repricing.writeCosts(changes);
+    });
+    await repricing.finish();
+    expect(written).toBeGreaterThan(0);
+    const rows = await storedRows(repricing);
+    expect(rows.filter((row) => !Object.is(row.costUsd, stored.priceCall(callOf(row))))).toEqual([]);
+    const sum = (list: { costUsd: number }[]) => list.reduce((total, r) => total + r.costUsd, 0);
+    expect(sum(await store.aggregate(owner))).toBeCloseTo(sum(await store.aggregate(owner, { from: '2000-01-01T00:00:00.001Z' })), 9);
   });
 }
 

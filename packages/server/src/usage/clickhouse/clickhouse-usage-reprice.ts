@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
 import type { StoredPair } from '../../pricing/reprice-formula.js';
 import { DAY_MS } from '../day-range.js';
-import { chunksOfDays } from '../reprice-chunks.js';
+import { chunkModelTotals, chunksOfDays } from '../reprice-chunks.js';
 import { clickHouseColumnName, USAGE_COLUMNS } from '../usage-columns.js';
 import type { ChunkModelTotals, RepriceRow, UsageRepricing } from '../usage-repricing.js';
 import { clickHouseSql, identifier, int, list, uuid, type ClickHouseSql } from './clickhouse-literals.js';
@@ -85,15 +85,7 @@ export function createClickHouseUsageRepricing(client: ClickHouseClient, databas
           GROUP BY model`,
         TotalsRowSchema,
       );
-      const totals: ChunkModelTotals[] = rows.map((r) => ({
-        model: r.model,
-        records: r.records,
-        changed: r.changed,
-        oldPicoUsd: BigInt(r.old_pico),
-        newPicoUsd: BigInt(r.new_pico),
-        oldUnpriced: r.old_unpriced,
-        newUnpriced: r.new_unpriced,
-      }));
+      const totals: ChunkModelTotals[] = rows.map(chunkModelTotals);
       if (!apply || totals.every((m) => m.changed === 0)) return totals;
       const values = list([
         identifier('owner_id'),

@@ -1,7 +1,7 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import type { RepriceFormula, StoredPair } from '../../pricing/reprice-formula.js';
-import { chunksOfDays } from '../reprice-chunks.js';
+import { chunkModelTotals, chunksOfDays, type ChunkTotalsRow } from '../reprice-chunks.js';
 import type { ChunkModelTotals, RepriceChange, RepriceChunk, RepriceRow, UsageRepricing } from '../usage-repricing.js';
 import { sqlNewCost, sqlOfPairs, sqlPricedInDatabase } from './sql-price-expression.js';
 
@@ -127,10 +127,7 @@ async function writePage(db: Kysely<Database>, changes: readonly RepriceChange[]
     }),
   );
   return db.transaction().execute(async (trx) => {
-    // The rollup rows of the touched owner-days, locked in the order of their unique key (as an ingest's upsert).
-    await sql`SELECT 1 FROM usage_daily d JOIN json_to_recordset(${days}::json) AS p(o uuid, d date) ON d.owner_id = p.o AND d.day = p.d
-      ORDER BY d.owner_id, d.day, d.provider, d.model, d.project, d.feature, d.status, d.interactive, d.batch
-      FOR UPDATE OF d`.execute(trx);
+    await lockDailyRows(trx, sql`usage_daily d JOIN json_to_recordset(${days}::json) AS p(o uuid, d date) ON d.owner_id = p.o AND d.day = p.d`);
     const updated = await sql<{ n: number }>`
       WITH x AS (SELECT * FROM json_to_recordset(${json}::json) AS x(id bigint, old double precision, c double precision)),
       upd AS (
@@ -139,35 +136,42 @@ async function writePage(db: Kysely<Database>, changes: readonly RepriceChange[]
         RETURNING r.id
       )
       SELECT count(*)::int AS n FROM upd`.execute(trx);
-    await sql`
-      UPDATE usage_daily d SET cost_usd = s.cost, unpriced_requests = s.unpriced
-      FROM (
-        SELECT r.owner_id, (r.ts AT TIME ZONE 'UTC')::date AS day, r.provider, r.model, r.project, r.feature, r.status, r.interactive, r.batch,
-          coalesce(sum(r.cost_usd), 0) AS cost, count(*) FILTER (WHERE r.cost_usd IS NULL) AS unpriced
-        FROM usage_records r
-        JOIN json_to_recordset(${days}::json) AS p(o uuid, d date)
-          ON r.owner_id = p.o AND r.ts >= (p.d::timestamp AT TIME ZONE 'UTC') AND r.ts < ((p.d + 1)::timestamp AT TIME ZONE 'UTC')
-        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
-      ) s
-      WHERE d.owner_id = s.owner_id AND d.day = s.day AND d.provider IS NOT DISTINCT FROM s.provider AND d.model = s.model
-        AND d.project = s.project AND d.feature = s.feature AND d.status = s.status AND d.interactive = s.interactive AND d.batch = s.batch
-        AND (d.cost_usd IS DISTINCT FROM s.cost OR d.unpriced_requests IS DISTINCT FROM s.unpriced)`.execute(trx);
+    await recomputeDailyCosts(
+      trx,
+      sql`usage_records r JOIN json_to_recordset(${days}::json) AS p(o uuid, d date)
+        ON r.owner_id = p.o AND r.ts >= (p.d::timestamp AT TIME ZONE 'UTC') AND r.ts < ((p.d + 1)::timestamp AT TIME ZONE 'UTC')`,
+    );
     return updated.rows[0]?.n ?? 0;
   });
 }
 
-function isDeadlock(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '40P01';
+/** Locks the daily rollup rows of `rows` (a FROM clause over usage_daily `d`) in the order of their unique key, as an ingest's upsert does. */
+async function lockDailyRows(trx: Kysely<Database>, rows: RawBuilder<unknown>): Promise<void> {
+  await sql`SELECT 1 FROM ${rows}
+    ORDER BY d.owner_id, d.day, d.provider, d.model, d.project, d.feature, d.status, d.interactive, d.batch
+    FOR UPDATE OF d`.execute(trx);
 }
 
-interface TotalsRow {
-  model: string;
-  records: number;
-  changed: number;
-  old_pico: string;
-  new_pico: string;
-  old_unpriced: number;
-  new_unpriced: number;
+/**
+ * Recomputes the cost columns of the daily rollup rows of whole owner-days from their records:
+ * `records` is a FROM clause over usage_records `r` selecting every record of those days.
+ */
+async function recomputeDailyCosts(trx: Kysely<Database>, records: RawBuilder<unknown>): Promise<void> {
+  await sql`
+    UPDATE usage_daily d SET cost_usd = s.cost, unpriced_requests = s.unpriced
+    FROM (
+      SELECT r.owner_id, (r.ts AT TIME ZONE 'UTC')::date AS day, r.provider, r.model, r.project, r.feature, r.status, r.interactive, r.batch,
+        coalesce(sum(r.cost_usd), 0) AS cost, count(*) FILTER (WHERE r.cost_usd IS NULL) AS unpriced
+      FROM ${records}
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+    ) s
+    WHERE d.owner_id = s.owner_id AND d.day = s.day AND d.provider IS NOT DISTINCT FROM s.provider AND d.model = s.model
+      AND d.project = s.project AND d.feature = s.feature AND d.status = s.status AND d.interactive = s.interactive AND d.batch = s.batch
+      AND (d.cost_usd IS DISTINCT FROM s.cost OR d.unpriced_requests IS DISTINCT FROM s.unpriced)`.execute(trx);
+}
+
+function isDeadlock(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '40P01';
 }
 
 /**
@@ -180,39 +184,16 @@ async function repriceChunk(trx: Kysely<Database>, chunk: RepriceChunk, formula:
   const to = new Date(chunk.toMs).toISOString();
   const inChunk = sql`owner_id = ${chunk.ownerId}::uuid AND ts >= ${from}::timestamptz AND ts < ${to}::timestamptz AND ${sqlPricedInDatabase(formula)}`;
   const newCost = sqlNewCost(formula);
-  const totals = await sql<TotalsRow>`
+  const totals = await sql<ChunkTotalsRow>`
     SELECT model, count(*)::int AS records, (count(*) FILTER (WHERE n IS DISTINCT FROM cost_usd))::int AS changed,
       coalesce(sum(floor(cost_usd * 1e12)::bigint), 0)::text AS old_pico, coalesce(sum(floor(n * 1e12)::bigint), 0)::text AS new_pico,
       (count(*) FILTER (WHERE cost_usd IS NULL))::int AS old_unpriced, (count(*) FILTER (WHERE n IS NULL))::int AS new_unpriced
     FROM (SELECT model, cost_usd, ${newCost} AS n FROM usage_records WHERE ${inChunk}) x
     GROUP BY model`.execute(trx);
-  const result = totals.rows.map((r) => ({
-    model: r.model,
-    records: r.records,
-    changed: r.changed,
-    oldPicoUsd: BigInt(r.old_pico),
-    newPicoUsd: BigInt(r.new_pico),
-    oldUnpriced: r.old_unpriced,
-    newUnpriced: r.new_unpriced,
-  }));
+  const result = totals.rows.map(chunkModelTotals);
   if (!apply || result.every((m) => m.changed === 0)) return result;
-  const fromDay = from.slice(0, 10);
-  const toDay = to.slice(0, 10);
-  await sql`SELECT 1 FROM usage_daily d WHERE d.owner_id = ${chunk.ownerId}::uuid AND d.day >= ${fromDay}::date AND d.day < ${toDay}::date
-    ORDER BY d.owner_id, d.day, d.provider, d.model, d.project, d.feature, d.status, d.interactive, d.batch
-    FOR UPDATE OF d`.execute(trx);
+  await lockDailyRows(trx, sql`usage_daily d WHERE d.owner_id = ${chunk.ownerId}::uuid AND d.day >= ${from.slice(0, 10)}::date AND d.day < ${to.slice(0, 10)}::date`);
   await sql`UPDATE usage_records SET cost_usd = ${newCost} WHERE ${inChunk} AND ${newCost} IS DISTINCT FROM cost_usd`.execute(trx);
-  await sql`
-    UPDATE usage_daily d SET cost_usd = s.cost, unpriced_requests = s.unpriced
-    FROM (
-      SELECT r.owner_id, (r.ts AT TIME ZONE 'UTC')::date AS day, r.provider, r.model, r.project, r.feature, r.status, r.interactive, r.batch,
-        coalesce(sum(r.cost_usd), 0) AS cost, count(*) FILTER (WHERE r.cost_usd IS NULL) AS unpriced
-      FROM usage_records r
-      WHERE r.owner_id = ${chunk.ownerId}::uuid AND r.ts >= ${from}::timestamptz AND r.ts < ${to}::timestamptz
-      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
-    ) s
-    WHERE d.owner_id = s.owner_id AND d.day = s.day AND d.provider IS NOT DISTINCT FROM s.provider AND d.model = s.model
-      AND d.project = s.project AND d.feature = s.feature AND d.status = s.status AND d.interactive = s.interactive AND d.batch = s.batch
-      AND (d.cost_usd IS DISTINCT FROM s.cost OR d.unpriced_requests IS DISTINCT FROM s.unpriced)`.execute(trx);
+  await recomputeDailyCosts(trx, sql`usage_records r WHERE r.owner_id = ${chunk.ownerId}::uuid AND r.ts >= ${from}::timestamptz AND r.ts < ${to}::timestamptz`);
   return result;
 }
