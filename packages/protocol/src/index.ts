@@ -22,3 +22,4 @@ export * from './rest/error-body.js';
 export * from './rest/query.js';
 export * from './rest/prices.js';
 export * from './rest/workspaces.js';
+export * from './workspace-roles.js';

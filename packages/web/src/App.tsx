@@ -6,6 +6,7 @@ import type { TallyApi } from './api/tally-api.js';
 import { AuthForm } from './features/auth/AuthForm.js';
 import { oidcOutcome } from './features/shell/route.js';
 import { SignedInApp } from './features/shell/SignedInApp.js';
+import type { PendingInvitation } from './features/workspaces/pending-invitation.js';
 import { errorMessage } from './format.js';
 
 type Phase = { kind: 'restoring' } | { kind: 'signed_out'; notice: string | null } | { kind: 'signed_in'; user: User };
@@ -14,12 +15,14 @@ export interface AppProps {
   api: TallyApi;
   saved: SavedSession;
   origin: string;
+  /** An invitation link's token, kept through signing in. */
+  invitation: PendingInvitation;
 }
 
 /** Signing in and out; once signed in, the app itself. */
-export function App({ api, saved, origin }: AppProps) {
+export function App({ api, saved, origin, invitation }: AppProps) {
   const [phase, setPhase] = useState<Phase>(() =>
-    saved.wasSignedIn() || oidcOutcome(window.location.hash) ? { kind: 'restoring' } : { kind: 'signed_out', notice: null },
+    saved.wasSignedIn() || oidcOutcome(window.location.hash) ? { kind: 'restoring' } : { kind: 'signed_out', notice: invitation.token() ? INVITED : null },
   );
 
   const signedOut = useCallback(
@@ -68,8 +71,10 @@ export function App({ api, saved, origin }: AppProps) {
       />
     );
   }
-  return <SignedInApp api={api} saved={saved} origin={origin} user={phase.user} onUserChanged={userChanged} onSignedOut={signedOut} />;
+  return <SignedInApp api={api} saved={saved} origin={origin} invitation={invitation} user={phase.user} onUserChanged={userChanged} onSignedOut={signedOut} />;
 }
+
+const INVITED = 'You were invited to a workspace: log in, or sign up, to accept.';
 
 function oidcErrorMessage(code: string): string {
   return code in ERROR_CODES ? ERROR_CODES[code as ErrorCode].message : 'Signing in with your identity provider failed.';

@@ -9,8 +9,16 @@ const COLUMNS: TableColumn[] = [{ label: 'When' }, { label: 'Who' }, { label: 'A
 
 const PAGE_SIZE = 20;
 
+export interface AuditLogSectionProps {
+  api: TallyApi;
+  /** The section's heading; the server-wide log unless said. */
+  title?: string;
+  /** Where the pages come from: the server's log (admins) unless said, e.g. one workspace's. */
+  load?: (query: { limit: number; before?: string }) => Promise<AuditPage>;
+}
+
 /** Recent audit events, newest first, a page at a time. */
-export function AuditLogSection({ api }: { api: TallyApi }) {
+export function AuditLogSection({ api, title = 'Audit log', load }: AuditLogSectionProps) {
   // The `before` cursor of each page shown so far; the first page has none.
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
   const [page, setPage] = useState<AuditPage | null>(null);
@@ -19,19 +27,22 @@ export function AuditLogSection({ api }: { api: TallyApi }) {
 
   useEffect(() => {
     let current = true;
-    api.rest.admin.listAuditEvents({ limit: PAGE_SIZE, ...(before ? { before } : {}) }).then(
+    const query = { limit: PAGE_SIZE, ...(before ? { before } : {}) };
+    (load ? load(query) : api.rest.admin.listAuditEvents(query)).then(
       (value) => current && (setPage(value), setError(null)),
       (e: unknown) => current && setError(errorMessage(e)),
     );
     return () => {
       current = false;
     };
+    // `load` is a fresh closure each render; what it reads (a workspace) changes only with the section's key.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [api, before]);
 
   return (
     <section className="card settings-section" aria-labelledby="audit-title">
       <div className="section-head">
-        <h2 id="audit-title">Audit log</h2>
+        <h2 id="audit-title">{title}</h2>
         <span className="muted">Page {cursors.length}</span>
       </div>
       {error && <p className="error" role="alert">Could not load the audit log: {error}</p>}

@@ -25,6 +25,7 @@ const PAGES = [
   { page: 'chat', label: 'Chat', href: routeHash({ page: 'chat', threadId: null }) },
   { page: 'usage', label: 'Usage', href: routeHash({ page: 'usage' }) },
   { page: 'prices', label: 'Prices', href: routeHash({ page: 'prices' }) },
+  { page: 'workspaces', label: 'Workspaces', href: routeHash({ page: 'workspaces', workspaceId: null }) },
   { page: 'settings', label: 'Settings', href: routeHash({ page: 'settings' }) },
 ] as const;
 

@@ -10,6 +10,9 @@ import { ThreadSidebar } from '../threads/ThreadSidebar.js';
 import { useThreads } from '../threads/use-threads.js';
 import { UsagePage } from '../usage/UsagePage.js';
 import { PricesPage } from '../prices/PricesPage.js';
+import { JoinPage } from '../workspaces/JoinPage.js';
+import type { PendingInvitation } from '../workspaces/pending-invitation.js';
+import { WorkspacesPage } from '../workspaces/WorkspacesPage.js';
 import { AppShell } from './AppShell.js';
 import { useHashRoute } from './use-hash-route.js';
 
@@ -17,6 +20,7 @@ export interface SignedInAppProps {
   api: TallyApi;
   saved: SavedSession;
   origin: string;
+  invitation: PendingInvitation;
   user: User;
   onUserChanged: (user: User) => void;
   /** Log out, or the session ended: back to the log-in page with an optional notice. */
@@ -24,7 +28,7 @@ export interface SignedInAppProps {
 }
 
 /** Everything behind the log-in: the socket, the routes, the thread list and the pages. */
-export function SignedInApp({ api, saved, origin, user, onUserChanged, onSignedOut }: SignedInAppProps) {
+export function SignedInApp({ api, saved, origin, invitation, user, onUserChanged, onSignedOut }: SignedInAppProps) {
   const { route, navigate } = useHashRoute(window.location, window.history);
   const threads = useThreads(api);
   const runs = useRunViews(api.ws);
@@ -36,6 +40,13 @@ export function SignedInApp({ api, saved, origin, user, onUserChanged, onSignedO
       if (isAuthError(error)) onSignedOut('Your session has expired; please log in again.');
     });
   }, [api, onSignedOut]);
+
+  // An invitation link opened before signing in (or an identity provider's redirect since): show it first.
+  useEffect(() => {
+    if (invitation.token() && route.page !== 'join') navigate({ page: 'join' }, true);
+    // Once, at sign-in.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 
   // Back in the chat with no thread in the address (a fresh sign-in): reopen the last one.
   const { threads: list, loaded } = threads;
@@ -83,6 +94,10 @@ export function SignedInApp({ api, saved, origin, user, onUserChanged, onSignedO
       )}
       {route.page === 'usage' && <UsagePage api={api} user={user} origin={origin} />}
       {route.page === 'prices' && <PricesPage api={api} />}
+      {route.page === 'workspaces' && (
+        <WorkspacesPage api={api} user={user} workspaceId={route.workspaceId} onOpen={(id) => navigate({ page: 'workspaces', workspaceId: id })} />
+      )}
+      {route.page === 'join' && <JoinPage api={api} pending={invitation} />}
       {route.page === 'settings' && <SettingsPage api={api} user={user} onUserChanged={onUserChanged} onSignedOut={onSignedOut} />}
     </AppShell>
   );

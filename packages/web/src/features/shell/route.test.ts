@@ -5,7 +5,8 @@ const ID = '0f8fad5b-d9cb-469f-a165-70867728950e';
 
 describe('routes', () => {
   it('reads each page from the hash and writes it back', () => {
-    for (const hash of ['#/chat', `#/chat/${ID}`, '#/usage', '#/settings']) expect(routeHash(parseRoute(hash))).toBe(hash);
+    for (const hash of ['#/chat', `#/chat/${ID}`, '#/usage', '#/settings', '#/workspaces', `#/workspaces/${ID}`, '#/join']) expect(routeHash(parseRoute(hash))).toBe(hash);
+    expect(parseRoute('#/workspaces/not-an-id')).toEqual({ page: 'workspaces', workspaceId: null });
     expect(parseRoute(`#/chat/${ID}/${ID}`)).toEqual({ page: 'chat', threadId: ID, messageId: ID });
     expect(routeHash(parseRoute(`#/chat/${ID}/${ID}`))).toBe(`#/chat/${ID}/${ID}`);
     expect(parseRoute(`#/chat/${ID}/nope`)).toEqual({ page: 'chat', threadId: ID });

@@ -1,0 +1,37 @@
+import type { User, Workspace } from '@tally/protocol';
+import type { TallyApi } from '../../api/tally-api.js';
+import { AuditLogSection } from '../admin/AuditLogSection.js';
+import { InvitationsSection } from './InvitationsSection.js';
+import { managesMembers } from './member-actions.js';
+import { MembersSection } from './MembersSection.js';
+import { ROLE_HINTS, ROLE_LABELS } from './role-labels.js';
+
+export interface WorkspaceDetailProps {
+  api: TallyApi;
+  user: User;
+  workspace: Workspace;
+  /** The caller left it (or handed it over and then left): back to the list. */
+  onLeft(): void;
+  /** The caller's own role may have changed (a handover): reload the list. */
+  onChanged(): void;
+}
+
+/** One workspace: its members, and for those who manage it, invitations and the audit log. */
+export function WorkspaceDetail({ api, user, workspace, onLeft, onChanged }: WorkspaceDetailProps) {
+  const manages = managesMembers(workspace);
+  return (
+    <section className="workspace-detail" aria-labelledby="workspace-title">
+      <div className="section-head">
+        <h2 id="workspace-title">{workspace.name}</h2>
+        <span className="muted" data-testid="my-role">
+          {workspace.personal ? 'Your personal workspace' : `Your role: ${ROLE_LABELS[workspace.role]} (${ROLE_HINTS[workspace.role]})`}
+        </span>
+      </div>
+      <MembersSection api={api} selfId={user.id} workspace={workspace} onLeft={onLeft} onChanged={onChanged} />
+      {manages && <InvitationsSection api={api} workspace={workspace} />}
+      {workspace.permissions.includes('audit.read') && (
+        <AuditLogSection api={api} title="Workspace audit log" load={(query) => api.rest.workspaces.auditLog(workspace.id, query)} />
+      )}
+    </section>
+  );
+}
