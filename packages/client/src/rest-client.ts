@@ -129,6 +129,8 @@ export interface RestClientOptions {
   fetch?: typeof fetch;
   /** Per request; default 30 s. */
   timeoutMs?: number;
+  /** Sent as User-Agent by programs (the CLI names itself); browsers send their own. */
+  userAgent?: string;
 }
 
 /** Body accepted by `uploadUsage`: NDJSON text or bytes. */
@@ -280,7 +282,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
   const timeoutMs = options.timeoutMs ?? 30_000;
 
   async function send<S extends z.ZodType>(spec: RequestSpec<S>, retried = false): Promise<z.infer<S>> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept: 'application/json', ...(options.userAgent ? { 'user-agent': options.userAgent } : {}) };
     if (spec.auth) {
       const token = await options.getAccessToken?.();
       if (!token) throw new TallyApiError(401, 'AUTH_REQUIRED', 'Not signed in.');

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { createRestClient, ingestSummaryOfError, type RestClient } from '@tally/client';
 import type { IngestSummary } from '@tally/protocol';
+import { CLI_USER_AGENT } from './cli-user-agent.js';
 import { createIngestProgress } from './ingest-progress.js';
 import { detectUsageFormat, sampleUsageText } from '../usage/formats/detect-format.js';
 import { plainTextFile } from '../usage/formats/plain-text-file.js';
@@ -63,7 +64,7 @@ async function ingestPlainFile(options: IngestOptions & { email: string; passwor
   }
   const plan = planParts(options.file, options.format, mapping);
   let token: string | undefined;
-  const client = createRestClient({ baseUrl: options.url.replace(/\/$/, ''), getAccessToken: () => token });
+  const client = createRestClient({ baseUrl: options.url.replace(/\/$/, ''), getAccessToken: () => token, userAgent: CLI_USER_AGENT });
   token = (await client.login({ email: options.email, password: options.password })).accessToken;
 
   const total: IngestSummary = { lines: 0, inserted: 0, duplicates: 0, rejected: 0, errors: [], unpricedModels: [] };

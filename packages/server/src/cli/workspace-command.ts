@@ -1,5 +1,6 @@
 import { createRestClient, type RestClient } from '@tally/client';
 import type { Workspace, WorkspaceMember } from '@tally/protocol';
+import { CLI_USER_AGENT } from './cli-user-agent.js';
 import type { WorkspaceAction } from './workspace-args.js';
 
 /**
@@ -11,7 +12,7 @@ export async function workspaceCommand(
   out: (line: string) => void = (line) => process.stdout.write(line + '\n'),
 ): Promise<number> {
   let token: string | undefined;
-  const client = createRestClient({ baseUrl: options.url, getAccessToken: () => token });
+  const client = createRestClient({ baseUrl: options.url, getAccessToken: () => token, userAgent: CLI_USER_AGENT });
   token = (await client.login({ email: options.email, password: options.password })).accessToken;
   const api = client.workspaces;
   const { action } = options;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { USAGE_FORMAT_NAMES } from '@tally/protocol';
+import { CLI_USER_AGENT } from '../../src/cli/cli-user-agent.js';
 import { ingestCommand } from '../../src/cli/ingest-command.js';
 import { engineSetups } from '../support/engines.js';
 import { rest, signUp } from '../support/rest.js';
@@ -102,6 +103,10 @@ describe('uploading usage in other formats', () => {
     const result = await ingest({ file, url: server.baseUrl, email: user.email, password: PASSWORD, partBytes: 2048 });
     expect(result.stdout).toContain('Format: otel (detected)');
     expect(result.stdout).toContain('10 lines: 20 stored, 0 already there, 0 rejected');
+    // The CLI's log-in is a session named as the CLI, not as an anonymous Node.js program.
+    const sessions = await rest<{ sessions: Array<{ device: string }> }>(server.baseUrl, 'GET', '/v1/sessions', { token: user.token });
+    expect(sessions.body.sessions.map((s) => s.device)).toContain(CLI_USER_AGENT);
+    expect(CLI_USER_AGENT).toMatch(/^tally-cli\/\d+\.\d+\.\d+$/);
 
     const mapped = await ingest({ file: path.join(docs, 'csv-mapped.csv'), url: server.baseUrl, email: user.email, password: PASSWORD, mapping: path.join(docs, 'csv-mapped.mapping.json') });
     expect(mapped.stdout).toContain('3 lines: 3 stored');
