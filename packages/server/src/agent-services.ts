@@ -50,6 +50,13 @@ const PRICES_POLL_MS = 2000;
 export async function createAgentServices(deps: {
   config: Config;
   db: Db;
+  /**
+   * Where the SQL usage store and the usage page's reads go, when not `db`: on the embedded store, a
+   * port to the database thread's background lane. The one connection is then lent to a stop, an
+   * ack or a sign-in before the next of a long analysis's queries; on the main port each of their
+   * statements waited for one (a stop's ack took 1-2 s behind five askers' aggregates). Not closed here.
+   */
+  usageDb?: Db;
   bus: Bus;
   logger: Logger;
   /** Told of each of Tally's own LLM calls, priced (the node's metrics). */
@@ -57,7 +64,8 @@ export async function createAgentServices(deps: {
 }): Promise<AgentServices> {
   const { config, db, bus, logger } = deps;
   const clickhouse = config.clickhouseUrl ? await createClickHouseUsageStore({ url: config.clickhouseUrl }) : undefined;
-  const usageStore: UsageStore | ClickHouseUsageStore = clickhouse ?? createSqlUsageStore(db);
+  const usageDb = deps.usageDb ?? db;
+  const usageStore: UsageStore | ClickHouseUsageStore = clickhouse ?? createSqlUsageStore(usageDb);
   // The admin's overrides, discounts and catalog data, kept in step with every node over the bus.
   // Without Redis, PostgreSQL may still be written by another process (`tally prices`): its changes are polled for.
   const prices = await createLivePriceCatalog({
@@ -81,7 +89,7 @@ export async function createAgentServices(deps: {
   return {
     usageStore,
     repricing: clickhouse ? clickhouse.repricing : createSqlUsageRepricing(db),
-    explorer: clickhouse ? clickhouse.explorer : createSqlUsageExplorer(db),
+    explorer: clickhouse ? clickhouse.explorer : createSqlUsageExplorer(usageDb),
     prices,
     ownUsage,
     llmSettings,

@@ -107,6 +107,8 @@ export interface Services {
   nodeId: string;
   /** The lease heartbeat's own connection on PostgreSQL (undefined on PGlite, where `db` serves). */
   leaseDb: Db | undefined;
+  /** PGlite: the usage store's own port to the database thread, on its background lane (absent on PostgreSQL). */
+  usageDb?: Db;
   /** This node's Prometheus metrics (served on TALLY_METRICS_PORT). */
   metrics: TallyMetrics;
 }
@@ -139,7 +141,10 @@ export async function createServices(config: Config, options: BuildOptions = {})
   const kv = config.redisUrl
     ? await createRedisEphemeralStore({ url: config.redisUrl, prefix: config.redisPrefix, logger })
     : createMemoryEphemeralStore();
-  const agents = await createAgentServices({ config, db, bus, logger, onLlmCall: (call, costUsd) => metrics.llmCall(call, costUsd) });
+  // On the embedded store the usage store's statements take the database thread's background lane (agent-services.ts).
+  const usageConnection = pglite ? (await openDatabase({ url: undefined, dataDir: config.dataDir, pglitePort: pglite.connectPort('background') })).db : undefined;
+  const usageDb = usageConnection && config.tracing ? usageConnection.withPlugin(createQuerySpans('postgresql')) : usageConnection;
+  const agents = await createAgentServices({ config, db, ...(usageDb ? { usageDb } : {}), bus, logger, onLlmCall: (call, costUsd) => metrics.llmCall(call, costUsd) });
   const nodeId = `node-${crypto.randomUUID()}`;
   const eventLog = countEventLogWrites(options.runEventLog?.(db) ?? createSqlRunEventLog(db), metrics);
   const worker = createNodeRunWorker({
@@ -160,6 +165,7 @@ export async function createServices(config: Config, options: BuildOptions = {})
     config,
     logger,
     db,
+    ...(usageDb ? { usageDb } : {}),
     engine,
     bus,
     kv,
@@ -397,6 +403,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await kv.close();
         await metricsServer?.close();
         await services.leaseDb?.destroy();
+        await services.usageDb?.destroy();
         await db.destroy();
       })()),
   };
