@@ -45,7 +45,6 @@ import { createLlmInUse } from './llm/llm-in-use.js';
 import { runRoutes } from './http/run-routes.js';
 import { threadRoutes } from './http/thread-routes.js';
 import { feedbackRoutes } from './http/feedback-routes.js';
-import { feedbackRoutes } from './http/feedback-routes.js';
 import { usageRoutes } from './http/usage-routes.js';
 import { usageExplorerRoutes } from './http/usage-explorer-routes.js';
 import { webRoutes } from './http/web-routes.js';
@@ -80,7 +79,6 @@ import { createNodeRunWorker } from './run-worker-factory.js';
 import { openDatabase, type Db, type DatabaseEngine } from './store/database.js';
 import { migrateToLatest } from './store/migrate.js';
 import { createThreadService } from './threads/thread-service.js';
-import { createAnswerFeedbackService } from './threads/answer-feedback.js';
 import { createAnswerFeedbackService } from './threads/answer-feedback.js';
 import { createUsageIngester, type UsageIngester } from './usage/ingest/ingest-usage.js';
 import { createAgentServices, type AgentServices } from './agent-services.js';
@@ -292,7 +290,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     audit,
   });
   await app.register(threadRoutes, { threads });
-  await app.register(feedbackRoutes, { feedback: createAnswerFeedbackService({ db, threads }) });
   await app.register(feedbackRoutes, { feedback: createAnswerFeedbackService({ db, threads }) });
   await app.register(runRoutes, { runs: services.runs });
   await app.register(usageRoutes, { ingester: services.ingester, store: services.agents.usageStore });
