@@ -93,3 +93,6 @@ export const TicketResponseSchema = z.object({
   expiresIn: z.number(),
 });
 export type TicketResponse = z.infer<typeof TicketResponseSchema>;
+
+/** GET /v1/ws's query string: `?ticket=` from POST /v1/ws-tickets, or none (the bearer rides as a subprotocol). */
+export const WsConnectQuerySchema = z.object({ ticket: z.string().min(1).optional() });

@@ -1,4 +1,4 @@
-import { WS_BEARER_PREFIX, WS_SUBPROTOCOL, type ErrorCode } from '@tally/protocol';
+import { WS_BEARER_PREFIX, WS_SUBPROTOCOL, WsConnectQuerySchema, type ErrorCode } from '@tally/protocol';
 import type { ApiKeyStanding } from '../auth/api-keys.js';
 import type { AccessClaims, AccessTokens } from '../auth/access-tokens.js';
 import type { SessionStanding } from '../auth/session-service.js';
@@ -27,8 +27,10 @@ export function createWsAuthenticator(deps: {
   }
 
   return async function authenticate(request: { query: unknown; headers: Record<string, string | string[] | undefined> }): Promise<SocketClaims | null> {
-    const ticket = (request.query as { ticket?: unknown } | undefined)?.ticket;
-    if (typeof ticket === 'string' && ticket.length > 0) {
+    // No ticket (or not one string) falls through to the bearer subprotocol below.
+    const query = WsConnectQuerySchema.safeParse(request.query ?? {});
+    const ticket = query.success ? query.data.ticket : undefined;
+    if (ticket !== undefined) {
       const claims: (AccessClaims & { apiKeyId?: string | null }) | null = await deps.tickets.redeem(ticket);
       if (!claims) return null;
       // A ticket outlives nothing: if its session ended (or its key was revoked) since, it is refused.
