@@ -49,7 +49,11 @@ export async function startMeasuredProcess<T>(options: {
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   const ready = await new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${options.script} did not start within ${options.timeoutMs ?? 60_000} ms:\n${lines.join('\n')}`)), options.timeoutMs ?? 60_000);
+    const timer = setTimeout(() => {
+      // Not left running behind the error: its data folder is removed next.
+      child.kill('SIGKILL');
+      reject(new Error(`${options.script} did not start within ${options.timeoutMs ?? 60_000} ms:\n${lines.join('\n')}`));
+    }, options.timeoutMs ?? 60_000);
     let settled = false;
     const onLine = (line: string) => {
       lines.push(line);

@@ -92,7 +92,8 @@ export async function startTally(options: TallyOptions = {}): Promise<TallyProce
   }
 
   async function cleanUp() {
-    await fs.rm(dataDir, { recursive: true, force: true });
+    // A node killed a moment ago may still be letting go of its files.
+    await fs.rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     if (databaseUrl && schema && !joined) await dropSchema(databaseUrl, schema);
   }
 }

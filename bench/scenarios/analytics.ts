@@ -120,7 +120,8 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
   let node: TallyProcess | undefined;
   const http = { ms: 0, inserted: 0, duplicates: 0, rejected: 0 };
   try {
-    node = await startTally();
+    // A fresh embedded store migrates on its first start: slow on a busy machine.
+    node = await startTally({ startTimeoutMs: 180_000 });
     const [uploader] = await createBenchUsers(node.url, 1);
     const httpRound = async (round: Round) => {
       const start = performance.now();

@@ -67,7 +67,8 @@ export const reconnectStorm: Scenario = {
   async run(ctx) {
     const clients = Number(process.env['BENCH_STORM_CLIENTS'] ?? TARGET_CLIENTS);
     const llm = await startMockLlm({ deltas: DELTAS, deltaDelayMs: DELTA_DELAY_MS });
-    const tally = await startTally({ llmBaseUrl: llm.url, database: 'postgres' });
+    // The minute-long answers are at the default 60-s budget of one LLM call: raised for these runs.
+    const tally = await startTally({ llmBaseUrl: llm.url, database: 'postgres', env: { TALLY_LLM_TIMEOUT_MS: '300000' } });
     let users: LoadUser[] = [];
     const all: Client[] = [];
     try {
@@ -164,7 +165,7 @@ export const reconnectStorm: Scenario = {
             ...(streamingRuns < RUNS ? { failures: [`only ${streamingRuns} of ${RUNS} runs were still streaming when the sockets dropped`] } : {}),
             ...(clients < TARGET_CLIENTS ? { notJudged: `${clients.toLocaleString('en-US')} clients, the target is for ${TARGET_CLIENTS.toLocaleString('en-US')}` } : {}),
             note:
-              `${RUNS} live runs (${DELTAS} deltas ${DELTA_DELAY_MS} ms apart), ${clients / RUNS} clients each; every socket dropped, then every client reconnected at once (bearer) and subscribed from its last seq. ` +
+              `${RUNS} live runs (${DELTAS} deltas ${DELTA_DELAY_MS} ms apart), ${clients / RUNS} clients each; every socket dropped, then every client reconnected at once (bearer) and subscribed from its last seq; TALLY_LLM_TIMEOUT_MS raised to 300 s (the answers last a minute). ` +
               `Sockets spread over ${USERS * SESSIONS_PER_USER} sessions (${USERS} accounts, ${SESSIONS_PER_USER} log-ins each, ~${Math.round(clients / (USERS * SESSIONS_PER_USER))} sockets a session); the node had seen each session before the drop (its session memory is warm, as after a network blip, not a node restart). ` +
               `All sockets were open again after ${(reconnectedMs / 1000).toFixed(2)} s (${retries} connects retried after a reset); resumed = holds every event from seq 1 up to the seq its run had in the event log (read from the database) at the drop, across both sockets. ${resumed.length}/${clients} resumed within 60 s; ` +
               `integrity across both sockets through each run's terminal event. Subscribes refused during the storm: ${refused.size ? [...refused].map(([code, n]) => `${n} ${code}`).join(', ') : 'none'}.`,

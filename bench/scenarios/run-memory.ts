@@ -23,7 +23,8 @@ export const runMemory: Scenario = {
   async run(ctx) {
     const most = Math.max(...STEPS);
     const llm = await startMockLlm({ deltas: DELTAS, deltaDelayMs: PACE_MS });
-    const tally = await startTally({ llmBaseUrl: llm.url, database: 'postgres' });
+    // A 200-s answer outlives the default 60-s budget of one LLM call: raised for these runs.
+    const tally = await startTally({ llmBaseUrl: llm.url, database: 'postgres', env: { TALLY_LLM_TIMEOUT_MS: '600000' } });
     let sockets: BenchSocket[] = [];
     try {
       const loadUsers = await prepareLoadUsers(tally.url, tally.wsUrl, USERS);
@@ -56,7 +57,7 @@ export const runMemory: Scenario = {
         ...(r.live < r.runs ? { failures: [`only ${r.live} of ${r.runs} runs were streaming when memory was read`] } : {}),
         note:
           `RSS after a full GC (read from /proc) with ${r.live} runs streaming (${DELTAS} deltas, ${PACE_MS} ms apart) minus ${mb(rss0)} MB with none, over ${r.runs}; ${mb(r.rss)} MB in all. ` +
-          `The ${most} sockets (${USERS} users) were open before the idle reading. PostgreSQL, in-process bus. No target stated.`,
+          `The ${most} sockets (${USERS} users) were open before the idle reading. PostgreSQL, in-process bus, TALLY_LLM_TIMEOUT_MS raised to 600 s (the streams last 200 s). No target stated.`,
       }));
       return { scenario: 'run-memory', figures };
     } finally {
