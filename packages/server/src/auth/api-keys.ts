@@ -14,6 +14,7 @@ import type { Bus } from '../bus/bus.js';
 import type { Db } from '../store/database.js';
 import type { Account } from './accounts.js';
 import { publishRevocation } from './credential-revocation.js';
+import { hashSecretToken } from './secret-token-hash.js';
 
 /** What a valid key says about its request. */
 export interface VerifiedApiKey {
@@ -74,7 +75,7 @@ export function createApiKeys(deps: { db: Db; bus: Bus; now?: () => Date }): Api
           name,
           scopes: JSON.stringify(scopes),
           prefix: key.slice(0, API_KEY_PREFIX.length + 8),
-          key_hash: sha256(key),
+          key_hash: hashSecretToken(key),
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -130,7 +131,7 @@ export function createApiKeys(deps: { db: Db; bus: Bus; now?: () => Date }): Api
         .selectFrom('api_keys as k')
         .innerJoin('users as u', 'u.id', 'k.owner_id')
         .select(['k.id as key_id', 'k.scopes', 'k.last_used_at', 'u.id as user_id', 'u.email', 'u.role', 'u.disabled_at'])
-        .where('k.key_hash', '=', sha256(key))
+        .where('k.key_hash', '=', hashSecretToken(key))
         .where('k.revoked_at', 'is', null)
         .executeTakeFirst();
       if (!row) return null;
@@ -166,6 +167,3 @@ function toApiKey(row: { id: string; name: string; scopes: unknown; prefix: stri
   };
 }
 
-function sha256(value: string): string {
-  return crypto.createHash('sha256').update(value).digest('hex');
-}

@@ -10,6 +10,7 @@ import type { FirstAdminSetup } from './first-admin-setup.js';
 import type { PasswordPolicy } from './password-policy.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { SessionService } from './session-service.js';
+import { hashSecretToken } from './secret-token-hash.js';
 
 /** Where a sign-in comes from: shown in the user's session list. */
 export interface ClientInfo {
@@ -72,7 +73,7 @@ export function createAuthService(deps: {
         id: crypto.randomUUID(),
         user_id: user.id,
         session_id: sessionId,
-        refresh_token_hash: sha256(refreshToken),
+        refresh_token_hash: hashSecretToken(refreshToken),
         expires_at: new Date(now().getTime() + deps.refreshTtlSeconds * 1000),
       })
       .execute();
@@ -137,7 +138,7 @@ export function createAuthService(deps: {
     },
 
     async refresh(refreshToken, client) {
-      const row = await db.selectFrom('refresh_tokens').selectAll().where('refresh_token_hash', '=', sha256(refreshToken)).executeTakeFirst();
+      const row = await db.selectFrom('refresh_tokens').selectAll().where('refresh_token_hash', '=', hashSecretToken(refreshToken)).executeTakeFirst();
       if (!row) throw new AppError('AUTH_INVALID_REFRESH_TOKEN');
       // Taking the token is one conditional update, so two concurrent uses cannot both win.
       const taken = await db
@@ -174,7 +175,7 @@ export function createAuthService(deps: {
     },
 
     async logout(refreshToken) {
-      const row = await db.selectFrom('refresh_tokens').select(['user_id', 'session_id']).where('refresh_token_hash', '=', sha256(refreshToken)).executeTakeFirst();
+      const row = await db.selectFrom('refresh_tokens').select(['user_id', 'session_id']).where('refresh_token_hash', '=', hashSecretToken(refreshToken)).executeTakeFirst();
       if (row) await sessions.revoke(row.user_id, row.session_id, 'logged out').catch(() => undefined);
     },
 
@@ -193,6 +194,3 @@ export function toUser(row: Pick<UserRow, 'id' | 'email' | 'role' | 'display_nam
   return { id: row.id, email: row.email, role: row.role, displayName: row.display_name };
 }
 
-function sha256(value: string): string {
-  return crypto.createHash('sha256').update(value).digest('hex');
-}

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { AppError } from '../app-error.js';
 import type { OidcConfig } from '../config/config.js';
 import type { EphemeralStore } from '../kv/ephemeral-store.js';
+import { hashSecretToken } from './secret-token-hash.js';
 
 /** How long a person has at the identity provider between start and callback. */
 export const OIDC_FLOW_TTL_SECONDS = 600;
@@ -83,7 +84,7 @@ export function createOidcLogin(deps: { config: OidcConfig; kv: EphemeralStore; 
     const raw = await kv.take(flowKey(state));
     const flow = raw ? FlowSchema.safeParse(JSON.parse(raw)) : undefined;
     if (!flow?.success) throw new AppError('AUTH_OIDC_STATE_INVALID');
-    if (!browserBinding || !sameSecret(sha256(browserBinding), flow.data.bindingHash)) {
+    if (!browserBinding || !sameSecret(hashSecretToken(browserBinding), flow.data.bindingHash)) {
       throw new AppError('AUTH_OIDC_STATE_INVALID', 'This sign-in was started in another browser; start again.');
     }
     return flow.data;
@@ -98,7 +99,7 @@ export function createOidcLogin(deps: { config: OidcConfig; kv: EphemeralStore; 
       const nonce = client.randomNonce();
       const codeVerifier = client.randomPKCECodeVerifier();
       const browserBinding = crypto.randomBytes(32).toString('base64url');
-      const flow: Flow = { nonce, codeVerifier, bindingHash: sha256(browserBinding) };
+      const flow: Flow = { nonce, codeVerifier, bindingHash: hashSecretToken(browserBinding) };
       await kv.set(flowKey(state), JSON.stringify(flow), OIDC_FLOW_TTL_SECONDS * 1000);
       const url = client.buildAuthorizationUrl(configuration, {
         redirect_uri: config.redirectUrl,
@@ -160,12 +161,9 @@ export function createOidcLogin(deps: { config: OidcConfig; kv: EphemeralStore; 
 
 function flowKey(state: string): string {
   // Hashed so that whatever a caller puts in `state` makes a short, plain key.
-  return `oidc-flow:${sha256(state)}`;
+  return `oidc-flow:${hashSecretToken(state)}`;
 }
 
-function sha256(value: string): string {
-  return crypto.createHash('sha256').update(value).digest('hex');
-}
 
 function sameSecret(a: string, b: string): boolean {
   return a.length === b.length && crypto.timingSafeEqual(Buffer.from(a), Buffer.from(b));

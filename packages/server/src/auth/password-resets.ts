@@ -5,6 +5,7 @@ import type { Db } from '../store/database.js';
 import { SYSTEM_USER_ID } from '../store/system-user.js';
 import type { PasswordPolicy } from './password-policy.js';
 import { hashPassword } from './passwords.js';
+import { hashSecretToken } from './secret-token-hash.js';
 
 /** How long an admin-issued reset token stays good: long enough to hand over, short enough to expire unused. */
 export const RESET_TOKEN_TTL_MS = 24 * 3600 * 1000;
@@ -42,7 +43,7 @@ export function createPasswordResets(deps: {
         await tx.updateTable('password_resets').set({ used_at: now() }).where('user_id', '=', userId).where('used_at', 'is', null).execute();
         await tx
           .insertInto('password_resets')
-          .values({ id: crypto.randomUUID(), user_id: userId, token_hash: sha256(token), expires_at: expiresAt, created_by: issuedBy })
+          .values({ id: crypto.randomUUID(), user_id: userId, token_hash: hashSecretToken(token), expires_at: expiresAt, created_by: issuedBy })
           .execute();
       });
       return { resetToken: token, expiresAt: expiresAt.toISOString() };
@@ -53,7 +54,7 @@ export function createPasswordResets(deps: {
         .selectFrom('password_resets as r')
         .innerJoin('users as u', 'u.id', 'r.user_id')
         .select(['r.id', 'u.email'])
-        .where('r.token_hash', '=', sha256(token))
+        .where('r.token_hash', '=', hashSecretToken(token))
         .where('r.used_at', 'is', null)
         .where('r.expires_at', '>', now())
         .executeTakeFirst();
@@ -80,6 +81,3 @@ export function createPasswordResets(deps: {
   };
 }
 
-function sha256(value: string): string {
-  return crypto.createHash('sha256').update(value).digest('hex');
-}

@@ -5,6 +5,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Db } from '../store/database.js';
 import type { WorkspaceActor, WorkspaceService } from './workspace-service.js';
 import { mayInvite } from './workspace-roles.js';
+import { hashSecretToken } from '../auth/secret-token-hash.js';
 
 /** The one who accepts: their account's email decides an invitation sent to an address. */
 export interface InvitationAcceptor extends WorkspaceActor {
@@ -69,7 +70,7 @@ export function createWorkspaceInvitations(deps: { db: Db; audit: AuditLog; work
             workspace_id: workspaceId,
             role,
             email: email ?? null,
-            token_hash: sha256(token),
+            token_hash: hashSecretToken(token),
             created_by: actor.userId,
             expires_at: new Date(now().getTime() + expiresInHours * 3_600_000),
           })
@@ -114,7 +115,7 @@ export function createWorkspaceInvitations(deps: { db: Db; audit: AuditLog; work
     async accept(acceptor, token) {
       const workspaceId = await db.transaction().execute(async (tx) => {
         const at = now();
-        const row = await tx.selectFrom('workspace_invitations').select([...COLUMNS, 'accepted_by']).where('token_hash', '=', sha256(token)).forUpdate().executeTakeFirst();
+        const row = await tx.selectFrom('workspace_invitations').select([...COLUMNS, 'accepted_by']).where('token_hash', '=', hashSecretToken(token)).forUpdate().executeTakeFirst();
         if (!row || row.accepted_at || row.revoked_at || new Date(row.expires_at) <= at) throw new AppError('WORKSPACE_INVITATION_INVALID');
         if (row.email !== null && row.email !== acceptor.email.toLowerCase()) throw new AppError('WORKSPACE_INVITATION_WRONG_EMAIL');
         const joined = await tx
@@ -137,6 +138,3 @@ export function createWorkspaceInvitations(deps: { db: Db; audit: AuditLog; work
   };
 }
 
-function sha256(value: string): string {
-  return crypto.createHash('sha256').update(value).digest('hex');
-}
