@@ -28,7 +28,7 @@ const EXPIRIES: Array<{ hours: number; label: string }> = [
 ];
 
 /** Invite by email or as a link (shown once), and revoke what is still pending. */
-export function InvitationsSection({ api, workspace }: { api: TallyApi; workspace: Workspace }) {
+export function InvitationsSection({ api, workspace, onChanged }: { api: TallyApi; workspace: Workspace; onChanged(): void }) {
   const [invitations, reload] = useLoaded(() => api.rest.workspaces.invitations(workspace.id));
   const roles = INVITABLE_ROLES.filter((r) => mayInvite(workspace.role, r));
   const [role, setRole] = useState<InvitableRole>('member');
@@ -48,6 +48,7 @@ export function InvitationsSection({ api, workspace }: { api: TallyApi; workspac
       setCreated(await api.rest.workspaces.invite(workspace.id, { role, expiresInHours: hours, ...(to ? { email: to } : {}) }));
       setEmail('');
       reload();
+      onChanged();
     } catch (err) {
       setError(errorMessage(err));
     } finally {
@@ -61,6 +62,7 @@ export function InvitationsSection({ api, workspace }: { api: TallyApi; workspac
       await api.rest.workspaces.revokeInvitation(workspace.id, id);
       if (created?.invitation.id === id) setCreated(null);
       reload();
+      onChanged();
     } catch (err) {
       setError(errorMessage(err));
     }

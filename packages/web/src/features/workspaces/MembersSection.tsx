@@ -17,6 +17,7 @@ export interface MembersSectionProps {
   selfId: string;
   workspace: Workspace;
   onLeft(): void;
+  /** A member changed (role, removal, handover). */
   onChanged(): void;
 }
 
@@ -27,12 +28,14 @@ export function MembersSection({ api, selfId, workspace, onLeft, onChanged }: Me
   const [done, setDone] = useState<string | null>(null);
 
   async function act(action: () => Promise<unknown>, success: string, after: () => void = reload) {
+    // `after` reloads what the change touched; onChanged tells the page (list, audit log).
     setError(null);
     setDone(null);
     try {
       await action();
       setDone(success);
       after();
+      onChanged();
     } catch (err) {
       setError(errorMessage(err));
     }
@@ -60,6 +63,7 @@ export function MembersSection({ api, selfId, workspace, onLeft, onChanged }: Me
                   <td data-label="Role" data-role={m.role}>
                     {can.roles.length > 0 ? (
                       <RoleChange
+                        key={m.role}
                         member={m}
                         label={who(m)}
                         roles={can.roles}
@@ -73,15 +77,12 @@ export function MembersSection({ api, selfId, workspace, onLeft, onChanged }: Me
                   <td className="actions">
                     {can.transfer && (
                       <ConfirmButton
-                        label="Make owner"
-                        ariaLabel={`Hand the workspace over to ${who(m)}`}
+                        label="Hand over"
+                        ariaLabel={`Hand over to ${who(m)}`}
                         question={`Hand ${workspace.name} over to ${who(m)}? You become an admin.`}
                         confirmLabel="Hand over"
                         onConfirm={() =>
-                          void act(() => api.rest.workspaces.transfer(workspace.id, m.userId), `${who(m)} now owns the workspace.`, () => {
-                            reload();
-                            onChanged();
-                          })
+                          void act(() => api.rest.workspaces.transfer(workspace.id, m.userId), `${who(m)} now owns the workspace.`)
                         }
                       />
                     )}

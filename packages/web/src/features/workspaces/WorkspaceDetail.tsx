@@ -1,3 +1,4 @@
+import { useState } from 'react';
 import type { User, Workspace } from '@tally/protocol';
 import type { TallyApi } from '../../api/tally-api.js';
 import { AuditLogSection } from '../admin/AuditLogSection.js';
@@ -12,13 +13,19 @@ export interface WorkspaceDetailProps {
   workspace: Workspace;
   /** The caller left it (or handed it over and then left): back to the list. */
   onLeft(): void;
-  /** The caller's own role may have changed (a handover): reload the list. */
+  /** Something changed (the caller's own role, in a handover): reload the list. */
   onChanged(): void;
 }
 
 /** One workspace: its members, and for those who manage it, invitations and the audit log. */
 export function WorkspaceDetail({ api, user, workspace, onLeft, onChanged }: WorkspaceDetailProps) {
   const manages = managesMembers(workspace);
+  // Each change made here is a new line in the audit log: show it.
+  const [changes, setChanges] = useState(0);
+  const changed = () => {
+    setChanges((n) => n + 1);
+    onChanged();
+  };
   return (
     <section className="workspace-detail" aria-labelledby="workspace-title">
       <div className="section-head">
@@ -27,10 +34,10 @@ export function WorkspaceDetail({ api, user, workspace, onLeft, onChanged }: Wor
           {workspace.personal ? 'Your personal workspace' : `Your role: ${ROLE_LABELS[workspace.role]} (${ROLE_HINTS[workspace.role]})`}
         </span>
       </div>
-      <MembersSection api={api} selfId={user.id} workspace={workspace} onLeft={onLeft} onChanged={onChanged} />
-      {manages && <InvitationsSection api={api} workspace={workspace} />}
+      <MembersSection api={api} selfId={user.id} workspace={workspace} onLeft={onLeft} onChanged={changed} />
+      {manages && <InvitationsSection api={api} workspace={workspace} onChanged={changed} />}
       {workspace.permissions.includes('audit.read') && (
-        <AuditLogSection api={api} title="Workspace audit log" load={(query) => api.rest.workspaces.auditLog(workspace.id, query)} />
+        <AuditLogSection key={changes} api={api} title="Workspace audit log" load={(query) => api.rest.workspaces.auditLog(workspace.id, query)} />
       )}
     </section>
   );
