@@ -31,6 +31,9 @@ function adminRequests(memberId: string, catalogData: unknown, waitForJob: (id: 
     { route: 'POST /v1/admin/users', path: '/v1/admin/users', json: { email: `roles-made-${process.pid}@example.com` }, status: 201 },
     { route: 'PATCH /v1/admin/users/:id', path: `/v1/admin/users/${memberId}`, json: { role: 'member' }, status: 200 },
     { route: 'POST /v1/admin/users/:id/reset-password', path: `/v1/admin/users/${memberId}/reset-password`, json: {}, status: 201 },
+    // No account with this id: the admin is answered USER_NOT_FOUND (deleting one: security/account-deletion.test.ts).
+    { route: 'DELETE /v1/admin/users/:id', path: '/v1/admin/users/00000000-0000-4000-8000-000000000000', status: 404 },
+    { route: 'GET /v1/admin/feedback', path: '/v1/admin/feedback?limit=5', status: 200 },
     { route: 'GET /v1/admin/audit', path: '/v1/admin/audit?limit=5', status: 200 },
     { route: 'GET /v1/admin/prices', path: '/v1/admin/prices', status: 200 },
     { route: 'PUT /v1/admin/prices', path: '/v1/admin/prices', json: { model: 'roles-model', inputPerMTok: 1, outputPerMTok: 2 }, status: 200 },
