@@ -83,9 +83,10 @@ export function InvitationsSection({ api, workspace, onChanged }: { api: TallyAp
           Role
           <select value={role} onChange={(e) => setRole(e.target.value as InvitableRole)}>
             {roles.map((r) => (
-              <option key={r} value={r}>{`${ROLE_LABELS[r]}: ${ROLE_HINTS[r]}`}</option>
+              <option key={r} value={r}>{ROLE_LABELS[r]}</option>
             ))}
           </select>
+          <span className="hint">{ROLE_HINTS[role]}</span>
         </label>
         <label>
           Expires after
