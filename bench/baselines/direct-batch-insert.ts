@@ -7,7 +7,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { sql } from 'kysely';
 import type { Db } from '../../packages/server/src/store/database.js';
-import { columnValue, USAGE_COLUMNS } from '../../packages/server/src/usage/usage-columns.js';
+import { USAGE_COLUMNS } from '../../packages/server/src/usage/usage-columns.js';
 import { toClickHouseRow } from '../../packages/server/src/usage/clickhouse/clickhouse-schema.js';
 import type { PricedUsageRecord } from '../../packages/server/src/usage/usage-store.js';
 
@@ -28,8 +28,11 @@ export async function directSqlInsert(db: Db, ownerId: string, records: readonly
   let written = 0;
   for (let start = 0; start < records.length; start += SQL_CHUNK) {
     const chunk = records.slice(start, start + SQL_CHUNK);
+    // Each column's value straight from the priced record: the key, the cost, or the record's own field.
     const json = JSON.stringify(
-      chunk.map((priced) => Object.fromEntries(USAGE_COLUMNS.map((column) => [column.short, columnValue(column, priced) ?? null]))),
+      chunk.map(({ record, key, costUsd }) =>
+        Object.fromEntries(USAGE_COLUMNS.map((c) => [c.short, (c.field === 'key' ? key : c.field === 'cost' ? costUsd : record[c.field]) ?? null])),
+      ),
     );
     await sql`INSERT INTO usage_records (owner_id, ${COLUMNS}) SELECT ${ownerId}::uuid, ${FIELDS} FROM json_to_recordset(${json}::json) AS x(${TYPES})`.execute(db);
     written += chunk.length;
