@@ -101,6 +101,28 @@ if (clickhouseUrl) {
       }
     });
 
+    it("erases one owner's records, keys and rollups (a deleted account), and no one else's", async () => {
+      const { store, drop } = await openClickHouse(clickhouseUrl);
+      const [gone, kept] = [crypto.randomUUID(), crypto.randomUUID()];
+      try {
+        const prices = createGenaiPriceCatalog();
+        const records = [...generateUsage({ seed: 4, days: 2, end: new Date('2026-09-03T00:00:00Z'), requestsPerDay: 150 })].map((r) => priceUsageRecord(prices, r));
+        for (const owner of [gone, kept]) await store.insert(owner, records);
+        const keptBefore = { overview: await store.overview(kept), aggregate: await store.aggregate(kept), prefixes: await store.prefixStats(kept), outputs: await store.outputStats(kept) };
+        expect(keptBefore.overview.records).toBe(records.length);
+        await store.eraseOwner!(gone);
+        expect((await store.overview(gone)).records).toBe(0);
+        expect(await store.aggregate(gone)).toEqual([]);
+        expect(await store.prefixStats(gone)).toEqual([]);
+        expect(await store.outputStats(gone)).toEqual([]);
+        expect({ overview: await store.overview(kept), aggregate: await store.aggregate(kept), prefixes: await store.prefixStats(kept), outputs: await store.outputStats(kept) }).toEqual(keptBefore);
+        // The record keys went too: the same records are new again for that owner id.
+        expect(await store.insert(gone, records.slice(0, 10))).toEqual({ inserted: 10, duplicates: 0 });
+      } finally {
+        await drop();
+      }
+    });
+
     it('refuses an owner that is not a UUID before writing anything', async () => {
       const { store, drop } = await openClickHouse(clickhouseUrl);
       try {

@@ -5,6 +5,7 @@ import { createClickHouseUsageRepricing } from './clickhouse-usage-reprice.js';
 import { createClickHouseUsageExplorer } from './clickhouse-usage-explorer.js';
 import type { UsageExplorer } from '../usage-explorer.js';
 import { createClickHouseUsageWrites, INGEST_BATCH } from './clickhouse-usage-writes.js';
+import { eraseClickHouseOwner } from './clickhouse-owner-erasure.js';
 import { ensureUsageSchema } from './clickhouse-schema.js';
 import type { UsageRepricing } from '../usage-repricing.js';
 import type { UsageStore } from '../usage-store.js';
@@ -57,6 +58,7 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
     },
 
     ...createClickHouseUsageReads(client, database),
+    eraseOwner: (ownerId) => eraseClickHouseOwner(client, database, ownerId),
 
     async close() {
       await client.close();
