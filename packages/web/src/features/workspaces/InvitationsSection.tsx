@@ -14,8 +14,8 @@ import { formatWhen } from '../../components/format-when.js';
 import { LoadState } from '../../components/LoadState.js';
 import { SecretOnce } from '../../components/SecretOnce.js';
 import { TableShell, type TableColumn } from '../../components/TableShell.js';
+import { useAction } from '../../components/use-action.js';
 import { useLoaded } from '../../components/use-loaded.js';
-import { errorMessage } from '../../format.js';
 import { ROLE_HINTS, ROLE_LABELS } from './role-labels.js';
 
 const COLUMNS: TableColumn[] = [{ label: 'For' }, { label: 'Role' }, { label: 'Status' }, { label: 'Expires' }, { label: 'Actions', visuallyHidden: true }];
@@ -35,37 +35,27 @@ export function InvitationsSection({ api, workspace, onChanged }: { api: TallyAp
   const [email, setEmail] = useState('');
   const [hours, setHours] = useState(DEFAULT_INVITATION_HOURS);
   const [created, setCreated] = useState<CreatedInvitation | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
-  async function invite(e: FormEvent) {
+  function invite(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
     setCreated(null);
-    try {
+    void run(async () => {
       const to = email.trim();
       setCreated(await api.rest.workspaces.invite(workspace.id, { role, expiresInHours: hours, ...(to ? { email: to } : {}) }));
       setEmail('');
       reload();
       onChanged();
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
-  async function revoke(id: string) {
-    setError(null);
-    try {
+  function revoke(id: string) {
+    void run(async () => {
       await api.rest.workspaces.revokeInvitation(workspace.id, id);
       if (created?.invitation.id === id) setCreated(null);
       reload();
       onChanged();
-    } catch (err) {
-      setError(errorMessage(err));
-    }
+    });
   }
 
   return (
@@ -129,7 +119,7 @@ export function InvitationsSection({ api, workspace, onChanged }: { api: TallyAp
                         ariaLabel={`Revoke the ${ROLE_LABELS[i.role].toLowerCase()} invitation for ${i.email ?? 'anyone with the link'}`}
                         question="Revoke this invitation? Its link stops working."
                         confirmLabel="Revoke invitation"
-                        onConfirm={() => void revoke(i.id)}
+                        onConfirm={() => revoke(i.id)}
                       />
                     )}
                   </td>

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { TallyApiError } from '@tally/client';
 import type { Workspace } from '@tally/protocol';
 import type { TallyApi } from '../../api/tally-api.js';
-import { errorMessage } from '../../format.js';
+import { useAction } from '../../components/use-action.js';
 import { routeHash } from '../shell/route.js';
 import type { PendingInvitation } from './pending-invitation.js';
 import { ROLE_HINTS, ROLE_LABELS } from './role-labels.js';
@@ -19,25 +19,22 @@ const SPENT = new Set(['WORKSPACE_INVITATION_INVALID', 'WORKSPACE_ALREADY_MEMBER
 export function JoinPage({ api, pending }: { api: TallyApi; pending: PendingInvitation }) {
   const [token, setToken] = useState(() => pending.token());
   const [joined, setJoined] = useState<Workspace | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
-  async function accept(t: string) {
-    setBusy(true);
-    setError(null);
-    try {
-      setJoined(await api.rest.workspaces.acceptInvitation(t));
-      pending.clear();
-      setToken(null);
-    } catch (err) {
-      setError(errorMessage(err));
-      if (err instanceof TallyApiError && SPENT.has(err.code)) {
+  function accept(t: string) {
+    void run(
+      async () => {
+        setJoined(await api.rest.workspaces.acceptInvitation(t));
         pending.clear();
         setToken(null);
-      }
-    } finally {
-      setBusy(false);
-    }
+      },
+      (err) => {
+        if (err instanceof TallyApiError && SPENT.has(err.code)) {
+          pending.clear();
+          setToken(null);
+        }
+      },
+    );
   }
 
   function decline() {
@@ -60,7 +57,7 @@ export function JoinPage({ api, pending }: { api: TallyApi; pending: PendingInvi
           <>
             <p>You were invited to a workspace on Tally. Accepting joins it with the role your inviter chose; you can leave it later.</p>
             <div className="form-actions">
-              <button type="button" className="primary" disabled={busy} onClick={() => void accept(token)}>Accept invitation</button>
+              <button type="button" className="primary" disabled={busy} onClick={() => accept(token)}>Accept invitation</button>
               <button type="button" disabled={busy} onClick={decline}>Not now</button>
             </div>
           </>

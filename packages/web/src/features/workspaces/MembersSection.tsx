@@ -5,8 +5,8 @@ import { ConfirmButton } from '../../components/ConfirmButton.js';
 import { formatWhen } from '../../components/format-when.js';
 import { LoadState } from '../../components/LoadState.js';
 import { TableShell, type TableColumn } from '../../components/TableShell.js';
+import { useAction } from '../../components/use-action.js';
 import { useLoaded } from '../../components/use-loaded.js';
-import { errorMessage } from '../../format.js';
 import { memberActions } from './member-actions.js';
 import { ROLE_LABELS } from './role-labels.js';
 
@@ -24,21 +24,18 @@ export interface MembersSectionProps {
 /** The members with their roles; each row offers only what the caller's role allows on it. */
 export function MembersSection({ api, selfId, workspace, onLeft, onChanged }: MembersSectionProps) {
   const [members, reload] = useLoaded(() => api.rest.workspaces.members(workspace.id));
-  const [error, setError] = useState<string | null>(null);
+  const { error, run } = useAction();
   const [done, setDone] = useState<string | null>(null);
 
-  async function act(action: () => Promise<unknown>, success: string, after: () => void = reload) {
+  function act(action: () => Promise<unknown>, success: string, after: () => void = reload) {
     // `after` reloads what the change touched; onChanged tells the page (list, audit log).
-    setError(null);
     setDone(null);
-    try {
+    void run(async () => {
       await action();
       setDone(success);
       after();
       onChanged();
-    } catch (err) {
-      setError(errorMessage(err));
-    }
+    });
   }
 
   const who = (m: WorkspaceMember) => m.displayName ?? m.email;
@@ -67,7 +64,7 @@ export function MembersSection({ api, selfId, workspace, onLeft, onChanged }: Me
                         member={m}
                         label={who(m)}
                         roles={can.roles}
-                        onChange={(role) => void act(() => api.rest.workspaces.changeRole(workspace.id, m.userId, role), `${who(m)} is now ${ROLE_LABELS[role].toLowerCase()}.`)}
+                        onChange={(role) => act(() => api.rest.workspaces.changeRole(workspace.id, m.userId, role), `${who(m)} is now ${ROLE_LABELS[role].toLowerCase()}.`)}
                       />
                     ) : (
                       ROLE_LABELS[m.role]
@@ -82,7 +79,7 @@ export function MembersSection({ api, selfId, workspace, onLeft, onChanged }: Me
                         question={`Hand ${workspace.name} over to ${who(m)}? You become an admin.`}
                         confirmLabel="Hand over"
                         onConfirm={() =>
-                          void act(() => api.rest.workspaces.transfer(workspace.id, m.userId), `${who(m)} now owns the workspace.`)
+                          act(() => api.rest.workspaces.transfer(workspace.id, m.userId), `${who(m)} now owns the workspace.`)
                         }
                       />
                     )}
@@ -92,7 +89,7 @@ export function MembersSection({ api, selfId, workspace, onLeft, onChanged }: Me
                         ariaLabel={`Remove ${who(m)}`}
                         question={`Remove ${who(m)}? They lose access at once.`}
                         confirmLabel="Remove member"
-                        onConfirm={() => void act(() => api.rest.workspaces.removeMember(workspace.id, m.userId), `${who(m)} was removed.`)}
+                        onConfirm={() => act(() => api.rest.workspaces.removeMember(workspace.id, m.userId), `${who(m)} was removed.`)}
                       />
                     )}
                     {can.leave && (
@@ -101,7 +98,7 @@ export function MembersSection({ api, selfId, workspace, onLeft, onChanged }: Me
                         ariaLabel={`Leave ${workspace.name}`}
                         question={`Leave ${workspace.name}? You need a new invitation to come back.`}
                         confirmLabel="Leave workspace"
-                        onConfirm={() => void act(() => api.rest.workspaces.leave(workspace.id), 'You left the workspace.', onLeft)}
+                        onConfirm={() => act(() => api.rest.workspaces.leave(workspace.id), 'You left the workspace.', onLeft)}
                       />
                     )}
                   </td>

@@ -2,8 +2,8 @@ import { useState, type FormEvent } from 'react';
 import type { User, Workspace } from '@tally/protocol';
 import type { TallyApi } from '../../api/tally-api.js';
 import { LoadState } from '../../components/LoadState.js';
+import { useAction } from '../../components/use-action.js';
 import { useLoaded } from '../../components/use-loaded.js';
-import { errorMessage } from '../../format.js';
 import { routeHash } from '../shell/route.js';
 import { ROLE_LABELS } from './role-labels.js';
 import { WorkspaceDetail } from './WorkspaceDetail.js';
@@ -26,23 +26,16 @@ export interface WorkspacesPageProps {
 export function WorkspacesPage({ api, user, workspaceId, onOpen }: WorkspacesPageProps) {
   const [list, reload] = useLoaded(() => api.rest.workspaces.list());
   const [name, setName] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
-  async function create(e: FormEvent) {
+  function create(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       const created = await api.rest.workspaces.create(name.trim());
       setName('');
       reload();
       onOpen(created.id);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
