@@ -1,13 +1,13 @@
 import type { UsageRecord } from '@tally/protocol';
-import type { PricedUsageRecord } from './usage-store.js';
 
 /**
- * The columns a usage record is stored in, in both stores: the one list the SQL insert, the
- * ClickHouse table and insert, and the re-pricing reads are built from. A field added to the
- * record format is stored once it has a line here (and a migration / an ADDED_COLUMNS entry).
+ * The columns a usage record is stored in, in both stores: the one list the SQL insert's column
+ * and JSON lists, the ClickHouse table, and re-pricing's rewrite of a row are built from, and
+ * the one the two row builders (sql-usage-insert.ts, clickhouse-schema.ts) are typed by, so
+ * neither can leave a column out. A field added to the record format is stored once it has a line here (and a migration / an ADDED_COLUMNS entry).
  *
- * `kind` says how a value is written: the stores encode by kind (booleans as true/false or 0/1,
- * time as ISO or epoch ms) and ClickHouse checks each value against its column by kind.
+ * `kind` says what a value is (the row types follow it: booleans go as true/false or 0/1, time as
+ * ISO or epoch ms).
  * `short` is the name in the SQL insert's JSON parameter: short names keep a 5,000-record chunk
  * about half the size. The order is the ClickHouse table's (its rollups are filled positionally).
  */
@@ -68,11 +68,4 @@ export type UsageColumnSpec = (typeof USAGE_COLUMNS)[number];
 /** The column's name in ClickHouse. */
 export function clickHouseColumnName(column: UsageColumn): string {
   return column.clickHouseName ?? column.name;
-}
-
-/** The raw value a column stores for a priced record, before any engine's encoding. */
-export function columnValue(column: UsageColumn, priced: PricedUsageRecord): string | number | boolean | undefined | null {
-  if (column.field === 'key') return priced.key;
-  if (column.field === 'cost') return priced.costUsd;
-  return priced.record[column.field];
 }

@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { ensureRollups } from './clickhouse-rollups.js';
 import { clickHouseSql, columnDefinition, identifier, list, string, toEpochMs, type ClickHouseSql } from './clickhouse-literals.js';
 import { wellFormed } from '../well-formed-text.js';
-import { clickHouseColumnName, columnValue, USAGE_COLUMNS, type UsageColumn, type UsageColumnKind, type UsageColumnSpec } from '../usage-columns.js';
+import { clickHouseColumnName, USAGE_COLUMNS, type UsageColumnKind, type UsageColumnSpec } from '../usage-columns.js';
 import type { PricedUsageRecord } from '../usage-store.js';
 
 /**
@@ -121,37 +121,38 @@ const MAX_INT = 2_147_483_647;
 /**
  * The row for one priced record, every value checked for the column it goes to: JSONEachRow would
  * otherwise wrap an out-of-range integer or turn a non-finite number into an error mid-batch.
+ * Written out as one literal (a loop over USAGE_COLUMNS built rows about 3x slower); its type,
+ * derived from USAGE_COLUMNS, makes it name every column.
  */
-export function toClickHouseRow(ownerId: string, priced: PricedUsageRecord): ClickHouseUsageRow {
-  const row: Record<string, string | number | null> = { owner_id: ownerId };
-  for (const column of USAGE_COLUMNS) row[clickHouseColumnName(column)] = encode(column, columnValue(column, priced));
-  return row as ClickHouseUsageRow;
-}
-
-function encode(column: UsageColumn, value: string | number | boolean | undefined | null): string | number | null {
-  const field = column.field === 'cost' ? 'cost' : column.field === 'key' ? 'key' : column.field;
-  switch (column.kind) {
-    case 'time': {
-      const tsMs = toEpochMs(value as string);
-      if (tsMs < 0 || tsMs >= MAX_TS_MS) throw new RangeError(`ts out of the range ClickHouse can store: ${String(value)}`);
-      return tsMs;
-    }
-    case 'text':
-      return text(value as string);
-    case 'optionalText':
-      return optionalText((value ?? undefined) as string | undefined);
-    case 'status':
-      return value as string;
-    case 'flag':
-      return value ? 1 : 0;
-    case 'count':
-      return count(value as number, field);
-    case 'optionalCount':
-      return optionalCount((value ?? undefined) as number | undefined, field);
-    case 'number':
-    case 'optionalNumber':
-      return optionalNumber((value ?? undefined) as number | undefined, field);
-  }
+export function toClickHouseRow(ownerId: string, { record: r, key, costUsd }: PricedUsageRecord): ClickHouseUsageRow {
+  const tsMs = toEpochMs(r.ts);
+  if (tsMs < 0 || tsMs >= MAX_TS_MS) throw new RangeError(`ts out of the range ClickHouse can store: ${r.ts}`);
+  return {
+    owner_id: ownerId,
+    record_key: text(key),
+    ts_ms: tsMs,
+    provider: optionalText(r.provider),
+    model: text(r.model),
+    project: text(r.project),
+    feature: text(r.feature),
+    end_user: optionalText(r.user),
+    input_tokens: count(r.inputTokens, 'inputTokens'),
+    output_tokens: count(r.outputTokens, 'outputTokens'),
+    cache_read_tokens: count(r.cacheReadTokens, 'cacheReadTokens'),
+    cache_write_tokens: count(r.cacheWriteTokens, 'cacheWriteTokens'),
+    cache_write_1h_tokens: count(r.cacheWrite1hTokens, 'cacheWrite1hTokens'),
+    reasoning_tokens: optionalCount(r.reasoningTokens, 'reasoningTokens'),
+    latency_ms: optionalNumber(r.latencyMs, 'latencyMs'),
+    status: r.status,
+    interactive: r.interactive ? 1 : 0,
+    batch: r.batch ? 1 : 0,
+    max_output_tokens: optionalCount(r.maxOutputTokens, 'maxOutputTokens'),
+    prompt_prefix_hash: optionalText(r.promptPrefixHash),
+    prefix_tokens: optionalCount(r.prefixTokens, 'prefixTokens'),
+    attempt: count(r.attempt, 'attempt'),
+    source_cost_usd: optionalNumber(r.costUsd, 'costUsd'),
+    cost_usd: optionalNumber(costUsd ?? undefined, 'cost'),
+  };
 }
 
 /** Strings go as UTF-8; a lone surrogate becomes U+FFFD as it does on the way to PostgreSQL. */

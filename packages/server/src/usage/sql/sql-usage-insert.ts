@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import { wellFormed } from '../well-formed-text.js';
-import { columnValue, USAGE_COLUMNS } from '../usage-columns.js';
+import { USAGE_COLUMNS, type UsageColumnSpec } from '../usage-columns.js';
 import { CACHE_TTL_MS, type PricedUsageRecord } from '../usage-store.js';
 
 /**
@@ -11,8 +11,11 @@ import { CACHE_TTL_MS, type PricedUsageRecord } from '../usage-store.js';
  */
 export const SQL_INSERT_CHUNK = 5000;
 
-/** A record as sent in the JSON parameter: the columns of usage_records under their short names. */
-type JsonRow = Record<string, string | number | boolean | null>;
+/**
+ * A record as sent in the JSON parameter: the columns of usage_records under their short names,
+ * every column of USAGE_COLUMNS (the type makes `toJsonRow` name each one).
+ */
+type JsonRow = { [C in UsageColumnSpec as C['short']]: string | number | boolean | null };
 
 /**
  * The chunk as JSON text. JSON.stringify escapes a lone surrogate as `\udXXX`, which PostgreSQL's
@@ -24,13 +27,34 @@ function chunkJson(records: readonly PricedUsageRecord[]): string {
   return json.includes('\\ud') ? JSON.stringify(records.map((r) => toJsonRow(r, wellFormed))) : json;
 }
 
-function toJsonRow(priced: PricedUsageRecord, text: (value: string) => string): JsonRow {
-  const row: JsonRow = {};
-  for (const column of USAGE_COLUMNS) {
-    const value = columnValue(column, priced) ?? null;
-    row[column.short] = typeof value === 'string' && column.kind !== 'time' && column.kind !== 'status' ? text(value) : value;
-  }
-  return row;
+/** Written out as one literal: a loop over USAGE_COLUMNS built rows about 3x slower. */
+function toJsonRow({ record: r, key, costUsd }: PricedUsageRecord, text: (value: string) => string): JsonRow {
+  const optional = (value: string | undefined) => (value === undefined ? null : text(value));
+  return {
+    k: text(key),
+    ts: r.ts,
+    p: optional(r.provider),
+    m: text(r.model),
+    pr: text(r.project),
+    f: text(r.feature),
+    u: optional(r.user),
+    i: r.inputTokens,
+    o: r.outputTokens,
+    cr: r.cacheReadTokens,
+    cw: r.cacheWriteTokens,
+    cw1: r.cacheWrite1hTokens,
+    rt: r.reasoningTokens ?? null,
+    l: r.latencyMs ?? null,
+    s: r.status,
+    it: r.interactive,
+    b: r.batch,
+    mo: r.maxOutputTokens ?? null,
+    ph: optional(r.promptPrefixHash),
+    pt: r.prefixTokens ?? null,
+    a: r.attempt,
+    sc: r.costUsd ?? null,
+    c: costUsd,
+  };
 }
 
 /** The columns written, the JSON fields read, and their types: all from USAGE_COLUMNS. */
