@@ -70,10 +70,12 @@ async function run(ctx: { profile: BenchProfile; log(line: string): void }) {
   const llm = await startMockLlm({ deltas: DELTAS, deltaDelayMs: DELTA_DELAY_MS });
   const nodes: Node[] = [];
   try {
-    for (const runThreads of RUN_THREADS) {
-      nodes.push(await startNode(runThreads, folder.dir, folder.users, llm.url));
-      ctx.log(`embedded-askers: node with ${runThreads} run threads up on a copy of ${folder.dir}`);
-    }
+    // Set up at once (copies, starts, sign-ups: nothing is measured yet); each failure is kept so every started node is closed.
+    const started = await Promise.allSettled(RUN_THREADS.map((runThreads) => startNode(runThreads, folder.dir, folder.users, llm.url)));
+    for (const outcome of started) if (outcome.status === 'fulfilled') nodes.push(outcome.value);
+    const failed = started.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
+    ctx.log(`embedded-askers: nodes with ${RUN_THREADS.join(', ')} run threads up, each on a copy of ${folder.dir}`);
     for (let round = 1; round <= rounds; round++) {
       // Each round visits every node, starting from a different one, and alternates which side goes first.
       const order = nodes.map((_, i) => nodes[(i + round - 1) % nodes.length]!);

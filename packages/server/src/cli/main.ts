@@ -31,7 +31,7 @@ Commands:
                                 from TALLY_PASSWORD, or asked. Refused while a server holds the
                                 embedded data folder (create it there: its admin page or API)
 ${WORKSPACE_USAGE}  smoke [URL] [--email E]       run the golden path against a deployment and check it (the
-                                server as for ingest; without --email a throw-away account)
+                                server as for ingest; without --email a throw-away account, deleted at the end)
 `;
 
 /** Dispatches a subcommand. Each command module is loaded only when used. */
