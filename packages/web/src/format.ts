@@ -1,8 +1,6 @@
 const count = new Intl.NumberFormat('en-US');
 const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
 
-// Money has one format app-wide; it lives with the components that share it with the Usage page.
-export { formatUsd } from './components/money.js';
 export const formatCount = (n: number): string => count.format(n);
 export const formatCompact = (n: number): string => compact.format(n);
 export const formatPercent = (share: number): string => `${(share * 100).toFixed(share < 0.1 ? 1 : 0)}%`;

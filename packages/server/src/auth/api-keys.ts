@@ -14,7 +14,7 @@ import type { Bus } from '../bus/bus.js';
 import type { Db } from '../store/database.js';
 import type { Account } from './accounts.js';
 import { publishRevocation } from './credential-revocation.js';
-import { hashSecretToken } from './secret-token-hash.js';
+import { hashSecretToken } from '../secret-token-hash.js';
 
 /** What a valid key says about its request. */
 export interface VerifiedApiKey {

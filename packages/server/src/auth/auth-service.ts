@@ -10,7 +10,7 @@ import type { FirstAdminSetup } from './first-admin-setup.js';
 import type { PasswordPolicy } from './password-policy.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import type { SessionService } from './session-service.js';
-import { hashSecretToken } from './secret-token-hash.js';
+import { hashSecretToken } from '../secret-token-hash.js';
 
 /** Where a sign-in comes from: shown in the user's session list. */
 export interface ClientInfo {

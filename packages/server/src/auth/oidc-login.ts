@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { AppError } from '../app-error.js';
 import type { OidcConfig } from '../config/config.js';
 import type { EphemeralStore } from '../kv/ephemeral-store.js';
-import { hashSecretToken } from './secret-token-hash.js';
+import { hashSecretToken } from '../secret-token-hash.js';
 
 /** How long a person has at the identity provider between start and callback. */
 export const OIDC_FLOW_TTL_SECONDS = 600;

@@ -5,7 +5,7 @@ import type { Db } from '../store/database.js';
 import { SYSTEM_USER_ID } from '../store/system-user.js';
 import type { PasswordPolicy } from './password-policy.js';
 import { hashPassword } from './passwords.js';
-import { hashSecretToken } from './secret-token-hash.js';
+import { hashSecretToken } from '../secret-token-hash.js';
 
 /** How long an admin-issued reset token stays good: long enough to hand over, short enough to expire unused. */
 export const RESET_TOKEN_TTL_MS = 24 * 3600 * 1000;

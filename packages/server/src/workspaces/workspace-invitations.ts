@@ -5,7 +5,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Db } from '../store/database.js';
 import type { WorkspaceActor, WorkspaceService } from './workspace-service.js';
 import { mayInvite } from './workspace-roles.js';
-import { hashSecretToken } from '../auth/secret-token-hash.js';
+import { hashSecretToken } from '../secret-token-hash.js';
 
 /** The one who accepts: their account's email decides an invitation sent to an address. */
 export interface InvitationAcceptor extends WorkspaceActor {
