@@ -15,6 +15,7 @@ export {
   type RestClient,
   type RestClientOptions,
   type UsageUploadBody,
+  type WorkspaceClient,
 } from './rest-client.js';
 export { apiQuery } from './api-query.js';
 export {

@@ -1,137 +1,73 @@
 import {
-  CreatedInvitationSchema,
-  WorkspaceInvitationListSchema,
-  WorkspaceInvitationSchema,
-  WorkspaceListSchema,
-  WorkspaceMemberListSchema,
-  WorkspaceMemberSchema,
-  WorkspaceSchema,
-  type CreateInvitationRequest,
-  type CreatedInvitation,
-  type Workspace,
-  type WorkspaceInvitation,
-  type WorkspaceMember,
-  type WorkspaceRole,
-} from '@tally/protocol';
-import {
-  AdminAnswerFeedbackListSchema,
-  AdminFeedbackQuerySchema,
+  type AnswerFeedback,
   AnswerFeedbackListSchema,
   AnswerFeedbackSchema,
-  type AdminAnswerFeedback,
-  type AdminFeedbackQuery,
-  type AnswerFeedback,
-  type SetAnswerFeedbackRequest,
-} from '@tally/protocol';
-import {
-  CatalogSourceSchema,
-  LoadCatalogQuerySchema,
-  PriceListQuerySchema,
-  PriceListSchema,
-  RepriceJobSchema,
-  type CatalogSource,
-  type PriceList,
-  type RepriceJob,
-} from '@tally/protocol';
-import {
-  AuditQuerySchema,
-  RemovePriceOverrideQuerySchema,
-  RunEventsQuerySchema,
-  ThreadListQuerySchema,
-  UsageDashboardQuerySchema,
-  UsageUploadQuerySchema,
-  usageDashboardQuery,
-  usageCallQuery,
-  UsageCallStatsQuerySchema,
-  UsageCallStatsSchema,
-  UsageRequestPageSchema,
-  UsageRequestsQuerySchema,
-  type UsageCallFilters,
-  type UsageCallStats,
-  type UsageRequestPage,
-  type ThreadListQuery,
-  type UsageUploadQuery,
-  AdminUserListSchema,
-  AdminUserSchema,
-  CreatedUserSchema,
-  ApiKeyListSchema,
-  AuditPageSchema,
-  CreatedApiKeySchema,
-  LlmSettingsSchema,
-  LlmConnectionTestSchema,
-  type LlmConnectionTest,
-  PasswordResetDoneSchema,
-  PasswordResetIssuedSchema,
-  PriceSettingsSchema,
-  RevokedApiKeySchema,
-  type AdminUser,
   type ApiKey,
-  type AuditPage,
+  ApiKeyListSchema,
+  type AuthResponse,
+  AuthResponseSchema,
   type CreateApiKeyRequest,
   type CreatedApiKey,
-  type LlmSettings,
-  type PasswordResetIssued,
-  type PriceOverrideDto,
-  type PriceSettingsDto,
-  type RevokedApiKey,
-  type UpdateLlmSettingsRequest,
-  type UpdateUserRequest,
-  type CreateUserRequest,
-  type CreatedUser,
-  AuthResponseSchema,
-  HealthSchema,
-  OtherSessionsRevokedSchema,
-  SessionListSchema,
-  ThreadSchema,
-  UsageDashboardSchema,
-  UsageOverviewSchema,
-  UserSchema,
-  type SessionInfo,
-  type UsageDashboard,
-  type UsageDashboardFilters,
-  type UsageOverview,
-  type User,
-  IngestSummarySchema,
-  MessageListSchema,
-  RunEventListSchema,
-  RunSchema,
-  ThreadListSchema,
-  TicketResponseSchema,
-  type AuthResponse,
+  CreatedApiKeySchema,
   type Credentials,
-  type SignupRequest,
   type Health,
+  HealthSchema,
   type IngestSummary,
+  IngestSummarySchema,
   type Message,
+  MessageListSchema,
+  OtherSessionsRevokedSchema,
+  PasswordResetDoneSchema,
+  type PriceList,
+  PriceListQuerySchema,
+  PriceListSchema,
+  type RevokedApiKey,
+  RevokedApiKeySchema,
   type Run,
   type RunEvent,
+  RunEventListSchema,
+  RunEventsQuerySchema,
+  RunSchema,
+  type SessionInfo,
+  SessionListSchema,
+  type SetAnswerFeedbackRequest,
+  type SignupRequest,
   type Thread,
+  type ThreadListQuery,
+  ThreadListQuerySchema,
+  ThreadListSchema,
+  ThreadSchema,
   type TicketResponse,
+  TicketResponseSchema,
+  type UsageCallFilters,
+  usageCallQuery,
+  type UsageCallStats,
+  UsageCallStatsQuerySchema,
+  UsageCallStatsSchema,
+  type UsageDashboard,
+  type UsageDashboardFilters,
+  usageDashboardQuery,
+  UsageDashboardQuerySchema,
+  UsageDashboardSchema,
+  type UsageOverview,
+  UsageOverviewSchema,
+  type UsageRequestPage,
+  UsageRequestPageSchema,
+  UsageRequestsQuerySchema,
+  type UsageUploadQuery,
+  UsageUploadQuerySchema,
+  type User,
+  UserSchema,
 } from '@tally/protocol';
-import { z } from 'zod';
 import { apiQuery } from './api-query.js';
-import { TallyApiError, TallyTimeoutError, apiErrorFromResponse } from './errors.js';
+import { adminClient, type AdminClient } from './admin-client.js';
+import { TallyApiError } from './errors.js';
+import { createSender, EmptySchema, type RestClientOptions } from './request-sender.js';
+import { workspaceClient, type WorkspaceClient } from './workspace-client.js';
 
-/** Gives the current access token, or undefined when signed out; may refresh it first. */
-export type AccessTokenProvider = () => string | undefined | Promise<string | undefined>;
-
-export interface RestClientOptions {
-  /** Server origin, e.g. `http://127.0.0.1:8080`; '' means relative URLs (same origin, browser). */
-  baseUrl: string;
-  /** Called before every authenticated request. */
-  getAccessToken?: AccessTokenProvider;
-  /**
-   * Called once when an authenticated request answers 401; resolve true after refreshing the
-   * token to have the request retried once with the new one.
-   */
-  onUnauthorized?: () => Promise<boolean>;
-  /** Defaults to the global fetch (Node 20 and browsers). */
-  fetch?: typeof fetch;
-  /** Per request; default 30 s. */
-  timeoutMs?: number;
-  /** Sent as User-Agent by programs (the CLI names itself); browsers send their own. */
-  userAgent?: string;
-}
+export type { AccessTokenProvider, RestClientOptions } from './request-sender.js';
+export type { AdminClient } from './admin-client.js';
+export type { WorkspaceClient } from './workspace-client.js';
 
 /** Body accepted by `uploadUsage`: NDJSON text or bytes. */
 export type UsageUploadBody = string | Uint8Array | Blob;
@@ -204,125 +140,13 @@ export interface RestClient {
   workspaces: WorkspaceClient;
 }
 
-/**
- * The routes under /v1/workspaces. A workspace the caller is not in answers WORKSPACE_NOT_FOUND;
- * one where their role falls short, WORKSPACE_FORBIDDEN.
- */
-export interface WorkspaceClient {
-  /** The caller's workspaces, their personal one first, each with their role and what it may do. */
-  list(): Promise<Workspace[]>;
-  /** A team workspace, owned by the caller. */
-  create(name: string): Promise<Workspace>;
-  get(workspaceId: string): Promise<Workspace>;
-  members(workspaceId: string): Promise<WorkspaceMember[]>;
-  changeRole(workspaceId: string, userId: string, role: WorkspaceRole): Promise<WorkspaceMember>;
-  removeMember(workspaceId: string, userId: string): Promise<void>;
-  leave(workspaceId: string): Promise<void>;
-  /** The member becomes an owner, the caller an admin. */
-  transfer(workspaceId: string, userId: string): Promise<WorkspaceMember[]>;
-  invitations(workspaceId: string): Promise<WorkspaceInvitation[]>;
-  /** Mailed when the server has SMTP and `email` is given (`emailed`); otherwise `link` is for the caller to pass on. */
-  invite(workspaceId: string, request: CreateInvitationRequest): Promise<CreatedInvitation>;
-  revokeInvitation(workspaceId: string, invitationId: string): Promise<WorkspaceInvitation>;
-  /** Joins with the token of an invitation link (its `#invitation=` part). */
-  acceptInvitation(token: string): Promise<Workspace>;
-  /** The workspace's audit log, newest first (owners and admins). */
-  auditLog(workspaceId: string, query?: { limit?: number; before?: string }): Promise<AuditPage>;
-}
 
-/** The routes under /v1/admin. */
-export interface AdminClient {
-  listUsers(): Promise<AdminUser[]>;
-  updateUser(userId: string, change: UpdateUserRequest): Promise<AdminUser>;
-  /** A new account (member unless said); its one-time reset token, with which the person sets a password. */
-  createUser(request: CreateUserRequest): Promise<CreatedUser>;
-  /** A one-time reset token to hand to the user. */
-  issuePasswordReset(userId: string): Promise<PasswordResetIssued>;
-  /** Newest first; pass the page's `nextBefore` as `before` for the next one. */
-  listAuditEvents(query?: { limit?: number; before?: string }): Promise<AuditPage>;
-  /** Every user's ratings of answers, newest first. */
-  listFeedback(query?: AdminFeedbackQuery): Promise<AdminAnswerFeedback[]>;
-  getPrices(): Promise<PriceSettingsDto>;
-  setPriceOverride(override: PriceOverrideDto): Promise<PriceSettingsDto>;
-  removePriceOverride(model: string, provider?: string): Promise<PriceSettingsDto>;
-  /** Percent off a provider's catalog prices; 0 removes it. Every node prices with it at once. */
-  setProviderDiscount(provider: string, percent: number): Promise<PriceSettingsDto>;
-  /** Prices with a genai-prices data file (its data.json) instead of the bundled catalog. */
-  loadCatalogData(data: unknown, version?: string): Promise<CatalogSource>;
-  clearCatalogData(): Promise<CatalogSource>;
-  /** Re-pricing of every stored record: a preview first, then its application; poll `repriceJob`. */
-  previewReprice(): Promise<RepriceJob>;
-  applyReprice(previewId: string): Promise<RepriceJob>;
-  repriceJob(jobId: string): Promise<RepriceJob>;
-  getLlmSettings(): Promise<LlmSettings>;
-  updateLlmSettings(change: UpdateLlmSettingsRequest): Promise<LlmSettings>;
-  /** Back to the server's environment configuration. */
-  clearLlmSettings(): Promise<LlmSettings>;
-  /** One minimal real call to the saved LLM configuration: whether it answers, how fast, and why not. */
-  testLlmConnection(): Promise<LlmConnectionTest>;
-}
-
-interface RequestSpec<S extends z.ZodType> {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  path: string;
-  schema: S;
-  auth: boolean;
-  json?: unknown;
-  body?: BodyInit;
-  contentType?: string;
-}
 
 const PAGE_SIZE = 1000;
-/** The answer of routes that answer 204 No Content. */
-const EmptySchema = z.object({}).passthrough();
 
 export function createRestClient(options: RestClientOptions): RestClient {
-  const baseUrl = options.baseUrl.replace(/\/+$/, '');
-  const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const send = createSender(options);
 
-  async function send<S extends z.ZodType>(spec: RequestSpec<S>, retried = false): Promise<z.infer<S>> {
-    const headers: Record<string, string> = { accept: 'application/json', ...(options.userAgent ? { 'user-agent': options.userAgent } : {}) };
-    if (spec.auth) {
-      const token = await options.getAccessToken?.();
-      if (!token) throw new TallyApiError(401, 'AUTH_REQUIRED', 'Not signed in.');
-      headers.authorization = `Bearer ${token}`;
-    }
-    let body = spec.body;
-    if (spec.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(spec.json);
-    } else if (spec.contentType) {
-      headers['content-type'] = spec.contentType;
-    }
-
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
-    let response: Response;
-    let text: string;
-    try {
-      response = await doFetch(`${baseUrl}${spec.path}`, {
-        method: spec.method,
-        headers,
-        body,
-        signal: controller.signal,
-      });
-      text = await response.text();
-    } catch (error) {
-      if (controller.signal.aborted) throw new TallyTimeoutError(`${spec.method} ${spec.path}`, timeoutMs);
-      throw new TallyApiError(0, 'CLIENT_NETWORK', `${spec.method} ${spec.path} failed: ${describe(error)}`);
-    } finally {
-      clearTimeout(timer);
-    }
-
-    if (!response.ok) {
-      if (response.status === 401 && spec.auth && !retried && options.onUnauthorized) {
-        if (await options.onUnauthorized()) return send(spec, true);
-      }
-      throw apiErrorFromResponse(response.status, text);
-    }
-    return parseBody(spec, response.status, text);
-  }
 
   const listRunEvents: RestClient['listRunEvents'] = async (runId, query = {}) => {
     const page = await send({
@@ -435,80 +259,12 @@ export function createRestClient(options: RestClientOptions): RestClient {
     usageDashboard: async (filters = {}) =>
       send({ method: 'GET', path: `/v1/usage/dashboard${apiQuery(UsageDashboardQuerySchema, usageDashboardQuery(filters))}`, schema: UsageDashboardSchema, auth: true }),
     priceList: async (model) => send({ method: 'GET', path: `/v1/prices${apiQuery(PriceListQuerySchema, { model: model || undefined })}`, schema: PriceListSchema, auth: true }),
-    admin: {
-      listUsers: async () => (await send({ method: 'GET', path: '/v1/admin/users', schema: AdminUserListSchema, auth: true })).users,
-      createUser: (request) => send({ method: 'POST', path: '/v1/admin/users', schema: CreatedUserSchema, auth: true, json: request }),
-      updateUser: (userId, change) =>
-        send({ method: 'PATCH', path: `/v1/admin/users/${encodeURIComponent(userId)}`, schema: AdminUserSchema, auth: true, json: change }),
-      issuePasswordReset: (userId) =>
-        send({ method: 'POST', path: `/v1/admin/users/${encodeURIComponent(userId)}/reset-password`, schema: PasswordResetIssuedSchema, auth: true, json: {} }),
-      listAuditEvents: async (query = {}) =>
-        send({ method: 'GET', path: `/v1/admin/audit${apiQuery(AuditQuerySchema, { limit: query.limit, before: query.before })}`, schema: AuditPageSchema, auth: true }),
-      listFeedback: async (query = {}) =>
-        (await send({ method: 'GET', path: `/v1/admin/feedback${apiQuery(AdminFeedbackQuerySchema, { rating: query.rating, limit: query.limit })}`, schema: AdminAnswerFeedbackListSchema, auth: true })).feedback,
-      getPrices: () => send({ method: 'GET', path: '/v1/admin/prices', schema: PriceSettingsSchema, auth: true }),
-      setPriceOverride: (override) => send({ method: 'PUT', path: '/v1/admin/prices', schema: PriceSettingsSchema, auth: true, json: override }),
-      removePriceOverride: async (model, provider) =>
-        send({ method: 'DELETE', path: `/v1/admin/prices${apiQuery(RemovePriceOverrideQuerySchema, { model, provider })}`, schema: PriceSettingsSchema, auth: true }),
-      setProviderDiscount: (provider, percent) => send({ method: 'PUT', path: '/v1/admin/prices/discounts', schema: PriceSettingsSchema, auth: true, json: { provider, percent } }),
-      loadCatalogData: async (data, version) =>
-        send({ method: 'PUT', path: `/v1/admin/prices/catalog${apiQuery(LoadCatalogQuerySchema, { version: version || undefined })}`, schema: CatalogSourceSchema, auth: true, json: data }),
-      clearCatalogData: () => send({ method: 'DELETE', path: '/v1/admin/prices/catalog', schema: CatalogSourceSchema, auth: true }),
-      previewReprice: () => send({ method: 'POST', path: '/v1/admin/prices/reprice/preview', schema: RepriceJobSchema, auth: true, json: {} }),
-      applyReprice: (previewId) => send({ method: 'POST', path: '/v1/admin/prices/reprice/apply', schema: RepriceJobSchema, auth: true, json: { previewId } }),
-      repriceJob: (jobId) => send({ method: 'GET', path: `/v1/admin/prices/reprice/${encodeURIComponent(jobId)}`, schema: RepriceJobSchema, auth: true }),
-      getLlmSettings: () => send({ method: 'GET', path: '/v1/admin/llm', schema: LlmSettingsSchema, auth: true }),
-      updateLlmSettings: (change) => send({ method: 'PUT', path: '/v1/admin/llm', schema: LlmSettingsSchema, auth: true, json: change }),
-      clearLlmSettings: () => send({ method: 'DELETE', path: '/v1/admin/llm', schema: LlmSettingsSchema, auth: true }),
-      testLlmConnection: () => send({ method: 'POST', path: '/v1/admin/llm/test', schema: LlmConnectionTestSchema, auth: true, json: {} }),
-    },
+    admin: adminClient(send),
     workspaces: workspaceClient(send),
   };
 }
 
-type Send = <S extends z.ZodType>(spec: RequestSpec<S>) => Promise<z.infer<S>>;
 
-function workspaceClient(send: Send): WorkspaceClient {
-  const at = (workspaceId: string, rest = '') => `/v1/workspaces/${encodeURIComponent(workspaceId)}${rest}`;
-  return {
-    list: async () => (await send({ method: 'GET', path: '/v1/workspaces', schema: WorkspaceListSchema, auth: true })).workspaces,
-    create: (name) => send({ method: 'POST', path: '/v1/workspaces', schema: WorkspaceSchema, auth: true, json: { name } }),
-    get: (workspaceId) => send({ method: 'GET', path: at(workspaceId), schema: WorkspaceSchema, auth: true }),
-    members: async (workspaceId) => (await send({ method: 'GET', path: at(workspaceId, '/members'), schema: WorkspaceMemberListSchema, auth: true })).members,
-    changeRole: (workspaceId, userId, role) =>
-      send({ method: 'PATCH', path: at(workspaceId, `/members/${encodeURIComponent(userId)}`), schema: WorkspaceMemberSchema, auth: true, json: { role } }),
-    removeMember: async (workspaceId, userId) => {
-      await send({ method: 'DELETE', path: at(workspaceId, `/members/${encodeURIComponent(userId)}`), schema: EmptySchema, auth: true });
-    },
-    leave: async (workspaceId) => {
-      await send({ method: 'POST', path: at(workspaceId, '/leave'), schema: EmptySchema, auth: true, json: {} });
-    },
-    transfer: async (workspaceId, userId) => (await send({ method: 'POST', path: at(workspaceId, '/transfer'), schema: WorkspaceMemberListSchema, auth: true, json: { userId } })).members,
-    invitations: async (workspaceId) => (await send({ method: 'GET', path: at(workspaceId, '/invitations'), schema: WorkspaceInvitationListSchema, auth: true })).invitations,
-    invite: (workspaceId, request) => send({ method: 'POST', path: at(workspaceId, '/invitations'), schema: CreatedInvitationSchema, auth: true, json: request }),
-    revokeInvitation: (workspaceId, invitationId) =>
-      send({ method: 'DELETE', path: at(workspaceId, `/invitations/${encodeURIComponent(invitationId)}`), schema: WorkspaceInvitationSchema, auth: true }),
-    acceptInvitation: (token) => send({ method: 'POST', path: '/v1/workspaces/invitations/accept', schema: WorkspaceSchema, auth: true, json: { token } }),
-    auditLog: async (workspaceId, query = {}) =>
-      send({ method: 'GET', path: at(workspaceId, `/audit${apiQuery(AuditQuerySchema, { limit: query.limit, before: query.before })}`), schema: AuditPageSchema, auth: true }),
-  };
-}
-
-function parseBody<S extends z.ZodType>(spec: RequestSpec<S>, status: number, text: string): z.infer<S> {
-  let json: unknown;
-  try {
-    json = status === 204 && text === '' ? {} : JSON.parse(text);
-  } catch {
-    throw new TallyApiError(status, 'CLIENT_UNEXPECTED_RESPONSE', `${spec.path} answered with non-JSON text`);
-  }
-  const parsed = spec.schema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'unknown shape';
-    throw new TallyApiError(status, 'CLIENT_UNEXPECTED_RESPONSE', `${spec.path} answered an unexpected shape (${where})`);
-  }
-  return parsed.data;
-}
 
 /** The ingest summary carried by a 400 answer to an upload whose every line was refused. */
 export function ingestSummaryOfError(error: unknown): IngestSummary | undefined {
@@ -517,10 +273,3 @@ export function ingestSummaryOfError(error: unknown): IngestSummary | undefined 
   return parsed.success ? parsed.data : undefined;
 }
 
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const cause = (error as { cause?: unknown }).cause;
-    return cause instanceof Error ? `${error.message} (${cause.message})` : error.message;
-  }
-  return String(error);
-}
