@@ -18,7 +18,7 @@ import type { UsageStore } from './usage/usage-store.js';
 import { createSqlUsageRepricing } from './usage/sql/sql-usage-reprice.js';
 import { createSqlUsageExplorer } from './usage/sql/sql-usage-explorer.js';
 import type { UsageExplorer } from './usage/usage-explorer.js';
-import type { UsageRepricing } from './usage/usage-repricing.js';
+import type { UsageRepricing } from './pricing/repricing-store.js';
 
 /**
  * What the agents work with, built the same way on the main thread (for the HTTP API, and for

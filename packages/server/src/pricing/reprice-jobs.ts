@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Logger } from 'pino';
 import { AppError } from '../app-error.js';
 import type { Db } from '../store/database.js';
-import type { RepriceChange, RepriceRow, UsageRepricing } from '../usage/usage-repricing.js';
+import type { RepriceChange, RepriceRow, UsageRepricing } from './repricing-store.js';
 import { repriceFormula } from './reprice-formula.js';
 import type { LivePriceCatalog } from './live-price-catalog.js';
 import type { PriceCatalog } from './price-catalog.js';

@@ -1,5 +1,5 @@
 import { createExactSum } from './exact-sum.js';
-import type { ChunkModelTotals } from '../usage/usage-repricing.js';
+import type { ChunkModelTotals } from './repricing-store.js';
 
 /** Old and new totals of one model's records, as a re-pricing preview and its application report them. */
 export interface ModelRepriceTotals {

@@ -1,5 +1,5 @@
 import { DAY_MS } from './day-range.js';
-import type { ChunkModelTotals, RepriceChunk } from './usage-repricing.js';
+import type { ChunkModelTotals, RepriceChunk } from '../pricing/repricing-store.js';
 
 /** Owner-days (in owner, day order) cut into chunks of consecutive days of one owner, about `target` records each. */
 export function chunksOfDays(days: readonly { ownerId: string; dayMs: number; records: number }[], target: number): RepriceChunk[] {

@@ -16,7 +16,7 @@ import { generateUsage } from '../../src/usage/demo/generate-usage.js';
 import { priceUsageRecord } from '../../src/usage/price-usage-record.js';
 import { createSqlUsageRepricing } from '../../src/usage/sql/sql-usage-reprice.js';
 import { createSqlUsageStore } from '../../src/usage/sql/sql-usage-store.js';
-import type { RepriceRow, UsageRepricing } from '../../src/usage/usage-repricing.js';
+import type { RepriceRow, UsageRepricing } from '../../src/pricing/repricing-store.js';
 import type { UsageStore } from '../../src/usage/usage-store.js';
 import { uniqueName } from '../support/services.js';
 

@@ -4,7 +4,7 @@ import type { StoredPair } from '../../pricing/reprice-formula.js';
 import { DAY_MS } from '../day-range.js';
 import { chunkModelTotals, chunksOfDays } from '../reprice-chunks.js';
 import { clickHouseColumnName, USAGE_COLUMNS } from '../usage-columns.js';
-import type { ChunkModelTotals, RepriceRow, UsageRepricing } from '../usage-repricing.js';
+import type { ChunkModelTotals, RepriceRow, UsageRepricing } from '../../pricing/repricing-store.js';
 import { clickHouseSql, identifier, int, list, uuid, type ClickHouseSql } from './clickhouse-literals.js';
 import { checkLiteralsExact, clickHouseNewCost, clickHouseOfPairs, clickHousePricedInDatabase } from './clickhouse-price-expression.js';
 import { epochDay, ownerDays, rollupRecomputations } from './clickhouse-rollups.js';

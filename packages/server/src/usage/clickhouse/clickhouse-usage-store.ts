@@ -7,7 +7,7 @@ import type { UsageExplorer } from '../usage-explorer.js';
 import { createClickHouseUsageWrites, INGEST_BATCH } from './clickhouse-usage-writes.js';
 import { eraseClickHouseOwner } from './clickhouse-owner-erasure.js';
 import { ensureUsageSchema } from './clickhouse-schema.js';
-import type { UsageRepricing } from '../usage-repricing.js';
+import type { UsageRepricing } from '../../pricing/repricing-store.js';
 import type { UsageStore } from '../usage-store.js';
 
 export type ClickHouseUsageStoreOptions = ClickHouseConnectionOptions;

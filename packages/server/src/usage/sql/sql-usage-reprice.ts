@@ -2,7 +2,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import type { RepriceFormula, StoredPair } from '../../pricing/reprice-formula.js';
 import { chunkModelTotals, chunksOfDays, type ChunkTotalsRow } from '../reprice-chunks.js';
-import type { ChunkModelTotals, RepriceChange, RepriceChunk, RepriceRow, UsageRepricing } from '../usage-repricing.js';
+import type { ChunkModelTotals, RepriceChange, RepriceChunk, RepriceRow, UsageRepricing } from '../../pricing/repricing-store.js';
 import { sqlNewCost, sqlOfPairs, sqlPricedInDatabase } from './sql-price-expression.js';
 
 /** Records per page read, and per write transaction. */

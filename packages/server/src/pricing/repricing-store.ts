@@ -1,8 +1,9 @@
-import type { RepriceFormula, StoredPair } from '../pricing/reprice-formula.js';
+import type { RepriceFormula, StoredPair } from './reprice-formula.js';
 
 /**
- * A usage store's side of re-pricing (pricing/reprice-jobs.ts): read every stored record's
- * pricing fields and cost, and write new costs, keeping the store's rollups in step. It spans
+ * What the re-pricing job (reprice-jobs.ts) needs of a usage store, which each store implements
+ * (usage/sql, usage/clickhouse): read every stored record's pricing fields and cost, and write new
+ * costs, keeping the store's rollups in step. It spans
  * every owner: re-pricing is an admin's server-wide action, as the prices are server-wide, and
  * no figure of one owner is ever shown to another (the job reports totals per model only).
  */
