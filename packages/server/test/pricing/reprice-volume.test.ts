@@ -171,8 +171,9 @@ async function run(engine: Engine, start: (j: ReturnType<typeof jobs>) => Promis
 
 afterAll(() => console.log(`\nre-pricing volume (${RECORDS} records):\n${figures.join('\n')}`));
 
-for (const kind of ['pglite', 'postgres', 'clickhouse']) {
-  const missing = !ENGINES.includes(kind) ? 'not in TALLY_REPRICE_ENGINES' : kind === 'postgres' && !postgresUrl ? 'no PostgreSQL' : kind === 'clickhouse' && !clickhouseUrl ? 'no ClickHouse' : null;
+// Only the engines asked for are registered: an engine left out by choice is not a skipped test.
+for (const kind of ['pglite', 'postgres', 'clickhouse'].filter((engine) => ENGINES.includes(engine))) {
+  const missing = kind === 'postgres' && !postgresUrl ? 'no PostgreSQL' : kind === 'clickhouse' && !clickhouseUrl ? 'no ClickHouse' : null;
   describe.skipIf(missing !== null)(`re-pricing ${RECORDS.toLocaleString('en')} records on ${kind} ${missing ?? ''}`, () => {
     it('previews with progress, applies the previewed totals, then finds nothing to change', { timeout: Math.max(300_000, RECORDS * 2) }, async () => {
       const engine = await open(kind);
