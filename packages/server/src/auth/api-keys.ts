@@ -72,6 +72,7 @@ export function createApiKeys(deps: { db: Db; bus: Bus; now?: () => Date }): Api
         .values({
           id: crypto.randomUUID(),
           owner_id: ownerId,
+          workspace_id: ownerId,
           name,
           scopes: JSON.stringify(scopes),
           prefix: key.slice(0, API_KEY_PREFIX.length + 8),

@@ -156,13 +156,13 @@ export function createRunService(deps: RunServiceDeps): RunService {
             .with('thread', (q) =>
               existing
                 ? q.updateTable('threads').set({ updated_at: at }).where('id', '=', existing).returning('id')
-                : q.insertInto('threads').values({ id: runThreadId, owner_id: user.id, title, created_at: at, updated_at: at }).returning('id'),
+                : q.insertInto('threads').values({ id: runThreadId, owner_id: user.id, workspace_id: user.id, title, created_at: at, updated_at: at }).returning('id'),
             )
             .with('message', (q) =>
               q.insertInto('messages').values({ id: messageId, owner_id: user.id, thread_id: runThreadId, role: 'user', content: text, run_id: runId, created_at: at }).returning('id'),
             )
             .insertInto('runs')
-            .values({ id: runId, owner_id: user.id, thread_id: runThreadId, message_id: messageId, client_command_id: clientCommandId ?? null, status: 'queued', created_at: at, traceparent: activeTraceparent() })
+            .values({ id: runId, owner_id: user.id, workspace_id: user.id, thread_id: runThreadId, message_id: messageId, client_command_id: clientCommandId ?? null, status: 'queued', created_at: at, traceparent: activeTraceparent() })
             .execute();
           const event = createRunEventSequence({ id: runId, threadId: tid, lastSeq: 0 }, () => at).next({ type: 'run_queued', data: { messageId, text } });
           await log.append([event], tx);

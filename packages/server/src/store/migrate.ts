@@ -13,6 +13,7 @@ import * as cacheWriteDurations from './migrations/0010-cache-write-durations.js
 import * as runTraceparent from './migrations/0012-run-traceparent.js';
 import * as workspaces from './migrations/0013-workspaces.js';
 import * as answerFeedback from './migrations/0014-answer-feedback.js';
+import * as workspaceData from './migrations/0015-workspace-data.js';
 
 /** Migrations live in code (not read from disk), so they ship inside any bundle unchanged. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -29,6 +30,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0012-run-traceparent': runTraceparent,
   '0013-workspaces': workspaces,
   '0014-answer-feedback': answerFeedback,
+  '0015-workspace-data': workspaceData,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -47,7 +47,12 @@ export interface RefreshTokensTable {
 
 export interface ThreadsTable {
   id: string;
+  /** Its author: the only one who writes to it. */
   owner_id: string;
+  /** The workspace it belongs to (migration 0015): its runs analyse that workspace's data only. */
+  workspace_id: string;
+  /** When its author shared it with the workspace (read-only for the other members); null: personal. */
+  shared_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   title: string;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
@@ -67,7 +72,10 @@ export interface MessagesTable {
 
 export interface RunsTable {
   id: string;
+  /** Who asked: the thread's author. */
   owner_id: string;
+  /** Its thread's workspace (migration 0015): the data its agents analyse. */
+  workspace_id: string;
   thread_id: string;
   /** The user message that started it. */
   message_id: string;
@@ -105,6 +113,7 @@ export interface RunCheckpointsTable {
 
 export interface UsageRecordsTable {
   id: Generated<string>;
+  /** The workspace that owns the record (migration 0015; a personal workspace's id is its person's). */
   owner_id: string;
   /** The record's id, or a hash of its content: unique per owner, so re-ingestion adds nothing. */
   record_key: string;
@@ -177,7 +186,10 @@ export interface OidcIdentitiesTable {
 /** A user's API key; only its sha256 is stored (see auth/api-keys.ts). */
 export interface ApiKeysTable {
   id: string;
+  /** Who made it: the key acts as this person, inside its workspace only. */
   owner_id: string;
+  /** The workspace it works in (migration 0015). */
+  workspace_id: string;
   name: string;
   /** JSON array of ApiKeyScope. */
   scopes: ColumnType<unknown, string, string>;

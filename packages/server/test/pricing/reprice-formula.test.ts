@@ -19,6 +19,7 @@ import { createSqlUsageStore } from '../../src/usage/sql/sql-usage-store.js';
 import type { RepriceRow, UsageRepricing } from '../../src/pricing/repricing-store.js';
 import type { UsageStore } from '../../src/usage/usage-store.js';
 import { uniqueName } from '../support/services.js';
+import { insertAccount } from '../support/test-accounts.js';
 
 /**
  * The database re-prices every record to the very double `priceCall` gives it (reprice-formula.ts
@@ -111,7 +112,7 @@ describe('re-pricing formula on PGlite', () => {
     const { db }: { db: Db } = await openDatabase({ url: undefined, dataDir });
     await migrateToLatest(db);
     const owner = crypto.randomUUID();
-    await db.insertInto('users').values({ id: owner, email: `${owner}@test.invalid`, password_hash: 'x', role: 'member' }).execute();
+    await insertAccount(db, owner);
     return {
       store: createSqlUsageStore(db),
       repricing: createSqlUsageRepricing(db),

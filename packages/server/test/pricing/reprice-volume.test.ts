@@ -22,6 +22,7 @@ import { createSqlUsageStore } from '../../src/usage/sql/sql-usage-store.js';
 import type { UsageRepricing } from '../../src/pricing/repricing-store.js';
 import type { UsageStore } from '../../src/usage/usage-store.js';
 import { uniqueName } from '../support/services.js';
+import { insertAccount } from '../support/test-accounts.js';
 
 /**
  * Re-pricing at volume through the real job runner (pricing/reprice-jobs.ts), on PGlite,
@@ -85,7 +86,7 @@ async function open(kind: string): Promise<Engine> {
   const { db, drop } = await sqlDatabase(kind === 'postgres' || (kind === 'clickhouse' && postgresUrl) ? 'postgres' : 'pglite');
   await migrateToLatest(db);
   const owners = Array.from({ length: OWNERS }, () => crypto.randomUUID());
-  for (const id of owners) await db.insertInto('users').values({ id, email: `${id}@test.invalid`, password_hash: 'x', role: 'member' }).execute();
+  for (const id of owners) await insertAccount(db, id);
   const closeDb = async () => {
     await db.destroy();
     await drop();

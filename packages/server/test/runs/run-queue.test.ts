@@ -26,7 +26,7 @@ describe('the run queue', () => {
     await store.db.insertInto('messages').values({ id: messageId, owner_id: run.userId, thread_id: run.threadId, role: 'user', content: 'and then?', run_id: null }).execute();
     await store.db
       .insertInto('runs')
-      .values({ id, owner_id: run.userId, thread_id: run.threadId, message_id: messageId, client_command_id: null, status: 'queued', created_at: new Date(Date.now() + afterMs) })
+      .values({ id, owner_id: run.userId, workspace_id: run.userId, thread_id: run.threadId, message_id: messageId, client_command_id: null, status: 'queued', created_at: new Date(Date.now() + afterMs) })
       .execute();
     return id;
   }

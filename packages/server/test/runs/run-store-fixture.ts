@@ -6,6 +6,7 @@ import type { RunEvent } from '@tally/protocol';
 import type { RunEventLog } from '../../src/runs/run-event-log.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
+import { createPersonalWorkspace } from '../../src/workspaces/personal-workspace.js';
 
 /** An embedded store in a temp folder, for the run tests. */
 export async function openRunStore(): Promise<{ db: Db; close(): Promise<void> }> {
@@ -28,9 +29,10 @@ export async function insertRun(db: Db, status: 'queued' | 'running' = 'running'
   const runId = crypto.randomUUID();
   const messageId = crypto.randomUUID();
   await db.insertInto('users').values({ id: userId, email: `${userId}@example.com`, password_hash: 'x', role: 'member' }).execute();
-  await db.insertInto('threads').values({ id: threadId, owner_id: userId, title: 't' }).execute();
+  await createPersonalWorkspace(db, userId);
+  await db.insertInto('threads').values({ id: threadId, owner_id: userId, workspace_id: userId, title: 't' }).execute();
   await db.insertInto('messages').values({ id: messageId, owner_id: userId, thread_id: threadId, role: 'user', content: text, run_id: null }).execute();
-  await db.insertInto('runs').values({ id: runId, owner_id: userId, thread_id: threadId, message_id: messageId, client_command_id: null, status }).execute();
+  await db.insertInto('runs').values({ id: runId, owner_id: userId, workspace_id: userId, thread_id: threadId, message_id: messageId, client_command_id: null, status }).execute();
   return { id: runId, threadId, userId, lastSeq: 0 };
 }
 

@@ -16,6 +16,7 @@ import { createSqlUsageStore } from '../../src/usage/sql/sql-usage-store.js';
 import type { UsageStore } from '../../src/usage/usage-store.js';
 import { uniqueName } from '../support/services.js';
 import { usageStoreContract } from './usage-store-contract.js';
+import { insertAccount } from '../support/test-accounts.js';
 
 /**
  * The UsageStore contract over ClickHouse (a database of its own per describe block, dropped
@@ -145,7 +146,7 @@ if (clickhouseUrl) {
       const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tally-usage-compare-'));
       const { db } = await openDatabase({ url: undefined, dataDir });
       await migrateToLatest(db);
-      await db.insertInto('users').values({ id: sqlOwner, email: `${sqlOwner}@test.invalid`, password_hash: 'x', role: 'member' }).execute();
+      await insertAccount(db, sqlOwner);
       sql = { store: createSqlUsageStore(db), db, dataDir };
       clickhouse = await openClickHouse(clickhouseUrl);
 

@@ -13,6 +13,7 @@ import { USAGE_FORMAT_NAMES, type CsvMapping, type UsageFormatName } from '../..
 import { createUsageIngester } from '../../src/usage/ingest/ingest-usage.js';
 import { createSqlUsageStore } from '../../src/usage/sql/sql-usage-store.js';
 import type { UsageStore } from '../../src/usage/usage-store.js';
+import { insertAccount } from '../support/test-accounts.js';
 
 /**
  * Every format's sample in docs/formats/ goes through the real ingester into the SQL store
@@ -241,7 +242,7 @@ describe('every format ingests its docs sample into the SQL store (PGlite)', () 
 
   async function createOwner(): Promise<string> {
     const id = crypto.randomUUID();
-    await db.insertInto('users').values({ id, email: `${id}@test.invalid`, password_hash: 'x', role: 'member' }).execute();
+    await insertAccount(db, id);
     return id;
   }
 

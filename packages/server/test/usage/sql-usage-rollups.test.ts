@@ -16,6 +16,7 @@ import { createRecordReads } from '../../src/usage/sql/sql-usage-raw-reads.js';
 import { dayRange } from '../../src/usage/day-range.js';
 import { createSqlUsageStore } from '../../src/usage/sql/sql-usage-store.js';
 import type { PricedUsageRecord, TimeRange } from '../../src/usage/usage-store.js';
+import { insertAccount } from '../support/test-accounts.js';
 
 /**
  * The SQL store answers whole-day ranges from its rollups: they must give what the records give,
@@ -33,7 +34,7 @@ describe('SqlUsageStore rollups on PGlite', () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tally-usage-rollups-'));
     db = (await openDatabase({ url: undefined, dataDir })).db;
     await migrateToLatest(db);
-    for (const id of [owner, other]) await db.insertInto('users').values({ id, email: `${id}@test.invalid`, password_hash: 'x', role: 'member' }).execute();
+    for (const id of [owner, other]) await insertAccount(db, id);
     const store = createSqlUsageStore(db);
     const records = [...generateUsage({ seed: 5, days: 6, end: new Date('2026-09-07T00:00:00Z'), requestsPerDay: 700 })].map((r, i) =>
       // Some calls write 1-hour caches too: the rollups carry them apart from 5-minute writes.

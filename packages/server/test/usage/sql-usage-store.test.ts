@@ -8,6 +8,7 @@ import { openDatabase, type Db } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { createSqlUsageStore } from '../../src/usage/sql/sql-usage-store.js';
 import { usageStoreContract, type UsageStoreHarness } from './usage-store-contract.js';
+import { insertAccount } from '../support/test-accounts.js';
 
 /**
  * The UsageStore contract over both SQL engines, through the same code path: the embedded PGlite
@@ -28,7 +29,7 @@ async function harness(db: Db, cleanup: () => Promise<void>): Promise<UsageStore
     async createOwner() {
       const id = crypto.randomUUID();
       // usage_records.owner_id references users: an owner must exist first.
-      await db.insertInto('users').values({ id, email: `${id}@test.invalid`, password_hash: 'x', role: 'member' }).execute();
+      await insertAccount(db, id);
       return id;
     },
     close: cleanup,

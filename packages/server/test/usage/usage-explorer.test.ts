@@ -9,6 +9,7 @@ import { createSqlUsageStore } from '../../src/usage/sql/sql-usage-store.js';
 import { openFreshDatabase } from '../support/fresh-database.js';
 import { uniqueName } from '../support/services.js';
 import { usageExplorerContract, type UsageExplorerHarness } from './usage-explorer-contract.js';
+import { insertAccount } from '../support/test-accounts.js';
 
 /**
  * The UsageExplorer contract on the three engines: PGlite (always), PostgreSQL and ClickHouse
@@ -27,7 +28,7 @@ async function sqlHarness(url: string | null): Promise<UsageExplorerHarness> {
     async createOwner() {
       const id = crypto.randomUUID();
       // usage_records.owner_id references users: an owner must exist first.
-      await db.insertInto('users').values({ id, email: `${id}@test.invalid`, password_hash: 'x', role: 'member' }).execute();
+      await insertAccount(db, id);
       return id;
     },
     close: drop,
