@@ -59,7 +59,7 @@ export function mapGeminiTelemetry(unit: unknown, lineNumber: number): readonly 
   if (Array.isArray(o['resourceLogs'])) return mapOtlpLogs(o['resourceLogs'], lineNumber);
   const attributes = eventAttributes(o);
   if (!attributes || attributes['event.name'] !== API_RESPONSE) return NOTHING;
-  return [mapApiResponse(attributes, sdkTime(o), lineNumber)];
+  return [mapGeminiApiResponse(attributes, sdkTime(o), lineNumber)];
 }
 
 function mapOtlpLogs(resources: unknown[], lineNumber: number): readonly MappedItem[] {
@@ -70,7 +70,7 @@ function mapOtlpLogs(resources: unknown[], lineNumber: number): readonly MappedI
         const r = asObject(record);
         const attributes = attributesOf(r?.['attributes']);
         if (attributes['event.name'] !== API_RESPONSE) continue;
-        out.push(mapApiResponse(attributes, r?.['timeUnixNano'] !== undefined ? nanosToIso(r['timeUnixNano']) : undefined, lineNumber));
+        out.push(mapGeminiApiResponse(attributes, r?.['timeUnixNano'] !== undefined ? nanosToIso(r['timeUnixNano']) : undefined, lineNumber));
       }
     }
   }
@@ -86,7 +86,8 @@ function sdkTime(o: JsonObject): string | undefined {
   return new Date(hr[0] * 1000 + Math.floor(hr[1] / 1e6)).toISOString();
 }
 
-function mapApiResponse(a: JsonObject, recordTime: string | null | undefined, lineNumber: number): MappedItem {
+/** One `gemini_cli.api_response` event's attributes as a record (also read by the OTLP receiver). */
+export function mapGeminiApiResponse(a: JsonObject, recordTime: string | null | undefined, lineNumber: number): MappedItem {
   const problems: string[] = [];
   const input = countOf(a['input_token_count'], 'input_token_count', problems);
   const cached = countOf(a['cached_content_token_count'], 'cached_content_token_count', problems) ?? 0;

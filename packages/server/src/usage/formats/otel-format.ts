@@ -62,7 +62,7 @@ export function mapOtlpRequest(unit: unknown, lineNumber: number): readonly Mapp
       const spans = asObject(scopeSpan)?.['spans'];
       if (!Array.isArray(spans)) continue;
       for (const span of spans) {
-        const item = mapSpan(asObject(span), resource, lineNumber);
+        const item = mapGenAiSpan(asObject(span), resource, lineNumber);
         if (item) out.push(item);
       }
     }
@@ -83,7 +83,21 @@ function firstOf(attributes: Record<string, unknown>, names: readonly string[]):
   return undefined;
 }
 
-function mapSpan(span: JsonObject | undefined, resource: JsonObject, lineNumber: number): MappedItem | undefined {
+/** How a GenAI span is keyed. */
+export interface GenAiSpanOptions {
+  /**
+   * Key the call by its `gen_ai.response.id` when it has one, else by (traceId, spanId). The OTLP
+   * receiver does, so that one call reported as a span and as a log record keys alike; files
+   * keep the (traceId, spanId) key they were always stored under.
+   */
+  keyByResponseId?: boolean;
+}
+
+/**
+ * One OTLP/JSON span (or a span-shaped GenAI event) as a usage record; undefined when it is not
+ * a call (no `gen_ai.usage.*` counts, or an agent/tool wrapper).
+ */
+export function mapGenAiSpan(span: JsonObject | undefined, resource: JsonObject, lineNumber: number, options: GenAiSpanOptions = {}): MappedItem | undefined {
   if (!span) return undefined;
   const a = attributesOf(span['attributes']);
   const operation = stringOf(a['gen_ai.operation.name']);
@@ -138,7 +152,9 @@ function mapSpan(span: JsonObject | undefined, resource: JsonObject, lineNumber:
     maxOutputTokens: maxTokens !== undefined && maxTokens >= 1 ? maxTokens : undefined,
     costUsd,
   };
-  if (traceId && spanId) record.id = idOf(traceId, spanId);
+  const responseId = options.keyByResponseId ? stringOf(a['gen_ai.response.id']) : undefined;
+  if (responseId) record.id = idOf(responseId);
+  else if (traceId && spanId) record.id = idOf(traceId, spanId);
   return checkedItem(lineNumber, record);
 }
 
