@@ -236,7 +236,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerErrorHandler(app);
   if (config.tracing) registerRequestSpans(app);
   // Before any route: each /v1 route gets the guard its ROUTE_ACCESS entry names.
-  registerRouteAccess(app, authenticator);
+  const workspaces = createWorkspaceService({ db, bus, audit });
+  registerRouteAccess(app, { authenticator, workspaceGuard: createWorkspaceGuard({ workspaces }) });
   await app.register(cookie);
   await registerSecurity(app, { origins });
   await app.register(websocket, {
@@ -295,12 +296,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(usageRoutes, { ingester: services.ingester, store: services.agents.usageStore });
   await app.register(usageExplorerRoutes, { explorer: services.agents.explorer });
   await app.register(apiKeyRoutes, { apiKeys, audit });
-  const workspaces = createWorkspaceService({ db, bus, audit });
   const invitationMailer = config.smtp ? createInvitationMailer(config.smtp) : null;
   await app.register(workspaceRoutes, {
     workspaces,
     invitations: createWorkspaceInvitations({ db, audit, workspaces }),
-    guard: createWorkspaceGuard({ workspaces }),
     audit,
     mailer: invitationMailer,
     mailLimit: createFixedWindowLimit(kv, { name: 'invitation mails', limit: INVITATION_MAILS_PER_HOUR, windowMs: 3_600_000 }),

@@ -19,6 +19,8 @@ import { hashSecretToken } from '../secret-token-hash.js';
 /** What a valid key says about its request. */
 export interface VerifiedApiKey {
   keyId: string;
+  /** The one workspace the key works in. */
+  workspaceId: string;
   scopes: ApiKeyScope[];
   owner: Account;
 }
@@ -131,7 +133,7 @@ export function createApiKeys(deps: { db: Db; bus: Bus; now?: () => Date }): Api
       const row = await db
         .selectFrom('api_keys as k')
         .innerJoin('users as u', 'u.id', 'k.owner_id')
-        .select(['k.id as key_id', 'k.scopes', 'k.last_used_at', 'u.id as user_id', 'u.email', 'u.role', 'u.disabled_at'])
+        .select(['k.id as key_id', 'k.workspace_id', 'k.scopes', 'k.last_used_at', 'u.id as user_id', 'u.email', 'u.role', 'u.disabled_at'])
         .where('k.key_hash', '=', hashSecretToken(key))
         .where('k.revoked_at', 'is', null)
         .executeTakeFirst();
@@ -150,6 +152,7 @@ export function createApiKeys(deps: { db: Db; bus: Bus; now?: () => Date }): Api
       }
       return {
         keyId: row.key_id,
+        workspaceId: row.workspace_id,
         scopes: scopes.data,
         owner: { id: row.user_id, email: row.email, role: row.role, disabled: row.disabled_at !== null },
       };

@@ -20,6 +20,8 @@ export interface Principal extends AccessClaims {
   scopes: readonly ApiKeyScope[];
   /** The key used, when `via` is `api-key`. */
   apiKeyId: string | null;
+  /** The workspace the key works in, when `via` is `api-key` (it works nowhere else); null for a person. */
+  workspaceId: string | null;
 }
 
 /**
@@ -65,7 +67,7 @@ export function createAuthenticator(deps: {
       if (!key) throw new AppError('AUTH_INVALID_API_KEY');
       if (key.owner.disabled) throw new AppError('AUTH_ACCOUNT_DISABLED');
       const { id, email, role } = key.owner;
-      principal = { userId: id, email, role, via: 'api-key', scopes: key.scopes, apiKeyId: key.keyId };
+      principal = { userId: id, email, role, via: 'api-key', scopes: key.scopes, apiKeyId: key.keyId, workspaceId: key.workspaceId };
     } else {
       const claims = await deps.tokens.verify(credential);
       // The token says who; the database says whether its session is open and what they are now (role, disabled).
@@ -74,7 +76,7 @@ export function createAuthenticator(deps: {
       const account = standing.userId === claims.userId ? standing.account : null;
       if (!account) throw new AppError('AUTH_INVALID_TOKEN');
       if (account.disabled) throw new AppError('AUTH_ACCOUNT_DISABLED');
-      principal = { ...claims, email: account.email, role: account.role, via: 'access-token', scopes: ['full'], apiKeyId: null };
+      principal = { ...claims, email: account.email, role: account.role, via: 'access-token', scopes: ['full'], apiKeyId: null, workspaceId: null };
     }
     request.auth = principal;
     return principal;

@@ -1,5 +1,22 @@
-import type { FastifyInstance, RouteOptions } from 'fastify';
-import type { Authenticator, RouteAccess } from './authenticate.js';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import type { WorkspacePermission } from '@tally/protocol';
+import type { Authenticator, GuardedAccess, RouteAccess } from './authenticate.js';
+import type { WorkspaceAccess, WorkspaceGuard } from './workspace-guard.js';
+
+/**
+ * A route that names a workspace (`/v1/workspaces/:workspaceId/...`): the credential must allow
+ * `access`, then the workspace guard checks the caller's membership and that their role has
+ * `workspace` (workspace-roles.ts). An API key works only in its own workspace.
+ */
+export interface WorkspaceRouteAccess {
+  access: GuardedAccess;
+  workspace: WorkspacePermission;
+}
+
+export type RouteRule = RouteAccess | WorkspaceRouteAccess;
+
+/** Shorthand for the table: a workspace route for a person (no API key) needing `permission`. */
+const personIn = (workspace: WorkspacePermission) => ({ access: 'signed-in', workspace }) as const satisfies WorkspaceRouteAccess;
 
 /**
  * Who may call each API route: the one table, which the server enforces and tests read. Every
@@ -49,21 +66,21 @@ export const ROUTE_ACCESS = {
   'GET /v1/api-keys': 'signed-in',
   'DELETE /v1/api-keys/:id': 'signed-in',
 
-  // Workspaces: a person manages membership (no API key); each route naming a workspace is then
-  // authorised by membership and role in http/workspace-guard.ts.
+  // Workspaces: a person manages membership (no API key). Each route naming a workspace is
+  // authorised by membership and the role's permission here (http/workspace-guard.ts checks it).
   'GET /v1/workspaces': 'signed-in',
   'POST /v1/workspaces': 'signed-in',
   'POST /v1/workspaces/invitations/accept': 'signed-in',
-  'GET /v1/workspaces/:workspaceId': 'signed-in',
-  'GET /v1/workspaces/:workspaceId/members': 'signed-in',
-  'PATCH /v1/workspaces/:workspaceId/members/:userId': 'signed-in',
-  'DELETE /v1/workspaces/:workspaceId/members/:userId': 'signed-in',
-  'POST /v1/workspaces/:workspaceId/leave': 'signed-in',
-  'POST /v1/workspaces/:workspaceId/transfer': 'signed-in',
-  'GET /v1/workspaces/:workspaceId/invitations': 'signed-in',
-  'POST /v1/workspaces/:workspaceId/invitations': 'signed-in',
-  'DELETE /v1/workspaces/:workspaceId/invitations/:invitationId': 'signed-in',
-  'GET /v1/workspaces/:workspaceId/audit': 'signed-in',
+  'GET /v1/workspaces/:workspaceId': personIn('workspace.read'),
+  'GET /v1/workspaces/:workspaceId/members': personIn('workspace.read'),
+  'PATCH /v1/workspaces/:workspaceId/members/:userId': personIn('members.manage'),
+  'DELETE /v1/workspaces/:workspaceId/members/:userId': personIn('members.manage'),
+  'POST /v1/workspaces/:workspaceId/leave': personIn('workspace.read'),
+  'POST /v1/workspaces/:workspaceId/transfer': personIn('ownership.manage'),
+  'GET /v1/workspaces/:workspaceId/invitations': personIn('members.manage'),
+  'POST /v1/workspaces/:workspaceId/invitations': personIn('members.manage'),
+  'DELETE /v1/workspaces/:workspaceId/invitations/:invitationId': personIn('members.manage'),
+  'GET /v1/workspaces/:workspaceId/audit': personIn('audit.read'),
 
   'GET /v1/admin/users': 'admin',
   'POST /v1/admin/users': 'admin',
@@ -86,14 +103,38 @@ export const ROUTE_ACCESS = {
   'POST /v1/admin/llm/test': 'admin',
   'PUT /v1/admin/llm': 'admin',
   'DELETE /v1/admin/llm': 'admin',
-} as const satisfies Record<string, RouteAccess>;
+} as const satisfies Record<string, RouteRule>;
 
 export type RouteKey = keyof typeof ROUTE_ACCESS;
 
-/** The access a route needs, or undefined when the table lacks it. */
-export function accessOf(method: string, url: string): RouteAccess | undefined {
+/** The rule of a route, or undefined when the table lacks it. */
+export function ruleOf(method: string, url: string): RouteRule | undefined {
   const key = `${method === 'HEAD' ? 'GET' : method} ${url}`;
   return Object.hasOwn(ROUTE_ACCESS, key) ? ROUTE_ACCESS[key as RouteKey] : undefined;
+}
+
+/** The credential a route needs, or undefined when the table lacks it. */
+export function accessOf(method: string, url: string): RouteAccess | undefined {
+  const rule = ruleOf(method, url);
+  return typeof rule === 'object' ? rule.access : rule;
+}
+
+/** The workspace permission a route needs; undefined for a route that names no workspace. */
+export function workspacePermissionOf(rule: RouteRule): WorkspacePermission | undefined {
+  return typeof rule === 'object' ? rule.workspace : undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the workspace guard on a workspace route: the caller's standing there. */
+    workspaceAccess: WorkspaceAccess | null;
+  }
+}
+
+/** The caller's standing in the workspace a workspace route names (its guard ran first). */
+export function workspaceAccessOf(request: FastifyRequest): WorkspaceAccess {
+  if (!request.workspaceAccess) throw new Error(`${request.method} ${request.routeOptions.url ?? request.url} reads a workspace but its ROUTE_ACCESS entry names no workspace permission`);
+  return request.workspaceAccess;
 }
 
 /**
@@ -101,17 +142,30 @@ export function accessOf(method: string, url: string): RouteAccess | undefined {
  * preHandlers; throws while the route is registered when it has no entry. Call it before any
  * route is registered. Paths outside /v1 (the web app) are public.
  */
-export function registerRouteAccess(app: FastifyInstance, authenticator: Authenticator): void {
+export function registerRouteAccess(app: FastifyInstance, deps: { authenticator: Authenticator; workspaceGuard: WorkspaceGuard }): void {
+  app.decorateRequest('workspaceAccess', null);
   app.addHook('onRoute', (route: RouteOptions) => {
     if (!route.url.startsWith('/v1/')) return;
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const accesses = new Set(methods.map((m) => accessOf(m, route.url)));
-    const [access] = [...accesses];
-    if (accesses.size !== 1 || access === undefined) {
+    const rules = new Set(methods.map((m) => ruleOf(m, route.url)));
+    const [rule] = [...rules];
+    if (rules.size !== 1 || rule === undefined) {
       throw new Error(`${methods.join(',')} ${route.url} has no single entry in ROUTE_ACCESS (packages/server/src/http/route-access.ts): every API route must say who may call it.`);
     }
-    if (access === 'public' || access === 'gateway') return;
+    const namesWorkspace = route.url.includes(':workspaceId');
+    const permission = workspacePermissionOf(rule);
+    if (namesWorkspace !== (permission !== undefined)) {
+      throw new Error(`${methods.join(',')} ${route.url}: a route names a workspace (:workspaceId) exactly when its ROUTE_ACCESS entry gives a workspace permission.`);
+    }
+    if (rule === 'public' || rule === 'gateway') return;
     const own = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
-    route.preHandler = [authenticator.require(access), ...own];
+    const access = typeof rule === 'object' ? rule.access : rule;
+    const guards: Array<(request: FastifyRequest) => Promise<void>> = [deps.authenticator.require(access)];
+    if (permission !== undefined) {
+      guards.push(async (request: FastifyRequest) => {
+        request.workspaceAccess = await deps.workspaceGuard(request, permission);
+      });
+    }
+    route.preHandler = [...guards, ...own];
   });
 }

@@ -18,7 +18,7 @@ const ParamsSchema = z.object({ workspaceId: IdSchema });
 /**
  * The one place a request is authorised in a workspace: the caller (from authentication, which
  * ROUTE_ACCESS ran first) must be a member of the workspace `:workspaceId` names, read fresh on
- * every request, and their role must allow `permission` (workspace-roles.ts). A malformed id, a
+ * every request (an API key: its maker, and only in the key's own workspace), and their role must allow `permission` (workspace-roles.ts). A malformed id, a
  * missing workspace and someone else's all answer WORKSPACE_NOT_FOUND, so ids cannot be probed; a
  * member whose role falls short gets WORKSPACE_FORBIDDEN.
  */
@@ -28,6 +28,8 @@ export function createWorkspaceGuard(deps: { workspaces: Pick<WorkspaceService, 
     const params = ParamsSchema.safeParse(request.params);
     if (!params.success) throw new AppError('WORKSPACE_NOT_FOUND');
     const { workspaceId } = params.data;
+    // A key works in the one workspace it was made in; anywhere else the workspace is not there for it.
+    if (user.via === 'api-key' && user.workspaceId !== workspaceId) throw new AppError('WORKSPACE_NOT_FOUND');
     const role = await deps.workspaces.roleOf(workspaceId, user.userId);
     if (!role) throw new AppError('WORKSPACE_NOT_FOUND');
     if (!roleAllows(role, permission)) throw new AppError('WORKSPACE_FORBIDDEN');

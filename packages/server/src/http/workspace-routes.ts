@@ -22,7 +22,7 @@ import { AppError } from '../app-error.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { FixedWindowLimit } from '../limits/fixed-window-limit.js';
 import type { InvitationMailer } from '../workspaces/invitation-mailer.js';
-import type { WorkspaceGuard } from './workspace-guard.js';
+import { workspaceAccessOf } from './route-access.js';
 import type { WorkspaceInvitations } from '../workspaces/workspace-invitations.js';
 import type { WorkspaceService } from '../workspaces/workspace-service.js';
 import { userOf } from './authenticate.js';
@@ -34,14 +34,14 @@ const InvitationParamsSchema = z.object({ invitationId: IdSchema });
 /**
  * Workspaces, members and invitations under /v1/workspaces. ROUTE_ACCESS puts every route behind
  * `signed-in` (a person, not an API key, manages membership); each route that names a workspace
- * is then authorised by the workspace guard, the one place that checks membership and role.
+ * is authorised by the permission its entry there names (the workspace guard checks membership and
+ * role before the handler runs).
  */
 export async function workspaceRoutes(
   app: FastifyInstance,
   deps: {
     workspaces: WorkspaceService;
     invitations: WorkspaceInvitations;
-    guard: WorkspaceGuard;
     audit: AuditLog;
     /** Null when no SMTP server is configured: the inviter is shown the link. */
     mailer: InvitationMailer | null;
@@ -52,7 +52,7 @@ export async function workspaceRoutes(
     logger: Logger;
   },
 ): Promise<void> {
-  const { workspaces, invitations, guard } = deps;
+  const { workspaces, invitations } = deps;
   const actorOf = (request: FastifyRequest) => ({ userId: userOf(request).userId, ip: request.ip });
   const memberIdOf = (request: FastifyRequest) => {
     const parsed = MemberParamsSchema.safeParse(request.params);
@@ -75,46 +75,46 @@ export async function workspaceRoutes(
   });
 
   app.get('/v1/workspaces/:workspaceId', async (request): Promise<Workspace> => {
-    const access = await guard(request, 'workspace.read');
+    const access = workspaceAccessOf(request);
     return workspaces.get(access.workspaceId, access.userId);
   });
 
   app.get('/v1/workspaces/:workspaceId/members', async (request): Promise<WorkspaceMemberList> => {
-    const access = await guard(request, 'workspace.read');
+    const access = workspaceAccessOf(request);
     return { members: await workspaces.members(access.workspaceId) };
   });
 
   app.patch('/v1/workspaces/:workspaceId/members/:userId', async (request): Promise<WorkspaceMember> => {
-    const access = await guard(request, 'members.manage');
+    const access = workspaceAccessOf(request);
     const { role } = parseInput(ChangeWorkspaceRoleRequestSchema, request.body);
     return workspaces.changeRole(actorOf(request), access.workspaceId, memberIdOf(request), role);
   });
 
   app.delete('/v1/workspaces/:workspaceId/members/:userId', async (request, reply) => {
-    const access = await guard(request, 'members.manage');
+    const access = workspaceAccessOf(request);
     await workspaces.remove(actorOf(request), access.workspaceId, memberIdOf(request));
     return reply.status(204).send();
   });
 
   app.post('/v1/workspaces/:workspaceId/leave', async (request, reply) => {
-    const access = await guard(request, 'workspace.read');
+    const access = workspaceAccessOf(request);
     await workspaces.leave(actorOf(request), access.workspaceId);
     return reply.status(204).send();
   });
 
   app.post('/v1/workspaces/:workspaceId/transfer', async (request): Promise<WorkspaceMemberList> => {
-    const access = await guard(request, 'ownership.manage');
+    const access = workspaceAccessOf(request);
     const { userId } = parseInput(TransferWorkspaceRequestSchema, request.body);
     return { members: await workspaces.transfer(actorOf(request), access.workspaceId, userId) };
   });
 
   app.get('/v1/workspaces/:workspaceId/invitations', async (request): Promise<WorkspaceInvitationList> => {
-    const access = await guard(request, 'members.manage');
+    const access = workspaceAccessOf(request);
     return { invitations: await invitations.list(access.workspaceId) };
   });
 
   app.post('/v1/workspaces/:workspaceId/invitations', async (request, reply): Promise<CreatedInvitation> => {
-    const access = await guard(request, 'members.manage');
+    const access = workspaceAccessOf(request);
     const input = parseInput(CreateInvitationRequestSchema, request.body);
     // Counted before anything is stored, mailed or not: a refused mail leaves no invitation behind.
     if (deps.mailer && input.email) await deps.mailLimit.hit(access.userId);
@@ -136,14 +136,14 @@ export async function workspaceRoutes(
   });
 
   app.delete('/v1/workspaces/:workspaceId/invitations/:invitationId', async (request): Promise<WorkspaceInvitation> => {
-    const access = await guard(request, 'members.manage');
+    const access = workspaceAccessOf(request);
     const parsed = InvitationParamsSchema.safeParse(request.params);
     if (!parsed.success) throw new AppError('WORKSPACE_INVITATION_NOT_FOUND');
     return invitations.revoke(actorOf(request), access.workspaceId, parsed.data.invitationId);
   });
 
   app.get('/v1/workspaces/:workspaceId/audit', async (request): Promise<AuditPage> => {
-    const access = await guard(request, 'audit.read');
+    const access = workspaceAccessOf(request);
     const query = parseInput(AuditQuerySchema, request.query);
     return deps.audit.list({ limit: query.limit, ...(query.before ? { before: query.before } : {}), workspaceId: access.workspaceId });
   });

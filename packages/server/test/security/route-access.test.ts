@@ -1,18 +1,21 @@
 import Fastify from 'fastify';
 import { describe, expect, it } from 'vitest';
 import type { Authenticator } from '../../src/http/authenticate.js';
-import { ROUTE_ACCESS, accessOf, registerRouteAccess } from '../../src/http/route-access.js';
+import { ROUTE_ACCESS, accessOf, registerRouteAccess, workspaceAccessOf } from '../../src/http/route-access.js';
+import type { WorkspaceGuard } from '../../src/http/workspace-guard.js';
 
 const noAuthenticator: Authenticator = {
   authenticate: () => Promise.reject(new Error('not used')),
   require: () => () => Promise.resolve(),
 };
+const noWorkspaceGuard: WorkspaceGuard = () => Promise.reject(new Error('not used'));
+const guards = (authenticator: Authenticator, workspaceGuard: WorkspaceGuard = noWorkspaceGuard) => ({ authenticator, workspaceGuard });
 
 /** The route table every API route must be in, so none can slip out of authorization. */
 describe('ROUTE_ACCESS', () => {
   it('refuses to register a /v1 route that is not in the table', async () => {
     const app = Fastify();
-    registerRouteAccess(app, noAuthenticator);
+    registerRouteAccess(app, guards(noAuthenticator));
     expect(() => app.get('/v1/forgotten', async () => ({}))).toThrow(/no single entry in ROUTE_ACCESS/);
     // The web app's paths are not API routes.
     expect(() => app.get('/assets/x', async () => ({}))).not.toThrow();
@@ -40,7 +43,7 @@ describe('ROUTE_ACCESS', () => {
       },
     };
     const app = Fastify();
-    registerRouteAccess(app, recording);
+    registerRouteAccess(app, guards(recording));
     await app.register(async (outer) => {
       await outer.register(async (inner) => {
         inner.get('/v1/admin/users', { preHandler: async () => void calls.push('own preHandler') }, async () => ({ reached: true }));
@@ -55,9 +58,36 @@ describe('ROUTE_ACCESS', () => {
     expect(calls).toEqual(['guard admin', 'guard full']);
     // A route missing from the table fails closed inside a plugin too: the plugin does not load.
     const strict = Fastify();
-    registerRouteAccess(strict, recording);
+    registerRouteAccess(strict, guards(recording));
     await expect(strict.register(async (p) => void p.post('/v1/threads', async () => ({}))).ready()).rejects.toThrow(/no single entry in ROUTE_ACCESS/);
     await app.close();
     await strict.close();
+  });
+
+  it('authorises a route naming a workspace by its entry\'s permission, after the credential, before the handler', async () => {
+    const calls: string[] = [];
+    const recording: Authenticator = {
+      authenticate: () => Promise.reject(new Error('not used')),
+      require: (access) => async () => void calls.push(`guard ${access}`),
+    };
+    const workspaceGuard: WorkspaceGuard = async (request, permission) => {
+      calls.push(`workspace ${permission}`);
+      if (permission === 'audit.read') throw Object.assign(new Error('refused'), { statusCode: 403 });
+      return { workspaceId: (request.params as { workspaceId: string }).workspaceId, userId: 'u', role: 'viewer' };
+    };
+    const app = Fastify();
+    registerRouteAccess(app, guards(recording, workspaceGuard));
+    app.get('/v1/workspaces/:workspaceId', async (request) => ({ workspace: workspaceAccessOf(request).workspaceId }));
+    app.get('/v1/workspaces/:workspaceId/audit', async () => ({ reached: true }));
+    expect((await app.inject({ method: 'GET', url: '/v1/workspaces/w1' })).json()).toEqual({ workspace: 'w1' });
+    expect((await app.inject({ method: 'GET', url: '/v1/workspaces/w1/audit' })).statusCode).toBe(403);
+    expect(calls).toEqual(['guard signed-in', 'workspace workspace.read', 'guard signed-in', 'workspace audit.read']);
+    await app.close();
+  });
+
+  it('gives every route that names a workspace a workspace permission, and no other route one', () => {
+    for (const [key, rule] of Object.entries(ROUTE_ACCESS)) {
+      expect(key.includes(':workspaceId'), key).toBe(typeof rule === 'object');
+    }
   });
 });
