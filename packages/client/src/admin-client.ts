@@ -31,7 +31,7 @@ import {
   type UpdateUserRequest,
 } from '@tally/protocol';
 import { apiQuery } from './api-query.js';
-import type { Send } from './request-sender.js';
+import { EmptySchema, type Send } from './request-sender.js';
 
 /** The routes under /v1/admin. */
 export interface AdminClient {
@@ -41,6 +41,8 @@ export interface AdminClient {
   createUser(request: CreateUserRequest): Promise<CreatedUser>;
   /** A one-time reset token to hand to the user. */
   issuePasswordReset(userId: string): Promise<PasswordResetIssued>;
+  /** Deletes any account but the system one, with everything of it (sessions end on every node); audited. */
+  deleteUser(userId: string): Promise<void>;
   /** Newest first; pass the page's `nextBefore` as `before` for the next one. */
   listAuditEvents(query?: { limit?: number; before?: string }): Promise<AuditPage>;
   /** Every user's ratings of answers, newest first. */
@@ -71,6 +73,9 @@ export function adminClient(send: Send): AdminClient {
     createUser: (request) => send({ method: 'POST', path: '/v1/admin/users', schema: CreatedUserSchema, auth: true, json: request }),
     updateUser: (userId, change) =>
       send({ method: 'PATCH', path: `/v1/admin/users/${encodeURIComponent(userId)}`, schema: AdminUserSchema, auth: true, json: change }),
+    deleteUser: async (userId) => {
+      await send({ method: 'DELETE', path: `/v1/admin/users/${encodeURIComponent(userId)}`, schema: EmptySchema, auth: true });
+    },
     issuePasswordReset: (userId) =>
       send({ method: 'POST', path: `/v1/admin/users/${encodeURIComponent(userId)}/reset-password`, schema: PasswordResetIssuedSchema, auth: true, json: {} }),
     listAuditEvents: async (query = {}) =>
