@@ -61,6 +61,33 @@ describe('classifyRequest', () => {
     expect(classifyRequest('cost by project and model', now).breakdown).toBeNull();
   });
 
+  it.each([
+    'Where is my AI money going?',
+    'Are we reusing system prompts that could be cached?',
+    'Why do so many of our API calls time out?',
+    'Can our nightly jobs use the batch API?',
+  ])('is certain of a message with one kind of question and nothing else to read: %s', (text) => {
+    expect(classifyRequest(text, now).certain).toBe(true);
+  });
+
+  it.each([
+    ['no intent rule matched', 'Tell me about my usage'],
+    ['a greeting', 'Hello!'],
+    ['off topic', 'Write me a poem about cats'],
+    ['an intent word in an off-topic message', 'Can you recommend a pasta recipe?'],
+    ['two intents matched', 'How much do errors and retries cost us?'],
+    ['three intents matched', 'How much would prompt caching save us?'],
+    ['a model named', 'How much would caching save on gpt-4o?'],
+    ['a model word the rules cannot resolve', 'What did the cheap model cost?'],
+    ['a project', 'What did project etl cost?'],
+    ['a time range', 'spend in the last 7 days'],
+    ['a time word the rules do not parse', 'What did we spend lately?'],
+    ['a negation', 'Not caching: where is the money going?'],
+    ['a long message', 'Where is the money going, and I would like to understand it in a lot of detail please, for my manager who asked me today'],
+  ])('leaves a message to the LLM when %s', (_, text) => {
+    expect(classifyRequest(text, now).certain).toBe(false);
+  });
+
   it('finds a time range', () => {
     expect(classifyRequest('spend in the last 7 days', now).timeRange).toEqual({
       range: { from: '2025-03-09T00:00:00.000Z' },

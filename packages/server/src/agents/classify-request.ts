@@ -1,5 +1,5 @@
 import type { Intent } from '@tally/protocol';
-import { asksForFullReport, breakdownAsked, conversationalIntent, type BreakdownDimension } from './request-shape.js';
+import { asksForFullReport, breakdownAsked, conversationalIntent, isOnTopic, type BreakdownDimension } from './request-shape.js';
 import { parseTimeRange, type NamedRange } from './time-range.js';
 
 /** What triage reads from a message: its intent and the entities it names. */
@@ -13,6 +13,13 @@ export interface RequestClassification {
   wantsFullReport: boolean;
   /** The one breakdown a cost question names, if any. */
   breakdown: BreakdownDimension | null;
+  /**
+   * The rules read this message surely: exactly one intent's words, a word about LLM usage or
+   * cost (so "recommend a recipe" is not a question about spend), and nothing an LLM could read
+   * differently (a model, a project, a time, a negation or comparison, a long message). Triage
+   * then needs no LLM call; anything less sure is asked of the LLM.
+   */
+  certain: boolean;
 }
 
 /**
@@ -33,6 +40,16 @@ const INTENT_RULES: ReadonlyArray<readonly [Intent, readonly RegExp[]]> = [
   ['cost_analysis', [/\bcosts?\b/, /\bspen(d|t|ding)\b/, /\bmoney\b/, /\bbill(s|ing)?\b/, /\bbudget\b/, /\bexpensive\b/, /\bbreakdown\b/, /\bhow much\b/, /\bgoing\b/, /\$/]],
 ];
 
+/** Words that may name a model, project or other slice of the data the rules could miss. */
+const ENTITY_WORDS = /\b(models?|projects?|features?|teams?|apps?|applications?|customers?|tenants?|environments?|prod|production|staging|dev|sonnet|haiku|opus|flash|turbo|mini|nano|pro|o\d)\b/;
+/** Words that may name a time the time-range rules could miss or read differently. */
+const TIME_WORDS =
+  /\b(days?|daily|weeks?|weekly|months?|monthly|years?|yearly|quarters?|q[1-4]|today|yesterday|tonight|since|until|till|between|lately|recent|recently|last|past|previous|ago|ytd|mtd|january|february|march|april|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b|\d{4}-\d{2}|\d{1,2}\/\d{1,2}/;
+/** A negation, contrast or comparison changes which intent a keyword stands for. */
+const NUANCE_WORDS = /\b(not|no|don'?t|doesn'?t|isn'?t|aren'?t|never|except|without|but|instead|rather|versus|vs|compare[ds]?|comparing|if)\b|n't\b/;
+/** Longer than this, a message likely asks several things: the LLM reads it. */
+const CERTAIN_MAX_WORDS = 20;
+
 const MODEL_PATTERN = /\b(gpt-[a-z0-9][\w.-]*|o[134](?:-(?:mini|pro|preview))?|chatgpt-[\w.-]+|claude-[\w.-]+|gemini-[\w.-]+|mistral-[\w.-]+|mixtral-[\w.-]+|llama-?[\w.-]*|command-[\w.-]+|deepseek-[\w.-]+|qwen[\w.-]*)/g;
 const PROJECT_PATTERNS = [
   /\bproject\s*[:=]\s*["'`]?([\w./-]+)/,
@@ -48,28 +65,47 @@ const NOT_PROJECT_NAMES = new Set([
 /** The rule-based triage: a pure function of the message, the clock and the models in the data. */
 export function classifyRequest(text: string, now: Date, knownModels: readonly string[] = []): RequestClassification {
   const t = text.toLowerCase();
+  const { intent, intentsMatched } = intentOf(t);
+  const models = modelsIn(t, knownModels);
+  const project = projectIn(t);
+  const timeRange = parseTimeRange(text, now);
   return {
-    intent: intentOf(t),
-    models: modelsIn(t, knownModels),
-    project: projectIn(t),
-    timeRange: parseTimeRange(text, now),
+    intent,
+    models,
+    project,
+    timeRange,
     wantsFullReport: asksForFullReport(t),
     breakdown: breakdownAsked(t),
+    certain:
+      intentsMatched === 1 &&
+      isOnTopic(t) &&
+      models.length === 0 &&
+      project === null &&
+      timeRange === null &&
+      !ENTITY_WORDS.test(t) &&
+      !TIME_WORDS.test(t) &&
+      !NUANCE_WORDS.test(t) &&
+      t.split(/\s+/).filter((w) => w !== '').length <= CERTAIN_MAX_WORDS,
   };
 }
 
-/** The best-scoring intent; a message no rule matches is a greeting, off topic, or a general question about usage. */
-function intentOf(t: string): Intent {
+/**
+ * The best-scoring intent, and how many intents' rules matched at all; a message no rule matches
+ * is a greeting, off topic, or a general question about usage.
+ */
+function intentOf(t: string): { intent: Intent; intentsMatched: number } {
   let best: Intent = 'general';
   let bestScore = 0;
+  let intentsMatched = 0;
   for (const [intent, patterns] of INTENT_RULES) {
     const score = patterns.filter((p) => p.test(t)).length;
+    if (score > 0) intentsMatched++;
     if (score > bestScore) {
       best = intent;
       bestScore = score;
     }
   }
-  return bestScore > 0 ? best : (conversationalIntent(t) ?? best);
+  return { intent: bestScore > 0 ? best : (conversationalIntent(t) ?? best), intentsMatched };
 }
 
 /** Model ids by pattern, plus any model of the user's own data named verbatim. */

@@ -20,6 +20,11 @@ const GREETING = [
 const ON_TOPIC =
   /\b(ai|llms?|models?|tokens?|usage|prompts?|apis?|openai|anthropic|claude|gpt[\w.-]*|gemini|mistral|tally|spend|spent|costs?|requests?|calls?|reports?|plan|data|records?|projects?|features?|providers?|invoices?|cach\w*|prices?|pricing|dollars?|budget|month|monthly|week|weekly|savings?|save|analy[sz]\w*|summary|overview|usd)\b|\$/;
 
+/** The message has a word about LLM usage, cost or Tally. */
+export function isOnTopic(t: string): boolean {
+  return ON_TOPIC.test(t);
+}
+
 /**
  * `greeting` or `off_topic` for a message no analysis rule matched, else null. A greeting that
  * also asks something ("hi, where does the money go?") is that question, so this is only asked
@@ -28,7 +33,7 @@ const ON_TOPIC =
 export function conversationalIntent(t: string): 'greeting' | 'off_topic' | null {
   const text = t.trim();
   if (GREETING.some((p) => p.test(text)) && wordCount(text) <= 12) return 'greeting';
-  if (text === '' || !ON_TOPIC.test(text)) return text.length <= 3 ? 'greeting' : 'off_topic';
+  if (text === '' || !isOnTopic(text)) return text.length <= 3 ? 'greeting' : 'off_topic';
   return null;
 }
 

@@ -60,6 +60,10 @@ export async function runTriage(
   let source: Triage['source'] = 'rules';
   if (!deps.llm) {
     await run.thinking('triage', 'Offline mode: classifying the request with the rule-based classifier.');
+  } else if (rules.certain) {
+    // An LLM call is the dearest part of a run before its answer (a round trip, its parse, its
+    // usage record): a question the rules read surely does without it.
+    await run.thinking('triage', 'Classified by the rules: the question names one kind of analysis and nothing else to read; no LLM call needed.');
   } else {
     try {
       const answer = await deps.llm.generateObject({

@@ -161,7 +161,7 @@ describe('answers by kind of question, with an LLM', () => {
     const { result, report } = await ask('And caching?', supervisor);
     expect(report).toMatchObject({ depth: 'focused', focus: 'prompt_caching', mode: 'llm' });
     expect(result.answer).toBe('Caching saves a little.');
-    const facts = JSON.stringify(fake!.requests[1]!.body['messages']);
+    const facts = JSON.stringify(fake!.requests.find((r) => r.body['stream'] === true)!.body['messages']);
     expect(facts).toContain('Cache the repeated prompt prefix');
     expect(facts).not.toContain('### Plan');
   });
@@ -170,7 +170,7 @@ describe('answers by kind of question, with an LLM', () => {
     const supervisor = await withLlm((request) => (request.body['stream'] === true ? { stream: ['Here is the picture.'] } : triage('caching')));
     const { report } = await ask('And caching?', supervisor);
     expect(report?.depth).toBe('full');
-    const facts = JSON.stringify(fake!.requests[1]!.body['messages']);
+    const facts = JSON.stringify(fake!.requests.find((r) => r.body['stream'] === true)!.body['messages']);
     expect(facts).toContain('### Plan');
     expect(facts).toContain('Without changing models: about');
   });
