@@ -236,7 +236,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   registerErrorHandler(app);
   if (config.tracing) registerRequestSpans(app);
   // Before any route: each /v1 route gets the guard its ROUTE_ACCESS entry names.
-  const workspaces = createWorkspaceService({ db, bus, audit });
+  const workspaces = createWorkspaceService({ db, bus, audit, apiKeys });
   registerRouteAccess(app, { authenticator, workspaceGuard: createWorkspaceGuard({ workspaces }) });
   await app.register(cookie);
   await registerSecurity(app, { origins });

@@ -2,9 +2,11 @@ import { z } from 'zod';
 import { safeText } from '../safe-text.js';
 
 /**
- * What an API key may do. `usage:write` uploads usage (POST /v1/usage) and nothing else, for
- * ingestion pipelines; `full` may do what its owner does with their own data over REST, WebSocket
- * tickets included. No key manages keys or administers the server: that takes a signed-in person.
+ * What an API key may do, inside the one workspace it was made in (as the member who made it, while
+ * they are one). `usage:write` uploads usage (POST /v1/workspaces/:workspaceId/usage, OTLP) and
+ * nothing else, for ingestion pipelines; `full` may do what its maker does with the workspace's data
+ * over REST, WebSocket tickets included. No key manages keys or administers the server: that takes a
+ * signed-in person.
  */
 export const API_KEY_SCOPES = ['usage:write', 'full'] as const;
 export const ApiKeyScopeSchema = z.enum(API_KEY_SCOPES);
@@ -14,7 +16,7 @@ export type ApiKeyScope = z.infer<typeof ApiKeyScopeSchema>;
 export const API_KEY_PREFIX = 'tally_';
 
 export const CreateApiKeyRequestSchema = z.object({
-  /** A label for the owner, e.g. "nightly export job". */
+  /** A label for the workspace's admins, e.g. "nightly export job". */
   name: safeText().trim().min(1).max(100),
   scopes: z
     .array(ApiKeyScopeSchema)
@@ -26,6 +28,8 @@ export type CreateApiKeyRequest = z.infer<typeof CreateApiKeyRequestSchema>;
 
 export const ApiKeySchema = z.object({
   id: z.string().uuid(),
+  /** The member who made it: the key acts as them in its workspace, and stops when they leave it. */
+  createdBy: z.object({ userId: z.string().uuid(), email: z.string() }),
   name: z.string(),
   scopes: z.array(ApiKeyScopeSchema),
   /** The key's first characters (`tally_` and 8 more), to recognise it; never enough to use it. */

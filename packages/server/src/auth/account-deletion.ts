@@ -19,7 +19,7 @@ export interface AccountDeletionDeps {
   /** Ends every session, refresh token and socket of the account, on every node. */
   endSessions(userId: string, reason: string): Promise<void>;
   /** The usage store, for records kept outside the relational database (ClickHouse). */
-  usage: Pick<UsageStore, 'eraseOwner'>;
+  usage: Pick<UsageStore, 'eraseWorkspace'>;
   /** How long to wait for the account's runs to stop before removing them anyway. */
   settleMs?: number;
   pollMs?: number;
@@ -30,8 +30,8 @@ export interface AccountDeletionDeps {
  * transaction as the last-admin check, so two admins cannot delete each other into none; the
  * last admin goes only with the last account), which
  * refuses its credentials and new runs from then on; its sessions and sockets end; its queued and
- * running runs are stopped, and awaited, so no worker writes into rows being removed; its usage is
- * erased from a store outside the database; then the user row goes, and with it, by the schema's
+ * running runs are stopped, and awaited, so no worker writes into rows being removed; the usage of
+ * its personal workspace (and of team workspaces it was alone in) is erased from a store outside the database; then the user row goes, and with it, by the schema's
  * cascading foreign keys, its usage records and rollups, threads, messages, runs and their events,
  * API keys, sessions, refresh tokens, password resets and single-sign-on links.
  */
@@ -40,7 +40,8 @@ export function createAccountDeletion(deps: AccountDeletionDeps): AccountDeletio
   const settleMs = deps.settleMs ?? 10_000;
   const pollMs = deps.pollMs ?? 50;
 
-  async function disable(userId: string): Promise<{ email: string }> {
+  /** Disables the account; answers its email and the team workspaces that went with it. */
+  async function disable(userId: string): Promise<{ email: string; removedWorkspaceIds: string[] }> {
     return db.transaction().execute(async (tx) => {
       // Active admins locked first, in id order, as user-admin.ts does for role changes.
       const admins = await tx.selectFrom('users').select('id').where('role', '=', 'admin').where('disabled_at', 'is', null).orderBy('id').forUpdate().execute();
@@ -54,9 +55,9 @@ export function createAccountDeletion(deps: AccountDeletionDeps): AccountDeletio
         if (others.length > 0) throw new AppError('USER_LAST_ADMIN');
       }
       // No team workspace is left without an owner (workspaces/departing-owner.ts).
-      await settleWorkspacesOfDepartingOwner(tx, userId);
+      const { removedWorkspaceIds } = await settleWorkspacesOfDepartingOwner(tx, userId);
       if (target.disabled_at === null) await tx.updateTable('users').set({ disabled_at: new Date() }).where('id', '=', userId).execute();
-      return { email: target.email };
+      return { email: target.email, removedWorkspaceIds };
     });
   }
 
@@ -75,12 +76,14 @@ export function createAccountDeletion(deps: AccountDeletionDeps): AccountDeletio
 
   async function erase(userId: string): Promise<{ email: string }> {
     if (userId === SYSTEM_USER_ID) throw new AppError('USER_NOT_FOUND');
-    const account = await disable(userId);
+    const { email, removedWorkspaceIds } = await disable(userId);
     await deps.endSessions(userId, 'account deleted');
     await stopRuns(userId);
-    await deps.usage.eraseOwner?.(userId);
+    // The personal workspace has the account's id; a team workspace the account was alone in went
+    // in `disable`. A team workspace with other members keeps its data.
+    for (const workspaceId of [userId, ...removedWorkspaceIds]) await deps.usage.eraseWorkspace?.(workspaceId);
     await db.deleteFrom('users').where('id', '=', userId).execute();
-    return account;
+    return { email };
   }
 
   return {

@@ -33,20 +33,30 @@ export interface ApiKeyStanding {
 }
 
 /**
- * Users' API keys. A key is `tally_` + 32 random bytes (base64url): 256 bits that no one guesses,
+ * A workspace's API keys. A key is made in one workspace by one of its members and acts as that
+ * person there only (the workspace guard reads the maker's membership and role on every request).
+ * A key is `tally_` + 32 random bytes (base64url): 256 bits that no one guesses,
  * so a plain sha256 of it is safe to store and is what a request's key is looked up by (a slow
  * password hash protects guessable secrets, and would make every request pay for it). The key
  * itself is shown once, at creation; the stored prefix lets its owner recognise it.
  */
 export interface ApiKeys {
-  create(ownerId: string, request: CreateApiKeyRequest): Promise<CreatedApiKey>;
-  /** The owner's keys that are not revoked, newest first. */
-  list(ownerId: string): Promise<ApiKey[]>;
+  /** A key of `workspaceId` made by `makerId` (a member allowed to manage its settings: the route checks). */
+  create(workspaceId: string, makerId: string, request: CreateApiKeyRequest): Promise<CreatedApiKey>;
+  /** The workspace's keys that are not revoked, newest first, each with who made it. */
+  list(workspaceId: string): Promise<ApiKey[]>;
   /**
-   * API_KEY_NOT_FOUND for another user's key, an unknown one or one already revoked. The sockets
-   * opened with tickets issued under the key close on every node (over the bus).
+   * API_KEY_NOT_FOUND for another workspace's key, an unknown one or one already revoked. The
+   * sockets opened with tickets issued under the key close on every node (over the bus).
    */
-  revoke(ownerId: string, keyId: string): Promise<RevokedApiKey>;
+  revoke(workspaceId: string, keyId: string): Promise<RevokedApiKey>;
+  /**
+   * Revokes the keys `makerId` made in `workspaceId` (they leave it or are removed), in the
+   * caller's transaction; answers their ids, for `announceRevoked` once it commits.
+   */
+  revokeMadeBy(workspaceId: string, makerId: string, executor: Db): Promise<string[]>;
+  /** Tells every node (and the maker's sockets) that these keys of `makerId` are over. */
+  announceRevoked(makerId: string, keyIds: string[]): Promise<void>;
   /** The key's owner and scopes, or null for an unknown or revoked key. Notes the use. */
   verify(key: string): Promise<VerifiedApiKey | null>;
   /** Whether a key (by id) still works: for credentials issued under it, like WebSocket tickets. */
@@ -67,14 +77,14 @@ export function createApiKeys(deps: { db: Db; bus: Bus; now?: () => Date }): Api
   const now = deps.now ?? (() => new Date());
 
   return {
-    async create(ownerId, { name, scopes }) {
+    async create(workspaceId, makerId, { name, scopes }) {
       const key = API_KEY_PREFIX + crypto.randomBytes(32).toString('base64url');
       const row = await db
         .insertInto('api_keys')
         .values({
           id: crypto.randomUUID(),
-          owner_id: ownerId,
-          workspace_id: ownerId,
+          owner_id: makerId,
+          workspace_id: workspaceId,
           name,
           scopes: JSON.stringify(scopes),
           prefix: key.slice(0, API_KEY_PREFIX.length + 8),
@@ -82,34 +92,53 @@ export function createApiKeys(deps: { db: Db; bus: Bus; now?: () => Date }): Api
         })
         .returningAll()
         .executeTakeFirstOrThrow();
-      return { ...toApiKey(row), key };
+      const maker = await db.selectFrom('users').select(['id', 'email']).where('id', '=', makerId).executeTakeFirstOrThrow();
+      return { ...toApiKey({ ...row, maker_email: maker.email }), key };
     },
 
-    async list(ownerId) {
+    async list(workspaceId) {
       const rows = await db
-        .selectFrom('api_keys')
-        .selectAll()
-        .where('owner_id', '=', ownerId)
-        .where('revoked_at', 'is', null)
-        .orderBy('created_at', 'desc')
-        .orderBy('id')
+        .selectFrom('api_keys as k')
+        .innerJoin('users as u', 'u.id', 'k.owner_id')
+        .selectAll('k')
+        .select('u.email as maker_email')
+        .where('k.workspace_id', '=', workspaceId)
+        .where('k.revoked_at', 'is', null)
+        .orderBy('k.created_at', 'desc')
+        .orderBy('k.id')
         .execute();
       return rows.map(toApiKey);
     },
 
-    async revoke(ownerId, keyId) {
+    async revoke(workspaceId, keyId) {
       const row = await db
         .updateTable('api_keys')
         .set({ revoked_at: now() })
         .where('id', '=', keyId)
-        .where('owner_id', '=', ownerId)
+        .where('workspace_id', '=', workspaceId)
         .where('revoked_at', 'is', null)
-        .returning(['id', 'revoked_at'])
+        .returning(['id', 'owner_id', 'revoked_at'])
         .executeTakeFirst();
       if (!row?.revoked_at) throw new AppError('API_KEY_NOT_FOUND');
       // Stored first: a node that misses this message still refuses the key at its next command.
-      await publishRevocation(bus, ownerId, { type: 'api_keys_revoked', keyIds: [row.id] });
+      await publishRevocation(bus, row.owner_id, { type: 'api_keys_revoked', keyIds: [row.id] });
       return { id: row.id, revokedAt: new Date(row.revoked_at).toISOString() };
+    },
+
+    async revokeMadeBy(workspaceId, makerId, executor) {
+      const rows = await executor
+        .updateTable('api_keys')
+        .set({ revoked_at: now() })
+        .where('workspace_id', '=', workspaceId)
+        .where('owner_id', '=', makerId)
+        .where('revoked_at', 'is', null)
+        .returning('id')
+        .execute();
+      return rows.map((r) => r.id);
+    },
+
+    async announceRevoked(makerId, keyIds) {
+      if (keyIds.length > 0) await publishRevocation(bus, makerId, { type: 'api_keys_revoked', keyIds });
     },
 
     async isActive(keyId) {
@@ -160,9 +189,19 @@ export function createApiKeys(deps: { db: Db; bus: Bus; now?: () => Date }): Api
   };
 }
 
-function toApiKey(row: { id: string; name: string; scopes: unknown; prefix: string; created_at: Date; last_used_at: Date | string | null }): ApiKey {
+function toApiKey(row: {
+  id: string;
+  owner_id: string;
+  maker_email: string;
+  name: string;
+  scopes: unknown;
+  prefix: string;
+  created_at: Date;
+  last_used_at: Date | string | null;
+}): ApiKey {
   return {
     id: row.id,
+    createdBy: { userId: row.owner_id, email: row.maker_email },
     name: row.name,
     scopes: ScopesSchema.parse(row.scopes),
     prefix: row.prefix,

@@ -56,15 +56,6 @@ export const ROUTE_ACCESS = {
   'PUT /v1/runs/:id/feedback': 'full',
   'DELETE /v1/runs/:id/feedback': 'full',
   'GET /v1/threads/:id/feedback': 'full',
-  'POST /v1/usage': 'usage:write',
-  'GET /v1/usage/overview': 'full',
-  'GET /v1/usage/dashboard': 'full',
-  'GET /v1/usage/requests': 'full',
-  'GET /v1/usage/call-stats': 'full',
-
-  'POST /v1/api-keys': 'signed-in',
-  'GET /v1/api-keys': 'signed-in',
-  'DELETE /v1/api-keys/:id': 'signed-in',
 
   // Workspaces: a person manages membership (no API key). Each route naming a workspace is
   // authorised by membership and the role's permission here (http/workspace-guard.ts checks it).
@@ -81,6 +72,17 @@ export const ROUTE_ACCESS = {
   'POST /v1/workspaces/:workspaceId/invitations': personIn('members.manage'),
   'DELETE /v1/workspaces/:workspaceId/invitations/:invitationId': personIn('members.manage'),
   'GET /v1/workspaces/:workspaceId/audit': personIn('audit.read'),
+
+  // A workspace's usage: its members (and its own API keys, acting as their maker) upload and read it.
+  'POST /v1/workspaces/:workspaceId/usage': { access: 'usage:write', workspace: 'usage.upload' },
+  'GET /v1/workspaces/:workspaceId/usage/overview': { access: 'full', workspace: 'workspace.read' },
+  'GET /v1/workspaces/:workspaceId/usage/dashboard': { access: 'full', workspace: 'workspace.read' },
+  'GET /v1/workspaces/:workspaceId/usage/requests': { access: 'full', workspace: 'workspace.read' },
+  'GET /v1/workspaces/:workspaceId/usage/call-stats': { access: 'full', workspace: 'workspace.read' },
+  // Its ingestion keys: a signed-in admin or owner (a leaked key cannot mint more).
+  'POST /v1/workspaces/:workspaceId/api-keys': personIn('settings.manage'),
+  'GET /v1/workspaces/:workspaceId/api-keys': personIn('settings.manage'),
+  'DELETE /v1/workspaces/:workspaceId/api-keys/:keyId': personIn('settings.manage'),
 
   'GET /v1/admin/users': 'admin',
   'POST /v1/admin/users': 'admin',

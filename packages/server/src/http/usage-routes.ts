@@ -6,9 +6,9 @@ import type { CsvMapping, UsageFormatName } from '../usage/formats/usage-format.
 import { buildUsageDashboard, isWholeDayWindow, previousWindow } from '../analysis/usage-dashboard.js';
 import type { UsageIngester } from '../usage/ingest/ingest-usage.js';
 import type { UsageStore } from '../usage/usage-store.js';
-import { userOf } from './authenticate.js';
 import { drainRequestBody } from './drain-request-body.js';
 import { parseInput } from './parse-input.js';
+import { workspaceAccessOf } from './route-access.js';
 
 const NDJSON_TYPES = ['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-jsonlines', 'text/plain', 'application/octet-stream'];
 /** Other formats' own types (OTLP/JSON is posted as application/json, CSV as text/csv). */
@@ -21,7 +21,9 @@ const DRAIN_MARGIN_BYTES = 1024 * 1024;
 const DRAIN_TIMEOUT_MS = 30_000;
 
 /**
- * Usage upload: the body streams into the store in batches, in constant memory. Its format is
+ * A workspace's usage (`/v1/workspaces/:workspaceId/usage...`): the records belong to the
+ * workspace the path names (its guard ran: ROUTE_ACCESS), whoever of its members uploads them.
+ * Upload: the body streams into the store in batches, in constant memory. Its format is
  * detected from its first lines, or named with `?format=`; `?mapping=` (a JSON object) maps CSV
  * columns to record fields. The format read is answered in the `Tally-Usage-Format` header.
  */
@@ -41,7 +43,7 @@ export async function usageRoutes(
     if (!(await drainRequestBody(request.raw, maxBytes + DRAIN_MARGIN_BYTES, DRAIN_TIMEOUT_MS))) void reply.header('connection', 'close');
   });
 
-  app.post('/v1/usage', async (request, reply): Promise<IngestSummary> => {
+  app.post('/v1/workspaces/:workspaceId/usage', async (request, reply): Promise<IngestSummary> => {
     const body = request.body;
     if (!body || typeof (body as NodeJS.ReadableStream).pipe !== 'function') {
       throw new AppError('VALIDATION_FAILED', 'Send usage as the request body (Content-Type: application/x-ndjson, application/json or text/csv).');
@@ -56,7 +58,7 @@ export async function usageRoutes(
     request.raw.on('close', () => {
       if (!request.raw.complete) controller.abort();
     });
-    const summary = await deps.ingester.ingest(userOf(request).userId, (body as NodeJS.ReadableStream).pipe(byteLimit(maxBytes)), {
+    const summary = await deps.ingester.ingest(workspaceAccessOf(request).workspaceId, (body as NodeJS.ReadableStream).pipe(byteLimit(maxBytes)), {
       signal: controller.signal,
       format,
       mapping,
@@ -72,18 +74,18 @@ export async function usageRoutes(
     return summary;
   });
 
-  app.get('/v1/usage/overview', async (request) => deps.store.overview(userOf(request).userId));
+  app.get('/v1/workspaces/:workspaceId/usage/overview', async (request) => deps.store.overview(workspaceAccessOf(request).workspaceId));
 
-  app.get('/v1/usage/dashboard', async (request): Promise<UsageDashboard> => {
+  app.get('/v1/workspaces/:workspaceId/usage/dashboard', async (request): Promise<UsageDashboard> => {
     const filters = parseInput(UsageDashboardQuerySchema, request.query ?? {});
-    const ownerId = userOf(request).userId;
+    const { workspaceId } = workspaceAccessOf(request);
     // Per-day sums answer a window of whole UTC days; any other window is summed by the store.
     const prior = previousWindow(filters);
     const [all, overview, inWindow, priorWindow] = await Promise.all([
-      deps.store.aggregate(ownerId),
-      deps.store.overview(ownerId),
-      isWholeDayWindow(filters) ? undefined : deps.store.aggregate(ownerId, { from: filters.from, to: filters.to }),
-      prior && !isWholeDayWindow(prior) ? deps.store.aggregate(ownerId, prior) : undefined,
+      deps.store.aggregate(workspaceId),
+      deps.store.overview(workspaceId),
+      isWholeDayWindow(filters) ? undefined : deps.store.aggregate(workspaceId, { from: filters.from, to: filters.to }),
+      prior && !isWholeDayWindow(prior) ? deps.store.aggregate(workspaceId, prior) : undefined,
     ]);
     return buildUsageDashboard({ all, overview, filters, ...(inWindow ? { inWindow } : {}), ...(priorWindow ? { previousWindow: priorWindow } : {}) });
   });

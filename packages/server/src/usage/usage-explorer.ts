@@ -4,17 +4,17 @@ import type { ModelLatency, UsageCallFilters, UsageRequestPage, UsageRequestsPag
  * The reads that need each call rather than the daily sums the dashboard is built from: the
  * per-request explorer, latency percentiles and spend per `user` label. Implementations: SQL
  * (sql/sql-usage-explorer.ts) and ClickHouse (clickhouse/clickhouse-usage-explorer.ts); both pass
- * test/usage/usage-explorer-contract.ts. Every method takes the owner: no call reads another
- * user's records. Figures are raw (sums, percentiles as PostgreSQL's percentile_cont);
+ * test/usage/usage-explorer-contract.ts. Every method takes the workspace owning the data: no call reads
+ * another workspace's records. Figures are raw (sums, percentiles as PostgreSQL's percentile_cont);
  * analysis/call-stats.ts rounds and orders them.
  */
 export interface UsageExplorer {
   /** Calls matching the filters, newest first (ties by record key), with how many match in all. */
-  requestPage(ownerId: string, query: UsageRequestsPageQuery): Promise<UsageRequestPage>;
+  requestPage(workspaceId: string, query: UsageRequestsPageQuery): Promise<UsageRequestPage>;
   /** p50/p95 latency per model over matching calls that reported one. */
-  latencyByModel(ownerId: string, filters: UsageCallFilters): Promise<ModelLatency[]>;
+  latencyByModel(workspaceId: string, filters: UsageCallFilters): Promise<ModelLatency[]>;
   /** Calls and cost per `user` label (null: calls without one) over matching calls. */
-  spendByUser(ownerId: string, filters: UsageCallFilters): Promise<RawUserSpend[]>;
+  spendByUser(workspaceId: string, filters: UsageCallFilters): Promise<RawUserSpend[]>;
 }
 
 export interface RawUserSpend {

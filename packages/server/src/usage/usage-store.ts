@@ -3,11 +3,12 @@ import type { UsageRecord } from '@tally/protocol';
 /**
  * Where usage records live and how analysis reads them. Implementations: SQL (PGlite and
  * PostgreSQL through Kysely) now, ClickHouse later; every one passes the same contract suite.
- * Every method takes the owner: no call can read or write another user's records.
+ * Every method takes the workspace that owns the data (the `owner_id` column; a personal
+ * workspace's id is its person's id): no call can read or write another workspace's records.
  */
 export interface UsageStore {
-  /** Store priced records; ones already stored (same key for this owner) are counted, not added. */
-  insert(ownerId: string, records: PricedUsageRecord[]): Promise<{ inserted: number; duplicates: number }>;
+  /** Store priced records; ones already stored (same key in this workspace) are counted, not added. */
+  insert(workspaceId: string, records: PricedUsageRecord[]): Promise<{ inserted: number; duplicates: number }>;
   /**
    * Records per insert call the store works best with (each call has a fixed cost: a statement,
    * an HTTP request); the ingester batches by it. Absent: 1000.
@@ -18,24 +19,25 @@ export interface UsageStore {
    * bring up to date once per upload than once per batch. Absent: the ingester calls `insert`
    * per batch, and each insert is complete on return.
    */
-  openIngest?(ownerId: string): UsageIngestSession;
-  /** Records, time span and models of this owner's data. */
-  overview(ownerId: string, range?: TimeRange): Promise<UsageOverview>;
+  openIngest?(workspaceId: string): UsageIngestSession;
+  /** Records, time span and models of this workspace's data. */
+  overview(workspaceId: string, range?: TimeRange): Promise<UsageOverview>;
   /** Sums per (day, provider, model, project, feature, status, interactive, batch). */
-  aggregate(ownerId: string, range?: TimeRange): Promise<UsageAggregateRow[]>;
+  aggregate(workspaceId: string, range?: TimeRange): Promise<UsageAggregateRow[]>;
   /** Sums per repeated prompt prefix (seen at least twice), for the caching strategy. */
-  prefixStats(ownerId: string, range?: TimeRange): Promise<PrefixStatRow[]>;
+  prefixStats(workspaceId: string, range?: TimeRange): Promise<PrefixStatRow[]>;
   /**
    * Output-size distribution per (model, provider, project, feature), for the oversized-limits
    * strategy. Only successful calls count: a failed call's output says nothing of the need.
    */
-  outputStats(ownerId: string, range?: TimeRange): Promise<OutputStatRow[]>;
+  outputStats(workspaceId: string, range?: TimeRange): Promise<OutputStatRow[]>;
   /**
-   * Removes every record of this owner (and what is derived from them), when the account is
-   * deleted (auth/account-deletion.ts). Absent: the records live in the relational database,
-   * whose foreign keys remove them with the account.
+   * Removes every record of this workspace (and what is derived from them), when the account
+   * whose personal workspace it is, or the last member of a team workspace, is deleted
+   * (auth/account-deletion.ts). Absent: the records live in the relational database,
+   * whose foreign keys remove them with the workspace.
    */
-  eraseOwner?(ownerId: string): Promise<void>;
+  eraseWorkspace?(workspaceId: string): Promise<void>;
 }
 
 /**

@@ -13,11 +13,13 @@ const RANK = sql<number>`CASE role ${sql.join(
  * An account is being deleted: no team workspace may be left without an owner. Where it is the
  * only owner, ownership goes to the strongest remaining member (admins first, then members, then
  * viewers; the longest-standing among equals), audited as a handover; a team workspace it was alone
- * in goes with it. Leaving is refused to a last owner (WORKSPACE_LAST_OWNER), deleting one's
+ * in goes with it (its ids are returned: usage kept outside the database is erased after the
+ * transaction). Leaving is refused to a last owner (WORKSPACE_LAST_OWNER), deleting one's
  * account is not: it must always be possible. Run it inside the transaction that disables the
  * account (auth/account-deletion.ts); each workspace is locked first, as every membership change does.
  */
-export async function settleWorkspacesOfDepartingOwner(tx: Db, userId: string): Promise<void> {
+export async function settleWorkspacesOfDepartingOwner(tx: Db, userId: string): Promise<{ removedWorkspaceIds: string[] }> {
+  const removedWorkspaceIds: string[] = [];
   const owned = await tx
     .selectFrom('workspace_members as m')
     .innerJoin('workspaces as w', 'w.id', 'm.workspace_id')
@@ -40,6 +42,7 @@ export async function settleWorkspacesOfDepartingOwner(tx: Db, userId: string): 
       .execute();
     if (others.length === 0) {
       await tx.deleteFrom('workspaces').where('id', '=', id).execute();
+      removedWorkspaceIds.push(id);
       continue;
     }
     const successor = others[0]!;
@@ -54,4 +57,5 @@ export async function settleWorkspacesOfDepartingOwner(tx: Db, userId: string): 
       details: { from: successor.role, to: 'owner', reason: 'the last owner\'s account was deleted', previousOwner: userId },
     });
   }
+  return { removedWorkspaceIds };
 }

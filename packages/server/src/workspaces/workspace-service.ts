@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { AuditAction, Workspace, WorkspaceMember, WorkspaceRole } from '@tally/protocol';
 import { AppError } from '../app-error.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { ApiKeys } from '../auth/api-keys.js';
 import type { Bus } from '../bus/bus.js';
 import type { Db } from '../store/database.js';
 import { publishMembershipChange } from './membership-changes.js';
@@ -17,7 +18,9 @@ export interface WorkspaceActor {
  * Workspaces and their members. Every change runs in one transaction that first locks the
  * workspace's row, so two changes of one workspace (two owners stepping down at once) are decided
  * one after the other and the last-owner rule holds; its audit event is written in the same
- * transaction. A reduction of someone's access is announced on the bus after the commit.
+ * transaction. A reduction of someone's access is announced on the bus after the commit. A member
+ * who leaves or is removed takes the API keys they made there with them: revoked in the same
+ * transaction (audited), so a key never outlives its maker's place in the workspace.
  */
 export interface WorkspaceService {
   /** The user's role in the workspace now (read fresh: a change applies to the next request); null when not a member. */
@@ -37,7 +40,12 @@ export interface WorkspaceService {
   transfer(actor: WorkspaceActor, workspaceId: string, userId: string): Promise<WorkspaceMember[]>;
 }
 
-export function createWorkspaceService(deps: { db: Db; bus: Bus; audit: AuditLog }): WorkspaceService {
+export function createWorkspaceService(deps: {
+  db: Db;
+  bus: Bus;
+  audit: AuditLog;
+  apiKeys: Pick<ApiKeys, 'revokeMadeBy' | 'announceRevoked'>;
+}): WorkspaceService {
   const { db } = deps;
 
   async function roleOf(workspaceId: string, userId: string, executor: Db = db): Promise<WorkspaceRole | null> {
@@ -88,17 +96,25 @@ export function createWorkspaceService(deps: { db: Db; bus: Bus; audit: AuditLog
   /** Sets `userId`'s role (null: out of the workspace), within the rules; announces a reduction once committed. */
   async function setMembership(actor: WorkspaceActor, workspaceId: string, userId: string, next: WorkspaceRole | null, action: AuditAction): Promise<void> {
     const self = userId === actor.userId;
-    const previous = await db.transaction().execute(async (tx) => {
+    const { previous, revokedKeyIds } = await db.transaction().execute(async (tx) => {
       const { personal, actorRole, targetRole } = await lockForChange(tx, actor, workspaceId, userId);
       if (personal && next === null) throw new AppError('WORKSPACE_PERSONAL');
       if (!mayChangeMember(actorRole, targetRole, next, self)) throw new AppError('WORKSPACE_FORBIDDEN');
-      if (next === targetRole) return targetRole;
+      if (next === targetRole) return { previous: targetRole, revokedKeyIds: [] };
       if (targetRole === 'owner') await assertAnotherOwner(tx, workspaceId);
       if (next === null) await tx.deleteFrom('workspace_members').where('workspace_id', '=', workspaceId).where('user_id', '=', userId).execute();
       else await tx.updateTable('workspace_members').set({ role: next }).where('workspace_id', '=', workspaceId).where('user_id', '=', userId).execute();
       await audit(tx, actor, workspaceId, action, userId, next === null ? { role: targetRole } : { from: targetRole, to: next });
-      return targetRole;
+      const revoked = next === null ? await deps.apiKeys.revokeMadeBy(workspaceId, userId, tx) : [];
+      for (const keyId of revoked) {
+        await deps.audit.record(
+          { action: 'api_key.revoked', actorId: actor.userId, workspaceId, target: `api_key:${keyId}`, ip: actor.ip ?? null, details: { reason: 'its maker left the workspace', maker: userId } },
+          tx,
+        );
+      }
+      return { previous: targetRole, revokedKeyIds: revoked };
     });
+    await deps.apiKeys.announceRevoked(userId, revokedKeyIds);
     if (isLowerRole(next, previous) && next !== previous) await publishMembershipChange(deps.bus, { workspaceId, userId, role: next });
   }
 

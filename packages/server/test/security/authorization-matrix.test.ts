@@ -4,7 +4,6 @@ import { ROUTE_ACCESS, type RouteKey } from '../../src/http/route-access.js';
 import { engineSetups } from '../support/engines.js';
 import { rest, signUp, ticketFor } from '../support/rest.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { usageNdjson } from '../support/usage-fixtures.js';
 import { openTestSocket, type TestSocket } from '../support/ws-test-client.js';
 
 /**
@@ -21,7 +20,6 @@ interface Ids {
   spareThreadId: string;
   runId: string;
   sessionId: string;
-  apiKeyId: string;
   memberId: string;
 }
 
@@ -73,14 +71,6 @@ const CASES: Record<Exclude<RouteKey, 'GET /v1/ws' | WorkspaceRouteKey>, RouteCa
   'PUT /v1/runs/:id/feedback': { path: (i) => `/v1/runs/${i.runId}/feedback`, body: () => ({ rating: 'up', note: 'matrix' }), ok: [200, 409], owned: true },
   'DELETE /v1/runs/:id/feedback': { path: (i) => `/v1/runs/${i.runId}/feedback`, ok: [204], owned: true },
   'GET /v1/threads/:id/feedback': { path: (i) => `/v1/threads/${i.threadId}/feedback`, ok: [200], owned: true },
-  'POST /v1/usage': { path: () => '/v1/usage', body: () => usageNdjson({ seed: 99, days: 1, requestsPerDay: 100 }), contentType: 'application/x-ndjson', ok: [200] },
-  'GET /v1/usage/overview': { path: () => '/v1/usage/overview', ok: [200] },
-  'GET /v1/usage/dashboard': { path: () => '/v1/usage/dashboard?from=2026-10-01T00:00:00Z&model=gpt-4o', ok: [200] },
-  'GET /v1/usage/requests': { path: () => '/v1/usage/requests?model=gpt-4o&status=ok&limit=10', ok: [200] },
-  'GET /v1/usage/call-stats': { path: () => '/v1/usage/call-stats?from=2026-10-01T00:00:00Z', ok: [200] },
-  'POST /v1/api-keys': { path: () => '/v1/api-keys', body: () => ({ name: 'matrix', scopes: ['usage:write'] }), ok: [201] },
-  'GET /v1/api-keys': { path: () => '/v1/api-keys', ok: [200] },
-  'DELETE /v1/api-keys/:id': { path: (i) => `/v1/api-keys/${i.apiKeyId}`, ok: [200, 204], owned: true },
 
   'GET /v1/admin/users': { path: () => '/v1/admin/users', ok: [200] },
   'POST /v1/admin/users': { path: () => '/v1/admin/users', body: () => ({ email: `matrix-made-${Date.now()}@example.com` }), ok: [201] },
@@ -160,8 +150,7 @@ describe(`authorization matrix on ${engine.name}`, () => {
     const login = await rest<{ accessToken: string }>(server.baseUrl, 'POST', '/v1/auth/login', { json: { email: owner.email, password: PASSWORD } });
     const sessions = await rest<{ sessions: Array<{ id: string; current: boolean }> }>(server.baseUrl, 'GET', '/v1/sessions', { token: login.body.accessToken });
     const sessionId = sessions.body.sessions.find((s) => s.current)!.id;
-    const key = await rest<{ id: string }>(server.baseUrl, 'POST', '/v1/api-keys', { token: owner.token, json: { name: 'matrix', scopes: ['full'] } });
-    return { threadId, spareThreadId, runId, sessionId, apiKeyId: key.body.id, memberId: other.userId };
+    return { threadId, spareThreadId, runId, sessionId, memberId: other.userId };
   }
 
   it('has a case for every route of the table and every command', () => {
@@ -207,13 +196,13 @@ describe(`authorization matrix on ${engine.name}`, () => {
    * answers 401; neither key gets a ticket; the socket a key opened before is closed (4401).
    */
   it('a revoked key, a disabled account\'s key and a spoofed forwarded address open no route and no socket', async () => {
-    const revoked = await rest<{ id: string; key: string }>(server.baseUrl, 'POST', '/v1/api-keys', { token: owner.token, json: { name: 'to revoke', scopes: ['full'] } });
+    const revoked = await rest<{ id: string; key: string }>(server.baseUrl, 'POST', `/v1/workspaces/${owner.userId}/api-keys`, { token: owner.token, json: { name: 'to revoke', scopes: ['full'] } });
     const keySocket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, revoked.body.key) });
-    expect((await rest(server.baseUrl, 'DELETE', `/v1/api-keys/${revoked.body.id}`, { token: owner.token })).status).toBe(200);
+    expect((await rest(server.baseUrl, 'DELETE', `/v1/workspaces/${owner.userId}/api-keys/${revoked.body.id}`, { token: owner.token })).status).toBe(200);
     expect((await keySocket.closed).code).toBe(CLOSE_CODES.UNAUTHORIZED);
 
     const disabledUser = await signUp(server.baseUrl, 'matrix-disabled');
-    const disabledKey = await rest<{ key: string }>(server.baseUrl, 'POST', '/v1/api-keys', { token: disabledUser.token, json: { name: 'of a disabled account', scopes: ['full'] } });
+    const disabledKey = await rest<{ key: string }>(server.baseUrl, 'POST', `/v1/workspaces/${disabledUser.userId}/api-keys`, { token: disabledUser.token, json: { name: 'of a disabled account', scopes: ['full'] } });
     expect((await rest(server.baseUrl, 'PATCH', `/v1/admin/users/${disabledUser.userId}`, { token: admin.token, json: { disabled: true } })).status).toBe(200);
 
     const refused: Array<[string, string | undefined, Record<string, string>, string]> = [

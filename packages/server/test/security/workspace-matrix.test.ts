@@ -22,12 +22,15 @@ type Who = WorkspaceRole | 'outsider';
 interface Ids {
   workspaceId: string;
   targetId: string;
+  keyId: string;
   invitationId: string;
   acceptToken: string;
 }
 
 interface Case {
   path: (ids: Ids) => string;
+  /** The credential the route takes (ROUTE_ACCESS's `access`); absent: `signed-in`, a person only. */
+  access?: 'usage:write' | 'full';
   body?: (ids: Ids) => unknown;
   /** What the route needs in the workspace its path names; null for a route that names none. */
   permission: WorkspacePermission | null;
@@ -47,7 +50,7 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
   let server: TestApp;
   let people: Record<Who, Person> & { target: Person; foreignMember: Person };
   let ids: Ids;
-  let foreign: { workspaceId: string; memberId: string; invitationId: string };
+  let foreign: { workspaceId: string; memberId: string; invitationId: string; keyId: string };
   let ownerKey: string;
 
   const as = (person: Person | undefined, method: string, path: string, json?: unknown) =>
@@ -136,6 +139,49 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
       subId: { code: 'WORKSPACE_INVITATION_NOT_FOUND', foreign: () => foreign.invitationId, path: (i, id) => `/v1/workspaces/${i.workspaceId}/invitations/${id}` },
     },
     'GET /v1/workspaces/:workspaceId/audit': { path: (i) => `/v1/workspaces/${i.workspaceId}/audit?limit=5`, permission: 'audit.read', ok: () => [200] },
+    'POST /v1/workspaces/:workspaceId/usage': {
+      path: (i) => `/v1/workspaces/${i.workspaceId}/usage`,
+      body: () => ({ ts: '2026-10-01T00:00:00Z', model: 'gpt-4o', project: 'matrix', inputTokens: 10, outputTokens: 5 }),
+      access: 'usage:write',
+      permission: 'usage.upload',
+      ok: () => [200],
+    },
+    'GET /v1/workspaces/:workspaceId/usage/overview': { path: (i) => `/v1/workspaces/${i.workspaceId}/usage/overview`, access: 'full', permission: 'workspace.read', ok: () => [200] },
+    'GET /v1/workspaces/:workspaceId/usage/dashboard': {
+      path: (i) => `/v1/workspaces/${i.workspaceId}/usage/dashboard?from=2026-10-01T00:00:00Z&model=gpt-4o`,
+      access: 'full',
+      permission: 'workspace.read',
+      ok: () => [200],
+    },
+    'GET /v1/workspaces/:workspaceId/usage/requests': {
+      path: (i) => `/v1/workspaces/${i.workspaceId}/usage/requests?model=gpt-4o&status=ok&limit=10`,
+      access: 'full',
+      permission: 'workspace.read',
+      ok: () => [200],
+    },
+    'GET /v1/workspaces/:workspaceId/usage/call-stats': {
+      path: (i) => `/v1/workspaces/${i.workspaceId}/usage/call-stats?from=2026-10-01T00:00:00Z`,
+      access: 'full',
+      permission: 'workspace.read',
+      ok: () => [200],
+    },
+    'POST /v1/workspaces/:workspaceId/api-keys': {
+      path: (i) => `/v1/workspaces/${i.workspaceId}/api-keys`,
+      body: () => ({ name: 'matrix', scopes: ['usage:write'] }),
+      permission: 'settings.manage',
+      ok: () => [201],
+    },
+    'GET /v1/workspaces/:workspaceId/api-keys': { path: (i) => `/v1/workspaces/${i.workspaceId}/api-keys`, permission: 'settings.manage', ok: () => [200] },
+    'DELETE /v1/workspaces/:workspaceId/api-keys/:keyId': {
+      path: (i) => `/v1/workspaces/${i.workspaceId}/api-keys/${i.keyId}`,
+      permission: 'settings.manage',
+      ok: () => [200],
+      subId: { code: 'API_KEY_NOT_FOUND', foreign: () => foreign.keyId, path: (i, id) => `/v1/workspaces/${i.workspaceId}/api-keys/${id}` },
+      // A key of W to revoke, made anew for each attempt.
+      before: async () => {
+        ids.keyId = (await as(people.owner, 'POST', `/v1/workspaces/${ids.workspaceId}/api-keys`, { name: 'to revoke', scopes: ['full'] })).body['id'] as string;
+      },
+    },
   };
 
   beforeAll(async () => {
@@ -152,7 +198,7 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
     ];
     people = { owner: owner!, admin: admin!, member: memberP!, viewer: viewer!, outsider: outsider!, target: target!, foreignMember: foreignMember! };
     const created = await as(people.owner, 'POST', '/v1/workspaces', { name: 'Matrix team' });
-    ids = { workspaceId: created.body['id'] as string, targetId: people.target.userId, invitationId: '', acceptToken: '' };
+    ids = { workspaceId: created.body['id'] as string, targetId: people.target.userId, keyId: '', invitationId: '', acceptToken: '' };
     for (const role of ['admin', 'member', 'viewer'] as const) await ensureMember(people[role], role);
     await ensureMember(people.target, 'viewer');
     ids.invitationId = (await invite(people.owner, ids.workspaceId, 'member')).id;
@@ -162,8 +208,10 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
     const otherId = other.body['id'] as string;
     const join = await invite(people.outsider, otherId, 'member');
     expect((await as(people.foreignMember, 'POST', '/v1/workspaces/invitations/accept', { token: join.token })).status).toBe(200);
-    foreign = { workspaceId: otherId, memberId: people.foreignMember.userId, invitationId: (await invite(people.outsider, otherId, 'viewer')).id };
-    ownerKey = ((await as(people.owner, 'POST', '/v1/api-keys', { name: 'matrix', scopes: ['full'] })).body['key'] as string) ?? '';
+    const foreignKey = await as(people.outsider, 'POST', `/v1/workspaces/${otherId}/api-keys`, { name: 'elsewhere', scopes: ['full'] });
+    foreign = { workspaceId: otherId, memberId: people.foreignMember.userId, invitationId: (await invite(people.outsider, otherId, 'viewer')).id, keyId: foreignKey.body['id'] as string };
+    // A key of the owner's personal workspace: no use in W, whatever the route.
+    ownerKey = ((await as(people.owner, 'POST', `/v1/workspaces/${people.owner.userId}/api-keys`, { name: 'matrix', scopes: ['full'] })).body['key'] as string) ?? '';
   }, 120_000);
   afterAll(async () => {
     await server?.close();
@@ -174,8 +222,8 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
     expect(Object.keys(CASES).sort()).toEqual(routes.sort());
     for (const key of routes) {
       const rule = ROUTE_ACCESS[key as RouteKey];
-      // Only a person manages membership; the permission each case expects is the one the table enforces.
-      expect(typeof rule === 'object' ? rule.access : rule, key).toBe('signed-in');
+      // Only a person manages membership; the credential and permission each case expects are the ones the table enforces.
+      expect(typeof rule === 'object' ? rule.access : rule, key).toBe(CASES[key as WorkspaceRouteKey].access ?? 'signed-in');
       expect(typeof rule === 'object' ? rule.workspace : null, key).toBe(CASES[key as WorkspaceRouteKey].permission);
     }
   });
@@ -183,11 +231,11 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
   for (const [key, c] of Object.entries(CASES) as Array<[WorkspaceRouteKey, Case]>) {
     const method = key.split(' ')[0]!;
     const allowed = c.permission ? WORKSPACE_ROLES.filter((r) => roleAllows(r, c.permission!)) : WORKSPACE_ROLES;
-    it(`${key}: none 401, a key 403, ${c.permission ? `non-member 404, allowed: ${allowed.join('/')}` : 'any signed-in person'}`, async () => {
+    it(`${key}: none 401, ${c.access ? 'a key of another workspace 404' : 'a key 403'}, ${c.permission ? `non-member 404, allowed: ${allowed.join('/')}` : 'any signed-in person'}`, async () => {
       const send = (who: Person | undefined, at: Ids = ids, path = c.path(at)) => as(who, method, path, c.body?.(at));
       expect((await send(undefined)).status, 'no credential').toBe(401);
       const byKey = await rest<{ error: { code: string } }>(server.baseUrl, method, c.path(ids), { token: ownerKey, ...(c.body ? { json: c.body(ids) } : {}) });
-      expect([byKey.status, byKey.body.error?.code], 'an API key').toEqual([403, 'AUTH_SCOPE_DENIED']);
+      expect([byKey.status, byKey.body.error?.code], 'an API key').toEqual(c.access ? [404, 'WORKSPACE_NOT_FOUND'] : [403, 'AUTH_SCOPE_DENIED']);
 
       if (c.permission) {
         const outsider = await send(people.outsider);

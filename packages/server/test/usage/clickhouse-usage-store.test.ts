@@ -111,7 +111,7 @@ if (clickhouseUrl) {
         for (const owner of [gone, kept]) await store.insert(owner, records);
         const keptBefore = { overview: await store.overview(kept), aggregate: await store.aggregate(kept), prefixes: await store.prefixStats(kept), outputs: await store.outputStats(kept) };
         expect(keptBefore.overview.records).toBe(records.length);
-        await store.eraseOwner!(gone);
+        await store.eraseWorkspace!(gone);
         expect((await store.overview(gone)).records).toBe(0);
         expect(await store.aggregate(gone)).toEqual([]);
         expect(await store.prefixStats(gone)).toEqual([]);

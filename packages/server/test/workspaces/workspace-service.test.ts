@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAuditLog } from '../../src/audit/audit-log.js';
 import { createAccounts } from '../../src/auth/accounts.js';
+import { createApiKeys } from '../../src/auth/api-keys.js';
 import { createOidcAccounts } from '../../src/auth/oidc-accounts.js';
 import { createPasswordPolicy } from '../../src/auth/password-policy.js';
 import type { Bus } from '../../src/bus/bus.js';
@@ -60,7 +61,7 @@ describe.each(engines)('workspaces on %s', (_engine, engineUrl) => {
     bus = createMemoryBus();
     await bus.subscribe(WORKSPACE_MEMBERSHIP_CHANNEL, (raw) => heard.push(parseMembershipChange(raw)!));
     const audit = createAuditLog({ db });
-    service = createWorkspaceService({ db, bus, audit });
+    service = createWorkspaceService({ db, bus, audit, apiKeys: createApiKeys({ db, bus }) });
     invitations = createWorkspaceInvitations({ db, audit, workspaces: service, now: () => clock });
   }, 180_000);
   afterAll(async () => {

@@ -103,12 +103,12 @@ export function rollupRecomputations(database: string, where: ClickHouseSql): Cl
 const DAY_MS = 86_400_000;
 
 /** The owner's records on the given UTC days (epoch day numbers), through the primary index. */
-export function ownerDays(ownerId: string, days: readonly number[]): ClickHouseSql {
+export function workspaceDays(workspaceId: string, days: readonly number[]): ClickHouseSql {
   const sorted = [...new Set(days)].sort((a, b) => a - b);
   const first = sorted[0];
   const last = sorted.at(-1);
   if (first === undefined || last === undefined) throw new RangeError('no days to roll up');
-  return clickHouseSql`owner_id = ${uuid(ownerId)} AND ts_ms >= ${int(first * DAY_MS)} AND ts_ms < ${int((last + 1) * DAY_MS)}
+  return clickHouseSql`owner_id = ${uuid(workspaceId)} AND ts_ms >= ${int(first * DAY_MS)} AND ts_ms < ${int((last + 1) * DAY_MS)}
     AND intDiv(ts_ms, ${int(DAY_MS)}) IN (${list(sorted.map(int))})`;
 }
 

@@ -124,11 +124,11 @@ const MAX_INT = 2_147_483_647;
  * Written out as one literal (a loop over USAGE_COLUMNS built rows about 3x slower); its type,
  * derived from USAGE_COLUMNS, makes it name every column.
  */
-export function toClickHouseRow(ownerId: string, { record: r, key, costUsd }: PricedUsageRecord): ClickHouseUsageRow {
+export function toClickHouseRow(workspaceId: string, { record: r, key, costUsd }: PricedUsageRecord): ClickHouseUsageRow {
   const tsMs = toEpochMs(r.ts);
   if (tsMs < 0 || tsMs >= MAX_TS_MS) throw new RangeError(`ts out of the range ClickHouse can store: ${r.ts}`);
   return {
-    owner_id: ownerId,
+    owner_id: workspaceId,
     record_key: text(key),
     ts_ms: tsMs,
     provider: optionalText(r.provider),

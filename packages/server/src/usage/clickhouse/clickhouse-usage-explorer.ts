@@ -18,9 +18,9 @@ export function createClickHouseUsageExplorer(client: ClickHouseClient, database
   }
 
   /** The owner's records matching the filters, one row per record. */
-  function matching(ownerId: string, f: UsageCallFilters, extra?: ClickHouseSql): ClickHouseSql {
+  function matching(workspaceId: string, f: UsageCallFilters, extra?: ClickHouseSql): ClickHouseSql {
     const texts = (values: readonly string[]) => list(values.map(string));
-    let where = clickHouseSql`owner_id = ${uuid(ownerId)}`;
+    let where = clickHouseSql`owner_id = ${uuid(workspaceId)}`;
     if (f.from !== undefined) where = clickHouseSql`${where} AND ts_ms >= ${epochMs(f.from)}`;
     if (f.to !== undefined) where = clickHouseSql`${where} AND ts_ms < ${epochMs(f.to)}`;
     if (f.models) where = clickHouseSql`${where} AND model IN (${texts(f.models)})`;
@@ -44,13 +44,13 @@ export function createClickHouseUsageExplorer(client: ClickHouseClient, database
   };
 
   return {
-    async requestPage(ownerId, { filters, limit, offset }) {
-      const [total] = await select(clickHouseSql`SELECT count() AS n FROM ${matching(ownerId, filters)}`, z.object({ n: z.number() }));
+    async requestPage(workspaceId, { filters, limit, offset }) {
+      const [total] = await select(clickHouseSql`SELECT count() AS n FROM ${matching(workspaceId, filters)}`, z.object({ n: z.number() }));
       const rows = await select(
         clickHouseSql`SELECT ts_ms, provider, model, project, feature, end_user, toString(status) AS st,
             input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cache_write_1h_tokens,
             ifNull(reasoning_tokens, 0) AS reasoning, cost_usd, latency_ms, attempt
-          FROM ${matching(ownerId, filters)}
+          FROM ${matching(workspaceId, filters)}
           ORDER BY ts_ms DESC, record_key
           LIMIT ${int(offset)}, ${int(limit)}`,
         RequestRowSchema,
@@ -79,21 +79,21 @@ export function createClickHouseUsageExplorer(client: ClickHouseClient, database
       };
     },
 
-    async latencyByModel(ownerId, filters) {
+    async latencyByModel(workspaceId, filters) {
       // Every latency of a model, sorted: exact percentiles at the cost of memory per model's calls.
       return select(
         clickHouseSql`SELECT model, count() AS calls, arraySort(groupArray(assumeNotNull(latency_ms))) AS sorted,
             ${percentile(50)} AS p50Ms, ${percentile(95)} AS p95Ms
-          FROM ${matching(ownerId, filters, clickHouseSql`isNotNull(latency_ms)`)}
+          FROM ${matching(workspaceId, filters, clickHouseSql`isNotNull(latency_ms)`)}
           GROUP BY model`,
         z.object({ model: z.string(), calls: z.number(), p50Ms: z.number(), p95Ms: z.number() }),
       );
     },
 
-    async spendByUser(ownerId, filters) {
+    async spendByUser(workspaceId, filters) {
       return select(
         clickHouseSql`SELECT end_user AS user, count() AS requests, ifNull(sum(cost_usd), 0) AS costUsd
-          FROM ${matching(ownerId, filters)}
+          FROM ${matching(workspaceId, filters)}
           GROUP BY end_user`,
         z.object({ user: z.string().nullable(), requests: z.number(), costUsd: z.number() }),
       );

@@ -18,8 +18,8 @@ export function createClickHouseUsageReads(client: ClickHouseClient, database: s
   const select = <T>(query: ClickHouseSql, schema: z.ZodType<T>): Promise<T[]> => selectRows(client, query, schema);
 
   /** The owner's records in the range, one row per record: the base of every read. */
-  function scoped(ownerId: string, range: TimeRange | undefined, extra?: ClickHouseSql): ClickHouseSql {
-    let where = clickHouseSql`owner_id = ${uuid(ownerId)}`;
+  function scoped(workspaceId: string, range: TimeRange | undefined, extra?: ClickHouseSql): ClickHouseSql {
+    let where = clickHouseSql`owner_id = ${uuid(workspaceId)}`;
     if (range?.from !== undefined) where = clickHouseSql`${where} AND ts_ms >= ${epochMs(range.from)}`;
     if (range?.to !== undefined) where = clickHouseSql`${where} AND ts_ms < ${epochMs(range.to)}`;
     if (extra) where = clickHouseSql`${where} AND ${extra}`;
@@ -27,24 +27,24 @@ export function createClickHouseUsageReads(client: ClickHouseClient, database: s
   }
 
   /** A rollup's rows of the owner over whole days, through FINAL (see clickhouse-rollups.ts). */
-  function rolledUp(table: string, ownerId: string, days: DayRange, dayColumn: ClickHouseSql = clickHouseSql`day`): ClickHouseSql {
-    let where = clickHouseSql`owner_id = ${uuid(ownerId)}`;
+  function rolledUp(table: string, workspaceId: string, days: DayRange, dayColumn: ClickHouseSql = clickHouseSql`day`): ClickHouseSql {
+    let where = clickHouseSql`owner_id = ${uuid(workspaceId)}`;
     if (days.fromMs !== undefined) where = clickHouseSql`${where} AND ${dayColumn} >= toDate(${string(isoDay(days.fromMs))})`;
     if (days.toMs !== undefined) where = clickHouseSql`${where} AND ${dayColumn} < toDate(${string(isoDay(days.toMs))})`;
     return clickHouseSql`${db}.${identifier(table)} FINAL WHERE ${where}`;
   }
 
   return {
-    async overview(ownerId, range): Promise<UsageOverview> {
+    async overview(workspaceId, range): Promise<UsageOverview> {
       // One pass over the records (through FINAL) for the totals and the models; arraySort
       // orders strings by bytes, as the SQL store's COLLATE "C".
       const days = dayRange(range);
       const [totals] = await select(
         days
           ? clickHouseSql`SELECT sum(requests) AS records, min(first_ms) AS first, max(last_ms) AS last, arraySort(groupUniqArray(model)) AS models
-              FROM ${rolledUp('usage_daily', ownerId, days)}`
+              FROM ${rolledUp('usage_daily', workspaceId, days)}`
           : clickHouseSql`SELECT count() AS records, min(ts_ms) AS first, max(ts_ms) AS last, arraySort(groupUniqArray(model)) AS models
-              FROM ${scoped(ownerId, range)}`,
+              FROM ${scoped(workspaceId, range)}`,
         z.object({ records: z.number(), first: z.number(), last: z.number(), models: z.array(z.string()) }),
       );
       const empty = !totals || totals.records === 0;
@@ -56,7 +56,7 @@ export function createClickHouseUsageReads(client: ClickHouseClient, database: s
       };
     },
 
-    async aggregate(ownerId, range) {
+    async aggregate(workspaceId, range) {
       const days = dayRange(range);
       const rows = await select(
         days ? clickHouseSql`SELECT
@@ -69,7 +69,7 @@ export function createClickHouseUsageReads(client: ClickHouseClient, database: s
             reasoning_tokens AS reasoningTokens, cost_usd AS costUsd, unpriced_requests AS unpricedRequests,
             latency_ms_sum AS latencyMsSum, latency_count AS latencyCount,
             first_ms AS firstMs, last_ms AS lastMs
-          FROM ${rolledUp('usage_daily', ownerId, days)}
+          FROM ${rolledUp('usage_daily', workspaceId, days)}
           ORDER BY day, provider_null, provider_name, model, project, feature, status, interactive, batch`
         : clickHouseSql`SELECT
             toString(day) AS d, provider, model, project, feature, toString(status) AS s, interactive, batch,
@@ -87,7 +87,7 @@ export function createClickHouseUsageReads(client: ClickHouseClient, database: s
             count(latency_ms) AS latencyCount,
             min(ts_ms) AS firstMs,
             max(ts_ms) AS lastMs
-          FROM ${scoped(ownerId, range)}
+          FROM ${scoped(workspaceId, range)}
           GROUP BY day, provider, model, project, feature, status, interactive, batch
           ORDER BY day, provider, model, project, feature, status, interactive, batch`,
         AggregateRowSchema,
@@ -118,7 +118,7 @@ export function createClickHouseUsageReads(client: ClickHouseClient, database: s
       }));
     },
 
-    async prefixStats(ownerId, range) {
+    async prefixStats(workspaceId, range) {
       /*
        * Cold starts as the SQL store's window over time-ordered calls: the first call with the
        * prefix, and each call more than the cache TTL after the previous one. ClickHouse 18.16 has
@@ -134,7 +134,7 @@ export function createClickHouseUsageReads(client: ClickHouseClient, database: s
               prompt_prefix_hash AS promptPrefixHash, first_ms AS first, last_ms AS last, n_calls AS calls,
               prefix_tokens AS bucketPrefixTokens, cache_read_tokens AS bucketCacheReadTokens,
               cache_write_tokens AS bucketCacheWriteTokens, cache_write_1h_tokens AS bucketCacheWrite1hTokens, [intDiv(bucket * ${ttl}, ${int(DAY_MS)})] AS days
-            FROM ${rolledUp('usage_prefix_buckets', ownerId, days, clickHouseSql`toDate(toDateTime(intDiv(bucket * ${ttl}, 1000), 'UTC'))`)}`
+            FROM ${rolledUp('usage_prefix_buckets', workspaceId, days, clickHouseSql`toDate(toDateTime(intDiv(bucket * ${ttl}, 1000), 'UTC'))`)}`
         : clickHouseSql`SELECT model, provider, project, feature, assumeNotNull(prompt_prefix_hash) AS promptPrefixHash,
               intDiv(ts_ms, ${ttl}) AS bucket,
               min(ts_ms) AS first, max(ts_ms) AS last,
@@ -144,7 +144,7 @@ export function createClickHouseUsageReads(client: ClickHouseClient, database: s
               sum(cache_write_tokens) AS bucketCacheWriteTokens,
               sum(cache_write_1h_tokens) AS bucketCacheWrite1hTokens,
               groupUniqArray(toUInt16(day)) AS days
-            FROM ${scoped(ownerId, range, clickHouseSql`isNotNull(prompt_prefix_hash)`)}
+            FROM ${scoped(workspaceId, range, clickHouseSql`isNotNull(prompt_prefix_hash)`)}
             GROUP BY model, provider, project, feature, promptPrefixHash, bucket`;
       const rows = await select(
         clickHouseSql`SELECT
@@ -182,7 +182,7 @@ export function createClickHouseUsageReads(client: ClickHouseClient, database: s
       }));
     },
 
-    async outputStats(ownerId, range) {
+    async outputStats(workspaceId, range) {
       /*
        * Percentiles exactly as PostgreSQL's percentile_cont: at position p*(n-1) of the sorted
        * outputs, linear between the values at its floor and ceiling, in the same float64 steps
@@ -196,11 +196,11 @@ export function createClickHouseUsageReads(client: ClickHouseClient, database: s
       const sizes = days
         ? clickHouseSql`SELECT model, if(provider_null = 1, NULL, provider_name) AS provider, project, feature, output,
               sum(n_calls) AS calls, sum(n_limited) AS limited, sum(limit_sum) AS limitSum
-            FROM ${rolledUp('usage_output_sizes', ownerId, days)}
+            FROM ${rolledUp('usage_output_sizes', workspaceId, days)}
             GROUP BY model, provider_null, provider_name, project, feature, output`
         : clickHouseSql`SELECT model, provider, project, feature, output_tokens AS output,
               count() AS calls, count(max_output_tokens) AS limited, ifNull(sum(max_output_tokens), 0) AS limitSum
-            FROM ${scoped(ownerId, range, clickHouseSql`status = 'ok'`)}
+            FROM ${scoped(workspaceId, range, clickHouseSql`status = 'ok'`)}
             GROUP BY model, provider, project, feature, output`;
       const percentile = (position: ClickHouseSql) =>
         clickHouseSql`${rank(clickHouseSql`floor(${position})`)} + (${position} - floor(${position})) * (${rank(clickHouseSql`ceil(${position})`)} - ${rank(clickHouseSql`floor(${position})`)})`;

@@ -7,7 +7,7 @@ import { clickHouseColumnName, USAGE_COLUMNS } from '../usage-columns.js';
 import type { ChunkModelTotals, RepriceRow, UsageRepricing } from '../../pricing/repricing-store.js';
 import { clickHouseSql, identifier, int, list, uuid, type ClickHouseSql } from './clickhouse-literals.js';
 import { checkLiteralsExact, clickHouseNewCost, clickHouseOfPairs, clickHousePricedInDatabase } from './clickhouse-price-expression.js';
-import { epochDay, ownerDays, rollupRecomputations } from './clickhouse-rollups.js';
+import { epochDay, workspaceDays, rollupRecomputations } from './clickhouse-rollups.js';
 import { selectRows } from './clickhouse-select.js';
 
 /** Records per page handed to the job (and so per re-insert). */
@@ -131,7 +131,7 @@ export function createClickHouseUsageRepricing(client: ClickHouseClient, databas
     async finish() {
       for (const [ownerId, days] of touched) {
         uuid(ownerId);
-        for (const statement of rollupRecomputations(database, ownerDays(ownerId, [...days]))) await client.command({ query: statement.text });
+        for (const statement of rollupRecomputations(database, workspaceDays(ownerId, [...days]))) await client.command({ query: statement.text });
       }
       touched.clear();
     },

@@ -5,7 +5,7 @@ import { createClickHouseUsageRepricing } from './clickhouse-usage-reprice.js';
 import { createClickHouseUsageExplorer } from './clickhouse-usage-explorer.js';
 import type { UsageExplorer } from '../usage-explorer.js';
 import { createClickHouseUsageWrites, INGEST_BATCH } from './clickhouse-usage-writes.js';
-import { eraseClickHouseOwner } from './clickhouse-owner-erasure.js';
+import { eraseClickHouseWorkspace } from './clickhouse-workspace-erasure.js';
 import { ensureUsageSchema } from './clickhouse-schema.js';
 import type { UsageRepricing } from '../../pricing/repricing-store.js';
 import type { UsageStore } from '../usage-store.js';
@@ -50,15 +50,15 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
     insertBatchSize: INGEST_BATCH,
     openIngest: openSession,
 
-    async insert(ownerId, batch) {
-      const session = openSession(ownerId);
+    async insert(workspaceId, batch) {
+      const session = openSession(workspaceId);
       const result = await session.insert(batch);
       await session.finish();
       return result;
     },
 
     ...createClickHouseUsageReads(client, database),
-    eraseOwner: (ownerId) => eraseClickHouseOwner(client, database, ownerId),
+    eraseWorkspace: (workspaceId) => eraseClickHouseWorkspace(client, database, workspaceId),
 
     async close() {
       await client.close();

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
 import { clickHouseSql, identifier, list, string, toEpochMs, uuid, type ClickHouseSql } from './clickhouse-literals.js';
-import { epochDay, ownerDays, rollupRecomputations } from './clickhouse-rollups.js';
+import { epochDay, workspaceDays, rollupRecomputations } from './clickhouse-rollups.js';
 import { toClickHouseRow, type ClickHouseUsageRow } from './clickhouse-schema.js';
 import { selectRows } from './clickhouse-select.js';
 import type { PricedUsageRecord, UsageIngestSession } from '../usage-store.js';
@@ -32,13 +32,13 @@ const KEY_QUERY_MAX_BYTES = 2 * KEY_CHUNK_BYTES;
  * The write side of the ClickHouse usage store: records and their keys, and the rollups of the
  * days written. Each record is stored once per owner and key (see storeRecords).
  */
-export function createClickHouseUsageWrites(client: ClickHouseClient, database: string): { openSession(ownerId: string): UsageIngestSession } {
+export function createClickHouseUsageWrites(client: ClickHouseClient, database: string): { openSession(workspaceId: string): UsageIngestSession } {
   const db = identifier(database);
   const records = clickHouseSql`${db}.usage_records`;
   const keysTable = clickHouseSql`${db}.usage_record_keys`;
 
   /** The keys of `keys` this owner has already stored. */
-  async function existingKeys(ownerId: string, keys: string[]): Promise<Set<string>> {
+  async function existingKeys(workspaceId: string, keys: string[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (const chunk of literalChunks(keys.map(string))) {
       // The keys as one array literal, not an IN list: ClickHouse parses a list element by
@@ -47,7 +47,7 @@ export function createClickHouseUsageWrites(client: ClickHouseClient, database: 
       const rows = await selectRows(
         client,
         clickHouseSql`SELECT DISTINCT record_key FROM ${keysTable}
-          WHERE owner_id = ${uuid(ownerId)} AND record_key IN (SELECT arrayJoin([${list(chunk)}]))`,
+          WHERE owner_id = ${uuid(workspaceId)} AND record_key IN (SELECT arrayJoin([${list(chunk)}]))`,
         z.object({ record_key: z.string() }),
         { max_query_size: String(KEY_QUERY_MAX_BYTES) },
       );
@@ -60,13 +60,13 @@ export function createClickHouseUsageWrites(client: ClickHouseClient, database: 
    * Stores a batch's new records and their keys; returns how many were new. The first record of
    * a key wins, within the batch as across calls (as ON CONFLICT DO NOTHING).
    */
-  async function storeRecords(ownerId: string, batch: readonly PricedUsageRecord[]): Promise<number> {
+  async function storeRecords(workspaceId: string, batch: readonly PricedUsageRecord[]): Promise<number> {
     const fresh = new Map<string, ClickHouseUsageRow>();
     for (const priced of batch) {
-      const row = toClickHouseRow(ownerId, priced);
+      const row = toClickHouseRow(workspaceId, priced);
       if (!fresh.has(row.record_key)) fresh.set(row.record_key, row);
     }
-    for (const key of await existingKeys(ownerId, [...fresh.keys()])) fresh.delete(key);
+    for (const key of await existingKeys(workspaceId, [...fresh.keys()])) fresh.delete(key);
     const rows = [...fresh.values()];
     // Records first, keys second: a failure between the two leaves a record whose retry is
     // collapsed by FINAL (same sorting key), never a key without its record.
@@ -83,10 +83,10 @@ export function createClickHouseUsageWrites(client: ClickHouseClient, database: 
   }
 
   /** Recomputes the owner's rollup rows of these UTC days (epoch day numbers) from the records. */
-  async function rollUp(ownerId: string, days: Iterable<number>): Promise<void> {
+  async function rollUp(workspaceId: string, days: Iterable<number>): Promise<void> {
     const list = [...days];
     if (list.length === 0) return;
-    await Promise.all(rollupRecomputations(database, ownerDays(ownerId, list)).map((statement) => client.command({ query: statement.text })));
+    await Promise.all(rollupRecomputations(database, workspaceDays(workspaceId, list)).map((statement) => client.command({ query: statement.text })));
   }
 
   /**
@@ -99,14 +99,14 @@ export function createClickHouseUsageWrites(client: ClickHouseClient, database: 
    * Days of duplicates count too: a retry of an upload that failed before its rollups (all
    * duplicates then) repairs them.
    */
-  function openSession(ownerId: string): UsageIngestSession {
-    uuid(ownerId); // fails early on a malformed owner, before anything is written
+  function openSession(workspaceId: string): UsageIngestSession {
+    uuid(workspaceId); // fails early on a malformed owner, before anything is written
     let days = new Set<number>();
     let pending = 0;
     // Days are noted before storing: a batch that fails halfway is rolled up by `finish` too.
     // They are forgotten only once rolled up.
     const rollUpDue = async () => {
-      await rollUp(ownerId, days);
+      await rollUp(workspaceId, days);
       days = new Set();
       pending = 0;
     };
@@ -114,7 +114,7 @@ export function createClickHouseUsageWrites(client: ClickHouseClient, database: 
       async insert(batch) {
         for (const priced of batch) days.add(epochDay(toEpochMs(priced.record.ts)));
         pending += batch.length;
-        const inserted = await storeRecords(ownerId, batch);
+        const inserted = await storeRecords(workspaceId, batch);
         if (pending >= ROLLUP_EVERY_RECORDS) await rollUpDue();
         return { inserted, duplicates: batch.length - inserted };
       },

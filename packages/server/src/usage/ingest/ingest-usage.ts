@@ -42,7 +42,7 @@ export interface UsageIngester {
    * fatal. Throws AppError VALIDATION_FAILED for options that cannot apply (a CSV mapping naming
    * a missing column).
    */
-  ingest(ownerId: string, source: ChunkSource, options?: IngestOptions): Promise<IngestSummary>;
+  ingest(workspaceId: string, source: ChunkSource, options?: IngestOptions): Promise<IngestSummary>;
 }
 
 export interface UsageIngesterDeps {
@@ -63,13 +63,13 @@ export const MAX_LISTED_ERRORS = 100;
  */
 export function createUsageIngester({ store, prices, batchSize = store.insertBatchSize ?? 1000 }: UsageIngesterDeps): UsageIngester {
   return {
-    async ingest(ownerId, source, options = {}) {
+    async ingest(workspaceId, source, options = {}) {
       const { onProgress, signal } = options;
       const progress: IngestProgress = { bytes: 0, lines: 0, inserted: 0, duplicates: 0, rejected: 0 };
       const errors: IngestSummary['errors'] = [];
       const unpriced = new Set<string>();
       let batch: PricedUsageRecord[] = [];
-      const session = store.openIngest?.(ownerId) ?? { insert: (records: PricedUsageRecord[]) => store.insert(ownerId, records), finish: async () => {} };
+      const session = store.openIngest?.(workspaceId) ?? { insert: (records: PricedUsageRecord[]) => store.insert(workspaceId, records), finish: async () => {} };
       /*
        * One insert runs while the next batch is read and priced: a store in another process
        * (ClickHouse, PostgreSQL) works on one core while parsing and pricing use the other.

@@ -12,8 +12,8 @@ const count = sql<number>`count(*)::int`;
  */
 export function createSqlUsageExplorer(db: Kysely<Database>): UsageExplorer {
   /** The owner's records matching the filters: the base of every read, so none can forget the owner. */
-  function matching(ownerId: string, f: UsageCallFilters) {
-    let query = db.selectFrom('usage_records').where('owner_id', '=', ownerId);
+  function matching(workspaceId: string, f: UsageCallFilters) {
+    let query = db.selectFrom('usage_records').where('owner_id', '=', workspaceId);
     if (f.from !== undefined) query = query.where('ts', '>=', new Date(f.from));
     if (f.to !== undefined) query = query.where('ts', '<', new Date(f.to));
     if (f.models) query = query.where('model', 'in', nonEmpty(f.models));
@@ -26,9 +26,9 @@ export function createSqlUsageExplorer(db: Kysely<Database>): UsageExplorer {
   }
 
   return {
-    async requestPage(ownerId, { filters, limit, offset }) {
-      const total = await matching(ownerId, filters).select(count.as('n')).executeTakeFirstOrThrow();
-      const rows = await matching(ownerId, filters)
+    async requestPage(workspaceId, { filters, limit, offset }) {
+      const total = await matching(workspaceId, filters).select(count.as('n')).executeTakeFirstOrThrow();
+      const rows = await matching(workspaceId, filters)
         .select([
           sql<string>`to_char(ts at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`.as('ts'),
           'provider',
@@ -55,8 +55,8 @@ export function createSqlUsageExplorer(db: Kysely<Database>): UsageExplorer {
       return { total: total.n, offset, requests: rows.map(({ end_user, ...r }) => ({ ...r, user: end_user })) };
     },
 
-    async latencyByModel(ownerId, filters) {
-      return matching(ownerId, filters)
+    async latencyByModel(workspaceId, filters) {
+      return matching(workspaceId, filters)
         .where('latency_ms', 'is not', null)
         .select([
           'model',
@@ -68,8 +68,8 @@ export function createSqlUsageExplorer(db: Kysely<Database>): UsageExplorer {
         .execute();
     },
 
-    async spendByUser(ownerId, filters) {
-      const rows = await matching(ownerId, filters)
+    async spendByUser(workspaceId, filters) {
+      const rows = await matching(workspaceId, filters)
         .select(['end_user', count.as('requests'), sql<number>`coalesce(sum(cost_usd), 0)::float8`.as('costUsd')])
         .groupBy('end_user')
         .execute();

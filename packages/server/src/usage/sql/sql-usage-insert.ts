@@ -70,21 +70,21 @@ const JSON_TYPES = sql.raw(USAGE_COLUMNS.map((c) => `${c.short} ${c.sqlType}`).j
  * upserted in key order, so two ingests of one owner lock them in the same order.
  * Returns the number of records written.
  */
-export async function insertChunk(db: Kysely<Database>, ownerId: string, records: readonly PricedUsageRecord[]): Promise<number> {
+export async function insertChunk(db: Kysely<Database>, workspaceId: string, records: readonly PricedUsageRecord[]): Promise<number> {
   if (records.length === 0) return 0;
   const json = chunkJson(records);
   const ttl = sql.lit(CACHE_TTL_MS);
   const result = await sql<{ inserted: number }>`
     WITH written AS (
       INSERT INTO usage_records (owner_id, ${INSERT_COLUMNS})
-      SELECT ${ownerId}::uuid, ${JSON_FIELDS}
+      SELECT ${workspaceId}::uuid, ${JSON_FIELDS}
       FROM json_to_recordset(${json}::json) AS x(${JSON_TYPES})
       ON CONFLICT (owner_id, record_key) DO NOTHING
       RETURNING *
     ),
     daily AS (
       INSERT INTO usage_daily AS d
-      SELECT ${ownerId}::uuid, (ts AT TIME ZONE 'UTC')::date AS day, provider, model, project, feature, status, interactive, batch,
+      SELECT ${workspaceId}::uuid, (ts AT TIME ZONE 'UTC')::date AS day, provider, model, project, feature, status, interactive, batch,
         count(*), count(*) FILTER (WHERE attempt > 1), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),
         sum(cache_write_tokens), coalesce(sum(reasoning_tokens), 0), coalesce(sum(cost_usd), 0),
         count(*) FILTER (WHERE cost_usd IS NULL), coalesce(sum(latency_ms), 0), count(latency_ms), min(ts), max(ts),
@@ -110,7 +110,7 @@ export async function insertChunk(db: Kysely<Database>, ownerId: string, records
     ),
     prefixes AS (
       INSERT INTO usage_prefix_buckets AS b
-      SELECT ${ownerId}::uuid, model, provider, project, feature, prompt_prefix_hash,
+      SELECT ${workspaceId}::uuid, model, provider, project, feature, prompt_prefix_hash,
         floor(extract(epoch FROM ts) * 1000 / ${ttl})::bigint AS bucket,
         count(*), coalesce(sum(prefix_tokens), 0), sum(cache_read_tokens), sum(cache_write_tokens), min(ts), max(ts),
         sum(cache_write_1h_tokens)
@@ -129,7 +129,7 @@ export async function insertChunk(db: Kysely<Database>, ownerId: string, records
     ),
     outputs AS (
       INSERT INTO usage_output_sizes AS o
-      SELECT ${ownerId}::uuid, model, provider, project, feature, output_tokens,
+      SELECT ${workspaceId}::uuid, model, provider, project, feature, output_tokens,
         count(*), count(max_output_tokens), coalesce(sum(max_output_tokens), 0)
       FROM written
       WHERE status = 'ok'

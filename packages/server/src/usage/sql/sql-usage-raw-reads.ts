@@ -23,19 +23,19 @@ export type RecordReads = Omit<UsageStore, 'insert' | 'insertBatchSize'>;
 /** The analysis reads over usage_records; every query is owner-scoped. */
 export function createRecordReads(db: Kysely<Database>): RecordReads {
   /** The owner's records in the range: the base of every read, so none can forget the owner. */
-  function scoped(ownerId: string, range: TimeRange | undefined) {
-    let query = db.selectFrom('usage_records').where('owner_id', '=', ownerId);
+  function scoped(workspaceId: string, range: TimeRange | undefined) {
+    let query = db.selectFrom('usage_records').where('owner_id', '=', workspaceId);
     if (range?.from !== undefined) query = query.where('ts', '>=', toDate(range.from));
     if (range?.to !== undefined) query = query.where('ts', '<', toDate(range.to));
     return query;
   }
 
   return {
-    async overview(ownerId, range) {
-      const totals = await scoped(ownerId, range)
+    async overview(workspaceId, range) {
+      const totals = await scoped(workspaceId, range)
         .select([count.as('records'), isoUtc('min').as('first'), isoUtc('max').as('last')])
         .executeTakeFirstOrThrow();
-      const models = await scoped(ownerId, range)
+      const models = await scoped(workspaceId, range)
         .select('model')
         .groupBy('model')
         .orderBy(sql`model collate "C"`)
@@ -43,8 +43,8 @@ export function createRecordReads(db: Kysely<Database>): RecordReads {
       return { records: totals.records, from: totals.first, to: totals.last, models: models.map((m) => m.model) };
     },
 
-    async aggregate(ownerId, range) {
-      const rows = await scoped(ownerId, range)
+    async aggregate(workspaceId, range) {
+      const rows = await scoped(workspaceId, range)
         .select([
           day.as('day'),
           'provider',
@@ -82,11 +82,11 @@ export function createRecordReads(db: Kysely<Database>): RecordReads {
       return rows satisfies UsageAggregateRow[];
     },
 
-    async prefixStats(ownerId, range) {
+    async prefixStats(workspaceId, range) {
       // Each call's gap to the previous call with the same prefix (in the same slice): a first
       // call or a gap above the cache TTL is a cold start. The owner and range are applied
       // before the window, so another owner's calls never warm this owner's cache.
-      const calls = scoped(ownerId, range)
+      const calls = scoped(workspaceId, range)
         .where('prompt_prefix_hash', 'is not', null)
         .select([
           'model',
@@ -137,8 +137,8 @@ export function createRecordReads(db: Kysely<Database>): RecordReads {
       );
     },
 
-    async outputStats(ownerId, range) {
-      const rows = await scoped(ownerId, range)
+    async outputStats(workspaceId, range) {
+      const rows = await scoped(workspaceId, range)
         .where('status', '=', 'ok')
         .select([
           'model',

@@ -26,19 +26,19 @@ function onBuckets(range: DayRange): RawBuilder<unknown> {
  * for plain JS numbers on both engines, COLLATE "C" for byte order.
  */
 
-export async function overviewFromRollups(db: Kysely<Database>, ownerId: string, range: DayRange): Promise<UsageOverview> {
+export async function overviewFromRollups(db: Kysely<Database>, workspaceId: string, range: DayRange): Promise<UsageOverview> {
   const iso = (column: string) => sql<string | null>`to_char(${sql.raw(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
   const totals = await sql<{ records: number; first: string | null; last: string | null }>`
     SELECT coalesce(sum(requests), 0)::float8 AS records, ${iso('min(first_ts)')} AS first, ${iso('max(last_ts)')} AS last
-    FROM usage_daily WHERE owner_id = ${ownerId} ${onDays(range)}`.execute(db);
+    FROM usage_daily WHERE owner_id = ${workspaceId} ${onDays(range)}`.execute(db);
   const models = await sql<{ model: string }>`
-    SELECT model FROM usage_daily WHERE owner_id = ${ownerId} ${onDays(range)}
+    SELECT model FROM usage_daily WHERE owner_id = ${workspaceId} ${onDays(range)}
     GROUP BY model ORDER BY model COLLATE "C"`.execute(db);
   const t = totals.rows[0]!;
   return { records: t.records, from: t.first, to: t.last, models: models.rows.map((m) => m.model) };
 }
 
-export async function aggregateFromRollups(db: Kysely<Database>, ownerId: string, range: DayRange): Promise<UsageAggregateRow[]> {
+export async function aggregateFromRollups(db: Kysely<Database>, workspaceId: string, range: DayRange): Promise<UsageAggregateRow[]> {
   const result = await sql<UsageAggregateRow>`
     SELECT to_char(day::timestamp, 'YYYY-MM-DD') AS day, provider, model, project, feature, status, interactive, batch,
       sum(requests)::int AS "requests",
@@ -55,13 +55,13 @@ export async function aggregateFromRollups(db: Kysely<Database>, ownerId: string
       sum(latency_count)::int AS "latencyCount",
       (extract(epoch FROM min(first_ts)) * 1000)::float8 AS "firstMs",
       (extract(epoch FROM max(last_ts)) * 1000)::float8 AS "lastMs"
-    FROM usage_daily WHERE owner_id = ${ownerId} ${onDays(range)}
+    FROM usage_daily WHERE owner_id = ${workspaceId} ${onDays(range)}
     GROUP BY day, provider, model, project, feature, status, interactive, batch
     ORDER BY day, provider COLLATE "C", model COLLATE "C", project COLLATE "C", feature COLLATE "C", status COLLATE "C", interactive, batch`.execute(db);
   return result.rows;
 }
 
-export async function prefixStatsFromRollups(db: Kysely<Database>, ownerId: string, range: DayRange): Promise<PrefixStatRow[]> {
+export async function prefixStatsFromRollups(db: Kysely<Database>, workspaceId: string, range: DayRange): Promise<PrefixStatRow[]> {
   // A bucket is 5 minutes wide (the TTL): every gap inside one is below the TTL, so only a
   // bucket's first call can be cold, when it comes more than the TTL after the previous bucket's
   // last call with the prefix, or when no bucket comes before it. Active days are counted where
@@ -79,7 +79,7 @@ export async function prefixStatsFromRollups(db: Kysely<Database>, ownerId: stri
       (count(*) FILTER (WHERE previous_bucket IS NULL OR previous_bucket / ${perDay} <> bucket / ${perDay}))::int AS "activeDays"
     FROM (
       SELECT *, lag(last_ts) OVER slice AS previous_last, lag(bucket) OVER slice AS previous_bucket
-      FROM usage_prefix_buckets WHERE owner_id = ${ownerId} ${onBuckets(range)}
+      FROM usage_prefix_buckets WHERE owner_id = ${workspaceId} ${onBuckets(range)}
       WINDOW slice AS (PARTITION BY model, provider, project, feature, prompt_prefix_hash ORDER BY bucket)
     ) b
     GROUP BY model, provider, project, feature, prompt_prefix_hash
@@ -97,7 +97,7 @@ export async function prefixStatsFromRollups(db: Kysely<Database>, ownerId: stri
  * instead of every distinct size (thousands at a million calls) keeps the rows that cross from the
  * database thread to a handful.
  */
-export async function outputStatsFromRollups(db: Kysely<Database>, ownerId: string): Promise<OutputStatRow[]> {
+export async function outputStatsFromRollups(db: Kysely<Database>, workspaceId: string): Promise<OutputStatRow[]> {
   const percentile = (p: string) => {
     const position = sql.raw(`(${p}::float8 * (total - 1))`);
     const lo = sql`min(output_tokens) FILTER (WHERE through > floor(${position}))::float8`;
@@ -116,7 +116,7 @@ export async function outputStatsFromRollups(db: Kysely<Database>, ownerId: stri
       SELECT *,
         sum(calls::float8) OVER (PARTITION BY model, provider, project, feature ORDER BY output_tokens) AS through,
         sum(calls::float8) OVER (PARTITION BY model, provider, project, feature) AS total
-      FROM usage_output_sizes WHERE owner_id = ${ownerId}
+      FROM usage_output_sizes WHERE owner_id = ${workspaceId}
     ) sizes
     GROUP BY model, provider, project, feature, total
     ORDER BY model COLLATE "C", provider COLLATE "C", project COLLATE "C", feature COLLATE "C"`.execute(db);

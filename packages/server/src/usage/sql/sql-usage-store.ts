@@ -19,32 +19,32 @@ export function createSqlUsageStore(db: Kysely<Database>): UsageStore {
   return {
     insertBatchSize: SQL_INSERT_CHUNK,
 
-    async insert(ownerId, batch) {
+    async insert(workspaceId, batch) {
       let inserted = 0;
       for (let start = 0; start < batch.length; start += SQL_INSERT_CHUNK) {
-        inserted += await insertChunk(db, ownerId, batch.slice(start, start + SQL_INSERT_CHUNK));
+        inserted += await insertChunk(db, workspaceId, batch.slice(start, start + SQL_INSERT_CHUNK));
       }
       return { inserted, duplicates: batch.length - inserted };
     },
 
-    async overview(ownerId, range) {
+    async overview(workspaceId, range) {
       const days = dayRange(range);
-      return days ? overviewFromRollups(db, ownerId, days) : records.overview(ownerId, range);
+      return days ? overviewFromRollups(db, workspaceId, days) : records.overview(workspaceId, range);
     },
 
-    async aggregate(ownerId, range) {
+    async aggregate(workspaceId, range) {
       const days = dayRange(range);
-      return days ? aggregateFromRollups(db, ownerId, days) : records.aggregate(ownerId, range);
+      return days ? aggregateFromRollups(db, workspaceId, days) : records.aggregate(workspaceId, range);
     },
 
-    async prefixStats(ownerId, range) {
+    async prefixStats(workspaceId, range) {
       const days = dayRange(range);
-      return days ? prefixStatsFromRollups(db, ownerId, days) : records.prefixStats(ownerId, range);
+      return days ? prefixStatsFromRollups(db, workspaceId, days) : records.prefixStats(workspaceId, range);
     },
 
-    async outputStats(ownerId, range) {
+    async outputStats(workspaceId, range) {
       const whole = range?.from === undefined && range?.to === undefined;
-      return whole ? outputStatsFromRollups(db, ownerId) : records.outputStats(ownerId, range);
+      return whole ? outputStatsFromRollups(db, workspaceId) : records.outputStats(workspaceId, range);
     },
   };
 }
