@@ -8,12 +8,13 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ port: 8080, databaseUrl: undefined, redisUrl: undefined, llm: { kind: 'offline' } });
   });
 
-  it('runs pipelines on the main thread by default; on run threads when asked, on PostgreSQL only', () => {
+  it('runs the embedded store\'s pipelines on one run thread by default, PostgreSQL\'s on the main thread; as many as asked', () => {
     const pg = 'postgres://u@127.0.0.1:5432/tally';
-    expect(loadConfig({}).runThreads).toBe(0);
+    expect(loadConfig({}).runThreads).toBe(1);
     expect(loadConfig({ TALLY_DATABASE_URL: pg }).runThreads).toBe(0);
     expect(loadConfig({ TALLY_DATABASE_URL: pg, TALLY_RUN_THREADS: 'auto' }).runThreads).toBe(Math.max(1, os.availableParallelism() - 1));
-    expect(loadConfig({ TALLY_RUN_THREADS: 'auto' }).runThreads).toBe(0);
+    expect(loadConfig({ TALLY_RUN_THREADS: 'auto' }).runThreads).toBe(1);
+    expect(loadConfig({ TALLY_RUN_THREADS: '0' }).runThreads).toBe(0);
     expect(loadConfig({ TALLY_DATABASE_URL: pg, TALLY_RUN_THREADS: '3' }).runThreads).toBe(3);
     // The embedded engine's run threads reach its database thread over ports.
     expect(loadConfig({ TALLY_RUN_THREADS: '2' }).runThreads).toBe(2);

@@ -110,7 +110,7 @@ const EnvSchema = z.object({
    * delay under load drops from ~40 to ~6-9 ms, but runs cost 15-30 % more CPU and no more of
    * them complete, so they are for machines with cores to spare.
    */
-  TALLY_RUN_THREADS: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(64)]).default(0),
+  TALLY_RUN_THREADS: z.union([z.literal('auto'), z.coerce.number().int().min(0).max(64)]).optional(),
   /** Port of the Prometheus endpoint (GET /metrics), a listener apart from the API on TALLY_HOST; off when unset. */
   TALLY_METRICS_PORT: port.optional(),
   TALLY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -325,9 +325,17 @@ function tracingConfig(e: z.infer<typeof EnvSchema>): TracingConfig | null {
   return tracesUrl ? { tracesUrl, serviceName: e.OTEL_SERVICE_NAME } : null;
 }
 
+/**
+ * The embedded store runs its agents on one run thread by default: measured at the issue's full size
+ * (5 askers x 1M records, docs/BENCHMARKS.md), it alone kept other users' streams within target while
+ * analyses ran. On PostgreSQL the pipelines stay on the main thread unless asked (threads cost 15-30 %
+ * more CPU per run there, docs/DECISIONS.md). The embedded run threads reach its database thread over
+ * ports of their own.
+ */
 function runThreads(e: z.infer<typeof EnvSchema>): number {
-  // The embedded engine's run threads reach its database thread over ports of their own.
-  if (e.TALLY_RUN_THREADS === 'auto') return e.TALLY_DATABASE_URL ? Math.max(1, os.availableParallelism() - 1) : 0;
+  const embedded = !e.TALLY_DATABASE_URL;
+  if (e.TALLY_RUN_THREADS === undefined) return embedded ? 1 : 0;
+  if (e.TALLY_RUN_THREADS === 'auto') return embedded ? 1 : Math.max(1, os.availableParallelism() - 1);
   return e.TALLY_RUN_THREADS;
 }
 

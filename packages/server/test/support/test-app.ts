@@ -44,6 +44,10 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     TALLY_DATA_DIR: dataDir,
     TALLY_LOG_LEVEL: process.env['TALLY_TEST_LOG_LEVEL'] ?? 'silent',
     TALLY_ACCESS_TOKEN_TTL_SECONDS: '900',
+    // Pipelines on this thread unless a test asks for run threads: the in-process app is for tests
+    // of what a node does, and the embedded default's run thread is tested as a process
+    // (test/runs/embedded-liveness.test.ts, the CLI and golden-path processes).
+    TALLY_RUN_THREADS: '0',
     ...(scale ? { TALLY_DATABASE_URL: options.engine.postgresUrl! } : {}),
     ...(scale && !options.withoutRedis ? { TALLY_REDIS_URL: options.engine.redisUrl!, TALLY_REDIS_PREFIX: prefix } : {}),
     ...options.env,
