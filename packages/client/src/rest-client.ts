@@ -30,6 +30,7 @@ import {
   RunSchema,
   type SessionInfo,
   SessionListSchema,
+  StopRunAckDataSchema,
   type SetAnswerFeedbackRequest,
   type SignupRequest,
   type Thread,
@@ -83,23 +84,32 @@ export interface RestClient {
   logout(refreshToken?: string): Promise<void>;
   /** A single-use ticket for the WebSocket upgrade (`/v1/ws?ticket=`). */
   createWsTicket(): Promise<TicketResponse>;
-  /** Newest first; with `q`, only threads whose title or any message contains it (case-insensitive). */
-  listThreads(query?: ThreadListQuery): Promise<Thread[]>;
-  /** Title trimmed, 1–200 characters. */
-  renameThread(threadId: string, title: string): Promise<Thread>;
-  /** Stops the thread's runs and removes it with its messages and runs. */
-  deleteThread(threadId: string): Promise<void>;
-  listMessages(threadId: string): Promise<Message[]>;
-  /** Sets or replaces the caller's thumbs up/down (and note) on a finished run's answer. */
-  setAnswerFeedback(runId: string, feedback: SetAnswerFeedbackRequest): Promise<AnswerFeedback>;
-  deleteAnswerFeedback(runId: string): Promise<void>;
+  /**
+   * The caller's threads in the workspace and those other members shared there, newest first;
+   * with `q`, only threads whose title or any message contains it (case-insensitive).
+   */
+  listThreads(workspaceId: string, query?: ThreadListQuery): Promise<Thread[]>;
+  /** One thread the caller may read (theirs, or shared in the workspace). */
+  getThread(workspaceId: string, threadId: string): Promise<Thread>;
+  /** Title trimmed, 1–200 characters; the author only. */
+  renameThread(workspaceId: string, threadId: string, title: string): Promise<Thread>;
+  /** Stops the thread's runs and removes it with its messages and runs; the author only. */
+  deleteThread(workspaceId: string, threadId: string): Promise<void>;
+  /** The author shares the thread with the workspace (read-only for the others), or stops sharing it. */
+  setThreadSharing(workspaceId: string, threadId: string, shared: boolean): Promise<Thread>;
+  listMessages(workspaceId: string, threadId: string): Promise<Message[]>;
+  /** Sets or replaces the caller's thumbs up/down (and note) on a finished run's answer (their own runs). */
+  setAnswerFeedback(workspaceId: string, runId: string, feedback: SetAnswerFeedbackRequest): Promise<AnswerFeedback>;
+  deleteAnswerFeedback(workspaceId: string, runId: string): Promise<void>;
   /** The caller's ratings of the answers in a thread. */
-  threadFeedback(threadId: string): Promise<AnswerFeedback[]>;
-  getRun(runId: string): Promise<Run>;
+  threadFeedback(workspaceId: string, threadId: string): Promise<AnswerFeedback[]>;
+  getRun(workspaceId: string, runId: string): Promise<Run>;
   /** One page of a run's event log: events with seq > afterSeq, at most `limit` of them. */
-  listRunEvents(runId: string, query?: { afterSeq?: number; limit?: number }): Promise<RunEvent[]>;
+  listRunEvents(workspaceId: string, runId: string, query?: { afterSeq?: number; limit?: number }): Promise<RunEvent[]>;
   /** The whole log after `afterSeq`, fetched page by page. */
-  listAllRunEvents(runId: string, afterSeq?: number): Promise<RunEvent[]>;
+  listAllRunEvents(workspaceId: string, runId: string, afterSeq?: number): Promise<RunEvent[]>;
+  /** Asks the run to stop (its author only); `running` means the stop is on its way. */
+  stopRun(workspaceId: string, runId: string): Promise<{ status: Run['status'] }>;
   /**
    * Uploads usage in any format the server reads; `format` skips detection, `mapping` (JSON text)
    * maps CSV columns to record fields.
@@ -148,10 +158,15 @@ export function createRestClient(options: RestClientOptions): RestClient {
   const send = createSender(options);
 
 
-  const listRunEvents: RestClient['listRunEvents'] = async (runId, query = {}) => {
+  /** The path of a workspace's thread or run resource. */
+  const inWorkspace = (workspaceId: string, rest: string) => `/v1/workspaces/${encodeURIComponent(workspaceId)}/${rest}`;
+  const threadPath = (workspaceId: string, threadId: string, tail = '') => inWorkspace(workspaceId, `threads/${encodeURIComponent(threadId)}${tail}`);
+  const runPath = (workspaceId: string, runId: string, tail = '') => inWorkspace(workspaceId, `runs/${encodeURIComponent(runId)}${tail}`);
+
+  const listRunEvents: RestClient['listRunEvents'] = async (workspaceId, runId, query = {}) => {
     const page = await send({
       method: 'GET',
-      path: `/v1/runs/${encodeURIComponent(runId)}/events${apiQuery(RunEventsQuerySchema, { afterSeq: query.afterSeq ?? 0, limit: query.limit })}`,
+      path: `${runPath(workspaceId, runId, '/events')}${apiQuery(RunEventsQuerySchema, { afterSeq: query.afterSeq ?? 0, limit: query.limit })}`,
       schema: RunEventListSchema,
       auth: true,
     });
@@ -177,38 +192,34 @@ export function createRestClient(options: RestClientOptions): RestClient {
     },
     createWsTicket: () =>
       send({ method: 'POST', path: '/v1/ws-tickets', schema: TicketResponseSchema, auth: true, json: {} }),
-    listThreads: async (query = {}) =>
-      (await send({ method: 'GET', path: `/v1/threads${apiQuery(ThreadListQuerySchema, { q: query.q })}`, schema: ThreadListSchema, auth: true })).threads,
-    renameThread: (threadId, title) =>
-      send({ method: 'PATCH', path: `/v1/threads/${encodeURIComponent(threadId)}`, schema: ThreadSchema, auth: true, json: { title } }),
-    deleteThread: async (threadId) => {
-      await send({ method: 'DELETE', path: `/v1/threads/${encodeURIComponent(threadId)}`, schema: EmptySchema, auth: true });
+    listThreads: async (workspaceId, query = {}) =>
+      (await send({ method: 'GET', path: `${inWorkspace(workspaceId, 'threads')}${apiQuery(ThreadListQuerySchema, { q: query.q })}`, schema: ThreadListSchema, auth: true })).threads,
+    getThread: (workspaceId, threadId) => send({ method: 'GET', path: threadPath(workspaceId, threadId), schema: ThreadSchema, auth: true }),
+    renameThread: (workspaceId, threadId, title) =>
+      send({ method: 'PATCH', path: threadPath(workspaceId, threadId), schema: ThreadSchema, auth: true, json: { title } }),
+    deleteThread: async (workspaceId, threadId) => {
+      await send({ method: 'DELETE', path: threadPath(workspaceId, threadId), schema: EmptySchema, auth: true });
     },
-    listMessages: async (threadId) =>
-      (
-        await send({
-          method: 'GET',
-          path: `/v1/threads/${encodeURIComponent(threadId)}/messages`,
-          schema: MessageListSchema,
-          auth: true,
-        })
-      ).messages,
-    getRun: (runId) =>
-      send({ method: 'GET', path: `/v1/runs/${encodeURIComponent(runId)}`, schema: RunSchema, auth: true }),
-    setAnswerFeedback: (runId, feedback) =>
-      send({ method: 'PUT', path: `/v1/runs/${encodeURIComponent(runId)}/feedback`, schema: AnswerFeedbackSchema, auth: true, json: feedback }),
-    deleteAnswerFeedback: async (runId) => {
-      await send({ method: 'DELETE', path: `/v1/runs/${encodeURIComponent(runId)}/feedback`, schema: EmptySchema, auth: true });
+    setThreadSharing: (workspaceId, threadId, shared) =>
+      send({ method: 'PUT', path: threadPath(workspaceId, threadId, '/sharing'), schema: ThreadSchema, auth: true, json: { shared } }),
+    listMessages: async (workspaceId, threadId) =>
+      (await send({ method: 'GET', path: threadPath(workspaceId, threadId, '/messages'), schema: MessageListSchema, auth: true })).messages,
+    getRun: (workspaceId, runId) => send({ method: 'GET', path: runPath(workspaceId, runId), schema: RunSchema, auth: true }),
+    stopRun: (workspaceId, runId) => send({ method: 'POST', path: runPath(workspaceId, runId, '/stop'), schema: StopRunAckDataSchema.pick({ status: true }), auth: true, json: {} }),
+    setAnswerFeedback: (workspaceId, runId, feedback) =>
+      send({ method: 'PUT', path: runPath(workspaceId, runId, '/feedback'), schema: AnswerFeedbackSchema, auth: true, json: feedback }),
+    deleteAnswerFeedback: async (workspaceId, runId) => {
+      await send({ method: 'DELETE', path: runPath(workspaceId, runId, '/feedback'), schema: EmptySchema, auth: true });
     },
-    threadFeedback: async (threadId) =>
-      (await send({ method: 'GET', path: `/v1/threads/${encodeURIComponent(threadId)}/feedback`, schema: AnswerFeedbackListSchema, auth: true })).feedback,
+    threadFeedback: async (workspaceId, threadId) =>
+      (await send({ method: 'GET', path: threadPath(workspaceId, threadId, '/feedback'), schema: AnswerFeedbackListSchema, auth: true })).feedback,
     listRunEvents,
-    listAllRunEvents: async (runId, afterSeq = 0) => {
+    listAllRunEvents: async (workspaceId, runId, afterSeq = 0) => {
       const all: RunEvent[] = [];
       let cursor = afterSeq;
       // Bounded by the log's length: every page moves the cursor forward or ends the loop.
       for (;;) {
-        const page = await listRunEvents(runId, { afterSeq: cursor, limit: PAGE_SIZE });
+        const page = await listRunEvents(workspaceId, runId, { afterSeq: cursor, limit: PAGE_SIZE });
         all.push(...page);
         const last = page.at(-1);
         if (page.length < PAGE_SIZE || !last || last.seq <= cursor) return all;

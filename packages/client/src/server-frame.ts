@@ -3,10 +3,12 @@ import {
   ErrorFrameSchema,
   RunEventSchema,
   ThreadActivityFrameSchema,
+  WorkspaceAccessEndedFrameSchema,
   type AckFrame,
   type ErrorFrame,
   type RunEvent,
   type ThreadActivityFrame,
+  type WorkspaceAccessEndedFrame,
 } from '@tally/protocol';
 
 /**
@@ -19,6 +21,7 @@ export type ParsedServerFrame =
   | { kind: 'error'; frame: ErrorFrame }
   | { kind: 'event'; event: RunEvent }
   | { kind: 'activity'; frame: ThreadActivityFrame }
+  | { kind: 'access_ended'; frame: WorkspaceAccessEndedFrame }
   | { kind: 'unreadable_event'; runId: string; seq: number; type: string; reason: string }
   | { kind: 'invalid'; reason: string };
 
@@ -42,6 +45,10 @@ export function parseServerFrame(text: string): ParsedServerFrame {
   if (type === 'thread_activity') {
     const r = ThreadActivityFrameSchema.safeParse(json);
     return r.success ? { kind: 'activity', frame: r.data } : { kind: 'invalid', reason: `bad thread_activity: ${firstIssue(r.error)}` };
+  }
+  if (type === 'workspace_access_ended') {
+    const r = WorkspaceAccessEndedFrameSchema.safeParse(json);
+    return r.success ? { kind: 'access_ended', frame: r.data } : { kind: 'invalid', reason: `bad workspace_access_ended: ${firstIssue(r.error)}` };
   }
   const r = RunEventSchema.safeParse(json);
   if (r.success) return { kind: 'event', event: r.data };

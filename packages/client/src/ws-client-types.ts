@@ -5,6 +5,7 @@ import type {
   SendMessageAckDataSchema,
   SubscribeAckDataSchema,
   ThreadActivityFrame,
+  WorkspaceAccessEndedFrame,
 } from '@tally/protocol';
 import type { z } from 'zod';
 import type { BackoffOptions } from './backoff.js';
@@ -47,6 +48,11 @@ export interface WsClientListeners {
   status: (status: ConnectionStatus, info: ConnectionInfo) => void;
   /** A run of one of the user's threads was queued or ended, from any tab or device. */
   activity: (frame: ThreadActivityFrame) => void;
+  /**
+   * The user's access to a workspace was reduced: the server ended the subscriptions and watches
+   * listed (the client forgets them too, and does not renew them on reconnect).
+   */
+  workspaceAccessEnded: (frame: WorkspaceAccessEndedFrame) => void;
   /** Problems with no caller to reject: error frames without id, unreadable frames, failed resubscribes. */
   error: (error: Error) => void;
 }
@@ -86,16 +92,16 @@ export interface WsClient {
   close(): void;
   /** Starts a run; the socket is subscribed to it from seq 0. Resent with the same id after a reconnect. */
   sendMessage(data: CommandData<'send_message'>): Promise<SendMessageAck>;
-  stopRun(runId: string): Promise<void>;
+  stopRun(workspaceId: string, runId: string): Promise<void>;
   /** Events with seq > afterSeq; afterSeq defaults to the last seq delivered for the run (or 0). */
-  subscribe(runId: string, afterSeq?: number): Promise<SubscribeAck>;
-  unsubscribe(runId: string): Promise<void>;
+  subscribe(workspaceId: string, runId: string, afterSeq?: number): Promise<SubscribeAck>;
+  unsubscribe(workspaceId: string, runId: string): Promise<void>;
   /**
    * Follows a thread: its runs still going, and every new one (another tab's too), arrive as
    * events. Kept across reconnects until unwatchThread.
    */
-  watchThread(threadId: string): Promise<void>;
-  unwatchThread(threadId: string): Promise<void>;
+  watchThread(workspaceId: string, threadId: string): Promise<void>;
+  unwatchThread(workspaceId: string, threadId: string): Promise<void>;
   /** Round trip in ms. */
   ping(): Promise<number>;
   /** The seq of the last event delivered for a run. */

@@ -72,7 +72,9 @@ export function createWsClient(options: WsClientOptions): WsClient {
   const maxAttempts = options.maxReconnectAttempts ?? Number.POSITIVE_INFINITY;
 
   const tracker = createSeqTracker<{ runId: string; seq: number; fromSeq?: number | undefined; type: string; event: RunEvent | null }>();
-  const watchedThreads = new Set<string>();
+  /** Watched threads, and the workspace of each followed run: commands name the workspace again on resubscribe. */
+  const watchedThreads = new Map<string, string>();
+  const runWorkspaces = new Map<string, string>();
   const pending = new Map<string, Pending>();
   const listeners = createListenerRegistry();
   const gapTimers = new Map<string, unknown>();
@@ -155,9 +157,10 @@ export function createWsClient(options: WsClientOptions): WsClient {
     const subscribesByRun = new Map<string, Pending>();
     for (const p of pending.values()) if (p.type === 'subscribe') subscribesByRun.set(String(p.data.runId), p);
     for (const { runId, lastSeq } of tracker.openRuns()) {
-      if (!subscribesByRun.has(runId)) internalCommand('subscribe', { runId, afterSeq: lastSeq });
+      const workspaceId = runWorkspaces.get(runId);
+      if (!subscribesByRun.has(runId) && workspaceId) internalCommand('subscribe', { workspaceId, runId, afterSeq: lastSeq });
     }
-    for (const threadId of watchedThreads) internalCommand('watch_thread', { threadId });
+    for (const [threadId, workspaceId] of watchedThreads) internalCommand('watch_thread', { workspaceId, threadId });
     for (const p of [...pending.values()]) {
       if (p.sentOn === generation) continue;
       if (p.type === 'subscribe') {
@@ -206,6 +209,12 @@ export function createWsClient(options: WsClientOptions): WsClient {
         return onEvent({ runId: parsed.event.runId, seq: parsed.event.seq, fromSeq: parsed.event.fromSeq, type: parsed.event.type, event: parsed.event });
       case 'activity':
         return emit('activity', parsed.frame);
+      case 'access_ended': {
+        // The server ended these: not renewed after a reconnect.
+        for (const runId of parsed.frame.runIds) forgetRun(runId);
+        for (const threadId of parsed.frame.threadIds) watchedThreads.delete(threadId);
+        return emit('workspaceAccessEnded', parsed.frame);
+      }
       case 'unreadable_event':
         emit('error', new TallyApiError(0, 'CLIENT_BAD_FRAME', parsed.reason));
         return onEvent({ runId: parsed.runId, seq: parsed.seq, type: parsed.type, event: null });
@@ -231,8 +240,9 @@ export function createWsClient(options: WsClientOptions): WsClient {
         timers.setTimeout(() => {
           gapTimers.delete(runId);
           // The server promises no gap; if one lasts, ask for the log again from where we are.
-          if (tracker.hasGap(runId) && status === 'open') {
-            internalCommand('subscribe', { runId, afterSeq: tracker.lastSeq(runId) ?? 0 });
+          const workspaceId = runWorkspaces.get(runId);
+          if (tracker.hasGap(runId) && status === 'open' && workspaceId) {
+            internalCommand('subscribe', { workspaceId, runId, afterSeq: tracker.lastSeq(runId) ?? 0 });
           }
         }, gapResubscribeMs),
       );
@@ -368,12 +378,17 @@ export function createWsClient(options: WsClientOptions): WsClient {
       (error: Error) => {
         if (error instanceof TallyConnectionError) return; // redone after the reconnect
         if (type === 'subscribe' && error instanceof TallyCommandError && error.code === 'RUN_NOT_FOUND') {
-          tracker.drop(String(data.runId));
+          forgetRun(String(data.runId));
         }
         if (type !== 'ping') emit('error', error);
       },
     );
     return promise;
+  }
+
+  function forgetRun(runId: string): void {
+    tracker.drop(runId);
+    runWorkspaces.delete(runId);
   }
 
   function parseAck<S extends z.ZodType>(schema: S, type: CommandType, data: Record<string, unknown>): z.infer<S> {
@@ -400,40 +415,42 @@ export function createWsClient(options: WsClientOptions): WsClient {
       shutDown(new TallyConnectionError('the client was closed'));
     },
     async sendMessage(data) {
-      const payload: Record<string, unknown> = { text: data.text };
+      const payload: Record<string, unknown> = { workspaceId: data.workspaceId, text: data.text };
       if (data.threadId !== undefined) payload.threadId = data.threadId;
       if (data.onBusy !== undefined) payload.onBusy = data.onBusy;
       const answer = await command('send_message', payload);
       const ack = parseAck(SendMessageAckDataSchema, 'send_message', answer.data);
       tracker.ensure(ack.runId);
+      runWorkspaces.set(ack.runId, data.workspaceId);
       if (answer.resent && status === 'open') {
         // The server subscribes the socket that sent the command; after a resend on a new socket
         // we subscribe explicitly (duplicates, if the server did it too, are dropped by seq).
-        internalCommand('subscribe', { runId: ack.runId, afterSeq: tracker.lastSeq(ack.runId) ?? 0 });
+        internalCommand('subscribe', { workspaceId: data.workspaceId, runId: ack.runId, afterSeq: tracker.lastSeq(ack.runId) ?? 0 });
       }
       return ack;
     },
-    async stopRun(runId) {
-      await command('stop_run', { runId });
+    async stopRun(workspaceId, runId) {
+      await command('stop_run', { workspaceId, runId });
     },
-    async subscribe(runId, afterSeq) {
+    async subscribe(workspaceId, runId, afterSeq) {
       const from = afterSeq ?? tracker.lastSeq(runId) ?? 0;
       tracker.follow(runId, from);
-      const answer = await command('subscribe', { runId, afterSeq: from });
+      runWorkspaces.set(runId, workspaceId);
+      const answer = await command('subscribe', { workspaceId, runId, afterSeq: from });
       return parseAck(SubscribeAckDataSchema, 'subscribe', answer.data);
     },
-    async unsubscribe(runId) {
-      tracker.drop(runId);
+    async unsubscribe(workspaceId, runId) {
+      forgetRun(runId);
       if (status !== 'open') return;
-      await command('unsubscribe', { runId });
+      await command('unsubscribe', { workspaceId, runId });
     },
-    async watchThread(threadId) {
-      watchedThreads.add(threadId);
-      if (status === 'open') await command('watch_thread', { threadId });
+    async watchThread(workspaceId, threadId) {
+      watchedThreads.set(threadId, workspaceId);
+      if (status === 'open') await command('watch_thread', { workspaceId, threadId });
     },
-    async unwatchThread(threadId) {
+    async unwatchThread(workspaceId, threadId) {
       watchedThreads.delete(threadId);
-      if (status === 'open') await command('unwatch_thread', { threadId });
+      if (status === 'open') await command('unwatch_thread', { workspaceId, threadId });
     },
     async ping() {
       const started = now();

@@ -15,22 +15,27 @@ export const BUSY_POLICIES = ['reject', 'queue', 'interrupt'] as const;
 export const BusyPolicySchema = z.enum(BUSY_POLICIES);
 export type BusyPolicy = z.infer<typeof BusyPolicySchema>;
 
+/** Every command on workspace data names its workspace; membership and role are checked per command. */
+const inWorkspace = { workspaceId: IdSchema };
+
 export const SendMessageDataSchema = z.object({
-  /** Absent: start a new thread. */
+  ...inWorkspace,
+  /** Absent: start a new thread in the workspace; present: one of the caller's threads there. */
   threadId: IdSchema.optional(),
   text: safeText().trim().min(1).max(MAX_MESSAGE_CHARS),
   onBusy: BusyPolicySchema.default('reject'),
 });
-export const StopRunDataSchema = z.object({ runId: IdSchema });
+export const StopRunDataSchema = z.object({ ...inWorkspace, runId: IdSchema });
 export const SubscribeDataSchema = z.object({
+  ...inWorkspace,
   runId: IdSchema,
   /** Deliver the events with seq greater than this; 0 replays the whole run. */
   afterSeq: int32(0).default(0),
 });
-export const UnsubscribeDataSchema = z.object({ runId: IdSchema });
+export const UnsubscribeDataSchema = z.object({ ...inWorkspace, runId: IdSchema });
 /** Follow a thread: the socket gets every new run of it from seq 1, live (another tab's too). */
-export const WatchThreadDataSchema = z.object({ threadId: IdSchema });
-export const UnwatchThreadDataSchema = z.object({ threadId: IdSchema });
+export const WatchThreadDataSchema = z.object({ ...inWorkspace, threadId: IdSchema });
+export const UnwatchThreadDataSchema = z.object({ ...inWorkspace, threadId: IdSchema });
 export const PingDataSchema = z.object({}).passthrough().optional();
 
 /** Every client command, by type: the data schema of each. */

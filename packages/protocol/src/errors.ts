@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   // resources (a foreign id answers the same as a missing one)
   THREAD_NOT_FOUND: { status: 404, message: 'Thread not found.' },
   RUN_NOT_FOUND: { status: 404, message: 'Run not found.' },
+  THREAD_READ_ONLY: { status: 403, message: 'This thread was shared with the workspace by its author: you may read it, not change it.' },
   API_KEY_NOT_FOUND: { status: 404, message: 'API key not found.' },
   USER_NOT_FOUND: { status: 404, message: 'User not found.' },
   PRICE_OVERRIDE_NOT_FOUND: { status: 404, message: 'No price override for this model.' },

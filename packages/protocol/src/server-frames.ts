@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ClientIdSchema, PROTOCOL_VERSION } from './envelope.js';
 import { RunEventSchema } from './events.js';
 import { RunStatusSchema } from './rest/runs.js';
+import { WorkspaceRoleSchema } from './rest/workspaces.js';
 
 /** The answer to a command that succeeded; `data` depends on the command. */
 export const AckFrameSchema = z.object({
@@ -44,6 +45,8 @@ export const PingAckDataSchema = z.object({ pong: z.literal(true), ts: z.string(
 export const ThreadActivityFrameSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),
   type: z.literal('thread_activity'),
+  /** The thread's workspace: a client showing another workspace leaves its list alone. */
+  workspaceId: z.string().uuid(),
   threadId: z.string().uuid(),
   title: z.string(),
   runId: z.string().uuid(),
@@ -53,5 +56,21 @@ export const ThreadActivityFrameSchema = z.object({
 });
 export type ThreadActivityFrame = z.infer<typeof ThreadActivityFrameSchema>;
 
-export const ServerFrameSchema = z.union([AckFrameSchema, ErrorFrameSchema, ThreadActivityFrameSchema, RunEventSchema]);
+/**
+ * The user's access to a workspace was reduced (removed, left, or given a weaker role; `role` is
+ * what they have now, null when they are out): the server ended this socket's subscriptions to
+ * the workspace's runs and its watches of the workspace's threads that the user may no longer
+ * read, listed here. Their next command there is authorised against the new standing.
+ */
+export const WorkspaceAccessEndedFrameSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  type: z.literal('workspace_access_ended'),
+  workspaceId: z.string().uuid(),
+  role: WorkspaceRoleSchema.nullable(),
+  runIds: z.array(z.string().uuid()),
+  threadIds: z.array(z.string().uuid()),
+});
+export type WorkspaceAccessEndedFrame = z.infer<typeof WorkspaceAccessEndedFrameSchema>;
+
+export const ServerFrameSchema = z.union([AckFrameSchema, ErrorFrameSchema, ThreadActivityFrameSchema, WorkspaceAccessEndedFrameSchema, RunEventSchema]);
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;

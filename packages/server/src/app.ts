@@ -285,13 +285,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     cookieSecurity: config.cookieSecure,
     onSecurityEvent: securityEvents,
   });
-  const threads = createThreadService({ db, runs: services.runs });
+  const threads = createThreadService({ db, runs: services.runs, audit });
   await app.register(accountRoutes, {
     deletion: createAccountDeletion({ db, runs: services.runs, endSessions: (userId, reason) => sessions.closeAccount(userId, reason), usage: services.agents.usageStore }),
     audit,
   });
   await app.register(threadRoutes, { threads });
-  await app.register(feedbackRoutes, { feedback: createAnswerFeedbackService({ db, threads }) });
+  await app.register(feedbackRoutes, { feedback: createAnswerFeedbackService({ db, threads, runs: services.runs }) });
   await app.register(runRoutes, { runs: services.runs });
   await app.register(usageRoutes, { ingester: services.ingester, store: services.agents.usageStore });
   await app.register(usageExplorerRoutes, { explorer: services.agents.explorer });
@@ -336,6 +336,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     bus: measureDeliveryLag(bus, services.metrics),
     runs: services.runs,
     threads,
+    roleOf: workspaces.roleOf,
+    membership: membershipWatch,
     logger,
     heartbeatMs: config.ws.heartbeatMs,
     limits: {

@@ -90,6 +90,8 @@ export const AUDIT_ACTIONS = [
   'workspace.member_role_changed',
   'workspace.member_removed',
   'workspace.member_left',
+  'thread.shared',
+  'thread.unshared',
   'workspace.ownership_transferred',
 ] as const;
 export const AuditActionSchema = z.enum(AUDIT_ACTIONS);

@@ -9,6 +9,8 @@ export type RunStatus = z.infer<typeof RunStatusSchema>;
 export const RunSchema = z.object({
   id: z.string().uuid(),
   threadId: z.string().uuid(),
+  /** The workspace whose usage the run analyses (its thread's). */
+  workspaceId: z.string().uuid(),
   status: RunStatusSchema,
   /** The seq of the last event in the run's log. */
   lastSeq: z.number().int(),

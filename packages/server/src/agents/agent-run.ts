@@ -19,6 +19,8 @@ export interface AgentRun {
   readonly signal: AbortSignal;
   /** Identity comes from the run context, never from the message. */
   readonly ownerId: string;
+  /** The workspace whose usage the run analyses (its thread's): every usage read is scoped by it. */
+  readonly workspaceId: string;
   readonly now: () => Date;
   /** Throws the signal's reason when the run was stopped. */
   checkpoint(): void;
@@ -39,6 +41,7 @@ export function createAgentRun(ctx: RunContext, now: () => Date): AgentRun {
     ctx,
     signal,
     ownerId: ctx.user.id,
+    workspaceId: ctx.workspaceId,
     now,
     checkpoint: () => signal.throwIfAborted(),
     async emit(event) {

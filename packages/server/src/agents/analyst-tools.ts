@@ -19,7 +19,8 @@ import type { AgentRun } from './agent-run.js';
  */
 export function createAnalystTools(run: AgentRun, deps: { agent: AgentName; usage: UsageStore; prices: PriceCatalog }): Record<string, LlmTool<unknown>> {
   const { agent, usage, prices } = deps;
-  const owner = run.ownerId;
+  // The usage store's owner is a workspace: the run's, never the asking user's id.
+  const owner = run.workspaceId;
   const rowsIn = (range: TimeRange | undefined) => usage.aggregate(owner, range);
   /** The call shows its validated input as args, and its whole (small) result. */
   const shown = <T>(name: string, input: Record<string, unknown>, call: () => Promise<T>) => run.tool(agent, name, input, call, (r) => r);

@@ -16,7 +16,8 @@ export interface UsageTools {
 }
 
 export function createUsageTools(run: AgentRun, store: UsageStore): UsageTools {
-  const owner = run.ownerId;
+  // The usage store's owner is a workspace: the run's, never the asking user's id.
+  const owner = run.workspaceId;
   const args = (range?: TimeRange) => ({ from: range?.from ?? null, to: range?.to ?? null });
   return {
     overview: (agent, range) =>

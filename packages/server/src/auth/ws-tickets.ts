@@ -7,9 +7,15 @@ import type { AccessClaims } from './access-tokens.js';
  * A ticket is a random key in the ephemeral store, taken (read and deleted) on redemption.
  */
 export interface WsTickets {
-  issue(claims: AccessClaims): Promise<{ ticket: string; expiresIn: number }>;
-  redeem(ticket: string): Promise<AccessClaims | null>;
+  issue(claims: TicketClaims): Promise<{ ticket: string; expiresIn: number }>;
+  redeem(ticket: string): Promise<TicketClaims | null>;
 }
+
+/**
+ * What a ticket holds: the principal it was issued to. Under an API key, the key and its
+ * workspace (the only one the socket it opens works in); written and read by the server only.
+ */
+export type TicketClaims = AccessClaims & { apiKeyId?: string | null; workspaceId?: string | null };
 
 export function createWsTickets(deps: { store: EphemeralStore; ttlSeconds: number }): WsTickets {
   return {
@@ -21,7 +27,7 @@ export function createWsTickets(deps: { store: EphemeralStore; ttlSeconds: numbe
     async redeem(ticket) {
       if (!/^[A-Za-z0-9_-]{20,100}$/.test(ticket)) return null;
       const value = await deps.store.take(`ws-ticket:${ticket}`);
-      return value ? (JSON.parse(value) as AccessClaims) : null;
+      return value ? (JSON.parse(value) as TicketClaims) : null;
     },
   };
 }

@@ -76,6 +76,8 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
   let firstTicket: string | undefined;
   let runId = '';
   let threadId = '';
+  /** The account's personal workspace (its id is the account's). */
+  let workspaceId = '';
   let streamed: RunEvent[] = [];
   let live: LiveSocket | undefined;
   /** The account smoke signed up, which it deletes at the end (never one it was given). */
@@ -91,6 +93,7 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
       const auth = options.email ? await rest.login({ email: options.email, password: options.password ?? '' }) : await rest.signup(fresh);
       if (!options.email) created = fresh;
       accessToken = auth.accessToken;
+      workspaceId = auth.user.id;
       return `${auth.user.email} (${auth.user.role})`;
     }],
     ['upload usage', async () => {
@@ -119,7 +122,7 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
       return `open, ping ${await live.client.ping()} ms`;
     }],
     ['send_message', async () => {
-      const ack = await live!.client.sendMessage({ text: QUESTION });
+      const ack = await live!.client.sendMessage({ workspaceId, text: QUESTION });
       runId = ack.runId;
       threadId = ack.threadId;
       return `run ${runId}, thread ${threadId}`;
@@ -146,18 +149,18 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
       return `${streamed.length} events (${types}); ${r.mode} report: $${r.totals.costUsd.toFixed(2)} over ${r.totals.requests} requests, ${r.recommendations.length} recommendations`;
     }],
     ['run log over REST', async () => {
-      const run = await rest.getRun(runId);
+      const run = await rest.getRun(workspaceId, runId);
       check(run.status === 'completed', `GET /v1/runs/:id says ${run.status}`);
       check(run.lastSeq === streamed.length, `GET /v1/runs/:id says lastSeq ${run.lastSeq}, streamed ${streamed.length}`);
-      const logged = await rest.listAllRunEvents(runId, 0);
+      const logged = await rest.listAllRunEvents(workspaceId, runId, 0);
       compareEvents(logged, streamed, 'GET /v1/runs/:id/events');
       return `${logged.length} events equal to the streamed ones`;
     }],
     ['thread list', async () => {
-      const threads = await rest.listThreads();
+      const threads = await rest.listThreads(workspaceId);
       const thread = threads.find((t) => t.id === threadId);
       check(thread, `thread ${threadId} missing from GET /v1/threads (${threads.length} threads)`);
-      const messages = await rest.listMessages(threadId);
+      const messages = await rest.listMessages(workspaceId, threadId);
       check(messages.some((m) => m.role === 'user' && m.content === QUESTION), 'the question is not among the thread messages');
       return `"${thread.title}" with ${messages.length} messages`;
     }],
@@ -167,7 +170,7 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
       const resumed = openSocket(options.url, rest, undefined);
       sockets.push(resumed.client);
       await resumed.client.connect();
-      const ack = await resumed.client.subscribe(runId, k);
+      const ack = await resumed.client.subscribe(workspaceId, runId, k);
       check(ack.status === 'completed', `subscribe ack status ${ack.status}`);
       await resumed.until((e) => e.runId === runId && isTerminalEvent(e.type));
       await sleep(300);

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { CLOSE_CODES, ERROR_CODES, type ClientCommand, type ErrorCode, type ThreadActivityFrame } from '@tally/protocol';
+import { CLOSE_CODES, ERROR_CODES, PROTOCOL_VERSION, type ClientCommand, type ErrorCode, type ThreadActivityFrame, type WorkspaceAccessEndedFrame, type WorkspacePermission, type WorkspaceRole } from '@tally/protocol';
 import { isAppError } from '../app-error.js';
 import type { Bus } from '../bus/bus.js';
 import type { UserChannelFanout, UserChannelMember } from '../bus/user-channel-fanout.js';
@@ -17,6 +17,10 @@ import { parseClientFrame } from './parse-client-frame.js';
 import { openRunSubscription, type RunSubscription } from './run-subscription.js';
 import { createSocketSender, type SocketSender, type SocketSenderLimits } from './socket-sender.js';
 import { inSpan } from '../telemetry/spans.js';
+import type { MembershipChange } from '../workspaces/membership-changes.js';
+import { authorizeInWorkspace } from '../workspaces/workspace-authorization.js';
+import type { WorkspaceCaller } from '../workspaces/workspace-caller.js';
+import { roleAllows } from '../workspaces/workspace-roles.js';
 
 export interface ConnectionDeps {
   /** Where a subscription replays what it missed from (the node's run event log, as its workers write it). */
@@ -24,6 +28,8 @@ export interface ConnectionDeps {
   bus: Bus;
   runs: RunService;
   threads: ThreadService;
+  /** The user's role in a workspace now, read fresh for each command that names one. */
+  roleOf(workspaceId: string, userId: string): Promise<WorkspaceRole | null>;
   logger: Logger;
   /** The node's registry of user channels, shared by the sockets of each user. */
   userChannels: UserChannelFanout;
@@ -43,6 +49,8 @@ export interface ConnectionUser {
   sessionId?: string;
   /** The API key a ticket was issued under, when the socket was opened with one. */
   apiKeyId?: string;
+  /** That key's workspace: the only one the socket works in. */
+  apiKeyWorkspaceId?: string;
 }
 
 /** What the gateway keeps of a live connection, for heartbeats, resyncs and shutdown. */
@@ -65,7 +73,8 @@ export interface ConnectionHandle {
  */
 export class Connection implements ConnectionHandle, UserChannelMember {
   private subscriptions: Map<string, RunSubscription> | undefined;
-  private watched: Set<string> | undefined;
+  /** Watched threads, each with the workspace it was watched in. */
+  private watched: Map<string, string> | undefined;
   private readonly sender: SocketSender;
   private queue: Promise<void>;
   private windowStart = Date.now();
@@ -110,9 +119,9 @@ export class Connection implements ConnectionHandle, UserChannelMember {
     this.sender.send(raw);
     if (!this.watched) return;
     const activity = JSON.parse(raw) as ThreadActivityFrame;
-    if (activity.status === 'queued' && this.watched.has(activity.threadId) && !this.subscriptions?.has(activity.runId)) {
+    if (activity.status === 'queued' && this.watched.get(activity.threadId) === activity.workspaceId && !this.subscriptions?.has(activity.runId)) {
       this.queue = this.queue
-        .then(() => this.subscribe(activity.runId, activity.threadId, 0))
+        .then(() => this.subscribe(activity.runId, activity.threadId, activity.workspaceId, 0))
         .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'following a watched thread failed'));
     }
   }
@@ -122,6 +131,47 @@ export class Connection implements ConnectionHandle, UserChannelMember {
     const message = parseRevocation(raw);
     const code = message && revokedBy(message, { userId: this.user.id, sessionId: this.user.sessionId, apiKeyId: this.user.apiKeyId });
     if (code) this.revoke(code);
+  }
+
+  /**
+   * The user's access to a workspace was reduced (any node announced it): end at once what they
+   * may no longer read there, and tell the socket. Every role reads its own and the shared
+   * threads, so a lowered role keeps them; a member who is out keeps nothing. Queued again behind
+   * the commands in flight, so a subscribe authorised just before the change ends too.
+   */
+  onAccessReduced(change: MembershipChange): void {
+    if (this.closed || change.userId !== this.user.id) return;
+    this.endAccess(change);
+    this.queue = this.queue.then(() => void this.endAccess(change, false));
+  }
+
+  private endAccess(change: MembershipChange, tell = true): void {
+    const keeps = change.role !== null && roleAllows(change.role, 'workspace.read');
+    const runIds: string[] = [];
+    const threadIds: string[] = [];
+    if (!keeps) {
+      for (const subscription of [...(this.subscriptions?.values() ?? [])]) {
+        if (subscription.workspaceId !== change.workspaceId) continue;
+        runIds.push(subscription.runId);
+        this.subscriptions?.delete(subscription.runId);
+        void subscription.close();
+      }
+      for (const [threadId, workspaceId] of [...(this.watched ?? [])]) {
+        if (workspaceId !== change.workspaceId) continue;
+        threadIds.push(threadId);
+        this.watched?.delete(threadId);
+      }
+    }
+    if (!tell && runIds.length === 0 && threadIds.length === 0) return;
+    const frame: WorkspaceAccessEndedFrame = { v: PROTOCOL_VERSION, type: 'workspace_access_ended', workspaceId: change.workspaceId, role: change.role, runIds, threadIds };
+    this.sender.send(JSON.stringify(frame));
+  }
+
+  /** Authorises one command in the workspace it names: membership read now, and the key's own workspace only. */
+  private async authorize(workspaceId: string, permission: WorkspacePermission): Promise<WorkspaceCaller> {
+    const apiKey = this.user.apiKeyId ? { workspaceId: this.user.apiKeyWorkspaceId ?? null } : null;
+    await authorizeInWorkspace(this.deps.roleOf, { userId: this.user.id, apiKey }, workspaceId, permission);
+    return { userId: this.user.id, workspaceId };
   }
 
   private revoke(code: ErrorCode): void {
@@ -177,15 +227,15 @@ export class Connection implements ConnectionHandle, UserChannelMember {
     return ++this.framesInWindow > this.deps.limits.floodFramesPerSecond;
   }
 
-  private async subscribe(runId: string, threadId: string, afterSeq: number): Promise<void> {
-    await this.openSubscription(runId, () => threadId, afterSeq, false);
+  private async subscribe(runId: string, threadId: string, workspaceId: string, afterSeq: number): Promise<void> {
+    await this.openSubscription(runId, () => threadId, workspaceId, afterSeq, false);
   }
 
   /**
    * `listenFirst`: for a run about to be started by this socket; the subscription hears the
    * run's every event from the bus and delivers from its begin(), with no read of the log.
    */
-  private async openSubscription(runId: string, threadOf: () => string, afterSeq: number, listenFirst: boolean): Promise<RunSubscription> {
+  private async openSubscription(runId: string, threadOf: () => string, workspaceId: string, afterSeq: number, listenFirst: boolean): Promise<RunSubscription> {
     const { deps, sender } = this;
     const subscriptions = (this.subscriptions ??= new Map());
     await subscriptions.get(runId)?.close();
@@ -201,6 +251,7 @@ export class Connection implements ConnectionHandle, UserChannelMember {
     subscription = await openRunSubscription({
       bus: deps.bus,
       runId,
+      workspaceId,
       afterSeq,
       listenFirst,
       loadAfter: (seq) => deps.eventLog.list({ id: runId, thread_id: threadOf() }, seq),
@@ -225,16 +276,17 @@ export class Connection implements ConnectionHandle, UserChannelMember {
     const { runs } = deps;
     switch (command.type) {
       case 'send_message': {
-        const { threadId, text, onBusy } = command.data;
+        const { workspaceId, threadId, text, onBusy } = command.data;
+        await this.authorize(workspaceId, 'agents.ask');
         // Listening before the run exists, the socket hears its every event from the bus: no
         // replay from the log for the run it starts (one statement less per run). Events wait
         // until the ack has gone out.
         const runId = crypto.randomUUID();
         let runThreadId = threadId ?? '';
-        const early = await this.openSubscription(runId, () => runThreadId, 0, true);
+        const early = await this.openSubscription(runId, () => runThreadId, workspaceId, 0, true);
         let started: StartedRun;
         try {
-          started = await runs.start({ user, threadId, text, onBusy, clientCommandId: command.id, runId });
+          started = await runs.start({ user, workspaceId, threadId, text, onBusy, clientCommandId: command.id, runId });
         } catch (error) {
           await this.closeSubscription(early);
           throw error;
@@ -247,41 +299,46 @@ export class Connection implements ConnectionHandle, UserChannelMember {
         }
         // A resend after reconnect found the run it had created: the client gets it whole from the log.
         await this.closeSubscription(early);
-        await this.subscribe(started.runId, started.threadId, 0);
+        await this.subscribe(started.runId, started.threadId, workspaceId, 0);
         return;
       }
       case 'subscribe': {
-        const run = await runs.getOwned(user.id, command.data.runId);
+        const { workspaceId } = command.data;
+        // The author's run, or one of a thread shared in the workspace (viewers included).
+        const run = await runs.readable(await this.authorize(workspaceId, 'workspace.read'), command.data.runId);
         sender.send(ackFrame(command.id, { runId: run.id, threadId: run.thread_id, status: run.status }));
-        await this.subscribe(run.id, run.thread_id, command.data.afterSeq);
+        await this.subscribe(run.id, run.thread_id, workspaceId, command.data.afterSeq);
         return;
       }
+      // Ending a subscription or a watch only takes away: no membership needed (a removed member's were ended already).
       case 'unsubscribe': {
-        await this.subscriptions?.get(command.data.runId)?.close();
-        this.subscriptions?.delete(command.data.runId);
+        const subscription = this.subscriptions?.get(command.data.runId);
+        if (subscription?.workspaceId === command.data.workspaceId) await this.closeSubscription(subscription);
         sender.send(ackFrame(command.id, { runId: command.data.runId }));
         return;
       }
       case 'watch_thread': {
-        const { threadId } = command.data;
-        await deps.threads.get(user.id, threadId);
-        const watched = (this.watched ??= new Set());
+        const { workspaceId, threadId } = command.data;
+        await deps.threads.get(await this.authorize(workspaceId, 'workspace.read'), threadId);
+        const watched = (this.watched ??= new Map());
         if (!watched.has(threadId) && watched.size >= deps.limits.maxWatchedThreads) {
-          const [oldest] = watched;
+          const [oldest] = watched.keys();
           if (oldest) watched.delete(oldest);
         }
-        watched.add(threadId);
-        const active = await runs.activeInThread(user.id, threadId);
+        watched.set(threadId, workspaceId);
+        const active = await runs.activeInThread(threadId);
         sender.send(ackFrame(command.id, { threadId, activeRunIds: active.map((r) => r.id) }));
-        for (const run of active) if (!this.subscriptions?.has(run.id)) await this.subscribe(run.id, threadId, 0);
+        for (const run of active) if (!this.subscriptions?.has(run.id)) await this.subscribe(run.id, threadId, workspaceId, 0);
         return;
       }
       case 'unwatch_thread':
-        this.watched?.delete(command.data.threadId);
+        if (this.watched?.get(command.data.threadId) === command.data.workspaceId) this.watched.delete(command.data.threadId);
         sender.send(ackFrame(command.id, { threadId: command.data.threadId }));
         return;
       case 'stop_run': {
-        const { status } = await runs.stop(user.id, command.data.runId);
+        // Only the run's author stops it (another member's shared run answers THREAD_READ_ONLY).
+        const run = await runs.authored(await this.authorize(command.data.workspaceId, 'workspace.read'), command.data.runId);
+        const { status } = await runs.stop(user.id, run.id);
         sender.send(ackFrame(command.id, { runId: command.data.runId, status }));
         return;
       }

@@ -20,6 +20,7 @@ describe('a subscription that listens before its run exists (listenFirst)', () =
     const subscription = await openRunSubscription({
       bus,
       runId,
+      workspaceId: runId,
       afterSeq: 0,
       listenFirst: true,
       loadAfter: async () => {
@@ -53,6 +54,7 @@ describe('a subscription that listens before its run exists (listenFirst)', () =
     const subscription = await openRunSubscription({
       bus,
       runId,
+      workspaceId: runId,
       afterSeq: 0,
       listenFirst: true,
       loadAfter: async (after) => log.slice(0, logged).filter((e) => e.seq > after),

@@ -4,6 +4,8 @@ import { eventHeadOf } from './event-head.js';
 
 export interface RunSubscription {
   readonly runId: string;
+  /** The workspace the subscriber was authorised in: a reduction of their access there ends it. */
+  readonly workspaceId: string;
   readonly lastSeq: number;
   /** True once the terminal event was delivered or close() was called. */
   readonly closed: boolean;
@@ -33,6 +35,7 @@ const MAX_RETRY_MS = 250;
 export async function openRunSubscription(options: {
   bus: Bus;
   runId: string;
+  workspaceId: string;
   afterSeq: number;
   /** Events of the run with seq > afterSeq, from the log. */
   loadAfter: (afterSeq: number) => Promise<RunEvent[]>;
@@ -128,6 +131,7 @@ export async function openRunSubscription(options: {
 
   return {
     runId,
+    workspaceId: options.workspaceId,
     get lastSeq() {
       return last;
     },

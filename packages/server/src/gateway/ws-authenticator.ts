@@ -2,7 +2,7 @@ import { WS_BEARER_PREFIX, WS_SUBPROTOCOL, WsConnectQuerySchema, type ErrorCode 
 import type { ApiKeyStanding } from '../auth/api-keys.js';
 import type { AccessClaims, AccessTokens } from '../auth/access-tokens.js';
 import type { SessionStanding } from '../auth/session-service.js';
-import type { WsTickets } from '../auth/ws-tickets.js';
+import type { TicketClaims, WsTickets } from '../auth/ws-tickets.js';
 
 /**
  * Decides who an upgrade request is, before the upgrade completes: a single-use `?ticket=`, or
@@ -31,14 +31,15 @@ export function createWsAuthenticator(deps: {
     const query = WsConnectQuerySchema.safeParse(request.query ?? {});
     const ticket = query.success ? query.data.ticket : undefined;
     if (ticket !== undefined) {
-      const claims: (AccessClaims & { apiKeyId?: string | null }) | null = await deps.tickets.redeem(ticket);
+      const claims: TicketClaims | null = await deps.tickets.redeem(ticket);
       if (!claims) return null;
       // A ticket outlives nothing: if its session ended (or its key was revoked) since, it is refused.
       if (claims.sessionId) return bySession(claims);
-      if (!claims.apiKeyId) return null;
+      // A key's ticket names the key's workspace (the principal it was issued to): the socket works there only.
+      if (!claims.apiKeyId || !claims.workspaceId) return null;
       const keyClaims = await deps.apiKeyClaims({ ...claims, apiKeyId: claims.apiKeyId });
       // The key stays with the socket: revoking it ends the socket (see credential-revocation.ts).
-      return keyClaims ? { ...keyClaims, apiKeyId: claims.apiKeyId } : null;
+      return keyClaims ? { ...keyClaims, apiKeyId: claims.apiKeyId, workspaceId: claims.workspaceId } : null;
     }
     const header = request.headers['sec-websocket-protocol'];
     const offered = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((p) => p.trim());
@@ -54,8 +55,11 @@ export function createWsAuthenticator(deps: {
   };
 }
 
-/** Who a socket is: the claims of its credential, and the API key a ticket was issued under. */
-export type SocketClaims = AccessClaims & { apiKeyId?: string | null };
+/**
+ * Who a socket is: the claims of its credential, and the API key a ticket was issued under with
+ * the key's workspace (the only one such a socket works in).
+ */
+export type SocketClaims = AccessClaims & { apiKeyId?: string | null; workspaceId?: string | null };
 
 /**
  * Whether the credential that opened a socket still holds, asked before each of its commands:

@@ -9,6 +9,7 @@ import type { createWsAuthenticator, SocketClaims } from './ws-authenticator.js'
 import type { OriginPolicy } from '../http/origin-policy.js';
 import { originRefusal } from '../http/security-plugin.js';
 import type { EphemeralStore } from '../kv/ephemeral-store.js';
+import type { MembershipWatch } from '../workspaces/membership-changes.js';
 
 /** How long a socket closed by the server has to answer the close before it is cut off. */
 const CLOSE_GRACE_MS = 1000;
@@ -53,6 +54,8 @@ export function registerWsGateway(
     origins: OriginPolicy;
     kv: EphemeralStore;
     maxSocketsPerUser: number;
+    /** This node's listener of workspace access reductions (any node's). */
+    membership: Pick<MembershipWatch, 'onChange'>;
   },
 ): GatewayControl {
   const deps = { ...gatewayDeps, userChannels: createUserChannelFanout(gatewayDeps.bus) };
@@ -88,9 +91,15 @@ export function registerWsGateway(
     setTimeout(resyncAll, 1000).unref();
   });
 
+  // A member removed or lowered anywhere: their sockets here end what they may no longer read there.
+  const stopMembership = deps.membership.onChange((change) => {
+    for (const { connection } of live.values()) if (connection.user.id === change.userId) connection.onAccessReduced(change);
+  });
+
   app.addHook('onClose', async () => {
     clearInterval(heartbeat);
     stopResync();
+    stopMembership();
   });
 
   function onMessage(this: WebSocket, raw: RawData, isBinary: boolean): void {
@@ -144,6 +153,7 @@ export function registerWsGateway(
         email: claims.email,
         ...(claims.sessionId ? { sessionId: claims.sessionId } : {}),
         ...(claims.apiKeyId ? { apiKeyId: claims.apiKeyId } : {}),
+        ...(claims.apiKeyId && claims.workspaceId ? { apiKeyWorkspaceId: claims.workspaceId } : {}),
       };
       live.set(socket, { connection: new Connection(socket, user, deps), alive: true, slot });
       // One listener function for all sockets (ws calls it with the socket as `this`): none per socket.

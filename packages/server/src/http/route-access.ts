@@ -45,17 +45,6 @@ export const ROUTE_ACCESS = {
   'GET /v1/me': 'signed-in',
   'PATCH /v1/me': 'signed-in',
   'DELETE /v1/me': 'signed-in',
-  'GET /v1/threads': 'full',
-  'GET /v1/threads/:id': 'full',
-  'PATCH /v1/threads/:id': 'full',
-  'DELETE /v1/threads/:id': 'full',
-  'GET /v1/threads/:id/messages': 'full',
-  'GET /v1/runs/:id': 'full',
-  'GET /v1/runs/:id/events': 'full',
-  'POST /v1/runs/:id/stop': 'full',
-  'PUT /v1/runs/:id/feedback': 'full',
-  'DELETE /v1/runs/:id/feedback': 'full',
-  'GET /v1/threads/:id/feedback': 'full',
 
   // Workspaces: a person manages membership (no API key). Each route naming a workspace is
   // authorised by membership and the role's permission here (http/workspace-guard.ts checks it).
@@ -72,6 +61,22 @@ export const ROUTE_ACCESS = {
   'POST /v1/workspaces/:workspaceId/invitations': personIn('members.manage'),
   'DELETE /v1/workspaces/:workspaceId/invitations/:invitationId': personIn('members.manage'),
   'GET /v1/workspaces/:workspaceId/audit': personIn('audit.read'),
+
+  // Threads and runs of a workspace: members read their own and the shared ones; only a thread's
+  // author changes it or its runs (the services answer THREAD_READ_ONLY to others). Sharing
+  // publishes to the workspace, so it needs what asking needs.
+  'GET /v1/workspaces/:workspaceId/threads': { access: 'full', workspace: 'workspace.read' },
+  'GET /v1/workspaces/:workspaceId/threads/:threadId': { access: 'full', workspace: 'workspace.read' },
+  'PATCH /v1/workspaces/:workspaceId/threads/:threadId': { access: 'full', workspace: 'workspace.read' },
+  'DELETE /v1/workspaces/:workspaceId/threads/:threadId': { access: 'full', workspace: 'workspace.read' },
+  'GET /v1/workspaces/:workspaceId/threads/:threadId/messages': { access: 'full', workspace: 'workspace.read' },
+  'GET /v1/workspaces/:workspaceId/threads/:threadId/feedback': { access: 'full', workspace: 'workspace.read' },
+  'PUT /v1/workspaces/:workspaceId/threads/:threadId/sharing': { access: 'full', workspace: 'agents.ask' },
+  'GET /v1/workspaces/:workspaceId/runs/:runId': { access: 'full', workspace: 'workspace.read' },
+  'GET /v1/workspaces/:workspaceId/runs/:runId/events': { access: 'full', workspace: 'workspace.read' },
+  'POST /v1/workspaces/:workspaceId/runs/:runId/stop': { access: 'full', workspace: 'workspace.read' },
+  'PUT /v1/workspaces/:workspaceId/runs/:runId/feedback': { access: 'full', workspace: 'workspace.read' },
+  'DELETE /v1/workspaces/:workspaceId/runs/:runId/feedback': { access: 'full', workspace: 'workspace.read' },
 
   // A workspace's usage: its members (and its own API keys, acting as their maker) upload and read it.
   'POST /v1/workspaces/:workspaceId/usage': { access: 'usage:write', workspace: 'usage.upload' },

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { IdSchema, type WorkspacePermission, type WorkspaceRole } from '@tally/protocol';
 import { AppError } from '../app-error.js';
 import type { WorkspaceService } from '../workspaces/workspace-service.js';
-import { roleAllows } from '../workspaces/workspace-roles.js';
+import { authorizeInWorkspace } from '../workspaces/workspace-authorization.js';
 import { userOf } from './authenticate.js';
 
 /** A request's standing in the workspace its path names, once the guard let it through. */
@@ -29,10 +29,8 @@ export function createWorkspaceGuard(deps: { workspaces: Pick<WorkspaceService, 
     if (!params.success) throw new AppError('WORKSPACE_NOT_FOUND');
     const { workspaceId } = params.data;
     // A key works in the one workspace it was made in; anywhere else the workspace is not there for it.
-    if (user.via === 'api-key' && user.workspaceId !== workspaceId) throw new AppError('WORKSPACE_NOT_FOUND');
-    const role = await deps.workspaces.roleOf(workspaceId, user.userId);
-    if (!role) throw new AppError('WORKSPACE_NOT_FOUND');
-    if (!roleAllows(role, permission)) throw new AppError('WORKSPACE_FORBIDDEN');
+    const apiKey = user.via === 'api-key' ? { workspaceId: user.workspaceId } : null;
+    const role = await authorizeInWorkspace(deps.workspaces.roleOf, { userId: user.userId, apiKey }, workspaceId, permission);
     return { workspaceId, userId: user.userId, role };
   };
 }

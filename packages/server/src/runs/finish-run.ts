@@ -107,7 +107,7 @@ export function createRunFinisher(deps: RunFinisherDeps): FinishRun {
     }
     metrics?.runFinished(status, (finishedAt.getTime() - (run.started_at ?? run.created_at).getTime()) / 1000);
     publishEnd(run.id, event);
-    const activity: ThreadActivityFrame = { v: PROTOCOL_VERSION, type: 'thread_activity', threadId: run.thread_id, title: committed.title, runId: run.id, status };
+    const activity: ThreadActivityFrame = { v: PROTOCOL_VERSION, type: 'thread_activity', workspaceId: run.workspace_id, threadId: run.thread_id, title: committed.title, runId: run.id, status };
     await bus.publish(channels.userActivity(run.owner_id), JSON.stringify(activity)).catch(() => undefined);
     // The thread's next queued run (double-texting `queue`) may start now.
     return bus.publish(channels.runsQueued, run.id).then(

@@ -4,7 +4,7 @@ import type { RunLeases } from './run-leases.js';
 import type { RunResume } from './run-resume.js';
 
 export interface RunAttemptContextDeps {
-  run: { id: string; threadId: string; user: { id: string; email: string }; text: string };
+  run: { id: string; threadId: string; workspaceId: string; user: { id: string; email: string }; text: string };
   signal: AbortSignal;
   leases: Pick<RunLeases, 'whenHeld'>;
   emitter: Pick<RunEmitter, 'emit' | 'checkpoint' | 'lastSeq'>;
@@ -24,6 +24,7 @@ export function createRunAttemptContext(deps: RunAttemptContextDeps): RunContext
   let firstEmit = true;
   return {
     user: run.user,
+    workspaceId: run.workspaceId,
     threadId: run.threadId,
     runId: run.id,
     text: run.text,

@@ -81,7 +81,7 @@ export function createRunAttempt(deps: RunAttemptDeps): (run: ClaimedRun, contro
         metrics?.takenOver();
       }
       const ctx = createRunAttemptContext({
-        run: { id: run.id, threadId: run.thread_id, user: { id: run.owner_id, email: run.email }, text: run.content },
+        run: { id: run.id, threadId: run.thread_id, workspaceId: run.workspace_id, user: { id: run.owner_id, email: run.email }, text: run.content },
         signal: controller.signal,
         leases: deps.leases,
         emitter,

@@ -6,6 +6,8 @@ import type { AgentName, RunEventDraft } from '@tally/protocol';
  */
 export interface RunContext {
   user: { id: string; email: string };
+  /** The workspace the run belongs to (its thread's): the agents read that workspace's usage only. */
+  workspaceId: string;
   threadId: string;
   runId: string;
   /** The user's message that started the run. */

@@ -9,9 +9,15 @@ import type { RunRow } from '../store/schema.js';
 import { createSqlRunEventLog, type RunEventLog } from './run-event-log.js';
 import { createRunEventSequence } from './run-event-sequence.js';
 import { activeTraceparent } from '../telemetry/traceparent.js';
+import type { WorkspaceCaller } from '../workspaces/workspace-caller.js';
 
 export interface StartRunInput {
   user: { id: string };
+  /**
+   * The workspace the run analyses, where the caller was authorised to ask ('agents.ask'); a new
+   * thread is made there, an existing one must be the caller's there.
+   */
+  workspaceId: string;
   threadId?: string | undefined;
   text: string;
   /** The command id: a resend with the same id returns the run it created. */
@@ -35,14 +41,22 @@ export interface StartedRun {
 
 export interface RunService {
   start(input: StartRunInput): Promise<StartedRun>;
-  /** Asks the run to stop, wherever it runs. RUN_NOT_FOUND for another user's run. */
+  /**
+   * Asks the run to stop, wherever it runs. RUN_NOT_FOUND for another user's run: the caller
+   * checked it is in the workspace named (authored()).
+   */
   stop(ownerId: string, runId: string): Promise<{ status: Run['status'] }>;
-  /** The run row if the user owns it, else RUN_NOT_FOUND. */
-  getOwned(ownerId: string, runId: string): Promise<RunRow>;
-  get(ownerId: string, runId: string): Promise<Run>;
-  /** The queued and running runs of one of the user's threads, oldest first. */
-  activeInThread(ownerId: string, threadId: string): Promise<Array<{ id: string; status: Run['status'] }>>;
-  events(ownerId: string, runId: string, afterSeq: number, limit?: number): Promise<RunEvent[]>;
+  /**
+   * A run the caller may read in the workspace: theirs, or one of a thread shared there, its
+   * thread not being deleted; RUN_NOT_FOUND otherwise.
+   */
+  readable(caller: WorkspaceCaller, runId: string): Promise<RunRow>;
+  /** A run the caller may act on (stop, rate): theirs in the workspace; THREAD_READ_ONLY for another's shared one. */
+  authored(caller: WorkspaceCaller, runId: string): Promise<RunRow>;
+  get(caller: WorkspaceCaller, runId: string): Promise<Run>;
+  /** The queued and running runs of a thread, oldest first; the caller checked it may see the thread. */
+  activeInThread(threadId: string): Promise<Array<{ id: string; status: Run['status'] }>>;
+  events(caller: WorkspaceCaller, runId: string, afterSeq: number, limit?: number): Promise<RunEvent[]>;
 }
 
 const ACTIVE = ['queued', 'running'] as const;
@@ -75,6 +89,21 @@ export function createRunService(deps: RunServiceDeps): RunService {
     return row;
   }
 
+  async function readable(caller: WorkspaceCaller, runId: string): Promise<RunRow> {
+    const row = await db
+      .selectFrom('runs')
+      .innerJoin('threads', 'threads.id', 'runs.thread_id')
+      .selectAll('runs')
+      .where('runs.id', '=', runId)
+      .where('runs.workspace_id', '=', caller.workspaceId)
+      .where('threads.workspace_id', '=', caller.workspaceId)
+      .where('threads.deleted_at', 'is', null)
+      .where((eb) => eb.or([eb('runs.owner_id', '=', caller.userId), eb('threads.shared_at', 'is not', null)]))
+      .executeTakeFirst();
+    if (!row) throw new AppError('RUN_NOT_FOUND');
+    return row;
+  }
+
   async function findByCommand(ownerId: string, commandId: string): Promise<StartedRun | null> {
     const row = await db
       .selectFrom('runs')
@@ -91,7 +120,7 @@ export function createRunService(deps: RunServiceDeps): RunService {
 
   const service: RunService = {
     async start(input) {
-      const { user, threadId, text, clientCommandId, onBusy = 'reject' } = input;
+      const { user, workspaceId, threadId, text, clientCommandId, onBusy = 'reject' } = input;
       if (clientCommandId) {
         const existing = await findByCommand(user.id, clientCommandId);
         if (existing) return existing;
@@ -129,6 +158,8 @@ export function createRunService(deps: RunServiceDeps): RunService {
               .select(['id', 'title'])
               .where('id', '=', tid)
               .where('owner_id', '=', user.id)
+              // Only the author asks in a thread, and only in the workspace it belongs to.
+              .where('workspace_id', '=', workspaceId)
               // A thread being deleted (hidden, its runs stopping) takes no new run.
               .where('deleted_at', 'is', null)
               .forUpdate()
@@ -156,13 +187,13 @@ export function createRunService(deps: RunServiceDeps): RunService {
             .with('thread', (q) =>
               existing
                 ? q.updateTable('threads').set({ updated_at: at }).where('id', '=', existing).returning('id')
-                : q.insertInto('threads').values({ id: runThreadId, owner_id: user.id, workspace_id: user.id, title, created_at: at, updated_at: at }).returning('id'),
+                : q.insertInto('threads').values({ id: runThreadId, owner_id: user.id, workspace_id: workspaceId, title, created_at: at, updated_at: at }).returning('id'),
             )
             .with('message', (q) =>
               q.insertInto('messages').values({ id: messageId, owner_id: user.id, thread_id: runThreadId, role: 'user', content: text, run_id: runId, created_at: at }).returning('id'),
             )
             .insertInto('runs')
-            .values({ id: runId, owner_id: user.id, workspace_id: user.id, thread_id: runThreadId, message_id: messageId, client_command_id: clientCommandId ?? null, status: 'queued', created_at: at, traceparent: activeTraceparent() })
+            .values({ id: runId, owner_id: user.id, workspace_id: workspaceId, thread_id: runThreadId, message_id: messageId, client_command_id: clientCommandId ?? null, status: 'queued', created_at: at, traceparent: activeTraceparent() })
             .execute();
           const event = createRunEventSequence({ id: runId, threadId: tid, lastSeq: 0 }, () => at).next({ type: 'run_queued', data: { messageId, text } });
           await log.append([event], tx);
@@ -182,6 +213,7 @@ export function createRunService(deps: RunServiceDeps): RunService {
       const activity: ThreadActivityFrame = {
         v: PROTOCOL_VERSION,
         type: 'thread_activity',
+        workspaceId,
         threadId: created.threadId,
         title: created.title,
         runId,
@@ -223,13 +255,20 @@ export function createRunService(deps: RunServiceDeps): RunService {
       return { status: 'running' };
     },
 
-    getOwned,
+    readable,
 
-    async get(ownerId, runId) {
-      const row = await getOwned(ownerId, runId);
+    async authored(caller, runId) {
+      const row = await readable(caller, runId);
+      if (row.owner_id !== caller.userId) throw new AppError('THREAD_READ_ONLY');
+      return row;
+    },
+
+    async get(caller, runId) {
+      const row = await readable(caller, runId);
       return {
         id: row.id,
         threadId: row.thread_id,
+        workspaceId: row.workspace_id,
         status: row.status,
         lastSeq: row.last_seq,
         createdAt: new Date(row.created_at).toISOString(),
@@ -237,19 +276,18 @@ export function createRunService(deps: RunServiceDeps): RunService {
       };
     },
 
-    async activeInThread(ownerId, threadId) {
+    async activeInThread(threadId) {
       return db
         .selectFrom('runs')
         .select(['id', 'status'])
-        .where('owner_id', '=', ownerId)
         .where('thread_id', '=', threadId)
         .where('status', 'in', ACTIVE)
         .orderBy('created_at')
         .execute();
     },
 
-    async events(ownerId, runId, afterSeq, limit) {
-      const run = await getOwned(ownerId, runId);
+    async events(caller, runId, afterSeq, limit) {
+      const run = await readable(caller, runId);
       return log.list(run, afterSeq, limit);
     },
   };

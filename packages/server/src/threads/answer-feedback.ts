@@ -2,45 +2,34 @@ import type { AdminAnswerFeedback, AnswerFeedback, AnswerRating } from '@tally/p
 import { sql } from 'kysely';
 import { AppError } from '../app-error.js';
 import type { Db } from '../store/database.js';
+import type { RunService } from '../runs/run-service.js';
+import type { WorkspaceCaller } from '../workspaces/workspace-caller.js';
 import type { ThreadService } from './thread-service.js';
 
 /**
  * Thumbs up or down, with an optional note, on the answer of a run: a user rates only their own
- * finished runs (a foreign or unknown run is RUN_NOT_FOUND), reads only their own ratings, and an
- * admin reads everyone's with the question and thread they were given on.
+ * finished runs in the workspace named (an unknown run, or one they may not read, is
+ * RUN_NOT_FOUND; another member's shared one THREAD_READ_ONLY), reads only their own ratings,
+ * and an admin reads everyone's with the question and thread they were given on.
  */
 export interface AnswerFeedbackService {
   /** Sets or replaces the caller's rating of the run; `note` already trimmed, blank meaning none. */
-  set(ownerId: string, runId: string, input: { rating: AnswerRating; note?: string | null | undefined }): Promise<AnswerFeedback>;
+  set(caller: WorkspaceCaller, runId: string, input: { rating: AnswerRating; note?: string | null | undefined }): Promise<AnswerFeedback>;
   /** Removes the caller's rating of the run (nothing to remove is not an error). */
-  remove(ownerId: string, runId: string): Promise<void>;
-  /** The caller's ratings of the answers in one of their threads (THREAD_NOT_FOUND otherwise). */
-  ofThread(ownerId: string, threadId: string): Promise<AnswerFeedback[]>;
+  remove(caller: WorkspaceCaller, runId: string): Promise<void>;
+  /** The caller's ratings of the answers in a thread they may read (none in another's shared thread). */
+  ofThread(caller: WorkspaceCaller, threadId: string): Promise<AnswerFeedback[]>;
   /** Every user's ratings, newest first: for admins only (the route's access says so). */
   listAll(query: { rating?: AnswerRating | undefined; limit: number }): Promise<AdminAnswerFeedback[]>;
 }
 
-export function createAnswerFeedbackService(deps: { db: Db; threads: Pick<ThreadService, 'get'> }): AnswerFeedbackService {
+export function createAnswerFeedbackService(deps: { db: Db; threads: Pick<ThreadService, 'get'>; runs: Pick<RunService, 'authored'> }): AnswerFeedbackService {
   const { db } = deps;
 
-  /** The caller's run in a thread that is not being deleted, or RUN_NOT_FOUND. */
-  async function ownedRun(ownerId: string, runId: string) {
-    const run = await db
-      .selectFrom('runs')
-      .innerJoin('threads', 'threads.id', 'runs.thread_id')
-      .select(['runs.id', 'runs.status'])
-      .where('runs.id', '=', runId)
-      .where('runs.owner_id', '=', ownerId)
-      .where('threads.owner_id', '=', ownerId)
-      .where('threads.deleted_at', 'is', null)
-      .executeTakeFirst();
-    if (!run) throw new AppError('RUN_NOT_FOUND');
-    return run;
-  }
-
   return {
-    async set(ownerId, runId, input) {
-      const run = await ownedRun(ownerId, runId);
+    async set(caller, runId, input) {
+      const run = await deps.runs.authored(caller, runId);
+      const ownerId = caller.userId;
       // An answer is rated once it is there: a run still queued or going has none yet.
       if (run.status === 'queued' || run.status === 'running') throw new AppError('RUN_NOT_FINISHED');
       const note = input.note ? input.note : null;
@@ -53,13 +42,14 @@ export function createAnswerFeedbackService(deps: { db: Db; threads: Pick<Thread
       return toFeedback(row);
     },
 
-    async remove(ownerId, runId) {
-      await ownedRun(ownerId, runId);
-      await db.deleteFrom('answer_feedback').where('run_id', '=', runId).where('owner_id', '=', ownerId).execute();
+    async remove(caller, runId) {
+      await deps.runs.authored(caller, runId);
+      await db.deleteFrom('answer_feedback').where('run_id', '=', runId).where('owner_id', '=', caller.userId).execute();
     },
 
-    async ofThread(ownerId, threadId) {
-      await deps.threads.get(ownerId, threadId);
+    async ofThread(caller, threadId) {
+      await deps.threads.get(caller, threadId);
+      const ownerId = caller.userId;
       const rows = await db
         .selectFrom('answer_feedback')
         .innerJoin('runs', 'runs.id', 'answer_feedback.run_id')

@@ -16,7 +16,8 @@ export interface ThreadDeletionOptions {
  * is the row removed, with its messages, runs and events (foreign keys cascade). Removing it under
  * a live worker would make the worker's next write fail; waiting for the stop avoids that.
  *
- * Returns false when the thread is missing, foreign or already deleted.
+ * Returns false when the thread is missing, foreign or already deleted. The caller checked the
+ * thread is the owner's in the workspace named (a thread's runs are all its author's).
  */
 export function createThreadDeletion(options: ThreadDeletionOptions): {
   remove(ownerId: string, threadId: string): Promise<boolean>;
@@ -47,7 +48,7 @@ export function createThreadDeletion(options: ThreadDeletionOptions): {
   }
 
   async function stopRuns(ownerId: string, threadId: string): Promise<void> {
-    for (const run of await runs.activeInThread(ownerId, threadId)) await runs.stop(ownerId, run.id);
+    for (const run of await runs.activeInThread(threadId)) await runs.stop(ownerId, run.id);
   }
 
   return {

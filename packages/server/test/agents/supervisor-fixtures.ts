@@ -84,6 +84,8 @@ export function collectingContext(options: {
   const userId = options.userId ?? 'user-1';
   const ctx: RunContext = {
     user: { id: userId, email: `${userId}@example.com` },
+    // A personal workspace's id is its person's.
+    workspaceId: userId,
     threadId: 'thread-1',
     runId: 'run-1',
     text: options.text,

@@ -37,6 +37,7 @@ describe('a subscriber joining between publish and flush', () => {
       openRunSubscription({
         bus,
         runId: run.id,
+        workspaceId: run.id,
         afterSeq: 0,
         loadAfter: (after) => log.list({ id: run.id, thread_id: run.threadId }, after),
         deliver: (_raw, event) => delivered.push(event.seq),

@@ -1,0 +1,29 @@
+import type { WorkspacePermission, WorkspaceRole } from '@tally/protocol';
+import { AppError } from '../app-error.js';
+import { roleAllows } from './workspace-roles.js';
+
+/** Who asks to act in a workspace: a person, or an API key (which works in its own workspace only). */
+export interface WorkspaceRequester {
+  userId: string;
+  /** Set when the credential is an API key: the one workspace it works in. */
+  apiKey: { workspaceId: string | null } | null;
+}
+
+/**
+ * The one decision of whether `actor` may do what `permission` names in `workspaceId`, for the
+ * HTTP guard and the gateway alike: membership read fresh (`roleOf`), then the role's permission.
+ * A workspace that is missing, someone else's, or outside a key's own answers WORKSPACE_NOT_FOUND
+ * (ids cannot be probed); a member whose role falls short gets WORKSPACE_FORBIDDEN.
+ */
+export async function authorizeInWorkspace(
+  roleOf: (workspaceId: string, userId: string) => Promise<WorkspaceRole | null>,
+  actor: WorkspaceRequester,
+  workspaceId: string,
+  permission: WorkspacePermission,
+): Promise<WorkspaceRole> {
+  if (actor.apiKey && actor.apiKey.workspaceId !== workspaceId) throw new AppError('WORKSPACE_NOT_FOUND');
+  const role = await roleOf(workspaceId, actor.userId);
+  if (!role) throw new AppError('WORKSPACE_NOT_FOUND');
+  if (!roleAllows(role, permission)) throw new AppError('WORKSPACE_FORBIDDEN');
+  return role;
+}
