@@ -11,7 +11,8 @@ import fs from 'node:fs/promises';
 /**
  * The settings page in Chromium against a real node: the first account is the admin and sees the
  * admin sections, a second one does not; display name, API key (works, then not after revoke),
- * another device's session revoked from here, password change (then a fresh log-in with it).
+ * another device's session revoked from here, password change (then a fresh log-in with it); an admin
+ * deletes a user; an account deletes itself.
  */
 const UI = 10_000;
 const TEST = 60_000;
@@ -203,6 +204,39 @@ describe('settings page in Chromium', () => {
     const llm = section(page, 'LLM configuration');
     await llm.getByRole('button', { name: 'Test connection' }).click({ timeout: UI });
     await expect.poll(() => llm.getByTestId('llm-test-result').textContent(), { timeout: UI }).toContain('No LLM is configured');
+  });
+
+  it('deletes a user from the admin page after a confirmation; the audit says so', { timeout: TEST }, async () => {
+    const users = section(page, 'Users');
+    const email = `made-${process.pid}@example.com`; // made by the test above
+    const row = users.locator(`tr[data-user-email="${email}"]`);
+    await row.getByRole('button', { name: `Delete ${email}` }).click({ timeout: UI });
+    await row.getByRole('button', { name: 'Delete user' }).click({ timeout: UI });
+    await row.waitFor({ state: 'detached', timeout: UI });
+    // No delete button on one's own row: that is the account's own section.
+    expect(await users.locator(`tr[data-user-email="${admin.email}"]`).getByRole('button', { name: /^Delete/ }).count()).toBe(0);
+    await page.reload({ timeout: UI });
+    await expect.poll(() => section(page, 'Audit log').locator('tr', { hasText: 'user.deleted' }).first().textContent(), { timeout: UI }).toContain(email);
+  });
+
+  it('deletes its own account with the password, confirmed, then shows the sign-in page; the account no longer logs in', { timeout: TEST }, async () => {
+    const leaving = await signUpInBrowser(browser, server.baseUrl, 'leaving');
+    const p = leaving.page;
+    await p.goto(`${server.baseUrl}/#/settings`, { timeout: UI });
+    const form = section(p, 'Delete account').getByRole('form', { name: 'Delete account' });
+    await form.getByLabel('Password').fill('not my password', { timeout: UI });
+    await form.getByRole('button', { name: 'Delete account…' }).click({ timeout: UI });
+    await form.getByRole('button', { name: 'Delete my account' }).click({ timeout: UI });
+    expect(await form.getByRole('alert').textContent({ timeout: UI })).toMatch(/password/i);
+    await form.getByLabel('Password').fill(leaving.password, { timeout: UI });
+    await form.getByRole('button', { name: 'Delete account…' }).click({ timeout: UI });
+    await form.getByRole('button', { name: 'Delete my account' }).click({ timeout: UI });
+    await p.getByText('Your account was deleted.').waitFor({ timeout: UI });
+    await p.getByRole('tab', { name: 'Log in' }).waitFor({ timeout: UI });
+    await submitLogIn(p, leaving.email, leaving.password);
+    await p.getByRole('alert').waitFor({ timeout: UI });
+    expect(await p.getByRole('button', { name: 'Log out' }).count()).toBe(0);
+    await leaving.context.close();
   });
 
   it('takes screenshots of the settings on a laptop and a phone', { timeout: TEST }, async () => {

@@ -11,7 +11,7 @@ import { TableShell, type TableColumn } from '../../components/TableShell.js';
 
 const COLUMNS: TableColumn[] = [{ label: 'Email' }, { label: 'Role' }, { label: 'Status' }, { label: 'Created' }, { label: 'Actions', visuallyHidden: true }];
 
-/** Every account: role, enabled or not, and a one-time password reset token to hand over. */
+/** Every account: role, enabled or not, a one-time password reset token to hand over, deletion (one's own is in Settings). */
 export function AdminUsersSection({ api, selfId }: { api: TallyApi; selfId: string }) {
   const [users, reload] = useLoaded(() => api.rest.admin.listUsers());
   const [error, setError] = useState<string | null>(null);
@@ -109,6 +109,15 @@ export function AdminUsersSection({ api, selfId }: { api: TallyApi; selfId: stri
                   <button type="button" className="small" aria-label={`Reset password for ${u.email}`} onClick={() => void issueReset(u)}>
                     Reset password
                   </button>
+                  {u.id !== selfId && (
+                    <ConfirmButton
+                      label="Delete"
+                      ariaLabel={`Delete ${u.email}`}
+                      question={`Delete ${u.email} and everything of theirs? This cannot be undone.`}
+                      confirmLabel="Delete user"
+                      onConfirm={() => void act(() => api.rest.admin.deleteUser(u.id))}
+                    />
+                  )}
                 </td>
               </tr>
             ))}

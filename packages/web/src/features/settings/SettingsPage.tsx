@@ -7,6 +7,7 @@ import { LlmSettingsSection } from '../admin/LlmSettingsSection.js';
 import { PriceOverridesSection } from '../admin/PriceOverridesSection.js';
 import { RepriceSection } from '../admin/RepriceSection.js';
 import { ApiKeysSection } from './ApiKeysSection.js';
+import { DeleteAccountSection } from './DeleteAccountSection.js';
 import { PasswordSection } from './PasswordSection.js';
 import { ProfileSection } from './ProfileSection.js';
 import { SessionsSection } from './SessionsSection.js';
@@ -32,6 +33,7 @@ export function SettingsPage({ api, user, onUserChanged, onSignedOut }: Settings
       </div>
       <SessionsSection api={api} onSignedOut={onSignedOut} />
       <ApiKeysSection api={api} />
+      <DeleteAccountSection api={api} onSignedOut={onSignedOut} />
       {user.role === 'admin' && (
         <section className="admin-area" aria-labelledby="admin-title">
           <h1 id="admin-title" className="admin-title">Administration</h1>
