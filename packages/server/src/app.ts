@@ -46,6 +46,7 @@ import { runRoutes } from './http/run-routes.js';
 import { threadRoutes } from './http/thread-routes.js';
 import { feedbackRoutes } from './http/feedback-routes.js';
 import { usageRoutes } from './http/usage-routes.js';
+import { otlpRoutes } from './http/otlp-routes.js';
 import { usageExplorerRoutes } from './http/usage-explorer-routes.js';
 import { webRoutes } from './http/web-routes.js';
 import type { EphemeralStore } from './kv/ephemeral-store.js';
@@ -294,6 +295,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(feedbackRoutes, { feedback: createAnswerFeedbackService({ db, threads, runs: services.runs }) });
   await app.register(runRoutes, { runs: services.runs });
   await app.register(usageRoutes, { ingester: services.ingester, store: services.agents.usageStore });
+  await app.register(otlpRoutes, { store: services.agents.usageStore, prices: services.agents.prices, onIngested: (summary) => services.metrics.ingested(summary) });
   await app.register(usageExplorerRoutes, { explorer: services.agents.explorer });
   await app.register(apiKeyRoutes, { apiKeys, audit });
   const invitationMailer = config.smtp ? createInvitationMailer(config.smtp) : null;

@@ -45,6 +45,9 @@ export const ROUTE_ACCESS = {
   'GET /v1/me': 'signed-in',
   'PATCH /v1/me': 'signed-in',
   'DELETE /v1/me': 'signed-in',
+  'POST /v1/otlp/v1/traces': 'usage:write',
+  'POST /v1/otlp/v1/logs': 'usage:write',
+  'POST /v1/otlp/v1/metrics': 'usage:write',
 
   // Workspaces: a person manages membership (no API key). Each route naming a workspace is
   // authorised by membership and the role's permission here (http/workspace-guard.ts checks it).

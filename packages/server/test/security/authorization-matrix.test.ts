@@ -71,6 +71,9 @@ const CASES: Record<Exclude<RouteKey, 'GET /v1/ws' | WorkspaceRouteKey>, RouteCa
   'PUT /v1/runs/:id/feedback': { path: (i) => `/v1/runs/${i.runId}/feedback`, body: () => ({ rating: 'up', note: 'matrix' }), ok: [200, 409], owned: true },
   'DELETE /v1/runs/:id/feedback': { path: (i) => `/v1/runs/${i.runId}/feedback`, ok: [204], owned: true },
   'GET /v1/threads/:id/feedback': { path: (i) => `/v1/threads/${i.threadId}/feedback`, ok: [200], owned: true },
+  'POST /v1/otlp/v1/traces': { path: () => '/v1/otlp/v1/traces', body: () => ({ resourceSpans: [] }), ok: [200] },
+  'POST /v1/otlp/v1/logs': { path: () => '/v1/otlp/v1/logs', body: () => ({ resourceLogs: [] }), ok: [200] },
+  'POST /v1/otlp/v1/metrics': { path: () => '/v1/otlp/v1/metrics', body: () => ({ resourceMetrics: [] }), ok: [200] },
 
   'GET /v1/admin/users': { path: () => '/v1/admin/users', ok: [200] },
   'POST /v1/admin/users': { path: () => '/v1/admin/users', body: () => ({ email: `matrix-made-${Date.now()}@example.com` }), ok: [201] },

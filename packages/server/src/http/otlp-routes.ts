@@ -1,0 +1,140 @@
+import type { FastifyInstance } from 'fastify';
+import type { UsageRecord } from '@tally/protocol';
+import { AppError } from '../app-error.js';
+import type { PriceCatalog } from '../pricing/price-catalog.js';
+import { countMetricDataPoints } from '../usage/otlp/count-metric-points.js';
+import { decodeOtlpRequest, encodeOtlpResponse, inflateOtlpBody, otlpEncodingOf } from '../usage/otlp/decode-otlp.js';
+import { createIngestGate, type IngestGate } from '../usage/otlp/ingest-gate.js';
+import { mapOtlpLogs } from '../usage/otlp/map-otlp-logs.js';
+import { mapOtlpTraces, type OtlpMapping } from '../usage/otlp/map-otlp-traces.js';
+import { RPC_STATUS, type OtlpSignal } from '../usage/otlp/otlp-schema.js';
+import { storeOtlpRecords } from '../usage/otlp/store-otlp-records.js';
+import type { UsageStore } from '../usage/usage-store.js';
+import { userOf, type Principal } from './authenticate.js';
+
+/** Largest request body as sent (compressed or not): an SDK batch of 512 spans is well under it. */
+export const OTLP_MAX_BODY_BYTES = 8 * 1024 * 1024;
+/** Largest body once gzip is undone. */
+export const OTLP_MAX_INFLATED_BYTES = 64 * 1024 * 1024;
+/** Export requests one node works on at once (see usage/otlp/ingest-gate.ts). */
+export const OTLP_MAX_IN_FLIGHT = 16;
+/** What a throttled or unavailable answer asks the exporter to wait, in seconds. */
+export const OTLP_RETRY_AFTER_SECONDS = 2;
+/** Refusal reasons quoted in a partial success's message; the count stays exact beyond it. */
+const MAX_QUOTED_ERRORS = 5;
+
+/**
+ * The workspace whose usage an OTLP request adds to: an API key's own workspace (a key works in
+ * its workspace only); a person's access token adds to their personal workspace, whose id is
+ * their user id. THE ONE PLACE that decides it.
+ */
+export function ingestWorkspaceOf(principal: Principal): string {
+  return principal.workspaceId ?? principal.userId;
+}
+
+export interface OtlpRoutesDeps {
+  store: UsageStore;
+  prices: PriceCatalog;
+  /** Told what each request stored (the node's ingest metrics). */
+  onIngested?(summary: { inserted: number; duplicates: number; rejected: number }): void;
+  maxBodyBytes?: number;
+  maxInflatedBytes?: number;
+  gate?: IngestGate;
+}
+
+const SIGNALS: readonly OtlpSignal[] = ['traces', 'logs', 'metrics'];
+
+/**
+ * The OTLP/HTTP receiver (docs/PROTOCOL.md "OTLP"): `POST /v1/otlp/v1/{traces,logs,metrics}`,
+ * protobuf or JSON, gzip or not, authenticated like any API call (a key with `usage:write`, sent
+ * as `OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer tally_..."`). The calls found are stored
+ * for the key's workspace (ingestWorkspaceOf); what could not be read is answered as a partial success; a node busy
+ * with enough requests answers 429 with Retry-After, and an unavailable store 503 with it, so that
+ * exporters retry instead of dropping. Answers are in the request's encoding.
+ */
+export async function otlpRoutes(app: FastifyInstance, deps: OtlpRoutesDeps): Promise<void> {
+  const maxBodyBytes = deps.maxBodyBytes ?? OTLP_MAX_BODY_BYTES;
+  const maxInflatedBytes = deps.maxInflatedBytes ?? OTLP_MAX_INFLATED_BYTES;
+  const gate = deps.gate ?? createIngestGate(OTLP_MAX_IN_FLIGHT);
+
+  // Inside this plugin only: bodies stay bytes, decoded after authentication and gzip.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(['application/json', 'application/x-protobuf', 'application/protobuf'], { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (_request, body, done) =>
+    done(null, body),
+  );
+  app.addHook('onSend', async (request, reply, payload) => {
+    const status = reply.statusCode;
+    if (status === 429 || status === 503) void reply.header('retry-after', String(OTLP_RETRY_AFTER_SECONDS));
+    if (status < 400 || otlpEncodingOf(request.headers['content-type']) !== 'protobuf' || typeof payload !== 'string') return payload;
+    // A refused protobuf request is answered with a protobuf google.rpc.Status, as OTLP/HTTP asks;
+    // its message starts with Tally's error code.
+    void reply.header('content-type', 'application/x-protobuf');
+    return Buffer.from(RPC_STATUS.encode({ code: grpcCodeOf(status), message: statusMessageOf(payload) }).finish());
+  });
+
+  for (const signal of SIGNALS) {
+    app.post(`/v1/otlp/v1/${signal}`, { bodyLimit: maxBodyBytes }, async (request, reply) => {
+      const encoding = otlpEncodingOf(request.headers['content-type']);
+      if (!encoding || !Buffer.isBuffer(request.body)) {
+        throw new AppError('VALIDATION_FAILED', 'Send an OTLP export request as application/x-protobuf or application/json.');
+      }
+      const release = gate.tryEnter();
+      if (!release) throw new AppError('RATE_LIMITED', `This node is ingesting as fast as its store allows; retry in ${OTLP_RETRY_AFTER_SECONDS} s.`);
+      try {
+        const body = await inflateOtlpBody(request.body, request.headers['content-encoding'], maxInflatedBytes);
+        const decoded = decodeOtlpRequest(signal, body, encoding);
+        let rejected = 0;
+        let message = '';
+        if (signal === 'metrics') {
+          // Received and counted, never stored: see count-metric-points.ts.
+          request.log.debug({ dataPoints: countMetricDataPoints(decoded) }, 'OTLP metrics received, not stored as calls');
+        } else {
+          const mapping: OtlpMapping = signal === 'traces' ? mapOtlpTraces(decoded) : mapOtlpLogs(decoded);
+          const records: UsageRecord[] = [];
+          const errors: string[] = [];
+          for (const item of mapping.items) {
+            if ('record' in item) records.push(item.record);
+            else errors.push(`#${item.lineNumber}: ${item.error}`);
+          }
+          const stored = records.length === 0 ? { inserted: 0, duplicates: 0 } : await storeOtlpRecords(deps, ingestWorkspaceOf(userOf(request)), records);
+          rejected = errors.length;
+          if (rejected > 0) message = refusalMessage(signal, errors);
+          deps.onIngested?.({ inserted: stored.inserted, duplicates: stored.duplicates, rejected });
+        }
+        void reply.header('content-type', encoding === 'json' ? 'application/json' : 'application/x-protobuf');
+        return encodeOtlpResponse(signal, encoding, rejected, message);
+      } finally {
+        release();
+      }
+    });
+  }
+}
+
+function refusalMessage(signal: OtlpSignal, errors: readonly string[]): string {
+  const what = signal === 'traces' ? 'span(s)' : 'log record(s)';
+  const quoted = errors.slice(0, MAX_QUOTED_ERRORS).join('; ');
+  const more = errors.length > MAX_QUOTED_ERRORS ? `; and ${errors.length - MAX_QUOTED_ERRORS} more` : '';
+  return `${errors.length} ${what} refused (numbered in request order): ${quoted}${more}`;
+}
+
+/** The gRPC status code OTLP pairs with an HTTP status. */
+function grpcCodeOf(status: number): number {
+  if (status === 400 || status === 413) return 3; // INVALID_ARGUMENT
+  if (status === 401) return 16; // UNAUTHENTICATED
+  if (status === 403) return 7; // PERMISSION_DENIED
+  if (status === 404) return 5; // NOT_FOUND
+  if (status === 429) return 8; // RESOURCE_EXHAUSTED
+  if (status === 503) return 14; // UNAVAILABLE
+  return 13; // INTERNAL
+}
+
+/** `CODE: message` from Tally's JSON error body. */
+function statusMessageOf(payload: string): string {
+  try {
+    const error = (JSON.parse(payload) as { error?: { code?: string; message?: string } }).error;
+    if (error?.code) return `${error.code}: ${error.message ?? ''}`;
+  } catch {
+    // not Tally's error body: passed on as it is
+  }
+  return payload;
+}
