@@ -10,7 +10,10 @@ export interface TestSocket {
   frames: Array<Record<string, unknown>>;
   send(frame: unknown): void;
   sendRaw(data: string | Buffer): void;
-  /** Sends a command and resolves with its ack or error frame. */
+  /**
+   * Sends a command and resolves with its ack or error frame. A socket opened with `workspaceId`
+   * names that workspace in every command but ping that does not name one itself.
+   */
   command(type: string, data?: unknown, id?: string): Promise<Record<string, unknown>>;
   /** Resolves when a frame matching the predicate has arrived (including earlier ones). */
   waitFor(predicate: (f: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
@@ -23,7 +26,7 @@ export interface TestSocket {
 
 let counter = 0;
 
-export async function openTestSocket(url: string, options: { ticket?: string; protocols?: string[] } = {}): Promise<TestSocket> {
+export async function openTestSocket(url: string, options: { ticket?: string; protocols?: string[]; workspaceId?: string } = {}): Promise<TestSocket> {
   const target = options.ticket ? `${url}?ticket=${encodeURIComponent(options.ticket)}` : url;
   const ws = new WebSocket(target, options.protocols ?? []);
   const frames: Array<Record<string, unknown>> = [];
@@ -75,7 +78,8 @@ export async function openTestSocket(url: string, options: { ticket?: string; pr
     send: (frame) => ws.send(JSON.stringify(frame)),
     sendRaw: (data) => ws.send(data),
     command(type, data, id = `c${++counter}-${Date.now()}`) {
-      ws.send(JSON.stringify({ v: 1, id, type, data }));
+      const named = options.workspaceId && type !== 'ping' && typeof data === 'object' && data !== null && !('workspaceId' in data) ? { workspaceId: options.workspaceId, ...data } : data;
+      ws.send(JSON.stringify({ v: 1, id, type, data: named }));
       return waitFor((f) => (f['type'] === 'ack' || f['type'] === 'error') && f['id'] === id);
     },
     waitFor,
