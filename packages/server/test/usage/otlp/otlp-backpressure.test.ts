@@ -35,7 +35,8 @@ async function receiver(deps: Partial<OtlpRoutesDeps>): Promise<FastifyInstance>
     request.auth = principal;
   });
   registerErrorHandler(app);
-  await app.register(otlpRoutes, { store: createMemoryUsageStore(), prices, ...deps });
+  // The key's maker is a member of its workspace (membership itself: otlp-receiver.test.ts, api-keys.test.ts).
+  await app.register(otlpRoutes, { store: createMemoryUsageStore(), prices, roleOf: async () => 'member', ...deps });
   return app;
 }
 
