@@ -3,16 +3,21 @@ import { WORKSPACE_ROLES, type WorkspacePermission, type WorkspaceRole } from '@
 import { ROUTE_ACCESS, type RouteKey } from '../../src/http/route-access.js';
 import { roleAllows } from '../../src/workspaces/workspace-roles.js';
 import { engineSetups } from '../support/engines.js';
-import { rest, signUp } from '../support/rest.js';
+import { rest, signUp, ticketFor } from '../support/rest.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { openTestSocket, type TestSocket } from '../support/ws-test-client.js';
 
 /**
  * The workspace authorization matrix, generated from the route table: every route under
- * /v1/workspaces x {no credential, an API key, non-member, viewer, member, admin, owner}, and for
- * routes that name a workspace, the workspace and each id within it taken from another workspace.
+ * /v1/workspaces x {no credential, an API key of another workspace, one of this workspace,
+ * non-member, viewer, member, admin, owner}, and for routes that name a workspace, the workspace
+ * and each id within it (member, invitation, key, thread, run) taken from another workspace.
  * What each role gets follows the roles table (workspace-roles.ts): allowed roles succeed, the
- * others get WORKSPACE_FORBIDDEN, non-members WORKSPACE_NOT_FOUND. A workspace route added later
- * without a case here fails the first test (the other routes: authorization-matrix.test.ts).
+ * others get WORKSPACE_FORBIDDEN, non-members WORKSPACE_NOT_FOUND. Threads and runs are the
+ * owner's, shared: other members read them and get THREAD_READ_ONLY for a change. A key acts as
+ * its maker (the owner) in its own workspace only. A workspace route added later without a case
+ * here fails the first test (the other routes: authorization-matrix.test.ts; WebSocket commands
+ * by role: workspace-command-matrix.test.ts).
  */
 
 type WorkspaceRouteKey = Extract<RouteKey, `${string} /v1/workspaces${string}`>;
@@ -25,6 +30,11 @@ interface Ids {
   keyId: string;
   invitationId: string;
   acceptToken: string;
+  /** The owner's thread in W, shared, with its finished run. */
+  threadId: string;
+  runId: string;
+  /** Another shared thread of the owner's for the case that deletes one ('' once deleted). */
+  spareThreadId: string;
 }
 
 interface Case {
@@ -36,6 +46,8 @@ interface Case {
   permission: WorkspacePermission | null;
   /** The statuses of someone allowed (or, where permission is null, of `who`). */
   ok: (who: Who) => number[];
+  /** Only the thread's author (W's owner) may: the other allowed roles get THREAD_READ_ONLY. */
+  authorOnly?: boolean;
   /** The kind of id besides the workspace the path names: another workspace's must be unknown. */
   subId?: { code: string; foreign: () => string; path: (ids: Ids, id: string) => string };
   /** Brings the state back before each attempt (a member removed, a role changed). */
@@ -50,8 +62,11 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
   let server: TestApp;
   let people: Record<Who, Person> & { target: Person; foreignMember: Person };
   let ids: Ids;
-  let foreign: { workspaceId: string; memberId: string; invitationId: string; keyId: string };
+  let foreign: { workspaceId: string; memberId: string; invitationId: string; keyId: string; threadId: string; runId: string };
   let ownerKey: string;
+  /** A key the owner made in W: it acts as the owner there, on the routes that take keys. */
+  let workspaceKey: string;
+  let ownerSocket: TestSocket;
 
   const as = (person: Person | undefined, method: string, path: string, json?: unknown) =>
     rest<Record<string, unknown>>(server.baseUrl, method, path, { ...(person ? { token: person.token } : {}), ...(json === undefined ? {} : { json }) });
@@ -74,7 +89,19 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
     }
   }
 
+  /** A thread `person` asks in `workspaceId` (through `socket`), its run finished, shared when asked. */
+  async function askedThread(socket: TestSocket, person: Person, workspaceId: string, share: boolean): Promise<{ threadId: string; runId: string }> {
+    const ack = await socket.command('send_message', { workspaceId, text: 'Where is my AI money going?' });
+    expect(ack['type'], JSON.stringify(ack)).toBe('ack');
+    const { threadId, runId } = ack['data'] as { threadId: string; runId: string };
+    await socket.waitForTerminal(runId);
+    if (share) expect((await as(person, 'PUT', `/v1/workspaces/${workspaceId}/threads/${threadId}/sharing`, { shared: true })).status).toBe(200);
+    return { threadId, runId };
+  }
+
   const member = { code: 'WORKSPACE_MEMBER_NOT_FOUND', foreign: () => foreign.memberId };
+  const thread = (suffix = '') => ({ code: 'THREAD_NOT_FOUND', foreign: () => foreign.threadId, path: (i: Ids, id: string) => `/v1/workspaces/${i.workspaceId}/threads/${id}${suffix}` });
+  const run = (suffix = '') => ({ code: 'RUN_NOT_FOUND', foreign: () => foreign.runId, path: (i: Ids, id: string) => `/v1/workspaces/${i.workspaceId}/runs/${id}${suffix}` });
   const CASES: Record<WorkspaceRouteKey, Case> = {
     'GET /v1/workspaces': { path: () => '/v1/workspaces', permission: null, ok: () => [200] },
     'POST /v1/workspaces': { path: () => '/v1/workspaces', body: () => ({ name: 'Made by the matrix' }), permission: null, ok: () => [201] },
@@ -182,10 +209,99 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
         ids.keyId = (await as(people.owner, 'POST', `/v1/workspaces/${ids.workspaceId}/api-keys`, { name: 'to revoke', scopes: ['full'] })).body['id'] as string;
       },
     },
+    'GET /v1/workspaces/:workspaceId/threads': { path: (i) => `/v1/workspaces/${i.workspaceId}/threads?q=money`, access: 'full', permission: 'workspace.read', ok: () => [200] },
+    'GET /v1/workspaces/:workspaceId/threads/:threadId': {
+      path: (i) => `/v1/workspaces/${i.workspaceId}/threads/${i.threadId}`,
+      access: 'full',
+      permission: 'workspace.read',
+      ok: () => [200],
+      subId: thread(),
+    },
+    'PATCH /v1/workspaces/:workspaceId/threads/:threadId': {
+      path: (i) => `/v1/workspaces/${i.workspaceId}/threads/${i.threadId}`,
+      body: () => ({ title: 'Renamed by the matrix' }),
+      access: 'full',
+      permission: 'workspace.read',
+      ok: () => [200],
+      authorOnly: true,
+      subId: thread(),
+    },
+    'DELETE /v1/workspaces/:workspaceId/threads/:threadId': {
+      path: (i) => `/v1/workspaces/${i.workspaceId}/threads/${i.spareThreadId}`,
+      access: 'full',
+      permission: 'workspace.read',
+      ok: () => [204],
+      authorOnly: true,
+      subId: thread(),
+      // A shared thread to delete, asked anew once the last one went.
+      before: async () => {
+        if (!ids.spareThreadId) ids.spareThreadId = (await askedThread(ownerSocket, people.owner, ids.workspaceId, true)).threadId;
+      },
+      after: async (_who, status) => {
+        if (status === 204) ids.spareThreadId = '';
+      },
+    },
+    'GET /v1/workspaces/:workspaceId/threads/:threadId/messages': {
+      path: (i) => `/v1/workspaces/${i.workspaceId}/threads/${i.threadId}/messages`,
+      access: 'full',
+      permission: 'workspace.read',
+      ok: () => [200],
+      subId: thread('/messages'),
+    },
+    'GET /v1/workspaces/:workspaceId/threads/:threadId/feedback': {
+      path: (i) => `/v1/workspaces/${i.workspaceId}/threads/${i.threadId}/feedback`,
+      access: 'full',
+      permission: 'workspace.read',
+      ok: () => [200],
+      subId: thread('/feedback'),
+    },
+    'PUT /v1/workspaces/:workspaceId/threads/:threadId/sharing': {
+      path: (i) => `/v1/workspaces/${i.workspaceId}/threads/${i.threadId}/sharing`,
+      body: () => ({ shared: true }),
+      access: 'full',
+      permission: 'agents.ask',
+      ok: () => [200],
+      authorOnly: true,
+      subId: thread('/sharing'),
+    },
+    'GET /v1/workspaces/:workspaceId/runs/:runId': { path: (i) => `/v1/workspaces/${i.workspaceId}/runs/${i.runId}`, access: 'full', permission: 'workspace.read', ok: () => [200], subId: run() },
+    'GET /v1/workspaces/:workspaceId/runs/:runId/events': {
+      path: (i) => `/v1/workspaces/${i.workspaceId}/runs/${i.runId}/events?afterSeq=0`,
+      access: 'full',
+      permission: 'workspace.read',
+      ok: () => [200],
+      subId: run('/events?afterSeq=0'),
+    },
+    'POST /v1/workspaces/:workspaceId/runs/:runId/stop': {
+      path: (i) => `/v1/workspaces/${i.workspaceId}/runs/${i.runId}/stop`,
+      body: () => ({}),
+      access: 'full',
+      permission: 'workspace.read',
+      ok: () => [200],
+      authorOnly: true,
+      subId: run('/stop'),
+    },
+    'PUT /v1/workspaces/:workspaceId/runs/:runId/feedback': {
+      path: (i) => `/v1/workspaces/${i.workspaceId}/runs/${i.runId}/feedback`,
+      body: () => ({ rating: 'up', note: 'matrix' }),
+      access: 'full',
+      permission: 'workspace.read',
+      ok: () => [200],
+      authorOnly: true,
+      subId: run('/feedback'),
+    },
+    'DELETE /v1/workspaces/:workspaceId/runs/:runId/feedback': {
+      path: (i) => `/v1/workspaces/${i.workspaceId}/runs/${i.runId}/feedback`,
+      access: 'full',
+      permission: 'workspace.read',
+      ok: () => [204],
+      authorOnly: true,
+      subId: run('/feedback'),
+    },
   };
 
   beforeAll(async () => {
-    server = await startTestApp({ engine });
+    server = await startTestApp({ engine, env: { TALLY_MESSAGES_PER_MINUTE: '1000', TALLY_MAX_ACTIVE_RUNS: '100' } });
     await signUp(server.baseUrl, 'wm-first'); // the server's admin: no say in anyone's workspace
     const [owner, admin, memberP, viewer, outsider, target, foreignMember] = [
       await signUp(server.baseUrl, 'wm-owner'),
@@ -198,10 +314,13 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
     ];
     people = { owner: owner!, admin: admin!, member: memberP!, viewer: viewer!, outsider: outsider!, target: target!, foreignMember: foreignMember! };
     const created = await as(people.owner, 'POST', '/v1/workspaces', { name: 'Matrix team' });
-    ids = { workspaceId: created.body['id'] as string, targetId: people.target.userId, keyId: '', invitationId: '', acceptToken: '' };
+    ids = { workspaceId: created.body['id'] as string, targetId: people.target.userId, keyId: '', invitationId: '', acceptToken: '', threadId: '', runId: '', spareThreadId: '' };
     for (const role of ['admin', 'member', 'viewer'] as const) await ensureMember(people[role], role);
     await ensureMember(people.target, 'viewer');
     ids.invitationId = (await invite(people.owner, ids.workspaceId, 'member')).id;
+    ownerSocket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, people.owner.token) });
+    Object.assign(ids, await askedThread(ownerSocket, people.owner, ids.workspaceId, true));
+    workspaceKey = ((await as(people.owner, 'POST', `/v1/workspaces/${ids.workspaceId}/api-keys`, { name: 'matrix in W', scopes: ['full', 'usage:write'] })).body['key'] as string) ?? '';
 
     // Another workspace, with a member and an invitation of its own.
     const other = await as(people.outsider, 'POST', '/v1/workspaces', { name: 'Elsewhere' });
@@ -209,11 +328,16 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
     const join = await invite(people.outsider, otherId, 'member');
     expect((await as(people.foreignMember, 'POST', '/v1/workspaces/invitations/accept', { token: join.token })).status).toBe(200);
     const foreignKey = await as(people.outsider, 'POST', `/v1/workspaces/${otherId}/api-keys`, { name: 'elsewhere', scopes: ['full'] });
-    foreign = { workspaceId: otherId, memberId: people.foreignMember.userId, invitationId: (await invite(people.outsider, otherId, 'viewer')).id, keyId: foreignKey.body['id'] as string };
+    // And a thread with its run there, asked by its owner.
+    const outsiderSocket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, people.outsider.token) });
+    const foreignThread = await askedThread(outsiderSocket, people.outsider, otherId, true);
+    outsiderSocket.close();
+    foreign = { workspaceId: otherId, memberId: people.foreignMember.userId, invitationId: (await invite(people.outsider, otherId, 'viewer')).id, keyId: foreignKey.body['id'] as string, ...foreignThread };
     // A key of the owner's personal workspace: no use in W, whatever the route.
     ownerKey = ((await as(people.owner, 'POST', `/v1/workspaces/${people.owner.userId}/api-keys`, { name: 'matrix', scopes: ['full'] })).body['key'] as string) ?? '';
   }, 120_000);
   afterAll(async () => {
+    ownerSocket?.close();
     await server?.close();
   });
 
@@ -231,11 +355,21 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
   for (const [key, c] of Object.entries(CASES) as Array<[WorkspaceRouteKey, Case]>) {
     const method = key.split(' ')[0]!;
     const allowed = c.permission ? WORKSPACE_ROLES.filter((r) => roleAllows(r, c.permission!)) : WORKSPACE_ROLES;
-    it(`${key}: none 401, ${c.access ? 'a key of another workspace 404' : 'a key 403'}, ${c.permission ? `non-member 404, allowed: ${allowed.join('/')}` : 'any signed-in person'}`, async () => {
+    it(`${key}: none 401, ${c.access ? 'a key of another workspace 404, one of W as its maker' : 'a key 403'}, ${c.permission ? `non-member 404, allowed: ${allowed.join('/')}${c.authorOnly ? ' (author only)' : ''}` : 'any signed-in person'}`, async () => {
       const send = (who: Person | undefined, at: Ids = ids, path = c.path(at)) => as(who, method, path, c.body?.(at));
+      const sendWithKey = (key: string) => rest<{ error: { code: string } }>(server.baseUrl, method, c.path(ids), { token: key, ...(c.body ? { json: c.body(ids) } : {}) });
+      await c.before?.();
       expect((await send(undefined)).status, 'no credential').toBe(401);
-      const byKey = await rest<{ error: { code: string } }>(server.baseUrl, method, c.path(ids), { token: ownerKey, ...(c.body ? { json: c.body(ids) } : {}) });
+      const byKey = await sendWithKey(ownerKey);
       expect([byKey.status, byKey.body.error?.code], 'an API key').toEqual(c.access ? [404, 'WORKSPACE_NOT_FOUND'] : [403, 'AUTH_SCOPE_DENIED']);
+      const byOwnKey = await sendWithKey(workspaceKey);
+      if (c.access) {
+        expect(c.ok('owner'), `a key of W got ${byOwnKey.status} ${JSON.stringify(byOwnKey.body).slice(0, 200)}`).toContain(byOwnKey.status);
+        await c.after?.('owner', byOwnKey.status);
+      } else {
+        expect([byOwnKey.status, byOwnKey.body.error?.code], 'a key of W').toEqual([403, 'AUTH_SCOPE_DENIED']);
+      }
+      await c.before?.();
 
       if (c.permission) {
         const outsider = await send(people.outsider);
@@ -259,8 +393,10 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
         await c.before?.();
         const answer = await send(people[role]);
         const detail = `${role} got ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`;
-        if (allowed.includes(role)) expect(c.ok(role), detail).toContain(answer.status);
-        else expect([answer.status, (answer.body['error'] as { code: string })?.code], detail).toEqual([403, 'WORKSPACE_FORBIDDEN']);
+        const code = (answer.body['error'] as { code: string } | undefined)?.code;
+        if (!allowed.includes(role)) expect([answer.status, code], detail).toEqual([403, 'WORKSPACE_FORBIDDEN']);
+        else if (c.authorOnly && role !== 'owner') expect([answer.status, code], detail).toEqual([403, 'THREAD_READ_ONLY']);
+        else expect(c.ok(role), detail).toContain(answer.status);
         await c.after?.(role, answer.status);
       }
     }, 60_000);
