@@ -9,6 +9,11 @@ export function asObject(value: unknown): JsonObject | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as JsonObject) : undefined;
 }
 
+/** The value as an array, or an empty one: lists a foreign document may leave out. */
+export function listOf(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
 /** Absent: undefined, null or an empty (or blank) string, as CSV cells and JSON exports write "no value". */
 export function isAbsent(value: unknown): value is undefined | null | '' {
   return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');

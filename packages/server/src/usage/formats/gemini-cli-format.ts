@@ -1,5 +1,5 @@
 import type { UsageRecordInput } from '@tally/protocol';
-import { amountOf, asObject, countOf, idOf, isoTimeOf, nanosToIso, stringOf, type JsonObject } from './field-readers.js';
+import { amountOf, asObject, countOf, idOf, isoTimeOf, listOf, nanosToIso, stringOf, type JsonObject } from './field-readers.js';
 import { attributesOf } from './otel-format.js';
 import { checkedItem, errorItem, NOTHING, type FormatSample, type MappedItem, type UsageFormat } from './usage-format.js';
 
@@ -76,8 +76,6 @@ function mapOtlpLogs(resources: unknown[], lineNumber: number): readonly MappedI
   }
   return out;
 }
-
-const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
 /** An SDK log record's `hrTime` ([seconds, nanoseconds]). */
 function sdkTime(o: JsonObject): string | undefined {

@@ -1,6 +1,4 @@
-import { asObject, type JsonObject } from '../formats/field-readers.js';
-
-const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+import { asObject, listOf, type JsonObject } from '../formats/field-readers.js';
 
 /** The kinds of metric whose points are in `dataPoints`. */
 const KINDS = ['gauge', 'sum', 'histogram', 'exponentialHistogram', 'summary'] as const;

@@ -1,12 +1,10 @@
-import { asObject, nanosToIso, stringOf, type JsonObject } from '../formats/field-readers.js';
+import { asObject, listOf, nanosToIso, stringOf, type JsonObject } from '../formats/field-readers.js';
 import { mapGeminiApiResponse } from '../formats/gemini-cli-format.js';
 import { attributesOf, mapGenAiSpan } from '../formats/otel-format.js';
 import { checkedItem, type MappedItem } from '../formats/usage-format.js';
 import { mapClaudeCodeApiRequest } from './claude-code-log-record.js';
 import { mapCodexSseEvent } from './codex-log-record.js';
 import type { OtlpMapping } from './map-otlp-traces.js';
-
-const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
 /**
  * An ExportLogsServiceRequest (as OTLP/JSON) to usage records. The log records that are calls:

@@ -1,4 +1,4 @@
-import { asObject, type JsonObject } from '../formats/field-readers.js';
+import { asObject, listOf, type JsonObject } from '../formats/field-readers.js';
 import { attributesOf, mapGenAiSpan } from '../formats/otel-format.js';
 import type { MappedItem } from '../formats/usage-format.js';
 
@@ -9,8 +9,6 @@ export interface OtlpMapping {
   /** One per call found: a record, or why the item was refused (its position in `lineNumber`). */
   items: MappedItem[];
 }
-
-const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
 /**
  * An ExportTraceServiceRequest (as OTLP/JSON) to usage records: the GenAI spans with token counts
