@@ -6,6 +6,7 @@ import { createWsClient, type WsClient } from './ws-client.js';
 
 const RUN = '11111111-1111-4111-8111-111111111111';
 const THREAD = '22222222-2222-4222-8222-222222222222';
+const WORKSPACE = '33333333-3333-4333-8333-333333333333';
 const MSG = '33333333-3333-4333-8333-333333333333';
 
 const event = (seq: number, type: RunEvent['type'] = 'agent_thinking'): RunEvent =>
@@ -96,7 +97,7 @@ describe('createWsClient with the ws package', () => {
     );
     await client.connect();
     expect(await client.ping()).toBeGreaterThanOrEqual(0);
-    const ack = await client.sendMessage({ text: 'Where is my AI money going?' });
+    const ack = await client.sendMessage({ workspaceId: WORKSPACE, text: 'Where is my AI money going?' });
     expect(ack.runId).toBe(RUN);
     await done;
 
@@ -104,8 +105,8 @@ describe('createWsClient with the ws package', () => {
     expect(urls).toEqual(['/v1/ws?ticket=t1', '/v1/ws?ticket=t2']);
     expect(sendMessageIds).toHaveLength(2);
     expect(sendMessageIds[0]).toBe(sendMessageIds[1]);
-    // On the new socket: the run is re-subscribed from seq 2 before the message is resent.
-    expect(connections[1]!.frames[0]).toMatchObject({ type: 'subscribe', data: { runId: RUN, afterSeq: 2 } });
-    expect(connections[1]!.frames[1]).toMatchObject({ type: 'send_message', id: sendMessageIds[0] });
+    // On the new socket the message is resent first: its run's workspace is known from the ack
+    // only (which the first socket never got), and the server answers the resend with the whole run.
+    expect(connections[1]!.frames[0]).toMatchObject({ type: 'send_message', id: sendMessageIds[0], data: { workspaceId: WORKSPACE } });
   });
 });

@@ -5,6 +5,7 @@ import type { RunEvent } from '@tally/protocol';
 
 const RUN = '11111111-1111-4111-8111-111111111111';
 const THREAD = '22222222-2222-4222-8222-222222222222';
+const WORKSPACE = '33333333-3333-4333-8333-333333333333';
 const MSG = '33333333-3333-4333-8333-333333333333';
 
 /** A scripted stand-in for the server end of each socket the client opens. */
@@ -117,7 +118,7 @@ describe('createWsClient', () => {
     await flush();
     t.last().accept();
     await connected;
-    const sent = t.client.sendMessage({ text: 'Where is my AI money going?' });
+    const sent = t.client.sendMessage({ workspaceId: WORKSPACE, text: 'Where is my AI money going?' });
     const cmd = t.last().sent[0]!;
     expect(cmd).toMatchObject({ v: 1, type: 'send_message', data: { text: 'Where is my AI money going?' } });
     // Events may come before the ack: the server subscribed the sender itself.
@@ -138,7 +139,7 @@ describe('createWsClient', () => {
     await flush();
     t.last().accept();
     await connected;
-    const stopped = t.client.stopRun(RUN);
+    const stopped = t.client.stopRun(WORKSPACE, RUN);
     const cmd = t.last().sent[0]!;
     t.last().push({ v: 1, type: 'error', id: cmd.id, code: 'RUN_NOT_FOUND', message: 'Run not found.' });
     const error = await stopped.catch((e: unknown) => e);
@@ -158,12 +159,12 @@ describe('createWsClient', () => {
     await connected;
 
     // A run already followed, and a message whose ack is lost with the connection.
-    const sub = t.client.subscribe(RUN, 0);
+    const sub = t.client.subscribe(WORKSPACE, RUN, 0);
     t.last().ack('subscribe', { runId: RUN, threadId: THREAD, status: 'running' });
     await sub;
     t.last().push(event(1, 'run_queued'));
     t.last().push(event(2));
-    const sent = t.client.sendMessage({ threadId: THREAD, text: 'again' });
+    const sent = t.client.sendMessage({ workspaceId: WORKSPACE, threadId: THREAD, text: 'again' });
     const firstId = t.last().sent.find((f) => f.type === 'send_message')!.id;
     t.last().drop();
     expect(t.client.status).toBe('reconnecting');
@@ -177,14 +178,14 @@ describe('createWsClient', () => {
     t.last().accept();
 
     const [resub, resend] = t.last().sent;
-    expect(resub).toMatchObject({ type: 'subscribe', data: { runId: RUN, afterSeq: 2 } });
+    expect(resub).toMatchObject({ type: 'subscribe', data: { workspaceId: WORKSPACE, runId: RUN, afterSeq: 2 } });
     expect(resend).toMatchObject({ type: 'send_message', id: firstId, data: { threadId: THREAD, text: 'again' } });
 
     const RUN2 = '44444444-4444-4444-8444-444444444444';
     t.last().push({ v: 1, type: 'ack', id: firstId, data: { runId: RUN2, threadId: THREAD, messageId: MSG } });
     await expect(sent).resolves.toMatchObject({ runId: RUN2 });
     // After an ack to a resend, the new socket is subscribed to the new run explicitly.
-    expect(t.last().sent.at(-1)).toMatchObject({ type: 'subscribe', data: { runId: RUN2, afterSeq: 0 } });
+    expect(t.last().sent.at(-1)).toMatchObject({ type: 'subscribe', data: { workspaceId: WORKSPACE, runId: RUN2, afterSeq: 0 } });
 
     // The replay overlaps what we had: no duplicate reaches the application.
     t.last().push(event(2));
@@ -198,7 +199,7 @@ describe('createWsClient', () => {
     await flush();
     t.last().accept();
     await connected;
-    const sub = t.client.subscribe(RUN, 5);
+    const sub = t.client.subscribe(WORKSPACE, RUN, 5);
     const oldId = t.last().sent[0]!.id;
     t.last().drop(4503); // reconnect elsewhere: no growing backoff
     await vi.advanceTimersByTimeAsync(250);
@@ -206,7 +207,7 @@ describe('createWsClient', () => {
     const again = t.last().sent[0]!;
     expect(again.type).toBe('subscribe');
     expect(again.id).not.toBe(oldId);
-    expect(again.data).toEqual({ runId: RUN, afterSeq: 5 });
+    expect(again.data).toEqual({ workspaceId: WORKSPACE, runId: RUN, afterSeq: 5 });
     t.last().ack('subscribe', { runId: RUN, threadId: THREAD, status: 'running' });
     await expect(sub).resolves.toMatchObject({ status: 'running' });
     expect(t.last().sent).toHaveLength(1); // not subscribed twice
@@ -218,7 +219,7 @@ describe('createWsClient', () => {
     await flush();
     t.last().accept();
     await connected;
-    const sub = t.client.subscribe(RUN, 0);
+    const sub = t.client.subscribe(WORKSPACE, RUN, 0);
     t.last().ack('subscribe', { runId: RUN, threadId: THREAD, status: 'running' });
     await sub;
     t.last().push(event(1, 'run_queued'));
@@ -235,14 +236,14 @@ describe('createWsClient', () => {
     await flush();
     t.last().accept();
     await connected;
-    const sub = t.client.subscribe(RUN, 0);
+    const sub = t.client.subscribe(WORKSPACE, RUN, 0);
     t.last().ack('subscribe', { runId: RUN, threadId: THREAD, status: 'running' });
     await sub;
     t.last().push(event(1, 'run_queued'));
     t.last().push(event(3));
     expect(t.seqs()).toEqual([1]);
     await vi.advanceTimersByTimeAsync(500);
-    expect(t.last().sent.at(-1)).toMatchObject({ type: 'subscribe', data: { runId: RUN, afterSeq: 1 } });
+    expect(t.last().sent.at(-1)).toMatchObject({ type: 'subscribe', data: { workspaceId: WORKSPACE, runId: RUN, afterSeq: 1 } });
     t.last().push(event(2));
     expect(t.seqs()).toEqual([1, 2, 3]);
   });
@@ -267,7 +268,7 @@ describe('createWsClient', () => {
     await flush();
     t.last().accept();
     await connected;
-    const sent = t.client.sendMessage({ text: 'q' });
+    const sent = t.client.sendMessage({ workspaceId: WORKSPACE, text: 'q' });
     const id = t.last().sent[0]!.id;
     await vi.advanceTimersByTimeAsync(2000); // ping unanswered: the link is dropped by the client
     await vi.advanceTimersByTimeAsync(300);
@@ -275,7 +276,7 @@ describe('createWsClient', () => {
     expect(t.last().sent[0]).toMatchObject({ type: 'send_message', id });
     t.last().ack('send_message', { runId: RUN, threadId: THREAD, messageId: MSG });
     await sent;
-    expect(t.last().sent.at(-1)).toMatchObject({ type: 'subscribe', data: { runId: RUN, afterSeq: 0 } });
+    expect(t.last().sent.at(-1)).toMatchObject({ type: 'subscribe', data: { workspaceId: WORKSPACE, runId: RUN, afterSeq: 0 } });
   });
 
   it('keeps growing the backoff for a server that accepts and at once closes', async () => {
@@ -327,7 +328,7 @@ describe('createWsClient', () => {
     await flush();
     t.last().accept();
     await connected;
-    const sent = t.client.sendMessage({ text: 'x' }).catch((e: unknown) => e);
+    const sent = t.client.sendMessage({ workspaceId: WORKSPACE, text: 'x' }).catch((e: unknown) => e);
     t.client.close();
     expect(await sent).toBeInstanceOf(TallyConnectionError);
     t.sockets[0]!.drop();

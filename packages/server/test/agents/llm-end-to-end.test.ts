@@ -55,7 +55,7 @@ for (const engine of engineSetups()) {
     });
 
     async function ask(text: string): Promise<{ socket: TestSocket; runId: string; threadId: string }> {
-      const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token) });
+      const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
       const ack = await socket.command('send_message', { text });
       expect(ack).toMatchObject({ type: 'ack' });
       const { runId, threadId } = ack['data'] as { runId: string; threadId: string };
@@ -163,7 +163,7 @@ for (const engine of engineSetups()) {
       expect(terminal).toMatchObject({ type: 'run_failed', data: { code: 'LLM_TIMEOUT', message: expect.stringContaining(`${TIMEOUT_MS} ms`) } });
       expect(Date.now() - started).toBeGreaterThanOrEqual(TIMEOUT_MS);
       await expect.poll(() => llm.abortedRequests, { timeout: 5_000 }).toBeGreaterThan(aborted);
-      const run = await rest(server.baseUrl, 'GET', `/v1/runs/${runId}`, { token: user.token });
+      const run = await rest(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/runs/${runId}`, { token: user.token });
       expect(run.body).toMatchObject({ status: 'failed' });
     });
 
@@ -184,7 +184,7 @@ for (const engine of engineSetups()) {
       expect(terminal.type).toBe('run_cancelled');
       expectCompleteRun(events, { runId, threadId, terminal: 'run_cancelled' });
       expect(events.filter((e) => e.type === 'message_delta')).toEqual([]);
-      const run = await rest(server.baseUrl, 'GET', `/v1/runs/${runId}`, { token: user.token });
+      const run = await rest(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/runs/${runId}`, { token: user.token });
       expect(run.body).toMatchObject({ status: 'cancelled' });
     });
   });

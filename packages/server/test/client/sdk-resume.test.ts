@@ -47,7 +47,7 @@ for (const engine of engineSetups()) {
       client.on('event', (e) => received.push(e));
       client.on('status', (s) => statuses.push(s));
       await client.connect();
-      const { runId, threadId } = await client.sendMessage({ text: 'Where is my AI money going?' });
+      const { runId, threadId } = await client.sendMessage({ workspaceId: user.userId, text: 'Where is my AI money going?' });
 
       await expect.poll(() => received.filter((e) => e.type === 'message_delta').length, { timeout: 10_000 }).toBeGreaterThan(3);
       for (const socket of server.app.app.websocketServer.clients) socket.terminate();
@@ -55,7 +55,7 @@ for (const engine of engineSetups()) {
       await expect.poll(() => received.some((e) => isTerminalEvent(e.type)), { timeout: 20_000 }).toBe(true);
       expect(statuses).toContain('reconnecting');
       expectCompleteRun(received, { runId, threadId });
-      expect(received).toEqual(await rest.listAllRunEvents(runId));
+      expect(received).toEqual(await rest.listAllRunEvents(user.userId, runId));
       client.close();
     });
   });

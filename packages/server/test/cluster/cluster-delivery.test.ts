@@ -38,7 +38,7 @@ describe.skipIf(scale.skipReason !== null)(`three nodes ${scale.skipReason ?? ''
         const user = await signUp(node(u).url, `hop${u}`);
         await rest(node(u + 1).url, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 50 + u, days: 2, requestsPerDay: 40 }) });
         const received: RunEvent[] = [];
-        let socket = await openTestSocket(node(u).wsUrl, { ticket: await ticketFor(node(u + 2).url, user.token) });
+        let socket = await openTestSocket(node(u).wsUrl, { ticket: await ticketFor(node(u + 2).url, user.token), workspaceId: user.userId });
         const ack = await socket.command('send_message', { text: 'Where is my AI money going?' });
         const { runId, threadId } = ack['data'] as { runId: string; threadId: string };
         for (let hop = 1; hop <= 2; hop++) {
@@ -47,7 +47,7 @@ describe.skipIf(scale.skipReason !== null)(`three nodes ${scale.skipReason ?? ''
           socket.ws.terminate();
           received.push(...got);
           if (got.some((e) => isTerminalEvent(e.type))) break;
-          socket = await openTestSocket(node(u + hop).wsUrl, { ticket: await ticketFor(node(u + hop + 1).url, user.token) });
+          socket = await openTestSocket(node(u + hop).wsUrl, { ticket: await ticketFor(node(u + hop + 1).url, user.token), workspaceId: user.userId });
           const sub = await socket.command('subscribe', { runId, afterSeq: received.at(-1)!.seq });
           expect(sub['type']).toBe('ack');
         }
@@ -61,7 +61,7 @@ describe.skipIf(scale.skipReason !== null)(`three nodes ${scale.skipReason ?? ''
     );
     for (const { user, runId, threadId, received } of hops) {
       expectCompleteRun(received, { runId, threadId });
-      const logged = await rest<{ events: RunEvent[] }>(node(2).url, 'GET', `/v1/runs/${runId}/events`, { token: user.token });
+      const logged = await rest<{ events: RunEvent[] }>(node(2).url, 'GET', `/v1/workspaces/${user.userId}/runs/${runId}/events`, { token: user.token });
       expect(received).toEqual(logged.body.events);
     }
   }, 120_000);
@@ -70,13 +70,13 @@ describe.skipIf(scale.skipReason !== null)(`three nodes ${scale.skipReason ?? ''
     mode = 'hang';
     const user = await signUp(node(0).url, 'stopper');
     await rest(node(0).url, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 60, days: 2, requestsPerDay: 40 }) });
-    const watcher = await openTestSocket(node(0).wsUrl, { ticket: await ticketFor(node(0).url, user.token) });
+    const watcher = await openTestSocket(node(0).wsUrl, { ticket: await ticketFor(node(0).url, user.token), workspaceId: user.userId });
     const { runId, threadId } = (await watcher.command('send_message', { text: 'Where is my AI money going?' }))['data'] as { runId: string; threadId: string };
     await watcher.waitFor((f) => f['runId'] === runId && f['type'] === 'message_delta', 20_000);
     const owner = await cluster.ownerOf(runId);
     expect(owner).toBeDefined();
     const other = cluster.nodes.find((n) => n !== owner)!;
-    const stopper = await openTestSocket(other.wsUrl, { ticket: await ticketFor(other.url, user.token) });
+    const stopper = await openTestSocket(other.wsUrl, { ticket: await ticketFor(other.url, user.token), workspaceId: user.userId });
     const sentAt = Date.now();
     expect(await stopper.command('stop_run', { runId })).toMatchObject({ type: 'ack' });
     const terminal = await watcher.waitForTerminal(runId, 5_000);
@@ -92,8 +92,8 @@ describe.skipIf(scale.skipReason !== null)(`three nodes ${scale.skipReason ?? ''
   it("all of a user's sockets, on any node, see new threads and the live runs of threads they watch", async () => {
     mode = 'slow';
     const user = await signUp(node(0).url, 'tabs');
-    const tab1 = await openTestSocket(node(0).wsUrl, { ticket: await ticketFor(node(0).url, user.token) });
-    const tab2 = await openTestSocket(node(1).wsUrl, { ticket: await ticketFor(node(1).url, user.token) });
+    const tab1 = await openTestSocket(node(0).wsUrl, { ticket: await ticketFor(node(0).url, user.token), workspaceId: user.userId });
+    const tab2 = await openTestSocket(node(1).wsUrl, { ticket: await ticketFor(node(1).url, user.token), workspaceId: user.userId });
     const { runId, threadId } = (await tab1.command('send_message', { text: 'Hello from tab one' }))['data'] as { runId: string; threadId: string };
     const activity = await tab2.waitFor((f) => f['type'] === 'thread_activity' && f['runId'] === runId);
     expect(activity).toMatchObject({ threadId, status: 'queued', message: { text: 'Hello from tab one' } });
@@ -114,10 +114,10 @@ describe.skipIf(scale.skipReason !== null)(`three nodes ${scale.skipReason ?? ''
   it('a send_message resent to another node with the same id returns the same run', async () => {
     mode = 'slow';
     const user = await signUp(node(1).url, 'resend');
-    const s1 = await openTestSocket(node(1).wsUrl, { ticket: await ticketFor(node(1).url, user.token) });
+    const s1 = await openTestSocket(node(1).wsUrl, { ticket: await ticketFor(node(1).url, user.token), workspaceId: user.userId });
     const a1 = await s1.command('send_message', { text: 'Hello?' }, 'cluster-resend-1');
     s1.ws.terminate();
-    const s2 = await openTestSocket(node(2).wsUrl, { ticket: await ticketFor(node(0).url, user.token) });
+    const s2 = await openTestSocket(node(2).wsUrl, { ticket: await ticketFor(node(0).url, user.token), workspaceId: user.userId });
     const a2 = await s2.command('send_message', { text: 'Hello?' }, 'cluster-resend-1');
     expect(a2['data']).toEqual(a1['data']);
     const { runId } = a2['data'] as { runId: string };

@@ -82,12 +82,12 @@ describe.skipIf(skipReason !== null)(`behind nginx ${skipReason ?? ''}`, () => {
     const ingest = await rest<{ accepted: number }>(nginx.url, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 31, days: 3, requestsPerDay: 40 }) });
     expect(ingest.status).toBe(200);
     // Every request goes to any node: the ticket is made on one and used on another.
-    const socket = await openTestSocket(nginx.url.replace(/^http/, 'ws') + '/v1/ws', { ticket: await ticketFor(nginx.url, user.token) });
+    const socket = await openTestSocket(nginx.url.replace(/^http/, 'ws') + '/v1/ws', { ticket: await ticketFor(nginx.url, user.token), workspaceId: user.userId });
     const { runId, threadId } = (await socket.command('send_message', { text: 'Where is my AI money going?' }))['data'] as { runId: string; threadId: string };
     const terminal = await socket.waitForTerminal(runId, 30_000);
     expect(terminal.type).toBe('run_completed');
     expectCompleteRun(socket.eventsOf(runId), { runId, threadId });
-    const thread = await rest<{ messages: Array<{ role: string }> }>(nginx.url, 'GET', `/v1/threads/${threadId}/messages`, { token: user.token });
+    const thread = await rest<{ messages: Array<{ role: string }> }>(nginx.url, 'GET', `/v1/workspaces/${user.userId}/threads/${threadId}/messages`, { token: user.token });
     expect(thread.body.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
     socket.close();
     for (let i = 0; i < 6; i++) expect((await rest(nginx.url, 'GET', '/v1/health')).status).toBe(200);
@@ -99,7 +99,7 @@ describe.skipIf(skipReason !== null)(`behind nginx ${skipReason ?? ''}`, () => {
     const user = await signUp(nginx.url, 'nginx-resume');
     await rest(nginx.url, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 32, days: 2, requestsPerDay: 40 }) });
     const wsUrl = nginx.url.replace(/^http/, 'ws') + '/v1/ws';
-    const socket = await openTestSocket(wsUrl, { ticket: await ticketFor(nginx.url, user.token) });
+    const socket = await openTestSocket(wsUrl, { ticket: await ticketFor(nginx.url, user.token), workspaceId: user.userId });
     const { runId, threadId } = (await socket.command('send_message', { text: 'Where is my AI money going?' }))['data'] as { runId: string; threadId: string };
     await socket.waitFor((f) => f['runId'] === runId && f['type'] === 'message_delta' && String((f['data'] as { text: string }).text).includes('part5'), 30_000);
     const owner = (await cluster.ownerOf(runId))!;
@@ -109,7 +109,7 @@ describe.skipIf(skipReason !== null)(`behind nginx ${skipReason ?? ''}`, () => {
     socket.ws.terminate();
     await owner.kill('SIGKILL');
 
-    const again = await openTestSocket(wsUrl, { ticket: await ticketFor(nginx.url, user.token) });
+    const again = await openTestSocket(wsUrl, { ticket: await ticketFor(nginx.url, user.token), workspaceId: user.userId });
     await again.command('subscribe', { runId, afterSeq: before.at(-1)!.seq });
     const terminal = await again.waitForTerminal(runId, 30_000);
     expect(terminal.type).toBe('run_completed');

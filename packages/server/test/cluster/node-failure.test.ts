@@ -40,7 +40,7 @@ describe.skipIf(scale.skipReason !== null)(`nodes that die mid-run ${scale.skipR
     const entry = cluster.nodes.find((n) => alive(n))!;
     const user = await signUp(entry.url, label);
     await rest(entry.url, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 70, days: 2, requestsPerDay: 40 }) });
-    let socket = await openTestSocket(entry.wsUrl, { ticket: await ticketFor(entry.url, user.token) });
+    let socket = await openTestSocket(entry.wsUrl, { ticket: await ticketFor(entry.url, user.token), workspaceId: user.userId });
     const { runId, threadId } = (await socket.command('send_message', { text: 'Where is my AI money going?' }))['data'] as { runId: string; threadId: string };
     // Well into the answer: earlier steps are checkpointed, the reporting step is half streamed.
     await socket.waitFor((f) => f['runId'] === runId && f['type'] === 'message_delta' && String((f['data'] as { text: string }).text).includes('chunk10'), 30_000);
@@ -51,19 +51,19 @@ describe.skipIf(scale.skipReason !== null)(`nodes that die mid-run ${scale.skipR
       // The client must live through the failure: it watches from the node that survives.
       const before = socket.eventsOf(runId);
       socket.ws.terminate();
-      socket = await openTestSocket(survivor.wsUrl, { ticket: await ticketFor(survivor.url, user.token) });
+      socket = await openTestSocket(survivor.wsUrl, { ticket: await ticketFor(survivor.url, user.token), workspaceId: user.userId });
       await socket.command('subscribe', { runId, afterSeq: before.at(-1)!.seq });
       return { user, runId, threadId, owner, survivor, socket, before };
     }
     return { user, runId, threadId, owner, survivor, socket, before: [] as RunEvent[] };
   }
 
-  async function expectFinishedWhole(run: { user: { token: string }; runId: string; threadId: string; survivor: { url: string }; socket: TestSocket; before: RunEvent[] }) {
+  async function expectFinishedWhole(run: { user: { token: string; userId: string }; runId: string; threadId: string; survivor: { url: string }; socket: TestSocket; before: RunEvent[] }) {
     const terminal = await run.socket.waitForTerminal(run.runId, 30_000);
     expect(terminal.type).toBe('run_completed');
     const received = [...run.before, ...run.socket.eventsOf(run.runId)];
     expectCompleteRun(received, { runId: run.runId, threadId: run.threadId });
-    const logged = await rest<{ events: RunEvent[] }>(run.survivor.url, 'GET', `/v1/runs/${run.runId}/events`, { token: run.user.token });
+    const logged = await rest<{ events: RunEvent[] }>(run.survivor.url, 'GET', `/v1/workspaces/${run.user.userId}/runs/${run.runId}/events`, { token: run.user.token });
     // Equal to the log but for `ts`: the takeover re-issues the write-behind window (events published,
     // not yet written, when the node died) with the same seq and content, stamped with its own time.
     const withoutTs = (events: RunEvent[]) => events.map(({ ts: _ts, ...rest }) => rest);
@@ -97,7 +97,7 @@ describe.skipIf(scale.skipReason !== null)(`nodes that die mid-run ${scale.skipR
     const run = await startRunAwayFromItsNode('sigterm');
     // A client on the node that shuts down is told to reconnect elsewhere.
     const user = run.user;
-    const onOwner = await openTestSocket(run.owner.wsUrl, { ticket: await ticketFor(run.owner.url, user.token) });
+    const onOwner = await openTestSocket(run.owner.wsUrl, { ticket: await ticketFor(run.owner.url, user.token), workspaceId: user.userId });
     const code = await run.owner.kill('SIGTERM');
     expect(code).toBe(0);
     expect((await onOwner.closed).code).toBe(CLOSE_CODES.RECONNECT_ELSEWHERE);

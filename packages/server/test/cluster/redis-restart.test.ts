@@ -36,9 +36,9 @@ describe.skipIf(scale.skipReason !== null)(`Redis restarted mid-run ${scale.skip
     const [a, b] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
     const user = await signUp(a.url, 'redis-restart');
     await rest(a.url, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 80, days: 2, requestsPerDay: 40 }) });
-    const onA = await openTestSocket(a.wsUrl, { ticket: await ticketFor(a.url, user.token) });
+    const onA = await openTestSocket(a.wsUrl, { ticket: await ticketFor(a.url, user.token), workspaceId: user.userId });
     const { runId, threadId } = (await onA.command('send_message', { text: 'Where is my AI money going?' }))['data'] as { runId: string; threadId: string };
-    const onB = await openTestSocket(b.wsUrl, { ticket: await ticketFor(b.url, user.token) });
+    const onB = await openTestSocket(b.wsUrl, { ticket: await ticketFor(b.url, user.token), workspaceId: user.userId });
     await onB.command('subscribe', { runId, afterSeq: 0 });
     await onA.waitFor((f) => f['runId'] === runId && f['type'] === 'message_delta', 20_000);
 
@@ -51,7 +51,7 @@ describe.skipIf(scale.skipReason !== null)(`Redis restarted mid-run ${scale.skip
       expect(terminal.type).toBe('run_completed');
       expectCompleteRun(socket.eventsOf(runId), { runId, threadId });
     }
-    const logged = await rest<{ events: RunEvent[] }>(b.url, 'GET', `/v1/runs/${runId}/events`, { token: user.token });
+    const logged = await rest<{ events: RunEvent[] }>(b.url, 'GET', `/v1/workspaces/${user.userId}/runs/${runId}/events`, { token: user.token });
     expect(onA.eventsOf(runId)).toEqual(logged.body.events);
     expect(onB.eventsOf(runId)).toEqual(logged.body.events);
     onA.close();

@@ -30,14 +30,14 @@ describe.skipIf(scale.skipReason !== null)(`security across two nodes ${scale.sk
     expect((await socket.closed).code).toBe(CLOSE_CODES.UNAUTHORIZED);
     console.info(`session revoked on node A: socket on node B closed after ${Date.now() - started} ms`);
     expect(Date.now() - started).toBeLessThan(5_000);
-    expect((await rest(b().url, 'GET', '/v1/threads', { token: second.body.accessToken })).status).toBe(401);
+    expect((await rest(b().url, 'GET', `/v1/workspaces/${user.userId}/threads`, { token: second.body.accessToken })).status).toBe(401);
   });
 
   /** A command sent by a socket whose credential was just revoked: never acked, and no run is created. */
   async function expectNothingAccepted(socket: TestSocket, userId: string) {
     const runsOf = async () => Number((await cluster.query<{ n: string }>('SELECT count(*) AS n FROM $schema.runs WHERE owner_id = $1', [userId]))[0]!.n);
     const before = await runsOf();
-    const answer = await socket.command('send_message', { text: 'after the revocation' }).catch(() => 'closed' as const);
+    const answer = await socket.command('send_message', { workspaceId: userId, text: 'after the revocation' }).catch(() => 'closed' as const);
     if (answer !== 'closed') expect(answer).toMatchObject({ type: 'error' });
     expect(await runsOf()).toBe(before);
   }
@@ -67,7 +67,7 @@ describe.skipIf(scale.skipReason !== null)(`security across two nodes ${scale.sk
     for (const socket of [keySocket, sessionSocket]) expect((await socket.closed).code).toBe(CLOSE_CODES.UNAUTHORIZED);
     console.info(`account disabled on node A: its sockets on node B closed after ${Date.now() - started} ms`);
     expect(Date.now() - started).toBeLessThan(5_000);
-    expect(await rest(b().url, 'GET', '/v1/threads', { token: key.body.key })).toMatchObject({ status: 401, body: { error: { code: 'AUTH_ACCOUNT_DISABLED' } } });
+    expect(await rest(b().url, 'GET', `/v1/workspaces/${user.userId}/threads`, { token: key.body.key })).toMatchObject({ status: 401, body: { error: { code: 'AUTH_ACCOUNT_DISABLED' } } });
   });
 
   it('counts failed log-ins of one account on every node', async () => {

@@ -70,7 +70,7 @@ describe.skipIf(skipReason !== null)(`stores restarted under two nodes ${skipRea
   });
 
   interface StreamingRun {
-    user: { token: string };
+    user: { token: string; userId: string };
     runId: string;
     threadId: string;
     /** One socket on the node the message was sent to, one on the other node. */
@@ -84,9 +84,9 @@ describe.skipIf(skipReason !== null)(`stores restarted under two nodes ${skipRea
         const other = nodes[(i + 1) % nodes.length]!;
         const user = await signUp(entry.url, `${label}-${i}`);
         await rest(entry.url, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 90 + i, days: 2, requestsPerDay: 30 }) });
-        const sender = await openTestSocket(entry.wsUrl, { ticket: await ticketFor(entry.url, user.token) });
+        const sender = await openTestSocket(entry.wsUrl, { ticket: await ticketFor(entry.url, user.token), workspaceId: user.userId });
         const { runId, threadId } = (await sender.command('send_message', { text: 'Where is my AI money going?' }))['data'] as { runId: string; threadId: string };
-        const watcher = await openTestSocket(other.wsUrl, { ticket: await ticketFor(other.url, user.token) });
+        const watcher = await openTestSocket(other.wsUrl, { ticket: await ticketFor(other.url, user.token), workspaceId: user.userId });
         await watcher.command('subscribe', { runId, afterSeq: 0 });
         return { user, runId, threadId, sockets: [sender, watcher] };
       }),
@@ -104,7 +104,7 @@ describe.skipIf(skipReason !== null)(`stores restarted under two nodes ${skipRea
           throw new Error(`run ${run.runId}, socket ${i === 0 ? 'on the sender node' : 'on the other node'}: no end; seqs ${seqs.join(',')}\n${nodes.map((n) => n.log.slice(-15).join('\n')).join('\n----\n')}`, { cause: error });
         });
       }
-      const logged = await rest<{ events: RunEvent[] }>(nodes[0]!.url, 'GET', `/v1/runs/${run.runId}/events`, { token: run.user.token });
+      const logged = await rest<{ events: RunEvent[] }>(nodes[0]!.url, 'GET', `/v1/workspaces/${run.user.userId}/runs/${run.runId}/events`, { token: run.user.token });
       for (const socket of run.sockets) {
         const terminal = await socket.waitForTerminal(run.runId, 1_000);
         expect(terminal.type).toBe('run_completed');

@@ -86,7 +86,7 @@ describe.skipIf(scale.skipReason !== null)(`traces across nodes ${scale.skipReas
     const user = await signUp(cluster.nodes[0]!.url, 'traces');
     expect((await rest(cluster.nodes[0]!.url, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 20, days: 2, requestsPerDay: 30 }) })).status).toBe(200);
     const sockets = new Map<NodeProcess, Awaited<ReturnType<typeof openTestSocket>>>();
-    for (const node of cluster.nodes) sockets.set(node, await openTestSocket(node.wsUrl, { ticket: await ticketFor(node.url, user.token) }));
+    for (const node of cluster.nodes) sockets.set(node, await openTestSocket(node.wsUrl, { ticket: await ticketFor(node.url, user.token), workspaceId: user.userId }));
 
     // Run 1 keeps node X busy; run 2 is sent to X, which is full, so Y claims it.
     const busy = (await sockets.get(cluster.nodes[0]!)!.command('send_message', { text: 'Where is my AI money going?' }))['data'] as { runId: string };

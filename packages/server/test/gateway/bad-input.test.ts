@@ -12,7 +12,7 @@ const [embedded] = engineSetups();
 describe('bad input gets a typed error, and nothing is lost', () => {
   let server: TestApp;
   let user: Awaited<ReturnType<typeof signUp>>;
-  const socketFor = async () => openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token) });
+  const socketFor = async () => openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
 
   beforeAll(async () => {
     server = await startTestApp({ engine: embedded! });
@@ -117,9 +117,9 @@ describe('bad input gets a typed error, and nothing is lost', () => {
       status: 400,
       body: { error: { code: 'VALIDATION_FAILED' } },
     });
-    expect(await rest(server.baseUrl, 'GET', '/v1/threads')).toMatchObject({ status: 401, body: { error: { code: 'AUTH_REQUIRED' } } });
-    expect(await rest(server.baseUrl, 'GET', '/v1/threads', { token: 'garbage' })).toMatchObject({ status: 401, body: { error: { code: 'AUTH_INVALID_TOKEN' } } });
-    expect(await rest(server.baseUrl, 'GET', '/v1/runs/123', { token: user.token })).toMatchObject({ status: 404, body: { error: { code: 'RUN_NOT_FOUND' } } });
+    expect(await rest(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/threads`)).toMatchObject({ status: 401, body: { error: { code: 'AUTH_REQUIRED' } } });
+    expect(await rest(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/threads`, { token: 'garbage' })).toMatchObject({ status: 401, body: { error: { code: 'AUTH_INVALID_TOKEN' } } });
+    expect(await rest(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/runs/123`, { token: user.token })).toMatchObject({ status: 404, body: { error: { code: 'RUN_NOT_FOUND' } } });
     expect(await rest(server.baseUrl, 'GET', '/v1/nope')).toMatchObject({ status: 404, body: { error: { code: 'ROUTE_NOT_FOUND' } } });
   });
 });

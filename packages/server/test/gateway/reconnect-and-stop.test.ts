@@ -31,7 +31,7 @@ for (const engine of engineSetups()) {
       mode = 'slow';
       const user = await signUp(server.baseUrl, 'reconnect');
       await rest(server.baseUrl, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 5, days: 2, requestsPerDay: 30 }) });
-      const first = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token) });
+      const first = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
       const ack = await first.command('send_message', { text: 'Where is my AI money going?' });
       const { runId, threadId } = ack['data'] as { runId: string; threadId: string };
       await first.waitFor((f) => f['runId'] === runId && f['type'] === 'message_delta');
@@ -40,13 +40,13 @@ for (const engine of engineSetups()) {
       const lastSeq = before.at(-1)!.seq;
       expect(before.some((e) => e.type === 'run_completed')).toBe(false);
 
-      const second = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token) });
+      const second = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
       expect(await second.command('subscribe', { runId, afterSeq: lastSeq })).toMatchObject({ type: 'ack', data: { status: 'running' } });
       await second.waitForTerminal(runId);
       const after = second.eventsOf(runId);
       expect(after[0]!.seq).toBe(lastSeq + 1);
       expectCompleteRun([...before, ...after], { runId, threadId });
-      const logged = await rest<{ events: RunEvent[] }>(server.baseUrl, 'GET', `/v1/runs/${runId}/events`, { token: user.token });
+      const logged = await rest<{ events: RunEvent[] }>(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/runs/${runId}/events`, { token: user.token });
       expect([...before, ...after]).toEqual(logged.body.events);
       second.close();
     });
@@ -55,7 +55,7 @@ for (const engine of engineSetups()) {
       mode = 'hang';
       const user = await signUp(server.baseUrl, 'stopper');
       await rest(server.baseUrl, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 6, days: 2, requestsPerDay: 30 }) });
-      const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token) });
+      const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
       const ack = await socket.command('send_message', { text: 'Where is my AI money going?' });
       const { runId, threadId } = ack['data'] as { runId: string; threadId: string };
       await socket.waitFor((f) => f['runId'] === runId && f['type'] === 'message_delta');
@@ -65,7 +65,7 @@ for (const engine of engineSetups()) {
       expect(terminal.type).toBe('run_cancelled');
       expectCompleteRun(socket.eventsOf(runId), { runId, threadId, terminal: 'run_cancelled' });
       await expect.poll(() => llm.abortedRequests, { timeout: 3_000 }).toBeGreaterThan(abortedBefore);
-      const run = await rest(server.baseUrl, 'GET', `/v1/runs/${runId}`, { token: user.token });
+      const run = await rest(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/runs/${runId}`, { token: user.token });
       expect(run.body).toMatchObject({ status: 'cancelled' });
       // The thread is free again.
       mode = 'slow';
@@ -77,15 +77,15 @@ for (const engine of engineSetups()) {
     it('a send_message resent with the same id after a reconnect returns the same run', async () => {
       mode = 'slow';
       const user = await signUp(server.baseUrl, 'resend');
-      const s1 = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token) });
+      const s1 = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
       const a1 = await s1.command('send_message', { text: 'Hello?' }, 'same-command-id');
       s1.ws.terminate();
-      const s2 = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token) });
+      const s2 = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
       const a2 = await s2.command('send_message', { text: 'Hello?' }, 'same-command-id');
       expect(a2['data']).toEqual(a1['data']);
       const { runId } = a2['data'] as { runId: string };
       await s2.waitForTerminal(runId);
-      const threads = await rest<{ threads: unknown[] }>(server.baseUrl, 'GET', '/v1/threads', { token: user.token });
+      const threads = await rest<{ threads: unknown[] }>(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/threads`, { token: user.token });
       expect(threads.body.threads).toHaveLength(1);
       s2.close();
     });

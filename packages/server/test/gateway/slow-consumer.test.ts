@@ -47,8 +47,8 @@ describe('slow readers', () => {
     };
     const slowUser = await userWithData('slow');
     const fastUser = await userWithData('fast');
-    const slow = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, slowUser.token) });
-    const fast = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, fastUser.token) });
+    const slow = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, slowUser.token), workspaceId: slowUser.userId });
+    const fast = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, fastUser.token), workspaceId: fastUser.userId });
     const { runId, threadId } = (await slow.command('send_message', { text: 'Where is my AI money going?' }))['data'] as { runId: string; threadId: string };
     // The reader stops before the answer streams: on a busy machine, a pause after the first delta
     // could come after the kernel's socket buffers had taken the whole answer, and nothing would lag.
@@ -60,9 +60,9 @@ describe('slow readers', () => {
     const fastRun = (await fast.command('send_message', { text: 'Where is my AI money going?' }))['data'] as { runId: string };
     expect((await fast.waitForTerminal(fastRun.runId, 60_000)).type).toBe('run_completed');
     fast.close();
-    await expect.poll(async () => (await rest(server.baseUrl, 'GET', `/v1/runs/${runId}`, { token: slowUser.token })).body['status'], { timeout: 60_000 }).toBe('completed');
+    await expect.poll(async () => (await rest(server.baseUrl, 'GET', `/v1/workspaces/${slowUser.userId}/runs/${runId}`, { token: slowUser.token })).body['status'], { timeout: 60_000 }).toBe('completed');
     tcpOf(slow).resume();
-    const logged = await rest<{ events: RunEvent[] }>(server.baseUrl, 'GET', `/v1/runs/${runId}/events?limit=5000`, { token: slowUser.token });
+    const logged = await rest<{ events: RunEvent[] }>(server.baseUrl, 'GET', `/v1/workspaces/${slowUser.userId}/runs/${runId}/events?limit=5000`, { token: slowUser.token });
     return { slow, slowUser, runId, threadId, logged: logged.body.events };
   }
 
@@ -81,7 +81,7 @@ describe('slow readers', () => {
     const { slow, slowUser, runId, threadId, logged } = await lagThrough(bounded);
     expect((await slow.closed).code).toBe(CLOSE_CODES.SLOW_CONSUMER);
     const before = slow.eventsOf(runId);
-    const again = await openTestSocket(bounded.wsUrl, { ticket: await ticketFor(bounded.baseUrl, slowUser.token) });
+    const again = await openTestSocket(bounded.wsUrl, { ticket: await ticketFor(bounded.baseUrl, slowUser.token), workspaceId: slowUser.userId });
     await again.command('subscribe', { runId, afterSeq: before.at(-1)!.seq });
     await again.waitForTerminal(runId, 30_000);
     const all = [...before, ...again.eventsOf(runId)];
@@ -101,8 +101,8 @@ describe('heartbeats', () => {
 
   it('drop a peer that stops answering pings, and keep one that answers', async () => {
     const user = await signUp(server.baseUrl, 'silent');
-    const silent = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token) });
-    const lively = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token) });
+    const silent = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
+    const lively = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
     expect(server.app.gateway.connections).toBe(2);
     tcpOf(silent).pause();
     await expect.poll(() => server.app.gateway.connections, { timeout: 5_000 }).toBe(1);

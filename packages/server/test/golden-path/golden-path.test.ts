@@ -42,7 +42,7 @@ for (const engine of engineSetups()) {
         expect(upload.body).toMatchObject({ rejected: 0 });
         expect(upload.body['inserted']).toBeGreaterThan(100);
 
-        const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token) });
+        const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
         const ack = await socket.command('send_message', { text: 'Where is my AI money going?' });
         expect(ack).toMatchObject({ type: 'ack' });
         const { runId, threadId } = ack['data'] as { runId: string; threadId: string };
@@ -69,17 +69,17 @@ for (const engine of engineSetups()) {
         socket.close();
 
         // After a reload: the thread, both messages, the run and its whole log, identical.
-        const threads = await rest<{ threads: Array<{ id: string }> }>(server.baseUrl, 'GET', '/v1/threads', { token: user.token });
+        const threads = await rest<{ threads: Array<{ id: string }> }>(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/threads`, { token: user.token });
         expect(threads.body.threads.map((t) => t.id)).toEqual([threadId]);
-        const messages = await rest<{ messages: Array<{ role: string; content: string }> }>(server.baseUrl, 'GET', `/v1/threads/${threadId}/messages`, { token: user.token });
+        const messages = await rest<{ messages: Array<{ role: string; content: string }> }>(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/threads/${threadId}/messages`, { token: user.token });
         expect(messages.body.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
         expect(messages.body.messages[1]!.content).toBe(terminal.data.answer);
-        const run = await rest(server.baseUrl, 'GET', `/v1/runs/${runId}`, { token: user.token });
+        const run = await rest(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/runs/${runId}`, { token: user.token });
         expect(run.body).toMatchObject({ id: runId, threadId, status: 'completed', lastSeq: live.length });
-        const logged = await rest<{ events: RunEvent[] }>(server.baseUrl, 'GET', `/v1/runs/${runId}/events?afterSeq=0`, { token: user.token });
+        const logged = await rest<{ events: RunEvent[] }>(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/runs/${runId}/events?afterSeq=0`, { token: user.token });
         expect(logged.body.events).toEqual(live);
 
-        const again = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token) });
+        const again = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
         const sub = await again.command('subscribe', { runId, afterSeq: 0 });
         expect(sub).toMatchObject({ type: 'ack', data: { runId, threadId, status: 'completed' } });
         await again.waitForTerminal(runId);

@@ -50,6 +50,8 @@ async function startNode(env: Record<string, string>, schema?: string): Promise<
 
 interface Account {
   email: string;
+  /** Their personal workspace's id too. */
+  userId: string;
   usage: string;
   /** Records the first ingest stored. */
   records: number;
@@ -65,7 +67,7 @@ async function fill(url: string): Promise<Account[]> {
     const ingest = await rest<{ inserted: number }>(url, 'POST', '/v1/usage', { token: user.token, body: usage });
     expect(ingest.status).toBe(200);
     expect(ingest.body.inserted).toBeGreaterThan(20);
-    const socket = await openTestSocket(url.replace(/^http/, 'ws') + '/v1/ws', { ticket: await ticketFor(url, user.token) });
+    const socket = await openTestSocket(url.replace(/^http/, 'ws') + '/v1/ws', { ticket: await ticketFor(url, user.token), workspaceId: user.userId });
     const first = (await socket.command('send_message', { text: 'Where is my AI money going?' }))['data'] as { runId: string; threadId: string };
     await socket.waitForTerminal(first.runId, 60_000);
     const second = (await socket.command('send_message', { text: 'And how much would caching save?', threadId: first.threadId }))['data'] as { runId: string };
@@ -83,11 +85,13 @@ async function snapshot(url: string, accounts: Account[]) {
     const login = await rest<{ accessToken: string }>(url, 'POST', '/v1/auth/login', { json: { email: account.email, password: PASSWORD } });
     expect(login.status, `${account.email} signs in`).toBe(200);
     const token = login.body.accessToken;
-    const threads = (await rest<{ threads: Array<{ id: string }> }>(url, 'GET', '/v1/threads', { token })).body.threads;
+    // Each account's personal workspace (its id is the account's).
+    const inOwn = (path: string) => `/v1/workspaces/${login.body.user.id}/${path}`;
+    const threads = (await rest<{ threads: Array<{ id: string }> }>(url, 'GET', inOwn('threads'), { token })).body.threads;
     const messages = [];
-    for (const thread of threads) messages.push((await rest(url, 'GET', `/v1/threads/${thread.id}/messages`, { token })).body);
+    for (const thread of threads) messages.push((await rest(url, 'GET', inOwn(`threads/${thread.id}/messages`), { token })).body);
     const events: RunEvent[][] = [];
-    for (const runId of account.runIds) events.push((await rest<{ events: RunEvent[] }>(url, 'GET', `/v1/runs/${runId}/events`, { token })).body.events);
+    for (const runId of account.runIds) events.push((await rest<{ events: RunEvent[] }>(url, 'GET', inOwn(`runs/${runId}/events`), { token })).body.events);
     const usage = (await rest(url, 'GET', '/v1/usage/overview', { token })).body;
     seen.push({ email: account.email, threads, messages, events, usage });
   }

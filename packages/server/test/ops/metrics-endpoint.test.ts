@@ -92,7 +92,7 @@ describe.skipIf(promtool === null)(`metrics endpoint ${promtool ? '' : 'SKIPPED:
     const user = await signUp(baseUrl, 'metrics');
     const upload = await rest<{ inserted: number; rejected: number }>(baseUrl, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 5, days: 2, requestsPerDay: 20 }) });
     expect(upload.body.inserted).toBeGreaterThan(0);
-    const socket = await openTestSocket(baseUrl.replace(/^http/, 'ws') + '/v1/ws', { ticket: await ticketFor(baseUrl, user.token) });
+    const socket = await openTestSocket(baseUrl.replace(/^http/, 'ws') + '/v1/ws', { ticket: await ticketFor(baseUrl, user.token), workspaceId: user.userId });
     const { runId } = (await socket.command('send_message', { text: 'Where is my AI money going?' }))['data'] as { runId: string };
     await socket.waitFor((f) => f['runId'] === runId && f['type'] === 'message_delta', 30_000);
 

@@ -66,7 +66,7 @@ describe('request log lines', () => {
     socket.close();
     await socket.closed;
     // Requests with the credentials in a query string too (a client's mistake the log must not repeat).
-    await fetch(`${baseUrl}/v1/threads?token=${encodeURIComponent(login.accessToken)}&password=${encodeURIComponent(PASSWORD)}`);
+    await fetch(`${baseUrl}/v1/workspaces/${signup.body.user.id}/threads?token=${encodeURIComponent(login.accessToken)}&password=${encodeURIComponent(PASSWORD)}`);
     await new Promise((r) => setTimeout(r, 100));
 
     const text = log.text();
@@ -78,7 +78,7 @@ describe('request log lines', () => {
       { method: 'POST', route: '/v1/auth/login', status: 200 },
       { method: 'POST', route: '/v1/api-keys', status: 201 },
       { method: 'POST', route: '/v1/ws-tickets', status: 201 },
-      { method: 'GET', route: '/v1/threads', status: 401 },
+      { method: 'GET', route: '/v1/workspaces/:workspaceId/threads', status: 401 },
       { method: 'GET', route: '/v1/ws', status: 101 },
     ]) {
       expect(requests, JSON.stringify(expected)).toContainEqual(expect.objectContaining({ ...expected, durationMs: expect.any(Number) }));

@@ -65,7 +65,7 @@ describe('price overrides and discounts', () => {
     const upload = await rest(server.baseUrl, 'POST', '/v1/usage', { token: user.token, body: lines.map((l) => JSON.stringify(l)).join('\n') });
     expect(upload.body).toMatchObject({ inserted: 3, unpricedModels: ['mystery-model'] });
 
-    const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token) });
+    const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
     const ack = await socket.command('send_message', { text: 'Where is my AI money going?' });
     const terminal = await socket.waitForTerminal((ack['data'] as { runId: string }).runId);
     socket.close();

@@ -20,7 +20,7 @@ const MONTHS_OF_USAGE = 3;
 describe('embedded store: live while a user asks over a sizeable dataset', () => {
   let dataDir: string;
   let server: NodeProcess;
-  let asker: { token: string };
+  let asker: { token: string; userId: string };
 
   beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tally-live-'));
@@ -47,7 +47,7 @@ describe('embedded store: live while a user asks over a sizeable dataset', () =>
   }
 
   it("streams a run's events as they happen, not in one burst at its end", async () => {
-    const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.url, asker.token) });
+    const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.url, asker.token), workspaceId: asker.userId });
     const times = stamp(socket);
     const sent = performance.now();
     const ack = await socket.command('send_message', { text: 'Where is my AI money going?' });
@@ -69,7 +69,7 @@ describe('embedded store: live while a user asks over a sizeable dataset', () =>
   }, 180_000);
 
   it('Stop during the analysis ends the run cancelled, promptly', async () => {
-    const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.url, asker.token) });
+    const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.url, asker.token), workspaceId: asker.userId });
     const ack = await socket.command('send_message', { text: 'How much would caching save?' });
     const { runId } = ack['data'] as { runId: string };
     // The data step has started: the analysis is under way.
@@ -88,8 +88,8 @@ describe('embedded store: live while a user asks over a sizeable dataset', () =>
 
   it("another user's socket is answered all through a long analysis", async () => {
     const bystander = await signUp(server.url, 'bystander');
-    const other = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.url, bystander.token) });
-    const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.url, asker.token) });
+    const other = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.url, bystander.token), workspaceId: bystander.userId });
+    const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.url, asker.token), workspaceId: asker.userId });
     for (const [name, s] of [['asker', socket], ['bystander', other]] as const) void s.closed.then((c) => console.log(`${name} socket closed: ${c.code} ${c.reason}`));
     const ack = await socket.command('send_message', { text: 'Where is my AI money going?' });
     const { runId } = ack['data'] as { runId: string };
@@ -131,14 +131,14 @@ describe('embedded store with a run thread (TALLY_RUN_THREADS=1)', () => {
     const user = await signUp(server.url, 'threaded');
     const upload = await rest(server.url, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 5, days: 30 }) });
     expect(upload.status, JSON.stringify(upload.body)).toBe(200);
-    const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.url, user.token) });
+    const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.url, user.token), workspaceId: user.userId });
     const ack = await socket.command('send_message', { text: 'Where is my AI money going?' });
     const { runId } = ack['data'] as { runId: string };
     expect((await socket.waitForTerminal(runId, 120_000)).type).toBe('run_completed');
     const events = socket.eventsOf(runId);
     expect(events.map((e) => e.type)).toContain('agent_started');
     // The run and its log are in the one database, whoever wrote them.
-    const logged = await rest<{ events: unknown[] }>(server.url, 'GET', `/v1/runs/${runId}/events?afterSeq=0`, { token: user.token });
+    const logged = await rest<{ events: unknown[] }>(server.url, 'GET', `/v1/workspaces/${user.userId}/runs/${runId}/events?afterSeq=0`, { token: user.token });
     expect(logged.body.events).toHaveLength(events.length);
 
     const second = await socket.command('send_message', { text: 'How much would caching save?' });

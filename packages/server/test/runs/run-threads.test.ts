@@ -44,7 +44,7 @@ for (const bus of ['in-process', 'redis'] as const) {
     it('concurrent runs of two people stream whole, in order, each to its owner only, as the log has them', async () => {
       mode = 'slow';
       const people = await Promise.all([userWithUsage('threads-a', 11), userWithUsage('threads-b', 12)]);
-      const sockets = await Promise.all(people.map(async (p) => openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, p.token) })));
+      const sockets = await Promise.all(people.map(async (p) => openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, p.token), workspaceId: p.userId })));
       const started = await Promise.all(
         // Three each: the default limit of runs in flight per person.
         Array.from({ length: 6 }, async (_, i) => {
@@ -59,7 +59,7 @@ for (const bus of ['in-process', 'redis'] as const) {
         const events = socket.eventsOf(runId);
         expectCompleteRun(events, { runId, threadId });
         expect(streamedText(events).startsWith(Array.from({ length: 30 }, (_, i) => `word${i} `).join(''))).toBe(true);
-        const logged = await rest<{ events: RunEvent[] }>(server.baseUrl, 'GET', `/v1/runs/${runId}/events`, { token: people[owner]!.token });
+        const logged = await rest<{ events: RunEvent[] }>(server.baseUrl, 'GET', `/v1/workspaces/${people[owner]!.userId}/runs/${runId}/events`, { token: people[owner]!.token });
         expect(events).toEqual(logged.body.events);
         // Nothing of this run reached the other person's socket.
         expect(sockets[1 - owner]!.frames.some((f) => f['runId'] === runId)).toBe(false);
@@ -71,7 +71,7 @@ for (const bus of ['in-process', 'redis'] as const) {
     it('stop_run on the main thread aborts the run on its thread: the LLM request is cancelled, the run ends cancelled', async () => {
       mode = 'hang';
       const user = await userWithUsage('threads-stop', 13);
-      const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token) });
+      const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
       const ack = await socket.command('send_message', { text: 'Where is my AI money going?' });
       const { runId, threadId } = ack['data'] as { runId: string; threadId: string };
       await socket.waitFor((f) => f['runId'] === runId && f['type'] === 'message_delta');
@@ -90,18 +90,18 @@ for (const bus of ['in-process', 'redis'] as const) {
       const leaving = await startTestApp({ engine: postgres, withoutRedis: bus === 'in-process', env: env(), shareWith: server });
       // Only the leaving node runs work until it is gone.
       await server.app.services.worker.stop();
-      const socket = await openTestSocket(leaving.wsUrl, { ticket: await ticketFor(leaving.baseUrl, user.token) });
+      const socket = await openTestSocket(leaving.wsUrl, { ticket: await ticketFor(leaving.baseUrl, user.token), workspaceId: user.userId });
       const ack = await socket.command('send_message', { text: 'Where is my AI money going?' });
       const { runId } = ack['data'] as { runId: string };
       await socket.waitFor((f) => f['runId'] === runId && f['type'] === 'message_delta');
       await leaving.close();
-      const afterClose = await rest<{ status: string }>(server.baseUrl, 'GET', `/v1/runs/${runId}`, { token: user.token });
+      const afterClose = await rest<{ status: string }>(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/runs/${runId}`, { token: user.token });
       expect(afterClose.body.status).toBe('queued');
 
       mode = 'slow';
       const taker = await startTestApp({ engine: postgres, withoutRedis: bus === 'in-process', env: env(), shareWith: server });
       try {
-        await expect.poll(async () => (await rest<{ status: string }>(taker.baseUrl, 'GET', `/v1/runs/${runId}`, { token: user.token })).body.status, { timeout: 10_000 }).toBe('completed');
+        await expect.poll(async () => (await rest<{ status: string }>(taker.baseUrl, 'GET', `/v1/workspaces/${user.userId}/runs/${runId}`, { token: user.token })).body.status, { timeout: 10_000 }).toBe('completed');
       } finally {
         await taker.close();
       }

@@ -58,7 +58,7 @@ for (const engine of engineSetups()) {
       const key = await rest<{ key: string }>(server.baseUrl, 'POST', '/v1/api-keys', { token: user.token, json: { name: 'k', scopes: ['full'] } });
       expect(key.status).toBe(201);
       const second = await rest<{ refreshToken: string }>(server.baseUrl, 'POST', '/v1/auth/login', { json: { email: user.email, password: PASSWORD } });
-      const socket = await openTestSocket(server.wsUrl, { protocols: ['tally.v1', `bearer.${user.token}`] });
+      const socket = await openTestSocket(server.wsUrl, { protocols: ['tally.v1', `bearer.${user.token}`], workspaceId: user.userId });
       const ack = await socket.command('send_message', { text: 'Where is my AI money going?' });
       const { runId } = ack['data'] as { runId: string };
       await socket.waitForTerminal(runId, 60_000);

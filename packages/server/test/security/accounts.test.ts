@@ -41,7 +41,7 @@ for (const engine of engineSetups()) {
     it('a disabled user is refused everywhere at once: tokens, keys, tickets, sockets, log-in, refresh', async () => {
       const victim = await signUp(server.baseUrl, 'accounts-disabled');
       const key = (await rest<{ key: string }>(server.baseUrl, 'POST', '/v1/api-keys', { token: victim.token, json: { name: 'k', scopes: ['full'] } })).body.key;
-      const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, victim.token) });
+      const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, victim.token), workspaceId: victim.userId });
       const unusedTicket = await ticketFor(server.baseUrl, victim.token);
 
       const disabled = await patch(victim.userId, { disabled: true });
@@ -54,10 +54,10 @@ for (const engine of engineSetups()) {
       expect(await upgradeStatus(openTestSocket(server.wsUrl, { ticket: unusedTicket }))).toBe(401);
       expect(await upgradeStatus(openTestSocket(server.wsUrl, { protocols: [WS_SUBPROTOCOL, WS_BEARER_PREFIX + victim.token] }))).toBe(401);
 
-      const withToken = await rest(server.baseUrl, 'GET', '/v1/threads', { token: victim.token });
+      const withToken = await rest(server.baseUrl, 'GET', `/v1/workspaces/${victim.userId}/threads`, { token: victim.token });
       expect(withToken.status).toBe(401);
       expect(REVOKED).toContain((withToken.body as { error: { code: string } }).error.code);
-      const withKey = await rest(server.baseUrl, 'GET', '/v1/threads', { token: key });
+      const withKey = await rest(server.baseUrl, 'GET', `/v1/workspaces/${victim.userId}/threads`, { token: key });
       expect(withKey.status).toBe(401);
       expect(withKey.body).toMatchObject({ error: { code: 'AUTH_ACCOUNT_DISABLED' } });
 
@@ -72,8 +72,8 @@ for (const engine of engineSetups()) {
       expect((await patch(victim.userId, { disabled: false })).body).toMatchObject({ disabled: false });
       const back = await login(server.baseUrl, victim.email);
       expect(back.status).toBe(200);
-      expect((await rest(server.baseUrl, 'GET', '/v1/threads', { token: back.body.accessToken })).status).toBe(200);
-      expect((await rest(server.baseUrl, 'GET', '/v1/threads', { token: key })).status).toBe(200);
+      expect((await rest(server.baseUrl, 'GET', `/v1/workspaces/${victim.userId}/threads`, { token: back.body.accessToken })).status).toBe(200);
+      expect((await rest(server.baseUrl, 'GET', `/v1/workspaces/${victim.userId}/threads`, { token: key })).status).toBe(200);
 
       const events = (await auditEvents(server.baseUrl, admin.token)).filter((e) => e.target === `user:${victim.userId}`);
       expect(events.filter((e) => e.action === 'user.disabled' || e.action === 'user.enabled').map((e) => [e.action, e.actorId])).toEqual([
@@ -85,10 +85,10 @@ for (const engine of engineSetups()) {
 
     it('the disabled flag is read on every request, whatever the token says', async () => {
       const user = await signUp(server.baseUrl, 'accounts-flag');
-      expect((await rest(server.baseUrl, 'GET', '/v1/threads', { token: user.token })).status).toBe(200);
+      expect((await rest(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/threads`, { token: user.token })).status).toBe(200);
       // Straight in the database, with no session revoked: only the per-request check can refuse.
       await server.app.services.db.updateTable('users').set({ disabled_at: new Date() }).where('id', '=', user.userId).execute();
-      const res = await rest(server.baseUrl, 'GET', '/v1/threads', { token: user.token });
+      const res = await rest(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/threads`, { token: user.token });
       expect(res.status).toBe(401);
       expect(res.body).toMatchObject({ error: { code: 'AUTH_ACCOUNT_DISABLED' } });
       expect(await upgradeStatus(openTestSocket(server.wsUrl, { protocols: [WS_SUBPROTOCOL, WS_BEARER_PREFIX + user.token] }))).toBe(401);
@@ -102,7 +102,7 @@ for (const engine of engineSetups()) {
       expect(issued.body).toEqual({ resetToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/), expiresAt: expect.any(String) });
       expect(new Date(issued.body.expiresAt).getTime()).toBeGreaterThan(Date.now());
       // Until it is used, nothing changes for the user.
-      expect((await rest(server.baseUrl, 'GET', '/v1/threads', { token: user.token })).status).toBe(200);
+      expect((await rest(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/threads`, { token: user.token })).status).toBe(200);
 
       const reset = (token: string, password: string) => rest(server.baseUrl, 'POST', '/v1/auth/reset-password', { json: { token, password } });
       // The newer token replaced the first.
@@ -116,7 +116,7 @@ for (const engine of engineSetups()) {
       expect((await reset(issued.body.resetToken, NEW_PASSWORD + '!')).body).toMatchObject({ error: { code: 'AUTH_INVALID_RESET_TOKEN' } });
       expect((await login(server.baseUrl, user.email)).status).toBe(401);
       expect((await login(server.baseUrl, user.email, NEW_PASSWORD)).status).toBe(200);
-      expect((await rest(server.baseUrl, 'GET', '/v1/threads', { token: user.token })).status).toBe(401);
+      expect((await rest(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/threads`, { token: user.token })).status).toBe(401);
 
       const stored = await server.app.services.db.selectFrom('password_resets').select('token_hash').where('user_id', '=', user.userId).execute();
       expect(stored.map((r) => r.token_hash)).toContain(crypto.createHash('sha256').update(issued.body.resetToken).digest('hex'));

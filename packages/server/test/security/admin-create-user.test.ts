@@ -34,7 +34,7 @@ describe('admin creates a user', () => {
     const login = await rest<{ accessToken: string }>(server.baseUrl, 'POST', '/v1/auth/login', { json: { email, password } });
     expect(login.status).toBe(200);
     // A working account, with its own (empty) data.
-    expect(await rest(server.baseUrl, 'GET', '/v1/threads', { token: login.body.accessToken })).toMatchObject({ status: 200, body: { threads: [] } });
+    expect(await rest(server.baseUrl, 'GET', `/v1/workspaces/${made.body.user.id}/threads`, { token: login.body.accessToken })).toMatchObject({ status: 200, body: { threads: [] } });
 
     const created = (await auditEvents(server.baseUrl, admin.token)).find((e) => e.action === 'user.created' && e.target === `user:${made.body.user.id}`);
     expect(created).toMatchObject({ actorId: admin.userId, targetLabel: email.toLowerCase(), details: { email: email.toLowerCase(), role: 'member' } });

@@ -68,7 +68,7 @@ for (const engine of engineSetups()) {
       expect(kept.body.apiKeySet).toBe(true);
 
       const user = await signUp(server.baseUrl, 'settings-user');
-      const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token) });
+      const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
       const ack = await socket.command('send_message', { text: 'Where is my AI money going?' });
       await socket.waitForTerminal((ack['data'] as { runId: string }).runId);
       expect(llm.requests.length).toBeGreaterThan(0);

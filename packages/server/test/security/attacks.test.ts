@@ -41,7 +41,8 @@ for (const engine of engineSetups()) {
     });
 
     const refused = async (token: string) => {
-      expect((await rest(server.baseUrl, 'GET', '/v1/threads', { token })).status).toBe(401);
+      // The credential is checked before any workspace is looked at: any workspace id answers 401.
+      expect((await rest(server.baseUrl, 'GET', `/v1/workspaces/${crypto.randomUUID()}/threads`, { token })).status).toBe(401);
       await expect(openTestSocket(server.wsUrl, { protocols: ['tally.v1', `bearer.${token}`] })).rejects.toMatchObject({ statusCode: 401 });
     };
 
@@ -98,9 +99,9 @@ for (const engine of engineSetups()) {
     it('caps messages per minute, runs at once and sockets per user', async () => {
       const user = await signUp(server.baseUrl, 'limits');
       await rest(server.baseUrl, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 3, days: 1, requestsPerDay: 100 }) });
-      const s1 = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token) });
-      const s2 = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token) });
-      await expect(openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token) })).rejects.toMatchObject({ statusCode: 429 });
+      const s1 = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
+      const s2 = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
+      await expect(openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId })).rejects.toMatchObject({ statusCode: 429 });
 
       const first = await s1.command('send_message', { text: 'Where is my AI money going?' });
       expect(first['type']).toBe('ack');

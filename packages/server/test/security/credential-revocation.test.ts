@@ -20,7 +20,7 @@ for (const engine of engineSetups()) {
     });
     afterAll(async () => server?.close());
 
-    const fullKey = async (token: string) => {
+    const fullKey = async (user: { token: string; userId: string }) => {
       const res = await rest<{ id: string; key: string }>(server.baseUrl, 'POST', '/v1/api-keys', { token, json: { name: 'socket key', scopes: ['full'] } });
       expect(res.status).toBe(201);
       return res.body;
@@ -33,7 +33,7 @@ for (const engine of engineSetups()) {
       const before = await runsOf(userId);
       let answer: Record<string, unknown> | 'closed';
       try {
-        answer = await socket.command('send_message', { text: 'after the revocation' });
+        answer = await socket.command('send_message', { workspaceId: userId, text: 'after the revocation' });
       } catch {
         answer = 'closed';
       }
@@ -47,7 +47,7 @@ for (const engine of engineSetups()) {
       const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, key.key) });
       expect(await socket.command('ping')).toMatchObject({ type: 'ack' });
       // A socket of the same user opened with their session is not concerned.
-      const sessionSocket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token) });
+      const sessionSocket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
 
       expect((await rest(server.baseUrl, 'DELETE', `/v1/api-keys/${key.id}`, { token: user.token })).status).toBe(200);
       await expectNothingAccepted(socket, user.userId);
@@ -66,7 +66,7 @@ for (const engine of engineSetups()) {
       // Revoked in the database only, as a node that lost the bus message would see it.
       await server.app.services.db.updateTable('api_keys').set({ revoked_at: new Date() }).where('id', '=', key.id).execute();
       const before = await runsOf(user.userId);
-      expect(await socket.command('send_message', { text: 'still here?' })).toMatchObject({ type: 'error', code: 'AUTH_INVALID_API_KEY' });
+      expect(await socket.command('send_message', { workspaceId: user.userId, text: 'still here?' })).toMatchObject({ type: 'error', code: 'AUTH_INVALID_API_KEY' });
       expect((await socket.closed).code).toBe(CLOSE_CODES.UNAUTHORIZED);
       expect(await runsOf(user.userId)).toBe(before);
     });
@@ -75,7 +75,7 @@ for (const engine of engineSetups()) {
       const user = await signUp(server.baseUrl, 'disabled');
       const key = await fullKey(user.token);
       const keySocket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, key.key) });
-      const sessionSocket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token) });
+      const sessionSocket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
       const bearerSocket = await openTestSocket(server.wsUrl, { protocols: ['tally.v1', `bearer.${user.token}`] });
 
       const disable = await rest(server.baseUrl, 'PATCH', `/v1/admin/users/${user.userId}`, { token: admin.token, json: { disabled: true } });
@@ -86,15 +86,15 @@ for (const engine of engineSetups()) {
         expect(closed.code).toBe(CLOSE_CODES.UNAUTHORIZED);
       }
       expect((await keySocket.closed).reason).toMatch(/^AUTH_ACCOUNT_DISABLED/);
-      expect(await rest(server.baseUrl, 'GET', '/v1/threads', { token: user.token })).toMatchObject({ status: 401, body: { error: { code: 'AUTH_ACCOUNT_DISABLED' } } });
-      expect(await rest(server.baseUrl, 'GET', '/v1/threads', { token: key.key })).toMatchObject({ status: 401, body: { error: { code: 'AUTH_ACCOUNT_DISABLED' } } });
+      expect(await rest(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/threads`, { token: user.token })).toMatchObject({ status: 401, body: { error: { code: 'AUTH_ACCOUNT_DISABLED' } } });
+      expect(await rest(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/threads`, { token: key.key })).toMatchObject({ status: 401, body: { error: { code: 'AUTH_ACCOUNT_DISABLED' } } });
       await expect(openTestSocket(server.wsUrl, { protocols: ['tally.v1', `bearer.${user.token}`] })).rejects.toMatchObject({ statusCode: 401 });
     });
 
     it('starting a run re-checks that the account is active, whatever path asks', async () => {
       const user = await signUp(server.baseUrl, 'disabled-run');
       await server.app.services.db.updateTable('users').set({ disabled_at: new Date() }).where('id', '=', user.userId).execute();
-      await expect(server.app.services.runs.start({ user: { id: user.userId }, text: 'a run of a disabled account' })).rejects.toMatchObject({
+      await expect(server.app.services.runs.start({ user: { id: user.userId }, workspaceId: user.userId, text: 'a run of a disabled account' })).rejects.toMatchObject({
         code: 'AUTH_ACCOUNT_DISABLED',
       });
       expect(await runsOf(user.userId)).toBe(0);

@@ -34,6 +34,7 @@ const HOSTILE: Array<[string, unknown]> = [
 ];
 
 interface Ids {
+  workspaceId: string;
   threadId: string;
   runId: string;
   sessionId: string;
@@ -60,9 +61,10 @@ const FIELDS: Partial<Record<string, RouteFields>> = {
   'POST /v1/me/password': { body: () => ({ currentPassword: 'wrong', newPassword: 'correct horse battery staple 2' }) },
   'PATCH /v1/me': { body: () => ({ displayName: 'Fuzzed' }) },
   'DELETE /v1/me': { body: () => ({ password: 'not the password' }) },
-  'GET /v1/threads': { query: { q: 'money' } },
-  'PATCH /v1/threads/:id': { body: () => ({ title: 'Renamed' }) },
-  'GET /v1/runs/:id/events': { query: { afterSeq: '0', limit: '10' } },
+  'GET /v1/workspaces/:workspaceId/threads': { query: { q: 'money' } },
+  'PATCH /v1/workspaces/:workspaceId/threads/:threadId': { body: () => ({ title: 'Renamed' }) },
+  'PUT /v1/workspaces/:workspaceId/threads/:threadId/sharing': { body: () => ({ shared: false }) },
+  'GET /v1/workspaces/:workspaceId/runs/:runId/events': { query: { afterSeq: '0', limit: '10' } },
   'POST /v1/usage': { usageLine: { ts: '2026-10-01T00:00:00Z', model: 'gpt-4o', project: 'p', inputTokens: 10, outputTokens: 5, costUsd: 0.1 } },
   'GET /v1/usage/dashboard': { query: { from: '2026-10-01T00:00:00Z', to: '2026-10-02T00:00:00Z', model: 'gpt-4o', project: 'p' } },
   'POST /v1/api-keys': { body: () => ({ name: 'fuzz key', scopes: ['usage:write'] }) },
@@ -75,12 +77,12 @@ const FIELDS: Partial<Record<string, RouteFields>> = {
 
 /** What each command's data holds when it is well formed. */
 const COMMAND_FIELDS: Record<CommandType, (ids: Ids) => Record<string, unknown>> = {
-  send_message: (i) => ({ threadId: i.threadId, text: 'hello', onBusy: 'queue' }),
-  stop_run: (i) => ({ runId: i.runId }),
-  subscribe: (i) => ({ runId: i.runId, afterSeq: 0 }),
-  unsubscribe: (i) => ({ runId: i.runId }),
-  watch_thread: (i) => ({ threadId: i.threadId }),
-  unwatch_thread: (i) => ({ threadId: i.threadId }),
+  send_message: (i) => ({ workspaceId: i.workspaceId, threadId: i.threadId, text: 'hello', onBusy: 'queue' }),
+  stop_run: (i) => ({ workspaceId: i.workspaceId, runId: i.runId }),
+  subscribe: (i) => ({ workspaceId: i.workspaceId, runId: i.runId, afterSeq: 0 }),
+  unsubscribe: (i) => ({ workspaceId: i.workspaceId, runId: i.runId }),
+  watch_thread: (i) => ({ workspaceId: i.workspaceId, threadId: i.threadId }),
+  unwatch_thread: (i) => ({ workspaceId: i.workspaceId, threadId: i.threadId }),
   ping: () => ({ nonce: 'n' }),
 };
 
@@ -108,11 +110,11 @@ for (const engine of engines) {
       for (const who of [owner, bystander]) {
         expect((await rest(server.baseUrl, 'POST', '/v1/usage', { token: who.token, body: usageNdjson({ seed: 5, days: 1, requestsPerDay: 20 }) })).status).toBe(200);
       }
-      const bystanderSocket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, bystander.token) });
+      const bystanderSocket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, bystander.token), workspaceId: bystander.userId });
       const theirs = (await bystanderSocket.command('send_message', { text: 'the bystander asks' }))['data'] as { runId: string };
       await bystanderSocket.waitForTerminal(theirs.runId);
       bystanderSocket.close();
-      socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, owner.token) });
+      socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, owner.token), workspaceId: owner.userId });
       const mine = (await socket.command('send_message', { text: 'Where is my AI money going?' }))['data'] as { runId: string; threadId: string };
       await socket.waitForTerminal(mine.runId);
       const sessions = await rest<{ sessions: Array<{ id: string }> }>(server.baseUrl, 'GET', '/v1/sessions', { token: owner.token });
@@ -171,6 +173,8 @@ for (const engine of engines) {
           pattern.replace(/:([a-zA-Z]+)/g, (_, name: string) => {
             if (override && override[0] === name) return urlPart(override[1]);
             return key.startsWith('DELETE') || key.includes('admin/users') ? '00000000-0000-4000-8000-000000000000' : key.includes('/runs/') ? ids.runId : ids.threadId;
+            // The owner's personal workspace: hostile values reach the route, not only its guard.
+            if (name === 'workspaceId') return owner.userId;
           });
         const targets: Array<{ where: 'path' | 'query' | 'body' | 'line'; name: string }> = [
           ...pathParams.map((name) => ({ where: 'path' as const, name })),

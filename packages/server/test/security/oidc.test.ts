@@ -77,7 +77,7 @@ for (const engine of engineSetups()) {
       const refreshed = await b.request(`${PUBLIC_URL}/v1/auth/refresh`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       expect(refreshed.status, refreshed.text).toBe(200);
       const session = JSON.parse(refreshed.text) as AuthResponse;
-      const threads = await rest(server.baseUrl, 'GET', '/v1/threads', { token: session.accessToken });
+      const threads = await rest(server.baseUrl, 'GET', `/v1/workspaces/${session.user.id}/threads`, { token: session.accessToken });
       expect(threads.status).toBe(200);
       return session;
     }

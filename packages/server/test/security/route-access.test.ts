@@ -28,7 +28,7 @@ describe('ROUTE_ACCESS', () => {
       expect(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).toContain(method);
       expect(url.startsWith('/v1/admin/') || url === '/v1/admin', key).toBe(access === 'admin');
     }
-    expect(accessOf('HEAD', '/v1/threads')).toBe('full');
+    expect(accessOf('HEAD', '/v1/prices')).toBe('full');
     expect(accessOf('POST', '/v1/usage')).toBe('usage:write');
     expect(accessOf('GET', '/v1/nothing')).toBeUndefined();
   });
@@ -47,13 +47,13 @@ describe('ROUTE_ACCESS', () => {
     await app.register(async (outer) => {
       await outer.register(async (inner) => {
         inner.get('/v1/admin/users', { preHandler: async () => void calls.push('own preHandler') }, async () => ({ reached: true }));
-        inner.get('/v1/threads', async () => ({ reached: true }));
+        inner.get('/v1/prices', async () => ({ reached: true }));
         inner.get('/v1/health', async () => ({ reached: true }));
       });
     });
     expect((await app.inject({ method: 'GET', url: '/v1/admin/users' })).statusCode).toBe(403);
     expect(calls).toEqual(['guard admin']);
-    expect((await app.inject({ method: 'GET', url: '/v1/threads' })).json()).toEqual({ reached: true });
+    expect((await app.inject({ method: 'GET', url: '/v1/prices' })).json()).toEqual({ reached: true });
     expect((await app.inject({ method: 'GET', url: '/v1/health' })).json()).toEqual({ reached: true });
     expect(calls).toEqual(['guard admin', 'guard full']);
     // A route missing from the table fails closed inside a plugin too: the plugin does not load.

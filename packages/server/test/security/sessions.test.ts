@@ -56,12 +56,12 @@ for (const engine of engineSetups()) {
       expect(await refresh(first.refreshToken)).toMatchObject({ status: 401, body: { error: { code: 'AUTH_REFRESH_REUSED' } } });
       expect((await socket.closed).code).toBe(CLOSE_CODES.UNAUTHORIZED);
       expect(await refresh(rotated.body.refreshToken)).toMatchObject({ status: 401 });
-      expect(await rest(server.baseUrl, 'GET', '/v1/threads', { token: rotated.body.accessToken })).toMatchObject({
+      expect(await rest(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/threads`, { token: rotated.body.accessToken })).toMatchObject({
         status: 401,
         body: { error: { code: 'AUTH_SESSION_REVOKED' } },
       });
       // The user's other sessions are untouched.
-      expect((await rest(server.baseUrl, 'GET', '/v1/threads', { token: user.token })).status).toBe(200);
+      expect((await rest(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/threads`, { token: user.token })).status).toBe(200);
     });
 
     it('lists sessions with device, IP and last seen, and revoking one closes its socket and its tokens', async () => {
@@ -81,7 +81,7 @@ for (const engine of engineSetups()) {
       expect((await rest(server.baseUrl, 'DELETE', `/v1/sessions/${phoneSession.id}`, { token: user.token })).status).toBe(204);
       expect((await socket.closed).code).toBe(CLOSE_CODES.UNAUTHORIZED);
       expect((await refresh(phone.refreshToken)).status).toBe(401);
-      expect((await rest(server.baseUrl, 'GET', '/v1/threads', { token: phone.accessToken })).status).toBe(401);
+      expect((await rest(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/threads`, { token: phone.accessToken })).status).toBe(401);
     });
 
     it("signing out all other sessions ends the user's others (sockets too), keeps this one and touches no other user", async () => {
@@ -95,12 +95,12 @@ for (const engine of engineSetups()) {
       expect(await rest(server.baseUrl, 'DELETE', '/v1/sessions', { token: user.token })).toMatchObject({ status: 200, body: { revoked: 2 } });
       expect((await socket.closed).code).toBe(CLOSE_CODES.UNAUTHORIZED);
       for (const other of [laptop, phone]) {
-        expect((await rest(server.baseUrl, 'GET', '/v1/threads', { token: other.accessToken })).status).toBe(401);
+        expect((await rest(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/threads`, { token: other.accessToken })).status).toBe(401);
         expect((await refresh(other.refreshToken)).status).toBe(401);
       }
       const left = await rest<{ sessions: Array<{ current: boolean }> }>(server.baseUrl, 'GET', '/v1/sessions', { token: user.token });
       expect(left.body.sessions).toEqual([expect.objectContaining({ current: true })]);
-      expect((await rest(server.baseUrl, 'GET', '/v1/threads', { token: bystander.token })).status).toBe(200);
+      expect((await rest(server.baseUrl, 'GET', `/v1/workspaces/${bystander.userId}/threads`, { token: bystander.token })).status).toBe(200);
       // Nothing left to end: an answer, not an error.
       expect(await rest(server.baseUrl, 'DELETE', '/v1/sessions', { token: user.token })).toMatchObject({ status: 200, body: { revoked: 0 } });
     });
@@ -116,8 +116,8 @@ for (const engine of engineSetups()) {
         (await rest(server.baseUrl, 'POST', '/v1/me/password', { token: user.token, json: { currentPassword: PASSWORD, newPassword: 'a brand new passphrase' } })).status,
       ).toBe(204);
       expect((await socket.closed).code).toBe(CLOSE_CODES.UNAUTHORIZED);
-      expect((await rest(server.baseUrl, 'GET', '/v1/threads', { token: other.accessToken })).status).toBe(401);
-      expect((await rest(server.baseUrl, 'GET', '/v1/threads', { token: user.token })).status).toBe(200);
+      expect((await rest(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/threads`, { token: other.accessToken })).status).toBe(401);
+      expect((await rest(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/threads`, { token: user.token })).status).toBe(200);
       expect((await rest(server.baseUrl, 'POST', '/v1/auth/login', { json: { email: user.email, password: 'a brand new passphrase' } })).status).toBe(200);
     });
   });

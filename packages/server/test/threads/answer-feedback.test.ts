@@ -38,12 +38,12 @@ for (const engine of engineSetups()) {
       await llm?.close();
     });
 
-    async function user(label: string): Promise<{ client: RestClient; socket: TestSocket; token: string; email: string }> {
+    async function user(label: string): Promise<{ client: RestClient; socket: TestSocket; token: string; email: string; workspaceId: string }> {
       const u = await signUp(server.baseUrl, label);
       const client = createRestClient({ baseUrl: server.baseUrl, getAccessToken: () => u.token });
       await client.uploadUsage(usageNdjson({ seed: 5, days: 2, requestsPerDay: 10 }));
-      const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, u.token) });
-      return { client, socket, token: u.token, email: u.email };
+      const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, u.token), workspaceId: u.userId });
+      return { client, socket, token: u.token, email: u.email, workspaceId: u.userId };
     }
     async function ask(socket: TestSocket, text: string, threadId?: string): Promise<{ threadId: string; runId: string }> {
       const ack = await socket.command('send_message', threadId ? { threadId, text } : { text });
@@ -59,26 +59,26 @@ for (const engine of engineSetups()) {
       const second = await ask(alice.socket, 'And by project?', first.threadId);
       await alice.socket.waitForTerminal(second.runId);
 
-      const up = await alice.client.setAnswerFeedback(first.runId, { rating: 'up', note: '  clear and right  ' });
+      const up = await alice.client.setAnswerFeedback(alice.workspaceId, first.runId, { rating: 'up', note: '  clear and right  ' });
       expect(up).toMatchObject({ runId: first.runId, rating: 'up', note: 'clear and right' });
-      await alice.client.setAnswerFeedback(second.runId, { rating: 'up', note: '   ' });
-      const replaced = await alice.client.setAnswerFeedback(second.runId, { rating: 'down', note: 'wrong project' });
+      await alice.client.setAnswerFeedback(alice.workspaceId, second.runId, { rating: 'up', note: '   ' });
+      const replaced = await alice.client.setAnswerFeedback(alice.workspaceId, second.runId, { rating: 'down', note: 'wrong project' });
       expect(replaced).toMatchObject({ rating: 'down', note: 'wrong project' });
-      const mine = await alice.client.threadFeedback(first.threadId);
+      const mine = await alice.client.threadFeedback(alice.workspaceId, first.threadId);
       expect(mine.map((f) => [f.runId, f.rating, f.note]).sort()).toEqual(
         [[first.runId, 'up', 'clear and right'], [second.runId, 'down', 'wrong project']].sort(),
       );
 
       // Another user: Alice's run and thread are unknown to Bob, and his own list stays empty.
-      expect(await codeOf(bob.client.setAnswerFeedback(first.runId, { rating: 'down' }))).toBe('RUN_NOT_FOUND');
-      expect(await codeOf(bob.client.deleteAnswerFeedback(first.runId))).toBe('RUN_NOT_FOUND');
-      expect(await codeOf(bob.client.threadFeedback(first.threadId))).toBe('THREAD_NOT_FOUND');
-      expect((await alice.client.threadFeedback(first.threadId)).find((f) => f.runId === first.runId)?.rating).toBe('up');
+      expect(await codeOf(bob.client.setAnswerFeedback(bob.workspaceId, first.runId, { rating: 'down' }))).toBe('RUN_NOT_FOUND');
+      expect(await codeOf(bob.client.deleteAnswerFeedback(bob.workspaceId, first.runId))).toBe('RUN_NOT_FOUND');
+      expect(await codeOf(bob.client.threadFeedback(bob.workspaceId, first.threadId))).toBe('THREAD_NOT_FOUND');
+      expect((await alice.client.threadFeedback(alice.workspaceId, first.threadId)).find((f) => f.runId === first.runId)?.rating).toBe('up');
 
       // Bad input is a typed error, never a crash.
-      expect(await codeOf(alice.client.setAnswerFeedback(first.runId, { rating: 'meh' as 'up' }))).toBe('VALIDATION_FAILED');
-      expect(await codeOf(alice.client.setAnswerFeedback(first.runId, { rating: 'up', note: 'x'.repeat(2001) }))).toBe('VALIDATION_FAILED');
-      expect((await rest(server.baseUrl, 'PUT', '/v1/runs/not-a-uuid/feedback', { token: alice.token, json: { rating: 'up' } })).status).toBe(404);
+      expect(await codeOf(alice.client.setAnswerFeedback(alice.workspaceId, first.runId, { rating: 'meh' as 'up' }))).toBe('VALIDATION_FAILED');
+      expect(await codeOf(alice.client.setAnswerFeedback(alice.workspaceId, first.runId, { rating: 'up', note: 'x'.repeat(2001) }))).toBe('VALIDATION_FAILED');
+      expect((await rest(server.baseUrl, 'PUT', `/v1/workspaces/${alice.workspaceId}/runs/not-a-uuid/feedback`, { token: alice.token, json: { rating: 'up' } })).status).toBe(404);
 
       // Admins see every rating with who gave it and on which question; members are refused.
       const all = await admin.admin.listFeedback({ limit: 500 });
@@ -87,10 +87,10 @@ for (const engine of engineSetups()) {
       expect((await admin.admin.listFeedback({ rating: 'up', limit: 500 })).some((f) => f.runId === second.runId)).toBe(false);
       expect(await codeOf(alice.client.admin.listFeedback())).toBe('AUTH_FORBIDDEN');
 
-      await alice.client.deleteAnswerFeedback(first.runId);
-      expect((await alice.client.threadFeedback(first.threadId)).map((f) => f.runId)).toEqual([second.runId]);
+      await alice.client.deleteAnswerFeedback(alice.workspaceId, first.runId);
+      expect((await alice.client.threadFeedback(alice.workspaceId, first.threadId)).map((f) => f.runId)).toEqual([second.runId]);
       // A deleted thread takes its ratings with it.
-      await alice.client.deleteThread(first.threadId);
+      await alice.client.deleteThread(alice.workspaceId, first.threadId);
       expect((await admin.admin.listFeedback({ limit: 500 })).some((f) => f.threadId === first.threadId)).toBe(false);
       alice.socket.close();
       bob.socket.close();
@@ -100,12 +100,12 @@ for (const engine of engineSetups()) {
       hang = true;
       const carol = await user('fb-carol');
       const going = await ask(carol.socket, 'Which calls could use a cheaper model?');
-      expect(await codeOf(carol.client.setAnswerFeedback(going.runId, { rating: 'up' }))).toBe('RUN_NOT_FINISHED');
+      expect(await codeOf(carol.client.setAnswerFeedback(carol.workspaceId, going.runId, { rating: 'up' }))).toBe('RUN_NOT_FINISHED');
       await carol.socket.command('stop_run', { runId: going.runId });
       await carol.socket.waitForTerminal(going.runId);
       hang = false;
       // A stopped run can be rated (a user may say why they stopped it).
-      expect((await carol.client.setAnswerFeedback(going.runId, { rating: 'down', note: 'too slow' })).rating).toBe('down');
+      expect((await carol.client.setAnswerFeedback(carol.workspaceId, going.runId, { rating: 'down', note: 'too slow' })).rating).toBe('down');
       carol.socket.close();
     });
   });

@@ -43,22 +43,22 @@ describe.skipIf(scale.skipReason !== null)(`deleting a thread whose run another 
       const user = await signUp(nodeA.baseUrl, 'two-nodes');
       const client = createRestClient({ baseUrl: nodeA.baseUrl, getAccessToken: () => user.token });
       await client.uploadUsage(usageNdjson({ seed: 9, days: 2, requestsPerDay: 20 }));
-      const socket = await openTestSocket(nodeA.wsUrl, { ticket: await ticketFor(nodeA.baseUrl, user.token) });
+      const socket = await openTestSocket(nodeA.wsUrl, { ticket: await ticketFor(nodeA.baseUrl, user.token), workspaceId: user.userId });
       const ack = await socket.command('send_message', { text: 'Where is my AI money going?' });
       const { runId, threadId } = ack['data'] as { runId: string; threadId: string };
       await socket.waitFor((f) => f['runId'] === runId && f['type'] === 'message_delta', 10_000);
       expect(nodeB.app.services.worker.active).toBe(1);
 
       const started = Date.now();
-      await client.deleteThread(threadId);
+      await client.deleteThread(user.userId, threadId);
       const tookMs = Date.now() - started;
 
       expect((await socket.waitForTerminal(runId, 5_000)).type).toBe('run_cancelled');
       expectCompleteRun(socket.eventsOf(runId), { runId, threadId, terminal: 'run_cancelled' });
       expect(tookMs).toBeLessThan(3_000);
       await expect.poll(() => nodeB.app.services.worker.active, { timeout: 3_000 }).toBe(0);
-      expect(await client.listThreads()).toEqual([]);
-      const gone = await client.getRun(runId).catch((e: unknown) => e);
+      expect(await client.listThreads(user.userId)).toEqual([]);
+      const gone = await client.getRun(user.userId, runId).catch((e: unknown) => e);
       expect((gone as TallyApiError).code).toBe('RUN_NOT_FOUND');
       const about = (spy: typeof errors) => spy.mock.calls.filter((call) => JSON.stringify(call).includes(runId));
       expect(about(errors)).toEqual([]);

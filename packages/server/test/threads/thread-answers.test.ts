@@ -27,7 +27,7 @@ for (const engine of engineSetups()) {
       const account = await signUp(server.baseUrl, label);
       const client = createRestClient({ baseUrl: server.baseUrl, getAccessToken: () => account.token });
       await client.uploadUsage(usageNdjson({ seed: 7, days: 3, requestsPerDay: 30 }));
-      const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, account.token) });
+      const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, account.token), workspaceId: account.userId });
       return { account, client, socket };
     }
 
@@ -58,7 +58,7 @@ for (const engine of engineSetups()) {
       // A new thread starts over, and is named by its topic.
       const other = await ask(socket, 'What is our spend by model?');
       expect(other.report?.depth).toBe('full');
-      const titles = Object.fromEntries((await client.listThreads()).map((t) => [t.id, t.title]));
+      const titles = Object.fromEntries((await client.listThreads(account.userId)).map((t) => [t.id, t.title]));
       expect(titles).toEqual({ [hello.threadId]: 'Getting started', [other.threadId]: 'Spend by model' });
       socket.close();
     });

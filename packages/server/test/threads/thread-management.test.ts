@@ -40,12 +40,12 @@ for (const engine of engineSetups()) {
       await llm?.close();
     });
 
-    async function userWithSocket(label: string): Promise<{ client: RestClient; socket: TestSocket; token: string }> {
+    async function userWithSocket(label: string): Promise<{ client: RestClient; socket: TestSocket; token: string; workspaceId: string }> {
       const user = await signUp(server.baseUrl, label);
       const client = createRestClient({ baseUrl: server.baseUrl, getAccessToken: () => user.token });
       await client.uploadUsage(usageNdjson({ seed: 7, days: 2, requestsPerDay: 20 }));
-      const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token) });
-      return { client, socket, token: user.token };
+      const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
+      return { client, socket, token: user.token, workspaceId: user.userId };
     }
 
     async function finishedThread(socket: TestSocket, text: string, threadId?: string): Promise<{ threadId: string; runId: string }> {
@@ -57,53 +57,53 @@ for (const engine of engineSetups()) {
 
     it('renames, searches title and messages (wildcards literal), deletes; a deleted thread is gone everywhere', async () => {
       mode = 'fast';
-      const { client, socket } = await userWithSocket('threads');
+      const { client, socket, workspaceId } = await userWithSocket('threads');
       const budget = await finishedThread(socket, 'Where is my AI money going?');
       const caching = await finishedThread(socket, 'Would prompt caching help the support bot?');
       await finishedThread(socket, 'A follow-up about the zq--ux feature', caching.threadId);
 
-      expect((await client.listThreads()).map((t) => t.id).sort()).toEqual([budget.threadId, caching.threadId].sort());
-      const renamed = await client.renameThread(budget.threadId, '  Budget review  ');
+      expect((await client.listThreads(workspaceId)).map((t) => t.id).sort()).toEqual([budget.threadId, caching.threadId].sort());
+      const renamed = await client.renameThread(workspaceId, budget.threadId, '  Budget review  ');
       expect(renamed).toMatchObject({ id: budget.threadId, title: 'Budget review' });
-      expect((await client.listThreads()).find((t) => t.id === budget.threadId)?.title).toBe('Budget review');
+      expect((await client.listThreads(workspaceId)).find((t) => t.id === budget.threadId)?.title).toBe('Budget review');
 
-      expect((await client.listThreads({ q: 'BUDGET' })).map((t) => t.id)).toEqual([budget.threadId]);
-      expect((await client.listThreads({ q: 'zq--UX' })).map((t) => t.id)).toEqual([caching.threadId]);
+      expect((await client.listThreads(workspaceId, { q: 'BUDGET' })).map((t) => t.id)).toEqual([budget.threadId]);
+      expect((await client.listThreads(workspaceId, { q: 'zq--UX' })).map((t) => t.id)).toEqual([caching.threadId]);
       // A hit in a message names that message with a snippet around the text; a title-only hit has none.
-      const followUp = (await client.listMessages(caching.threadId)).find((m) => m.content.includes('zq--ux'))!;
-      expect((await client.listThreads({ q: 'ZQ--ux' }))[0]?.match).toEqual({ messageId: followUp.id, role: 'user', snippet: 'A follow-up about the zq--ux feature' });
-      expect((await client.listThreads({ q: 'BUDGET' }))[0]?.match).toBeUndefined();
-      expect((await client.listThreads())[0]?.match).toBeUndefined();
+      const followUp = (await client.listMessages(workspaceId, caching.threadId)).find((m) => m.content.includes('zq--ux'))!;
+      expect((await client.listThreads(workspaceId, { q: 'ZQ--ux' }))[0]?.match).toEqual({ messageId: followUp.id, role: 'user', snippet: 'A follow-up about the zq--ux feature' });
+      expect((await client.listThreads(workspaceId, { q: 'BUDGET' }))[0]?.match).toBeUndefined();
+      expect((await client.listThreads(workspaceId))[0]?.match).toBeUndefined();
       // The assistant's answer is searched too.
-      const answer = (await client.listMessages(budget.threadId)).find((m) => m.role === 'assistant')!.content;
-      expect((await client.listThreads({ q: answer.slice(0, 24).toUpperCase() })).map((t) => t.id)).toContain(budget.threadId);
+      const answer = (await client.listMessages(workspaceId, budget.threadId)).find((m) => m.role === 'assistant')!.content;
+      expect((await client.listThreads(workspaceId, { q: answer.slice(0, 24).toUpperCase() })).map((t) => t.id)).toContain(budget.threadId);
       // A long message is cut around the match, marked with … on the cut sides.
       const long = await finishedThread(socket, `${'lead words '.repeat(30)}the needle-qx7 here ${'tail words '.repeat(30)}`);
-      const hit = (await client.listThreads({ q: 'needle-QX7' })).find((t) => t.id === long.threadId)?.match;
+      const hit = (await client.listThreads(workspaceId, { q: 'needle-QX7' })).find((t) => t.id === long.threadId)?.match;
       expect(hit?.snippet).toMatch(/^….*the needle-qx7 here.*…$/);
       expect(hit!.snippet.length).toBeLessThan(240);
-      await client.deleteThread(long.threadId);
+      await client.deleteThread(workspaceId, long.threadId);
       // `%` and `_` are plain characters: unescaped, both would match "zq--ux".
-      expect(await client.listThreads({ q: 'zq%ux' })).toEqual([]);
-      expect(await client.listThreads({ q: 'zq__ux' })).toEqual([]);
-      expect(await client.listThreads({ q: 'nothing like this anywhere' })).toEqual([]);
+      expect(await client.listThreads(workspaceId, { q: 'zq%ux' })).toEqual([]);
+      expect(await client.listThreads(workspaceId, { q: 'zq__ux' })).toEqual([]);
+      expect(await client.listThreads(workspaceId, { q: 'nothing like this anywhere' })).toEqual([]);
 
-      expect(await codeOf(client.listThreads({ q: 'x'.repeat(201) }))).toBe('VALIDATION_FAILED');
-      expect(await codeOf(client.renameThread(budget.threadId, '   '))).toBe('VALIDATION_FAILED');
-      expect(await codeOf(client.renameThread(budget.threadId, 'x'.repeat(201)))).toBe('VALIDATION_FAILED');
-      expect(await codeOf(client.renameThread('not-a-uuid', 'x'))).toBe('THREAD_NOT_FOUND');
+      expect(await codeOf(client.listThreads(workspaceId, { q: 'x'.repeat(201) }))).toBe('VALIDATION_FAILED');
+      expect(await codeOf(client.renameThread(workspaceId, budget.threadId, '   '))).toBe('VALIDATION_FAILED');
+      expect(await codeOf(client.renameThread(workspaceId, budget.threadId, 'x'.repeat(201)))).toBe('VALIDATION_FAILED');
+      expect(await codeOf(client.renameThread(workspaceId, 'not-a-uuid', 'x'))).toBe('THREAD_NOT_FOUND');
 
-      await client.deleteThread(caching.threadId);
-      expect((await client.listThreads()).map((t) => t.id)).toEqual([budget.threadId]);
-      expect(await client.listThreads({ q: 'zq--ux' })).toEqual([]);
-      expect(await codeOf(client.listMessages(caching.threadId))).toBe('THREAD_NOT_FOUND');
-      expect(await codeOf(client.getRun(caching.runId))).toBe('RUN_NOT_FOUND');
-      expect(await codeOf(client.renameThread(caching.threadId, 'again'))).toBe('THREAD_NOT_FOUND');
-      expect(await codeOf(client.deleteThread(caching.threadId))).toBe('THREAD_NOT_FOUND');
+      await client.deleteThread(workspaceId, caching.threadId);
+      expect((await client.listThreads(workspaceId)).map((t) => t.id)).toEqual([budget.threadId]);
+      expect(await client.listThreads(workspaceId, { q: 'zq--ux' })).toEqual([]);
+      expect(await codeOf(client.listMessages(workspaceId, caching.threadId))).toBe('THREAD_NOT_FOUND');
+      expect(await codeOf(client.getRun(workspaceId, caching.runId))).toBe('RUN_NOT_FOUND');
+      expect(await codeOf(client.renameThread(workspaceId, caching.threadId, 'again'))).toBe('THREAD_NOT_FOUND');
+      expect(await codeOf(client.deleteThread(workspaceId, caching.threadId))).toBe('THREAD_NOT_FOUND');
       expect(await socket.command('send_message', { threadId: caching.threadId, text: 'still there?' })).toMatchObject({ type: 'error', code: 'THREAD_NOT_FOUND' });
       expect(await socket.command('watch_thread', { threadId: caching.threadId })).toMatchObject({ type: 'error', code: 'THREAD_NOT_FOUND' });
       // The other thread is untouched.
-      expect(await client.listMessages(budget.threadId)).toHaveLength(2);
+      expect(await client.listMessages(workspaceId, budget.threadId)).toHaveLength(2);
       socket.close();
     });
 
@@ -115,18 +115,18 @@ for (const engine of engineSetups()) {
       const planted = await finishedThread(a.socket, `Costs of the ${word} project`);
       await finishedThread(b.socket, 'My own question');
 
-      expect(await codeOf(b.client.renameThread(planted.threadId, 'mine now'))).toBe('THREAD_NOT_FOUND');
-      expect(await codeOf(b.client.deleteThread(planted.threadId))).toBe('THREAD_NOT_FOUND');
-      expect(await b.client.listThreads({ q: word })).toEqual([]);
-      expect(await b.client.listThreads({ q: 'Costs of the' })).toEqual([]);
-      const res = await rest(server.baseUrl, 'DELETE', `/v1/threads/${planted.threadId}`, { token: b.token });
+      expect(await codeOf(b.client.renameThread(b.workspaceId, planted.threadId, 'mine now'))).toBe('THREAD_NOT_FOUND');
+      expect(await codeOf(b.client.deleteThread(b.workspaceId, planted.threadId))).toBe('THREAD_NOT_FOUND');
+      expect(await b.client.listThreads(b.workspaceId, { q: word })).toEqual([]);
+      expect(await b.client.listThreads(b.workspaceId, { q: 'Costs of the' })).toEqual([]);
+      const res = await rest(server.baseUrl, 'DELETE', `/v1/workspaces/${b.workspaceId}/threads/${planted.threadId}`, { token: b.token });
       expect(res).toEqual({ status: 404, body: { error: { code: 'THREAD_NOT_FOUND', message: expect.any(String) } } });
 
-      const mine = await a.client.listThreads({ q: word });
+      const mine = await a.client.listThreads(a.workspaceId, { q: word });
       expect(mine.map((t) => t.id)).toEqual([planted.threadId]);
       // Titled by its topic and the project it names (agents/thread-title.ts), not its first words.
       expect(mine[0]!.title).toBe(`Spend overview: project ${word}`);
-      expect(await a.client.listMessages(planted.threadId)).toHaveLength(2);
+      expect(await a.client.listMessages(a.workspaceId, planted.threadId)).toHaveLength(2);
       a.socket.close();
       b.socket.close();
     });
@@ -137,7 +137,7 @@ for (const engine of engineSetups()) {
       const warnings = vi.spyOn(logger, 'warn');
       try {
         mode = 'hang';
-        const { client, socket } = await userWithSocket('delete-running');
+        const { client, socket, workspaceId } = await userWithSocket('delete-running');
         const ack = await socket.command('send_message', { text: 'Where is my AI money going?' });
         const { runId, threadId } = ack['data'] as { runId: string; threadId: string };
         await socket.waitFor((f) => f['runId'] === runId && f['type'] === 'message_delta');
@@ -145,22 +145,22 @@ for (const engine of engineSetups()) {
         const queuedRunId = (queuedAck['data'] as { runId: string }).runId;
         expect(await socket.command('subscribe', { runId: queuedRunId, afterSeq: 0 })).toMatchObject({ type: 'ack' });
 
-        await client.deleteThread(threadId);
+        await client.deleteThread(workspaceId, threadId);
 
         expect((await socket.waitForTerminal(runId, 5_000)).type).toBe('run_cancelled');
         expectCompleteRun(socket.eventsOf(runId), { runId, threadId, terminal: 'run_cancelled' });
         expect((await socket.waitForTerminal(queuedRunId, 5_000)).type).toBe('run_cancelled');
         await expect.poll(() => llm.abortedRequests, { timeout: 3_000 }).toBeGreaterThan(0);
 
-        expect(await client.listThreads()).toEqual([]);
-        expect(await codeOf(client.getRun(runId))).toBe('RUN_NOT_FOUND');
-        expect(await codeOf(client.getRun(queuedRunId))).toBe('RUN_NOT_FOUND');
-        expect(await codeOf(client.listMessages(threadId))).toBe('THREAD_NOT_FOUND');
+        expect(await client.listThreads(workspaceId)).toEqual([]);
+        expect(await codeOf(client.getRun(workspaceId, runId))).toBe('RUN_NOT_FOUND');
+        expect(await codeOf(client.getRun(workspaceId, queuedRunId))).toBe('RUN_NOT_FOUND');
+        expect(await codeOf(client.listMessages(workspaceId, threadId))).toBe('THREAD_NOT_FOUND');
         expect(await socket.command('send_message', { threadId, text: 'hello?' })).toMatchObject({ type: 'error', code: 'THREAD_NOT_FOUND' });
         // The worker is free again and nothing it did failed.
         mode = 'fast';
         const next = await finishedThread(socket, 'A new question');
-        expect((await client.listThreads()).map((t) => t.id)).toEqual([next.threadId]);
+        expect((await client.listThreads(workspaceId)).map((t) => t.id)).toEqual([next.threadId]);
         const aboutTheseRuns = (spy: typeof errors) => spy.mock.calls.filter((call) => JSON.stringify(call).match(new RegExp(`${runId}|${queuedRunId}`)));
         expect(aboutTheseRuns(errors)).toEqual([]);
         expect(aboutTheseRuns(warnings)).toEqual([]);
