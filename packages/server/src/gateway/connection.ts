@@ -113,12 +113,21 @@ export class Connection implements ConnectionHandle, UserChannelMember {
     this.queue = this.queue.then(() => this.run(parsed.command));
   }
 
-  /** Another tab or device of this user started or ended a run: tell this socket, follow it if watched. */
+  /**
+   * Another tab or device of this user started or ended a run: tell this socket, follow it if
+   * watched. A socket opened with an API key hears only its key's workspace.
+   */
   onActivity(raw: string): void {
     if (this.closed) return;
+    const keyWorkspace = this.user.apiKeyWorkspaceId;
+    if (!keyWorkspace && !this.watched) {
+      this.sender.send(raw);
+      return;
+    }
+    const activity = JSON.parse(raw) as ThreadActivityFrame;
+    if (keyWorkspace && activity.workspaceId !== keyWorkspace) return;
     this.sender.send(raw);
     if (!this.watched) return;
-    const activity = JSON.parse(raw) as ThreadActivityFrame;
     if (activity.status === 'queued' && this.watched.get(activity.threadId) === activity.workspaceId && !this.subscriptions?.has(activity.runId)) {
       this.queue = this.queue
         .then(() => this.subscribe(activity.runId, activity.threadId, activity.workspaceId, 0))

@@ -177,11 +177,9 @@ describe(`workspace command matrix on ${engine.name}`, () => {
     expect(framesOf(sockets.viewer, ids).length).toBeGreaterThan(0);
   });
 
-  // KNOWN LEAK (found by this test, gateway/connection.ts onActivity): a socket opened with a key of
-  // another workspace works only there, yet it is sent the key maker's thread_activity frames of
-  // every workspace (W's thread id, title and question). `.fails` keeps the suite green while the
-  // leak is there and fails once it is fixed: then make it a plain `it`.
-  it.fails('no frame of W\'s threads or runs reached a socket opened with a key of another workspace', () => {
+  // Found by this test, fixed in gateway/connection.ts onActivity: a socket opened with a key of
+  // another workspace was sent the key maker's thread_activity frames of every workspace.
+  it('no frame of W\'s threads or runs reached a socket opened with a key of another workspace', () => {
     expect(framesOf(sockets.keyOfAnotherWorkspace, ids)).toEqual([]);
   });
 });
