@@ -19,6 +19,7 @@ import { timeToFirstToken } from './time-to-first-token.js';
 import { toolRuns } from './tool-runs.js';
 import { persistence } from './persistence.js';
 import { embeddedAskers } from './embedded-askers.js';
+import { otlpIngest } from './otlp-ingest.js';
 
 export const SCENARIOS: Scenario[] = [
   idleConnections,
@@ -37,4 +38,5 @@ export const SCENARIOS: Scenario[] = [
   persistence,
   analyticsScenario,
   embeddedAskers,
+  otlpIngest,
 ];
