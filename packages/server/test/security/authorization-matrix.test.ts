@@ -16,8 +16,6 @@ import { openTestSocket, type TestSocket } from '../support/ws-test-client.js';
 /** The ids a request is built from: the owner's (A) resources, seen by A, B (another user) or the admin. */
 interface Ids {
   threadId: string;
-  /** A second thread of A's, for the one case that deletes a thread. */
-  spareThreadId: string;
   runId: string;
   sessionId: string;
   memberId: string;
@@ -33,7 +31,7 @@ interface RouteCase {
   owned?: boolean;
 }
 
-/** Workspace routes have their own matrix, by role (workspace-matrix.test.ts). */
+/** Workspace routes (threads, runs, usage, keys among them) have their own matrix, by role (workspace-matrix.test.ts). */
 type WorkspaceRouteKey = Extract<RouteKey, `${string} /v1/workspaces${string}`>;
 const isWorkspaceRoute = (key: string) => / \/v1\/workspaces(\/|$)/.test(key);
 
@@ -59,18 +57,6 @@ const CASES: Record<Exclude<RouteKey, 'GET /v1/ws' | WorkspaceRouteKey>, RouteCa
   'PATCH /v1/me': { path: () => '/v1/me', body: () => ({ displayName: 'Matrix Owner' }), ok: [200] },
   // A wrong password: the owner is answered (and refused) without the account going away under the other cases.
   'DELETE /v1/me': { path: () => '/v1/me', body: () => ({ password: 'not the password at all' }), ok: [403] },
-  'GET /v1/threads': { path: () => '/v1/threads?q=money', ok: [200] },
-  'GET /v1/threads/:id': { path: (i) => `/v1/threads/${i.threadId}`, ok: [200], owned: true },
-  'PATCH /v1/threads/:id': { path: (i) => `/v1/threads/${i.threadId}`, body: () => ({ title: 'Renamed by the matrix' }), ok: [200], owned: true },
-  'DELETE /v1/threads/:id': { path: (i) => `/v1/threads/${i.spareThreadId}`, ok: [204], owned: true },
-  'GET /v1/threads/:id/messages': { path: (i) => `/v1/threads/${i.threadId}/messages`, ok: [200], owned: true },
-  'GET /v1/runs/:id': { path: (i) => `/v1/runs/${i.runId}`, ok: [200], owned: true },
-  'GET /v1/runs/:id/events': { path: (i) => `/v1/runs/${i.runId}/events?afterSeq=0`, ok: [200], owned: true },
-  'POST /v1/runs/:id/stop': { path: (i) => `/v1/runs/${i.runId}/stop`, body: () => ({}), ok: [200], owned: true },
-  // 409 RUN_NOT_FINISHED while the owner's run has not ended yet; rated (200) once it has.
-  'PUT /v1/runs/:id/feedback': { path: (i) => `/v1/runs/${i.runId}/feedback`, body: () => ({ rating: 'up', note: 'matrix' }), ok: [200, 409], owned: true },
-  'DELETE /v1/runs/:id/feedback': { path: (i) => `/v1/runs/${i.runId}/feedback`, ok: [204], owned: true },
-  'GET /v1/threads/:id/feedback': { path: (i) => `/v1/threads/${i.threadId}/feedback`, ok: [200], owned: true },
   'POST /v1/otlp/v1/traces': { path: () => '/v1/otlp/v1/traces', body: () => ({ resourceSpans: [] }), ok: [200] },
   'POST /v1/otlp/v1/logs': { path: () => '/v1/otlp/v1/logs', body: () => ({ resourceLogs: [] }), ok: [200] },
   'POST /v1/otlp/v1/metrics': { path: () => '/v1/otlp/v1/metrics', body: () => ({ resourceMetrics: [] }), ok: [200] },
@@ -125,7 +111,6 @@ describe(`authorization matrix on ${engine.name}`, () => {
   let owner: Awaited<ReturnType<typeof signUp>>;
   let other: Awaited<ReturnType<typeof signUp>>;
   let ids: Ids;
-  let spareThreadId: string;
   let ownerSocket: TestSocket;
 
   beforeAll(async () => {
@@ -133,14 +118,10 @@ describe(`authorization matrix on ${engine.name}`, () => {
     admin = await signUp(server.baseUrl, 'matrix-admin'); // the first account: admin
     owner = await signUp(server.baseUrl, 'matrix-owner');
     other = await signUp(server.baseUrl, 'matrix-other');
-    ownerSocket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, owner.token) });
+    ownerSocket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, owner.token), workspaceId: owner.userId });
     const ack = await ownerSocket.command('send_message', { text: 'Where is my AI money going?' });
     const { runId, threadId } = ack['data'] as { runId: string; threadId: string };
     await ownerSocket.waitForTerminal(runId);
-    const spare = await ownerSocket.command('send_message', { text: 'A thread to delete' });
-    const spareRun = spare['data'] as { runId: string; threadId: string };
-    await ownerSocket.waitForTerminal(spareRun.runId);
-    spareThreadId = spareRun.threadId;
     ids = await freshIds(threadId, runId);
   });
   afterAll(async () => {
@@ -148,12 +129,12 @@ describe(`authorization matrix on ${engine.name}`, () => {
     await server?.close();
   });
 
-  /** Resources some cases use up (a session revoked, a key deleted) are made anew for each. */
+  /** Resources some cases use up (a session revoked) are made anew for each. */
   async function freshIds(threadId: string, runId: string): Promise<Ids> {
     const login = await rest<{ accessToken: string }>(server.baseUrl, 'POST', '/v1/auth/login', { json: { email: owner.email, password: PASSWORD } });
     const sessions = await rest<{ sessions: Array<{ id: string; current: boolean }> }>(server.baseUrl, 'GET', '/v1/sessions', { token: login.body.accessToken });
     const sessionId = sessions.body.sessions.find((s) => s.current)!.id;
-    return { threadId, spareThreadId, runId, sessionId, memberId: other.userId };
+    return { threadId, runId, sessionId, memberId: other.userId };
   }
 
   it('has a case for every route of the table and every command', () => {
@@ -237,7 +218,7 @@ describe(`authorization matrix on ${engine.name}`, () => {
   for (const [type, c] of Object.entries(COMMAND_CASES)) {
     it(`${type}: no socket without a credential, another user gets ${c.foreign ?? 'nothing of A'}, the owner an ack`, async () => {
       await expect(openTestSocket(server.wsUrl)).rejects.toMatchObject({ statusCode: 401 });
-      const intruder = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, other.token) });
+      const intruder = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, other.token), workspaceId: other.userId });
       const answer = await intruder.command(type, c.data(ids));
       if (c.foreign) expect(answer).toMatchObject({ type: 'error', code: c.foreign });
       expect(intruder.frames.filter((f) => f['runId'] === ids.runId && f['type'] !== 'ack')).toEqual([]);
