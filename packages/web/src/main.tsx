@@ -9,7 +9,7 @@ import './styles.css';
 // The composition root: the browser's WebSocket, storage and origin are handed in here, once.
 const origin = window.location.origin;
 const saved = createSavedSession({ shared: window.localStorage, tab: window.sessionStorage });
-const api = createTallyApi({ origin, WebSocket: window.WebSocket, saved });
+const api = createTallyApi({ origin, WebSocket: window.WebSocket, saved, fetch: (input, init) => window.fetch(input, init) });
 // An invitation link (/join#invitation=…): its token waits in this tab until it is accepted.
 takeInvitationFromAddress(window.location, window.history, window.sessionStorage);
 const invitation = createPendingInvitation(window.sessionStorage);

@@ -31,6 +31,8 @@ describe('chat actions in Chromium (fake LLM)', () => {
   let page: Page;
   let socket: RunSocketWatch;
   let token: string;
+  /** The user's personal workspace: its id is the user's. */
+  let workspace: string;
 
   beforeAll(async () => {
     requireWebBuild();
@@ -46,7 +48,8 @@ describe('chat actions in Chromium (fake LLM)', () => {
     ]);
     const user = await signUp(server.baseUrl, 'actions');
     token = user.token;
-    await rest(server.baseUrl, 'POST', '/v1/usage', { token, body: usageNdjson({ seed: 21, days: 3, requestsPerDay: 20 }) });
+    workspace = user.userId;
+    await rest(server.baseUrl, 'POST', `/v1/workspaces/${workspace}/usage`, { token, body: usageNdjson({ seed: 21, days: 3, requestsPerDay: 20 }) });
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, permissions: ['clipboard-read', 'clipboard-write'] });
     page = await context.newPage();
     socket = await watchRunSocket(page);
@@ -66,7 +69,7 @@ describe('chat actions in Chromium (fake LLM)', () => {
   const done = (turn: Locator) => turn.locator('.run-status', { hasText: /Done|Stopped|Failed/ }).waitFor({ timeout: RUN });
   const focusedLabel = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '');
   const threadIdOfPage = () => /#\/chat\/([0-9a-f-]{36})/.exec(page.url())![1]!;
-  const messagesOf = async (threadId: string) => (await rest<{ messages: Message[] }>(server.baseUrl, 'GET', `/v1/threads/${threadId}/messages`, { token })).body.messages;
+  const messagesOf = async (threadId: string) => (await rest<{ messages: Message[] }>(server.baseUrl, 'GET', `/v1/workspaces/${workspace}/threads/${threadId}/messages`, { token })).body.messages;
 
   async function ask(question: string): Promise<void> {
     const box = page.getByRole('textbox', { name: 'Message' });
@@ -96,7 +99,7 @@ describe('chat actions in Chromium (fake LLM)', () => {
 
     // Copy: the clipboard holds the answer exactly as the run ended with it.
     const runId = socket.events.find((e) => e.type === 'run_queued' && e.data.text === question)!.runId;
-    const events = (await rest<{ events: RunEvent[] }>(server.baseUrl, 'GET', `/v1/runs/${runId}/events?limit=1000`, { token })).body.events;
+    const events = (await rest<{ events: RunEvent[] }>(server.baseUrl, 'GET', `/v1/workspaces/${workspace}/runs/${runId}/events?limit=1000`, { token })).body.events;
     const completed = events.find((e) => e.type === 'run_completed');
     await turn.getByRole('button', { name: 'Copy answer' }).click({ timeout: UI });
     await turn.getByRole('status').filter({ hasText: 'Answer copied.' }).waitFor({ timeout: UI });
@@ -121,7 +124,7 @@ describe('chat actions in Chromium (fake LLM)', () => {
     // The focus goes back to the rating the note was for.
     expect(await focusedLabel()).toBe('Good answer');
     expect(await turn.getByRole('button', { name: 'Good answer' }).getAttribute('aria-pressed')).toBe('true');
-    const stored = await rest<{ feedback: Array<{ runId: string; rating: string; note: string }> }>(server.baseUrl, 'GET', `/v1/threads/${threadIdOfPage()}/feedback`, { token });
+    const stored = await rest<{ feedback: Array<{ runId: string; rating: string; note: string }> }>(server.baseUrl, 'GET', `/v1/workspaces/${workspace}/threads/${threadIdOfPage()}/feedback`, { token });
     expect(stored.body.feedback).toEqual([expect.objectContaining({ runId, rating: 'up', note: 'Clear, and the figures match' })]);
 
     // Regenerate: the same question runs again, as a new turn with its own run.

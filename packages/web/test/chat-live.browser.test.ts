@@ -23,6 +23,8 @@ interface Session {
   socket: RunSocketWatch;
   token: string;
   email: string;
+  /** The user's personal workspace: its id is the user's. */
+  workspace: string;
 }
 
 describe('chat runs live in Chromium (fake LLM)', () => {
@@ -52,7 +54,7 @@ describe('chat runs live in Chromium (fake LLM)', () => {
   /** A user with usage data (over REST), logged in through the form in a fresh browser context. */
   async function logIn(label: string): Promise<Session> {
     const user = await signUp(server.baseUrl, label);
-    await rest(server.baseUrl, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 21, days: 3, requestsPerDay: 20 }) });
+    await rest(server.baseUrl, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: usageNdjson({ seed: 21, days: 3, requestsPerDay: 20 }) });
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     const page = await context.newPage();
     const socket = await watchRunSocket(page);
@@ -61,7 +63,7 @@ describe('chat runs live in Chromium (fake LLM)', () => {
     await page.getByLabel('Password').fill('correct horse battery staple', { timeout: UI });
     await page.getByRole('button', { name: 'Log in' }).click({ timeout: UI });
     await connection(page, 'Connected');
-    return { page, socket, token: user.token, email: user.email };
+    return { page, socket, token: user.token, email: user.email, workspace: user.userId };
   }
 
   const connection = (page: Page, label: string) => page.getByRole('status', { name: `Connection: ${label}` }).waitFor({ timeout: UI });
@@ -83,8 +85,8 @@ describe('chat runs live in Chromium (fake LLM)', () => {
     expect.poll(() => socket.events.some((e) => e.runId === runId && e.type === 'message_delta'), { timeout: UI }).toBe(true);
 
   /** The run's events as the server logged them. */
-  async function serverEvents(token: string, runId: string): Promise<RunEvent[]> {
-    const res = await rest<{ events: RunEvent[] }>(server.baseUrl, 'GET', `/v1/runs/${runId}/events?limit=1000`, { token });
+  async function serverEvents(s: Session, runId: string): Promise<RunEvent[]> {
+    const res = await rest<{ events: RunEvent[] }>(server.baseUrl, 'GET', `/v1/workspaces/${s.workspace}/runs/${runId}/events?limit=1000`, { token: s.token });
     return res.body.events;
   }
   const streamedText = (events: RunEvent[]) => events.flatMap((e) => (e.type === 'message_delta' ? [e.data.text] : [])).join('');
@@ -110,7 +112,7 @@ describe('chat runs live in Chromium (fake LLM)', () => {
     s.socket.release();
     await card.locator('.run-status', { hasText: 'Done' }).waitFor({ timeout: RUN });
 
-    const logged = await serverEvents(s.token, runId);
+    const logged = await serverEvents(s, runId);
     const completed = logged.find((e) => e.type === 'run_completed');
     expect(completed?.type).toBe('run_completed');
     const answer = completed!.type === 'run_completed' ? completed!.data.answer : '';
@@ -184,7 +186,7 @@ describe('chat runs live in Chromium (fake LLM)', () => {
     s.socket.release();
     await turnOf(s.page, question).locator('.run-status', { hasText: 'Done' }).waitFor({ timeout: RUN });
 
-    const logged = await serverEvents(s.token, runId);
+    const logged = await serverEvents(s, runId);
     expect(streamed).toBe(renderedTextOf(streamedToLastWord(logged)));
     const completed = logged.at(-1)!;
     expect(completed.type).toBe('run_completed');
@@ -204,9 +206,9 @@ describe('chat runs live in Chromium (fake LLM)', () => {
     await card.locator('.run-status', { hasText: 'Stopped' }).waitFor({ timeout: UI });
     await card.locator('.notice', { hasText: 'Stopped' }).waitFor({ timeout: UI });
     expect(await card.getByRole('button', { name: 'Stop' }).count()).toBe(0);
-    const run = await rest<{ status: string }>(server.baseUrl, 'GET', `/v1/runs/${runId}`, { token: s.token });
+    const run = await rest<{ status: string }>(server.baseUrl, 'GET', `/v1/workspaces/${s.workspace}/runs/${runId}`, { token: s.token });
     expect(run.body.status).toBe('cancelled');
-    expect((await serverEvents(s.token, runId)).at(-1)?.type).toBe('run_cancelled');
+    expect((await serverEvents(s, runId)).at(-1)?.type).toBe('run_cancelled');
     await s.page.context().close();
     mode = 'slow';
   });
@@ -256,7 +258,7 @@ describe('chat runs live in Chromium (fake LLM)', () => {
     await otherCard.locator('.run-status', { hasText: 'Done' }).waitFor({ timeout: RUN });
     await turnOf(s.page, followUp).locator('.run-status', { hasText: 'Done' }).waitFor({ timeout: RUN });
     expect(await textOf(second, followUp)).toBe(await textOf(s.page, followUp));
-    expect(streamedText(secondSocket.events.filter((e) => e.runId === runId))).toBe(streamedText(await serverEvents(s.token, runId)));
+    expect(streamedText(secondSocket.events.filter((e) => e.runId === runId))).toBe(streamedText(await serverEvents(s, runId)));
     await s.page.context().close();
   });
 
@@ -271,7 +273,7 @@ describe('chat runs live in Chromium (fake LLM)', () => {
       turnOf(b.page, qb).locator('.run-status', { hasText: 'Done' }).waitFor({ timeout: RUN }),
     ]);
     for (const [me, other, otherQuestion] of [[a, b, qb], [b, a, qa]] as const) {
-      const threads = await rest<{ threads: Array<{ id: string }> }>(server.baseUrl, 'GET', '/v1/threads', { token: other.token });
+      const threads = await rest<{ threads: Array<{ id: string }> }>(server.baseUrl, 'GET', `/v1/workspaces/${other.workspace}/threads`, { token: other.token });
       const otherIds = [...threads.body.threads.map((t) => t.id), ...other.socket.events.map((e) => e.runId)];
       expect(otherIds.length).toBeGreaterThan(1);
       const body = (await me.page.locator('body').textContent()) ?? '';

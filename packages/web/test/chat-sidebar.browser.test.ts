@@ -20,13 +20,16 @@ describe('chat sidebar and composer in Chromium', () => {
   let context: BrowserContext;
   let page: Page;
   let token: string;
+  /** The user's personal workspace: its id is the user's. */
+  let workspace: string;
 
   beforeAll(async () => {
     requireWebBuild();
     [server, browser] = await Promise.all([startTestApp({ engine: engineSetups()[0]! }), launchChromium()]);
     const user = await signUp(server.baseUrl, 'sidebar');
     token = user.token;
-    await rest(server.baseUrl, 'POST', '/v1/usage', { token, body: usageNdjson({ seed: 31, days: 5, requestsPerDay: 30 }) });
+    workspace = user.userId;
+    await rest(server.baseUrl, 'POST', `/v1/workspaces/${workspace}/usage`, { token, body: usageNdjson({ seed: 31, days: 5, requestsPerDay: 30 }) });
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     page = await context.newPage();
     await page.goto(server.baseUrl, { timeout: UI });
@@ -82,7 +85,7 @@ describe('chat sidebar and composer in Chromium', () => {
     await input.fill('Monthly spend review', { timeout: UI });
     await input.press('Enter', { timeout: UI });
     await item.locator('.thread-title', { hasText: 'Monthly spend review' }).waitFor({ timeout: UI });
-    const listed = await rest<{ threads: Array<{ title: string }> }>(server.baseUrl, 'GET', '/v1/threads', { token });
+    const listed = await rest<{ threads: Array<{ title: string }> }>(server.baseUrl, 'GET', `/v1/workspaces/${workspace}/threads`, { token });
     expect(listed.body.threads.map((t) => t.title)).toEqual(['Monthly spend review']);
   });
 
@@ -112,7 +115,7 @@ describe('chat sidebar and composer in Chromium', () => {
     expect(await threads().textContent()).not.toContain(title);
     await page.getByRole('heading', { name: 'Ask about your AI spend' }).waitFor({ timeout: UI });
     expect(page.url()).toMatch(/#\/chat$/);
-    const listed = await rest<{ threads: Array<{ title: string }> }>(server.baseUrl, 'GET', '/v1/threads', { token });
+    const listed = await rest<{ threads: Array<{ title: string }> }>(server.baseUrl, 'GET', `/v1/workspaces/${workspace}/threads`, { token });
     expect(listed.body.threads.map((t) => t.title)).toEqual(['Monthly spend review']);
   });
 

@@ -30,7 +30,7 @@ describe('prices page in Chromium', () => {
       { id: 'b', ts: '2026-11-20T11:00:00Z', model: 'acme-9000', inputTokens: 1000, outputTokens: 100 },
       { id: 'c', ts: '2026-11-20T12:00:00Z', model: 'claude-sonnet-4-20250514', provider: 'anthropic', inputTokens: 1000, outputTokens: 100 },
     ];
-    await rest(server.baseUrl, 'POST', '/v1/usage', { token: member.token, body: lines.map((l) => JSON.stringify(l)).join('\n') });
+    await rest(server.baseUrl, 'POST', `/v1/workspaces/${member.userId}/usage`, { token: member.token, body: lines.map((l) => JSON.stringify(l)).join('\n') });
     await rest(server.baseUrl, 'PUT', '/v1/admin/prices', { token: admin.token, json: { model: 'acme-9000', inputPerMTok: 4, outputPerMTok: 8 } });
     await rest(server.baseUrl, 'PUT', '/v1/admin/prices/discounts', { token: admin.token, json: { provider: 'openai', percent: 20 } });
     page = (await logInInBrowser(browser, server.baseUrl, member.email, 'correct horse battery staple')).page;

@@ -10,7 +10,7 @@ import { wholePageScreenshot } from './support/whole-page-screenshot.js';
 
 /**
  * Every main screen (sign-in, chat, usage with its upload and dashboard, prices, settings with
- * the admin sections) on a laptop (1366x768) and a phone (390x844): axe-core finds no serious or
+ * the admin sections, workspaces with the API keys) on a laptop (1366x768) and a phone (390x844): axe-core finds no serious or
  * critical violation; the keyboard reaches the controls with a visible focus ring; on the phone
  * the header is one row, nothing scrolls the page sideways (wide tables scroll in their card)
  * and no figure breaks across lines; the last card of the usage page is not cut off. A
@@ -27,6 +27,7 @@ const SCREENS: Array<{ name: string; hash: string; ready: (page: Page) => Promis
   { name: 'usage', hash: '#/usage', ready: (p) => p.getByRole('heading', { name: 'Requests' }).waitFor({ timeout: UI }) },
   { name: 'prices', hash: '#/prices', ready: (p) => p.getByRole('heading', { level: 1 }).waitFor({ timeout: UI }) },
   { name: 'settings-admin', hash: '#/settings', ready: (p) => p.getByRole('heading', { name: 'Audit log' }).waitFor({ timeout: UI }) },
+  { name: 'workspaces', hash: '#/workspaces', ready: (p) => p.getByRole('heading', { name: 'API keys' }).waitFor({ timeout: UI }) },
 ];
 
 /** Tabs through the page; each focused control must show a focus ring (outline or box shadow). */
@@ -84,11 +85,13 @@ describe('main screens: accessibility, keyboard, phone layout, screenshots', () 
     // The first account is the admin: the settings page shows the admin sections too.
     const admin = await signUpInBrowser(browser, server.baseUrl, 'screens');
     page = admin.page;
-    const token = await page.evaluate(async () => {
+    const { token, userId } = await page.evaluate(async () => {
       const answer = await fetch('/v1/auth/refresh', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-      return ((await answer.json()) as { accessToken: string }).accessToken;
+      const body = (await answer.json()) as { accessToken: string; user: { id: string } };
+      return { token: body.accessToken, userId: body.user.id };
     });
-    const upload = await fetch(`${server.baseUrl}/v1/usage`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' }, body: usageNdjson({ seed: 5, days: 14, requestsPerDay: 30 }) });
+    // Into the personal workspace, whose id is the user's.
+    const upload = await fetch(`${server.baseUrl}/v1/workspaces/${userId}/usage`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' }, body: usageNdjson({ seed: 5, days: 14, requestsPerDay: 30 }) });
     expect(upload.status).toBe(200);
   }, TEST);
   afterAll(async () => {

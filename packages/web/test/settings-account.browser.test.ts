@@ -41,8 +41,10 @@ describe('settings page in Chromium', () => {
   const section = (p: Page, title: string) => p.getByRole('region', { name: title, exact: true });
   const headings = async (p: Page) => (await p.getByRole('heading', { level: 2 }).allTextContents()).map((t) => t.trim());
 
+  /** Into the key's workspace (the admin's personal one, whose id is the switcher's first option). */
   async function postUsage(key: string): Promise<number> {
-    const response = await fetch(`${server.baseUrl}/v1/usage`, {
+    const workspaceId = await page.getByRole('combobox', { name: 'Workspace' }).locator('option').first().getAttribute('value');
+    const response = await fetch(`${server.baseUrl}/v1/workspaces/${workspaceId}/usage`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/x-ndjson' },
       body: usageNdjson({ seed: 5, days: 1, requestsPerDay: 3 }),
@@ -54,7 +56,7 @@ describe('settings page in Chromium', () => {
   it('shows the first account, an admin, every section, the admin ones included', { timeout: TEST }, async () => {
     await section(page, 'Users').getByRole('table', { name: 'Users' }).waitFor({ timeout: UI });
     expect(await headings(page)).toEqual(
-      expect.arrayContaining(['Profile', 'Password', 'Sessions', 'API keys', 'Users', 'Price overrides', 'LLM configuration', 'Audit log']),
+      expect.arrayContaining(['Profile', 'Password', 'Sessions', 'Delete account', 'Users', 'Price overrides', 'LLM configuration', 'Audit log']),
     );
     const self = section(page, 'Users').locator(`tr[data-user-email="${admin.email}"]`);
     expect(await self.getByRole('combobox').inputValue()).toBe('admin');
@@ -74,7 +76,9 @@ describe('settings page in Chromium', () => {
     await expect.poll(() => section(page, 'Profile').getByLabel('Display name').inputValue(), { timeout: UI }).toBe('Ada Admin');
   });
 
-  it('creates an API key shown once, which works until it is revoked', { timeout: TEST }, async () => {
+  it("creates an API key of the personal workspace (under Workspaces) shown once, which works until it is revoked", { timeout: TEST }, async () => {
+    // Settings points to where keys are now: each workspace's page.
+    await page.getByTestId('api-keys-moved').getByRole('link', { name: 'Workspaces' }).click({ timeout: UI });
     const keys = section(page, 'API keys');
     await keys.getByLabel('Key name').fill('nightly export', { timeout: UI });
     await keys.getByLabel('Scope').selectOption('usage:write', { timeout: UI });
@@ -99,6 +103,8 @@ describe('settings page in Chromium', () => {
     await section(page, 'API keys').getByRole('button', { name: 'Revoke key', exact: true }).click({ timeout: UI });
     await section(page, 'API keys').getByText('No API key yet.').waitFor({ timeout: UI });
     expect(await postUsage(key)).toBe(401);
+    await page.goto(`${server.baseUrl}/#/settings`, { timeout: UI });
+    await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor({ timeout: UI });
   });
 
   it("revokes another device's session, which is signed out", { timeout: TEST }, async () => {
@@ -168,9 +174,9 @@ describe('settings page in Chromium', () => {
   it('shows a member no admin section, and the admin sees the member', { timeout: TEST }, async () => {
     const member = await signUpInBrowser(browser, server.baseUrl, 'member');
     await member.page.goto(`${server.baseUrl}/#/settings`, { timeout: UI });
-    await section(member.page, 'API keys').waitFor({ timeout: UI });
+    await section(member.page, 'Delete account').waitFor({ timeout: UI });
     const seen = await headings(member.page);
-    expect(seen).toEqual(expect.arrayContaining(['Profile', 'Password', 'Sessions', 'API keys']));
+    expect(seen).toEqual(expect.arrayContaining(['Profile', 'Password', 'Sessions', 'Delete account']));
     for (const admin of ['Users', 'Price overrides', 'LLM configuration', 'Audit log']) expect(seen).not.toContain(admin);
     await member.context.close();
 

@@ -85,7 +85,7 @@ describe('usage page in Chromium', () => {
       await released;
       await route.continue();
     };
-    await page.route('**/v1/usage', hold);
+    await page.route('**/v1/workspaces/*/usage', hold);
 
     const transfer = await page.evaluateHandle((text) => {
       const data = new DataTransfer();
@@ -104,7 +104,7 @@ describe('usage page in Chromium', () => {
 
     const summary = summaryOf('dropped.ndjson');
     await summary.waitFor({ timeout: UI });
-    await page.unroute('**/v1/usage', hold);
+    await page.unroute('**/v1/workspaces/*/usage', hold);
     expect(await progress.count()).toBe(0);
     expect(await summary.textContent()).toContain(`${GOOD.length + 1} lines, ${GOOD.length} new, 0 already there, 1 refused`);
     expect(await summary.locator('.format-tag').textContent()).not.toBe('');

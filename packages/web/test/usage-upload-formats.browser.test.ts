@@ -54,8 +54,9 @@ describe('upload: format picker and CSV column mapping in Chromium', () => {
   /** Records stored for the user, read over REST with their own token. */
   const records = async () => {
     const login = await rest(server.baseUrl, 'POST', '/v1/auth/login', { json: { email: user.email, password: user.password } });
-    const token = (login.body as { accessToken: string }).accessToken;
-    return ((await rest(server.baseUrl, 'GET', '/v1/usage/overview', { token })).body as { records: number }).records;
+    const { accessToken: token, user: who } = login.body as { accessToken: string; user: { id: string } };
+    // The personal workspace's, whose id is the user's.
+    return ((await rest(server.baseUrl, 'GET', `/v1/workspaces/${who.id}/usage/overview`, { token })).body as { records: number }).records;
   };
   async function pick(name: string, content: string | Buffer): Promise<void> {
     const file = path.join(files, name);
@@ -88,7 +89,7 @@ describe('upload: format picker and CSV column mapping in Chromium', () => {
     expect(await form.getByLabel('Field for column Tokens back').locator('option[value="model"]').isDisabled()).toBe(true);
     await form.getByLabel('Field for column Tokens back').selectOption('outputTokens');
 
-    const request = page.waitForRequest((r) => r.url().includes('/v1/usage?') && r.method() === 'POST');
+    const request = page.waitForRequest((r) => /\/v1\/workspaces\/[^/]+\/usage\?/.test(r.url()) && r.method() === 'POST');
     await submit.click();
     const sent = new URL((await request).url());
     expect(JSON.parse(sent.searchParams.get('mapping') ?? '{}')).toEqual({ When: 'ts', Engine: 'model', 'Tokens sent': 'totalInputTokens', 'Tokens back': 'outputTokens' });
@@ -102,7 +103,7 @@ describe('upload: format picker and CSV column mapping in Chromium', () => {
 
   it('sends the picked format with the upload, and reads a gzipped export as its content', { timeout: TEST }, async () => {
     await picker().selectOption('cursor');
-    const request = page.waitForRequest((r) => r.url().includes('/v1/usage') && r.method() === 'POST');
+    const request = page.waitForRequest((r) => /\/v1\/workspaces\/[^/]+\/usage\b/.test(r.url()) && r.method() === 'POST');
     await pick('cursor-usage.csv.gz', gzipSync(await fs.readFile(path.join(docs, 'cursor.csv'))));
     expect(new URL((await request).url()).searchParams.get('format')).toBe('cursor');
     const summary = card().getByRole('group', { name: 'Upload summary of cursor-usage.csv.gz' });
@@ -112,7 +113,7 @@ describe('upload: format picker and CSV column mapping in Chromium', () => {
 
     // Back to detection: a Codex rollout is recognised on its own, and the query names no format.
     await picker().selectOption('');
-    const detected = page.waitForRequest((r) => r.url().includes('/v1/usage') && r.method() === 'POST');
+    const detected = page.waitForRequest((r) => /\/v1\/workspaces\/[^/]+\/usage\b/.test(r.url()) && r.method() === 'POST');
     await pick('rollout-2026-11-21.jsonl', await fs.readFile(path.join(docs, 'codex.jsonl')));
     expect(new URL((await detected).url()).search).toBe('');
     const codex = card().getByRole('group', { name: 'Upload summary of rollout-2026-11-21.jsonl' });

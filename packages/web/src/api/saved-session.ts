@@ -1,7 +1,8 @@
 /**
  * What survives a reload: whether this browser is signed in (a hint, not a secret, in storage
- * shared by the tabs so a new tab signs in from the refresh cookie too) and this tab's last open
- * thread (per tab). The refresh token lives in the server's httpOnly cookie, out
+ * shared by the tabs so a new tab signs in from the refresh cookie too), the workspace last picked
+ * in this browser (shared by the tabs; checked against the account's list before use) and this
+ * tab's last open thread (per tab). The refresh token lives in the server's httpOnly cookie, out
  * of reach of page scripts; the access token lives in memory only.
  */
 export interface SavedSession {
@@ -9,10 +10,13 @@ export interface SavedSession {
   saveSignedIn(signedIn: boolean): void;
   lastThreadId(): string | null;
   saveLastThreadId(threadId: string | null): void;
+  lastWorkspaceId(): string | null;
+  saveLastWorkspaceId(workspaceId: string | null): void;
 }
 
 const SIGNED_IN_KEY = 'tally.signedIn';
 const THREAD_KEY = 'tally.lastThreadId';
+const WORKSPACE_KEY = 'tally.workspaceId';
 
 export function createSavedSession(stores: { shared: Storage; tab: Storage }): SavedSession {
   const read = (storage: Storage, key: string) => {
@@ -35,5 +39,7 @@ export function createSavedSession(stores: { shared: Storage; tab: Storage }): S
     saveSignedIn: (signedIn) => write(stores.shared, SIGNED_IN_KEY, signedIn ? '1' : null),
     lastThreadId: () => read(stores.tab, THREAD_KEY),
     saveLastThreadId: (id) => write(stores.tab, THREAD_KEY, id),
+    lastWorkspaceId: () => read(stores.shared, WORKSPACE_KEY),
+    saveLastWorkspaceId: (id) => write(stores.shared, WORKSPACE_KEY, id),
   };
 }

@@ -8,17 +8,22 @@ import {
   type WsClient,
 } from '@tally/client';
 import type { SavedSession } from './saved-session.js';
+import { watchWorkspaceRefusals, type WorkspaceRefusals } from './workspace-refusals.js';
 
 /** The app's connection to the server: one of each client, built once at start-up. */
 export interface TallyApi {
   rest: RestClient;
   session: AuthSession;
   ws: WsClient;
+  /** The server's refusals of a workspace's requests (access ended, role lowered), seen on every REST call. */
+  refusals: WorkspaceRefusals;
 }
 
-export function createTallyApi(deps: { origin: string; WebSocket: WebSocketConstructor; saved: SavedSession }): TallyApi {
+export function createTallyApi(deps: { origin: string; WebSocket: WebSocketConstructor; saved: SavedSession; fetch: typeof fetch }): TallyApi {
+  const refusals = watchWorkspaceRefusals(deps.fetch);
   const rest: RestClient = createRestClient({
     baseUrl: deps.origin,
+    fetch: refusals.fetch,
     // `session` is read when a request is made, after it exists.
     getAccessToken: () => session.getAccessToken(),
     onUnauthorized: () => session.forceRefresh(),
@@ -33,5 +38,5 @@ export function createTallyApi(deps: { origin: string; WebSocket: WebSocketConst
     WebSocket: deps.WebSocket,
     auth: { ticket: async () => (await rest.createWsTicket()).ticket },
   });
-  return { rest, session, ws };
+  return { rest, session, ws, refusals };
 }

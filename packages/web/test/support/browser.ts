@@ -78,7 +78,7 @@ export async function watchRunSocket(page: Page): Promise<RunSocketWatch> {
     });
   });
   page.on('response', (response) => {
-    if (!/\/v1\/runs\/[^/]+\/events/.test(response.url()) || !response.ok()) return;
+    if (!/\/v1\/workspaces\/[^/]+\/runs\/[^/]+\/events/.test(response.url()) || !response.ok()) return;
     response.json().then(
       (body: { events?: unknown[] }) => body.events?.forEach(record),
       () => undefined, // the page went away with the body

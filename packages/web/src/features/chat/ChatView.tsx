@@ -1,9 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
-import type { Message } from '@tally/protocol';
+import type { Message, Workspace } from '@tally/protocol';
 import type { TallyApi } from '../../api/tally-api.js';
 import { downloadText } from '../../components/download-text.js';
 import { Markdown } from '../../components/Markdown.js';
 import { errorMessage } from '../../format.js';
+import { ROLE_LABELS } from '../workspaces/role-labels.js';
 import { AnswerActions } from './AnswerActions.js';
 import { Composer } from './Composer.js';
 import { QuestionBubble } from './QuestionBubble.js';
@@ -17,6 +18,8 @@ import './chat-actions.css';
 
 export interface ChatViewProps {
   api: TallyApi;
+  /** The workspace shown: new threads start in it, its usage is what the agents analyse. */
+  workspace: Workspace;
   threadId: string | null;
   /** The thread's title, for its export (the first question stands in while it is unknown). */
   threadTitle?: string | undefined;
@@ -32,10 +35,18 @@ const EXAMPLES = ['Where is my AI money going?', 'How much would prompt caching 
 /** The element id of a message, for search hits and links. */
 export const messageElementId = (messageId: string) => `message-${messageId}`;
 
-/** The open thread: each question with its run card and answer actions, and the box to ask the next one. */
-export function ChatView({ api, threadId, threadTitle, focusMessageId, runs, onThreadStarted }: ChatViewProps) {
-  const { messages, loading, error, addLocal } = useThread(api, threadId, runs);
-  const feedback = useThreadFeedback(api, threadId);
+/**
+ * The open thread: each question with its run card and answer actions, and the box to ask the
+ * next one. Another member's shared thread reads the same, without the box or any action on it;
+ * a role that may not ask the agents (viewer) gets no box either, and is told why.
+ */
+export function ChatView({ api, workspace, threadId, threadTitle, focusMessageId, runs, onThreadStarted }: ChatViewProps) {
+  const workspaceId = workspace.id;
+  const { thread, messages, loading, error, addLocal } = useThread(api, workspaceId, threadId, runs);
+  const feedback = useThreadFeedback(api, workspaceId, threadId);
+  const othersThread = thread !== null && !thread.mine;
+  const asks = workspace.permissions.includes('agents.ask');
+  const writable = asks && !othersThread;
   const [sendError, setSendError] = useState<string | null>(null);
   const [sendingExample, setSendingExample] = useState(false);
   const scroller = useStickToBottom<HTMLDivElement>();
@@ -53,7 +64,7 @@ export function ChatView({ api, threadId, threadTitle, focusMessageId, runs, onT
     setSendError(null);
     try {
       // `queue`: a message sent while a run is going runs after it rather than being refused.
-      const ack = await api.ws.sendMessage(threadId ? { threadId, text: trimmed, onBusy: 'queue' } : { text: trimmed, onBusy: 'queue' });
+      const ack = await api.ws.sendMessage(threadId ? { workspaceId, threadId, text: trimmed, onBusy: 'queue' } : { workspaceId, text: trimmed, onBusy: 'queue' });
       const local: Message = {
         id: ack.messageId,
         threadId: ack.threadId,
@@ -78,6 +89,11 @@ export function ChatView({ api, threadId, threadTitle, focusMessageId, runs, onT
 
   return (
     <section className="chat" aria-label="Chat">
+      {othersThread && (
+        <p className="notice read-only-note" role="note">
+          Shared with {workspace.name} by {thread.author ?? 'a member'}: you can read it; only its author can ask in it or change it.
+        </p>
+      )}
       {threadId && userMessages.length > 0 && (
         <div className="chat-toolbar">
           <button type="button" className="small" onClick={exportThread}>Export as Markdown</button>
@@ -86,7 +102,16 @@ export function ChatView({ api, threadId, threadTitle, focusMessageId, runs, onT
       <div className="messages" ref={scroller.ref}>
         {loading && messages.length === 0 && <p className="muted">Loading the thread…</p>}
         {error && <p className="error" role="alert">{error}</p>}
-        {!threadId && !loading && (
+        {!threadId && !loading && !asks && (
+          <div className="empty">
+            <h2>{workspace.name}</h2>
+            <p className="muted">
+              As {ROLE_LABELS[workspace.role].toLowerCase()} here you read the usage dashboards and the threads members share with the workspace; asking the
+              agents needs the member role.
+            </p>
+          </div>
+        )}
+        {!threadId && !loading && asks && (
           <div className="empty">
             <h2>Ask about your AI spend</h2>
             <p className="muted">
@@ -115,15 +140,15 @@ export function ChatView({ api, threadId, threadTitle, focusMessageId, runs, onT
           const ended = view ? (isActive(view) ? null : view.status) : stored ? 'completed' : null;
           return (
             <div key={m.id} className="turn" data-run-id={m.runId ?? undefined}>
-              <QuestionBubble id={messageElementId(m.id)} text={m.content} onResend={send} />
+              <QuestionBubble id={messageElementId(m.id)} text={m.content} onResend={writable ? send : undefined} />
               <div id={stored ? messageElementId(stored.id) : undefined} tabIndex={stored ? -1 : undefined} className="answer-anchor">
                 {view ? (
-                  <RunCard view={view} fallbackAnswer={stored?.content} onStop={(id) => api.ws.stopRun(id)} />
+                  <RunCard view={view} fallbackAnswer={stored?.content} onStop={writable ? (id) => api.ws.stopRun(workspaceId, id) : undefined} />
                 ) : stored ? (
                   <div className="card answer"><Markdown source={stored.content} /></div>
                 ) : null}
               </div>
-              {m.runId && ended && ended !== 'queued' && ended !== 'running' && (
+              {writable && m.runId && ended && ended !== 'queued' && ended !== 'running' && (
                 <AnswerActions
                   answer={view?.answer || stored?.content || ''}
                   ended={ended}
@@ -137,7 +162,7 @@ export function ChatView({ api, threadId, threadTitle, focusMessageId, runs, onT
           );
         })}
       </div>
-      <Composer onSend={send} busy={busy} error={sendError} />
+      {writable && <Composer onSend={send} busy={busy} error={sendError} />}
     </section>
   );
 }

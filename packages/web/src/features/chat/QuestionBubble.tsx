@@ -7,14 +7,14 @@ export interface QuestionBubbleProps {
   /** The element id a search hit or a link brings into view. */
   id: string;
   text: string;
-  /** Sends the edited question as a new one (its own run); rejects to keep the editor open. */
-  onResend: (text: string) => Promise<void>;
+  /** Sends the edited question as a new one (its own run); rejects to keep the editor open. Absent: read-only. */
+  onResend?: ((text: string) => Promise<void>) | undefined;
 }
 
 /** The user's question, with an editor to change it and ask again (Enter sends, Escape cancels). */
 export function QuestionBubble({ id, text, onResend }: QuestionBubbleProps) {
   const [draft, setDraft] = useState<string | null>(null);
-  const { sending, send } = useSendText(onResend);
+  const { sending, send } = useSendText(onResend ?? NOT_SENT);
   const box = useRef<HTMLTextAreaElement>(null);
   const editButton = useRef<HTMLButtonElement>(null);
   const labelId = useId();
@@ -69,9 +69,12 @@ export function QuestionBubble({ id, text, onResend }: QuestionBubbleProps) {
   return (
     <div className="bubble-row">
       <div className="bubble user" id={id} tabIndex={-1}>{text}</div>
-      <button ref={editButton} type="button" className="icon-button question-edit" aria-label="Edit and resend this question" title="Edit and resend" onClick={() => setDraft(text)}>
+      {onResend && <button ref={editButton} type="button" className="icon-button question-edit" aria-label="Edit and resend this question" title="Edit and resend" onClick={() => setDraft(text)}>
         <PencilIcon />
-      </button>
+      </button>}
     </div>
   );
 }
+
+/** A read-only bubble's sender: it is never called (no editor is offered). */
+const NOT_SENT = async () => undefined;

@@ -57,7 +57,8 @@ export function ReportView({ report }: { report: Report }) {
         <Figure label="Tokens in / out" value={`${formatCompact(inputSideTokens(t))} / ${formatCompact(t.outputTokens)}`} sub={tokenMixDetail(t, formatCompact)} />
       </dl>
       {recommendations.length > 0 && (
-        <div className="table-scroll">
+        // Focusable: on a phone the table scrolls sideways, and the keyboard must be able to scroll it.
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Recommendations">
           <table>
             <caption className="table-caption">Recommendations</caption>
             <thead>

@@ -10,7 +10,8 @@ export interface RunCardProps {
   view: RunView;
   /** Shown while the run's events are not loaded (an older run's stored answer). */
   fallbackAnswer?: string | undefined;
-  onStop: (runId: string) => Promise<void>;
+  /** Absent: the reader may not stop it (another member's shared thread). */
+  onStop?: ((runId: string) => Promise<void>) | undefined;
 }
 
 const STATUS_LABELS: Record<RunView['status'], string> = {
@@ -32,7 +33,7 @@ export function RunCard({ view, fallbackAnswer, onStop }: RunCardProps) {
     setStopping(true);
     setStopError(null);
     try {
-      await onStop(view.runId);
+      await onStop?.(view.runId);
     } catch (error) {
       setStopError(errorMessage(error));
     } finally {
@@ -50,7 +51,7 @@ export function RunCard({ view, fallbackAnswer, onStop }: RunCardProps) {
           {view.status === 'queued' && <span className="muted"> · runs after the current one</span>}
           {active && view.activeAgent && <span className="muted"> · {view.activeAgent}</span>}
         </span>
-        {active && (
+        {active && onStop && (
           <button type="button" className="danger small" onClick={() => void stop()} disabled={stopping}>
             {stopping ? 'Stopping…' : 'Stop'}
           </button>

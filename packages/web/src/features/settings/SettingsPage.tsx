@@ -6,11 +6,11 @@ import { AuditLogSection } from '../admin/AuditLogSection.js';
 import { LlmSettingsSection } from '../admin/LlmSettingsSection.js';
 import { PriceOverridesSection } from '../admin/PriceOverridesSection.js';
 import { RepriceSection } from '../admin/RepriceSection.js';
-import { ApiKeysSection } from './ApiKeysSection.js';
 import { DeleteAccountSection } from './DeleteAccountSection.js';
 import { PasswordSection } from './PasswordSection.js';
 import { ProfileSection } from './ProfileSection.js';
 import { SessionsSection } from './SessionsSection.js';
+import { routeHash } from '../shell/route.js';
 import './settings.css';
 
 export interface SettingsPageProps {
@@ -22,7 +22,7 @@ export interface SettingsPageProps {
   onSignedOut(notice: string | null): void;
 }
 
-/** Settings: profile and password, sessions, API keys; for admins, users, prices, LLM (route `#/settings`). */
+/** Settings: profile and password, sessions, deleting the account; for admins, users, prices, LLM (route `#/settings`). */
 export function SettingsPage({ api, user, onUserChanged, onSignedOut }: SettingsPageProps) {
   return (
     <section className="page settings-page" aria-labelledby="settings-title">
@@ -32,7 +32,9 @@ export function SettingsPage({ api, user, onUserChanged, onSignedOut }: Settings
         <PasswordSection api={api} />
       </div>
       <SessionsSection api={api} onSignedOut={onSignedOut} />
-      <ApiKeysSection api={api} />
+      <p className="hint" data-testid="api-keys-moved">
+        API keys belong to a workspace: see <a href={routeHash({ page: 'workspaces', workspaceId: null })}>Workspaces</a>, under the workspace they upload to.
+      </p>
       <DeleteAccountSection api={api} onSignedOut={onSignedOut} />
       {user.role === 'admin' && (
         <section className="admin-area" aria-labelledby="admin-title">

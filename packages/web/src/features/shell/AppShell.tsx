@@ -15,6 +15,10 @@ export interface AppShellProps {
   sidebar?: ReactNode;
   /** What the menu button says it opens, e.g. "Threads". */
   sidebarLabel?: string;
+  /** The workspace switcher, in the top bar. */
+  switcher?: ReactNode;
+  /** A line under the top bar the user should read (access to a workspace ended), with its dismissal. */
+  notice?: { text: string; onDismiss(): void } | null;
   children: ReactNode;
 }
 
@@ -30,7 +34,7 @@ const PAGES = [
 ] as const;
 
 /** The frame of every signed-in page: top bar with navigation, connection and user; sidebar; the page. */
-export function AppShell({ user, ws, route, onLogOut, sidebar, sidebarLabel = 'Menu', children }: AppShellProps) {
+export function AppShell({ user, ws, route, onLogOut, sidebar, sidebarLabel = 'Menu', switcher, notice, children }: AppShellProps) {
   const [drawerOpen, setDrawerOpen] = useState(false);
   const menuButton = useRef<HTMLButtonElement>(null);
   const aside = useRef<HTMLElement>(null);
@@ -90,11 +94,21 @@ export function AppShell({ user, ws, route, onLogOut, sidebar, sidebarLabel = 'M
           ))}
         </nav>
         <span className="spacer" />
+        {switcher}
         <ConnectionIndicator ws={ws} />
         <span className="user-name" title={user.email}>{displayNameOf(user)}</span>
         <button type="button" className="small" onClick={onLogOut}>Log out</button>
         </div>
       </header>
+      {/* Always there, so screen readers announce a notice when it appears in it. */}
+      <div className={notice ? 'workspace-notice' : undefined} role="status" inert={drawerOpen}>
+        {notice && (
+          <>
+            <span>{notice.text}</span>
+            <button type="button" className="small" onClick={notice.onDismiss}>Dismiss</button>
+          </>
+        )}
+      </div>
       <div className={sidebar ? 'layout with-sidebar' : 'layout'}>
         {sidebar && (
           <>

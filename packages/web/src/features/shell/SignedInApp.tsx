@@ -1,6 +1,6 @@
-import { useCallback, useEffect } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
 import { isAuthError } from '@tally/client';
-import type { User } from '@tally/protocol';
+import type { User, Workspace } from '@tally/protocol';
 import type { SavedSession } from '../../api/saved-session.js';
 import type { TallyApi } from '../../api/tally-api.js';
 import { ChatView } from '../chat/ChatView.js';
@@ -12,9 +12,11 @@ import { UsagePage } from '../usage/UsagePage.js';
 import { PricesPage } from '../prices/PricesPage.js';
 import { JoinPage } from '../workspaces/JoinPage.js';
 import type { PendingInvitation } from '../workspaces/pending-invitation.js';
+import { useCurrentWorkspace, type CurrentWorkspace } from '../workspaces/use-current-workspace.js';
 import { WorkspacesPage } from '../workspaces/WorkspacesPage.js';
 import { AppShell } from './AppShell.js';
 import { useHashRoute } from './use-hash-route.js';
+import { WorkspaceSwitcher } from './WorkspaceSwitcher.js';
 
 export interface SignedInAppProps {
   api: TallyApi;
@@ -27,12 +29,13 @@ export interface SignedInAppProps {
   onSignedOut: (notice: string | null) => void;
 }
 
-/** Everything behind the log-in: the socket, the routes, the thread list and the pages. */
-export function SignedInApp({ api, saved, origin, invitation, user, onUserChanged, onSignedOut }: SignedInAppProps) {
-  const { route, navigate } = useHashRoute(window.location, window.history);
-  const threads = useThreads(api);
-  const runs = useRunViews(api.ws);
-  const threadId = route.page === 'chat' ? route.threadId : null;
+/**
+ * Everything behind the log-in: the socket, the current workspace (the switcher's), the routes,
+ * and the pages, each showing that workspace's data.
+ */
+export function SignedInApp(props: SignedInAppProps) {
+  const { api, saved, onSignedOut } = props;
+  const workspaces = useCurrentWorkspace(api, saved);
 
   useEffect(() => {
     void api.ws.connect().catch(() => undefined); // the indicator shows the state
@@ -40,6 +43,37 @@ export function SignedInApp({ api, saved, origin, invitation, user, onUserChange
       if (isAuthError(error)) onSignedOut('Your session has expired; please log in again.');
     });
   }, [api, onSignedOut]);
+
+  if (!workspaces.current) {
+    return (
+      <main className="auth">
+        {workspaces.error ? (
+          <p className="error" role="alert">Could not load your workspaces: {workspaces.error}</p>
+        ) : (
+          <p className="muted" role="status">Loading your workspaces…</p>
+        )}
+      </main>
+    );
+  }
+  return <WorkspaceApp {...props} workspaces={workspaces} workspace={workspaces.current} />;
+}
+
+/** The app in one workspace; the switcher changes it under the same route. */
+function WorkspaceApp({
+  api,
+  saved,
+  origin,
+  invitation,
+  user,
+  onUserChanged,
+  onSignedOut,
+  workspaces,
+  workspace,
+}: SignedInAppProps & { workspaces: CurrentWorkspace; workspace: Workspace }) {
+  const { route, navigate } = useHashRoute(window.location, window.history);
+  const threads = useThreads(api, workspace.id);
+  const runs = useRunViews(api.ws);
+  const threadId = route.page === 'chat' ? route.threadId : null;
 
   // An invitation link opened before signing in (or an identity provider's redirect since): show it first.
   useEffect(() => {
@@ -62,10 +96,30 @@ export function SignedInApp({ api, saved, origin, invitation, user, onUserChange
     if (route.page === 'chat') saved.saveLastThreadId(route.threadId);
   }, [route, saved]);
 
+  // Back in the chat from another page: the list again, for what colleagues shared meanwhile
+  // (sharing sends no socket activity; the list loads by itself on the first visit).
+  const onChat = route.page === 'chat';
+  const mounted = useRef(false);
+  useEffect(() => {
+    if (mounted.current && onChat) void threads.refresh();
+    mounted.current = true;
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [onChat]);
+
   const selectThread = useCallback(
     (id: string | null, messageId?: string) => navigate(id && messageId ? { page: 'chat', threadId: id, messageId } : { page: 'chat', threadId: id }),
     [navigate],
   );
+
+  // Another workspace picked, or the app fell back to the personal one: an open thread was the
+  // last workspace's, and the members page follows the pick.
+  const shownWorkspace = useRef(workspace.id);
+  useEffect(() => {
+    if (shownWorkspace.current === workspace.id) return;
+    shownWorkspace.current = workspace.id;
+    if (route.page === 'chat' && route.threadId) navigate({ page: 'chat', threadId: null });
+    if (route.page === 'workspaces' && route.workspaceId) navigate({ page: 'workspaces', workspaceId: workspace.id });
+  }, [workspace.id, route, navigate]);
 
   return (
     <AppShell
@@ -76,12 +130,16 @@ export function SignedInApp({ api, saved, origin, invitation, user, onUserChange
         saved.saveLastThreadId(null);
         onSignedOut(null);
       }}
-      sidebar={route.page === 'chat' ? <ThreadSidebar threads={threads} selectedId={threadId} onSelect={selectThread} /> : undefined}
+      sidebar={route.page === 'chat' ? <ThreadSidebar workspace={workspace} threads={threads} selectedId={threadId} onSelect={selectThread} /> : undefined}
       sidebarLabel="Threads"
+      switcher={<WorkspaceSwitcher workspaces={workspaces.workspaces} current={workspace} onSelect={workspaces.select} />}
+      notice={workspaces.notice ? { text: workspaces.notice, onDismiss: workspaces.dismissNotice } : null}
     >
       {route.page === 'chat' && (
         <ChatView
+          key={workspace.id}
           api={api}
+          workspace={workspace}
           threadId={threadId}
           threadTitle={list.find((t) => t.id === threadId)?.title}
           focusMessageId={route.page === 'chat' ? route.messageId : undefined}
@@ -92,12 +150,19 @@ export function SignedInApp({ api, saved, origin, invitation, user, onUserChange
           }}
         />
       )}
-      {route.page === 'usage' && <UsagePage api={api} user={user} origin={origin} />}
+      {route.page === 'usage' && <UsagePage key={workspace.id} api={api} workspace={workspace} origin={origin} />}
       {route.page === 'prices' && <PricesPage api={api} />}
       {route.page === 'workspaces' && (
-        <WorkspacesPage api={api} user={user} workspaceId={route.workspaceId} onOpen={(id) => navigate({ page: 'workspaces', workspaceId: id })} />
+        <WorkspacesPage
+          api={api}
+          user={user}
+          workspaces={workspaces}
+          workspaceId={route.workspaceId ?? workspace.id}
+          onOpen={(id) => navigate({ page: 'workspaces', workspaceId: id })}
+          onUse={workspaces.select}
+        />
       )}
-      {route.page === 'join' && <JoinPage api={api} pending={invitation} />}
+      {route.page === 'join' && <JoinPage api={api} pending={invitation} onJoined={(joined) => void workspaces.reload().then(() => workspaces.select(joined.id))} />}
       {route.page === 'settings' && <SettingsPage api={api} user={user} onUserChanged={onUserChanged} onSignedOut={onSignedOut} />}
     </AppShell>
   );

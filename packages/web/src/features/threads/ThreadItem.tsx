@@ -12,12 +12,20 @@ export interface ThreadItemProps {
   onSelect: () => void;
   onRename: (title: string) => Promise<void>;
   onDelete: () => Promise<void>;
+  /** Share with the workspace or stop; absent where the caller may not (not theirs, a personal workspace, a viewer). */
+  onShare?: ((shared: boolean) => Promise<void>) | undefined;
+  /** In a team workspace: each thread says whether it is shared or personal (in a personal one all are personal). */
+  marked: boolean;
 }
 
 type Mode = { kind: 'view' } | { kind: 'renaming'; title: string } | { kind: 'confirming' };
 
-/** One thread in the sidebar: open it, rename it in place (Enter saves, Escape cancels), delete it after a confirmation. */
-export function ThreadItem({ thread, query = '', selected, onSelect, onRename, onDelete }: ThreadItemProps) {
+/**
+ * One thread in the sidebar, marked shared or personal: open it; its author renames it in place
+ * (Enter saves, Escape cancels), shares or unshares it, deletes it after a confirmation. Another
+ * member's shared thread shows its author and offers no change.
+ */
+export function ThreadItem({ thread, query = '', selected, onSelect, onRename, onDelete, onShare, marked }: ThreadItemProps) {
   const [mode, setMode] = useState<Mode>({ kind: 'view' });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -56,7 +64,7 @@ export function ThreadItem({ thread, query = '', selected, onSelect, onRename, o
   }
 
   return (
-    <li className={selected ? 'thread-item active' : 'thread-item'}>
+    <li className={selected ? 'thread-item active' : 'thread-item'} data-thread-id={thread.id}>
       {mode.kind === 'renaming' ? (
         <input
           ref={input}
@@ -72,12 +80,25 @@ export function ThreadItem({ thread, query = '', selected, onSelect, onRename, o
       ) : (
         <button type="button" className="thread" aria-current={selected ? 'page' : undefined} onClick={onSelect}>
           <span className="thread-title">{title}</span>
+          {marked && <ThreadMark thread={thread} />}
           {thread.match && <SearchSnippet text={thread.match.snippet} query={query} />}
           <time className="muted" dateTime={thread.updatedAt}>{new Date(thread.updatedAt).toLocaleString()}</time>
         </button>
       )}
-      {mode.kind === 'view' && (
+      {mode.kind === 'view' && thread.mine && (
         <span className="thread-actions">
+          {onShare && (
+            <button
+              type="button"
+              className="small thread-share"
+              aria-label={thread.shared ? `Unshare ${title}` : `Share ${title} with the workspace`}
+              title={thread.shared ? 'Stop sharing: only you will see it' : 'Share with the workspace: members read it, only you change it'}
+              disabled={busy}
+              onClick={() => void act(() => onShare(!thread.shared))}
+            >
+              {thread.shared ? 'Unshare' : 'Share'}
+            </button>
+          )}
           <button type="button" className="icon-button" aria-label={`Rename ${title}`} title="Rename" onClick={() => setMode({ kind: 'renaming', title: thread.title })}>
             <PencilIcon />
           </button>
@@ -96,4 +117,10 @@ export function ThreadItem({ thread, query = '', selected, onSelect, onRename, o
       {error && <p className="error" role="alert">{error}</p>}
     </li>
   );
+}
+
+/** Shared or personal, in words (not colour alone); another member's thread names its author. */
+function ThreadMark({ thread }: { thread: Thread }) {
+  if (!thread.mine) return <span className="thread-mark shared" data-mark="shared">Shared by {thread.author ?? 'a member'} · read-only</span>;
+  return thread.shared ? <span className="thread-mark shared" data-mark="shared">Shared</span> : <span className="thread-mark" data-mark="personal">Personal</span>;
 }

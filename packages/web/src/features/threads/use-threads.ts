@@ -16,13 +16,16 @@ export interface ThreadsState {
   refresh: () => Promise<void>;
   rename: (threadId: string, title: string) => Promise<void>;
   remove: (threadId: string) => Promise<void>;
+  /** The author shares the thread with the workspace (read-only for the others), or stops. */
+  setSharing: (threadId: string, shared: boolean) => Promise<void>;
 }
 
 /**
- * The signed-in user's threads, searched on the server, kept fresh by the socket's thread
- * activity (a run started or ended here, in another tab or on another device).
+ * The workspace's threads the signed-in user may read (their own and those shared there),
+ * searched on the server, kept fresh by the socket's thread activity in that workspace (a run
+ * started or ended here, in another tab or on another device).
  */
-export function useThreads(api: TallyApi): ThreadsState {
+export function useThreads(api: TallyApi, workspaceId: string): ThreadsState {
   const [threads, setThreads] = useState<Thread[]>([]);
   const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -36,7 +39,7 @@ export function useThreads(api: TallyApi): ThreadsState {
     async (q: string) => {
       const no = ++requestNo.current;
       try {
-        const list = await api.rest.listThreads(q.trim() ? { q: q.trim() } : {});
+        const list = await api.rest.listThreads(workspaceId, q.trim() ? { q: q.trim() } : {});
         if (no !== requestNo.current) return;
         setThreads(list);
         setLoaded(true);
@@ -45,31 +48,45 @@ export function useThreads(api: TallyApi): ThreadsState {
         if (no === requestNo.current) setError(errorMessage(err));
       }
     },
-    [api],
+    [api, workspaceId],
   );
   const refresh = useCallback(() => load(queryRef.current), [load]);
+
+  // Another workspace: nothing of the last one stays on screen while its list loads.
+  useEffect(() => {
+    setThreads([]);
+    setLoaded(false);
+    setError(null);
+  }, [workspaceId]);
 
   useEffect(() => {
     const timer = setTimeout(() => void load(query), query ? SEARCH_DEBOUNCE_MS : 0);
     return () => clearTimeout(timer);
   }, [load, query]);
 
-  useEffect(() => api.ws.on('activity', () => void refresh()), [api, refresh]);
+  useEffect(() => api.ws.on('activity', (frame) => frame.workspaceId === workspaceId && void refresh()), [api, workspaceId, refresh]);
 
   const rename = useCallback(
     async (threadId: string, title: string) => {
-      await api.rest.renameThread(threadId, title);
+      await api.rest.renameThread(workspaceId, threadId, title);
       setThreads((list) => list.map((t) => (t.id === threadId ? { ...t, title } : t)));
     },
-    [api],
+    [api, workspaceId],
   );
   const remove = useCallback(
     async (threadId: string) => {
-      await api.rest.deleteThread(threadId);
+      await api.rest.deleteThread(workspaceId, threadId);
       setThreads((list) => list.filter((t) => t.id !== threadId));
     },
-    [api],
+    [api, workspaceId],
+  );
+  const setSharing = useCallback(
+    async (threadId: string, shared: boolean) => {
+      const updated = await api.rest.setThreadSharing(workspaceId, threadId, shared);
+      setThreads((list) => list.map((t) => (t.id === threadId ? { ...t, shared: updated.shared } : t)));
+    },
+    [api, workspaceId],
   );
 
-  return { threads, loaded, error, query, setQuery, refresh, rename, remove };
+  return { threads, loaded, error, query, setQuery, refresh, rename, remove, setSharing };
 }

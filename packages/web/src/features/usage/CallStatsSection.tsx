@@ -12,13 +12,13 @@ const TOP_USERS = 15;
 const USER_COLUMNS: TableColumn[] = [{ label: 'User or key' }, { label: 'Requests', numeric: true }, { label: 'Spend', numeric: true }, { label: 'Share', numeric: true }];
 
 /** Latency p50/p95 per model and spend per user label, for the dashboard's filters. */
-export function CallStatsSection({ api, filters, version }: { api: TallyApi; filters: UsageCallFilters; version: number }) {
+export function CallStatsSection({ api, workspaceId, filters, version }: { api: TallyApi; workspaceId: string; filters: UsageCallFilters; version: number }) {
   const [stats, setStats] = useState<UsageCallStats | null>(null);
   const [error, setError] = useState<string | null>(null);
   const key = JSON.stringify(filters);
   useEffect(() => {
     let current = true;
-    api.rest.usageCallStats(filters).then(
+    api.rest.usageCallStats(workspaceId, filters).then(
       (value) => current && (setStats(value), setError(null)),
       (e: unknown) => current && setError(errorMessage(e)),
     );
@@ -26,7 +26,7 @@ export function CallStatsSection({ api, filters, version }: { api: TallyApi; fil
       current = false;
     };
     // `filters` is in `key`.
-  }, [api, key, version]);
+  }, [api, workspaceId, key, version]);
 
   if (error) return <p className="error" role="alert">Latency and spend per user could not load: {error}</p>;
   if (!stats) return <p className="muted" role="status">Loading latency and spend per user…</p>;

@@ -21,7 +21,7 @@ const COLUMNS: TableColumn[] = [
 ];
 
 /** The calls behind the figures, newest first, a page at a time, under the dashboard's filters and a status. */
-export function RequestExplorer({ api, filters, version }: { api: TallyApi; filters: UsageCallFilters; version: number }) {
+export function RequestExplorer({ api, workspaceId, filters, version }: { api: TallyApi; workspaceId: string; filters: UsageCallFilters; version: number }) {
   const [status, setStatus] = useState<UsageStatus | 'any'>('any');
   const [offset, setOffset] = useState(0);
   const [page, setPage] = useState<UsageRequestPage | null>(null);
@@ -32,7 +32,7 @@ export function RequestExplorer({ api, filters, version }: { api: TallyApi; filt
   useEffect(() => setOffset(0), [key]);
   useEffect(() => {
     let current = true;
-    api.rest.usageRequests(asked, { limit: PAGE, offset }).then(
+    api.rest.usageRequests(workspaceId, asked, { limit: PAGE, offset }).then(
       (value) => current && (setPage(value), setError(null)),
       (e: unknown) => current && setError(errorMessage(e)),
     );
@@ -40,7 +40,7 @@ export function RequestExplorer({ api, filters, version }: { api: TallyApi; filt
       current = false;
     };
     // `asked` is in `key`.
-  }, [api, key, offset, version]);
+  }, [api, workspaceId, key, offset, version]);
 
   const shown = page?.requests ?? [];
   return (

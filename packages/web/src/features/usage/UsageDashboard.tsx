@@ -13,6 +13,8 @@ import { RequestExplorer } from './RequestExplorer.js';
 
 export interface UsageDashboardProps {
   api: TallyApi;
+  /** Whose usage the dashboard sums. */
+  workspaceId: string;
   filters: UsageFilters;
   onFiltersChange(filters: UsageFilters): void;
   /** Changes after each upload that stored records: load again. */
@@ -21,8 +23,8 @@ export interface UsageDashboardProps {
 
 type Load = { kind: 'loading' } | { kind: 'failed'; message: string } | { kind: 'loaded'; data: UsageDashboardData };
 
-/** Totals and charts of the user's usage under the filters; an empty state before any upload. */
-export function UsageDashboard({ api, filters, onFiltersChange, version }: UsageDashboardProps) {
+/** Totals and charts of the workspace's usage under the filters; an empty state before any upload. */
+export function UsageDashboard({ api, workspaceId, filters, onFiltersChange, version }: UsageDashboardProps) {
   const [load, setLoad] = useState<Load>({ kind: 'loading' });
   // The last time of the data: the "last N days" presets count back from it.
   const [dataTo, setDataTo] = useState<string | null>(null);
@@ -33,7 +35,7 @@ export function UsageDashboard({ api, filters, onFiltersChange, version }: Usage
 
   useEffect(() => {
     let current = true;
-    api.rest.usageDashboard(query).then(
+    api.rest.usageDashboard(workspaceId, query).then(
       (data) => {
         if (!current) return;
         const to = data.available.to ?? null;
@@ -48,7 +50,7 @@ export function UsageDashboard({ api, filters, onFiltersChange, version }: Usage
       current = false;
     };
     // `query`, `relative` and `dataTo` are all in `queryKey` (the range's dates come from dataTo).
-  }, [api, queryKey, version]);
+  }, [api, workspaceId, queryKey, version]);
 
   if (load.kind === 'failed') return <p className="error" role="alert">The usage dashboard could not load: {load.message}</p>;
   if (load.kind === 'loading') return <p className="muted" role="status">Loading usage…</p>;
@@ -59,7 +61,10 @@ export function UsageDashboard({ api, filters, onFiltersChange, version }: Usage
       <section className="card usage-empty" aria-label="No usage yet">
         <h2>No usage yet</h2>
         <p>Upload a usage file above (drop it on the box or choose it) to see your spend by day, model and project.</p>
-        <p className="hint">You can also send it with <code>tally ingest FILE</code> or POST it to <code>/v1/usage</code> with an API key (Settings → API keys).</p>
+        <p className="hint">
+          You can also send it with <code>tally ingest FILE</code> or POST it to <code>/v1/workspaces/{workspaceId}/usage</code> with an API key of this
+          workspace (Workspaces → API keys).
+        </p>
       </section>
     );
   }
@@ -100,8 +105,8 @@ export function UsageDashboard({ api, filters, onFiltersChange, version }: Usage
               </div>
             ))}
           </div>
-          <CallStatsSection api={api} filters={query} version={version} />
-          <RequestExplorer api={api} filters={query} version={version} />
+          <CallStatsSection api={api} workspaceId={workspaceId} filters={query} version={version} />
+          <RequestExplorer api={api} workspaceId={workspaceId} filters={query} version={version} />
         </>
       )}
     </div>

@@ -11,9 +11,13 @@ import './usage-upload.css';
 
 export interface UsageUploadProps {
   origin: string;
+  /** The workspace the records go to. */
+  workspaceId: string;
   getAccessToken: () => Promise<string | undefined>;
   /** Some records were stored: whatever shows usage should load again. */
   onUploaded?: (summary: IngestSummary) => void;
+  /** Any refusal, for the app to notice one that says the workspace is no longer the user's. */
+  onRefused?: (error: TallyApiError) => void;
 }
 
 type State =
@@ -35,7 +39,7 @@ const ACCEPT = '.ndjson,.jsonl,.json,.csv,.txt,.log,.gz,application/x-ndjson,app
  * the server unless one is picked. Shows the upload's progress, then the ingest summary. A CSV no
  * format knows gets a column-mapping form, and the upload is sent again with the mapping.
  */
-export function UsageUpload({ origin, getAccessToken, onUploaded }: UsageUploadProps) {
+export function UsageUpload({ origin, workspaceId, getAccessToken, onUploaded, onRefused }: UsageUploadProps) {
   const [state, setState] = useState<State>({ kind: 'idle' });
   const [dragging, setDragging] = useState(false);
   const [format, setFormat] = useState<UsageFormatName | ''>('');
@@ -56,6 +60,7 @@ export function UsageUpload({ origin, getAccessToken, onUploaded }: UsageUploadP
       if (!token) throw new TallyApiError(401, 'AUTH_REQUIRED', 'You are signed out; log in again.');
       const { summary, format: read } = await uploadUsageFile(file, {
         origin,
+        workspaceId,
         accessToken: token,
         ...(format ? { format } : {}),
         ...(mapping ? { mapping } : {}),
@@ -65,6 +70,7 @@ export function UsageUpload({ origin, getAccessToken, onUploaded }: UsageUploadP
       setState({ kind: 'done', name: file.name, summary, format: read });
       if (summary.inserted > 0) onUploaded?.(summary);
     } catch (error) {
+      if (error instanceof TallyApiError) onRefused?.(error);
       const code = error instanceof TallyApiError ? error.code : null;
       const tried = error instanceof TallyApiError && code === 'USAGE_FORMAT_UNKNOWN' ? formatsTriedOf(error.details) : null;
       setState({ kind: 'failed', name: file.name, code, message: errorMessage(error), summary: ingestSummaryOfError(error) ?? null, tried: tried?.tried ?? null });

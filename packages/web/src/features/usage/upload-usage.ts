@@ -3,6 +3,8 @@ import { IngestSummarySchema, UsageUploadQuerySchema, type IngestSummary, type U
 
 export interface UploadOptions {
   origin: string;
+  /** The workspace the records go to. */
+  workspaceId: string;
   accessToken: string;
   /** The file's format; the server detects it when absent. */
   format?: UsageFormatName;
@@ -19,14 +21,14 @@ export interface UploadResult {
 }
 
 /**
- * POST /v1/usage with XMLHttpRequest, the one browser API that reports upload progress. The body
+ * POST /v1/workspaces/:workspaceId/usage with XMLHttpRequest, the one browser API that reports upload progress. The body
  * is the file itself, streamed by the browser, never read into memory here. A refused upload
  * rejects with the server's TallyApiError (USAGE_INVALID_RECORD carries the summary as details).
  */
 export function uploadUsageFile(file: Blob & { name?: string }, options: UploadOptions): Promise<UploadResult> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', `${options.origin}/v1/usage${uploadQuery(options)}`);
+    xhr.open('POST', `${options.origin}/v1/workspaces/${encodeURIComponent(options.workspaceId)}/usage${uploadQuery(options)}`);
     xhr.setRequestHeader('content-type', contentTypeOf(file.name ?? ''));
     xhr.setRequestHeader('accept', 'application/json');
     xhr.setRequestHeader('authorization', `Bearer ${options.accessToken}`);

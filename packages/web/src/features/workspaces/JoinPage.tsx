@@ -13,10 +13,10 @@ const SPENT = new Set(['WORKSPACE_INVITATION_INVALID', 'WORKSPACE_ALREADY_MEMBER
 
 /**
  * Where an invitation link lands once signed in (route `#/join`): accepting joins the workspace
- * with the invitation's role. The server tells the workspace and role only to its members, so they
- * are shown once joined.
+ * with the invitation's role, and makes it the one the app shows. The server tells the workspace
+ * and role only to its members, so they are shown once joined.
  */
-export function JoinPage({ api, pending }: { api: TallyApi; pending: PendingInvitation }) {
+export function JoinPage({ api, pending, onJoined }: { api: TallyApi; pending: PendingInvitation; onJoined(workspace: Workspace): void }) {
   const [token, setToken] = useState(() => pending.token());
   const [joined, setJoined] = useState<Workspace | null>(null);
   const { busy, error, run } = useAction();
@@ -24,9 +24,11 @@ export function JoinPage({ api, pending }: { api: TallyApi; pending: PendingInvi
   function accept(t: string) {
     void run(
       async () => {
-        setJoined(await api.rest.workspaces.acceptInvitation(t));
+        const workspace = await api.rest.workspaces.acceptInvitation(t);
+        setJoined(workspace);
         pending.clear();
         setToken(null);
+        onJoined(workspace);
       },
       (err) => {
         if (err instanceof TallyApiError && SPENT.has(err.code)) {

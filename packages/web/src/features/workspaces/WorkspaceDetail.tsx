@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { User, Workspace } from '@tally/protocol';
 import type { TallyApi } from '../../api/tally-api.js';
 import { AuditLogSection } from '../admin/AuditLogSection.js';
+import { ApiKeysSection } from './ApiKeysSection.js';
 import { InvitationsSection } from './InvitationsSection.js';
 import { managesMembers } from './member-actions.js';
 import { MembersSection } from './MembersSection.js';
@@ -17,7 +18,7 @@ export interface WorkspaceDetailProps {
   onChanged(): void;
 }
 
-/** One workspace: its members, and for those who manage it, invitations and the audit log. */
+/** One workspace: its members, and for those who manage it, invitations, API keys and the audit log. */
 export function WorkspaceDetail({ api, user, workspace, onLeft, onChanged }: WorkspaceDetailProps) {
   const manages = managesMembers(workspace);
   // Each change made here is a new line in the audit log: show it.
@@ -36,6 +37,7 @@ export function WorkspaceDetail({ api, user, workspace, onLeft, onChanged }: Wor
       </div>
       <MembersSection api={api} selfId={user.id} workspace={workspace} onLeft={onLeft} onChanged={changed} />
       {manages && <InvitationsSection api={api} workspace={workspace} onChanged={changed} />}
+      {workspace.permissions.includes('settings.manage') && <ApiKeysSection api={api} workspace={workspace} />}
       {workspace.permissions.includes('audit.read') && (
         <AuditLogSection key={changes} api={api} title="Workspace audit log" load={(query) => api.rest.workspaces.auditLog(workspace.id, query)} />
       )}

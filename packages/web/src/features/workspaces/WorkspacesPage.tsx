@@ -1,11 +1,10 @@
 import { useState, type FormEvent } from 'react';
-import type { User, Workspace } from '@tally/protocol';
+import type { User } from '@tally/protocol';
 import type { TallyApi } from '../../api/tally-api.js';
-import { LoadState } from '../../components/LoadState.js';
 import { useAction } from '../../components/use-action.js';
-import { useLoaded } from '../../components/use-loaded.js';
 import { routeHash } from '../shell/route.js';
 import { ROLE_LABELS } from './role-labels.js';
+import type { CurrentWorkspace } from './use-current-workspace.js';
 import { WorkspaceDetail } from './WorkspaceDetail.js';
 import '../settings/settings.css';
 import './workspaces.css';
@@ -13,18 +12,21 @@ import './workspaces.css';
 export interface WorkspacesPageProps {
   api: TallyApi;
   user: User;
-  /** The workspace whose members are open (`#/workspaces/<id>`); null: the first one. */
-  workspaceId: string | null;
+  /** The caller's workspaces and the one the app shows (the switcher's). */
+  workspaces: CurrentWorkspace;
+  /** The workspace whose members are open (`#/workspaces/<id>`, else the current one). */
+  workspaceId: string;
   onOpen(workspaceId: string | null): void;
+  /** Makes a workspace the one the app shows (a team just made). */
+  onUse(workspaceId: string): void;
 }
 
 /**
- * Workspaces (route `#/workspaces`): mine with my role, a new team workspace, and one workspace's
- * members, invitations and audit log. Usage, threads and runs are not scoped to workspaces yet, so
- * nothing here switches what the other pages show.
+ * Workspaces (route `#/workspaces`): mine with my role, a new team workspace (which becomes the
+ * current one), and one workspace's members, invitations, API keys and audit log.
  */
-export function WorkspacesPage({ api, user, workspaceId, onOpen }: WorkspacesPageProps) {
-  const [list, reload] = useLoaded(() => api.rest.workspaces.list());
+export function WorkspacesPage({ api, user, workspaces, workspaceId, onOpen, onUse }: WorkspacesPageProps) {
+  const reload = () => void workspaces.reload();
   const [name, setName] = useState('');
   const { busy, error, run } = useAction();
 
@@ -33,7 +35,9 @@ export function WorkspacesPage({ api, user, workspaceId, onOpen }: WorkspacesPag
     void run(async () => {
       const created = await api.rest.workspaces.create(name.trim());
       setName('');
-      reload();
+      // The list first: the switcher keeps only a workspace it lists.
+      await workspaces.reload();
+      onUse(created.id);
       onOpen(created.id);
     });
   }
@@ -44,24 +48,24 @@ export function WorkspacesPage({ api, user, workspaceId, onOpen }: WorkspacesPag
       <div className="settings-columns">
         <section className="card settings-section" aria-labelledby="my-workspaces-title">
           <h2 id="my-workspaces-title">My workspaces</h2>
-          <LoadState state={list} what="your workspaces">
-            {(workspaces) => (
-              <ul className="workspace-list">
-                {workspaces.map((w) => (
-                  <li key={w.id}>
-                    <a
-                      href={routeHash({ page: 'workspaces', workspaceId: w.id })}
-                      className={w.id === openId(workspaces, workspaceId) ? 'workspace-link active' : 'workspace-link'}
-                      aria-current={w.id === openId(workspaces, workspaceId) ? 'page' : undefined}
-                    >
-                      <span className="workspace-name">{w.name}</span>
-                      <span className="muted">{w.personal ? 'Personal' : ROLE_LABELS[w.role]}</span>
-                    </a>
-                  </li>
-                ))}
-              </ul>
-            )}
-          </LoadState>
+          {workspaces.error && <p className="error" role="alert">Could not load your workspaces: {workspaces.error}</p>}
+          <ul className="workspace-list">
+            {workspaces.workspaces.map((w) => (
+              <li key={w.id}>
+                <a
+                  href={routeHash({ page: 'workspaces', workspaceId: w.id })}
+                  className={w.id === workspaceId ? 'workspace-link active' : 'workspace-link'}
+                  aria-current={w.id === workspaceId ? 'page' : undefined}
+                >
+                  <span className="workspace-name">{w.name}</span>
+                  <span className="muted">
+                    {w.personal ? 'Personal' : ROLE_LABELS[w.role]}
+                    {w.id === workspaces.current?.id && ' · shown'}
+                  </span>
+                </a>
+              </li>
+            ))}
+          </ul>
         </section>
         <section className="card settings-section" aria-labelledby="new-workspace-title">
           <h2 id="new-workspace-title">New team workspace</h2>
@@ -78,9 +82,9 @@ export function WorkspacesPage({ api, user, workspaceId, onOpen }: WorkspacesPag
           {error && <p className="error" role="alert">{error}</p>}
         </section>
       </div>
-      {list.kind === 'loaded' && (() => {
-        const open = list.value.find((w) => w.id === openId(list.value, workspaceId));
-        if (!open) return workspaceId ? <p className="error" role="alert">Workspace not found, or you are no longer a member.</p> : null;
+      {(() => {
+        const open = workspaces.workspaces.find((w) => w.id === workspaceId);
+        if (!open) return <p className="error" role="alert">Workspace not found, or you are no longer a member.</p>;
         return (
           <WorkspaceDetail
             key={open.id}
@@ -97,9 +101,4 @@ export function WorkspacesPage({ api, user, workspaceId, onOpen }: WorkspacesPag
       })()}
     </section>
   );
-}
-
-/** The workspace the page opens: the one in the address, else the first (the personal one). */
-function openId(workspaces: Workspace[], workspaceId: string | null): string | undefined {
-  return workspaceId ?? workspaces[0]?.id;
 }

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import type { ApiKeyScope, CreatedApiKey } from '@tally/protocol';
+import type { ApiKeyScope, CreatedApiKey, Workspace } from '@tally/protocol';
 import type { TallyApi } from '../../api/tally-api.js';
 import { errorMessage } from '../../format.js';
 import { ConfirmButton } from '../../components/ConfirmButton.js';
@@ -9,16 +9,19 @@ import { SecretOnce } from '../../components/SecretOnce.js';
 import { useLoaded } from '../../components/use-loaded.js';
 import { TableShell, type TableColumn } from '../../components/TableShell.js';
 
-const COLUMNS: TableColumn[] = [{ label: 'Name' }, { label: 'Key' }, { label: 'Scope' }, { label: 'Created' }, { label: 'Last used' }, { label: 'Actions', visuallyHidden: true }];
+const COLUMNS: TableColumn[] = [{ label: 'Name' }, { label: 'Key' }, { label: 'Scope' }, { label: 'Made by' }, { label: 'Created' }, { label: 'Last used' }, { label: 'Actions', visuallyHidden: true }];
 
 const SCOPE_LABELS: Record<ApiKeyScope, string> = {
   'usage:write': 'Upload usage only (usage:write)',
-  full: 'Full access to my data (full)',
+  full: 'Read and upload, as you (full)',
 };
 
-/** Keys for scripts and pipelines: create (the secret shown once), list, revoke. */
-export function ApiKeysSection({ api }: { api: TallyApi }) {
-  const [keys, reload] = useLoaded(() => api.rest.listApiKeys());
+/**
+ * A workspace's keys for scripts and pipelines (its admins and owners): create (the secret shown
+ * once), list with who made each, revoke. A key acts as its maker in this workspace only.
+ */
+export function ApiKeysSection({ api, workspace }: { api: TallyApi; workspace: Workspace }) {
+  const [keys, reload] = useLoaded(() => api.rest.listApiKeys(workspace.id));
   const [name, setName] = useState('');
   const [scope, setScope] = useState<ApiKeyScope>('usage:write');
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
@@ -30,7 +33,7 @@ export function ApiKeysSection({ api }: { api: TallyApi }) {
     setBusy(true);
     setError(null);
     try {
-      setCreated(await api.rest.createApiKey({ name: name.trim(), scopes: [scope] }));
+      setCreated(await api.rest.createApiKey(workspace.id, { name: name.trim(), scopes: [scope] }));
       setName('');
       reload();
     } catch (err) {
@@ -43,7 +46,7 @@ export function ApiKeysSection({ api }: { api: TallyApi }) {
   async function revoke(id: string) {
     setError(null);
     try {
-      await api.rest.revokeApiKey(id);
+      await api.rest.revokeApiKey(workspace.id, id);
       if (created?.id === id) setCreated(null);
       reload();
     } catch (err) {
@@ -53,8 +56,11 @@ export function ApiKeysSection({ api }: { api: TallyApi }) {
 
   return (
     <section className="card settings-section" aria-labelledby="api-keys-title">
-      <h2 id="api-keys-title">API keys</h2>
-      <p className="hint">For <code>tally ingest</code>, pipelines and scripts: send as <code>Authorization: Bearer KEY</code>.</p>
+      <h3 id="api-keys-title">API keys</h3>
+      <p className="hint">
+        For <code>tally ingest</code>, pipelines and scripts, into {workspace.name}: send as <code>Authorization: Bearer KEY</code>. A key acts as the
+        member who made it, in this workspace only, and stops working if they leave.
+      </p>
       <form className="settings-form inline" onSubmit={create} aria-label="Create an API key">
         <label>
           Key name
@@ -92,6 +98,7 @@ export function ApiKeysSection({ api }: { api: TallyApi }) {
                   <td data-label="Name">{k.name}</td>
                   <td data-label="Key"><code>{k.prefix}…</code></td>
                   <td data-label="Scope" className="scope">{k.scopes.join(', ')}</td>
+                  <td data-label="Made by">{k.createdBy.email}</td>
                   <td data-label="Created">{formatWhen(k.createdAt)}</td>
                   <td data-label="Last used">{k.lastUsedAt ? formatWhen(k.lastUsedAt) : 'never'}</td>
                   <td className="actions">
