@@ -95,7 +95,8 @@ describe('createRestClient', () => {
     const summary = { lines: 2, inserted: 1, duplicates: 0, rejected: 1, errors: [{ line: 2, reason: 'bad' }], unpricedModels: [] };
     const f = fakeFetch([{ status: 200, body: summary }]);
     const rest = createRestClient({ baseUrl: '', fetch: f.fetch, getAccessToken: () => 'tok' });
-    await expect(rest.uploadUsage('{"a":1}\n{"b":2}\n')).resolves.toEqual(summary);
+    await expect(rest.uploadUsage('w1', '{"a":1}\n{"b":2}\n')).resolves.toEqual(summary);
+    expect(f.calls[0]!.url).toBe('/v1/workspaces/w1/usage');
     expect(f.calls[0]!.headers['content-type']).toBe('application/x-ndjson');
     expect(f.calls[0]!.body).toBe('{"a":1}\n{"b":2}\n');
   });
@@ -104,7 +105,7 @@ describe('createRestClient', () => {
     const summary = { lines: 1, inserted: 0, duplicates: 0, rejected: 1, errors: [{ line: 1, reason: 'bad' }], unpricedModels: [] };
     const f = fakeFetch([{ status: 400, body: summary }]);
     const rest = createRestClient({ baseUrl: '', fetch: f.fetch, getAccessToken: () => 'tok' });
-    await expect(rest.uploadUsage('x\n')).resolves.toEqual(summary);
+    await expect(rest.uploadUsage('w1', 'x\n')).resolves.toEqual(summary);
   });
 
   it('pages through a run log', async () => {
@@ -160,10 +161,10 @@ describe('createRestClient', () => {
     expect(await rest.listSessions()).toEqual([session]);
     await rest.revokeSession(session.id);
     await rest.changePassword('old password', 'new password');
-    expect(await rest.usageOverview()).toEqual({ records: 0, from: null, to: null, models: [] });
+    expect(await rest.usageOverview('w1')).toEqual({ records: 0, from: null, to: null, models: [] });
     // An older server's answer (no 1-hour writes, breakdowns by feature and provider, comparison or
     // derived figures): read with the newer fields at their empty values.
-    expect(await rest.usageDashboard({ from: '2026-01-01T00:00:00Z', models: ['a', 'b&c'], projects: ['p'] })).toEqual({
+    expect(await rest.usageDashboard('w1', { from: '2026-01-01T00:00:00Z', models: ['a', 'b&c'], projects: ['p'] })).toEqual({
       ...dashboard,
       byFeature: [],
       byProvider: [],
@@ -179,8 +180,8 @@ describe('createRestClient', () => {
       'GET http://x/v1/sessions',
       `DELETE http://x/v1/sessions/${session.id}`,
       'POST http://x/v1/me/password',
-      'GET http://x/v1/usage/overview',
-      'GET http://x/v1/usage/dashboard?from=2026-01-01T00%3A00%3A00Z&model=a&model=b%26c&project=p',
+      'GET http://x/v1/workspaces/w1/usage/overview',
+      'GET http://x/v1/workspaces/w1/usage/dashboard?from=2026-01-01T00%3A00%3A00Z&model=a&model=b%26c&project=p',
     ]);
     expect(JSON.parse(String(f.calls[1]!.body))).toEqual({ title: 'Renamed' });
     expect(JSON.parse(String(f.calls[3]!.body))).toEqual({ displayName: 'Ada' });
@@ -194,9 +195,9 @@ describe('createRestClient', () => {
     await rest.listRunEvents('r1');
     expect(f.calls.map((c) => c.url)).toEqual(['/v1/runs/r1/events?afterSeq=5&limit=10', '/v1/runs/r1/events?afterSeq=0']);
     const refused = [
-      rest.usageDashboard({ from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }),
-      rest.usageDashboard({ from: 'yesterday' }),
-      rest.uploadUsage('{}', { mapping: 'not json' }),
+      rest.usageDashboard('w1', { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }),
+      rest.usageDashboard('w1', { from: 'yesterday' }),
+      rest.uploadUsage('w1', '{}', { mapping: 'not json' }),
       rest.listRunEvents('r1', { limit: 0 }),
       rest.admin.listAuditEvents({ before: 'x' }),
     ];

@@ -114,11 +114,15 @@ export interface RestClient {
    * Uploads usage in any format the server reads; `format` skips detection, `mapping` (JSON text)
    * maps CSV columns to record fields.
    */
-  uploadUsage(ndjson: UsageUploadBody, query?: { format?: UsageUploadQuery['format']; mapping?: string }): Promise<IngestSummary>;
-  /** A new API key: `key` is in this answer only. Needs a signed-in user (an API key cannot manage keys). */
-  createApiKey(request: CreateApiKeyRequest): Promise<CreatedApiKey>;
-  listApiKeys(): Promise<ApiKey[]>;
-  revokeApiKey(keyId: string): Promise<RevokedApiKey>;
+  uploadUsage(workspaceId: string, ndjson: UsageUploadBody, query?: { format?: UsageUploadQuery['format']; mapping?: string }): Promise<IngestSummary>;
+  /**
+   * A new API key of the workspace (its admins and owners): `key` is in this answer only. It acts
+   * as its maker in that workspace only. Needs a signed-in person (an API key cannot manage keys).
+   */
+  createApiKey(workspaceId: string, request: CreateApiKeyRequest): Promise<CreatedApiKey>;
+  /** The workspace's keys, each with who made it. */
+  listApiKeys(workspaceId: string): Promise<ApiKey[]>;
+  revokeApiKey(workspaceId: string, keyId: string): Promise<RevokedApiKey>;
   /** Sets a new password with the one-time token an admin issued. */
   resetPassword(token: string, password: string): Promise<void>;
   /** The signed-in user. */
@@ -135,13 +139,13 @@ export interface RestClient {
   changePassword(currentPassword: string, newPassword: string): Promise<void>;
   /** Deletes the user's own account and everything of it, for good (the password again, as the server asks). */
   deleteAccount(password: string): Promise<void>;
-  usageOverview(): Promise<UsageOverview>;
-  /** Sums for the usage page; `from` inclusive, `to` exclusive (ISO times). */
-  usageDashboard(filters?: UsageDashboardFilters): Promise<UsageDashboard>;
-  /** One page of the user's calls matching the filters, newest first, with how many match. */
-  usageRequests(filters?: UsageCallFilters, page?: { limit?: number; offset?: number }): Promise<UsageRequestPage>;
+  usageOverview(workspaceId: string): Promise<UsageOverview>;
+  /** Sums of the workspace's usage for the usage page; `from` inclusive, `to` exclusive (ISO times). */
+  usageDashboard(workspaceId: string, filters?: UsageDashboardFilters): Promise<UsageDashboard>;
+  /** One page of the workspace's calls matching the filters, newest first, with how many match. */
+  usageRequests(workspaceId: string, filters?: UsageCallFilters, page?: { limit?: number; offset?: number }): Promise<UsageRequestPage>;
   /** Latency p50/p95 per model and spend per user label over the calls matching the filters. */
-  usageCallStats(filters?: UsageCallFilters): Promise<UsageCallStats>;
+  usageCallStats(workspaceId: string, filters?: UsageCallFilters): Promise<UsageCallStats>;
   /** Each model of the user's usage (and every override, and `model` if given) at the price billed now, with its source. */
   priceList(model?: string): Promise<PriceList>;
   /** Admin only (AUTH_FORBIDDEN otherwise): the routes under /v1/admin. */
@@ -226,10 +230,10 @@ export function createRestClient(options: RestClientOptions): RestClient {
         cursor = last.seq;
       }
     },
-    uploadUsage: async (ndjson, query = {}) =>
+    uploadUsage: async (workspaceId, ndjson, query = {}) =>
       send({
         method: 'POST',
-        path: `/v1/usage${apiQuery(UsageUploadQuerySchema, { format: query.format, mapping: query.mapping })}`,
+        path: `${inWorkspace(workspaceId, 'usage')}${apiQuery(UsageUploadQuerySchema, { format: query.format, mapping: query.mapping })}`,
         schema: IngestSummarySchema,
         auth: true,
         body: ndjson as BodyInit,
@@ -241,9 +245,10 @@ export function createRestClient(options: RestClientOptions): RestClient {
         if (summary) return summary;
         throw error;
       }),
-    createApiKey: (request) => send({ method: 'POST', path: '/v1/api-keys', schema: CreatedApiKeySchema, auth: true, json: request }),
-    listApiKeys: async () => (await send({ method: 'GET', path: '/v1/api-keys', schema: ApiKeyListSchema, auth: true })).apiKeys,
-    revokeApiKey: (keyId) => send({ method: 'DELETE', path: `/v1/api-keys/${encodeURIComponent(keyId)}`, schema: RevokedApiKeySchema, auth: true }),
+    createApiKey: (workspaceId, request) => send({ method: 'POST', path: inWorkspace(workspaceId, 'api-keys'), schema: CreatedApiKeySchema, auth: true, json: request }),
+    listApiKeys: async (workspaceId) => (await send({ method: 'GET', path: inWorkspace(workspaceId, 'api-keys'), schema: ApiKeyListSchema, auth: true })).apiKeys,
+    revokeApiKey: (workspaceId, keyId) =>
+      send({ method: 'DELETE', path: inWorkspace(workspaceId, `api-keys/${encodeURIComponent(keyId)}`), schema: RevokedApiKeySchema, auth: true }),
     resetPassword: async (token, password) => {
       await send({ method: 'POST', path: '/v1/auth/reset-password', schema: PasswordResetDoneSchema, auth: false, json: { token, password } });
     },
@@ -260,15 +265,20 @@ export function createRestClient(options: RestClientOptions): RestClient {
     deleteAccount: async (password) => {
       await send({ method: 'DELETE', path: '/v1/me', schema: EmptySchema, auth: true, json: { password } });
     },
-    usageOverview: () => send({ method: 'GET', path: '/v1/usage/overview', schema: UsageOverviewSchema, auth: true }),
-    usageRequests: async (filters = {}, page = {}) =>
-      send({ method: 'GET', path: `/v1/usage/requests${apiQuery(UsageRequestsQuerySchema, usageCallQuery(filters, page))}`, schema: UsageRequestPageSchema, auth: true }),
-    usageCallStats: async (filters = {}) => {
+    usageOverview: (workspaceId) => send({ method: 'GET', path: inWorkspace(workspaceId, 'usage/overview'), schema: UsageOverviewSchema, auth: true }),
+    usageRequests: async (workspaceId, filters = {}, page = {}) =>
+      send({ method: 'GET', path: `${inWorkspace(workspaceId, 'usage/requests')}${apiQuery(UsageRequestsQuerySchema, usageCallQuery(filters, page))}`, schema: UsageRequestPageSchema, auth: true }),
+    usageCallStats: async (workspaceId, filters = {}) => {
       const { limit: _limit, offset: _offset, ...query } = usageCallQuery(filters);
-      return send({ method: 'GET', path: `/v1/usage/call-stats${apiQuery(UsageCallStatsQuerySchema, query)}`, schema: UsageCallStatsSchema, auth: true });
+      return send({ method: 'GET', path: `${inWorkspace(workspaceId, 'usage/call-stats')}${apiQuery(UsageCallStatsQuerySchema, query)}`, schema: UsageCallStatsSchema, auth: true });
     },
-    usageDashboard: async (filters = {}) =>
-      send({ method: 'GET', path: `/v1/usage/dashboard${apiQuery(UsageDashboardQuerySchema, usageDashboardQuery(filters))}`, schema: UsageDashboardSchema, auth: true }),
+    usageDashboard: async (workspaceId, filters = {}) =>
+      send({
+        method: 'GET',
+        path: `${inWorkspace(workspaceId, 'usage/dashboard')}${apiQuery(UsageDashboardQuerySchema, usageDashboardQuery(filters))}`,
+        schema: UsageDashboardSchema,
+        auth: true,
+      }),
     priceList: async (model) => send({ method: 'GET', path: `/v1/prices${apiQuery(PriceListQuerySchema, { model: model || undefined })}`, schema: PriceListSchema, auth: true }),
     admin: adminClient(send),
     workspaces: workspaceClient(send),

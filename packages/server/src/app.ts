@@ -295,7 +295,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(feedbackRoutes, { feedback: createAnswerFeedbackService({ db, threads, runs: services.runs }) });
   await app.register(runRoutes, { runs: services.runs });
   await app.register(usageRoutes, { ingester: services.ingester, store: services.agents.usageStore });
-  await app.register(otlpRoutes, { store: services.agents.usageStore, prices: services.agents.prices, onIngested: (summary) => services.metrics.ingested(summary) });
+  await app.register(otlpRoutes, {
+    store: services.agents.usageStore,
+    prices: services.agents.prices,
+    roleOf: workspaces.roleOf,
+    onIngested: (summary) => services.metrics.ingested(summary),
+  });
   await app.register(usageExplorerRoutes, { explorer: services.agents.explorer });
   await app.register(apiKeyRoutes, { apiKeys, audit });
   const invitationMailer = config.smtp ? createInvitationMailer(config.smtp) : null;

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { createRestClient, ingestSummaryOfError, type RestClient } from '@tally/client';
 import type { IngestSummary } from '@tally/protocol';
 import { CLI_USER_AGENT } from './cli-user-agent.js';
+import { findWorkspace } from './find-workspace.js';
 import { createIngestProgress } from './ingest-progress.js';
 import { detectUsageFormat, sampleUsageText } from '../usage/formats/detect-format.js';
 import { plainTextFile } from '../usage/formats/plain-text-file.js';
@@ -21,6 +22,8 @@ export interface IngestOptions {
   url: string;
   email: string | undefined;
   password: string | undefined;
+  /** The workspace to add the usage to, by id or name; absent: the account's personal workspace. */
+  workspace?: string;
   /** The file's format; detected from its start when absent. */
   format?: string;
   /** A JSON file mapping CSV columns to record fields. */
@@ -66,6 +69,13 @@ async function ingestPlainFile(options: IngestOptions & { email: string; passwor
   let token: string | undefined;
   const client = createRestClient({ baseUrl: options.url.replace(/\/$/, ''), getAccessToken: () => token, userAgent: CLI_USER_AGENT });
   token = (await client.login({ email: options.email, password: options.password })).accessToken;
+  let workspace;
+  try {
+    workspace = await findWorkspace(client, options.workspace);
+  } catch (error) {
+    process.stderr.write(`tally: --workspace: ${(error as Error).message}\n`);
+    return 2;
+  }
 
   const total: IngestSummary = { lines: 0, inserted: 0, duplicates: 0, rejected: 0, errors: [], unpricedModels: [] };
   const bar = createIngestProgress(size);
@@ -76,7 +86,7 @@ async function ingestPlainFile(options: IngestOptions & { email: string; passwor
     for await (const part of recordAlignedParts(options.file, options.partBytes ?? PART_BYTES, plan.layout)) {
       // Every CSV part after the first gets the header again; its line numbers shift by one.
       const header = sent > 0 ? plan.csvHeader : undefined;
-      const summary = await uploadPart(client, header ? Buffer.concat([header, part]) : part, query);
+      const summary = await uploadPart(client, workspace.id, header ? Buffer.concat([header, part]) : part, query);
       addSummary(total, summary, linesBefore - (header ? 1 : 0));
       linesBefore += countNewlines(part);
       sent += part.length;
@@ -86,6 +96,7 @@ async function ingestPlainFile(options: IngestOptions & { email: string; passwor
     bar.stop();
   }
   process.stdout.write(
+    `Workspace: ${workspace.name}${workspace.personal ? ' (personal)' : ''}\n` +
     `Format: ${plan.format}${options.format ? '' : ' (detected)'}\n` +
     `${total.lines} lines: ${total.inserted} stored, ${total.duplicates} already there, ${total.rejected} rejected\n` +
       total.errors.map((e) => `  line ${e.line}: ${e.reason}\n`).join('') +
@@ -95,9 +106,9 @@ async function ingestPlainFile(options: IngestOptions & { email: string; passwor
   return total.rejected > 0 && total.inserted + total.duplicates === 0 ? 1 : 0;
 }
 
-async function uploadPart(client: RestClient, part: Buffer, query: { format: UsageFormatName; mapping?: string }): Promise<IngestSummary> {
+async function uploadPart(client: RestClient, workspaceId: string, part: Buffer, query: { format: UsageFormatName; mapping?: string }): Promise<IngestSummary> {
   try {
-    return await client.uploadUsage(part, query);
+    return await client.uploadUsage(workspaceId, part, query);
   } catch (error) {
     // A part with only bad lines answers 400 with its summary; an empty part says so too.
     const summary = ingestSummaryOfError(error);

@@ -14,6 +14,7 @@ Commands:
   ingest FILE [--url URL]       upload a usage file to a server, with progress; the format
          [--email E]                is detected. The server: --url, TALLY_URL, or this machine at
                                     TALLY_PORT / PORT (8080). The password: TALLY_PASSWORD, or asked
+         [--workspace W]            a workspace's id or name (default: your personal one)
          [--format F]               ${USAGE_FORMAT_NAMES.slice(0, 7).join(', ')},
                                     ${USAGE_FORMAT_NAMES.slice(7).join(', ')}
          [--mapping FILE.json]      CSV: {"column": "field", ...}
@@ -46,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
       const { values, positionals } = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { url: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' }, format: { type: 'string' }, mapping: { type: 'string' } },
+        options: { url: { type: 'string' }, email: { type: 'string' }, password: { type: 'string' }, workspace: { type: 'string' }, format: { type: 'string' }, mapping: { type: 'string' } },
       });
       if (!positionals[0]) throw new UsageError('ingest needs a FILE');
       const email = values.email ?? cliCredentials().email ?? (await promptLine('Email: '));
@@ -55,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
         url: serverUrl(values.url),
         email,
         password: values.password ?? cliCredentials().password ?? (email ? await promptSecret(`Password for ${email}: `) : undefined),
+        workspace: values.workspace,
         format: values.format,
         mapping: values.mapping,
       });

@@ -97,7 +97,7 @@ export async function runSmoke(options: SmokeOptions): Promise<SmokeResult> {
       return `${auth.user.email} (${auth.user.role})`;
     }],
     ['upload usage', async () => {
-      const summary = await rest.uploadUsage(smokeUsageNdjson(RECORDS, Date.now()));
+      const summary = await rest.uploadUsage(workspaceId, smokeUsageNdjson(RECORDS, Date.now()));
       check(summary.lines === RECORDS, `the server read ${summary.lines} lines of ${RECORDS}`);
       check(
         summary.rejected === 0,

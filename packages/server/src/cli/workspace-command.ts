@@ -1,6 +1,7 @@
 import { createRestClient, type RestClient } from '@tally/client';
 import type { Workspace, WorkspaceMember } from '@tally/protocol';
 import { CLI_USER_AGENT } from './cli-user-agent.js';
+import { findWorkspace } from './find-workspace.js';
 import type { WorkspaceAction } from './workspace-args.js';
 
 /**
@@ -72,16 +73,6 @@ export async function workspaceCommand(
       return 0;
     }
   }
-}
-
-/** A workspace of the caller's by id, or by name when exactly one has it. */
-async function findWorkspace(client: RestClient, given: string): Promise<Workspace> {
-  const mine = await client.workspaces.list();
-  const byId = mine.find((w) => w.id === given);
-  if (byId) return byId;
-  const byName = mine.filter((w) => w.name.toLowerCase() === given.toLowerCase());
-  if (byName.length === 1) return byName[0]!;
-  throw new Error(byName.length ? `several of your workspaces are named "${given}": give its id (tally workspace list)` : `you are in no workspace "${given}" (tally workspace list)`);
 }
 
 /** A member by id or email. */

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { UsageRecord } from '@tally/protocol';
+import type { UsageRecord, WorkspaceRole } from '@tally/protocol';
 import { AppError } from '../app-error.js';
 import type { PriceCatalog } from '../pricing/price-catalog.js';
 import { countMetricDataPoints } from '../usage/otlp/count-metric-points.js';
@@ -10,6 +10,7 @@ import { mapOtlpTraces, type OtlpMapping } from '../usage/otlp/map-otlp-traces.j
 import { RPC_STATUS, type OtlpSignal } from '../usage/otlp/otlp-schema.js';
 import { storeOtlpRecords } from '../usage/otlp/store-otlp-records.js';
 import type { UsageStore } from '../usage/usage-store.js';
+import { authorizeInWorkspace } from '../workspaces/workspace-authorization.js';
 import { userOf, type Principal } from './authenticate.js';
 
 /** Largest request body as sent (compressed or not): an SDK batch of 512 spans is well under it. */
@@ -26,14 +27,23 @@ const MAX_QUOTED_ERRORS = 5;
 /**
  * The workspace whose usage an OTLP request adds to: an API key's own workspace (a key works in
  * its workspace only); a person's access token adds to their personal workspace, whose id is
- * their user id. THE ONE PLACE that decides it.
+ * their user id. THE ONE PLACE that decides it. The path names no workspace, so the workspace
+ * guard does not run: the same decision is made here (authorizeInWorkspace), so a key whose maker
+ * left the workspace (WORKSPACE_NOT_FOUND) or is now a viewer (WORKSPACE_FORBIDDEN) stops adding.
  */
-export function ingestWorkspaceOf(principal: Principal): string {
-  return principal.workspaceId ?? principal.userId;
+export async function ingestWorkspaceOf(principal: Principal, roleOf: RoleOf): Promise<string> {
+  const workspaceId = principal.workspaceId ?? principal.userId;
+  const apiKey = principal.via === 'api-key' ? { workspaceId: principal.workspaceId } : null;
+  await authorizeInWorkspace(roleOf, { userId: principal.userId, apiKey }, workspaceId, 'usage.upload');
+  return workspaceId;
 }
+
+type RoleOf = (workspaceId: string, userId: string) => Promise<WorkspaceRole | null>;
 
 export interface OtlpRoutesDeps {
   store: UsageStore;
+  /** A member's role now (workspace-service's roleOf), read on every request. */
+  roleOf: RoleOf;
   prices: PriceCatalog;
   /** Told what each request stored (the node's ingest metrics). */
   onIngested?(summary: { inserted: number; duplicates: number; rejected: number }): void;
@@ -78,6 +88,7 @@ export async function otlpRoutes(app: FastifyInstance, deps: OtlpRoutesDeps): Pr
       if (!encoding || !Buffer.isBuffer(request.body)) {
         throw new AppError('VALIDATION_FAILED', 'Send an OTLP export request as application/x-protobuf or application/json.');
       }
+      const workspaceId = await ingestWorkspaceOf(userOf(request), deps.roleOf);
       const release = gate.tryEnter();
       if (!release) throw new AppError('RATE_LIMITED', `This node is ingesting as fast as its store allows; retry in ${OTLP_RETRY_AFTER_SECONDS} s.`);
       try {
@@ -96,7 +107,7 @@ export async function otlpRoutes(app: FastifyInstance, deps: OtlpRoutesDeps): Pr
             if ('record' in item) records.push(item.record);
             else errors.push(`#${item.lineNumber}: ${item.error}`);
           }
-          const stored = records.length === 0 ? { inserted: 0, duplicates: 0 } : await storeOtlpRecords(deps, ingestWorkspaceOf(userOf(request)), records);
+          const stored = records.length === 0 ? { inserted: 0, duplicates: 0 } : await storeOtlpRecords(deps, workspaceId, records);
           rejected = errors.length;
           if (rejected > 0) message = refusalMessage(signal, errors);
           deps.onIngested?.({ inserted: stored.inserted, duplicates: stored.duplicates, rejected });

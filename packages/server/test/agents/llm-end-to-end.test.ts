@@ -43,11 +43,11 @@ for (const engine of engineSetups()) {
         env: { TALLY_LLM_BASE_URL: llm.url, TALLY_LLM_MODEL: 'gpt-4o-mini', TALLY_LLM_API_KEY: 'test-key', TALLY_LLM_TIMEOUT_MS: String(TIMEOUT_MS) },
       });
       user = await signUp(server.baseUrl, 'llm-e2e');
-      const upload = await rest(server.baseUrl, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 11, days: 7, requestsPerDay: 40 }) });
+      const upload = await rest(server.baseUrl, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: usageNdjson({ seed: 11, days: 7, requestsPerDay: 40 }) });
       uploaded = upload.body['inserted'] as number;
       // Another user's records, which no tool of the first user may see.
       const other = await signUp(server.baseUrl, 'llm-e2e-other');
-      await rest(server.baseUrl, 'POST', '/v1/usage', { token: other.token, body: usageNdjson({ seed: 12, days: 7, requestsPerDay: 40 }) });
+      await rest(server.baseUrl, 'POST', `/v1/workspaces/${other.userId}/usage`, { token: other.token, body: usageNdjson({ seed: 12, days: 7, requestsPerDay: 40 }) });
     });
     afterAll(async () => {
       await server?.close();

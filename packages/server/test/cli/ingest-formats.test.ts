@@ -13,9 +13,9 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 const docs = path.resolve(import.meta.dirname, '../../../../docs/formats');
 const PASSWORD = 'correct horse battery staple';
 
-/** POST /v1/usage with a raw body; the answer's status, JSON body and detected format. */
-async function upload(baseUrl: string, token: string, body: string, contentType: string, query = '') {
-  const response = await fetch(`${baseUrl}/v1/usage${query}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': contentType }, body });
+/** POST /v1/workspaces/:workspaceId/usage (the person's own) with a raw body; the answer's status, JSON body and detected format. */
+async function upload(baseUrl: string, person: { token: string; userId: string }, body: string, contentType: string, query = '') {
+  const response = await fetch(`${baseUrl}/v1/workspaces/${person.userId}/usage${query}`, { method: 'POST', headers: { authorization: `Bearer ${person.token}`, 'content-type': contentType }, body });
   return { status: response.status, format: response.headers.get('tally-usage-format'), body: (await response.json()) as Record<string, unknown> };
 }
 
@@ -44,35 +44,35 @@ describe('uploading usage in other formats', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('POST /v1/usage detects the format, takes JSON and CSV content types, and says what it read', async () => {
+  it('POST /v1/workspaces/:workspaceId/usage detects the format, takes JSON and CSV content types, and says what it read', async () => {
     const user = await signUp(server.baseUrl, 'formats');
-    const otel = await upload(server.baseUrl, user.token, await fs.readFile(path.join(docs, 'otel.jsonl'), 'utf8'), 'application/json');
+    const otel = await upload(server.baseUrl, user, await fs.readFile(path.join(docs, 'otel.jsonl'), 'utf8'), 'application/json');
     expect(otel).toMatchObject({ status: 200, format: 'otel', body: { lines: 2, inserted: 4, rejected: 0 } });
-    const csv = await upload(server.baseUrl, user.token, await fs.readFile(path.join(docs, 'csv-default.csv'), 'utf8'), 'text/csv');
+    const csv = await upload(server.baseUrl, user, await fs.readFile(path.join(docs, 'csv-default.csv'), 'utf8'), 'text/csv');
     expect(csv).toMatchObject({ status: 200, format: 'csv', body: { inserted: 5 } });
     const mapping = await fs.readFile(path.join(docs, 'csv-mapped.mapping.json'), 'utf8');
-    const mapped = await upload(server.baseUrl, user.token, await fs.readFile(path.join(docs, 'csv-mapped.csv'), 'utf8'), 'text/csv', `?mapping=${encodeURIComponent(mapping)}`);
+    const mapped = await upload(server.baseUrl, user, await fs.readFile(path.join(docs, 'csv-mapped.csv'), 'utf8'), 'text/csv', `?mapping=${encodeURIComponent(mapping)}`);
     expect(mapped).toMatchObject({ status: 200, format: 'csv', body: { inserted: 3 } });
     // Told the format, the content is read as that format whatever it looks like: here the
     // Responses objects pass for Anthropic messages (input_tokens, created_at), the rest is refused.
-    const forced = await upload(server.baseUrl, user.token, await fs.readFile(path.join(docs, 'openai.jsonl'), 'utf8'), 'application/x-ndjson', '?format=anthropic');
+    const forced = await upload(server.baseUrl, user, await fs.readFile(path.join(docs, 'openai.jsonl'), 'utf8'), 'application/x-ndjson', '?format=anthropic');
     expect(forced).toMatchObject({ status: 200, format: 'anthropic', body: { inserted: 2, rejected: 7 } });
-    expect((await rest(server.baseUrl, 'GET', '/v1/usage/overview', { token: user.token })).body).toMatchObject({ records: 14 });
+    expect((await rest(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/usage/overview`, { token: user.token })).body).toMatchObject({ records: 14 });
   });
 
   it('answers a bad format, mapping or CSV header with VALIDATION_FAILED, and JSON routes still parse JSON', async () => {
     const user = await signUp(server.baseUrl, 'formats-bad');
-    expect(await upload(server.baseUrl, user.token, '{}\n', 'application/x-ndjson', '?format=excel')).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', message: expect.stringMatching(/format must be one of tally, openai/) } } });
-    expect(await upload(server.baseUrl, user.token, 'a,b\n1,2\n', 'text/csv', '?mapping=nope')).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
+    expect(await upload(server.baseUrl, user, '{}\n', 'application/x-ndjson', '?format=excel')).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', message: expect.stringMatching(/format must be one of tally, openai/) } } });
+    expect(await upload(server.baseUrl, user, 'a,b\n1,2\n', 'text/csv', '?mapping=nope')).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
     // A CSV no format fits: a typed error naming every format tried and why, and the header for a mapping.
-    const unknown = await upload(server.baseUrl, user.token, 'a,b\n1,2\n', 'text/csv');
+    const unknown = await upload(server.baseUrl, user, 'a,b\n1,2\n', 'text/csv');
     expect(unknown).toMatchObject({ status: 400, body: { error: { code: 'USAGE_FORMAT_UNKNOWN', message: expect.stringMatching(/csv: no column for ts, model/), details: { csvHeader: ['a', 'b'] } } } });
     const tried = (unknown.body as { error: { details: { tried: Array<{ format: string; reason: string }> } } }).error.details.tried;
     expect(tried.map((t) => t.format).sort()).toEqual([...USAGE_FORMAT_NAMES].sort());
     expect(tried.find((t) => t.format === 'cursor')?.reason).toMatch(/looks for a Cursor export header/);
     // JSON of a shape no format knows: the same error; a mapping of the wrong shape is VALIDATION_FAILED.
-    expect(await upload(server.baseUrl, user.token, '{"event":"click"}\n', 'application/x-ndjson')).toMatchObject({ status: 400, body: { error: { code: 'USAGE_FORMAT_UNKNOWN', details: { tried: expect.arrayContaining([{ format: 'bedrock', reason: expect.stringMatching(/ModelInvocationLog/) }]) } } } });
-    expect(await upload(server.baseUrl, user.token, 'a,b\n1,2\n', 'text/csv', `?mapping=${encodeURIComponent('{"a":1}')}`)).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', message: expect.stringMatching(/mapping/) } } });
+    expect(await upload(server.baseUrl, user, '{"event":"click"}\n', 'application/x-ndjson')).toMatchObject({ status: 400, body: { error: { code: 'USAGE_FORMAT_UNKNOWN', details: { tried: expect.arrayContaining([{ format: 'bedrock', reason: expect.stringMatching(/ModelInvocationLog/) }]) } } } });
+    expect(await upload(server.baseUrl, user, 'a,b\n1,2\n', 'text/csv', `?mapping=${encodeURIComponent('{"a":1}')}`)).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', message: expect.stringMatching(/mapping/) } } });
     // The usage routes stream JSON bodies; the others still parse them (signUp above posted JSON).
     expect((await rest(server.baseUrl, 'POST', '/v1/auth/login', { json: { email: user.email, password: PASSWORD } })).status).toBe(200);
   });
@@ -116,11 +116,11 @@ describe('uploading usage in other formats', () => {
     expect((await ingest({ file, url: server.baseUrl, email: user.email, password: PASSWORD, format: 'xml' })).code).toBe(2);
   });
 
-  it('POST /v1/usage reads every new format sample, gzip (by content or Content-Encoding) and UTF-16 LE/BE with a BOM', async () => {
+  it('POST /v1/workspaces/:workspaceId/usage reads every new format sample, gzip (by content or Content-Encoding) and UTF-16 LE/BE with a BOM', async () => {
     const user = await signUp(server.baseUrl, 'formats-new');
     const post = async (bytes: Uint8Array, headers: Record<string, string> = {}, query = '') => {
       const body = new Blob([new Uint8Array(bytes)]);
-      const response = await fetch(`${server.baseUrl}/v1/usage${query}`, { method: 'POST', headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/octet-stream', ...headers }, body });
+      const response = await fetch(`${server.baseUrl}/v1/workspaces/${user.userId}/usage${query}`, { method: 'POST', headers: { authorization: `Bearer ${user.token}`, 'content-type': 'application/octet-stream', ...headers }, body });
       return { status: response.status, format: response.headers.get('tally-usage-format'), body: (await response.json()) as Record<string, unknown> };
     };
     const sample = (name: string) => fs.readFile(path.join(docs, name));
@@ -150,7 +150,7 @@ describe('uploading usage in other formats', () => {
     expect(await post(cursor, { 'content-encoding': 'gzip' })).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', message: expect.stringMatching(/not gzip data/) } } });
     expect(await post(cursor, { 'content-encoding': 'br' })).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED', message: expect.stringMatching(/br is not supported/) } } });
     expect(await post(gzipSync(cursor).subarray(0, 30))).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
-    expect((await rest(server.baseUrl, 'GET', '/v1/usage/overview', { token: user.token })).body).toMatchObject({ records: 25 });
+    expect((await rest(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/usage/overview`, { token: user.token })).body).toMatchObject({ records: 25 });
   });
 
   it('tally ingest reads .gz and UTF-16 files, and sends a Codex file of many sessions in parts cut between sessions', async () => {

@@ -35,7 +35,7 @@ for (const engine of engineSetups()) {
     it('reconnects after the server drops the socket and delivers every event exactly once', async () => {
       const user = await signUp(server.baseUrl, 'sdk');
       const rest = createRestClient({ baseUrl: server.baseUrl, getAccessToken: () => user.token });
-      await rest.uploadUsage(usageNdjson({ seed: 11, days: 2, requestsPerDay: 40 }));
+      await rest.uploadUsage(user.userId, usageNdjson({ seed: 11, days: 2, requestsPerDay: 40 }));
       const client = createWsClient({
         url: server.baseUrl,
         WebSocket: WebSocket as never,

@@ -36,7 +36,7 @@ describe.skipIf(scale.skipReason !== null)(`three nodes ${scale.skipReason ?? ''
     const hops = await Promise.all(
       Array.from({ length: 5 }, async (_, u) => {
         const user = await signUp(node(u).url, `hop${u}`);
-        await rest(node(u + 1).url, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 50 + u, days: 2, requestsPerDay: 40 }) });
+        await rest(node(u + 1).url, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: usageNdjson({ seed: 50 + u, days: 2, requestsPerDay: 40 }) });
         const received: RunEvent[] = [];
         let socket = await openTestSocket(node(u).wsUrl, { ticket: await ticketFor(node(u + 2).url, user.token), workspaceId: user.userId });
         const ack = await socket.command('send_message', { text: 'Where is my AI money going?' });
@@ -69,7 +69,7 @@ describe.skipIf(scale.skipReason !== null)(`three nodes ${scale.skipReason ?? ''
   it('stop_run sent to one node cancels a run working on another within a second', async () => {
     mode = 'hang';
     const user = await signUp(node(0).url, 'stopper');
-    await rest(node(0).url, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 60, days: 2, requestsPerDay: 40 }) });
+    await rest(node(0).url, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: usageNdjson({ seed: 60, days: 2, requestsPerDay: 40 }) });
     const watcher = await openTestSocket(node(0).wsUrl, { ticket: await ticketFor(node(0).url, user.token), workspaceId: user.userId });
     const { runId, threadId } = (await watcher.command('send_message', { text: 'Where is my AI money going?' }))['data'] as { runId: string; threadId: string };
     await watcher.waitFor((f) => f['runId'] === runId && f['type'] === 'message_delta', 20_000);

@@ -79,7 +79,7 @@ describe.skipIf(skipReason !== null)(`behind nginx ${skipReason ?? ''}`, () => {
 
   it('the golden path through the proxy, its requests spread over the nodes', async () => {
     const user = await signUp(nginx.url, 'nginx');
-    const ingest = await rest<{ accepted: number }>(nginx.url, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 31, days: 3, requestsPerDay: 40 }) });
+    const ingest = await rest<{ accepted: number }>(nginx.url, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: usageNdjson({ seed: 31, days: 3, requestsPerDay: 40 }) });
     expect(ingest.status).toBe(200);
     // Every request goes to any node: the ticket is made on one and used on another.
     const socket = await openTestSocket(nginx.url.replace(/^http/, 'ws') + '/v1/ws', { ticket: await ticketFor(nginx.url, user.token), workspaceId: user.userId });
@@ -97,7 +97,7 @@ describe.skipIf(skipReason !== null)(`behind nginx ${skipReason ?? ''}`, () => {
 
   it('a node killed mid-run: the client resumes through the proxy on another node with afterSeq and gets the rest once', async () => {
     const user = await signUp(nginx.url, 'nginx-resume');
-    await rest(nginx.url, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 32, days: 2, requestsPerDay: 40 }) });
+    await rest(nginx.url, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: usageNdjson({ seed: 32, days: 2, requestsPerDay: 40 }) });
     const wsUrl = nginx.url.replace(/^http/, 'ws') + '/v1/ws';
     const socket = await openTestSocket(wsUrl, { ticket: await ticketFor(nginx.url, user.token), workspaceId: user.userId });
     const { runId, threadId } = (await socket.command('send_message', { text: 'Where is my AI money going?' }))['data'] as { runId: string; threadId: string };

@@ -39,7 +39,7 @@ describe.skipIf(scale.skipReason !== null)(`nodes that die mid-run ${scale.skipR
   async function startRunAwayFromItsNode(label: string) {
     const entry = cluster.nodes.find((n) => alive(n))!;
     const user = await signUp(entry.url, label);
-    await rest(entry.url, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 70, days: 2, requestsPerDay: 40 }) });
+    await rest(entry.url, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: usageNdjson({ seed: 70, days: 2, requestsPerDay: 40 }) });
     let socket = await openTestSocket(entry.wsUrl, { ticket: await ticketFor(entry.url, user.token), workspaceId: user.userId });
     const { runId, threadId } = (await socket.command('send_message', { text: 'Where is my AI money going?' }))['data'] as { runId: string; threadId: string };
     // Well into the answer: earlier steps are checkpointed, the reporting step is half streamed.

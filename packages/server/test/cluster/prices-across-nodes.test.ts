@@ -48,7 +48,7 @@ describe.skipIf(scale.skipReason !== null)(`prices across two nodes ${scale.skip
       { id: 'p1', ts: '2026-11-20T10:00:00Z', model: 'acme-9000', inputTokens: 1_000_000, outputTokens: 1_000_000 },
       { id: 'p2', ts: '2026-11-20T11:00:00Z', model: 'gpt-4o', provider: 'openai', inputTokens: 1_000_000, outputTokens: 0 },
     ];
-    const upload = await rest(b.url, 'POST', '/v1/usage', { token: member.token, body: lines.map((l) => JSON.stringify(l)).join('\n') });
+    const upload = await rest(b.url, 'POST', `/v1/workspaces/${member.userId}/usage`, { token: member.token, body: lines.map((l) => JSON.stringify(l)).join('\n') });
     expect(upload.status).toBe(200);
     const [row] = await cluster.query<{ total: number }>('SELECT sum(cost_usd)::float8 AS total FROM $schema.usage_records WHERE owner_id = $1', [member.userId]);
     expect(row!.total).toBeCloseTo(12 + 2, 9);

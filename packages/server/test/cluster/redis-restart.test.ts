@@ -35,7 +35,7 @@ describe.skipIf(scale.skipReason !== null)(`Redis restarted mid-run ${scale.skip
   it('clients on every node get the whole run, once and in order', async () => {
     const [a, b] = cluster.nodes as [(typeof cluster.nodes)[0], (typeof cluster.nodes)[0]];
     const user = await signUp(a.url, 'redis-restart');
-    await rest(a.url, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 80, days: 2, requestsPerDay: 40 }) });
+    await rest(a.url, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: usageNdjson({ seed: 80, days: 2, requestsPerDay: 40 }) });
     const onA = await openTestSocket(a.wsUrl, { ticket: await ticketFor(a.url, user.token), workspaceId: user.userId });
     const { runId, threadId } = (await onA.command('send_message', { text: 'Where is my AI money going?' }))['data'] as { runId: string; threadId: string };
     const onB = await openTestSocket(b.wsUrl, { ticket: await ticketFor(b.url, user.token), workspaceId: user.userId });

@@ -44,11 +44,11 @@ describe.skipIf(scale.skipReason !== null)(`security across two nodes ${scale.sk
 
   it('revoking an API key on one node closes the socket opened with its ticket on the other within seconds', async () => {
     const user = await signUp(a().url, 'key-revoke');
-    const key = await rest<{ id: string; key: string }>(a().url, 'POST', '/v1/api-keys', { token: user.token, json: { name: 'cluster key', scopes: ['full'] } });
+    const key = await rest<{ id: string; key: string }>(a().url, 'POST', `/v1/workspaces/${user.userId}/api-keys`, { token: user.token, json: { name: 'cluster key', scopes: ['full'] } });
     const socket = await openTestSocket(b().wsUrl, { ticket: await ticketFor(b().url, key.body.key) });
     expect(await socket.command('ping')).toMatchObject({ type: 'ack' });
     const started = Date.now();
-    expect((await rest(a().url, 'DELETE', `/v1/api-keys/${key.body.id}`, { token: user.token })).status).toBe(200);
+    expect((await rest(a().url, 'DELETE', `/v1/workspaces/${user.userId}/api-keys/${key.body.id}`, { token: user.token })).status).toBe(200);
     await expectNothingAccepted(socket, user.userId);
     const closed = await socket.closed;
     expect(closed).toMatchObject({ code: CLOSE_CODES.UNAUTHORIZED, reason: expect.stringMatching(/^AUTH_INVALID_API_KEY/) });
@@ -58,7 +58,7 @@ describe.skipIf(scale.skipReason !== null)(`security across two nodes ${scale.sk
 
   it('disabling an account on one node closes all its sockets on the other, whatever opened them', async () => {
     const user = await signUp(a().url, 'disable');
-    const key = await rest<{ id: string; key: string }>(a().url, 'POST', '/v1/api-keys', { token: user.token, json: { name: 'cluster key', scopes: ['full'] } });
+    const key = await rest<{ id: string; key: string }>(a().url, 'POST', `/v1/workspaces/${user.userId}/api-keys`, { token: user.token, json: { name: 'cluster key', scopes: ['full'] } });
     const keySocket = await openTestSocket(b().wsUrl, { ticket: await ticketFor(b().url, key.body.key) });
     const sessionSocket = await openTestSocket(b().wsUrl, { ticket: await ticketFor(b().url, user.token) });
     const started = Date.now();

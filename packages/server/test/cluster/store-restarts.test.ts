@@ -83,7 +83,7 @@ describe.skipIf(skipReason !== null)(`stores restarted under two nodes ${skipRea
       nodes.map(async (entry, i) => {
         const other = nodes[(i + 1) % nodes.length]!;
         const user = await signUp(entry.url, `${label}-${i}`);
-        await rest(entry.url, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 90 + i, days: 2, requestsPerDay: 30 }) });
+        await rest(entry.url, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: usageNdjson({ seed: 90 + i, days: 2, requestsPerDay: 30 }) });
         const sender = await openTestSocket(entry.wsUrl, { ticket: await ticketFor(entry.url, user.token), workspaceId: user.userId });
         const { runId, threadId } = (await sender.command('send_message', { text: 'Where is my AI money going?' }))['data'] as { runId: string; threadId: string };
         const watcher = await openTestSocket(other.wsUrl, { ticket: await ticketFor(other.url, user.token), workspaceId: user.userId });

@@ -84,7 +84,7 @@ describe.skipIf(scale.skipReason !== null)(`traces across nodes ${scale.skipReas
 
   it('a run queued on one node and run on the other is one trace with spans from both', async () => {
     const user = await signUp(cluster.nodes[0]!.url, 'traces');
-    expect((await rest(cluster.nodes[0]!.url, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 20, days: 2, requestsPerDay: 30 }) })).status).toBe(200);
+    expect((await rest(cluster.nodes[0]!.url, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: usageNdjson({ seed: 20, days: 2, requestsPerDay: 30 }) })).status).toBe(200);
     const sockets = new Map<NodeProcess, Awaited<ReturnType<typeof openTestSocket>>>();
     for (const node of cluster.nodes) sockets.set(node, await openTestSocket(node.wsUrl, { ticket: await ticketFor(node.url, user.token), workspaceId: user.userId }));
 
@@ -114,8 +114,8 @@ describe.skipIf(scale.skipReason !== null)(`traces across nodes ${scale.skipReas
     expectRunWork(first.run, first.trace, x);
 
     // HTTP requests have spans of their own, named by route pattern, never by path; nothing personal.
-    const ingest = receiver.spans.find((s) => s.name === 'POST /v1/usage')!;
-    expect(ingest.attributes).toMatchObject({ 'http.request.method': 'POST', 'http.route': '/v1/usage', 'http.response.status_code': 200 });
+    const ingest = receiver.spans.find((s) => s.name === 'POST /v1/workspaces/:workspaceId/usage')!;
+    expect(ingest.attributes).toMatchObject({ 'http.request.method': 'POST', 'http.route': '/v1/workspaces/:workspaceId/usage', 'http.response.status_code': 200 });
     const everything = JSON.stringify(receiver.spans);
     expect(everything).not.toContain(user.userId);
     expect(everything).not.toContain(user.email);

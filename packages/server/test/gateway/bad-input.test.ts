@@ -85,10 +85,10 @@ describe('bad input gets a typed error, and nothing is lost', () => {
   it('reports a bad usage line with its number and reason, stores the good ones, and loses nothing stored before', async () => {
     const good = usageNdjson({ seed: 3, days: 1, requestsPerDay: 200 }).trimEnd().split('\n');
     expect(good.length).toBeGreaterThan(20);
-    const first = await rest(server.baseUrl, 'POST', '/v1/usage', { token: user.token, body: good.slice(0, 10).join('\n') });
+    const first = await rest(server.baseUrl, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: good.slice(0, 10).join('\n') });
     expect(first.body).toMatchObject({ inserted: 10, rejected: 0 });
     const mixed = [...good.slice(10, 12), '{"model": "gpt-4o", "ts": "yesterday"}', 'not json at all', ...good.slice(12)].join('\n');
-    const res = await rest<{ inserted: number; rejected: number; errors: Array<{ line: number; reason: string }> }>(server.baseUrl, 'POST', '/v1/usage', {
+    const res = await rest<{ inserted: number; rejected: number; errors: Array<{ line: number; reason: string }> }>(server.baseUrl, 'POST', `/v1/workspaces/${user.userId}/usage`, {
       token: user.token,
       body: mixed,
     });
@@ -97,15 +97,15 @@ describe('bad input gets a typed error, and nothing is lost', () => {
     expect(res.body.inserted).toBe(good.length - 10);
     expect(res.body.errors.map((e) => e.line)).toEqual([3, 4]);
     for (const e of res.body.errors) expect(e.reason.length).toBeGreaterThan(3);
-    const overview = await rest(server.baseUrl, 'GET', '/v1/usage/overview', { token: user.token });
+    const overview = await rest(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/usage/overview`, { token: user.token });
     expect(overview.body).toMatchObject({ records: good.length });
     // Nothing but bad lines: a clear 400, nothing stored.
-    const bad = await rest(server.baseUrl, 'POST', '/v1/usage', { token: user.token, body: 'nope\n{"x":1}\n' });
+    const bad = await rest(server.baseUrl, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: 'nope\n{"x":1}\n' });
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ error: { code: 'USAGE_INVALID_RECORD', details: { inserted: 0, rejected: 2 } } });
-    const empty = await rest(server.baseUrl, 'POST', '/v1/usage', { token: user.token, body: '\n\n' });
+    const empty = await rest(server.baseUrl, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: '\n\n' });
     expect(empty).toMatchObject({ status: 400, body: { error: { code: 'USAGE_EMPTY' } } });
-    expect((await rest(server.baseUrl, 'GET', '/v1/usage/overview', { token: user.token })).body).toMatchObject({ records: good.length });
+    expect((await rest(server.baseUrl, 'GET', `/v1/workspaces/${user.userId}/usage/overview`, { token: user.token })).body).toMatchObject({ records: good.length });
   });
 
   it('answers bad REST input with typed errors', async () => {

@@ -30,7 +30,7 @@ for (const engine of engineSetups()) {
     async function busyThread(label: string): Promise<{ socket: TestSocket; runId: string; threadId: string }> {
       const user = await signUp(server.baseUrl, label);
       // With data, the run goes through the LLM's slow answer, so it is still going below.
-      await rest(server.baseUrl, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 8, days: 2, requestsPerDay: 30 }) });
+      await rest(server.baseUrl, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: usageNdjson({ seed: 8, days: 2, requestsPerDay: 30 }) });
       const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
       const { runId, threadId } = (await socket.command('send_message', { text: 'First question' }))['data'] as { runId: string; threadId: string };
       await socket.waitFor((f) => f['runId'] === runId && f['type'] === 'agent_started');

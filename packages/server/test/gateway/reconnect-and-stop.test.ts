@@ -30,7 +30,7 @@ for (const engine of engineSetups()) {
     it('a client that drops mid-run and resubscribes with its last seq gets the rest exactly once, in order', async () => {
       mode = 'slow';
       const user = await signUp(server.baseUrl, 'reconnect');
-      await rest(server.baseUrl, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 5, days: 2, requestsPerDay: 30 }) });
+      await rest(server.baseUrl, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: usageNdjson({ seed: 5, days: 2, requestsPerDay: 30 }) });
       const first = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
       const ack = await first.command('send_message', { text: 'Where is my AI money going?' });
       const { runId, threadId } = ack['data'] as { runId: string; threadId: string };
@@ -54,7 +54,7 @@ for (const engine of engineSetups()) {
     it('stop_run aborts the run for real: the LLM request is cancelled and the run ends cancelled', async () => {
       mode = 'hang';
       const user = await signUp(server.baseUrl, 'stopper');
-      await rest(server.baseUrl, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 6, days: 2, requestsPerDay: 30 }) });
+      await rest(server.baseUrl, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: usageNdjson({ seed: 6, days: 2, requestsPerDay: 30 }) });
       const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
       const ack = await socket.command('send_message', { text: 'Where is my AI money going?' });
       const { runId, threadId } = ack['data'] as { runId: string; threadId: string };

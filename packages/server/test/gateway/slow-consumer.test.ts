@@ -42,7 +42,7 @@ describe('slow readers', () => {
   async function lagThrough(server: TestApp) {
     const userWithData = async (label: string) => {
       const user = await signUp(server.baseUrl, label);
-      await rest(server.baseUrl, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 9, days: 2, requestsPerDay: 30 }) });
+      await rest(server.baseUrl, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: usageNdjson({ seed: 9, days: 2, requestsPerDay: 30 }) });
       return user;
     };
     const slowUser = await userWithData('slow');

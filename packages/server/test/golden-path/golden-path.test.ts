@@ -37,7 +37,7 @@ for (const engine of engineSetups()) {
         expect(health.body).toMatchObject({ status: 'ok', engines: { llm: llmMode === 'offline' ? 'offline' : 'openai-compatible' } });
 
         const user = await signUp(server.baseUrl, 'golden');
-        const upload = await rest(server.baseUrl, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 7, days: 7, requestsPerDay: 60 }) });
+        const upload = await rest(server.baseUrl, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: usageNdjson({ seed: 7, days: 7, requestsPerDay: 60 }) });
         expect(upload.status).toBe(200);
         expect(upload.body).toMatchObject({ rejected: 0 });
         expect(upload.body['inserted']).toBeGreaterThan(100);

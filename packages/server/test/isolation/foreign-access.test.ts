@@ -16,7 +16,7 @@ for (const engine of engineSetups()) {
     it('answer "not found" to user B, over REST and WebSocket, and B cannot stop A\'s run', async () => {
       const a = await signUp(server.baseUrl, 'owner-a');
       const b = await signUp(server.baseUrl, 'intruder-b');
-      await rest(server.baseUrl, 'POST', '/v1/usage', { token: a.token, body: usageNdjson({ seed: 1, days: 3, requestsPerDay: 30 }) });
+      await rest(server.baseUrl, 'POST', `/v1/workspaces/${a.userId}/usage`, { token: a.token, body: usageNdjson({ seed: 1, days: 3, requestsPerDay: 30 }) });
 
       const sa = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, a.token), workspaceId: a.userId });
       const sb = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, b.token), workspaceId: b.userId });
@@ -51,7 +51,7 @@ for (const engine of engineSetups()) {
       expect((await rest(server.baseUrl, 'POST', `/v1/workspaces/${b.userId}/runs/${runId}/stop`, { token: b.token })).status).toBe(404);
       const bThreads = await rest<{ threads: unknown[] }>(server.baseUrl, 'GET', `/v1/workspaces/${b.userId}/threads`, { token: b.token });
       expect(bThreads.body.threads).toEqual([]);
-      const bUsage = await rest(server.baseUrl, 'GET', '/v1/usage/overview', { token: b.token });
+      const bUsage = await rest(server.baseUrl, 'GET', `/v1/workspaces/${b.userId}/usage/overview`, { token: b.token });
       expect(bUsage.body).toMatchObject({ records: 0 });
       sa.close();
       sb.close();

@@ -52,6 +52,8 @@ interface Account {
   email: string;
   /** Their personal workspace's id too. */
   userId: string;
+  /** Their personal workspace's id too. */
+  userId: string;
   usage: string;
   /** Records the first ingest stored. */
   records: number;
@@ -64,7 +66,7 @@ async function fill(url: string): Promise<Account[]> {
   for (const seed of [41, 42]) {
     const user = await signUp(url, `backup-${seed}`);
     const usage = usageNdjson({ seed, days: 3, requestsPerDay: 25 });
-    const ingest = await rest<{ inserted: number }>(url, 'POST', '/v1/usage', { token: user.token, body: usage });
+    const ingest = await rest<{ inserted: number }>(url, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: usage });
     expect(ingest.status).toBe(200);
     expect(ingest.body.inserted).toBeGreaterThan(20);
     const socket = await openTestSocket(url.replace(/^http/, 'ws') + '/v1/ws', { ticket: await ticketFor(url, user.token), workspaceId: user.userId });
@@ -73,7 +75,7 @@ async function fill(url: string): Promise<Account[]> {
     const second = (await socket.command('send_message', { text: 'And how much would caching save?', threadId: first.threadId }))['data'] as { runId: string };
     await socket.waitForTerminal(second.runId, 60_000);
     socket.close();
-    accounts.push({ email: user.email, usage, records: ingest.body.inserted, runIds: [first.runId, second.runId] });
+    accounts.push({ email: user.email, userId: user.userId, usage, records: ingest.body.inserted, runIds: [first.runId, second.runId] });
   }
   return accounts;
 }
@@ -92,7 +94,7 @@ async function snapshot(url: string, accounts: Account[]) {
     for (const thread of threads) messages.push((await rest(url, 'GET', inOwn(`threads/${thread.id}/messages`), { token })).body);
     const events: RunEvent[][] = [];
     for (const runId of account.runIds) events.push((await rest<{ events: RunEvent[] }>(url, 'GET', inOwn(`runs/${runId}/events`), { token })).body.events);
-    const usage = (await rest(url, 'GET', '/v1/usage/overview', { token })).body;
+    const usage = (await rest(url, 'GET', `/v1/workspaces/${account.userId}/usage/overview`, { token })).body;
     seen.push({ email: account.email, threads, messages, events, usage });
   }
   return seen;
@@ -102,7 +104,7 @@ async function snapshot(url: string, accounts: Account[]) {
 async function expectEveryUsageRecord(url: string, accounts: Account[]): Promise<void> {
   for (const account of accounts) {
     const login = await rest<{ accessToken: string }>(url, 'POST', '/v1/auth/login', { json: { email: account.email, password: PASSWORD } });
-    const again = await rest<{ lines: number; inserted: number; duplicates: number }>(url, 'POST', '/v1/usage', { token: login.body.accessToken, body: account.usage });
+    const again = await rest<{ lines: number; inserted: number; duplicates: number }>(url, 'POST', `/v1/workspaces/${account.userId}/usage`, { token: login.body.accessToken, body: account.usage });
     expect(again.body.inserted).toBe(0);
     expect(again.body.duplicates).toBe(again.body.lines);
   }

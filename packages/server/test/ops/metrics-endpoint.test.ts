@@ -90,7 +90,7 @@ describe.skipIf(promtool === null)(`metrics endpoint ${promtool ? '' : 'SKIPPED:
 
   it('a run is counted: running while it streams, then completed with its duration, events and LLM calls', async () => {
     const user = await signUp(baseUrl, 'metrics');
-    const upload = await rest<{ inserted: number; rejected: number }>(baseUrl, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 5, days: 2, requestsPerDay: 20 }) });
+    const upload = await rest<{ inserted: number; rejected: number }>(baseUrl, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: usageNdjson({ seed: 5, days: 2, requestsPerDay: 20 }) });
     expect(upload.body.inserted).toBeGreaterThan(0);
     const socket = await openTestSocket(baseUrl.replace(/^http/, 'ws') + '/v1/ws', { ticket: await ticketFor(baseUrl, user.token), workspaceId: user.userId });
     const { runId } = (await socket.command('send_message', { text: 'Where is my AI money going?' }))['data'] as { runId: string };
@@ -116,7 +116,7 @@ describe.skipIf(promtool === null)(`metrics endpoint ${promtool ? '' : 'SKIPPED:
     expect(sample(after, 'tally_usage_ingest_rows_total{outcome="refused"}')).toBe(upload.body.rejected);
     expect(sample(after, 'tally_llm_calls_total{status="ok"}')).toBeGreaterThan(0);
     expect(sample(after, 'tally_llm_call_duration_seconds_count')).toBeGreaterThan(0);
-    expect(sample(after, 'tally_http_requests_total{method="POST",route="/v1/usage",status_code="200"}')).toBe(1);
+    expect(sample(after, 'tally_http_requests_total{method="POST",route="/v1/workspaces/:workspaceId/usage",status_code="200"}')).toBe(1);
     expect(sample(after, 'tally_run_takeovers_total')).toBe(0);
     // Node's own figures, under the names dashboards expect.
     expect(sample(after, 'process_cpu_seconds_total')).toBeGreaterThan(0);

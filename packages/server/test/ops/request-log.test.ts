@@ -48,7 +48,7 @@ describe('request log lines', () => {
 
   it('one line per request, and no token, cookie, password, email or ticket in any line', async () => {
     const email = `Log.Secret+${Date.now()}@example.com`;
-    const signup = await rest<{ accessToken: string; refreshToken: string }>(baseUrl, 'POST', '/v1/auth/signup', { json: { email, password: PASSWORD } });
+    const signup = await rest<{ accessToken: string; refreshToken: string; user: { id: string } }>(baseUrl, 'POST', '/v1/auth/signup', { json: { email, password: PASSWORD } });
     expect(signup.status).toBe(201);
     const wrong = await rest(baseUrl, 'POST', '/v1/auth/login', { json: { email, password: `${PASSWORD}!` } });
     expect(wrong.status).toBe(401);
@@ -58,7 +58,7 @@ describe('request log lines', () => {
     const cookie = loginResponse.headers.get('set-cookie') ?? '';
     const refreshed = await fetch(`${baseUrl}/v1/auth/refresh`, { method: 'POST', headers: { cookie: cookie.split(';')[0]!, 'content-type': 'application/json' }, body: '{}' });
     expect(refreshed.status).toBeLessThan(500);
-    const key = await rest<{ key: string }>(baseUrl, 'POST', '/v1/api-keys', { token: login.accessToken, json: { name: 'log test', scopes: ['usage:write'] } });
+    const key = await rest<{ key: string }>(baseUrl, 'POST', `/v1/workspaces/${signup.body.user.id}/api-keys`, { token: login.accessToken, json: { name: 'log test', scopes: ['usage:write'] } });
     expect(key.status).toBe(201);
     const ticket = await rest<{ ticket: string }>(baseUrl, 'POST', '/v1/ws-tickets', { token: login.accessToken });
     const socket = await openTestSocket(baseUrl.replace(/^http/, 'ws') + '/v1/ws', { ticket: ticket.body.ticket });
@@ -76,7 +76,7 @@ describe('request log lines', () => {
       { method: 'POST', route: '/v1/auth/signup', status: 201 },
       { method: 'POST', route: '/v1/auth/login', status: 401 },
       { method: 'POST', route: '/v1/auth/login', status: 200 },
-      { method: 'POST', route: '/v1/api-keys', status: 201 },
+      { method: 'POST', route: '/v1/workspaces/:workspaceId/api-keys', status: 201 },
       { method: 'POST', route: '/v1/ws-tickets', status: 201 },
       { method: 'GET', route: '/v1/workspaces/:workspaceId/threads', status: 401 },
       { method: 'GET', route: '/v1/ws', status: 101 },

@@ -58,7 +58,7 @@ describe('loading a genai-prices data file', () => {
 
     // An upload is priced with it: 1M input + 1M output tokens of gpt-4o = $15.
     const line = JSON.stringify({ id: 'x1', ts: '2026-11-20T10:00:00Z', model: 'gpt-4o', provider: 'openai', inputTokens: 1_000_000, outputTokens: 1_000_000 });
-    expect((await rest(server.baseUrl, 'POST', '/v1/usage', { token: member.token, body: line })).status).toBe(200);
+    expect((await rest(server.baseUrl, 'POST', `/v1/workspaces/${member.userId}/usage`, { token: member.token, body: line })).status).toBe(200);
     const rows = await server.app.services.agents.usageStore.aggregate(member.userId);
     expect(rows.reduce((s, r) => s + r.costUsd, 0)).toBeCloseTo(15, 9);
 

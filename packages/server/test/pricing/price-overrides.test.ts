@@ -62,7 +62,7 @@ describe('price overrides and discounts', () => {
       { id: 'b', ts: '2026-09-01T11:00:00Z', model: 'acme-llm-9000', inputTokens: 1_000_000, outputTokens: 1_000_000 },
       { id: 'c', ts: '2026-09-01T12:00:00Z', model: 'mystery-model', inputTokens: 500, outputTokens: 50 },
     ];
-    const upload = await rest(server.baseUrl, 'POST', '/v1/usage', { token: user.token, body: lines.map((l) => JSON.stringify(l)).join('\n') });
+    const upload = await rest(server.baseUrl, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: lines.map((l) => JSON.stringify(l)).join('\n') });
     expect(upload.body).toMatchObject({ inserted: 3, unpricedModels: ['mystery-model'] });
 
     const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });

@@ -61,8 +61,8 @@ for (const setup of SETUPS) {
       server = await startTestApp({ engine: setup.engine, ...(setup.env ? { env: setup.env } : {}) });
       admin = await signUp(server.baseUrl, 'reprice-admin');
       member = await signUp(server.baseUrl, 'reprice-member');
-      expect((await rest(server.baseUrl, 'POST', '/v1/usage', { token: member.token, body: file })).status).toBe(200);
-      expect((await rest(server.baseUrl, 'POST', '/v1/usage', { token: admin.token, body: usageNdjson({ seed: 32, days: 2, requestsPerDay: 300 }) })).status).toBe(200);
+      expect((await rest(server.baseUrl, 'POST', `/v1/workspaces/${member.userId}/usage`, { token: member.token, body: file })).status).toBe(200);
+      expect((await rest(server.baseUrl, 'POST', `/v1/workspaces/${admin.userId}/usage`, { token: admin.token, body: usageNdjson({ seed: 32, days: 2, requestsPerDay: 300 }) })).status).toBe(200);
     }, 120_000);
 
     afterAll(async () => {

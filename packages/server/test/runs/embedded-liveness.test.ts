@@ -29,7 +29,7 @@ describe('embedded store: live while a user asks over a sizeable dataset', () =>
     // Uploaded a month at a time, as a team would each month.
     for (let month = 0; month < MONTHS_OF_USAGE; month++) {
       const end = new Date(Date.UTC(2026, 10 - month, 1));
-      const upload = await rest(server.url, 'POST', '/v1/usage', { token: asker.token, body: usageNdjson({ seed: 11 + month, days: 30, end }) });
+      const upload = await rest(server.url, 'POST', `/v1/workspaces/${asker.userId}/usage`, { token: asker.token, body: usageNdjson({ seed: 11 + month, days: 30, end }) });
       expect(upload.status, JSON.stringify(upload.body)).toBe(200);
     }
   }, 600_000);
@@ -129,7 +129,7 @@ describe('embedded store with a run thread (TALLY_RUN_THREADS=1)', () => {
 
   it('runs the agents on the thread, over its own port to the database thread, and Stop still ends a run', async () => {
     const user = await signUp(server.url, 'threaded');
-    const upload = await rest(server.url, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 5, days: 30 }) });
+    const upload = await rest(server.url, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: usageNdjson({ seed: 5, days: 30 }) });
     expect(upload.status, JSON.stringify(upload.body)).toBe(200);
     const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.url, user.token), workspaceId: user.userId });
     const ack = await socket.command('send_message', { text: 'Where is my AI money going?' });

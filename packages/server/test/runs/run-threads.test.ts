@@ -37,7 +37,7 @@ for (const bus of ['in-process', 'redis'] as const) {
 
     async function userWithUsage(label: string, seed: number) {
       const user = await signUp(server.baseUrl, label);
-      await rest(server.baseUrl, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed, days: 2, requestsPerDay: 20 }) });
+      await rest(server.baseUrl, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: usageNdjson({ seed, days: 2, requestsPerDay: 20 }) });
       return user;
     }
 

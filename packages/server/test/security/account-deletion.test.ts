@@ -53,9 +53,9 @@ for (const engine of engineSetups()) {
     /** A user with usage, a finished run in a thread, an API key, a second session and an open socket. */
     async function populated(label: string, seed: number) {
       const user = await signUp(server.baseUrl, label);
-      const upload = await rest(server.baseUrl, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed, days: 3, requestsPerDay: 60 }) });
+      const upload = await rest(server.baseUrl, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: usageNdjson({ seed, days: 3, requestsPerDay: 60 }) });
       expect(upload.status).toBe(200);
-      const key = await rest<{ key: string }>(server.baseUrl, 'POST', '/v1/api-keys', { token: user.token, json: { name: 'k', scopes: ['full'] } });
+      const key = await rest<{ key: string }>(server.baseUrl, 'POST', `/v1/workspaces/${user.userId}/api-keys`, { token: user.token, json: { name: 'k', scopes: ['full'] } });
       expect(key.status).toBe(201);
       const second = await rest<{ refreshToken: string }>(server.baseUrl, 'POST', '/v1/auth/login', { json: { email: user.email, password: PASSWORD } });
       const socket = await openTestSocket(server.wsUrl, { protocols: ['tally.v1', `bearer.${user.token}`], workspaceId: user.userId });
@@ -89,7 +89,7 @@ for (const engine of engineSetups()) {
       expect(after).toEqual(Object.fromEntries(Object.keys(before).map((table) => [table, 0])));
       expect((await alice.socket.closed).code).toBe(4401);
       expect((await rest(server.baseUrl, 'GET', '/v1/me', { token: alice.token })).status).toBe(401);
-      expect((await rest(server.baseUrl, 'GET', '/v1/threads', { token: alice.apiKey })).status).toBe(401);
+      expect((await rest(server.baseUrl, 'GET', `/v1/workspaces/${alice.userId}/threads`, { token: alice.apiKey })).status).toBe(401);
       expect((await rest(server.baseUrl, 'POST', '/v1/auth/refresh', { json: { refreshToken: alice.secondRefresh } })).status).toBe(401);
       expect(await rest(server.baseUrl, 'POST', '/v1/auth/login', { json: { email: alice.email, password: PASSWORD } })).toMatchObject({ status: 401, body: { error: { code: 'AUTH_INVALID_CREDENTIALS' } } });
       // Bob's account and data are whole; so is the admin's.

@@ -40,7 +40,7 @@ for (const engine of engineSetups()) {
 
     it('a disabled user is refused everywhere at once: tokens, keys, tickets, sockets, log-in, refresh', async () => {
       const victim = await signUp(server.baseUrl, 'accounts-disabled');
-      const key = (await rest<{ key: string }>(server.baseUrl, 'POST', '/v1/api-keys', { token: victim.token, json: { name: 'k', scopes: ['full'] } })).body.key;
+      const key = (await rest<{ key: string }>(server.baseUrl, 'POST', `/v1/workspaces/${victim.userId}/api-keys`, { token: victim.token, json: { name: 'k', scopes: ['full'] } })).body.key;
       const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, victim.token), workspaceId: victim.userId });
       const unusedTicket = await ticketFor(server.baseUrl, victim.token);
 

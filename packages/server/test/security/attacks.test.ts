@@ -98,7 +98,7 @@ for (const engine of engineSetups()) {
 
     it('caps messages per minute, runs at once and sockets per user', async () => {
       const user = await signUp(server.baseUrl, 'limits');
-      await rest(server.baseUrl, 'POST', '/v1/usage', { token: user.token, body: usageNdjson({ seed: 3, days: 1, requestsPerDay: 100 }) });
+      await rest(server.baseUrl, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: usageNdjson({ seed: 3, days: 1, requestsPerDay: 100 }) });
       const s1 = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
       const s2 = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
       await expect(openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId })).rejects.toMatchObject({ statusCode: 429 });

@@ -21,7 +21,7 @@ for (const engine of engineSetups()) {
     afterAll(async () => server?.close());
 
     const fullKey = async (user: { token: string; userId: string }) => {
-      const res = await rest<{ id: string; key: string }>(server.baseUrl, 'POST', '/v1/api-keys', { token, json: { name: 'socket key', scopes: ['full'] } });
+      const res = await rest<{ id: string; key: string }>(server.baseUrl, 'POST', `/v1/workspaces/${user.userId}/api-keys`, { token: user.token, json: { name: 'socket key', scopes: ['full'] } });
       expect(res.status).toBe(201);
       return res.body;
     };
@@ -43,13 +43,13 @@ for (const engine of engineSetups()) {
 
     it('revoking a full key closes the socket opened with its ticket (4401) and refuses its commands at once', async () => {
       const user = await signUp(server.baseUrl, 'key-revoked');
-      const key = await fullKey(user.token);
+      const key = await fullKey(user);
       const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, key.key) });
       expect(await socket.command('ping')).toMatchObject({ type: 'ack' });
       // A socket of the same user opened with their session is not concerned.
       const sessionSocket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
 
-      expect((await rest(server.baseUrl, 'DELETE', `/v1/api-keys/${key.id}`, { token: user.token })).status).toBe(200);
+      expect((await rest(server.baseUrl, 'DELETE', `/v1/workspaces/${user.userId}/api-keys/${key.id}`, { token: user.token })).status).toBe(200);
       await expectNothingAccepted(socket, user.userId);
       const closed = await socket.closed;
       expect(closed.code).toBe(CLOSE_CODES.UNAUTHORIZED);
@@ -61,7 +61,7 @@ for (const engine of engineSetups()) {
 
     it('a command on a key socket is refused even when the revocation message never arrived', async () => {
       const user = await signUp(server.baseUrl, 'key-revoked-quietly');
-      const key = await fullKey(user.token);
+      const key = await fullKey(user);
       const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, key.key) });
       // Revoked in the database only, as a node that lost the bus message would see it.
       await server.app.services.db.updateTable('api_keys').set({ revoked_at: new Date() }).where('id', '=', key.id).execute();
@@ -73,7 +73,7 @@ for (const engine of engineSetups()) {
 
     it('disabling an account closes all of its sockets, whatever opened them, and its token says AUTH_ACCOUNT_DISABLED', async () => {
       const user = await signUp(server.baseUrl, 'disabled');
-      const key = await fullKey(user.token);
+      const key = await fullKey(user);
       const keySocket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, key.key) });
       const sessionSocket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
       const bearerSocket = await openTestSocket(server.wsUrl, { protocols: ['tally.v1', `bearer.${user.token}`] });

@@ -65,9 +65,9 @@ const FIELDS: Partial<Record<string, RouteFields>> = {
   'PATCH /v1/workspaces/:workspaceId/threads/:threadId': { body: () => ({ title: 'Renamed' }) },
   'PUT /v1/workspaces/:workspaceId/threads/:threadId/sharing': { body: () => ({ shared: false }) },
   'GET /v1/workspaces/:workspaceId/runs/:runId/events': { query: { afterSeq: '0', limit: '10' } },
-  'POST /v1/usage': { usageLine: { ts: '2026-10-01T00:00:00Z', model: 'gpt-4o', project: 'p', inputTokens: 10, outputTokens: 5, costUsd: 0.1 } },
-  'GET /v1/usage/dashboard': { query: { from: '2026-10-01T00:00:00Z', to: '2026-10-02T00:00:00Z', model: 'gpt-4o', project: 'p' } },
-  'POST /v1/api-keys': { body: () => ({ name: 'fuzz key', scopes: ['usage:write'] }) },
+  'POST /v1/workspaces/:workspaceId/usage': { usageLine: { ts: '2026-10-01T00:00:00Z', model: 'gpt-4o', project: 'p', inputTokens: 10, outputTokens: 5, costUsd: 0.1 } },
+  'GET /v1/workspaces/:workspaceId/usage/dashboard': { query: { from: '2026-10-01T00:00:00Z', to: '2026-10-02T00:00:00Z', model: 'gpt-4o', project: 'p' } },
+  'POST /v1/workspaces/:workspaceId/api-keys': { body: () => ({ name: 'fuzz key', scopes: ['usage:write'] }) },
   'PATCH /v1/admin/users/:id': { body: () => ({ role: 'member' }) },
   'GET /v1/admin/audit': { query: { limit: '10', before: '1' } },
   'PUT /v1/admin/prices': { body: () => ({ model: 'fuzz-model', provider: 'fuzz', inputPerMTok: 1, outputPerMTok: 2 }) },
@@ -108,7 +108,7 @@ for (const engine of engines) {
       owner = await signUp(server.baseUrl, 'fuzz-owner');
       bystander = await signUp(server.baseUrl, 'fuzz-bystander');
       for (const who of [owner, bystander]) {
-        expect((await rest(server.baseUrl, 'POST', '/v1/usage', { token: who.token, body: usageNdjson({ seed: 5, days: 1, requestsPerDay: 20 }) })).status).toBe(200);
+        expect((await rest(server.baseUrl, 'POST', `/v1/workspaces/${who.userId}/usage`, { token: who.token, body: usageNdjson({ seed: 5, days: 1, requestsPerDay: 20 }) })).status).toBe(200);
       }
       const bystanderSocket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, bystander.token), workspaceId: bystander.userId });
       const theirs = (await bystanderSocket.command('send_message', { text: 'the bystander asks' }))['data'] as { runId: string };
@@ -118,8 +118,8 @@ for (const engine of engines) {
       const mine = (await socket.command('send_message', { text: 'Where is my AI money going?' }))['data'] as { runId: string; threadId: string };
       await socket.waitForTerminal(mine.runId);
       const sessions = await rest<{ sessions: Array<{ id: string }> }>(server.baseUrl, 'GET', '/v1/sessions', { token: owner.token });
-      const key = await rest<{ id: string }>(server.baseUrl, 'POST', '/v1/api-keys', { token: owner.token, json: { name: 'kept', scopes: ['full'] } });
-      ids = { threadId: mine.threadId, runId: mine.runId, sessionId: sessions.body.sessions[0]!.id, apiKeyId: key.body.id, bystanderId: bystander.userId };
+      const key = await rest<{ id: string }>(server.baseUrl, 'POST', `/v1/workspaces/${owner.userId}/api-keys`, { token: owner.token, json: { name: 'kept', scopes: ['full'] } });
+      ids = { workspaceId: owner.userId, threadId: mine.threadId, runId: mine.runId, sessionId: sessions.body.sessions[0]!.id, apiKeyId: key.body.id, bystanderId: bystander.userId };
     }, 120_000);
     afterAll(async () => {
       socket?.close();
@@ -172,9 +172,9 @@ for (const engine of engines) {
         const pathOf = (override?: [string, unknown]) =>
           pattern.replace(/:([a-zA-Z]+)/g, (_, name: string) => {
             if (override && override[0] === name) return urlPart(override[1]);
-            return key.startsWith('DELETE') || key.includes('admin/users') ? '00000000-0000-4000-8000-000000000000' : key.includes('/runs/') ? ids.runId : ids.threadId;
             // The owner's personal workspace: hostile values reach the route, not only its guard.
             if (name === 'workspaceId') return owner.userId;
+            return key.startsWith('DELETE') || key.includes('admin/users') ? '00000000-0000-4000-8000-000000000000' : key.includes('/runs/') ? ids.runId : ids.threadId;
           });
         const targets: Array<{ where: 'path' | 'query' | 'body' | 'line'; name: string }> = [
           ...pathParams.map((name) => ({ where: 'path' as const, name })),

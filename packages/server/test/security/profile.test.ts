@@ -54,7 +54,7 @@ for (const engine of engineSetups()) {
 
     it('is refused with an API key, and without a credential', async () => {
       const user = await signUp(server.baseUrl, 'profile-key');
-      const key = await rest<{ key: string }>(server.baseUrl, 'POST', '/v1/api-keys', { token: user.token, json: { name: 'k', scopes: ['full'] } });
+      const key = await rest<{ key: string }>(server.baseUrl, 'POST', `/v1/workspaces/${user.userId}/api-keys`, { token: user.token, json: { name: 'k', scopes: ['full'] } });
       expect((await rest(server.baseUrl, 'GET', '/v1/me', { token: key.body.key })).status).toBe(403);
       expect((await rest(server.baseUrl, 'PATCH', '/v1/me', { token: key.body.key, json: { displayName: 'bot' } })).status).toBe(403);
       expect((await rest(server.baseUrl, 'GET', '/v1/me')).status).toBe(401);

@@ -127,8 +127,8 @@ for (const engine of engineSetups()) {
       ]);
       // The target is named as people name it: the member's email, not their id.
       expect(changes[0]).toMatchObject({ actorId: admin.userId, actorEmail: admin.email, targetLabel: member.email });
-      const keyMade = await rest<{ id: string }>(server.baseUrl, 'POST', '/v1/api-keys', { token: member.token, json: { name: 'nightly export', scopes: ['full'] } });
-      await rest(server.baseUrl, 'DELETE', `/v1/api-keys/${keyMade.body.id}`, { token: member.token });
+      const keyMade = await rest<{ id: string }>(server.baseUrl, 'POST', `/v1/workspaces/${member.userId}/api-keys`, { token: member.token, json: { name: 'nightly export', scopes: ['full'] } });
+      await rest(server.baseUrl, 'DELETE', `/v1/workspaces/${member.userId}/api-keys/${keyMade.body.id}`, { token: member.token });
       const keyEvents = (await auditEvents(server.baseUrl, admin.token)).filter((e) => e.target === `api_key:${keyMade.body.id}`);
       expect(keyEvents.length).toBeGreaterThan(0);
       expect(keyEvents.map((e) => e.targetLabel)).toEqual(keyEvents.map(() => 'key “nightly export”'));

@@ -29,7 +29,7 @@ describe('ROUTE_ACCESS', () => {
       expect(url.startsWith('/v1/admin/') || url === '/v1/admin', key).toBe(access === 'admin');
     }
     expect(accessOf('HEAD', '/v1/prices')).toBe('full');
-    expect(accessOf('POST', '/v1/usage')).toBe('usage:write');
+    expect(accessOf('POST', '/v1/workspaces/:workspaceId/usage')).toBe('usage:write');
     expect(accessOf('GET', '/v1/nothing')).toBeUndefined();
   });
 

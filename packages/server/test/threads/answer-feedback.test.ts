@@ -41,7 +41,7 @@ for (const engine of engineSetups()) {
     async function user(label: string): Promise<{ client: RestClient; socket: TestSocket; token: string; email: string; workspaceId: string }> {
       const u = await signUp(server.baseUrl, label);
       const client = createRestClient({ baseUrl: server.baseUrl, getAccessToken: () => u.token });
-      await client.uploadUsage(usageNdjson({ seed: 5, days: 2, requestsPerDay: 10 }));
+      await client.uploadUsage(u.userId, usageNdjson({ seed: 5, days: 2, requestsPerDay: 10 }));
       const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, u.token), workspaceId: u.userId });
       return { client, socket, token: u.token, email: u.email, workspaceId: u.userId };
     }

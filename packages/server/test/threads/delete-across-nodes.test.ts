@@ -42,7 +42,7 @@ describe.skipIf(scale.skipReason !== null)(`deleting a thread whose run another 
     try {
       const user = await signUp(nodeA.baseUrl, 'two-nodes');
       const client = createRestClient({ baseUrl: nodeA.baseUrl, getAccessToken: () => user.token });
-      await client.uploadUsage(usageNdjson({ seed: 9, days: 2, requestsPerDay: 20 }));
+      await client.uploadUsage(user.userId, usageNdjson({ seed: 9, days: 2, requestsPerDay: 20 }));
       const socket = await openTestSocket(nodeA.wsUrl, { ticket: await ticketFor(nodeA.baseUrl, user.token), workspaceId: user.userId });
       const ack = await socket.command('send_message', { text: 'Where is my AI money going?' });
       const { runId, threadId } = ack['data'] as { runId: string; threadId: string };

@@ -26,7 +26,7 @@ for (const engine of engineSetups()) {
     async function user(label: string) {
       const account = await signUp(server.baseUrl, label);
       const client = createRestClient({ baseUrl: server.baseUrl, getAccessToken: () => account.token });
-      await client.uploadUsage(usageNdjson({ seed: 7, days: 3, requestsPerDay: 30 }));
+      await client.uploadUsage(account.userId, usageNdjson({ seed: 7, days: 3, requestsPerDay: 30 }));
       const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, account.token), workspaceId: account.userId });
       return { account, client, socket };
     }
@@ -40,7 +40,7 @@ for (const engine of engineSetups()) {
     }
 
     it('titles threads by topic, gives the first analysis question the full report and later ones their part', async () => {
-      const { client, socket } = await user('thread-answers');
+      const { account, client, socket } = await user('thread-answers');
       const hello = await ask(socket, 'Hello!');
       expect(hello.report).toBeNull();
       expect(hello.answer).toContain("Hello! I'm Tally.");

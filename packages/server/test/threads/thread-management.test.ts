@@ -43,7 +43,7 @@ for (const engine of engineSetups()) {
     async function userWithSocket(label: string): Promise<{ client: RestClient; socket: TestSocket; token: string; workspaceId: string }> {
       const user = await signUp(server.baseUrl, label);
       const client = createRestClient({ baseUrl: server.baseUrl, getAccessToken: () => user.token });
-      await client.uploadUsage(usageNdjson({ seed: 7, days: 2, requestsPerDay: 20 }));
+      await client.uploadUsage(user.userId, usageNdjson({ seed: 7, days: 2, requestsPerDay: 20 }));
       const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, user.token), workspaceId: user.userId });
       return { client, socket, token: user.token, workspaceId: user.userId };
     }

@@ -47,14 +47,14 @@ if (clickhouseUrl) {
       const file = usageNdjson({ seed: 5, days: 2, requestsPerDay: 300 });
       const lines = file.trim().split('\n').length;
 
-      const first = await rest(node.baseUrl, 'POST', '/v1/usage', { token: alice.token, body: file });
+      const first = await rest(node.baseUrl, 'POST', `/v1/workspaces/${alice.userId}/usage`, { token: alice.token, body: file });
       expect(first.status).toBe(200);
       expect(first.body).toMatchObject({ inserted: lines, duplicates: 0 });
-      const again = await rest(node.baseUrl, 'POST', '/v1/usage', { token: alice.token, body: file });
+      const again = await rest(node.baseUrl, 'POST', `/v1/workspaces/${alice.userId}/usage`, { token: alice.token, body: file });
       expect(again.body).toMatchObject({ inserted: 0, duplicates: lines });
 
-      expect((await rest(node.baseUrl, 'GET', '/v1/usage/overview', { token: alice.token })).body).toMatchObject({ records: lines });
-      expect((await rest(node.baseUrl, 'GET', '/v1/usage/overview', { token: bob.token })).body).toEqual({ records: 0, from: null, to: null, models: [] });
+      expect((await rest(node.baseUrl, 'GET', `/v1/workspaces/${alice.userId}/usage/overview`, { token: alice.token })).body).toMatchObject({ records: lines });
+      expect((await rest(node.baseUrl, 'GET', `/v1/workspaces/${bob.userId}/usage/overview`, { token: bob.token })).body).toEqual({ records: 0, from: null, to: null, models: [] });
     });
   });
 } else if (process.env['CI'] === 'true') {

@@ -12,7 +12,7 @@ import { uniqueName } from '../support/services.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /**
- * GET /v1/usage/dashboard through the client, on every usage engine: its figures equal sums
+ * GET /v1/workspaces/:workspaceId/usage/dashboard through the client, on every usage engine: its figures equal sums
  * computed here, record by record, from the file uploaded (priced with the same catalog the
  * server uses), with and without each filter; another user's records never count.
  */
@@ -75,15 +75,17 @@ function dashboardSuite(label: string, start: () => Promise<TestApp>, stop: () =
   describe(`usage dashboard on ${label}`, () => {
     let server: TestApp;
     let client: RestClient;
+    let workspaceId: string;
     beforeAll(async () => {
       server = await start();
       const owner = await signUp(server.baseUrl, 'dashboard');
       const other = await signUp(server.baseUrl, 'dashboard-other');
       client = createRestClient({ baseUrl: server.baseUrl, getAccessToken: () => owner.token });
-      expect((await client.uploadUsage(ndjson)).inserted).toBe(records.length);
+      workspaceId = owner.userId;
+      expect((await client.uploadUsage(workspaceId, ndjson)).inserted).toBe(records.length);
       // Another user's usage on the same days and models: it must never count.
       const foreign = [...generateUsage({ seed: 42, days: 6, end: END, requestsPerDay: 80 })];
-      await rest(server.baseUrl, 'POST', '/v1/usage', { token: other.token, body: foreign.map((r) => JSON.stringify(r)).join('\n') });
+      await rest(server.baseUrl, 'POST', `/v1/workspaces/${other.userId}/usage`, { token: other.token, body: foreign.map((r) => JSON.stringify(r)).join('\n') });
     });
     afterAll(async () => {
       await server?.close();
@@ -91,7 +93,7 @@ function dashboardSuite(label: string, start: () => Promise<TestApp>, stop: () =
     });
 
     it.each(FILTERS)('equals the sums of the uploaded records: %s', async (_name, filters) => {
-      const d = await client.usageDashboard(filters);
+      const d = await client.usageDashboard(workspaceId, filters);
       const want = expected(filters);
       expect(want.requests).toBeGreaterThan(0);
       expect(d.totals.requests).toBe(want.requests);
@@ -126,7 +128,7 @@ function dashboardSuite(label: string, start: () => Promise<TestApp>, stop: () =
 
     it('refuses bad dates, an empty window and a reversed one with VALIDATION_FAILED', async () => {
       for (const filters of [{ from: 'yesterday' }, { to: '2026-02-30' }, { from: '2026-02-26T00:00:00Z', to: '2026-02-26T00:00:00Z' }, { from: '2026-02-27T00:00:00Z', to: '2026-02-26T00:00:00Z' }]) {
-        const error = await client.usageDashboard(filters).catch((e: unknown) => e);
+        const error = await client.usageDashboard(workspaceId, filters).catch((e: unknown) => e);
         expect(error, JSON.stringify(filters)).toBeInstanceOf(TallyApiError);
         expect((error as TallyApiError).code).toBe('VALIDATION_FAILED');
       }
@@ -134,7 +136,7 @@ function dashboardSuite(label: string, start: () => Promise<TestApp>, stop: () =
 
     it('shows a user without usage an empty dashboard', async () => {
       const empty = await signUp(server.baseUrl, 'dashboard-empty');
-      const res = await rest(server.baseUrl, 'GET', '/v1/usage/dashboard', { token: empty.token });
+      const res = await rest(server.baseUrl, 'GET', `/v1/workspaces/${empty.userId}/usage/dashboard`, { token: empty.token });
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ totals: { requests: 0, costUsd: 0 }, byDay: [], byModel: [], range: { from: null, to: null }, available: { models: [], projects: [] } });
     });

@@ -45,10 +45,13 @@ function send(agent: http.Agent, url: string, options: { method: string; path: s
 describe('usage upload refusals', () => {
   let server: TestApp;
   let token: string;
+  let usagePath: string;
 
   beforeAll(async () => {
     server = await startTestApp({ engine: embedded });
-    token = (await signUp(server.baseUrl, 'refusals')).token;
+    const user = await signUp(server.baseUrl, 'refusals');
+    token = user.token;
+    usagePath = `/v1/workspaces/${user.userId}/usage`;
   }, 120_000);
 
   afterAll(async () => {
@@ -67,7 +70,7 @@ describe('usage upload refusals', () => {
     try {
       const answer = await send(agent, server.baseUrl, {
         method: 'POST',
-        path: '/v1/usage',
+        path: usagePath,
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
         chunks: [Buffer.from(lines.map((l) => JSON.stringify(l)).join('\n') + '\n')],
       });
@@ -97,10 +100,10 @@ describe('usage upload refusals', () => {
         const line = Buffer.from(JSON.stringify({ ts: '2026-11-20T10:00:00Z', model: 'gpt-4o', inputTokens: 1, outputTokens: 1 }) + '\n');
         const body = Buffer.concat(Array.from({ length: Math.ceil(refusal.size / line.length) }, () => line));
         const chunks = Array.from({ length: Math.ceil(body.length / 16_384) }, (_, i) => body.subarray(i * 16_384, (i + 1) * 16_384));
-        const refused = await send(agent, server.baseUrl, { method: 'POST', path: '/v1/usage', headers: { ...refusal.headers(), 'content-length': String(body.length) }, chunks });
+        const refused = await send(agent, server.baseUrl, { method: 'POST', path: usagePath, headers: { ...refusal.headers(), 'content-length': String(body.length) }, chunks });
         expect(refused.status).toBe(refusal.status);
         if (refusal.code) expect(refused.body).toMatchObject({ error: { code: refusal.code } });
-        const next = await send(agent, server.baseUrl, { method: 'GET', path: '/v1/usage/overview', headers: { authorization: `Bearer ${token}` } });
+        const next = await send(agent, server.baseUrl, { method: 'GET', path: `${usagePath}/overview`, headers: { authorization: `Bearer ${token}` } });
         expect(next.status).toBe(200);
         expect(next.reused).toBe(true);
         expect(next.localPort).toBe(refused.localPort);
