@@ -60,7 +60,7 @@ const engine = engineSetups().find((e) => e.skipReason === null && e.name === 'p
 
 describe(`workspace authorization matrix on ${engine.name}`, () => {
   let server: TestApp;
-  let people: Record<Who, Person> & { target: Person; foreignMember: Person };
+  let people: Record<Who, Person> & { target: Person; foreignMember: Person; serverAdmin: Person };
   let ids: Ids;
   let foreign: { workspaceId: string; memberId: string; invitationId: string; keyId: string; threadId: string; runId: string };
   let ownerKey: string;
@@ -302,7 +302,7 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
 
   beforeAll(async () => {
     server = await startTestApp({ engine, env: { TALLY_MESSAGES_PER_MINUTE: '1000', TALLY_MAX_ACTIVE_RUNS: '100' } });
-    await signUp(server.baseUrl, 'wm-first'); // the server's admin: no say in anyone's workspace
+    const serverAdmin = await signUp(server.baseUrl, 'wm-first'); // the server's admin: no say in anyone's workspace
     const [owner, admin, memberP, viewer, outsider, target, foreignMember] = [
       await signUp(server.baseUrl, 'wm-owner'),
       await signUp(server.baseUrl, 'wm-admin'),
@@ -312,7 +312,7 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
       await signUp(server.baseUrl, 'wm-target'),
       await signUp(server.baseUrl, 'wm-foreign'),
     ];
-    people = { owner: owner!, admin: admin!, member: memberP!, viewer: viewer!, outsider: outsider!, target: target!, foreignMember: foreignMember! };
+    people = { owner: owner!, admin: admin!, member: memberP!, viewer: viewer!, outsider: outsider!, target: target!, foreignMember: foreignMember!, serverAdmin };
     const created = await as(people.owner, 'POST', '/v1/workspaces', { name: 'Matrix team' });
     ids = { workspaceId: created.body['id'] as string, targetId: people.target.userId, keyId: '', invitationId: '', acceptToken: '', threadId: '', runId: '', spareThreadId: '' };
     for (const role of ['admin', 'member', 'viewer'] as const) await ensureMember(people[role], role);
@@ -401,6 +401,28 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
       }
     }, 60_000);
   }
+
+  /** A key of W that was revoked, and one of W's member whose account was disabled: 401 on every workspace route, before any membership check. */
+  it('a revoked key of W and a disabled member\'s key of W open no workspace route', async () => {
+    const revoked = await as(people.owner, 'POST', `/v1/workspaces/${ids.workspaceId}/api-keys`, { name: 'to revoke', scopes: ['full', 'usage:write'] });
+    expect((await as(people.owner, 'DELETE', `/v1/workspaces/${ids.workspaceId}/api-keys/${revoked.body['id'] as string}`)).status).toBe(200);
+    // A member of W made admin for long enough to make a key there, then disabled by the server's admin.
+    const admin = await signUp(server.baseUrl, 'wm-disabled');
+    const { token } = await invite(people.owner, ids.workspaceId, 'admin');
+    expect((await as(admin, 'POST', '/v1/workspaces/invitations/accept', { token })).status).toBe(200);
+    const disabledKey = (await as(admin, 'POST', `/v1/workspaces/${ids.workspaceId}/api-keys`, { name: 'of a disabled account', scopes: ['full', 'usage:write'] })).body['key'] as string;
+    expect((await as(people.serverAdmin, 'PATCH', `/v1/admin/users/${admin.userId}`, { disabled: true })).status).toBe(200);
+
+    for (const [label, key, code] of [
+      ['revoked key', revoked.body['key'] as string, 'AUTH_INVALID_API_KEY'],
+      ["disabled account's key", disabledKey, 'AUTH_ACCOUNT_DISABLED'],
+    ] as const) {
+      for (const [route, c] of Object.entries(CASES) as Array<[WorkspaceRouteKey, Case]>) {
+        const answer = await rest<{ error?: { code: string } }>(server.baseUrl, route.split(' ')[0]!, c.path(ids), { token: key, ...(c.body ? { json: c.body(ids) } : {}) });
+        expect([answer.status, answer.body.error?.code], `${label}: ${route}`).toEqual([401, code]);
+      }
+    }
+  });
 
   it('lists to each person only their own workspaces', async () => {
     const names = async (who: Person) => ((await as(who, 'GET', '/v1/workspaces')).body['workspaces'] as Array<{ id: string; personal: boolean }>);
