@@ -10,12 +10,28 @@ export function registerErrorHandler(app: FastifyInstance): void {
     const mapped = toAppError(error);
     if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
     const body: ErrorBody = { error: { code: mapped.code, message: mapped.message, ...(mapped.details !== undefined ? { details: mapped.details } : {}) } };
+    const retryAfter = retryAfterSeconds(mapped);
+    if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
     void reply.status(mapped.status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
     const body: ErrorBody = { error: { code: 'ROUTE_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}.` } };
     void reply.status(404).send(body);
   });
+}
+
+/** A store that could not serve the request (overload, a restart) is worth trying again shortly. */
+const SERVICE_UNAVAILABLE_RETRY_SECONDS = 1;
+
+/**
+ * Retry-After for a refusal that passes: a limit's own wait (its details' retryAfterSeconds), or a
+ * second for SERVICE_UNAVAILABLE (no connection within the pool's bounded wait, a store away).
+ */
+function retryAfterSeconds(error: AppError): number | undefined {
+  if (error.status !== 429 && error.status !== 503) return undefined;
+  const given = (error.details as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  if (typeof given === 'number' && Number.isFinite(given) && given > 0) return Math.ceil(given);
+  return error.code === 'SERVICE_UNAVAILABLE' ? SERVICE_UNAVAILABLE_RETRY_SECONDS : undefined;
 }
 
 function toAppError(error: FastifyError | AppError): AppError {

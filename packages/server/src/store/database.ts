@@ -25,7 +25,21 @@ export interface DatabaseOptions {
   holder?: string;
   /** PGlite from a run thread: its port to the main thread's database thread (the folder is not opened again). */
   pglitePort?: MessagePort;
+  /** PostgreSQL: the pool's size and its bounded wait for a connection (POOL_MAX, POOL_WAIT_MS when absent; tests lower them). */
+  pool?: { max?: number; waitMs?: number };
 }
+
+/** Connections a node's pool opens to PostgreSQL (its lease heartbeat has one more of its own). */
+export const POOL_MAX = 10;
+/**
+ * How long a statement waits for a pooled connection, or for a new one to open, before it fails
+ * as a connection error: an HTTP request then answers 503 SERVICE_UNAVAILABLE with Retry-After, a
+ * WebSocket command an error frame with the same code, a run's event write is tried again. Under
+ * overload a request is refused within this bound instead of hanging (issue 19). Not shorter:
+ * the runs in flight wait in the same queue, and a usage read that fails ends its run (with 5 s,
+ * 3 of 500 runs of event-delivery failed on a machine at load 20 whose usage reads waited up to 9 s).
+ */
+export const POOL_WAIT_MS = 10_000;
 
 /** The relational store, and a second handle for the run leases (see `leaseDb`). */
 export interface OpenedDatabase {
@@ -50,7 +64,7 @@ export interface OpenedDatabase {
  */
 export async function openDatabase(options: DatabaseOptions): Promise<OpenedDatabase> {
   if (options.url) {
-    const pool = openPostgresPool(options, 10);
+    const pool = openPostgresPool(options, options.pool?.max ?? POOL_MAX);
     if (options.schema) {
       const client = await pool.connect();
       try {
@@ -96,9 +110,10 @@ function openPostgresPool(options: DatabaseOptions, max: number): pg.Pool {
   const pool = new pg.Pool({
     connectionString: options.url,
     max,
-    // A server that accepts TCP but never answers (paused, half-failed over) fails the checkout
-    // instead of queueing requests forever; keep-alive finds connections a network blip left dead.
-    connectionTimeoutMillis: 10_000,
+    // Bounds both the wait for a free connection (overload) and the opening of a new one (a
+    // server that accepts TCP but never answers: paused, half-failed over); keep-alive finds
+    // connections a network blip left dead.
+    connectionTimeoutMillis: options.pool?.waitMs ?? POOL_WAIT_MS,
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
     ...(options.schema ? { options: `-c search_path=${quoteIdent(options.schema)}` } : {}),
