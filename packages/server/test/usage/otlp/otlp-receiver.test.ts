@@ -148,6 +148,29 @@ async function makeClaudeCodeLogs(calls: ClaudeCodeCall[]): Promise<ReadableLogR
   return memory.getFinishedLogRecords();
 }
 
+/** GenAI calls reported as `gen_ai.client.inference.operation.details` event log records. */
+async function makeGenAiEventLogs(calls: GenAiCall[]): Promise<ReadableLogRecord[]> {
+  const memory = new InMemoryLogRecordExporter();
+  const provider = new LoggerProvider({ resource: resourceFromAttributes({ 'service.name': 'support-bot' }), processors: [new SimpleLogRecordProcessor({ exporter: memory })] });
+  const logger = provider.getLogger('genai-test');
+  for (const c of calls) {
+    logger.emit({
+      timestamp: at(c.minute),
+      eventName: 'gen_ai.client.inference.operation.details',
+      attributes: {
+        'gen_ai.provider.name': c.provider,
+        'gen_ai.request.model': c.model,
+        'gen_ai.usage.input_tokens': c.input,
+        'gen_ai.usage.output_tokens': c.output,
+        ...(c.cacheRead ? { 'gen_ai.usage.cache_read.input_tokens': c.cacheRead } : {}),
+        ...(c.responseId ? { 'gen_ai.response.id': c.responseId } : {}),
+      },
+    });
+  }
+  await provider.forceFlush();
+  return memory.getFinishedLogRecords();
+}
+
 interface Exporter<T> {
   export(items: T[], done: (result: ExportResult) => void): void;
   shutdown(): Promise<void>;
@@ -213,6 +236,8 @@ for (const engine of engineSetups()) {
       // New trace and span ids: the calls with a gen_ai.response.id are known by it.
       expect(await exportWith(new ProtoTraceExporter({ url: url('traces'), headers: headers() }), makeSpans(SPAN_CALLS.filter((c) => c.responseId)))).toEqual({ code: ExportResultCode.SUCCESS });
       expect(await exportWith(new ProtoLogExporter({ url: url('logs'), headers: headers() }), await makeClaudeCodeLogs(CLAUDE_CODE_CALLS))).toEqual({ code: ExportResultCode.SUCCESS });
+      // The first span's call reported again as a GenAI event log record: the same response id, one call.
+      expect(await exportWith(new JsonLogExporter({ url: url('logs'), headers: headers() }), await makeGenAiEventLogs(SPAN_CALLS.slice(0, 1)))).toEqual({ code: ExportResultCode.SUCCESS });
       await expectTotals(stored);
     });
 
