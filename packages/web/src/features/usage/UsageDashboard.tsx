@@ -62,8 +62,8 @@ export function UsageDashboard({ api, workspaceId, filters, onFiltersChange, ver
         <h2>No usage yet</h2>
         <p>Upload a usage file above (drop it on the box or choose it) to see your spend by day, model and project.</p>
         <p className="hint">
-          You can also send it with <code>tally ingest FILE</code> or POST it to <code>/v1/workspaces/{workspaceId}/usage</code> with an API key of this
-          workspace (Workspaces → API keys).
+          You can also send it with <code>tally ingest --workspace {workspaceId} FILE</code> or POST it to{' '}
+          <code>/v1/workspaces/{workspaceId}/usage</code> with an API key of this workspace (Workspaces → API keys).
         </p>
       </section>
     );
