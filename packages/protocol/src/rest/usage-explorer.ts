@@ -4,7 +4,7 @@ import { repeatedParam } from './query.js';
 
 /** Most values of one explorer filter (models, features, …) per request. */
 export const MAX_EXPLORER_FILTER_VALUES = 100;
-/** Most calls on one page of GET /v1/usage/requests. */
+/** Most calls on one page of GET /v1/workspaces/:workspaceId/usage/requests. */
 export const MAX_REQUESTS_PAGE = 200;
 /** Past this offset a page is refused: narrow the filters instead of paging through millions. */
 export const MAX_REQUESTS_OFFSET = 100_000;
@@ -57,7 +57,7 @@ function filtersOfParams(p: CallFilterParams): z.input<typeof UsageCallFiltersSc
   return { from: p.from, to: p.to, models: p.model, projects: p.project, features: p.feature, providers: p.provider, users: p.user, statuses: p.status };
 }
 
-/** GET /v1/usage/call-stats's query string. */
+/** GET /v1/workspaces/:workspaceId/usage/call-stats's query string. */
 export const UsageCallStatsQuerySchema = z
   .object(callFilterParams)
   .strict()
@@ -75,7 +75,7 @@ export const UsageRequestsPageQuerySchema = z
   .strict();
 export type UsageRequestsPageQuery = z.infer<typeof UsageRequestsPageQuerySchema>;
 
-/** GET /v1/usage/requests's query string: the filters plus `limit` and `offset`. */
+/** GET /v1/workspaces/:workspaceId/usage/requests's query string: the filters plus `limit` and `offset`. */
 export const UsageRequestsQuerySchema = z
   .object({ ...callFilterParams, limit: z.coerce.number().optional(), offset: z.coerce.number().optional() })
   .strict()
@@ -123,7 +123,7 @@ export const UsageRequestSchema = z.object({
 });
 export type UsageRequest = z.infer<typeof UsageRequestSchema>;
 
-/** GET /v1/usage/requests: `total` calls match; `requests` is the asked page of them. */
+/** GET /v1/workspaces/:workspaceId/usage/requests: `total` calls match; `requests` is the asked page of them. */
 export const UsageRequestPageSchema = z.object({ total: z.number(), offset: z.number(), requests: z.array(UsageRequestSchema) });
 export type UsageRequestPage = z.infer<typeof UsageRequestPageSchema>;
 
@@ -135,6 +135,6 @@ export type ModelLatency = z.infer<typeof ModelLatencySchema>;
 export const UserSpendSchema = z.object({ user: z.string().nullable(), requests: z.number(), costUsd: z.number(), share: z.number() });
 export type UserSpend = z.infer<typeof UserSpendSchema>;
 
-/** GET /v1/usage/call-stats: what needs each call, not the daily sums: latency percentiles and spend per user label. */
+/** GET /v1/workspaces/:workspaceId/usage/call-stats: what needs each call, not the daily sums: latency percentiles and spend per user label. */
 export const UsageCallStatsSchema = z.object({ latencyByModel: z.array(ModelLatencySchema), byUser: z.array(UserSpendSchema) });
 export type UsageCallStats = z.infer<typeof UsageCallStatsSchema>;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isoTime, safeText } from '../safe-text.js';
 import { repeatedParam } from './query.js';
 
-/** Largest NDJSON upload accepted in one POST /v1/usage; bigger files go through the CLI in parts. */
+/** Largest NDJSON upload accepted in one POST /v1/workspaces/:workspaceId/usage; bigger files go through the CLI in parts. */
 export const MAX_USAGE_UPLOAD_BYTES = 64 * 1024 * 1024;
 
 export const IngestLineErrorSchema = z.object({ line: z.number().int(), reason: z.string() });
@@ -22,7 +22,7 @@ export const IngestSummarySchema = z.object({
 });
 export type IngestSummary = z.infer<typeof IngestSummarySchema>;
 
-/** The usage formats POST /v1/usage reads, by the name used in `?format=` and `--format`. */
+/** The usage formats POST /v1/workspaces/:workspaceId/usage reads, by the name used in `?format=` and `--format`. */
 export const USAGE_FORMAT_NAMES = [
   'tally',
   'openai',
@@ -83,7 +83,7 @@ export const UsageMappingSchema = z.record(z.string().min(1).max(2048), z.string
 export type UsageMapping = z.infer<typeof UsageMappingSchema>;
 
 /**
- * The options of POST /v1/usage, as query parameters: `format` (detected when absent) and
+ * The options of POST /v1/workspaces/:workspaceId/usage, as query parameters: `format` (detected when absent) and
  * `mapping`, a URL-encoded JSON object (see UsageMappingSchema).
  */
 export const UsageUploadQuerySchema = z
@@ -114,7 +114,7 @@ export const UsageFormatsTriedSchema = z.object({
 });
 export type UsageFormatsTried = z.infer<typeof UsageFormatsTriedSchema>;
 
-/** GET /v1/usage/overview: how much usage the user has loaded. */
+/** GET /v1/workspaces/:workspaceId/usage/overview: how much usage the workspace holds. */
 export const UsageOverviewSchema = z.object({
   records: z.number().int(),
   /** First and last call time (ISO), null when there are no records. */
@@ -130,7 +130,7 @@ export const MAX_DASHBOARD_FILTER_VALUES = 100;
 const filterValues = z.array(safeText().min(1).max(200)).max(MAX_DASHBOARD_FILTER_VALUES);
 
 /**
- * Filters of GET /v1/usage/dashboard (`?from=&to=&model=a&model=b&project=x`): ISO times, `from`
+ * Filters of GET /v1/workspaces/:workspaceId/usage/dashboard (`?from=&to=&model=a&model=b&project=x`): ISO times, `from`
  * inclusive and `to` exclusive; a record matches when its model is one of `models` (if given)
  * and its project one of `projects` (if given).
  */
@@ -143,7 +143,7 @@ export const UsageDashboardFiltersSchema = z
 export type UsageDashboardFilters = z.infer<typeof UsageDashboardFiltersSchema>;
 
 /**
- * GET /v1/usage/dashboard's query string: the filters with `model` and `project` repeated once
+ * GET /v1/workspaces/:workspaceId/usage/dashboard's query string: the filters with `model` and `project` repeated once
  * per value (`?from=&to=&model=a&model=b&project=x`); parses to UsageDashboardFilters.
  */
 export const UsageDashboardQuerySchema = z
@@ -193,7 +193,7 @@ export type UsageDashboardTotals = z.infer<typeof UsageDashboardTotalsSchema>;
 export const UsageDashboardSliceSchema = z.object({ key: z.string(), requests: count, costUsd: money, share: z.number() });
 export type UsageDashboardSlice = z.infer<typeof UsageDashboardSliceSchema>;
 
-/** GET /v1/usage/dashboard: the user's usage, summed for the usage page's figures and charts. */
+/** GET /v1/workspaces/:workspaceId/usage/dashboard: the workspace's usage, summed for the usage page's figures and charts. */
 export const UsageDashboardSchema = z.object({
   /**
    * The span the matched records fall in, at day precision (UTC midnights), clipped to the

@@ -3,7 +3,7 @@ import type { RawUserSpend } from '../usage/usage-explorer.js';
 import { ratio, roundUsd } from './round.js';
 
 /**
- * GET /v1/usage/call-stats from the explorer's raw reads. Pure. Rounding, shares and order are
+ * GET /v1/workspaces/:workspaceId/usage/call-stats from the explorer's raw reads. Pure. Rounding, shares and order are
  * done here once, so both stores' answers (whose float steps differ in the last bits) read alike.
  */
 export function buildCallStats(latency: readonly ModelLatency[], spend: readonly RawUserSpend[]): UsageCallStats {

@@ -52,7 +52,7 @@ export function rowsForWindow(all: UsageAggregateRow[], filters: Pick<UsageDashb
   return all.filter((row) => (from === undefined || row.day >= from) && (to === undefined || row.day < to));
 }
 
-/** The dashboard of GET /v1/usage/dashboard, from the store's per-day sums. Pure. */
+/** The dashboard of GET /v1/workspaces/:workspaceId/usage/dashboard, from the store's per-day sums. Pure. */
 export function buildUsageDashboard(input: UsageDashboardInput): UsageDashboard {
   const { filters } = input;
   const windowRows = input.inWindow ?? rowsForWindow(input.all, filters);

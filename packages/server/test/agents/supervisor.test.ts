@@ -139,7 +139,7 @@ describe('supervisor, offline', () => {
     expect(result.report).toBeNull();
     expect(streamed(events)).toBe(result.answer);
     expect(ofType(events, 'message_delta').every((d) => d.agent === 'data_helper')).toBe(true);
-    for (const needle of ['tally ingest usage.ndjson', 'tally generate-usage', 'POST /v1/usage', 'application/x-ndjson', 'Drag and drop', 'Offline mode']) {
+    for (const needle of ['tally ingest usage.ndjson', 'tally generate-usage', 'POST /v1/workspaces/<workspace id>/usage', 'application/x-ndjson', 'Drag and drop', 'Offline mode']) {
       expect(result.answer).toContain(needle);
     }
   });
