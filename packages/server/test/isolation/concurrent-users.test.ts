@@ -3,6 +3,7 @@ import { ReportSchema, type RunEvent } from '@tally/protocol';
 import { engineSetups } from '../support/engines.js';
 import { rest, signUp, ticketFor } from '../support/rest.js';
 import { expectCompleteRun } from '../support/run-assertions.js';
+import { createTeamWorkspace, joinWorkspace } from '../support/team-workspace.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { usageNdjson } from '../support/usage-fixtures.js';
 import { openTestSocket, type TestSocket } from '../support/ws-test-client.js';
@@ -72,14 +73,8 @@ for (const engine of engineSetups()) {
           const people = [];
           for (const [u] of ROLES.entries()) people.push(await signUp(server.baseUrl, `conc-${mark(w)}-${u}`));
           const [owner, ...others] = people;
-          const created = await as<{ id: string }>(owner!.token, 'POST', '/v1/workspaces', { name: `Team ${mark(w)}` });
-          expect(created.status).toBe(201);
-          const workspaceId = created.body.id;
-          for (const [i, person] of others.entries()) {
-            const invitation = await as<{ token: string }>(owner!.token, 'POST', `/v1/workspaces/${workspaceId}/invitations`, { role: ROLES[i + 1] });
-            expect(invitation.status).toBe(201);
-            expect((await as(person.token, 'POST', '/v1/workspaces/invitations/accept', { token: invitation.body.token })).status).toBe(200);
-          }
+          const workspaceId = await createTeamWorkspace(server.baseUrl, owner!, `Team ${mark(w)}`);
+          for (const [i, person] of others.entries()) await joinWorkspace(server.baseUrl, owner!, workspaceId, person, ROLES[i + 1] as Exclude<(typeof ROLES)[number], 'owner'>);
           const usage = usageOf(w);
           const upload = await rest<{ inserted: number; rejected: number }>(server.baseUrl, 'POST', `/v1/workspaces/${workspaceId}/usage`, { token: people[1]!.token, body: usage.ndjson });
           expect(upload.status).toBe(200);

@@ -3,6 +3,7 @@ import { COMMAND_TYPES, WORKSPACE_ROLES, type CommandType, type WorkspacePermiss
 import { roleAllows } from '../../src/workspaces/workspace-roles.js';
 import { engineSetups } from '../support/engines.js';
 import { rest, signUp, ticketFor } from '../support/rest.js';
+import { createTeamWorkspace, joinWorkspace } from '../support/team-workspace.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { openTestSocket, type TestSocket } from '../support/ws-test-client.js';
 
@@ -99,11 +100,8 @@ describe(`workspace command matrix on ${engine.name}`, () => {
       viewer: await signUp(server.baseUrl, 'cm-viewer'),
       outsider: await signUp(server.baseUrl, 'cm-outsider'),
     };
-    const workspaceId = (await as(people.owner, 'POST', '/v1/workspaces', { name: 'Command matrix' })).body['id'] as string;
-    for (const role of ['admin', 'member', 'viewer'] as const) {
-      const invitation = await as(people.owner, 'POST', `/v1/workspaces/${workspaceId}/invitations`, { role });
-      expect((await as(people[role], 'POST', '/v1/workspaces/invitations/accept', { token: invitation.body['token'] })).status).toBe(200);
-    }
+    const workspaceId = await createTeamWorkspace(server.baseUrl, people.owner, 'Command matrix');
+    for (const role of ['admin', 'member', 'viewer'] as const) await joinWorkspace(server.baseUrl, people.owner, workspaceId, people[role], role);
     const keyOf = async (person: Person, inWorkspace: string) =>
       (await as(person, 'POST', `/v1/workspaces/${inWorkspace}/api-keys`, { name: 'command matrix', scopes: ['full'] })).body['key'] as string;
     sockets = {
@@ -118,7 +116,7 @@ describe(`workspace command matrix on ${engine.name}`, () => {
     };
     ids = await sharedThread(people.owner, sockets.owner, workspaceId);
     // Another workspace, the outsider's, with a shared thread and run of its own.
-    const elsewhere = (await as(people.outsider, 'POST', '/v1/workspaces', { name: 'Elsewhere' })).body['id'] as string;
+    const elsewhere = await createTeamWorkspace(server.baseUrl, people.outsider, 'Elsewhere');
     foreign = await sharedThread(people.outsider, sockets.outsider, elsewhere);
   }, 120_000);
   afterAll(async () => {

@@ -4,6 +4,7 @@ import { ROUTE_ACCESS, type RouteKey } from '../../src/http/route-access.js';
 import { roleAllows } from '../../src/workspaces/workspace-roles.js';
 import { engineSetups } from '../support/engines.js';
 import { rest, signUp, ticketFor } from '../support/rest.js';
+import { createTeamWorkspace, joinWorkspace } from '../support/team-workspace.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { openTestSocket, type TestSocket } from '../support/ws-test-client.js';
 
@@ -82,8 +83,7 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
     const members = (await as(people.owner, 'GET', `/v1/workspaces/${ids.workspaceId}/members`)).body['members'] as Array<{ userId: string; role: string }>;
     const now = members.find((m) => m.userId === person.userId);
     if (!now) {
-      const { token } = await invite(people.owner, ids.workspaceId, role);
-      expect((await as(person, 'POST', '/v1/workspaces/invitations/accept', { token })).status).toBe(200);
+      await joinWorkspace(server.baseUrl, people.owner, ids.workspaceId, person, role);
     } else if (now.role !== role) {
       expect((await as(people.owner, 'PATCH', `/v1/workspaces/${ids.workspaceId}/members/${person.userId}`, { role })).status).toBe(200);
     }
@@ -313,8 +313,7 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
       await signUp(server.baseUrl, 'wm-foreign'),
     ];
     people = { owner: owner!, admin: admin!, member: memberP!, viewer: viewer!, outsider: outsider!, target: target!, foreignMember: foreignMember!, serverAdmin };
-    const created = await as(people.owner, 'POST', '/v1/workspaces', { name: 'Matrix team' });
-    ids = { workspaceId: created.body['id'] as string, targetId: people.target.userId, keyId: '', invitationId: '', acceptToken: '', threadId: '', runId: '', spareThreadId: '' };
+    ids = { workspaceId: await createTeamWorkspace(server.baseUrl, people.owner, 'Matrix team'), targetId: people.target.userId, keyId: '', invitationId: '', acceptToken: '', threadId: '', runId: '', spareThreadId: '' };
     for (const role of ['admin', 'member', 'viewer'] as const) await ensureMember(people[role], role);
     await ensureMember(people.target, 'viewer');
     ids.invitationId = (await invite(people.owner, ids.workspaceId, 'member')).id;
@@ -323,10 +322,8 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
     workspaceKey = ((await as(people.owner, 'POST', `/v1/workspaces/${ids.workspaceId}/api-keys`, { name: 'matrix in W', scopes: ['full', 'usage:write'] })).body['key'] as string) ?? '';
 
     // Another workspace, with a member and an invitation of its own.
-    const other = await as(people.outsider, 'POST', '/v1/workspaces', { name: 'Elsewhere' });
-    const otherId = other.body['id'] as string;
-    const join = await invite(people.outsider, otherId, 'member');
-    expect((await as(people.foreignMember, 'POST', '/v1/workspaces/invitations/accept', { token: join.token })).status).toBe(200);
+    const otherId = await createTeamWorkspace(server.baseUrl, people.outsider, 'Elsewhere');
+    await joinWorkspace(server.baseUrl, people.outsider, otherId, people.foreignMember, 'member');
     const foreignKey = await as(people.outsider, 'POST', `/v1/workspaces/${otherId}/api-keys`, { name: 'elsewhere', scopes: ['full'] });
     // And a thread with its run there, asked by its owner.
     const outsiderSocket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, people.outsider.token) });
