@@ -4,6 +4,7 @@ import path from 'node:path';
 import { WS_BEARER_PREFIX, WS_SUBPROTOCOL } from '@tally/protocol';
 import type { BenchUser } from './bench-users.js';
 import { mapLimited, sleep } from './concurrency.js';
+import { emptyPhases, recordPhases, type FirstTokenPhases } from './first-token-phases.js';
 import { createLatencyHistogram, type LatencyHistogram } from './histogram.js';
 import { addIntegrity, emptyIntegrity, type Integrity } from './seq-tracker.js';
 import { wallNow } from './mock-llm.js';
@@ -42,6 +43,8 @@ export interface DeliveryRound {
   watches: RunWatch[];
   /** Per run, from send_message leaving the client to its first message_delta arriving. */
   sendToFirstDelta: LatencyHistogram;
+  /** The same time split by phase (queue and claim, triage, usage reads, analysis, the answer's request), from the events' server times. */
+  firstTokenPhases: FirstTokenPhases;
   /** LLM chunks received in all (each stamped piece of delta text; Tally may join several into one delta). */
   chunksDelivered: number;
   /** Seconds from the first send_message to the last terminal event (or the time limit). */
@@ -86,10 +89,19 @@ export function peakOverlap(intervals: ReadonlyArray<readonly [number, number]>)
  */
 export async function deliverRuns(
   sockets: BenchSocket[],
-  options: { runs: number; spreadMs: number; timeoutMs: number; keepFirstRunFrames?: boolean; onStarted?: (watch: RunWatch, index: number) => void },
+  options: {
+    runs: number;
+    spreadMs: number;
+    timeoutMs: number;
+    keepFirstRunFrames?: boolean;
+    onStarted?: (watch: RunWatch, index: number) => void;
+    /** The question of run i; by default one the rules read surely (triage asks the LLM nothing). */
+    question?: (index: number) => string;
+  },
 ): Promise<DeliveryRound> {
   const latency = createLatencyHistogram();
   const sendToFirstDelta = createLatencyHistogram();
+  const firstTokenPhases = emptyPhases();
   const watches: RunWatch[] = [];
   const started = performance.now();
   const startedWall = wallNow();
@@ -108,7 +120,7 @@ export async function deliverRuns(
       const sentAt = wallNow();
       let ack: Record<string, unknown>;
       try {
-        ack = await socket.command('send_message', { text: `Where is my AI money going? (bench ${i})` });
+        ack = await socket.command('send_message', { text: options.question?.(i) ?? `Where is my AI money going? (bench ${i})` });
       } catch (error) {
         // An open-loop client is told no: counted, not fatal to the round (the figure says it).
         const code = String(error instanceof Error ? error.message : error).split(':')[0]!;
@@ -121,6 +133,7 @@ export async function deliverRuns(
       const outcome = await Promise.race([watch.done.then(() => 'done' as const), deadline]);
       socket.runs.delete(watch.runId);
       if (watch.firstDeltaAt !== undefined) sendToFirstDelta.recordMs(watch.firstDeltaAt - sentAt);
+      recordPhases(firstTokenPhases, watch, sentAt);
       if (outcome === 'timeout') {
         unfinished++;
         lastEndWall = Math.max(lastEndWall, startedWall + options.timeoutMs);
@@ -143,6 +156,7 @@ export async function deliverRuns(
     refused,
     watches,
     sendToFirstDelta,
+    firstTokenPhases,
     chunksDelivered: watches.reduce((n, w) => n + (w?.chunks ?? 0), 0),
     wallSeconds: (lastEndWall - startedWall) / 1000,
     peakLive: peakOverlap(live),

@@ -8,7 +8,7 @@ import { BenchSocket } from './ws-client.js';
 
 /**
  * Runs through the real product for the pipeline scenarios: users signed up over REST, a month
- * of their usage posted to /v1/usage (so a run goes through triage, data, optimization and the
+ * of their usage posted to their personal workspace's /v1/workspaces/:id/usage (so a run goes through triage, data, optimization and the
  * streamed LLM answer, not the no-data helper), one authenticated socket each, and messages sent
  * with send_message, each run followed to its terminal event with its seqs checked.
  */
@@ -21,7 +21,8 @@ export async function prepareLoadUsers(baseUrl: string, wsUrl: string, count: nu
   const users = await createBenchUsers(baseUrl, count);
   const usage = usageNdjson();
   return mapLimited(users, 4, async (user) => {
-    const response = await fetch(`${baseUrl}/v1/usage`, {
+    // Into the user's personal workspace, whose id is the user's (workspaces/personal-workspace.ts).
+    const response = await fetch(`${baseUrl}/v1/workspaces/${user.userId}/usage`, {
       method: 'POST',
       headers: { authorization: `Bearer ${user.accessToken}`, 'content-type': 'application/x-ndjson' },
       body: usage,

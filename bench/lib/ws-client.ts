@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { WS_BEARER_PREFIX } from '@tally/protocol';
 import WebSocket from 'ws';
 import { sentAtsOf, wallNow } from './mock-llm.js';
 import type { LatencyHistogram } from './histogram.js';
@@ -13,7 +14,9 @@ interface RunFrame {
   threadId: string;
   seq: number;
   fromSeq?: number;
-  data: { text?: string };
+  /** The server's clock when it made the event (ISO, ms). */
+  ts: string;
+  data: { text?: string; agent?: string };
 }
 
 /** One run as a client follows it: seqs checked, delta latencies recorded, ended by its terminal event. */
@@ -33,6 +36,12 @@ export class RunWatch {
   /** Longest wait for an event after `gapsFrom` (set it to measure a pause, e.g. a node's death). */
   gapsFrom: number | undefined;
   longestGapMs = 0;
+  /**
+   * Server times (ms, from each event's ts) of the run's first events before its answer, by
+   * `<type>:<agent>` (e.g. agent_started:triage) and `first_delta`: where the time before the
+   * first token went. Only the first of each is kept; deltas after the first are not parsed.
+   */
+  readonly milestones = new Map<string, number>();
   /** Every frame of the run as received (only kept when asked, e.g. to make the baseline's template). */
   readonly frames: string[] | undefined;
   readonly done: Promise<void>;
@@ -56,6 +65,10 @@ export class RunWatch {
     }
     this.lastReceivedAt = receivedAt;
     this.tracker.record(frame.seq, frame.fromSeq);
+    if (this.firstDeltaAt === undefined && frame.ts) {
+      const key = frame.type === 'message_delta' ? 'first_delta' : `${frame.type}:${frame.data.agent ?? ''}`;
+      if (!this.milestones.has(key)) this.milestones.set(key, Date.parse(frame.ts));
+    }
     if (frame.type === 'message_delta') {
       this.firstDeltaAt ??= receivedAt;
       this.deltas += frame.seq - (frame.fromSeq ?? frame.seq) + 1;
@@ -89,7 +102,18 @@ export class BenchSocket {
   /** Frames received at all (a reader that never reads receives none). */
   framesReceived = 0;
 
-  private constructor(readonly socket: WebSocket) {
+  /**
+   * The workspace every command names (the protocol asks each for one): the bench's users ask in
+   * their personal workspace, whose id is the user's (workspaces/personal-workspace.ts), read from
+   * the bearer token's subject; none for a socket opened with a ticket or to the bare server.
+   */
+  readonly workspaceId: string | undefined;
+
+  private constructor(
+    readonly socket: WebSocket,
+    workspaceId: string | undefined,
+  ) {
+    this.workspaceId = workspaceId;
     socket.on('message', (data) => this.onMessage(data.toString(), wallNow()));
     socket.on('close', (code) => {
       this.closeCode = code;
@@ -99,10 +123,10 @@ export class BenchSocket {
   }
 
   /** Opens a socket; `protocols` for the bearer subprotocol, a `?ticket=` in the URL otherwise. */
-  static open(url: string, options: { protocols?: string[] } = {}): Promise<BenchSocket> {
+  static open(url: string, options: { protocols?: string[]; workspaceId?: string } = {}): Promise<BenchSocket> {
     return new Promise((resolve, reject) => {
       const socket = new WebSocket(url, options.protocols ?? [], { perMessageDeflate: false });
-      socket.once('open', () => resolve(new BenchSocket(socket)));
+      socket.once('open', () => resolve(new BenchSocket(socket, options.workspaceId ?? bearerSubject(options.protocols))));
       socket.once('unexpected-response', (_request, response) => reject(new Error(`upgrade refused: HTTP ${response.statusCode}`)));
       socket.once('error', reject);
     });
@@ -112,8 +136,13 @@ export class BenchSocket {
     const id = randomUUID();
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.socket.send(JSON.stringify({ v: 1, id, type, data }));
+      this.socket.send(JSON.stringify({ v: 1, id, type, data: this.withWorkspace(type, data) }));
     });
+  }
+
+  /** A command's data naming this socket's workspace (ping names none), unless it names one itself. */
+  withWorkspace(type: string, data: Record<string, unknown>): Record<string, unknown> {
+    return this.workspaceId === undefined || type === 'ping' || 'workspaceId' in data ? data : { workspaceId: this.workspaceId, ...data };
   }
 
   /** Starts watching a run: frames that came before this call are handed over now. */
@@ -159,4 +188,13 @@ export class BenchSocket {
       list.push([runFrame, raw, receivedAt]);
     }
   }
+}
+
+/** The subject (user id) of the access token a socket offers as its bearer subprotocol, if any. */
+function bearerSubject(protocols: string[] | undefined): string | undefined {
+  const token = protocols?.find((p) => p.startsWith(WS_BEARER_PREFIX))?.slice(WS_BEARER_PREFIX.length);
+  const payload = token?.split('.')[1];
+  if (!payload) return undefined;
+  const sub = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown }).sub;
+  return typeof sub === 'string' ? sub : undefined;
 }

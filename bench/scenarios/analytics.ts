@@ -125,14 +125,14 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
     const [uploader] = await createBenchUsers(node.url, 1);
     const httpRound = async (round: Round) => {
       const start = performance.now();
-      const response = await fetch(`${node!.url}/v1/usage`, {
+      const response = await fetch(`${node!.url}/v1/workspaces/${uploader!.userId}/usage`, {
         method: 'POST',
         headers: { authorization: `Bearer ${uploader!.accessToken}`, 'content-type': 'application/x-ndjson' },
         body: Buffer.concat(round.ndjson),
       });
       const summary = (await response.json()) as { inserted?: number; duplicates?: number; rejected?: number };
       http.ms += performance.now() - start;
-      if (!response.ok) throw new Error(`POST /v1/usage answered ${response.status}: ${JSON.stringify(summary)}`);
+      if (!response.ok) throw new Error(`POST /v1/workspaces/:id/usage answered ${response.status}: ${JSON.stringify(summary)}`);
       http.inserted += summary.inserted ?? 0;
       http.duplicates += summary.duplicates ?? 0;
       http.rejected += summary.rejected ?? 0;

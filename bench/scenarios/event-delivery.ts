@@ -1,5 +1,6 @@
 import { startBareWs } from '../lib/bare-ws-process.js';
 import { bareTarget, deliverRuns, nominalSeconds, offeredRate, openSockets, refusalFailures, tallyTarget, writeRunTemplate, type DeliveryRound, type OfferedLoad } from '../lib/delivery-load.js';
+import { addPhases, emptyPhases, phasesText } from '../lib/first-token-phases.js';
 import { createLatencyHistogram, type LatencySummary } from '../lib/histogram.js';
 import { closeLoadUsers, prepareLoadUsers } from '../lib/in-process-tally-load.js';
 import { startMockLlm } from '../lib/mock-llm.js';
@@ -74,8 +75,9 @@ export const eventDelivery: Scenario = {
       sockets.push(...bareSockets);
       await deliverRuns(bareSockets, { runs: 50, spreadMs: 500, timeoutMs: 60_000 });
       // Time to first token with the node nearly idle, the reference for the same figure under load.
-      const idle = (await deliverRuns(tallySockets, { runs: IDLE_RUNS, spreadMs: IDLE_SPREAD_MS, timeoutMs: 60_000 })).sendToFirstDelta.summary();
-      ctx.log(`near idle: send_message to first delta p50 ${idle.p50.toFixed(1)} ms, p99 ${idle.p99.toFixed(1)} ms over ${idle.count} runs`);
+      const idleRound = await deliverRuns(tallySockets, { runs: IDLE_RUNS, spreadMs: IDLE_SPREAD_MS, timeoutMs: 60_000 });
+      const idle = { ...idleRound.sendToFirstDelta.summary(), phases: phasesText(idleRound.firstTokenPhases) };
+      ctx.log(`near idle: send_message to first delta p50 ${idle.p50.toFixed(1)} ms, p99 ${idle.p99.toFixed(1)} ms over ${idle.count} runs; by phase (p50/p99 ms): ${idle.phases}`);
 
       const figures: Figure[] = [];
       for (const size of sizes) {
@@ -98,7 +100,7 @@ export const eventDelivery: Scenario = {
             ctx.log(
               `${size.runs} runs, round ${round}/${size.rounds}, ${which}: p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms over ${s.count} chunks; ` +
                 `${(result.chunksDelivered / result.wallSeconds).toFixed(0)} chunks/s of ${offeredRate(load).toFixed(0)} offered, round ${result.wallSeconds.toFixed(1)} s of ${nominalSeconds(load)} s nominal, ` +
-                `${result.peakLive} live at once; node CPU ${((nodeCpuMs * 1000) / Math.max(1, result.chunksDelivered)).toFixed(0)} µs/chunk; loop delay p99 ${loop.loopDelay.p99.toFixed(1)} ms; unfinished ${result.unfinished}, failed ${result.failed}`,
+                `${result.peakLive} live at once; ${which === 'tally' ? `first token by phase (p50/p99 ms) ${phasesText(result.firstTokenPhases)}; ` : ''}node CPU ${((nodeCpuMs * 1000) / Math.max(1, result.chunksDelivered)).toFixed(0)} µs/chunk; loop delay p99 ${loop.loopDelay.p99.toFixed(1)} ms; unfinished ${result.unfinished}, failed ${result.failed}`,
             );
             sides[which].push({ round: result, nodeCpuMs, harnessCpuPercent });
           }
@@ -113,20 +115,23 @@ export const eventDelivery: Scenario = {
   },
 };
 
-function figuresOf(size: Size, load: OfferedLoad, tally: Measured[], bare: Measured[], idle: LatencySummary): Figure[] {
+function figuresOf(size: Size, load: OfferedLoad, tally: Measured[], bare: Measured[], idle: LatencySummary & { phases: string }): Figure[] {
   const merge = (measured: Measured[]) => {
     const latency = createLatencyHistogram();
     const firstDelta = createLatencyHistogram();
+    const phases = emptyPhases();
     let integrity = emptyIntegrity();
     for (const { round } of measured) {
       latency.add(round.latency);
       firstDelta.add(round.sendToFirstDelta);
+      addPhases(phases, round.firstTokenPhases);
       integrity = addIntegrity(integrity, round.integrity);
     }
     const rounds = measured.map((m) => m.round);
     return {
       latency: latency.summary(),
       firstDelta: firstDelta.summary(),
+      phases: phasesText(phases),
       integrity,
       failed: rounds.reduce((n, r) => n + r.failed, 0),
       unfinished: rounds.reduce((n, r) => n + r.unfinished, 0),
@@ -150,7 +155,7 @@ function figuresOf(size: Size, load: OfferedLoad, tally: Measured[], bare: Measu
   const judge = { failures, ...(notJudged ? { notJudged } : {}) };
   const runsText = `${size.runs} runs`;
   const common =
-    `${size.rounds} rounds a side, alternating which goes first; open loop: ${size.runs} runs asked for evenly over ${SPREAD_MS / 1000} s (one socket each, ${USERS} users), each the pipeline's events (triage with an LLM object, usage queries, analysis) and ${DELTAS} deltas at ${1000 / DELTA_DELAY_MS}/s; PostgreSQL, in-process bus. ` +
+    `${size.rounds} rounds a side, alternating which goes first; open loop: ${size.runs} runs asked for evenly over ${SPREAD_MS / 1000} s (one socket each, ${USERS} users), each the pipeline's events (triage, usage queries, analysis; the question, "Where is my AI money going?", is one the rules read surely, so triage asks the LLM nothing) and ${DELTAS} deltas at ${1000 / DELTA_DELAY_MS}/s; PostgreSQL, in-process bus. ` +
     `Rounds took ${t.seconds.map((s) => s.toFixed(1)).join(', ')} s with Tally, ${b.seconds.map((s) => s.toFixed(1)).join(', ')} s with bare ws (nominal ${nominal} s). Runs failed ${t.failed}, unfinished ${t.unfinished}. ` +
     `Harness CPU (the client of every socket) at most ${t.harnessCpu.toFixed(0)} % of a core against Tally, ${b.harnessCpu.toFixed(0)} % against bare ws.`;
   return [
@@ -193,8 +198,9 @@ function figuresOf(size: Size, load: OfferedLoad, tally: Measured[], bare: Measu
       ...(size.judged ? { target: { maxRatio: 2 } } : {}),
       ...judge,
       note:
-        `Per run, client clock, including the pipeline before the answer (run created and claimed, triage's LLM call, usage queries, analysis). Under the load: p50 ${t.firstDelta.p50.toFixed(1)} ms, maximum ${t.firstDelta.max.toFixed(0)} ms over ${t.firstDelta.count} runs. ` +
-        `Near idle (${IDLE_RUNS} runs, one every ${IDLE_SPREAD_MS / IDLE_RUNS} ms, before the rounds): p50 ${idle.p50.toFixed(1)} ms, p99 ${idle.p99.toFixed(1)} ms. Bare ws under the load (ack, then the template frames): p99 ${b.firstDelta.p99.toFixed(1)} ms.`,
+        `Per run, client clock, including the pipeline before the answer (run created and claimed, triage, usage queries, analysis). Under the load: p50 ${t.firstDelta.p50.toFixed(1)} ms, maximum ${t.firstDelta.max.toFixed(0)} ms over ${t.firstDelta.count} runs. ` +
+        `By phase under the load (p50/p99 ms, from the events' server times): ${t.phases}. ` +
+        `Near idle (${IDLE_RUNS} runs, one every ${IDLE_SPREAD_MS / IDLE_RUNS} ms, before the rounds): p50 ${idle.p50.toFixed(1)} ms, p99 ${idle.p99.toFixed(1)} ms; by phase ${idle.phases}. Bare ws under the load (ack, then the template frames): p99 ${b.firstDelta.p99.toFixed(1)} ms.`,
     },
     {
       name: `node CPU per delivered chunk, ${runsText} (median round)`,

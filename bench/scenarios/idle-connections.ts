@@ -65,7 +65,7 @@ export const idleConnections: Scenario = {
           ? { failures: ['RSS fell during the hold in at least one round, so the delta does not measure the sockets (see "Where a target is missed")'] }
           : {}),
         note:
-          `RSS delta after a full GC / ${sockets} sockets held (${SOCKETS_PER_USER} per user, ticket + upgrade), median of ${rounds} rounds, alternating which side goes first, fresh processes each round: Tally ${kbSpread(tallySamples)}, bare ws ${kbSpread(bareSamples)}. ` +
+          `RSS delta after a full GC / ${sockets} sockets held; the "before" reading taken once RSS had settled (two GC'd readings a second apart within 1 MB) (${SOCKETS_PER_USER} per user, ticket + upgrade), median of ${rounds} rounds, alternating which side goes first, fresh processes each round: Tally ${kbSpread(tallySamples)}, bare ws ${kbSpread(bareSamples)}. ` +
           `Live V8 heap per socket (after a full GC): Tally ${heapKb(tallySamples).toFixed(2)} KB, bare ws ${heapKb(bareSamples).toFixed(2)} KB.`,
       },
       {
@@ -84,7 +84,8 @@ export const idleConnections: Scenario = {
 
 async function measureTally(sockets: number, holdMs: number): Promise<Sample> {
   // A heartbeat sweep falls inside the hold: the cost of 15,000 idle sockets includes pinging them.
-  const tally = await startTally({ env: { TALLY_WS_HEARTBEAT_MS: String(Math.round(holdMs / 2)) } });
+  // A fresh embedded store migrates on its first start: slow on a busy machine.
+  const tally = await startTally({ env: { TALLY_WS_HEARTBEAT_MS: String(Math.round(holdMs / 2)) }, startTimeoutMs: 180_000 });
   try {
     const users = await createBenchUsers(tally.url, Math.ceil((sockets + WARM_UP_SOCKETS) / SOCKETS_PER_USER));
     // Warm-up uses the last users' places; the measured sockets fill the first users'.
@@ -115,8 +116,10 @@ async function measure(
 ): Promise<Sample> {
   const warm = await mapLimited(Array.from({ length: WARM_UP_SOCKETS }, (_, i) => i), 50, (i) => openWarm(i));
   await Promise.all(warm.map((s) => s.close()));
-  await sleep(500);
-  const before = await target.probe({ gc: true });
+  // Start-up and the sign-ups (password hashing, the embedded database's first pages) leave
+  // memory the process gives back over the next seconds: a reading taken then fell by hundreds
+  // of MB during the hold. The "before" is taken once RSS has settled.
+  const before = await settledReading(target);
   const held = await mapLimited(Array.from({ length: count }, (_, i) => i), 100, (i) => open(i));
   await sleep(1000);
   const after = await target.probe({ gc: true, resetLoopDelay: true });
@@ -127,4 +130,21 @@ async function measure(
   await mapLimited(held, 500, (s) => s.close());
   if (stillOpen !== count) throw new Error(`${count - stillOpen} of ${count} idle sockets were closed while held`);
   return { bytesPerSocket: (after.rssBytes - before.rssBytes) / count, heapBytesPerSocket: (after.heapUsedBytes - before.heapUsedBytes) / count, loopDelayP99: during.loopDelay.p99, opened: count };
+}
+
+/** Settled: two GC'd readings a second apart within this much of each other. */
+const SETTLED_BYTES = 1024 * 1024;
+const SETTLE_MAX_READINGS = 30;
+
+/** A reading after a full GC once RSS stops moving (at most 30 s of readings a second apart). */
+async function settledReading(target: MeasuredProcess) {
+  let last = await target.probe({ gc: true });
+  for (let i = 1; i < SETTLE_MAX_READINGS; i++) {
+    await sleep(1000);
+    const next = await target.probe({ gc: true });
+    const settled = Math.abs(next.rssBytes - last.rssBytes) < SETTLED_BYTES;
+    last = next;
+    if (settled) break;
+  }
+  return last;
 }

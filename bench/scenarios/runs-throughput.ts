@@ -66,7 +66,7 @@ export const runsThroughput: Scenario = {
             target: { min: 250, minRatio: 0.5 },
             integrity,
             note:
-              `${tallyRuns} runs by ${sizes.users} users over ${sizes.rounds} alternating rounds of ${sizes.roundMs / 1000} s; each run: triage (LLM object), ` +
+              `${tallyRuns} runs by ${sizes.users} users over ${sizes.rounds} alternating rounds of ${sizes.roundMs / 1000} s; each run: triage (by the rules: the question is one they read surely, no LLM call), ` +
               `usage queries and analysis, 100 streamed deltas, answer persisted; PostgreSQL, in-process bus. ${failed} runs did not complete.`,
           },
           {

@@ -12,8 +12,16 @@ import { startTally } from '../lib/tally-process.js';
 import { BenchSocket } from '../lib/ws-client.js';
 
 const RUNS = 500;
-/** Runs of the slow reader's user, all of which its stalled socket subscribes to. */
-const SLOW_USER_RUNS = 120;
+/**
+ * Runs of the slow reader's user (every other run of the round), all of which its stalled socket
+ * subscribes to: ~27 KB of frames each, ~6.7 MB in all. A socket that never reads holds about
+ * its receive buffer (128 KB: it never grows without reads) plus the node's kernel send buffer
+ * (up to 4 MB) before the node's own bound sees a byte; with 120 runs (~3.2 MB) that was
+ * everything, and the socket was never closed.
+ */
+const SLOW_USER_RUNS = 250;
+/** After a round, how long the stalled socket, reading again, may take to reach the node's close frame. */
+const CLOSE_READ_MS = 15_000;
 /**
  * The node's hard bound for one socket's unsent bytes, lowered from the 4 MB default so the
  * stalled socket passes it within a round: the kernel's loopback buffers absorb a few MB and
@@ -23,8 +31,8 @@ const HARD_BYTES = 1024 * 1024;
 
 /**
  * One reader that stops reading among 500 concurrent runs: a socket of one user that subscribes
- * to that user's 60 runs and never reads (its TCP socket paused), against the same load without
- * it. Others' delivery p99 must stay within 1.2x. Rounds alternate without / with.
+ * to that user's 250 runs and never reads (its TCP socket paused), against the same load without
+ * it; the node must close it with 4008 (SLOW_CONSUMER) past its hard bound. Others' delivery p99 must stay within 1.2x. Rounds alternate without / with.
  */
 export const slowReader: Scenario = {
   name: 'slow-reader',
@@ -39,8 +47,9 @@ export const slowReader: Scenario = {
       await closeLoadUsers(loadUsers);
       const users = loadUsers.map((l) => l.user);
       const slowUser = users[0]!;
-      // Socket i runs as owners[i]: the first 60 as the slow reader's user.
-      const owners = Array.from({ length: RUNS }, (_, i) => (i < SLOW_USER_RUNS ? slowUser : users[1 + (i % (users.length - 1))]!));
+      // Socket i runs as owners[i]: every other one as the slow reader's user, so its runs spread over the round.
+      const isSlowUsers = (i: number) => i % (RUNS / SLOW_USER_RUNS) === 0;
+      const owners = Array.from({ length: RUNS }, (_, i) => (isSlowUsers(i) ? slowUser : users[1 + (i % (users.length - 1))]!));
       sockets.push(...(await openSockets(tallyTarget(tally.wsUrl, owners), RUNS)));
       await deliverRuns(sockets, { runs: 50, spreadMs: 500, timeoutMs: 60_000 });
       const without: DeliveryRound[] = [];
@@ -59,11 +68,17 @@ export const slowReader: Scenario = {
             timeoutMs: 120_000,
             // It asks for every run of its user, and reads none of it (sent raw: it will never read an ack).
             onStarted: (watch, i) => {
-              if (stalled && i < SLOW_USER_RUNS) stalled.socket.send(JSON.stringify({ v: 1, id: randomUUID(), type: 'subscribe', data: { runId: watch.runId, afterSeq: 0 } }));
+              if (stalled && isSlowUsers(i)) stalled.socket.send(JSON.stringify({ v: 1, id: randomUUID(), type: 'subscribe', data: stalled.withWorkspace('subscribe', { runId: watch.runId, afterSeq: 0 }) }));
             },
           });
           if (stalled) {
-            slowOutcomes.push(stalled.closeCode === undefined ? 'still open' : `closed ${stalled.closeCode}`);
+            // A paused socket never reads the close frame the node sent after its buffered frames:
+            // it reads again now, and its close code says whether the bound closed it (4008).
+            const tcp = (stalled.socket as unknown as { _socket: Socket })._socket;
+            const closed = new Promise<void>((resolve) => (stalled!.closeCode !== undefined ? resolve() : stalled!.socket.once('close', () => resolve())));
+            tcp.resume();
+            await Promise.race([closed, new Promise((r) => setTimeout(r, CLOSE_READ_MS))]);
+            slowOutcomes.push(stalled.closeCode === undefined ? 'still open' : `closed ${stalled.closeCode} after ${stalled.framesReceived} frames`);
             stalled.socket.terminate();
           }
           const s = result.latency.summary();
@@ -83,7 +98,7 @@ export const slowReader: Scenario = {
       const w = merge(withSlow);
       const wo = merge(without);
       const p99s = (list: DeliveryRound[]) => spreadText(spreadOf(list.map((r) => r.latency.summary().p99)), 1, ' ms');
-      const closed = slowOutcomes.filter((o) => o === 'closed 4008').length;
+      const closed = slowOutcomes.filter((o) => o.startsWith('closed 4008')).length;
       return {
         scenario: 'slow-reader',
         figures: [
@@ -99,7 +114,7 @@ export const slowReader: Scenario = {
             failures: [...(closed < slowOutcomes.length ? [`the stalled socket was closed with 4008 in ${closed} of ${slowOutcomes.length} rounds`] : []), ...refusalFailures([...withSlow, ...without])],
             note:
               `${rounds} rounds each, alternating which goes first; p99 over every round's deltas. Per round: with ${p99s(withSlow)}, without ${p99s(without)}. ` +
-              `The slow reader subscribes to its user's ${SLOW_USER_RUNS} runs (~130 frames each) and never reads (its TCP socket paused); the node runs with TALLY_WS_SEND_HARD_BYTES=${HARD_BYTES / 1024} KB (default 4 MB, which the stalled socket never reached within a round). ` +
+              `The slow reader subscribes to its user's ${SLOW_USER_RUNS} runs (every other run of the round, ~115 frames each) and never reads during the round (its TCP socket paused from the upgrade on, so its receive buffer stays at its initial size); the node runs with TALLY_WS_SEND_HARD_BYTES=${HARD_BYTES / 1024} KB (default 4 MB). After each round it reads again for up to ${CLOSE_READ_MS / 1000} s to see how the node closed it. ` +
               `The stalled socket was: ${slowOutcomes.join(', ')} (4008 = SLOW_CONSUMER past the hard bound). p50 ${w.summary.p50.toFixed(2)} vs ${wo.summary.p50.toFixed(2)} ms. PostgreSQL, in-process bus.`,
           },
         ],

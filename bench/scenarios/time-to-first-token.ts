@@ -13,7 +13,7 @@ import { addIntegrity, emptyIntegrity } from '../lib/seq-tracker.js';
  * token's way from the LLM to the user's socket (AI SDK parsing, the agent, the event log write,
  * the bus, the gateway), compared with the same token's way to the harness calling the LLM
  * directly. Also reported: send_message to first delta, which includes the pipeline before the
- * answer (run creation and claim, triage's LLM call, usage queries, analysis).
+ * answer (run creation and claim, triage (by the rules for this question: no LLM call), usage queries, analysis).
  */
 export const timeToFirstToken: Scenario = {
   name: 'time-to-first-token',
@@ -68,7 +68,7 @@ export const timeToFirstToken: Scenario = {
             tally: r2(tf.p50),
             baseline: r2(df.p50),
             baselineName: 'direct call: request to first token',
-            note: `No target: Tally's includes the whole pipeline before the answer streams (run created and claimed, triage's own LLM call, usage queries, analysis); p99 ${r2(tf.p99)} vs ${r2(df.p99)} ms.`,
+            note: `No target: Tally's includes the whole pipeline before the answer streams (run created and claimed, triage by the rules (no LLM call for this question), usage queries, analysis); p99 ${r2(tf.p99)} vs ${r2(df.p99)} ms.`,
           },
         ],
       };

@@ -19,6 +19,9 @@ const USERS = 20;
  * whose answer streams from the facts alone (no tools), on a second node with its own mock LLM.
  * 100 runs asked for over 2 s per round, three rounds each, alternating which goes first.
  */
+/** A question the rules are not sure of (no intent's words), so triage asks the (mock) LLM, which answers `general`, on both sides. */
+const OPEN_QUESTION = (i: number) => `Tell me about my usage (bench ${i})`;
+
 export const toolRuns: Scenario = {
   name: 'tool-runs',
   quick: true,
@@ -38,11 +41,11 @@ export const toolRuns: Scenario = {
           return open;
         }),
       );
-      await Promise.all(sides.map((s) => deliverRuns(s, { runs: 20, spreadMs: 500, timeoutMs: 60_000 })));
+      await Promise.all(sides.map((s) => deliverRuns(s, { runs: 20, spreadMs: 500, timeoutMs: 60_000, question: OPEN_QUESTION })));
       const rounds = { tools: [] as DeliveryRound[], plain: [] as DeliveryRound[] };
       for (let round = 1; round <= 3; round++) {
         for (const which of alternate(round, 'tools' as const, 'plain' as const)) {
-          const result = await deliverRuns(sides[which === 'tools' ? 0 : 1]!, { runs: RUNS, spreadMs: SPREAD_MS, timeoutMs: 120_000 });
+          const result = await deliverRuns(sides[which === 'tools' ? 0 : 1]!, { runs: RUNS, spreadMs: SPREAD_MS, timeoutMs: 120_000, question: OPEN_QUESTION });
           rounds[which].push(result);
           ctx.log(`round ${round}, ${which}: p99 ${result.latency.summary().p99.toFixed(1)} ms, first delta p99 ${result.sendToFirstDelta.summary().p99.toFixed(0)} ms, ${result.wallSeconds.toFixed(1)} s, failed ${result.failed}`);
         }
