@@ -7,42 +7,43 @@ import { leaseExpiry } from './run-leases.js';
 export type ClaimedRun = RunRow & { email: string | null; content: string | null };
 
 /**
- * Claims the next queued run for `nodeId` (FOR UPDATE SKIP LOCKED, so nodes never take the same
- * one, and never two runs of one thread at once), and reads what it needs to start (its message,
- * its owner's email) in the same statement: every statement costs the node a write system call
- * and a parse.
+ * Claims up to `limit` queued runs for `nodeId`, oldest first (FOR UPDATE SKIP LOCKED, so nodes
+ * never take the same one, and never two runs of one thread at once: only a thread's oldest
+ * queued run, with none of its runs going, qualifies), and reads what each needs to start (its
+ * message, its owner's email) in the same statement: every statement costs the node a write
+ * system call and a parse, and under load a claim waits its turn for a connection, so one
+ * claim per run made the claim loop the limit on how fast runs start (issue 19).
  */
-export async function claimNextRun(db: Db, nodeId: string, leaseMs: number): Promise<ClaimedRun | undefined> {
-  return db
+export async function claimNextRuns(db: Db, nodeId: string, leaseMs: number, limit: number): Promise<ClaimedRun[]> {
+  const rows = await db
+    // Picked in a CTE of its own: PostgreSQL runs a locking CTE once, so the LIMIT holds (as an
+    // IN subquery of the update, the planner may run the pick again and take more).
+    .with('picked', (q) =>
+      q
+        .selectFrom('runs as r')
+        .select('r.id')
+        .where('r.status', '=', 'queued')
+        // One run per thread at a time, in the order they were queued.
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('runs as o')
+                .select('o.id')
+                .whereRef('o.thread_id', '=', 'r.thread_id')
+                .where((o) => o.or([o('o.status', '=', 'running'), o.and([o('o.status', '=', 'queued'), o('o.created_at', '<', o.ref('r.created_at'))])])),
+            ),
+          ),
+        )
+        .orderBy('r.created_at')
+        .limit(limit)
+        .forUpdate()
+        .skipLocked(),
+    )
     .with('claimed', (q) =>
       q
         .updateTable('runs')
         .set({ status: 'running', lease_owner: nodeId, lease_expires_at: leaseExpiry(leaseMs), started_at: sql`coalesce(started_at, now())` })
-        .where(
-          'id',
-          '=',
-          db
-            .selectFrom('runs as r')
-            .select('r.id')
-            .where('r.status', '=', 'queued')
-            // One run per thread at a time, in the order they were queued.
-            .where(({ not, exists, selectFrom }) =>
-              not(
-                exists(
-                  selectFrom('runs as o')
-                    .select('o.id')
-                    .whereRef('o.thread_id', '=', 'r.thread_id')
-                    .where((o) =>
-                      o.or([o('o.status', '=', 'running'), o.and([o('o.status', '=', 'queued'), o('o.created_at', '<', o.ref('r.created_at'))])]),
-                    ),
-                ),
-              ),
-            )
-            .orderBy('r.created_at')
-            .limit(1)
-            .forUpdate()
-            .skipLocked(),
-        )
+        .where('id', 'in', (eb) => eb.selectFrom('picked').select('picked.id'))
         .where('status', '=', 'queued')
         .returningAll(),
     )
@@ -52,7 +53,14 @@ export async function claimNextRun(db: Db, nodeId: string, leaseMs: number): Pro
     .leftJoin('users', 'users.id', 'claimed.owner_id')
     .selectAll('claimed')
     .select(['users.email', 'messages.content'])
-    .executeTakeFirst();
+    .execute();
+  // UPDATE ... RETURNING keeps no order: the oldest starts first.
+  return rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
+}
+
+/** Claims the next queued run (see claimNextRuns), or nothing when none is ready. */
+export async function claimNextRun(db: Db, nodeId: string, leaseMs: number): Promise<ClaimedRun | undefined> {
+  return (await claimNextRuns(db, nodeId, leaseMs, 1))[0];
 }
 
 /** Puts runs whose node stopped heart-beating back in the queue; their ids. */

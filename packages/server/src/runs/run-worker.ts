@@ -9,7 +9,7 @@ import { createRunLeases, leaseClock } from './run-leases.js';
 import type { RunMetrics } from './run-metrics.js';
 import { RunStopped, stopRun } from './run-outcome.js';
 import { createRunPump } from './run-pump.js';
-import { claimNextRun, requeueExpiredRuns, type ClaimedRun } from './run-queue.js';
+import { claimNextRuns, requeueExpiredRuns, type ClaimedRun } from './run-queue.js';
 
 export interface RunWorker {
   start(): Promise<void>;
@@ -67,9 +67,9 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
   const finish = createRunFinisher({ db, log, bus, nodeId, logger, metrics, now, retryMs: RETRY_MS, isStopping: () => stopping });
   const attempt = createRunAttempt({ db, log, bus, leases, pipeline: options.pipeline, logger, metrics, now, eventFlushMs: options.eventFlushMs ?? DEFAULT_EVENT_FLUSH_MS, retryMs: RETRY_MS, finish });
   const pump = createRunPump<ClaimedRun>({
-    claim: () => claimNextRun(db, nodeId, leaseMs),
+    claim: (limit) => claimNextRuns(db, nodeId, leaseMs, limit),
     start: execute,
-    hasRoom: () => inFlight.size < options.concurrency,
+    room: () => options.concurrency - inFlight.size,
     isStopping: () => stopping,
     clock: leaseClock,
     logger,
@@ -84,6 +84,8 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
 
   function execute(run: ClaimedRun, claimedAt: number): void {
     const controller = new AbortController();
+    // Claimed by a claim that was in flight when the worker began to stop: handed back at once.
+    if (stopping) controller.abort(new RunStopped('shutdown'));
     leases.hold(run.id, claimedAt, { lost: () => stopRun(controller, 'lease-lost'), cancelled: () => stopRun(controller, 'user') });
     metrics?.runStarted();
     const done = attempt(run, controller)
@@ -121,6 +123,8 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
       for (const { controller } of inFlight.values()) controller.abort(new RunStopped('shutdown'));
       await Promise.allSettled([...inFlight.values()].map((r) => r.done));
       await pump.idle();
+      // The runs of a claim that was in flight at the stop (started stopped, see execute).
+      await Promise.allSettled([...inFlight.values()].map((r) => r.done));
       leases.stop();
       // Other nodes pick the handed-back runs up at once rather than at their next poll.
       await bus.publish(channels.runsQueued, nodeId).catch(() => undefined);

@@ -1,21 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { createRunPump } from '../../src/runs/run-pump.js';
+import { CLAIM_BATCH, createRunPump } from '../../src/runs/run-pump.js';
 
 /** A queue of run names, a worker with `slots` slots, and a claim that can be held open. */
 function harness(queue: string[], slots: number) {
   const started: string[] = [];
   let claims = 0;
+  const limits: number[] = [];
   let stopping = false;
   let gate: Promise<void> | null = null;
   const pump = createRunPump<string>({
-    claim: async () => {
+    claim: async (limit) => {
       claims++;
+      limits.push(limit);
       if (gate) await gate;
-      return queue.shift();
+      return queue.splice(0, limit);
     },
     start: (run) => started.push(run),
-    hasRoom: () => started.length < slots,
+    room: () => slots - started.length,
     isStopping: () => stopping,
     clock: () => 0,
     logger: pino({ level: 'silent' }),
@@ -24,6 +26,7 @@ function harness(queue: string[], slots: number) {
     pump,
     started,
     claims: () => claims,
+    limits,
     stop: () => (stopping = true),
     free: (run: string) => started.splice(started.indexOf(run), 1),
     hold: () => {
@@ -38,11 +41,21 @@ function harness(queue: string[], slots: number) {
 }
 
 describe('the run pump', () => {
-  it('claims while there is room and work, and stops at the first empty claim', async () => {
+  it('claims while there is room and work, and stops at the first claim that finds fewer runs than it asked for', async () => {
     const h = harness(['a', 'b'], 5);
     await h.pump.pump();
     expect(h.started).toEqual(['a', 'b']);
-    expect(h.claims()).toBe(3);
+    expect(h.claims()).toBe(1);
+  });
+
+  it('claims a few runs per statement, never more than the free room', async () => {
+    const queue = Array.from({ length: 3 * CLAIM_BATCH }, (_, i) => `r${i}`);
+    const h = harness(queue, 2 * CLAIM_BATCH + 3);
+    await h.pump.pump();
+    expect(h.started).toHaveLength(2 * CLAIM_BATCH + 3);
+    expect(h.limits).toEqual([CLAIM_BATCH, CLAIM_BATCH, 3]);
+    // Full: the last claim took all it asked for, and the pump stopped for want of room.
+    expect(queue).toHaveLength(CLAIM_BATCH - 3);
   });
 
   it('stops claiming when full, and claims again when a run ends after a wake-up was turned away', async () => {
@@ -93,8 +106,8 @@ describe('the run pump', () => {
     open();
     await pass;
     await waiting;
-    // The claim in flight when the stop came is started (the worker hands it back); no other claim follows.
-    expect(h.started).toEqual(['a']);
+    // The claim in flight when the stop came is started (the worker hands its runs back); no other claim follows.
+    expect(h.started).toEqual(['a', 'b']);
     expect(h.claims()).toBe(1);
     h.pump.runEnded(false);
     await h.pump.pump();

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { claimNextRun, handBackRun, requeueExpiredRuns } from '../../src/runs/run-queue.js';
+import { claimNextRun, claimNextRuns, handBackRun, requeueExpiredRuns } from '../../src/runs/run-queue.js';
 import type { Db } from '../../src/store/database.js';
 import { insertRun, openRunStore } from './run-store-fixture.js';
 
@@ -44,6 +44,23 @@ describe('the run queue', () => {
     expect((await claimNextRun(store.db, 'node-b', LEASE_MS))?.id).toBe(second);
     await store.db.updateTable('runs').set({ status: 'completed', lease_owner: null }).where('id', '=', second).execute();
     expect(await claimNextRun(store.db, 'node-b', LEASE_MS)).toBeUndefined();
+  });
+
+  it('claims several runs in one statement, oldest first, one per thread, no more than asked for', async () => {
+    const a = await insertRun(store.db, 'queued', 'first');
+    const aNext = await queueInThread(a, 1);
+    const b = await insertRun(store.db, 'queued', 'second');
+    const c = await insertRun(store.db, 'queued', 'third');
+    const claimed = await claimNextRuns(store.db, 'node-a', LEASE_MS, 2);
+    expect(claimed.map((r) => [r.id, r.content])).toEqual([
+      [a.id, 'first'],
+      [b.id, 'second'],
+    ]);
+    // The thread of `a` has a run going: its next one waits; `c` is the only one ready.
+    expect((await claimNextRuns(store.db, 'node-b', LEASE_MS, 8)).map((r) => r.id)).toEqual([c.id]);
+    await store.db.updateTable('runs').set({ status: 'completed', lease_owner: null }).where('id', 'in', [a.id, b.id, c.id]).execute();
+    expect((await claimNextRuns(store.db, 'node-b', LEASE_MS, 8)).map((r) => r.id)).toEqual([aNext]);
+    await store.db.updateTable('runs').set({ status: 'completed', lease_owner: null }).where('id', '=', aNext).execute();
   });
 
   it('puts runs whose lease expired back in the queue, and leaves those still held', async () => {
