@@ -3,6 +3,7 @@ import { COMMAND_TYPES, WORKSPACE_ROLES, type CommandType, type WorkspacePermiss
 import { roleAllows } from '../../src/workspaces/workspace-roles.js';
 import { engineSetups } from '../support/engines.js';
 import { rest, signUp, ticketFor } from '../support/rest.js';
+import { askSharedThread } from '../support/shared-thread.js';
 import { createTeamWorkspace, joinWorkspace } from '../support/team-workspace.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { openTestSocket, type TestSocket } from '../support/ws-test-client.js';
@@ -80,15 +81,7 @@ describe(`workspace command matrix on ${engine.name}`, () => {
     rest<Record<string, unknown>>(server.baseUrl, method, path, { token: person.token, ...(json === undefined ? {} : { json }) });
   const socketOf = async (credential: string) => openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, credential) });
 
-  /** A shared thread `person` asks in `workspaceId`, its run finished. */
-  async function sharedThread(person: Person, socket: TestSocket, workspaceId: string): Promise<Ids> {
-    const ack = await socket.command('send_message', { workspaceId, text: 'Where is my AI money going?' });
-    expect(ack['type'], JSON.stringify(ack)).toBe('ack');
-    const { threadId, runId } = ack['data'] as { threadId: string; runId: string };
-    await socket.waitForTerminal(runId);
-    expect((await as(person, 'PUT', `/v1/workspaces/${workspaceId}/threads/${threadId}/sharing`, { shared: true })).status).toBe(200);
-    return { workspaceId, threadId, runId };
-  }
+  const sharedThread = async (person: Person, socket: TestSocket, workspaceId: string): Promise<Ids> => ({ workspaceId, ...(await askSharedThread(server.baseUrl, socket, person, workspaceId)) });
 
   beforeAll(async () => {
     server = await startTestApp({ engine, env: { TALLY_MESSAGES_PER_MINUTE: '1000', TALLY_MAX_ACTIVE_RUNS: '100' } });

@@ -4,6 +4,7 @@ import { ROUTE_ACCESS, type RouteKey } from '../../src/http/route-access.js';
 import { roleAllows } from '../../src/workspaces/workspace-roles.js';
 import { engineSetups } from '../support/engines.js';
 import { rest, signUp, ticketFor } from '../support/rest.js';
+import { askSharedThread } from '../support/shared-thread.js';
 import { createTeamWorkspace, joinWorkspace } from '../support/team-workspace.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { openTestSocket, type TestSocket } from '../support/ws-test-client.js';
@@ -87,16 +88,6 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
     } else if (now.role !== role) {
       expect((await as(people.owner, 'PATCH', `/v1/workspaces/${ids.workspaceId}/members/${person.userId}`, { role })).status).toBe(200);
     }
-  }
-
-  /** A thread `person` asks in `workspaceId` (through `socket`), its run finished, shared when asked. */
-  async function askedThread(socket: TestSocket, person: Person, workspaceId: string, share: boolean): Promise<{ threadId: string; runId: string }> {
-    const ack = await socket.command('send_message', { workspaceId, text: 'Where is my AI money going?' });
-    expect(ack['type'], JSON.stringify(ack)).toBe('ack');
-    const { threadId, runId } = ack['data'] as { threadId: string; runId: string };
-    await socket.waitForTerminal(runId);
-    if (share) expect((await as(person, 'PUT', `/v1/workspaces/${workspaceId}/threads/${threadId}/sharing`, { shared: true })).status).toBe(200);
-    return { threadId, runId };
   }
 
   const member = { code: 'WORKSPACE_MEMBER_NOT_FOUND', foreign: () => foreign.memberId };
@@ -235,7 +226,7 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
       subId: thread(),
       // A shared thread to delete, asked anew once the last one went.
       before: async () => {
-        if (!ids.spareThreadId) ids.spareThreadId = (await askedThread(ownerSocket, people.owner, ids.workspaceId, true)).threadId;
+        if (!ids.spareThreadId) ids.spareThreadId = (await askSharedThread(server.baseUrl, ownerSocket, people.owner, ids.workspaceId)).threadId;
       },
       after: async (_who, status) => {
         if (status === 204) ids.spareThreadId = '';
@@ -318,7 +309,7 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
     await ensureMember(people.target, 'viewer');
     ids.invitationId = (await invite(people.owner, ids.workspaceId, 'member')).id;
     ownerSocket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, people.owner.token) });
-    Object.assign(ids, await askedThread(ownerSocket, people.owner, ids.workspaceId, true));
+    Object.assign(ids, await askSharedThread(server.baseUrl, ownerSocket, people.owner, ids.workspaceId));
     workspaceKey = ((await as(people.owner, 'POST', `/v1/workspaces/${ids.workspaceId}/api-keys`, { name: 'matrix in W', scopes: ['full', 'usage:write'] })).body['key'] as string) ?? '';
 
     // Another workspace, with a member and an invitation of its own.
@@ -327,7 +318,7 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
     const foreignKey = await as(people.outsider, 'POST', `/v1/workspaces/${otherId}/api-keys`, { name: 'elsewhere', scopes: ['full'] });
     // And a thread with its run there, asked by its owner.
     const outsiderSocket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, people.outsider.token) });
-    const foreignThread = await askedThread(outsiderSocket, people.outsider, otherId, true);
+    const foreignThread = await askSharedThread(server.baseUrl, outsiderSocket, people.outsider, otherId);
     outsiderSocket.close();
     foreign = { workspaceId: otherId, memberId: people.foreignMember.userId, invitationId: (await invite(people.outsider, otherId, 'viewer')).id, keyId: foreignKey.body['id'] as string, ...foreignThread };
     // A key of the owner's personal workspace: no use in W, whatever the route.
