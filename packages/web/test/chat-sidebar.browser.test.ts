@@ -37,7 +37,7 @@ describe('chat sidebar and composer in Chromium', () => {
     await page.getByLabel('Password').fill('correct horse battery staple', { timeout: UI });
     await page.getByRole('button', { name: 'Log in' }).click({ timeout: UI });
     await page.getByRole('status', { name: 'Connection: Connected' }).waitFor({ timeout: UI });
-  });
+  }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await server?.close();

@@ -32,7 +32,7 @@ describe('settings page in Chromium', () => {
     page = admin.page;
     await page.goto(`${server.baseUrl}/#/settings`, { timeout: UI });
     await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor({ timeout: UI });
-  });
+  }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await server?.close();
