@@ -20,6 +20,8 @@ const RUNS = 500;
  * everything, and the socket was never closed.
  */
 const SLOW_USER_RUNS = 250;
+/** Longer than a round lasts, so the bound, not the heartbeat, is what closes the stalled socket. */
+const HEARTBEAT_MS = 600_000;
 /** After a round, how long the stalled socket, reading again, may take to reach the node's close frame. */
 const CLOSE_READ_MS = 15_000;
 /**
@@ -40,7 +42,9 @@ export const slowReader: Scenario = {
   async run(ctx) {
     const rounds = ctx.profile === 'full' ? 5 : 3;
     const llm = await startMockLlm({ deltas: 100, deltaDelayMs: 20 });
-    const tally = await startTally({ llmBaseUrl: llm.url, database: 'postgres', env: { TALLY_WS_SEND_HARD_BYTES: String(HARD_BYTES) } });
+    // The heartbeat raised past a round: a paused socket answers no ping, and on a busy machine
+    // (rounds of a minute) the heartbeat closed it (4000) before its bytes reached the bound.
+    const tally = await startTally({ llmBaseUrl: llm.url, database: 'postgres', env: { TALLY_WS_SEND_HARD_BYTES: String(HARD_BYTES), TALLY_WS_HEARTBEAT_MS: String(HEARTBEAT_MS) } });
     const sockets: BenchSocket[] = [];
     try {
       const loadUsers = await prepareLoadUsers(tally.url, tally.wsUrl, 50);
@@ -114,7 +118,7 @@ export const slowReader: Scenario = {
             failures: [...(closed < slowOutcomes.length ? [`the stalled socket was closed with 4008 in ${closed} of ${slowOutcomes.length} rounds`] : []), ...refusalFailures([...withSlow, ...without])],
             note:
               `${rounds} rounds each, alternating which goes first; p99 over every round's deltas. Per round: with ${p99s(withSlow)}, without ${p99s(without)}. ` +
-              `The slow reader subscribes to its user's ${SLOW_USER_RUNS} runs (every other run of the round, ~115 frames each) and never reads during the round (its TCP socket paused from the upgrade on, so its receive buffer stays at its initial size); the node runs with TALLY_WS_SEND_HARD_BYTES=${HARD_BYTES / 1024} KB (default 4 MB). After each round it reads again for up to ${CLOSE_READ_MS / 1000} s to see how the node closed it. ` +
+              `The slow reader subscribes to its user's ${SLOW_USER_RUNS} runs (every other run of the round, ~115 frames each) and never reads during the round (its TCP socket paused from the upgrade on, so its receive buffer stays at its initial size); the node runs with TALLY_WS_SEND_HARD_BYTES=${HARD_BYTES / 1024} KB (default 4 MB) and its heartbeat at ${HEARTBEAT_MS / 60_000} min (a paused socket answers no ping: 4000 would close it first). After each round it reads again for up to ${CLOSE_READ_MS / 1000} s to see how the node closed it. ` +
               `The stalled socket was: ${slowOutcomes.join(', ')} (4008 = SLOW_CONSUMER past the hard bound). p50 ${w.summary.p50.toFixed(2)} vs ${wo.summary.p50.toFixed(2)} ms. PostgreSQL, in-process bus.`,
           },
         ],
