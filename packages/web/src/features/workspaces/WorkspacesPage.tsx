@@ -60,7 +60,7 @@ export function WorkspacesPage({ api, user, workspaces, workspaceId, onOpen, onU
                   <span className="workspace-name">{w.name}</span>
                   <span className="muted">
                     {w.personal ? 'Personal' : ROLE_LABELS[w.role]}
-                    {w.id === workspaces.current?.id && ' · shown'}
+                    {w.id === workspaces.current?.id && ' · current'}
                   </span>
                 </a>
               </li>
