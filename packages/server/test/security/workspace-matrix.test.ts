@@ -51,7 +51,13 @@ interface Case {
   /** Only the thread's author (W's owner) may: the other allowed roles get THREAD_READ_ONLY. */
   authorOnly?: boolean;
   /** The kind of id besides the workspace the path names: another workspace's must be unknown. */
-  subId?: { code: string; foreign: () => string; path: (ids: Ids, id: string) => string };
+  subId?: {
+    code: string;
+    foreign: () => string;
+    path: (ids: Ids, id: string) => string;
+    /** An id of W that is not the caller's to see (a member's unshared thread or its run): unknown too. */
+    unshared?: () => string;
+  };
   /** Brings the state back before each attempt (a member removed, a role changed). */
   before?: () => Promise<void>;
   /** After an attempt by `who` that answered `status`. */
@@ -69,6 +75,8 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
   /** A key the owner made in W: it acts as the owner there, on the routes that take keys. */
   let workspaceKey: string;
   let ownerSocket: TestSocket;
+  /** The member's own thread in W and its run, not shared: nobody else's to see, W's owner included. */
+  let unshared: { threadId: string; runId: string };
 
   const as = (person: Person | undefined, method: string, path: string, json?: unknown) =>
     rest<Record<string, unknown>>(server.baseUrl, method, path, { ...(person ? { token: person.token } : {}), ...(json === undefined ? {} : { json }) });
@@ -91,8 +99,18 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
   }
 
   const member = { code: 'WORKSPACE_MEMBER_NOT_FOUND', foreign: () => foreign.memberId };
-  const thread = (suffix = '') => ({ code: 'THREAD_NOT_FOUND', foreign: () => foreign.threadId, path: (i: Ids, id: string) => `/v1/workspaces/${i.workspaceId}/threads/${id}${suffix}` });
-  const run = (suffix = '') => ({ code: 'RUN_NOT_FOUND', foreign: () => foreign.runId, path: (i: Ids, id: string) => `/v1/workspaces/${i.workspaceId}/runs/${id}${suffix}` });
+  const thread = (suffix = '') => ({
+    code: 'THREAD_NOT_FOUND',
+    foreign: () => foreign.threadId,
+    unshared: () => unshared.threadId,
+    path: (i: Ids, id: string) => `/v1/workspaces/${i.workspaceId}/threads/${id}${suffix}`,
+  });
+  const run = (suffix = '') => ({
+    code: 'RUN_NOT_FOUND',
+    foreign: () => foreign.runId,
+    unshared: () => unshared.runId,
+    path: (i: Ids, id: string) => `/v1/workspaces/${i.workspaceId}/runs/${id}${suffix}`,
+  });
   const CASES: Record<WorkspaceRouteKey, Case> = {
     'GET /v1/workspaces': { path: () => '/v1/workspaces', permission: null, ok: () => [200] },
     'POST /v1/workspaces': { path: () => '/v1/workspaces', body: () => ({ name: 'Made by the matrix' }), permission: null, ok: () => [201] },
@@ -309,6 +327,11 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
     await ensureMember(people.target, 'viewer');
     ids.invitationId = (await invite(people.owner, ids.workspaceId, 'member')).id;
     ownerSocket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, people.owner.token) });
+    const memberSocket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, people.member.token), workspaceId: ids.workspaceId });
+    const asked = await memberSocket.command('send_message', { text: 'Only mine' });
+    unshared = asked['data'] as { threadId: string; runId: string };
+    await memberSocket.waitForTerminal(unshared.runId);
+    memberSocket.close();
     Object.assign(ids, await askSharedThread(server.baseUrl, ownerSocket, people.owner, ids.workspaceId));
     workspaceKey = ((await as(people.owner, 'POST', `/v1/workspaces/${ids.workspaceId}/api-keys`, { name: 'matrix in W', scopes: ['full', 'usage:write'] })).body['key'] as string) ?? '';
 
@@ -368,6 +391,10 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
         if (c.subId) {
           const crossed = await send(people.owner, ids, c.subId.path(ids, c.subId.foreign()));
           expect([crossed.status, (crossed.body['error'] as { code: string })?.code], 'an id from another workspace').toEqual([404, c.subId.code]);
+          if (c.subId.unshared) {
+            const unseen = await send(people.owner, ids, c.subId.path(ids, c.subId.unshared()));
+            expect([unseen.status, (unseen.body['error'] as { code: string })?.code], "a member's unshared thread or run").toEqual([404, c.subId.code]);
+          }
         }
       } else {
         await c.before?.();
