@@ -48,17 +48,17 @@ describe('createRestClient', () => {
   it('sends the bearer token and throws the typed error of an error body', async () => {
     const f = fakeFetch([{ status: 404, body: { error: { code: 'RUN_NOT_FOUND', message: 'Run not found.' } } }]);
     const rest = createRestClient({ baseUrl: '', fetch: f.fetch, getAccessToken: () => 'tok' });
-    const error = await rest.getRun('r1').catch((e: unknown) => e);
+    const error = await rest.getRun('w1', 'r1').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TallyApiError);
     expect(error).toMatchObject({ status: 404, code: 'RUN_NOT_FOUND', message: 'Run not found.' });
     expect(f.calls[0]!.headers.authorization).toBe('Bearer tok');
-    expect(f.calls[0]!.url).toBe('/v1/runs/r1');
+    expect(f.calls[0]!.url).toBe('/v1/workspaces/w1/runs/r1');
   });
 
   it('refuses an authenticated call without a token, before any request', async () => {
     const f = fakeFetch([]);
     const rest = createRestClient({ baseUrl: '', fetch: f.fetch, getAccessToken: () => undefined });
-    await expect(rest.listThreads()).rejects.toMatchObject({ status: 401, code: 'AUTH_REQUIRED' });
+    await expect(rest.listThreads('w1')).rejects.toMatchObject({ status: 401, code: 'AUTH_REQUIRED' });
     expect(f.calls).toHaveLength(0);
   });
 
@@ -77,7 +77,7 @@ describe('createRestClient', () => {
         return true;
       },
     });
-    await expect(rest.listThreads()).resolves.toEqual([]);
+    await expect(rest.listThreads('w1')).resolves.toEqual([]);
     expect(f.calls.map((c) => c.headers.authorization)).toEqual(['Bearer old', 'Bearer new']);
   });
 
@@ -119,16 +119,16 @@ describe('createRestClient', () => {
       { status: 200, body: { events: [ev(1001)] } },
     ]);
     const rest = createRestClient({ baseUrl: '', fetch: f.fetch, getAccessToken: () => 'tok' });
-    const all = await rest.listAllRunEvents(runId);
+    const all = await rest.listAllRunEvents('w1', runId);
     expect(all).toHaveLength(1001);
     expect(f.calls.map((c) => c.url)).toEqual([
-      `/v1/runs/${runId}/events?afterSeq=0&limit=1000`,
-      `/v1/runs/${runId}/events?afterSeq=1000&limit=1000`,
+      `/v1/workspaces/w1/runs/${runId}/events?afterSeq=0&limit=1000`,
+      `/v1/workspaces/w1/runs/${runId}/events?afterSeq=1000&limit=1000`,
     ]);
   });
 
   it('builds the new routes: thread search, rename and delete, profile, sessions, password, dashboard', async () => {
-    const thread = { id: '22222222-2222-4222-8222-222222222222', title: 'Renamed', createdAt: 't', updatedAt: 't' };
+    const thread = { id: '22222222-2222-4222-8222-222222222222', workspaceId: '33333333-3333-4333-8333-333333333333', title: 'Renamed', shared: false, mine: true, author: null, createdAt: 't', updatedAt: 't' };
     const session = { id: '33333333-3333-4333-8333-333333333333', device: 'curl', ip: '1.2.3.4', createdAt: 't', lastSeenAt: 't', current: true };
     const dashboard = {
       range: { from: null, to: null },
@@ -152,9 +152,9 @@ describe('createRestClient', () => {
       { status: 200, body: dashboard },
     ]);
     const rest = createRestClient({ baseUrl: 'http://x', fetch: f.fetch, getAccessToken: () => 'tok' });
-    expect(await rest.listThreads({ q: '50% off' })).toEqual([thread]);
-    expect(await rest.renameThread(thread.id, 'Renamed')).toEqual(thread);
-    await rest.deleteThread(thread.id);
+    expect(await rest.listThreads('w1', { q: '50% off' })).toEqual([thread]);
+    expect(await rest.renameThread('w1', thread.id, 'Renamed')).toEqual(thread);
+    await rest.deleteThread('w1', thread.id);
     expect(await rest.updateProfile({ displayName: 'Ada' })).toEqual({ ...USER, displayName: 'Ada' });
     // A server that does not send displayName yet still gives a complete User.
     expect(await rest.me()).toEqual(USER);
@@ -172,9 +172,9 @@ describe('createRestClient', () => {
       totals: { ...dashboard.totals, cacheWrite1hTokens: 0, cacheHitRate: 0, costPerRequestUsd: 0, reasoningTokens: 0 },
     });
     expect(f.calls.map((c) => `${c.method} ${c.url}`)).toEqual([
-      'GET http://x/v1/threads?q=50%25+off',
-      `PATCH http://x/v1/threads/${thread.id}`,
-      `DELETE http://x/v1/threads/${thread.id}`,
+      'GET http://x/v1/workspaces/w1/threads?q=50%25+off',
+      `PATCH http://x/v1/workspaces/w1/threads/${thread.id}`,
+      `DELETE http://x/v1/workspaces/w1/threads/${thread.id}`,
       'PATCH http://x/v1/me',
       'GET http://x/v1/me',
       'GET http://x/v1/sessions',
@@ -191,14 +191,14 @@ describe('createRestClient', () => {
   it('builds each query from the route\'s protocol schema and refuses, before any request, a query the server would refuse', async () => {
     const f = fakeFetch([{ status: 200, body: { events: [] } }, { status: 200, body: { events: [] } }]);
     const rest = createRestClient({ baseUrl: '', fetch: f.fetch, getAccessToken: () => 'tok' });
-    await rest.listRunEvents('r1', { afterSeq: 5, limit: 10 });
-    await rest.listRunEvents('r1');
-    expect(f.calls.map((c) => c.url)).toEqual(['/v1/runs/r1/events?afterSeq=5&limit=10', '/v1/runs/r1/events?afterSeq=0']);
+    await rest.listRunEvents('w1', 'r1', { afterSeq: 5, limit: 10 });
+    await rest.listRunEvents('w1', 'r1');
+    expect(f.calls.map((c) => c.url)).toEqual(['/v1/workspaces/w1/runs/r1/events?afterSeq=5&limit=10', '/v1/workspaces/w1/runs/r1/events?afterSeq=0']);
     const refused = [
       rest.usageDashboard('w1', { from: '2026-02-01T00:00:00Z', to: '2026-01-01T00:00:00Z' }),
       rest.usageDashboard('w1', { from: 'yesterday' }),
       rest.uploadUsage('w1', '{}', { mapping: 'not json' }),
-      rest.listRunEvents('r1', { limit: 0 }),
+      rest.listRunEvents('w1', 'r1', { limit: 0 }),
       rest.admin.listAuditEvents({ before: 'x' }),
     ];
     for (const call of refused) {
