@@ -299,6 +299,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     store: services.agents.usageStore,
     prices: services.agents.prices,
     roleOf: workspaces.roleOf,
+    authenticate: (request) => authenticator.authenticate(request),
     onIngested: (summary) => services.metrics.ingested(summary),
   });
   await app.register(usageExplorerRoutes, { explorer: services.agents.explorer });

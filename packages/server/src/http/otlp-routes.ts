@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { UsageRecord, WorkspaceRole } from '@tally/protocol';
 import { AppError } from '../app-error.js';
 import type { PriceCatalog } from '../pricing/price-catalog.js';
@@ -45,6 +45,12 @@ export interface OtlpRoutesDeps {
   /** A member's role now (workspace-service's roleOf), read on every request. */
   roleOf: RoleOf;
   prices: PriceCatalog;
+  /**
+   * The authenticator's `authenticate`, run as the request arrives: a request without a valid
+   * credential is refused before its body (up to 8 MiB) is read. The route's guard then checks
+   * the scope on the principal this set.
+   */
+  authenticate?(request: FastifyRequest): Promise<unknown>;
   /** Told what each request stored (the node's ingest metrics). */
   onIngested?(summary: { inserted: number; duplicates: number; rejected: number }): void;
   maxBodyBytes?: number;
@@ -67,6 +73,12 @@ export async function otlpRoutes(app: FastifyInstance, deps: OtlpRoutesDeps): Pr
   const maxInflatedBytes = deps.maxInflatedBytes ?? OTLP_MAX_INFLATED_BYTES;
   const gate = deps.gate ?? createIngestGate(OTLP_MAX_IN_FLIGHT);
 
+  if (deps.authenticate) {
+    const authenticate = deps.authenticate;
+    app.addHook('onRequest', async (request) => {
+      await authenticate(request);
+    });
+  }
   // Inside this plugin only: bodies stay bytes, decoded after authentication and gzip.
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser(['application/json', 'application/x-protobuf', 'application/protobuf'], { parseAs: 'buffer', bodyLimit: maxBodyBytes }, (_request, body, done) =>

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
@@ -328,6 +329,26 @@ for (const engine of engineSetups()) {
       expect(await revoked.json()).toEqual({ error: { code: 'AUTH_INVALID_API_KEY', message: expect.any(String) } });
       expect(keyId).toBeTruthy();
       await expectTotals(stored);
+    });
+
+    it('refuses a wrong key before reading the body: the 401 comes while the body is still being sent', async () => {
+      const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const target = new URL(url('traces'));
+        const req = http.request({ host: target.hostname, port: target.port, path: target.pathname, method: 'POST', headers: { authorization: 'Bearer tally_0000000000000000000000000000000000000000', 'content-type': 'application/x-protobuf', 'content-length': String(4 * 1024 * 1024) } });
+        req.on('response', (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+          res.on('end', () => {
+            resolve({ status: res.statusCode ?? 0, body: text });
+            req.destroy();
+          });
+        });
+        req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+        // A first 64 KiB of the announced 4 MiB, and nothing more: only an answer given before the body can arrive.
+        req.write(Buffer.alloc(64 * 1024));
+      });
+      expect(status).toBe(401);
+      expect(body).toContain('AUTH_INVALID_API_KEY');
     });
 
     it('stores what a team workspace`s key sends in that workspace, not in its maker`s personal one', async () => {
