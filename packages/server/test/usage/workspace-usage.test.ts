@@ -16,8 +16,8 @@ type Person = Awaited<ReturnType<typeof signUp>>;
  * A workspace's usage is its members' together, on every usage engine: two members upload into a
  * team workspace and every member (a viewer too) reads the same figures, which hold both uploads
  * and nothing of anyone's personal workspace; a viewer cannot upload; a key of one workspace opens
- * no other. Deleting a member's account erases their personal workspace's usage (ClickHouse too)
- * and leaves the team's as it was.
+ * no other. Deleting a member's account erases their personal workspace's usage and that of a team
+ * workspace they were alone in (ClickHouse too), and leaves the team's as it was.
  */
 function workspaceUsageSuite(label: string, start: () => Promise<TestApp>, countIn?: (workspaceId: string) => Promise<number>, stop: () => Promise<void> = async () => undefined) {
   describe(`workspace usage on ${label}`, () => {
@@ -99,21 +99,24 @@ function workspaceUsageSuite(label: string, start: () => Promise<TestApp>, count
       expect((await rest(server.baseUrl, 'GET', usage(team, '/overview'), { token: made.body.key })).status).toBe(200);
     });
 
-    it("deleting a member's account erases their personal workspace's usage and leaves the team's", async () => {
+    it("deleting a member's account erases their personal workspace's usage and that of a team they were alone in, and leaves the team's", async () => {
       const leaving = await signUp(server.baseUrl, 'ws-usage-leaving');
       await joinWorkspace(server.baseUrl, owner, team, leaving, 'member');
       const theirs = usageNdjson({ seed: 65, days: 2, requestsPerDay: 25 });
       expect((await rest(server.baseUrl, 'POST', usage(leaving.userId), { token: leaving.token, body: theirs })).status).toBe(200);
+      const solo = await createTeamWorkspace(server.baseUrl, leaving, 'Party of one');
+      const soloFile = usageNdjson({ seed: 67, days: 1, requestsPerDay: 20 });
+      expect((await rest(server.baseUrl, 'POST', usage(solo), { token: leaving.token, body: soloFile })).status).toBe(200);
       expect((await rest(server.baseUrl, 'POST', usage(team), { token: leaving.token, body: usageNdjson({ seed: 66, days: 1, requestsPerDay: 20 }) })).status).toBe(200);
       const teamBefore = await dashboardOf(owner, team);
-      if (countIn) expect(await countIn(leaving.userId)).toBe(linesOf(theirs));
+      if (countIn) expect([await countIn(leaving.userId), await countIn(solo)]).toEqual([linesOf(theirs), linesOf(soloFile)]);
 
       const deleted = await rest(server.baseUrl, 'DELETE', '/v1/me', { token: leaving.token, json: { password: 'correct horse battery staple' } });
       expect(deleted.status, JSON.stringify(deleted.body)).toBe(204);
       expect(await dashboardOf(owner, team)).toEqual(teamBefore);
-      const rows = await server.app.services.db.selectFrom('usage_records').select('owner_id').where('owner_id', '=', leaving.userId).execute();
+      const rows = await server.app.services.db.selectFrom('usage_records').select('owner_id').where('owner_id', 'in', [leaving.userId, solo]).execute();
       expect(rows).toEqual([]);
-      if (countIn) expect(await countIn(leaving.userId)).toBe(0);
+      if (countIn) expect([await countIn(leaving.userId), await countIn(solo)]).toEqual([0, 0]);
     });
   });
 }
