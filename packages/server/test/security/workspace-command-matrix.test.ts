@@ -34,8 +34,8 @@ interface CommandCase {
   permission: WorkspacePermission | null;
   /** Only the thread's author (W's owner) may: what other allowed roles get instead of an ack. */
   authorOnly?: 'THREAD_READ_ONLY' | 'THREAD_NOT_FOUND';
-  /** The id besides the workspace: another workspace's must be unknown. */
-  subId?: { code: string; foreign: (foreign: Ids) => Record<string, unknown> };
+  /** The id besides the workspace, taken from `of`: another workspace's, or a member's unshared thread or run in W, must be unknown. */
+  subId?: { code: string; foreign: (of: Ids) => Record<string, unknown> };
 }
 
 const COMMAND_CASES: Record<CommandType, CommandCase | 'names no workspace'> = {
@@ -75,6 +75,8 @@ describe(`workspace command matrix on ${engine.name}`, () => {
   let sockets: Record<Who, TestSocket>;
   let ids: Ids;
   let foreign: Ids;
+  /** The member's own thread in W and its run, not shared: not W's owner's to see. */
+  let unshared: Ids;
 
   type Person = Awaited<ReturnType<typeof signUp>>;
   const as = (person: Person, method: string, path: string, json?: unknown) =>
@@ -111,6 +113,9 @@ describe(`workspace command matrix on ${engine.name}`, () => {
     // Another workspace, the outsider's, with a shared thread and run of its own.
     const elsewhere = await createTeamWorkspace(server.baseUrl, people.outsider, 'Elsewhere');
     foreign = await sharedThread(people.outsider, sockets.outsider, elsewhere);
+    const asked = await sockets.member.command('send_message', { workspaceId, text: 'Only mine' });
+    unshared = { workspaceId, ...(asked['data'] as { threadId: string; runId: string }) };
+    await sockets.member.waitForTerminal(unshared.runId);
   }, 120_000);
   afterAll(async () => {
     for (const socket of Object.values(sockets ?? {})) socket.close();
@@ -152,7 +157,10 @@ describe(`workspace command matrix on ${engine.name}`, () => {
       if (c.permission) {
         // W's owner at another workspace's id, and at another workspace's thread or run inside W.
         expect(await attempt('owner', type, c.data(foreign)), 'another workspace').toBe('WORKSPACE_NOT_FOUND');
-        if (c.subId) expect(await attempt('owner', type, { ...c.data(ids), ...c.subId.foreign(foreign) }), 'an id of another workspace').toBe(c.subId.code);
+        if (c.subId) {
+          expect(await attempt('owner', type, { ...c.data(ids), ...c.subId.foreign(foreign) }), 'an id of another workspace').toBe(c.subId.code);
+          expect(await attempt('owner', type, { ...c.data(ids), ...c.subId.foreign(unshared) }), "a member's unshared thread or run").toBe(c.subId.code);
+        }
       }
     }, 120_000);
   }
@@ -164,6 +172,8 @@ describe(`workspace command matrix on ${engine.name}`, () => {
   it('no frame of W\'s threads or runs reached a non-member, nor one of the other workspace a member of W', () => {
     expect(framesOf(sockets.outsider, ids)).toEqual([]);
     for (const who of [...WORKSPACE_ROLES, 'keyOfW'] as const) expect(framesOf(sockets[who], foreign), who).toEqual([]);
+    // Nor did a member's unshared thread reach anyone else.
+    for (const who of ['owner', 'admin', 'viewer', 'outsider', 'keyOfW', 'keyOfAnotherWorkspace'] as const) expect(framesOf(sockets[who], unshared), who).toEqual([]);
     // While W's members that were allowed to subscribe did get its run.
     expect(framesOf(sockets.viewer, ids).length).toBeGreaterThan(0);
   });
