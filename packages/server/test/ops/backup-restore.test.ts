@@ -52,8 +52,6 @@ interface Account {
   email: string;
   /** Their personal workspace's id too. */
   userId: string;
-  /** Their personal workspace's id too. */
-  userId: string;
   usage: string;
   /** Records the first ingest stored. */
   records: number;
