@@ -10,7 +10,7 @@ import { openTestSocket, type TestSocket } from '../support/ws-test-client.js';
 
 /**
  * The embedded default stays live while someone asks about a sizeable dataset: a `tally serve`
- * process on PGlite (its own process, so the client's clock is not the server's event loop), a
+ * process on PGlite with its default run thread (its own process, so the client's clock is not the server's event loop), a
  * user holding months of generated usage, offline agents. The run's events reach the client as
  * they happen, Stop during the analysis ends it cancelled, and another user's socket is answered
  * all along.
@@ -114,20 +114,20 @@ describe('embedded store: live while a user asks over a sizeable dataset', () =>
   }, 180_000);
 });
 
-describe('embedded store with a run thread (TALLY_RUN_THREADS=1)', () => {
+describe('embedded store with the pipelines on the main thread (TALLY_RUN_THREADS=0)', () => {
   let dataDir: string;
   let server: NodeProcess;
 
   beforeAll(async () => {
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tally-live-thread-'));
-    server = await startNodeProcess({ TALLY_DATA_DIR: dataDir, TALLY_RUN_THREADS: '1' }, 180_000);
+    server = await startNodeProcess({ TALLY_DATA_DIR: dataDir, TALLY_RUN_THREADS: '0' }, 180_000);
   }, 240_000);
   afterAll(async () => {
     await server?.kill();
     await fs.rm(dataDir, { recursive: true, force: true });
   });
 
-  it('runs the agents on the thread, over its own port to the database thread, and Stop still ends a run', async () => {
+  it('runs the agents on the main thread, and Stop still ends a run', async () => {
     const user = await signUp(server.url, 'threaded');
     const upload = await rest(server.url, 'POST', `/v1/workspaces/${user.userId}/usage`, { token: user.token, body: usageNdjson({ seed: 5, days: 30 }) });
     expect(upload.status, JSON.stringify(upload.body)).toBe(200);
