@@ -42,7 +42,8 @@ for (const engine of engineSetups()) {
         [`runs/${runId}/events?afterSeq=0`, 'RUN_NOT_FOUND'],
       ];
       for (const [path, code] of checks) {
-        const res = await rest(server.baseUrl, 'GET', path, { token: b.token });
+        // In B's own workspace A's ids are unknown; A's workspace is unknown to B.
+        const res = await rest(server.baseUrl, 'GET', `/v1/workspaces/${b.userId}/${path}`, { token: b.token });
         expect(res.status, path).toBe(404);
         expect(res.body, path).toEqual({ error: { code, message: expect.any(String) } });
         expect((await rest(server.baseUrl, 'GET', `/v1/workspaces/${a.userId}/${path}`, { token: b.token })).body, path).toMatchObject({ error: { code: 'WORKSPACE_NOT_FOUND' } });

@@ -82,7 +82,7 @@ async function fill(url: string): Promise<Account[]> {
 async function snapshot(url: string, accounts: Account[]) {
   const seen = [];
   for (const account of accounts) {
-    const login = await rest<{ accessToken: string }>(url, 'POST', '/v1/auth/login', { json: { email: account.email, password: PASSWORD } });
+    const login = await rest<{ accessToken: string; user: { id: string } }>(url, 'POST', '/v1/auth/login', { json: { email: account.email, password: PASSWORD } });
     expect(login.status, `${account.email} signs in`).toBe(200);
     const token = login.body.accessToken;
     // Each account's personal workspace (its id is the account's).
@@ -101,7 +101,7 @@ async function snapshot(url: string, accounts: Account[]) {
 /** The restored server has every usage record: the same file again adds nothing. */
 async function expectEveryUsageRecord(url: string, accounts: Account[]): Promise<void> {
   for (const account of accounts) {
-    const login = await rest<{ accessToken: string }>(url, 'POST', '/v1/auth/login', { json: { email: account.email, password: PASSWORD } });
+    const login = await rest<{ accessToken: string; user: { id: string } }>(url, 'POST', '/v1/auth/login', { json: { email: account.email, password: PASSWORD } });
     const again = await rest<{ lines: number; inserted: number; duplicates: number }>(url, 'POST', `/v1/workspaces/${account.userId}/usage`, { token: login.body.accessToken, body: account.usage });
     expect(again.body.inserted).toBe(0);
     expect(again.body.duplicates).toBe(again.body.lines);
