@@ -22,6 +22,11 @@ const RUNS = 500;
 const SLOW_USER_RUNS = 250;
 /** Longer than a round lasts, so the bound, not the heartbeat, is what closes the stalled socket. */
 const HEARTBEAT_MS = 600_000;
+/**
+ * The stalled socket's subscribes leave at most this many a second: the gateway closes a socket that
+ * sends more than 50 frames a second (1008, its flood limit), which came before the bound in a round.
+ */
+const SUBSCRIBES_PER_SECOND = 40;
 /** After a round, how long the stalled socket, reading again, may take to reach the node's close frame. */
 const CLOSE_READ_MS = 15_000;
 /**
@@ -62,6 +67,12 @@ export const slowReader: Scenario = {
       for (let round = 1; round <= rounds; round++) {
         for (const slow of alternate(round, false, true)) {
           let stalled: BenchSocket | undefined;
+          // Subscribes queued as runs start, sent under the flood limit (a late one replays its run: the same bytes).
+          const subscribes: string[] = [];
+          const pacer = setInterval(() => {
+            const frame = subscribes.shift();
+            if (frame && stalled?.socket.readyState === stalled?.socket.OPEN) stalled!.socket.send(frame);
+          }, 1000 / SUBSCRIBES_PER_SECOND);
           if (slow) {
             stalled = await BenchSocket.open(tally.wsUrl, { protocols: [WS_SUBPROTOCOL, WS_BEARER_PREFIX + slowUser.accessToken] });
             (stalled.socket as unknown as { _socket: Socket })._socket.pause();
@@ -72,9 +83,11 @@ export const slowReader: Scenario = {
             timeoutMs: 120_000,
             // It asks for every run of its user, and reads none of it (sent raw: it will never read an ack).
             onStarted: (watch, i) => {
-              if (stalled && isSlowUsers(i)) stalled.socket.send(JSON.stringify({ v: 1, id: randomUUID(), type: 'subscribe', data: stalled.withWorkspace('subscribe', { runId: watch.runId, afterSeq: 0 }) }));
+              if (stalled && isSlowUsers(i)) subscribes.push(JSON.stringify({ v: 1, id: randomUUID(), type: 'subscribe', data: stalled.withWorkspace('subscribe', { runId: watch.runId, afterSeq: 0 }) }));
             },
           });
+          while (subscribes.length > 0 && stalled?.socket.readyState === stalled?.socket.OPEN) await new Promise((r) => setTimeout(r, 100));
+          clearInterval(pacer);
           if (stalled) {
             // A paused socket never reads the close frame the node sent after its buffered frames:
             // it reads again now, and its close code says whether the bound closed it (4008).
@@ -118,7 +131,7 @@ export const slowReader: Scenario = {
             failures: [...(closed < slowOutcomes.length ? [`the stalled socket was closed with 4008 in ${closed} of ${slowOutcomes.length} rounds`] : []), ...refusalFailures([...withSlow, ...without])],
             note:
               `${rounds} rounds each, alternating which goes first; p99 over every round's deltas. Per round: with ${p99s(withSlow)}, without ${p99s(without)}. ` +
-              `The slow reader subscribes to its user's ${SLOW_USER_RUNS} runs (every other run of the round, ~115 frames each) and never reads during the round (its TCP socket paused from the upgrade on, so its receive buffer stays at its initial size); the node runs with TALLY_WS_SEND_HARD_BYTES=${HARD_BYTES / 1024} KB (default 4 MB) and its heartbeat at ${HEARTBEAT_MS / 60_000} min (a paused socket answers no ping: 4000 would close it first). After each round it reads again for up to ${CLOSE_READ_MS / 1000} s to see how the node closed it. ` +
+              `The slow reader subscribes to its user's ${SLOW_USER_RUNS} runs (every other run of the round, ~115 frames each) and never reads during the round (its TCP socket paused from the upgrade on, so its receive buffer stays at its initial size; its subscribes sent at ${SUBSCRIBES_PER_SECOND}/s, under the gateway's flood limit); the node runs with TALLY_WS_SEND_HARD_BYTES=${HARD_BYTES / 1024} KB (default 4 MB) and its heartbeat at ${HEARTBEAT_MS / 60_000} min (a paused socket answers no ping: 4000 would close it first). After each round it reads again for up to ${CLOSE_READ_MS / 1000} s to see how the node closed it. ` +
               `The stalled socket was: ${slowOutcomes.join(', ')} (4008 = SLOW_CONSUMER past the hard bound). p50 ${w.summary.p50.toFixed(2)} vs ${wo.summary.p50.toFixed(2)} ms. PostgreSQL, in-process bus.`,
           },
         ],
