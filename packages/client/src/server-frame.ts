@@ -2,11 +2,13 @@ import {
   AckFrameSchema,
   ErrorFrameSchema,
   RunEventSchema,
+  ThreadAccessEndedFrameSchema,
   ThreadActivityFrameSchema,
   WorkspaceAccessEndedFrameSchema,
   type AckFrame,
   type ErrorFrame,
   type RunEvent,
+  type ThreadAccessEndedFrame,
   type ThreadActivityFrame,
   type WorkspaceAccessEndedFrame,
 } from '@tally/protocol';
@@ -22,6 +24,7 @@ export type ParsedServerFrame =
   | { kind: 'event'; event: RunEvent }
   | { kind: 'activity'; frame: ThreadActivityFrame }
   | { kind: 'access_ended'; frame: WorkspaceAccessEndedFrame }
+  | { kind: 'thread_access_ended'; frame: ThreadAccessEndedFrame }
   | { kind: 'unreadable_event'; runId: string; seq: number; type: string; reason: string }
   | { kind: 'invalid'; reason: string };
 
@@ -49,6 +52,10 @@ export function parseServerFrame(text: string): ParsedServerFrame {
   if (type === 'workspace_access_ended') {
     const r = WorkspaceAccessEndedFrameSchema.safeParse(json);
     return r.success ? { kind: 'access_ended', frame: r.data } : { kind: 'invalid', reason: `bad workspace_access_ended: ${firstIssue(r.error)}` };
+  }
+  if (type === 'thread_access_ended') {
+    const r = ThreadAccessEndedFrameSchema.safeParse(json);
+    return r.success ? { kind: 'thread_access_ended', frame: r.data } : { kind: 'invalid', reason: `bad thread_access_ended: ${firstIssue(r.error)}` };
   }
   const r = RunEventSchema.safeParse(json);
   if (r.success) return { kind: 'event', event: r.data };

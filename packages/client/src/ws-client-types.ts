@@ -5,6 +5,7 @@ import type {
   SendMessageAckDataSchema,
   SubscribeAckDataSchema,
   ThreadActivityFrame,
+  ThreadAccessEndedFrame,
   WorkspaceAccessEndedFrame,
 } from '@tally/protocol';
 import type { z } from 'zod';
@@ -53,6 +54,11 @@ export interface WsClientListeners {
    * listed (the client forgets them too, and does not renew them on reconnect).
    */
   workspaceAccessEnded: (frame: WorkspaceAccessEndedFrame) => void;
+  /**
+   * Another member's thread this user read as shared is no longer shared: the server ended its
+   * watch and the subscriptions to its runs listed (forgotten here too, not renewed on reconnect).
+   */
+  threadAccessEnded: (frame: ThreadAccessEndedFrame) => void;
   /** Problems with no caller to reject: error frames without id, unreadable frames, failed resubscribes. */
   error: (error: Error) => void;
 }

@@ -254,6 +254,30 @@ describe('createWsClient', () => {
     expect(t.last().sent).toEqual([]);
   });
 
+  it('tells of thread_access_ended (an unshared thread) and neither resubscribes nor re-watches it', async () => {
+    const t = setup();
+    const connected = t.client.connect();
+    await flush();
+    t.last().accept();
+    await connected;
+    const ended: unknown[] = [];
+    t.client.on('threadAccessEnded', (frame) => ended.push(frame));
+    const sub = t.client.subscribe(WORKSPACE, RUN, 0);
+    t.last().ack('subscribe', { runId: RUN, threadId: THREAD, status: 'running' });
+    await sub;
+    const watched = t.client.watchThread(WORKSPACE, THREAD);
+    t.last().ack('watch_thread', { threadId: THREAD, activeRunIds: [] });
+    await watched;
+    t.last().push(event(1, 'run_queued'));
+    const frame = { v: 1, type: 'thread_access_ended', workspaceId: WORKSPACE, threadId: THREAD, reason: 'unshared', runIds: [RUN], watched: true };
+    t.last().push(frame);
+    expect(ended).toEqual([frame]);
+    t.last().drop(4503);
+    await vi.advanceTimersByTimeAsync(250);
+    t.last().accept();
+    expect(t.last().sent).toEqual([]);
+  });
+
   it('re-subscribes a run whose gap lasts', async () => {
     const t = setup({ gapResubscribeMs: 500 });
     const connected = t.client.connect();

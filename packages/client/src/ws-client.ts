@@ -215,6 +215,12 @@ export function createWsClient(options: WsClientOptions): WsClient {
         for (const threadId of parsed.frame.threadIds) watchedThreads.delete(threadId);
         return emit('workspaceAccessEnded', parsed.frame);
       }
+      case 'thread_access_ended': {
+        // The author stopped sharing the thread: its runs and its watch are not renewed either.
+        for (const runId of parsed.frame.runIds) forgetRun(runId);
+        watchedThreads.delete(parsed.frame.threadId);
+        return emit('threadAccessEnded', parsed.frame);
+      }
       case 'unreadable_event':
         emit('error', new TallyApiError(0, 'CLIENT_BAD_FRAME', parsed.reason));
         return onEvent({ runId: parsed.runId, seq: parsed.seq, type: parsed.type, event: null });

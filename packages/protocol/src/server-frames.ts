@@ -72,5 +72,21 @@ export const WorkspaceAccessEndedFrameSchema = z.object({
 });
 export type WorkspaceAccessEndedFrame = z.infer<typeof WorkspaceAccessEndedFrameSchema>;
 
-export const ServerFrameSchema = z.union([AckFrameSchema, ErrorFrameSchema, ThreadActivityFrameSchema, WorkspaceAccessEndedFrameSchema, RunEventSchema]);
+/**
+ * The author of a thread this user read as shared stopped sharing it: the server ended this
+ * socket's watch of the thread (`watched`) and its subscriptions to the thread's runs (listed).
+ * Sent only to sockets that had one of them; never to the author's own. Their next command on the thread answers THREAD_NOT_FOUND / RUN_NOT_FOUND.
+ */
+export const ThreadAccessEndedFrameSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  type: z.literal('thread_access_ended'),
+  workspaceId: z.string().uuid(),
+  threadId: z.string().uuid(),
+  reason: z.literal('unshared'),
+  runIds: z.array(z.string().uuid()),
+  watched: z.boolean(),
+});
+export type ThreadAccessEndedFrame = z.infer<typeof ThreadAccessEndedFrameSchema>;
+
+export const ServerFrameSchema = z.union([AckFrameSchema, ErrorFrameSchema, ThreadActivityFrameSchema, WorkspaceAccessEndedFrameSchema, ThreadAccessEndedFrameSchema, RunEventSchema]);
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;

@@ -286,7 +286,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     cookieSecurity: config.cookieSecure,
     onSecurityEvent: securityEvents,
   });
-  const threads = createThreadService({ db, runs: services.runs, audit });
+  const threads = createThreadService({ db, runs: services.runs, audit, bus });
   await app.register(accountRoutes, {
     deletion: createAccountDeletion({ db, runs: services.runs, endSessions: (userId, reason) => sessions.closeAccount(userId, reason), usage: services.agents.usageStore }),
     audit,

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { RawData, WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { CLOSE_CODES, ERROR_CODES, PROTOCOL_VERSION, type ClientCommand, type ErrorCode, type ThreadActivityFrame, type WorkspaceAccessEndedFrame, type WorkspacePermission, type WorkspaceRole } from '@tally/protocol';
+import { CLOSE_CODES, ERROR_CODES, PROTOCOL_VERSION, type ClientCommand, type ErrorCode, type ThreadAccessEndedFrame, type ThreadActivityFrame, type WorkspaceAccessEndedFrame, type WorkspacePermission, type WorkspaceRole } from '@tally/protocol';
 import { isAppError } from '../app-error.js';
 import type { Bus } from '../bus/bus.js';
 import type { UserChannelFanout, UserChannelMember } from '../bus/user-channel-fanout.js';
@@ -17,7 +17,7 @@ import { parseClientFrame } from './parse-client-frame.js';
 import { openRunSubscription, type RunSubscription } from './run-subscription.js';
 import { createSocketSender, type SocketSender, type SocketSenderLimits } from './socket-sender.js';
 import { inSpan } from '../telemetry/spans.js';
-import type { MembershipChange } from '../workspaces/membership-changes.js';
+import type { MembershipChange, ThreadUnshared } from '../workspaces/membership-changes.js';
 import { authorizeInWorkspace } from '../workspaces/workspace-authorization.js';
 import type { WorkspaceCaller } from '../workspaces/workspace-caller.js';
 import { roleAllows } from '../workspaces/workspace-roles.js';
@@ -156,24 +156,51 @@ export class Connection implements ConnectionHandle, UserChannelMember {
 
   private endAccess(change: MembershipChange, tell = true): void {
     const keeps = change.role !== null && roleAllows(change.role, 'workspace.read');
-    const runIds: string[] = [];
-    const threadIds: string[] = [];
-    if (!keeps) {
-      for (const subscription of [...(this.subscriptions?.values() ?? [])]) {
-        if (subscription.workspaceId !== change.workspaceId) continue;
-        runIds.push(subscription.runId);
-        this.subscriptions?.delete(subscription.runId);
-        void subscription.close();
-      }
-      for (const [threadId, workspaceId] of [...(this.watched ?? [])]) {
-        if (workspaceId !== change.workspaceId) continue;
-        threadIds.push(threadId);
-        this.watched?.delete(threadId);
-      }
-    }
+    const inWorkspace = (workspaceId: string) => !keeps && workspaceId === change.workspaceId;
+    const { runIds, threadIds } = this.endReading((s) => inWorkspace(s.workspaceId), (_threadId, workspaceId) => inWorkspace(workspaceId));
     if (!tell && runIds.length === 0 && threadIds.length === 0) return;
     const frame: WorkspaceAccessEndedFrame = { v: PROTOCOL_VERSION, type: 'workspace_access_ended', workspaceId: change.workspaceId, role: change.role, runIds, threadIds };
     this.sender.send(JSON.stringify(frame));
+  }
+
+  /**
+   * The author of a thread stopped sharing it (any node announced it): another member's socket
+   * ends its watch of the thread and its subscriptions to the thread's runs, and is told; the
+   * author's own sockets keep theirs. Again behind the commands in flight, as for a reduction.
+   */
+  onThreadUnshared(unshared: ThreadUnshared): void {
+    if (this.closed || unshared.authorId === this.user.id) return;
+    this.endUnshared(unshared);
+    this.queue = this.queue.then(() => this.endUnshared(unshared));
+  }
+
+  private endUnshared({ workspaceId, threadId }: ThreadUnshared): void {
+    const { runIds, threadIds } = this.endReading(
+      (s) => s.workspaceId === workspaceId && s.threadId === threadId,
+      (watchedId, watchedIn) => watchedId === threadId && watchedIn === workspaceId,
+    );
+    // Sockets that read nothing of the thread hear nothing: every socket of the node is asked.
+    if (runIds.length === 0 && threadIds.length === 0) return;
+    const frame: ThreadAccessEndedFrame = { v: PROTOCOL_VERSION, type: 'thread_access_ended', workspaceId, threadId, reason: 'unshared', runIds, watched: threadIds.length > 0 };
+    this.sender.send(JSON.stringify(frame));
+  }
+
+  /** Ends the subscriptions and watches picked; returns what ended. */
+  private endReading(endsSubscription: (subscription: RunSubscription) => boolean, endsWatch: (threadId: string, workspaceId: string) => boolean): { runIds: string[]; threadIds: string[] } {
+    const runIds: string[] = [];
+    const threadIds: string[] = [];
+    for (const subscription of [...(this.subscriptions?.values() ?? [])]) {
+      if (!endsSubscription(subscription)) continue;
+      runIds.push(subscription.runId);
+      this.subscriptions?.delete(subscription.runId);
+      void subscription.close();
+    }
+    for (const [threadId, workspaceId] of [...(this.watched ?? [])]) {
+      if (!endsWatch(threadId, workspaceId)) continue;
+      threadIds.push(threadId);
+      this.watched?.delete(threadId);
+    }
+    return { runIds, threadIds };
   }
 
   /** Authorises one command in the workspace it names: membership read now, and the key's own workspace only. */
@@ -261,6 +288,7 @@ export class Connection implements ConnectionHandle, UserChannelMember {
       bus: deps.bus,
       runId,
       workspaceId,
+      threadOf,
       afterSeq,
       listenFirst,
       loadAfter: (seq) => deps.eventLog.list({ id: runId, thread_id: threadOf() }, seq),

@@ -21,6 +21,7 @@ describe('a subscription that listens before its run exists (listenFirst)', () =
       bus,
       runId,
       workspaceId: runId,
+      threadOf: () => runId,
       afterSeq: 0,
       listenFirst: true,
       loadAfter: async () => {
@@ -55,6 +56,7 @@ describe('a subscription that listens before its run exists (listenFirst)', () =
       bus,
       runId,
       workspaceId: runId,
+      threadOf: () => runId,
       afterSeq: 0,
       listenFirst: true,
       loadAfter: async (after) => log.slice(0, logged).filter((e) => e.seq > after),

@@ -6,6 +6,8 @@ export interface RunSubscription {
   readonly runId: string;
   /** The workspace the subscriber was authorised in: a reduction of their access there ends it. */
   readonly workspaceId: string;
+  /** The run's thread: an unsharing of it ends another member's subscription. */
+  readonly threadId: string;
   readonly lastSeq: number;
   /** True once the terminal event was delivered or close() was called. */
   readonly closed: boolean;
@@ -36,6 +38,8 @@ export async function openRunSubscription(options: {
   bus: Bus;
   runId: string;
   workspaceId: string;
+  /** The run's thread (known only once a run this socket starts exists). */
+  threadOf: () => string;
   afterSeq: number;
   /** Events of the run with seq > afterSeq, from the log. */
   loadAfter: (afterSeq: number) => Promise<RunEvent[]>;
@@ -132,6 +136,9 @@ export async function openRunSubscription(options: {
   return {
     runId,
     workspaceId: options.workspaceId,
+    get threadId() {
+      return options.threadOf();
+    },
     get lastSeq() {
       return last;
     },

@@ -55,7 +55,7 @@ export function registerWsGateway(
     kv: EphemeralStore;
     maxSocketsPerUser: number;
     /** This node's listener of workspace access reductions (any node's). */
-    membership: Pick<MembershipWatch, 'onChange'>;
+    membership: Pick<MembershipWatch, 'onChange' | 'onThreadUnshared'>;
   },
 ): GatewayControl {
   const deps = { ...gatewayDeps, userChannels: createUserChannelFanout(gatewayDeps.bus) };
@@ -96,10 +96,16 @@ export function registerWsGateway(
     for (const { connection } of live.values()) if (connection.user.id === change.userId) connection.onAccessReduced(change);
   });
 
+  // A thread unshared anywhere: other members' sockets here stop reading it (each socket checks).
+  const stopUnshared = deps.membership.onThreadUnshared((unshared) => {
+    for (const { connection } of live.values()) connection.onThreadUnshared(unshared);
+  });
+
   app.addHook('onClose', async () => {
     clearInterval(heartbeat);
     stopResync();
     stopMembership();
+    stopUnshared();
   });
 
   function onMessage(this: WebSocket, raw: RawData, isBinary: boolean): void {

@@ -8,6 +8,8 @@ import type { MessageRow, ThreadRow } from '../store/schema.js';
 import { containsPattern } from './like-pattern.js';
 import type { WorkspaceCaller } from '../workspaces/workspace-caller.js';
 import { createThreadDeletion } from './thread-deletion.js';
+import type { Bus } from '../bus/bus.js';
+import { publishThreadUnshared } from '../workspaces/membership-changes.js';
 
 /**
  * Threads in a workspace as one member sees them: their own, and those other members shared with
@@ -36,7 +38,14 @@ const SEARCH_LIMIT = 100;
 
 type ThreadWithAuthor = ThreadRow & { author_email: string; author_name: string | null };
 
-export function createThreadService(deps: { db: Db; runs: Pick<RunService, 'activeInThread' | 'stop'>; audit: Pick<AuditLog, 'record'>; deletionSettleMs?: number }): ThreadService {
+export function createThreadService(deps: {
+  db: Db;
+  runs: Pick<RunService, 'activeInThread' | 'stop'>;
+  audit: Pick<AuditLog, 'record'>;
+  /** Where an unsharing is announced, so every node ends other members' live reading of the thread. */
+  bus: Pick<Bus, 'publish'>;
+  deletionSettleMs?: number;
+}): ThreadService {
   const { db } = deps;
   const deletion = createThreadDeletion({ db, runs: deps.runs, ...(deps.deletionSettleMs !== undefined ? { settleMs: deps.deletionSettleMs } : {}) });
   /** What the caller sees in the workspace: their own threads and the shared ones, with each one's author. */
@@ -160,8 +169,7 @@ export function createThreadService(deps: { db: Db; runs: Pick<RunService, 'acti
 
     async setSharing(caller, threadId, shared, meta) {
       const thread = await authored(caller, threadId);
-      if ((thread.shared_at !== null) === shared) return toThread(thread, caller.userId);
-      return db.transaction().execute(async (tx) => {
+      const changed = (thread.shared_at !== null) === shared ? toThread(thread, caller.userId) : await db.transaction().execute(async (tx) => {
         const row = await tx
           .updateTable('threads')
           .set({ shared_at: shared ? new Date() : null })
@@ -178,6 +186,11 @@ export function createThreadService(deps: { db: Db; runs: Pick<RunService, 'acti
         );
         return toThread({ ...thread, ...row }, caller.userId);
       });
+      // After the commit: a member subscribing now is refused by the store; those already reading
+      // are ended by every node's gateway. Announced again on a repeated unshare, so a retry after
+      // a failed announcement (the bus down) still ends them; ending twice ends nothing more.
+      if (!shared) await publishThreadUnshared(deps.bus, { workspaceId: caller.workspaceId, threadId, authorId: caller.userId });
+      return changed;
     },
   };
 }

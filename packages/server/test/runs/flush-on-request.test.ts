@@ -38,6 +38,7 @@ describe('a subscriber joining between publish and flush', () => {
         bus,
         runId: run.id,
         workspaceId: run.id,
+        threadOf: () => run.threadId,
         afterSeq: 0,
         loadAfter: (after) => log.list({ id: run.id, thread_id: run.threadId }, after),
         deliver: (_raw, event) => delivered.push(event.seq),
