@@ -40,7 +40,8 @@ export const PingAckDataSchema = z.object({ pong: z.literal(true), ts: z.string(
 
 /**
  * Sent to every socket of the user, on any node, when one of their threads gets a run or a run
- * ends: other tabs and devices update their thread list, and watch the thread if it is open.
+ * ends: other tabs and devices update their thread list, and watch the thread if it is open. Also
+ * sent (`queued` only) to other members' sockets watching the thread when it is shared.
  */
 export const ThreadActivityFrameSchema = z.object({
   v: z.literal(PROTOCOL_VERSION),

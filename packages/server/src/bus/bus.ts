@@ -21,6 +21,11 @@ export const channels = {
   runFlush: (runId: string) => `run-flush:${runId}`,
   /** Thread activity of one user (a run queued or finished), for all of their sockets. */
   userActivity: (userId: string) => `user:${userId}`,
+  /**
+   * A run was queued in a thread its author shared (`{authorId, activity}`): every node hears it,
+   * and other members' sockets watching that thread follow the run if they may still read it.
+   */
+  sharedThreadActivity: 'shared-threads:activity',
   /** Security events of one user (sessions revoked): their sockets on every node act on them. */
   userControl: (userId: string) => `user-control:${userId}`,
   /** A run was queued: idle workers on any node may claim it. */

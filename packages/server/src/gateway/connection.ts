@@ -135,6 +135,28 @@ export class Connection implements ConnectionHandle, UserChannelMember {
     }
   }
 
+  /**
+   * A run was queued in a thread its author shared (any node announced it): a socket of another
+   * member watching that thread tells its client and follows the run, once the run is read again
+   * as theirs to read (the thread may have been unshared, or the member removed, since).
+   */
+  onSharedActivity(authorId: string, activity: ThreadActivityFrame): void {
+    const { threadId, workspaceId, runId } = activity;
+    const watching = () => !this.closed && this.watched?.get(threadId) === workspaceId && !this.subscriptions?.has(runId);
+    if (authorId === this.user.id || activity.status !== 'queued' || !watching()) return;
+    this.queue = this.queue
+      .then(async () => {
+        if (!watching()) return;
+        await this.deps.runs.readable(await this.authorize(workspaceId, 'workspace.read'), runId);
+        this.sender.send(JSON.stringify(activity));
+        await this.subscribe(runId, threadId, workspaceId, 0);
+      })
+      .catch((error: unknown) => {
+        // Refused: no longer theirs to read, and nothing to tell.
+        if (!isAppError(error)) this.deps.logger.warn({ err: error }, 'following a shared thread failed');
+      });
+  }
+
   /** The credential behind this socket was revoked (log-out, key revoked, account disabled...): close it. */
   onControl(raw: string): void {
     const message = parseRevocation(raw);

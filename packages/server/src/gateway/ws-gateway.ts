@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
-import { CLOSE_CODES, WS_PATH } from '@tally/protocol';
+import { CLOSE_CODES, WS_PATH, type ThreadActivityFrame } from '@tally/protocol';
+import { channels } from '../bus/bus.js';
 import { AppError } from '../app-error.js';
 import { Connection, type ConnectionDeps } from './connection.js';
 import { createUserChannelFanout } from '../bus/user-channel-fanout.js';
@@ -101,11 +102,27 @@ export function registerWsGateway(
     for (const { connection } of live.values()) connection.onThreadUnshared(unshared);
   });
 
+  // A run queued in a shared thread, any node: other members' sockets here watching it follow it.
+  const stopShared = deps.bus.subscribe(channels.sharedThreadActivity, (raw) => {
+    let message: { authorId: string; activity: ThreadActivityFrame };
+    try {
+      message = JSON.parse(raw) as typeof message;
+    } catch {
+      return;
+    }
+    for (const { connection } of live.values()) connection.onSharedActivity(message.authorId, message.activity);
+  }).catch((error: unknown) => {
+    // Watchers of others' shared threads then follow the runs going when they watched, as before.
+    deps.logger.error({ err: error }, 'subscribing to shared thread activity failed');
+    return async () => undefined;
+  });
+
   app.addHook('onClose', async () => {
     clearInterval(heartbeat);
     stopResync();
     stopMembership();
     stopUnshared();
+    await (await stopShared)();
   });
 
   function onMessage(this: WebSocket, raw: RawData, isBinary: boolean): void {

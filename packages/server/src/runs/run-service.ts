@@ -129,7 +129,7 @@ export function createRunService(deps: RunServiceDeps): RunService {
       const runId = input.runId ?? crypto.randomUUID();
       const messageId = crypto.randomUUID();
       const at = now();
-      let created: { queued: RunEvent; threadId: string; title: string; interrupted: string[] };
+      let created: { queued: RunEvent; threadId: string; title: string; interrupted: string[]; shared: boolean };
       try {
         created = await db.transaction().execute(async (tx) => {
           // The account is read as it is now, whatever credential sent the message: a disabled (or
@@ -151,11 +151,12 @@ export function createRunService(deps: RunServiceDeps): RunService {
           let tid = threadId;
           let title: string;
           let interrupted: string[] = [];
+          let shared = false;
           if (tid) {
             // Locks the thread row, so two messages racing into one thread are decided one by one.
             const thread = await tx
               .selectFrom('threads')
-              .select(['id', 'title'])
+              .select(['id', 'title', 'shared_at'])
               .where('id', '=', tid)
               .where('owner_id', '=', user.id)
               // Only the author asks in a thread, and only in the workspace it belongs to.
@@ -166,6 +167,7 @@ export function createRunService(deps: RunServiceDeps): RunService {
               .executeTakeFirst();
             if (!thread) throw new AppError('THREAD_NOT_FOUND');
             title = thread.title;
+            shared = thread.shared_at !== null;
             const busy = await tx.selectFrom('runs').select('id').where('thread_id', '=', tid).where('status', 'in', ACTIVE).execute();
             if (busy.length > 0 && onBusy === 'reject') {
               throw new AppError('THREAD_BUSY', 'A run is already in progress in this thread; stop it, wait for it, or send with onBusy "queue" or "interrupt".', {
@@ -197,7 +199,7 @@ export function createRunService(deps: RunServiceDeps): RunService {
             .execute();
           const event = createRunEventSequence({ id: runId, threadId: tid, lastSeq: 0 }, () => at).next({ type: 'run_queued', data: { messageId, text } });
           await log.append([event], tx);
-          return { queued: event, threadId: tid, title, interrupted };
+          return { queued: event, threadId: tid, title, interrupted, shared };
         });
       } catch (error) {
         // Two resends racing: the unique (owner, command id) index lets one win; the other finds it.
@@ -221,6 +223,8 @@ export function createRunService(deps: RunServiceDeps): RunService {
         message: { id: messageId, text },
       };
       await notify(channels.userActivity(user.id), JSON.stringify(activity));
+      // Other members watching a shared thread follow its new runs too (the gateway checks each may read it).
+      if (created.shared) await notify(channels.sharedThreadActivity, JSON.stringify({ authorId: user.id, activity }));
       await notify(channels.runsQueued, runId);
       return { runId, threadId: created.threadId, messageId, created: true };
     },

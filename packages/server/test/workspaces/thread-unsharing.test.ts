@@ -92,4 +92,20 @@ describe.skipIf(engine.skipReason !== null)(`unsharing a thread mid-run on ${eng
     expect(await viewerSocket.command('ping', {})).toMatchObject({ type: 'ack' });
     expect(viewerSocket.frames.filter((f) => f['type'] === 'thread_access_ended')).toHaveLength(1);
   }, 90_000);
+
+  it("a viewer watching another member's shared thread follows its next run from the start", async () => {
+    const first = await ask('What did we spend last week?');
+    await ownerSocket.waitForTerminal(first.runId, 60_000);
+    const { threadId } = first;
+    expect((await as(owner, 'PUT', `/v1/workspaces/${workspaceId}/threads/${threadId}/sharing`, { shared: true })).status).toBe(200);
+    expect(await viewerSocket.command('watch_thread', { workspaceId, threadId })).toMatchObject({ type: 'ack', data: { threadId, activeRunIds: [] } });
+
+    const next = await ask('And the week before?', threadId);
+    const activity = await viewerSocket.waitFor((f) => f['type'] === 'thread_activity' && f['runId'] === next.runId, 10_000);
+    expect(activity).toMatchObject({ workspaceId, threadId, status: 'queued', message: { text: 'And the week before?' } });
+    const terminal = await viewerSocket.waitForTerminal(next.runId, 60_000);
+    expect(terminal.type).toBe('run_completed');
+    // The whole run, once and in order, from its first event.
+    expect(viewerSocket.eventsOf(next.runId).map((e) => e.seq)).toEqual(Array.from({ length: terminal.seq }, (_, i) => i + 1));
+  }, 90_000);
 });
