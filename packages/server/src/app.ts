@@ -156,7 +156,7 @@ export async function createServices(config: Config, options: BuildOptions = {})
     pipeline: agents.pipeline,
     logger,
     nodeId,
-    metrics: metrics.runs,
+    metrics,
     databaseSchema: schema,
     databasePort: pglite?.connectPort,
   });

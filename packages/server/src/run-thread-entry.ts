@@ -7,6 +7,8 @@ import { createPortBus } from './bus/thread-bus-link.js';
 import { openDatabase } from './store/database.js';
 import { createOutageLog } from './logging/outage-log.js';
 import { createSqlRunEventLog } from './runs/run-event-log.js';
+import { forwardRunThreadMetrics } from './runs/run-thread-metrics.js';
+import { countEventLogWrites } from './metrics/instrument.js';
 import type { RunThreadData, RunThreadReport } from './runs/run-thread-messages.js';
 import { createConfiguredRunWorker } from './run-worker-factory.js';
 import { createQuerySpans } from './telemetry/query-spans.js';
@@ -44,14 +46,17 @@ async function main(port: MessagePort, data: RunThreadData): Promise<void> {
     });
     const traced = config.tracing ? db.withPlugin(createQuerySpans('postgresql')) : db;
     const bus: Bus = data.busPort ? createPortBus(data.busPort) : await createRedisBus({ url: config.redisUrl!, prefix: config.redisPrefix, logger });
-    const agents = await createAgentServices({ config, db: traced, bus, logger });
+    // Counted by the main thread's metrics, the registry GET /metrics serves.
+    const metrics = forwardRunThreadMetrics((metric) => report({ type: 'metric', metric }));
+    const agents = await createAgentServices({ config, db: traced, bus, logger, onLlmCall: metrics.llmCall });
     const worker = createConfiguredRunWorker({
       config,
       db: traced,
       leaseDb,
       bus,
-      eventLog: createSqlRunEventLog(db),
+      eventLog: countEventLogWrites(createSqlRunEventLog(db), metrics),
       pipeline: agents.pipeline,
+      metrics: metrics.runs,
       logger,
       nodeId: data.workerId,
       concurrency: data.concurrency,

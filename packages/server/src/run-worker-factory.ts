@@ -5,6 +5,7 @@ import type { Config } from './config/config.js';
 import type { Pipeline } from './runs/run-context.js';
 import type { RunEventLog } from './runs/run-event-log.js';
 import type { RunMetrics } from './runs/run-metrics.js';
+import type { RunThreadMetricsSink } from './runs/run-thread-metrics.js';
 import { createRunThreads } from './runs/run-threads.js';
 import { createRunWorker, type RunWorker } from './runs/run-worker.js';
 import type { Db } from './store/database.js';
@@ -55,7 +56,13 @@ const RUN_THREAD_ENTRY = threadEntry('run-thread-entry', import.meta.url);
  * (`eventLogIsCustom`: a bench's in-memory or counting log) keeps the runs on this thread.
  */
 export function createNodeRunWorker(
-  parts: Omit<RunWorkerParts, 'concurrency'> & { eventLogIsCustom: boolean; databaseSchema: string | undefined; databasePort: (() => MessagePort) | undefined },
+  parts: Omit<RunWorkerParts, 'concurrency' | 'metrics'> & {
+    eventLogIsCustom: boolean;
+    databaseSchema: string | undefined;
+    databasePort: (() => MessagePort) | undefined;
+    /** The node's metrics: the runs on this thread report to `runs`; run threads send theirs here. */
+    metrics: RunThreadMetricsSink | undefined;
+  },
 ): RunWorker {
   const { config } = parts;
   if (config.runThreads > 0 && !parts.eventLogIsCustom) {
@@ -67,8 +74,9 @@ export function createNodeRunWorker(
       count: config.runThreads,
       hub: config.redisUrl ? undefined : parts.bus,
       databasePort: parts.databasePort,
+      metrics: parts.metrics,
       logger: parts.logger,
     });
   }
-  return createConfiguredRunWorker({ ...parts, concurrency: config.workerConcurrency });
+  return createConfiguredRunWorker({ ...parts, metrics: parts.metrics?.runs, concurrency: config.workerConcurrency });
 }

@@ -4,7 +4,7 @@ import type { UsageIngester } from '../usage/ingest/ingest-usage.js';
 import type { TallyMetrics } from './tally-metrics.js';
 
 /** The event log, counting its writes. */
-export function countEventLogWrites(log: RunEventLog, metrics: TallyMetrics): RunEventLog {
+export function countEventLogWrites(log: RunEventLog, metrics: Pick<TallyMetrics, 'eventLogWrite'>): RunEventLog {
   return {
     async append(events, tx) {
       await log.append(events, tx);

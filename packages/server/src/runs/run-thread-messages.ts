@@ -1,5 +1,6 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Config } from '../config/config.js';
+import type { RunThreadMetric } from './run-thread-metrics.js';
 
 /** What the main thread hands a run thread (see run-threads.ts; the thread's entry is src/run-thread-entry.ts). */
 export interface RunThreadData {
@@ -16,4 +17,9 @@ export interface RunThreadData {
 }
 
 /** Messages a run thread sends to the main thread. */
-export type RunThreadReport = { type: 'ready' } | { type: 'failed'; message: string } | { type: 'active'; count: number } | { type: 'stopped' };
+export type RunThreadReport =
+  | { type: 'ready' }
+  | { type: 'failed'; message: string }
+  | { type: 'active'; count: number }
+  | { type: 'metric'; metric: RunThreadMetric }
+  | { type: 'stopped' };

@@ -5,6 +5,7 @@ import { serveBusPort } from '../bus/thread-bus-link.js';
 import type { Config } from '../config/config.js';
 import type { RunThreadData, RunThreadReport } from './run-thread-messages.js';
 import type { RunWorker } from './run-worker.js';
+import { countRunThreadMetric, type RunThreadMetricsSink } from './run-thread-metrics.js';
 import { threadStart } from '../worker-thread-start.js';
 
 export interface RunThreadsOptions {
@@ -18,6 +19,8 @@ export interface RunThreadsOptions {
   hub: Bus | undefined;
   /** The embedded engine: a new port to its database thread, one per run thread. */
   databasePort: (() => MessagePort) | undefined;
+  /** Counts what the threads' runs report (the node's metrics); undefined: not counted. */
+  metrics: RunThreadMetricsSink | undefined;
   logger: Logger;
 }
 
@@ -66,6 +69,7 @@ export function createRunThreads(options: RunThreadsOptions): RunWorker {
           resolve();
         } else if (report.type === 'failed') reject(new Error(`run thread ${index} could not start: ${report.message}`));
         else if (report.type === 'active') thread.active = report.count;
+        else if (report.type === 'metric' && options.metrics) countRunThreadMetric(options.metrics, report.metric);
       });
       worker.on('error', (error) => logger.error({ err: error, runThread: index }, 'a run thread failed'));
       worker.on('exit', (code) => {

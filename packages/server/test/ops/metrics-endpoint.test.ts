@@ -104,7 +104,13 @@ describe.skipIf(promtool === null)(`metrics endpoint ${promtool ? '' : 'SKIPPED:
     expect(sample(during, 'tally_run_first_event_seconds_count')).toBe(1);
 
     await socket.waitForTerminal(runId, 30_000);
-    const after = await scrape();
+    // The embedded default runs the agents on a run thread: what it counts after the terminal event
+    // (the run's end, its active count every 100 ms) reaches the main thread's registry a moment later.
+    let after = await scrape();
+    for (let tries = 0; tries < 50 && (sample(after, 'tally_runs_active') !== 0 || !sample(after, 'tally_runs_finished_total{status="completed"}')); tries++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = await scrape();
+    }
     expect(sample(after, 'tally_runs_active')).toBe(0);
     expect(sample(after, 'tally_runs_finished_total{status="completed"}')).toBe(1);
     expect(sample(after, 'tally_run_duration_seconds_count{status="completed"}')).toBe(1);
