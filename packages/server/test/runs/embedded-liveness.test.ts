@@ -72,8 +72,9 @@ describe('embedded store: live while a user asks over a sizeable dataset', () =>
     const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.url, asker.token), workspaceId: asker.userId });
     const ack = await socket.command('send_message', { text: 'How much would caching save?' });
     const { runId } = ack['data'] as { runId: string };
-    // The data step has started: the analysis is under way.
-    await socket.waitFor((f) => f['runId'] === runId && f['type'] === 'agent_started' && (f['data'] as { agent?: string })['agent'] === 'data', 60_000);
+    // The run is under way (its first agent started; the data step and the analysis follow). Waiting
+    // for the data step itself races the end: on a run thread three months take a few hundred ms.
+    await socket.waitFor((f) => f['runId'] === runId && f['type'] === 'agent_started', 60_000);
     const stopAt = performance.now();
     const stopped = await socket.command('stop_run', { runId });
     expect(stopped).toMatchObject({ type: 'ack' });
@@ -101,7 +102,8 @@ describe('embedded store: live while a user asks over a sizeable dataset', () =>
       const pong = await other.command('ping', {});
       expect(pong).toMatchObject({ type: 'ack' });
       pings.push(performance.now() - at);
-      await new Promise((r) => setTimeout(r, 10));
+      // 40 a second at most: under the gateway's flood limit, however fast the answers come.
+      await new Promise((r) => setTimeout(r, 25));
     }
     pings.sort((a, b) => a - b);
     console.log(`${pings.length} pings during the run; median ${pings[pings.length >> 1]!.toFixed(1)} ms, max ${pings[pings.length - 1]!.toFixed(1)} ms`);
@@ -143,7 +145,8 @@ describe('embedded store with the pipelines on the main thread (TALLY_RUN_THREAD
 
     const second = await socket.command('send_message', { text: 'How much would caching save?' });
     const secondId = (second['data'] as { runId: string }).runId;
-    await socket.waitFor((f) => f['runId'] === secondId && f['type'] === 'agent_started' && (f['data'] as { agent?: string })['agent'] === 'data', 60_000);
+    // Stopped as soon as it is acknowledged: over a month of data the run may finish before a
+    // later Stop arrives (Stop during the analysis is the default's test above, over three months).
     await socket.command('stop_run', { runId: secondId });
     expect((await socket.waitForTerminal(secondId, 30_000)).type).toBe('run_cancelled');
     socket.close();
