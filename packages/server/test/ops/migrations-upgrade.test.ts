@@ -46,10 +46,28 @@ async function writeRows(db: Db, version: string, index: number): Promise<Writte
     costUsd: 0.125 * (index + 1),
   };
   await sql`INSERT INTO users (id, email, password_hash, role) VALUES (${w.userId}, ${w.email}, 'not-a-real-hash', 'member')`.execute(db);
-  await sql`INSERT INTO threads (id, owner_id, title) VALUES (${w.threadId}, ${w.userId}, ${w.title})`.execute(db);
+  // As the app at each version wrote them: from 0013 every account has a personal workspace (a
+  // random id until 0015, its person's id since), and from 0015 threads and runs name theirs.
+  const at = (name: string) => MIGRATION_NAMES.indexOf(version) >= MIGRATION_NAMES.indexOf(name);
+  const scoped = at('0015-workspace-data');
+  if (at('0013-workspaces')) {
+    const workspaceId = scoped ? w.userId : crypto.randomUUID();
+    await sql`INSERT INTO workspaces (id, name, personal_of) VALUES (${workspaceId}, 'Personal', ${w.userId})`.execute(db);
+    await sql`INSERT INTO workspace_members (workspace_id, user_id, role) VALUES (${workspaceId}, ${w.userId}, 'owner')`.execute(db);
+  }
+  if (scoped) {
+    await sql`INSERT INTO threads (id, owner_id, workspace_id, title) VALUES (${w.threadId}, ${w.userId}, ${w.userId}, ${w.title})`.execute(db);
+  } else {
+    await sql`INSERT INTO threads (id, owner_id, title) VALUES (${w.threadId}, ${w.userId}, ${w.title})`.execute(db);
+  }
   await sql`INSERT INTO messages (id, owner_id, thread_id, role, content) VALUES (${w.messageId}, ${w.userId}, ${w.threadId}, 'user', ${`question at ${version}`})`.execute(db);
-  await sql`INSERT INTO runs (id, owner_id, thread_id, message_id, status, last_seq, finished_at)
-    VALUES (${w.runId}, ${w.userId}, ${w.threadId}, ${w.messageId}, 'completed', 2, now())`.execute(db);
+  if (scoped) {
+    await sql`INSERT INTO runs (id, owner_id, workspace_id, thread_id, message_id, status, last_seq, finished_at)
+      VALUES (${w.runId}, ${w.userId}, ${w.userId}, ${w.threadId}, ${w.messageId}, 'completed', 2, now())`.execute(db);
+  } else {
+    await sql`INSERT INTO runs (id, owner_id, thread_id, message_id, status, last_seq, finished_at)
+      VALUES (${w.runId}, ${w.userId}, ${w.threadId}, ${w.messageId}, 'completed', 2, now())`.execute(db);
+  }
   await sql`INSERT INTO run_events (run_id, seq, type, data, ts) VALUES
     (${w.runId}, 1, 'run_queued', '{}'::jsonb, now()),
     (${w.runId}, 2, 'agent_thinking', ${JSON.stringify(w.eventData)}::jsonb, now())`.execute(db);
@@ -62,8 +80,9 @@ async function writeRows(db: Db, version: string, index: number): Promise<Writte
 async function expectIntact(db: Db, w: Written): Promise<void> {
   const user = await sql<{ email: string }>`SELECT email FROM users WHERE id = ${w.userId}`.execute(db);
   expect(user.rows, `user written at ${w.version}`).toEqual([{ email: w.email }]);
-  const thread = await sql<{ title: string; owner_id: string }>`SELECT title, owner_id FROM threads WHERE id = ${w.threadId}`.execute(db);
-  expect(thread.rows, `thread written at ${w.version}`).toEqual([{ title: w.title, owner_id: w.userId }]);
+  // Whenever it was written, the thread ends in its author's personal workspace, whose id is the author's.
+  const thread = await sql<{ title: string; owner_id: string; workspace_id: string }>`SELECT title, owner_id, workspace_id FROM threads WHERE id = ${w.threadId}`.execute(db);
+  expect(thread.rows, `thread written at ${w.version}`).toEqual([{ title: w.title, owner_id: w.userId, workspace_id: w.userId }]);
   const message = await sql<{ content: string }>`SELECT content FROM messages WHERE id = ${w.messageId}`.execute(db);
   expect(message.rows).toEqual([{ content: `question at ${w.version}` }]);
   const run = await sql<{ status: string; last_seq: number }>`SELECT status, last_seq FROM runs WHERE id = ${w.runId}`.execute(db);
