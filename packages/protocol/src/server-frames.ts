@@ -89,5 +89,26 @@ export const ThreadAccessEndedFrameSchema = z.object({
 });
 export type ThreadAccessEndedFrame = z.infer<typeof ThreadAccessEndedFrameSchema>;
 
-export const ServerFrameSchema = z.union([AckFrameSchema, ErrorFrameSchema, ThreadActivityFrameSchema, WorkspaceAccessEndedFrameSchema, ThreadAccessEndedFrameSchema, RunEventSchema]);
+/** Where usage that just changed came from: a file upload, an OTLP export, a provider connector's sync. */
+export const UsageChangeSourceSchema = z.enum(['upload', 'otlp', 'connector']);
+export type UsageChangeSource = z.infer<typeof UsageChangeSourceSchema>;
+
+/**
+ * The usage of a workspace changed (records stored, or billing buckets synced): an open dashboard
+ * or explorer of that workspace reads its figures again. Sent to the sockets of the workspace's
+ * members with read access (membership read when the change is announced; a key's socket only for
+ * the key's workspace). Coalesced: at most about one a second per workspace, the last one after
+ * the change, so a client may refetch on each without flooding the server.
+ */
+export const UsageChangedFrameSchema = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  type: z.literal('usage_changed'),
+  workspaceId: z.string().uuid(),
+  source: UsageChangeSourceSchema,
+  /** When the change was announced (ISO 8601). */
+  at: z.string(),
+});
+export type UsageChangedFrame = z.infer<typeof UsageChangedFrameSchema>;
+
+export const ServerFrameSchema = z.union([AckFrameSchema, ErrorFrameSchema, ThreadActivityFrameSchema, WorkspaceAccessEndedFrameSchema, ThreadAccessEndedFrameSchema, UsageChangedFrameSchema, RunEventSchema]);
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;

@@ -34,4 +34,10 @@ export const channels = {
   llmSettingsChanged: 'llm-settings:changed',
   /** An admin changed prices (overrides, discounts, the catalog data): every node and run thread reloads them. */
   pricesChanged: 'prices:changed',
+  /**
+   * The usage of a workspace changed (`UsageChangedMessage`, usage/usage-change-announcer.ts): one
+   * node-wide channel, since sockets do not declare which workspace they show; each gateway sends
+   * the frame to the members' sockets it holds. Coalesced per workspace by the announcer.
+   */
+  usageChanged: 'usage:changed',
 } as const;
