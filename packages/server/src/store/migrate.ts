@@ -14,6 +14,7 @@ import * as runTraceparent from './migrations/0012-run-traceparent.js';
 import * as workspaces from './migrations/0013-workspaces.js';
 import * as answerFeedback from './migrations/0014-answer-feedback.js';
 import * as workspaceData from './migrations/0015-workspace-data.js';
+import * as providerBilling from './migrations/0016-provider-billing.js';
 
 /** Migrations live in code (not read from disk), so they ship inside any bundle unchanged. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -31,6 +32,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0013-workspaces': workspaces,
   '0014-answer-feedback': answerFeedback,
   '0015-workspace-data': workspaceData,
+  '0016-provider-billing': providerBilling,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

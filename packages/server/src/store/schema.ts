@@ -263,6 +263,9 @@ export interface Database {
   workspace_members: WorkspaceMembersTable;
   workspace_invitations: WorkspaceInvitationsTable;
   answer_feedback: AnswerFeedbackTable;
+  provider_connections: ProviderConnectionsTable;
+  provider_billing_buckets: ProviderBillingBucketsTable;
+  workspace_usage_sources: WorkspaceUsageSourcesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -344,4 +347,66 @@ export interface WorkspaceInvitationsTable {
   accepted_at: Timestamp | null;
   accepted_by: string | null;
   revoked_at: Timestamp | null;
+}
+
+/** A workspace's connection to a provider's admin usage/cost API (migration 0016, connectors/). */
+export interface ProviderConnectionsTable {
+  id: string;
+  workspace_id: string;
+  provider: 'openai' | 'anthropic';
+  /** The admin key, AES-256-GCM encrypted (connectors/admin-key-cipher.ts); never returned. */
+  admin_key_ciphertext: string;
+  /** The key's last 4 characters, what the web app shows. */
+  key_hint: string | null;
+  backfill_days: Generated<number>;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  last_sync_started_at: Timestamp | null;
+  last_sync_finished_at: Timestamp | null;
+  last_success_at: Timestamp | null;
+  last_error: string | null;
+  last_error_at: Timestamp | null;
+  /** End of the last complete UTC day fetched. */
+  synced_through: Timestamp | null;
+  next_sync_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  lease_owner: string | null;
+  lease_until: Timestamp | null;
+  /** Set by "sync now"; cleared by the sync that honours it. */
+  sync_requested_at: Timestamp | null;
+}
+
+/** Int8 columns: written as numbers, read as strings (pg) — readers cast or Number() them. */
+type Count = ColumnType<string | number, number | undefined, number>;
+
+/** A provider's own aggregated figure (migration 0016; connectors/billing-bucket-store.ts). */
+export interface ProviderBillingBucketsTable {
+  workspace_id: string;
+  provider: 'openai' | 'anthropic';
+  kind: 'usage' | 'cost';
+  bucket_width: '1h' | '1d';
+  bucket_start: Timestamp;
+  model: Generated<string>;
+  project_id: Generated<string>;
+  api_key_id: Generated<string>;
+  batch: ColumnType<'true' | 'false' | '', 'true' | 'false' | '' | undefined, 'true' | 'false' | ''>;
+  service_tier: Generated<string>;
+  line_item: Generated<string>;
+  requests: Count;
+  input_tokens: Count;
+  output_tokens: Count;
+  cache_read_tokens: Count;
+  cache_write_tokens: Count;
+  cost_usd: number | null;
+  currency: Generated<string>;
+  fetched_at: Timestamp;
+}
+
+/** Which source is authoritative for a provider's totals in a workspace; no row = auto (migration 0016). */
+export interface WorkspaceUsageSourcesTable {
+  workspace_id: string;
+  provider: string;
+  authoritative: 'requests' | 'billing';
+  updated_by: string | null;
+  updated_at: Generated<Date>;
 }
