@@ -62,6 +62,13 @@ export const ERROR_CODES = {
   REPRICE_PREVIEW_REQUIRED: { status: 409, message: 'Apply a re-pricing from a finished preview made with the prices in force now; preview again.' },
   REPRICE_IN_PROGRESS: { status: 409, message: 'A re-pricing is already running; wait for it to finish.' },
   ROUTE_NOT_FOUND: { status: 404, message: 'No such route.' },
+  // provider connectors (issue 18)
+  CONNECTOR_NOT_FOUND: { status: 404, message: 'This workspace has no connector for that provider.' },
+  CONNECTOR_ENCRYPTION_UNAVAILABLE: { status: 409, message: 'Connectors need an encryption key for admin keys (TALLY_CONNECTOR_KEY) on this server; ask its operator to set it.' },
+  CONNECTOR_KEY_REJECTED: { status: 502, message: 'The provider refused the admin key (401/403); check it has the usage and cost read scopes.' },
+  CONNECTOR_KEY_UNREADABLE: { status: 500, message: 'The stored admin key cannot be decrypted with the configured TALLY_CONNECTOR_KEY; enter the admin key again.' },
+  CONNECTOR_PROVIDER_UNAVAILABLE: { status: 502, message: 'The provider could not be reached or kept failing; the sync is tried again later.' },
+  CONNECTOR_PROVIDER_INVALID: { status: 502, message: 'The provider answered with something its documentation does not describe.' },
   // runs
   RUN_ALREADY_FINISHED: { status: 409, message: 'The run has already finished.' },
   RUN_NOT_FINISHED: { status: 409, message: 'The run has not finished yet; rate its answer once it has.' },

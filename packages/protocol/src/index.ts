@@ -23,3 +23,4 @@ export * from './rest/query.js';
 export * from './rest/prices.js';
 export * from './rest/workspaces.js';
 export * from './workspace-roles.js';
+export * from './rest/connectors.js';
