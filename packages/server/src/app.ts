@@ -82,6 +82,8 @@ import { migrateToLatest } from './store/migrate.js';
 import { createThreadService } from './threads/thread-service.js';
 import { createAnswerFeedbackService } from './threads/answer-feedback.js';
 import { createUsageIngester, type UsageIngester } from './usage/ingest/ingest-usage.js';
+import { announceIngestedUsage } from './usage/ingest/announce-ingested-usage.js';
+import { announceUsageChanged } from './usage/usage-change-announcer.js';
 import { createAgentServices, type AgentServices } from './agent-services.js';
 import { threadTitle } from './agents/thread-title.js';
 
@@ -169,7 +171,7 @@ export async function createServices(config: Config, options: BuildOptions = {})
     bus,
     kv,
     agents,
-    ingester: countIngestedRows(createUsageIngester({ store: agents.usageStore, prices: agents.prices }), metrics),
+    ingester: announceIngestedUsage(countIngestedRows(createUsageIngester({ store: agents.usageStore, prices: agents.prices }), metrics), bus),
     runs: createRunService({
       db,
       bus,
@@ -301,6 +303,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     roleOf: workspaces.roleOf,
     authenticate: (request) => authenticator.authenticate(request),
     onIngested: (summary) => services.metrics.ingested(summary),
+    onStored: (workspaceId) => announceUsageChanged(services.bus, workspaceId, { source: 'otlp' }),
   });
   await app.register(usageExplorerRoutes, { explorer: services.agents.explorer });
   await app.register(apiKeyRoutes, { apiKeys, audit });
@@ -345,6 +348,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     runs: services.runs,
     threads,
     roleOf: workspaces.roleOf,
+    membersOf: (workspaceId) => workspaces.members(workspaceId),
     membership: membershipWatch,
     logger,
     heartbeatMs: config.ws.heartbeatMs,

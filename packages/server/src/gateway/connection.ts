@@ -157,6 +157,17 @@ export class Connection implements ConnectionHandle, UserChannelMember {
       });
   }
 
+  /**
+   * The usage of a workspace this user reads changed (the push checked membership): tell the
+   * socket, unless it was opened with a key of another workspace (a key works in its own only).
+   */
+  onUsageChanged(workspaceId: string, raw: string): void {
+    if (this.closed) return;
+    const keyWorkspace = this.user.apiKeyWorkspaceId;
+    if (this.user.apiKeyId && keyWorkspace !== workspaceId) return;
+    this.sender.send(raw);
+  }
+
   /** The credential behind this socket was revoked (log-out, key revoked, account disabled...): close it. */
   onControl(raw: string): void {
     const message = parseRevocation(raw);

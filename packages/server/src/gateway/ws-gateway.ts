@@ -11,6 +11,7 @@ import type { OriginPolicy } from '../http/origin-policy.js';
 import { originRefusal } from '../http/security-plugin.js';
 import type { EphemeralStore } from '../kv/ephemeral-store.js';
 import type { MembershipWatch } from '../workspaces/membership-changes.js';
+import { pushUsageChanges, type UsageChangePushDeps } from './usage-change-push.js';
 
 /** How long a socket closed by the server has to answer the close before it is cut off. */
 const CLOSE_GRACE_MS = 1000;
@@ -57,6 +58,8 @@ export function registerWsGateway(
     maxSocketsPerUser: number;
     /** This node's listener of workspace access reductions (any node's). */
     membership: Pick<MembershipWatch, 'onChange' | 'onThreadUnshared'>;
+    /** A workspace's members now, for `usage_changed` (gateway/usage-change-push.ts). */
+    membersOf: UsageChangePushDeps['membersOf'];
   },
 ): GatewayControl {
   const deps = { ...gatewayDeps, userChannels: createUserChannelFanout(gatewayDeps.bus) };
@@ -117,8 +120,21 @@ export function registerWsGateway(
     return async () => undefined;
   });
 
+  // A workspace's usage changed (any node's upload, export or sync): its members' sockets here hear of it.
+  const stopUsage = pushUsageChanges({
+    bus: deps.bus,
+    membersOf: deps.membersOf,
+    logger: deps.logger,
+    sockets: () => [...live.values()].map((entry) => entry.connection),
+  }).catch((error: unknown) => {
+    // Open dashboards then show new usage on their next read, as before.
+    deps.logger.error({ err: error }, 'subscribing to usage changes failed');
+    return async () => undefined;
+  });
+
   app.addHook('onClose', async () => {
     clearInterval(heartbeat);
+    await (await stopUsage)();
     stopResync();
     stopMembership();
     stopUnshared();

@@ -51,6 +51,11 @@ export interface OtlpRoutesDeps {
    * the scope on the principal this set.
    */
   authenticate?(request: FastifyRequest): Promise<unknown>;
+  /**
+   * Told that a request stored new records for the workspace: app.ts announces it
+   * (usage/usage-change-announcer.ts, coalesced), so open dashboards refetch.
+   */
+  onStored?(workspaceId: string): void;
   /** Told what each request stored (the node's ingest metrics). */
   onIngested?(summary: { inserted: number; duplicates: number; rejected: number }): void;
   maxBodyBytes?: number;
@@ -123,6 +128,7 @@ export async function otlpRoutes(app: FastifyInstance, deps: OtlpRoutesDeps): Pr
           rejected = errors.length;
           if (rejected > 0) message = refusalMessage(signal, errors);
           deps.onIngested?.({ inserted: stored.inserted, duplicates: stored.duplicates, rejected });
+          if (stored.inserted > 0) deps.onStored?.(workspaceId);
         }
         void reply.header('content-type', encoding === 'json' ? 'application/json' : 'application/x-protobuf');
         return encodeOtlpResponse(signal, encoding, rejected, message);
