@@ -4,12 +4,14 @@ import {
   RunEventSchema,
   ThreadAccessEndedFrameSchema,
   ThreadActivityFrameSchema,
+  UsageChangedFrameSchema,
   WorkspaceAccessEndedFrameSchema,
   type AckFrame,
   type ErrorFrame,
   type RunEvent,
   type ThreadAccessEndedFrame,
   type ThreadActivityFrame,
+  type UsageChangedFrame,
   type WorkspaceAccessEndedFrame,
 } from '@tally/protocol';
 
@@ -25,6 +27,7 @@ export type ParsedServerFrame =
   | { kind: 'activity'; frame: ThreadActivityFrame }
   | { kind: 'access_ended'; frame: WorkspaceAccessEndedFrame }
   | { kind: 'thread_access_ended'; frame: ThreadAccessEndedFrame }
+  | { kind: 'usage_changed'; frame: UsageChangedFrame }
   | { kind: 'unreadable_event'; runId: string; seq: number; type: string; reason: string }
   | { kind: 'invalid'; reason: string };
 
@@ -56,6 +59,10 @@ export function parseServerFrame(text: string): ParsedServerFrame {
   if (type === 'thread_access_ended') {
     const r = ThreadAccessEndedFrameSchema.safeParse(json);
     return r.success ? { kind: 'thread_access_ended', frame: r.data } : { kind: 'invalid', reason: `bad thread_access_ended: ${firstIssue(r.error)}` };
+  }
+  if (type === 'usage_changed') {
+    const r = UsageChangedFrameSchema.safeParse(json);
+    return r.success ? { kind: 'usage_changed', frame: r.data } : { kind: 'invalid', reason: `bad usage_changed: ${firstIssue(r.error)}` };
   }
   const r = RunEventSchema.safeParse(json);
   if (r.success) return { kind: 'event', event: r.data };

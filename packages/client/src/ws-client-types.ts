@@ -6,6 +6,7 @@ import type {
   SubscribeAckDataSchema,
   ThreadActivityFrame,
   ThreadAccessEndedFrame,
+  UsageChangedFrame,
   WorkspaceAccessEndedFrame,
 } from '@tally/protocol';
 import type { z } from 'zod';
@@ -59,6 +60,11 @@ export interface WsClientListeners {
    * watch and the subscriptions to its runs listed (forgotten here too, not renewed on reconnect).
    */
   threadAccessEnded: (frame: ThreadAccessEndedFrame) => void;
+  /**
+   * The usage of a workspace this user reads changed (an upload, an OTLP export, a connector's
+   * sync): a view of its figures reads them again. Coalesced by the server (about one a second).
+   */
+  usageChanged: (frame: UsageChangedFrame) => void;
   /** Problems with no caller to reject: error frames without id, unreadable frames, failed resubscribes. */
   error: (error: Error) => void;
 }

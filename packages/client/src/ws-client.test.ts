@@ -278,6 +278,23 @@ describe('createWsClient', () => {
     expect(t.last().sent).toEqual([]);
   });
 
+  it('emits usage_changed as usageChanged and reports a malformed one as an error', async () => {
+    const t = setup();
+    const connected = t.client.connect();
+    await flush();
+    t.last().accept();
+    await connected;
+    const changed: unknown[] = [];
+    const errors: Error[] = [];
+    t.client.on('usageChanged', (frame) => changed.push(frame));
+    t.client.on('error', (error) => errors.push(error));
+    const frame = { v: 1, type: 'usage_changed', workspaceId: WORKSPACE, source: 'otlp', at: '2026-12-06T08:00:00.000Z' };
+    t.last().push(frame);
+    t.last().push({ ...frame, source: 'carrier-pigeon' });
+    expect(changed).toEqual([frame]);
+    expect(errors.map((e) => e.message)).toEqual([expect.stringContaining('bad usage_changed')]);
+  });
+
   it('re-subscribes a run whose gap lasts', async () => {
     const t = setup({ gapResubscribeMs: 500 });
     const connected = t.client.connect();

@@ -221,6 +221,8 @@ export function createWsClient(options: WsClientOptions): WsClient {
         watchedThreads.delete(parsed.frame.threadId);
         return emit('threadAccessEnded', parsed.frame);
       }
+      case 'usage_changed':
+        return emit('usageChanged', parsed.frame);
       case 'unreadable_event':
         emit('error', new TallyApiError(0, 'CLIENT_BAD_FRAME', parsed.reason));
         return onEvent({ runId: parsed.runId, seq: parsed.seq, type: parsed.type, event: null });
