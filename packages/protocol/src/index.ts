@@ -23,4 +23,5 @@ export * from './rest/query.js';
 export * from './rest/prices.js';
 export * from './rest/workspaces.js';
 export * from './workspace-roles.js';
+export * from './rest/reconciliation.js';
 export * from './rest/connectors.js';

@@ -48,6 +48,8 @@ import { feedbackRoutes } from './http/feedback-routes.js';
 import { usageRoutes } from './http/usage-routes.js';
 import { otlpRoutes } from './http/otlp-routes.js';
 import { usageExplorerRoutes } from './http/usage-explorer-routes.js';
+import { reconciliationRoutes } from './http/reconciliation-routes.js';
+import { createReconciliationService } from './reconciliation/reconciliation-service.js';
 import { webRoutes } from './http/web-routes.js';
 import type { EphemeralStore } from './kv/ephemeral-store.js';
 import { createMemoryEphemeralStore } from './kv/memory-ephemeral-store.js';
@@ -296,7 +298,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(threadRoutes, { threads });
   await app.register(feedbackRoutes, { feedback: createAnswerFeedbackService({ db, threads, runs: services.runs }) });
   await app.register(runRoutes, { runs: services.runs });
-  await app.register(usageRoutes, { ingester: services.ingester, store: services.agents.usageStore });
+  const reconciliation = createReconciliationService({ db, usageStore: services.agents.usageStore });
+  await app.register(usageRoutes, { ingester: services.ingester, store: services.agents.usageStore, reconciliation });
   await app.register(otlpRoutes, {
     store: services.agents.usageStore,
     prices: services.agents.prices,
@@ -306,6 +309,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     onStored: (workspaceId) => announceUsageChanged(services.bus, workspaceId, { source: 'otlp' }),
   });
   await app.register(usageExplorerRoutes, { explorer: services.agents.explorer });
+  await app.register(reconciliationRoutes, { reconciliation, audit });
   await app.register(apiKeyRoutes, { apiKeys, audit });
   const invitationMailer = config.smtp ? createInvitationMailer(config.smtp) : null;
   await app.register(workspaceRoutes, {

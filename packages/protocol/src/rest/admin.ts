@@ -93,6 +93,7 @@ export const AUDIT_ACTIONS = [
   'thread.shared',
   'thread.unshared',
   'workspace.ownership_transferred',
+  'workspace.usage_source_changed',
 ] as const;
 export const AuditActionSchema = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditActionSchema>;

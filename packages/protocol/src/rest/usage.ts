@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isoTime, safeText } from '../safe-text.js';
 import { repeatedParam } from './query.js';
+import { UsageSourceSettingSchema } from './reconciliation.js';
 
 /** Largest NDJSON upload accepted in one POST /v1/workspaces/:workspaceId/usage; bigger files go through the CLI in parts. */
 export const MAX_USAGE_UPLOAD_BYTES = 64 * 1024 * 1024;
@@ -193,6 +194,30 @@ export type UsageDashboardTotals = z.infer<typeof UsageDashboardTotalsSchema>;
 export const UsageDashboardSliceSchema = z.object({ key: z.string(), requests: count, costUsd: money, share: z.number() });
 export type UsageDashboardSlice = z.infer<typeof UsageDashboardSliceSchema>;
 
+/**
+ * Where the dashboard's total cost came from (issue 18): per provider, the request-level records or
+ * the provider's bill (each day from one of them, never both; see ReconciliationProvider). Only
+ * without model or project filters and over whole UTC days, since a bill is neither by project
+ * nor by hour; otherwise `applied` is false, `why` says so, and the total is the records'.
+ */
+export const UsageCostSourcesSchema = z.object({
+  applied: z.boolean(),
+  why: z.string().nullable(),
+  /** The records' own total, for comparison: what costUsd was before any bill was counted. */
+  requestCostUsd: money,
+  providers: z.array(
+    z.object({
+      provider: z.string(),
+      setting: UsageSourceSettingSchema,
+      source: z.enum(['requests', 'billing', 'mixed']),
+      costUsd: money,
+      fromRequestsUsd: money,
+      fromBillingUsd: money,
+    }),
+  ),
+});
+export type UsageCostSources = z.infer<typeof UsageCostSourcesSchema>;
+
 /** GET /v1/workspaces/:workspaceId/usage/dashboard: the workspace's usage, summed for the usage page's figures and charts. */
 export const UsageDashboardSchema = z.object({
   /**
@@ -218,5 +243,7 @@ export const UsageDashboardSchema = z.object({
    * against the previous. Null unless the filters bound the window on both sides.
    */
   previous: z.object({ from: z.string(), to: z.string(), totals: UsageDashboardTotalsSchema }).nullable().default(null),
+  /** Where `totals.costUsd` came from, per provider; null from a server that predates billing data. */
+  costSources: UsageCostSourcesSchema.nullable().default(null),
 });
 export type UsageDashboard = z.infer<typeof UsageDashboardSchema>;

@@ -1,4 +1,4 @@
-import type { UsageDashboard, UsageDashboardFilters, UsageDashboardSlice, UsageDashboardTotals } from '@tally/protocol';
+import type { UsageCostSources, UsageDashboard, UsageDashboardFilters, UsageDashboardSlice, UsageDashboardTotals } from '@tally/protocol';
 import { roundUsd, ratio } from './round.js';
 import { addUsageSums, emptyUsageSums, type UsageSums } from './usage-sums.js';
 import type { UsageAggregateRow, UsageOverview } from '../usage/usage-store.js';
@@ -23,6 +23,12 @@ export interface UsageDashboardInput {
    */
   previousWindow?: UsageAggregateRow[];
   filters: UsageDashboardFilters;
+  /**
+   * The total cost with each provider's spend from its authoritative source (reconciliation/
+   * dashboard-cost-sources.ts); when applied, `totals.costUsd` is its `costUsd`. The breakdowns
+   * stay the records' own: only they have projects, features and hours.
+   */
+  costSources?: UsageCostSources & { costUsd?: number };
 }
 
 /**
@@ -80,7 +86,9 @@ export function buildUsageDashboard(input: UsageDashboardInput): UsageDashboard 
     modelDays.set(key, cell);
   }
 
-  const totals = totalsOf(matched);
+  const requestTotals = totalsOf(matched);
+  const sources = input.costSources;
+  const totals = sources?.applied && sources.costUsd !== undefined ? { ...requestTotals, costUsd: roundUsd(sources.costUsd) } : requestTotals;
   // Shares of the unrounded total, as each slice's cost is unrounded.
   const totalCost = [...byModel.values()].reduce((sum, s) => sum + s.costUsd, 0);
   const dayKeys = [...days.keys()].sort();
@@ -110,6 +118,7 @@ export function buildUsageDashboard(input: UsageDashboardInput): UsageDashboard 
     byFeature: slices(byFeature, totalCost),
     byProvider: slices(byProvider, totalCost),
     previous: prior && priorRows ? { ...prior, totals: totalsOf(matching(priorRows, filters)) } : null,
+    costSources: sources ? { applied: sources.applied, why: sources.why, requestCostUsd: sources.applied ? sources.requestCostUsd : requestTotals.costUsd, providers: sources.providers } : null,
   };
 }
 

@@ -87,10 +87,21 @@ export const ROUTE_ACCESS = {
   'GET /v1/workspaces/:workspaceId/usage/dashboard': { access: 'full', workspace: 'workspace.read' },
   'GET /v1/workspaces/:workspaceId/usage/requests': { access: 'full', workspace: 'workspace.read' },
   'GET /v1/workspaces/:workspaceId/usage/call-stats': { access: 'full', workspace: 'workspace.read' },
+  // Computed versus billed, and which source totals come from: read like usage; only admins and owners choose the source.
+  'GET /v1/workspaces/:workspaceId/reconciliation': { access: 'full', workspace: 'workspace.read' },
+  'GET /v1/workspaces/:workspaceId/usage-sources': { access: 'full', workspace: 'workspace.read' },
+  'PUT /v1/workspaces/:workspaceId/usage-sources': personIn('settings.manage'),
   // Its ingestion keys: a signed-in admin or owner (a leaked key cannot mint more).
   'POST /v1/workspaces/:workspaceId/api-keys': personIn('settings.manage'),
   'GET /v1/workspaces/:workspaceId/api-keys': personIn('settings.manage'),
   'DELETE /v1/workspaces/:workspaceId/api-keys/:keyId': personIn('settings.manage'),
+  // Its provider connectors (issue 18): members see their status; admins and owners hold the admin keys.
+  'GET /v1/workspaces/:workspaceId/connectors': personIn('workspace.read'),
+  'GET /v1/workspaces/:workspaceId/connectors/:provider': personIn('workspace.read'),
+  'PUT /v1/workspaces/:workspaceId/connectors/:provider': personIn('settings.manage'),
+  'DELETE /v1/workspaces/:workspaceId/connectors/:provider': personIn('settings.manage'),
+  'POST /v1/workspaces/:workspaceId/connectors/:provider/sync': personIn('settings.manage'),
+  'POST /v1/workspaces/:workspaceId/connectors/:provider/backfill': personIn('settings.manage'),
 
   'GET /v1/admin/users': 'admin',
   'POST /v1/admin/users': 'admin',

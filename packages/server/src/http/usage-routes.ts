@@ -1,11 +1,20 @@
 import { Transform } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { MAX_USAGE_UPLOAD_BYTES, UsageDashboardQuerySchema, UsageUploadQuerySchema, type IngestSummary, type UsageDashboard } from '@tally/protocol';
+import {
+  MAX_USAGE_UPLOAD_BYTES,
+  UsageDashboardQuerySchema,
+  UsageUploadQuerySchema,
+  type IngestSummary,
+  type UsageCostSources,
+  type UsageDashboard,
+  type UsageDashboardFilters,
+} from '@tally/protocol';
 import { AppError } from '../app-error.js';
 import type { CsvMapping, UsageFormatName } from '../usage/formats/usage-format.js';
-import { buildUsageDashboard, isWholeDayWindow, previousWindow } from '../analysis/usage-dashboard.js';
+import { buildUsageDashboard, isWholeDayWindow, previousWindow, rowsForWindow } from '../analysis/usage-dashboard.js';
+import type { ReconciliationService } from '../reconciliation/reconciliation-service.js';
 import type { UsageIngester } from '../usage/ingest/ingest-usage.js';
-import type { UsageStore } from '../usage/usage-store.js';
+import type { UsageAggregateRow, UsageStore } from '../usage/usage-store.js';
 import { drainRequestBody } from './drain-request-body.js';
 import { parseInput } from './parse-input.js';
 import { workspaceAccessOf } from './route-access.js';
@@ -29,7 +38,7 @@ const DRAIN_TIMEOUT_MS = 30_000;
  */
 export async function usageRoutes(
   app: FastifyInstance,
-  deps: { ingester: UsageIngester; store: UsageStore; maxBytes?: number },
+  deps: { ingester: UsageIngester; store: UsageStore; reconciliation: Pick<ReconciliationService, 'costSources'>; maxBytes?: number },
 ): Promise<void> {
   const maxBytes = deps.maxBytes ?? MAX_USAGE_UPLOAD_BYTES;
   // The raw stream is handed on untouched; the byte limit is counted as it flows.
@@ -87,8 +96,26 @@ export async function usageRoutes(
       isWholeDayWindow(filters) ? undefined : deps.store.aggregate(workspaceId, { from: filters.from, to: filters.to }),
       prior && !isWholeDayWindow(prior) ? deps.store.aggregate(workspaceId, prior) : undefined,
     ]);
-    return buildUsageDashboard({ all, overview, filters, ...(inWindow ? { inWindow } : {}), ...(priorWindow ? { previousWindow: priorWindow } : {}) });
+    const costSources = await dashboardCostSources(deps.reconciliation, workspaceId, filters, all);
+    return buildUsageDashboard({ all, overview, filters, costSources, ...(inWindow ? { inWindow } : {}), ...(priorWindow ? { previousWindow: priorWindow } : {}) });
   });
+}
+
+/**
+ * The total's sources (issue 18): a bill has neither projects nor features nor hours, so with a
+ * model or project filter, or a window not on UTC midnights, the total stays the records' and the
+ * answer says why.
+ */
+async function dashboardCostSources(
+  reconciliation: Pick<ReconciliationService, 'costSources'>,
+  workspaceId: string,
+  filters: UsageDashboardFilters,
+  all: UsageAggregateRow[],
+): Promise<UsageCostSources & { costUsd?: number }> {
+  const rows = rowsForWindow(all, filters);
+  const why = filters.models || filters.projects ? 'filtered by model or project: the total is the records\' own' : rows ? null : 'the window is not whole UTC days: the total is the records\' own';
+  if (why !== null || !rows) return { applied: false, why, requestCostUsd: 0, providers: [] };
+  return reconciliation.costSources(workspaceId, rows, { from: filters.from, to: filters.to });
 }
 
 /** `?format=&mapping=`, checked by the protocol's schema (a mapping is URL-encoded JSON). */

@@ -201,6 +201,19 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
       permission: 'workspace.read',
       ok: () => [200],
     },
+    'GET /v1/workspaces/:workspaceId/reconciliation': {
+      path: (i) => `/v1/workspaces/${i.workspaceId}/reconciliation?from=2026-10-01T00:00:00Z`,
+      access: 'full',
+      permission: 'workspace.read',
+      ok: () => [200],
+    },
+    'GET /v1/workspaces/:workspaceId/usage-sources': { path: (i) => `/v1/workspaces/${i.workspaceId}/usage-sources`, access: 'full', permission: 'workspace.read', ok: () => [200] },
+    'PUT /v1/workspaces/:workspaceId/usage-sources': {
+      path: (i) => `/v1/workspaces/${i.workspaceId}/usage-sources`,
+      body: () => ({ provider: 'openai', setting: 'billing' }),
+      permission: 'settings.manage',
+      ok: () => [200],
+    },
     'POST /v1/workspaces/:workspaceId/api-keys': {
       path: (i) => `/v1/workspaces/${i.workspaceId}/api-keys`,
       body: () => ({ name: 'matrix', scopes: ['usage:write'] }),
