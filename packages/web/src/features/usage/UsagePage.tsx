@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
 import type { Workspace } from '@tally/protocol';
 import type { TallyApi } from '../../api/tally-api.js';
 import { ROLE_LABELS } from '../workspaces/role-labels.js';
@@ -6,6 +6,7 @@ import { useHashQuery } from './use-hash-query.js';
 import { UsageDashboard } from './UsageDashboard.js';
 import { parseUsageFilters, writeUsageFilters } from './usage-filters.js';
 import { UsageUpload } from './UsageUpload.js';
+import { useUsageChanges } from './use-usage-changes.js';
 import './usage.css';
 
 export interface UsagePageProps {
@@ -20,6 +21,9 @@ export function UsagePage({ api, workspace, origin }: UsagePageProps) {
   const [query, setQuery] = useHashQuery();
   const [version, setVersion] = useState(0);
   const filters = useMemo(() => parseUsageFilters(query), [query]);
+  const reload = useCallback(() => setVersion((v) => v + 1), []);
+  // New usage stored anywhere (an exporter, a connector, another tab's upload): the figures read again, no reload.
+  useUsageChanges(api, workspace.id, reload);
   return (
     <section className="page usage-page" aria-labelledby="usage-title">
       <h1 id="usage-title">Usage</h1>
@@ -28,7 +32,7 @@ export function UsagePage({ api, workspace, origin }: UsagePageProps) {
           origin={origin}
           workspaceId={workspace.id}
           getAccessToken={() => api.session.getAccessToken()}
-          onUploaded={() => setVersion((v) => v + 1)}
+          onUploaded={reload}
           onRefused={(error) => {
             if (error.code === 'WORKSPACE_NOT_FOUND' || error.code === 'WORKSPACE_FORBIDDEN') api.refusals.report({ workspaceId: workspace.id, code: error.code });
           }}
