@@ -93,6 +93,11 @@ export const AUDIT_ACTIONS = [
   'thread.shared',
   'thread.unshared',
   'workspace.ownership_transferred',
+  'connector.created',
+  'connector.key_replaced',
+  'connector.removed',
+  'connector.sync_requested',
+  'connector.backfill_requested',
   'workspace.usage_source_changed',
 ] as const;
 export const AuditActionSchema = z.enum(AUDIT_ACTIONS);

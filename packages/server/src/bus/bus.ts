@@ -40,4 +40,6 @@ export const channels = {
    * the frame to the members' sockets it holds. Coalesced per workspace by the announcer.
    */
   usageChanged: 'usage:changed',
+  /** "Sync now" on a provider connector (`connectors/`): each node's scheduler looks for due connections at once. */
+  connectorSyncRequested: 'connectors:sync-requested',
 } as const;

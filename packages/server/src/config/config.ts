@@ -2,6 +2,7 @@ import { z } from 'zod';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { parseConnectorKey } from '../connectors/connector-key-source.js';
 
 /**
  * The one place that reads the environment. `loadConfig` validates every variable and fails with
@@ -138,6 +139,22 @@ const EnvSchema = z.object({
    * OTEL_TRACES_EXPORTER=none or OTEL_SDK_DISABLED=true. OTEL_EXPORTER_OTLP_HEADERS and OTEL_BSP_*
    * are read by the SDK itself.
    */
+  /**
+   * 32 bytes (64 hex characters, or base64) that encrypt connectors' admin keys at rest. Unset: the
+   * embedded default generates one into the data folder; on PostgreSQL connectors are refused.
+   */
+  TALLY_CONNECTOR_KEY: z
+    .string()
+    .refine((v) => parseConnectorKey(v) !== null, { message: 'must be 32 bytes as 64 hex characters or base64 (openssl rand -hex 32)' })
+    .optional(),
+  /** How often each connector syncs (hourly); the scheduler looks for due ones every TALLY_CONNECTOR_TICK_MS. */
+  TALLY_CONNECTOR_SYNC_INTERVAL_MS: z.coerce.number().int().min(1000).max(7 * 24 * 3_600_000).default(3_600_000),
+  TALLY_CONNECTOR_TICK_MS: z.coerce.number().int().min(50).max(3_600_000).default(30_000),
+  /** How long a node's claim on a connector's sync lasts without renewal (renewed while it syncs). */
+  TALLY_CONNECTOR_LEASE_MS: z.coerce.number().int().min(500).max(3_600_000).default(120_000),
+  /** The providers' API base URLs: a corporate egress proxy, or a regional endpoint. */
+  TALLY_CONNECTOR_OPENAI_BASE_URL: url(['http', 'https']).default('https://api.openai.com'),
+  TALLY_CONNECTOR_ANTHROPIC_BASE_URL: url(['http', 'https']).default('https://api.anthropic.com'),
   OTEL_EXPORTER_OTLP_ENDPOINT: url(['http', 'https']).optional(),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url(['http', 'https']).optional(),
   OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).optional(),
@@ -184,6 +201,8 @@ export interface Config {
   /** OpenTelemetry traces of Tally's work; null when off (the default). */
   tracing: TracingConfig | null;
   runLeaseMs: number;
+  /** Provider connectors (connectors/): the admin-key encryption key and the sync's schedule. */
+  connectors: ConnectorsConfig;
   /** Write-behind interval of run events (delivered at once, logged within this many ms). */
   eventFlushMs: number;
   /** Browser origins besides the server's own that may call the API and open sockets. */
@@ -204,6 +223,15 @@ export interface Config {
     /** A socket past this many buffered bytes is closed with SLOW_CONSUMER. */
     sendHardBytes: number;
   };
+}
+
+export interface ConnectorsConfig {
+  /** TALLY_CONNECTOR_KEY's 32 bytes; undefined when unset (connectors/connector-key-source.ts decides then). */
+  key: Buffer | undefined;
+  syncIntervalMs: number;
+  tickMs: number;
+  leaseMs: number;
+  baseUrls: { openai: string; anthropic: string };
 }
 
 /** Where spans go (the full OTLP/HTTP traces URL) and the service name they carry. */
@@ -269,6 +297,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseSchema: e.TALLY_DATABASE_SCHEMA,
     tracing: tracingConfig(e),
     runLeaseMs: e.TALLY_RUN_LEASE_MS,
+    connectors: {
+      key: e.TALLY_CONNECTOR_KEY ? (parseConnectorKey(e.TALLY_CONNECTOR_KEY) ?? undefined) : undefined,
+      syncIntervalMs: e.TALLY_CONNECTOR_SYNC_INTERVAL_MS,
+      tickMs: e.TALLY_CONNECTOR_TICK_MS,
+      leaseMs: e.TALLY_CONNECTOR_LEASE_MS,
+      baseUrls: { openai: e.TALLY_CONNECTOR_OPENAI_BASE_URL.replace(/\/$/, ''), anthropic: e.TALLY_CONNECTOR_ANTHROPIC_BASE_URL.replace(/\/$/, '') },
+    },
     eventFlushMs: e.TALLY_EVENT_FLUSH_MS,
     corsOrigins: e.TALLY_CORS_ORIGINS ?? [],
     trustProxy: e.TALLY_TRUST_PROXY ?? false,
