@@ -40,7 +40,7 @@ export async function getProviderJson(request: ProviderRequest): Promise<unknown
     } catch (error) {
       signal.throwIfAborted();
       lastProblem = `network: ${(error as Error).message}`;
-      await delay(backoffMs(retry, attempt), undefined, { signal });
+      await wait(backoffMs(retry, attempt), signal);
       continue;
     }
     if (response.ok) {
@@ -56,12 +56,22 @@ export async function getProviderJson(request: ProviderRequest): Promise<unknown
     }
     if (response.status === 429 || response.status >= 500) {
       lastProblem = `${response.status}: ${providerMessage(body)}`;
-      if (attempt + 1 < retry.maxAttempts) await delay(retryAfterMs(response.headers.get('retry-after'), retry) ?? backoffMs(retry, attempt), undefined, { signal });
+      if (attempt + 1 < retry.maxAttempts) await wait(retryAfterMs(response.headers.get('retry-after'), retry) ?? backoffMs(retry, attempt), signal);
       continue;
     }
     throw new AppError('CONNECTOR_PROVIDER_INVALID', `${hostOf(request.url)} answered ${response.status}: ${providerMessage(body)}`);
   }
   throw new AppError('CONNECTOR_PROVIDER_UNAVAILABLE', `${hostOf(request.url)} still failing after ${retry.maxAttempts} attempts (${lastProblem})`);
+}
+
+/** A wait that ends with the signal's own reason when it aborts (shutdown, a lost lease), so callers can tell why. */
+async function wait(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch (error) {
+    signal.throwIfAborted();
+    throw error;
+  }
 }
 
 function backoffMs(retry: RetryPolicy, attempt: number): number {
