@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { openDatabase, type Db } from '../../src/store/database.js';
+import { newEmbeddedDataDir } from './pglite-template.js';
 
 /**
  * An empty database of its own: an embedded one (PGlite) in a temp folder when `postgresUrl` is
@@ -13,7 +14,7 @@ import { openDatabase, type Db } from '../../src/store/database.js';
  */
 export async function openFreshDatabase(postgresUrl: string | null, label: string): Promise<{ db: Db; drop(): Promise<void> }> {
   if (postgresUrl === null) {
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), `tally-${label}-`));
+    const dataDir = await newEmbeddedDataDir(`tally-${label}-`);
     const { db } = await openDatabase({ url: undefined, dataDir });
     return {
       db,

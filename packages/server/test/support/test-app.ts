@@ -6,6 +6,7 @@ import pino from 'pino';
 import { buildApp, type App } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import type { EngineSetup } from './engines.js';
+import { newEmbeddedDataDir } from './pglite-template.js';
 import { uniqueName } from './services.js';
 
 export interface TestApp {
@@ -34,10 +35,10 @@ export interface TestAppOptions {
  */
 export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   const shared = options.shareWith ? sharedOf.get(options.shareWith) : undefined;
-  const dataDir = shared?.dataDir ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'tally-test-')));
+  const scale = options.engine.name === 'postgres+redis';
+  const dataDir = shared?.dataDir ?? (scale ? await fs.mkdtemp(path.join(os.tmpdir(), 'tally-test-')) : await newEmbeddedDataDir('tally-test-'));
   const schema = shared?.schema ?? uniqueName('t');
   const prefix = shared?.prefix ?? `${uniqueName('tally-test')}:`;
-  const scale = options.engine.name === 'postgres+redis';
   const config = loadConfig({
     TALLY_PORT: '0',
     TALLY_HOST: '127.0.0.1',
@@ -48,6 +49,12 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     // of what a node does, and the embedded default's run thread is tested as a process
     // (test/runs/embedded-liveness.test.ts, the CLI and golden-path processes).
     TALLY_RUN_THREADS: '0',
+    // Connectors: a fixed key seals admin keys (on PostgreSQL too; '' in `env` unsets it), and the
+    // providers' APIs are a closed local port unless a test points them at its fake: a test never
+    // reaches the real providers.
+    TALLY_CONNECTOR_KEY: TEST_CONNECTOR_KEY,
+    TALLY_CONNECTOR_OPENAI_BASE_URL: 'http://127.0.0.1:9',
+    TALLY_CONNECTOR_ANTHROPIC_BASE_URL: 'http://127.0.0.1:9',
     ...(scale ? { TALLY_DATABASE_URL: options.engine.postgresUrl! } : {}),
     ...(scale && !options.withoutRedis ? { TALLY_REDIS_URL: options.engine.redisUrl!, TALLY_REDIS_PREFIX: prefix } : {}),
     ...options.env,
@@ -74,6 +81,9 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   sharedOf.set(testApp, { dataDir, schema, prefix });
   return testApp;
 }
+
+/** The connector key test nodes use (32 bytes, hex). */
+export const TEST_CONNECTOR_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
 
 const sharedOf = new WeakMap<TestApp, { dataDir: string; schema: string; prefix: string }>();
 
