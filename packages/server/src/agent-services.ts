@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { createLiveLlmPipeline } from './agents/live-llm-pipeline.js';
 import { createSupervisor } from './agents/supervisor.js';
+import { createReconciliationService } from './reconciliation/reconciliation-service.js';
 import { createThreadHistory } from './agents/thread-history.js';
 import type { Bus } from './bus/bus.js';
 import type { Config } from './config/config.js';
@@ -83,7 +84,13 @@ export async function createAgentServices(deps: {
     currentLlm: () => llmSettings.current(),
     build: (llm) => {
       const client = createLlm(llm, { recordCall });
-      return createSupervisor({ usage: usageStore, prices, llm: client && config.tracing ? withLlmSpans(client) : client, history: createThreadHistory(db) });
+      return createSupervisor({
+        usage: usageStore,
+        prices,
+        llm: client && config.tracing ? withLlmSpans(client) : client,
+        history: createThreadHistory(db),
+        reconciliation: createReconciliationService({ db, usageStore }),
+      });
     },
   });
   return {

@@ -1,5 +1,6 @@
 import type { Intent } from '@tally/protocol';
 import { asksForFullReport, breakdownAsked, conversationalIntent, isOnTopic, type BreakdownDimension } from './request-shape.js';
+import { asksForReconciliation } from './reconciliation-request.js';
 import { parseTimeRange, type NamedRange } from './time-range.js';
 
 /** What triage reads from a message: its intent and the entities it names. */
@@ -13,6 +14,8 @@ export interface RequestClassification {
   wantsFullReport: boolean;
   /** The one breakdown a cost question names, if any. */
   breakdown: BreakdownDimension | null;
+  /** The message asks whether the provider's bill matches the logs: the reconciliation answers it. */
+  reconciliation: boolean;
   /**
    * The rules read this message surely: exactly one intent's words, a word about LLM usage or
    * cost (so "recommend a recipe" is not a question about spend), and nothing an LLM could read
@@ -65,7 +68,9 @@ const NOT_PROJECT_NAMES = new Set([
 /** The rule-based triage: a pure function of the message, the clock and the models in the data. */
 export function classifyRequest(text: string, now: Date, knownModels: readonly string[] = []): RequestClassification {
   const t = text.toLowerCase();
-  const { intent, intentsMatched } = intentOf(t);
+  const reconciliation = asksForReconciliation(t);
+  // Comparing the bill is a question about cost, whatever other words it has ("do our logs match").
+  const { intent, intentsMatched } = reconciliation ? { intent: 'cost_analysis' as const, intentsMatched: 1 } : intentOf(t);
   const models = modelsIn(t, knownModels);
   const project = projectIn(t);
   const timeRange = parseTimeRange(text, now);
@@ -76,6 +81,7 @@ export function classifyRequest(text: string, now: Date, knownModels: readonly s
     timeRange,
     wantsFullReport: asksForFullReport(t),
     breakdown: breakdownAsked(t),
+    reconciliation,
     certain:
       intentsMatched === 1 &&
       isOnTopic(t) &&
@@ -84,7 +90,8 @@ export function classifyRequest(text: string, now: Date, knownModels: readonly s
       timeRange === null &&
       !ENTITY_WORDS.test(t) &&
       !TIME_WORDS.test(t) &&
-      !NUANCE_WORDS.test(t) &&
+      // "billed vs computed", "compare the invoice": the comparison is the question itself.
+      (reconciliation || !NUANCE_WORDS.test(t)) &&
       t.split(/\s+/).filter((w) => w !== '').length <= CERTAIN_MAX_WORDS,
   };
 }

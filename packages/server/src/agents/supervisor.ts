@@ -8,6 +8,7 @@ import { createAgentRun } from './agent-run.js';
 import { runDataAgent } from './data-agent.js';
 import { runDataHelper } from './data-helper.js';
 import { runOptimization } from './optimization.js';
+import { runReconciliationData, runReconciliationReply, type ReconciliationSource } from './reconciliation-step.js';
 import { runReply } from './reply.js';
 import { runReporting } from './reporting.js';
 import type { ThreadHistory } from './thread-history.js';
@@ -21,6 +22,8 @@ export interface SupervisorDeps {
   llm: LanguageModelClient | null;
   /** The thread's earlier questions: the first analysis question of a thread gets the full report. Without it every question is the first. */
   history?: ThreadHistory;
+  /** Computed versus billed, for "does our bill match our logs?"; without it such a question gets the cost analysis. */
+  reconciliation?: ReconciliationSource;
   now?: () => Date;
 }
 
@@ -50,6 +53,11 @@ export function createSupervisor(deps: SupervisorDeps): Pipeline {
       } else if (!triage.sufficient) {
         result = await run.step('data_helper', () => runDataHelper(run, { offline: deps.llm === null }));
         summary = 'no usage data; the data helper explained how to load it';
+      } else if (triage.reconciliation && deps.reconciliation) {
+        const reconciliation = deps.reconciliation;
+        const compared = await run.step('data', () => runReconciliationData(run, { reconciliation }, triage));
+        result = await run.step('reporting', () => runReconciliationReply(run, compared, { offline: deps.llm === null }, triage));
+        summary = `${triage.intent}: bill against logs, ${compared.providers.length} providers`;
       } else {
         const data = await run.step('data', () => runDataAgent(run, { tools }, triage));
         const analysis = await run.step('optimization', () => runOptimization(run, { prices: deps.prices }, { triage, data }));

@@ -20,6 +20,7 @@ describe('mergeLlmTriage', () => {
     expect(merged).toEqual({
       wantsFullReport: false,
       breakdown: null,
+      reconciliation: false,
       certain: false,
       intent: 'model_choice',
       models: ['claude-haiku-4-5', 'gpt-4o'],

@@ -34,6 +34,8 @@ export interface Triage {
   depth: 'full' | 'focused';
   /** The one breakdown a cost question names, if any. */
   breakdown: BreakdownDimension | null;
+  /** The question asks whether the provider's bill matches the logs (reconciliation-request.ts). */
+  reconciliation: boolean;
 }
 
 const IsoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
@@ -108,6 +110,7 @@ export async function runTriage(
   const triage: Triage = {
     depth,
     breakdown: classification.breakdown,
+    reconciliation: classification.reconciliation,
     intent: classification.intent,
     source,
     mentionedModels: classification.models,
@@ -121,6 +124,7 @@ export async function runTriage(
   };
   const parts = [
     `intent ${triage.intent} (${source})`,
+    triage.reconciliation ? 'bill against logs' : null,
     isAnalysisIntent(triage.intent) ? `${depth} answer` : null,
     models.length > 0 ? `models ${models.join(', ')}` : null,
     triage.project ? `project ${triage.project}` : null,
