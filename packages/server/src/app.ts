@@ -50,6 +50,14 @@ import { otlpRoutes } from './http/otlp-routes.js';
 import { usageExplorerRoutes } from './http/usage-explorer-routes.js';
 import { reconciliationRoutes } from './http/reconciliation-routes.js';
 import { createReconciliationService } from './reconciliation/reconciliation-service.js';
+import { connectorRoutes } from './http/connector-routes.js';
+import { createAdminKeyCipher } from './connectors/admin-key-cipher.js';
+import { resolveConnectorKey } from './connectors/connector-key-source.js';
+import { createConnectorService } from './connectors/connector-service.js';
+import { startConnectorScheduler, type ConnectorScheduler } from './connectors/connector-scheduler.js';
+import { FAILURE_RETRY_MS } from './connectors/connector-sync.js';
+import { createProviderClients } from './connectors/provider-clients.js';
+import { DEFAULT_RETRY_POLICY } from './connectors/provider-http.js';
 import { webRoutes } from './http/web-routes.js';
 import type { EphemeralStore } from './kv/ephemeral-store.js';
 import { createMemoryEphemeralStore } from './kv/memory-ephemeral-store.js';
@@ -310,6 +318,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   });
   await app.register(usageExplorerRoutes, { explorer: services.agents.explorer });
   await app.register(reconciliationRoutes, { reconciliation, audit });
+  // Provider connectors (issue 18): admin keys sealed with the connector key (none on PostgreSQL
+  // without TALLY_CONNECTOR_KEY: creating one is then refused), synced by the scheduler below.
+  const connectorKey = await resolveConnectorKey({ configured: config.connectors.key, embedded: services.engine === 'pglite', dataDir: config.dataDir });
+  const connectorCipher = connectorKey ? createAdminKeyCipher(connectorKey) : null;
+  let connectorScheduler: ConnectorScheduler | null = null;
+  await app.register(connectorRoutes, { connectors: createConnectorService({ db, bus, audit, cipher: connectorCipher, nudge: () => connectorScheduler?.nudge() }) });
   await app.register(apiKeyRoutes, { apiKeys, audit });
   const invitationMailer = config.smtp ? createInvitationMailer(config.smtp) : null;
   await app.register(workspaceRoutes, {
@@ -378,6 +392,22 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(webRoutes, { dir: config.webDir ?? defaultWebDir() });
 
   if (options.runWorkers !== false) await services.worker.start();
+  // The connectors' sync is background work like the runs': on the nodes that run workers.
+  if (options.runWorkers !== false) {
+    connectorScheduler = await startConnectorScheduler({
+      db,
+      bus,
+      logger,
+      nodeId: services.nodeId,
+      clients: createProviderClients(config.connectors.baseUrls),
+      cipher: connectorCipher,
+      leaseMs: config.connectors.leaseMs,
+      syncIntervalMs: config.connectors.syncIntervalMs,
+      failureRetryMs: Math.min(FAILURE_RETRY_MS, config.connectors.syncIntervalMs),
+      retry: DEFAULT_RETRY_POLICY,
+      tickMs: config.connectors.tickMs,
+    });
+  }
   await announceFirstAdminSetup({ db, logger, setup: firstAdmin, publicUrl: config.publicUrl });
   services.metrics.setSources({
     sockets: () => gateway.connections,
@@ -406,6 +436,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         draining = true;
         // Runs go back to the queue for other nodes, then clients are told to reconnect elsewhere.
         await services.worker.stop();
+        // A sync in flight stops and frees its lease (due again at once, for another node).
+        await connectorScheduler?.stop();
         await gateway.closeAll();
         await app.close();
         await standings.close();

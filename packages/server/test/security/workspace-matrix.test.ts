@@ -6,6 +6,7 @@ import { engineSetups } from '../support/engines.js';
 import { rest, signUp, ticketFor } from '../support/rest.js';
 import { askSharedThread } from '../support/shared-thread.js';
 import { createTeamWorkspace, joinWorkspace } from '../support/team-workspace.js';
+import { putTestConnector } from '../support/connector-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { openTestSocket, type TestSocket } from '../support/ws-test-client.js';
 
@@ -230,6 +231,38 @@ describe(`workspace authorization matrix on ${engine.name}`, () => {
       before: async () => {
         ids.keyId = (await as(people.owner, 'POST', `/v1/workspaces/${ids.workspaceId}/api-keys`, { name: 'to revoke', scopes: ['full'] })).body['id'] as string;
       },
+    },
+    'GET /v1/workspaces/:workspaceId/connectors': { path: (i) => `/v1/workspaces/${i.workspaceId}/connectors`, permission: 'workspace.read', ok: () => [200] },
+    'GET /v1/workspaces/:workspaceId/connectors/:provider': {
+      path: (i) => `/v1/workspaces/${i.workspaceId}/connectors/openai`,
+      permission: 'workspace.read',
+      ok: () => [200],
+      before: () => putTestConnector(server.baseUrl, people.owner, ids.workspaceId),
+    },
+    'PUT /v1/workspaces/:workspaceId/connectors/:provider': {
+      path: (i) => `/v1/workspaces/${i.workspaceId}/connectors/openai`,
+      body: () => ({ adminKey: 'sk-admin-matrix-1234', backfillDays: 7 }),
+      permission: 'settings.manage',
+      ok: () => [200, 201],
+    },
+    'DELETE /v1/workspaces/:workspaceId/connectors/:provider': {
+      path: (i) => `/v1/workspaces/${i.workspaceId}/connectors/openai`,
+      permission: 'settings.manage',
+      ok: () => [204],
+      before: () => putTestConnector(server.baseUrl, people.owner, ids.workspaceId),
+    },
+    'POST /v1/workspaces/:workspaceId/connectors/:provider/sync': {
+      path: (i) => `/v1/workspaces/${i.workspaceId}/connectors/openai/sync`,
+      permission: 'settings.manage',
+      ok: () => [202],
+      before: () => putTestConnector(server.baseUrl, people.owner, ids.workspaceId),
+    },
+    'POST /v1/workspaces/:workspaceId/connectors/:provider/backfill': {
+      path: (i) => `/v1/workspaces/${i.workspaceId}/connectors/openai/backfill`,
+      body: () => ({ days: 3 }),
+      permission: 'settings.manage',
+      ok: () => [202],
+      before: () => putTestConnector(server.baseUrl, people.owner, ids.workspaceId),
     },
     'GET /v1/workspaces/:workspaceId/threads': { path: (i) => `/v1/workspaces/${i.workspaceId}/threads?q=money`, access: 'full', permission: 'workspace.read', ok: () => [200] },
     'GET /v1/workspaces/:workspaceId/threads/:threadId': {
