@@ -9,6 +9,7 @@ import { mapOtlpLogs } from '../usage/otlp/map-otlp-logs.js';
 import { mapOtlpTraces, type OtlpMapping } from '../usage/otlp/map-otlp-traces.js';
 import { RPC_STATUS, type OtlpSignal } from '../usage/otlp/otlp-schema.js';
 import { storeOtlpRecords } from '../usage/otlp/store-otlp-records.js';
+import { createUsageWriteBatcher, type UsageWriteBatcher } from '../usage/otlp/usage-write-batcher.js';
 import type { UsageStore } from '../usage/usage-store.js';
 import { authorizeInWorkspace } from '../workspaces/workspace-authorization.js';
 import { userOf, type Principal } from './authenticate.js';
@@ -52,15 +53,17 @@ export interface OtlpRoutesDeps {
    */
   authenticate?(request: FastifyRequest): Promise<unknown>;
   /**
-   * Told that a request stored new records for the workspace: app.ts announces it
+   * Told that an insert stored new records for the workspace: app.ts announces it
    * (usage/usage-change-announcer.ts, coalesced), so open dashboards refetch.
    */
   onStored?(workspaceId: string): void;
-  /** Told what each request stored (the node's ingest metrics). */
+  /** Told what was stored (per merged insert) and what each request repeated or had refused (the node's ingest metrics). */
   onIngested?(summary: { inserted: number; duplicates: number; rejected: number }): void;
   maxBodyBytes?: number;
   maxInflatedBytes?: number;
   gate?: IngestGate;
+  /** Merges concurrent requests' records per workspace (usage/otlp/usage-write-batcher.ts); one over `store` by default. */
+  batcher?: UsageWriteBatcher;
 }
 
 const SIGNALS: readonly OtlpSignal[] = ['traces', 'logs', 'metrics'];
@@ -77,6 +80,15 @@ export async function otlpRoutes(app: FastifyInstance, deps: OtlpRoutesDeps): Pr
   const maxBodyBytes = deps.maxBodyBytes ?? OTLP_MAX_BODY_BYTES;
   const maxInflatedBytes = deps.maxInflatedBytes ?? OTLP_MAX_INFLATED_BYTES;
   const gate = deps.gate ?? createIngestGate(OTLP_MAX_IN_FLIGHT);
+  const batcher =
+    deps.batcher ??
+    createUsageWriteBatcher({
+      store: deps.store,
+      onWritten: (workspaceId, { inserted, duplicates }) => {
+        deps.onIngested?.({ inserted, duplicates, rejected: 0 });
+        if (inserted > 0) deps.onStored?.(workspaceId);
+      },
+    });
 
   if (deps.authenticate) {
     const authenticate = deps.authenticate;
@@ -124,11 +136,11 @@ export async function otlpRoutes(app: FastifyInstance, deps: OtlpRoutesDeps): Pr
             if ('record' in item) records.push(item.record);
             else errors.push(`#${item.lineNumber}: ${item.error}`);
           }
-          const stored = records.length === 0 ? { inserted: 0, duplicates: 0 } : await storeOtlpRecords(deps, workspaceId, records);
+          // What the store added is told by the batcher, per merged insert; this request's own repeats and refusals here.
+          const stored = records.length === 0 ? { repeated: 0 } : await storeOtlpRecords({ batcher, prices: deps.prices }, workspaceId, records);
           rejected = errors.length;
           if (rejected > 0) message = refusalMessage(signal, errors);
-          deps.onIngested?.({ inserted: stored.inserted, duplicates: stored.duplicates, rejected });
-          if (stored.inserted > 0) deps.onStored?.(workspaceId);
+          if (rejected > 0 || stored.repeated > 0) deps.onIngested?.({ inserted: 0, duplicates: stored.repeated, rejected });
         }
         void reply.header('content-type', encoding === 'json' ? 'application/json' : 'application/x-protobuf');
         return encodeOtlpResponse(signal, encoding, rejected, message);

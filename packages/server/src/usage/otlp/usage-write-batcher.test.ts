@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { isAppError } from '../../app-error.js';
+import type { PricedUsageRecord } from '../usage-store.js';
+import { createUsageWriteBatcher } from './usage-write-batcher.js';
+
+const W = '11111111-1111-4111-8111-111111111111';
+const V = '22222222-2222-4222-8222-222222222222';
+
+function records(prefix: string, n: number): PricedUsageRecord[] {
+  return Array.from({ length: n }, (_, i) => ({ key: `${prefix}${i}`, costUsd: 0, record: {} as PricedUsageRecord['record'] }));
+}
+
+/** A store whose inserts finish when the test says, keeping each insert's keys and a key set like a real store's. */
+function gatedStore() {
+  const stored = new Set<string>();
+  const inserts: Array<{ workspaceId: string; keys: string[]; finish(error?: Error): void }> = [];
+  return {
+    stored,
+    inserts,
+    store: {
+      insertBatchSize: 1000,
+      insert(workspaceId: string, batch: PricedUsageRecord[]) {
+        return new Promise<{ inserted: number; duplicates: number }>((resolve, reject) => {
+          inserts.push({
+            workspaceId,
+            keys: batch.map((r) => r.key),
+            finish(error) {
+              if (error) return reject(error);
+              let inserted = 0;
+              for (const r of batch) if (!stored.has(`${workspaceId}/${r.key}`)) (stored.add(`${workspaceId}/${r.key}`), inserted++);
+              resolve({ inserted, duplicates: batch.length - inserted });
+            },
+          });
+        });
+      },
+    },
+  };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('usage write batcher', () => {
+  it('writes a lone request at once, and merges the requests that arrive meanwhile into one insert', async () => {
+    const g = gatedStore();
+    const written: Array<{ inserted: number; duplicates: number }> = [];
+    const batcher = createUsageWriteBatcher({ store: g.store, onWritten: (_w, r) => written.push(r) });
+    const first = batcher.write(W, records('a', 512));
+    expect(g.inserts).toHaveLength(1);
+    const rest = [batcher.write(W, records('b', 512)), batcher.write(W, records('c', 300)), batcher.write(W, records('d', 400))];
+    expect(batcher.queuedRows).toBe(512 + 512 + 300 + 400);
+    g.inserts[0]!.finish();
+    await first;
+    await tick();
+    // b and c fit in one insert of at most 1,000 rows with b... b (512) + c (300) = 812; d would pass 1,000.
+    expect(g.inserts.map((i) => i.keys.length)).toEqual([512, 812]);
+    g.inserts[1]!.finish();
+    await Promise.all(rest.slice(0, 2));
+    await tick();
+    expect(g.inserts.map((i) => i.keys.length)).toEqual([512, 812, 400]);
+    g.inserts[2]!.finish();
+    await rest[2];
+    expect(written).toEqual([
+      { inserted: 512, duplicates: 0 },
+      { inserted: 812, duplicates: 0 },
+      { inserted: 400, duplicates: 0 },
+    ]);
+    expect(batcher.queuedRows).toBe(0);
+  });
+
+  it('counts a key sent by two merged requests once, and a replay of stored keys as duplicates', async () => {
+    const g = gatedStore();
+    const written: Array<{ inserted: number; duplicates: number }> = [];
+    const batcher = createUsageWriteBatcher({ store: g.store, onWritten: (_w, r) => written.push(r) });
+    const first = batcher.write(W, records('a', 10));
+    const both = [batcher.write(W, records('x', 5)), batcher.write(W, records('x', 5)), batcher.write(W, records('a', 10))];
+    g.inserts[0]!.finish();
+    await first;
+    await tick();
+    expect(g.inserts[1]!.keys).toHaveLength(15);
+    g.inserts[1]!.finish();
+    await Promise.all(both);
+    expect(written).toEqual([
+      { inserted: 10, duplicates: 0 },
+      { inserted: 5, duplicates: 15 },
+    ]);
+    expect(g.stored.size).toBe(15);
+  });
+
+  it('keeps workspaces apart: each has its own writer', async () => {
+    const g = gatedStore();
+    const batcher = createUsageWriteBatcher({ store: g.store });
+    void batcher.write(W, records('a', 3));
+    void batcher.write(V, records('a', 3));
+    expect(g.inserts.map((i) => i.workspaceId)).toEqual([W, V]);
+    for (const i of g.inserts) i.finish();
+  });
+
+  it('refuses with RATE_LIMITED when the workspace already has its bound waiting, and takes a lone large request', async () => {
+    const g = gatedStore();
+    const batcher = createUsageWriteBatcher({ store: g.store, maxQueuedRows: 1000 });
+    const big = batcher.write(W, records('big', 5000));
+    const waiting = batcher.write(W, records('w', 900));
+    const refused = await batcher.write(W, records('r', 200)).catch((e: unknown) => e);
+    expect(isAppError(refused) && refused.code).toBe('RATE_LIMITED');
+    g.inserts[0]!.finish();
+    await big;
+    await tick();
+    g.inserts[1]!.finish();
+    await waiting;
+  });
+
+  it('rejects every request of a failed insert, and goes on with the next', async () => {
+    const g = gatedStore();
+    const batcher = createUsageWriteBatcher({ store: g.store });
+    const first = batcher.write(W, records('a', 3));
+    const merged = [batcher.write(W, records('b', 3)), batcher.write(W, records('c', 3))];
+    g.inserts[0]!.finish();
+    await first;
+    await tick();
+    expect(g.inserts[1]!.keys).toHaveLength(6);
+    g.inserts[1]!.finish(new Error('connection lost'));
+    for (const m of merged) await expect(m).rejects.toThrow('connection lost');
+    expect(batcher.queuedRows).toBe(0);
+    const next = batcher.write(W, records('b', 3));
+    g.inserts[2]!.finish();
+    await next;
+    expect(g.stored.has(`${W}/b0`)).toBe(true);
+  });
+});

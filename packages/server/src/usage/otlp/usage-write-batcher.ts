@@ -1,0 +1,125 @@
+import { AppError } from '../../app-error.js';
+import type { PricedUsageRecord, UsageStore } from '../usage-store.js';
+
+/**
+ * How many records may wait for one workspace's writer, by default, in multiples of one insert.
+ * Past it a request is refused (429 + Retry-After) rather than queued: the exporter keeps the
+ * spans and retries, the node does not hold an unbounded backlog in memory.
+ */
+const QUEUED_INSERTS = 4;
+
+export interface UsageWriteBatcher {
+  /**
+   * Stores the records (already priced and keyed, each key once) for the workspace together with
+   * the records other requests of that workspace are waiting to store: resolves once they are
+   * stored (or found stored), rejects with the insert's error. Throws AppError RATE_LIMITED at
+   * once when the workspace's queue is full.
+   */
+  write(workspaceId: string, records: readonly PricedUsageRecord[]): Promise<void>;
+  /** Records waiting or being written, all workspaces (a gauge for tests and metrics). */
+  readonly queuedRows: number;
+}
+
+export interface UsageWriteBatcherDeps {
+  store: Pick<UsageStore, 'insert' | 'insertBatchSize'>;
+  /** Largest merged insert; default the store's `insertBatchSize` (5,000 SQL, 10,000 ClickHouse). */
+  maxBatchRows?: number;
+  /** Records that may wait per workspace before requests are refused; default 4 inserts' worth. */
+  maxQueuedRows?: number;
+  /** Told what each merged insert stored: the node's metrics, the usage_changed announcement. */
+  onWritten?(workspaceId: string, result: { inserted: number; duplicates: number }): void;
+}
+
+interface Waiting {
+  records: readonly PricedUsageRecord[];
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+interface WorkspaceQueue {
+  waiting: Waiting[];
+  waitingRows: number;
+}
+
+/**
+ * A per-workspace micro-batcher for OTLP export requests. An exporter at speed sends many 512-span
+ * requests at once; stored one by one, each paid a whole statement (its duplicate check, its
+ * rollup upserts) for 512 rows, and on PGlite a 512-row statement writes about half as many rows a
+ * second as a 5,000-row one. Here one writer per workspace stores what arrived while its previous
+ * insert ran, merged into one insert up to the store's batch size. It never waits for more to
+ * arrive (no added latency when a request is alone), and a request is answered only after its
+ * records are stored, so an OTLP success still means durable.
+ *
+ * Duplicates stay exact: the merged records are keyed once (the first request's copy of a key is
+ * the one written; a later copy counts as a duplicate), and the store's own key check does the rest.
+ * Created per node and passed in: its queues are the only state, and they empty as they are written.
+ */
+export function createUsageWriteBatcher(deps: UsageWriteBatcherDeps): UsageWriteBatcher {
+  const maxBatchRows = deps.maxBatchRows ?? deps.store.insertBatchSize ?? 5000;
+  const maxQueuedRows = deps.maxQueuedRows ?? maxBatchRows * QUEUED_INSERTS;
+  const queues = new Map<string, WorkspaceQueue>();
+  let queuedRows = 0;
+
+  /** Takes waiting requests up to one insert's worth (at least one, however large). */
+  function take(queue: WorkspaceQueue): Waiting[] {
+    const taken: Waiting[] = [];
+    let rows = 0;
+    while (queue.waiting.length > 0) {
+      const next = queue.waiting[0]!;
+      if (taken.length > 0 && rows + next.records.length > maxBatchRows) break;
+      queue.waiting.shift();
+      rows += next.records.length;
+      taken.push(next);
+    }
+    queue.waitingRows -= rows;
+    return taken;
+  }
+
+  function merge(taken: readonly Waiting[]): PricedUsageRecord[] {
+    if (taken.length === 1) return [...taken[0]!.records];
+    const byKey = new Map<string, PricedUsageRecord>();
+    for (const { records } of taken) for (const record of records) if (!byKey.has(record.key)) byKey.set(record.key, record);
+    return [...byKey.values()];
+  }
+
+  async function drain(workspaceId: string, queue: WorkspaceQueue): Promise<void> {
+    while (queue.waiting.length > 0) {
+      const taken = take(queue);
+      const rows = taken.reduce((n, w) => n + w.records.length, 0);
+      try {
+        const merged = merge(taken);
+        const result = await deps.store.insert(workspaceId, merged);
+        // Copies of one key across requests were dropped by the merge: duplicates too.
+        deps.onWritten?.(workspaceId, { inserted: result.inserted, duplicates: result.duplicates + rows - merged.length });
+        for (const w of taken) w.resolve();
+      } catch (error) {
+        for (const w of taken) w.reject(error);
+      } finally {
+        queuedRows -= rows;
+      }
+    }
+    queues.delete(workspaceId);
+  }
+
+  return {
+    write(workspaceId, records) {
+      if (records.length === 0) return Promise.resolve();
+      let queue = queues.get(workspaceId);
+      // A request alone in the queue is always taken, however large (the body limit bounds it).
+      if (queue && queue.waiting.length > 0 && queue.waitingRows + records.length > maxQueuedRows) {
+        return Promise.reject(new AppError('RATE_LIMITED', 'This workspace is sending usage faster than it can be stored; retry shortly.'));
+      }
+      const fresh = !queue;
+      if (!queue) queues.set(workspaceId, (queue = { waiting: [], waitingRows: 0 }));
+      const written = new Promise<void>((resolve, reject) => queue.waiting.push({ records, resolve, reject }));
+      queue.waitingRows += records.length;
+      queuedRows += records.length;
+      // The first request of an idle workspace starts its writer; later ones join its queue.
+      if (fresh) void drain(workspaceId, queue);
+      return written;
+    },
+    get queuedRows() {
+      return queuedRows;
+    },
+  };
+}
