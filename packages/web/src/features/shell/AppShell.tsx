@@ -28,6 +28,7 @@ const PHONE_QUERY = '(max-width: 640px)';
 const PAGES = [
   { page: 'chat', label: 'Chat', href: routeHash({ page: 'chat', threadId: null }) },
   { page: 'usage', label: 'Usage', href: routeHash({ page: 'usage' }) },
+  { page: 'reconciliation', label: 'Reconciliation', href: routeHash({ page: 'reconciliation' }) },
   { page: 'prices', label: 'Prices', href: routeHash({ page: 'prices' }) },
   { page: 'workspaces', label: 'Workspaces', href: routeHash({ page: 'workspaces', workspaceId: null }) },
   { page: 'settings', label: 'Settings', href: routeHash({ page: 'settings' }) },

@@ -10,6 +10,7 @@ import { ThreadSidebar } from '../threads/ThreadSidebar.js';
 import { useThreads } from '../threads/use-threads.js';
 import { UsagePage } from '../usage/UsagePage.js';
 import { PricesPage } from '../prices/PricesPage.js';
+import { ReconciliationPage } from '../reconciliation/ReconciliationPage.js';
 import { JoinPage } from '../workspaces/JoinPage.js';
 import type { PendingInvitation } from '../workspaces/pending-invitation.js';
 import { useCurrentWorkspace, type CurrentWorkspace } from '../workspaces/use-current-workspace.js';
@@ -151,6 +152,7 @@ function WorkspaceApp({
         />
       )}
       {route.page === 'usage' && <UsagePage key={workspace.id} api={api} workspace={workspace} origin={origin} />}
+      {route.page === 'reconciliation' && <ReconciliationPage key={workspace.id} api={api} workspace={workspace} />}
       {route.page === 'prices' && <PricesPage api={api} />}
       {route.page === 'workspaces' && (
         <WorkspacesPage

@@ -4,6 +4,7 @@
 export type Route =
   | { page: 'chat'; threadId: string | null; messageId?: string }
   | { page: 'usage' }
+  | { page: 'reconciliation' }
   | { page: 'prices' }
   | { page: 'settings' }
   | { page: 'workspaces'; workspaceId: string | null }
@@ -12,12 +13,13 @@ export type Route =
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * `#/chat`, `#/chat/<threadId>`, `#/chat/<threadId>/<messageId>`, `#/usage`, `#/prices`, `#/settings`,
+ * `#/chat`, `#/chat/<threadId>`, `#/chat/<threadId>/<messageId>`, `#/usage`, `#/reconciliation`, `#/prices`, `#/settings`,
  * `#/workspaces`, `#/workspaces/<workspaceId>`, `#/join`; anything else is the chat.
  */
 export function parseRoute(hash: string): Route {
   const [page, id, messageId] = hash.replace(/^#\/?/, '').split('?')[0]!.split('/');
   if (page === 'usage') return { page: 'usage' };
+  if (page === 'reconciliation') return { page: 'reconciliation' };
   if (page === 'prices') return { page: 'prices' };
   if (page === 'settings') return { page: 'settings' };
   if (page === 'join') return { page: 'join' };
