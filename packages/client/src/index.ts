@@ -16,7 +16,6 @@ export {
   type RestClientOptions,
   type UsageUploadBody,
   type WorkspaceClient,
-  type ConnectorClient,
   type ReconciliationClient,
 } from './rest-client.js';
 export { apiQuery } from './api-query.js';

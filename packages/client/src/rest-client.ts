@@ -65,13 +65,11 @@ import { adminClient, type AdminClient } from './admin-client.js';
 import { TallyApiError } from './errors.js';
 import { createSender, EmptySchema, type RestClientOptions } from './request-sender.js';
 import { workspaceClient, type WorkspaceClient } from './workspace-client.js';
-import { connectorClient, type ConnectorClient } from './connector-client.js';
 import { reconciliationClient, type ReconciliationClient } from './reconciliation-client.js';
 
 export type { AccessTokenProvider, RestClientOptions } from './request-sender.js';
 export type { AdminClient } from './admin-client.js';
 export type { WorkspaceClient } from './workspace-client.js';
-export type { ConnectorClient } from './connector-client.js';
 export type { ReconciliationClient } from './reconciliation-client.js';
 
 /** Body accepted by `uploadUsage`: NDJSON text or bytes. */
@@ -156,8 +154,6 @@ export interface RestClient {
   admin: AdminClient;
   /** Workspaces, their members and invitations (/v1/workspaces); a signed-in person, not an API key. */
   workspaces: WorkspaceClient;
-  /** A workspace's provider connectors: admin keys, sync status, sync now (issue 18). */
-  connectors: ConnectorClient;
   /** Computed versus billed and the source of totals, per workspace (issue 18). */
   reconciliation: ReconciliationClient;
 }
@@ -290,7 +286,6 @@ export function createRestClient(options: RestClientOptions): RestClient {
     priceList: async (model) => send({ method: 'GET', path: `/v1/prices${apiQuery(PriceListQuerySchema, { model: model || undefined })}`, schema: PriceListSchema, auth: true }),
     admin: adminClient(send),
     workspaces: workspaceClient(send),
-    connectors: connectorClient(send),
     reconciliation: reconciliationClient(send),
   };
 }
