@@ -16,7 +16,7 @@ export {
   type RestClientOptions,
   type UsageUploadBody,
   type WorkspaceClient,
-  type ReconciliationClient,
+  type ConnectorClient,
 } from './rest-client.js';
 export { apiQuery } from './api-query.js';
 export {

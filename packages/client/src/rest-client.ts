@@ -65,12 +65,12 @@ import { adminClient, type AdminClient } from './admin-client.js';
 import { TallyApiError } from './errors.js';
 import { createSender, EmptySchema, type RestClientOptions } from './request-sender.js';
 import { workspaceClient, type WorkspaceClient } from './workspace-client.js';
-import { reconciliationClient, type ReconciliationClient } from './reconciliation-client.js';
+import { connectorClient, type ConnectorClient } from './connector-client.js';
 
 export type { AccessTokenProvider, RestClientOptions } from './request-sender.js';
 export type { AdminClient } from './admin-client.js';
 export type { WorkspaceClient } from './workspace-client.js';
-export type { ReconciliationClient } from './reconciliation-client.js';
+export type { ConnectorClient } from './connector-client.js';
 
 /** Body accepted by `uploadUsage`: NDJSON text or bytes. */
 export type UsageUploadBody = string | Uint8Array | Blob;
@@ -154,8 +154,8 @@ export interface RestClient {
   admin: AdminClient;
   /** Workspaces, their members and invitations (/v1/workspaces); a signed-in person, not an API key. */
   workspaces: WorkspaceClient;
-  /** Computed versus billed and the source of totals, per workspace (issue 18). */
-  reconciliation: ReconciliationClient;
+  /** A workspace's provider connectors: admin keys, sync status, sync now (issue 18). */
+  connectors: ConnectorClient;
 }
 
 
@@ -286,7 +286,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
     priceList: async (model) => send({ method: 'GET', path: `/v1/prices${apiQuery(PriceListQuerySchema, { model: model || undefined })}`, schema: PriceListSchema, auth: true }),
     admin: adminClient(send),
     workspaces: workspaceClient(send),
-    reconciliation: reconciliationClient(send),
+    connectors: connectorClient(send),
   };
 }
 
