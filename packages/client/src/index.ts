@@ -17,6 +17,7 @@ export {
   type UsageUploadBody,
   type WorkspaceClient,
   type ConnectorClient,
+  type ReconciliationClient,
 } from './rest-client.js';
 export { apiQuery } from './api-query.js';
 export {

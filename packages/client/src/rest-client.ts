@@ -66,11 +66,13 @@ import { TallyApiError } from './errors.js';
 import { createSender, EmptySchema, type RestClientOptions } from './request-sender.js';
 import { workspaceClient, type WorkspaceClient } from './workspace-client.js';
 import { connectorClient, type ConnectorClient } from './connector-client.js';
+import { reconciliationClient, type ReconciliationClient } from './reconciliation-client.js';
 
 export type { AccessTokenProvider, RestClientOptions } from './request-sender.js';
 export type { AdminClient } from './admin-client.js';
 export type { WorkspaceClient } from './workspace-client.js';
 export type { ConnectorClient } from './connector-client.js';
+export type { ReconciliationClient } from './reconciliation-client.js';
 
 /** Body accepted by `uploadUsage`: NDJSON text or bytes. */
 export type UsageUploadBody = string | Uint8Array | Blob;
@@ -156,6 +158,8 @@ export interface RestClient {
   workspaces: WorkspaceClient;
   /** A workspace's provider connectors: admin keys, sync status, sync now (issue 18). */
   connectors: ConnectorClient;
+  /** Computed versus billed and the source of totals, per workspace (issue 18). */
+  reconciliation: ReconciliationClient;
 }
 
 
@@ -287,6 +291,7 @@ export function createRestClient(options: RestClientOptions): RestClient {
     admin: adminClient(send),
     workspaces: workspaceClient(send),
     connectors: connectorClient(send),
+    reconciliation: reconciliationClient(send),
   };
 }
 
