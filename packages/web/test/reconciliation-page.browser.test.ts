@@ -60,6 +60,12 @@ describe('reconciliation page in Chromium', () => {
     await page.getByLabel('Source of anthropic totals').selectOption('billing');
     await expect.poll(() => page.getByTestId('source-anthropic').textContent(), { timeout: UI }).toBe('Bill (set to the bill)');
     expect(await providerCell('anthropic', 'Total counted').textContent()).toBe('$4.00');
+    // The usage page's spend follows it and says where it came from.
+    await page.getByRole('link', { name: 'Usage' }).click({ timeout: UI });
+    const spend = page.locator('[data-total="spend"]');
+    await expect.poll(() => spend.textContent(), { timeout: UI }).toContain('anthropic from its bill');
+    expect(await spend.locator('.figure-value').textContent()).toBe('$15.13');
+    expect(await spend.textContent()).toContain('openai bill $11.13 + logs $0.00 (logs alone: $20.13)');
     const sources = await rest<{ sources: Array<{ provider: string; setting: string }> }>(server.baseUrl, 'GET', `/v1/workspaces/${owner.userId}/usage-sources`, { token: owner.token });
     expect(sources.body.sources.find((s) => s.provider === 'anthropic')?.setting).toBe('billing');
   });

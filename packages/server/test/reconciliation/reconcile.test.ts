@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { buildUsageDashboard } from '../../src/analysis/usage-dashboard.js';
+import { dashboardCostSources } from '../../src/reconciliation/dashboard-cost-sources.js';
 import { reconcile } from '../../src/reconciliation/reconcile.js';
 import { bucket, plantedBill, plantedLogs, row } from './planted-bill.js';
 
@@ -119,5 +121,22 @@ describe('reconcile: edges', () => {
       billed: [bucket('openai', 'cost', '2026-11-01T00:00:00Z', { model: 'gpt-4o', costUsd: 9 }), bucket('openai', 'cost', '2026-11-01T00:00:00Z', { model: 'gpt-4o-mini', costUsd: 7 })],
     });
     expect(r.causes).toEqual([]);
+  });
+});
+
+describe('the dashboard total with its sources', () => {
+  it('replaces the billed providers\' logs by their chosen totals and keeps the others\' records', () => {
+    const rows = [...plantedLogs(), row('2026-11-01', 'gpt-4o', 7.77, { provider: 'azure' })];
+    const sources = dashboardCostSources({ rows, billed: plantedBill(), settings: { anthropic: 'billing' }, completeThrough: {} });
+    // Logs: openai 50 + anthropic 60 + azure 7.77; counted: openai auto 48.33, anthropic billing 45, azure 7.77.
+    expect([sources.requestCostUsd, sources.costUsd]).toEqual([117.77, 101.1]);
+    expect(sources.providers.map((p) => [p.provider, p.source, p.costUsd])).toEqual([
+      ['anthropic', 'billing', 45],
+      ['openai', 'mixed', 48.33],
+    ]);
+    const dashboard = buildUsageDashboard({ all: rows, overview: { records: 1, from: null, to: null, models: [] }, filters: {}, costSources: sources });
+    expect([dashboard.totals.costUsd, dashboard.costSources?.requestCostUsd]).toEqual([101.1, 117.77]);
+    // The breakdowns stay the records'.
+    expect(dashboard.byModel.find((s) => s.key === 'claude-sonnet-4-20250514')?.costUsd).toBe(60);
   });
 });

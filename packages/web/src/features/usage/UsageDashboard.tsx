@@ -83,7 +83,7 @@ export function UsageDashboard({ api, workspaceId, filters, onFiltersChange, ver
       <p className="muted usage-range" aria-live="polite">
         {data.range.from && data.range.to ? `${dayOf(data.range.from)} to ${lastDayBefore(data.range.to)}` : 'No usage in this range'}
       </p>
-      <UsageTotals totals={data.totals} previous={data.previous?.totals ?? null} />
+      <UsageTotals totals={data.totals} previous={data.previous?.totals ?? null} costSources={data.costSources} />
       {data.previous && (
         <p className="muted usage-range">
           Compared with {dayOf(data.previous.from)} to {lastDayBefore(data.previous.to)}.
