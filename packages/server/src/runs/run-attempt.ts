@@ -7,8 +7,9 @@ import { contextOf } from '../telemetry/traceparent.js';
 import type { Announced, FinishRun } from './finish-run.js';
 import { createRunAttemptContext } from './run-attempt-context.js';
 import type { Pipeline } from './run-context.js';
-import { saveRunCheckpoint } from './run-checkpoints.js';
+import type { SaveCheckpoint } from './run-checkpoints.js';
 import { createRunEmitter } from './run-emitter.js';
+import type { FlushClock } from './flush-clock.js';
 import type { RunEventLog } from './run-event-log.js';
 import type { RunLeases } from './run-leases.js';
 import type { RunMetrics } from './run-metrics.js';
@@ -28,6 +29,10 @@ export interface RunAttemptDeps {
   now: () => Date;
   /** How long a run's delivered events may wait for their log write (TALLY_EVENT_FLUSH_MS). */
   eventFlushMs: number;
+  /** The worker's one clock of eventFlushMs: its runs' batches fall due together (one log statement). */
+  flushClock: FlushClock;
+  /** The worker's one checkpoint writer: the checkpoints due in one flush tick go in one statement. */
+  saveCheckpoint: SaveCheckpoint;
   /** How long a write that failed for want of a connection waits before it is tried again. */
   retryMs: number;
   finish: FinishRun;
@@ -48,8 +53,9 @@ export function createRunAttempt(deps: RunAttemptDeps): (run: ClaimedRun, contro
       bus,
       run: { id: run.id, threadId: run.thread_id, lastSeq: run.last_seq },
       flushMs: deps.eventFlushMs,
+      flushClock: deps.flushClock,
       saveCheckpoint: (checkpoint) =>
-        saveRunCheckpoint(db, run.id, checkpoint).catch((error: unknown) =>
+        deps.saveCheckpoint(run.id, checkpoint).catch((error: unknown) =>
           logger.warn({ err: error, runId: run.id }, 'saving a checkpoint failed; a takeover would run the step again'),
         ),
       onPublishError: (error) => logger.warn({ err: error, runId: run.id }, 'publishing a run event failed; subscribers will fill the gap from the log'),

@@ -3,6 +3,7 @@ import { channels, type Bus } from '../bus/bus.js';
 import type { Db } from '../store/database.js';
 import { createSqlRunEventLog, type RunEventLog } from './run-event-log.js';
 import { createRunEventSequence } from './run-event-sequence.js';
+import { createFlushClock, type FlushClock } from './flush-clock.js';
 import type { RunCheckpoint } from './run-checkpoints.js';
 
 export interface RunEmitter {
@@ -40,6 +41,11 @@ export interface RunEmitterDeps {
   run: { id: string; threadId: string; lastSeq: number };
   /** How long an event may wait in the buffer before it is written (TALLY_EVENT_FLUSH_MS). */
   flushMs: number;
+  /**
+   * The worker's clock of `flushMs` that every run's batch falls due on, so they are written in
+   * one statement; a clock of this run's own when absent.
+   */
+  flushClock?: FlushClock;
   /** Writes the run's checkpoint (after the events it refers to are logged). */
   saveCheckpoint?: (checkpoint: RunCheckpoint) => Promise<void>;
   /** A publish that fails is only logged: subscribers fill gaps from the log (asking for a flush). */
@@ -72,13 +78,14 @@ export function createRunEmitter(deps: RunEmitterDeps): RunEmitter {
   const log = deps.eventLog ?? createSqlRunEventLog(deps.db);
   const now = deps.now ?? (() => new Date());
   const channel = channels.runEvents(run.id);
+  const clock = deps.flushClock ?? createFlushClock(deps.flushMs);
   // Numbered from the run's last_seq as the claim read it: this worker holds the lease, so it alone writes.
   const sequence = createRunEventSequence(run, now);
   let buffer: Array<{ event: RunEvent; raw: string }> = [];
   let bufferBytes = 0;
   let pendingCheckpoint: RunCheckpoint | null = null;
   let lastWrittenRaw: string | null = null;
-  let timer: NodeJS.Timeout | undefined;
+  let cancelTimer: (() => void) | undefined;
   let writing: Promise<void> | null = null;
   let wanted = false;
   let closed = false;
@@ -90,8 +97,8 @@ export function createRunEmitter(deps: RunEmitterDeps): RunEmitter {
   const next = (draft: RunEventDraft) => sequence.next(draft);
 
   function stopTimer() {
-    if (timer) clearTimeout(timer);
-    timer = undefined;
+    cancelTimer?.();
+    cancelTimer = undefined;
   }
 
   /** One write at a time, each taking the whole buffer; a request made during a write gets the next. */
@@ -127,14 +134,23 @@ export function createRunEmitter(deps: RunEmitterDeps): RunEmitter {
       }
     } finally {
       writing = null;
-      // The interval runs from the end of the last write, so writes of a streaming run stay at
-      // least flushMs apart however long each takes.
+      // The next batch falls due at the clock's next tick after this write: a streaming run
+      // writes at most once per tick, and never two writes of one run at once.
       if (!closed && !failure && buffer.length > 0) startTimer();
     }
   }
 
   function startTimer() {
-    timer ??= setTimeout(() => void requestWrite(), retrying ? Math.max(deps.flushMs, deps.retryMs ?? 0) : deps.flushMs);
+    if (cancelTimer) return;
+    const due = () => {
+      cancelTimer = undefined;
+      void requestWrite();
+    };
+    if (retrying) {
+      // Waiting for the database to come back: on a timer of its own, not the shared clock.
+      const t = setTimeout(due, Math.max(deps.flushMs, deps.retryMs ?? 0));
+      cancelTimer = () => clearTimeout(t);
+    } else cancelTimer = clock.schedule(due);
   }
 
   function requestWrite(): Promise<void> {

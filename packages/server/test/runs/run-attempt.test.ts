@@ -7,6 +7,8 @@ import { createRunAttempt } from '../../src/runs/run-attempt.js';
 import type { Pipeline } from '../../src/runs/run-context.js';
 import { createSqlRunEventLog, type RunEventLog } from '../../src/runs/run-event-log.js';
 import { claimNextRun } from '../../src/runs/run-queue.js';
+import { createFlushClock } from '../../src/runs/flush-clock.js';
+import { createCheckpointWriter } from '../../src/runs/run-checkpoints.js';
 import type { Db } from '../../src/store/database.js';
 import { insertRun, openRunStore } from './run-store-fixture.js';
 
@@ -32,7 +34,7 @@ describe('an attempt at a claimed run', () => {
     const bus = createMemoryBus();
     const now = () => new Date();
     const finish = createRunFinisher({ db: store.db, log, bus, nodeId: 'node-a', logger, now, retryMs: 10, isStopping: () => false });
-    const attempt = createRunAttempt({ db: store.db, log, bus, leases: { whenHeld: async () => undefined }, pipeline, logger, now, eventFlushMs: 60_000, retryMs: 10, finish });
+    const attempt = createRunAttempt({ db: store.db, log, bus, leases: { whenHeld: async () => undefined }, pipeline, logger, now, eventFlushMs: 60_000, flushClock: createFlushClock(60_000), saveCheckpoint: createCheckpointWriter(store.db), retryMs: 10, finish });
     const done = attempt(run!, new AbortController());
     const ended = async () => {
       const announced = await done;
