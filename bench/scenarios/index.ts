@@ -20,6 +20,7 @@ import { toolRuns } from './tool-runs.js';
 import { persistence } from './persistence.js';
 import { embeddedAskers } from './embedded-askers.js';
 import { otlpIngest } from './otlp-ingest.js';
+import { otlpLive } from './otlp-live.js';
 
 export const SCENARIOS: Scenario[] = [
   idleConnections,
@@ -39,4 +40,5 @@ export const SCENARIOS: Scenario[] = [
   analyticsScenario,
   embeddedAskers,
   otlpIngest,
+  otlpLive,
 ];
