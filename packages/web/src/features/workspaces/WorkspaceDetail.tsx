@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { User, Workspace } from '@tally/protocol';
 import type { TallyApi } from '../../api/tally-api.js';
 import { AuditLogSection } from '../admin/AuditLogSection.js';
+import { ConnectorsSection } from '../connectors/ConnectorsSection.js';
 import { ApiKeysSection } from './ApiKeysSection.js';
 import { InvitationsSection } from './InvitationsSection.js';
 import { managesMembers } from './member-actions.js';
@@ -38,6 +39,7 @@ export function WorkspaceDetail({ api, user, workspace, onLeft, onChanged }: Wor
       <MembersSection api={api} selfId={user.id} workspace={workspace} onLeft={onLeft} onChanged={changed} />
       {manages && <InvitationsSection api={api} workspace={workspace} onChanged={changed} />}
       {workspace.permissions.includes('settings.manage') && <ApiKeysSection api={api} workspace={workspace} />}
+      <ConnectorsSection api={api} workspace={workspace} />
       {workspace.permissions.includes('audit.read') && (
         <AuditLogSection key={changes} api={api} title="Workspace audit log" load={(query) => api.rest.workspaces.auditLog(workspace.id, query)} />
       )}
