@@ -24,7 +24,8 @@ export interface ReconciliationClient {
 export function reconciliationClient(send: Send): ReconciliationClient {
   const at = (workspaceId: string, rest: string) => `/v1/workspaces/${encodeURIComponent(workspaceId)}${rest}`;
   return {
-    reconciliation: (workspaceId, query = {}) =>
+    // async: a bad query is a rejected promise, like every other failure of a call.
+    reconciliation: async (workspaceId, query = {}) =>
       send({ method: 'GET', path: at(workspaceId, `/reconciliation${apiQuery(ReconciliationQuerySchema, query)}`), schema: ReconciliationSchema, auth: true }),
     usageSources: (workspaceId) => send({ method: 'GET', path: at(workspaceId, '/usage-sources'), schema: UsageSourcesSchema, auth: true }),
     setUsageSource: (workspaceId, provider, setting) =>

@@ -169,6 +169,7 @@ describe('createRestClient', () => {
       byFeature: [],
       byProvider: [],
       previous: null,
+      costSources: null,
       totals: { ...dashboard.totals, cacheWrite1hTokens: 0, cacheHitRate: 0, costPerRequestUsd: 0, reasoningTokens: 0 },
     });
     expect(f.calls.map((c) => `${c.method} ${c.url}`)).toEqual([
