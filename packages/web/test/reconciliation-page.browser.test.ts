@@ -4,6 +4,7 @@ import { engineSetups } from '../../server/test/support/engines.js';
 import { rest, signUp } from '../../server/test/support/rest.js';
 import { startTestApp, type TestApp } from '../../server/test/support/test-app.js';
 import { plantWorkspace } from '../../server/test/reconciliation/planted-workspace.js';
+import { seriousAxeViolations } from './support/axe.js';
 import { launchChromium, requireWebBuild, screenshot } from './support/browser.js';
 import { logInInBrowser } from './support/web-accounts.js';
 
@@ -53,6 +54,7 @@ describe('reconciliation page in Chromium', () => {
     expect(await line('2026-11-02', 'gpt-mystery-1').textContent()).toBe('Unpriced model gpt-mystery-1: 5 requests, billed $1.11');
     expect(await line('2026-11-01', 'gpt-4o-2024-08-06').textContent()).toBe('Discount 10 %: -$0.35');
     expect(await line('2026-11-02', '').textContent()).toBe('Credit "Promotional credit": -$5.00');
+    expect(await seriousAxeViolations(page)).toEqual([]);
     await screenshot(page, 'reconciliation-page');
   });
 
