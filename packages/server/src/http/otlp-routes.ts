@@ -84,10 +84,9 @@ export async function otlpRoutes(app: FastifyInstance, deps: OtlpRoutesDeps): Pr
     deps.batcher ??
     createUsageWriteBatcher({
       store: deps.store,
-      onWritten: (workspaceId, { inserted, duplicates }) => {
-        deps.onIngested?.({ inserted, duplicates, rejected: 0 });
-        if (inserted > 0) deps.onStored?.(workspaceId);
-      },
+      onWritten: (_workspaceId, { inserted, duplicates }) => deps.onIngested?.({ inserted, duplicates, rejected: 0 }),
+      onVisible: (workspaceId) => deps.onStored?.(workspaceId),
+      onRollupFailed: (workspaceId, error) => app.log.warn({ err: error, workspaceId }, 'rolling up OTLP records failed; their days are brought up to date by the next insert'),
     });
 
   if (deps.authenticate) {

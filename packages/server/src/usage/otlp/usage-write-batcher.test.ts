@@ -126,4 +126,32 @@ describe('usage write batcher', () => {
     await next;
     expect(g.stored.has(`${W}/b0`)).toBe(true);
   });
+
+  it('on a session store, answers after each insert and rolls up once per interval and at the end of a busy spell', async () => {
+    const g = gatedStore();
+    const finishes: number[] = [];
+    let clock = 0;
+    const visible: string[] = [];
+    const store = {
+      insertBatchSize: 1000,
+      insert: g.store.insert,
+      openIngest: (workspaceId: string) => ({ insert: (batch: PricedUsageRecord[]) => g.store.insert(workspaceId, batch), finish: async () => void finishes.push(clock) }),
+    };
+    const batcher = createUsageWriteBatcher({ store, now: () => clock, onVisible: (w) => visible.push(w) });
+    const first = batcher.write(W, records('a', 10));
+    const second = batcher.write(W, records('b', 10));
+    g.inserts[0]!.finish();
+    await first;
+    // Answered before any rollup: the records are stored; the rollup follows.
+    expect(finishes).toEqual([]);
+    clock = 1500;
+    await tick();
+    g.inserts[1]!.finish();
+    await second;
+    await tick();
+    await tick();
+    // Past the interval after the second insert, then at the spell's end; announced once, when new records were rolled up.
+    expect(finishes).toEqual([1500, 1500]);
+    expect(visible).toEqual([W]);
+  });
 });

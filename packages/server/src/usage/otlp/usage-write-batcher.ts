@@ -8,6 +8,14 @@ import type { PricedUsageRecord, UsageStore } from '../usage-store.js';
  */
 const QUEUED_INSERTS = 4;
 
+/**
+ * On a store whose derived data is brought up to date per session (ClickHouse recomputes the
+ * rollups of every day a batch touched, reading them through FINAL), how often a busy workspace's
+ * writer does it: once a second rather than once per insert, which at 100 requests a second was
+ * most of the work. Whole-day reads (the dashboard) lag the records by at most this, plus one insert.
+ */
+export const ROLLUP_EVERY_MS = 1000;
+
 export interface UsageWriteBatcher {
   /**
    * Stores the records (already priced and keyed, each key once) for the workspace together with
@@ -21,13 +29,19 @@ export interface UsageWriteBatcher {
 }
 
 export interface UsageWriteBatcherDeps {
-  store: Pick<UsageStore, 'insert' | 'insertBatchSize'>;
+  store: Pick<UsageStore, 'insert' | 'insertBatchSize' | 'openIngest'>;
   /** Largest merged insert; default the store's `insertBatchSize` (5,000 SQL, 10,000 ClickHouse). */
   maxBatchRows?: number;
   /** Records that may wait per workspace before requests are refused; default 4 inserts' worth. */
   maxQueuedRows?: number;
-  /** Told what each merged insert stored: the node's metrics, the usage_changed announcement. */
+  /** Told what each merged insert stored (the node's metrics). */
   onWritten?(workspaceId: string, result: { inserted: number; duplicates: number }): void;
+  /** New records of the workspace are now in every read, rollups included (the usage_changed announcement). */
+  onVisible?(workspaceId: string): void;
+  /** A session store's rollup failed: its days stay stale until another insert touches them. */
+  onRollupFailed?(workspaceId: string, error: unknown): void;
+  /** The clock, for the rollup interval. */
+  now?(): number;
 }
 
 interface Waiting {
@@ -83,22 +97,54 @@ export function createUsageWriteBatcher(deps: UsageWriteBatcherDeps): UsageWrite
   }
 
   async function drain(workspaceId: string, queue: WorkspaceQueue): Promise<void> {
+    const now = deps.now ?? Date.now;
+    // A store with sessions (ClickHouse) stores records per insert and rolls up per session: one
+    // session per busy spell of the workspace, rolled up every ROLLUP_EVERY_MS and at its end.
+    const session = deps.store.openIngest?.(workspaceId);
+    let unrolled = 0;
+    let rolledAt = now();
+    const rollUp = async () => {
+      if (!session) return;
+      try {
+        await session.finish();
+        if (unrolled > 0) deps.onVisible?.(workspaceId);
+      } catch (error) {
+        deps.onRollupFailed?.(workspaceId, error);
+      }
+      unrolled = 0;
+      rolledAt = now();
+    };
     while (queue.waiting.length > 0) {
       const taken = take(queue);
       const rows = taken.reduce((n, w) => n + w.records.length, 0);
+      let inserted = 0;
       try {
         const merged = merge(taken);
-        const result = await deps.store.insert(workspaceId, merged);
+        const result = session ? await session.insert(merged) : await deps.store.insert(workspaceId, merged);
+        inserted = result.inserted;
         // Copies of one key across requests were dropped by the merge: duplicates too.
-        deps.onWritten?.(workspaceId, { inserted: result.inserted, duplicates: result.duplicates + rows - merged.length });
+        deps.onWritten?.(workspaceId, { inserted, duplicates: result.duplicates + rows - merged.length });
+        // Answered once the records are stored: a session's rollups are derived and follow shortly.
         for (const w of taken) w.resolve();
       } catch (error) {
         for (const w of taken) w.reject(error);
       } finally {
         queuedRows -= rows;
       }
+      if (!session) {
+        if (inserted > 0) deps.onVisible?.(workspaceId);
+      } else {
+        unrolled += inserted;
+        if (now() - rolledAt >= ROLLUP_EVERY_MS) await rollUp();
+      }
     }
+    await rollUp();
+    // Requests that arrived during the last rollup start a writer of their own.
     queues.delete(workspaceId);
+    if (queue.waiting.length > 0) {
+      queues.set(workspaceId, queue);
+      void drain(workspaceId, queue);
+    }
   }
 
   return {
