@@ -22,3 +22,14 @@ export function billedProviderOf(row: Pick<UsageAggregateRow, 'provider' | 'mode
 export function modelMatchKey(model: string): string {
   return model.toLowerCase().replace(/-(\d{4}-\d{2}-\d{2}|\d{8})$/, '');
 }
+
+/**
+ * The model a cost bucket is for: its own `model`, else the one its line item names. OpenAI's
+ * Costs API groups by line item, not model, and names the model there (`gpt-4o-2024-08-06,
+ * input`, `..., cached input`, `..., output`); a line item without one (`web search tool calls`)
+ * gives ''.
+ */
+export function billedModelOf(bucket: { model: string; lineItem: string }): string {
+  if (bucket.model !== '') return bucket.model;
+  return /^([A-Za-z0-9][\w.:/-]*), \S/.exec(bucket.lineItem)?.[1] ?? '';
+}

@@ -1,6 +1,6 @@
 import type { UsageAggregateRow } from '../usage/usage-store.js';
 import { bucketDay, isCovered, type BilledBucket, type ProviderCoverage } from './billing-coverage.js';
-import { modelMatchKey } from './billed-provider-of.js';
+import { billedModelOf, modelMatchKey } from './billed-provider-of.js';
 import { createExactSum, type ExactSum } from '../pricing/exact-sum.js';
 import { toMicros } from './usd-micros.js';
 
@@ -53,7 +53,7 @@ export function cellsOfDay(
   coverage: ProviderCoverage | undefined,
 ): ReconciliationCell[] {
   const covered = isCovered(coverage, day);
-  const byModel = buckets.some((b) => b.kind === 'cost' && b.model !== '');
+  const byModel = buckets.some((b) => b.kind === 'cost' && billedModelOf(b) !== '');
   // Logged costs are floats (a third of a cent...): summed exactly, rounded to the micro-dollar once per cell.
   const cells = new Map<string | null, ReconciliationCell & { usageSeen: boolean; computed: ExactSum }>();
   const cellOf = (model: string | null) => {
@@ -83,9 +83,10 @@ export function cellsOfDay(
   };
   for (const b of buckets) {
     if (b.kind !== 'cost') continue;
-    const cell = cellOf(b.model === '' ? null : b.model);
+    const model = billedModelOf(b);
+    const cell = cellOf(model === '' ? null : model);
     // The bill's own spelling of the model is the one shown.
-    if (b.model !== '') cell.model = b.model;
+    if (model !== '') cell.model = model;
     const micros = toMicros(b.costUsd ?? 0);
     cell.billedMicros = (cell.billedMicros ?? 0) + micros;
     cell.costLines.push({ lineItem: b.lineItem, micros });

@@ -140,3 +140,23 @@ describe('the dashboard total with its sources', () => {
     expect(dashboard.byModel.find((s) => s.key === 'claude-sonnet-4-20250514')?.costUsd).toBe(60);
   });
 });
+
+describe('OpenAI costs by line item', () => {
+  it('reads the model from the line item ("gpt-4o-2024-08-06, input"); a line without one is its own line', () => {
+    const start = '2026-11-01T00:00:00Z';
+    const r = reconcile({
+      computed: [row('2026-11-01', 'gpt-4o', 3, { provider: 'openai' }), row('2026-11-01', 'gpt-4o-mini', 1, { provider: 'openai' })],
+      billed: [
+        bucket('openai', 'cost', start, { lineItem: 'gpt-4o-2024-08-06, input', costUsd: 1 }),
+        bucket('openai', 'cost', start, { lineItem: 'gpt-4o-2024-08-06, output', costUsd: 2 }),
+        bucket('openai', 'cost', start, { lineItem: 'gpt-4o-mini-2024-07-18, cached input', costUsd: 1 }),
+        bucket('openai', 'cost', start, { lineItem: 'web search tool calls', costUsd: 0.25 }),
+      ],
+    });
+    expect(r.lines.map((l) => [l.model, l.computedUsd, l.billedUsd, l.differenceUsd])).toEqual([
+      ['gpt-4o-2024-08-06', 3, 3, 0],
+      ['gpt-4o-mini-2024-07-18', 1, 1, 0],
+      [null, 0, 0.25, 0.25],
+    ]);
+  });
+});
