@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AppError } from '../app-error.js';
-import { emptyBucket, type BillingBucket } from './billing-bucket.js';
-import { count, DAILY_BUCKETS_PER_PAGE, grouping, parseDocumented, readAllPages, type FetchContext, type ProviderClient } from './provider-client.js';
+import { emptyBucket } from './billing-bucket.js';
+import { count, dailyEndpoint, grouping, readBucketPages, type FetchContext, type ProviderClient } from './provider-client.js';
 
 /** The Admin API version this client is written against (sent as `anthropic-version`). */
 export const ANTHROPIC_VERSION = '2023-06-01';
@@ -38,57 +38,36 @@ const CostResult = z.object({
   service_tier: grouping,
   workspace_id: grouping,
 });
-const Bucket = <R extends z.ZodType>(result: R) => z.object({ starting_at: z.string(), results: z.array(result) });
+const Bucket = <R extends z.ZodType>(result: R) =>
+  z.object({ starting_at: z.string(), results: z.array(result) }).transform((b) => ({ start: bucketStart(b.starting_at), results: b.results as z.infer<R>[] }));
 
 export function createAnthropicAdminClient(baseUrl: string): ProviderClient {
-  const endpoint = (path: string, context: FetchContext, groupBy: string[]) => {
-    const url = new URL(path, baseUrl);
-    url.searchParams.set('starting_at', context.window.from.toISOString());
-    url.searchParams.set('ending_at', context.window.to.toISOString());
-    url.searchParams.set('bucket_width', '1d');
-    url.searchParams.set('limit', String(DAILY_BUCKETS_PER_PAGE));
-    for (const g of groupBy) url.searchParams.append('group_by[]', g);
-    return url;
-  };
+  const endpoint = (path: string, context: FetchContext, groupBy: string[]) =>
+    dailyEndpoint(baseUrl, path, { starting_at: context.window.from.toISOString(), ending_at: context.window.to.toISOString() }, 'group_by[]', groupBy);
   return {
     async fetchBuckets(context) {
       const headers = { 'x-api-key': context.adminKey, 'anthropic-version': ANTHROPIC_VERSION, accept: 'application/json' };
-      const buckets: BillingBucket[] = [];
-      const usagePages = await readAllPages(endpoint('/v1/organizations/usage_report/messages', context, ['model', 'api_key_id', 'workspace_id', 'service_tier']), headers, context);
-      for (const raw of usagePages) {
-        const bucket = parseDocumented(Bucket(UsageResult), raw, 'Anthropic usage bucket');
-        const start = bucketStart(bucket.starting_at);
-        for (const r of bucket.results) {
-          buckets.push({
-            ...emptyBucket('usage', '1d', start),
-            model: r.model,
-            apiKeyId: r.api_key_id,
-            projectId: r.workspace_id,
-            serviceTier: r.service_tier,
-            inputTokens: r.uncached_input_tokens,
-            cacheReadTokens: r.cache_read_input_tokens,
-            cacheWriteTokens: (r.cache_creation?.ephemeral_5m_input_tokens ?? 0) + (r.cache_creation?.ephemeral_1h_input_tokens ?? 0),
-            outputTokens: r.output_tokens,
-          });
-        }
-      }
-      const costPages = await readAllPages(endpoint('/v1/organizations/cost_report', context, ['workspace_id', 'description']), headers, context);
-      for (const raw of costPages) {
-        const bucket = parseDocumented(Bucket(CostResult), raw, 'Anthropic cost bucket');
-        const start = bucketStart(bucket.starting_at);
-        for (const r of bucket.results) {
-          buckets.push({
-            ...emptyBucket('cost', '1d', start),
-            model: r.model,
-            projectId: r.workspace_id,
-            serviceTier: r.service_tier,
-            lineItem: r.description || [r.cost_type, r.token_type, r.context_window].filter(Boolean).join(' '),
-            costUsd: centsToDollars(r.amount),
-            currency: r.currency.toLowerCase(),
-          });
-        }
-      }
-      return buckets;
+      const usage = await readBucketPages(endpoint('/v1/organizations/usage_report/messages', context, ['model', 'api_key_id', 'workspace_id', 'service_tier']), headers, context, Bucket(UsageResult), 'Anthropic usage bucket', (start, r) => ({
+        ...emptyBucket('usage', '1d', start),
+        model: r.model,
+        apiKeyId: r.api_key_id,
+        projectId: r.workspace_id,
+        serviceTier: r.service_tier,
+        inputTokens: r.uncached_input_tokens,
+        cacheReadTokens: r.cache_read_input_tokens,
+        cacheWriteTokens: (r.cache_creation?.ephemeral_5m_input_tokens ?? 0) + (r.cache_creation?.ephemeral_1h_input_tokens ?? 0),
+        outputTokens: r.output_tokens,
+      }));
+      const costs = await readBucketPages(endpoint('/v1/organizations/cost_report', context, ['workspace_id', 'description']), headers, context, Bucket(CostResult), 'Anthropic cost bucket', (start, r) => ({
+        ...emptyBucket('cost', '1d', start),
+        model: r.model,
+        projectId: r.workspace_id,
+        serviceTier: r.service_tier,
+        lineItem: r.description || [r.cost_type, r.token_type, r.context_window].filter(Boolean).join(' '),
+        costUsd: centsToDollars(r.amount),
+        currency: r.currency.toLowerCase(),
+      }));
+      return [...usage, ...costs];
     },
   };
 }

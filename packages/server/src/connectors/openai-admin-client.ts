@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { emptyBucket, type BillingBucket } from './billing-bucket.js';
-import { count, DAILY_BUCKETS_PER_PAGE, grouping, parseDocumented, readAllPages, type FetchContext, type ProviderClient } from './provider-client.js';
+import { emptyBucket } from './billing-bucket.js';
+import { count, dailyEndpoint, grouping, readBucketPages, type FetchContext, type ProviderClient } from './provider-client.js';
 
 /**
  * OpenAI's organization Usage API (GET /v1/organization/usage/completions) and Costs API
@@ -27,54 +27,35 @@ const CostResult = z.object({
   line_item: grouping,
   project_id: grouping,
 });
-const Bucket = <R extends z.ZodType>(result: R) => z.object({ start_time: z.number().int(), results: z.array(result) });
+const Bucket = <R extends z.ZodType>(result: R) =>
+  z.object({ start_time: z.number().int(), results: z.array(result) }).transform((b) => ({ start: new Date(b.start_time * 1000), results: b.results as z.infer<R>[] }));
 
 export function createOpenAiAdminClient(baseUrl: string): ProviderClient {
-  const endpoint = (path: string, context: FetchContext, groupBy: string[]) => {
-    const url = new URL(path, baseUrl);
-    url.searchParams.set('start_time', String(context.window.from.getTime() / 1000));
-    url.searchParams.set('end_time', String(context.window.to.getTime() / 1000));
-    url.searchParams.set('bucket_width', '1d');
-    url.searchParams.set('limit', String(DAILY_BUCKETS_PER_PAGE));
-    for (const g of groupBy) url.searchParams.append('group_by', g);
-    return url;
-  };
+  const endpoint = (path: string, context: FetchContext, groupBy: string[]) =>
+    dailyEndpoint(baseUrl, path, { start_time: String(context.window.from.getTime() / 1000), end_time: String(context.window.to.getTime() / 1000) }, 'group_by', groupBy);
   return {
     async fetchBuckets(context) {
       const headers = { authorization: `Bearer ${context.adminKey}`, accept: 'application/json' };
-      const buckets: BillingBucket[] = [];
-      const usagePages = await readAllPages(endpoint('/v1/organization/usage/completions', context, ['model', 'project_id', 'api_key_id', 'batch']), headers, context);
-      for (const raw of usagePages) {
-        const bucket = parseDocumented(Bucket(UsageResult), raw, 'OpenAI usage bucket');
-        for (const r of bucket.results) {
-          buckets.push({
-            ...emptyBucket('usage', '1d', new Date(bucket.start_time * 1000)),
-            model: r.model,
-            projectId: r.project_id,
-            apiKeyId: r.api_key_id,
-            batch: r.batch === true ? 'true' : r.batch === false ? 'false' : '',
-            serviceTier: r.service_tier,
-            requests: r.num_model_requests,
-            inputTokens: Math.max(0, r.input_tokens - r.input_cached_tokens),
-            cacheReadTokens: r.input_cached_tokens,
-            outputTokens: r.output_tokens,
-          });
-        }
-      }
-      const costPages = await readAllPages(endpoint('/v1/organization/costs', context, ['line_item', 'project_id']), headers, context);
-      for (const raw of costPages) {
-        const bucket = parseDocumented(Bucket(CostResult), raw, 'OpenAI costs bucket');
-        for (const r of bucket.results) {
-          buckets.push({
-            ...emptyBucket('cost', '1d', new Date(bucket.start_time * 1000)),
-            projectId: r.project_id,
-            lineItem: r.line_item,
-            costUsd: r.amount.value,
-            currency: r.amount.currency.toLowerCase(),
-          });
-        }
-      }
-      return buckets;
+      const usage = await readBucketPages(endpoint('/v1/organization/usage/completions', context, ['model', 'project_id', 'api_key_id', 'batch']), headers, context, Bucket(UsageResult), 'OpenAI usage bucket', (start, r) => ({
+        ...emptyBucket('usage', '1d', start),
+        model: r.model,
+        projectId: r.project_id,
+        apiKeyId: r.api_key_id,
+        batch: r.batch === true ? 'true' : r.batch === false ? 'false' : '',
+        serviceTier: r.service_tier,
+        requests: r.num_model_requests,
+        inputTokens: Math.max(0, r.input_tokens - r.input_cached_tokens),
+        cacheReadTokens: r.input_cached_tokens,
+        outputTokens: r.output_tokens,
+      }));
+      const costs = await readBucketPages(endpoint('/v1/organization/costs', context, ['line_item', 'project_id']), headers, context, Bucket(CostResult), 'OpenAI costs bucket', (start, r) => ({
+        ...emptyBucket('cost', '1d', start),
+        projectId: r.project_id,
+        lineItem: r.line_item,
+        costUsd: r.amount.value,
+        currency: r.amount.currency.toLowerCase(),
+      }));
+      return [...usage, ...costs];
     },
   };
 }

@@ -64,6 +64,42 @@ export function parseDocumented<S extends z.ZodType>(schema: S, value: unknown, 
   throw new AppError('CONNECTOR_PROVIDER_INVALID', `${what}: ${issue ? `${issue.path.join('.')} ${issue.message}` : 'unexpected shape'}`);
 }
 
+/** A provider's daily bucket, read: its start and its results (each provider names the start its own way). */
+export interface ReadBucket<R> {
+  start: Date;
+  results: R[];
+}
+
+/**
+ * Every bucket of every page (readAllPages), each checked against the provider's documented shape
+ * and its results turned into Tally's buckets by `toBucket`.
+ */
+export async function readBucketPages<R>(
+  url: URL,
+  headers: Record<string, string>,
+  context: FetchContext,
+  schema: z.ZodType<ReadBucket<R>, unknown>,
+  what: string,
+  toBucket: (start: Date, result: R) => BillingBucket,
+): Promise<BillingBucket[]> {
+  const buckets: BillingBucket[] = [];
+  for (const raw of await readAllPages(url, headers, context)) {
+    const bucket = parseDocumented(schema, raw, what);
+    for (const result of bucket.results) buckets.push(toBucket(bucket.start, result));
+  }
+  return buckets;
+}
+
+/** A daily-bucket endpoint's URL: the window's bounds as the provider spells them, the page size, the groupings. */
+export function dailyEndpoint(baseUrl: string, path: string, bounds: Record<string, string>, groupParam: string, groupBy: readonly string[]): URL {
+  const url = new URL(path, baseUrl);
+  for (const [name, value] of Object.entries(bounds)) url.searchParams.set(name, value);
+  url.searchParams.set('bucket_width', '1d');
+  url.searchParams.set('limit', String(DAILY_BUCKETS_PER_PAGE));
+  for (const g of groupBy) url.searchParams.append(groupParam, g);
+  return url;
+}
+
 /** A count field: absent or null is 0 (the providers omit what a grouping does not have). */
 export const count = z.number().int().min(0).nullish().transform((v) => v ?? 0);
 /** A grouping field: null (not grouped by it) is ''. */
