@@ -2,7 +2,7 @@ import { z } from 'zod';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { parseConnectorKey } from '../connectors/connector-key-source.js';
+import { parseConnectorKey } from './connector-key.js';
 
 /**
  * The one place that reads the environment. `loadConfig` validates every variable and fails with

@@ -1,23 +1,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { parseConnectorKey } from '../config/connector-key.js';
+
+export { parseConnectorKey };
 
 /** The file, in the data folder, holding the embedded default's generated connector key. */
 export const CONNECTOR_KEY_FILE = 'connector-key';
-
-/**
- * Reads TALLY_CONNECTOR_KEY: 32 bytes as 64 hex characters or as base64/base64url (43-44
- * characters). Null when it is neither, so config validation can name the variable.
- */
-export function parseConnectorKey(text: string): Buffer | null {
-  const value = text.trim();
-  if (/^[0-9a-f]{64}$/i.test(value)) return Buffer.from(value, 'hex');
-  if (/^[A-Za-z0-9+/_-]{43}={0,1}$/.test(value)) {
-    const bytes = Buffer.from(value.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''), 'base64url');
-    return bytes.length === 32 ? bytes : null;
-  }
-  return null;
-}
 
 /**
  * The key admin keys are encrypted with: the configured one; else, on the embedded default only,
