@@ -169,9 +169,22 @@ async function measure(
   return measured;
 }
 
-async function storedOf(node: TallyProcess, user: { userId: string; accessToken: string }): Promise<number> {
-  const overview = await fetch(`${node.url}/v1/workspaces/${user.userId}/usage/overview`, { headers: { authorization: `Bearer ${user.accessToken}` } });
-  return ((await overview.json()) as { records?: number }).records ?? 0;
+/**
+ * Records the workspace's overview counts once they stop changing (at most 15 s): on ClickHouse the
+ * overview reads the rollups, which the node brings up to date once a second after the answers.
+ */
+async function storedOf(node: TallyProcess, user: { userId: string; accessToken: string }, expected: number): Promise<number> {
+  const read = async () => {
+    const overview = await fetch(`${node.url}/v1/workspaces/${user.userId}/usage/overview`, { headers: { authorization: `Bearer ${user.accessToken}` } });
+    return ((await overview.json()) as { records?: number }).records ?? 0;
+  };
+  const until = performance.now() + 15_000;
+  let stored = await read();
+  while (stored < expected && performance.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    stored = await read();
+  }
+  return stored;
 }
 
 function figuresOf(
@@ -237,7 +250,7 @@ async function runEmbedded(ctx: BenchContext, roundCount: number, batchesPerRoun
       levels,
       batchesPerRound * BATCH,
       roundCount,
-      await storedOf(node, exporter!),
+      await storedOf(node, exporter!, roundCount * batchesPerRound * BATCH * levels.length),
       () => ({ minRatio: 0.8 }),
       'direct insert of the same rows (json_to_recordset, 5,000 a statement)',
       "on a fresh embedded store in its own process (the harness's own PGlite for the baseline: no duplicate check, no rollups)",
@@ -274,7 +287,7 @@ async function runClickHouse(ctx: BenchContext, roundCount: number, batchesPerRo
       levels,
       batchesPerRound * BATCH,
       roundCount,
-      await storedOf(node, exporter!),
+      await storedOf(node, exporter!, roundCount * batchesPerRound * BATCH * levels.length),
       () => ({ min: 50_000, minRatio: 0.5 }),
       'direct insert of the same rows (one JSONEachRow insert a round)',
       `with its usage in ClickHouse (${service.url}, a fresh database; the baseline writes the same table, no duplicate check, no rollups)`,
