@@ -1,7 +1,5 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { UsageRecordSchema, type UsageRecord } from '@tally/protocol';
@@ -20,6 +18,7 @@ import type { RepriceRow, UsageRepricing } from '../../src/pricing/repricing-sto
 import type { UsageStore } from '../../src/usage/usage-store.js';
 import { uniqueName } from '../support/services.js';
 import { insertAccount } from '../support/test-accounts.js';
+import { newEmbeddedDataDir } from '../support/pglite-template.js';
 
 /**
  * The database re-prices every record to the very double `priceCall` gives it (reprice-formula.ts
@@ -108,7 +107,7 @@ function checks(open: () => Promise<{ store: UsageStore; repricing: UsageReprici
 
 describe('re-pricing formula on PGlite', () => {
   checks(async () => {
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tally-reprice-formula-'));
+    const dataDir = await newEmbeddedDataDir('tally-reprice-formula-');
     const { db }: { db: Db } = await openDatabase({ url: undefined, dataDir });
     await migrateToLatest(db);
     const owner = crypto.randomUUID();

@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import { createClient } from '@clickhouse/client';
 import pg from 'pg';
 import pino from 'pino';
@@ -23,6 +22,7 @@ import type { UsageRepricing } from '../../src/pricing/repricing-store.js';
 import type { UsageStore } from '../../src/usage/usage-store.js';
 import { uniqueName } from '../support/services.js';
 import { insertAccount } from '../support/test-accounts.js';
+import { newEmbeddedDataDir } from '../support/pglite-template.js';
 
 /**
  * Re-pricing at volume through the real job runner (pricing/reprice-jobs.ts), on PGlite,
@@ -64,7 +64,7 @@ interface Engine {
 
 async function sqlDatabase(kind: 'pglite' | 'postgres'): Promise<{ db: Db; drop: () => Promise<void> }> {
   if (kind === 'pglite') {
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tally-reprice-volume-'));
+    const dataDir = await newEmbeddedDataDir('tally-reprice-volume-');
     const { db } = await openDatabase({ url: undefined, dataDir });
     return { db, drop: async () => fs.rm(dataDir, { recursive: true, force: true }) };
   }

@@ -1,16 +1,15 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import crypto from 'node:crypto';
 import type { RunEvent } from '@tally/protocol';
 import type { RunEventLog } from '../../src/runs/run-event-log.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { createPersonalWorkspace } from '../../src/workspaces/personal-workspace.js';
+import { newEmbeddedDataDir } from '../support/pglite-template.js';
 
 /** An embedded store in a temp folder, for the run tests. */
 export async function openRunStore(): Promise<{ db: Db; close(): Promise<void> }> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'tally-runs-'));
+  const dir = await newEmbeddedDataDir('tally-runs-');
   const { db } = await openDatabase({ url: undefined, dataDir: dir });
   await migrateToLatest(db);
   return {

@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { UsageRecordSchema } from '@tally/protocol';
@@ -12,6 +11,7 @@ import { MIGRATION_NAMES, migrateTo, migrateToLatest } from '../../src/store/mig
 import { priceUsageRecord } from '../../src/usage/price-usage-record.js';
 import { createRecordReads } from '../../src/usage/sql/sql-usage-raw-reads.js';
 import { createSqlUsageStore } from '../../src/usage/sql/sql-usage-store.js';
+import { newEmbeddedDataDir } from '../support/pglite-template.js';
 
 /**
  * Migration 0010 on a database holding usage from before it: the schema is brought to the
@@ -69,7 +69,7 @@ async function check(db: Db): Promise<void> {
 
 describe('migration 0010 (cache writes by duration) over data from before it', () => {
   it('on PGlite', async () => {
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tally-0010-'));
+    const dataDir = await newEmbeddedDataDir('tally-0010-');
     const { db } = await openDatabase({ url: undefined, dataDir });
     try {
       await check(db);

@@ -1,7 +1,5 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createGenaiPriceCatalog } from '../../src/pricing/genai-price-catalog.js';
@@ -17,6 +15,7 @@ import type { UsageStore } from '../../src/usage/usage-store.js';
 import { uniqueName } from '../support/services.js';
 import { usageStoreContract } from './usage-store-contract.js';
 import { insertAccount } from '../support/test-accounts.js';
+import { newEmbeddedDataDir } from '../support/pglite-template.js';
 
 /**
  * The UsageStore contract over ClickHouse (a database of its own per describe block, dropped
@@ -143,7 +142,7 @@ if (clickhouseUrl) {
     const ranges = [undefined, { from: '2026-09-03T00:00:00Z', to: '2026-09-05T12:00:00Z' }];
 
     beforeAll(async () => {
-      const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tally-usage-compare-'));
+      const dataDir = await newEmbeddedDataDir('tally-usage-compare-');
       const { db } = await openDatabase({ url: undefined, dataDir });
       await migrateToLatest(db);
       await insertAccount(db, sqlOwner);

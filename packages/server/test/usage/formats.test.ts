@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { createUsageIngester } from '../../src/usage/ingest/ingest-usage.js';
 import { createSqlUsageStore } from '../../src/usage/sql/sql-usage-store.js';
 import type { UsageStore } from '../../src/usage/usage-store.js';
 import { insertAccount } from '../support/test-accounts.js';
+import { newEmbeddedDataDir } from '../support/pglite-template.js';
 
 /**
  * Every format's sample in docs/formats/ goes through the real ingester into the SQL store
@@ -247,7 +247,7 @@ describe('every format ingests its docs sample into the SQL store (PGlite)', () 
   }
 
   beforeAll(async () => {
-    dataDir = await fsp.mkdtemp(path.join(os.tmpdir(), 'tally-formats-'));
+    dataDir = await newEmbeddedDataDir('tally-formats-');
     ({ db } = await openDatabase({ url: undefined, dataDir }));
     await migrateToLatest(db);
     store = createSqlUsageStore(db);

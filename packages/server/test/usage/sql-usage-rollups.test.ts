@@ -1,7 +1,5 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageRecordSchema } from '@tally/protocol';
@@ -17,6 +15,7 @@ import { dayRange } from '../../src/usage/day-range.js';
 import { createSqlUsageStore } from '../../src/usage/sql/sql-usage-store.js';
 import type { PricedUsageRecord, TimeRange } from '../../src/usage/usage-store.js';
 import { insertAccount } from '../support/test-accounts.js';
+import { newEmbeddedDataDir } from '../support/pglite-template.js';
 
 /**
  * The SQL store answers whole-day ranges from its rollups: they must give what the records give,
@@ -31,7 +30,7 @@ describe('SqlUsageStore rollups on PGlite', () => {
   const prices = createGenaiPriceCatalog();
 
   beforeAll(async () => {
-    dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tally-usage-rollups-'));
+    dataDir = await newEmbeddedDataDir('tally-usage-rollups-');
     db = (await openDatabase({ url: undefined, dataDir })).db;
     await migrateToLatest(db);
     for (const id of [owner, other]) await insertAccount(db, id);

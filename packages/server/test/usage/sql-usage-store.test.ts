@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { describe, inject, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/store/database.js';
@@ -9,6 +8,7 @@ import { migrateToLatest } from '../../src/store/migrate.js';
 import { createSqlUsageStore } from '../../src/usage/sql/sql-usage-store.js';
 import { usageStoreContract, type UsageStoreHarness } from './usage-store-contract.js';
 import { insertAccount } from '../support/test-accounts.js';
+import { newEmbeddedDataDir } from '../support/pglite-template.js';
 
 /**
  * The UsageStore contract over both SQL engines, through the same code path: the embedded PGlite
@@ -49,7 +49,7 @@ async function admin(url: string, statement: string): Promise<void> {
 
 describe('SqlUsageStore on PGlite', () => {
   usageStoreContract(async () => {
-    const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'tally-usage-store-'));
+    const dataDir = await newEmbeddedDataDir('tally-usage-store-');
     const { db } = await openDatabase({ url: undefined, dataDir });
     return harness(db, async () => {
       await db.destroy();
