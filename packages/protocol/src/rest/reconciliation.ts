@@ -89,6 +89,8 @@ export const ReconciliationLineSchema = z.object({
   loggedTokens: count,
   billedTokens: count.nullable(),
   unpricedRequests: count,
+  /** True on a day the provider is still billing (today): its bill so far is shown, not compared, and no cause is given. */
+  partial: z.boolean().optional(),
   causes: z.array(ReconciliationCauseSchema),
 });
 export type ReconciliationLine = z.infer<typeof ReconciliationLineSchema>;
@@ -99,13 +101,15 @@ export const ReconciliationDaySchema = z.object({
   ...comparison,
   /** The source this day's total is taken from (see UsageSourceSetting). */
   source: CostSourceSchema,
+  /** True on a day the provider is still billing (today): left out of the provider's comparison. */
+  partial: z.boolean().optional(),
 });
 export type ReconciliationDay = z.infer<typeof ReconciliationDaySchema>;
 
 export const ReconciliationProviderSchema = z.object({
   provider: z.string(),
   ...comparison,
-  /** Days with billing data, and whether the bill breaks cost down by model. */
+  /** Days with complete billing data (compared), and whether the bill breaks cost down by model. */
   billedDays: count,
   byModel: z.boolean(),
   setting: UsageSourceSettingSchema,

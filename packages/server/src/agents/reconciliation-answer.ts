@@ -38,6 +38,11 @@ export function writeReconciliationAnswer(r: Reconciliation, options: { offline:
     '',
   );
   for (const p of billed) lines.push(...providerVerdict(p, r.causes.filter((c) => c.provider === p.provider)), '');
+  const partial = r.days.filter((d) => d.partial && d.billedUsd !== null);
+  if (partial.length > 0) {
+    const figures = partial.map((d) => `${d.provider} ${d.day}: ${formatUsd(d.billedUsd!)} billed so far, ${formatUsd(d.computedUsd)} logged`).join('; ');
+    lines.push(`Not compared yet, the provider is still billing the day (${figures}); its totals use the logs until the day is complete.`, '');
+  }
   const unbilled = r.providers.filter((p) => p.billedUsd === null);
   if (unbilled.length > 0) lines.push(`No bill stored for ${unbilled.map((p) => `${p.provider} (${formatUsd(p.computedUsd)} computed)`).join(', ')}: add its connector to compare it too.`, '');
   lines.push('The **Reconciliation** page shows every day and model with its causes, and where the dashboard\'s totals come from.');

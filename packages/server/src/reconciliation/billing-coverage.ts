@@ -49,6 +49,14 @@ export interface ProviderCoverage {
    * being billed, is not complete and its figure will still change.
    */
   isComplete(day: string): boolean;
+  /**
+   * Whether the connector is known to hold only part of the day: its last complete fetch
+   * (synced_through) ends before the day does and no later day is billed: the provider is still
+   * billing it (today). Such a day's figures so far are shown but not compared: a
+   * bill that lags the logs by a few hours is not a difference. Unknown completeness (a bill with
+   * no connection row) is not partial.
+   */
+  isPartial(day: string): boolean;
 }
 
 /**
@@ -71,10 +79,12 @@ export function billingCoverage(buckets: readonly BilledBucket[], completeThroug
   for (const [provider, span] of spans) {
     const through = completeThrough[provider];
     const throughMs = through ? new Date(through).getTime() : Number.NEGATIVE_INFINITY;
+    const isComplete = (day: string) => day < span.last || Date.parse(`${day}T00:00:00.000Z`) + DAY_MS <= throughMs;
     coverage.set(provider, {
       firstDay: span.first,
       lastDay: span.last,
-      isComplete: (day) => day < span.last || Date.parse(`${day}T00:00:00.000Z`) + DAY_MS <= throughMs,
+      isComplete,
+      isPartial: (day) => through != null && !isComplete(day),
     });
   }
   return coverage;

@@ -46,11 +46,17 @@ export function reconcile(input: ReconcileInput): Reconciliation {
   }
   cells.sort((a, b) => a.provider.localeCompare(b.provider) || a.day.localeCompare(b.day) || compareModels(a.model, b.model));
 
-  const withCauses = cells.map((cell) => ({ cell, creditMicros: creditsOf(cell).micros, causes: causesOfCell(cell, input.thresholds ?? DEFAULT_CAUSE_THRESHOLDS) }));
+  // A day the connector holds only part of (today) is shown, not compared: its bill lags the logs.
+  const isPartial = (c: { provider: string; day: string }) => coverage.get(c.provider)?.isPartial(c.day) === true;
+  const withCauses = cells.map((cell) => ({
+    cell,
+    creditMicros: creditsOf(cell).micros,
+    causes: isPartial(cell) ? [] : causesOfCell(cell, input.thresholds ?? DEFAULT_CAUSE_THRESHOLDS),
+  }));
   const summaryCauses: ReconciliationCause[] = withCauses.flatMap((l) => l.causes);
   const providers = [...new Set(cells.map((c) => c.provider))].sort();
   for (const provider of providers) {
-    const discount = discountCauses(provider, withCauses.filter((l) => l.cell.provider === provider));
+    const discount = discountCauses(provider, withCauses.filter((l) => l.cell.provider === provider && !isPartial(l.cell)));
     if (!discount) continue;
     for (const l of withCauses) {
       const cause = discount.perLine.get(l.cell);
@@ -69,6 +75,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     loggedTokens: cell.loggedTokens,
     billedTokens: cell.billedTokens,
     unpricedRequests: cell.unpricedRequests,
+    ...(isPartial(cell) ? { partial: true } : {}),
     causes,
   }));
 
@@ -88,8 +95,8 @@ export function reconcile(input: ReconcileInput): Reconciliation {
     hasBilling: buckets.length > 0,
     providers: chosen.providers.map((total) => {
       const days = chosen.days.filter((d) => d.provider === total.provider);
-      const billedDays = days.filter((d) => d.billedMicros !== null);
-      // Compared over the days the bill covers; with no bill, the computed cost of every day.
+      const billedDays = days.filter((d) => d.billedMicros !== null && !isPartial(d));
+      // Compared over the days the bill covers in full; with none, the computed cost of every day.
       const compared = billedDays.length > 0 ? billedDays : days;
       const explained = Object.fromEntries(
         KINDS_EXPLAINED.map((kind) => [kind, usdOfMicros(sumMicros(summaryCauses.filter((c) => c.provider === total.provider && c.kind === kind)))]),
@@ -110,7 +117,7 @@ export function reconcile(input: ReconcileInput): Reconciliation {
         explainedUsd: explained,
       };
     }),
-    days: chosen.days.map((d) => ({ provider: d.provider, day: d.day, ...comparison(d.computedMicros, d.billedMicros), source: d.source })),
+    days: chosen.days.map((d) => ({ provider: d.provider, day: d.day, ...comparison(d.computedMicros, d.billedMicros), source: d.source, ...(isPartial(d) ? { partial: true } : {}) })),
     lines,
     causes: summaryCauses,
   };

@@ -160,3 +160,27 @@ describe('OpenAI costs by line item', () => {
     ]);
   });
 });
+
+/** A connector's current day: the provider is still billing it, so it is shown but not compared. */
+describe('reconcile: the partial current day', () => {
+  // The connector's last complete fetch ends at 2026-11-05 00:00Z: 2026-11-05 is today, billed so far.
+  const result = reconcile({ computed: plantedLogs(), billed: plantedBill(), completeThrough: { openai: new Date('2026-11-05T00:00:00Z'), anthropic: new Date('2026-11-05T00:00:00Z') } });
+  const openai = result.providers.find((p) => p.provider === 'openai')!;
+
+  it('leaves today out of the comparison and gives it no cause; its day and lines say partial', () => {
+    expect([openai.computedUsd, openai.billedUsd, openai.differenceUsd, openai.billedDays]).toEqual([50, 48.33, -1.67, 4]);
+    expect(result.causes.filter((c) => c.kind === 'missing_logs')).toEqual([]);
+    expect(result.days.find((d) => d.provider === 'openai' && d.day === '2026-11-05')).toMatchObject({ billedUsd: 9, computedUsd: 0, source: 'requests', partial: true });
+    expect(result.lines.filter((l) => l.day === '2026-11-05').map((l) => [l.partial, l.causes])).toEqual([
+      [true, []],
+      [true, []],
+    ]);
+    expect(result.days.filter((d) => d.day !== '2026-11-05').every((d) => d.partial === undefined)).toBe(true);
+  });
+
+  it('without a connection row (completeness unknown) the last day is still compared', () => {
+    const unknown = reconcile({ computed: plantedLogs(), billed: plantedBill() });
+    expect(unknown.days.some((d) => d.partial)).toBe(false);
+    expect(unknown.providers.find((p) => p.provider === 'openai')!.billedDays).toBe(5);
+  });
+});
