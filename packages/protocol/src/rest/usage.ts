@@ -242,7 +242,17 @@ export const UsageDashboardSchema = z.object({
    * The same filters over the window just before this one, of the same length: this period
    * against the previous. Null unless the filters bound the window on both sides.
    */
-  previous: z.object({ from: z.string(), to: z.string(), totals: UsageDashboardTotalsSchema }).nullable().default(null),
+  previous: z
+    .object({
+      from: z.string(),
+      to: z.string(),
+      /** Its costUsd is counted as the current total's is: each provider from its source (costSources). */
+      totals: UsageDashboardTotalsSchema,
+      /** Where the previous period's cost came from; absent from older servers, null when not applied. */
+      costSources: UsageCostSourcesSchema.nullable().optional(),
+    })
+    .nullable()
+    .default(null),
   /** Where `totals.costUsd` came from, per provider; null from a server that predates billing data. */
   costSources: UsageCostSourcesSchema.nullable().default(null),
 });

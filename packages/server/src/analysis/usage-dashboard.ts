@@ -29,6 +29,8 @@ export interface UsageDashboardInput {
    * stay the records' own: only they have projects, features and hours.
    */
   costSources?: UsageCostSources & { costUsd?: number };
+  /** The same over the previous window, so "this period against the previous" compares like with like. */
+  previousCostSources?: UsageCostSources & { costUsd?: number };
 }
 
 /**
@@ -88,7 +90,7 @@ export function buildUsageDashboard(input: UsageDashboardInput): UsageDashboard 
 
   const requestTotals = totalsOf(matched);
   const sources = input.costSources;
-  const totals = sources?.applied && sources.costUsd !== undefined ? { ...requestTotals, costUsd: roundUsd(sources.costUsd) } : requestTotals;
+  const totals = withSourcedCost(requestTotals, sources);
   // Shares of the unrounded total, as each slice's cost is unrounded.
   const totalCost = [...byModel.values()].reduce((sum, s) => sum + s.costUsd, 0);
   const dayKeys = [...days.keys()].sort();
@@ -117,9 +119,23 @@ export function buildUsageDashboard(input: UsageDashboardInput): UsageDashboard 
     byProject: slices(byProject, totalCost),
     byFeature: slices(byFeature, totalCost),
     byProvider: slices(byProvider, totalCost),
-    previous: prior && priorRows ? { ...prior, totals: totalsOf(matching(priorRows, filters)) } : null,
-    costSources: sources ? { applied: sources.applied, why: sources.why, requestCostUsd: sources.applied ? sources.requestCostUsd : requestTotals.costUsd, providers: sources.providers } : null,
+    previous: prior && priorRows ? previousPeriod(prior, totalsOf(matching(priorRows, filters)), input.previousCostSources) : null,
+    costSources: sources ? costSourcesOf(sources, requestTotals) : null,
   };
+}
+
+/** The totals with the cost each provider's source gives, when the sources apply; else the records'. */
+function withSourcedCost(totals: UsageDashboardTotals, sources: (UsageCostSources & { costUsd?: number }) | undefined): UsageDashboardTotals {
+  return sources?.applied && sources.costUsd !== undefined ? { ...totals, costUsd: roundUsd(sources.costUsd) } : totals;
+}
+
+function costSourcesOf(sources: UsageCostSources, requestTotals: UsageDashboardTotals): UsageCostSources {
+  return { applied: sources.applied, why: sources.why, requestCostUsd: sources.applied ? sources.requestCostUsd : requestTotals.costUsd, providers: sources.providers };
+}
+
+/** The previous window's totals, its cost from the same sources as the current one's (issue 18). */
+function previousPeriod(window: { from: string; to: string }, requestTotals: UsageDashboardTotals, sources: (UsageCostSources & { costUsd?: number }) | undefined) {
+  return { ...window, totals: withSourcedCost(requestTotals, sources), costSources: sources ? costSourcesOf(sources, requestTotals) : null };
 }
 
 /** The rows of the filter's models and projects. */

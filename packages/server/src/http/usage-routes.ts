@@ -96,8 +96,20 @@ export async function usageRoutes(
       isWholeDayWindow(filters) ? undefined : deps.store.aggregate(workspaceId, { from: filters.from, to: filters.to }),
       prior && !isWholeDayWindow(prior) ? deps.store.aggregate(workspaceId, prior) : undefined,
     ]);
-    const costSources = await dashboardCostSources(deps.reconciliation, workspaceId, filters, all);
-    return buildUsageDashboard({ all, overview, filters, costSources, ...(inWindow ? { inWindow } : {}), ...(priorWindow ? { previousWindow: priorWindow } : {}) });
+    const [costSources, previousCostSources] = await Promise.all([
+      dashboardCostSources(deps.reconciliation, workspaceId, filters, all),
+      // The previous period's figure is counted like the current one, or the comparison would set bills against logs.
+      prior ? dashboardCostSources(deps.reconciliation, workspaceId, { ...filters, ...prior }, all) : undefined,
+    ]);
+    return buildUsageDashboard({
+      all,
+      overview,
+      filters,
+      costSources,
+      ...(previousCostSources ? { previousCostSources } : {}),
+      ...(inWindow ? { inWindow } : {}),
+      ...(priorWindow ? { previousWindow: priorWindow } : {}),
+    });
   });
 }
 

@@ -171,6 +171,21 @@ for (const engine of engineSetups()) {
       ]);
     });
 
+    it('the previous period\'s total is counted from the same sources as the current one', async () => {
+      // This period: 2 days ago to today; the previous: 5 to 3 days ago, all of it billed and complete.
+      const { body } = await rest<UsageDashboard>(server.baseUrl, 'GET', `/v1/workspaces/${workspaceId}/usage/dashboard?from=${dayKey(2)}T00:00:00Z&to=${dayKey(-1)}T00:00:00Z`, { token: owner.token });
+      // OpenAI 3.339 + 2.80 billed + 1.40 logged today; Anthropic 4.50 - 5.00 billed + 0.90 logged today.
+      expect(body.totals.costUsd).toBe(7.939);
+      expect(body.previous).toMatchObject({ from: `${dayKey(5)}T00:00:00.000Z`, to: `${dayKey(2)}T00:00:00.000Z` });
+      // Billed: OpenAI 2 x 3.339, Anthropic 4.50; the logs alone would say 2 x 3.71 + 4.50 = 11.92.
+      expect(body.previous!.totals.costUsd).toBe(11.178);
+      expect(body.previous!.costSources).toMatchObject({ applied: true, requestCostUsd: 11.92 });
+      expect(body.previous!.costSources!.providers.map((p) => [p.provider, p.source, p.costUsd])).toEqual([
+        ['anthropic', 'billing', 4.5],
+        ['openai', 'billing', 6.678],
+      ]);
+    });
+
     it('a run asked "does our bill match our logs?" answers with those figures', async () => {
       const socket = await openTestSocket(server.wsUrl, { ticket: await ticketFor(server.baseUrl, owner.token), workspaceId });
       try {
