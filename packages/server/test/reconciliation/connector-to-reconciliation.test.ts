@@ -1,18 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createClient } from '@clickhouse/client';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { Connector, Reconciliation, UsageDashboard } from '@tally/protocol';
 import type { FakeAdminApi } from '../connectors/fake-admin-api-server.js';
 import { anthropicCost, anthropicUsage, startFakeAnthropicAdminApi } from '../connectors/fake-anthropic-admin-api.js';
 import { openAiCost, openAiUsage, startFakeOpenAiAdminApi } from '../connectors/fake-openai-admin-api.js';
+import { clickHouseSql, identifier } from '../../src/usage/clickhouse/clickhouse-literals.js';
 import { engineSetups } from '../support/engines.js';
 import { rest, signUp, ticketFor } from '../support/rest.js';
 import { streamedText } from '../support/run-assertions.js';
+import { uniqueName } from '../support/services.js';
 import { createTeamWorkspace } from '../support/team-workspace.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { openTestSocket } from '../support/ws-test-client.js';
 import { providerOf } from './planted-workspace.js';
 
 /**
- * Connectors and reconciliation end to end on each engine: logs uploaded through the API (priced
+ * Connectors and reconciliation end to end on each engine (and with usage in ClickHouse): logs uploaded through the API (priced
  * by the catalog), connectors made through the real route against the fake OpenAI and Anthropic
  * admin APIs, synced, and the planted differences found to the cent by GET reconciliation and by
  * a run asking "does our bill match our logs?". Days are relative to today (the sync fetches up to
@@ -86,7 +89,36 @@ function plantAnthropic(fake: FakeAdminApi): void {
 
 const round = (usd: number) => Math.round(usd * 1e6) / 1e6;
 
-for (const engine of engineSetups()) {
+/** A node the suite runs against: each database engine, and the embedded one with usage in ClickHouse. */
+interface NodeSetup {
+  name: string;
+  skipReason: string | null;
+  start(env: Record<string, string>): Promise<TestApp>;
+  cleanUp?(): Promise<void>;
+}
+
+function nodeSetups(): NodeSetup[] {
+  const setups: NodeSetup[] = engineSetups().map((engine) => ({ name: engine.name, skipReason: engine.skipReason, start: (env) => startTestApp({ engine, env }) }));
+  const clickhouseUrl = inject('clickhouseUrl');
+  const database = uniqueName('tally_recon');
+  setups.push({
+    name: 'embedded with ClickHouse usage',
+    skipReason: clickhouseUrl ? null : (inject('servicesMissing')['clickhouse'] ?? 'no ClickHouse URL was provided'),
+    start: (env) =>
+      startTestApp({ engine: { name: 'embedded', postgresUrl: null, redisUrl: null, skipReason: null }, env: { ...env, TALLY_CLICKHOUSE_URL: `${clickhouseUrl!.replace(/\/$/, '')}/${database}` } }),
+    async cleanUp() {
+      const admin = createClient({ url: clickhouseUrl! });
+      try {
+        await admin.command({ query: clickHouseSql`DROP DATABASE IF EXISTS ${identifier(database)}`.text });
+      } finally {
+        await admin.close();
+      }
+    },
+  });
+  return setups;
+}
+
+for (const engine of nodeSetups()) {
   describe.skipIf(engine.skipReason !== null)(`connector to reconciliation on ${engine.name}`, () => {
     let openai: FakeAdminApi;
     let anthropic: FakeAdminApi;
@@ -109,10 +141,7 @@ for (const engine of engineSetups()) {
       [openai, anthropic] = await Promise.all([startFakeOpenAiAdminApi(), startFakeAnthropicAdminApi()]);
       plantOpenAi(openai);
       plantAnthropic(anthropic);
-      server = await startTestApp({
-        engine,
-        env: { TALLY_CONNECTOR_OPENAI_BASE_URL: openai.url, TALLY_CONNECTOR_ANTHROPIC_BASE_URL: anthropic.url, TALLY_CONNECTOR_TICK_MS: '100' },
-      });
+      server = await engine.start({ TALLY_CONNECTOR_OPENAI_BASE_URL: openai.url, TALLY_CONNECTOR_ANTHROPIC_BASE_URL: anthropic.url, TALLY_CONNECTOR_TICK_MS: '100' });
       owner = await signUp(server.baseUrl, 'e2e-owner');
       workspaceId = await createTeamWorkspace(server.baseUrl, owner, 'Billed');
       const upload = await rest<{ inserted: number }>(server.baseUrl, 'POST', `/v1/workspaces/${workspaceId}/usage`, { token: owner.token, body: plantedLogs() });
@@ -122,6 +151,7 @@ for (const engine of engineSetups()) {
       await server?.close();
       await openai?.close();
       await anthropic?.close();
+      await engine.cleanUp?.();
     });
 
     it('connectors made through the route sync the bill; "sync now" re-fetches it without counting it twice', async () => {
