@@ -5,6 +5,8 @@ import { count, dailyEndpoint, grouping, readBucketPages, type FetchContext, typ
 
 /** The Admin API version this client is written against (sent as `anthropic-version`). */
 export const ANTHROPIC_VERSION = '2023-06-01';
+/** This client's figures, as a sync names their source (Anthropic calls these reports legacy since the Analytics API). */
+export const ANTHROPIC_LEGACY_REPORTS = 'anthropic-usage-cost-reports';
 
 /**
  * Anthropic's Usage & Cost Admin API: GET /v1/organizations/usage_report/messages and
@@ -67,7 +69,7 @@ export function createAnthropicAdminClient(baseUrl: string): ProviderClient {
         costUsd: centsToDollars(r.amount),
         currency: r.currency.toLowerCase(),
       }));
-      return [...usage, ...costs];
+      return { buckets: [...usage, ...costs], sourceApi: ANTHROPIC_LEGACY_REPORTS };
     },
   };
 }
@@ -78,7 +80,8 @@ export function centsToDollars(amount: string): number {
   return Number(amount) / 100;
 }
 
-function bucketStart(iso: string): Date {
+/** An RFC 3339 time from an Anthropic answer, or CONNECTOR_PROVIDER_INVALID. */
+export function bucketStart(iso: string): Date {
   const at = new Date(iso);
   if (Number.isNaN(at.getTime())) throw new AppError('CONNECTOR_PROVIDER_INVALID', `Anthropic bucket starting_at ${JSON.stringify(iso.slice(0, 40))} is not a time`);
   return at;

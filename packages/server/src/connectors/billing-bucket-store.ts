@@ -58,6 +58,20 @@ export async function upsertBuckets(db: Db, workspaceId: string, provider: Billi
   return merged.length;
 }
 
+/**
+ * Stores a fetch of the days [from, to) as the provider's whole account of them: the workspace's
+ * stored buckets of that provider starting in those days are removed and the fetched ones stored,
+ * in one transaction. A bucket the provider no longer reports goes, and when the figures of a day
+ * come from another of the provider's APIs than before (Anthropic's Analytics API and its legacy
+ * reports name cost line items differently) the day is not counted under both.
+ */
+export async function replaceWindowBuckets(db: Db, workspaceId: string, provider: BillingProvider, window: { from: Date; to: Date }, buckets: readonly BillingBucket[], fetchedAt = new Date()): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('provider_billing_buckets').where('workspace_id', '=', workspaceId).where('provider', '=', provider).where('bucket_start', '>=', window.from).where('bucket_start', '<', window.to).execute();
+    return upsertBuckets(trx, workspaceId, provider, buckets, fetchedAt);
+  });
+}
+
 export interface BucketQuery {
   provider?: BillingProvider;
   /** Inclusive bucket start. */

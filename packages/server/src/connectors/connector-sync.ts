@@ -4,7 +4,7 @@ import type { Bus } from '../bus/bus.js';
 import type { Db } from '../store/database.js';
 import { announceUsageChanged } from '../usage/usage-change-announcer.js';
 import type { AdminKeyCipher } from './admin-key-cipher.js';
-import { upsertBuckets } from './billing-bucket-store.js';
+import { replaceWindowBuckets } from './billing-bucket-store.js';
 import { finishSync, renewLease, type ConnectionRow } from './connection-store.js';
 import type { ProviderClients } from './provider-client.js';
 import type { RetryPolicy } from './provider-http.js';
@@ -38,8 +38,10 @@ export class SyncInterrupted extends Error {
 
 /**
  * Syncs one connection this node holds the lease of (connection-store.ts claimDueConnection):
- * fetches its window from the provider, stores the buckets (a bucket fetched again replaces the
- * stored one), records the outcome and frees the lease. The lease is renewed while it runs (a
+ * fetches its window from the provider, stores the buckets as the provider's whole account of
+ * those days (replaceWindowBuckets: a bucket fetched again replaces the stored one, one the
+ * provider no longer reports goes), records the outcome and frees the lease; the log names the
+ * provider API that answered (`sourceApi`: Anthropic's Analytics API or its legacy reports). The lease is renewed while it runs (a
  * paginated backfill with 429 waits can outlast one lease); if a renewal finds it gone the sync
  * stops before storing anything more. A failure is recorded as the connection's last error and
  * never thrown: the scheduler goes on with the next connection.
@@ -61,14 +63,14 @@ export async function syncConnection(deps: ConnectorSyncDeps, row: ConnectionRow
     if (!deps.cipher) throw new AppError('CONNECTOR_ENCRYPTION_UNAVAILABLE');
     const adminKey = deps.cipher.decrypt(row.admin_key_ciphertext, row.id);
     const planned = syncWindow(now(), row.synced_through === null ? null : new Date(row.synced_through), row.backfill_days);
-    const buckets = await deps.clients[row.provider].fetchBuckets({ adminKey, window: planned.window, signal, retry: deps.retry });
+    const { buckets, sourceApi } = await deps.clients[row.provider].fetchBuckets({ adminKey, window: planned.window, signal, retry: deps.retry });
     signal.throwIfAborted();
     // Still ours right before writing: a node that lost its lease mid-fetch writes nothing.
     if (!(await renewLease(db, row.id, nodeId, leaseMs))) throw new SyncInterrupted('lease-lost');
-    const stored = await upsertBuckets(db, row.workspace_id, row.provider, buckets);
+    const stored = await replaceWindowBuckets(db, row.workspace_id, row.provider, planned.window, buckets);
     await finishSync(db, row.id, nodeId, startedAt, { ok: true, syncedThrough: planned.syncedThrough }, deps.syncIntervalMs);
     if (stored > 0) announceUsageChanged(deps.bus, row.workspace_id, { source: 'connector' });
-    logger.info({ connectionId: row.id, provider: row.provider, buckets: stored, from: planned.window.from.toISOString() }, 'connector synced');
+    logger.info({ connectionId: row.id, provider: row.provider, sourceApi, buckets: stored, from: planned.window.from.toISOString() }, 'connector synced');
     return 'ok';
   } catch (error) {
     const interrupted = signal.aborted ? (signal.reason instanceof SyncInterrupted ? signal.reason : new SyncInterrupted('shutdown')) : error instanceof SyncInterrupted ? error : null;

@@ -55,7 +55,7 @@ export function createOpenAiAdminClient(baseUrl: string): ProviderClient {
         costUsd: r.amount.value,
         currency: r.amount.currency.toLowerCase(),
       }));
-      return [...usage, ...costs];
+      return { buckets: [...usage, ...costs], sourceApi: 'openai-usage-costs' };
     },
   };
 }

@@ -16,9 +16,16 @@ export interface FetchContext {
   retry: RetryPolicy;
 }
 
+/** What one fetch read: the buckets (usage and cost kinds) and which of the provider's APIs answered. */
+export interface FetchedBuckets {
+  buckets: BillingBucket[];
+  /** The provider API the figures came from (Anthropic has two: anthropic-admin-client.ts, anthropic-analytics-client.ts). */
+  sourceApi: string;
+}
+
 /** One provider's admin usage and cost APIs, read into buckets (usage and cost kinds). */
 export interface ProviderClient {
-  fetchBuckets(context: FetchContext): Promise<BillingBucket[]>;
+  fetchBuckets(context: FetchContext): Promise<FetchedBuckets>;
 }
 
 export type ProviderClients = Record<BillingProvider, ProviderClient>;
@@ -90,12 +97,20 @@ export async function readBucketPages<R>(
   return buckets;
 }
 
+/** How an endpoint names its bucket width, and its page size (null: the provider's default, when its maximum is not documented). */
+export interface DailyDialect {
+  widthParam: string;
+  pageSize: number | null;
+}
+
+const BUCKET_REPORTS: DailyDialect = { widthParam: 'bucket_width', pageSize: DAILY_BUCKETS_PER_PAGE };
+
 /** A daily-bucket endpoint's URL: the window's bounds as the provider spells them, the page size, the groupings. */
-export function dailyEndpoint(baseUrl: string, path: string, bounds: Record<string, string>, groupParam: string, groupBy: readonly string[]): URL {
+export function dailyEndpoint(baseUrl: string, path: string, bounds: Record<string, string>, groupParam: string, groupBy: readonly string[], dialect: DailyDialect = BUCKET_REPORTS): URL {
   const url = new URL(path, baseUrl);
   for (const [name, value] of Object.entries(bounds)) url.searchParams.set(name, value);
-  url.searchParams.set('bucket_width', '1d');
-  url.searchParams.set('limit', String(DAILY_BUCKETS_PER_PAGE));
+  url.searchParams.set(dialect.widthParam, '1d');
+  if (dialect.pageSize !== null) url.searchParams.set('limit', String(dialect.pageSize));
   for (const g of groupBy) url.searchParams.append(groupParam, g);
   return url;
 }

@@ -52,16 +52,32 @@ export async function getProviderJson(request: ProviderRequest): Promise<unknown
     }
     const body = await response.text().catch(() => '');
     if (response.status === 401 || response.status === 403) {
-      throw new AppError('CONNECTOR_KEY_REJECTED', `${hostOf(request.url)} refused the admin key (${response.status}): ${providerMessage(body)}`);
+      throw new AppError('CONNECTOR_KEY_REJECTED', `${hostOf(request.url)} refused the admin key (${response.status}): ${providerMessage(body)}`, providerRefusal(response.status));
     }
     if (response.status === 429 || response.status >= 500) {
       lastProblem = `${response.status}: ${providerMessage(body)}`;
       if (attempt + 1 < retry.maxAttempts) await wait(retryAfterMs(response.headers.get('retry-after'), retry) ?? backoffMs(retry, attempt), signal);
       continue;
     }
-    throw new AppError('CONNECTOR_PROVIDER_INVALID', `${hostOf(request.url)} answered ${response.status}: ${providerMessage(body)}`);
+    throw new AppError('CONNECTOR_PROVIDER_INVALID', `${hostOf(request.url)} answered ${response.status}: ${providerMessage(body)}`, providerRefusal(response.status));
   }
   throw new AppError('CONNECTOR_PROVIDER_UNAVAILABLE', `${hostOf(request.url)} still failing after ${retry.maxAttempts} attempts (${lastProblem})`);
+}
+
+/** The provider's own status on a refusal (AppError details), for a caller that treats one apart (Anthropic's 404/403 on an API the org lacks). */
+export interface ProviderRefusal {
+  providerStatus: number;
+}
+
+function providerRefusal(status: number): ProviderRefusal {
+  return { providerStatus: status };
+}
+
+/** The provider status of a refusal getProviderJson threw, or null for any other error. */
+export function providerStatusOf(error: unknown): number | null {
+  if (!(error instanceof AppError)) return null;
+  const status = (error.details as Partial<ProviderRefusal> | undefined)?.providerStatus;
+  return typeof status === 'number' ? status : null;
 }
 
 /** A wait that ends with the signal's own reason when it aborts (shutdown, a lost lease), so callers can tell why. */

@@ -19,3 +19,15 @@ export function syncWindow(now: Date, syncedThrough: Date | null, backfillDays: 
   const from = syncedThrough === null ? new Date(today.getTime() - backfillDays * DAY_MS) : new Date(Math.min(startOfUtcDay(syncedThrough).getTime(), today.getTime()) - DAY_MS);
   return { window: { from, to: new Date(today.getTime() + DAY_MS) }, syncedThrough: today };
 }
+
+/**
+ * The window cut into consecutive whole-day pieces of at most `maxDays` (pure), for an API whose
+ * one request may span no more than that (Anthropic's Analytics API: 31 days).
+ */
+export function splitWindow(window: FetchWindow, maxDays: number): FetchWindow[] {
+  const pieces: FetchWindow[] = [];
+  for (let from = window.from.getTime(); from < window.to.getTime(); from += maxDays * DAY_MS) {
+    pieces.push({ from: new Date(from), to: new Date(Math.min(from + maxDays * DAY_MS, window.to.getTime())) });
+  }
+  return pieces;
+}

@@ -14,6 +14,8 @@ export interface FakeAdminApi {
   usage: Map<string, unknown[]>;
   /** Day -> cost results of that day's bucket. */
   costs: Map<string, unknown[]>;
+  /** The figures of any kind a dialect names (`usage` and `costs` are the two above). */
+  figures(kind: string): Map<string, unknown[]>;
   /** Keys the fake accepts; any other gets 401. */
   keys: Set<string>;
   /** Buckets per page at most (the client's `limit` applies too). */
@@ -41,18 +43,27 @@ export interface AdminApiDialect {
   /** Checks the request as the provider documents it; an error message makes it a 400. */
   validate(request: PageRequest): string | null;
   /** The days [from, to) asked for, and the kind of figures. */
-  range(request: PageRequest): { from: Date; to: Date; kind: 'usage' | 'costs' } | null;
+  range(request: PageRequest): { from: Date; to: Date; kind: string } | null;
   bucket(day: Date, results: unknown[]): unknown;
+  /** For an API whose pages hold rows rather than buckets: a day's rows (instead of `bucket`). */
+  rows?(kind: string, day: Date, results: unknown[], request: PageRequest): unknown[] | null;
+  /** Fields a page carries besides data/has_more/next_page. */
+  pageExtras?(): Record<string, unknown>;
 }
 
 const DAY_MS = 86_400_000;
 
 export async function startFakeAdminApi(dialect: AdminApiDialect): Promise<FakeAdminApi> {
   const inFlight = new Map<string, number>();
+  const tables = new Map<string, Map<string, unknown[]>>([
+    ['usage', new Map()],
+    ['costs', new Map()],
+  ]);
   const fake: FakeAdminApi = {
     url: '',
-    usage: new Map(),
-    costs: new Map(),
+    usage: tables.get('usage')!,
+    costs: tables.get('costs')!,
+    figures: (kind) => tables.get(kind) ?? tables.set(kind, new Map()).get(kind)!,
     keys: new Set(),
     pageSize: 31,
     delayMs: 0,
@@ -87,7 +98,7 @@ export async function startFakeAdminApi(dialect: AdminApiDialect): Promise<FakeA
     if (invalid) return send(400, dialect.errorBody(400, invalid));
     const range = dialect.range(request);
     if (!range) return send(404, dialect.errorBody(404, `no route ${url.pathname}`));
-    const figures = range.kind === 'usage' ? fake.usage : fake.costs;
+    const figures = fake.figures(range.kind);
     const days: Date[] = [];
     for (let t = Math.floor(range.from.getTime() / DAY_MS) * DAY_MS; t < range.to.getTime(); t += DAY_MS) days.push(new Date(t));
     // The page cursor is opaque to clients; here it is the index of the page's first day.
@@ -95,8 +106,10 @@ export async function startFakeAdminApi(dialect: AdminApiDialect): Promise<FakeA
     const size = Math.min(fake.pageSize, Number(url.searchParams.get('limit') ?? 7));
     const page = days.slice(offset, offset + size);
     const hasMore = offset + size < days.length;
+    const resultsOf = (day: Date) => figures.get(day.toISOString().slice(0, 10)) ?? [];
     send(200, {
-      data: page.map((day) => dialect.bucket(day, figures.get(day.toISOString().slice(0, 10)) ?? [])),
+      ...dialect.pageExtras?.(),
+      data: page.flatMap((day) => dialect.rows?.(range.kind, day, resultsOf(day), request) ?? [dialect.bucket(day, resultsOf(day))]),
       has_more: hasMore,
       next_page: hasMore ? Buffer.from(String(offset + size)).toString('base64url') : null,
     });

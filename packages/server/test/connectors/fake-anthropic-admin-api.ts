@@ -1,4 +1,4 @@
-import { checkGroupingAndLimit, startFakeAdminApi, type FakeAdminApi } from './fake-admin-api-server.js';
+import { checkGroupingAndLimit, startFakeAdminApi, type AdminApiDialect, type FakeAdminApi } from './fake-admin-api-server.js';
 
 /**
  * A fake Anthropic Usage & Cost Admin API, from Anthropic's API reference:
@@ -13,7 +13,11 @@ const USAGE_GROUPS = ['api_key_id', 'workspace_id', 'model', 'service_tier', 'co
 const COST_GROUPS = ['workspace_id', 'description'] as const;
 
 export function startFakeAnthropicAdminApi(): Promise<FakeAdminApi> {
-  return startFakeAdminApi({
+  return startFakeAdminApi(anthropicLegacyDialect);
+}
+
+/** The legacy reports' dialect, which fake-anthropic-analytics-api.ts serves alongside the Analytics API. */
+export const anthropicLegacyDialect: AdminApiDialect = {
     keyOf: (headers) => (typeof headers['x-api-key'] === 'string' ? headers['x-api-key'] : null),
     errorBody: (status, message) => ({ type: 'error', error: { type: status === 429 ? 'rate_limit_error' : status === 401 ? 'authentication_error' : 'invalid_request_error', message } }),
     validate: ({ path, query, headers }) => {
@@ -31,8 +35,7 @@ export function startFakeAnthropicAdminApi(): Promise<FakeAdminApi> {
       return { from, to, kind };
     },
     bucket: (day, results) => ({ starting_at: day.toISOString().replace('.000Z', 'Z'), ending_at: new Date(day.getTime() + 86_400_000).toISOString().replace('.000Z', 'Z'), results }),
-  });
-}
+};
 
 export function anthropicUsage(r: { model: string; uncached: number; cacheRead?: number; cache5m?: number; cache1h?: number; output: number; workspaceId?: string; apiKeyId?: string }) {
   return {

@@ -32,7 +32,7 @@ describe('OpenAI admin client', () => {
   it('reads every page, with input tokens net of the cached ones', async () => {
     fake.pageSize = 2;
     fake.requests.length = 0;
-    const buckets = await createOpenAiAdminClient(fake.url).fetchBuckets(context('sk-admin-good'));
+    const { buckets } = await createOpenAiAdminClient(fake.url).fetchBuckets(context('sk-admin-good'));
     // 5 days at 2 a page: 3 pages each of usage and costs.
     expect(fake.requests.map((r) => r.path)).toEqual([...Array(3).fill('/v1/organization/usage/completions'), ...Array(3).fill('/v1/organization/costs')]);
     expect(fake.requests[0]!.query.getAll('group_by')).toEqual(['model', 'project_id', 'api_key_id', 'batch']);
@@ -49,7 +49,7 @@ describe('OpenAI admin client', () => {
     fake.pageSize = 31;
     fake.scripted.push({ status: 429, retryAfter: '0' }, { status: 503 }, { status: 429 });
     fake.requests.length = 0;
-    const buckets = await createOpenAiAdminClient(fake.url).fetchBuckets(context('sk-admin-good'));
+    const { buckets } = await createOpenAiAdminClient(fake.url).fetchBuckets(context('sk-admin-good'));
     expect(fake.requests.map((r) => r.status)).toEqual([429, 503, 429, 200, 200]);
     expect(buckets.filter((b) => b.kind === 'usage')).toHaveLength(6);
   });
@@ -90,7 +90,7 @@ describe('Anthropic admin client', () => {
   it('reads every page with the documented headers; cents strings become dollars', async () => {
     fake.pageSize = 2;
     fake.requests.length = 0;
-    const buckets = await createAnthropicAdminClient(fake.url).fetchBuckets(context('sk-ant-admin-good'));
+    const { buckets } = await createAnthropicAdminClient(fake.url).fetchBuckets(context('sk-ant-admin-good'));
     expect(fake.requests.filter((r) => r.path === '/v1/organizations/usage_report/messages')).toHaveLength(3);
     expect(fake.requests[0]!.query.getAll('group_by[]')).toEqual(['model', 'api_key_id', 'workspace_id', 'service_tier']);
     expect(buckets.filter((b) => b.kind === 'usage')).toEqual([
