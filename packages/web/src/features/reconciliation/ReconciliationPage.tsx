@@ -116,7 +116,7 @@ function Report({ r, api, workspace, canChoose, onChanged }: { r: Reconciliation
                   <td data-label="Computed" className="num">{formatUsd(l.computedUsd)}</td>
                   <td data-label="Billed" className="num">{l.billedUsd === null ? '—' : formatUsd(l.billedUsd)}</td>
                   <td data-label="Difference" className="num">{signedUsd(l.differenceUsd)}</td>
-                  <td data-label="Causes">{l.causes.map(causeLine).join('; ')}</td>
+                  <td data-label="Causes">{l.partial ? 'Billed so far: the provider is still billing this day, so it is not compared yet.' : l.causes.map(causeLine).join('; ')}</td>
                 </tr>
               ))}
             </tbody>
