@@ -103,7 +103,7 @@ describe('buildUsageDashboard', () => {
     expect(() => buildUsageDashboard({ all: ROWS, overview: OVERVIEW, filters, inWindow: [ROWS[0]!, ROWS[3]!] })).toThrow(/previousWindow/);
     const d = buildUsageDashboard({ all: ROWS, overview: OVERVIEW, filters, inWindow: [ROWS[0]!, ROWS[3]!], previousWindow: [ROWS[1]!] });
     expect(d.totals.requests).toBe(15);
-    expect(d.previous).toEqual({ from: '2025-12-29T18:00:00.000Z', to: '2026-01-01T12:00:00.000Z', totals: expect.objectContaining({ requests: 100, costUsd: 0.1 }) });
+    expect(d.previous).toEqual({ from: '2025-12-29T18:00:00.000Z', to: '2026-01-01T12:00:00.000Z', totals: expect.objectContaining({ requests: 100, costUsd: 0.1 }), costSources: null });
     expect(d.range).toEqual({ from: '2026-01-01T12:00:00.000Z', to: '2026-01-04T06:00:00.000Z' });
   });
 
@@ -146,6 +146,8 @@ describe('buildUsageDashboard', () => {
       from: '2026-01-01T00:00:00.000Z',
       to: '2026-01-03T00:00:00.000Z',
       totals: expect.objectContaining({ requests: 14, costUsd: 3, reasoningTokens: 40, errorRate: 0 }),
+      // No bill stored: the previous period's cost is the records' own, and says so by having no sources.
+      costSources: null,
     });
     const all = buildUsageDashboard({ all: rows, overview, filters: {} });
     expect(all.byProvider.map((s) => [s.key, s.costUsd])).toEqual([['anthropic', 8], ['openai', 2], ['unknown', 1]]);
