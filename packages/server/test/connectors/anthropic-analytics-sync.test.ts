@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connector } from '@tally/protocol';
 import { readBuckets } from '../../src/connectors/billing-bucket-store.js';
 import { engineSetups } from '../support/engines.js';
 import { rest, signUp } from '../support/rest.js';
 import { createTeamWorkspace } from '../support/team-workspace.js';
+import { connectorSyncedAfter, readTestConnector } from '../support/connector-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { anthropicCost, anthropicUsage } from './fake-anthropic-admin-api.js';
 import { analyticsCost, analyticsUsage, startFakeAnthropicApi, type FakeAnthropicApi } from './fake-anthropic-analytics-api.js';
@@ -26,16 +27,9 @@ describe('Anthropic connector on the Analytics API, then the legacy reports (emb
   let owner: Awaited<ReturnType<typeof signUp>>;
   let workspaceId: string;
 
-  const connector = async () => (await rest<Connector>(server.baseUrl, 'GET', `/v1/workspaces/${workspaceId}/connectors/anthropic`, { token: owner.token })).body;
-  const syncedAfter = (after: string | null) =>
-    vi.waitFor(
-      async () => {
-        const c = await connector();
-        if (!c.lastSyncFinishedAt || (after !== null && c.lastSyncFinishedAt <= after) || c.syncing) throw new Error(`not synced yet: ${JSON.stringify(c)}`);
-        return c;
-      },
-      { timeout: 30_000, interval: 100 },
-    );
+  const view = () => ({ baseUrl: server.baseUrl, owner, workspaceId });
+  const connector = () => readTestConnector(view(), 'anthropic');
+  const syncedAfter = (after: string | null) => connectorSyncedAfter(view(), 'anthropic', after);
 
   beforeAll(async () => {
     fake = await startFakeAnthropicApi();

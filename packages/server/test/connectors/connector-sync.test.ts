@@ -1,12 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Connector } from '@tally/protocol';
 import { readBuckets } from '../../src/connectors/billing-bucket-store.js';
 import { CONNECTOR_KEY_FILE } from '../../src/connectors/connector-key-source.js';
 import { engineSetups } from '../support/engines.js';
 import { rest, signUp } from '../support/rest.js';
 import { createTeamWorkspace, joinWorkspace } from '../support/team-workspace.js';
+import { connectorSyncedAfter, readTestConnector } from '../support/connector-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import type { FakeAdminApi } from './fake-admin-api-server.js';
 import { anthropicCost, anthropicUsage, startFakeAnthropicAdminApi } from './fake-anthropic-admin-api.js';
@@ -32,17 +33,10 @@ for (const engine of engineSetups()) {
     let viewer: Awaited<ReturnType<typeof signUp>>;
     let workspaceId: string;
 
-    const connectorOf = async (provider: string) => (await rest<Connector>(server.baseUrl, 'GET', `/v1/workspaces/${workspaceId}/connectors/${provider}`, { token: owner.token })).body;
+    const view = () => ({ baseUrl: server.baseUrl, owner, workspaceId });
+    const connectorOf = (provider: string) => readTestConnector(view(), provider);
     /** Waits for a sync that finished after `after` (ISO), and returns the connector then. */
-    const syncedAfter = (provider: string, after: string | null) =>
-      vi.waitFor(
-        async () => {
-          const c = await connectorOf(provider);
-          if (!c.lastSyncFinishedAt || (after !== null && c.lastSyncFinishedAt <= after) || c.syncing) throw new Error(`not synced yet: ${JSON.stringify(c)}`);
-          return c;
-        },
-        { timeout: 30_000, interval: 100 },
-      );
+    const syncedAfter = (provider: string, after: string | null) => connectorSyncedAfter(view(), provider, after);
 
     beforeAll(async () => {
       [openai, anthropic] = await Promise.all([startFakeOpenAiAdminApi(), startFakeAnthropicAdminApi()]);

@@ -1,6 +1,6 @@
 import { createClient } from '@clickhouse/client';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import type { Connector, Reconciliation, UsageDashboard } from '@tally/protocol';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Reconciliation, UsageDashboard } from '@tally/protocol';
 import type { FakeAdminApi } from '../connectors/fake-admin-api-server.js';
 import { anthropicCost, anthropicUsage, startFakeAnthropicAdminApi } from '../connectors/fake-anthropic-admin-api.js';
 import { openAiCost, openAiUsage, startFakeOpenAiAdminApi } from '../connectors/fake-openai-admin-api.js';
@@ -10,6 +10,7 @@ import { rest, signUp, ticketFor } from '../support/rest.js';
 import { streamedText } from '../support/run-assertions.js';
 import { uniqueName } from '../support/services.js';
 import { createTeamWorkspace } from '../support/team-workspace.js';
+import { connectorSyncedAfter, readTestConnector } from '../support/connector-fixture.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { openTestSocket } from '../support/ws-test-client.js';
 import { providerOf } from './planted-workspace.js';
@@ -126,16 +127,10 @@ for (const engine of nodeSetups()) {
     let owner: Awaited<ReturnType<typeof signUp>>;
     let workspaceId: string;
 
-    const connectorOf = async (provider: string) => (await rest<Connector>(server.baseUrl, 'GET', `/v1/workspaces/${workspaceId}/connectors/${provider}`, { token: owner.token })).body;
-    const syncedAfter = (provider: string, after: string | null) =>
-      vi.waitFor(
-        async () => {
-          const c = await connectorOf(provider);
-          if (!c.lastSyncFinishedAt || (after !== null && c.lastSyncFinishedAt <= after) || c.syncing) throw new Error(`not synced yet: ${JSON.stringify(c)}`);
-          return c;
-        },
-        { timeout: 30_000, interval: 100 },
-      );
+    const view = () => ({ baseUrl: server.baseUrl, owner, workspaceId });
+    const connectorOf = (provider: string) => readTestConnector(view(), provider);
+    /** Waits for a sync that finished after `after` (ISO), and returns the connector then. */
+    const syncedAfter = (provider: string, after: string | null) => connectorSyncedAfter(view(), provider, after);
 
     beforeAll(async () => {
       [openai, anthropic] = await Promise.all([startFakeOpenAiAdminApi(), startFakeAnthropicAdminApi()]);
