@@ -23,6 +23,12 @@ const PROBES_PER_ROUND = 20;
 const PROBE_EVERY_MS = 500;
 const VISIBLE_TIMEOUT_MS = 30_000;
 const LOAD_IN_FLIGHT = 8;
+/**
+ * Fresh load requests made per loaded round: a round lasts ~PROBES_PER_ROUND x PROBE_EVERY_MS (10 s), and
+ * 600 x BATCH spans covers ~30,000 spans/s over it. A pool shared by all rounds once ran dry in round 1, so
+ * rounds 2-3 measured a nearly idle node as "under load".
+ */
+const LOAD_REQUESTS_PER_ROUND = 600;
 const PROBE_MODEL = 'gpt-4.1-mini';
 
 export const otlpLive: Scenario = { name: 'otlp-live', quick: true, run };
@@ -79,8 +85,8 @@ async function probeModelCalls(baseUrl: string, user: BenchUser): Promise<number
 
 async function run(ctx: BenchContext): Promise<ScenarioResult> {
   const roundCount = roundsOf(ctx.profile, 3, 5);
-  // Enough load for every loaded round (each request of fresh spans: replays would be cheap duplicates).
-  const load = makeRounds(1, 400).flatMap((r) => r.requests);
+  // Fresh spans for every loaded round (replays would be cheap duplicates), each round its own.
+  const loadRounds = makeRounds(roundCount, LOAD_REQUESTS_PER_ROUND).map((r) => r.requests);
   const node = await startTally({ startTimeoutMs: 180_000 });
   let socket: Awaited<ReturnType<typeof openDashboardSocket>> | undefined;
   try {
@@ -90,7 +96,7 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
       fetch(traces, { method: 'POST', headers: { authorization: `Bearer ${user!.accessToken}`, 'content-type': 'application/x-protobuf' }, body: body as Uint8Array<ArrayBuffer> });
     socket = await openDashboardSocket(node.url.replace(/^http/, 'ws') + '/v1/ws', user!);
     let probes = 0;
-    let loadSent = 0;
+    let loadedRounds = 0;
     let refused = 0;
 
     /** One round of probes; returns their export-to-visible times. */
@@ -120,9 +126,13 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
     const loadedRound = async (): Promise<{ times: LatencyHistogram; spansPerSecond: number }> => {
       let stop = false;
       let spans = 0;
+      let loadSent = 0;
+      const load = loadRounds[loadedRounds++]!;
       const started = performance.now();
       const lanes = Array.from({ length: LOAD_IN_FLIGHT }, async () => {
-        while (!stop && loadSent < load.length) {
+        while (!stop) {
+          // A round whose load ran out would measure an idle node as loaded: no figure rather than that one.
+          if (loadSent >= load.length) throw new Error(`the load ran out before the probes ended (${load.length} requests): raise LOAD_REQUESTS_PER_ROUND`);
           const answer = await post(load[loadSent++]!);
           await answer.arrayBuffer();
           if (answer.status === 429 || answer.status === 503) refused += 1;
@@ -130,9 +140,12 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
           else throw new Error(`a load export answered ${answer.status}`);
         }
       });
+      // Handled at once so a lane's failure waits for the probes instead of surfacing as an unhandled rejection.
+      const lanesDone = Promise.all(lanes);
+      lanesDone.catch(() => {});
       const times = await probeRound();
       stop = true;
-      await Promise.all(lanes);
+      await lanesDone;
       return { times, spansPerSecond: spans / ((performance.now() - started) / 1000) };
     };
 
