@@ -230,14 +230,27 @@ describe('createWsClient', () => {
     expect(t.last().sent).toEqual([]);
   });
 
-  it('tells of workspace_access_ended and neither resubscribes nor re-watches what the server ended', async () => {
+  // The server ended access to what the socket followed: the client tells of it and, after a drop, neither
+  // resubscribes to the run nor re-watches the thread.
+  it.each([
+    {
+      name: 'workspace_access_ended',
+      event: 'workspaceAccessEnded' as const,
+      frame: { v: 1, type: 'workspace_access_ended', workspaceId: WORKSPACE, role: null, runIds: [RUN], threadIds: [THREAD] },
+    },
+    {
+      name: 'thread_access_ended (an unshared thread)',
+      event: 'threadAccessEnded' as const,
+      frame: { v: 1, type: 'thread_access_ended', workspaceId: WORKSPACE, threadId: THREAD, reason: 'unshared', runIds: [RUN], watched: true },
+    },
+  ])('tells of $name and neither resubscribes nor re-watches what the server ended', async ({ event: eventName, frame }) => {
     const t = setup();
     const connected = t.client.connect();
     await flush();
     t.last().accept();
     await connected;
     const ended: unknown[] = [];
-    t.client.on('workspaceAccessEnded', (frame) => ended.push(frame));
+    t.client.on(eventName, (f: unknown) => ended.push(f));
     const sub = t.client.subscribe(WORKSPACE, RUN, 0);
     t.last().ack('subscribe', { runId: RUN, threadId: THREAD, status: 'running' });
     await sub;
@@ -245,31 +258,6 @@ describe('createWsClient', () => {
     t.last().ack('watch_thread', { threadId: THREAD, activeRunIds: [] });
     await watched;
     t.last().push(event(1, 'run_queued'));
-    const frame = { v: 1, type: 'workspace_access_ended', workspaceId: WORKSPACE, role: null, runIds: [RUN], threadIds: [THREAD] };
-    t.last().push(frame);
-    expect(ended).toEqual([frame]);
-    t.last().drop(4503);
-    await vi.advanceTimersByTimeAsync(250);
-    t.last().accept();
-    expect(t.last().sent).toEqual([]);
-  });
-
-  it('tells of thread_access_ended (an unshared thread) and neither resubscribes nor re-watches it', async () => {
-    const t = setup();
-    const connected = t.client.connect();
-    await flush();
-    t.last().accept();
-    await connected;
-    const ended: unknown[] = [];
-    t.client.on('threadAccessEnded', (frame) => ended.push(frame));
-    const sub = t.client.subscribe(WORKSPACE, RUN, 0);
-    t.last().ack('subscribe', { runId: RUN, threadId: THREAD, status: 'running' });
-    await sub;
-    const watched = t.client.watchThread(WORKSPACE, THREAD);
-    t.last().ack('watch_thread', { threadId: THREAD, activeRunIds: [] });
-    await watched;
-    t.last().push(event(1, 'run_queued'));
-    const frame = { v: 1, type: 'thread_access_ended', workspaceId: WORKSPACE, threadId: THREAD, reason: 'unshared', runIds: [RUN], watched: true };
     t.last().push(frame);
     expect(ended).toEqual([frame]);
     t.last().drop(4503);
