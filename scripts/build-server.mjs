@@ -31,6 +31,7 @@ await build({
     main: path.join(src, 'cli/main.ts'),
     'run-thread-entry': path.join(src, 'run-thread-entry.ts'),
     'pglite-thread-entry': path.join(src, 'store/pglite-thread-entry.ts'),
+    'otlp-reader-thread-entry': path.join(src, 'usage/otlp/otlp-reader-thread-entry.ts'),
   },
   outdir: out,
   bundle: true,

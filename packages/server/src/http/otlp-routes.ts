@@ -1,12 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { UsageRecord, WorkspaceRole } from '@tally/protocol';
+import type { WorkspaceRole } from '@tally/protocol';
 import { AppError } from '../app-error.js';
 import type { PriceCatalog } from '../pricing/price-catalog.js';
-import { countMetricDataPoints } from '../usage/otlp/count-metric-points.js';
-import { decodeOtlpRequest, encodeOtlpResponse, inflateOtlpBody, otlpEncodingOf } from '../usage/otlp/decode-otlp.js';
+import { encodeOtlpResponse, otlpEncodingOf } from '../usage/otlp/decode-otlp.js';
 import { createIngestGate, type IngestGate } from '../usage/otlp/ingest-gate.js';
-import { mapOtlpLogs } from '../usage/otlp/map-otlp-logs.js';
-import { mapOtlpTraces, type OtlpMapping } from '../usage/otlp/map-otlp-traces.js';
+import { createOtlpReaderThread, type OtlpRequestReader } from '../usage/otlp/otlp-reader-thread.js';
 import { RPC_STATUS, type OtlpSignal } from '../usage/otlp/otlp-schema.js';
 import { storeOtlpRecords } from '../usage/otlp/store-otlp-records.js';
 import { createUsageWriteBatcher, type UsageWriteBatcher } from '../usage/otlp/usage-write-batcher.js';
@@ -64,6 +62,8 @@ export interface OtlpRoutesDeps {
   gate?: IngestGate;
   /** Merges concurrent requests' records per workspace (usage/otlp/usage-write-batcher.ts); one over `store` by default. */
   batcher?: UsageWriteBatcher;
+  /** Where export requests are decoded and mapped; by default a thread of this plugin's own, closed with it. */
+  reader?: OtlpRequestReader;
 }
 
 const SIGNALS: readonly OtlpSignal[] = ['traces', 'logs', 'metrics'];
@@ -88,6 +88,9 @@ export async function otlpRoutes(app: FastifyInstance, deps: OtlpRoutesDeps): Pr
       onVisible: (workspaceId) => deps.onStored?.(workspaceId),
       onRollupFailed: (workspaceId, error) => app.log.warn({ err: error, workspaceId }, 'rolling up OTLP records failed; their days are brought up to date by the next insert'),
     });
+
+  const reader = deps.reader ?? createOtlpReaderThread();
+  if (!deps.reader) app.addHook('onClose', async () => reader.close());
 
   if (deps.authenticate) {
     const authenticate = deps.authenticate;
@@ -120,25 +123,17 @@ export async function otlpRoutes(app: FastifyInstance, deps: OtlpRoutesDeps): Pr
       const release = gate.tryEnter();
       if (!release) throw new AppError('RATE_LIMITED', `This node is ingesting as fast as its store allows; retry in ${OTLP_RETRY_AFTER_SECONDS} s.`);
       try {
-        const body = await inflateOtlpBody(request.body, request.headers['content-encoding'], maxInflatedBytes);
-        const decoded = decodeOtlpRequest(signal, body, encoding);
+        const read = await reader.read({ signal, encoding, body: request.body, contentEncoding: request.headers['content-encoding'], maxInflatedBytes });
         let rejected = 0;
         let message = '';
         if (signal === 'metrics') {
           // Received and counted, never stored: see count-metric-points.ts.
-          request.log.debug({ dataPoints: countMetricDataPoints(decoded) }, 'OTLP metrics received, not stored as calls');
+          request.log.debug({ dataPoints: read.dataPoints }, 'OTLP metrics received, not stored as calls');
         } else {
-          const mapping: OtlpMapping = signal === 'traces' ? mapOtlpTraces(decoded) : mapOtlpLogs(decoded);
-          const records: UsageRecord[] = [];
-          const errors: string[] = [];
-          for (const item of mapping.items) {
-            if ('record' in item) records.push(item.record);
-            else errors.push(`#${item.lineNumber}: ${item.error}`);
-          }
           // What the store added is told by the batcher, per merged insert; this request's own repeats and refusals here.
-          const stored = records.length === 0 ? { repeated: 0 } : await storeOtlpRecords({ batcher, prices: deps.prices }, workspaceId, records);
-          rejected = errors.length;
-          if (rejected > 0) message = refusalMessage(signal, errors);
+          const stored = read.records.length === 0 ? { repeated: 0 } : await storeOtlpRecords({ batcher, prices: deps.prices }, workspaceId, read.records);
+          rejected = read.errors.length;
+          if (rejected > 0) message = refusalMessage(signal, read.errors);
           if (rejected > 0 || stored.repeated > 0) deps.onIngested?.({ inserted: 0, duplicates: stored.repeated, rejected });
         }
         void reply.header('content-type', encoding === 'json' ? 'application/json' : 'application/x-protobuf');
