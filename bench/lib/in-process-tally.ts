@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
-import { isTerminalEvent, type RunEvent } from '@tally/protocol';
+import type { RunEvent } from '@tally/protocol';
 import { buildApp, type App } from '../../packages/server/src/app.js';
 import { loadConfig } from '../../packages/server/src/config/config.js';
 import { createSqlRunEventLog, type RunEventLog } from '../../packages/server/src/runs/run-event-log.js';
@@ -110,13 +110,18 @@ function countingLog(log: RunEventLog, count: (events: RunEvent[], inTransaction
       await log.append(events, tx);
       count(events, tx !== undefined);
     },
+    async end(end) {
+      const ended = await log.end(end);
+      if (ended) count(end.events, true);
+      return ended;
+    },
     list: (run, afterSeq, limit) => log.list(run, afterSeq, limit),
   };
 }
 
 /**
  * Persistence off for what a run streams: events written outside a transaction (the run's
- * writer) are kept in memory. The run's start and end transactions still write theirs (run_queued,
+ * writer) are kept in memory. The run's start transaction and end statement still write theirs (run_queued,
  * the terminal event), since the gateway replays from the database: with live subscribers on one
  * node the stream is then whole, and the difference to `sql` is the streamed writes alone.
  */
@@ -124,16 +129,17 @@ function memoryStreamLog(log: RunEventLog): RunEventLog {
   const streamed = new Map<string, RunEvent[]>();
   return {
     async append(events, tx) {
-      if (tx) {
-        // The end transaction carries the terminal event: the run is over, its memory goes.
-        if (events.some((e) => isTerminalEvent(e.type))) streamed.delete(events[0]!.runId);
-        return log.append(events, tx);
-      }
+      if (tx) return log.append(events, tx);
       for (const event of events) {
         let list = streamed.get(event.runId);
         if (!list) streamed.set(event.runId, (list = []));
         list.push(event);
       }
+    },
+    async end(end) {
+      // The end carries the terminal event: the run is over, its memory goes.
+      streamed.delete(end.run.id);
+      return log.end(end);
     },
     async list(run, afterSeq, limit = 10_000) {
       const stored = await log.list(run, afterSeq, limit);

@@ -10,6 +10,11 @@ export function countEventLogWrites(log: RunEventLog, metrics: Pick<TallyMetrics
       await log.append(events, tx);
       if (events.length > 0) metrics.eventLogWrite(events.length);
     },
+    async end(end) {
+      const ended = await log.end(end);
+      if (ended) metrics.eventLogWrite(end.events.length);
+      return ended;
+    },
     list: (run, afterSeq, limit) => log.list(run, afterSeq, limit),
   };
 }

@@ -6,7 +6,7 @@ import type { Db } from '../store/database.js';
 import { isConnectionError } from '../store/postgres-errors.js';
 import type { RunRow } from '../store/schema.js';
 import type { RunEmitter } from './run-emitter.js';
-import { commitRunEnd, findCommittedEnd } from './run-end-transaction.js';
+import { findCommittedEnd } from './run-end-transaction.js';
 import type { RunEventLog } from './run-event-log.js';
 import { stoppedBy, terminalOf, type RunOutcome } from './run-outcome.js';
 import { handBackRun } from './run-queue.js';
@@ -28,7 +28,7 @@ export interface RunFinisherDeps {
   now: () => Date;
   /** How long a write that failed for want of a connection waits before it is tried again. */
   retryMs: number;
-  /** A worker that is stopping tries an end transaction only once. */
+  /** A worker that is stopping tries a run's end only once. */
   isStopping: () => boolean;
 }
 
@@ -37,14 +37,14 @@ const END_PUBLISH_GIVE_UP_MS = 60_000;
 
 /**
  * Ends a run with exactly one terminal event, written with the assistant message and the final
- * status in one transaction that commits only while this node holds the lease; or, for a run the
+ * status in one statement that commits only while this node holds the lease; or, for a run the
  * node gives up (shutdown, lost lease), writes what it delivered and leaves the end to the next owner.
  */
 export function createRunFinisher(deps: RunFinisherDeps): FinishRun {
   const { db, log, bus, nodeId, logger, metrics, now, retryMs } = deps;
 
   /**
-   * Runs the end transaction again while the database is away (it keeps the lease's condition, so
+   * Runs the end statement again while the database is away (it keeps the lease's condition, so
    * a run taken over meanwhile is left to its new owner). A retry that finds the run ended asks
    * `endedAlready`: the commit of an earlier attempt may have landed with its answer lost.
    */
@@ -87,8 +87,8 @@ export function createRunFinisher(deps: RunFinisherDeps): FinishRun {
       if (by === 'shutdown' && (await handBackRun(db, run.id, nodeId))) logger.info({ runId: run.id }, 'handed the run back to the queue');
       return false;
     }
-    // What is still buffered is written with the terminal event, in the end transaction: a run that
-    // ends within the flush interval costs its claim and this transaction, nothing in between.
+    // What is still buffered is written with the terminal event, in the end's one statement: a run
+    // that ends within the flush interval costs its claim and this statement, nothing in between.
     const buffered = await emitter.takeBuffered();
     const messageId = crypto.randomUUID();
     const { draft, status } = terminalOf(outcome, messageId);
@@ -97,7 +97,7 @@ export function createRunFinisher(deps: RunFinisherDeps): FinishRun {
     const finishedAt = now();
     const answer = outcome.kind === 'completed' ? outcome.result.answer : null;
     const committed = await retryOnConnectionLoss(
-      () => commitRunEnd(db, log, { run, nodeId, status, finishedAt, messageId, answer, events: [...buffered, event] }),
+      () => log.end({ run, nodeId, status, finishedAt, messageId, answer, events: [...buffered, event] }),
       () => findCommittedEnd(db, run, event),
       run.id,
     );

@@ -115,7 +115,7 @@ export function createRunEmitter(deps: RunEmitterDeps): RunEmitter {
         try {
           if (batch.length > 0) await log.append(batch.map((b) => b.event));
         } catch (error) {
-          // Kept for the end transaction, which writes them with the terminal event if it can.
+          // Kept for the run's end statement, which writes them with the terminal event if it can.
           buffer = [...batch, ...buffer];
           pendingCheckpoint ??= checkpoint;
           throw error;

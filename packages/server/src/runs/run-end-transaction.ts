@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { RunEvent } from '@tally/protocol';
 import type { Db } from '../store/database.js';
 import type { RunRow } from '../store/schema.js';
-import type { RunEventLog } from './run-event-log.js';
+import { eventRecords, eventRows } from './run-event-rows.js';
 import type { TerminalStatus } from './run-outcome.js';
 
 /** What a run's end writes: its status, the assistant's answer (if any) and its last events. */
@@ -20,63 +20,44 @@ export interface RunEnd {
 }
 
 /**
- * Ends the run in one transaction that commits only while `nodeId` holds its lease: the status,
- * the assistant message and the thread's time in one statement, then the events: two round trips.
- * The thread's title, for the activity frame; null when the lease was lost (nothing is written).
+ * Ends the run in ONE statement that writes only while `nodeId` holds its lease: the status (and
+ * last_seq), the assistant message, the last events and the thread's time, each a data-modifying
+ * CTE that takes its rows from `owned`, so a lost lease changes nothing. One statement is atomic
+ * as the transaction it replaces (begin, the run's row, the events, commit: four round trips,
+ * issue 19), and a unique (run_id, seq) conflict still fails all of it. A fixed text, with no
+ * query to compile per run. The thread's title, for the activity frame; null when the lease was
+ * lost. The thread's row exists whenever the run's does (runs go with their thread, by cascade).
  */
-export async function commitRunEnd(db: Db, log: RunEventLog, end: RunEnd): Promise<{ title: string } | null> {
-  const { run, nodeId, status, finishedAt, messageId, answer } = end;
-  return db.transaction().execute(async (tx) => {
-    // Data-modifying CTEs run whether or not the main statement reads them, and each takes its
-    // rows from `owned`, so a lost lease changes nothing.
-    const ended = await tx
-      .with('owned', (q) =>
-        q
-          .updateTable('runs')
-          .set({ status, finished_at: finishedAt, lease_owner: null, lease_expires_at: null })
-          .where('id', '=', run.id)
-          .where('lease_owner', '=', nodeId)
-          .where('status', '=', 'running')
-          .returning('id'),
-      )
-      .with('answer', (q) =>
-        q
-          .insertInto('messages')
-          .columns(['id', 'owner_id', 'thread_id', 'role', 'content', 'run_id', 'created_at'])
-          .expression((eb) =>
-            eb
-              .selectFrom('owned')
-              .select([
-                sql<string>`${messageId}::uuid`.as('id'),
-                sql<string>`${run.owner_id}::uuid`.as('owner_id'),
-                sql<string>`${run.thread_id}::uuid`.as('thread_id'),
-                sql<'assistant'>`'assistant'`.as('role'),
-                sql<string>`${answer}::text`.as('content'),
-                'owned.id as run_id',
-                sql<Date>`${finishedAt}::timestamptz`.as('created_at'),
-              ])
-              .where(sql<boolean>`${answer !== null}::boolean`),
-          )
-          .returning('id'),
-      )
-      .with('touched', (q) =>
-        q
-          .updateTable('threads')
-          .set({ updated_at: finishedAt })
-          .where('id', '=', run.thread_id)
-          .where(({ exists, selectFrom }) => exists(selectFrom('owned').select('owned.id')))
-          .returning('title'),
-      )
-      .selectFrom('owned')
-      .leftJoin('touched', (join) => join.onTrue())
-      .select(['owned.id', 'touched.title'])
-      .executeTakeFirst();
-    if (!ended) return null;
-    // The run's thread is gone (it cannot be while its runs are): nothing of the end is kept.
-    if (ended.title === null) throw new Error(`thread ${run.thread_id} of run ${run.id} is missing`);
-    await log.append(end.events, tx);
-    return { title: ended.title };
-  });
+export async function commitRunEnd(db: Db, end: RunEnd): Promise<{ title: string } | null> {
+  const { run, nodeId, status, finishedAt, messageId, answer, events } = end;
+  const lastSeq = events.at(-1)?.seq ?? 0;
+  const { rows } = await sql<{ title: string }>`
+    with owned as (
+      update runs
+      set status = ${status}, finished_at = ${finishedAt}::timestamptz, lease_owner = null, lease_expires_at = null,
+        last_seq = greatest(last_seq, ${lastSeq}::integer)
+      where id = ${run.id}::uuid and lease_owner = ${nodeId} and status = 'running'
+      returning id
+    ),
+    answer as (
+      insert into messages (id, owner_id, thread_id, role, content, run_id, created_at)
+      select ${messageId}::uuid, ${run.owner_id}::uuid, ${run.thread_id}::uuid, 'assistant', ${answer}::text, owned.id, ${finishedAt}::timestamptz
+      from owned
+      where ${answer !== null}::boolean
+    ),
+    logged as (
+      insert into run_events (run_id, seq, type, data, ts)
+      select e.run_id, e.seq, e.type, e.data, e.ts
+      from owned, ${eventRecords(eventRows(events))}
+    ),
+    touched as (
+      update threads set updated_at = ${finishedAt}::timestamptz
+      where id = ${run.thread_id}::uuid and exists (select 1 from owned)
+      returning title
+    )
+    select touched.title from owned join touched on true
+  `.execute(db);
+  return rows[0] ?? null;
 }
 
 /**

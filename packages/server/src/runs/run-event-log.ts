@@ -4,6 +4,8 @@ import type { Db } from '../store/database.js';
 import { isConnectionError } from '../store/postgres-errors.js';
 import type { RunEventRow } from '../store/schema.js';
 import { createGroupedWriter } from './grouped-writer.js';
+import { commitRunEnd, type RunEnd } from './run-end-transaction.js';
+import { eventRecords, eventRows } from './run-event-rows.js';
 
 /**
  * The run's event log in the relational store: the source of truth for replay. An event is in
@@ -17,6 +19,12 @@ import { createGroupedWriter } from './grouped-writer.js';
 export interface RunEventLog {
   /** Appends events in seq order; inside `tx` when given (the caller's transaction must hold them). */
   append(events: RunEvent[], tx?: Db): Promise<void>;
+  /**
+   * Ends a run: its last events (the terminal one last) with its status, answer and thread time,
+   * in one statement that writes only while `end.nodeId` holds the lease (run-end-transaction.ts).
+   * The thread's title; null when the lease was lost (nothing is written).
+   */
+  end(end: RunEnd): Promise<{ title: string } | null>;
   /** Events of a run after a seq, in order. The caller has checked the run is the user's. */
   list(run: { id: string; thread_id: string }, afterSeq: number, limit?: number): Promise<RunEvent[]>;
 }
@@ -35,6 +43,7 @@ export function createSqlRunEventLog(db: Db): RunEventLog {
   });
   return {
     append: (events, tx) => (tx ? appendRunEvents(tx, events) : writer.append(events)),
+    end: (end) => commitRunEnd(db, end),
     list: (run, afterSeq, limit) => listRunEvents(db, run, afterSeq, limit),
   };
 }
@@ -43,19 +52,16 @@ export function createSqlRunEventLog(db: Db): RunEventLog {
  * Appends events of one run or many (each run's in seq order; in a caller's transaction or not)
  * and moves each run's last_seq, in one statement: the insert rides in a CTE of the update, so a
  * batch costs one round trip and the two cannot be split by a crash. The rows travel as one JSON
- * array parameter: no limit on their number, the same on PostgreSQL and PGlite, and a fixed text
- * with no query to compile per call (the query builder's compile of the multi-row insert was
- * ~4 % of a node's CPU under event-delivery's load, issue 19). A unique (run_id, seq) conflict
+ * array parameter (run-event-rows.ts). A unique (run_id, seq) conflict
  * of any run fails the whole statement, so nothing of any run is written.
  */
 export async function appendRunEvents(db: Db, events: RunEvent[]): Promise<void> {
   if (events.length === 0) return;
-  const rows = JSON.stringify(events.map((e) => ({ run_id: e.runId, seq: e.seq, type: e.type, data: e.data, ts: e.ts })));
   await sql`
     with appended as (
       insert into run_events (run_id, seq, type, data, ts)
       select run_id, seq, type, data, ts
-      from jsonb_to_recordset(${rows}::jsonb) as e(run_id uuid, seq integer, type text, data jsonb, ts timestamptz)
+      from ${eventRecords(eventRows(events))}
       returning run_id, seq
     )
     update runs set last_seq = m.seq

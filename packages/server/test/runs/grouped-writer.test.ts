@@ -163,7 +163,8 @@ describe('the node-wide event-log writer (one statement for every run due at onc
   it('puts 40 streaming runs on one flush clock in about one statement per tick, each run whole and in order', async () => {
     const runs = await Promise.all(Array.from({ length: 40 }, () => insertRun(db)));
     const { writer, statements } = countedWriter(db);
-    const log = { append: (events: RunEvent[]) => writer.append(events), list: createSqlRunEventLog(db).list };
+    const sqlLog = createSqlRunEventLog(db);
+    const log = { append: (events: RunEvent[]) => writer.append(events), end: sqlLog.end, list: sqlLog.list };
     const bus = createMemoryBus();
     const clock = createFlushClock(50);
     const errors: unknown[] = [];

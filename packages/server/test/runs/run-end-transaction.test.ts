@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { RunEvent } from '@tally/protocol';
 import { commitRunEnd, findCommittedEnd } from '../../src/runs/run-end-transaction.js';
 import { createRunEventSequence } from '../../src/runs/run-event-sequence.js';
@@ -7,12 +7,17 @@ import { createSqlRunEventLog, type RunEventLog } from '../../src/runs/run-event
 import type { Db } from '../../src/store/database.js';
 import { insertRun, openRunStore } from './run-store-fixture.js';
 
-/** The end of a run: status, answer, thread time and last events together, and only for the lease owner. */
-describe('the end transaction of a run', () => {
+const postgresUrl = inject('postgresUrl');
+
+/** The end of a run: status, answer, thread time and last events together in one statement, and only for the lease owner. */
+// PostgreSQL when the test services have it (as the other files that run on both engines).
+const engines: Array<[string, string | undefined]> = [['embedded', undefined], ...(postgresUrl ? [['PostgreSQL', postgresUrl] as [string, string]] : [])];
+
+describe.each(engines)('the end of a run (%s)', (_engine, url) => {
   let store: { db: Db; close(): Promise<void> };
   let log: RunEventLog;
   beforeAll(async () => {
-    store = await openRunStore();
+    store = await openRunStore(url);
     log = createSqlRunEventLog(store.db);
   });
   afterAll(async () => store?.close());
@@ -34,7 +39,7 @@ describe('the end transaction of a run', () => {
       sequence.next({ type: 'message_delta', data: { agent: 'supervisor', text: 'Spend less.' } }),
       sequence.next({ type: 'run_completed', data: { messageId, answer: 'Spend less.', report: null } }),
     ];
-    const ended = await commitRunEnd(store.db, log, { run: row, nodeId: 'node-a', status: 'completed', finishedAt, messageId, answer: 'Spend less.', events });
+    const ended = await commitRunEnd(store.db, { run: row, nodeId: 'node-a', status: 'completed', finishedAt, messageId, answer: 'Spend less.', events });
     expect(ended).toEqual({ title: 't' });
     expect(await store.db.selectFrom('runs').select(['status', 'lease_owner', 'last_seq', 'finished_at']).where('id', '=', row.id).executeTakeFirst()).toEqual({
       status: 'completed',
@@ -52,7 +57,7 @@ describe('the end transaction of a run', () => {
     const { row, sequence } = await runHeldBy('node-a');
     const messageId = crypto.randomUUID();
     const event = sequence.next({ type: 'run_failed', data: { code: 'INTERNAL', message: 'The run failed because of an internal error.' } });
-    expect(await commitRunEnd(store.db, log, { run: row, nodeId: 'node-a', status: 'failed', finishedAt, messageId, answer: null, events: [event] })).toEqual({ title: 't' });
+    expect(await commitRunEnd(store.db, { run: row, nodeId: 'node-a', status: 'failed', finishedAt, messageId, answer: null, events: [event] })).toEqual({ title: 't' });
     expect(await store.db.selectFrom('messages').select('id').where('id', '=', messageId).executeTakeFirst()).toBeUndefined();
     expect((await store.db.selectFrom('runs').select('status').where('id', '=', row.id).executeTakeFirstOrThrow()).status).toBe('failed');
   });
@@ -61,10 +66,22 @@ describe('the end transaction of a run', () => {
     const { row, sequence } = await runHeldBy('node-b');
     const messageId = crypto.randomUUID();
     const event = sequence.next({ type: 'run_completed', data: { messageId, answer: 'mine', report: null } });
-    expect(await commitRunEnd(store.db, log, { run: row, nodeId: 'node-a', status: 'completed', finishedAt, messageId, answer: 'mine', events: [event] })).toBeNull();
+    expect(await commitRunEnd(store.db, { run: row, nodeId: 'node-a', status: 'completed', finishedAt, messageId, answer: 'mine', events: [event] })).toBeNull();
     expect(await store.db.selectFrom('runs').select(['status', 'lease_owner']).where('id', '=', row.id).executeTakeFirst()).toEqual({ status: 'running', lease_owner: 'node-b' });
     expect(await store.db.selectFrom('messages').select('id').where('id', '=', messageId).executeTakeFirst()).toBeUndefined();
     expect(await log.list(row, 1)).toEqual([]);
     expect(await findCommittedEnd(store.db, row, event)).toBeNull();
+  });
+
+  it('writes nothing when one of its seqs is in the log already (the statement is all or nothing)', async () => {
+    const { row, sequence } = await runHeldBy('node-a');
+    const messageId = crypto.randomUUID();
+    const delta = sequence.next({ type: 'message_delta', data: { agent: 'supervisor', text: 'x' } });
+    await log.append([delta]);
+    const event = sequence.next({ type: 'run_completed', data: { messageId, answer: 'x', report: null } });
+    await expect(commitRunEnd(store.db, { run: row, nodeId: 'node-a', status: 'completed', finishedAt, messageId, answer: 'x', events: [delta, event] })).rejects.toThrow();
+    expect(await store.db.selectFrom('runs').select(['status', 'lease_owner', 'last_seq']).where('id', '=', row.id).executeTakeFirst()).toEqual({ status: 'running', lease_owner: 'node-a', last_seq: 2 });
+    expect(await store.db.selectFrom('messages').select('id').where('id', '=', messageId).executeTakeFirst()).toBeUndefined();
+    expect((await log.list(row, 1)).map((e) => e.type)).toEqual(['message_delta']);
   });
 });

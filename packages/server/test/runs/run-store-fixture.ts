@@ -1,14 +1,31 @@
 import fs from 'node:fs/promises';
 import crypto from 'node:crypto';
 import type { RunEvent } from '@tally/protocol';
+import { sql } from 'kysely';
 import type { RunEventLog } from '../../src/runs/run-event-log.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { migrateToLatest } from '../../src/store/migrate.js';
 import { createPersonalWorkspace } from '../../src/workspaces/personal-workspace.js';
 import { newEmbeddedDataDir } from '../support/pglite-template.js';
+import { uniqueName } from '../support/services.js';
 
-/** An embedded store in a temp folder, for the run tests. */
-export async function openRunStore(): Promise<{ db: Db; close(): Promise<void> }> {
+/**
+ * An embedded store in a temp folder, for the run tests; or, given `postgresUrl`, a schema of its
+ * own on that server (dropped on close), for statements whose meaning the two engines could differ on.
+ */
+export async function openRunStore(postgresUrl?: string): Promise<{ db: Db; close(): Promise<void> }> {
+  if (postgresUrl) {
+    const schema = uniqueName('runs');
+    const { db, leaseDb } = await openDatabase({ url: postgresUrl, schema, dataDir: '' });
+    await migrateToLatest(db);
+    return {
+      db,
+      async close() {
+        await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(db);
+        await Promise.all([db.destroy(), leaseDb?.destroy()]);
+      },
+    };
+  }
   const dir = await newEmbeddedDataDir('tally-runs-');
   const { db } = await openDatabase({ url: undefined, dataDir: dir });
   await migrateToLatest(db);
@@ -49,6 +66,11 @@ export function countingLog(log: RunEventLog): RunEventLog & { writes: CountedWr
     async append(events: RunEvent[], tx?: Db) {
       await log.append(events, tx);
       writes.push({ at: performance.now(), seqs: events.map((e) => e.seq), inTransaction: tx !== undefined });
+    },
+    async end(end) {
+      const ended = await log.end(end);
+      if (ended) writes.push({ at: performance.now(), seqs: end.events.map((e) => e.seq), inTransaction: true });
+      return ended;
     },
     list: (run, afterSeq, limit) => log.list(run, afterSeq, limit),
   };

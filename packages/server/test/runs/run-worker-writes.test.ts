@@ -65,7 +65,7 @@ describe('a run that completes within the flush interval', () => {
     await store.close();
   });
 
-  it('costs its claim and its end transaction: no write per token, per step or per checkpoint', async () => {
+  it('costs its claim and its end statement: no write per token, per step or per checkpoint', async () => {
     const run = await insertRun(db, 'queued');
     const usage = createMemoryUsageStore();
     const prices = fixedPriceCatalog();
@@ -94,14 +94,13 @@ describe('a run that completes within the flush interval', () => {
     expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
     expect(delivered.filter((e) => e.type === 'message_delta').length).toBeGreaterThan(1);
     console.info(`offline run: ${delivered.length} events; writes: ${counter.writes.join(', ')}`);
-    // One write of the whole log, inside the end transaction.
+    // One write of the whole log, inside the end statement.
     expect(log.writes.map((w) => ({ events: w.seqs.length, inTransaction: w.inTransaction }))).toEqual([{ events: delivered.length, inTransaction: true }]);
     expect(counter.writes.filter((w) => w.includes('run_checkpoints'))).toEqual([]);
-    // The claim, then the end transaction's two statements (run status, answer and thread in one;
-    // the log and the run's last seq in the other). Every other write is the worker's poll (a claim
-    // of another run, the requeue of expired leases: update runs), which may be issued while the end
-    // transaction runs (writes are counted as they are issued).
+    // The claim, then the end's one statement (run status and last seq, answer, the log, thread).
+    // Every other write is the worker's poll (a claim of another run, the requeue of expired leases:
+    // update runs), which may be issued while the end runs (writes are counted as they are issued).
     expect(counter.writes[0]).toBe('update runs');
-    expect(counter.writes.filter((w) => w !== 'update runs')).toEqual(['update runs + insert messages + update threads', 'insert run_events + update runs']);
+    expect(counter.writes.filter((w) => w !== 'update runs')).toEqual(['update runs + insert messages + insert run_events + update threads']);
   });
 });
