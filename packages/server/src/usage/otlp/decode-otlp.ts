@@ -3,6 +3,7 @@ import { gunzip } from 'node:zlib';
 import { AppError } from '../../app-error.js';
 import { asObject, type JsonObject } from '../formats/field-readers.js';
 import { OTLP_TYPES, type OtlpSignal } from './otlp-schema.js';
+import { traceRequestJson } from './trace-request-json.js';
 
 /** The two OTLP/HTTP encodings. */
 export type OtlpEncoding = 'protobuf' | 'json';
@@ -37,8 +38,9 @@ export async function inflateOtlpBody(body: Buffer, contentEncoding: string | un
 
 /**
  * An export request as the OTLP/JSON object (camelCase fields, 64-bit ints as decimal strings,
- * enums as numbers), whichever encoding it came in: one mapping reads both. Protobuf ids come out
- * base64, which the mappers' `hexId` turns into hex as it does for generic protobuf-JSON writers.
+ * enums as numbers), whichever encoding it came in: one mapping reads both. Protobuf span ids come
+ * out hex (trace-request-json.ts); log record ids base64, which the mappers' `hexId` turns into hex
+ * as it does for generic protobuf-JSON writers.
  * A body that is not the signal's request is a VALIDATION_FAILED.
  */
 export function decodeOtlpRequest(signal: OtlpSignal, body: Buffer, encoding: OtlpEncoding): JsonObject {
@@ -50,6 +52,8 @@ export function decodeOtlpRequest(signal: OtlpSignal, body: Buffer, encoding: Ot
     } catch (error) {
       throw new AppError('VALIDATION_FAILED', `The body is not a protobuf ${request.name}: ${(error as Error).message}`);
     }
+    // Spans, the high-volume signal, through the fast reading of what the mapping needs; the rest generically.
+    if (signal === 'traces') return traceRequestJson(message);
     return request.toObject(message, { longs: String, enums: Number, bytes: String, defaults: false, arrays: true }) as JsonObject;
   }
   let parsed: unknown;
