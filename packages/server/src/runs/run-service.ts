@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { sql } from 'kysely';
 import { PROTOCOL_VERSION, type BusyPolicy, type Run, type RunEvent, type ThreadActivityFrame } from '@tally/protocol';
 import { AppError } from '../app-error.js';
 import { channels, type Bus } from '../bus/bus.js';
@@ -114,6 +115,23 @@ export function createRunService(deps: RunServiceDeps): RunService {
     return row ? { runId: row.id, threadId: row.thread_id, messageId: row.message_id, created: false } : null;
   }
 
+  /**
+   * How many runs the user has queued or running, and those of the thread (oldest first): one
+   * statement for the cap and the thread's busy check.
+   */
+  async function activeRuns(tx: Db, ownerId: string, threadId: string | null): Promise<{ active: number; inThread: string[] }> {
+    const row = await tx
+      .selectFrom('runs')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('active'),
+        sql<string | null>`string_agg(id::text, ',' order by created_at) filter (where thread_id = ${threadId}::uuid)`.as('in_thread'),
+      ])
+      .where('owner_id', '=', ownerId)
+      .where('status', 'in', ACTIVE)
+      .executeTakeFirstOrThrow();
+    return { active: Number(row.active), inThread: row.in_thread ? row.in_thread.split(',') : [] };
+  }
+
   // The database already holds the change; the bus only hurries it along (workers poll, subscribers
   // read the log, heartbeats carry stops), so a bus that is down must not fail the command.
   const notify = (channel: string, message: string) => bus.publish(channel, message).catch(() => undefined);
@@ -121,32 +139,35 @@ export function createRunService(deps: RunServiceDeps): RunService {
   const service: RunService = {
     async start(input) {
       const { user, workspaceId, threadId, text, clientCommandId, onBusy = 'reject' } = input;
-      if (clientCommandId) {
-        const existing = await findByCommand(user.id, clientCommandId);
-        if (existing) return existing;
-      }
+      // Before any statement: a request over the rate costs the database nothing. A resent command
+      // counts too (it is found by its id in the transaction's first statement, see below).
       await deps.limits?.messageRate?.hit(user.id);
       const runId = input.runId ?? crypto.randomUUID();
       const messageId = crypto.randomUUID();
       const at = now();
-      let created: { queued: RunEvent; threadId: string; title: string; interrupted: string[]; shared: boolean };
+      let created: { queued: RunEvent; threadId: string; title: string; interrupted: string[]; shared: boolean } | StartedRun;
       try {
         created = await db.transaction().execute(async (tx) => {
           // The account is read as it is now, whatever credential sent the message: a disabled (or
           // deleted) account starts nothing. Its row is also the lock that makes the cap hold when
-          // messages race on several nodes.
-          const account = await tx.selectFrom('users').select('disabled_at').where('id', '=', user.id).forUpdate().executeTakeFirst();
+          // messages race on several nodes. The same statement finds a resent command's run (one
+          // round trip less per message, issue 19); two resends racing are settled by the unique
+          // (owner, command id) index below.
+          const account = await tx
+            .selectFrom('users')
+            .leftJoin('runs', (join) => join.onRef('runs.owner_id', '=', 'users.id').on('runs.client_command_id', '=', clientCommandId ?? null))
+            .select(['users.disabled_at', 'runs.id as run_id', 'runs.thread_id', 'runs.message_id'])
+            .where('users.id', '=', user.id)
+            .forUpdate('users')
+            .executeTakeFirst();
+          if (account?.run_id) return { runId: account.run_id, threadId: account.thread_id!, messageId: account.message_id!, created: false };
           if (!account || account.disabled_at !== null) throw new AppError('AUTH_ACCOUNT_DISABLED');
-          if (deps.limits) {
-            const { active } = await tx
-              .selectFrom('runs')
-              .select((eb) => eb.fn.countAll<number>().as('active'))
-              .where('owner_id', '=', user.id)
-              .where('status', 'in', ACTIVE)
-              .executeTakeFirstOrThrow();
-            if (Number(active) >= deps.limits.maxActiveRuns) {
-              throw new AppError('RUN_LIMIT_REACHED', `At most ${deps.limits.maxActiveRuns} runs at once; wait for one to finish or stop one.`);
-            }
+          // The user's runs going, read once for the cap and for the thread's own (its runs are all
+          // its author's): after the lock above, so every run of this user that another message
+          // started is in this statement's snapshot, and none can start before this transaction ends.
+          const going = deps.limits || threadId ? await activeRuns(tx, user.id, threadId ?? null) : { active: 0, inThread: [] };
+          if (deps.limits && going.active >= deps.limits.maxActiveRuns) {
+            throw new AppError('RUN_LIMIT_REACHED', `At most ${deps.limits.maxActiveRuns} runs at once; wait for one to finish or stop one.`);
           }
           let tid = threadId;
           let title: string;
@@ -168,13 +189,13 @@ export function createRunService(deps: RunServiceDeps): RunService {
             if (!thread) throw new AppError('THREAD_NOT_FOUND');
             title = thread.title;
             shared = thread.shared_at !== null;
-            const busy = await tx.selectFrom('runs').select('id').where('thread_id', '=', tid).where('status', 'in', ACTIVE).execute();
+            const busy = going.inThread;
             if (busy.length > 0 && onBusy === 'reject') {
               throw new AppError('THREAD_BUSY', 'A run is already in progress in this thread; stop it, wait for it, or send with onBusy "queue" or "interrupt".', {
-                runId: busy[0]!.id,
+                runId: busy[0]!,
               });
             }
-            if (onBusy === 'interrupt') interrupted = busy.map((b) => b.id);
+            if (onBusy === 'interrupt') interrupted = busy;
           } else {
             // Named by its topic (not its first words), so a sidebar of threads tells them apart.
             title = deps.titleThread(text, at);
@@ -209,6 +230,7 @@ export function createRunService(deps: RunServiceDeps): RunService {
         }
         throw error;
       }
+      if ('created' in created) return created;
       // The interrupted run ends first; the claim query starts this one only after it.
       for (const id of created.interrupted) await service.stop(user.id, id);
       await notify(channels.runEvents(runId), JSON.stringify(created.queued));
