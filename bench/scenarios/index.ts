@@ -21,6 +21,7 @@ import { persistence } from './persistence.js';
 import { embeddedAskers } from './embedded-askers.js';
 import { otlpIngest } from './otlp-ingest.js';
 import { otlpLive } from './otlp-live.js';
+import { otlpBystanders } from './otlp-bystanders.js';
 
 export const SCENARIOS: Scenario[] = [
   idleConnections,
@@ -41,4 +42,5 @@ export const SCENARIOS: Scenario[] = [
   embeddedAskers,
   otlpIngest,
   otlpLive,
+  otlpBystanders,
 ];

@@ -87,8 +87,8 @@ function spanOf(record: UsageRecord, index: number) {
   };
 }
 
-/** The rounds' requests and records; nothing here is timed. */
-export function makeRounds(rounds: number, batchesPerRound: number): Round[] {
+/** The rounds' requests and records (`priced: false`: the requests only, for load); nothing here is timed. */
+export function makeRounds(rounds: number, batchesPerRound: number, options: { priced?: boolean } = {}): Round[] {
   const { request } = OTLP_TYPES.traces;
   const prices = createGenaiPriceCatalog();
   const total = rounds * batchesPerRound * BATCH;
@@ -107,6 +107,7 @@ export function makeRounds(rounds: number, batchesPerRound: number): Round[] {
       const message = request.fromObject({ resourceSpans: [{ resource: { attributes: [str('service.name', 'bench-service')] }, scopeSpans: [{ scope: { name: 'genai' }, spans }] }] });
       const body = new Uint8Array(request.encode(message).finish());
       round.requests.push(body);
+      if (options.priced === false) continue;
       // What the receiver will store for these spans, mapped by the same code.
       const decoded = request.toObject(request.decode(body), { longs: String, enums: Number, bytes: String });
       for (const item of mapOtlpTraces(decoded).items) {
