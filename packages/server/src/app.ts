@@ -406,6 +406,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       failureRetryMs: Math.min(FAILURE_RETRY_MS, config.connectors.syncIntervalMs),
       retry: DEFAULT_RETRY_POLICY,
       tickMs: config.connectors.tickMs,
+      onSynced: (sync) => services.metrics.connectorSynced(sync),
     });
   }
   await announceFirstAdminSetup({ db, logger, setup: firstAdmin, publicUrl: config.publicUrl });

@@ -27,6 +27,17 @@ export interface ConnectorSyncDeps {
   failureRetryMs: number;
   retry: RetryPolicy;
   now?: () => Date;
+  /** Told how each sync ended (the node's connector metrics). */
+  onSynced?(sync: ConnectorSyncOutcome): void;
+}
+
+/** How one sync of a connection ended, for the node's metrics: no workspace or connection ids. */
+export interface ConnectorSyncOutcome {
+  provider: ConnectionRow['provider'];
+  outcome: 'ok' | 'failed' | 'interrupted';
+  seconds: number;
+  /** Buckets the sync stored (0 unless ok). */
+  buckets: number;
 }
 
 /** Why a sync stopped without an outcome: the node shuts down, or another node took the lease. */
@@ -47,6 +58,14 @@ export class SyncInterrupted extends Error {
  * never thrown: the scheduler goes on with the next connection.
  */
 export async function syncConnection(deps: ConnectorSyncDeps, row: ConnectionRow, stop: AbortSignal): Promise<'ok' | 'failed' | 'interrupted'> {
+  const began = performance.now();
+  const ended = { buckets: 0 };
+  const outcome = await runSync(deps, row, stop, ended);
+  deps.onSynced?.({ provider: row.provider, outcome, seconds: (performance.now() - began) / 1000, buckets: ended.buckets });
+  return outcome;
+}
+
+async function runSync(deps: ConnectorSyncDeps, row: ConnectionRow, stop: AbortSignal, ended: { buckets: number }): Promise<'ok' | 'failed' | 'interrupted'> {
   const { db, nodeId, leaseMs, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const startedAt = new Date(row.last_sync_started_at ?? now());
@@ -69,6 +88,7 @@ export async function syncConnection(deps: ConnectorSyncDeps, row: ConnectionRow
     if (!(await renewLease(db, row.id, nodeId, leaseMs))) throw new SyncInterrupted('lease-lost');
     const stored = await replaceWindowBuckets(db, row.workspace_id, row.provider, planned.window, buckets);
     await finishSync(db, row.id, nodeId, startedAt, { ok: true, syncedThrough: planned.syncedThrough }, deps.syncIntervalMs);
+    ended.buckets = stored;
     if (stored > 0) announceUsageChanged(deps.bus, row.workspace_id, { source: 'connector' });
     logger.info({ connectionId: row.id, provider: row.provider, sourceApi, buckets: stored, from: planned.window.from.toISOString() }, 'connector synced');
     return 'ok';

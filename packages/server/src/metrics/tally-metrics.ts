@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ConnectorSyncOutcome } from '../connectors/connector-sync.js';
 import type { LlmCall } from '../llm/language-model-client.js';
 import type { RunMetrics } from '../runs/run-metrics.js';
 
@@ -31,6 +32,7 @@ export interface TallyMetrics {
   busReconnected(): void;
   ingested(summary: { inserted: number; duplicates: number; rejected: number }): void;
   llmCall(call: LlmCall, costUsd: number | null): void;
+  connectorSynced(sync: ConnectorSyncOutcome): void;
 }
 
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -106,6 +108,20 @@ export function createTallyMetrics(): TallyMetrics {
   const llmDuration = new Histogram({ name: 'tally_llm_call_duration_seconds', help: "Latency of Tally's own LLM calls.", buckets: SECONDS_BUCKETS, registers });
   const llmTokens = new Counter({ name: 'tally_llm_tokens_total', help: "Tokens of Tally's own LLM calls, by kind.", labelNames: ['kind'], registers });
   const llmCost = new Counter({ name: 'tally_llm_cost_usd_total', help: "List-price cost in US dollars of Tally's own LLM calls the price catalog knows.", registers });
+  const connectorSyncs = new Counter({
+    name: 'tally_connector_syncs_total',
+    help: 'Provider connector syncs this node ran, by provider and outcome (ok, failed, interrupted).',
+    labelNames: ['provider', 'outcome'],
+    registers,
+  });
+  const connectorSyncDuration = new Histogram({
+    name: 'tally_connector_sync_duration_seconds',
+    help: 'How long a provider connector sync took, fetch and store, by provider.',
+    labelNames: ['provider'],
+    buckets: SECONDS_BUCKETS,
+    registers,
+  });
+  const connectorBuckets = new Counter({ name: 'tally_connector_buckets_stored_total', help: "Provider billing buckets stored by this node's connector syncs, by provider.", labelNames: ['provider'], registers });
 
   return {
     registry,
@@ -145,6 +161,11 @@ export function createTallyMetrics(): TallyMetrics {
       llmTokens.inc({ kind: 'cache_write' }, call.cacheWriteTokens);
       llmTokens.inc({ kind: 'output' }, call.outputTokens);
       if (costUsd !== null) llmCost.inc(costUsd);
+    },
+    connectorSynced({ provider, outcome, seconds, buckets }) {
+      connectorSyncs.inc({ provider, outcome });
+      connectorSyncDuration.observe({ provider }, seconds);
+      if (buckets > 0) connectorBuckets.inc({ provider }, buckets);
     },
   };
 }

@@ -125,6 +125,14 @@ for (const engine of engineSetups()) {
       expect(ok.lastError).toBeNull();
       const costs = await readBuckets(server.app.services.db, workspaceId, { provider: 'anthropic', kind: 'cost' });
       expect(costs.map((b) => [b.bucketStart.toISOString().slice(0, 10), b.costUsd])).toEqual([[dayKey(1), 2.505]]);
+
+      // The node's metrics counted both outcomes, by provider only (no workspace or connection ids).
+      const metrics = await server.app.services.metrics.registry.metrics();
+      expect(metrics).toMatch(/^tally_connector_syncs_total\{provider="anthropic",outcome="failed"\} [1-9]/m);
+      expect(metrics).toMatch(/^tally_connector_syncs_total\{provider="anthropic",outcome="ok"\} [1-9]/m);
+      expect(metrics).toMatch(/^tally_connector_buckets_stored_total\{provider="anthropic"\} [1-9]/m);
+      expect(metrics).toMatch(/^tally_connector_sync_duration_seconds_count\{provider="openai"\} [1-9]/m);
+      expect(metrics).not.toContain(workspaceId);
     });
 
     it('keeps admin keys sealed at rest', async () => {
