@@ -110,6 +110,10 @@ function countingLog(log: RunEventLog, count: (events: RunEvent[], inTransaction
       await log.append(events, tx);
       count(events, tx !== undefined);
     },
+    async start(start, tx) {
+      await log.start(start, tx);
+      count([start.queued], true);
+    },
     async end(end) {
       const ended = await log.end(end);
       if (ended) count(end.events, true);
@@ -136,6 +140,7 @@ function memoryStreamLog(log: RunEventLog): RunEventLog {
         list.push(event);
       }
     },
+    start: (start, tx) => log.start(start, tx),
     async end(end) {
       // The end carries the terminal event: the run is over, its memory goes.
       streamed.delete(end.run.id);

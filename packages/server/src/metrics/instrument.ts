@@ -10,6 +10,10 @@ export function countEventLogWrites(log: RunEventLog, metrics: Pick<TallyMetrics
       await log.append(events, tx);
       if (events.length > 0) metrics.eventLogWrite(events.length);
     },
+    async start(start, tx) {
+      await log.start(start, tx);
+      metrics.eventLogWrite(1);
+    },
     async end(end) {
       const ended = await log.end(end);
       if (ended) metrics.eventLogWrite(end.events.length);

@@ -200,26 +200,14 @@ export function createRunService(deps: RunServiceDeps): RunService {
             // Named by its topic (not its first words), so a sidebar of threads tells them apart.
             title = deps.titleThread(text, at);
           }
-          // The thread (touched or created), the message and the run in one statement: each
-          // statement costs the node a round trip, a write system call and a parse. The foreign
-          // keys to the new thread are checked at the statement's end, when it exists.
-          const existing = tid;
-          const runThreadId = tid ?? crypto.randomUUID();
-          tid = runThreadId;
-          await tx
-            .with('thread', (q) =>
-              existing
-                ? q.updateTable('threads').set({ updated_at: at }).where('id', '=', existing).returning('id')
-                : q.insertInto('threads').values({ id: runThreadId, owner_id: user.id, workspace_id: workspaceId, title, created_at: at, updated_at: at }).returning('id'),
-            )
-            .with('message', (q) =>
-              q.insertInto('messages').values({ id: messageId, owner_id: user.id, thread_id: runThreadId, role: 'user', content: text, run_id: runId, created_at: at }).returning('id'),
-            )
-            .insertInto('runs')
-            .values({ id: runId, owner_id: user.id, workspace_id: workspaceId, thread_id: runThreadId, message_id: messageId, client_command_id: clientCommandId ?? null, status: 'queued', created_at: at, traceparent: activeTraceparent() })
-            .execute();
+          // The thread (touched or created), the message, the run and run_queued in one statement
+          // (run-start-statement.ts): each statement costs the node a round trip, a write system
+          // call and a parse.
+          const newThread = tid ? null : { title };
+          tid ??= crypto.randomUUID();
           const event = createRunEventSequence({ id: runId, threadId: tid, lastSeq: 0 }, () => at).next({ type: 'run_queued', data: { messageId, text } });
-          await log.append([event], tx);
+          const run = { id: runId, ownerId: user.id, workspaceId, threadId: tid, messageId, clientCommandId: clientCommandId ?? null, traceparent: activeTraceparent() };
+          await log.start({ run, newThread, text, at, queued: event }, tx);
           return { queued: event, threadId: tid, title, interrupted, shared };
         });
       } catch (error) {

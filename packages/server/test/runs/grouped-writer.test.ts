@@ -164,7 +164,7 @@ describe('the node-wide event-log writer (one statement for every run due at onc
     const runs = await Promise.all(Array.from({ length: 40 }, () => insertRun(db)));
     const { writer, statements } = countedWriter(db);
     const sqlLog = createSqlRunEventLog(db);
-    const log = { append: (events: RunEvent[]) => writer.append(events), end: sqlLog.end, list: sqlLog.list };
+    const log = { append: (events: RunEvent[]) => writer.append(events), start: sqlLog.start, end: sqlLog.end, list: sqlLog.list };
     const bus = createMemoryBus();
     const clock = createFlushClock(50);
     const errors: unknown[] = [];

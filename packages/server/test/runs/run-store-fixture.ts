@@ -67,6 +67,10 @@ export function countingLog(log: RunEventLog): RunEventLog & { writes: CountedWr
       await log.append(events, tx);
       writes.push({ at: performance.now(), seqs: events.map((e) => e.seq), inTransaction: tx !== undefined });
     },
+    async start(start, tx) {
+      await log.start(start, tx);
+      writes.push({ at: performance.now(), seqs: [start.queued.seq], inTransaction: true });
+    },
     async end(end) {
       const ended = await log.end(end);
       if (ended) writes.push({ at: performance.now(), seqs: end.events.map((e) => e.seq), inTransaction: true });
