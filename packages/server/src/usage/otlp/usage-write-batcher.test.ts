@@ -154,4 +154,46 @@ describe('usage write batcher', () => {
     expect(finishes).toEqual([1500, 1500]);
     expect(visible).toEqual([W]);
   });
+
+  it('spaces rollups by their cost: the next is due no sooner than 9x the last one took, at most 30 s', async () => {
+    const g = gatedStore();
+    const finishes: number[] = [];
+    let clock = 0;
+    let rollupTakes = 0;
+    const store = {
+      insertBatchSize: 1000,
+      insert: g.store.insert,
+      openIngest: (workspaceId: string) => ({
+        insert: (batch: PricedUsageRecord[]) => g.store.insert(workspaceId, batch),
+        finish: async () => {
+          finishes.push(clock);
+          clock += rollupTakes;
+        },
+      }),
+    };
+    const batcher = createUsageWriteBatcher({ store, now: () => clock });
+    // A busy spell: a request is always waiting when an insert ends, so the writer never idles.
+    void batcher.write(W, records('k0-', 1));
+    let next = 1;
+    const insertAt = async (at: number) => {
+      void batcher.write(W, records(`k${next++}-`, 1));
+      clock = at;
+      g.inserts.at(-1)!.finish();
+      for (let i = 0; i < 5; i++) await tick();
+    };
+    rollupTakes = 500;
+    await insertAt(1000); // due (1 s): took 500 ms, so the next is due 4.5 s after it ended
+    expect(finishes).toEqual([1000]);
+    await insertAt(4000);
+    expect(finishes).toEqual([1000]);
+    rollupTakes = 10_000;
+    await insertAt(6000); // 1,500 + 4,500 = 6,000: due; took 10 s, so the next waits the 30 s cap
+    expect(finishes).toEqual([1000, 6000]);
+    await insertAt(40_000);
+    expect(finishes).toEqual([1000, 6000]);
+    rollupTakes = 0;
+    await insertAt(46_000);
+    expect(finishes).toEqual([1000, 6000, 46_000]);
+    g.inserts.at(-1)!.finish();
+  });
 });

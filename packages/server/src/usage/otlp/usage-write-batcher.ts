@@ -15,6 +15,14 @@ const QUEUED_INSERTS = 4;
  * most of the work. Whole-day reads (the dashboard) lag the records by at most this, plus one insert.
  */
 export const ROLLUP_EVERY_MS = 1000;
+/**
+ * A recomputation reads its days' records whole, so it grows with the day: at a steady rate it
+ * would come to take the store's whole time. The next one is due no sooner than this many times
+ * the last one's duration (so rollups take at most ~1/(1+N) of a busy writer's time), and no
+ * later than ROLLUP_AT_MOST_EVERY_MS (the most a whole-day read lags a busy workspace's records).
+ */
+const ROLLUP_SPACING_FACTOR = 9;
+export const ROLLUP_AT_MOST_EVERY_MS = 30_000;
 
 export interface UsageWriteBatcher {
   /**
@@ -103,8 +111,10 @@ export function createUsageWriteBatcher(deps: UsageWriteBatcherDeps): UsageWrite
     const session = deps.store.openIngest?.(workspaceId);
     let unrolled = 0;
     let rolledAt = now();
+    let rollUpEveryMs = ROLLUP_EVERY_MS;
     const rollUp = async () => {
       if (!session) return;
+      const began = now();
       try {
         await session.finish();
         if (unrolled > 0) deps.onVisible?.(workspaceId);
@@ -113,6 +123,7 @@ export function createUsageWriteBatcher(deps: UsageWriteBatcherDeps): UsageWrite
       }
       unrolled = 0;
       rolledAt = now();
+      rollUpEveryMs = Math.min(ROLLUP_AT_MOST_EVERY_MS, Math.max(ROLLUP_EVERY_MS, (rolledAt - began) * ROLLUP_SPACING_FACTOR));
     };
     while (queue.waiting.length > 0) {
       const taken = take(queue);
@@ -135,7 +146,7 @@ export function createUsageWriteBatcher(deps: UsageWriteBatcherDeps): UsageWrite
         if (inserted > 0) deps.onVisible?.(workspaceId);
       } else {
         unrolled += inserted;
-        if (now() - rolledAt >= ROLLUP_EVERY_MS) await rollUp();
+        if (now() - rolledAt >= rollUpEveryMs) await rollUp();
       }
     }
     await rollUp();
