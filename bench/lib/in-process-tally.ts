@@ -111,8 +111,9 @@ function countingLog(log: RunEventLog, count: (events: RunEvent[], inTransaction
       count(events, tx !== undefined);
     },
     async start(start, tx) {
-      await log.start(start, tx);
-      count([start.queued], true);
+      const queued = await log.start(start, tx);
+      if (queued) count([start.queued], true);
+      return queued;
     },
     async end(end) {
       const ended = await log.end(end);

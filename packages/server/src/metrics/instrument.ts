@@ -11,8 +11,9 @@ export function countEventLogWrites(log: RunEventLog, metrics: Pick<TallyMetrics
       if (events.length > 0) metrics.eventLogWrite(events.length);
     },
     async start(start, tx) {
-      await log.start(start, tx);
-      metrics.eventLogWrite(1);
+      const queued = await log.start(start, tx);
+      if (queued) metrics.eventLogWrite(1);
+      return queued;
     },
     async end(end) {
       const ended = await log.end(end);

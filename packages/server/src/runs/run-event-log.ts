@@ -21,10 +21,10 @@ export interface RunEventLog {
   /** Appends events in seq order; inside `tx` when given (the caller's transaction must hold them). */
   append(events: RunEvent[], tx?: Db): Promise<void>;
   /**
-   * Queues a run with its first event (run_queued), in one statement of the caller's transaction
-   * (run-start-statement.ts).
+   * Queues a run with its first event (run_queued), in one statement of the caller's transaction,
+   * while its owner is under `start.cap` (run-start-statement.ts); whether it was queued.
    */
-  start(start: RunStart, tx: Db): Promise<void>;
+  start(start: RunStart, tx: Db): Promise<boolean>;
   /**
    * Ends a run: its last events (the terminal one last) with its status, answer and thread time,
    * in one statement that writes only while `end.nodeId` holds the lease (run-end-transaction.ts).

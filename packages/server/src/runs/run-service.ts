@@ -62,6 +62,8 @@ export interface RunService {
 
 const ACTIVE = ['queued', 'running'] as const;
 
+const runLimitReached = (max: number) => new AppError('RUN_LIMIT_REACHED', `At most ${max} runs at once; wait for one to finish or stop one.`);
+
 export interface RunLimits {
   /** Runs queued or running at once, per user, across all nodes. */
   maxActiveRuns: number;
@@ -119,7 +121,7 @@ export function createRunService(deps: RunServiceDeps): RunService {
    * How many runs the user has queued or running, and those of the thread (oldest first): one
    * statement for the cap and the thread's busy check.
    */
-  async function activeRuns(tx: Db, ownerId: string, threadId: string | null): Promise<{ active: number; inThread: string[] }> {
+  async function activeRuns(tx: Db, ownerId: string, threadId: string): Promise<{ active: number; inThread: string[] }> {
     const row = await tx
       .selectFrom('runs')
       .select((eb) => [
@@ -162,13 +164,12 @@ export function createRunService(deps: RunServiceDeps): RunService {
             .executeTakeFirst();
           if (account?.run_id) return { runId: account.run_id, threadId: account.thread_id!, messageId: account.message_id!, created: false };
           if (!account || account.disabled_at !== null) throw new AppError('AUTH_ACCOUNT_DISABLED');
-          // The user's runs going, read once for the cap and for the thread's own (its runs are all
-          // its author's): after the lock above, so every run of this user that another message
-          // started is in this statement's snapshot, and none can start before this transaction ends.
-          const going = deps.limits || threadId ? await activeRuns(tx, user.id, threadId ?? null) : { active: 0, inThread: [] };
-          if (deps.limits && going.active >= deps.limits.maxActiveRuns) {
-            throw new AppError('RUN_LIMIT_REACHED', `At most ${deps.limits.maxActiveRuns} runs at once; wait for one to finish or stop one.`);
-          }
+          // Into an existing thread: the user's runs going, read once for the cap and for the
+          // thread's own (its runs are all its author's), after the lock above, so every run of this
+          // user that another message started is in this statement's snapshot, and none can start
+          // before this transaction ends. Into a new thread the run's insert checks the cap itself.
+          const going = threadId ? await activeRuns(tx, user.id, threadId) : null;
+          if (deps.limits && going && going.active >= deps.limits.maxActiveRuns) throw runLimitReached(deps.limits.maxActiveRuns);
           let tid = threadId;
           let title: string;
           let interrupted: string[] = [];
@@ -189,7 +190,7 @@ export function createRunService(deps: RunServiceDeps): RunService {
             if (!thread) throw new AppError('THREAD_NOT_FOUND');
             title = thread.title;
             shared = thread.shared_at !== null;
-            const busy = going.inThread;
+            const busy = going!.inThread;
             if (busy.length > 0 && onBusy === 'reject') {
               throw new AppError('THREAD_BUSY', 'A run is already in progress in this thread; stop it, wait for it, or send with onBusy "queue" or "interrupt".', {
                 runId: busy[0]!,
@@ -207,7 +208,8 @@ export function createRunService(deps: RunServiceDeps): RunService {
           tid ??= crypto.randomUUID();
           const event = createRunEventSequence({ id: runId, threadId: tid, lastSeq: 0 }, () => at).next({ type: 'run_queued', data: { messageId, text } });
           const run = { id: runId, ownerId: user.id, workspaceId, threadId: tid, messageId, clientCommandId: clientCommandId ?? null, traceparent: activeTraceparent() };
-          await log.start({ run, newThread, text, at, queued: event }, tx);
+          const cap = deps.limits && !going ? deps.limits.maxActiveRuns : null;
+          if (!(await log.start({ run, newThread, text, at, queued: event, cap }, tx))) throw runLimitReached(cap!);
           return { queued: event, threadId: tid, title, interrupted, shared };
         });
       } catch (error) {

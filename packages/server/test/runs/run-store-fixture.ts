@@ -68,8 +68,9 @@ export function countingLog(log: RunEventLog): RunEventLog & { writes: CountedWr
       writes.push({ at: performance.now(), seqs: events.map((e) => e.seq), inTransaction: tx !== undefined });
     },
     async start(start, tx) {
-      await log.start(start, tx);
-      writes.push({ at: performance.now(), seqs: [start.queued.seq], inTransaction: true });
+      const queued = await log.start(start, tx);
+      if (queued) writes.push({ at: performance.now(), seqs: [start.queued.seq], inTransaction: true });
+      return queued;
     },
     async end(end) {
       const ended = await log.end(end);
