@@ -142,7 +142,7 @@ export async function runTriage(
 async function answerDepth(run: AgentRun, history: ThreadHistory | undefined, c: RequestClassification): Promise<Triage['depth']> {
   if (!isAnalysisIntent(c.intent)) return 'focused';
   if (c.wantsFullReport || c.intent === 'general') return 'full';
-  const earlier = history ? await history.earlierQuestions({ ownerId: run.ownerId, threadId: run.ctx.threadId, runId: run.ctx.runId }) : [];
+  const earlier = history && !run.ctx.firstInThread ? await history.earlierQuestions({ ownerId: run.ownerId, threadId: run.ctx.threadId, runId: run.ctx.runId }) : [];
   const now = run.now();
   const answeredBefore = earlier.some((q) => isAnalysisIntent(classifyRequest(q, now).intent));
   await run.thinking(

@@ -4,7 +4,7 @@ import type { RunLeases } from './run-leases.js';
 import type { RunResume } from './run-resume.js';
 
 export interface RunAttemptContextDeps {
-  run: { id: string; threadId: string; workspaceId: string; user: { id: string; email: string }; text: string };
+  run: { id: string; threadId: string; workspaceId: string; user: { id: string; email: string }; text: string; firstInThread: boolean };
   signal: AbortSignal;
   leases: Pick<RunLeases, 'whenHeld'>;
   emitter: Pick<RunEmitter, 'emit' | 'checkpoint' | 'lastSeq'>;
@@ -28,6 +28,7 @@ export function createRunAttemptContext(deps: RunAttemptContextDeps): RunContext
     threadId: run.threadId,
     runId: run.id,
     text: run.text,
+    firstInThread: run.firstInThread,
     signal,
     emit: async (draft) => {
       // Nothing is published unless this node surely still holds the lease: after a database

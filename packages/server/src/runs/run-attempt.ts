@@ -87,7 +87,7 @@ export function createRunAttempt(deps: RunAttemptDeps): (run: ClaimedRun, contro
         metrics?.takenOver();
       }
       const ctx = createRunAttemptContext({
-        run: { id: run.id, threadId: run.thread_id, workspaceId: run.workspace_id, user: { id: run.owner_id, email: run.email }, text: run.content },
+        run: { id: run.id, threadId: run.thread_id, workspaceId: run.workspace_id, user: { id: run.owner_id, email: run.email }, text: run.content, firstInThread: !run.has_history },
         signal: controller.signal,
         leases: deps.leases,
         emitter,

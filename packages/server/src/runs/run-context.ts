@@ -12,6 +12,11 @@ export interface RunContext {
   runId: string;
   /** The user's message that started the run. */
   text: string;
+  /**
+   * No earlier question of the user in the thread (the claim read it with the run): the agents
+   * then need not read the thread's history, a round trip per run (issue 19).
+   */
+  firstInThread: boolean;
   /** Aborted by stop_run (from any node) or by shutdown; reaches every LLM call and long query. */
   signal: AbortSignal;
   /**

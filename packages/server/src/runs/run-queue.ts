@@ -3,8 +3,11 @@ import type { Db } from '../store/database.js';
 import type { RunRow } from '../store/schema.js';
 import { leaseExpiry } from './run-leases.js';
 
-/** A claimed run with what it needs to start, read by the claim itself. */
-export type ClaimedRun = RunRow & { email: string | null; content: string | null };
+/**
+ * A claimed run with what it needs to start, read by the claim itself: its message, its owner's
+ * email, and whether the owner asked earlier in the thread (else its agents skip the history read).
+ */
+export type ClaimedRun = RunRow & { email: string | null; content: string | null; has_history: boolean };
 
 /**
  * Claims up to `limit` queued runs for `nodeId`, oldest first (FOR UPDATE SKIP LOCKED, so nodes
@@ -53,9 +56,25 @@ export async function claimNextRuns(db: Db, nodeId: string, leaseMs: number, lim
     .leftJoin('users', 'users.id', 'claimed.owner_id')
     .selectAll('claimed')
     .select(['users.email', 'messages.content'])
+    // An earlier question as agents/thread-history.ts reads them: the owner's, in the thread, at
+    // or before this run's message, not this run's. Unknown (no message) counts as having some.
+    .select(({ exists, selectFrom, or, eb }) =>
+      or([
+        eb('messages.id', 'is', null),
+        exists(
+          selectFrom('messages as earlier')
+            .select('earlier.id')
+            .whereRef('earlier.thread_id', '=', 'claimed.thread_id')
+            .whereRef('earlier.owner_id', '=', 'claimed.owner_id')
+            .where('earlier.role', '=', 'user')
+            .whereRef('earlier.id', '!=', 'claimed.message_id')
+            .whereRef('earlier.created_at', '<=', 'messages.created_at'),
+        ),
+      ]).as('has_history'),
+    )
     .execute();
   // UPDATE ... RETURNING keeps no order: the oldest starts first.
-  return rows.sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
+  return rows.map((row) => ({ ...row, has_history: Boolean(row.has_history) })).sort((a, b) => a.created_at.getTime() - b.created_at.getTime());
 }
 
 /** Claims the next queued run (see claimNextRuns), or nothing when none is ready. */

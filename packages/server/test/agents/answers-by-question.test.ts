@@ -43,8 +43,8 @@ const historyOf = (earlier: string[]): ThreadHistory & { asked: number } => {
 
 const offline = (earlier: string[] = []) => createSupervisor({ usage, prices, llm: null, now, history: historyOf(earlier) });
 
-async function ask(text: string, supervisor = offline()) {
-  const { ctx, events } = collectingContext({ text });
+async function ask(text: string, supervisor = offline(), firstInThread = false) {
+  const { ctx, events } = collectingContext({ text, firstInThread });
   const result = await supervisor.run(ctx);
   expect(streamed(events)).toBe(result.answer);
   return { result, events, report: result.report ? ReportSchema.parse(result.report) : null };
@@ -85,6 +85,13 @@ describe('answers by kind of question, offline', () => {
     const answer = result.answer;
     expect(answer.indexOf('## Prompt caching')).toBeLessThan(answer.indexOf('### Savings'));
     expect(answer).toContain('### Plan');
+  });
+
+  it("a run the claim found first in its thread reads no history and gets the full report", async () => {
+    const history = historyOf(['Where is my AI money going?']);
+    const { report } = await ask('How much would prompt caching save?', createSupervisor({ usage, prices, llm: null, now, history }), true);
+    expect(history.asked).toBe(0);
+    expect(report).toMatchObject({ depth: 'full', focus: 'prompt_caching' });
   });
 
   it('a specific question later in the thread gets that part only', async () => {

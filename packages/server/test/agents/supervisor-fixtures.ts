@@ -76,6 +76,8 @@ export function collectingContext(options: {
   onEmit?: (event: RunEventDraft, events: RunEventDraft[]) => void;
   /** Step values of an earlier attempt, as a takeover would restore them (JSON). */
   restored?: Record<string, unknown>;
+  /** The claim found no earlier question in the thread (default: it found some, so the history is read). */
+  firstInThread?: boolean;
 }): { ctx: RunContext; events: RunEventDraft[]; controller: AbortController; saved: Record<string, unknown> } {
   const controller = options.controller ?? new AbortController();
   const events: RunEventDraft[] = [];
@@ -89,6 +91,7 @@ export function collectingContext(options: {
     threadId: 'thread-1',
     runId: 'run-1',
     text: options.text,
+    firstInThread: options.firstInThread ?? false,
     signal: controller.signal,
     async emit(event) {
       events.push(event);

@@ -4,7 +4,7 @@ import { createResumeFilter } from '../../src/runs/resume-filter.js';
 import { createRunAttemptContext } from '../../src/runs/run-attempt-context.js';
 import type { RunCheckpoint } from '../../src/runs/run-checkpoints.js';
 
-const run = { id: 'run-1', threadId: 'thread-1', workspaceId: 'u1', user: { id: 'u1', email: 'u1@example.com' }, text: 'Where is my AI money going?' };
+const run = { id: 'run-1', threadId: 'thread-1', workspaceId: 'u1', user: { id: 'u1', email: 'u1@example.com' }, text: 'Where is my AI money going?', firstInThread: true };
 const delta = (text: string): RunEventDraft => ({ type: 'message_delta', data: { agent: 'supervisor', text } });
 
 /** An emitter that keeps what it was given, a lease that is held unless told otherwise. */

@@ -35,13 +35,14 @@ describe('the run queue', () => {
     const first = await insertRun(store.db, 'queued', 'Where is my AI money going?');
     const second = await queueInThread(first, 1_000);
     const claimed = await claimNextRun(store.db, 'node-a', LEASE_MS);
-    expect(claimed).toMatchObject({ id: first.id, status: 'running', lease_owner: 'node-a', content: 'Where is my AI money going?', email: `${first.userId}@example.com` });
+    // The thread's first question: no earlier one, so its agents read no history.
+    expect(claimed).toMatchObject({ id: first.id, status: 'running', lease_owner: 'node-a', content: 'Where is my AI money going?', email: `${first.userId}@example.com`, has_history: false });
     expect(claimed!.lease_expires_at!.getTime()).toBeGreaterThan(Date.now());
     expect(claimed!.started_at).not.toBeNull();
     // The thread's next run waits for the first to end.
     expect(await claimNextRun(store.db, 'node-b', LEASE_MS)).toBeUndefined();
     await store.db.updateTable('runs').set({ status: 'completed', lease_owner: null }).where('id', '=', first.id).execute();
-    expect((await claimNextRun(store.db, 'node-b', LEASE_MS))?.id).toBe(second);
+    expect(await claimNextRun(store.db, 'node-b', LEASE_MS)).toMatchObject({ id: second, has_history: true });
     await store.db.updateTable('runs').set({ status: 'completed', lease_owner: null }).where('id', '=', second).execute();
     expect(await claimNextRun(store.db, 'node-b', LEASE_MS)).toBeUndefined();
   });
