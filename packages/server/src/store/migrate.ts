@@ -1,5 +1,6 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Db } from './database.js';
+import { isOtherSchemaDropped } from './postgres-errors.js';
 import * as initial from './migrations/0001-initial.js';
 import * as priceOverrides from './migrations/0002-price-overrides.js';
 import * as runCheckpoints from './migrations/0003-run-checkpoints.js';
@@ -48,6 +49,9 @@ export async function migrateTo(db: Db, name: string, schema?: string): Promise<
   if (error || failed) throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${error instanceof Error ? error.message : String(error)}`);
 }
 
+/** Tries of a migration whose read of the catalog lost a race with another client's DROP SCHEMA. */
+const MIGRATE_ATTEMPTS = 3;
+
 /**
  * Brings the schema to the latest version; throws with the failing migration's name. With a
  * Postgres schema, the migrator's own tables live in it too: without that, Kysely looks its lock
@@ -55,7 +59,9 @@ export async function migrateTo(db: Db, name: string, schema?: string): Promise<
  */
 export async function migrateToLatest(db: Db, schema?: string): Promise<string[]> {
   const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
-  const { error, results } = await migrator.migrateToLatest();
+  let { error, results } = await migrator.migrateToLatest();
+  // Another client dropped a schema while the migrator read every schema's tables: read again.
+  for (let attempt = 1; attempt < MIGRATE_ATTEMPTS && isOtherSchemaDropped(error, schema); attempt++) ({ error, results } = await migrator.migrateToLatest());
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     const reason = error instanceof Error ? error.message : String(error);
