@@ -59,13 +59,12 @@ export class SyncInterrupted extends Error {
  */
 export async function syncConnection(deps: ConnectorSyncDeps, row: ConnectionRow, stop: AbortSignal): Promise<'ok' | 'failed' | 'interrupted'> {
   const began = performance.now();
-  const ended = { buckets: 0 };
-  const outcome = await runSync(deps, row, stop, ended);
-  deps.onSynced?.({ provider: row.provider, outcome, seconds: (performance.now() - began) / 1000, buckets: ended.buckets });
+  const { outcome, buckets } = await runSync(deps, row, stop);
+  deps.onSynced?.({ provider: row.provider, outcome, seconds: (performance.now() - began) / 1000, buckets });
   return outcome;
 }
 
-async function runSync(deps: ConnectorSyncDeps, row: ConnectionRow, stop: AbortSignal, ended: { buckets: number }): Promise<'ok' | 'failed' | 'interrupted'> {
+async function runSync(deps: ConnectorSyncDeps, row: ConnectionRow, stop: AbortSignal): Promise<Pick<ConnectorSyncOutcome, 'outcome' | 'buckets'>> {
   const { db, nodeId, leaseMs, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const startedAt = new Date(row.last_sync_started_at ?? now());
@@ -88,17 +87,16 @@ async function runSync(deps: ConnectorSyncDeps, row: ConnectionRow, stop: AbortS
     if (!(await renewLease(db, row.id, nodeId, leaseMs))) throw new SyncInterrupted('lease-lost');
     const stored = await replaceWindowBuckets(db, row.workspace_id, row.provider, planned.window, buckets);
     await finishSync(db, row.id, nodeId, startedAt, { ok: true, syncedThrough: planned.syncedThrough }, deps.syncIntervalMs);
-    ended.buckets = stored;
     if (stored > 0) announceUsageChanged(deps.bus, row.workspace_id, { source: 'connector' });
     logger.info({ connectionId: row.id, provider: row.provider, sourceApi, buckets: stored, from: planned.window.from.toISOString() }, 'connector synced');
-    return 'ok';
+    return { outcome: 'ok', buckets: stored };
   } catch (error) {
     const interrupted = signal.aborted ? (signal.reason instanceof SyncInterrupted ? signal.reason : new SyncInterrupted('shutdown')) : error instanceof SyncInterrupted ? error : null;
     if (interrupted) {
       // Shutdown: the lease is freed and the connection due at once, so another node takes it now.
       if (interrupted.why === 'shutdown') await finishSync(db, row.id, nodeId, startedAt, { ok: false, error: row.last_error ?? '', retryInMs: 0, keepError: true }, deps.syncIntervalMs).catch(() => undefined);
       logger.info({ connectionId: row.id, why: interrupted.why }, 'connector sync interrupted');
-      return 'interrupted';
+      return { outcome: 'interrupted', buckets: 0 };
     }
     const code = isAppError(error) ? error.code : 'INTERNAL';
     const message = isAppError(error) ? error.message : 'unexpected failure (see the server log)';
@@ -106,7 +104,7 @@ async function runSync(deps: ConnectorSyncDeps, row: ConnectionRow, stop: AbortS
     else logger.warn({ connectionId: row.id, code, message }, 'connector sync failed');
     const retryInMs = code === 'CONNECTOR_KEY_REJECTED' || code === 'CONNECTOR_KEY_UNREADABLE' ? deps.syncIntervalMs : deps.failureRetryMs;
     await finishSync(db, row.id, nodeId, startedAt, { ok: false, error: `${code}: ${message}`, retryInMs }, deps.syncIntervalMs);
-    return 'failed';
+    return { outcome: 'failed', buckets: 0 };
   } finally {
     clearInterval(renewal);
   }

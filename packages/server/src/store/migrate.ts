@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { Db } from './database.js';
 import { isOtherSchemaDropped } from './postgres-errors.js';
 import * as initial from './migrations/0001-initial.js';
@@ -41,31 +41,31 @@ const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 /** Every schema version in order, oldest first (the upgrade test walks them all). */
 export const MIGRATION_NAMES: readonly string[] = Object.keys(MIGRATIONS).sort();
 
-/** Brings the schema to exactly `name` (up or down); for the upgrade test and operators' rollbacks. */
-export async function migrateTo(db: Db, name: string, schema?: string): Promise<void> {
-  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
-  const { error, results } = await migrator.migrateTo(name);
-  const failed = results?.find((r) => r.status === 'Error');
-  if (error || failed) throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${error instanceof Error ? error.message : String(error)}`);
-}
-
 /** Tries of a migration whose read of the catalog lost a race with another client's DROP SCHEMA. */
 const MIGRATE_ATTEMPTS = 3;
 
 /**
- * Brings the schema to the latest version; throws with the failing migration's name. With a
+ * Runs `step` with a migrator of `schema`; throws with the failing migration's name. With a
  * Postgres schema, the migrator's own tables live in it too: without that, Kysely looks its lock
- * table up by name across every schema and trips over another schema's.
+ * table up by name across every schema and trips over another schema's. It still reads every
+ * schema's tables, so a schema another client drops meanwhile fails the read: then it reads again.
  */
-export async function migrateToLatest(db: Db, schema?: string): Promise<string[]> {
+async function migrate(db: Db, schema: string | undefined, step: (migrator: Migrator) => Promise<MigrationResultSet>): Promise<string[]> {
   const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
-  let { error, results } = await migrator.migrateToLatest();
-  // Another client dropped a schema while the migrator read every schema's tables: read again.
-  for (let attempt = 1; attempt < MIGRATE_ATTEMPTS && isOtherSchemaDropped(error, schema); attempt++) ({ error, results } = await migrator.migrateToLatest());
+  let outcome = await step(migrator);
+  for (let attempt = 1; attempt < MIGRATE_ATTEMPTS && isOtherSchemaDropped(outcome.error, schema); attempt++) outcome = await step(migrator);
+  const { error, results } = outcome;
   const failed = results?.find((r) => r.status === 'Error');
-  if (error || failed) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${reason}`);
-  }
+  if (error || failed) throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${error instanceof Error ? error.message : String(error)}`);
   return (results ?? []).map((r) => r.migrationName);
+}
+
+/** Brings the schema to exactly `name` (up or down); for the upgrade test and operators' rollbacks. */
+export async function migrateTo(db: Db, name: string, schema?: string): Promise<void> {
+  await migrate(db, schema, (migrator) => migrator.migrateTo(name));
+}
+
+/** Brings the schema to the latest version; the migrations run, by name. */
+export async function migrateToLatest(db: Db, schema?: string): Promise<string[]> {
+  return migrate(db, schema, (migrator) => migrator.migrateToLatest());
 }
