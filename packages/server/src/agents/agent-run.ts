@@ -28,8 +28,13 @@ export interface AgentRun {
   thinking(agent: AgentName, text: string): Promise<void>;
   /** Streams answer text: one message_delta per chunk. */
   deltas(agent: AgentName, chunks: Iterable<string>): Promise<void>;
-  /** agent_started, the body, then agent_completed with its duration and summary. */
-  step<T>(agent: AgentName, body: () => Promise<StepResult<T>>): Promise<T>;
+  /**
+   * agent_started, the body, then agent_completed with its duration and summary. A `derived` step's
+   * value is a pure function of earlier steps' values (and the prices): it is not written into the
+   * run's checkpoint, and a node that takes the run over computes it again, its events then equal
+   * to the ones already sent (and suppressed as such).
+   */
+  step<T>(agent: AgentName, body: () => Promise<StepResult<T>>, options?: { derived?: boolean }): Promise<T>;
   /** A named tool call: tool_executing, the call (abandoned on stop), then tool_completed. */
   tool<T>(agent: AgentName, name: string, args: Record<string, unknown>, call: () => Promise<T>, summarize: (result: T) => unknown): Promise<T>;
 }
@@ -54,7 +59,7 @@ export function createAgentRun(ctx: RunContext, now: () => Date): AgentRun {
         if (text !== '') await run.emit({ type: 'message_delta', data: { agent, text } });
       }
     },
-    async step<T>(agent: AgentName, body: () => Promise<StepResult<T>>): Promise<T> {
+    async step<T>(agent: AgentName, body: () => Promise<StepResult<T>>, options?: { derived?: boolean }): Promise<T> {
       run.checkpoint();
       // A step finished before a takeover is not run again: its value comes from the checkpoint.
       const restored = ctx.restoreStep(agent);
@@ -63,7 +68,7 @@ export function createAgentRun(ctx: RunContext, now: () => Date): AgentRun {
       await run.emit({ type: 'agent_started', data: { agent } });
       const { value, summary } = await inSpan(`agent ${agent}`, { 'tally.agent': agent }, body);
       await run.emit({ type: 'agent_completed', data: { agent, durationMs: elapsed(started), summary } });
-      await ctx.saveStep(agent, value);
+      if (!options?.derived) await ctx.saveStep(agent, value);
       return value;
     },
     async tool<T>(agent: AgentName, name: string, args: Record<string, unknown>, call: () => Promise<T>, summarize: (result: T) => unknown): Promise<T> {

@@ -11,6 +11,11 @@ export interface UsageData {
   /** What the data was narrowed to, for the answer. */
   scope: string[];
   notes: string[];
+  /**
+   * When it was read (ISO): the analysis is as of then, so a node that takes the run over and
+   * recomputes the analysis from the checkpointed data gets the same figures.
+   */
+  readAt: string;
 }
 
 interface Sliceable {
@@ -24,6 +29,7 @@ interface Sliceable {
  * nothing is dropped and the answer says so, rather than answering about no data.
  */
 export async function runDataAgent(run: AgentRun, deps: { tools: UsageTools }, triage: Triage): Promise<StepResult<UsageData>> {
+  const readAt = run.now().toISOString();
   const rows = await deps.tools.aggregate('data', triage.range);
   const prefixStats = await deps.tools.prefixStats('data', triage.range);
   const outputStats = await deps.tools.outputStats('data', triage.range);
@@ -53,7 +59,7 @@ export async function runDataAgent(run: AgentRun, deps: { tools: UsageTools }, t
     scope.length = triage.rangeLabel ? 1 : 0;
   }
   const kept = <T extends Sliceable>(list: T[]) => list.filter((r) => filters.every((f) => f(r)));
-  const data: UsageData = { rows: kept(rows), prefixStats: kept(prefixStats), outputStats: kept(outputStats), scope, notes };
+  const data: UsageData = { rows: kept(rows), prefixStats: kept(prefixStats), outputStats: kept(outputStats), scope, notes, readAt };
   if (filters.length > 0) {
     await run.thinking('data', `Narrowed to ${scope.join(', ')}: ${data.rows.length} of ${rows.length} aggregate rows.`);
   }

@@ -16,7 +16,8 @@ export async function runOptimization(
 ): Promise<StepResult<UsageAnalysis>> {
   const focus = focusStrategy(input.triage.intent);
   if (focus) await run.thinking('optimization', `The question is about ${focus}; running every strategy so the plan is complete.`);
-  const at = run.now();
+  // A checkpoint written before readAt existed restores data without it.
+  const at = input.data.readAt ? new Date(input.data.readAt) : run.now();
   const analysis = analyzeUsage({ ...input.data, prices: deps.prices, at, span: askedSpan(input.triage.range, at) });
   for (const name of STRATEGY_NAMES) {
     const recs = analysis.byStrategy[name];

@@ -60,8 +60,10 @@ export function createSupervisor(deps: SupervisorDeps): Pipeline {
         summary = `${triage.intent}: bill against logs, ${compared.providers.length} providers`;
       } else {
         const data = await run.step('data', () => runDataAgent(run, { tools }, triage));
-        const analysis = await run.step('optimization', () => runOptimization(run, { prices: deps.prices }, { triage, data }));
-        const plan = await run.step('actions', () => runActions(run, analysis));
+        // Analysis and plan are computed from the data in code: not checkpointed (about 25 KB a
+        // run, rewritten at every flush), recomputed by a node that takes the run over.
+        const analysis = await run.step('optimization', () => runOptimization(run, { prices: deps.prices }, { triage, data }), { derived: true });
+        const plan = await run.step('actions', () => runActions(run, analysis), { derived: true });
         result = await run.step('reporting', () => runReporting(run, { llm: deps.llm, usage: deps.usage, prices: deps.prices }, { triage, data, analysis, plan }));
         summary = `${triage.intent}: ${analysis.recommendations.length} recommendations, ${triage.depth} ${result.report?.mode ?? 'offline'} answer`;
       }
