@@ -1,5 +1,6 @@
 import { APICallError } from 'ai';
 import { createParser } from 'eventsource-parser';
+import { postForStream, type StreamedResponse } from './http-stream-post.js';
 
 /** Tokens of one model call as the provider reported them, in Tally's disjoint buckets. */
 export interface CallUsage {
@@ -24,10 +25,11 @@ const FIRST_RETRY_DELAY_MS = 2_000;
 
 /**
  * A plain streamed answer (no tools, no structured output) from an OpenAI-compatible chat
- * completions endpoint, read lean: one HTTP request, its SSE events parsed as they arrive, the
- * text of each chunk yielded. The AI SDK's reader costs ~100 µs of CPU per chunk on this path (a
- * zod parse of every chunk and a chain of web TransformStreams); this one ~10-20 (bench figures in
- * docs/DECISIONS.md). Tool loops and structured output stay on the AI SDK.
+ * completions endpoint, read lean: one HTTP request over node:http (http-stream-post.ts), its SSE
+ * events parsed as they arrive, the text of each chunk yielded. The AI SDK's reader costs several
+ * times more CPU per chunk on this path (a zod parse of every chunk and a chain of web
+ * TransformStreams over fetch; figures in docs/DECISIONS.md). Tool loops and structured output
+ * stay on the AI SDK.
  *
  * Errors are the AI SDK's own kinds, so the client translates both paths alike: an HTTP refusal
  * or no connection is an APICallError (retried as the SDK does when `isRetryable`, before any
@@ -52,7 +54,6 @@ export async function* streamOpenAiCompatibleText(
     stream_options: { include_usage: true },
   };
   const response = await withRetries(endpoint.maxRetries, signal, () => post(url, endpoint.apiKey, body, signal));
-  if (!response.body) throw new APICallError({ message: 'the response has no body', url, requestBodyValues: body, statusCode: response.status });
 
   const texts: string[] = [];
   let failure: Error | null = null;
@@ -80,9 +81,8 @@ export async function* streamOpenAiCompatibleText(
       if (chunk.usage) onUsage(usageOf(chunk.usage));
     },
   });
-  const decoder = new TextDecoder();
-  for await (const bytes of response.body as unknown as AsyncIterable<Uint8Array>) {
-    parser.feed(decoder.decode(bytes, { stream: true }));
+  for await (const piece of response.pieces()) {
+    parser.feed(piece);
     // Yielded one by one, outside the parser's callback: a consumer that stops reading stops here.
     for (const text of texts.splice(0)) {
       // A stop between two texts of one read ends the answer there, as it does between reads.
@@ -120,27 +120,23 @@ function usageOf(usage: OpenAiUsage): CallUsage {
   };
 }
 
-async function post(url: string, apiKey: string | undefined, body: unknown, signal: AbortSignal): Promise<Response> {
-  let response: Response;
+async function post(url: string, apiKey: string | undefined, body: unknown, signal: AbortSignal): Promise<StreamedResponse> {
+  let response: StreamedResponse;
   try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) },
-      body: JSON.stringify(body),
-      signal,
-    });
+    const headers = { 'content-type': 'application/json', accept: 'text/event-stream', ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) };
+    response = await postForStream(url, headers, JSON.stringify(body), signal);
   } catch (error) {
     if (signal.aborted) throw error;
     throw new APICallError({ message: `Cannot connect to API: ${error instanceof Error ? error.message : String(error)}`, url, requestBodyValues: body, cause: error, isRetryable: true });
   }
-  if (response.ok) return response;
+  if (response.status >= 200 && response.status < 300) return response;
   const text = await response.text().catch(() => '');
   throw new APICallError({
     message: errorMessageOf(text) ?? (response.statusText || `HTTP ${response.status}`),
     url,
     requestBodyValues: body,
     statusCode: response.status,
-    responseHeaders: Object.fromEntries(response.headers),
+    responseHeaders: response.headers,
     responseBody: text,
   });
 }
