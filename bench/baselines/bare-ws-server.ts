@@ -5,6 +5,7 @@
  * fresh ids, seqs and times, its block of message_delta frames replaced by `--deltas` of them (one
  * per chunk the mock LLM writes; the recorded run may have joined chunks) `--delta-delay-ms`
  * apart (the mock LLM's pace), each carrying the wall time it was sent, as the mock LLM writes it.
+ * A message holding `chunksMarker(n)` gets n deltas, as the mock LLM answers it.
  *
  *   node --import tsx bench/baselines/bare-ws-server.ts [--template FILE] [--deltas 100] [--delta-delay-ms 20]
  *
@@ -14,14 +15,20 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { sentAtMarker } from '../lib/mock-llm.js';
+import { chunksAskedIn, sentAtMarker } from '../lib/mock-llm.js';
 
 const { values } = parseArgs({ options: { template: { type: 'string' }, deltas: { type: 'string', default: '100' }, 'delta-delay-ms': { type: 'string', default: '20' } } });
 const deltaDelayMs = Number(values['delta-delay-ms']);
 const recorded: Array<{ type: string; data: Record<string, unknown> }> = values.template
   ? fs.readFileSync(values.template, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line))
   : [];
-const template = withDeltas(recorded, Number(values.deltas));
+const templates = new Map<number, typeof recorded>();
+/** The run's frames for `count` deltas, built once per count. */
+function templateOf(count: number): typeof recorded {
+  let template = templates.get(count);
+  if (!template) templates.set(count, (template = withDeltas(recorded, count)));
+  return template;
+}
 
 /** The recorded frames with their deltas replaced, where the first one was, by `count` deltas (one per LLM chunk). */
 function withDeltas(frames: typeof recorded, count: number): typeof recorded {
@@ -39,12 +46,12 @@ const server = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDefla
 
 server.on('connection', (socket) => {
   socket.on('message', (raw) => {
-    const command = JSON.parse(raw.toString()) as { id: string; type: string };
+    const command = JSON.parse(raw.toString()) as { id: string; type: string; data?: { text?: string } };
     if (command.type === 'send_message') {
       const runId = randomUUID();
       const threadId = randomUUID();
       socket.send(JSON.stringify({ v: 1, type: 'ack', id: command.id, data: { runId, threadId, messageId: randomUUID() } }));
-      emitRun(socket, runId, threadId);
+      emitRun(socket, runId, threadId, templateOf(chunksAskedIn(command.data?.text ?? '') ?? Number(values.deltas)));
     } else {
       socket.send(JSON.stringify({ v: 1, type: 'ack', id: command.id, data: { pong: true, ts: new Date().toISOString() } }));
     }
@@ -52,7 +59,7 @@ server.on('connection', (socket) => {
 });
 
 /** The template's frames in order: the ones before, between and after the deltas at once, the deltas at the LLM's pace. */
-function emitRun(socket: WebSocket, runId: string, threadId: string) {
+function emitRun(socket: WebSocket, runId: string, threadId: string, template: typeof recorded) {
   let index = 0;
   let deltas = 0;
   const frame = (event: { type: string; data: Record<string, unknown> }, data = event.data) =>

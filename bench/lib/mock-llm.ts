@@ -21,7 +21,8 @@ import { fileURLToPath } from 'node:url';
  *
  * A request whose prompt holds `paceMarker(ms)` (a user's message reaches the reporting prompt)
  * is paced at that many ms between chunks instead, so one Tally node serves paced and zero-delay
- * runs from one mock.
+ * runs from one mock; one holding `chunksMarker(n)` gets n chunks instead of `deltas` (the bare ws
+ * baseline reads the same marker), so one node serves long and short answers.
  *
  * It runs in a child process by default, so its CPU stays out of the measured process.
  */
@@ -79,6 +80,17 @@ export function paceMarker(ms: number): string {
 
 const PACE = /⟨pace=(\d+)⟩/;
 
+/** Put in a message, makes the mock answer that run in `n` chunks. */
+export function chunksMarker(n: number): string {
+  return `⟨chunks=${n}⟩`;
+}
+
+/** The chunk count a message asks for with `chunksMarker`, if it does. */
+export function chunksAskedIn(text: string): number | undefined {
+  const asked = /⟨chunks=(\d+)⟩/.exec(text);
+  return asked ? Number(asked[1]) : undefined;
+}
+
 const MARKERS = /⟨t=([a-j]+\.[a-j]+)⟩/g;
 
 /** The wall times of every LLM chunk in a delta's text (a node may join several chunks into one delta). */
@@ -132,8 +144,11 @@ export async function serveMockLlm(settings: MockSettings): Promise<{ port: numb
         res.end('data: [DONE]\n\n');
       } else if (body['stream'] === true) {
         stats.streams++;
-        const pace = PACE.exec(JSON.stringify(body['messages'] ?? ''));
-        streamAnswer(res, pace ? { ...settings, deltaDelayMs: Number(pace[1]) } : settings, stats, includeUsage(body));
+        const messages = JSON.stringify(body['messages'] ?? '');
+        const pace = PACE.exec(messages);
+        const chunks = chunksAskedIn(messages);
+        const asked = { ...settings, ...(pace ? { deltaDelayMs: Number(pace[1]) } : {}), ...(chunks !== undefined ? { deltas: chunks } : {}) };
+        streamAnswer(res, asked, stats, includeUsage(body));
       } else {
         stats.objects++;
         res.writeHead(200, { 'content-type': 'application/json' });
