@@ -1,13 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WorkspaceRole } from '@tally/protocol';
 import { AppError } from '../app-error.js';
-import type { PriceCatalog } from '../pricing/price-catalog.js';
+import type { GenaiPriceCatalog } from '../pricing/genai-price-catalog.js';
 import { encodeOtlpResponse, otlpEncodingOf } from '../usage/otlp/decode-otlp.js';
 import { createIngestGate, type IngestGate } from '../usage/otlp/ingest-gate.js';
 import { createOtlpReaderThread, type OtlpRequestReader } from '../usage/otlp/otlp-reader-thread.js';
 import { RPC_STATUS, type OtlpSignal } from '../usage/otlp/otlp-schema.js';
-import { storeOtlpRecords } from '../usage/otlp/store-otlp-records.js';
 import { createUsageWriteBatcher, type UsageWriteBatcher } from '../usage/otlp/usage-write-batcher.js';
+import { usageRowCount } from '../usage/usage-rows.js';
 import type { UsageStore } from '../usage/usage-store.js';
 import { authorizeInWorkspace } from '../workspaces/workspace-authorization.js';
 import { userOf, type Principal } from './authenticate.js';
@@ -43,7 +43,8 @@ export interface OtlpRoutesDeps {
   store: UsageStore;
   /** A member's role now (workspace-service's roleOf), read on every request. */
   roleOf: RoleOf;
-  prices: PriceCatalog;
+  /** The node's prices; the reader thread prices with a snapshot of them, sent again when they change. */
+  prices: Pick<GenaiPriceCatalog, 'pricingSnapshot'>;
   /**
    * The authenticator's `authenticate`, run as the request arrives: a request without a valid
    * credential is refused before its body (up to 8 MiB) is read. The route's guard then checks
@@ -62,7 +63,7 @@ export interface OtlpRoutesDeps {
   gate?: IngestGate;
   /** Merges concurrent requests' records per workspace (usage/otlp/usage-write-batcher.ts); one over `store` by default. */
   batcher?: UsageWriteBatcher;
-  /** Where export requests are decoded and mapped; by default a thread of this plugin's own, closed with it. */
+  /** Where export requests are decoded, mapped, priced and serialised; by default a thread of this plugin's own, closed with it. */
   reader?: OtlpRequestReader;
 }
 
@@ -89,7 +90,7 @@ export async function otlpRoutes(app: FastifyInstance, deps: OtlpRoutesDeps): Pr
       onRollupFailed: (workspaceId, error) => app.log.warn({ err: error, workspaceId }, 'rolling up OTLP records failed; their days are brought up to date by the next insert'),
     });
 
-  const reader = deps.reader ?? createOtlpReaderThread();
+  const reader = deps.reader ?? createOtlpReaderThread(deps.prices);
   if (!deps.reader) app.addHook('onClose', async () => reader.close());
 
   if (deps.authenticate) {
@@ -123,7 +124,8 @@ export async function otlpRoutes(app: FastifyInstance, deps: OtlpRoutesDeps): Pr
       const release = gate.tryEnter();
       if (!release) throw new AppError('RATE_LIMITED', `This node is ingesting as fast as its store allows; retry in ${OTLP_RETRY_AFTER_SECONDS} s.`);
       try {
-        const read = await reader.read({ signal, encoding, body: request.body, contentEncoding: request.headers['content-encoding'], maxInflatedBytes });
+        const target = { workspaceId, form: deps.store.rowForm };
+        const read = await reader.read({ signal, encoding, body: request.body, contentEncoding: request.headers['content-encoding'], maxInflatedBytes, target });
         let rejected = 0;
         let message = '';
         if (signal === 'metrics') {
@@ -131,10 +133,10 @@ export async function otlpRoutes(app: FastifyInstance, deps: OtlpRoutesDeps): Pr
           request.log.debug({ dataPoints: read.dataPoints }, 'OTLP metrics received, not stored as calls');
         } else {
           // What the store added is told by the batcher, per merged insert; this request's own repeats and refusals here.
-          const stored = read.records.length === 0 ? { repeated: 0 } : await storeOtlpRecords({ batcher, prices: deps.prices }, workspaceId, read.records);
+          if (usageRowCount(read.rows) > 0) await batcher.write(workspaceId, read.rows);
           rejected = read.errors.length;
           if (rejected > 0) message = refusalMessage(signal, read.errors);
-          if (rejected > 0 || stored.repeated > 0) deps.onIngested?.({ inserted: 0, duplicates: stored.repeated, rejected });
+          if (rejected > 0 || read.repeated > 0) deps.onIngested?.({ inserted: 0, duplicates: read.repeated, rejected });
         }
         void reply.header('content-type', encoding === 'json' ? 'application/json' : 'application/x-protobuf');
         return encodeOtlpResponse(signal, encoding, rejected, message);

@@ -74,8 +74,23 @@ interface ResolvedModel {
   plan: ModelPlan | null;
 }
 
+/** A catalog that can be rebuilt elsewhere: on a worker thread (the OTLP reader prices there). */
+export interface GenaiPriceCatalog extends PriceCatalog {
+  /**
+   * What this catalog was made of, as data a thread can receive (structured clone): passed to
+   * createGenaiPriceCatalog it makes a catalog that prices every call as this one does. The same
+   * object for the catalog's whole life, so a receiver can tell a changed one by identity.
+   */
+  pricingSnapshot(): GenaiPriceCatalogOptions;
+}
+
 /** The PriceCatalog over `@pydantic/genai-prices`, with optional admin overrides taking precedence. */
-export function createGenaiPriceCatalog(options: GenaiPriceCatalogOptions = {}): PriceCatalog {
+export function createGenaiPriceCatalog(options: GenaiPriceCatalogOptions = {}): GenaiPriceCatalog {
+  const snapshot: GenaiPriceCatalogOptions = {
+    overrides: (options.overrides ?? []).map((o) => ({ ...o })),
+    discounts: { ...options.discounts },
+    ...(options.providers ? { providers: options.providers } : {}),
+  };
   const overrides = (options.overrides ?? []).map((o) => ({ ...o, model: normalize(o.model) }));
   const loaded = options.providers ? createCatalogDataLookup(options.providers) : null;
   const overrideProviders = new Map(overrides.map((o) => [o, overrideProvider(o)]));
@@ -133,6 +148,8 @@ export function createGenaiPriceCatalog(options: GenaiPriceCatalogOptions = {}):
   }
 
   return {
+    pricingSnapshot: () => snapshot,
+
     priceCall(call: PricedCall): number | null {
       // genai-prices counts input_tokens as the TOTAL input with cache reads and writes as
       // partitions of it, and 1-hour writes as a part of the writes; Tally's buckets are

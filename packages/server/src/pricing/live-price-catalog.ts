@@ -4,8 +4,7 @@ import { channels, type Bus } from '../bus/bus.js';
 import { canonicalJson } from '../canonical-json.js';
 import type { Db } from '../store/database.js';
 import { loadCatalogData, type CatalogSource } from './catalog-data-store.js';
-import { createGenaiPriceCatalog } from './genai-price-catalog.js';
-import type { PriceCatalog } from './price-catalog.js';
+import { createGenaiPriceCatalog, type GenaiPriceCatalog } from './genai-price-catalog.js';
 import { catalogOptions, loadPriceSettings, type PriceSettings } from './price-settings.js';
 
 /** The prices a node uses now: the admin's settings over the catalog data in force. */
@@ -14,7 +13,7 @@ export interface PricesInForce {
   source: CatalogSource;
   /** Identifies the prices: equal fingerprints price every record the same (re-pricing checks it). */
   fingerprint: string;
-  catalog: PriceCatalog;
+  catalog: GenaiPriceCatalog;
 }
 
 /**
@@ -24,7 +23,7 @@ export interface PricesInForce {
  * re-pricing each take the catalog in force when they price, so a change applies to every node
  * and run thread at once, without a restart.
  */
-export interface LivePriceCatalog extends PriceCatalog {
+export interface LivePriceCatalog extends GenaiPriceCatalog {
   current(): PricesInForce;
   /** After a write to the prices: reloads here, then tells every other node. */
   changed(): Promise<void>;
@@ -99,6 +98,8 @@ export async function createLivePriceCatalog(deps: {
   return {
     priceCall: (call) => inForce.catalog.priceCall(call),
     modelPrices: (model, provider, at) => inForce.catalog.modelPrices(model, provider, at),
+    // The prices in force as data: a new object after each reload, so the OTLP reader thread is sent them again.
+    pricingSnapshot: () => inForce.catalog.pricingSnapshot(),
     current: () => inForce,
     reload,
     async changed() {

@@ -1,4 +1,5 @@
 import type { UsageRecord } from '@tally/protocol';
+import type { UsageRowForm, UsageRows } from './usage-rows.js';
 
 /**
  * Where usage records live and how analysis reads them. Implementations: SQL (PGlite and
@@ -14,6 +15,13 @@ export interface UsageStore {
    * an HTTP request); the ingester batches by it. Absent: 1000.
    */
   readonly insertBatchSize?: number;
+  /** How this store's rows are serialised (usage-rows.ts): what `insertRows` takes. */
+  readonly rowForm: UsageRowForm;
+  /**
+   * Stores rows prepared in `rowForm` (priced, keyed, serialised, possibly on another thread), as
+   * `insert` stores records: keys already stored are counted as duplicates, not added.
+   */
+  insertRows(workspaceId: string, rows: UsageRows): Promise<{ inserted: number; duplicates: number }>;
   /**
    * One upload's inserts as a session, for a store that keeps derived data (rollups) cheaper to
    * bring up to date once per upload than once per batch. Absent: the ingester calls `insert`
@@ -48,6 +56,8 @@ export interface UsageStore {
  */
 export interface UsageIngestSession {
   insert(records: PricedUsageRecord[]): Promise<{ inserted: number; duplicates: number }>;
+  /** As `insert`, for rows prepared in the store's `rowForm`. */
+  insertRows(rows: UsageRows): Promise<{ inserted: number; duplicates: number }>;
   finish(): Promise<void>;
 }
 

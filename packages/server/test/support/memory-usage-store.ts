@@ -9,6 +9,7 @@ import {
   type UsageOverview,
   type UsageStore,
 } from '../../src/usage/usage-store.js';
+import { pricedRecordsOfSqlRows } from './sql-json-rows.js';
 
 /**
  * A UsageStore in memory, for tests of code built on the store (ingestion, agents, analysis).
@@ -25,7 +26,11 @@ export function createMemoryUsageStore(): UsageStore {
     return [...(owners.get(ownerId)?.values() ?? [])].filter((s) => s.at >= from && s.at < to);
   }
 
-  return {
+  const store: UsageStore = {
+    // Takes the SQL stores' rows, read back into records: what the SQL store would store.
+    rowForm: 'sql-json',
+    insertRows: (ownerId, rows) => store.insert(ownerId, pricedRecordsOfSqlRows(rows)),
+
     async insert(ownerId, records) {
       let owned = owners.get(ownerId);
       if (!owned) owners.set(ownerId, (owned = new Map()));
@@ -137,6 +142,7 @@ export function createMemoryUsageStore(): UsageStore {
       });
     },
   };
+  return store;
 }
 
 interface Stored {

@@ -1,4 +1,5 @@
 import type { UsageStore } from '../../src/usage/usage-store.js';
+import { pricedRecordsOfSqlRows } from './sql-json-rows.js';
 
 /** Sums of what a SummingUsageStore was given. */
 export interface StoredSums {
@@ -23,8 +24,10 @@ export function createSummingUsageStore(): UsageStore & { sums: StoredSums } {
   const unsupported = (): never => {
     throw new Error('the summing store keeps no records to read');
   };
-  return {
+  const store: UsageStore & { sums: StoredSums } = {
     sums,
+    rowForm: 'sql-json',
+    insertRows: (ownerId, rows) => store.insert(ownerId, pricedRecordsOfSqlRows(rows)),
     async insert(_ownerId, records) {
       sums.batches += 1;
       for (const { record, costUsd } of records) {
@@ -44,4 +47,5 @@ export function createSummingUsageStore(): UsageStore & { sums: StoredSums } {
     prefixStats: unsupported,
     outputStats: unsupported,
   };
+  return store;
 }

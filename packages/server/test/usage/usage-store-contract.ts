@@ -3,6 +3,7 @@ import { UsageRecordSchema, type UsageRecord, type UsageRecordInput } from '@tal
 import { createGenaiPriceCatalog } from '../../src/pricing/genai-price-catalog.js';
 import { generateUsage } from '../../src/usage/demo/generate-usage.js';
 import { recordKey } from '../../src/usage/record-key.js';
+import { mergeUsageRows, toUsageRows } from '../../src/usage/usage-rows.js';
 import type { PricedUsageRecord, UsageAggregateRow, UsageStore } from '../../src/usage/usage-store.js';
 
 /** One implementation under test: a store, a way to make owners (users rows for SQL), cleanup. */
@@ -46,6 +47,28 @@ export function usageStoreContract(open: () => Promise<UsageStoreHarness>): void
     expect(await h.store.insert(owner, [a, b, priced({ ...base, id: 'c' })])).toEqual({ inserted: 1, duplicates: 2 });
     expect(await h.store.insert(owner, [])).toEqual({ inserted: 0, duplicates: 0 });
     expect((await h.store.overview(owner)).records).toBe(3);
+  });
+
+  it('stores prepared rows (usage-rows.ts) as it stores the same records: duplicates exact, merged batches included, same figures', async () => {
+    const viaRecords = await h.createOwner();
+    const viaRows = await h.createOwner();
+    const records = [...generateUsage({ seed: 5, days: 2, end: new Date('2026-09-03T00:00:00Z'), requestsPerDay: 300 })].map((r) => priced(r));
+    records.push(priced({ ...base, id: 'unpriced', model: 'acme-llm-9000' }), priced({ ...base, id: 'quote', project: `it's "quoted" \\ back` }));
+    const half = Math.floor(records.length / 2);
+    expect(await h.store.insert(viaRecords, records)).toEqual({ inserted: records.length, duplicates: 0 });
+    const first = toUsageRows(h.store.rowForm, viaRows, records.slice(0, half + 10));
+    const second = toUsageRows(h.store.rowForm, viaRows, records.slice(half));
+    // Two requests merged as the write batcher merges them: the second's copies of the first's keys dropped.
+    const merged = mergeUsageRows([first, second]);
+    expect(merged.keys.ends.length).toBe(records.length);
+    expect(await h.store.insertRows(viaRows, merged)).toEqual({ inserted: records.length, duplicates: 0 });
+    // A replay, and records already stored by the other path, are duplicates.
+    expect(await h.store.insertRows(viaRows, second)).toEqual({ inserted: 0, duplicates: second.keys.ends.length });
+    expect(await h.store.insert(viaRows, records.slice(0, 3))).toEqual({ inserted: 0, duplicates: 3 });
+    expect(await h.store.overview(viaRows)).toEqual(await h.store.overview(viaRecords));
+    expect(await h.store.aggregate(viaRows)).toEqual(await h.store.aggregate(viaRecords));
+    expect(await h.store.prefixStats(viaRows)).toEqual(await h.store.prefixStats(viaRecords));
+    expect(await h.store.outputStats(viaRows)).toEqual(await h.store.outputStats(viaRecords));
   });
 
   it('keeps owners apart: another owner sees nothing and may store the same keys', async () => {

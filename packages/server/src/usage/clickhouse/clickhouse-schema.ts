@@ -155,6 +155,19 @@ export function toClickHouseRow(workspaceId: string, { record: r, key, costUsd }
   };
 }
 
+/**
+ * One record's line of a JSONEachRow insert into usage_records: THE serialisation of a ClickHouse
+ * row, used by the object insert and by OTLP's reader thread alike. Throws RangeError for a value
+ * the column cannot hold (toClickHouseRow). Text is well-formed already, so JSON.stringify writes
+ * no lone-surrogate escapes.
+ */
+export function clickHouseJsonRow(workspaceId: string, priced: PricedUsageRecord): string {
+  return JSON.stringify(toClickHouseRow(workspaceId, priced));
+}
+
+/** What separates JSONEachRow lines (packed rows use it as their separator). */
+export const CLICKHOUSE_ROW_SEPARATOR = '\n';
+
 /** Strings go as UTF-8; a lone surrogate becomes U+FFFD as it does on the way to PostgreSQL. */
 function text(value: string): string {
   return wellFormed(value);

@@ -57,6 +57,15 @@ function createStore(client: ClickHouseClient, database: string): ClickHouseUsag
       return result;
     },
 
+    rowForm: 'clickhouse-json-each-row',
+
+    async insertRows(workspaceId, rows) {
+      const session = openSession(workspaceId);
+      const result = await session.insertRows(rows);
+      await session.finish();
+      return result;
+    },
+
     ...createClickHouseUsageReads(client, database),
     eraseWorkspace: (workspaceId) => eraseClickHouseWorkspace(client, database, workspaceId),
 

@@ -1,9 +1,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
-import { clickHouseSql, identifier, list, string, toEpochMs, uuid, type ClickHouseSql } from './clickhouse-literals.js';
-import { epochDay, workspaceDays, rollupRecomputations } from './clickhouse-rollups.js';
-import { toClickHouseRow, type ClickHouseUsageRow } from './clickhouse-schema.js';
+import { clickHouseSql, identifier, list, string, uuid, type ClickHouseSql } from './clickhouse-literals.js';
+import { workspaceDays, rollupRecomputations } from './clickhouse-rollups.js';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { selectRows } from './clickhouse-select.js';
+import { packedAt, unpackStrings } from '../packed-strings.js';
+import { selectUsageRows, sliceUsageRows, toUsageRows, usageRowCount, type UsageRows } from '../usage-rows.js';
 import type { PricedUsageRecord, UsageIngestSession } from '../usage-store.js';
 
 /** Rows per INSERT: large inserts are what MergeTree wants, bounded so one body stays a few MB. */
@@ -56,30 +59,38 @@ export function createClickHouseUsageWrites(client: ClickHouseClient, database: 
     return found;
   }
 
+  /** JSONEachRow text into a table, as it is: the rows are serialised already (usage-rows.ts). */
+  async function insertJsonEachRow(table: ClickHouseSql, text: string): Promise<void> {
+    const { stream } = await client.exec({
+      query: `INSERT INTO ${table.text} FORMAT JSONEachRow`,
+      values: Readable.from([Buffer.from(text)], { objectMode: false }),
+    });
+    // The answer is empty; read to its end so the socket goes back to the pool.
+    stream.resume();
+    await finished(stream);
+  }
+
   /**
-   * Stores a batch's new records and their keys; returns how many were new. The first record of
-   * a key wins, within the batch as across calls (as ON CONFLICT DO NOTHING).
+   * Stores a batch's new rows and their keys; returns how many were new. Keys are each once in a
+   * batch (usage-rows.ts keeps the first record of a key, as ON CONFLICT DO NOTHING would).
    */
-  async function storeRecords(workspaceId: string, batch: readonly PricedUsageRecord[]): Promise<number> {
-    const fresh = new Map<string, ClickHouseUsageRow>();
-    for (const priced of batch) {
-      const row = toClickHouseRow(workspaceId, priced);
-      if (!fresh.has(row.record_key)) fresh.set(row.record_key, row);
-    }
-    for (const key of await existingKeys(workspaceId, [...fresh.keys()])) fresh.delete(key);
-    const rows = [...fresh.values()];
+  async function storeRows(workspaceId: string, batch: UsageRows): Promise<number> {
+    if (batch.form !== 'clickhouse-json-each-row') throw new TypeError(`the ClickHouse store takes clickhouse-json-each-row rows, got ${batch.form}`);
+    const keys = unpackStrings(batch.keys);
+    const stored = await existingKeys(workspaceId, keys);
+    const fresh = stored.size === 0 ? batch : selectUsageRows(batch, (i) => !stored.has(keys[i]!));
+    const count = usageRowCount(fresh);
+    // The rows name their owner (clickhouse-schema.ts): prepared for this workspace, as the keys are.
+    const owner = JSON.stringify(workspaceId);
     // Records first, keys second: a failure between the two leaves a record whose retry is
     // collapsed by FINAL (same sorting key), never a key without its record.
-    for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-      const chunk = rows.slice(start, start + INSERT_CHUNK);
-      await client.insert({ table: records.text, values: chunk, format: 'JSONEachRow' });
-      await client.insert({
-        table: keysTable.text,
-        values: chunk.map((r) => ({ owner_id: r.owner_id, record_key: r.record_key })),
-        format: 'JSONEachRow',
-      });
+    for (let start = 0; start < count; start += INSERT_CHUNK) {
+      const chunk = sliceUsageRows(fresh, start, start + INSERT_CHUNK);
+      await insertJsonEachRow(records, chunk.rows.text);
+      const keyLines = Array.from({ length: usageRowCount(chunk) }, (_, i) => `{"owner_id":${owner},"record_key":${JSON.stringify(packedAt(chunk.keys, i))}}`);
+      await insertJsonEachRow(keysTable, keyLines.join('\n'));
     }
-    return rows.length;
+    return count;
   }
 
   /** Recomputes the owner's rollup rows of these UTC days (epoch day numbers) from the records. */
@@ -110,13 +121,22 @@ export function createClickHouseUsageWrites(client: ClickHouseClient, database: 
       days = new Set();
       pending = 0;
     };
+    const insertRows = async (batch: UsageRows) => {
+      for (const day of batch.days) days.add(day);
+      const rows = usageRowCount(batch);
+      pending += rows;
+      const inserted = await storeRows(workspaceId, batch);
+      if (pending >= ROLLUP_EVERY_RECORDS) await rollUpDue();
+      return { inserted, duplicates: rows - inserted };
+    };
     return {
-      async insert(batch) {
-        for (const priced of batch) days.add(epochDay(toEpochMs(priced.record.ts)));
-        pending += batch.length;
-        const inserted = await storeRecords(workspaceId, batch);
-        if (pending >= ROLLUP_EVERY_RECORDS) await rollUpDue();
-        return { inserted, duplicates: batch.length - inserted };
+      insertRows,
+      // Records go through the same rows: one serialisation (clickhouse-schema.ts), one key check.
+      async insert(batch: readonly PricedUsageRecord[]) {
+        const rows = toUsageRows('clickhouse-json-each-row', workspaceId, batch);
+        const result = await insertRows(rows);
+        // A key repeated within the batch is a duplicate too.
+        return { inserted: result.inserted, duplicates: batch.length - result.inserted };
       },
       finish: rollUpDue,
     };

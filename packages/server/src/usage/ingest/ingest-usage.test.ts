@@ -140,6 +140,7 @@ describe('createUsageIngester', () => {
             if (n === failAt) throw new Error('store down');
             return inner.insert(owner, records);
           },
+          insertRows: (rows) => inner.insertRows(owner, rows),
           finish: async () => void log.push('finish'),
         };
       },

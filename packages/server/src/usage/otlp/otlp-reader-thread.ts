@@ -1,16 +1,18 @@
 import { Worker } from 'node:worker_threads';
 import type { ErrorCode } from '@tally/protocol';
+import type { GenaiPriceCatalog, GenaiPriceCatalogOptions } from '../../pricing/genai-price-catalog.js';
 import { AppError } from '../../app-error.js';
 import { threadEntry, threadStart } from '../../worker-thread-start.js';
 import type { OtlpRequestJob, OtlpRequestRead } from './read-otlp-request.js';
 
 const ENTRY = threadEntry('otlp-reader-thread-entry', import.meta.url);
 
-/** Main thread to reader thread: one export request to read. */
-export interface OtlpReaderRequest {
-  id: number;
-  job: OtlpRequestJob;
-}
+/**
+ * Main thread to reader thread: the prices to use from now on (createGenaiPriceCatalog's
+ * options), or one export request to read with them. Messages arrive in the order sent, so a
+ * request sent after a change of prices is priced with the new ones.
+ */
+export type OtlpReaderMessage = { type: 'prices'; snapshot: GenaiPriceCatalogOptions } | { type: 'read'; id: number; job: OtlpRequestJob };
 
 /** Reader thread to main thread: the request read, or its typed error. */
 export type OtlpReaderResponse = { id: number; ok: true; read: OtlpRequestRead } | { id: number; ok: false; error: { code: ErrorCode; message: string } };
@@ -24,13 +26,19 @@ export interface OtlpRequestReader {
 /**
  * Export requests read on a thread of their own. Decoding and mapping a 512-span request takes
  * 15-30 ms of CPU; on the event loop that is a 15-30 ms stall of every socket the node serves, once
- * per request, so other people's streams stutter while an exporter pushes. Here the main thread
- * only hands over the bytes and takes back the records (structured clone, about a tenth of the
- * cost). The thread starts with the first request (most nodes never receive OTLP) and again after
- * it dies; requests it held when it died are answered SERVICE_UNAVAILABLE, which exporters retry.
+ * per request, so other people's streams stutter while an exporter pushes. The thread also prices,
+ * keys and serialises the records into their store's rows (prepare-otlp-records.ts): the main
+ * thread hands over the bytes and takes back a few strings, and never holds the records as
+ * objects (~100 MB of them surviving until their insert, while an exporter pushed, made every
+ * scavenge of the main isolate 17-24 ms). The node's prices reach the thread as a snapshot, sent
+ * again with the first request after they change (`prices.pricingSnapshot()` is a new object).
+ * The thread starts with the first request (most nodes never receive OTLP) and again after it
+ * dies; requests it held when it died are answered SERVICE_UNAVAILABLE, which exporters retry.
  */
-export function createOtlpReaderThread(): OtlpRequestReader {
+export function createOtlpReaderThread(prices: Pick<GenaiPriceCatalog, 'pricingSnapshot'>): OtlpRequestReader {
   let worker: Worker | undefined;
+  /** The snapshot the running thread prices with; none when it has not started. */
+  let sentPrices: GenaiPriceCatalogOptions | undefined;
   let nextId = 1;
   const pending = new Map<number, { resolve(read: OtlpRequestRead): void; reject(error: unknown): void }>();
 
@@ -52,7 +60,10 @@ export function createOtlpReaderThread(): OtlpRequestReader {
     });
     thread.on('error', (error) => failPending(error.message));
     thread.on('exit', (code) => {
-      if (worker === thread) worker = undefined;
+      if (worker === thread) {
+        worker = undefined;
+        sentPrices = undefined;
+      }
       failPending(`exit code ${code}`);
     });
     // Idle, the thread does not keep the process alive; a request waiting on it does (its socket).
@@ -64,17 +75,23 @@ export function createOtlpReaderThread(): OtlpRequestReader {
   return {
     read(job) {
       const thread = started();
+      const snapshot = prices.pricingSnapshot();
+      if (snapshot !== sentPrices) {
+        thread.postMessage({ type: 'prices', snapshot } satisfies OtlpReaderMessage);
+        sentPrices = snapshot;
+      }
       const id = nextId++;
       return new Promise<OtlpRequestRead>((resolve, reject) => {
         pending.set(id, { resolve, reject });
         // A copy the thread owns (a Buffer's own slice() is a view): the request's buffer may be part of a larger one.
         const body = new Uint8Array(job.body);
-        thread.postMessage({ id, job: { ...job, body } } satisfies OtlpReaderRequest, [body.buffer]);
+        thread.postMessage({ type: 'read', id, job: { ...job, body } } satisfies OtlpReaderMessage, [body.buffer]);
       });
     },
     async close() {
       const thread = worker;
       worker = undefined;
+      sentPrices = undefined;
       if (thread) await thread.terminate();
       failPending('the node is closing');
     },

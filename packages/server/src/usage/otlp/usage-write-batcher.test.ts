@@ -1,34 +1,41 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../app-error.js';
-import type { PricedUsageRecord } from '../usage-store.js';
+import { packStrings, unpackStrings } from '../packed-strings.js';
+import type { UsageRows } from '../usage-rows.js';
 import { createUsageWriteBatcher } from './usage-write-batcher.js';
 
 const W = '11111111-1111-4111-8111-111111111111';
 const V = '22222222-2222-4222-8222-222222222222';
 
-function records(prefix: string, n: number): PricedUsageRecord[] {
-  return Array.from({ length: n }, (_, i) => ({ key: `${prefix}${i}`, costUsd: 0, record: {} as PricedUsageRecord['record'] }));
+/** Rows as a request's would be: keyed `<prefix><i>`, each row a JSON object naming its key. */
+function rowsOf(prefix: string, n: number): UsageRows {
+  const keys = Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+  return { form: 'sql-json', keys: packStrings(keys, ''), rows: packStrings(keys.map((k) => JSON.stringify({ k })), ','), days: [] };
 }
 
 /** A store whose inserts finish when the test says, keeping each insert's keys and a key set like a real store's. */
 function gatedStore() {
   const stored = new Set<string>();
-  const inserts: Array<{ workspaceId: string; keys: string[]; finish(error?: Error): void }> = [];
+  const inserts: Array<{ workspaceId: string; keys: string[]; text: string; finish(error?: Error): void }> = [];
   return {
     stored,
     inserts,
     store: {
       insertBatchSize: 1000,
-      insert(workspaceId: string, batch: PricedUsageRecord[]) {
+      insertRows(workspaceId: string, batch: UsageRows) {
+        const keys = unpackStrings(batch.keys);
+        // Each row is still the one its key came with.
+        expect(unpackStrings(batch.rows)).toEqual(keys.map((k) => JSON.stringify({ k })));
         return new Promise<{ inserted: number; duplicates: number }>((resolve, reject) => {
           inserts.push({
             workspaceId,
-            keys: batch.map((r) => r.key),
+            keys,
+            text: batch.rows.text,
             finish(error) {
               if (error) return reject(error);
               let inserted = 0;
-              for (const r of batch) if (!stored.has(`${workspaceId}/${r.key}`)) (stored.add(`${workspaceId}/${r.key}`), inserted++);
-              resolve({ inserted, duplicates: batch.length - inserted });
+              for (const key of keys) if (!stored.has(`${workspaceId}/${key}`)) (stored.add(`${workspaceId}/${key}`), inserted++);
+              resolve({ inserted, duplicates: keys.length - inserted });
             },
           });
         });
@@ -44,9 +51,9 @@ describe('usage write batcher', () => {
     const g = gatedStore();
     const written: Array<{ inserted: number; duplicates: number }> = [];
     const batcher = createUsageWriteBatcher({ store: g.store, onWritten: (_w, r) => written.push(r) });
-    const first = batcher.write(W, records('a', 512));
+    const first = batcher.write(W, rowsOf('a', 512));
     expect(g.inserts).toHaveLength(1);
-    const rest = [batcher.write(W, records('b', 512)), batcher.write(W, records('c', 300)), batcher.write(W, records('d', 400))];
+    const rest = [batcher.write(W, rowsOf('b', 512)), batcher.write(W, rowsOf('c', 300)), batcher.write(W, rowsOf('d', 400))];
     expect(batcher.queuedRows).toBe(512 + 512 + 300 + 400);
     g.inserts[0]!.finish();
     await first;
@@ -71,12 +78,14 @@ describe('usage write batcher', () => {
     const g = gatedStore();
     const written: Array<{ inserted: number; duplicates: number }> = [];
     const batcher = createUsageWriteBatcher({ store: g.store, onWritten: (_w, r) => written.push(r) });
-    const first = batcher.write(W, records('a', 10));
-    const both = [batcher.write(W, records('x', 5)), batcher.write(W, records('x', 5)), batcher.write(W, records('a', 10))];
+    const first = batcher.write(W, rowsOf('a', 10));
+    const both = [batcher.write(W, rowsOf('x', 5)), batcher.write(W, rowsOf('x', 5)), batcher.write(W, rowsOf('a', 10))];
     g.inserts[0]!.finish();
     await first;
     await tick();
     expect(g.inserts[1]!.keys).toHaveLength(15);
+    // The first request's text whole, then the second's rows of keys not taken yet (none), then the third's.
+    expect(g.inserts[1]!.text).toBe([rowsOf('x', 5).rows.text, rowsOf('a', 10).rows.text].join(','));
     g.inserts[1]!.finish();
     await Promise.all(both);
     expect(written).toEqual([
@@ -89,8 +98,8 @@ describe('usage write batcher', () => {
   it('keeps workspaces apart: each has its own writer', async () => {
     const g = gatedStore();
     const batcher = createUsageWriteBatcher({ store: g.store });
-    void batcher.write(W, records('a', 3));
-    void batcher.write(V, records('a', 3));
+    void batcher.write(W, rowsOf('a', 3));
+    void batcher.write(V, rowsOf('a', 3));
     expect(g.inserts.map((i) => i.workspaceId)).toEqual([W, V]);
     for (const i of g.inserts) i.finish();
   });
@@ -98,9 +107,9 @@ describe('usage write batcher', () => {
   it('refuses with RATE_LIMITED when the workspace already has its bound waiting, and takes a lone large request', async () => {
     const g = gatedStore();
     const batcher = createUsageWriteBatcher({ store: g.store, maxQueuedRows: 1000 });
-    const big = batcher.write(W, records('big', 5000));
-    const waiting = batcher.write(W, records('w', 900));
-    const refused = await batcher.write(W, records('r', 200)).catch((e: unknown) => e);
+    const big = batcher.write(W, rowsOf('big', 5000));
+    const waiting = batcher.write(W, rowsOf('w', 900));
+    const refused = await batcher.write(W, rowsOf('r', 200)).catch((e: unknown) => e);
     expect(isAppError(refused) && refused.code).toBe('RATE_LIMITED');
     g.inserts[0]!.finish();
     await big;
@@ -112,8 +121,8 @@ describe('usage write batcher', () => {
   it('rejects every request of a failed insert, and goes on with the next', async () => {
     const g = gatedStore();
     const batcher = createUsageWriteBatcher({ store: g.store });
-    const first = batcher.write(W, records('a', 3));
-    const merged = [batcher.write(W, records('b', 3)), batcher.write(W, records('c', 3))];
+    const first = batcher.write(W, rowsOf('a', 3));
+    const merged = [batcher.write(W, rowsOf('b', 3)), batcher.write(W, rowsOf('c', 3))];
     g.inserts[0]!.finish();
     await first;
     await tick();
@@ -121,7 +130,7 @@ describe('usage write batcher', () => {
     g.inserts[1]!.finish(new Error('connection lost'));
     for (const m of merged) await expect(m).rejects.toThrow('connection lost');
     expect(batcher.queuedRows).toBe(0);
-    const next = batcher.write(W, records('b', 3));
+    const next = batcher.write(W, rowsOf('b', 3));
     g.inserts[2]!.finish();
     await next;
     expect(g.stored.has(`${W}/b0`)).toBe(true);
@@ -134,12 +143,12 @@ describe('usage write batcher', () => {
     const visible: string[] = [];
     const store = {
       insertBatchSize: 1000,
-      insert: g.store.insert,
-      openIngest: (workspaceId: string) => ({ insert: (batch: PricedUsageRecord[]) => g.store.insert(workspaceId, batch), finish: async () => void finishes.push(clock) }),
+      insertRows: g.store.insertRows,
+      openIngest: (workspaceId: string) => ({ insertRows: (batch: UsageRows) => g.store.insertRows(workspaceId, batch), finish: async () => void finishes.push(clock) }),
     };
     const batcher = createUsageWriteBatcher({ store, now: () => clock, onVisible: (w) => visible.push(w) });
-    const first = batcher.write(W, records('a', 10));
-    const second = batcher.write(W, records('b', 10));
+    const first = batcher.write(W, rowsOf('a', 10));
+    const second = batcher.write(W, rowsOf('b', 10));
     g.inserts[0]!.finish();
     await first;
     // Answered before any rollup: the records are stored; the rollup follows.
@@ -162,9 +171,9 @@ describe('usage write batcher', () => {
     let rollupTakes = 0;
     const store = {
       insertBatchSize: 1000,
-      insert: g.store.insert,
+      insertRows: g.store.insertRows,
       openIngest: (workspaceId: string) => ({
-        insert: (batch: PricedUsageRecord[]) => g.store.insert(workspaceId, batch),
+        insertRows: (batch: UsageRows) => g.store.insertRows(workspaceId, batch),
         finish: async () => {
           finishes.push(clock);
           clock += rollupTakes;
@@ -173,10 +182,10 @@ describe('usage write batcher', () => {
     };
     const batcher = createUsageWriteBatcher({ store, now: () => clock });
     // A busy spell: a request is always waiting when an insert ends, so the writer never idles.
-    void batcher.write(W, records('k0-', 1));
+    void batcher.write(W, rowsOf('k0-', 1));
     let next = 1;
     const insertAt = async (at: number) => {
-      void batcher.write(W, records(`k${next++}-`, 1));
+      void batcher.write(W, rowsOf(`k${next++}-`, 1));
       clock = at;
       g.inserts.at(-1)!.finish();
       for (let i = 0; i < 5; i++) await tick();

@@ -1,5 +1,6 @@
 import { AppError } from '../../app-error.js';
-import type { PricedUsageRecord, UsageStore } from '../usage-store.js';
+import { mergeUsageRows, usageRowCount, type UsageRows } from '../usage-rows.js';
+import type { UsageIngestSession, UsageStore } from '../usage-store.js';
 
 /**
  * How many records may wait for one workspace's writer, by default, in multiples of one insert.
@@ -26,18 +27,18 @@ export const ROLLUP_AT_MOST_EVERY_MS = 30_000;
 
 export interface UsageWriteBatcher {
   /**
-   * Stores the records (already priced and keyed, each key once) for the workspace together with
-   * the records other requests of that workspace are waiting to store: resolves once they are
-   * stored (or found stored), rejects with the insert's error. Throws AppError RATE_LIMITED at
-   * once when the workspace's queue is full.
+   * Stores the rows (priced, keyed and serialised in the store's row form, each key once: see
+   * usage-rows.ts) for the workspace together with the rows other requests of that workspace are
+   * waiting to store: resolves once they are stored (or found stored), rejects with the insert's
+   * error. Throws AppError RATE_LIMITED at once when the workspace's queue is full.
    */
-  write(workspaceId: string, records: readonly PricedUsageRecord[]): Promise<void>;
+  write(workspaceId: string, rows: UsageRows): Promise<void>;
   /** Records waiting or being written, all workspaces (a gauge for tests and metrics). */
   readonly queuedRows: number;
 }
 
 export interface UsageWriteBatcherDeps {
-  store: Pick<UsageStore, 'insert' | 'insertBatchSize' | 'openIngest'>;
+  store: Pick<UsageStore, 'insertRows' | 'insertBatchSize'> & { openIngest?(workspaceId: string): Pick<UsageIngestSession, 'insertRows' | 'finish'> };
   /** Largest merged insert; default the store's `insertBatchSize` (5,000 SQL, 10,000 ClickHouse). */
   maxBatchRows?: number;
   /** Records that may wait per workspace before requests are refused; default 4 inserts' worth. */
@@ -53,7 +54,9 @@ export interface UsageWriteBatcherDeps {
 }
 
 interface Waiting {
-  records: readonly PricedUsageRecord[];
+  rows: UsageRows;
+  /** Rows in `rows`. */
+  count: number;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -72,7 +75,7 @@ interface WorkspaceQueue {
  * arrive (no added latency when a request is alone), and a request is answered only after its
  * records are stored, so an OTLP success still means durable.
  *
- * Duplicates stay exact: the merged records are keyed once (the first request's copy of a key is
+ * Duplicates stay exact: the merged rows hold each key once (the first request's copy of a key is
  * the one written; a later copy counts as a duplicate), and the store's own key check does the rest.
  * Created per node and passed in: its queues are the only state, and they empty as they are written.
  */
@@ -88,20 +91,13 @@ export function createUsageWriteBatcher(deps: UsageWriteBatcherDeps): UsageWrite
     let rows = 0;
     while (queue.waiting.length > 0) {
       const next = queue.waiting[0]!;
-      if (taken.length > 0 && rows + next.records.length > maxBatchRows) break;
+      if (taken.length > 0 && rows + next.count > maxBatchRows) break;
       queue.waiting.shift();
-      rows += next.records.length;
+      rows += next.count;
       taken.push(next);
     }
     queue.waitingRows -= rows;
     return taken;
-  }
-
-  function merge(taken: readonly Waiting[]): PricedUsageRecord[] {
-    if (taken.length === 1) return [...taken[0]!.records];
-    const byKey = new Map<string, PricedUsageRecord>();
-    for (const { records } of taken) for (const record of records) if (!byKey.has(record.key)) byKey.set(record.key, record);
-    return [...byKey.values()];
   }
 
   async function drain(workspaceId: string, queue: WorkspaceQueue): Promise<void> {
@@ -127,14 +123,16 @@ export function createUsageWriteBatcher(deps: UsageWriteBatcherDeps): UsageWrite
     };
     while (queue.waiting.length > 0) {
       const taken = take(queue);
-      const rows = taken.reduce((n, w) => n + w.records.length, 0);
+      const rows = taken.reduce((n, w) => n + w.count, 0);
       let inserted = 0;
       try {
-        const merged = merge(taken);
-        const result = session ? await session.insert(merged) : await deps.store.insert(workspaceId, merged);
+        // The requests' serialised rows concatenated (a later copy of a key dropped): the insert's
+        // parameter is ready at once, with nothing left to serialise between two inserts.
+        const merged = mergeUsageRows(taken.map((w) => w.rows));
+        const result = session ? await session.insertRows(merged) : await deps.store.insertRows(workspaceId, merged);
         inserted = result.inserted;
         // Copies of one key across requests were dropped by the merge: duplicates too.
-        deps.onWritten?.(workspaceId, { inserted, duplicates: result.duplicates + rows - merged.length });
+        deps.onWritten?.(workspaceId, { inserted, duplicates: result.duplicates + rows - usageRowCount(merged) });
         // Answered once the records are stored: a session's rollups are derived and follow shortly.
         for (const w of taken) w.resolve();
       } catch (error) {
@@ -159,18 +157,19 @@ export function createUsageWriteBatcher(deps: UsageWriteBatcherDeps): UsageWrite
   }
 
   return {
-    write(workspaceId, records) {
-      if (records.length === 0) return Promise.resolve();
+    write(workspaceId, rows) {
+      const count = usageRowCount(rows);
+      if (count === 0) return Promise.resolve();
       let queue = queues.get(workspaceId);
       // A request alone in the queue is always taken, however large (the body limit bounds it).
-      if (queue && queue.waiting.length > 0 && queue.waitingRows + records.length > maxQueuedRows) {
+      if (queue && queue.waiting.length > 0 && queue.waitingRows + count > maxQueuedRows) {
         return Promise.reject(new AppError('RATE_LIMITED', 'This workspace is sending usage faster than it can be stored; retry shortly.'));
       }
       const fresh = !queue;
       if (!queue) queues.set(workspaceId, (queue = { waiting: [], waitingRows: 0 }));
-      const written = new Promise<void>((resolve, reject) => queue.waiting.push({ records, resolve, reject }));
-      queue.waitingRows += records.length;
-      queuedRows += records.length;
+      const written = new Promise<void>((resolve, reject) => queue.waiting.push({ rows, count, resolve, reject }));
+      queue.waitingRows += count;
+      queuedRows += count;
       // The first request of an idle workspace starts its writer; later ones join its queue.
       if (fresh) void drain(workspaceId, queue);
       return written;

@@ -1,8 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
-import { wellFormed } from '../well-formed-text.js';
-import { USAGE_COLUMNS, type UsageColumnSpec } from '../usage-columns.js';
+import type { PackedStrings } from '../packed-strings.js';
+import { USAGE_COLUMNS } from '../usage-columns.js';
 import { CACHE_TTL_MS, type PricedUsageRecord } from '../usage-store.js';
+import { SQL_ROW_SEPARATOR, sqlJsonRow } from './sql-usage-row.js';
 
 /**
  * Records per INSERT statement. The rows travel as one JSON parameter (json_to_recordset), not as
@@ -12,65 +13,20 @@ import { CACHE_TTL_MS, type PricedUsageRecord } from '../usage-store.js';
 export const SQL_INSERT_CHUNK = 5000;
 
 /**
- * A record as sent in the JSON parameter: the columns of usage_records under their short names,
- * every column of USAGE_COLUMNS (the type makes `toJsonRow` name each one).
- */
-type JsonRow = { [C in UsageColumnSpec as C['short']]: string | number | boolean | null };
-
-/**
  * Rows serialised per turn of the event loop. A 5,000-row chunk serialised at once held the
- * node's event loop ~5-20 ms, a stall of every socket it serves (an OTLP exporter sends such
- * chunks many times a second); in slices, each stall stays about a millisecond.
+ * node's event loop ~5-20 ms, a stall of every socket it serves; in slices, each stall stays
+ * about a millisecond. (OTLP's rows come serialised from its reader thread: insertJsonRows.)
  */
 const JSON_SLICE_ROWS = 500;
 
-/**
- * The chunk as JSON text, built a slice at a time with the event loop free in between.
- * JSON.stringify escapes a lone surrogate as `\udXXX`, which PostgreSQL's JSON parser refuses;
- * bound as a text parameter it would become U+FFFD. The rare slice whose text holds such an escape
- * is rebuilt with every string made well-formed, so both paths store the same.
- */
+/** The chunk as the JSON array parameter, built a slice at a time with the event loop free in between. */
 async function chunkJson(records: readonly PricedUsageRecord[]): Promise<string> {
   const slices: string[] = [];
   for (let start = 0; start < records.length; start += JSON_SLICE_ROWS) {
     if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    const slice = records.slice(start, start + JSON_SLICE_ROWS);
-    const json = JSON.stringify(slice.map((r) => toJsonRow(r, (s) => s)));
-    const safe = json.includes('\\ud') ? JSON.stringify(slice.map((r) => toJsonRow(r, wellFormed))) : json;
-    // Each slice's array without its brackets, the slices joined into one array.
-    slices.push(safe.slice(1, -1));
+    slices.push(records.slice(start, start + JSON_SLICE_ROWS).map(sqlJsonRow).join(SQL_ROW_SEPARATOR));
   }
-  return `[${slices.join(',')}]`;
-}
-
-/** Written out as one literal: a loop over USAGE_COLUMNS built rows about 3x slower. */
-function toJsonRow({ record: r, key, costUsd }: PricedUsageRecord, text: (value: string) => string): JsonRow {
-  const optional = (value: string | undefined) => (value === undefined ? null : text(value));
-  return {
-    k: text(key),
-    ts: r.ts,
-    p: optional(r.provider),
-    m: text(r.model),
-    pr: text(r.project),
-    f: text(r.feature),
-    u: optional(r.user),
-    i: r.inputTokens,
-    o: r.outputTokens,
-    cr: r.cacheReadTokens,
-    cw: r.cacheWriteTokens,
-    cw1: r.cacheWrite1hTokens,
-    rt: r.reasoningTokens ?? null,
-    l: r.latencyMs ?? null,
-    s: r.status,
-    it: r.interactive,
-    b: r.batch,
-    mo: r.maxOutputTokens ?? null,
-    ph: optional(r.promptPrefixHash),
-    pt: r.prefixTokens ?? null,
-    a: r.attempt,
-    sc: r.costUsd ?? null,
-    c: costUsd,
-  };
+  return `[${slices.join(SQL_ROW_SEPARATOR)}]`;
 }
 
 /** The columns written, the JSON fields read, and their types: all from USAGE_COLUMNS. */
@@ -88,7 +44,17 @@ const JSON_TYPES = sql.raw(USAGE_COLUMNS.map((c) => `${c.short} ${c.sqlType}`).j
  */
 export async function insertChunk(db: Kysely<Database>, workspaceId: string, records: readonly PricedUsageRecord[]): Promise<number> {
   if (records.length === 0) return 0;
-  const json = await chunkJson(records);
+  return insertJson(db, workspaceId, await chunkJson(records));
+}
+
+/** As insertChunk, for rows already serialised by sqlJsonRow (packed with SQL_ROW_SEPARATOR): the parameter is their text in brackets. */
+export async function insertJsonRows(db: Kysely<Database>, workspaceId: string, rows: PackedStrings): Promise<number> {
+  if (rows.ends.length === 0) return 0;
+  if (rows.separator !== SQL_ROW_SEPARATOR) throw new TypeError(`SQL rows are packed with ${JSON.stringify(SQL_ROW_SEPARATOR)}, got ${JSON.stringify(rows.separator)}`);
+  return insertJson(db, workspaceId, `[${rows.text}]`);
+}
+
+async function insertJson(db: Kysely<Database>, workspaceId: string, json: string): Promise<number> {
   const ttl = sql.lit(CACHE_TTL_MS);
   const result = await sql<{ inserted: number }>`
     WITH written AS (

@@ -18,7 +18,7 @@ const isoUtc = (column: 'min' | 'max') =>
   sql<string | null>`to_char(${sql.raw(column)}(ts) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const count = sql<number>`count(*)::int`;
 
-export type RecordReads = Omit<UsageStore, 'insert' | 'insertBatchSize'>;
+export type RecordReads = Omit<UsageStore, 'insert' | 'insertBatchSize' | 'rowForm' | 'insertRows'>;
 
 /** The analysis reads over usage_records; every query is owner-scoped. */
 export function createRecordReads(db: Kysely<Database>): RecordReads {

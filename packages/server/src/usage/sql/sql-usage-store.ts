@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import { createRecordReads } from './sql-usage-raw-reads.js';
-import { insertChunk, SQL_INSERT_CHUNK } from './sql-usage-insert.js';
+import { insertChunk, insertJsonRows, SQL_INSERT_CHUNK } from './sql-usage-insert.js';
 import { dayRange } from '../day-range.js';
 import { aggregateFromRollups, outputStatsFromRollups, overviewFromRollups, prefixStatsFromRollups } from './sql-usage-rollup-reads.js';
 import type { UsageStore } from '../usage-store.js';
+import { sliceUsageRows, usageRowCount } from '../usage-rows.js';
 
 /**
  * The UsageStore over PGlite or PostgreSQL, through one Kysely code path; every query is
@@ -25,6 +26,18 @@ export function createSqlUsageStore(db: Kysely<Database>): UsageStore {
         inserted += await insertChunk(db, workspaceId, batch.slice(start, start + SQL_INSERT_CHUNK));
       }
       return { inserted, duplicates: batch.length - inserted };
+    },
+
+    rowForm: 'sql-json',
+
+    async insertRows(workspaceId, prepared) {
+      if (prepared.form !== 'sql-json') throw new TypeError(`the SQL store takes sql-json rows, got ${prepared.form}`);
+      const count = usageRowCount(prepared);
+      let inserted = 0;
+      for (let start = 0; start < count; start += SQL_INSERT_CHUNK) {
+        inserted += await insertJsonRows(db, workspaceId, sliceUsageRows(prepared, start, start + SQL_INSERT_CHUNK).rows);
+      }
+      return { inserted, duplicates: count - inserted };
     },
 
     async overview(workspaceId, range) {

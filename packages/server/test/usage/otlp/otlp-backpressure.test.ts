@@ -55,7 +55,7 @@ describe('OTLP backpressure', () => {
   });
 
   it('answers 503 with Retry-After when the store is unreachable, and frees the slot', async () => {
-    const down: UsageStore = { ...createMemoryUsageStore(), insert: () => Promise.reject(Object.assign(new Error('Connection terminated unexpectedly'), { code: '57P01' })) };
+    const down: UsageStore = { ...createMemoryUsageStore(), insertRows: () => Promise.reject(Object.assign(new Error('Connection terminated unexpectedly'), { code: '57P01' })) };
     const gate = createIngestGate(1);
     const server = await receiver({ store: down, gate });
     const res = await server.inject({ method: 'POST', url: '/v1/otlp/v1/traces', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(oneCall) });

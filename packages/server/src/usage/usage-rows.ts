@@ -1,0 +1,124 @@
+import { CLICKHOUSE_ROW_SEPARATOR, clickHouseJsonRow } from './clickhouse/clickhouse-schema.js';
+import { joinPacked, packStrings, selectPacked, slicePacked, unpackStrings, type PackedStrings } from './packed-strings.js';
+import { SQL_ROW_SEPARATOR, sqlJsonRow } from './sql/sql-usage-row.js';
+import type { PricedUsageRecord } from './usage-store.js';
+import { wellFormed } from './well-formed-text.js';
+
+/**
+ * How a store takes its rows: the SQL stores (PostgreSQL, PGlite) as elements of one JSON array
+ * parameter, ClickHouse as JSONEachRow lines. A name, not a function, so it crosses to a thread.
+ */
+export type UsageRowForm = 'sql-json' | 'clickhouse-json-each-row';
+
+/**
+ * Records prepared for a store: priced, keyed (each key once) and serialised in the store's row
+ * form, so that what waits for an insert is a few strings, not record objects, and merging
+ * batches is concatenating them (usage/otlp/usage-write-batcher.ts).
+ */
+export interface UsageRows {
+  form: UsageRowForm;
+  /** Each row's record key, in row order; no key twice. */
+  keys: PackedStrings;
+  /** The rows in `form`, packed with its separator. */
+  rows: PackedStrings;
+  /** The UTC days (epoch day numbers) the records fall on, each once: what a session store rolls up. */
+  days: number[];
+}
+
+interface RowFormSpec {
+  separator: string;
+  /** The one serialisation of a row in this form; RangeError for a value the store cannot hold. */
+  row(workspaceId: string, priced: PricedUsageRecord): string;
+}
+
+const ROW_FORMS: Readonly<Record<UsageRowForm, RowFormSpec>> = {
+  'sql-json': { separator: SQL_ROW_SEPARATOR, row: (_workspaceId, priced) => sqlJsonRow(priced) },
+  'clickhouse-json-each-row': { separator: CLICKHOUSE_ROW_SEPARATOR, row: clickHouseJsonRow },
+};
+
+export function rowSeparatorOf(form: UsageRowForm): string {
+  return ROW_FORMS[form].separator;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Builds UsageRows a record at a time: the first record of a key is kept, a later one is not. */
+export interface UsageRowsBuilder {
+  /** False when the key was added before (the record is a repeat); throws what the row form throws, adding nothing. */
+  add(priced: PricedUsageRecord): boolean;
+  readonly size: number;
+  finish(): UsageRows;
+}
+
+export function createUsageRowsBuilder(form: UsageRowForm, workspaceId: string): UsageRowsBuilder {
+  const spec = ROW_FORMS[form];
+  const keys = new Set<string>();
+  const rows: string[] = [];
+  const days = new Set<number>();
+  return {
+    add(priced) {
+      // Both stores keep a key as well-formed text (a lone surrogate as U+FFFD): two keys that
+      // differ only there are one key to the store, so here too.
+      const key = wellFormed(priced.key);
+      if (keys.has(key)) return false;
+      const row = spec.row(workspaceId, priced);
+      keys.add(key);
+      rows.push(row);
+      days.add(Math.floor(Date.parse(priced.record.ts) / DAY_MS));
+      return true;
+    },
+    get size() {
+      return rows.length;
+    },
+    finish() {
+      return { form, keys: packStrings([...keys], ''), rows: packStrings(rows, spec.separator), days: [...days] };
+    },
+  };
+}
+
+/** Priced records as a store's rows, each key once (the first record of a key wins, as a store's key check would). */
+export function toUsageRows(form: UsageRowForm, workspaceId: string, records: readonly PricedUsageRecord[]): UsageRows {
+  const builder = createUsageRowsBuilder(form, workspaceId);
+  for (const priced of records) builder.add(priced);
+  return builder.finish();
+}
+
+/** The rows whose index `keep` accepts (keys, rows and days kept together); the same object when it keeps all. */
+export function selectUsageRows(rows: UsageRows, keep: (i: number) => boolean): UsageRows {
+  const kept = selectPacked(rows.keys, keep);
+  if (kept === rows.keys) return rows;
+  // Days stay as they were: a day of a dropped row is rolled up for nothing, never missed.
+  return { form: rows.form, keys: kept, rows: selectPacked(rows.rows, keep), days: rows.days };
+}
+
+/** Rows [from, to). */
+export function sliceUsageRows(rows: UsageRows, from: number, to: number): UsageRows {
+  return { form: rows.form, keys: slicePacked(rows.keys, from, to), rows: slicePacked(rows.rows, from, to), days: rows.days };
+}
+
+/**
+ * Batches of one form as one, each key once: a later batch's copy of a key an earlier batch holds
+ * is dropped (the first copy is the one written, as the store's own key check would keep it). A
+ * batch whose keys are all new goes in whole: its text is concatenated, not rebuilt.
+ */
+export function mergeUsageRows(batches: readonly UsageRows[]): UsageRows {
+  if (batches.length === 1) return batches[0]!;
+  const form = batches[0]!.form;
+  const taken = new Set<string>();
+  const kept: UsageRows[] = [];
+  for (const batch of batches) {
+    if (batch.form !== form) throw new TypeError(`rows of ${batch.form} merged with rows of ${form}`);
+    const fresh = unpackStrings(batch.keys).map((key) => !taken.has(key) && Boolean(taken.add(key)));
+    kept.push(selectUsageRows(batch, (i) => fresh[i]!));
+  }
+  return {
+    form,
+    keys: joinPacked(kept.map((b) => b.keys), ''),
+    rows: joinPacked(kept.map((b) => b.rows), ROW_FORMS[form].separator),
+    days: [...new Set(kept.flatMap((b) => b.days))],
+  };
+}
+
+export function usageRowCount(rows: UsageRows): number {
+  return rows.keys.ends.length;
+}
