@@ -28,14 +28,16 @@ function onBuckets(range: DayRange): RawBuilder<unknown> {
 
 export async function overviewFromRollups(db: Kysely<Database>, workspaceId: string, range: DayRange): Promise<UsageOverview> {
   const iso = (column: string) => sql<string | null>`to_char(${sql.raw(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-  const totals = await sql<{ records: number; first: string | null; last: string | null }>`
-    SELECT coalesce(sum(requests), 0)::float8 AS records, ${iso('min(first_ts)')} AS first, ${iso('max(last_ts)')} AS last
+  // One round trip (triage reads it for every question): the models ride along as a JSON array,
+  // in byte order as the record read gives them.
+  const result = await sql<{ records: number; first: string | null; last: string | null; models: string[] | string }>`
+    SELECT coalesce(sum(requests), 0)::float8 AS records, ${iso('min(first_ts)')} AS first, ${iso('max(last_ts)')} AS last,
+      (SELECT coalesce(json_agg(model ORDER BY model COLLATE "C"), '[]'::json)
+       FROM (SELECT DISTINCT model FROM usage_daily WHERE owner_id = ${workspaceId} ${onDays(range)}) m) AS models
     FROM usage_daily WHERE owner_id = ${workspaceId} ${onDays(range)}`.execute(db);
-  const models = await sql<{ model: string }>`
-    SELECT model FROM usage_daily WHERE owner_id = ${workspaceId} ${onDays(range)}
-    GROUP BY model ORDER BY model COLLATE "C"`.execute(db);
-  const t = totals.rows[0]!;
-  return { records: t.records, from: t.first, to: t.last, models: models.rows.map((m) => m.model) };
+  const t = result.rows[0]!;
+  const models = typeof t.models === 'string' ? (JSON.parse(t.models) as string[]) : t.models;
+  return { records: t.records, from: t.first, to: t.last, models };
 }
 
 export async function aggregateFromRollups(db: Kysely<Database>, workspaceId: string, range: DayRange): Promise<UsageAggregateRow[]> {
