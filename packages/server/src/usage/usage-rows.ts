@@ -97,26 +97,50 @@ export function sliceUsageRows(rows: UsageRows, from: number, to: number): Usage
 }
 
 /**
- * Batches of one form as one, each key once: a later batch's copy of a key an earlier batch holds
- * is dropped (the first copy is the one written, as the store's own key check would keep it). A
- * batch whose keys are all new goes in whole: its text is concatenated, not rebuilt.
+ * Batches of one form merged into one as they come, each key once: a later batch's copy of a key
+ * an earlier batch holds is dropped (the first copy is the one written, as the store's own key
+ * check would keep it). A batch whose keys are all new goes in whole; `finish` concatenates the
+ * texts, rebuilding nothing. Adding does the key work, so a merge built while an insert runs is
+ * ready the moment that insert ends.
  */
-export function mergeUsageRows(batches: readonly UsageRows[]): UsageRows {
-  if (batches.length === 1) return batches[0]!;
-  const form = batches[0]!.form;
+export interface UsageRowsMerger {
+  add(rows: UsageRows): void;
+  /** Rows added, copies of a key included. */
+  readonly added: number;
+  finish(): UsageRows;
+}
+
+export function createUsageRowsMerger(form: UsageRowForm): UsageRowsMerger {
   const taken = new Set<string>();
   const kept: UsageRows[] = [];
-  for (const batch of batches) {
-    if (batch.form !== form) throw new TypeError(`rows of ${batch.form} merged with rows of ${form}`);
-    const fresh = unpackStrings(batch.keys).map((key) => !taken.has(key) && Boolean(taken.add(key)));
-    kept.push(selectUsageRows(batch, (i) => fresh[i]!));
-  }
+  let added = 0;
   return {
-    form,
-    keys: joinPacked(kept.map((b) => b.keys), ''),
-    rows: joinPacked(kept.map((b) => b.rows), ROW_FORMS[form].separator),
-    days: [...new Set(kept.flatMap((b) => b.days))],
+    add(rows) {
+      if (rows.form !== form) throw new TypeError(`rows of ${rows.form} merged with rows of ${form}`);
+      const fresh = unpackStrings(rows.keys).map((key) => !taken.has(key) && Boolean(taken.add(key)));
+      kept.push(selectUsageRows(rows, (i) => fresh[i]!));
+      added += usageRowCount(rows);
+    },
+    get added() {
+      return added;
+    },
+    finish() {
+      if (kept.length === 1) return kept[0]!;
+      return {
+        form,
+        keys: joinPacked(kept.map((b) => b.keys), ''),
+        rows: joinPacked(kept.map((b) => b.rows), ROW_FORMS[form].separator),
+        days: [...new Set(kept.flatMap((b) => b.days))],
+      };
+    },
   };
+}
+
+/** Batches of one form as one, each key once (createUsageRowsMerger, all at once). */
+export function mergeUsageRows(batches: readonly UsageRows[]): UsageRows {
+  const merger = createUsageRowsMerger(batches[0]!.form);
+  for (const batch of batches) merger.add(batch);
+  return merger.finish();
 }
 
 export function usageRowCount(rows: UsageRows): number {

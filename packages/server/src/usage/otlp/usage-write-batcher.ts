@@ -1,5 +1,5 @@
 import { AppError } from '../../app-error.js';
-import { mergeUsageRows, usageRowCount, type UsageRows } from '../usage-rows.js';
+import { createUsageRowsMerger, usageRowCount, type UsageRows, type UsageRowsMerger } from '../usage-rows.js';
 import type { UsageIngestSession, UsageStore } from '../usage-store.js';
 
 /**
@@ -54,15 +54,19 @@ export interface UsageWriteBatcherDeps {
 }
 
 interface Waiting {
-  rows: UsageRows;
-  /** Rows in `rows`. */
-  count: number;
   resolve(): void;
   reject(error: unknown): void;
 }
 
-interface WorkspaceQueue {
+/** The requests of one future insert, merged as they arrive (so the insert is ready when its turn comes). */
+interface NextInsert {
+  merged: UsageRowsMerger;
   waiting: Waiting[];
+}
+
+interface WorkspaceQueue {
+  /** In order; a request joins the last one while it has room, else starts another. */
+  inserts: NextInsert[];
   waitingRows: number;
 }
 
@@ -71,7 +75,10 @@ interface WorkspaceQueue {
  * requests at once; stored one by one, each paid a whole statement (its duplicate check, its
  * rollup upserts) for 512 rows, and on PGlite a 512-row statement writes about half as many rows a
  * second as a 5,000-row one. Here one writer per workspace stores what arrived while its previous
- * insert ran, merged into one insert up to the store's batch size. It never waits for more to
+ * insert ran, merged into one insert up to the store's batch size: merged as each request arrives,
+ * by concatenating its serialised rows, so the next insert's parameter is ready the moment the
+ * previous insert ends (the database, on its own thread with PGlite, never waits for the event
+ * loop to build it). It never waits for more to
  * arrive (no added latency when a request is alone), and a request is answered only after its
  * records are stored, so an OTLP success still means durable.
  *
@@ -85,19 +92,13 @@ export function createUsageWriteBatcher(deps: UsageWriteBatcherDeps): UsageWrite
   const queues = new Map<string, WorkspaceQueue>();
   let queuedRows = 0;
 
-  /** Takes waiting requests up to one insert's worth (at least one, however large). */
-  function take(queue: WorkspaceQueue): Waiting[] {
-    const taken: Waiting[] = [];
-    let rows = 0;
-    while (queue.waiting.length > 0) {
-      const next = queue.waiting[0]!;
-      if (taken.length > 0 && rows + next.count > maxBatchRows) break;
-      queue.waiting.shift();
-      rows += next.count;
-      taken.push(next);
-    }
-    queue.waitingRows -= rows;
-    return taken;
+  /** The insert a request of `count` rows joins: the last one while it stays within one insert's worth (a lone request however large). */
+  function insertFor(queue: WorkspaceQueue, form: UsageRows['form'], count: number): NextInsert {
+    const last = queue.inserts.at(-1);
+    if (last && last.merged.added + count <= maxBatchRows) return last;
+    const next: NextInsert = { merged: createUsageRowsMerger(form), waiting: [] };
+    queue.inserts.push(next);
+    return next;
   }
 
   async function drain(workspaceId: string, queue: WorkspaceQueue): Promise<void> {
@@ -121,14 +122,15 @@ export function createUsageWriteBatcher(deps: UsageWriteBatcherDeps): UsageWrite
       rolledAt = now();
       rollUpEveryMs = Math.min(ROLLUP_AT_MOST_EVERY_MS, Math.max(ROLLUP_EVERY_MS, (rolledAt - began) * ROLLUP_SPACING_FACTOR));
     };
-    while (queue.waiting.length > 0) {
-      const taken = take(queue);
-      const rows = taken.reduce((n, w) => n + w.count, 0);
+    while (queue.inserts.length > 0) {
+      const { merged: merger, waiting: taken } = queue.inserts.shift()!;
+      const rows = merger.added;
+      queue.waitingRows -= rows;
       let inserted = 0;
       try {
-        // The requests' serialised rows concatenated (a later copy of a key dropped): the insert's
-        // parameter is ready at once, with nothing left to serialise between two inserts.
-        const merged = mergeUsageRows(taken.map((w) => w.rows));
+        // The requests' serialised rows concatenated (a later copy of a key dropped): nothing is
+        // left to serialise between two inserts.
+        const merged = merger.finish();
         const result = session ? await session.insertRows(merged) : await deps.store.insertRows(workspaceId, merged);
         inserted = result.inserted;
         // Copies of one key across requests were dropped by the merge: duplicates too.
@@ -150,7 +152,7 @@ export function createUsageWriteBatcher(deps: UsageWriteBatcherDeps): UsageWrite
     await rollUp();
     // Requests that arrived during the last rollup start a writer of their own.
     queues.delete(workspaceId);
-    if (queue.waiting.length > 0) {
+    if (queue.inserts.length > 0) {
       queues.set(workspaceId, queue);
       void drain(workspaceId, queue);
     }
@@ -162,12 +164,14 @@ export function createUsageWriteBatcher(deps: UsageWriteBatcherDeps): UsageWrite
       if (count === 0) return Promise.resolve();
       let queue = queues.get(workspaceId);
       // A request alone in the queue is always taken, however large (the body limit bounds it).
-      if (queue && queue.waiting.length > 0 && queue.waitingRows + count > maxQueuedRows) {
+      if (queue && queue.inserts.length > 0 && queue.waitingRows + count > maxQueuedRows) {
         return Promise.reject(new AppError('RATE_LIMITED', 'This workspace is sending usage faster than it can be stored; retry shortly.'));
       }
       const fresh = !queue;
-      if (!queue) queues.set(workspaceId, (queue = { waiting: [], waitingRows: 0 }));
-      const written = new Promise<void>((resolve, reject) => queue.waiting.push({ rows, count, resolve, reject }));
+      if (!queue) queues.set(workspaceId, (queue = { inserts: [], waitingRows: 0 }));
+      const next = insertFor(queue, rows.form, count);
+      next.merged.add(rows);
+      const written = new Promise<void>((resolve, reject) => next.waiting.push({ resolve, reject }));
       queue.waitingRows += count;
       queuedRows += count;
       // The first request of an idle workspace starts its writer; later ones join its queue.

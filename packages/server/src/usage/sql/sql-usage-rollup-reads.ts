@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import { DAY_MS, type DayRange } from '../day-range.js';
-import { CACHE_TTL_MS, type OutputStatRow, type PrefixStatRow, type UsageAggregateRow, type UsageOverview } from '../usage-store.js';
+import { CACHE_TTL_MS, type AnalysisReads, type OutputStatRow, type PrefixStatRow, type UsageAggregateRow, type UsageOverview } from '../usage-store.js';
 
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
@@ -41,7 +41,11 @@ export async function overviewFromRollups(db: Kysely<Database>, workspaceId: str
 }
 
 export async function aggregateFromRollups(db: Kysely<Database>, workspaceId: string, range: DayRange): Promise<UsageAggregateRow[]> {
-  const result = await sql<UsageAggregateRow>`
+  return (await aggregateQuery(workspaceId, range).execute(db)).rows;
+}
+
+function aggregateQuery(workspaceId: string, range: DayRange): RawBuilder<UsageAggregateRow> {
+  return sql<UsageAggregateRow>`
     SELECT to_char(day::timestamp, 'YYYY-MM-DD') AS day, provider, model, project, feature, status, interactive, batch,
       sum(requests)::int AS "requests",
       sum(retries)::int AS "retries",
@@ -59,18 +63,27 @@ export async function aggregateFromRollups(db: Kysely<Database>, workspaceId: st
       (extract(epoch FROM max(last_ts)) * 1000)::float8 AS "lastMs"
     FROM usage_daily WHERE owner_id = ${workspaceId} ${onDays(range)}
     GROUP BY day, provider, model, project, feature, status, interactive, batch
-    ORDER BY day, provider COLLATE "C", model COLLATE "C", project COLLATE "C", feature COLLATE "C", status COLLATE "C", interactive, batch`.execute(db);
-  return result.rows;
+    ORDER BY day, provider COLLATE "C", model COLLATE "C", project COLLATE "C", feature COLLATE "C", status COLLATE "C", interactive, batch`;
 }
 
 export async function prefixStatsFromRollups(db: Kysely<Database>, workspaceId: string, range: DayRange): Promise<PrefixStatRow[]> {
+  return (await prefixStatsQuery(workspaceId, range).execute(db)).rows.map(prefixStatRow);
+}
+
+type PrefixStatsQueryRow = Omit<PrefixStatRow, 'days' | 'promptPrefixHash'> & { prompt_prefix_hash: string; activeDays: number };
+
+function prefixStatRow({ prompt_prefix_hash, ...r }: PrefixStatsQueryRow): PrefixStatRow {
+  return { ...r, promptPrefixHash: prompt_prefix_hash, days: r.requests / r.activeDays };
+}
+
+function prefixStatsQuery(workspaceId: string, range: DayRange): RawBuilder<PrefixStatsQueryRow> {
   // A bucket is 5 minutes wide (the TTL): every gap inside one is below the TTL, so only a
   // bucket's first call can be cold, when it comes more than the TTL after the previous bucket's
   // last call with the prefix, or when no bucket comes before it. Active days are counted where
   // the day changes from one bucket to the next, in the window's own order: a count(DISTINCT day)
   // sorted every bucket row a second time (15k rows at a million calls, most of the query's time).
   const perDay = sql.lit(DAY_MS / CACHE_TTL_MS);
-  const result = await sql<Omit<PrefixStatRow, 'days' | 'promptPrefixHash'> & { prompt_prefix_hash: string; activeDays: number }>`
+  return sql<PrefixStatsQueryRow>`
     SELECT model, provider, project, feature, prompt_prefix_hash,
       sum(calls::float8) AS "requests",
       sum(prefix_tokens::float8) AS "prefixTokens",
@@ -86,8 +99,7 @@ export async function prefixStatsFromRollups(db: Kysely<Database>, workspaceId: 
     ) b
     GROUP BY model, provider, project, feature, prompt_prefix_hash
     HAVING sum(calls::float8) > 1
-    ORDER BY model COLLATE "C", provider COLLATE "C", project COLLATE "C", feature COLLATE "C", prompt_prefix_hash COLLATE "C"`.execute(db);
-  return result.rows.map(({ prompt_prefix_hash, ...r }): PrefixStatRow => ({ ...r, promptPrefixHash: prompt_prefix_hash, days: r.requests / r.activeDays }));
+    ORDER BY model COLLATE "C", provider COLLATE "C", project COLLATE "C", feature COLLATE "C", prompt_prefix_hash COLLATE "C"`;
 }
 
 /**
@@ -100,13 +112,17 @@ export async function prefixStatsFromRollups(db: Kysely<Database>, workspaceId: 
  * database thread to a handful.
  */
 export async function outputStatsFromRollups(db: Kysely<Database>, workspaceId: string): Promise<OutputStatRow[]> {
+  return (await outputStatsQuery(workspaceId).execute(db)).rows;
+}
+
+function outputStatsQuery(workspaceId: string): RawBuilder<OutputStatRow> {
   const percentile = (p: string) => {
     const position = sql.raw(`(${p}::float8 * (total - 1))`);
     const lo = sql`min(output_tokens) FILTER (WHERE through > floor(${position}))::float8`;
     const hi = sql`min(output_tokens) FILTER (WHERE through > ceil(${position}))::float8`;
     return sql`${lo} + (${position} - floor(${position})) * (${hi} - ${lo})`;
   };
-  const result = await sql<OutputStatRow>`
+  return sql<OutputStatRow>`
     SELECT model, provider, project, feature,
       total AS "requests",
       sum(limited_requests)::float8 AS "limitedRequests",
@@ -121,6 +137,29 @@ export async function outputStatsFromRollups(db: Kysely<Database>, workspaceId: 
       FROM usage_output_sizes WHERE owner_id = ${workspaceId}
     ) sizes
     GROUP BY model, provider, project, feature, total
-    ORDER BY model COLLATE "C", provider COLLATE "C", project COLLATE "C", feature COLLATE "C"`.execute(db);
-  return result.rows;
+    ORDER BY model COLLATE "C", provider COLLATE "C", project COLLATE "C", feature COLLATE "C"`;
+}
+
+/**
+ * The three reads of the analysis over the whole history, in one statement: each query's rows as a
+ * JSON array, in its own order (an ordered subquery's order is the aggregate's input order; the
+ * row number makes it explicit). Numbers come back as the separate reads give them: float8 and
+ * integers print exactly in JSON (shortest round-trip digits), strings as strings.
+ */
+export async function analysisReadsFromRollups(db: Kysely<Database>, workspaceId: string): Promise<AnalysisReads> {
+  // json, not jsonb: its numbers are float8's own text, not a numeric conversion of it.
+  const asJson = (query: RawBuilder<unknown>) =>
+    sql`(SELECT coalesce(json_agg(q ORDER BY q.n), '[]'::json) FROM (SELECT r.*, row_number() OVER () AS n FROM (${query}) r) q)`;
+  const result = await sql<{ rows: unknown; prefix: unknown; output: unknown }>`
+    SELECT ${asJson(aggregateQuery(workspaceId, {}))} AS rows,
+      ${asJson(prefixStatsQuery(workspaceId, {}))} AS prefix,
+      ${asJson(outputStatsQuery(workspaceId))} AS output`.execute(db);
+  const row = result.rows[0]!;
+  const parsed = <T>(value: unknown) =>
+    ((typeof value === 'string' ? JSON.parse(value) : value) as Array<T & { n?: number }>).map(({ n: _n, ...row }) => row as T);
+  return {
+    rows: parsed<UsageAggregateRow>(row.rows),
+    prefixStats: parsed<PrefixStatsQueryRow>(row.prefix).map(prefixStatRow),
+    outputStats: parsed<OutputStatRow>(row.output),
+  };
 }

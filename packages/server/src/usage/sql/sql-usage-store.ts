@@ -3,7 +3,7 @@ import type { Database } from '../../store/schema.js';
 import { createRecordReads } from './sql-usage-raw-reads.js';
 import { insertChunk, insertJsonRows, SQL_INSERT_CHUNK } from './sql-usage-insert.js';
 import { dayRange } from '../day-range.js';
-import { aggregateFromRollups, outputStatsFromRollups, overviewFromRollups, prefixStatsFromRollups } from './sql-usage-rollup-reads.js';
+import { aggregateFromRollups, analysisReadsFromRollups, outputStatsFromRollups, overviewFromRollups, prefixStatsFromRollups } from './sql-usage-rollup-reads.js';
 import type { UsageStore } from '../usage-store.js';
 import { sliceUsageRows, usageRowCount } from '../usage-rows.js';
 
@@ -17,7 +17,7 @@ import { sliceUsageRows, usageRowCount } from '../usage-rows.js';
  */
 export function createSqlUsageStore(db: Kysely<Database>): UsageStore {
   const records = createRecordReads(db);
-  return {
+  const store: UsageStore = {
     insertBatchSize: SQL_INSERT_CHUNK,
 
     async insert(workspaceId, batch) {
@@ -59,5 +59,14 @@ export function createSqlUsageStore(db: Kysely<Database>): UsageStore {
       const whole = range?.from === undefined && range?.to === undefined;
       return whole ? outputStatsFromRollups(db, workspaceId) : records.outputStats(workspaceId, range);
     },
+
+    async analysisReads(workspaceId, range) {
+      // The whole history (the common question) is all rollups: one statement. A range reads the
+      // output sizes from the records, so it takes the three reads.
+      const whole = range?.from === undefined && range?.to === undefined;
+      if (whole) return analysisReadsFromRollups(db, workspaceId);
+      return { rows: await store.aggregate(workspaceId, range), prefixStats: await store.prefixStats(workspaceId, range), outputStats: await store.outputStats(workspaceId, range) };
+    },
   };
+  return store;
 }
