@@ -370,5 +370,24 @@ for (const engine of engineSetups()) {
       expect((await dashboard(other)).totals.requests).toBe(1);
       await expectTotals(stored);
     });
+
+    it('prices an export with the prices in force: an override the admin sets now applies from the next export (priced on the reader thread)', async () => {
+      const team = await rest<{ id: string }>(server.baseUrl, 'POST', '/v1/workspaces', { token: owner.token, json: { name: 'pricing team' } });
+      const teamKey = await rest<{ key: string }>(server.baseUrl, 'POST', `/v1/workspaces/${team.body.id}/api-keys`, { token: owner.token, json: { name: 'exporter', scopes: ['usage:write'] } });
+      const send = (responseId: string, minute: number) =>
+        exportWith(
+          new ProtoTraceExporter({ url: url('traces'), headers: { Authorization: `Bearer ${teamKey.body.key}` } }),
+          makeSpans([{ model: 'acme-otlp-1', provider: 'openai', input: 1000, output: 100, responseId, user: 'ana@example.com', minute }]),
+        );
+      const totals = async () => (await dashboard({ token: owner.token, userId: team.body.id })).totals;
+      expect(await send('acme-1', 40)).toEqual({ code: ExportResultCode.SUCCESS });
+      expect(await totals()).toMatchObject({ requests: 1, unpricedRequests: 1, costUsd: 0 });
+      const override = await rest(server.baseUrl, 'PUT', '/v1/admin/prices', { token: owner.token, json: { model: 'acme-otlp-1', inputPerMTok: 2, outputPerMTok: 10 } });
+      expect(override.status).toBe(200);
+      expect(await send('acme-2', 41)).toEqual({ code: ExportResultCode.SUCCESS });
+      const after = await totals();
+      expect(after).toMatchObject({ requests: 2, unpricedRequests: 1 });
+      expect(after.costUsd).toBeCloseTo((1000 * 2 + 100 * 10) / 1e6, 12);
+    });
   });
 }
