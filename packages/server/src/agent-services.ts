@@ -66,7 +66,7 @@ export async function createAgentServices(deps: {
   const { config, db, bus, logger } = deps;
   const clickhouse = config.clickhouseUrl ? await createClickHouseUsageStore({ url: config.clickhouseUrl }) : undefined;
   const usageDb = deps.usageDb ?? db;
-  const usageStore: UsageStore | ClickHouseUsageStore = clickhouse ?? createSqlUsageStore(usageDb);
+  const usageStore: UsageStore | ClickHouseUsageStore = clickhouse ?? createSqlUsageStore(usageDb, { analysisInOneStatement: config.databaseUrl !== undefined });
   // The admin's overrides, discounts and catalog data, kept in step with every node over the bus.
   // Without Redis, PostgreSQL may still be written by another process (`tally prices`): its changes are polled for.
   const prices = await createLivePriceCatalog({

@@ -1,5 +1,5 @@
 import type { AgentName } from '@tally/protocol';
-import type { OutputStatRow, PrefixStatRow, TimeRange, UsageAggregateRow, UsageOverview, UsageStore } from '../usage/usage-store.js';
+import type { AnalysisReads, OutputStatRow, PrefixStatRow, TimeRange, UsageAggregateRow, UsageOverview, UsageStore } from '../usage/usage-store.js';
 import { roundUsd } from '../analysis/round.js';
 import type { AgentRun } from './agent-run.js';
 
@@ -19,6 +19,17 @@ export function createUsageTools(run: AgentRun, store: UsageStore): UsageTools {
   // The usage store's owner is a workspace: the run's, never the asking user's id.
   const owner = run.workspaceId;
   const args = (range?: TimeRange) => ({ from: range?.from ?? null, to: range?.to ?? null });
+  // The data step asks for the three analysis reads of one range in a row: where the store reads
+  // them in one round trip, the first tool call makes it and the next two take their part. Each
+  // tool still shows as the call it is.
+  let together: { range: string; reads: Promise<AnalysisReads> } | undefined;
+  const analysisRead = <K extends keyof AnalysisReads>(part: K, range: TimeRange | undefined, alone: () => Promise<AnalysisReads[K]>): Promise<AnalysisReads[K]> => {
+    const readTogether = store.analysisReads?.bind(store);
+    if (!readTogether) return alone();
+    const key = JSON.stringify(args(range));
+    if (together?.range !== key) together = { range: key, reads: readTogether(owner, range) };
+    return together.reads.then((reads) => reads[part]);
+  };
   return {
     overview: (agent, range) =>
       run.tool(agent, 'usage_overview', args(range), () => store.overview(owner, range), (o) => ({
@@ -29,19 +40,19 @@ export function createUsageTools(run: AgentRun, store: UsageStore): UsageTools {
         modelCount: o.models.length,
       })),
     aggregate: (agent, range) =>
-      run.tool(agent, 'usage_aggregate', args(range), () => store.aggregate(owner, range), (rows) => ({
+      run.tool(agent, 'usage_aggregate', args(range), () => analysisRead('rows', range, () => store.aggregate(owner, range)), (rows) => ({
         rows: rows.length,
         requests: rows.reduce((t, r) => t + r.requests, 0),
         costUsd: roundUsd(rows.reduce((t, r) => t + r.costUsd, 0)),
         days: new Set(rows.map((r) => r.day)).size,
       })),
     prefixStats: (agent, range) =>
-      run.tool(agent, 'usage_prefix_stats', args(range), () => store.prefixStats(owner, range), (rows) => ({
+      run.tool(agent, 'usage_prefix_stats', args(range), () => analysisRead('prefixStats', range, () => store.prefixStats(owner, range)), (rows) => ({
         repeatedPrefixes: rows.length,
         requests: rows.reduce((t, r) => t + r.requests, 0),
       })),
     outputStats: (agent, range) =>
-      run.tool(agent, 'usage_output_stats', args(range), () => store.outputStats(owner, range), (rows) => ({
+      run.tool(agent, 'usage_output_stats', args(range), () => analysisRead('outputStats', range, () => store.outputStats(owner, range)), (rows) => ({
         groups: rows.length,
         requestsWithLimit: rows.reduce((t, r) => t + r.limitedRequests, 0),
       })),

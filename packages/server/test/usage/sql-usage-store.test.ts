@@ -25,7 +25,8 @@ const postgresMissing = inject('servicesMissing')['postgres'] ?? 'no PostgreSQL 
 async function harness(db: Db, cleanup: () => Promise<void>): Promise<UsageStoreHarness> {
   await migrateToLatest(db);
   return {
-    store: createSqlUsageStore(db),
+    // The one-statement analysis reads too (the server offers them on PostgreSQL only): the same SQL on both engines.
+    store: createSqlUsageStore(db, { analysisInOneStatement: true }),
     async createOwner() {
       const id = crypto.randomUUID();
       // usage_records.owner_id references users: an owner must exist first.

@@ -189,6 +189,25 @@ export function usageStoreContract(open: () => Promise<UsageStoreHarness>): void
     ]);
   });
 
+  it('reads the three sets of the analysis at once exactly as one by one, whole history and a range', async () => {
+    const owner = await h.createOwner();
+    const records = [...generateUsage({ seed: 12, days: 3, end: new Date('2026-09-04T00:00:00Z'), requestsPerDay: 600 })].map((r) => priced(r));
+    const odd = `o'brien"); drop table usage_records; --`;
+    records.push(priced({ ...base, id: 'unpriced', model: 'acme-llm-9000', outputTokens: 7, maxOutputTokens: 100 }), priced({ ts: base.ts, model: odd, feature: odd, inputTokens: 5, outputTokens: 1 }, null));
+    for (const [i, r] of records.entries()) if (i % 7 === 0) r.record.cacheWrite1hTokens = 1000 + i;
+    await h.store.insert(owner, records);
+    if (!h.store.analysisReads) return;
+    for (const range of [undefined, { from: '2026-09-02T00:00:00Z' }]) {
+      const oneByOne = { rows: await h.store.aggregate(owner, range), prefixStats: await h.store.prefixStats(owner, range), outputStats: await h.store.outputStats(owner, range) };
+      expect(oneByOne.rows.length).toBeGreaterThan(10);
+      expect(oneByOne.prefixStats.length).toBeGreaterThan(0);
+      expect(oneByOne.outputStats.length).toBeGreaterThan(0);
+      // Equal to the last bit, in the same order.
+      expect(await h.store.analysisReads(owner, range)).toStrictEqual(oneByOne);
+    }
+    expect(await h.store.analysisReads(await h.createOwner())).toEqual({ rows: [], prefixStats: [], outputStats: [] });
+  });
+
   it('stores text with quotes and SQL as data, and counts unpriced and provider-less calls', async () => {
     const owner = await h.createOwner();
     const odd = `o'brien"); drop table usage_records; --`;
