@@ -15,6 +15,28 @@ function call(partial: Partial<PricedCall> & Pick<PricedCall, 'model'>): PricedC
 describe('createGenaiPriceCatalog', () => {
   const catalog = createGenaiPriceCatalog();
 
+  it('gives each price entry of a dated model at its own dates, asked again and again in any order', () => {
+    // Held per model and entry: a held answer must never be another entry's.
+    const fresh = () => createGenaiPriceCatalog({ discounts: { openai: 0.1 } });
+    const held = fresh();
+    const before = new Date('2025-06-09T23:59:59Z');
+    const from = new Date('2025-06-10T00:00:00Z');
+    for (const when of [before, from, before, at, from, before]) {
+      expect(held.modelPrices('o3', 'openai', when)).toEqual(fresh().modelPrices('o3', 'openai', when));
+    }
+    expect(held.modelPrices('o3', 'openai', before)).toMatchObject({ inputPerMTok: 9, outputPerMTok: 36 });
+    expect(held.modelPrices('o3', 'openai', from)).toMatchObject({ inputPerMTok: 1.8, outputPerMTok: 7.2 });
+    // An invalid time goes to the library each time, as before: whatever it says, both say it.
+    const answer = (catalog: ReturnType<typeof fresh>) => {
+      try {
+        return catalog.modelPrices('o3', 'openai', new Date('not a date'));
+      } catch (error) {
+        return String(error);
+      }
+    };
+    expect(answer(held)).toEqual(answer(fresh()));
+  });
+
   it('prices gpt-4o from disjoint buckets (cache reads at their own rate)', () => {
     const cost = catalog.priceCall(call({ model: 'gpt-4o', provider: 'openai', inputTokens: 1000, cacheReadTokens: 2000, outputTokens: 500 }));
     // 1000*2.5 + 2000*1.25 + 500*10 = 10,000 per 1e6

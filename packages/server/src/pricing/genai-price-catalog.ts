@@ -2,7 +2,7 @@ import { calcPrice, findProvider, type ModelInfo, type ModelPrice, type PriceCal
 import { createBoundedMemo } from './bounded-memo.js';
 import { createCatalogDataLookup } from './catalog-data-lookup.js';
 import type { ModelPrices, PriceCatalog, PricedCall, PricingRules } from './price-catalog.js';
-import { libraryEntryPrice, libraryUsage, modelPlan, planAt, priceWithPlan, type ModelPlan, type TokenUsage } from './token-price-plan.js';
+import { entryIndexAt, libraryEntryPrice, libraryUsage, modelPlan, planAt, priceWithPlan, type ModelPlan, type TokenUsage } from './token-price-plan.js';
 
 /**
  * An admin's own price for a model, used instead of the catalog's: contract prices, a model the
@@ -132,6 +132,7 @@ export function createGenaiPriceCatalog(options: GenaiPriceCatalogOptions = {}):
   }
 
   const resolved = createBoundedMemo<ResolvedModel | null>(RESOLVED_MODELS_HELD);
+  const heldModelPrices = createBoundedMemo<ModelPrices | null>(RESOLVED_MODELS_HELD);
   function resolvedModel(model: string, provider: string | null | undefined, at: Date): ResolvedModel | null {
     // '' and null are the same "no provider" to the resolution. The length prefix keeps keys
     // distinct whatever characters the two free-text labels hold.
@@ -180,23 +181,36 @@ export function createGenaiPriceCatalog(options: GenaiPriceCatalogOptions = {}):
     },
 
     modelPrices(model: string, provider?: string | null, at: Date = new Date()): ModelPrices | null {
-      // Pricing nothing still resolves the model and the price entry active at `at`.
-      const result = lookup({}, model, provider, at);
-      if (!result) return null;
-      const prices = toModelPrices(result.model.id, result.provider.id, result.model_price);
-      const k = kept(result.provider);
-      if (!prices || k === 1) return prices;
-      const times = (v: number | null) => (v === null ? null : v * k);
-      return {
-        ...prices,
-        inputPerMTok: prices.inputPerMTok * k,
-        outputPerMTok: prices.outputPerMTok * k,
-        cacheReadPerMTok: times(prices.cacheReadPerMTok),
-        cacheWritePerMTok: times(prices.cacheWritePerMTok),
-        cacheWrite1hPerMTok: times(prices.cacheWrite1hPerMTok),
-      };
+      // The analysis asks for the same few models' prices thousands of times a run: they are
+      // held per model and price entry (its dates known from the plan). A model whose entries
+      // depend on more than the date (no plan) asks the library each time.
+      const entry = resolvedModel(model, provider, at);
+      if (!entry) return null;
+      const index = entry.plan ? entryIndexAt(entry.plan, at.getTime()) : -1;
+      if (index < 0) return modelPricesAt(model, provider, at);
+      const label = provider ?? '';
+      return heldModelPrices.get(`${index}:${label.length}:${label}${model}`, () => modelPricesAt(model, provider, at));
     },
   };
+
+  /** The model's per-MTok prices at `at`, the provider's discount applied. */
+  function modelPricesAt(model: string, provider: string | null | undefined, at: Date): ModelPrices | null {
+    // Pricing nothing still resolves the model and the price entry active at `at`.
+    const result = lookup({}, model, provider, at);
+    if (!result) return null;
+    const prices = toModelPrices(result.model.id, result.provider.id, result.model_price);
+    const k = kept(result.provider);
+    if (!prices || k === 1) return prices;
+    const times = (v: number | null) => (v === null ? null : v * k);
+    return {
+      ...prices,
+      inputPerMTok: prices.inputPerMTok * k,
+      outputPerMTok: prices.outputPerMTok * k,
+      cacheReadPerMTok: times(prices.cacheReadPerMTok),
+      cacheWritePerMTok: times(prices.cacheWritePerMTok),
+      cacheWrite1hPerMTok: times(prices.cacheWrite1hPerMTok),
+    };
+  }
 }
 
 /**

@@ -252,17 +252,23 @@ export function modelPlan(model: ModelInfo, library: LibraryEntryPrice): ModelPl
 }
 
 /**
- * The plan of the entry the library would pick at `atMs`: from the last entry back, the first
- * with no constraint or a start at or before the call (a start that is not a date never
- * matches), else the first entry. Null when that entry, or an invalid time, needs the library.
+ * Which entry the library would pick at `atMs`: from the last entry back, the first with no
+ * constraint or a start at or before the call (a start that is not a date never matches), else
+ * the first entry. -1 for an invalid time on dated entries (the library refuses it).
  */
-export function planAt(model: ModelPlan, atMs: number): EntryPlan | null {
+export function entryIndexAt(model: ModelPlan, atMs: number): number {
   const { entries } = model;
-  if (!model.dated) return entries[0]!.plan;
-  if (Number.isNaN(atMs)) return null;
+  if (!model.dated) return 0;
+  if (Number.isNaN(atMs)) return -1;
   for (let i = entries.length - 1; i >= 0; i--) {
-    const { startMs, plan } = entries[i]!;
-    if (startMs === null || atMs >= startMs) return plan;
+    const { startMs } = entries[i]!;
+    if (startMs === null || atMs >= startMs) return i;
   }
-  return entries[0]!.plan;
+  return 0;
+}
+
+/** The plan of the entry the library would pick at `atMs` (entryIndexAt); null when that entry, or an invalid time, needs the library. */
+export function planAt(model: ModelPlan, atMs: number): EntryPlan | null {
+  const index = entryIndexAt(model, atMs);
+  return index < 0 ? null : model.entries[index]!.plan;
 }
