@@ -24,7 +24,7 @@ import { migrateToLatest } from '../../packages/server/src/store/migrate.js';
 import { generateUsage } from '../../packages/server/src/usage/demo/generate-usage.js';
 import { mapOtlpTraces } from '../../packages/server/src/usage/otlp/map-otlp-traces.js';
 import { OTLP_TYPES } from '../../packages/server/src/usage/otlp/otlp-schema.js';
-import { OTLP_KEY_PREFIX } from '../../packages/server/src/usage/otlp/store-otlp-records.js';
+import { OTLP_KEY_PREFIX } from '../../packages/server/src/usage/otlp/prepare-otlp-records.js';
 import { priceUsageRecord } from '../../packages/server/src/usage/price-usage-record.js';
 import type { PricedUsageRecord } from '../../packages/server/src/usage/usage-store.js';
 import { resolveClickHouse } from '../../packages/server/test/support/clickhouse.js';
