@@ -11,6 +11,7 @@ import { generateUsage } from '../../packages/server/src/usage/demo/generate-usa
 import { priceUsageRecord } from '../../packages/server/src/usage/price-usage-record.js';
 import { createSqlUsageStore } from '../../packages/server/src/usage/sql/sql-usage-store.js';
 import type { PricedUsageRecord } from '../../packages/server/src/usage/usage-store.js';
+import { createPersonalWorkspace } from '../../packages/server/src/workspaces/personal-workspace.js';
 
 export interface PreparedUser {
   email: string;
@@ -57,6 +58,8 @@ export async function preparedUsageFolder(options: { users: number; records: num
       const user = { email: `prepared-${i}@bench.tally.test`, password: `Prepared-bench-password-${i}!` };
       const id = randomUUID();
       await db.insertInto('users').values({ id, email: user.email, password_hash: await hashPassword(user.password), role: 'member' }).execute();
+      // Usage rows belong to a workspace: the account's personal one, as sign-up makes it.
+      await createPersonalWorkspace(db, id);
       let batch: PricedUsageRecord[] = [];
       let stored = 0;
       for (const record of generateUsage({ seed: 100 + i, days: DAYS, end: new Date(), requestsPerDay: perDay })) {

@@ -27,6 +27,7 @@ import { generateUsage } from '../../packages/server/src/usage/demo/generate-usa
 import { createUsageIngester } from '../../packages/server/src/usage/ingest/ingest-usage.js';
 import { priceUsageRecord } from '../../packages/server/src/usage/price-usage-record.js';
 import { createSqlUsageStore } from '../../packages/server/src/usage/sql/sql-usage-store.js';
+import { createPersonalWorkspace } from '../../packages/server/src/workspaces/personal-workspace.js';
 import type { PricedUsageRecord, UsageStore } from '../../packages/server/src/usage/usage-store.js';
 import { resolveClickHouse } from '../../packages/server/test/support/clickhouse.js';
 import { countSqlRows, directClickHouseInsert, directSqlInsert } from '../baselines/direct-batch-insert.js';
@@ -143,6 +144,8 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
     const user = async (): Promise<string> => {
       const id = crypto.randomUUID();
       await sqlDb.insertInto('users').values({ id, email: `${id}@bench.invalid`, password_hash: 'x', role: 'member' }).execute();
+      // Usage rows belong to a workspace: the account's personal one, as sign-up makes it.
+      await createPersonalWorkspace(sqlDb, id);
       return id;
     };
     clickhouse = await createClickHouseUsageStore({ url: chUrl, database });

@@ -24,11 +24,12 @@ const PROBE_EVERY_MS = 500;
 const VISIBLE_TIMEOUT_MS = 30_000;
 const LOAD_IN_FLIGHT = 8;
 /**
- * Fresh load requests made per loaded round: a round lasts ~PROBES_PER_ROUND x PROBE_EVERY_MS (10 s), and
- * 600 x BATCH spans covers ~30,000 spans/s over it. A pool shared by all rounds once ran dry in round 1, so
- * rounds 2-3 measured a nearly idle node as "under load".
+ * Fresh load requests made per loaded round: a round lasts at least PROBES_PER_ROUND x PROBE_EVERY_MS
+ * (10 s), longer when probes take over a second to be visible (~20-30 s under load), and 2,000 x BATCH
+ * spans covers ~35,000 spans/s over 30 s (600 ran out once the node ingested ~20,000 spans/s). A pool shared
+ * by all rounds once ran dry in round 1, so rounds 2-3 measured a nearly idle node as "under load".
  */
-const LOAD_REQUESTS_PER_ROUND = 600;
+const LOAD_REQUESTS_PER_ROUND = 2_000;
 const PROBE_MODEL = 'gpt-4.1-mini';
 
 export const otlpLive: Scenario = { name: 'otlp-live', quick: true, run };
@@ -86,7 +87,7 @@ async function probeModelCalls(baseUrl: string, user: BenchUser): Promise<number
 async function run(ctx: BenchContext): Promise<ScenarioResult> {
   const roundCount = roundsOf(ctx.profile, 3, 5);
   // Fresh spans for every loaded round (replays would be cheap duplicates), each round its own.
-  const loadRounds = makeRounds(roundCount, LOAD_REQUESTS_PER_ROUND).map((r) => r.requests);
+  const loadRounds = makeRounds(roundCount, LOAD_REQUESTS_PER_ROUND, { priced: false }).map((r) => r.requests);
   const node = await startTally({ startTimeoutMs: 180_000 });
   let socket: Awaited<ReturnType<typeof openDashboardSocket>> | undefined;
   try {
