@@ -7,14 +7,6 @@ import { aggregateFromRollups, analysisReadsFromRollups, outputStatsFromRollups,
 import type { UsageStore } from '../usage-store.js';
 import { sliceUsageRows, usageRowCount } from '../usage-rows.js';
 
-/**
- * The UsageStore over PGlite or PostgreSQL, through one Kysely code path; every query is
- * owner-scoped. Inserts keep three rollups (migration 0008) in step with the records, and reads
- * over whole UTC days (no range, or midnight bounds: every range the agents ask for) come from
- * them: the cost report reads a few thousand summed rows instead of every call. Output stats come
- * from their rollup for the whole history only (it has no time). Any other read goes to the
- * records themselves; both give the same answer.
- */
 export interface SqlUsageStoreOptions {
   /**
    * Offer `analysisReads`: the whole history's three analysis reads in one statement. For
@@ -25,6 +17,14 @@ export interface SqlUsageStoreOptions {
   analysisInOneStatement?: boolean;
 }
 
+/**
+ * The UsageStore over PGlite or PostgreSQL, through one Kysely code path; every query is
+ * owner-scoped. Inserts keep three rollups (migration 0008) in step with the records, and reads
+ * over whole UTC days (no range, or midnight bounds: every range the agents ask for) come from
+ * them: the cost report reads a few thousand summed rows instead of every call. Output stats come
+ * from their rollup for the whole history only (it has no time). Any other read goes to the
+ * records themselves; both give the same answer.
+ */
 export function createSqlUsageStore(db: Kysely<Database>, options: SqlUsageStoreOptions = {}): UsageStore {
   const records = createRecordReads(db);
   const store: UsageStore = {
@@ -69,7 +69,6 @@ export function createSqlUsageStore(db: Kysely<Database>, options: SqlUsageStore
       const whole = range?.from === undefined && range?.to === undefined;
       return whole ? outputStatsFromRollups(db, workspaceId) : records.outputStats(workspaceId, range);
     },
-
   };
   if (options.analysisInOneStatement) {
     store.analysisReads = async (workspaceId, range) => {
