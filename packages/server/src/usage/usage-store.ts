@@ -1,5 +1,5 @@
 import type { UsageRecord } from '@tally/protocol';
-import type { UsageRowForm, UsageRows } from './usage-rows.js';
+import type { UsageRowForm, UsageRows } from './usage-row-form.js';
 
 /**
  * Where usage records live and how analysis reads them. Implementations: SQL (PGlite and

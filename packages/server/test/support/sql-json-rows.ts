@@ -1,7 +1,7 @@
 import type { UsageRecord } from '@tally/protocol';
 import { unpackStrings } from '../../src/usage/packed-strings.js';
 import { USAGE_COLUMNS } from '../../src/usage/usage-columns.js';
-import type { UsageRows } from '../../src/usage/usage-rows.js';
+import type { UsageRows } from '../../src/usage/usage-row-form.js';
 import type { PricedUsageRecord } from '../../src/usage/usage-store.js';
 
 /**

@@ -6,7 +6,8 @@ import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { selectRows } from './clickhouse-select.js';
 import { packedAt, unpackStrings } from '../packed-strings.js';
-import { selectUsageRows, sliceUsageRows, toUsageRows, usageRowCount, type UsageRows } from '../usage-rows.js';
+import type { UsageRows } from '../usage-row-form.js';
+import { selectUsageRows, sliceUsageRows, toUsageRows, usageRowCount } from '../usage-rows.js';
 import type { PricedUsageRecord, UsageIngestSession } from '../usage-store.js';
 
 /** Rows per INSERT: large inserts are what MergeTree wants, bounded so one body stays a few MB. */

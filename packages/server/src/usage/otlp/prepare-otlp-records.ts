@@ -1,7 +1,8 @@
 import type { PriceCatalog } from '../../pricing/price-catalog.js';
 import type { MappedItem } from '../formats/usage-format.js';
 import { priceUsageRecord } from '../price-usage-record.js';
-import { createUsageRowsBuilder, type UsageRowForm, type UsageRows } from '../usage-rows.js';
+import type { UsageRowForm, UsageRows } from '../usage-row-form.js';
+import { createUsageRowsBuilder } from '../usage-rows.js';
 
 /**
  * Prefix of the keys of records received over OTLP: the same call exported again (a retry, a

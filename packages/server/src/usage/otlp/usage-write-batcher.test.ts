@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../app-error.js';
 import { packStrings, unpackStrings } from '../packed-strings.js';
-import type { UsageRows } from '../usage-rows.js';
+import type { UsageRows } from '../usage-row-form.js';
 import { createUsageWriteBatcher } from './usage-write-batcher.js';
 
 const W = '11111111-1111-4111-8111-111111111111';

@@ -1,5 +1,6 @@
 import { AppError } from '../../app-error.js';
-import { createUsageRowsMerger, usageRowCount, type UsageRows, type UsageRowsMerger } from '../usage-rows.js';
+import type { UsageRows } from '../usage-row-form.js';
+import { createUsageRowsMerger, usageRowCount, type UsageRowsMerger } from '../usage-rows.js';
 import type { UsageIngestSession, UsageStore } from '../usage-store.js';
 
 /**
