@@ -60,6 +60,10 @@ export function createAgentRun(ctx: RunContext, now: () => Date): AgentRun {
       }
     },
     async step<T>(agent: AgentName, body: () => Promise<StepResult<T>>, options?: { derived?: boolean }): Promise<T> {
+      // A stop arrives as a message (a socket's, or a run thread's port): a step that follows a
+      // step of pure computation would otherwise run in the same turn of the event loop, before the
+      // stop is read, and a run with no read left would complete past it.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       run.checkpoint();
       // A step finished before a takeover is not run again: its value comes from the checkpoint.
       const restored = ctx.restoreStep(agent);
