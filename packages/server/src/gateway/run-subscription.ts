@@ -100,7 +100,8 @@ export async function openRunSubscription(options: {
         if (event.seq === last + 1) send(JSON.stringify(event), event);
       }
     } catch (error) {
-      options.onError(error);
+      // A read that fails after the subscription closed (its socket gone, the node shutting down) has no one to tell.
+      if (!closed) options.onError(error);
     } finally {
       filling = false;
     }
