@@ -16,10 +16,6 @@ const ROW_FORMS: Readonly<Record<UsageRowForm, RowFormSpec>> = {
   'clickhouse-json-each-row': { separator: CLICKHOUSE_ROW_SEPARATOR, row: clickHouseJsonRow },
 };
 
-export function rowSeparatorOf(form: UsageRowForm): string {
-  return ROW_FORMS[form].separator;
-}
-
 const DAY_MS = 86_400_000;
 
 /** Builds UsageRows a record at a time: the first record of a key is kept, a later one is not. */
@@ -97,7 +93,11 @@ export function createUsageRowsMerger(form: UsageRowForm): UsageRowsMerger {
   return {
     add(rows) {
       if (rows.form !== form) throw new TypeError(`rows of ${rows.form} merged with rows of ${form}`);
-      const fresh = unpackStrings(rows.keys).map((key) => !taken.has(key) && Boolean(taken.add(key)));
+      const fresh = unpackStrings(rows.keys).map((key) => {
+        if (taken.has(key)) return false;
+        taken.add(key);
+        return true;
+      });
       kept.push(selectUsageRows(rows, (i) => fresh[i]!));
       added += usageRowCount(rows);
     },
