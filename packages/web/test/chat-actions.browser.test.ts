@@ -8,6 +8,7 @@ import { rest, signUp } from '../../server/test/support/rest.js';
 import { startTestApp, type TestApp } from '../../server/test/support/test-app.js';
 import { usageNdjson } from '../../server/test/support/usage-fixtures.js';
 import { seriousAxeViolations } from './support/axe.js';
+import { logInAndConnect } from './support/web-accounts.js';
 import { launchChromium, requireWebBuild, screenshot, watchRunSocket, type RunSocketWatch } from './support/browser.js';
 
 /**
@@ -53,11 +54,7 @@ describe('chat actions in Chromium (fake LLM)', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, permissions: ['clipboard-read', 'clipboard-write'] });
     page = await context.newPage();
     socket = await watchRunSocket(page);
-    await page.goto(server.baseUrl, { timeout: UI });
-    await page.getByLabel('Email').fill(user.email, { timeout: UI });
-    await page.getByLabel('Password').fill('correct horse battery staple', { timeout: UI });
-    await page.getByLabel('Password').press('Enter', { timeout: UI });
-    await page.getByRole('status', { name: 'Connection: Connected' }).waitFor({ timeout: UI });
+    await logInAndConnect(page, server.baseUrl, user.email, 'correct horse battery staple');
   });
   afterAll(async () => {
     await browser?.close();

@@ -6,6 +6,7 @@ import { startFakeLlm, type FakeLlm } from '../../server/test/support/fake-llm.j
 import { rest, signUp } from '../../server/test/support/rest.js';
 import { startTestApp, type TestApp } from '../../server/test/support/test-app.js';
 import { usageNdjson } from '../../server/test/support/usage-fixtures.js';
+import { logInAndConnect } from './support/web-accounts.js';
 import { launchChromium, renderedTextOf, requireWebBuild, screenshot, squash, watchRunSocket, type RunSocketWatch } from './support/browser.js';
 
 /**
@@ -13,7 +14,6 @@ import { launchChromium, renderedTextOf, requireWebBuild, screenshot, squash, wa
  * Chromium through a reload, a lost network, Stop, a second tab, and beside another user.
  */
 const UI = 10_000;
-const FIRST_CONNECT = 30_000;
 const RUN = 30_000;
 const TEST = 60_000;
 const WORDS = 80;
@@ -59,13 +59,7 @@ describe('chat runs live in Chromium (fake LLM)', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     const page = await context.newPage();
     const socket = await watchRunSocket(page);
-    await page.goto(server.baseUrl, { timeout: UI });
-    await page.getByLabel('Email').fill(user.email, { timeout: UI });
-    await page.getByLabel('Password').fill('correct horse battery staple', { timeout: UI });
-    await page.getByRole('button', { name: 'Log in' }).click({ timeout: UI });
-    // The first connect after a sign-up and a log-in (two password hashes) shares 2 cores with the
-    // suite's other test file: CI once took over 10 s here. What the tests check comes after it.
-    await page.getByRole('status', { name: 'Connection: Connected' }).waitFor({ timeout: FIRST_CONNECT });
+    await logInAndConnect(page, server.baseUrl, user.email, 'correct horse battery staple');
     return { page, socket, token: user.token, email: user.email, workspace: user.userId };
   }
 

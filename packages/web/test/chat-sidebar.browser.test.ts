@@ -4,6 +4,7 @@ import { engineSetups } from '../../server/test/support/engines.js';
 import { rest, signUp } from '../../server/test/support/rest.js';
 import { startTestApp, type TestApp } from '../../server/test/support/test-app.js';
 import { usageNdjson } from '../../server/test/support/usage-fixtures.js';
+import { logInAndConnect } from './support/web-accounts.js';
 import { launchChromium, requireWebBuild, screenshot } from './support/browser.js';
 
 /**
@@ -32,11 +33,7 @@ describe('chat sidebar and composer in Chromium', () => {
     await rest(server.baseUrl, 'POST', `/v1/workspaces/${workspace}/usage`, { token, body: usageNdjson({ seed: 31, days: 5, requestsPerDay: 30 }) });
     context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
     page = await context.newPage();
-    await page.goto(server.baseUrl, { timeout: UI });
-    await page.getByLabel('Email').fill(user.email, { timeout: UI });
-    await page.getByLabel('Password').fill('correct horse battery staple', { timeout: UI });
-    await page.getByRole('button', { name: 'Log in' }).click({ timeout: UI });
-    await page.getByRole('status', { name: 'Connection: Connected' }).waitFor({ timeout: UI });
+    await logInAndConnect(page, server.baseUrl, user.email, 'correct horse battery staple');
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

@@ -17,7 +17,13 @@ const LABELS: Record<ConnectionStatus | 'offline', string> = {
 export function ConnectionIndicator({ ws }: { ws: WsClient }) {
   const [state, setState] = useState<{ status: ConnectionStatus; info: ConnectionInfo }>({ status: ws.status, info: {} });
   const [online, setOnline] = useState(() => navigator.onLine);
-  useEffect(() => ws.on('status', (status, info) => setState({ status, info })), [ws]);
+  useEffect(() => {
+    const off = ws.on('status', (status, info) => setState({ status, info }));
+    // The socket may have opened between the first render and this effect (right after a log-in it
+    // often does): that change was not heard, and the indicator would say "Connecting…" for good.
+    setState((shown) => (shown.status === ws.status ? shown : { status: ws.status, info: {} }));
+    return off;
+  }, [ws]);
   useEffect(() => {
     const goOnline = () => {
       setOnline(true);
