@@ -49,6 +49,19 @@ async function main(port: MessagePort, data: RunThreadData): Promise<void> {
     // Counted by the main thread's metrics, the registry GET /metrics serves.
     const metrics = forwardRunThreadMetrics((metric) => report({ type: 'metric', metric }));
     const agents = await createAgentServices({ config, db: traced, bus, logger, onLlmCall: metrics.llmCall });
+    // The main thread's `active` (the metrics' gauge, tests, the health of a node): told once per
+    // turn of the event loop in which runs started or ended, so a scrape right after a run's first
+    // event counts it (every 100 ms, it once did not).
+    let told = 0;
+    let tellDue = false;
+    const tellActive = () => {
+      if (tellDue) return;
+      tellDue = true;
+      setImmediate(() => {
+        tellDue = false;
+        if (worker.active !== told) report({ type: 'active', count: (told = worker.active) });
+      });
+    };
     const worker = createConfiguredRunWorker({
       config,
       db: traced,
@@ -60,16 +73,10 @@ async function main(port: MessagePort, data: RunThreadData): Promise<void> {
       logger,
       nodeId: data.workerId,
       concurrency: data.concurrency,
+      onActiveChange: tellActive,
     });
     await worker.start();
-    // The main thread's `active` (tests and the health of a node), told when it changed.
-    let told = 0;
-    const activity = setInterval(() => {
-      if (worker.active !== told) report({ type: 'active', count: (told = worker.active) });
-    }, 100);
-    activity.unref();
     stop = async () => {
-      clearInterval(activity);
       await worker.stop();
       await agents.close();
       await bus.close();

@@ -24,6 +24,7 @@ export interface RunWorkerParts {
   nodeId: string;
   concurrency: number;
   metrics?: RunMetrics | undefined;
+  onActiveChange?: (() => void) | undefined;
 }
 
 /**
@@ -44,6 +45,7 @@ export function createConfiguredRunWorker(parts: RunWorkerParts): RunWorker {
     nodeId: parts.nodeId,
     leaseMs: config.runLeaseMs,
     eventFlushMs: config.eventFlushMs,
+    onActiveChange: parts.onActiveChange,
   });
 }
 

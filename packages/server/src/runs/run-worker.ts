@@ -40,6 +40,8 @@ export interface RunWorkerOptions {
   leaseMs?: number | undefined;
   /** How long a run's delivered events may wait for their log write (TALLY_EVENT_FLUSH_MS). */
   eventFlushMs?: number | undefined;
+  /** Told each time a run starts or ends here, after `active` changed (a run thread reports it to the main thread). */
+  onActiveChange?: (() => void) | undefined;
   now?: () => Date;
 }
 
@@ -103,10 +105,12 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
       })
       .then((announced) => {
         inFlight.delete(run.id);
+        options.onActiveChange?.();
         leases.release(run.id);
         pump.runEnded(announced);
       });
     inFlight.set(run.id, { controller, done });
+    options.onActiveChange?.();
   }
 
   return {
