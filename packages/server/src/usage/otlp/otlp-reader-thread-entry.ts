@@ -1,5 +1,6 @@
 import { parentPort } from 'node:worker_threads';
 import { isAppError } from '../../app-error.js';
+import { lowerThisThreadPriority } from '../../background-thread-priority.js';
 import { createGenaiPriceCatalog } from '../../pricing/genai-price-catalog.js';
 import type { PriceCatalog } from '../../pricing/price-catalog.js';
 import { readOtlpRequest } from './read-otlp-request.js';
@@ -13,6 +14,9 @@ import type { OtlpReaderMessage, OtlpReaderResponse } from './otlp-reader-thread
  */
 const port = parentPort;
 if (!port) throw new Error('otlp-reader-thread-entry runs as a worker thread');
+// An export can wait a few milliseconds; a streamed answer should not: on a core both want, the
+// event loop that streams people's answers goes first (issue 18's bystanders).
+lowerThisThreadPriority();
 let prices: PriceCatalog | undefined;
 port.on('message', (message: OtlpReaderMessage) => {
   if (message.type === 'prices') {
