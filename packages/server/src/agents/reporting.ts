@@ -2,7 +2,6 @@ import { isAnalysisIntent, type Intent, type PlanStep } from '@tally/protocol';
 import type { UsageAnalysis } from '../analysis/analyze-usage.js';
 import { buildReport } from '../analysis/build-report.js';
 import { fallbackReasonOrThrow, type LanguageModelClient, type LlmTool } from '../llm/language-model-client.js';
-import { coalesceTextStream } from '../llm/coalesce-text-stream.js';
 import type { PriceCatalog } from '../pricing/price-catalog.js';
 import type { UsageStore } from '../usage/usage-store.js';
 import type { PipelineResult } from '../runs/run-context.js';
@@ -105,8 +104,8 @@ export async function runReporting(
           onInvalidToolCall: (call) => showInvalidToolCall(run, call),
         })
       : deps.llm.streamText(request);
-    // Tokens that arrive together (a fast provider, a burst after a stall) go out as one delta.
-    for await (const delta of coalesceTextStream(stream)) {
+    // Tokens that arrive together (a fast provider, a burst after a stall) come as one delta (the client joins them).
+    for await (const delta of stream) {
       text += delta;
       await run.emit({ type: 'message_delta', data: { agent: 'reporting', text: delta } });
     }

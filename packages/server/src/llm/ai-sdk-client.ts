@@ -10,6 +10,7 @@ import {
   type ToolLoopRequest,
 } from './language-model-client.js';
 import type { CallUsage } from './openai-compatible-text-stream.js';
+import { coalesceTextStream } from './coalesce-text-stream.js';
 
 export interface AiSdkClientOptions {
   kind: LlmKind;
@@ -128,7 +129,8 @@ export function createAiSdkClient(options: AiSdkClientOptions): LanguageModelCli
     modelId: options.modelId,
     kind: options.kind,
 
-    streamText: (request) => (options.textStream ? leanStream(request, options.textStream) : stream(request)),
+    // The lean reader joins the texts of each read itself; the SDK hands over its parts one by one.
+    streamText: (request) => (options.textStream ? leanStream(request, options.textStream) : coalesceTextStream(stream(request))),
 
     streamWithTools(request: ToolLoopRequest): AsyncIterable<string> {
       const tools: ToolSet = {};
@@ -139,7 +141,7 @@ export function createAiSdkClient(options: AiSdkClientOptions): LanguageModelCli
           execute: (input, { toolCallId }) => t.execute(input, { toolCallId }),
         });
       }
-      return stream(request, { tools, maxSteps: request.maxSteps, onInvalid: request.onInvalidToolCall });
+      return coalesceTextStream(stream(request, { tools, maxSteps: request.maxSteps, onInvalid: request.onInvalidToolCall }));
     },
 
     async generateObject<T>(request: ObjectRequest<T>): Promise<T> {

@@ -9,6 +9,9 @@
  * iteration). The text is exactly the source's, in order; a joined piece stops growing at
  * `maxChars`.
  *
+ * Used on the AI SDK's streams (ai-sdk-client.ts), which hand over their parts one by one; the
+ * lean reader (openai-compatible-text-stream.ts) joins the texts of each socket read itself.
+ *
  * `endOfTurn` resolves once the current turn is over (setImmediate: after the I/O callbacks and
  * microtasks already queued); tests may pass their own.
  */

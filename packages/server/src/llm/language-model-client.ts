@@ -13,8 +13,10 @@ export interface LanguageModelClient {
   /** Which kind of endpoint: `openai-compatible` or `anthropic`. */
   readonly kind: LlmKind;
   /**
-   * The model's answer as text deltas, as they arrive. Aborting `signal` ends the HTTP request and
-   * the iteration throws the signal's reason; other failures throw an LlmError.
+   * The model's answer as text deltas, as they arrive; text that arrives together (a burst, one
+   * socket read) comes as one delta, so a fast provider costs one run event per burst, not per
+   * token. Aborting `signal` ends the HTTP request and the iteration throws the signal's reason;
+   * other failures throw an LlmError.
    */
   streamText(request: TextRequest): AsyncIterable<string>;
   /**
@@ -23,7 +25,7 @@ export interface LanguageModelClient {
    */
   generateObject<T>(request: ObjectRequest<T>): Promise<T>;
   /**
-   * The model's answer as text deltas, while it may call `tools` (each input validated by the
+   * The model's answer as text deltas (joined as streamText's), while it may call `tools` (each input validated by the
    * tool's zod schema before `execute` runs) for at most `maxSteps` model calls. Errors as
    * streamText; the timeout applies to each model call.
    */

@@ -1,5 +1,6 @@
 import { APICallError } from 'ai';
 import { createParser } from 'eventsource-parser';
+import { MAX_COALESCED_CHARS } from './coalesce-text-stream.js';
 import { postForStream, type StreamedResponse } from './http-stream-post.js';
 
 /** Tokens of one model call as the provider reported them, in Tally's disjoint buckets. */
@@ -26,7 +27,7 @@ const FIRST_RETRY_DELAY_MS = 2_000;
 /**
  * A plain streamed answer (no tools, no structured output) from an OpenAI-compatible chat
  * completions endpoint, read lean: one HTTP request over node:http (http-stream-post.ts), its SSE
- * events parsed as they arrive, the text of each chunk yielded. The AI SDK's reader costs several
+ * events parsed as they arrive, the texts of each read yielded as one piece. The AI SDK's reader costs several
  * times more CPU per chunk on this path (a zod parse of every chunk and a chain of web
  * TransformStreams over fetch; figures in docs/DECISIONS.md). Tool loops and structured output
  * stay on the AI SDK.
@@ -83,15 +84,31 @@ export async function* streamOpenAiCompatibleText(
   });
   for await (const piece of response.pieces()) {
     parser.feed(piece);
-    // Yielded one by one, outside the parser's callback: a consumer that stops reading stops here.
-    for (const text of texts.splice(0)) {
-      // A stop between two texts of one read ends the answer there, as it does between reads.
+    // The texts of one read (a burst: tokens that arrived together) go out as one piece, outside
+    // the parser's callback; a paced stream's read holds one chunk, which goes out as it came.
+    for (const joined of joinedUpTo(texts.splice(0), MAX_COALESCED_CHARS)) {
       if (signal.aborted) throw signal.reason;
-      yield text;
+      yield joined;
     }
     if (failure) throw failure;
     if (done) return;
   }
+}
+
+/** Texts joined in order into pieces that stop growing at `maxChars` (a text is never split). */
+function joinedUpTo(texts: string[], maxChars: number): string[] {
+  if (texts.length <= 1) return texts;
+  const pieces: string[] = [];
+  let piece = '';
+  for (const text of texts) {
+    if (piece !== '' && piece.length + text.length > maxChars) {
+      pieces.push(piece);
+      piece = '';
+    }
+    piece += text;
+  }
+  if (piece !== '') pieces.push(piece);
+  return pieces;
 }
 
 interface OpenAiChunk {

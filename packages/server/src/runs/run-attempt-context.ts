@@ -33,11 +33,12 @@ export function createRunAttemptContext(deps: RunAttemptContextDeps): RunContext
     emit: async (draft) => {
       // Nothing is published unless this node surely still holds the lease: after a database
       // outage longer than it, another node may be taking the run over.
-      await leases.whenHeld(run.id, signal);
+      const unsure = leases.whenHeld(run.id, signal);
+      if (unsure) await unsure;
       signal.throwIfAborted();
       const admitted = resume.filter.admit(draft);
       if (!admitted) return;
-      await emitter.emit(admitted);
+      emitter.emit(admitted);
       if (firstEmit) onFirstEmit?.();
       firstEmit = false;
     },

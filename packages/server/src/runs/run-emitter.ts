@@ -9,9 +9,10 @@ import type { RunCheckpoint } from './run-checkpoints.js';
 export interface RunEmitter {
   /**
    * Gives the event the run's next seq, publishes it at once and buffers it for the log, which
-   * gets it within the flush interval (write-behind). Throws once a log write has failed.
+   * gets it within the flush interval (write-behind). Synchronous: a streamed chunk pays no
+   * promise here. Throws once a log write has failed.
    */
-  emit(draft: RunEventDraft): Promise<RunEvent>;
+  emit(draft: RunEventDraft): RunEvent;
   /** Builds the next event without writing it: for a terminal event written in a transaction. */
   next(draft: RunEventDraft): RunEvent;
   publish(event: RunEvent): Promise<void>;
@@ -191,7 +192,7 @@ export function createRunEmitter(deps: RunEmitterDeps): RunEmitter {
       bufferBytes = 0;
       return taken;
     },
-    async emit(draft) {
+    emit(draft) {
       if (failure) throw failure;
       if (closed) throw new Error('the run has ended: no more events');
       const event = next(draft);

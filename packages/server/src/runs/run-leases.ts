@@ -20,8 +20,12 @@ export interface RunLeases {
   /** Renews the run's lease from now on; `claimedAt` is when its claim was sent (`clock()`). */
   hold(runId: string, claimedAt: number, on: { lost(): void; cancelled(): void }): void;
   release(runId: string): void;
-  /** Resolves at once while the run's lease is surely held; else when a renewal confirms it, or the signal aborts. */
-  whenHeld(runId: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Nothing (undefined, synchronously) while the run's lease is surely held, so the streaming path
+   * pays no promise per event; else a promise that resolves when a renewal confirms it, or the
+   * signal aborts.
+   */
+  whenHeld(runId: string, signal: AbortSignal): Promise<void> | undefined;
   stop(): void;
 }
 
@@ -93,6 +97,13 @@ export function createRunLeases(options: RunLeasesOptions): RunLeases {
     }
   }
 
+  async function waitUntilHeld(runId: string, signal: AbortSignal): Promise<void> {
+    logger.warn({ runId }, 'lease not confirmed in time; the run waits before publishing more');
+    let h: Held | undefined;
+    while (!signal.aborted && (h = held.get(runId)) && !isHeld(h)) await new Promise((r) => setTimeout(r, beatMs));
+    if (h && !signal.aborted) logger.info({ runId }, 'lease confirmed again; the run goes on');
+  }
+
   const timer = setInterval(() => void beat(), beatMs);
   timer.unref();
 
@@ -103,12 +114,10 @@ export function createRunLeases(options: RunLeasesOptions): RunLeases {
     release(runId) {
       held.delete(runId);
     },
-    async whenHeld(runId, signal) {
-      let h = held.get(runId);
-      if (!h || isHeld(h)) return;
-      logger.warn({ runId }, 'lease not confirmed in time; the run waits before publishing more');
-      while (!signal.aborted && (h = held.get(runId)) && !isHeld(h)) await new Promise((r) => setTimeout(r, beatMs));
-      if (h && !signal.aborted) logger.info({ runId }, 'lease confirmed again; the run goes on');
+    whenHeld(runId, signal) {
+      const h = held.get(runId);
+      if (!h || isHeld(h)) return undefined;
+      return waitUntilHeld(runId, signal);
     },
     stop() {
       clearInterval(timer);

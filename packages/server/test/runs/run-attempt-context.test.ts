@@ -17,9 +17,9 @@ function parts(tape: RunEventDraft[] = [], steps: Record<string, unknown> = {}) 
   const ctx = createRunAttemptContext({
     run,
     signal: controller.signal,
-    leases: { whenHeld: () => (release ? new Promise<void>((r) => (release = r)) : Promise.resolve()) },
+    leases: { whenHeld: () => (release ? new Promise<void>((r) => (release = r)) : undefined) },
     emitter: {
-      emit: async (draft) => {
+      emit: (draft) => {
         emitted.push(draft);
         return { seq: emitted.length } as RunEvent;
       },

@@ -34,7 +34,7 @@ describe('an attempt at a claimed run', () => {
     const bus = createMemoryBus();
     const now = () => new Date();
     const finish = createRunFinisher({ db: store.db, log, bus, nodeId: 'node-a', logger, now, retryMs: 10, isStopping: () => false });
-    const attempt = createRunAttempt({ db: store.db, log, bus, leases: { whenHeld: async () => undefined }, pipeline, logger, now, eventFlushMs: 60_000, flushClock: createFlushClock(60_000), saveCheckpoint: createCheckpointWriter(store.db), retryMs: 10, finish });
+    const attempt = createRunAttempt({ db: store.db, log, bus, leases: { whenHeld: () => undefined }, pipeline, logger, now, eventFlushMs: 60_000, flushClock: createFlushClock(60_000), saveCheckpoint: createCheckpointWriter(store.db), retryMs: 10, finish });
     const done = attempt(run!, new AbortController());
     const ended = async () => {
       const announced = await done;

@@ -61,11 +61,11 @@ describe('run leases', () => {
     const controller = new AbortController();
     // Within the lease minus its margin: no wait.
     clock = 100;
-    await leases.whenHeld(run.id, controller.signal);
+    expect(leases.whenHeld(run.id, controller.signal)).toBeUndefined();
     // Past it (as after a database pause): the run waits for a renewal sent after this point.
     clock = 5_000;
     let released = false;
-    const waiting = leases.whenHeld(run.id, controller.signal).then(() => (released = true));
+    const waiting = leases.whenHeld(run.id, controller.signal)!.then(() => (released = true));
     await sleep(20);
     expect(released).toBe(false);
     await waiting;
@@ -82,7 +82,7 @@ describe('run leases', () => {
     clock = 5_000;
     const controller = new AbortController();
     let released = false;
-    const waiting = leases.whenHeld('run-d', controller.signal).then(() => (released = true));
+    const waiting = leases.whenHeld('run-d', controller.signal)!.then(() => (released = true));
     await sleep(LEASE_MS / 2);
     expect(released).toBe(false);
     controller.abort();
