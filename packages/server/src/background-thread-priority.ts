@@ -19,13 +19,23 @@ const NICEST = 19;
  */
 export function lowerThisThreadPriority(by: number = BACKGROUND_NICENESS): boolean {
   try {
-    // "<pid>/task/<tid>": the kernel's id of this thread, which Node does not expose otherwise.
-    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
-    if (!Number.isInteger(tid) || tid <= 0) return false;
+    const tid = thisThreadId();
+    if (tid === null) return false;
     const nice = Math.min(NICEST, os.getPriority(tid) + by);
     os.setPriority(tid, nice);
     return os.getPriority(tid) === nice;
   } catch {
     return false;
+  }
+}
+
+/** The kernel's id of the calling thread, which Node does not expose otherwise; null where there is no /proc/thread-self. */
+export function thisThreadId(): number | null {
+  try {
+    // "<pid>/task/<tid>"
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    return Number.isInteger(tid) && tid > 0 ? tid : null;
+  } catch {
+    return null;
   }
 }

@@ -25,9 +25,9 @@ export interface LanguageModelClient {
    */
   generateObject<T>(request: ObjectRequest<T>): Promise<T>;
   /**
-   * The model's answer as text deltas (joined as streamText's), while it may call `tools` (each input validated by the
-   * tool's zod schema before `execute` runs) for at most `maxSteps` model calls. Errors as
-   * streamText; the timeout applies to each model call.
+   * The model's answer as text deltas (joined as streamText's), while it may call `tools` (each
+   * input validated by the tool's zod schema before `execute` runs) for at most `maxSteps` model
+   * calls. Errors as streamText; the timeout applies to each model call.
    */
   streamWithTools(request: ToolLoopRequest): AsyncIterable<string>;
 }

@@ -27,9 +27,9 @@ const FIRST_RETRY_DELAY_MS = 2_000;
 /**
  * A plain streamed answer (no tools, no structured output) from an OpenAI-compatible chat
  * completions endpoint, read lean: one HTTP request over node:http (http-stream-post.ts), its SSE
- * events parsed as they arrive, the texts of each read yielded as one piece. The AI SDK's reader costs several
- * times more CPU per chunk on this path (a zod parse of every chunk and a chain of web
- * TransformStreams over fetch; figures in docs/DECISIONS.md). Tool loops and structured output
+ * events parsed as they arrive, the texts of each read yielded as one piece. The AI SDK's reader
+ * costs several times more CPU per chunk on this path (a zod parse of every chunk and a chain of
+ * web TransformStreams over fetch; figures in docs/DECISIONS.md). Tool loops and structured output
  * stay on the AI SDK.
  *
  * Errors are the AI SDK's own kinds, so the client translates both paths alike: an HTTP refusal
