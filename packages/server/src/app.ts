@@ -143,7 +143,14 @@ export async function createServices(config: Config, options: BuildOptions = {})
   // A database restart, failover or blip fails statements, never the node (store/database.ts).
   const databaseOutage = createOutageLog(logger, 'postgresql');
   const schema = options.databaseSchema ?? config.databaseSchema;
-  const { db: store, leaseDb, engine, pglite } = await openDatabase({ url: config.databaseUrl, dataDir: config.dataDir, schema, holder: 'tally serve', onConnectionError: databaseOutage.failed });
+  const { db: store, leaseDb, engine, pglite } = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.dataDir,
+    schema,
+    holder: 'tally serve',
+    onConnectionError: databaseOutage.failed,
+    preparedStatements: config.databasePreparedStatements,
+  });
   // With tracing on, each query is a span of the request or run step that made it.
   const db = config.tracing ? store.withPlugin(createQuerySpans('postgresql')) : store;
   await migrateToLatest(db, schema);

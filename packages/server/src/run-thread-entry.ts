@@ -42,6 +42,7 @@ async function main(port: MessagePort, data: RunThreadData): Promise<void> {
       dataDir: config.dataDir,
       schema: data.databaseSchema,
       pglitePort: data.databasePort,
+      preparedStatements: config.databasePreparedStatements,
       onConnectionError: createOutageLog(logger, 'postgresql').failed,
     });
     const traced = config.tracing ? db.withPlugin(createQuerySpans('postgresql')) : db;

@@ -34,6 +34,8 @@ const EnvSchema = z.object({
     .optional(),
   /** Postgres schema of Tally's tables, for a database shared with other applications. */
   TALLY_DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/i, 'must be a plain identifier').max(63).optional(),
+  /** Named prepared statements on PostgreSQL (store/prepared-statements.ts); false behind PgBouncer in transaction mode before 1.21. */
+  TALLY_DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true'),
   /** How long a node's claim on a run lasts without a heartbeat; its runs move on after that. */
   TALLY_RUN_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(6_000),
   /** How long a run's event may wait (already delivered) before it is written to the log: one write per run per interval. */
@@ -198,6 +200,8 @@ export interface Config {
   webDir: string | undefined;
   /** Limits of the WebSocket gateway. */
   databaseSchema: string | undefined;
+  /** PostgreSQL: the statements a node repeats are prepared once per connection (store/prepared-statements.ts). */
+  databasePreparedStatements: boolean;
   /** OpenTelemetry traces of Tally's work; null when off (the default). */
   tracing: TracingConfig | null;
   runLeaseMs: number;
@@ -295,6 +299,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsPort: e.TALLY_METRICS_PORT,
     webDir: e.TALLY_WEB_DIR,
     databaseSchema: e.TALLY_DATABASE_SCHEMA,
+    databasePreparedStatements: e.TALLY_DATABASE_PREPARED_STATEMENTS === 'true',
     tracing: tracingConfig(e),
     runLeaseMs: e.TALLY_RUN_LEASE_MS,
     connectors: {

@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Database } from './schema.js';
 import { lockDataFolder, type DataFolderLock } from './data-folder-lock.js';
 import { pglitePoolOverPort, startPgliteThread, type PgliteThread } from './pglite-thread.js';
+import { poolWithPreparedStatements } from './prepared-statements.js';
 
 export type Db = Kysely<Database>;
 export type DatabaseEngine = 'pglite' | 'postgres';
@@ -27,6 +28,8 @@ export interface DatabaseOptions {
   pglitePort?: MessagePort;
   /** PostgreSQL: the pool's size and its bounded wait for a connection (POOL_MAX, POOL_WAIT_MS when absent; tests lower them). */
   pool?: { max?: number; waitMs?: number };
+  /** PostgreSQL: repeated statements prepared once per connection (prepared-statements.ts); on when absent. */
+  preparedStatements?: boolean;
 }
 
 /** Connections a node's pool opens to PostgreSQL (its lease heartbeat has one more of its own). */
@@ -73,8 +76,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<OpenedData
         client.release();
       }
     }
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    const leaseDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: openPostgresPool(options, 1) }) });
+    const prepared = (p: pg.Pool): PostgresPool => (options.preparedStatements === false ? p : poolWithPreparedStatements(p));
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: prepared(pool) }) });
+    const leaseDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: prepared(openPostgresPool(options, 1)) }) });
     return { db, leaseDb, engine: 'postgres' };
   }
   if (options.pglitePort) {
