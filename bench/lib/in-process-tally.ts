@@ -110,10 +110,10 @@ function countingLog(log: RunEventLog, count: (events: RunEvent[], inTransaction
       await log.append(events, tx);
       count(events, tx !== undefined);
     },
-    async start(start, tx) {
-      const queued = await log.start(start, tx);
-      if (queued) count([start.queued], true);
-      return queued;
+    async start(start) {
+      const outcome = await log.start(start);
+      if (outcome.outcome === 'queued') count([start.queued], true);
+      return outcome;
     },
     async end(end) {
       const ended = await log.end(end);
@@ -126,7 +126,7 @@ function countingLog(log: RunEventLog, count: (events: RunEvent[], inTransaction
 
 /**
  * Persistence off for what a run streams: events written outside a transaction (the run's
- * writer) are kept in memory. The run's start transaction and end statement still write theirs (run_queued,
+ * writer) are kept in memory. The run's start and end statements still write theirs (run_queued,
  * the terminal event), since the gateway replays from the database: with live subscribers on one
  * node the stream is then whole, and the difference to `sql` is the streamed writes alone.
  */
@@ -141,7 +141,7 @@ function memoryStreamLog(log: RunEventLog): RunEventLog {
         list.push(event);
       }
     },
-    start: (start, tx) => log.start(start, tx),
+    start: (start) => log.start(start),
     async end(end) {
       // The end carries the terminal event: the run is over, its memory goes.
       streamed.delete(end.run.id);

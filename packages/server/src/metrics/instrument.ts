@@ -10,10 +10,10 @@ export function countEventLogWrites(log: RunEventLog, metrics: Pick<TallyMetrics
       await log.append(events, tx);
       if (events.length > 0) metrics.eventLogWrite(events.length);
     },
-    async start(start, tx) {
-      const queued = await log.start(start, tx);
-      if (queued) metrics.eventLogWrite(1);
-      return queued;
+    async start(start) {
+      const outcome = await log.start(start);
+      if (outcome.outcome === 'queued') metrics.eventLogWrite(1);
+      return outcome;
     },
     async end(end) {
       const ended = await log.end(end);

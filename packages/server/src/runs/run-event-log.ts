@@ -6,7 +6,7 @@ import type { RunEventRow } from '../store/schema.js';
 import { createGroupedWriter } from './grouped-writer.js';
 import { commitRunEnd, type RunEnd } from './run-end-transaction.js';
 import { eventRecords, eventRows } from './run-event-rows.js';
-import { insertQueuedRun, type RunStart } from './run-start-statement.js';
+import { queueRun, type RunStart, type RunStartOutcome } from './run-start-statement.js';
 
 /**
  * The run's event log in the relational store: the source of truth for replay. An event is in
@@ -21,10 +21,11 @@ export interface RunEventLog {
   /** Appends events in seq order; inside `tx` when given (the caller's transaction must hold them). */
   append(events: RunEvent[], tx?: Db): Promise<void>;
   /**
-   * Queues a run with its first event (run_queued), in one statement of the caller's transaction,
-   * while its owner is under `start.cap` (run-start-statement.ts); whether it was queued.
+   * Queues a run with its first event (run_queued) in one statement, after the account, the
+   * owner's cap and the thread were checked under their locks (run-start-statement.ts); what
+   * became of it.
    */
-  start(start: RunStart, tx: Db): Promise<boolean>;
+  start(start: RunStart): Promise<RunStartOutcome>;
   /**
    * Ends a run: its last events (the terminal one last) with its status, answer and thread time,
    * in one statement that writes only while `end.nodeId` holds the lease (run-end-transaction.ts).
@@ -49,7 +50,7 @@ export function createSqlRunEventLog(db: Db): RunEventLog {
   });
   return {
     append: (events, tx) => (tx ? appendRunEvents(tx, events) : writer.append(events)),
-    start: (start, tx) => insertQueuedRun(tx, start),
+    start: (start) => queueRun(db, start),
     end: (end) => commitRunEnd(db, end),
     list: (run, afterSeq, limit) => listRunEvents(db, run, afterSeq, limit),
   };

@@ -8,6 +8,7 @@ import { isUniqueViolation } from '../store/postgres-errors.js';
 import type { FixedWindowLimit } from '../limits/fixed-window-limit.js';
 import type { RunRow } from '../store/schema.js';
 import { createSqlRunEventLog, type RunEventLog } from './run-event-log.js';
+import type { RunStartOutcome } from './run-start-statement.js';
 import { createRunEventSequence } from './run-event-sequence.js';
 import { activeTraceparent } from '../telemetry/traceparent.js';
 import type { WorkspaceCaller } from '../workspaces/workspace-caller.js';
@@ -117,23 +118,6 @@ export function createRunService(deps: RunServiceDeps): RunService {
     return row ? { runId: row.id, threadId: row.thread_id, messageId: row.message_id, created: false } : null;
   }
 
-  /**
-   * How many runs the user has queued or running, and those of the thread (oldest first): one
-   * statement for the cap and the thread's busy check.
-   */
-  async function activeRuns(tx: Db, ownerId: string, threadId: string): Promise<{ active: number; inThread: string[] }> {
-    const row = await tx
-      .selectFrom('runs')
-      .select((eb) => [
-        eb.fn.countAll<number>().as('active'),
-        sql<string | null>`string_agg(id::text, ',' order by created_at) filter (where thread_id = ${threadId}::uuid)`.as('in_thread'),
-      ])
-      .where('owner_id', '=', ownerId)
-      .where('status', 'in', ACTIVE)
-      .executeTakeFirstOrThrow();
-    return { active: Number(row.active), inThread: row.in_thread ? row.in_thread.split(',') : [] };
-  }
-
   // The database already holds the change; the bus only hurries it along (workers poll, subscribers
   // read the log, heartbeats carry stops), so a bus that is down must not fail the command.
   const notify = (channel: string, message: string) => bus.publish(channel, message).catch(() => undefined);
@@ -142,103 +126,66 @@ export function createRunService(deps: RunServiceDeps): RunService {
     async start(input) {
       const { user, workspaceId, threadId, text, clientCommandId, onBusy = 'reject' } = input;
       // Before any statement: a request over the rate costs the database nothing. A resent command
-      // counts too (it is found by its id in the transaction's first statement, see below).
+      // counts too (it is found by its id in the start's one statement, see below).
       await deps.limits?.messageRate?.hit(user.id);
       const runId = input.runId ?? crypto.randomUUID();
       const messageId = crypto.randomUUID();
       const at = now();
-      let created: { queued: RunEvent; threadId: string; title: string; interrupted: string[]; shared: boolean } | StartedRun;
+      // A new thread is named by its topic (not its first words), so a sidebar of threads tells them apart.
+      const newThread = threadId ? null : { title: deps.titleThread(text, at) };
+      const tid = threadId ?? crypto.randomUUID();
+      const queued = createRunEventSequence({ id: runId, threadId: tid, lastSeq: 0 }, () => at).next({ type: 'run_queued', data: { messageId, text } });
+      const run = { id: runId, ownerId: user.id, workspaceId, threadId: tid, messageId, clientCommandId: clientCommandId ?? null, traceparent: activeTraceparent() };
+      // One statement (run-start-statement.ts): the account as it is now, whatever credential sent
+      // the message (a disabled or deleted one starts nothing); a resent command's run; the cap,
+      // under the owner's lock, so it holds when messages race on several nodes; only the author
+      // asks in a thread, in its workspace, never one being deleted, and two messages racing into
+      // one thread are decided one by one; then the writes.
+      let started: RunStartOutcome;
       try {
-        created = await db.transaction().execute(async (tx) => {
-          // The account is read as it is now, whatever credential sent the message: a disabled (or
-          // deleted) account starts nothing. Its row is also the lock that makes the cap hold when
-          // messages race on several nodes. The same statement finds a resent command's run (one
-          // round trip less per message, issue 19); two resends racing are settled by the unique
-          // (owner, command id) index below.
-          const account = await tx
-            .selectFrom('users')
-            .leftJoin('runs', (join) => join.onRef('runs.owner_id', '=', 'users.id').on('runs.client_command_id', '=', clientCommandId ?? null))
-            .select(['users.disabled_at', 'runs.id as run_id', 'runs.thread_id', 'runs.message_id'])
-            .where('users.id', '=', user.id)
-            .forUpdate('users')
-            .executeTakeFirst();
-          if (account?.run_id) return { runId: account.run_id, threadId: account.thread_id!, messageId: account.message_id!, created: false };
-          if (!account || account.disabled_at !== null) throw new AppError('AUTH_ACCOUNT_DISABLED');
-          // Into an existing thread: the user's runs going, read once for the cap and for the
-          // thread's own (its runs are all its author's), after the lock above, so every run of this
-          // user that another message started is in this statement's snapshot, and none can start
-          // before this transaction ends. Into a new thread the run's insert checks the cap itself.
-          const going = threadId ? await activeRuns(tx, user.id, threadId) : null;
-          if (deps.limits && going && going.active >= deps.limits.maxActiveRuns) throw runLimitReached(deps.limits.maxActiveRuns);
-          let tid = threadId;
-          let title: string;
-          let interrupted: string[] = [];
-          let shared = false;
-          if (tid) {
-            // Locks the thread row, so two messages racing into one thread are decided one by one.
-            const thread = await tx
-              .selectFrom('threads')
-              .select(['id', 'title', 'shared_at'])
-              .where('id', '=', tid)
-              .where('owner_id', '=', user.id)
-              // Only the author asks in a thread, and only in the workspace it belongs to.
-              .where('workspace_id', '=', workspaceId)
-              // A thread being deleted (hidden, its runs stopping) takes no new run.
-              .where('deleted_at', 'is', null)
-              .forUpdate()
-              .executeTakeFirst();
-            if (!thread) throw new AppError('THREAD_NOT_FOUND');
-            title = thread.title;
-            shared = thread.shared_at !== null;
-            const busy = going!.inThread;
-            if (busy.length > 0 && onBusy === 'reject') {
-              throw new AppError('THREAD_BUSY', 'A run is already in progress in this thread; stop it, wait for it, or send with onBusy "queue" or "interrupt".', {
-                runId: busy[0]!,
-              });
-            }
-            if (onBusy === 'interrupt') interrupted = busy;
-          } else {
-            // Named by its topic (not its first words), so a sidebar of threads tells them apart.
-            title = deps.titleThread(text, at);
-          }
-          // The thread (touched or created), the message, the run and run_queued in one statement
-          // (run-start-statement.ts): each statement costs the node a round trip, a write system
-          // call and a parse.
-          const newThread = tid ? null : { title };
-          tid ??= crypto.randomUUID();
-          const event = createRunEventSequence({ id: runId, threadId: tid, lastSeq: 0 }, () => at).next({ type: 'run_queued', data: { messageId, text } });
-          const run = { id: runId, ownerId: user.id, workspaceId, threadId: tid, messageId, clientCommandId: clientCommandId ?? null, traceparent: activeTraceparent() };
-          const cap = deps.limits && !going ? deps.limits.maxActiveRuns : null;
-          if (!(await log.start({ run, newThread, text, at, queued: event, cap }, tx))) throw runLimitReached(cap!);
-          return { queued: event, threadId: tid, title, interrupted, shared };
-        });
+        started = await log.start({ run, newThread, onBusy, text, at, queued, cap: deps.limits?.maxActiveRuns ?? null });
       } catch (error) {
-        // Two resends racing: the unique (owner, command id) index lets one win; the other finds it.
+        // Two resends racing past the lookup: the unique (owner, command id) index lets one win; the other finds it.
         if (clientCommandId && isUniqueViolation(error)) {
           const existing = await findByCommand(user.id, clientCommandId);
           if (existing) return existing;
         }
         throw error;
       }
-      if ('created' in created) return created;
-      // The interrupted run ends first; the claim query starts this one only after it.
-      for (const id of created.interrupted) await service.stop(user.id, id);
-      await notify(channels.runEvents(runId), JSON.stringify(created.queued));
+      switch (started.outcome) {
+        case 'resent':
+          return { runId: started.runId, threadId: started.threadId, messageId: started.messageId, created: false };
+        case 'disabled':
+          throw new AppError('AUTH_ACCOUNT_DISABLED');
+        case 'limit':
+          throw runLimitReached(deps.limits!.maxActiveRuns);
+        case 'thread_not_found':
+          throw new AppError('THREAD_NOT_FOUND');
+        case 'busy':
+          throw new AppError('THREAD_BUSY', 'A run is already in progress in this thread; stop it, wait for it, or send with onBusy "queue" or "interrupt".', {
+            runId: started.busy[0]!,
+          });
+        case 'queued':
+          break;
+      }
+      // The interrupted runs end first; the claim query starts this one only after them.
+      if (onBusy === 'interrupt') for (const id of started.busy) await service.stop(user.id, id);
+      await notify(channels.runEvents(runId), JSON.stringify(queued));
       const activity: ThreadActivityFrame = {
         v: PROTOCOL_VERSION,
         type: 'thread_activity',
         workspaceId,
-        threadId: created.threadId,
-        title: created.title,
+        threadId: tid,
+        title: started.title,
         runId,
         status: 'queued',
         message: { id: messageId, text },
       };
       await notify(channels.userActivity(user.id), JSON.stringify(activity));
       // Other members watching a shared thread follow its new runs too (the gateway checks each may read it).
-      if (created.shared) await notify(channels.sharedThreadActivity, JSON.stringify({ authorId: user.id, activity }));
+      if (started.shared) await notify(channels.sharedThreadActivity, JSON.stringify({ authorId: user.id, activity }));
       await notify(channels.runsQueued, runId);
-      return { runId, threadId: created.threadId, messageId, created: true };
+      return { runId, threadId: tid, messageId, created: true };
     },
 
     async stop(ownerId, runId) {

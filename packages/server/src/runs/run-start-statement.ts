@@ -1,62 +1,78 @@
 import { sql } from 'kysely';
-import type { RunEvent } from '@tally/protocol';
+import type { BusyPolicy, RunEvent } from '@tally/protocol';
 import type { Db } from '../store/database.js';
-import { eventRecords, eventRows } from './run-event-rows.js';
 
 /** What queuing a run writes: its thread (touched, or created with its title), the user's message, the run and its run_queued event. */
 export interface RunStart {
   run: { id: string; ownerId: string; workspaceId: string; threadId: string; messageId: string; clientCommandId: string | null; traceparent: string | null };
   /** The thread to create, or null when the run goes into an existing one (its time is touched). */
   newThread: { title: string } | null;
+  /** What to do when the existing thread has runs going. */
+  onBusy: BusyPolicy;
   text: string;
   at: Date;
   /** run_queued, seq 1. */
   queued: RunEvent;
-  /**
-   * The most runs the owner may have queued or running, checked by this statement; null when the
-   * caller checked already. The caller's transaction holds the owner's row lock, so every run of
-   * the owner that another message started is in this statement's snapshot.
-   */
+  /** The most runs the owner may have queued or running; null for no cap. */
   cap: number | null;
 }
 
+/** What became of a start: queued, or why not. */
+export type RunStartOutcome =
+  /** `busy`: the thread's runs that were going (oldest first), for `interrupt`. */
+  | { outcome: 'queued'; title: string; shared: boolean; busy: string[] }
+  /** The command was sent before: the run it queued then. */
+  | { outcome: 'resent'; runId: string; threadId: string; messageId: string }
+  | { outcome: 'disabled' }
+  | { outcome: 'limit' }
+  | { outcome: 'thread_not_found' }
+  /** `reject` and the thread has runs going (oldest first). */
+  | { outcome: 'busy'; busy: string[] };
+
+interface QueueRunRow {
+  outcome: RunStartOutcome['outcome'];
+  run_id: string | null;
+  thread_id: string | null;
+  message_id: string | null;
+  title: string | null;
+  shared: boolean | null;
+  busy: string[] | null;
+}
+
 /**
- * Queues a run in ONE statement, in the caller's transaction (which holds the user's and the
- * thread's locks): each write a CTE of the run's insert, so the thread, the message, the run and
- * its first event cost one round trip (the event and the cap's count were statements of their
- * own, issue 19). The run and its event are written only while the owner is under the cap;
- * otherwise false, and the caller's transaction must roll the thread and message back. The
- * foreign keys to the new thread and the new run are checked at the statement's end, when they
- * exist. The run's last_seq is the event's seq from the start. Built rather than a fixed text so
- * its trace span says what it is (INSERT runs).
+ * Queues a run in ONE round trip: the database function queue_run (migration 0017) takes the
+ * owner's lock, finds a resent command, checks the account, the owner's cap and the thread (its
+ * lock, its workspace, its runs going), then writes the thread, the message, the run and its
+ * first event in one statement. It was a transaction of four to six statements, each a write
+ * system call for the node and a wake-up for PostgreSQL (issue 19). A fixed text, so it runs as
+ * a prepared statement (store/prepared-statements.ts). The run's last_seq is the event's seq.
  */
-export async function insertQueuedRun(tx: Db, start: RunStart): Promise<boolean> {
-  const { run, newThread, text, at, queued, cap } = start;
-  const underCap = sql`(${cap}::integer is null or (select count(*) from runs where owner_id = ${run.ownerId}::uuid and status in ('queued', 'running')) < ${cap}::integer)`;
-  const inserted = await tx
-    .with('thread', (q) =>
-      newThread
-        ? q.insertInto('threads').values({ id: run.threadId, owner_id: run.ownerId, workspace_id: run.workspaceId, title: newThread.title, created_at: at, updated_at: at }).returning('id')
-        : q.updateTable('threads').set({ updated_at: at }).where('id', '=', run.threadId).returning('id'),
-    )
-    .with('message', (q) =>
-      q.insertInto('messages').values({ id: run.messageId, owner_id: run.ownerId, thread_id: run.threadId, role: 'user', content: text, run_id: run.id, created_at: at }).returning('id'),
-    )
-    .with('queued', (q) =>
-      q
-        .insertInto('run_events')
-        .columns(['run_id', 'seq', 'type', 'data', 'ts'])
-        .expression(sql`select e.run_id, e.seq, e.type, e.data, e.ts from ${eventRecords(eventRows([queued]))} where ${underCap}`)
-        .returning('seq'),
-    )
-    .insertInto('runs')
-    .columns(['id', 'owner_id', 'workspace_id', 'thread_id', 'message_id', 'client_command_id', 'status', 'created_at', 'traceparent', 'last_seq'])
-    .expression(
-      sql`select ${run.id}::uuid, ${run.ownerId}::uuid, ${run.workspaceId}::uuid, ${run.threadId}::uuid, ${run.messageId}::uuid, ${run.clientCommandId}::text,
-        'queued', ${at}::timestamptz, ${run.traceparent}::text, ${queued.seq}::integer
-        where ${underCap}`,
-    )
-    .returning('id')
-    .executeTakeFirst();
-  return inserted !== undefined;
+export async function queueRun(db: Db, start: RunStart): Promise<RunStartOutcome> {
+  const { run, newThread, onBusy, text, at, queued, cap } = start;
+  const { rows } = await sql<QueueRunRow>`
+    select * from queue_run(
+      p_owner => ${run.ownerId}::uuid, p_workspace => ${run.workspaceId}::uuid, p_command => ${run.clientCommandId}::text,
+      p_thread => ${newThread ? null : run.threadId}::uuid, p_new_thread => ${newThread ? run.threadId : null}::uuid, p_title => ${newThread?.title ?? null}::text,
+      p_on_busy => ${onBusy}::text, p_cap => ${cap}::integer,
+      p_run => ${run.id}::uuid, p_message => ${run.messageId}::uuid, p_text => ${text}::text, p_at => ${at}::timestamptz, p_traceparent => ${run.traceparent}::text,
+      p_event_seq => ${queued.seq}::integer, p_event_type => ${queued.type}::text, p_event_data => ${JSON.stringify(queued.data)}::jsonb, p_event_ts => ${queued.ts}::timestamptz
+    )`.execute(db);
+  const row = rows[0];
+  if (!row) throw new Error('queue_run returned no row');
+  switch (row.outcome) {
+    case 'queued':
+      return { outcome: 'queued', title: row.title!, shared: row.shared === true, busy: row.busy ?? [] };
+    case 'resent':
+      return { outcome: 'resent', runId: row.run_id!, threadId: row.thread_id!, messageId: row.message_id! };
+    case 'busy':
+      return { outcome: 'busy', busy: row.busy ?? [] };
+    case 'disabled':
+    case 'limit':
+    case 'thread_not_found':
+      return { outcome: row.outcome };
+    default: {
+      const never: never = row.outcome;
+      throw new Error(`queue_run answered ${String(never)}`);
+    }
+  }
 }

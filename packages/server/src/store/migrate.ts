@@ -16,6 +16,7 @@ import * as workspaces from './migrations/0013-workspaces.js';
 import * as answerFeedback from './migrations/0014-answer-feedback.js';
 import * as workspaceData from './migrations/0015-workspace-data.js';
 import * as providerBilling from './migrations/0016-provider-billing.js';
+import * as queueRunFunction from './migrations/0017-queue-run.js';
 
 /** Migrations live in code (not read from disk), so they ship inside any bundle unchanged. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0014-answer-feedback': answerFeedback,
   '0015-workspace-data': workspaceData,
   '0016-provider-billing': providerBilling,
+  '0017-queue-run': queueRunFunction,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

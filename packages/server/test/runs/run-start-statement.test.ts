@@ -1,14 +1,18 @@
 import crypto from 'node:crypto';
+import type { BusyPolicy } from '@tally/protocol';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRunEventSequence } from '../../src/runs/run-event-sequence.js';
-import { insertQueuedRun, type RunStart } from '../../src/runs/run-start-statement.js';
+import { queueRun, type RunStart } from '../../src/runs/run-start-statement.js';
 import type { Db } from '../../src/store/database.js';
 import { insertRun, openRunStore } from './run-store-fixture.js';
 
 const postgresUrl = inject('postgresUrl');
 const engines: Array<[string, string | undefined]> = [['embedded', undefined], ...(postgresUrl ? [['PostgreSQL', postgresUrl] as [string, string]] : [])];
 
-/** Queuing a run: thread, message, run and run_queued in one statement, the run only under the owner's cap. */
+/**
+ * Queuing a run in one statement (the queue_run function): the account, a resent command, the
+ * cap, the thread and its runs going are checked in that order, and only then is anything written.
+ */
 describe.each(engines)('the statement that queues a run (%s)', (_engine, url) => {
   let store: { db: Db; close(): Promise<void> };
   beforeAll(async () => {
@@ -16,38 +20,90 @@ describe.each(engines)('the statement that queues a run (%s)', (_engine, url) =>
   });
   afterAll(async () => store?.close());
 
-  /** A new thread's run for the owner of a run already going (one run going, so a cap of 1 is reached). */
-  async function startFor(ownerId: string, cap: number | null): Promise<RunStart> {
+  /** A start for `ownerId`: into `threadId` when given, else into a new thread. */
+  function startFor(ownerId: string, options: { cap?: number | null; threadId?: string; onBusy?: BusyPolicy; commandId?: string } = {}): RunStart {
     const id = crypto.randomUUID();
-    const threadId = crypto.randomUUID();
+    const threadId = options.threadId ?? crypto.randomUUID();
     const messageId = crypto.randomUUID();
-    const at = new Date('2026-03-04T05:06:07.000Z');
+    const at = new Date();
     const queued = createRunEventSequence({ id, threadId, lastSeq: 0 }, () => at).next({ type: 'run_queued', data: { messageId, text: 'Why?' } });
-    return { run: { id, ownerId, workspaceId: ownerId, threadId, messageId, clientCommandId: null, traceparent: null }, newThread: { title: 'Why' }, text: 'Why?', at, queued, cap };
+    return {
+      run: { id, ownerId, workspaceId: ownerId, threadId, messageId, clientCommandId: options.commandId ?? null, traceparent: null },
+      newThread: options.threadId ? null : { title: 'Why' },
+      onBusy: options.onBusy ?? 'reject',
+      text: 'Why?',
+      at,
+      queued,
+      cap: options.cap === undefined ? null : options.cap,
+    };
   }
+
+  const runsOf = (start: RunStart) => store.db.selectFrom('runs').select(['status', 'last_seq', 'thread_id', 'message_id']).where('id', '=', start.run.id).execute();
+  const eventsOf = (start: RunStart) => store.db.selectFrom('run_events').select(['seq', 'type', 'data']).where('run_id', '=', start.run.id).execute();
+  const messageOf = (start: RunStart) => store.db.selectFrom('messages').select('id').where('id', '=', start.run.messageId).execute();
 
   it('writes the new thread, the message, the run at last_seq 1 and run_queued under the cap', async () => {
     const going = await insertRun(store.db, 'running');
-    const start = await startFor(going.userId, 2);
-    expect(await store.db.transaction().execute((tx) => insertQueuedRun(tx, start))).toBe(true);
-    expect(await store.db.selectFrom('runs').select(['status', 'last_seq', 'thread_id', 'message_id']).where('id', '=', start.run.id).executeTakeFirst()).toEqual({
-      status: 'queued',
-      last_seq: 1,
-      thread_id: start.run.threadId,
-      message_id: start.run.messageId,
-    });
-    expect(await store.db.selectFrom('run_events').select(['seq', 'type']).where('run_id', '=', start.run.id).execute()).toEqual([{ seq: 1, type: 'run_queued' }]);
-    expect(await store.db.selectFrom('threads').select('title').where('id', '=', start.run.threadId).executeTakeFirst()).toEqual({ title: 'Why' });
+    const start = startFor(going.userId, { cap: 2 });
+    expect(await queueRun(store.db, start)).toEqual({ outcome: 'queued', title: 'Why', shared: false, busy: [] });
+    expect(await runsOf(start)).toEqual([{ status: 'queued', last_seq: 1, thread_id: start.run.threadId, message_id: start.run.messageId }]);
+    expect(await eventsOf(start)).toEqual([{ seq: 1, type: 'run_queued', data: { messageId: start.run.messageId, text: 'Why?' } }]);
+    expect(await store.db.selectFrom('threads').select(['title', 'workspace_id']).where('id', '=', start.run.threadId).executeTakeFirst()).toEqual({ title: 'Why', workspace_id: going.userId });
     expect(await store.db.selectFrom('messages').select(['role', 'content', 'run_id']).where('id', '=', start.run.messageId).executeTakeFirst()).toEqual({ role: 'user', content: 'Why?', run_id: start.run.id });
   });
 
-  it('writes no run and no event at the cap (the caller rolls the thread and message back), and ignores the cap when given none', async () => {
+  it('writes nothing at the cap, and ignores the cap when given none', async () => {
     const going = await insertRun(store.db, 'running');
-    const capped = await startFor(going.userId, 1);
-    expect(await store.db.transaction().execute((tx) => insertQueuedRun(tx, capped))).toBe(false);
-    expect(await store.db.selectFrom('runs').select('id').where('id', '=', capped.run.id).executeTakeFirst()).toBeUndefined();
-    expect(await store.db.selectFrom('run_events').select('seq').where('run_id', '=', capped.run.id).execute()).toEqual([]);
-    const unchecked = await startFor(going.userId, null);
-    expect(await store.db.transaction().execute((tx) => insertQueuedRun(tx, unchecked))).toBe(true);
+    const capped = startFor(going.userId, { cap: 1 });
+    expect(await queueRun(store.db, capped)).toEqual({ outcome: 'limit' });
+    expect(await runsOf(capped)).toEqual([]);
+    expect(await eventsOf(capped)).toEqual([]);
+    expect(await messageOf(capped)).toEqual([]);
+    expect(await store.db.selectFrom('threads').select('id').where('id', '=', capped.run.threadId).execute()).toEqual([]);
+    expect((await queueRun(store.db, startFor(going.userId, { cap: null }))).outcome).toBe('queued');
+  });
+
+  it('into a thread with a run going: refuses with the runs going under reject, queues behind them otherwise and names them', async () => {
+    const going = await insertRun(store.db, 'running');
+    const rejected = startFor(going.userId, { threadId: going.threadId });
+    expect(await queueRun(store.db, rejected)).toEqual({ outcome: 'busy', busy: [going.id] });
+    expect(await messageOf(rejected)).toEqual([]);
+    const interrupting = startFor(going.userId, { threadId: going.threadId, onBusy: 'interrupt' });
+    expect(await queueRun(store.db, interrupting)).toEqual({ outcome: 'queued', title: 't', shared: false, busy: [going.id] });
+    expect(await runsOf(interrupting)).toEqual([{ status: 'queued', last_seq: 1, thread_id: going.threadId, message_id: interrupting.run.messageId }]);
+    // Oldest first: the running run, then the one just queued.
+    const queueing = startFor(going.userId, { threadId: going.threadId, onBusy: 'queue' });
+    expect(await queueRun(store.db, queueing)).toMatchObject({ outcome: 'queued', busy: [going.id, interrupting.run.id] });
+  });
+
+  it("refuses a thread that is not the owner's, not in the workspace named, or being deleted", async () => {
+    const going = await insertRun(store.db, 'completed');
+    const stranger = await insertRun(store.db, 'completed');
+    expect(await queueRun(store.db, startFor(stranger.userId, { threadId: going.threadId }))).toEqual({ outcome: 'thread_not_found' });
+    const elsewhere = startFor(going.userId, { threadId: going.threadId });
+    expect(await queueRun(store.db, { ...elsewhere, run: { ...elsewhere.run, workspaceId: stranger.userId } })).toEqual({ outcome: 'thread_not_found' });
+    await store.db.updateTable('threads').set({ deleted_at: new Date() }).where('id', '=', going.threadId).execute();
+    expect(await queueRun(store.db, startFor(going.userId, { threadId: going.threadId }))).toEqual({ outcome: 'thread_not_found' });
+  });
+
+  it('answers a resent command with the run it queued, and a disabled or unknown account with disabled', async () => {
+    const going = await insertRun(store.db, 'completed');
+    const first = startFor(going.userId, { commandId: 'cmd-1' });
+    expect((await queueRun(store.db, first)).outcome).toBe('queued');
+    expect(await queueRun(store.db, startFor(going.userId, { commandId: 'cmd-1' }))).toEqual({ outcome: 'resent', runId: first.run.id, threadId: first.run.threadId, messageId: first.run.messageId });
+    await store.db.updateTable('users').set({ disabled_at: new Date() }).where('id', '=', going.userId).execute();
+    // A command queued before the account was disabled is still its run; a new one is refused.
+    expect((await queueRun(store.db, startFor(going.userId, { commandId: 'cmd-1' }))).outcome).toBe('resent');
+    expect(await queueRun(store.db, startFor(going.userId, { commandId: 'cmd-2' }))).toEqual({ outcome: 'disabled' });
+    expect(await queueRun(store.db, startFor(crypto.randomUUID()))).toEqual({ outcome: 'disabled' });
+  });
+
+  it('holds the cap when starts race: of 8 at once under a cap of 3, exactly 3 are queued', async () => {
+    const owner = await insertRun(store.db, 'completed');
+    const outcomes = await Promise.all(Array.from({ length: 8 }, () => queueRun(store.db, startFor(owner.userId, { cap: 3 }))));
+    expect(outcomes.filter((o) => o.outcome === 'queued')).toHaveLength(3);
+    expect(outcomes.filter((o) => o.outcome === 'limit')).toHaveLength(5);
+    const active = await store.db.selectFrom('runs').select('id').where('owner_id', '=', owner.userId).where('status', '=', 'queued').execute();
+    expect(active).toHaveLength(3);
   });
 });

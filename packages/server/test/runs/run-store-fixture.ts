@@ -17,7 +17,8 @@ export async function openRunStore(postgresUrl?: string): Promise<{ db: Db; clos
   if (postgresUrl) {
     const schema = uniqueName('runs');
     const { db, leaseDb } = await openDatabase({ url: postgresUrl, schema, dataDir: '' });
-    await migrateToLatest(db);
+    // Named, so the migrator's lock table is looked up in this schema only (store/migrate.ts).
+    await migrateToLatest(db, schema);
     return {
       db,
       async close() {
@@ -39,7 +40,7 @@ export async function openRunStore(postgresUrl?: string): Promise<{ db: Db; clos
 }
 
 /** A user, a thread, the user's message and a run of it (running unless said otherwise). */
-export async function insertRun(db: Db, status: 'queued' | 'running' = 'running', text = 'Where is my AI money going?') {
+export async function insertRun(db: Db, status: 'queued' | 'running' | 'completed' = 'running', text = 'Where is my AI money going?') {
   const userId = crypto.randomUUID();
   const threadId = crypto.randomUUID();
   const runId = crypto.randomUUID();
@@ -67,10 +68,10 @@ export function countingLog(log: RunEventLog): RunEventLog & { writes: CountedWr
       await log.append(events, tx);
       writes.push({ at: performance.now(), seqs: events.map((e) => e.seq), inTransaction: tx !== undefined });
     },
-    async start(start, tx) {
-      const queued = await log.start(start, tx);
-      if (queued) writes.push({ at: performance.now(), seqs: [start.queued.seq], inTransaction: true });
-      return queued;
+    async start(start) {
+      const outcome = await log.start(start);
+      if (outcome.outcome === 'queued') writes.push({ at: performance.now(), seqs: [start.queued.seq], inTransaction: true });
+      return outcome;
     },
     async end(end) {
       const ended = await log.end(end);
