@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
-import { PROTOCOL_VERSION, type BusyPolicy, type Run, type RunEvent, type ThreadActivityFrame } from '@tally/protocol';
+import { PROTOCOL_VERSION, ROLE_PERMISSIONS, roleAllows, type BusyPolicy, type Run, type RunEvent, type ThreadActivityFrame, type WorkspaceRole } from '@tally/protocol';
 import { AppError } from '../app-error.js';
 import { channels, type Bus } from '../bus/bus.js';
 import type { Db } from '../store/database.js';
@@ -16,8 +16,9 @@ import type { WorkspaceCaller } from '../workspaces/workspace-caller.js';
 export interface StartRunInput {
   user: { id: string };
   /**
-   * The workspace the run analyses, where the caller was authorised to ask ('agents.ask'); a new
-   * thread is made there, an existing one must be the caller's there.
+   * The workspace the run analyses; a new thread is made there, an existing one must be the
+   * caller's there. The caller's role there is read by the start's own statement, which asks
+   * nothing unless it allows 'agents.ask' (an API key's own workspace is the caller's to check).
    */
   workspaceId: string;
   threadId?: string | undefined;
@@ -62,6 +63,9 @@ export interface RunService {
 }
 
 const ACTIVE = ['queued', 'running'] as const;
+
+/** The workspace roles that may start a run there. */
+const ASKING_ROLES = (Object.keys(ROLE_PERMISSIONS) as WorkspaceRole[]).filter((role) => roleAllows(role, 'agents.ask'));
 
 const runLimitReached = (max: number) => new AppError('RUN_LIMIT_REACHED', `At most ${max} runs at once; wait for one to finish or stop one.`);
 
@@ -137,13 +141,14 @@ export function createRunService(deps: RunServiceDeps): RunService {
       const queued = createRunEventSequence({ id: runId, threadId: tid, lastSeq: 0 }, () => at).next({ type: 'run_queued', data: { messageId, text } });
       const run = { id: runId, ownerId: user.id, workspaceId, threadId: tid, messageId, clientCommandId: clientCommandId ?? null, traceparent: activeTraceparent() };
       // One statement (run-start-statement.ts): the account as it is now, whatever credential sent
-      // the message (a disabled or deleted one starts nothing); a resent command's run; the cap,
+      // the message (a disabled or deleted one starts nothing); its role in the workspace, read
+      // now; a resent command's run; the cap,
       // under the owner's lock, so it holds when messages race on several nodes; only the author
       // asks in a thread, in its workspace, never one being deleted, and two messages racing into
       // one thread are decided one by one; then the writes.
       let started: RunStartOutcome;
       try {
-        started = await log.start({ run, newThread, onBusy, text, at, queued, cap: deps.limits?.maxActiveRuns ?? null });
+        started = await log.start({ run, roles: ASKING_ROLES, newThread, onBusy, text, at, queued, cap: deps.limits?.maxActiveRuns ?? null });
       } catch (error) {
         // Two resends racing past the lookup: the unique (owner, command id) index lets one win; the other finds it.
         if (clientCommandId && isUniqueViolation(error)) {
@@ -157,6 +162,11 @@ export function createRunService(deps: RunServiceDeps): RunService {
           return { runId: started.runId, threadId: started.threadId, messageId: started.messageId, created: false };
         case 'disabled':
           throw new AppError('AUTH_ACCOUNT_DISABLED');
+        // As workspace-authorization.ts answers: a workspace one is not in cannot be told from a missing one.
+        case 'not_member':
+          throw new AppError('WORKSPACE_NOT_FOUND');
+        case 'forbidden':
+          throw new AppError('WORKSPACE_FORBIDDEN');
         case 'limit':
           throw runLimitReached(deps.limits!.maxActiveRuns);
         case 'thread_not_found':

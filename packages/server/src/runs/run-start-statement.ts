@@ -1,10 +1,12 @@
 import { sql } from 'kysely';
-import type { BusyPolicy, RunEvent } from '@tally/protocol';
+import type { BusyPolicy, RunEvent, WorkspaceRole } from '@tally/protocol';
 import type { Db } from '../store/database.js';
 
 /** What queuing a run writes: its thread (touched, or created with its title), the user's message, the run and its run_queued event. */
 export interface RunStart {
   run: { id: string; ownerId: string; workspaceId: string; threadId: string; messageId: string; clientCommandId: string | null; traceparent: string | null };
+  /** The workspace roles that may ask there: the owner's membership is read in the same statement. */
+  roles: readonly WorkspaceRole[];
   /** The thread to create, or null when the run goes into an existing one (its time is touched). */
   newThread: { title: string } | null;
   /** What to do when the existing thread has runs going. */
@@ -24,6 +26,9 @@ export type RunStartOutcome =
   /** The command was sent before: the run it queued then. */
   | { outcome: 'resent'; runId: string; threadId: string; messageId: string }
   | { outcome: 'disabled' }
+  /** Not a member of the workspace (now), or a member whose role may not ask. */
+  | { outcome: 'not_member' }
+  | { outcome: 'forbidden' }
   | { outcome: 'limit' }
   | { outcome: 'thread_not_found' }
   /** `reject` and the thread has runs going (oldest first). */
@@ -41,17 +46,17 @@ interface QueueRunRow {
 
 /**
  * Queues a run in ONE round trip: the database function queue_run (migration 0017) takes the
- * owner's lock, finds a resent command, checks the account, the owner's cap and the thread (its
- * lock, its workspace, its runs going), then writes the thread, the message, the run and its
- * first event in one statement. It was a transaction of four to six statements, each a write
+ * owner's lock, reads the owner's workspace role, finds a resent command, checks the account, the
+ * owner's cap and the thread (its lock, its workspace, its runs going), then writes the thread, the message, the run and its
+ * first event in one statement. It was a role read and a transaction of four to six statements, each a write
  * system call for the node and a wake-up for PostgreSQL (issue 19). A fixed text, so it runs as
  * a prepared statement (store/prepared-statements.ts). The run's last_seq is the event's seq.
  */
 export async function queueRun(db: Db, start: RunStart): Promise<RunStartOutcome> {
-  const { run, newThread, onBusy, text, at, queued, cap } = start;
+  const { run, roles, newThread, onBusy, text, at, queued, cap } = start;
   const { rows } = await sql<QueueRunRow>`
     select * from queue_run(
-      p_owner => ${run.ownerId}::uuid, p_workspace => ${run.workspaceId}::uuid, p_command => ${run.clientCommandId}::text,
+      p_owner => ${run.ownerId}::uuid, p_workspace => ${run.workspaceId}::uuid, p_roles => ${roles}::text[], p_command => ${run.clientCommandId}::text,
       p_thread => ${newThread ? null : run.threadId}::uuid, p_new_thread => ${newThread ? run.threadId : null}::uuid, p_title => ${newThread?.title ?? null}::text,
       p_on_busy => ${onBusy}::text, p_cap => ${cap}::integer,
       p_run => ${run.id}::uuid, p_message => ${run.messageId}::uuid, p_text => ${text}::text, p_at => ${at}::timestamptz, p_traceparent => ${run.traceparent}::text,
@@ -67,6 +72,8 @@ export async function queueRun(db: Db, start: RunStart): Promise<RunStartOutcome
     case 'busy':
       return { outcome: 'busy', busy: row.busy ?? [] };
     case 'disabled':
+    case 'not_member':
+    case 'forbidden':
     case 'limit':
     case 'thread_not_found':
       return { outcome: row.outcome };

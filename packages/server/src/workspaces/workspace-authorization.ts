@@ -21,9 +21,17 @@ export async function authorizeInWorkspace(
   workspaceId: string,
   permission: WorkspacePermission,
 ): Promise<WorkspaceRole> {
-  if (actor.apiKey && actor.apiKey.workspaceId !== workspaceId) throw new AppError('WORKSPACE_NOT_FOUND');
+  assertInKeyScope(actor, workspaceId);
   const role = await roleOf(workspaceId, actor.userId);
   if (!role) throw new AppError('WORKSPACE_NOT_FOUND');
   if (!roleAllows(role, permission)) throw new AppError('WORKSPACE_FORBIDDEN');
   return role;
+}
+
+/**
+ * The part of the decision that needs no read: an API key works in its own workspace only. For a
+ * caller whose own statement reads the membership (a run's start, runs/run-start-statement.ts).
+ */
+export function assertInKeyScope(actor: WorkspaceRequester, workspaceId: string): void {
+  if (actor.apiKey && actor.apiKey.workspaceId !== workspaceId) throw new AppError('WORKSPACE_NOT_FOUND');
 }

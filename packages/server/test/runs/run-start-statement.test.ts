@@ -29,6 +29,7 @@ describe.each(engines)('the statement that queues a run (%s)', (_engine, url) =>
     const queued = createRunEventSequence({ id, threadId, lastSeq: 0 }, () => at).next({ type: 'run_queued', data: { messageId, text: 'Why?' } });
     return {
       run: { id, ownerId, workspaceId: ownerId, threadId, messageId, clientCommandId: options.commandId ?? null, traceparent: null },
+      roles: ['owner', 'admin', 'member'],
       newThread: options.threadId ? null : { title: 'Why' },
       onBusy: options.onBusy ?? 'reject',
       text: 'Why?',
@@ -80,10 +81,30 @@ describe.each(engines)('the statement that queues a run (%s)', (_engine, url) =>
     const going = await insertRun(store.db, 'completed');
     const stranger = await insertRun(store.db, 'completed');
     expect(await queueRun(store.db, startFor(stranger.userId, { threadId: going.threadId }))).toEqual({ outcome: 'thread_not_found' });
+    // A member of another workspace, naming it for a thread of their own that is not there.
+    await store.db.insertInto('workspace_members').values({ workspace_id: stranger.userId, user_id: going.userId, role: 'member' }).execute();
     const elsewhere = startFor(going.userId, { threadId: going.threadId });
     expect(await queueRun(store.db, { ...elsewhere, run: { ...elsewhere.run, workspaceId: stranger.userId } })).toEqual({ outcome: 'thread_not_found' });
     await store.db.updateTable('threads').set({ deleted_at: new Date() }).where('id', '=', going.threadId).execute();
     expect(await queueRun(store.db, startFor(going.userId, { threadId: going.threadId }))).toEqual({ outcome: 'thread_not_found' });
+  });
+
+  it("refuses before anything else a workspace the owner is not in (now), and a role that may not ask", async () => {
+    const owner = await insertRun(store.db, 'completed');
+    const other = await insertRun(store.db, 'completed');
+    const outside = startFor(owner.userId, { commandId: 'cmd-outside' });
+    expect(await queueRun(store.db, { ...outside, run: { ...outside.run, workspaceId: other.userId } })).toEqual({ outcome: 'not_member' });
+    await store.db.insertInto('workspace_members').values({ workspace_id: other.userId, user_id: owner.userId, role: 'viewer' }).execute();
+    const viewing = startFor(owner.userId);
+    expect(await queueRun(store.db, { ...viewing, run: { ...viewing.run, workspaceId: other.userId } })).toEqual({ outcome: 'forbidden' });
+    expect(await store.db.selectFrom('messages').select('id').where('owner_id', '=', owner.userId).where('thread_id', '!=', owner.threadId).execute()).toEqual([]);
+    // A resend is refused too once the member is gone: membership comes before the command's lookup.
+    const queued = startFor(owner.userId, { commandId: 'cmd-then-removed' });
+    await store.db.updateTable('workspace_members').set({ role: 'member' }).where('workspace_id', '=', other.userId).where('user_id', '=', owner.userId).execute();
+    expect((await queueRun(store.db, { ...queued, run: { ...queued.run, workspaceId: other.userId } })).outcome).toBe('queued');
+    await store.db.deleteFrom('workspace_members').where('workspace_id', '=', other.userId).where('user_id', '=', owner.userId).execute();
+    const resent = startFor(owner.userId, { commandId: 'cmd-then-removed' });
+    expect(await queueRun(store.db, { ...resent, run: { ...resent.run, workspaceId: other.userId } })).toEqual({ outcome: 'not_member' });
   });
 
   it('answers a resent command with the run it queued, and a disabled or unknown account with disabled', async () => {

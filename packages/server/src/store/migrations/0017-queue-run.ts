@@ -1,8 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Queuing a run in one round trip (runs/run-start-statement.ts). It was a transaction of four
- * or six statements (BEGIN, the owner's lock, the thread's, the inserts, COMMIT), and on the
+ * Queuing a run in one round trip (runs/run-start-statement.ts). It was a statement for the
+ * asker's workspace role and a transaction of four or six (BEGIN, the owner's lock, the thread's,
+ * the inserts, COMMIT), and on the
  * event-delivery load every statement cost the node a write system call and PostgreSQL a wake-up
  * on the same two cores (issue 19). The function does the same steps, in the same order, with
  * the same locks, in the caller's one statement. Each statement in it takes a new snapshot
@@ -16,7 +17,7 @@ import { sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     CREATE FUNCTION queue_run(
-      p_owner uuid, p_workspace uuid, p_command text,
+      p_owner uuid, p_workspace uuid, p_roles text[], p_command text,
       p_thread uuid, p_new_thread uuid, p_title text, p_on_busy text, p_cap integer,
       p_run uuid, p_message uuid, p_text text, p_at timestamptz, p_traceparent text,
       p_event_seq integer, p_event_type text, p_event_data jsonb, p_event_ts timestamptz
@@ -24,6 +25,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     LANGUAGE plpgsql VOLATILE AS $fn$
     DECLARE
       v_disabled timestamptz;
+      v_role text;
       v_resent record;
       v_active integer;
       v_busy uuid[];
@@ -35,6 +37,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       SELECT u.disabled_at INTO v_disabled FROM users u WHERE u.id = p_owner FOR UPDATE;
       IF NOT FOUND THEN
         RETURN QUERY SELECT 'disabled'::text, NULL::uuid, NULL::uuid, NULL::uuid, NULL::text, NULL::boolean, NULL::uuid[];
+        RETURN;
+      END IF;
+      -- Membership read now, under the owner's lock: a member removed a moment ago asks nothing.
+      SELECT m.role INTO v_role FROM workspace_members m WHERE m.workspace_id = p_workspace AND m.user_id = p_owner;
+      IF v_role IS NULL THEN
+        RETURN QUERY SELECT 'not_member'::text, NULL::uuid, NULL::uuid, NULL::uuid, NULL::text, NULL::boolean, NULL::uuid[];
+        RETURN;
+      END IF;
+      IF NOT v_role = ANY (p_roles) THEN
+        RETURN QUERY SELECT 'forbidden'::text, NULL::uuid, NULL::uuid, NULL::uuid, NULL::text, NULL::boolean, NULL::uuid[];
         RETURN;
       END IF;
       -- A command sent again: the run it queued the first time.
@@ -99,5 +111,5 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  await sql`DROP FUNCTION queue_run(uuid, uuid, text, uuid, uuid, text, text, integer, uuid, uuid, text, timestamptz, text, integer, text, jsonb, timestamptz)`.execute(db);
+  await sql`DROP FUNCTION queue_run(uuid, uuid, text[], text, uuid, uuid, text, text, integer, uuid, uuid, text, timestamptz, text, integer, text, jsonb, timestamptz)`.execute(db);
 }
