@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRunLeases } from '../../src/runs/run-leases.js';
 import type { Db } from '../../src/store/database.js';
 import { insertRun, openRunStore } from './run-store-fixture.js';
@@ -7,17 +7,19 @@ import { insertRun, openRunStore } from './run-store-fixture.js';
 const LEASE_MS = 1_000;
 const logger = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const postgresUrl = inject('postgresUrl');
+const engines: Array<[string, string | undefined]> = [['embedded', undefined], ...(postgresUrl ? [['PostgreSQL', postgresUrl] as [string, string]] : [])];
 
 /**
  * The worker's leases: renewed on the database's clock, a run another node took is reported lost,
  * a stop carried by the renewal is reported, and a run whose renewal is overdue waits before
  * publishing until a renewal confirms it.
  */
-describe('run leases', () => {
+describe.each(engines)('run leases (%s)', (_engine, url) => {
   let store: { db: Db; close(): Promise<void> };
 
   beforeAll(async () => {
-    store = await openRunStore();
+    store = await openRunStore(url);
   });
   afterAll(async () => store?.close());
 
