@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import { sql } from 'kysely';
 import { PROTOCOL_VERSION, ROLE_PERMISSIONS, roleAllows, type BusyPolicy, type Run, type RunEvent, type ThreadActivityFrame, type WorkspaceRole } from '@tally/protocol';
 import { AppError } from '../app-error.js';
 import { channels, type Bus } from '../bus/bus.js';
@@ -142,10 +141,9 @@ export function createRunService(deps: RunServiceDeps): RunService {
       const run = { id: runId, ownerId: user.id, workspaceId, threadId: tid, messageId, clientCommandId: clientCommandId ?? null, traceparent: activeTraceparent() };
       // One statement (run-start-statement.ts): the account as it is now, whatever credential sent
       // the message (a disabled or deleted one starts nothing); its role in the workspace, read
-      // now; a resent command's run; the cap,
-      // under the owner's lock, so it holds when messages race on several nodes; only the author
-      // asks in a thread, in its workspace, never one being deleted, and two messages racing into
-      // one thread are decided one by one; then the writes.
+      // now; a resent command's run; the cap, under the owner's lock, so it holds when messages
+      // race on several nodes; only the author asks in a thread, in its workspace, never one being
+      // deleted, and two messages racing into one thread are decided one by one; then the writes.
       let started: RunStartOutcome;
       try {
         started = await log.start({ run, roles: ASKING_ROLES, newThread, onBusy, text, at, queued, cap: deps.limits?.maxActiveRuns ?? null });
