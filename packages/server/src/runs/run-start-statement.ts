@@ -54,15 +54,36 @@ interface QueueRunRow {
  */
 export async function queueRun(db: Db, start: RunStart): Promise<RunStartOutcome> {
   const { run, roles, newThread, onBusy, text, at, queued, cap } = start;
-  const { rows } = await sql<QueueRunRow>`
-    select * from queue_run(
-      p_owner => ${run.ownerId}::uuid, p_workspace => ${run.workspaceId}::uuid, p_roles => ${roles}::text[], p_command => ${run.clientCommandId}::text,
-      p_thread => ${newThread ? null : run.threadId}::uuid, p_new_thread => ${newThread ? run.threadId : null}::uuid, p_title => ${newThread?.title ?? null}::text,
-      p_on_busy => ${onBusy}::text, p_cap => ${cap}::integer,
-      p_run => ${run.id}::uuid, p_message => ${run.messageId}::uuid, p_text => ${text}::text, p_at => ${at}::timestamptz, p_traceparent => ${run.traceparent}::text,
-      p_event_seq => ${queued.seq}::integer, p_event_type => ${queued.type}::text, p_event_data => ${JSON.stringify(queued.data)}::jsonb, p_event_ts => ${queued.ts}::timestamptz
-    )`.execute(db);
-  const row = rows[0];
+  // Built rather than a fixed text so its trace span says what it is (SELECT queue_run); the
+  // arguments are named, so their order is not the signature's to keep.
+  const argument = (name: string, value: unknown, type: string) => sql`${sql.raw(name)} => ${value}::${sql.raw(type)}`;
+  const row = (await db
+    .selectFrom((eb) =>
+      eb
+        .fn<QueueRunRow>('queue_run', [
+          argument('p_owner', run.ownerId, 'uuid'),
+          argument('p_workspace', run.workspaceId, 'uuid'),
+          argument('p_roles', roles, 'text[]'),
+          argument('p_command', run.clientCommandId, 'text'),
+          argument('p_thread', newThread ? null : run.threadId, 'uuid'),
+          argument('p_new_thread', newThread ? run.threadId : null, 'uuid'),
+          argument('p_title', newThread?.title ?? null, 'text'),
+          argument('p_on_busy', onBusy, 'text'),
+          argument('p_cap', cap, 'integer'),
+          argument('p_run', run.id, 'uuid'),
+          argument('p_message', run.messageId, 'uuid'),
+          argument('p_text', text, 'text'),
+          argument('p_at', at, 'timestamptz'),
+          argument('p_traceparent', run.traceparent, 'text'),
+          argument('p_event_seq', queued.seq, 'integer'),
+          argument('p_event_type', queued.type, 'text'),
+          argument('p_event_data', JSON.stringify(queued.data), 'jsonb'),
+          argument('p_event_ts', queued.ts, 'timestamptz'),
+        ])
+        .as('started'),
+    )
+    .selectAll()
+    .executeTakeFirst()) as QueueRunRow | undefined;
   if (!row) throw new Error('queue_run returned no row');
   switch (row.outcome) {
     case 'queued':

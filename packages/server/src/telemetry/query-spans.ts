@@ -64,8 +64,10 @@ function tableOf(node: OperationNode): string | undefined {
 }
 
 function tableName(node: unknown): string | undefined {
-  const n = node as { kind?: string; table?: { identifier?: { name?: string } }; node?: unknown } | undefined;
+  const n = node as { kind?: string; table?: { identifier?: { name?: string } }; node?: unknown; func?: string } | undefined;
   if (n?.kind === 'TableNode') return n.table?.identifier?.name;
+  // A set-returning function read as a table (runs/run-start-statement.ts's queue_run): its name.
+  if (n?.kind === 'FunctionNode') return n.func;
   if (n?.kind === 'AliasNode') return tableName(n.node);
   return undefined;
 }

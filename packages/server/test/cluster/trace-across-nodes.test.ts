@@ -103,7 +103,7 @@ describe.skipIf(scale.skipReason !== null)(`traces across nodes ${scale.skipReas
     const command = trace.find((s) => s.spanId === run.parentSpanId)!;
     expect(command).toMatchObject({ name: 'ws send_message', parentSpanId: undefined });
     expect(nodeOf(command)).toBe(x.nodeId);
-    expect(trace.some((s) => s.name === 'INSERT runs' && s.parentSpanId !== undefined && nodeOf(s) === x.nodeId)).toBe(true);
+    expect(trace.some((s) => s.name === 'SELECT queue_run' && s.parentSpanId !== undefined && nodeOf(s) === x.nodeId)).toBe(true);
     expectRunWork(run, trace, y);
     expect(new Set(trace.map(nodeOf))).toEqual(new Set([x.nodeId, y.nodeId]));
 
