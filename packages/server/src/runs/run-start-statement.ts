@@ -47,10 +47,11 @@ interface QueueRunRow {
 /**
  * Queues a run in ONE round trip: the database function queue_run (migration 0017) takes the
  * owner's lock, reads the owner's workspace role, finds a resent command, checks the account, the
- * owner's cap and the thread (its lock, its workspace, its runs going), then writes the thread, the message, the run and its
- * first event in one statement. It was a role read and a transaction of four to six statements, each a write
- * system call for the node and a wake-up for PostgreSQL (issue 19). A fixed text, so it runs as
- * a prepared statement (store/prepared-statements.ts). The run's last_seq is the event's seq.
+ * owner's cap and the thread (its lock, its workspace, its runs going), then writes the thread,
+ * the message, the run and its first event in one statement. It was a role read and a
+ * transaction of four to six statements, each a write system call for the node and a wake-up for
+ * PostgreSQL (issue 19). A fixed text, so it runs as a prepared statement
+ * (store/prepared-statements.ts). The run's last_seq is the event's seq.
  */
 export async function queueRun(db: Db, start: RunStart): Promise<RunStartOutcome> {
   const { run, roles, newThread, onBusy, text, at, queued, cap } = start;
