@@ -199,6 +199,8 @@ describe('web app golden path in Chromium', () => {
 
     await a.page.reload({ timeout: UI });
     await turnOf(a, QUESTION_A).waitFor({ timeout: UI });
+    // The list loads apart from the open thread's turns: counted once its own thread is in it.
+    await threadList(a).locator('.thread-item.active').waitFor({ timeout: UI });
     expect(await threadList(a).locator('li').count()).toBe(1);
     expect(await a.page.locator('body').textContent()).not.toContain(QUESTION_B);
     await screenshot(b.page, '5-second-user');
