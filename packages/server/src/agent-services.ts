@@ -15,6 +15,7 @@ import { createClickHouseUsageStore, type ClickHouseUsageStore } from './usage/c
 import { createOwnUsageRecorder, type OwnUsageRecorder } from './usage/ingest/own-usage-recorder.js';
 import type { LlmCall } from './llm/language-model-client.js';
 import { createSqlUsageStore } from './usage/sql/sql-usage-store.js';
+import { createAnalysisReadCache } from './usage/analysis-read-cache.js';
 import type { UsageStore } from './usage/usage-store.js';
 import { createSqlUsageRepricing } from './usage/sql/sql-usage-reprice.js';
 import { createSqlUsageExplorer } from './usage/sql/sql-usage-explorer.js';
@@ -66,7 +67,12 @@ export async function createAgentServices(deps: {
   const { config, db, bus, logger } = deps;
   const clickhouse = config.clickhouseUrl ? await createClickHouseUsageStore({ url: config.clickhouseUrl }) : undefined;
   const usageDb = deps.usageDb ?? db;
-  const usageStore: UsageStore | ClickHouseUsageStore = clickhouse ?? createSqlUsageStore(usageDb, { analysisInOneStatement: config.databaseUrl !== undefined });
+  const usageStore: UsageStore | ClickHouseUsageStore =
+    clickhouse ??
+    createSqlUsageStore(usageDb, {
+      analysisInOneStatement: config.databaseUrl !== undefined,
+      ...(config.analysisCacheRows > 0 ? { analysisReadCache: createAnalysisReadCache({ maxRows: config.analysisCacheRows }) } : {}),
+    });
   // The admin's overrides, discounts and catalog data, kept in step with every node over the bus.
   // Without Redis, PostgreSQL may still be written by another process (`tally prices`): its changes are polled for.
   const prices = await createLivePriceCatalog({

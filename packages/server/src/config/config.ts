@@ -36,6 +36,11 @@ const EnvSchema = z.object({
   TALLY_DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/i, 'must be a plain identifier').max(63).optional(),
   /** Named prepared statements on PostgreSQL (store/prepared-statements.ts); false behind PgBouncer in transaction mode before 1.21. */
   TALLY_DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true'),
+  /**
+   * Rows of whole-history analysis reads a node keeps between runs, checked against the
+   * workspace's usage version before each use (usage/analysis-read-cache.ts); 0 keeps none.
+   */
+  TALLY_ANALYSIS_CACHE_ROWS: z.coerce.number().int().min(0).default(50_000),
   /** How long a node's claim on a run lasts without a heartbeat; its runs move on after that. */
   TALLY_RUN_LEASE_MS: z.coerce.number().int().min(500).max(600_000).default(6_000),
   /** How long a run's event may wait (already delivered) before it is written to the log: one write per run per interval. */
@@ -202,6 +207,8 @@ export interface Config {
   databaseSchema: string | undefined;
   /** PostgreSQL: the statements a node repeats are prepared once per connection (store/prepared-statements.ts). */
   databasePreparedStatements: boolean;
+  /** Rows of analysis reads kept per node between runs (0: none). */
+  analysisCacheRows: number;
   /** OpenTelemetry traces of Tally's work; null when off (the default). */
   tracing: TracingConfig | null;
   runLeaseMs: number;
@@ -300,6 +307,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webDir: e.TALLY_WEB_DIR,
     databaseSchema: e.TALLY_DATABASE_SCHEMA,
     databasePreparedStatements: e.TALLY_DATABASE_PREPARED_STATEMENTS === 'true',
+    analysisCacheRows: e.TALLY_ANALYSIS_CACHE_ROWS,
     tracing: tracingConfig(e),
     runLeaseMs: e.TALLY_RUN_LEASE_MS,
     connectors: {

@@ -17,6 +17,7 @@ import * as answerFeedback from './migrations/0014-answer-feedback.js';
 import * as workspaceData from './migrations/0015-workspace-data.js';
 import * as providerBilling from './migrations/0016-provider-billing.js';
 import * as queueRunFunction from './migrations/0017-queue-run.js';
+import * as usageVersions from './migrations/0018-usage-versions.js';
 
 /** Migrations live in code (not read from disk), so they ship inside any bundle unchanged. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0015-workspace-data': workspaceData,
   '0016-provider-billing': providerBilling,
   '0017-queue-run': queueRunFunction,
+  '0018-usage-versions': usageVersions,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

@@ -37,7 +37,9 @@ const JSON_TYPES = sql.raw(USAGE_COLUMNS.map((c) => `${c.short} ${c.sqlType}`).j
 /**
  * Inserts up to SQL_INSERT_CHUNK records and adds the ones actually written to the three rollups
  * (migration 0008), in ONE statement: the rollups can never disagree with the records, whatever
- * fails or runs concurrently. ON CONFLICT DO NOTHING skips keys already stored and a key repeated
+ * fails or runs concurrently. The same statement gives the workspace's rollups a new version
+ * (migration 0018) when it wrote any record, so no node keeps an analysis read it changed; its
+ * row is locked last, after the rollups', as a re-pricing locks it. ON CONFLICT DO NOTHING skips keys already stored and a key repeated
  * within the chunk; RETURNING hands only the written rows on to the rollups. Rollup rows are
  * upserted in key order, so two ingests of one owner lock them in the same order.
  * Returns the number of records written.
@@ -121,6 +123,11 @@ async function insertJson(db: Kysely<Database>, workspaceId: string, json: strin
         calls = o.calls + excluded.calls,
         limited_requests = o.limited_requests + excluded.limited_requests,
         max_output_tokens_sum = o.max_output_tokens_sum + excluded.max_output_tokens_sum
+    ),
+    versioned AS (
+      INSERT INTO usage_versions (owner_id, version)
+      SELECT ${workspaceId}::uuid, nextval('usage_version_seq') WHERE EXISTS (SELECT 1 FROM written)
+      ON CONFLICT (owner_id) DO UPDATE SET version = excluded.version
     )
     SELECT count(*)::int AS inserted FROM written`.execute(db);
   return result.rows[0]?.inserted ?? 0;

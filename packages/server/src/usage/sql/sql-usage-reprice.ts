@@ -154,20 +154,28 @@ async function lockDailyRows(trx: Kysely<Database>, rows: RawBuilder<unknown>): 
 
 /**
  * Recomputes the cost columns of the daily rollup rows of whole owner-days from their records:
- * `records` is a FROM clause over usage_records `r` selecting every record of those days.
+ * `records` is a FROM clause over usage_records `r` selecting every record of those days. The
+ * owners whose rollups changed get a new version (migration 0018) in the same statement, their
+ * rows locked after the rollups', as an ingest locks them.
  */
 async function recomputeDailyCosts(trx: Kysely<Database>, records: RawBuilder<unknown>): Promise<void> {
   await sql`
-    UPDATE usage_daily d SET cost_usd = s.cost, unpriced_requests = s.unpriced
-    FROM (
-      SELECT r.owner_id, (r.ts AT TIME ZONE 'UTC')::date AS day, r.provider, r.model, r.project, r.feature, r.status, r.interactive, r.batch,
-        coalesce(sum(r.cost_usd), 0) AS cost, count(*) FILTER (WHERE r.cost_usd IS NULL) AS unpriced
-      FROM ${records}
-      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
-    ) s
-    WHERE d.owner_id = s.owner_id AND d.day = s.day AND d.provider IS NOT DISTINCT FROM s.provider AND d.model = s.model
-      AND d.project = s.project AND d.feature = s.feature AND d.status = s.status AND d.interactive = s.interactive AND d.batch = s.batch
-      AND (d.cost_usd IS DISTINCT FROM s.cost OR d.unpriced_requests IS DISTINCT FROM s.unpriced)`.execute(trx);
+    WITH changed AS (
+      UPDATE usage_daily d SET cost_usd = s.cost, unpriced_requests = s.unpriced
+      FROM (
+        SELECT r.owner_id, (r.ts AT TIME ZONE 'UTC')::date AS day, r.provider, r.model, r.project, r.feature, r.status, r.interactive, r.batch,
+          coalesce(sum(r.cost_usd), 0) AS cost, count(*) FILTER (WHERE r.cost_usd IS NULL) AS unpriced
+        FROM ${records}
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+      ) s
+      WHERE d.owner_id = s.owner_id AND d.day = s.day AND d.provider IS NOT DISTINCT FROM s.provider AND d.model = s.model
+        AND d.project = s.project AND d.feature = s.feature AND d.status = s.status AND d.interactive = s.interactive AND d.batch = s.batch
+        AND (d.cost_usd IS DISTINCT FROM s.cost OR d.unpriced_requests IS DISTINCT FROM s.unpriced)
+      RETURNING d.owner_id
+    )
+    INSERT INTO usage_versions (owner_id, version)
+    SELECT owner_id, nextval('usage_version_seq') FROM (SELECT DISTINCT owner_id FROM changed ORDER BY owner_id) owners
+    ON CONFLICT (owner_id) DO UPDATE SET version = excluded.version`.execute(trx);
 }
 
 function isDeadlock(error: unknown): boolean {

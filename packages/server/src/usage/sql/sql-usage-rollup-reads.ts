@@ -140,26 +140,47 @@ function outputStatsQuery(workspaceId: string): RawBuilder<OutputStatRow> {
     ORDER BY model COLLATE "C", provider COLLATE "C", project COLLATE "C", feature COLLATE "C"`;
 }
 
+/** The version of the workspace's rollups (migration 0018); null when no usage was ever written to them. */
+export async function usageVersion(db: Kysely<Database>, workspaceId: string): Promise<string | null> {
+  const result = await sql<{ version: string }>`SELECT version::text AS version FROM usage_versions WHERE owner_id = ${workspaceId}::uuid`.execute(db);
+  return result.rows[0]?.version ?? null;
+}
+
+/** What a versioned analysis read found: the rollups still at the version the caller knows, or the reads and their version. */
+export type VersionedReadOutcome = { changed: false } | { changed: true; version: string | null; reads: AnalysisReads };
+
 /**
  * The three reads of the analysis over the whole history, in one statement: each query's rows as a
  * JSON array, in its own order (an ordered subquery's order is the aggregate's input order; the
  * row number makes it explicit). Numbers come back as the separate reads give them: float8 and
  * integers print exactly in JSON (shortest round-trip digits), strings as strings.
+ *
+ * When the rollups are still at `knownVersion`, the three queries are not run at all (each is an
+ * InitPlan, evaluated only when its CASE branch asks for it): the caller keeps what it read at that
+ * version. The version and the rows come from the statement's one snapshot.
  */
-export async function analysisReadsFromRollups(db: Kysely<Database>, workspaceId: string): Promise<AnalysisReads> {
+export async function analysisReadsFromRollups(db: Kysely<Database>, workspaceId: string, knownVersion: string | null): Promise<VersionedReadOutcome> {
   // json, not jsonb: its numbers are float8's own text, not a numeric conversion of it.
   const asJson = (query: RawBuilder<unknown>) =>
-    sql`(SELECT coalesce(json_agg(q ORDER BY q.n), '[]'::json) FROM (SELECT r.*, row_number() OVER () AS n FROM (${query}) r) q)`;
-  const result = await sql<{ rows: unknown; prefix: unknown; output: unknown }>`
-    SELECT ${asJson(aggregateQuery(workspaceId, {}))} AS rows,
+    sql`CASE WHEN v.version = ${knownVersion}::bigint THEN NULL
+      ELSE (SELECT coalesce(json_agg(q ORDER BY q.n), '[]'::json) FROM (SELECT r.*, row_number() OVER () AS n FROM (${query}) r) q) END`;
+  const result = await sql<{ version: string | null; rows: unknown; prefix: unknown; output: unknown }>`
+    SELECT v.version::text AS version,
+      ${asJson(aggregateQuery(workspaceId, {}))} AS rows,
       ${asJson(prefixStatsQuery(workspaceId, {}))} AS prefix,
-      ${asJson(outputStatsQuery(workspaceId))} AS output`.execute(db);
+      ${asJson(outputStatsQuery(workspaceId))} AS output
+    FROM (SELECT (SELECT version FROM usage_versions WHERE owner_id = ${workspaceId}::uuid) AS version) v`.execute(db);
   const row = result.rows[0]!;
+  if (row.rows === null) return { changed: false };
   const parsed = <T>(value: unknown) =>
     ((typeof value === 'string' ? JSON.parse(value) : value) as Array<T & { n?: number }>).map(({ n: _n, ...row }) => row as T);
   return {
-    rows: parsed<UsageAggregateRow>(row.rows),
-    prefixStats: parsed<PrefixStatsQueryRow>(row.prefix).map(prefixStatRow),
-    outputStats: parsed<OutputStatRow>(row.output),
+    changed: true,
+    version: row.version,
+    reads: {
+      rows: parsed<UsageAggregateRow>(row.rows),
+      prefixStats: parsed<PrefixStatsQueryRow>(row.prefix).map(prefixStatRow),
+      outputStats: parsed<OutputStatRow>(row.output),
+    },
   };
 }

@@ -3,8 +3,9 @@ import type { Database } from '../../store/schema.js';
 import { createRecordReads } from './sql-usage-raw-reads.js';
 import { insertChunk, insertJsonRows, SQL_INSERT_CHUNK } from './sql-usage-insert.js';
 import { dayRange } from '../day-range.js';
-import { aggregateFromRollups, analysisReadsFromRollups, outputStatsFromRollups, overviewFromRollups, prefixStatsFromRollups } from './sql-usage-rollup-reads.js';
-import type { UsageStore } from '../usage-store.js';
+import { aggregateFromRollups, analysisReadsFromRollups, outputStatsFromRollups, overviewFromRollups, prefixStatsFromRollups, usageVersion } from './sql-usage-rollup-reads.js';
+import type { AnalysisReadCache } from '../analysis-read-cache.js';
+import type { AnalysisReads, TimeRange, UsageStore } from '../usage-store.js';
 import { sliceUsageRows, usageRowCount } from '../usage-rows.js';
 
 export interface SqlUsageStoreOptions {
@@ -15,6 +16,11 @@ export interface SqlUsageStoreOptions {
    * long statement would hold them back for all three reads.
    */
   analysisInOneStatement?: boolean;
+  /**
+   * This node's memory of whole-history analysis reads, used while the workspace's rollups are
+   * still at the version they were read at (migration 0018). Absent: every read reads.
+   */
+  analysisReadCache?: AnalysisReadCache;
 }
 
 /**
@@ -70,13 +76,31 @@ export function createSqlUsageStore(db: Kysely<Database>, options: SqlUsageStore
       return whole ? outputStatsFromRollups(db, workspaceId) : records.outputStats(workspaceId, range);
     },
   };
-  if (options.analysisInOneStatement) {
+  const { analysisInOneStatement, analysisReadCache: cache } = options;
+  if (analysisInOneStatement || cache) {
+    const oneByOne = async (workspaceId: string, range?: TimeRange): Promise<AnalysisReads> => ({
+      rows: await store.aggregate(workspaceId, range),
+      prefixStats: await store.prefixStats(workspaceId, range),
+      outputStats: await store.outputStats(workspaceId, range),
+    });
+    const kept = (workspaceId: string, version: string | null, reads: AnalysisReads) =>
+      version !== null && cache ? cache.keep(workspaceId, { version, reads }) : reads;
     store.analysisReads = async (workspaceId, range) => {
-      // The whole history (the common question) is all rollups: one statement. A range reads the
-      // output sizes from the records, so it takes the three reads.
+      // The whole history (the common question) is all rollups, and is what is kept. A range reads
+      // the output sizes from the records, so it takes the three reads.
       const whole = range?.from === undefined && range?.to === undefined;
-      if (whole) return analysisReadsFromRollups(db, workspaceId);
-      return { rows: await store.aggregate(workspaceId, range), prefixStats: await store.prefixStats(workspaceId, range), outputStats: await store.outputStats(workspaceId, range) };
+      if (!whole) return oneByOne(workspaceId, range);
+      const known = cache?.get(workspaceId);
+      if (analysisInOneStatement) {
+        const read = await analysisReadsFromRollups(db, workspaceId, known?.version ?? null);
+        return read.changed ? kept(workspaceId, read.version, read.reads) : known!.reads;
+      }
+      // A statement per read (the embedded store's one connection is lent between statements).
+      // The version is read first: the reads that follow are at least as new as it, so what is kept
+      // under it is never older than the rollups at that version.
+      const version = await usageVersion(db, workspaceId);
+      if (known && version === known.version) return known.reads;
+      return kept(workspaceId, version, await oneByOne(workspaceId));
     };
   }
   return store;
