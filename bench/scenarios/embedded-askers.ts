@@ -113,7 +113,10 @@ async function run(ctx: { profile: BenchProfile; log(line: string): void }) {
 /** A node on its own copy of the prepared folder: the askers signed in, 50 bystanders with sockets, one warm-up round. */
 async function startNode(runThreads: number, folder: string, users: PreparedUser[], llmUrl: string): Promise<Node> {
   const dataDir = await copyPreparedFolder({ dir: folder, users });
-  const tally = await startTally({ llmBaseUrl: llmUrl, dataDir, env: { TALLY_RUN_THREADS: String(runThreads) }, startTimeoutMs: 600_000 });
+  // No analysis reads kept between runs: each round's askers read their whole history, as the
+  // first question after an upload does. Kept, rounds 2 and 3 would skip the very reads whose
+  // weight on the bystanders this scenario measures.
+  const tally = await startTally({ llmBaseUrl: llmUrl, dataDir, env: { TALLY_RUN_THREADS: String(runThreads), TALLY_ANALYSIS_CACHE_ROWS: '0' }, startTimeoutMs: 600_000 });
   const load = await prepareLoadUsers(tally.url, tally.wsUrl, BYSTANDERS);
   await closeLoadUsers(load);
   const bystanders = await mapLimited(load, 16, (l) => BenchSocket.open(tally.wsUrl, { protocols: ['tally.v1', `bearer.${l.user.accessToken}`] }));

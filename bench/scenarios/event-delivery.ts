@@ -173,7 +173,7 @@ function figuresOf(size: Size, load: OfferedLoad, tally: Measured[], bare: Measu
   const judge = { failures, ...(notJudged ? { notJudged } : {}) };
   const runsText = `${size.runs} runs`;
   const common =
-    `${size.rounds} rounds a side, alternating which goes first; open loop: ${size.runs} runs asked for evenly over ${SPREAD_MS / 1000} s (one socket each, ${USERS} users), each the pipeline's events (triage, usage queries, analysis; the question, "Where is my AI money going?", is one the rules read surely, so triage asks the LLM nothing) and ${DELTAS} deltas at ${1000 / DELTA_DELAY_MS}/s; PostgreSQL, in-process bus. ` +
+    `${size.rounds} rounds a side, alternating which goes first; open loop: ${size.runs} runs asked for evenly over ${SPREAD_MS / 1000} s (one socket each, ${USERS} users), each the pipeline's events (triage, usage queries, analysis; the question, "Where is my AI money going?", is one the rules read surely, so triage asks the LLM nothing; the users' usage does not change during the scenario, so after a workspace's first run the node answers its analysis reads from memory once the database confirms the usage version, as it does for any workspace at rest) and ${DELTAS} deltas at ${1000 / DELTA_DELAY_MS}/s; PostgreSQL, in-process bus. ` +
     `Rounds took ${t.seconds.map((s) => s.toFixed(1)).join(', ')} s with Tally, ${b.seconds.map((s) => s.toFixed(1)).join(', ')} s with bare ws (nominal ${nominal} s). Runs failed ${t.failed}, unfinished ${t.unfinished}. ` +
     `Harness CPU (the client of every socket) at most ${t.harnessCpu.toFixed(0)} % of a core against Tally, ${b.harnessCpu.toFixed(0)} % against bare ws.`;
   return [
