@@ -23,16 +23,25 @@ export function createUsageTools(run: AgentRun, store: UsageStore): UsageTools {
   // them in one round trip, the first tool call makes it and the next two take their part. Each
   // tool still shows as the call it is.
   let together: { range: string; reads: Promise<AnalysisReads> } | undefined;
+  // The usage version this run's whole-history overview was read at: the data step's reads of the
+  // same version, where the node kept them, then cost no statement (usage-store.ts).
+  let seenVersion: string | null = null;
   const analysisRead = <K extends keyof AnalysisReads>(part: K, range: TimeRange | undefined, alone: () => Promise<AnalysisReads[K]>): Promise<AnalysisReads[K]> => {
     const readTogether = store.analysisReads?.bind(store);
     if (!readTogether) return alone();
     const key = JSON.stringify(args(range));
-    if (together?.range !== key) together = { range: key, reads: readTogether(owner, range) };
+    if (together?.range !== key) together = { range: key, reads: readTogether(owner, range, seenVersion) };
     return together.reads.then((reads) => reads[part]);
+  };
+  const overview = async (range: TimeRange | undefined): Promise<UsageOverview> => {
+    if (range || !store.versionedOverview) return store.overview(owner, range);
+    const read = await store.versionedOverview(owner);
+    seenVersion = read.version;
+    return read.overview;
   };
   return {
     overview: (agent, range) =>
-      run.tool(agent, 'usage_overview', args(range), () => store.overview(owner, range), (o) => ({
+      run.tool(agent, 'usage_overview', args(range), () => overview(range), (o) => ({
         records: o.records,
         from: o.from,
         to: o.to,

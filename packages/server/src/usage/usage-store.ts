@@ -44,7 +44,15 @@ export interface UsageStore {
    * in fewer round trips where the store can (a run's data step asks for all three, and under
    * load every statement waits for a pooled connection). Absent: the three reads.
    */
-  analysisReads?(workspaceId: string, range?: TimeRange): Promise<AnalysisReads>;
+  analysisReads?(workspaceId: string, range?: TimeRange, seenVersion?: string | null): Promise<AnalysisReads>;
+  /**
+   * The whole history's overview and the version of the workspace's usage it was read at (a store
+   * that keeps analysis reads between runs, sql-usage-store.ts). A run that passes that version on
+   * to `analysisReads` as `seenVersion` is answered from memory, with no statement, when the node
+   * kept the reads of that very version: the run's data is then as of its overview, one round trip
+   * less. Absent: the store keeps no versions.
+   */
+  versionedOverview?(workspaceId: string): Promise<VersionedOverview>;
   /**
    * Removes every record of this workspace (and what is derived from them), when the account
    * whose personal workspace it is, or the last member of a team workspace, is deleted
@@ -86,6 +94,12 @@ export interface PricedUsageRecord {
   key: string;
   /** USD from the catalog at the record's time, or null when the model is unknown to it. */
   costUsd: number | null;
+}
+
+/** See `UsageStore.versionedOverview`; the version is null when no usage was ever stored. */
+export interface VersionedOverview {
+  overview: UsageOverview;
+  version: string | null;
 }
 
 /** What the analysis reads of one range (see `UsageStore.analysisReads`). */

@@ -10,6 +10,8 @@ import { priceUsageRecord } from '../../src/usage/price-usage-record.js';
 import { createSqlUsageRepricing } from '../../src/usage/sql/sql-usage-reprice.js';
 import { createSqlUsageStore } from '../../src/usage/sql/sql-usage-store.js';
 import type { AnalysisReads, PricedUsageRecord, UsageStore } from '../../src/usage/usage-store.js';
+import { createSupervisor } from '../../src/agents/supervisor.js';
+import { collectingContext, seedTeamUsage, TEAM_MONTHLY_TEXT } from '../agents/supervisor-fixtures.js';
 import { openFreshDatabase } from '../support/fresh-database.js';
 import { insertAccount } from '../support/test-accounts.js';
 
@@ -159,6 +161,47 @@ describe.each(engines)('kept analysis reads (%s)', (_engine, url) => {
       const again = await tiny.read(a);
       expect(again).not.toBe(once);
       expect(again).toStrictEqual(once);
+    });
+
+    it("answers a run's data from memory with no statement when its overview saw the version kept, as of that overview", async () => {
+      const workspace = await newWorkspace();
+      const here = node();
+      const there = node();
+      await here.store.insert(workspace, priced(10));
+      const kept = await here.read(workspace);
+      const seen = await here.store.versionedOverview!(workspace);
+      expect(seen.overview).toEqual(await createSqlUsageStore(db).overview(workspace));
+      here.counter.count = 0;
+      expect(await here.store.analysisReads!(workspace, undefined, seen.version)).toBe(kept);
+      expect(here.counter.count).toBe(0);
+
+      // Usage written after the overview: this run's data stays as of its overview; the next run's overview sees the change.
+      await there.store.insert(workspace, priced(11));
+      expect(await here.store.analysisReads!(workspace, undefined, seen.version)).toBe(kept);
+      const next = await here.store.versionedOverview!(workspace);
+      expect(next.version).not.toBe(seen.version);
+      expect(next.overview.records).toBe(seen.overview.records + priced(11).length);
+      const fresh = await here.store.analysisReads!(workspace, undefined, next.version);
+      expect(fresh).toStrictEqual(await readDirectly(workspace));
+      expect(totalCost(fresh)).toBeGreaterThan(totalCost(kept));
+    });
+
+    it('costs a question one statement before its answer once the workspace is kept: the overview', async () => {
+      const workspace = await newWorkspace();
+      const { store, counter } = node();
+      await seedTeamUsage(store, prices, workspace);
+      const ask = async () => {
+        const { ctx, events } = collectingContext({ text: 'Where is my AI money going?', userId: workspace, firstInThread: true });
+        counter.count = 0;
+        const result = await createSupervisor({ usage: store, prices, llm: null, now: () => new Date('2025-03-11T00:00:00Z') }).run(ctx);
+        return { result, events, statements: counter.count };
+      };
+      const first = await ask();
+      const second = await ask();
+      expect(first.statements).toBe(analysisInOneStatement ? 2 : 5);
+      expect(second.statements).toBe(1);
+      expect(second.result.answer).toBe(first.result.answer);
+      expect(second.result.answer).toContain(TEAM_MONTHLY_TEXT);
     });
 
     it('reads a workspace with no usage every time, and empty', async () => {

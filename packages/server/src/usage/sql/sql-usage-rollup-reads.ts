@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import { DAY_MS, type DayRange } from '../day-range.js';
-import { CACHE_TTL_MS, type AnalysisReads, type OutputStatRow, type PrefixStatRow, type UsageAggregateRow, type UsageOverview } from '../usage-store.js';
+import { CACHE_TTL_MS, type AnalysisReads, type OutputStatRow, type PrefixStatRow, type UsageAggregateRow, type VersionedOverview } from '../usage-store.js';
 
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
@@ -26,18 +26,20 @@ function onBuckets(range: DayRange): RawBuilder<unknown> {
  * for plain JS numbers on both engines, COLLATE "C" for byte order.
  */
 
-export async function overviewFromRollups(db: Kysely<Database>, workspaceId: string, range: DayRange): Promise<UsageOverview> {
+export async function overviewFromRollups(db: Kysely<Database>, workspaceId: string, range: DayRange): Promise<VersionedOverview> {
   const iso = (column: string) => sql<string | null>`to_char(${sql.raw(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
   // One round trip (triage reads it for every question): the models ride along as a JSON array,
-  // in byte order as the record read gives them.
-  const result = await sql<{ records: number; first: string | null; last: string | null; models: string[] | string }>`
+  // in byte order as the record read gives them, and the usage version (migration 0018) from the
+  // same snapshot.
+  const result = await sql<{ records: number; first: string | null; last: string | null; models: string[] | string; version: string | null }>`
     SELECT coalesce(sum(requests), 0)::float8 AS records, ${iso('min(first_ts)')} AS first, ${iso('max(last_ts)')} AS last,
       (SELECT coalesce(json_agg(model ORDER BY model COLLATE "C"), '[]'::json)
-       FROM (SELECT DISTINCT model FROM usage_daily WHERE owner_id = ${workspaceId} ${onDays(range)}) m) AS models
+       FROM (SELECT DISTINCT model FROM usage_daily WHERE owner_id = ${workspaceId} ${onDays(range)}) m) AS models,
+      (SELECT version::text FROM usage_versions WHERE owner_id = ${workspaceId}::uuid) AS version
     FROM usage_daily WHERE owner_id = ${workspaceId} ${onDays(range)}`.execute(db);
   const t = result.rows[0]!;
   const models = typeof t.models === 'string' ? (JSON.parse(t.models) as string[]) : t.models;
-  return { records: t.records, from: t.first, to: t.last, models };
+  return { overview: { records: t.records, from: t.first, to: t.last, models }, version: t.version };
 }
 
 export async function aggregateFromRollups(db: Kysely<Database>, workspaceId: string, range: DayRange): Promise<UsageAggregateRow[]> {

@@ -58,7 +58,7 @@ export function createSqlUsageStore(db: Kysely<Database>, options: SqlUsageStore
 
     async overview(workspaceId, range) {
       const days = dayRange(range);
-      return days ? overviewFromRollups(db, workspaceId, days) : records.overview(workspaceId, range);
+      return days ? (await overviewFromRollups(db, workspaceId, days)).overview : records.overview(workspaceId, range);
     },
 
     async aggregate(workspaceId, range) {
@@ -85,12 +85,14 @@ export function createSqlUsageStore(db: Kysely<Database>, options: SqlUsageStore
     });
     const kept = (workspaceId: string, version: string | null, reads: AnalysisReads) =>
       version !== null && cache ? cache.keep(workspaceId, { version, reads }) : reads;
-    store.analysisReads = async (workspaceId, range) => {
+    store.analysisReads = async (workspaceId, range, seenVersion) => {
       // The whole history (the common question) is all rollups, and is what is kept. A range reads
       // the output sizes from the records, so it takes the three reads.
       const whole = range?.from === undefined && range?.to === undefined;
       if (!whole) return oneByOne(workspaceId, range);
       const known = cache?.get(workspaceId);
+      // The caller's overview saw this version a moment ago: what was kept at it needs no statement.
+      if (known && seenVersion != null && known.version === seenVersion) return known.reads;
       if (analysisInOneStatement) {
         const read = await analysisReadsFromRollups(db, workspaceId, known?.version ?? null);
         return read.changed ? kept(workspaceId, read.version, read.reads) : known!.reads;
@@ -103,5 +105,6 @@ export function createSqlUsageStore(db: Kysely<Database>, options: SqlUsageStore
       return kept(workspaceId, version, await oneByOne(workspaceId));
     };
   }
+  if (cache) store.versionedOverview = (workspaceId) => overviewFromRollups(db, workspaceId, {});
   return store;
 }
