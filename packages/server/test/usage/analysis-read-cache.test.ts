@@ -66,6 +66,29 @@ describe.each(engines)('kept analysis reads (%s)', (_engine, url) => {
     return { rows: await plain.aggregate(workspaceId), prefixStats: await plain.prefixStats(workspaceId), outputStats: await plain.outputStats(workspaceId) };
   };
 
+  it('gives a workspace versions that only grow: past a version ahead of the clock, and past one restored from an older backup', async () => {
+    const workspace = await newWorkspace();
+    const store = createSqlUsageStore(db);
+    const versionOf = async () => BigInt((await sql<{ v: string }>`SELECT version::text AS v FROM usage_versions WHERE owner_id = ${workspace}::uuid`.execute(db)).rows[0]!.v);
+    await store.insert(workspace, priced(12));
+    const first = await versionOf();
+    await store.insert(workspace, priced(13));
+    const second = await versionOf();
+    expect(second).toBeGreaterThan(first);
+    const ahead = 9_000_000_000_000_000n;
+    await sql`UPDATE usage_versions SET version = ${ahead.toString()}::bigint WHERE owner_id = ${workspace}::uuid`.execute(db);
+    await store.insert(workspace, priced(14));
+    expect(await versionOf()).toBe(ahead + 1n);
+    // As a restore would leave it: the version of a backup older than any a node has seen since.
+    await sql`UPDATE usage_versions SET version = ${first.toString()}::bigint WHERE owner_id = ${workspace}::uuid`.execute(db);
+    await store.insert(workspace, priced(15));
+    expect(await versionOf()).toBeGreaterThan(second);
+    // Duplicates only: nothing changed, no new version.
+    const now = await versionOf();
+    await store.insert(workspace, priced(15));
+    expect(await versionOf()).toBe(now);
+  });
+
   describe.each(ways)('%s', (_way, analysisInOneStatement) => {
     const node = (maxRows = 100_000) => {
       const counter = statementCounter();

@@ -7,13 +7,12 @@ import { sql, type Kysely } from 'kysely';
  * or transaction (sql-usage-insert.ts, sql-usage-reprice.ts): a reader's snapshot sees the new
  * rows and the new version together, or neither.
  *
- * Values come from one sequence, never per workspace from 1: a value is never given twice, so a
- * version remembered from before a workspace's rows were removed (its deletion, a migration's
- * rebuild) can never match the data that follows. Workspaces that already have usage get a version
+ * A version is a time in microseconds that only grows per workspace (usage/sql/sql-usage-version.ts):
+ * never per workspace from 1, so a number a node remembers cannot come back with other data, even
+ * after the database is restored from a backup. Workspaces that already have usage get a version
  * here; one with no row has never had usage written since, and its reads are never kept.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await sql`CREATE SEQUENCE usage_version_seq`.execute(db);
   await sql`
     CREATE TABLE usage_versions (
       owner_id uuid PRIMARY KEY REFERENCES workspaces(id) ON DELETE CASCADE,
@@ -21,10 +20,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )`.execute(db);
   await sql`
     INSERT INTO usage_versions (owner_id, version)
-    SELECT owner_id, nextval('usage_version_seq') FROM (SELECT DISTINCT owner_id FROM usage_daily) owners`.execute(db);
+    SELECT owner_id, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint FROM (SELECT DISTINCT owner_id FROM usage_daily) owners`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP TABLE usage_versions`.execute(db);
-  await sql`DROP SEQUENCE usage_version_seq`.execute(db);
 }

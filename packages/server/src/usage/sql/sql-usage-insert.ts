@@ -4,6 +4,7 @@ import type { PackedStrings } from '../packed-strings.js';
 import { USAGE_COLUMNS } from '../usage-columns.js';
 import { CACHE_TTL_MS, type PricedUsageRecord } from '../usage-store.js';
 import { SQL_ROW_SEPARATOR, sqlJsonRowsText } from './sql-usage-row.js';
+import { bumpUsageVersions } from './sql-usage-version.js';
 
 /**
  * Records per INSERT statement. The rows travel as one JSON parameter (json_to_recordset), not as
@@ -125,9 +126,7 @@ async function insertJson(db: Kysely<Database>, workspaceId: string, json: strin
         max_output_tokens_sum = o.max_output_tokens_sum + excluded.max_output_tokens_sum
     ),
     versioned AS (
-      INSERT INTO usage_versions (owner_id, version)
-      SELECT ${workspaceId}::uuid, nextval('usage_version_seq') WHERE EXISTS (SELECT 1 FROM written)
-      ON CONFLICT (owner_id) DO UPDATE SET version = excluded.version
+      ${bumpUsageVersions(sql`SELECT ${workspaceId}::uuid WHERE EXISTS (SELECT 1 FROM written)`)}
     )
     SELECT count(*)::int AS inserted FROM written`.execute(db);
   return result.rows[0]?.inserted ?? 0;

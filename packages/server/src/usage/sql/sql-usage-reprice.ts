@@ -4,6 +4,7 @@ import type { RepriceFormula, StoredPair } from '../../pricing/reprice-formula.j
 import { chunkModelTotals, chunksOfDays, type ChunkTotalsRow } from '../reprice-chunks.js';
 import type { ChunkModelTotals, RepriceChange, RepriceChunk, RepriceRow, UsageRepricing } from '../../pricing/repricing-store.js';
 import { sqlNewCost, sqlOfPairs, sqlPricedInDatabase } from './sql-price-expression.js';
+import { bumpUsageVersions } from './sql-usage-version.js';
 
 /** Records per page read, and per write transaction. */
 const PAGE = 5000;
@@ -173,9 +174,7 @@ async function recomputeDailyCosts(trx: Kysely<Database>, records: RawBuilder<un
         AND (d.cost_usd IS DISTINCT FROM s.cost OR d.unpriced_requests IS DISTINCT FROM s.unpriced)
       RETURNING d.owner_id
     )
-    INSERT INTO usage_versions (owner_id, version)
-    SELECT owner_id, nextval('usage_version_seq') FROM (SELECT DISTINCT owner_id FROM changed ORDER BY owner_id) owners
-    ON CONFLICT (owner_id) DO UPDATE SET version = excluded.version`.execute(trx);
+    ${bumpUsageVersions(sql`SELECT DISTINCT owner_id FROM changed ORDER BY owner_id`)}`.execute(trx);
 }
 
 function isDeadlock(error: unknown): boolean {

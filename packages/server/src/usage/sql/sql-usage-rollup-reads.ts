@@ -26,7 +26,8 @@ function onBuckets(range: DayRange): RawBuilder<unknown> {
  * for plain JS numbers on both engines, COLLATE "C" for byte order.
  */
 
-export async function overviewFromRollups(db: Kysely<Database>, workspaceId: string, range: DayRange): Promise<VersionedOverview> {
+/** With `withVersion`, the usage version (migration 0018) rides along; else the version is null. */
+export async function overviewFromRollups(db: Kysely<Database>, workspaceId: string, range: DayRange, withVersion = false): Promise<VersionedOverview> {
   const iso = (column: string) => sql<string | null>`to_char(${sql.raw(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
   // One round trip (triage reads it for every question): the models ride along as a JSON array,
   // in byte order as the record read gives them, and the usage version (migration 0018) from the
@@ -35,7 +36,7 @@ export async function overviewFromRollups(db: Kysely<Database>, workspaceId: str
     SELECT coalesce(sum(requests), 0)::float8 AS records, ${iso('min(first_ts)')} AS first, ${iso('max(last_ts)')} AS last,
       (SELECT coalesce(json_agg(model ORDER BY model COLLATE "C"), '[]'::json)
        FROM (SELECT DISTINCT model FROM usage_daily WHERE owner_id = ${workspaceId} ${onDays(range)}) m) AS models,
-      (SELECT version::text FROM usage_versions WHERE owner_id = ${workspaceId}::uuid) AS version
+      ${withVersion ? sql`(SELECT version::text FROM usage_versions WHERE owner_id = ${workspaceId}::uuid)` : sql`NULL::text`} AS version
     FROM usage_daily WHERE owner_id = ${workspaceId} ${onDays(range)}`.execute(db);
   const t = result.rows[0]!;
   const models = typeof t.models === 'string' ? (JSON.parse(t.models) as string[]) : t.models;
@@ -140,12 +141,6 @@ function outputStatsQuery(workspaceId: string): RawBuilder<OutputStatRow> {
     ) sizes
     GROUP BY model, provider, project, feature, total
     ORDER BY model COLLATE "C", provider COLLATE "C", project COLLATE "C", feature COLLATE "C"`;
-}
-
-/** The version of the workspace's rollups (migration 0018); null when no usage was ever written to them. */
-export async function usageVersion(db: Kysely<Database>, workspaceId: string): Promise<string | null> {
-  const result = await sql<{ version: string }>`SELECT version::text AS version FROM usage_versions WHERE owner_id = ${workspaceId}::uuid`.execute(db);
-  return result.rows[0]?.version ?? null;
 }
 
 /** What a versioned analysis read found: the rollups still at the version the caller knows, or the reads and their version. */

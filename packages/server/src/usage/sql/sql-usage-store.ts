@@ -3,7 +3,8 @@ import type { Database } from '../../store/schema.js';
 import { createRecordReads } from './sql-usage-raw-reads.js';
 import { insertChunk, insertJsonRows, SQL_INSERT_CHUNK } from './sql-usage-insert.js';
 import { dayRange } from '../day-range.js';
-import { aggregateFromRollups, analysisReadsFromRollups, outputStatsFromRollups, overviewFromRollups, prefixStatsFromRollups, usageVersion } from './sql-usage-rollup-reads.js';
+import { aggregateFromRollups, analysisReadsFromRollups, outputStatsFromRollups, overviewFromRollups, prefixStatsFromRollups } from './sql-usage-rollup-reads.js';
+import { usageVersion } from './sql-usage-version.js';
 import type { AnalysisReadCache } from '../analysis-read-cache.js';
 import type { AnalysisReads, TimeRange, UsageStore } from '../usage-store.js';
 import { sliceUsageRows, usageRowCount } from '../usage-rows.js';
@@ -105,6 +106,6 @@ export function createSqlUsageStore(db: Kysely<Database>, options: SqlUsageStore
       return kept(workspaceId, version, await oneByOne(workspaceId));
     };
   }
-  if (cache) store.versionedOverview = (workspaceId) => overviewFromRollups(db, workspaceId, {});
+  if (cache) store.versionedOverview = (workspaceId) => overviewFromRollups(db, workspaceId, {}, true);
   return store;
 }
