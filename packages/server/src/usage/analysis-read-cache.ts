@@ -9,11 +9,12 @@ export interface VersionedAnalysisReads {
 
 /**
  * One node's memory of each workspace's last whole-history analysis reads. A run's analysis read
- * was the heaviest statement it sent (about 2 ms of PostgreSQL's time in 7.6, issue 19), and every
- * question of a workspace whose data has not changed read the same rows again. The store asks the
- * database for the rollups' version before each use (in the same statement as the read, on
- * PostgreSQL), so what is kept is never answered once any node has written usage since: the cache
- * saves work, never freshness. Bounded by rows, the least recently used workspace going first.
+ * was the heaviest statement it sent (2.2 of the ~8 ms of PostgreSQL's time a run took, issue 19),
+ * and every question of a workspace whose data had not changed read the same rows again. Kept
+ * reads are used only at the version the database gives for the workspace's rollups at that moment
+ * (in the read's own statement, or in the run's overview just before it), and every write of usage
+ * on any node changes it: the cache saves work, never freshness. Bounded by rows, the least
+ * recently used workspace going first.
  */
 export interface AnalysisReadCache {
   get(workspaceId: string): VersionedAnalysisReads | undefined;

@@ -38,11 +38,12 @@ const JSON_TYPES = sql.raw(USAGE_COLUMNS.map((c) => `${c.short} ${c.sqlType}`).j
 /**
  * Inserts up to SQL_INSERT_CHUNK records and adds the ones actually written to the three rollups
  * (migration 0008), in ONE statement: the rollups can never disagree with the records, whatever
- * fails or runs concurrently. The same statement gives the workspace's rollups a new version
- * (migration 0018) when it wrote any record, so no node keeps an analysis read it changed; its
- * row is locked last, after the rollups', as a re-pricing locks it. ON CONFLICT DO NOTHING skips keys already stored and a key repeated
+ * fails or runs concurrently. ON CONFLICT DO NOTHING skips keys already stored and a key repeated
  * within the chunk; RETURNING hands only the written rows on to the rollups. Rollup rows are
- * upserted in key order, so two ingests of one owner lock them in the same order.
+ * upserted in key order, so two ingests of one owner lock them in the same order. The same
+ * statement gives the workspace a new usage version (migration 0018) when it wrote any record, so
+ * no node answers from an analysis read it changed; that row is locked last, after the rollups',
+ * as a re-pricing locks it.
  * Returns the number of records written.
  */
 export async function insertChunk(db: Kysely<Database>, workspaceId: string, records: readonly PricedUsageRecord[]): Promise<number> {
