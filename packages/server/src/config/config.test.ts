@@ -21,6 +21,13 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ TALLY_DATABASE_URL: pg, TALLY_RUN_THREADS: 'many' })).toThrow(ConfigError);
   });
 
+  it('keeps 50,000 rows of analysis reads by default, as many as asked, none at 0, and refuses a count that is not one', () => {
+    expect(loadConfig({}).analysisCacheRows).toBe(50_000);
+    expect(loadConfig({ TALLY_ANALYSIS_CACHE_ROWS: '200000' }).analysisCacheRows).toBe(200_000);
+    expect(loadConfig({ TALLY_ANALYSIS_CACHE_ROWS: '0' }).analysisCacheRows).toBe(0);
+    for (const bad of ['-1', 'lots', '1.5']) expect(() => loadConfig({ TALLY_ANALYSIS_CACHE_ROWS: bad }), bad).toThrow(ConfigError);
+  });
+
   it('takes TALLY_PORT over PORT', () => {
     expect(loadConfig({ PORT: '9000' }).port).toBe(9000);
     expect(loadConfig({ PORT: '9000', TALLY_PORT: '9001' }).port).toBe(9001);
