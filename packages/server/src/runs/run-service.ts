@@ -11,6 +11,7 @@ import type { RunStartOutcome } from './run-start-statement.js';
 import { createRunEventSequence } from './run-event-sequence.js';
 import { activeTraceparent } from '../telemetry/traceparent.js';
 import type { WorkspaceCaller } from '../workspaces/workspace-caller.js';
+import { workspaceRefusal } from '../workspaces/workspace-authorization.js';
 
 export interface StartRunInput {
   user: { id: string };
@@ -160,11 +161,9 @@ export function createRunService(deps: RunServiceDeps): RunService {
           return { runId: started.runId, threadId: started.threadId, messageId: started.messageId, created: false };
         case 'disabled':
           throw new AppError('AUTH_ACCOUNT_DISABLED');
-        // As workspace-authorization.ts answers: a workspace one is not in cannot be told from a missing one.
         case 'not_member':
-          throw new AppError('WORKSPACE_NOT_FOUND');
         case 'forbidden':
-          throw new AppError('WORKSPACE_FORBIDDEN');
+          throw workspaceRefusal(started.outcome);
         case 'limit':
           throw runLimitReached(deps.limits!.maxActiveRuns);
         case 'thread_not_found':

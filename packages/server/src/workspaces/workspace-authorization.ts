@@ -23,9 +23,18 @@ export async function authorizeInWorkspace(
 ): Promise<WorkspaceRole> {
   assertInKeyScope(actor, workspaceId);
   const role = await roleOf(workspaceId, actor.userId);
-  if (!role) throw new AppError('WORKSPACE_NOT_FOUND');
-  if (!roleAllows(role, permission)) throw new AppError('WORKSPACE_FORBIDDEN');
+  if (!role) throw workspaceRefusal('not_member');
+  if (!roleAllows(role, permission)) throw workspaceRefusal('forbidden');
   return role;
+}
+
+/**
+ * The error for a membership that does not allow the act: none at all cannot be told from a
+ * missing workspace; a role that falls short is told so. For this module's check and for a caller
+ * whose own statement read the membership (a run's start, runs/run-start-statement.ts).
+ */
+export function workspaceRefusal(why: 'not_member' | 'forbidden'): AppError {
+  return new AppError(why === 'not_member' ? 'WORKSPACE_NOT_FOUND' : 'WORKSPACE_FORBIDDEN');
 }
 
 /**
