@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../store/schema.js';
 import { DAY_MS, type DayRange } from '../day-range.js';
+import { usageVersionOf } from './sql-usage-version.js';
 import { CACHE_TTL_MS, type AnalysisReads, type OutputStatRow, type PrefixStatRow, type UsageAggregateRow, type VersionedOverview } from '../usage-store.js';
 
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -36,7 +37,7 @@ export async function overviewFromRollups(db: Kysely<Database>, workspaceId: str
     SELECT coalesce(sum(requests), 0)::float8 AS records, ${iso('min(first_ts)')} AS first, ${iso('max(last_ts)')} AS last,
       (SELECT coalesce(json_agg(model ORDER BY model COLLATE "C"), '[]'::json)
        FROM (SELECT DISTINCT model FROM usage_daily WHERE owner_id = ${workspaceId} ${onDays(range)}) m) AS models,
-      ${withVersion ? sql`(SELECT version::text FROM usage_versions WHERE owner_id = ${workspaceId}::uuid)` : sql`NULL::text`} AS version
+      ${withVersion ? sql`${usageVersionOf(workspaceId)}::text` : sql`NULL::text`} AS version
     FROM usage_daily WHERE owner_id = ${workspaceId} ${onDays(range)}`.execute(db);
   const t = result.rows[0]!;
   const models = typeof t.models === 'string' ? (JSON.parse(t.models) as string[]) : t.models;
@@ -166,7 +167,7 @@ export async function analysisReadsFromRollups(db: Kysely<Database>, workspaceId
       ${asJson(aggregateQuery(workspaceId, {}))} AS rows,
       ${asJson(prefixStatsQuery(workspaceId, {}))} AS prefix,
       ${asJson(outputStatsQuery(workspaceId))} AS output
-    FROM (SELECT (SELECT version FROM usage_versions WHERE owner_id = ${workspaceId}::uuid) AS version) v`.execute(db);
+    FROM (SELECT ${usageVersionOf(workspaceId)} AS version) v`.execute(db);
   const row = result.rows[0]!;
   if (row.rows === null) return { changed: false };
   const parsed = <T>(value: unknown) =>

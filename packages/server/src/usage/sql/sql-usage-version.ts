@@ -16,8 +16,16 @@ export function bumpUsageVersions(owners: RawBuilder<unknown>): RawBuilder<unkno
     ON CONFLICT (owner_id) DO UPDATE SET version = greatest(v.version + 1, excluded.version)`;
 }
 
-/** The version of the workspace's rollups; null when no usage was ever written to them. */
+/**
+ * The workspace's version as a scalar subquery (bigint; null when no usage was ever written), for
+ * a statement that reads it beside what it versions, in the same snapshot.
+ */
+export function usageVersionOf(workspaceId: string): RawBuilder<string | null> {
+  return sql<string | null>`(SELECT version FROM usage_versions WHERE owner_id = ${workspaceId}::uuid)`;
+}
+
+/** The version of the workspace's rollups, as text; null when no usage was ever written to them. */
 export async function usageVersion(db: Kysely<Database>, workspaceId: string): Promise<string | null> {
-  const result = await sql<{ version: string }>`SELECT version::text AS version FROM usage_versions WHERE owner_id = ${workspaceId}::uuid`.execute(db);
+  const result = await sql<{ version: string | null }>`SELECT ${usageVersionOf(workspaceId)}::text AS version`.execute(db);
   return result.rows[0]?.version ?? null;
 }
