@@ -16,3 +16,18 @@ export async function readCpuMs(pid: number): Promise<number> {
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks * 1000) / 100;
 }
+
+/**
+ * The one running process whose command name is `name` (from /proc/<pid>/comm, which holds its first
+ * 15 characters); undefined when none is, and an error when several are (the figure would mix them).
+ */
+export async function pidOf(name: string): Promise<number | undefined> {
+  const found: number[] = [];
+  for (const entry of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const comm = await fs.readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '');
+    if (comm.trim() === name.slice(0, 15)) found.push(Number(entry));
+  }
+  if (found.length > 1) throw new Error(`${found.length} processes named ${name}: ${found.join(', ')}`);
+  return found[0];
+}

@@ -34,6 +34,7 @@ import { createBenchUsers } from '../lib/bench-users.js';
 import { mapLimited } from '../lib/concurrency.js';
 import { alternate, roundsOf, spreadOf, spreadText } from '../lib/round-stats.js';
 import type { BenchContext, BenchProfile, Figure, Scenario, ScenarioResult } from '../lib/scenario.js';
+import { pidOf, readCpuMs } from '../lib/process-stats.js';
 import { startTally, type TallyProcess } from '../lib/tally-process.js';
 
 /** Spans per export request: the SDK's BatchSpanProcessor default (maxExportBatchSize). */
@@ -141,7 +142,29 @@ interface Measured {
   /** Per in-flight level, spans/s per round. */
   tally: Map<number, number[]>;
   baseline: number[];
+  /** Per level, CPU µs a span per round: the node (every thread) plus the store's server when it has one. */
+  tallyCpu: Map<number, number[]>;
+  /** Per level, the store server's part of tallyCpu (0 for the embedded store). */
+  tallyServerCpu: Map<number, number[]>;
+  /** CPU µs a row per round of the baseline: the inserting client (this process) plus the store's server. */
+  baselineCpu: number[];
   seen: { partial: number; refused: number };
+}
+
+/** The processes whose CPU a side spends: Tally's node, and the store's server (ClickHouse) when it runs apart. */
+interface CpuSources {
+  nodePid: number;
+  serverPid: number | undefined;
+}
+
+/** CPU ms so far: the node's, the store server's, this process's. */
+async function cpuNow(sources: CpuSources): Promise<{ node: number; server: number; harness: number }> {
+  const usage = process.cpuUsage();
+  return {
+    node: await readCpuMs(sources.nodePid),
+    server: sources.serverPid === undefined ? 0 : await readCpuMs(sources.serverPid),
+    harness: (usage.user + usage.system) / 1000,
+  };
 }
 
 /**
@@ -155,17 +178,37 @@ async function measure(
   token: string,
   levels: readonly number[],
   rounds: readonly Round[][],
+  cpu: CpuSources,
   baseline: (round: Round) => Promise<number>,
 ): Promise<Measured> {
-  const measured: Measured = { tally: new Map(levels.map((l) => [l, []])), baseline: [], seen: { partial: 0, refused: 0 } };
+  const measured: Measured = { tally: new Map(levels.map((l) => [l, []])), baseline: [], tallyCpu: new Map(levels.map((l) => [l, []])), tallyServerCpu: new Map(levels.map((l) => [l, []])), baselineCpu: [], seen: { partial: 0, refused: 0 } };
   for (const [i, sets] of rounds.entries()) {
     const sides: Array<() => Promise<void>> = [
-      ...levels.map((level, j) => async () => void measured.tally.get(level)!.push(await exportRound(url, token, sets[j]!.requests, level, measured.seen))),
-      async () => void measured.baseline.push(await baseline(sets[0]!)),
+      ...levels.map((level, j) => async () => {
+        const before = await cpuNow(cpu);
+        measured.tally.get(level)!.push(await exportRound(url, token, sets[j]!.requests, level, measured.seen));
+        const after = await cpuNow(cpu);
+        // The exporter is this process: its CPU is the load's, not Tally's.
+        const spans = sets[j]!.requests.length * BATCH;
+        measured.tallyCpu.get(level)!.push(((after.node - before.node + after.server - before.server) * 1000) / spans);
+        measured.tallyServerCpu.get(level)!.push(((after.server - before.server) * 1000) / spans);
+      }),
+      async () => {
+        const before = await cpuNow(cpu);
+        measured.baseline.push(await baseline(sets[0]!));
+        const after = await cpuNow(cpu);
+        // The node is idle meanwhile: the insert's cost is this process (the client) and the store's server.
+        measured.baselineCpu.push(((after.harness - before.harness + after.server - before.server) * 1000) / sets[0]!.priced.length);
+      },
     ];
     for (let k = 0; k < sides.length; k++) await sides[(k + i) % sides.length]!();
-    const rates = levels.map((l) => `${l} in flight ${Math.round(measured.tally.get(l)!.at(-1)!).toLocaleString('en-US')}`).join(', ');
-    ctx.log(`  ${label} round ${i + 1}: Tally ${rates} spans/s; direct insert ${Math.round(measured.baseline.at(-1)!).toLocaleString('en-US')} rows/s`);
+    const cpuText = (l: number) => {
+      const all = measured.tallyCpu.get(l)!.at(-1)!;
+      const server = measured.tallyServerCpu.get(l)!.at(-1)!;
+      return cpu.serverPid === undefined ? `${all.toFixed(1)} µs CPU a span` : `${all.toFixed(1)} µs CPU a span, ${server.toFixed(1)} of it the server's`;
+    };
+    const rates = levels.map((l) => `${l} in flight ${Math.round(measured.tally.get(l)!.at(-1)!).toLocaleString('en-US')} (${cpuText(l)})`).join(', ');
+    ctx.log(`  ${label} round ${i + 1}: Tally ${rates} spans/s; direct insert ${Math.round(measured.baseline.at(-1)!).toLocaleString('en-US')} rows/s (${measured.baselineCpu.at(-1)!.toFixed(1)} µs CPU a row)`);
   }
   return measured;
 }
@@ -198,6 +241,8 @@ function figuresOf(
   target: (level: number) => Figure['target'],
   baselineName: string,
   where: string,
+  cpuWhat: string,
+  baselineCpuWhat: string,
 ): Figure[] {
   const total = roundCount * spansPerRound * levels.length;
   const baseline = spreadOf(measured.baseline);
@@ -205,9 +250,12 @@ function figuresOf(
     ...(measured.seen.refused > 0 ? [`${measured.seen.refused} request(s) refused with 429/503 (not retried here)`] : []),
     ...(measured.seen.partial > 0 ? [`${measured.seen.partial} request(s) answered with refused spans`] : []),
   ];
-  return levels.map((level) => {
+  return levels.flatMap((level) => {
     const tally = spreadOf(measured.tally.get(level)!);
-    return {
+    const tallyCpu = spreadOf(measured.tallyCpu.get(level)!);
+    const serverCpu = spreadOf(measured.tallyServerCpu.get(level)!);
+    const baselineCpu = spreadOf(measured.baselineCpu);
+    return [{
       name: `OTLP ingest over HTTP (protobuf, 512-span batches, ${level} in flight), ${store}`,
       unit: 'spans/s',
       tally: Math.round(tally.median),
@@ -219,7 +267,19 @@ function figuresOf(
         `${roundCount} alternating rounds of ${spansPerRound.toLocaleString('en-US')} GenAI spans a level (${spansPerRound / BATCH} requests of ${BATCH}, access token, no gzip) to \`tally serve\` ${where}; ` +
         `time until every answer is in; Tally ${spreadText(tally, 0)} spans/s, baseline ${spreadText(baseline, 0)} rows/s; stored ${stored.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} (all levels)`,
       ...(failures.length > 0 ? { failures } : {}),
-    };
+    },
+    {
+      // No target: what a span costs on this machine's two cores, which the throughput shares with the exporter.
+      name: `OTLP ingest CPU per span (${level} in flight), ${store}: ${cpuWhat}`,
+      unit: 'µs',
+      tally: Number(tallyCpu.median.toFixed(1)),
+      baseline: Number(baselineCpu.median.toFixed(1)),
+      baselineName: `the direct insert's CPU per row: ${baselineCpuWhat}`,
+      note:
+        `CPU time from /proc over each round; Tally ${spreadText(tallyCpu, 1)} µs a span` +
+        (serverCpu.median > 0 ? ` (the store server's part ${spreadText(serverCpu, 1)})` : '') +
+        `, baseline ${spreadText(baselineCpu, 1)} µs a row`,
+    }];
   });
 }
 
@@ -238,7 +298,7 @@ async function runEmbedded(ctx: BenchContext, roundCount: number, batchesPerRoun
     const baselineOwner = crypto.randomUUID();
     await insertAccount(db, baselineOwner);
     const sqlDb = db;
-    const measured = await measure(ctx, 'embedded', `${node.url}/v1/otlp/v1/traces`, exporter!.accessToken, levels, rounds, async (round) => {
+    const measured = await measure(ctx, 'embedded', `${node.url}/v1/otlp/v1/traces`, exporter!.accessToken, levels, rounds, { nodePid: node.pid, serverPid: undefined }, async (round) => {
       const start = performance.now();
       await directSqlInsert(sqlDb, baselineOwner, round.priced);
       return round.priced.length / ((performance.now() - start) / 1000);
@@ -255,6 +315,8 @@ async function runEmbedded(ctx: BenchContext, roundCount: number, batchesPerRoun
       () => ({ minRatio: 0.8 }),
       'direct insert of the same rows (json_to_recordset, 5,000 a statement)',
       "on a fresh embedded store in its own process (the harness's own PGlite for the baseline: no duplicate check, no rollups)",
+      'the node, every thread',
+      "the harness's process (its PGlite)",
     );
   } finally {
     await node?.close();
@@ -277,7 +339,8 @@ async function runClickHouse(ctx: BenchContext, roundCount: number, batchesPerRo
     node = await startTally({ startTimeoutMs: 180_000, env: { TALLY_CLICKHOUSE_URL: `${service.url.replace(/\/$/, '')}/${database}` } });
     const [exporter] = await createBenchUsers(node.url, 1);
     const baselineOwner = crypto.randomUUID();
-    const measured = await measure(ctx, 'ClickHouse', `${node.url}/v1/otlp/v1/traces`, exporter!.accessToken, levels, rounds, async (round) => {
+    const serverPid = await pidOf('clickhouse-server');
+    const measured = await measure(ctx, 'ClickHouse', `${node.url}/v1/otlp/v1/traces`, exporter!.accessToken, levels, rounds, { nodePid: node.pid, serverPid }, async (round) => {
       const start = performance.now();
       await directClickHouseInsert(raw, database, baselineOwner, round.priced);
       return round.priced.length / ((performance.now() - start) / 1000);
@@ -292,6 +355,8 @@ async function runClickHouse(ctx: BenchContext, roundCount: number, batchesPerRo
       () => ({ min: 50_000, minRatio: 0.5 }),
       'direct insert of the same rows (one JSONEachRow insert a round)',
       `with its usage in ClickHouse (${service.url}, a fresh database; the baseline writes the same table, no duplicate check, no rollups)`,
+      'the node, every thread, plus clickhouse-server',
+      'the inserting client plus clickhouse-server',
     );
   } finally {
     await node?.close();

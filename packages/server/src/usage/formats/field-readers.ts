@@ -99,8 +99,8 @@ export function unixSecondsToIso(value: unknown): string | null | undefined {
 }
 
 /**
- * Nanoseconds since the epoch (OTLP's `*UnixNano`: a decimal string, or a number in files that
- * write bare numbers) as ISO with milliseconds. The values exceed 2^53, so the division is BigInt.
+ * Nanoseconds since the epoch (OTLP's `*UnixNano`: a decimal string, a number in files that
+ * write bare numbers, or a bigint read from protobuf) as ISO with milliseconds. The values exceed 2^53, so the division is BigInt.
  */
 export function nanosToIso(value: unknown): string | null {
   const ns = nanosOf(value);
@@ -119,6 +119,7 @@ export function nanosBetweenMs(start: unknown, end: unknown): number | undefined
 }
 
 function nanosOf(value: unknown): bigint | null {
+  if (typeof value === 'bigint') return value >= 0n ? value : null;
   if (typeof value === 'string' && /^\d+$/.test(value)) return BigInt(value);
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return BigInt(Math.round(value));
   return null;

@@ -94,12 +94,47 @@ export interface GenAiSpanOptions {
 }
 
 /**
+ * What the GenAI mapping reads of a span, taken from whichever shape it arrived in: an OTLP/JSON
+ * span (mapGenAiSpan), or a protobuf span read as decoded, without the JSON copy
+ * (usage/otlp/map-decoded-otlp-traces.ts).
+ */
+export interface GenAiSpanFields {
+  /** The span's attributes as values (attributesOf's form): later ones win. */
+  attributes: JsonObject;
+  /** Hex, or the base64 generic protobuf-JSON writers send (hexId). */
+  traceId: unknown;
+  spanId: unknown;
+  /** Nanoseconds: a decimal string, a number, or a bigint. */
+  startTimeUnixNano: unknown;
+  endTimeUnixNano: unknown;
+  /** 2 (or its enum name) is an error. */
+  statusCode: unknown;
+}
+
+/**
  * One OTLP/JSON span (or a span-shaped GenAI event) as a usage record; undefined when it is not
  * a call (no `gen_ai.usage.*` counts, or an agent/tool wrapper).
  */
 export function mapGenAiSpan(span: JsonObject | undefined, resource: JsonObject, lineNumber: number, options: GenAiSpanOptions = {}): MappedItem | undefined {
   if (!span) return undefined;
-  const a = attributesOf(span['attributes']);
+  return mapGenAiCall(genAiSpanFieldsOf(span), resource, lineNumber, options);
+}
+
+/** An OTLP/JSON span's fields, as the mapping reads them. */
+export function genAiSpanFieldsOf(span: JsonObject): GenAiSpanFields {
+  return {
+    attributes: attributesOf(span['attributes']),
+    traceId: span['traceId'],
+    spanId: span['spanId'],
+    startTimeUnixNano: span['startTimeUnixNano'],
+    endTimeUnixNano: span['endTimeUnixNano'],
+    statusCode: asObject(span['status'])?.['code'],
+  };
+}
+
+/** A span's fields as a usage record; undefined when it is not a call (no `gen_ai.usage.*` counts, or an agent/tool wrapper). */
+export function mapGenAiCall(span: GenAiSpanFields, resource: JsonObject, lineNumber: number, options: GenAiSpanOptions = {}): MappedItem | undefined {
+  const a = span.attributes;
   const operation = stringOf(a['gen_ai.operation.name']);
   if (operation !== undefined && WRAPPER_OPERATIONS.has(operation)) return undefined;
   const problems: string[] = [];
@@ -123,12 +158,12 @@ export function mapGenAiSpan(span: JsonObject | undefined, resource: JsonObject,
   const reasoning = countOf(a['gen_ai.usage.reasoning_tokens'] ?? a['gen_ai.usage.reasoning.output_tokens'], 'gen_ai.usage.reasoning_tokens', problems);
   const costUsd = amountOf(a['gen_ai.usage.cost'], 'gen_ai.usage.cost', problems);
   const model = stringOf(a['gen_ai.response.model']) ?? stringOf(a['gen_ai.request.model']);
-  const spanId = hexId(span['spanId'], 16);
-  const traceId = hexId(span['traceId'], 32);
+  const spanId = hexId(span.spanId, 16);
+  const traceId = hexId(span.traceId, 32);
   const where = spanId ? `span ${spanId}: ` : '';
   if (!model) problems.push('no gen_ai.request.model or gen_ai.response.model');
-  const ts = nanosToIso(span['startTimeUnixNano']);
-  if (!ts) problems.push(`startTimeUnixNano: not nanoseconds: ${JSON.stringify(span['startTimeUnixNano'])}`);
+  const ts = nanosToIso(span.startTimeUnixNano);
+  if (!ts) problems.push(`startTimeUnixNano: not nanoseconds: ${shown(span.startTimeUnixNano)}`);
   const maxTokens = countOf(a['gen_ai.request.max_tokens'], 'gen_ai.request.max_tokens', problems);
   if (problems.length > 0 || !model || !ts) return errorItem(lineNumber, where + problems.join('; '));
 
@@ -144,8 +179,8 @@ export function mapGenAiSpan(span: JsonObject | undefined, resource: JsonObject,
     cacheReadTokens: cacheRead,
     ...writes,
     reasoningTokens: reasoning,
-    latencyMs: nanosBetweenMs(span['startTimeUnixNano'], span['endTimeUnixNano']),
-    status: statusOf(span, a),
+    latencyMs: nanosBetweenMs(span.startTimeUnixNano, span.endTimeUnixNano),
+    status: statusOf(span.statusCode, a),
     project: stringOf(resource['service.name']),
     feature: stringOf(a['gen_ai.agent.name']),
     user: stringOf(a['user.id']) ?? stringOf(a['enduser.id']),
@@ -159,11 +194,15 @@ export function mapGenAiSpan(span: JsonObject | undefined, resource: JsonObject,
 }
 
 /** Span status code 2 is an error; an `error.type` naming a timeout makes it one. */
-function statusOf(span: JsonObject, a: JsonObject): 'ok' | 'error' | 'timeout' {
+function statusOf(code: unknown, a: JsonObject): 'ok' | 'error' | 'timeout' {
   const errorType = stringOf(a['error.type']);
   if (errorType !== undefined && /time[d_ ]?out|deadline|^408$|^504$/i.test(errorType)) return 'timeout';
-  const code = asObject(span['status'])?.['code'];
   return code === 2 || code === 'STATUS_CODE_ERROR' || errorType !== undefined ? 'error' : 'ok';
+}
+
+/** A value as an error message shows it (JSON cannot write a bigint). */
+function shown(value: unknown): string {
+  return typeof value === 'bigint' ? String(value) : JSON.stringify(value);
 }
 
 /** OTLP attributes `[{key, value: {stringValue|intValue|…}}]` as a plain object of values. */

@@ -39,11 +39,11 @@ describe('OTLP decoding', () => {
     expect(otlpEncodingOf('text/plain')).toBeUndefined();
   });
 
-  it('decodes protobuf into the OTLP/JSON shape: camelCase, ids as hex, 64-bit ints as strings, enums as numbers', () => {
+  it('decodes protobuf into the OTLP/JSON shape: camelCase, ids as base64 (hexId reads them), 64-bit ints as strings, enums as numbers', () => {
     const span = (decodeOtlpRequest('traces', protobufTraces(), 'protobuf') as { resourceSpans: Array<{ scopeSpans: Array<{ spans: unknown[] }> }> }).resourceSpans[0]!.scopeSpans[0]!.spans[0];
     expect(span).toMatchObject({
-      traceId: TRACE,
-      spanId: SPAN,
+      traceId: Buffer.from(TRACE, 'hex').toString('base64'),
+      spanId: Buffer.from(SPAN, 'hex').toString('base64'),
       startTimeUnixNano: '1767000000123000000',
       status: { code: 2 },
       attributes: [{ key: 'gen_ai.usage.input_tokens', value: { intValue: '1200' } }],

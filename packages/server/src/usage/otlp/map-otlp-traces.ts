@@ -1,5 +1,5 @@
 import { asObject, listOf, type JsonObject } from '../formats/field-readers.js';
-import { attributesOf, mapGenAiSpan } from '../formats/otel-format.js';
+import { attributesOf, genAiSpanFieldsOf, mapGenAiCall, type GenAiSpanFields } from '../formats/otel-format.js';
 import type { MappedItem } from '../formats/usage-format.js';
 
 /** What an export request held: every item counted, and the records (or refusals) mapped from it. */
@@ -10,13 +10,12 @@ export interface OtlpMapping {
   items: MappedItem[];
 }
 
+const KEYED = { keyByResponseId: true } as const;
+
 /**
- * An ExportTraceServiceRequest (as OTLP/JSON) to usage records: the GenAI spans with token counts
- * (otel-format.ts's mapping, keyed by `gen_ai.response.id` when there is one). A span without
- * counts of its own may carry them in a span event (GenAI instrumentations that report the
- * call as an event, e.g. `gen_ai.client.inference.operation.details`): the first such event's
- * attributes over the span's make the record, keyed as the span would be, so a span is one call
- * at most. Other spans are received and ignored. Items are numbered 1.. in request order.
+ * An ExportTraceServiceRequest (as OTLP/JSON) to usage records, span by span (mapTraceSpan).
+ * Items are numbered 1.. in request order. A protobuf request is read as decoded, without this
+ * JSON shape, by map-decoded-otlp-traces.ts, to the same items.
  */
 export function mapOtlpTraces(request: JsonObject): OtlpMapping {
   const items: MappedItem[] = [];
@@ -27,7 +26,8 @@ export function mapOtlpTraces(request: JsonObject): OtlpMapping {
       for (const value of listOf(asObject(scopeSpans)?.['spans'])) {
         received += 1;
         const span = asObject(value);
-        const item = mapGenAiSpan(span, resource, received, { keyByResponseId: true }) ?? (span ? mapUsageEvent(span, resource, received) : undefined);
+        if (!span) continue;
+        const item = mapTraceSpan(genAiSpanFieldsOf(span), () => listOf(span['events']).map((event) => attributesOf(asObject(event)?.['attributes'])), resource, received);
         if (item) items.push(item);
       }
     }
@@ -35,14 +35,21 @@ export function mapOtlpTraces(request: JsonObject): OtlpMapping {
   return { received, items };
 }
 
-function mapUsageEvent(span: JsonObject, resource: JsonObject, position: number): MappedItem | undefined {
-  const spanAttributes = listOf(span['attributes']);
-  for (const event of listOf(span['events'])) {
-    const eventAttributes = listOf(asObject(event)?.['attributes']);
-    const hasUsage = eventAttributes.some((a) => String(asObject(a)?.['key'] ?? '').startsWith('gen_ai.usage.'));
-    if (!hasUsage) continue;
-    // Later attributes win in attributesOf: the event's counts and model over the span's.
-    return mapGenAiSpan({ ...span, attributes: [...spanAttributes, ...eventAttributes] }, resource, position, { keyByResponseId: true });
+/**
+ * One span as a call: a GenAI span with token counts (otel-format.ts's mapping, keyed by
+ * `gen_ai.response.id` when there is one). A span without counts of its own may carry them in a
+ * span event (GenAI instrumentations that report the call as an event, e.g.
+ * `gen_ai.client.inference.operation.details`): the first such event's attributes over the span's
+ * make the record, keyed as the span would be, so a span is one call at most. Other spans are
+ * received and ignored. `eventAttributes` is asked only for a span without counts.
+ */
+export function mapTraceSpan(span: GenAiSpanFields, eventAttributes: () => JsonObject[], resource: JsonObject, position: number): MappedItem | undefined {
+  const item = mapGenAiCall(span, resource, position, KEYED);
+  if (item) return item;
+  for (const attributes of eventAttributes()) {
+    if (!Object.keys(attributes).some((key) => key.startsWith('gen_ai.usage.'))) continue;
+    // The event's counts and model over the span's.
+    return mapGenAiCall({ ...span, attributes: { ...span.attributes, ...attributes } }, resource, position, KEYED);
   }
   return undefined;
 }

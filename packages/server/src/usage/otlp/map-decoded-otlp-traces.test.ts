@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { JsonObject } from '../formats/field-readers.js';
 import { mapOtlpTraces } from './map-otlp-traces.js';
 import { OTLP_TYPES } from './otlp-schema.js';
-import { traceRequestJson } from './trace-request-json.js';
+import { mapDecodedOtlpTraces } from './map-decoded-otlp-traces.js';
 
 const { request } = OTLP_TYPES.traces;
 const str = (key: string, value: string) => ({ key, value: { stringValue: value } });
@@ -51,6 +51,27 @@ function requests(): Uint8Array[] {
                   status: { code: 0 },
                 }),
                 span(3, { attributes: [str('http.method', 'GET')] }),
+                // Refused: a negative count and no model; a wrapper span (never a call); deprecated names and the cache split.
+                span(5, { attributes: [int('gen_ai.usage.input_tokens', -3), int('gen_ai.usage.output_tokens', '2')] }),
+                span(6, { attributes: [...genai, str('gen_ai.operation.name', 'invoke_agent')] }),
+                span(7, {
+                  attributes: [
+                    str('gen_ai.system', 'az_ai_openai'),
+                    str('gen_ai.response.model', 'gpt-4o'),
+                    int('gen_ai.usage.prompt_tokens', 900),
+                    int('gen_ai.usage.completion_tokens', 30),
+                    int('gen_ai.usage.cache_read_input_tokens', 100),
+                    int('gen_ai.usage.cache_creation.input_tokens', 50),
+                    int('gen_ai.usage.cache_creation.ephemeral_1h_input_tokens', 20),
+                    int('gen_ai.usage.reasoning_tokens', 10),
+                    { key: 'gen_ai.usage.cost', value: { doubleValue: 0.0123 } },
+                    int('gen_ai.request.max_tokens', 4096),
+                    str('error.type', 'timeout'),
+                    str('enduser.id', 'bo'),
+                  ],
+                }),
+                // A time past what a date can hold: refused with the value it had.
+                span(8, { attributes: genai, startTimeUnixNano: '18446744073709551615', endTimeUnixNano: '18446744073709551615' }),
               ],
             },
           ],
@@ -65,25 +86,23 @@ function requests(): Uint8Array[] {
   return messages.map((m) => request.encode(request.fromObject(m)).finish());
 }
 
-describe('traceRequestJson', () => {
-  it('maps to exactly the records and refusals the generic conversion maps to', () => {
+describe('mapDecodedOtlpTraces', () => {
+  it('maps a decoded request to exactly the records and refusals its OTLP/JSON form maps to', () => {
+    // One clock for both mappings: a refusal of a time in the future names the server's time.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.parse('2026-12-01T00:00:00Z') });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    let records = 0;
+    let refusals = 0;
     for (const body of requests()) {
-      expect(mapOtlpTraces(traceRequestJson(request.decode(body)))).toEqual(mapOtlpTraces(generic(body)));
+      const decoded = mapDecodedOtlpTraces(request.decode(body));
+      expect(decoded).toEqual(mapOtlpTraces(generic(body)));
+      for (const item of decoded.items) if ('record' in item) records += 1;
+      else refusals += 1;
     }
-  });
-
-  it('writes the generic conversion, ids as hex instead of base64, without what the mapping never reads', () => {
-    const unread = new Set(['entityRefs', 'links', 'traceState', 'flags', 'droppedAttributesCount', 'droppedEventsCount', 'droppedLinksCount', 'schemaUrl']);
-    const reference = (value: unknown, key = ''): unknown => {
-      if (Array.isArray(value)) return value.map((v) => reference(v));
-      if (value && typeof value === 'object') {
-        const entries = Object.entries(value).filter(([k]) => !unread.has(k) && !(key === 'scope' && k === 'attributes'));
-        return Object.fromEntries(entries.map(([k, v]) => [k, ['traceId', 'spanId', 'parentSpanId'].includes(k) ? Buffer.from(String(v), 'base64').toString('hex') : reference(v, k)]));
-      }
-      return value;
-    };
-    for (const body of requests()) {
-      expect(JSON.parse(JSON.stringify(traceRequestJson(request.decode(body))))).toEqual(reference(JSON.parse(JSON.stringify(generic(body)))));
-    }
+    // The requests exercise both sides: calls kept, and calls refused with their reasons.
+    expect(records).toBeGreaterThanOrEqual(4);
+    expect(refusals).toBeGreaterThanOrEqual(2);
   });
 });
