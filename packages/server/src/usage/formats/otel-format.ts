@@ -95,8 +95,8 @@ export interface GenAiSpanOptions {
 
 /**
  * What the GenAI mapping reads of a span, taken from whichever shape it arrived in: an OTLP/JSON
- * span (mapGenAiSpan), or a protobuf span read as decoded, without the JSON copy
- * (usage/otlp/map-decoded-otlp-traces.ts).
+ * span (mapGenAiSpan), or a protobuf span read straight off the wire
+ * (usage/otlp/map-otlp-trace-protobuf.ts).
  */
 export interface GenAiSpanFields {
   /** The span's attributes as values (attributesOf's form): later ones win. */

@@ -36,28 +36,21 @@ export async function inflateOtlpBody(body: Buffer, contentEncoding: string | un
 }
 
 /**
- * A protobuf export request of the signal, as protobufjs decodes it (read further by
- * map-decoded-otlp-traces.ts for spans). A body that is not the signal's request is a VALIDATION_FAILED.
- */
-export function decodeOtlpProtobuf(signal: OtlpSignal, body: Buffer): unknown {
-  const { request } = OTLP_TYPES[signal];
-  try {
-    return request.decode(body);
-  } catch (error) {
-    throw new AppError('VALIDATION_FAILED', `The body is not a protobuf ${request.name}: ${(error as Error).message}`);
-  }
-}
-
-/**
  * An export request as the OTLP/JSON object (camelCase fields, 64-bit ints as decimal strings,
- * enums as numbers), whichever encoding it came in: one mapping reads both. Protobuf ids come out
+ * enums as numbers), whichever encoding it came in: one mapping reads both (protobuf spans, the
+ * high-volume signal, are read straight off the wire instead: map-otlp-trace-protobuf.ts). Protobuf ids come out
  * base64, which the mappers' `hexId` turns into hex as it does for generic protobuf-JSON writers.
  * A body that is not the signal's request is a VALIDATION_FAILED.
  */
 export function decodeOtlpRequest(signal: OtlpSignal, body: Buffer, encoding: OtlpEncoding): JsonObject {
   const { request, resourcesField } = OTLP_TYPES[signal];
   if (encoding === 'protobuf') {
-    const message = decodeOtlpProtobuf(signal, body) as ReturnType<typeof request.decode>;
+    let message: ReturnType<typeof request.decode>;
+    try {
+      message = request.decode(body);
+    } catch (error) {
+      throw new AppError('VALIDATION_FAILED', `The body is not a protobuf ${request.name}: ${(error as Error).message}`);
+    }
     return request.toObject(message, { longs: String, enums: Number, bytes: String, defaults: false, arrays: true }) as JsonObject;
   }
   let parsed: unknown;

@@ -1,7 +1,7 @@
 import type { PriceCatalog } from '../../pricing/price-catalog.js';
 import { countMetricDataPoints } from './count-metric-points.js';
-import { decodeOtlpProtobuf, decodeOtlpRequest, inflateOtlpBody, type OtlpEncoding } from './decode-otlp.js';
-import { mapDecodedOtlpTraces } from './map-decoded-otlp-traces.js';
+import { decodeOtlpRequest, inflateOtlpBody, type OtlpEncoding } from './decode-otlp.js';
+import { mapOtlpTraceProtobuf } from './map-otlp-trace-protobuf.js';
 import { mapOtlpLogs } from './map-otlp-logs.js';
 import { mapOtlpTraces } from './map-otlp-traces.js';
 import type { OtlpSignal } from './otlp-schema.js';
@@ -35,9 +35,9 @@ export interface OtlpRequestRead extends OtlpRecordsPrepared {
  */
 export async function readOtlpRequest(job: OtlpRequestJob, prices: PriceCatalog): Promise<OtlpRequestRead> {
   const body = await inflateOtlpBody(Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength), job.contentEncoding, job.maxInflatedBytes);
-  // Spans, the high-volume signal, read from protobuf as decoded, without the JSON copy.
+  // Spans, the high-volume signal, read from protobuf straight off the wire, without the JSON shape.
   if (job.signal === 'traces' && job.encoding === 'protobuf') {
-    return { ...prepareOtlpRecords(mapDecodedOtlpTraces(decodeOtlpProtobuf('traces', body)).items, prices, job.target), dataPoints: 0 };
+    return { ...prepareOtlpRecords(mapOtlpTraceProtobuf(body).items, prices, job.target), dataPoints: 0 };
   }
   const decoded = decodeOtlpRequest(job.signal, body, job.encoding);
   if (job.signal === 'metrics') return { ...prepareOtlpRecords([], prices, job.target), dataPoints: countMetricDataPoints(decoded) };

@@ -1,8 +1,10 @@
-import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import protobuf from 'protobufjs/light.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { JsonObject } from '../formats/field-readers.js';
 import { mapOtlpTraces } from './map-otlp-traces.js';
 import { OTLP_TYPES } from './otlp-schema.js';
-import { mapDecodedOtlpTraces } from './map-decoded-otlp-traces.js';
+import { isAppError } from '../../app-error.js';
+import { mapOtlpTraceProtobuf } from './map-otlp-trace-protobuf.js';
 
 const { request } = OTLP_TYPES.traces;
 const str = (key: string, value: string) => ({ key, value: { stringValue: value } });
@@ -86,17 +88,20 @@ function requests(): Uint8Array[] {
   return messages.map((m) => request.encode(request.fromObject(m)).finish());
 }
 
-describe('mapDecodedOtlpTraces', () => {
-  it('maps a decoded request to exactly the records and refusals its OTLP/JSON form maps to', () => {
-    // One clock for both mappings: a refusal of a time in the future names the server's time.
+describe('mapOtlpTraceProtobuf', () => {
+  // One clock for every mapping compared: a refusal of a time in the future names the server's time.
+  beforeEach(() => {
     vi.useFakeTimers({ toFake: ['Date'], now: Date.parse('2026-12-01T00:00:00Z') });
-    onTestFinished(() => {
-      vi.useRealTimers();
-    });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('maps a request to exactly the records and refusals its OTLP/JSON form maps to', () => {
     let records = 0;
     let refusals = 0;
     for (const body of requests()) {
-      const decoded = mapDecodedOtlpTraces(request.decode(body));
+      const decoded = mapOtlpTraceProtobuf(body);
       expect(decoded).toEqual(mapOtlpTraces(generic(body)));
       for (const item of decoded.items) if ('record' in item) records += 1;
       else refusals += 1;
@@ -104,5 +109,52 @@ describe('mapDecodedOtlpTraces', () => {
     // The requests exercise both sides: calls kept, and calls refused with their reasons.
     expect(records).toBeGreaterThanOrEqual(4);
     expect(refusals).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reads a resource that comes after its spans on the wire, and fields it does not know', () => {
+    const body = Buffer.from(requests()[0]!);
+    // The first ResourceSpans' fields, reordered: scope_spans before resource; then an unknown field (99, varint).
+    const reader = protobuf.Reader.create(body);
+    expect(reader.uint32()).toBe((1 << 3) | 2);
+    const length = reader.uint32();
+    const inner = body.subarray(reader.pos, reader.pos + length);
+    const rest = body.subarray(reader.pos + length);
+    const fields: Buffer[] = [];
+    const innerReader = protobuf.Reader.create(inner);
+    while (innerReader.pos < innerReader.len) {
+      const start = innerReader.pos;
+      innerReader.skipType(innerReader.uint32() & 7);
+      fields.push(inner.subarray(start, innerReader.pos));
+    }
+    const reordered = Buffer.concat([...fields.slice(1), fields[0]!, Buffer.from([(99 << 3) & 0x7f | 0x80, 99 >> 4, 7])]);
+    const writer = protobuf.Writer.create();
+    writer.uint32((1 << 3) | 2).bytes(reordered);
+    const moved = Buffer.concat([writer.finish(), rest]);
+    expect(mapOtlpTraceProtobuf(moved)).toEqual(mapOtlpTraceProtobuf(body));
+    expect(mapOtlpTraceProtobuf(moved)).toEqual(mapOtlpTraces(generic(moved)));
+  });
+
+  it('answers a truncated or corrupted body with VALIDATION_FAILED, never another error', () => {
+    const body = Buffer.from(requests()[0]!);
+    const outcomes = { read: 0, refused: 0 };
+    const attempt = (bytes: Buffer) => {
+      try {
+        mapOtlpTraceProtobuf(bytes);
+        outcomes.read += 1;
+      } catch (error) {
+        expect(isAppError(error) && error.code === 'VALIDATION_FAILED').toBe(true);
+        outcomes.refused += 1;
+      }
+    };
+    for (let cut = 1; cut < body.length; cut++) attempt(body.subarray(0, cut));
+    // Seeded byte flips: the same cases every run.
+    let seed = 18;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let i = 0; i < 2000; i++) {
+      const copy = Buffer.from(body);
+      copy[next() % copy.length] = next() % 256;
+      attempt(copy);
+    }
+    expect(outcomes.refused).toBeGreaterThan(100);
   });
 });
