@@ -355,8 +355,8 @@ async function runClickHouse(ctx: BenchContext, roundCount: number, batchesPerRo
       () => ({ min: 50_000, minRatio: 0.5 }),
       'direct insert of the same rows (one JSONEachRow insert a round)',
       `with its usage in ClickHouse (${service.url}, a fresh database; the baseline writes the same table, no duplicate check, no rollups)`,
-      'the node, every thread, plus clickhouse-server',
-      'the inserting client plus clickhouse-server',
+      serverPid === undefined ? 'the node, every thread (clickhouse-server runs elsewhere: not counted)' : 'the node, every thread, plus clickhouse-server',
+      serverPid === undefined ? 'the inserting client (clickhouse-server not counted)' : 'the inserting client plus clickhouse-server',
     );
   } finally {
     await node?.close();

@@ -100,7 +100,8 @@ export function unixSecondsToIso(value: unknown): string | null | undefined {
 
 /**
  * Nanoseconds since the epoch (OTLP's `*UnixNano`: a decimal string, a number in files that
- * write bare numbers, or a bigint read from protobuf) as ISO with milliseconds. The values exceed 2^53, so the division is BigInt.
+ * write bare numbers, or a bigint read from protobuf) as ISO with milliseconds. The values exceed
+ * 2^53, so the division is BigInt.
  */
 export function nanosToIso(value: unknown): string | null {
   const ns = nanosOf(value);

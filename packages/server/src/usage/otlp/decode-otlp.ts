@@ -38,8 +38,9 @@ export async function inflateOtlpBody(body: Buffer, contentEncoding: string | un
 /**
  * An export request as the OTLP/JSON object (camelCase fields, 64-bit ints as decimal strings,
  * enums as numbers), whichever encoding it came in: one mapping reads both (protobuf spans, the
- * high-volume signal, are read straight off the wire instead: map-otlp-trace-protobuf.ts). Protobuf ids come out
- * base64, which the mappers' `hexId` turns into hex as it does for generic protobuf-JSON writers.
+ * high-volume signal, are read straight off the wire instead: map-otlp-trace-protobuf.ts).
+ * Protobuf ids come out base64, which the mappers' `hexId` turns into hex as it does for generic
+ * protobuf-JSON writers.
  * A body that is not the signal's request is a VALIDATION_FAILED.
  */
 export function decodeOtlpRequest(signal: OtlpSignal, body: Buffer, encoding: OtlpEncoding): JsonObject {

@@ -14,8 +14,8 @@ const KEYED = { keyByResponseId: true } as const;
 
 /**
  * An ExportTraceServiceRequest (as OTLP/JSON) to usage records, span by span (mapTraceSpan).
- * Items are numbered 1.. in request order. A protobuf request is read as decoded, without this
- * JSON shape, by map-otlp-trace-protobuf.ts, to the same items.
+ * Items are numbered 1.. in request order. A protobuf request is read straight off the wire,
+ * without this JSON shape, by map-otlp-trace-protobuf.ts, to the same items.
  */
 export function mapOtlpTraces(request: JsonObject): OtlpMapping {
   const items: MappedItem[] = [];
