@@ -157,4 +157,40 @@ describe('mapOtlpTraceProtobuf', () => {
     }
     expect(outcomes.refused).toBeGreaterThan(100);
   });
+
+  it('refuses a value nested past the stack with VALIDATION_FAILED, and a length past the body', () => {
+    // An attribute whose array holds an array, 200,000 deep: a few MB that would overflow a recursive reader's
+    // stack. Sizes inside out first (AnyValue{array_value: ArrayValue{values: [inner]}}), then one buffer written
+    // outside in.
+    const depth = 200_000;
+    const valueSizes = [2]; // the innermost AnyValue{string_value: ""}
+    const arraySizes = [0];
+    for (let k = 1; k <= depth; k++) {
+      arraySizes[k] = 1 + varint(valueSizes[k - 1]!).length + valueSizes[k - 1]!;
+      valueSizes[k] = 1 + varint(arraySizes[k]!).length + arraySizes[k]!;
+    }
+    const parts: Buffer[] = [];
+    for (let k = depth; k >= 1; k--) parts.push(Buffer.from([0x2a]), varint(arraySizes[k]!), Buffer.from([0x0a]), varint(valueSizes[k - 1]!));
+    parts.push(Buffer.from([0x0a, 0x00]));
+    const value = Buffer.concat(parts);
+    expect(value.length).toBe(valueSizes[depth]);
+    const keyValue = Buffer.concat([Buffer.from([0x0a, 0x01, 0x61, 0x12]), varint(value.length), value]);
+    const span = Buffer.concat([Buffer.from([0x4a]), varint(keyValue.length), keyValue]);
+    const scope = Buffer.concat([Buffer.from([0x12]), varint(span.length), span]);
+    const resource = Buffer.concat([Buffer.from([0x12]), varint(scope.length), scope]);
+    const body = Buffer.concat([Buffer.from([0x0a]), varint(resource.length), resource]);
+    expect(() => mapOtlpTraceProtobuf(body)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+    // A ResourceSpans announcing 2^32-1 bytes in a body of a few.
+    expect(() => mapOtlpTraceProtobuf(Buffer.from([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x12, 0x00]))).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
+  });
 });
+
+function varint(n: number): Buffer {
+  const bytes: number[] = [];
+  while (n > 0x7f) {
+    bytes.push((n & 0x7f) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  bytes.push(n);
+  return Buffer.from(bytes);
+}
