@@ -74,16 +74,9 @@ function readResourceSpans(reader: Reader, body: Uint8Array, end: number, items:
   const scopes: Array<[number, number]> = [];
   while (reader.pos < end) {
     const tag = reader.uint32();
-    if (tag === lengthDelimited(1)) {
-      const resourceEnd = messageEnd(reader, end);
-      resource = {};
-      while (reader.pos < resourceEnd) {
-        const field = reader.uint32();
-        if (field === lengthDelimited(1)) readKeyValue(reader, messageEnd(reader, resourceEnd), resource);
-        else skip(reader, field, resourceEnd);
-      }
-      endsAt(reader, resourceEnd);
-    } else if (tag === lengthDelimited(2)) {
+    // Resource: attributes (1).
+    if (tag === lengthDelimited(1)) resource = attributesIn(reader, messageEnd(reader, end), 1);
+    else if (tag === lengthDelimited(2)) {
       const scopeEnd = messageEnd(reader, end);
       scopes.push([reader.pos, scopeEnd]);
       reader.pos = scopeEnd;
@@ -156,11 +149,16 @@ function readSpan(reader: Reader, body: Uint8Array, end: number): { fields: GenA
 
 /** Event: attributes (3); its time and name are not read. */
 function eventAttributes(reader: Reader, start: number, end: number): JsonObject {
-  const attributes: JsonObject = {};
   reader.pos = start;
+  return attributesIn(reader, end, 3);
+}
+
+/** The attributes of the message that ends at `end`, its KeyValues being field `field`; other fields skipped. */
+function attributesIn(reader: Reader, end: number, field: number): JsonObject {
+  const attributes: JsonObject = {};
   while (reader.pos < end) {
     const tag = reader.uint32();
-    if (tag === lengthDelimited(3)) readKeyValue(reader, messageEnd(reader, end), attributes);
+    if (tag === lengthDelimited(field)) readKeyValue(reader, messageEnd(reader, end), attributes);
     else skip(reader, tag, end);
   }
   endsAt(reader, end);
