@@ -23,6 +23,8 @@ export interface ProbeAnswer {
   loopDelay: { p50: number; p99: number; max: number; count: number };
   rssBytes: number;
   heapUsedBytes: number;
+  /** Memory of C++ objects bound to JS ones (Buffers, ArrayBuffers), outside the V8 heap. */
+  externalBytes: number;
 }
 
 if (process.send) {
@@ -42,6 +44,7 @@ if (process.send) {
       loopDelay: { p50: delay.percentile(50) / 1e6, p99: delay.percentile(99) / 1e6, max: delay.max / 1e6, count: delay.count },
       rssBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,
+      externalBytes: memory.external,
     };
     if (message.resetLoopDelay) delay.reset();
     process.send!(answer);
