@@ -9,17 +9,22 @@ import { startMockLlm } from '../lib/mock-llm.js';
 import type { Scenario } from '../lib/scenario.js';
 import { addIntegrity, emptyIntegrity } from '../lib/seq-tracker.js';
 import { startTally } from '../lib/tally-process.js';
-import { BenchSocket } from '../lib/ws-client.js';
+import { BenchSocket, type RunWatch } from '../lib/ws-client.js';
 
 const RUNS = 500;
 /**
  * Runs of the slow reader's user (every other run of the round), all of which its stalled socket
- * subscribes to: ~27 KB of frames each, ~6.7 MB in all. A socket that never reads holds about
- * its receive buffer (128 KB: it never grows without reads) plus the node's kernel send buffer
- * (up to 4 MB) before the node's own bound sees a byte; with 120 runs (~3.2 MB) that was
- * everything, and the socket was never closed.
+ * subscribes to. A socket that never reads holds about its receive buffer (128 KB: it never grows
+ * without reads) plus the node's kernel send buffer (up to 4 MB) before the node's own bound sees a
+ * byte. A lagging socket's consecutive deltas merge into one frame, so a run it is behind on costs
+ * ~13 KB of frames (its pipeline's events and its merged answer), not the ~27 KB it sends a reader
+ * that keeps up: the round's 250 runs came to ~3.3 MB, short of the kernel's share plus the bound,
+ * and session 14's full run closed the socket in 4 rounds of 5. So it also asks for its user's
+ * earlier runs (PAST_RUNS, replayed from the log, as a client reopening old threads does).
  */
 const SLOW_USER_RUNS = 250;
+/** The slow reader's user's earlier runs it also subscribes to (the latest ones, from the warm-up and earlier rounds). */
+const PAST_RUNS = 250;
 /** Longer than a round lasts, so the bound, not the heartbeat, is what closes the stalled socket. */
 const HEARTBEAT_MS = 600_000;
 /**
@@ -33,13 +38,14 @@ const CLOSE_READ_MS = 15_000;
  * The node's hard bound for one socket's unsent bytes, lowered from the 4 MB default so the
  * stalled socket passes it within a round: the kernel's loopback buffers absorb a few MB and
  * merged deltas grow slowly, so at 4 MB the close (4008) was never reached and never measured.
+ * Above the default soft bound (256 KB), past which a socket counts as lagging.
  */
-const HARD_BYTES = 1024 * 1024;
+const HARD_BYTES = 512 * 1024;
 
 /**
  * One reader that stops reading among 500 concurrent runs: a socket of one user that subscribes
- * to that user's 250 runs and never reads (its TCP socket paused), against the same load without
- * it; the node must close it with 4008 (SLOW_CONSUMER) past its hard bound. Others' delivery p99 must stay within 1.2x. Rounds alternate without / with.
+ * to that user's 250 runs of the round and 250 earlier ones and never reads (its TCP socket
+ * paused), against the same load without it; the node must close it with 4008 (SLOW_CONSUMER) past its hard bound. Others' delivery p99 must stay within 1.2x. Rounds alternate without / with.
  */
 export const slowReader: Scenario = {
   name: 'slow-reader',
@@ -60,7 +66,10 @@ export const slowReader: Scenario = {
       const isSlowUsers = (i: number) => i % (RUNS / SLOW_USER_RUNS) === 0;
       const owners = Array.from({ length: RUNS }, (_, i) => (isSlowUsers(i) ? slowUser : users[1 + (i % (users.length - 1))]!));
       sockets.push(...(await openSockets(tallyTarget(tally.wsUrl, owners), RUNS)));
-      await deliverRuns(sockets, { runs: 50, spreadMs: 500, timeoutMs: 60_000 });
+      // The slow reader's user's runs so far, oldest first: a stalled socket also asks for the latest of them.
+      const slowUsersRuns: string[] = [];
+      const noteSlowUsersRun = (watch: RunWatch, i: number) => void (isSlowUsers(i) && slowUsersRuns.push(watch.runId));
+      await deliverRuns(sockets, { runs: 50, spreadMs: 500, timeoutMs: 60_000, onStarted: noteSlowUsersRun });
       const without: DeliveryRound[] = [];
       const withSlow: DeliveryRound[] = [];
       const slowOutcomes: string[] = [];
@@ -73,17 +82,21 @@ export const slowReader: Scenario = {
             const frame = subscribes.shift();
             if (frame && stalled?.socket.readyState === stalled?.socket.OPEN) stalled!.socket.send(frame);
           }, 1000 / SUBSCRIBES_PER_SECOND);
+          const subscribeFrame = (runId: string) => JSON.stringify({ v: 1, id: randomUUID(), type: 'subscribe', data: stalled!.withWorkspace('subscribe', { runId, afterSeq: 0 }) });
           if (slow) {
             stalled = await BenchSocket.open(tally.wsUrl, { protocols: [WS_SUBPROTOCOL, WS_BEARER_PREFIX + slowUser.accessToken] });
             (stalled.socket as unknown as { _socket: Socket })._socket.pause();
+            subscribes.push(...slowUsersRuns.slice(-PAST_RUNS).map(subscribeFrame));
           }
           const result = await deliverRuns(sockets, {
             runs: RUNS,
             spreadMs: 2_000,
             timeoutMs: 120_000,
             // It asks for every run of its user, and reads none of it (sent raw: it will never read an ack).
+            // A run of this round goes ahead of the earlier ones: it is asked for as it starts, as before.
             onStarted: (watch, i) => {
-              if (stalled && isSlowUsers(i)) subscribes.push(JSON.stringify({ v: 1, id: randomUUID(), type: 'subscribe', data: stalled.withWorkspace('subscribe', { runId: watch.runId, afterSeq: 0 }) }));
+              if (stalled && isSlowUsers(i)) subscribes.unshift(subscribeFrame(watch.runId));
+              noteSlowUsersRun(watch, i);
             },
           });
           while (subscribes.length > 0 && stalled?.socket.readyState === stalled?.socket.OPEN) await new Promise((r) => setTimeout(r, 100));
@@ -131,7 +144,7 @@ export const slowReader: Scenario = {
             failures: [...(closed < slowOutcomes.length ? [`the stalled socket was closed with 4008 in ${closed} of ${slowOutcomes.length} rounds`] : []), ...refusalFailures([...withSlow, ...without])],
             note:
               `${rounds} rounds each, alternating which goes first; p99 over every round's deltas. Per round: with ${p99s(withSlow)}, without ${p99s(without)}. ` +
-              `The slow reader subscribes to its user's ${SLOW_USER_RUNS} runs (every other run of the round, ~115 frames each) and never reads during the round (its TCP socket paused from the upgrade on, so its receive buffer stays at its initial size; its subscribes sent at ${SUBSCRIBES_PER_SECOND}/s, under the gateway's flood limit); the node runs with TALLY_WS_SEND_HARD_BYTES=${HARD_BYTES / 1024} KB (default 4 MB) and its heartbeat at ${HEARTBEAT_MS / 60_000} min (a paused socket answers no ping: 4000 would close it first). After each round it reads again for up to ${CLOSE_READ_MS / 1000} s to see how the node closed it. ` +
+              `The slow reader subscribes to its user's ${SLOW_USER_RUNS} runs (every other run of the round, ~115 frames each; each as it starts) and to that user's latest ${PAST_RUNS} earlier runs (replayed from the log), and never reads during the round (its TCP socket paused from the upgrade on, so its receive buffer stays at its initial size; its subscribes sent at ${SUBSCRIBES_PER_SECOND}/s, under the gateway's flood limit); the node runs with TALLY_WS_SEND_HARD_BYTES=${HARD_BYTES / 1024} KB (default 4 MB) and its heartbeat at ${HEARTBEAT_MS / 60_000} min (a paused socket answers no ping: 4000 would close it first). After each round it reads again for up to ${CLOSE_READ_MS / 1000} s to see how the node closed it. ` +
               `The stalled socket was: ${slowOutcomes.join(', ')} (4008 = SLOW_CONSUMER past the hard bound). p50 ${w.summary.p50.toFixed(2)} vs ${wo.summary.p50.toFixed(2)} ms. PostgreSQL, in-process bus.`,
           },
         ],
