@@ -17,10 +17,10 @@ const RUNS = 500;
  * subscribes to. A socket that never reads holds about its receive buffer (128 KB: it never grows
  * without reads) plus the node's kernel send buffer (up to 4 MB) before the node's own bound sees a
  * byte. A lagging socket's consecutive deltas merge into one frame, so a run it is behind on costs
- * ~13 KB of frames (its pipeline's events and its merged answer), not the ~27 KB it sends a reader
- * that keeps up: the round's 250 runs came to ~3.3 MB, short of the kernel's share plus the bound,
- * and session 14's full run closed the socket in 4 rounds of 5. So it also asks for its user's
- * earlier runs (PAST_RUNS, replayed from the log, as a client reopening old threads does).
+ * it far less than the ~27 KB of frames a reader that keeps up gets: the round's 250 runs came to
+ * about the kernel's share plus the bound, and session 14's full run closed the socket in 4 rounds
+ * of 5. So it also asks for its user's earlier runs (PAST_RUNS, replayed from the log, as a client
+ * reopening old threads does).
  */
 const SLOW_USER_RUNS = 250;
 /** The slow reader's user's earlier runs it also subscribes to (the latest ones, from the warm-up and earlier rounds). */
