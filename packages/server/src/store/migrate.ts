@@ -18,6 +18,7 @@ import * as workspaceData from './migrations/0015-workspace-data.js';
 import * as providerBilling from './migrations/0016-provider-billing.js';
 import * as queueRunFunction from './migrations/0017-queue-run.js';
 import * as usageVersions from './migrations/0018-usage-versions.js';
+import * as runWriteCosts from './migrations/0019-run-write-costs.js';
 
 /** Migrations live in code (not read from disk), so they ship inside any bundle unchanged. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0016-provider-billing': providerBilling,
   '0017-queue-run': queueRunFunction,
   '0018-usage-versions': usageVersions,
+  '0019-run-write-costs': runWriteCosts,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
