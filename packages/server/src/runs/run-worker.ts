@@ -11,7 +11,7 @@ import { RunStopped, stopRun } from './run-outcome.js';
 import { createRunPump } from './run-pump.js';
 import { createFlushClock } from './flush-clock.js';
 import { createCheckpointWriter } from './run-checkpoints.js';
-import { claimNextRuns, requeueExpiredRuns, type ClaimedRun } from './run-queue.js';
+import { createRunClaimer, requeueExpiredRuns, type ClaimedRun } from './run-queue.js';
 
 export interface RunWorker {
   start(): Promise<void>;
@@ -77,7 +77,7 @@ export function createRunWorker(options: RunWorkerOptions): RunWorker {
     // In the pool's queue, on purpose: claimed on the lease connection instead (tried, issue 19),
     // 4x more runs were live at once but their usage reads then waited past the pool's bound and
     // ~12 % of them failed: the claim's wait only paces runs to what the pool serves (DECISIONS).
-    claim: (limit) => claimNextRuns(db, nodeId, leaseMs, limit),
+    claim: createRunClaimer(db, nodeId, leaseMs),
     start: execute,
     room: () => options.concurrency - inFlight.size,
     isStopping: () => stopping,

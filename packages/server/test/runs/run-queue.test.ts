@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { claimNextRun, claimNextRuns, handBackRun, requeueExpiredRuns } from '../../src/runs/run-queue.js';
+import { claimNextRun, claimNextRuns, createRunClaimer, handBackRun, requeueExpiredRuns } from '../../src/runs/run-queue.js';
 import type { Db } from '../../src/store/database.js';
 import { insertRun, openRunStore } from './run-store-fixture.js';
 
@@ -62,6 +62,29 @@ describe('the run queue', () => {
     await store.db.updateTable('runs').set({ status: 'completed', lease_owner: null }).where('id', 'in', [a.id, b.id, c.id]).execute();
     expect((await claimNextRuns(store.db, 'node-b', LEASE_MS, 8)).map((r) => r.id)).toEqual([aNext]);
     await store.db.updateTable('runs').set({ status: 'completed', lease_owner: null }).where('id', '=', aNext).execute();
+  });
+
+  it("a node's claimer, its statement built once per limit, claims what is queued at each call with a fresh lease", async () => {
+    const claim = createRunClaimer(store.db, 'node-c', LEASE_MS);
+    const a = await insertRun(store.db, 'queued', 'first');
+    const aNext = await queueInThread(a, 1);
+    const b = await insertRun(store.db, 'queued', 'second');
+    const first = await claim(1);
+    expect(first.map((r) => [r.id, r.content, r.lease_owner, r.has_history])).toEqual([[a.id, 'first', 'node-c', false]]);
+    // The same limit again: the same statement, what is queued now (not the first call's rows).
+    expect((await claim(1)).map((r) => r.id)).toEqual([b.id]);
+    expect(await claim(1)).toEqual([]);
+    await store.db.updateTable('runs').set({ status: 'completed', lease_owner: null }).where('id', 'in', [a.id, b.id]).execute();
+    const c = await insertRun(store.db, 'queued', 'third');
+    const d = await insertRun(store.db, 'queued', 'fourth');
+    // Another limit: its own statement, no more than asked for.
+    const later = await claim(2);
+    expect(later.map((r) => r.id)).toEqual([aNext, c.id]);
+    expect(later[0]!.has_history).toBe(true);
+    // Each claim's lease runs from its own moment, not from when its statement was built.
+    for (const r of later) expect(r.lease_expires_at!.getTime()).toBeGreaterThan(first[0]!.lease_expires_at!.getTime());
+    expect((await claim(8)).map((r) => r.id)).toEqual([d.id]);
+    await store.db.updateTable('runs').set({ status: 'completed', lease_owner: null }).where('id', 'in', [aNext, c.id, d.id]).execute();
   });
 
   it('puts runs whose lease expired back in the queue, and leaves those still held', async () => {
