@@ -108,7 +108,7 @@ function countingLog(log: RunEventLog, count: (events: RunEvent[], inTransaction
   return {
     async append(events, tx) {
       await log.append(events, tx);
-      count(events, tx !== undefined);
+      count(events.map((e) => e.event), tx !== undefined);
     },
     async start(start) {
       const outcome = await log.start(start);
@@ -117,7 +117,7 @@ function countingLog(log: RunEventLog, count: (events: RunEvent[], inTransaction
     },
     async end(end) {
       const ended = await log.end(end);
-      if (ended) count(end.events, true);
+      if (ended) count(end.events.map((e) => e.event), true);
       return ended;
     },
     list: (run, afterSeq, limit) => log.list(run, afterSeq, limit),
@@ -135,7 +135,7 @@ function memoryStreamLog(log: RunEventLog): RunEventLog {
   return {
     async append(events, tx) {
       if (tx) return log.append(events, tx);
-      for (const event of events) {
+      for (const { event } of events) {
         let list = streamed.get(event.runId);
         if (!list) streamed.set(event.runId, (list = []));
         list.push(event);

@@ -8,6 +8,7 @@ import type { RunRow } from '../store/schema.js';
 import type { RunEmitter } from './run-emitter.js';
 import { findCommittedEnd } from './run-end-transaction.js';
 import type { RunEventLog } from './run-event-log.js';
+import { loggedEvent, type LoggedEvent } from './run-event-rows.js';
 import { stoppedBy, terminalOf, type RunOutcome } from './run-outcome.js';
 import { handBackRun } from './run-queue.js';
 import type { RunMetrics } from './run-metrics.js';
@@ -67,8 +68,8 @@ export function createRunFinisher(deps: RunFinisherDeps): FinishRun {
    * an end it never hears of (earlier events are not needed: the end shows any gap, which the log
    * fills). A copy a subscriber already has is dropped by its seq.
    */
-  function publishEnd(runId: string, event: RunEvent): void {
-    const raw = JSON.stringify(event);
+  function publishEnd(runId: string, event: LoggedEvent): void {
+    const raw = event.json;
     const started = Date.now();
     const attempt = (): void =>
       void bus.publish(channels.runEvents(runId), raw).catch((error: unknown) => {
@@ -94,10 +95,12 @@ export function createRunFinisher(deps: RunFinisherDeps): FinishRun {
     const { draft, status } = terminalOf(outcome, messageId);
     if (outcome.kind === 'failed') logger.error({ err: outcome.error, runId: run.id }, 'run failed');
     const event: RunEvent = emitter.next(draft);
+    // Serialised once: written with the end and published as the same text (a report is ~20 KB).
+    const logged = loggedEvent(event);
     const finishedAt = now();
     const answer = outcome.kind === 'completed' ? outcome.result.answer : null;
     const committed = await retryOnConnectionLoss(
-      () => log.end({ run, nodeId, status, finishedAt, messageId, answer, events: [...buffered, event] }),
+      () => log.end({ run, nodeId, status, finishedAt, messageId, answer, events: [...buffered, logged] }),
       () => findCommittedEnd(db, run, event),
       run.id,
     );
@@ -106,7 +109,7 @@ export function createRunFinisher(deps: RunFinisherDeps): FinishRun {
       return false;
     }
     metrics?.runFinished(status, (finishedAt.getTime() - (run.started_at ?? run.created_at).getTime()) / 1000);
-    publishEnd(run.id, event);
+    publishEnd(run.id, logged);
     const activity: ThreadActivityFrame = { v: PROTOCOL_VERSION, type: 'thread_activity', workspaceId: run.workspace_id, threadId: run.thread_id, title: committed.title, runId: run.id, status };
     await bus.publish(channels.userActivity(run.owner_id), JSON.stringify(activity)).catch(() => undefined);
     // The thread's next queued run (double-texting `queue`) may start now.

@@ -5,6 +5,7 @@ import { createSqlRunEventLog, type RunEventLog } from './run-event-log.js';
 import { createRunEventSequence } from './run-event-sequence.js';
 import { createFlushClock, type FlushClock } from './flush-clock.js';
 import type { RunCheckpoint } from './run-checkpoints.js';
+import type { LoggedEvent } from './run-event-rows.js';
 
 export interface RunEmitter {
   /**
@@ -30,7 +31,7 @@ export interface RunEmitter {
    * Waits for a write in flight, then hands over what is still buffered (for the caller's end
    * transaction) and stops the flush timer. The emitter writes nothing more after it.
    */
-  takeBuffered(): Promise<RunEvent[]>;
+  takeBuffered(): Promise<LoggedEvent[]>;
   readonly lastSeq: number;
 }
 
@@ -82,7 +83,7 @@ export function createRunEmitter(deps: RunEmitterDeps): RunEmitter {
   const clock = deps.flushClock ?? createFlushClock(deps.flushMs);
   // Numbered from the run's last_seq as the claim read it: this worker holds the lease, so it alone writes.
   const sequence = createRunEventSequence(run, now);
-  let buffer: Array<{ event: RunEvent; raw: string }> = [];
+  let buffer: LoggedEvent[] = [];
   let bufferBytes = 0;
   let pendingCheckpoint: RunCheckpoint | null = null;
   let lastWrittenRaw: string | null = null;
@@ -114,14 +115,14 @@ export function createRunEmitter(deps: RunEmitterDeps): RunEmitter {
         bufferBytes = 0;
         pendingCheckpoint = null;
         try {
-          if (batch.length > 0) await log.append(batch.map((b) => b.event));
+          if (batch.length > 0) await log.append(batch);
         } catch (error) {
           // Kept for the run's end statement, which writes them with the terminal event if it can.
           buffer = [...batch, ...buffer];
           pendingCheckpoint ??= checkpoint;
           throw error;
         }
-        if (batch.length > 0) lastWrittenRaw = batch[batch.length - 1]!.raw;
+        if (batch.length > 0) lastWrittenRaw = batch[batch.length - 1]!.json;
         // Behind its events, never before: a takeover trusts that what it names is logged.
         // The saver handles its own failure: a lost checkpoint only means a step runs again.
         if (checkpoint) await deps.saveCheckpoint?.(checkpoint);
@@ -187,7 +188,7 @@ export function createRunEmitter(deps: RunEmitterDeps): RunEmitter {
       while (writing) await writing;
       closed = true;
       stopTimer();
-      const taken = buffer.map((b) => b.event);
+      const taken = buffer;
       buffer = [];
       bufferBytes = 0;
       return taken;
@@ -196,11 +197,11 @@ export function createRunEmitter(deps: RunEmitterDeps): RunEmitter {
       if (failure) throw failure;
       if (closed) throw new Error('the run has ended: no more events');
       const event = next(draft);
-      const raw = JSON.stringify(event);
+      const json = JSON.stringify(event);
       // Buffered before it is published: a flush asked for by a subscriber that sees it includes it.
-      buffer.push({ event, raw });
-      bufferBytes += raw.length;
-      void publishRaw(raw);
+      buffer.push({ event, json });
+      bufferBytes += json.length;
+      void publishRaw(json);
       if (!retrying && (buffer.length >= MAX_BUFFERED_EVENTS || bufferBytes >= MAX_BUFFERED_BYTES)) void requestWrite();
       else if (!writing) startTimer();
       return event;

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { RunEvent } from '@tally/protocol';
 import type { Db } from '../store/database.js';
 import type { RunRow } from '../store/schema.js';
-import { eventRecords, eventRows } from './run-event-rows.js';
+import { eventRecords, eventRows, type LoggedEvent } from './run-event-rows.js';
 import type { TerminalStatus } from './run-outcome.js';
 
 /** What a run's end writes: its status, the assistant's answer (if any) and its last events. */
@@ -16,7 +16,7 @@ export interface RunEnd {
   messageId: string;
   answer: string | null;
   /** The events still buffered, then the terminal event, in seq order. */
-  events: RunEvent[];
+  events: LoggedEvent[];
 }
 
 /**
@@ -30,7 +30,7 @@ export interface RunEnd {
  */
 export async function commitRunEnd(db: Db, end: RunEnd): Promise<{ title: string } | null> {
   const { run, nodeId, status, finishedAt, messageId, answer, events } = end;
-  const lastSeq = events.at(-1)?.seq ?? 0;
+  const lastSeq = events.at(-1)?.event.seq ?? 0;
   const { rows } = await sql<{ title: string }>`
     with owned as (
       update runs
@@ -47,7 +47,7 @@ export async function commitRunEnd(db: Db, end: RunEnd): Promise<{ title: string
     ),
     logged as (
       insert into run_events (run_id, seq, type, data, ts)
-      select e.run_id, e.seq, e.type, e.data, e.ts
+      select e."runId", e.seq, e.type, e.data, e.ts
       from owned, ${eventRecords(eventRows(events))}
     ),
     touched as (

@@ -5,7 +5,7 @@ import { isConnectionError } from '../store/postgres-errors.js';
 import type { RunEventRow } from '../store/schema.js';
 import { createGroupedWriter } from './grouped-writer.js';
 import { commitRunEnd, type RunEnd } from './run-end-transaction.js';
-import { eventRecords, eventRows } from './run-event-rows.js';
+import { eventRecords, eventRows, type LoggedEvent } from './run-event-rows.js';
 import { queueRun, type RunStart, type RunStartOutcome } from './run-start-statement.js';
 
 /**
@@ -19,7 +19,7 @@ import { queueRun, type RunStart, type RunStartOutcome } from './run-start-state
  */
 export interface RunEventLog {
   /** Appends events in seq order; inside `tx` when given (the caller's transaction must hold them). */
-  append(events: RunEvent[], tx?: Db): Promise<void>;
+  append(events: LoggedEvent[], tx?: Db): Promise<void>;
   /**
    * Queues a run with its first event (run_queued) in one statement, after the account, the
    * owner's cap and the thread were checked under their locks (run-start-statement.ts); what
@@ -43,7 +43,7 @@ export interface RunEventLog {
  * caller's transaction is that transaction's own statement.
  */
 export function createSqlRunEventLog(db: Db): RunEventLog {
-  const writer = createGroupedWriter<RunEvent>({
+  const writer = createGroupedWriter<LoggedEvent>({
     writeMany: (events) => appendRunEvents(db, events),
     writeOne: (events) => appendRunEvents(db, events),
     isShared: isConnectionError,
@@ -63,12 +63,12 @@ export function createSqlRunEventLog(db: Db): RunEventLog {
  * array parameter (run-event-rows.ts). A unique (run_id, seq) conflict
  * of any run fails the whole statement, so nothing of any run is written.
  */
-export async function appendRunEvents(db: Db, events: RunEvent[]): Promise<void> {
+export async function appendRunEvents(db: Db, events: LoggedEvent[]): Promise<void> {
   if (events.length === 0) return;
   await sql`
     with appended as (
       insert into run_events (run_id, seq, type, data, ts)
-      select run_id, seq, type, data, ts
+      select "runId", seq, type, data, ts
       from ${eventRecords(eventRows(events))}
       returning run_id, seq
     )

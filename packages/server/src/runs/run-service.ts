@@ -9,6 +9,7 @@ import type { RunRow } from '../store/schema.js';
 import { createSqlRunEventLog, type RunEventLog } from './run-event-log.js';
 import type { RunStartOutcome } from './run-start-statement.js';
 import { createRunEventSequence } from './run-event-sequence.js';
+import { loggedEvent } from './run-event-rows.js';
 import { activeTraceparent } from '../telemetry/traceparent.js';
 import type { WorkspaceCaller } from '../workspaces/workspace-caller.js';
 import { workspaceRefusal } from '../workspaces/workspace-authorization.js';
@@ -209,11 +210,12 @@ export function createRunService(deps: RunServiceDeps): RunService {
             .executeTakeFirst();
           if (!row) return null;
           const event = createRunEventSequence({ id: runId, threadId: row.thread_id, lastSeq: row.last_seq }, now).next({ type: 'run_cancelled', data: { reason: 'Stopped by the user before it started.' } });
-          await log.append([event], tx);
-          return event;
+          const logged = loggedEvent(event);
+          await log.append([logged], tx);
+          return logged;
         });
         if (cancelled) {
-          await notify(channels.runEvents(runId), JSON.stringify(cancelled));
+          await notify(channels.runEvents(runId), cancelled.json);
           return { status: 'cancelled' };
         }
       }

@@ -5,6 +5,7 @@ import { channels } from '../../src/bus/bus.js';
 import { createFlushClock } from '../../src/runs/flush-clock.js';
 import { createRunEmitter } from '../../src/runs/run-emitter.js';
 import { appendRunEvents, createSqlRunEventLog, listRunEvents } from '../../src/runs/run-event-log.js';
+import { loggedEvent, type LoggedEvent } from '../../src/runs/run-event-rows.js';
 import { createGroupedWriter } from '../../src/runs/grouped-writer.js';
 import { createCheckpointWriter, loadRunCheckpoint } from '../../src/runs/run-checkpoints.js';
 import type { Db } from '../../src/store/database.js';
@@ -13,7 +14,7 @@ import { insertRun, openRunStore } from './run-store-fixture.js';
 
 type Run = Awaited<ReturnType<typeof insertRun>>;
 
-function deltas(run: Run, from: number, count: number): RunEvent[] {
+function deltas(run: Run, from: number, count: number): LoggedEvent[] {
   return Array.from({ length: count }, (_, i) => ({
     v: PROTOCOL_VERSION,
     type: 'message_delta',
@@ -22,15 +23,15 @@ function deltas(run: Run, from: number, count: number): RunEvent[] {
     seq: from + i,
     ts: new Date().toISOString(),
     data: { agent: 'reporting', text: `t${from + i} ` },
-  })) as RunEvent[];
+  }) as RunEvent).map(loggedEvent);
 }
 
 /** The writer over the real SQL statements, counting the statements it sends. */
 function countedWriter(db: Db, maxRows?: number) {
   const statements: Array<{ kind: 'many' | 'one'; runs: number; events: number }> = [];
-  const writer = createGroupedWriter<RunEvent>({
+  const writer = createGroupedWriter<LoggedEvent>({
     writeMany: async (events) => {
-      statements.push({ kind: 'many', runs: new Set(events.map((e) => e.runId)).size, events: events.length });
+      statements.push({ kind: 'many', runs: new Set(events.map((e) => e.event.runId)).size, events: events.length });
       await appendRunEvents(db, events);
     },
     writeOne: async (events) => {
@@ -76,8 +77,8 @@ describe('the node-wide event-log writer (one statement for every run due at onc
   it('keeps the event data as written (text, nested objects, unicode)', async () => {
     const run = await insertRun(db);
     const { writer } = countedWriter(db);
-    const event = { ...deltas(run, 1, 1)[0]!, data: { agent: 'reporting', text: 'a "quoted" \\ line\n€ 😀', nested: { n: [1, 2] } } } as unknown as RunEvent;
-    await writer.append([event]);
+    const event = { ...deltas(run, 1, 1)[0]!.event, data: { agent: 'reporting', text: 'a "quoted" \\ line\n€ 😀', nested: { n: [1, 2] } } } as unknown as RunEvent;
+    await writer.append([loggedEvent(event)]);
     const [read] = await listRunEvents(db, { id: run.id, thread_id: run.threadId }, 0);
     expect(read).toEqual({ ...event, ts: new Date(event.ts).toISOString() });
   });
@@ -103,7 +104,7 @@ describe('the node-wide event-log writer (one statement for every run due at onc
   it('gives every run a failure of the database itself as it is, without writing each run again', async () => {
     const gone = Object.assign(new Error('Connection terminated unexpectedly'), {});
     let calls = 0;
-    const writer = createGroupedWriter<RunEvent>({
+    const writer = createGroupedWriter<LoggedEvent>({
       writeMany: async () => {
         calls++;
         throw gone;
@@ -134,11 +135,11 @@ describe('the node-wide event-log writer (one statement for every run due at onc
     let inFlight = 0;
     let most = 0;
     const batches: string[][] = [];
-    const writer = createGroupedWriter<RunEvent>({
+    const writer = createGroupedWriter<LoggedEvent>({
       writeMany: async (events) => {
         inFlight++;
         most = Math.max(most, inFlight);
-        batches.push(events.map((e) => `${e.runId === run1!.id ? 'a' : 'b'}${e.seq}`));
+        batches.push(events.map(({ event: e }) => `${e.runId === run1!.id ? 'a' : 'b'}${e.seq}`));
         if (batches.length === 1) await gate;
         await appendRunEvents(db, events);
         inFlight--;
@@ -164,7 +165,7 @@ describe('the node-wide event-log writer (one statement for every run due at onc
     const runs = await Promise.all(Array.from({ length: 40 }, () => insertRun(db)));
     const { writer, statements } = countedWriter(db);
     const sqlLog = createSqlRunEventLog(db);
-    const log = { append: (events: RunEvent[]) => writer.append(events), start: sqlLog.start, end: sqlLog.end, list: sqlLog.list };
+    const log = { append: (events: LoggedEvent[]) => writer.append(events), start: sqlLog.start, end: sqlLog.end, list: sqlLog.list };
     const bus = createMemoryBus();
     const clock = createFlushClock(50);
     const errors: unknown[] = [];

@@ -110,7 +110,7 @@ describe('the run emitter (publish first, write behind)', () => {
     expect(saved).toEqual([{ checkpoint: { steps: { triage: 1 }, seq: 1 }, writesThen: 1 }]);
     // What the end transaction takes is not written by the emitter.
     await emitter.emit({ type: 'message_delta', data: { agent: 'reporting', text: 'x' } });
-    expect((await emitter.takeBuffered()).map((e) => e.seq)).toEqual([2]);
+    expect((await emitter.takeBuffered()).map((e) => e.event.seq)).toEqual([2]);
     await emitter.flush();
     expect(log.writes).toHaveLength(1);
   });
@@ -128,6 +128,6 @@ describe('the run emitter (publish first, write behind)', () => {
     expect((errors[0] as { code?: string }).code).toBe('23505');
     expect(() => second.emit({ type: 'agent_started', data: { agent: 'triage' } })).toThrow();
     // The failed batch is kept for the end transaction.
-    expect((await second.takeBuffered()).map((e) => e.seq)).toEqual([1]);
+    expect((await second.takeBuffered()).map((e) => e.event.seq)).toEqual([1]);
   });
 });

@@ -6,6 +6,7 @@ import { createRunEventSequence } from '../../src/runs/run-event-sequence.js';
 import { createSqlRunEventLog, type RunEventLog } from '../../src/runs/run-event-log.js';
 import type { Db } from '../../src/store/database.js';
 import { insertRun, openRunStore } from './run-store-fixture.js';
+import { loggedEvent } from '../../src/runs/run-event-rows.js';
 
 const postgresUrl = inject('postgresUrl');
 
@@ -39,7 +40,7 @@ describe.each(engines)('the end of a run (%s)', (_engine, url) => {
       sequence.next({ type: 'message_delta', data: { agent: 'supervisor', text: 'Spend less.' } }),
       sequence.next({ type: 'run_completed', data: { messageId, answer: 'Spend less.', report: null } }),
     ];
-    const ended = await commitRunEnd(store.db, { run: row, nodeId: 'node-a', status: 'completed', finishedAt, messageId, answer: 'Spend less.', events });
+    const ended = await commitRunEnd(store.db, { run: row, nodeId: 'node-a', status: 'completed', finishedAt, messageId, answer: 'Spend less.', events: events.map(loggedEvent) });
     expect(ended).toEqual({ title: 't' });
     expect(await store.db.selectFrom('runs').select(['status', 'lease_owner', 'last_seq', 'finished_at']).where('id', '=', row.id).executeTakeFirst()).toEqual({
       status: 'completed',
@@ -57,7 +58,7 @@ describe.each(engines)('the end of a run (%s)', (_engine, url) => {
     const { row, sequence } = await runHeldBy('node-a');
     const messageId = crypto.randomUUID();
     const event = sequence.next({ type: 'run_failed', data: { code: 'INTERNAL', message: 'The run failed because of an internal error.' } });
-    expect(await commitRunEnd(store.db, { run: row, nodeId: 'node-a', status: 'failed', finishedAt, messageId, answer: null, events: [event] })).toEqual({ title: 't' });
+    expect(await commitRunEnd(store.db, { run: row, nodeId: 'node-a', status: 'failed', finishedAt, messageId, answer: null, events: [loggedEvent(event)] })).toEqual({ title: 't' });
     expect(await store.db.selectFrom('messages').select('id').where('id', '=', messageId).executeTakeFirst()).toBeUndefined();
     expect((await store.db.selectFrom('runs').select('status').where('id', '=', row.id).executeTakeFirstOrThrow()).status).toBe('failed');
   });
@@ -66,7 +67,7 @@ describe.each(engines)('the end of a run (%s)', (_engine, url) => {
     const { row, sequence } = await runHeldBy('node-b');
     const messageId = crypto.randomUUID();
     const event = sequence.next({ type: 'run_completed', data: { messageId, answer: 'mine', report: null } });
-    expect(await commitRunEnd(store.db, { run: row, nodeId: 'node-a', status: 'completed', finishedAt, messageId, answer: 'mine', events: [event] })).toBeNull();
+    expect(await commitRunEnd(store.db, { run: row, nodeId: 'node-a', status: 'completed', finishedAt, messageId, answer: 'mine', events: [loggedEvent(event)] })).toBeNull();
     expect(await store.db.selectFrom('runs').select(['status', 'lease_owner']).where('id', '=', row.id).executeTakeFirst()).toEqual({ status: 'running', lease_owner: 'node-b' });
     expect(await store.db.selectFrom('messages').select('id').where('id', '=', messageId).executeTakeFirst()).toBeUndefined();
     expect(await log.list(row, 1)).toEqual([]);
@@ -77,9 +78,9 @@ describe.each(engines)('the end of a run (%s)', (_engine, url) => {
     const { row, sequence } = await runHeldBy('node-a');
     const messageId = crypto.randomUUID();
     const delta = sequence.next({ type: 'message_delta', data: { agent: 'supervisor', text: 'x' } });
-    await log.append([delta]);
+    await log.append([loggedEvent(delta)]);
     const event = sequence.next({ type: 'run_completed', data: { messageId, answer: 'x', report: null } });
-    await expect(commitRunEnd(store.db, { run: row, nodeId: 'node-a', status: 'completed', finishedAt, messageId, answer: 'x', events: [delta, event] })).rejects.toThrow();
+    await expect(commitRunEnd(store.db, { run: row, nodeId: 'node-a', status: 'completed', finishedAt, messageId, answer: 'x', events: [delta, event].map(loggedEvent) })).rejects.toThrow();
     expect(await store.db.selectFrom('runs').select(['status', 'lease_owner', 'last_seq']).where('id', '=', row.id).executeTakeFirst()).toEqual({ status: 'running', lease_owner: 'node-a', last_seq: 2 });
     expect(await store.db.selectFrom('messages').select('id').where('id', '=', messageId).executeTakeFirst()).toBeUndefined();
     expect((await log.list(row, 1)).map((e) => e.type)).toEqual(['message_delta']);

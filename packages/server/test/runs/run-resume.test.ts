@@ -6,6 +6,7 @@ import { createSqlRunEventLog, type RunEventLog } from '../../src/runs/run-event
 import { loadRunResume } from '../../src/runs/run-resume.js';
 import type { Db } from '../../src/store/database.js';
 import { insertRun, openRunStore } from './run-store-fixture.js';
+import { loggedEvent } from '../../src/runs/run-event-rows.js';
 
 /** What a claimed run starts from: nothing when fresh, an earlier attempt's checkpoint and events when taken over. */
 describe('resuming a claimed run', () => {
@@ -21,7 +22,7 @@ describe('resuming a claimed run', () => {
   it('a run with nothing logged after run_queued starts from scratch', async () => {
     const run = await insertRun(store.db);
     const sequence = createRunEventSequence(run, () => new Date());
-    await log.append([sequence.next({ type: 'run_queued', data: { messageId: 'm', text: 'hi' } })]);
+    await log.append([loggedEvent(sequence.next({ type: 'run_queued', data: { messageId: 'm', text: 'hi' } }))]);
     const resume = await loadRunResume({ db: store.db, log, logger }, { id: run.id, thread_id: run.threadId, last_seq: 1 });
     expect(resume.takenOver).toBe(false);
     expect(resume.steps).toEqual({});
@@ -37,7 +38,7 @@ describe('resuming a claimed run', () => {
       sequence.next({ type: 'agent_completed', data: { agent: 'triage', durationMs: 12 } }),
       sequence.next({ type: 'agent_started', data: { agent: 'reporting' } }),
       sequence.next({ type: 'message_delta', data: { agent: 'reporting', text: 'Half an answ' } }),
-    ]);
+    ].map(loggedEvent));
     await saveRunCheckpoint(store.db, run.id, { steps: { triage: { intent: 'cost_analysis' } }, seq: 3 });
     const resume = await loadRunResume({ db: store.db, log, logger }, { id: run.id, thread_id: run.threadId, last_seq: sequence.lastSeq });
     expect(resume.takenOver).toBe(true);

@@ -8,6 +8,7 @@ import { migrateToLatest } from '../../src/store/migrate.js';
 import { createPersonalWorkspace } from '../../src/workspaces/personal-workspace.js';
 import { newEmbeddedDataDir } from '../support/pglite-template.js';
 import { uniqueName } from '../support/services.js';
+import type { LoggedEvent } from '../../src/runs/run-event-rows.js';
 
 /**
  * An embedded store in a temp folder, for the run tests; or, given `postgresUrl`, a schema of its
@@ -64,9 +65,9 @@ export function countingLog(log: RunEventLog): RunEventLog & { writes: CountedWr
   const writes: CountedWrite[] = [];
   return {
     writes,
-    async append(events: RunEvent[], tx?: Db) {
+    async append(events: LoggedEvent[], tx?: Db) {
       await log.append(events, tx);
-      writes.push({ at: performance.now(), seqs: events.map((e) => e.seq), inTransaction: tx !== undefined });
+      writes.push({ at: performance.now(), seqs: events.map((e) => e.event.seq), inTransaction: tx !== undefined });
     },
     async start(start) {
       const outcome = await log.start(start);
@@ -75,7 +76,7 @@ export function countingLog(log: RunEventLog): RunEventLog & { writes: CountedWr
     },
     async end(end) {
       const ended = await log.end(end);
-      if (ended) writes.push({ at: performance.now(), seqs: end.events.map((e) => e.seq), inTransaction: true });
+      if (ended) writes.push({ at: performance.now(), seqs: end.events.map((e) => e.event.seq), inTransaction: true });
       return ended;
     },
     list: (run, afterSeq, limit) => log.list(run, afterSeq, limit),
