@@ -5,7 +5,7 @@ import { createSqlRunEventLog, type RunEventLog } from './run-event-log.js';
 import { createRunEventSequence } from './run-event-sequence.js';
 import { createFlushClock, type FlushClock } from './flush-clock.js';
 import type { RunCheckpoint } from './run-checkpoints.js';
-import type { LoggedEvent } from './run-event-rows.js';
+import { loggedEvent, type LoggedEvent } from './run-event-rows.js';
 
 export interface RunEmitter {
   /**
@@ -196,15 +196,15 @@ export function createRunEmitter(deps: RunEmitterDeps): RunEmitter {
     emit(draft) {
       if (failure) throw failure;
       if (closed) throw new Error('the run has ended: no more events');
-      const event = next(draft);
-      const json = JSON.stringify(event);
+      // Serialised once: the same text is published and, later, written to the log.
+      const logged = loggedEvent(next(draft));
       // Buffered before it is published: a flush asked for by a subscriber that sees it includes it.
-      buffer.push({ event, json });
-      bufferBytes += json.length;
-      void publishRaw(json);
+      buffer.push(logged);
+      bufferBytes += logged.json.length;
+      void publishRaw(logged.json);
       if (!retrying && (buffer.length >= MAX_BUFFERED_EVENTS || bufferBytes >= MAX_BUFFERED_BYTES)) void requestWrite();
       else if (!writing) startTimer();
-      return event;
+      return logged.event;
     },
   };
 }
