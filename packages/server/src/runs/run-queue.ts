@@ -26,8 +26,8 @@ export async function claimNextRuns(db: Db, nodeId: string, leaseMs: number, lim
 /**
  * A node's claims (see claimNextRuns), the statement built once per limit and then only sent:
  * its values (the node, the lease, the limit) are the same at every claim, and building and
- * compiling it cost the node more than half a millisecond a claim, about as much as the rest of
- * the claim (issue 19). The text is the one claimNextRuns sends, so it runs prepared as well.
+ * compiling it was the larger part of a claim's time in the node's CPU profile (issue 19,
+ * docs/DECISIONS.md). The text is the one claimNextRuns sends, so it runs prepared as well.
  * A statement compiled once gets its trace span from the query-span plugin only once, so each
  * claim has a span of its own here.
  */
