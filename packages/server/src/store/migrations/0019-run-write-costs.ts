@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 
 /**
  * Two costs PostgreSQL paid on every run (issue 19; measured with pg_stat_statements over the
- * event-delivery load, docs/DECISIONS.md "2026-12-07 — A run's PostgreSQL CPU"):
+ * event-delivery load, docs/DECISIONS.md "2026-12-07 — A run's PostgreSQL work"):
  *
  * - `queue_run` counts the owner's runs going. With no index on the owner, PostgreSQL read it
  *   off `runs_status_created`, that is every run going on the server: the count's cost grew with
