@@ -4,7 +4,7 @@ import { sql, type RawBuilder } from 'kysely';
 /**
  * A run event with its JSON as it is published: serialised once, by whoever made the event, and
  * written to the log as that same text (the log reads it apart in SQL). A second serialisation
- * for the log was the node's costliest JavaScript of its own per streamed chunk (issue 19), and
+ * for the log was among the node's costliest functions of its own under load (issue 19), and
  * for a run's end the statement and the publish each serialised the report (~20 KB) again.
  */
 export interface LoggedEvent {
