@@ -20,16 +20,15 @@ export type ClaimedRun = RunRow & { email: string | null; content: string | null
  * claim per run made the claim loop the limit on how fast runs start (issue 19).
  */
 export async function claimNextRuns(db: Db, nodeId: string, leaseMs: number, limit: number): Promise<ClaimedRun[]> {
-  return claimedRuns(await claimQuery(db, nodeId, leaseMs, limit).execute());
+  return createRunClaimer(db, nodeId, leaseMs)(limit);
 }
 
 /**
  * A node's claims (see claimNextRuns), the statement built once per limit and then only sent:
  * its values (the node, the lease, the limit) are the same at every claim, and building and
  * compiling it was the larger part of a claim's time in the node's CPU profile (issue 19,
- * docs/DECISIONS.md). The text is the one claimNextRuns sends, so it runs prepared as well.
- * A statement compiled once gets its trace span from the query-span plugin only once, so each
- * claim has a span of its own here.
+ * docs/DECISIONS.md). Its text is fixed, so it runs prepared. A statement compiled once gets its
+ * trace span from the query-span plugin only once, so each claim has a span of its own here.
  */
 export function createRunClaimer(db: Db, nodeId: string, leaseMs: number): (limit: number) => Promise<ClaimedRun[]> {
   const compiled = new Map<number, ClaimQuery>();
