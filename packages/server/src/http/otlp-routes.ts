@@ -31,10 +31,15 @@ const MAX_QUOTED_ERRORS = 5;
  * left the workspace (WORKSPACE_NOT_FOUND) or is now a viewer (WORKSPACE_FORBIDDEN) stops adding.
  */
 export async function ingestWorkspaceOf(principal: Principal, roleOf: RoleOf): Promise<string> {
-  const workspaceId = principal.workspaceId ?? principal.userId;
+  const workspaceId = claimedIngestWorkspace(principal);
   const apiKey = principal.via === 'api-key' ? { workspaceId: principal.workspaceId } : null;
   await authorizeInWorkspace(roleOf, { userId: principal.userId, apiKey }, workspaceId, 'usage.upload');
   return workspaceId;
+}
+
+/** The workspace a principal's OTLP request would add to, before its role there is checked. */
+function claimedIngestWorkspace(principal: Principal): string {
+  return principal.workspaceId ?? principal.userId;
 }
 
 type RoleOf = (workspaceId: string, userId: string) => Promise<WorkspaceRole | null>;
@@ -120,12 +125,24 @@ export async function otlpRoutes(app: FastifyInstance, deps: OtlpRoutesDeps): Pr
       if (!encoding || !Buffer.isBuffer(request.body)) {
         throw new AppError('VALIDATION_FAILED', 'Send an OTLP export request as application/x-protobuf or application/json.');
       }
-      const workspaceId = await ingestWorkspaceOf(userOf(request), deps.roleOf);
+      const principal = userOf(request);
       const release = gate.tryEnter();
       if (!release) throw new AppError('RATE_LIMITED', `This node is ingesting as fast as its store allows; retry in ${OTLP_RETRY_AFTER_SECONDS} s.`);
       try {
-        const target = { workspaceId, form: deps.store.rowForm };
-        const read = await reader.read({ signal, encoding, body: request.body, contentEncoding: request.headers['content-encoding'], maxInflatedBytes, target });
+        // The body is read (on the reader thread) while the principal's role is looked up, not
+        // after: on the embedded store that lookup waits behind the insert running on its one
+        // connection, and an exporter's next request then reached the store only after that wait
+        // plus its own read, leaving the store idle in between (DECISIONS, session 16). Nothing
+        // is stored, and no read's error answered, before the role allows it.
+        const target = { workspaceId: claimedIngestWorkspace(principal), form: deps.store.rowForm };
+        const [authorized, reading] = await Promise.allSettled([
+          ingestWorkspaceOf(principal, deps.roleOf),
+          reader.read({ signal, encoding, body: request.body, contentEncoding: request.headers['content-encoding'], maxInflatedBytes, target }),
+        ]);
+        if (authorized.status === 'rejected') throw authorized.reason;
+        if (reading.status === 'rejected') throw reading.reason;
+        const workspaceId = authorized.value;
+        const read = reading.value;
         let rejected = 0;
         let message = '';
         if (signal === 'metrics') {

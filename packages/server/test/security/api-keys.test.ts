@@ -231,6 +231,27 @@ for (const engine of engineSetups()) {
         try {
           expect(errorOf(await upload(writer.key, team, 22))).toEqual([403, 'WORKSPACE_FORBIDDEN']);
           expect(errorOf(await otlp(writer.key))).toEqual([403, 'WORKSPACE_FORBIDDEN']);
+          // The body is read while the role is looked up: the refusal still comes first, whatever
+          // the body holds, and nothing of it is stored.
+          const records = async () => (await rest(server.baseUrl, 'GET', `${usageOf(team)}/overview`, { token: reader.key })).body['records'];
+          const before = await records();
+          const span = {
+            traceId: '5b8efff798038103d269b633813fc60c',
+            spanId: 'eee19b7ec3c1b174',
+            name: 'chat gpt-4.1',
+            startTimeUnixNano: '1764493200000000000',
+            endTimeUnixNano: '1764493201000000000',
+            attributes: [
+              { key: 'gen_ai.request.model', value: { stringValue: 'gpt-4.1' } },
+              { key: 'gen_ai.usage.input_tokens', value: { intValue: '120' } },
+              { key: 'gen_ai.usage.output_tokens', value: { intValue: '30' } },
+            ],
+          };
+          for (const json of [{ resourceSpans: [{ scopeSpans: [{ spans: [span] }] }] }, { resourceSpans: 'not a list' }]) {
+            const refused = await rest(server.baseUrl, 'POST', '/v1/otlp/v1/traces', { token: writer.key, json });
+            expect(errorOf(refused), JSON.stringify(json)).toEqual([403, 'WORKSPACE_FORBIDDEN']);
+          }
+          expect(await records()).toBe(before);
           expect((await rest(server.baseUrl, 'GET', `${usageOf(team)}/dashboard`, { token: reader.key })).status).toBe(200);
         } finally {
           await setRole('admin');
