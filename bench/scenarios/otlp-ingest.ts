@@ -26,7 +26,10 @@ import { mapOtlpTraces } from '../../packages/server/src/usage/otlp/map-otlp-tra
 import { OTLP_TYPES } from '../../packages/server/src/usage/otlp/otlp-schema.js';
 import { OTLP_KEY_PREFIX } from '../../packages/server/src/usage/otlp/prepare-otlp-records.js';
 import { priceUsageRecord } from '../../packages/server/src/usage/price-usage-record.js';
-import type { PricedUsageRecord } from '../../packages/server/src/usage/usage-store.js';
+import { createClickHouseUsageStore } from '../../packages/server/src/usage/clickhouse/clickhouse-usage-store.js';
+import { createSqlUsageStore } from '../../packages/server/src/usage/sql/sql-usage-store.js';
+import { sliceUsageRows, toUsageRows, usageRowCount } from '../../packages/server/src/usage/usage-rows.js';
+import type { PricedUsageRecord, UsageStore } from '../../packages/server/src/usage/usage-store.js';
 import { resolveClickHouse } from '../../packages/server/test/support/clickhouse.js';
 import { insertAccount } from '../../packages/server/test/support/test-accounts.js';
 import { countSqlRows, directClickHouseInsert, directSqlInsert } from '../baselines/direct-batch-insert.js';
@@ -148,6 +151,9 @@ interface Measured {
   tallyServerCpu: Map<number, number[]>;
   /** CPU µs a row per round of the baseline: the inserting client (this process) plus the store's server. */
   baselineCpu: number[];
+  /** Rows/s per round of the product's write alone (storeWriteAlone), and its CPU µs a row as the baseline's. */
+  writeAlone: number[];
+  writeAloneCpu: number[];
   seen: { partial: number; refused: number };
 }
 
@@ -180,8 +186,26 @@ async function measure(
   rounds: readonly Round[][],
   cpu: CpuSources,
   baseline: (round: Round) => Promise<number>,
+  writeAlone: (round: Round) => Promise<number>,
 ): Promise<Measured> {
-  const measured: Measured = { tally: new Map(levels.map((l) => [l, []])), baseline: [], tallyCpu: new Map(levels.map((l) => [l, []])), tallyServerCpu: new Map(levels.map((l) => [l, []])), baselineCpu: [], seen: { partial: 0, refused: 0 } };
+  const measured: Measured = {
+    tally: new Map(levels.map((l) => [l, []])),
+    baseline: [],
+    tallyCpu: new Map(levels.map((l) => [l, []])),
+    tallyServerCpu: new Map(levels.map((l) => [l, []])),
+    baselineCpu: [],
+    writeAlone: [],
+    writeAloneCpu: [],
+    seen: { partial: 0, refused: 0 },
+  };
+  // In this process, like the baseline: what it costs is this process's CPU plus the store's server.
+  const inProcess = async (write: (round: Round) => Promise<number>, round: Round, rates: number[], costs: number[]) => {
+    const before = await cpuNow(cpu);
+    rates.push(await write(round));
+    const after = await cpuNow(cpu);
+    // The node is idle meanwhile: the write's cost is this process (the client) and the store's server.
+    costs.push(((after.harness - before.harness + after.server - before.server) * 1000) / round.priced.length);
+  };
   for (const [i, sets] of rounds.entries()) {
     const sides: Array<() => Promise<void>> = [
       ...levels.map((level, j) => async () => {
@@ -193,13 +217,8 @@ async function measure(
         measured.tallyCpu.get(level)!.push(((after.node - before.node + after.server - before.server) * 1000) / spans);
         measured.tallyServerCpu.get(level)!.push(((after.server - before.server) * 1000) / spans);
       }),
-      async () => {
-        const before = await cpuNow(cpu);
-        measured.baseline.push(await baseline(sets[0]!));
-        const after = await cpuNow(cpu);
-        // The node is idle meanwhile: the insert's cost is this process (the client) and the store's server.
-        measured.baselineCpu.push(((after.harness - before.harness + after.server - before.server) * 1000) / sets[0]!.priced.length);
-      },
+      () => inProcess(baseline, sets[0]!, measured.baseline, measured.baselineCpu),
+      () => inProcess(writeAlone, sets[0]!, measured.writeAlone, measured.writeAloneCpu),
     ];
     for (let k = 0; k < sides.length; k++) await sides[(k + i) % sides.length]!();
     const cpuText = (l: number) => {
@@ -208,7 +227,11 @@ async function measure(
       return cpu.serverPid === undefined ? `${all.toFixed(1)} µs CPU a span` : `${all.toFixed(1)} µs CPU a span, ${server.toFixed(1)} of it the server's`;
     };
     const rates = levels.map((l) => `${l} in flight ${Math.round(measured.tally.get(l)!.at(-1)!).toLocaleString('en-US')} (${cpuText(l)})`).join(', ');
-    ctx.log(`  ${label} round ${i + 1}: Tally ${rates} spans/s; direct insert ${Math.round(measured.baseline.at(-1)!).toLocaleString('en-US')} rows/s (${measured.baselineCpu.at(-1)!.toFixed(1)} µs CPU a row)`);
+    const inProcessText = (rate: number[], cost: number[]) => `${Math.round(rate.at(-1)!).toLocaleString('en-US')} rows/s (${cost.at(-1)!.toFixed(1)} µs CPU a row)`;
+    ctx.log(
+      `  ${label} round ${i + 1}: Tally ${rates} spans/s; direct insert ${inProcessText(measured.baseline, measured.baselineCpu)}; ` +
+        `the product's write alone ${inProcessText(measured.writeAlone, measured.writeAloneCpu)}`,
+    );
   }
   return measured;
 }
@@ -243,6 +266,7 @@ function figuresOf(
   where: string,
   cpuWhat: string,
   baselineCpuWhat: string,
+  writeAloneWhat: string,
 ): Figure[] {
   const total = roundCount * spansPerRound * levels.length;
   const baseline = spreadOf(measured.baseline);
@@ -250,7 +274,7 @@ function figuresOf(
     ...(measured.seen.refused > 0 ? [`${measured.seen.refused} request(s) refused with 429/503 (not retried here)`] : []),
     ...(measured.seen.partial > 0 ? [`${measured.seen.partial} request(s) answered with refused spans`] : []),
   ];
-  return levels.flatMap((level) => {
+  const perLevel = levels.flatMap((level): Figure[] => {
     const tally = spreadOf(measured.tally.get(level)!);
     const tallyCpu = spreadOf(measured.tallyCpu.get(level)!);
     const serverCpu = spreadOf(measured.tallyServerCpu.get(level)!);
@@ -281,6 +305,47 @@ function figuresOf(
         `, baseline ${spreadText(baselineCpu, 1)} µs a row`,
     }];
   });
+  const alone = spreadOf(measured.writeAlone);
+  const aloneCpu = spreadOf(measured.writeAloneCpu);
+  // No target: the most the ingest could reach if HTTP, decoding, mapping and pricing cost nothing,
+  // so a miss of the ingest's target can be told apart into the write's part and the rest's.
+  return [
+    ...perLevel,
+    {
+      name: `the product's write alone (its insert with the duplicate check and the rollups, no HTTP or decoding), ${store}`,
+      unit: 'rows/s',
+      tally: Math.round(alone.median),
+      baseline: Math.round(baseline.median),
+      baselineName,
+      note:
+        `the same rows as the baseline's, already priced and serialised in the store's row form (before the clock, as the node's reader thread does it beside the store), stored through the product's own store (${writeAloneWhat}), ` +
+        `in this process, in the same alternating rounds; ${spreadText(alone, 0)} rows/s; CPU ${spreadText(aloneCpu, 1)} µs a row (${baselineCpuWhat})`,
+    },
+  ];
+}
+
+/**
+ * The product's own write of a round's priced rows, timed: stored in the store's own batch size
+ * through its ingest session when it has one (its rollups brought up to date at the end, as the
+ * write batcher does), else its insertRows. The rows are serialised in the store's row form before
+ * the clock starts, as the node's reader thread serialises them beside the store's work. Rows/s.
+ */
+function productWriteAlone(store: UsageStore, owner: string): (round: Round) => Promise<number> {
+  return async (round) => {
+    const rows = toUsageRows(store.rowForm, owner, round.priced);
+    const start = performance.now();
+    const batch = store.insertBatchSize ?? 5000;
+    const session = store.openIngest?.(owner);
+    let inserted = 0;
+    for (let from = 0; from < usageRowCount(rows); from += batch) {
+      const slice = sliceUsageRows(rows, from, from + batch);
+      inserted += (session ? await session.insertRows(slice) : await store.insertRows(owner, slice)).inserted;
+    }
+    await session?.finish();
+    const seconds = (performance.now() - start) / 1000;
+    if (inserted !== round.priced.length) throw new Error(`the product's write stored ${inserted} of ${round.priced.length} rows`);
+    return round.priced.length / seconds;
+  };
 }
 
 async function runEmbedded(ctx: BenchContext, roundCount: number, batchesPerRound: number): Promise<Figure[]> {
@@ -297,12 +362,24 @@ async function runEmbedded(ctx: BenchContext, roundCount: number, batchesPerRoun
     await migrateToLatest(db);
     const baselineOwner = crypto.randomUUID();
     await insertAccount(db, baselineOwner);
+    const writeAloneOwner = crypto.randomUUID();
+    await insertAccount(db, writeAloneOwner);
     const sqlDb = db;
-    const measured = await measure(ctx, 'embedded', `${node.url}/v1/otlp/v1/traces`, exporter!.accessToken, levels, rounds, { nodePid: node.pid, serverPid: undefined }, async (round) => {
-      const start = performance.now();
-      await directSqlInsert(sqlDb, baselineOwner, round.priced);
-      return round.priced.length / ((performance.now() - start) / 1000);
-    });
+    const measured = await measure(
+      ctx,
+      'embedded',
+      `${node.url}/v1/otlp/v1/traces`,
+      exporter!.accessToken,
+      levels,
+      rounds,
+      { nodePid: node.pid, serverPid: undefined },
+      async (round) => {
+        const start = performance.now();
+        await directSqlInsert(sqlDb, baselineOwner, round.priced);
+        return round.priced.length / ((performance.now() - start) / 1000);
+      },
+      productWriteAlone(createSqlUsageStore(sqlDb), writeAloneOwner),
+    );
     const baselineStored = await countSqlRows(sqlDb, baselineOwner);
     if (baselineStored !== roundCount * batchesPerRound * BATCH) throw new Error(`the baseline holds ${baselineStored} rows`);
     return figuresOf(
@@ -317,6 +394,7 @@ async function runEmbedded(ctx: BenchContext, roundCount: number, batchesPerRoun
       "on a fresh embedded store in its own process (the harness's own PGlite for the baseline: no duplicate check, no rollups)",
       'the node, every thread',
       "the harness's process (its PGlite)",
+      'the SQL store on the same PGlite: 5,000 rows a statement, the fewest statements it makes',
     );
   } finally {
     await node?.close();
@@ -335,16 +413,28 @@ async function runClickHouse(ctx: BenchContext, roundCount: number, batchesPerRo
   const all = makeRounds(roundCount * levels.length, batchesPerRound);
   const rounds = Array.from({ length: roundCount }, (_, i) => all.slice(i * levels.length, (i + 1) * levels.length));
   let node: TallyProcess | undefined;
+  let writeStore: Awaited<ReturnType<typeof createClickHouseUsageStore>> | undefined;
   try {
     node = await startTally({ startTimeoutMs: 180_000, env: { TALLY_CLICKHOUSE_URL: `${service.url.replace(/\/$/, '')}/${database}` } });
     const [exporter] = await createBenchUsers(node.url, 1);
     const baselineOwner = crypto.randomUUID();
     const serverPid = await pidOf('clickhouse-server');
-    const measured = await measure(ctx, 'ClickHouse', `${node.url}/v1/otlp/v1/traces`, exporter!.accessToken, levels, rounds, { nodePid: node.pid, serverPid }, async (round) => {
-      const start = performance.now();
-      await directClickHouseInsert(raw, database, baselineOwner, round.priced);
-      return round.priced.length / ((performance.now() - start) / 1000);
-    });
+    writeStore = await createClickHouseUsageStore({ url: service.url, database });
+    const measured = await measure(
+      ctx,
+      'ClickHouse',
+      `${node.url}/v1/otlp/v1/traces`,
+      exporter!.accessToken,
+      levels,
+      rounds,
+      { nodePid: node.pid, serverPid },
+      async (round) => {
+        const start = performance.now();
+        await directClickHouseInsert(raw, database, baselineOwner, round.priced);
+        return round.priced.length / ((performance.now() - start) / 1000);
+      },
+      productWriteAlone(writeStore, crypto.randomUUID()),
+    );
     return figuresOf(
       measured,
       'ClickHouse',
@@ -357,9 +447,11 @@ async function runClickHouse(ctx: BenchContext, roundCount: number, batchesPerRo
       `with its usage in ClickHouse (${service.url}, a fresh database; the baseline writes the same table, no duplicate check, no rollups)`,
       serverPid === undefined ? 'the node, every thread (clickhouse-server runs elsewhere: not counted)' : 'the node, every thread, plus clickhouse-server',
       serverPid === undefined ? 'the inserting client (clickhouse-server not counted)' : 'the inserting client plus clickhouse-server',
+      'the ClickHouse store on the same database: one ingest session a round, 10,000 rows a call, its rollups at the end',
     );
   } finally {
     await node?.close();
+    await writeStore?.close();
     await raw.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
     await raw.close();
     await service.stop();
