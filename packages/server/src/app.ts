@@ -18,6 +18,7 @@ import { reachableBeyondLoopback } from './config/network-exposure.js';
 import { createPasswordPolicy } from './auth/password-policy.js';
 import { createSessionService, withSessionCheck } from './auth/session-service.js';
 import { createSessionStandingCache } from './auth/session-standing-cache.js';
+import { createApiKeyVerificationCache } from './auth/api-key-cache.js';
 import cookie from '@fastify/cookie';
 import { createOriginPolicy } from './http/origin-policy.js';
 import { trustProxyOption } from './http/client-info.js';
@@ -241,6 +242,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const accounts = createAccounts({ db, passwords });
   const apiKeys = createApiKeys({ db, bus });
   const authenticator = createAuthenticator({ tokens: signedTokens, apiKeys, sessionStanding: (id) => sessions.standing(id) });
+  // OTLP exporters send many requests a second with one credential, and on the embedded store each
+  // read of it waited behind the insert in progress: their credentials are checked against the
+  // node's memory, which every revocation clears at once (credential-cache.ts). Roles are still read
+  // on each request (otlp-routes.ts).
+  const apiKeyCache = await createApiKeyVerificationCache({ apiKeys, bus, ttlMs: 1000, maxEntries: 50_000 });
+  const exportAuthenticator = createAuthenticator({ tokens: signedTokens, apiKeys: apiKeyCache, sessionStanding: (id) => standings.standing(id) });
   const endSessions = async (userId: string, reason: string) => void (await sessions.revokeAllExcept(userId, undefined, reason));
   const resets = createPasswordResets({ db, passwords, endSessions });
   const origins = createOriginPolicy(config);
@@ -319,7 +326,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     store: services.agents.usageStore,
     prices: services.agents.prices,
     roleOf: workspaces.roleOf,
-    authenticate: (request) => authenticator.authenticate(request),
+    authenticate: (request) => exportAuthenticator.authenticate(request),
     onIngested: (summary) => services.metrics.ingested(summary),
     onStored: (workspaceId) => announceUsageChanged(services.bus, workspaceId, { source: 'otlp' }),
   });
@@ -449,6 +456,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await gateway.closeAll();
         await app.close();
         await standings.close();
+        await apiKeyCache.close();
         await membershipWatch.close();
         invitationMailer?.close();
         await repriceJobs.close();

@@ -51,8 +51,9 @@ export interface Authenticator {
 export function createAuthenticator(deps: {
   /** Signature and expiry only: the session is checked here, with the account, in one read. */
   tokens: AccessTokens;
-  apiKeys: ApiKeys;
-  /** Read fresh on every request (not the node's cache): a role change applies to the next one. */
+  /** The database's `verify`, read fresh on every request, or a node's memory of it for OTLP (api-key-cache.ts). */
+  apiKeys: Pick<ApiKeys, 'verify'>;
+  /** The session's standing: read fresh on every request (a role change applies to the next one), or from the node's memory of it for OTLP. */
   sessionStanding: (sessionId: string) => Promise<SessionStanding | null>;
 }): Authenticator {
   async function authenticate(request: FastifyRequest): Promise<Principal> {

@@ -168,6 +168,31 @@ for (const engine of engineSetups()) {
       }
     });
 
+    it('OTLP keeps a live credential in memory for a moment, and forgets it the moment it is revoked or its account disabled', async () => {
+      const exporter = await signUp(server.baseUrl, 'keys-exporter');
+      const key = await createKey(exporter, 'collector', ['usage:write']);
+      const spare = await createKey(exporter, 'second collector', ['usage:write']);
+      const otlpWith = (token: string) => rest(server.baseUrl, 'POST', '/v1/otlp/v1/traces', { token, json: { resourceSpans: [] } });
+      // Well inside the node's second of memory (app.ts): a node that did not forget on the bus's
+      // message would still answer 200 here. Over Redis the message takes a moment to come back.
+      const refusal = async (token: string) => {
+        const until = Date.now() + 300;
+        let res = await otlpWith(token);
+        while (res.status === 200 && Date.now() < until) res = await otlpWith(token);
+        return errorOf(res);
+      };
+      for (let i = 0; i < 3; i++) {
+        for (const token of [key.key, spare.key, exporter.token]) expect((await otlpWith(token)).status).toBe(200);
+      }
+      expect((await rest(server.baseUrl, 'DELETE', `${keysOf(exporter.userId)}/${key.id}`, { token: exporter.token })).status).toBe(200);
+      expect(await refusal(key.key)).toEqual([401, 'AUTH_INVALID_API_KEY']);
+      expect((await otlpWith(spare.key)).status).toBe(200);
+
+      expect((await rest(server.baseUrl, 'PATCH', `/v1/admin/users/${exporter.userId}`, { token: admin.token, json: { disabled: true } })).status).toBe(200);
+      expect(await refusal(spare.key)).toEqual([401, 'AUTH_ACCOUNT_DISABLED']);
+      expect(await refusal(exporter.token)).toEqual([401, 'AUTH_ACCOUNT_DISABLED']);
+    });
+
     describe('in a team workspace', () => {
       let teamOwner: Person;
       let keeper: Person;
