@@ -8,6 +8,9 @@
  * else the tests' find-or-start of a throw-away clickhouse-server) at least 50,000 spans/s and 0.5x a
  * direct JSONEachRow insert of the same rows.
  *
+ * Beside them, in the same rounds, the product's write alone (productWriteAlone): the same rows through
+ * the product's own store, no HTTP or decoding, which says how much of a miss is the write's.
+ *
  * Spans are made from generated usage (models, token counts, cache reads, users) and encoded before
  * the clock starts; the receiver decodes, maps, prices, dedupes and stores them. Everything created
  * is removed at the end.
@@ -151,7 +154,7 @@ interface Measured {
   tallyServerCpu: Map<number, number[]>;
   /** CPU µs a row per round of the baseline: the inserting client (this process) plus the store's server. */
   baselineCpu: number[];
-  /** Rows/s per round of the product's write alone (storeWriteAlone), and its CPU µs a row as the baseline's. */
+  /** Rows/s per round of the product's write alone (productWriteAlone), and its CPU µs a row as the baseline's. */
   writeAlone: number[];
   writeAloneCpu: number[];
   seen: { partial: number; refused: number };
