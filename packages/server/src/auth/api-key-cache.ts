@@ -26,10 +26,7 @@ export async function createApiKeyVerificationCache(deps: {
   now?: () => number;
 }): Promise<ApiKeyVerificationCache> {
   const cache = await createCredentialCache<VerifiedApiKey>({
-    bus: deps.bus,
-    ttlMs: deps.ttlMs,
-    maxEntries: deps.maxEntries,
-    ...(deps.now ? { now: deps.now } : {}),
+    ...deps,
     heldBy: (key) => (key.owner.disabled ? null : { userId: key.owner.id, apiKeyId: key.keyId }),
   });
   return {

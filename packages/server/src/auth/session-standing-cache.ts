@@ -22,10 +22,7 @@ export async function createSessionStandingCache(deps: {
   now?: () => number;
 }): Promise<SessionStandingCache> {
   const cache = await createCredentialCache<SessionStanding>({
-    bus: deps.bus,
-    ttlMs: deps.ttlMs,
-    maxEntries: deps.maxEntries,
-    ...(deps.now ? { now: deps.now } : {}),
+    ...deps,
     heldBy: (standing, sessionId) => (standing.account && !standing.account.disabled ? { userId: standing.userId, sessionId } : null),
   });
   return { standing: (sessionId) => cache.get(sessionId, () => deps.read(sessionId)), close: () => cache.close() };
