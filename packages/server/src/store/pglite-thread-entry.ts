@@ -1,5 +1,6 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
+import { createPglitePreparedStatements } from './pglite-prepared-statements.js';
 import { serializeError, type PgliteControl, type PgliteLane, type PgliteReport, type PgliteRequest, type PgliteResponse } from './pglite-thread-protocol.js';
 
 /** What the main thread hands the database thread (see pglite-thread.ts). */
@@ -23,6 +24,7 @@ async function main(control: MessagePort, data: PgliteThreadData): Promise<void>
     report({ type: 'failed', message: error instanceof Error ? error.message : String(error) });
     return;
   }
+  const statements = createPglitePreparedStatements(db);
   const lending = createLending();
   const ports = new Set<MessagePort>();
 
@@ -42,7 +44,7 @@ async function main(control: MessagePort, data: PgliteThreadData): Promise<void>
             reply({ id: request.id, ok: false, error: { message: 'query outside the lease of the database connection', fields: {} } });
             return;
           }
-          db.query<Record<string, unknown>>(request.sql, request.params).then(
+          statements.query(request.sql, request.params).then(
             (result) => reply({ id: request.id, ok: true, rows: result.rows, affectedRows: result.affectedRows }),
             (error: unknown) => reply({ id: request.id, ok: false, error: serializeError(error) }),
           );
