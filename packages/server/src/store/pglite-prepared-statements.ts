@@ -16,11 +16,10 @@ const NO_FS_SYNC = { syncToFs: false } as const;
 /**
  * Named prepared statements on PGlite, for the texts statement-names.ts names. PGlite's own
  * `query` sends every statement unnamed, so its one connection parses, analyses and plans it each
- * time, with the parameters' values folded into a custom plan: for the usage insert (its rollups in
- * one statement, the rows as one JSON parameter) that was a quarter of the statement's time at
- * 1,400 rows (docs/DECISIONS.md, session 17). A named one is parsed once and then runs on PostgreSQL's
- * cached plan, through PGlite's public protocol calls and its own type parsers, so rows and errors
- * look as `query` gives them.
+ * time: for a session's read, more than half of what the statement cost (docs/DECISIONS.md, session
+ * 17). A named one is parsed once and then runs on PostgreSQL's cached plan, through PGlite's public
+ * protocol calls and its own type parsers and serialisers, so rows, counts and errors come back as
+ * `query` gives them.
  *
  * A statement whose result columns changed since it was named (a migration added one) is refused by
  * PostgreSQL; outside a transaction it runs again unnamed and keeps running so, inside one the
