@@ -70,7 +70,6 @@ describe('prepared statements on PGlite', () => {
     await db.query('delete from items where id = 10');
     expect(named).toEqual(await reference(text, params));
     await db.query('delete from items where id = 10');
-    await db.query('delete from items where id = 10');
     // Nulls and undefined go as SQL NULL; the row comes back as a plain select reads it.
     const withNulls = [11, 'eleven', null, null, undefined, null, null, null, null, null, null];
     const inserted = await s.query(text, withNulls);
