@@ -16,7 +16,7 @@ const NO_FS_SYNC = { syncToFs: false } as const;
 /**
  * Named prepared statements on PGlite, for the texts statement-names.ts names. PGlite's own
  * `query` sends every statement unnamed, so its one connection parses, analyses and plans it each
- * time: for a session's read, more than half of what the statement cost (docs/DECISIONS.md, session
+ * time: for a small read by key, more than half of what the statement cost (docs/DECISIONS.md, session
  * 17). A named one is parsed once and then runs on PostgreSQL's cached plan, through PGlite's public
  * protocol calls and its own type parsers and serialisers, so rows, counts and errors come back as
  * `query` gives them.
