@@ -32,6 +32,11 @@ export function createPglitePreparedStatements(db: PGlite, options: PreparedStat
   const prepared = new Map<string, number[]>();
   const spoiled = new Set<string>();
 
+  async function runUnnamed(text: string, params: unknown[]): Promise<PgliteStatementResult> {
+    const result = await db.query<Record<string, unknown>>(text, params);
+    return { rows: result.rows, affectedRows: result.affectedRows };
+  }
+
   async function runNamed(name: string, text: string, params: unknown[]): Promise<PgliteStatementResult> {
     const { serialize } = protocol;
     const messages: Parameters<typeof parse.parseResults>[0] = [];
@@ -69,18 +74,14 @@ export function createPglitePreparedStatements(db: PGlite, options: PreparedStat
   return {
     async query(text, params) {
       const name = params.length > 0 ? nameOf(text) : undefined;
-      if (name === undefined || spoiled.has(name) || (!prepared.has(name) && prepared.size >= maxPrepared)) {
-        const result = await db.query<Record<string, unknown>>(text, params);
-        return { rows: result.rows, affectedRows: result.affectedRows };
-      }
+      if (name === undefined || spoiled.has(name) || (!prepared.has(name) && prepared.size >= maxPrepared)) return runUnnamed(text, params);
       try {
         return await db.runExclusive(() => runNamed(name, text, params));
       } catch (error) {
         if (!isStaleResultType(error)) throw error;
         spoiled.add(name);
         if (db.isInTransaction()) throw error;
-        const result = await db.query<Record<string, unknown>>(text, params);
-        return { rows: result.rows, affectedRows: result.affectedRows };
+        return runUnnamed(text, params);
       }
     },
   };
