@@ -8,12 +8,16 @@ import { z } from 'zod';
  * Refused input is a typed VALIDATION_FAILED / FRAME_INVALID / per-line refusal, never a 500.
  */
 
-/** A NUL byte, or a surrogate half without its other half. */
-const UNSAFE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 export const UNSAFE_TEXT_MESSAGE = 'must not contain NUL bytes or unpaired surrogates';
 
+/** A surrogate half without its other half: for engines older than ES2024's String#isWellFormed (browsers before 2023). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const isWellFormed: (value: string) => boolean =
+  typeof String.prototype.isWellFormed === 'function' ? (value) => value.isWellFormed() : (value) => !LONE_SURROGATE.test(value);
+
+/** No NUL byte, and no surrogate half without its other half. */
 export function isSafeText(value: string): boolean {
-  return !UNSAFE_TEXT.test(value);
+  return isWellFormed(value) && !value.includes('\u0000');
 }
 
 /** A string the stores can keep; chain .trim(), .min(), .max() as on z.string(). */
