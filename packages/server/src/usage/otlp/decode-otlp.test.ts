@@ -57,6 +57,22 @@ describe('OTLP decoding', () => {
     expect(() => decodeOtlpRequest('logs', Buffer.from('[1]'), 'json')).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED' }));
   });
 
+  it('refuses an OTLP/JSON body nested otherwise than the protocol, naming where; absent or null lists are empty', () => {
+    const refused = (signal: 'traces' | 'logs' | 'metrics', body: unknown, where: string) =>
+      expect(() => decodeOtlpRequest(signal, Buffer.from(JSON.stringify(body)), 'json')).toThrow(
+        expect.objectContaining({ code: 'VALIDATION_FAILED', message: expect.stringContaining(where) }),
+      );
+    refused('traces', { resourceSpans: [{ scopeSpans: [{ spans: {} }] }] }, 'resourceSpans[0].scopeSpans[0].spans is not an array');
+    refused('traces', { resourceSpans: [{ scopeSpans: [{ spans: [] }, 7] }] }, 'resourceSpans[0].scopeSpans[1] is not an object');
+    refused('traces', { resourceSpans: [{ scopeSpans: 'x' }] }, 'resourceSpans[0].scopeSpans is not an array');
+    refused('logs', { resourceLogs: [null] }, 'resourceLogs[0] is not an object');
+    refused('logs', { resourceLogs: [{ scopeLogs: [{ logRecords: { a: 1 } }] }] }, 'resourceLogs[0].scopeLogs[0].logRecords is not an array');
+    refused('metrics', { resourceMetrics: [{ scopeMetrics: [{ metrics: 1 }] }] }, 'resourceMetrics[0].scopeMetrics[0].metrics is not an array');
+    for (const body of [{ resourceSpans: null }, { resourceSpans: [{ scopeSpans: null }] }, { resourceSpans: [{ scopeSpans: [{ spans: null }] }] }, { resourceSpans: [{}] }]) {
+      expect(decodeOtlpRequest('traces', Buffer.from(JSON.stringify(body)), 'json')).toEqual(body);
+    }
+  });
+
   it('inflates gzip within a limit and refuses a bomb or a foreign encoding', async () => {
     const body = Buffer.from('{"resourceSpans": []}');
     expect(await inflateOtlpBody(gzipSync(body), 'gzip', 1000)).toEqual(body);

@@ -62,10 +62,38 @@ export function decodeOtlpRequest(signal: OtlpSignal, body: Buffer, encoding: Ot
   }
   const object = asObject(parsed);
   const resources = object?.[resourcesField];
-  if (!object || (resources !== undefined && !Array.isArray(resources))) {
+  if (!object || (resources !== undefined && resources !== null && !Array.isArray(resources))) {
     throw new AppError('VALIDATION_FAILED', `The body is not an OTLP/JSON ${request.name}: expected {"${resourcesField}": [...]}.`);
   }
+  const misshapen = misshapenPath(signal, object);
+  if (misshapen) throw new AppError('VALIDATION_FAILED', `The body is not an OTLP/JSON ${request.name}: ${misshapen}.`);
   return object;
+}
+
+/**
+ * Where an OTLP/JSON request's nesting is not the protocol's, or null: a list that is not an
+ * array, or a resource or scope that is not an object. Such a body was written by something that
+ * is not an OTLP exporter, and storing the rest of it would pass off what it lost as received; a
+ * protobuf body cannot be shaped so. A list may be absent or null (proto3 JSON's empty list); an
+ * item in a list that is not an object is refused on its own by the mapping, as a partial success.
+ */
+function misshapenPath(signal: OtlpSignal, object: JsonObject): string | null {
+  const { resourcesField, scopesField, itemsField } = OTLP_TYPES[signal];
+  const resources = object[resourcesField];
+  if (resources === undefined || resources === null) return null;
+  for (const [r, resource] of (resources as unknown[]).entries()) {
+    const at = `${resourcesField}[${r}]`;
+    if (!asObject(resource)) return `${at} is not an object`;
+    const scopes = (resource as JsonObject)[scopesField];
+    if (scopes === undefined || scopes === null) continue;
+    if (!Array.isArray(scopes)) return `${at}.${scopesField} is not an array`;
+    for (const [s, scope] of scopes.entries()) {
+      if (!asObject(scope)) return `${at}.${scopesField}[${s}] is not an object`;
+      const items = (scope as JsonObject)[itemsField];
+      if (items !== undefined && items !== null && !Array.isArray(items)) return `${at}.${scopesField}[${s}].${itemsField} is not an array`;
+    }
+  }
+  return null;
 }
 
 /**

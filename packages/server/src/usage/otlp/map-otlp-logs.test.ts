@@ -65,6 +65,12 @@ describe('mapOtlpLogs', () => {
     expect(items).toEqual([{ lineNumber: 1, error: expect.stringContaining('input_tokens: expected a whole number') }]);
   });
 
+  it('refuses an item that is not a log record object on its own, counted and numbered, and maps the rest', () => {
+    const { received, items } = mapOtlpLogs(request('claude-code', 'x', 'hello', claudeApiRequest()));
+    expect(received).toBe(2);
+    expect(items).toEqual([{ lineNumber: 1, error: 'not an OTLP log record (a JSON object)' }, expect.objectContaining({ lineNumber: 2, record: expect.anything() })]);
+  });
+
   it('maps Codex response.completed events (cached inside input, reasoning inside output) and skips its other events', () => {
     const completed = {
       timeUnixNano: TIME,

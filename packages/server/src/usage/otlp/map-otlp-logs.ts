@@ -1,7 +1,7 @@
 import { asObject, listOf, nanosToIso, stringOf, type JsonObject } from '../formats/field-readers.js';
 import { mapGeminiApiResponse } from '../formats/gemini-cli-format.js';
 import { attributesOf, mapGenAiSpan } from '../formats/otel-format.js';
-import { checkedItem, type MappedItem } from '../formats/usage-format.js';
+import { checkedItem, errorItem, type MappedItem } from '../formats/usage-format.js';
 import { mapClaudeCodeApiRequest } from './claude-code-log-record.js';
 import { mapCodexSseEvent } from './codex-log-record.js';
 import type { OtlpMapping } from './map-otlp-traces.js';
@@ -27,6 +27,7 @@ export function mapOtlpLogs(request: JsonObject): OtlpMapping {
         received += 1;
         const record = asObject(value);
         if (record) items.push(...mapLogRecord(record, resource, scopeName, received));
+        else items.push(errorItem(received, 'not an OTLP log record (a JSON object)'));
       }
     }
   }

@@ -50,6 +50,16 @@ describe('mapOtlpTraces', () => {
     expect(errors(items)).toEqual([{ lineNumber: 3, error: expect.stringMatching(/span 00000000000000c3: gen_ai.usage.input_tokens: expected a whole number/) }]);
   });
 
+  it('refuses an item that is not a span object on its own, counted and numbered, and maps the rest', () => {
+    const { received, items } = mapOtlpTraces(request(42, span('00000000000000c4', CHAT), null));
+    expect(received).toBe(3);
+    expect(records(items)).toHaveLength(1);
+    expect(errors(items)).toEqual([
+      { lineNumber: 1, error: 'not an OTLP span (a JSON object)' },
+      { lineNumber: 3, error: 'not an OTLP span (a JSON object)' },
+    ]);
+  });
+
   it('reads protobuf-decoded ids (base64) as hex, as OTLP/JSON writes them', () => {
     const base64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
     const { items } = mapOtlpTraces(request(span(base64('00000000000000d1'), CHAT, { traceId: base64(TRACE) })));

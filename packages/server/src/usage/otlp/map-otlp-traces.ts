@@ -1,6 +1,6 @@
 import { asObject, listOf, type JsonObject } from '../formats/field-readers.js';
 import { attributesOf, genAiSpanFieldsOf, mapGenAiCall, type GenAiSpanFields } from '../formats/otel-format.js';
-import type { MappedItem } from '../formats/usage-format.js';
+import { errorItem, type MappedItem } from '../formats/usage-format.js';
 
 /** What an export request held: every item counted, and the records (or refusals) mapped from it. */
 export interface OtlpMapping {
@@ -26,7 +26,10 @@ export function mapOtlpTraces(request: JsonObject): OtlpMapping {
       for (const value of listOf(asObject(scopeSpans)?.['spans'])) {
         received += 1;
         const span = asObject(value);
-        if (!span) continue;
+        if (!span) {
+          items.push(errorItem(received, 'not an OTLP span (a JSON object)'));
+          continue;
+        }
         const item = mapTraceSpan(genAiSpanFieldsOf(span), () => listOf(span['events']).map((event) => attributesOf(asObject(event)?.['attributes'])), resource, received);
         if (item) items.push(item);
       }

@@ -19,6 +19,9 @@ export interface OtlpSignalTypes {
   rejectedField: 'rejectedSpans' | 'rejectedLogRecords' | 'rejectedDataPoints';
   /** The request's top-level list: resourceSpans, resourceLogs or resourceMetrics. */
   resourcesField: 'resourceSpans' | 'resourceLogs' | 'resourceMetrics';
+  /** A resource's list of scopes, and a scope's list of items (spans, log records, metrics). */
+  scopesField: 'scopeSpans' | 'scopeLogs' | 'scopeMetrics';
+  itemsField: 'spans' | 'logRecords' | 'metrics';
 }
 
 export const OTLP_TYPES: Readonly<Record<OtlpSignal, OtlpSignalTypes>> = {
@@ -27,18 +30,24 @@ export const OTLP_TYPES: Readonly<Record<OtlpSignal, OtlpSignalTypes>> = {
     response: root.lookupType(`${COLLECTOR}.trace.v1.ExportTraceServiceResponse`),
     rejectedField: 'rejectedSpans',
     resourcesField: 'resourceSpans',
+    scopesField: 'scopeSpans',
+    itemsField: 'spans',
   },
   logs: {
     request: root.lookupType(`${COLLECTOR}.logs.v1.ExportLogsServiceRequest`),
     response: root.lookupType(`${COLLECTOR}.logs.v1.ExportLogsServiceResponse`),
     rejectedField: 'rejectedLogRecords',
     resourcesField: 'resourceLogs',
+    scopesField: 'scopeLogs',
+    itemsField: 'logRecords',
   },
   metrics: {
     request: root.lookupType(`${COLLECTOR}.metrics.v1.ExportMetricsServiceRequest`),
     response: root.lookupType(`${COLLECTOR}.metrics.v1.ExportMetricsServiceResponse`),
     rejectedField: 'rejectedDataPoints',
     resourcesField: 'resourceMetrics',
+    scopesField: 'scopeMetrics',
+    itemsField: 'metrics',
   },
 };
 
