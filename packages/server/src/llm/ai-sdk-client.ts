@@ -9,7 +9,7 @@ import {
   type TextRequest,
   type ToolLoopRequest,
 } from './language-model-client.js';
-import type { CallUsage } from './openai-compatible-text-stream.js';
+import type { CallUsage } from './lean-sse-text-stream.js';
 import { coalesceTextStream } from './coalesce-text-stream.js';
 
 export interface AiSdkClientOptions {
@@ -26,9 +26,15 @@ export interface AiSdkClientOptions {
   /**
    * A leaner reader for plain streamed answers (no tools), used instead of the SDK's there; its
    * errors must be the SDK's kinds (APICallError for HTTP and connection failures) so both paths
-   * translate alike. Tool loops and structured output always go through the SDK.
+   * translate alike. A request it does not take goes to the SDK's reader. Tool loops and structured
+   * output always go through the SDK.
    */
-  textStream?: (request: TextRequest, signal: AbortSignal, onUsage: (usage: CallUsage) => void) => AsyncIterable<string>;
+  textStream?: LeanTextStream;
+}
+
+export interface LeanTextStream {
+  takes(request: TextRequest): boolean;
+  read(request: TextRequest, signal: AbortSignal, onUsage: (usage: CallUsage) => void): AsyncIterable<string>;
 }
 
 /**
@@ -58,12 +64,12 @@ export function createAiSdkClient(options: AiSdkClientOptions): LanguageModelCli
   }
 
   /** A plain answer through the lean reader: the same budget, stop, error translation and recording as the SDK's path. */
-  async function* leanStream(request: TextRequest, read: NonNullable<AiSdkClientOptions['textStream']>): AsyncIterable<string> {
+  async function* leanStream(request: TextRequest, lean: LeanTextStream): AsyncIterable<string> {
     const call = callSignal(request.signal, timeoutMs);
     const startedAt = new Date();
     let usage: CallUsage | undefined;
     try {
-      yield* read(request, call.signal, (u) => (usage = u));
+      yield* lean.read(request, call.signal, (u) => (usage = u));
       // Ended by the consumer (a break) or aborted without an error surfacing: the stop's reason, as the SDK path throws it.
       if (call.signal.aborted) throw call.abortError();
       await record(request.feature, startedAt, 'ok', usage);
@@ -130,7 +136,7 @@ export function createAiSdkClient(options: AiSdkClientOptions): LanguageModelCli
     kind: options.kind,
 
     // The lean reader joins the texts of each read itself; the SDK hands over its parts one by one.
-    streamText: (request) => (options.textStream ? leanStream(request, options.textStream) : coalesceTextStream(stream(request))),
+    streamText: (request) => (options.textStream?.takes(request) ? leanStream(request, options.textStream) : coalesceTextStream(stream(request))),
 
     streamWithTools(request: ToolLoopRequest): AsyncIterable<string> {
       const tools: ToolSet = {};

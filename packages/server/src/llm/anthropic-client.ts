@@ -1,5 +1,6 @@
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createAiSdkClient } from './ai-sdk-client.js';
+import { anthropicBaseUrl, streamAnthropicText } from './anthropic-text-stream.js';
 import type { LanguageModelClient, LlmCallRecorder } from './language-model-client.js';
 
 export interface AnthropicOptions {
@@ -17,12 +18,13 @@ export interface AnthropicOptions {
  * Anthropic's Messages API through `@ai-sdk/anthropic`: the same client as the OpenAI-compatible
  * one (ai-sdk-client.ts), so agents cannot tell them apart. Structured output uses the provider's
  * own choice (native structured outputs on models that have them, a forced `json` tool otherwise).
+ * A plain streamed answer with its output limit set (the reporting agent's, the hot path) is read
+ * by the lean reader (anthropic-text-stream.ts) instead of the SDK's; without a limit the SDK
+ * picks Anthropic's required `max_tokens` per model, so such a request stays on the SDK.
  */
 export function createAnthropicClient(options: AnthropicOptions): LanguageModelClient {
-  const provider = createAnthropic({
-    ...(options.baseUrl ? { baseURL: options.baseUrl } : {}),
-    ...(options.apiKey ? { apiKey: options.apiKey } : {}),
-  });
+  const baseUrl = anthropicBaseUrl(options.baseUrl);
+  const provider = createAnthropic({ baseURL: baseUrl, ...(options.apiKey ? { apiKey: options.apiKey } : {}) });
   return createAiSdkClient({
     kind: 'anthropic',
     model: provider.messages(options.model),
@@ -30,5 +32,16 @@ export function createAnthropicClient(options: AnthropicOptions): LanguageModelC
     timeoutMs: options.timeoutMs,
     maxRetries: options.maxRetries ?? 2,
     ...(options.recordCall ? { recordCall: options.recordCall } : {}),
+    textStream: {
+      // Without a key of its own the SDK looks for one in its environment variable: left to it.
+      takes: (request) => options.apiKey !== undefined && request.maxOutputTokens !== undefined && request.maxOutputTokens > 0,
+      read: (request, signal, onUsage) =>
+        streamAnthropicText(
+          { baseUrl, apiKey: options.apiKey, model: options.model, maxRetries: options.maxRetries ?? 2 },
+          { system: request.system, prompt: request.prompt, maxOutputTokens: request.maxOutputTokens! },
+          signal,
+          onUsage,
+        ),
+    },
   });
 }

@@ -37,7 +37,10 @@ export function createOpenAiCompatibleClient(options: OpenAiCompatibleOptions): 
     timeoutMs: options.timeoutMs,
     maxRetries: options.maxRetries ?? 2,
     ...(options.recordCall ? { recordCall: options.recordCall } : {}),
-    textStream: (request, signal, onUsage) =>
-      streamOpenAiCompatibleText({ baseUrl: options.baseUrl, apiKey: options.apiKey, model: options.model, maxRetries: options.maxRetries ?? 2 }, request, signal, onUsage),
+    textStream: {
+      takes: () => true,
+      read: (request, signal, onUsage) =>
+        streamOpenAiCompatibleText({ baseUrl: options.baseUrl, apiKey: options.apiKey, model: options.model, maxRetries: options.maxRetries ?? 2 }, request, signal, onUsage),
+    },
   });
 }
