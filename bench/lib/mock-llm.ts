@@ -129,6 +129,12 @@ export async function serveMockLlm(settings: MockSettings): Promise<{ port: numb
       } catch {
         // answered as a non-streamed request
       }
+      if (req.method === 'POST' && req.url?.endsWith('/messages') && body['stream'] === true) {
+        // Anthropic's Messages API, plain streamed answers only: for llm-stream-reader's Anthropic figure.
+        stats.streams++;
+        streamAnthropicAnswer(res, settings, stats);
+        return;
+      }
       if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
         res.writeHead(404, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { message: `mock-llm: no route ${req.method} ${req.url}`, type: 'invalid_request_error', code: null } }));
@@ -201,6 +207,41 @@ function streamAnswer(res: http.ServerResponse, settings: MockSettings, stats: M
     else finish();
   };
   // The first token comes at once: time to first token is Tally's, not a scripted wait.
+  tick();
+}
+
+/**
+ * The same paced words as Anthropic's Messages stream writes them: message_start with the input
+ * usage, a text block of text_delta events, message_delta with the output usage, message_stop.
+ */
+function streamAnthropicAnswer(res: http.ServerResponse, settings: MockSettings, stats: MockLlmStats): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  const event = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  res.write(
+    event('message_start', { message: { id: 'msg_mock', type: 'message', role: 'assistant', model: MOCK_MODEL, content: [], stop_reason: null, usage: { input_tokens: 900, output_tokens: 1 } } }) +
+      event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }),
+  );
+  let sent = 0;
+  let timer: NodeJS.Timeout | undefined;
+  res.on('close', () => {
+    if (timer) clearTimeout(timer);
+    if (!res.writableFinished) stats.aborted++;
+  });
+  const tick = () => {
+    timer = undefined;
+    if (res.destroyed) return;
+    res.write(event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: `${sentAtMarker()} ${WORDS[sent % WORDS.length]} ` } }));
+    sent++;
+    if (sent < settings.deltas) {
+      timer = setTimeout(tick, settings.deltaDelayMs);
+      return;
+    }
+    res.end(
+      event('content_block_stop', { index: 0 }) +
+        event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: settings.deltas } }) +
+        event('message_stop', {}),
+    );
+  };
   tick();
 }
 
