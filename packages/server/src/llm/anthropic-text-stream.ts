@@ -9,8 +9,11 @@ export interface AnthropicEndpoint {
   maxRetries: number;
 }
 
-/** The Messages API version the requests ask for, as @ai-sdk/anthropic sends it. */
-export const ANTHROPIC_VERSION = '2023-06-01';
+/**
+ * The Messages API version the lean requests ask for: the one @ai-sdk/anthropic sends, so both
+ * readers speak the same version (the connectors pin the Admin API's apart).
+ */
+export const MESSAGES_API_VERSION = '2023-06-01';
 
 /** Anthropic's public endpoint, where no base URL is configured (the AI SDK provider's default). */
 export const ANTHROPIC_BASE_URL = 'https://api.anthropic.com/v1';
@@ -47,7 +50,7 @@ export function streamAnthropicText(
 ): AsyncIterable<string> {
   const sent: SseTextRequest = {
     url: `${endpoint.baseUrl}/messages`,
-    headers: { 'anthropic-version': ANTHROPIC_VERSION, ...(endpoint.apiKey ? { 'x-api-key': endpoint.apiKey } : {}) },
+    headers: { 'anthropic-version': MESSAGES_API_VERSION, ...(endpoint.apiKey ? { 'x-api-key': endpoint.apiKey } : {}) },
     body: {
       model: endpoint.model,
       max_tokens: request.maxOutputTokens,
