@@ -12,7 +12,7 @@ export interface CallUsage {
   reasoningTokens: number;
 }
 
-/** One streamed request to a provider: where, what, and how it words its errors. */
+/** One streamed request to a provider: where, with which headers, what. */
 export interface SseTextRequest {
   url: string;
   /** The provider's own headers (its credential, its version); content type and accept are added. */
