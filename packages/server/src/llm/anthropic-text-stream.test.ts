@@ -55,6 +55,22 @@ async function rawEndpoint(body: string): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
 }
 
+/** An endpoint answering its n-th request with `bodies[n]` (the last one after that); counts them. */
+async function scriptedEndpoint(bodies: string[]): Promise<{ url: string; requests: () => number }> {
+  let count = 0;
+  server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const body = bodies[Math.min(count, bodies.length - 1)]!;
+      count += 1;
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, requests: () => count };
+}
+
 const sse = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 
 describe('lean Anthropic text stream (the plain answer path)', () => {
@@ -113,6 +129,37 @@ describe('lean Anthropic text stream (the plain answer path)', () => {
     const broken = await rawEndpoint(start + 'event: content_block_delta\ndata: {"type": "content_bl\n\n');
     await expect(collect(lean(broken).streamText(ask()))).rejects.toMatchObject({ name: 'LlmError', message: expect.stringContaining('not JSON') });
   });
+
+  it('an overloaded_error before any text is retried as the SDK retries it; another error, or one after text, is not', async () => {
+    const start = sse('message_start', { message: { usage: { input_tokens: 5, output_tokens: 1 } } });
+    const text = (t: string) => sse('content_block_delta', { index: 0, delta: { type: 'text_delta', text: t } });
+    const overloaded = sse('error', { error: { type: 'overloaded_error', message: 'Overloaded' } });
+    const answer = start + text('fine') + sse('message_delta', { delta: {}, usage: { output_tokens: 3 } }) + sse('message_stop', {});
+    const retried = await scriptedEndpoint([start + overloaded, answer]);
+    const retrying = createAnthropicClient({ baseUrl: retried.url, apiKey: 'sk-ant-test', model: MODEL, timeoutMs: 10_000, maxRetries: 1, recordCall: record });
+    expect(await collect(retrying.streamText(ask()))).toEqual(['fine']);
+    expect(retried.requests()).toBe(2);
+    expect(calls).toEqual([expect.objectContaining({ status: 'ok', outputTokens: 3 })]);
+
+    const cases: Array<[string, string]> = [
+      ['another error type', start + sse('error', { error: { type: 'api_error', message: 'Internal' } })],
+      ['overloaded after text', start + text('half ') + overloaded],
+    ];
+    for (const [name, body] of cases) {
+      server!.closeAllConnections();
+      await new Promise<void>((done) => server!.close(() => done()));
+      const once = await scriptedEndpoint([body, answer]);
+      const client = createAnthropicClient({ baseUrl: once.url, apiKey: 'sk-ant-test', model: MODEL, timeoutMs: 10_000, maxRetries: 1 });
+      await expect(collect(client.streamText(ask())), name).rejects.toMatchObject({ name: 'LlmError' });
+      expect(once.requests(), name).toBe(1);
+    }
+    // Out of retries: the overload is an http failure of status 529, as the SDK reports it.
+    server!.closeAllConnections();
+    await new Promise<void>((done) => server!.close(() => done()));
+    const always = await scriptedEndpoint([start + overloaded]);
+    const error = await collect(lean(always.url).streamText(ask())).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'LlmError', kind: 'http', message: expect.stringContaining('Overloaded') });
+  }, 20_000);
 
   it('an HTTP refusal is an http LlmError with the provider message', async () => {
     fake = await startFakeAnthropic([{ error: { status: 529, type: 'overloaded_error', message: 'Overloaded' } }]);

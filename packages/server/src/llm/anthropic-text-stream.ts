@@ -1,4 +1,4 @@
-import { jsonEventData, STREAM_DONE, streamSseTexts, type CallUsage, type SseTextRequest } from './lean-sse-text-stream.js';
+import { jsonEventData, ProviderStreamError, STREAM_DONE, streamSseTexts, type CallUsage, type SseTextRequest } from './lean-sse-text-stream.js';
 
 export interface AnthropicEndpoint {
   /** Base URL including the version path (anthropicBaseUrl). */
@@ -40,7 +40,7 @@ export function anthropicBaseUrl(configured: string | undefined): string {
  * writes, each apart, which are Tally's buckets as they are), `content_block_delta` with a
  * `text_delta` the text, `message_delta` the output tokens so far, `message_stop` the end; `ping`
  * and the block starts and stops carry nothing read here. An `error` event fails the answer after
- * the text before it.
+ * the text before it; an `overloaded_error` before any text is retried, as the SDK retries it.
  */
 export function streamAnthropicText(
   endpoint: AnthropicEndpoint,
@@ -83,7 +83,8 @@ export function streamAnthropicText(
       case 'message_stop':
         return STREAM_DONE;
       case 'error':
-        throw new Error(`the LLM reported an error mid-stream: ${data.error?.message ?? JSON.stringify(data.error)}`);
+        // Overloaded before any text is retried as the SDK retries it (and as HTTP 529 is).
+        throw new ProviderStreamError(`the LLM reported an error mid-stream: ${data.error?.message ?? JSON.stringify(data.error)}`, data.error?.type === 'overloaded_error' ? 529 : undefined);
       default:
         return undefined;
     }

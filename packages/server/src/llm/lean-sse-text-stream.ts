@@ -36,6 +36,21 @@ export type SseEventReader = (event: EventSourceMessage) => string | undefined |
 const FIRST_RETRY_DELAY_MS = 2_000;
 
 /**
+ * An error the provider sent inside its stream. With `retryStatus`, one the provider answers when
+ * it cannot take the request now (Anthropic's `overloaded_error`): arriving before any text, it is
+ * retried as an HTTP refusal of that status would be, as the SDK retries it.
+ */
+export class ProviderStreamError extends Error {
+  constructor(
+    message: string,
+    readonly retryStatus?: number,
+  ) {
+    super(message);
+    this.name = 'ProviderStreamError';
+  }
+}
+
+/**
  * A plain streamed answer read lean: one HTTP request over node:http (http-stream-post.ts), its
  * SSE events parsed as they arrive by the provider's `readEvent`, the texts of each socket read
  * yielded as one piece. The AI SDK's readers cost several times more CPU per chunk on this path
@@ -46,37 +61,66 @@ const FIRST_RETRY_DELAY_MS = 2_000;
  *
  * Errors are the AI SDK's own kinds, so the client translates both paths alike: an HTTP refusal
  * or no connection is an APICallError (retried as the SDK does when `isRetryable`, before any
- * text); what `readEvent` throws fails the answer after the text before it; an abort of `signal`
- * rejects the read.
+ * text), and so is a ProviderStreamError with a `retryStatus` that comes before any text; what
+ * else `readEvent` throws fails the answer after the text before it; an abort of `signal` rejects
+ * the read.
  */
 export async function* streamSseTexts(request: SseTextRequest, signal: AbortSignal, readEvent: SseEventReader): AsyncIterable<string> {
-  const response = await withRetries(request.maxRetries, signal, () => post(request, signal));
-  const texts: string[] = [];
-  let failure: Error | null = null;
-  let done = false;
+  const stream = await withRetries(request.maxRetries, signal, () => openStream(request, signal, readEvent));
+  try {
+    for (;;) {
+      // The texts of one read (a burst: tokens that arrived together) go out as one piece, outside
+      // the parser's callback; a paced stream's read holds one chunk, which goes out as it came.
+      for (const joined of joinedUpTo(stream.texts.splice(0), MAX_COALESCED_CHARS)) {
+        if (signal.aborted) throw signal.reason;
+        yield joined;
+      }
+      if (stream.failure) throw stream.failure;
+      if (stream.done) return;
+      const next = await stream.pieces.next();
+      if (next.done) return;
+      stream.feed(next.value);
+    }
+  } finally {
+    await stream.pieces.return?.();
+  }
+}
+
+interface OpenStream {
+  pieces: AsyncIterator<string>;
+  feed(piece: string): void;
+  texts: string[];
+  failure: Error | null;
+  done: boolean;
+}
+
+/** The request made and its stream read up to its first text, its end or its failure. */
+async function openStream(request: SseTextRequest, signal: AbortSignal, readEvent: SseEventReader): Promise<OpenStream> {
+  const response = await post(request, signal);
   const parser = createParser({
     onEvent(event) {
-      if (failure || done) return;
+      if (stream.failure || stream.done) return;
       try {
         const read = readEvent(event);
-        if (read === STREAM_DONE) done = true;
-        else if (read !== undefined && read !== '') texts.push(read);
+        if (read === STREAM_DONE) stream.done = true;
+        else if (read !== undefined && read !== '') stream.texts.push(read);
       } catch (error) {
-        failure = error instanceof Error ? error : new Error(String(error));
+        stream.failure = error instanceof Error ? error : new Error(String(error));
       }
     },
   });
-  for await (const piece of response.pieces()) {
-    parser.feed(piece);
-    // The texts of one read (a burst: tokens that arrived together) go out as one piece, outside
-    // the parser's callback; a paced stream's read holds one chunk, which goes out as it came.
-    for (const joined of joinedUpTo(texts.splice(0), MAX_COALESCED_CHARS)) {
-      if (signal.aborted) throw signal.reason;
-      yield joined;
-    }
-    if (failure) throw failure;
-    if (done) return;
+  const stream: OpenStream = { pieces: response.pieces()[Symbol.asyncIterator](), feed: (piece) => parser.feed(piece), texts: [], failure: null, done: false };
+  while (stream.texts.length === 0 && !stream.failure && !stream.done) {
+    const next = await stream.pieces.next();
+    if (next.done) break;
+    stream.feed(next.value);
   }
+  const { failure } = stream;
+  if (stream.texts.length === 0 && failure instanceof ProviderStreamError && failure.retryStatus !== undefined) {
+    await stream.pieces.return?.();
+    throw new APICallError({ message: failure.message, url: request.url, requestBodyValues: request.body, statusCode: failure.retryStatus, isRetryable: true });
+  }
+  return stream;
 }
 
 /** An event's data as JSON, or the Error that fails the answer. */
