@@ -10,7 +10,10 @@ import { z } from 'zod';
 
 export const UNSAFE_TEXT_MESSAGE = 'must not contain NUL bytes or unpaired surrogates';
 
-/** A surrogate half without its other half: for engines older than ES2024's String#isWellFormed (browsers before 2023). */
+/**
+ * A surrogate half without its other half: for engines older than ES2024's String#isWellFormed
+ * (browsers before 2023).
+ */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const isWellFormed: (value: string) => boolean =
   typeof String.prototype.isWellFormed === 'function' ? (value) => value.isWellFormed() : (value) => !LONE_SURROGATE.test(value);

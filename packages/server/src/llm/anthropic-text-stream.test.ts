@@ -42,20 +42,10 @@ async function collect(stream: AsyncIterable<string>): Promise<string[]> {
   return out;
 }
 
-/** An endpoint writing `body` as it is: for events fake-anthropic does not script. */
-async function rawEndpoint(body: string): Promise<string> {
-  server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      res.end(body);
-    });
-  });
-  await new Promise<void>((done) => server!.listen(0, '127.0.0.1', done));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-}
-
-/** An endpoint answering its n-th request with `bodies[n]` (the last one after that); counts them. */
+/**
+ * An endpoint answering its n-th request with `bodies[n]` as it is (the last one after that), for
+ * events fake-anthropic does not script; counts them.
+ */
 async function scriptedEndpoint(bodies: string[]): Promise<{ url: string; requests: () => number }> {
   let count = 0;
   server = http.createServer((req, res) => {
@@ -113,9 +103,9 @@ describe('lean Anthropic text stream (the plain answer path)', () => {
 
   it('an error event fails the answer after the text before it, recorded as an error; a chunk that is not JSON too', async () => {
     const start = sse('message_start', { message: { usage: { input_tokens: 5, output_tokens: 1 } } });
-    const url = await rawEndpoint(
+    const { url } = await scriptedEndpoint([
       start + sse('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'partial ' } }) + sse('error', { error: { type: 'overloaded_error', message: 'Overloaded' } }),
-    );
+    ]);
     const seen: string[] = [];
     const error = await (async () => {
       for await (const piece of lean(url).streamText(ask())) seen.push(piece);
@@ -126,8 +116,8 @@ describe('lean Anthropic text stream (the plain answer path)', () => {
     expect(calls).toEqual([expect.objectContaining({ status: 'error', inputTokens: 5 })]);
     server!.closeAllConnections();
     await new Promise<void>((done) => server!.close(() => done()));
-    const broken = await rawEndpoint(start + 'event: content_block_delta\ndata: {"type": "content_bl\n\n');
-    await expect(collect(lean(broken).streamText(ask()))).rejects.toMatchObject({ name: 'LlmError', message: expect.stringContaining('not JSON') });
+    const broken = await scriptedEndpoint([start + 'event: content_block_delta\ndata: {"type": "content_bl\n\n']);
+    await expect(collect(lean(broken.url).streamText(ask()))).rejects.toMatchObject({ name: 'LlmError', message: expect.stringContaining('not JSON') });
   });
 
   it('an overloaded_error before any text is retried as the SDK retries it; another error, or one after text, is not', async () => {
