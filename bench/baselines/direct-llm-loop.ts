@@ -2,7 +2,7 @@ import { LlmTriageSchema } from '../../packages/server/src/agents/triage.js';
 import type { LanguageModelClient } from '../../packages/server/src/llm/language-model-client.js';
 import { createOpenAiCompatibleClient } from '../../packages/server/src/llm/openai-compatible-client.js';
 import type { LatencyHistogram } from '../lib/histogram.js';
-import { sentAtOf, wallNow } from '../lib/mock-llm.js';
+import { chunksMarker, sentAtOf, wallNow } from '../lib/mock-llm.js';
 
 /**
  * The baseline of the run pipeline: the harness calling the same mock LLM directly, through the
@@ -22,14 +22,19 @@ export interface DirectRun {
   deltas: number;
 }
 
-/** One "run" of the direct loop: triage's object, then the streamed answer. */
-export async function directRun(llm: LanguageModelClient, latency?: LatencyHistogram): Promise<DirectRun> {
+/**
+ * One "run" of the direct loop: triage's object, then the streamed answer (of `chunks` chunks
+ * when given, as a Tally run asks with the same marker; the mock's default otherwise).
+ */
+export async function directRun(llm: LanguageModelClient, options: { latency?: LatencyHistogram; chunks?: number } = {}): Promise<DirectRun> {
+  const { latency, chunks } = options;
   const signal = new AbortController().signal;
   await llm.generateObject({ system: 'Classify.', prompt: 'Where is my AI money going?', schema: LlmTriageSchema, name: 'triage', signal, feature: 'triage' });
   const asked = wallNow();
   let first: { at: number; text: string } | undefined;
   let deltas = 0;
-  for await (const text of llm.streamText({ system: 'Answer.', prompt: 'Where is my AI money going?', signal, feature: 'reporting' })) {
+  const prompt = chunks === undefined ? 'Where is my AI money going?' : `Where is my AI money going? ${chunksMarker(chunks)}`;
+  for await (const text of llm.streamText({ system: 'Answer.', prompt, signal, feature: 'reporting' })) {
     const at = wallNow();
     first ??= { at, text };
     deltas++;
@@ -48,7 +53,7 @@ export async function runDirectLoop(llm: LanguageModelClient, options: { concurr
   await Promise.all(
     Array.from({ length: options.concurrency }, async () => {
       while (performance.now() < deadline) {
-        await directRun(llm, options.latency);
+        await directRun(llm, { latency: options.latency });
         completed++;
       }
     }),

@@ -9,6 +9,20 @@ export interface LatencySummary {
 }
 
 /**
+ * Fewer samples than this have no p99 of their own: the percentile lands on the largest one
+ * (issue 19: a maximum is called a maximum).
+ */
+export const MIN_SAMPLES_FOR_P99 = 100;
+
+/**
+ * Why a p99 over these samples is no p99 (they are too few, so it is their maximum), or undefined
+ * when it is one. For a figure's `notJudged` or its note.
+ */
+export function p99Shortfall(summary: Pick<LatencySummary, 'count'>, what = 'samples'): string | undefined {
+  return summary.count < MIN_SAMPLES_FOR_P99 ? `only ${summary.count} ${what} (fewer than ${MIN_SAMPLES_FOR_P99}): their p99 is their maximum` : undefined;
+}
+
+/**
  * A latency histogram that records microseconds (1 µs to 10 min, 3 significant digits) and
  * reports milliseconds. The plain JS implementation: no WebAssembly start-up in the harness.
  */

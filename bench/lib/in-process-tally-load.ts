@@ -2,7 +2,7 @@ import { generateUsage } from '../../packages/server/src/usage/demo/generate-usa
 import { createBenchUsers, type BenchUser } from './bench-users.js';
 import { mapLimited } from './concurrency.js';
 import type { LatencyHistogram } from './histogram.js';
-import { paceMarker, wallNow } from './mock-llm.js';
+import { chunksMarker, paceMarker, wallNow } from './mock-llm.js';
 import { addIntegrity, emptyIntegrity, type Integrity } from './seq-tracker.js';
 import { BenchSocket } from './ws-client.js';
 
@@ -54,11 +54,21 @@ export interface RunOutcome {
 
 let messages = 0;
 
+export interface RunOptions {
+  latency?: LatencyHistogram;
+  /** The mock LLM's pacing for this run's answer (its default otherwise). */
+  paceMs?: number;
+  /** The answer's chunk count (the mock's default otherwise). */
+  chunks?: number;
+}
+
 /** One message in a new thread, followed to its end. */
-export async function runOnce(load: LoadUser, latency?: LatencyHistogram, paceMs?: number): Promise<RunOutcome> {
+export async function runOnce(load: LoadUser, options: RunOptions = {}): Promise<RunOutcome> {
+  const { latency, paceMs, chunks } = options;
   const sentAt = wallNow();
   const pace = paceMs === undefined ? '' : ` ${paceMarker(paceMs)}`;
-  const ack = await load.socket.command('send_message', { text: `Where is my AI money going? (${++messages})${pace}` });
+  const length = chunks === undefined ? '' : ` ${chunksMarker(chunks)}`;
+  const ack = await load.socket.command('send_message', { text: `Where is my AI money going? (${++messages})${pace}${length}` });
   const runId = String(ack['runId']);
   const watch = load.socket.watch(runId, latency ? { latency } : {});
   let firstDeltaAt: number | undefined;
@@ -110,7 +120,7 @@ export async function runLoad(
     Array.from({ length: options.concurrency }, async (_, lane) => {
       const load = users[lane % users.length]!;
       while (performance.now() < deadline) {
-        const outcome = await runOnce(load, options.latency, options.paceMs);
+        const outcome = await runOnce(load, { latency: options.latency, paceMs: options.paceMs });
         if (outcome.completed) completed++;
         else failed++;
         integrity = addIntegrity(integrity, outcome.integrity);
