@@ -56,6 +56,8 @@ export interface MockLlm {
   url: string;
   /** Counts of the requests served so far. */
   requests(): Promise<MockLlmStats>;
+  /** Its process (the harness's own when it runs in-process): to read the CPU the load's LLM used. */
+  pid: number;
   close(): Promise<void>;
 }
 
@@ -280,7 +282,7 @@ function sse(data: unknown): string {
 
 async function startInProcess(settings: MockSettings): Promise<MockLlm> {
   const server = await serveMockLlm(settings);
-  return { url: `http://127.0.0.1:${server.port}/v1`, requests: async () => ({ ...server.stats }), close: () => server.close() };
+  return { url: `http://127.0.0.1:${server.port}/v1`, pid: process.pid, requests: async () => ({ ...server.stats }), close: () => server.close() };
 }
 
 /** Messages between the parent and the child entry (mock-llm-main.ts). */
@@ -308,6 +310,7 @@ async function startChild(settings: MockSettings): Promise<MockLlm> {
   });
   return {
     url: `http://127.0.0.1:${port}/v1`,
+    pid: child.pid!,
     requests: () =>
       new Promise<MockLlmStats>((done) => {
         const id = nextId++;

@@ -18,6 +18,68 @@ export async function readCpuMs(pid: number): Promise<number> {
 }
 
 /**
+ * CPU time (user + system) used so far by each running process whose command name is `name`, in ms
+ * by pid: a process started since an earlier reading counts from zero, and one that ended is left
+ * out of both (its share is lost rather than subtracted).
+ */
+export async function readCpuMsOfAll(name: string): Promise<Map<number, number>> {
+  const byPid = new Map<number, number>();
+  for (const entry of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const comm = await fs.readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '');
+    if (comm.trim() !== name.slice(0, 15)) continue;
+    // A process that ended between the two reads counts nothing.
+    const ms = await readCpuMs(Number(entry)).catch(() => undefined);
+    if (ms !== undefined) byPid.set(Number(entry), ms);
+  }
+  return byPid;
+}
+
+/** The machine's CPU time so far, in ms summed over its cores: all of it, and the busy part (not idle or waiting for I/O). */
+export async function readMachineCpuMs(): Promise<{ totalMs: number; busyMs: number }> {
+  const line = (await fs.readFile('/proc/stat', 'utf8')).split('\n', 1)[0]!;
+  // cpu user nice system idle iowait irq softirq steal ...
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const totalTicks = ticks.reduce((a, b) => a + b, 0);
+  const idleTicks = ticks[3]! + ticks[4]!;
+  return { totalMs: (totalTicks * 1000) / 100, busyMs: ((totalTicks - idleTicks) * 1000) / 100 };
+}
+
+/** A process's CPU so far (ms), or each process's of a family by pid (readCpuMsOfAll). */
+export type CpuReader = () => Promise<number | Map<number, number>>;
+
+/**
+ * Who used the machine's CPU over an interval: take one reading before and one after;
+ * `sharesBetween` turns them into each process's share of ONE core (100 = a whole core) and the
+ * machine's busy share of all its cores.
+ */
+export interface CpuReading {
+  at: number;
+  machine: { totalMs: number; busyMs: number };
+  processes: Record<string, number | Map<number, number>>;
+}
+
+export async function readCpuReading(processes: Record<string, CpuReader>): Promise<CpuReading> {
+  const entries = await Promise.all(Object.entries(processes).map(async ([name, read]) => [name, await read()] as const));
+  return { at: performance.now(), machine: await readMachineCpuMs(), processes: Object.fromEntries(entries) };
+}
+
+export function sharesBetween(before: CpuReading, after: CpuReading): { machineBusyPercent: number; percentOfOneCore: Record<string, number> } {
+  const wallMs = after.at - before.at;
+  const machineTotal = after.machine.totalMs - before.machine.totalMs;
+  const used = (a: number | Map<number, number>, b: number | Map<number, number>) => {
+    if (typeof a === 'number' || typeof b === 'number') return Number(b) - Number(a);
+    let sum = 0;
+    for (const [pid, ms] of b) sum += ms - (a.get(pid) ?? 0);
+    return sum;
+  };
+  return {
+    machineBusyPercent: machineTotal > 0 ? ((after.machine.busyMs - before.machine.busyMs) / machineTotal) * 100 : 0,
+    percentOfOneCore: Object.fromEntries(Object.keys(before.processes).map((name) => [name, (used(before.processes[name]!, after.processes[name]!) / wallMs) * 100])),
+  };
+}
+
+/**
  * The one running process whose command name is `name` (from /proc/<pid>/comm, which holds its first
  * 15 characters); undefined when none is, and an error when several are (the figure would mix them).
  */

@@ -4,7 +4,7 @@ import { addPhases, emptyPhases, phasesText } from '../lib/first-token-phases.js
 import { createLatencyHistogram, p99Shortfall, type LatencySummary } from '../lib/histogram.js';
 import { closeLoadUsers, prepareLoadUsers } from '../lib/in-process-tally-load.js';
 import { chunksMarker, startMockLlm } from '../lib/mock-llm.js';
-import { readCpuMs } from '../lib/process-stats.js';
+import { readCpuMs, readCpuMsOfAll, readCpuReading, sharesBetween } from '../lib/process-stats.js';
 import { alternate, spreadOf, spreadText } from '../lib/round-stats.js';
 import type { Figure, Scenario } from '../lib/scenario.js';
 import { addIntegrity, emptyIntegrity } from '../lib/seq-tracker.js';
@@ -45,6 +45,11 @@ interface Measured {
   round: DeliveryRound;
   nodeCpuMs: number;
   harnessCpuPercent: number;
+  /**
+   * Who used the machine over the round: each process's share of one core, and the machine's busy
+   * share of all its cores. The load's clients and its LLM share the machine with the node.
+   */
+  cpu: ReturnType<typeof sharesBetween>;
   /** The same round with answers of SHORT_CHUNKS chunks, run next to it. */
   short: { round: DeliveryRound; nodeCpuMs: number };
 }
@@ -72,6 +77,12 @@ export const eventDelivery: Scenario = {
       : [{ runs: 500, rounds: 3, judged: true }];
     const maxRuns = Math.max(...sizes.map((s) => s.runs));
     const llm = await startMockLlm({ deltas: DELTAS, deltaDelayMs: DELTA_DELAY_MS });
+    const cpuReaders = (nodePid: number) => ({
+      node: () => readCpuMs(nodePid),
+      PostgreSQL: () => readCpuMsOfAll('postgres'),
+      'mock LLM': () => readCpuMs(llm.pid),
+      harness: () => readCpuMs(process.pid),
+    });
     const tally = await startTally({ llmBaseUrl: llm.url, database: 'postgres' });
     let bare: Awaited<ReturnType<typeof startBareWs>> | undefined;
     const sockets: BenchSocket[] = [];
@@ -103,11 +114,13 @@ export const eventDelivery: Scenario = {
             const measure = async (chunks: 'long' | 'short') => {
               await target.process.probe({ resetLoopDelay: true });
               const cpuBefore = process.cpuUsage();
+              const readingBefore = await readCpuReading(cpuReaders(target.process.pid));
               const nodeCpuBefore = await readCpuMs(target.process.pid);
               const wallBefore = performance.now();
               const question = chunks === 'short' ? shortQuestion : undefined;
               const result = await deliverRuns(target.sockets, { runs: size.runs, spreadMs: SPREAD_MS, timeoutMs: 120_000, ...(question ? { question } : {}) });
               const nodeCpuMs = (await readCpuMs(target.process.pid)) - nodeCpuBefore;
+              const shares = sharesBetween(readingBefore, await readCpuReading(cpuReaders(target.process.pid)));
               const loop = await target.process.probe();
               const cpu = process.cpuUsage(cpuBefore);
               // The harness is the client of every socket: how busy it was says whether it, not the server, set the pace.
@@ -116,9 +129,10 @@ export const eventDelivery: Scenario = {
               ctx.log(
                 `${size.runs} runs${chunks === 'short' ? ` of ${SHORT_CHUNKS} chunks` : ''}, round ${round}/${size.rounds}, ${which}: p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms over ${s.count} chunks; ` +
                   `${(result.chunksDelivered / result.wallSeconds).toFixed(0)} chunks/s${chunks === 'long' ? ` of ${offeredRate(load).toFixed(0)} offered` : ''}, round ${result.wallSeconds.toFixed(1)} s${chunks === 'long' ? ` of ${nominalSeconds(load)} s nominal` : ''}, ` +
-                  `${result.peakLive} live at once; ${which === 'tally' && chunks === 'long' ? `first token by phase (p50/p99 ms) ${phasesText(result.firstTokenPhases)}; ` : ''}node CPU ${((nodeCpuMs * 1000) / Math.max(1, result.chunksDelivered)).toFixed(0)} µs/chunk; loop delay p99 ${loop.loopDelay.p99.toFixed(1)} ms; unfinished ${result.unfinished}, failed ${result.failed}`,
+                  `${result.peakLive} live at once; ${which === 'tally' && chunks === 'long' ? `first token by phase (p50/p99 ms) ${phasesText(result.firstTokenPhases)}; ` : ''}node CPU ${((nodeCpuMs * 1000) / Math.max(1, result.chunksDelivered)).toFixed(0)} µs/chunk; loop delay p99 ${loop.loopDelay.p99.toFixed(1)} ms; unfinished ${result.unfinished}, failed ${result.failed}; ` +
+                  `CPU (% of a core) ${Object.entries(shares.percentOfOneCore).map(([name, percent]) => `${name} ${percent.toFixed(0)}`).join(', ')}, machine ${shares.machineBusyPercent.toFixed(0)} % busy`,
               );
-              return { round: result, nodeCpuMs, harnessCpuPercent };
+              return { round: result, nodeCpuMs, harnessCpuPercent, cpu: shares };
             };
             // Which length goes first alternates too.
             const [first, second] = alternate(round, 'long' as const, 'short' as const);
@@ -165,6 +179,7 @@ function figuresOf(size: Size, load: OfferedLoad, tally: Measured[], bare: Measu
       shortSeconds: measured.map((m) => m.short.round.wallSeconds),
       shortFailed: measured.reduce((n, m) => n + m.short.round.failed + m.short.round.unfinished, 0),
       harnessCpu: Math.max(...measured.map((m) => m.harnessCpuPercent)),
+      cpuShares: cpuSharesText(measured.map((m) => m.cpu)),
     };
   };
   const t = merge(tally);
@@ -203,7 +218,9 @@ function figuresOf(size: Size, load: OfferedLoad, tally: Measured[], bare: Measu
       baselineName: 'offered: every chunk of the round over its nominal length',
       ...(size.judged ? { target: { minRatio: 0.95 } } : {}),
       ...judge,
-      note: `Delivered = LLM chunks received / (first send_message to last terminal event); offered = ${size.runs} × ${DELTAS} chunks / ${nominal} s. Tally ${spreadText(t.delivered, 0)}; bare ws ${spreadText(b.delivered, 0)}.`,
+      note:
+        `Delivered = LLM chunks received / (first send_message to last terminal event); offered = ${size.runs} × ${DELTAS} chunks / ${nominal} s. Tally ${spreadText(t.delivered, 0)}; bare ws ${spreadText(b.delivered, 0)}. ` +
+        `CPU over the ${DELTAS}-chunk rounds (median of the rounds, % of one core; the machine's busy share of all its cores): Tally's rounds ${t.cpuShares}; bare ws's rounds ${b.cpuShares}.`,
     },
     {
       name: `runs live at once, ${runsText} (median of the rounds' peaks)`,
@@ -256,4 +273,11 @@ function figuresOf(size: Size, load: OfferedLoad, tally: Measured[], bare: Measu
         `what a run costs before its answer is runs-throughput's CPU per run. Tally ${spreadText(t.cpuPerDeltaUs, 0, ' µs')}; bare ws ${spreadText(b.cpuPerDeltaUs, 0, ' µs')}.`,
     },
   ];
+}
+
+/** The rounds' CPU shares as one line: each process's median share of one core, then the machine's busy share. */
+function cpuSharesText(rounds: ReadonlyArray<ReturnType<typeof sharesBetween>>): string {
+  const names = Object.keys(rounds[0]?.percentOfOneCore ?? {});
+  const processes = names.map((name) => `${name} ${spreadOf(rounds.map((r) => r.percentOfOneCore[name]!)).median.toFixed(0)} %`);
+  return `${processes.join(', ')}; machine ${spreadOf(rounds.map((r) => r.machineBusyPercent)).median.toFixed(0)} % busy`;
 }
