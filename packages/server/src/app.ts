@@ -151,6 +151,7 @@ export async function createServices(config: Config, options: BuildOptions = {})
     holder: 'tally serve',
     onConnectionError: databaseOutage.failed,
     preparedStatements: config.databasePreparedStatements,
+    ...(config.databasePoolMax === undefined ? {} : { pool: { max: config.databasePoolMax } }),
   });
   // With tracing on, each query is a span of the request or run step that made it.
   const db = config.tracing ? store.withPlugin(createQuerySpans('postgresql')) : store;

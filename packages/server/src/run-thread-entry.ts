@@ -43,6 +43,7 @@ async function main(port: MessagePort, data: RunThreadData): Promise<void> {
       schema: data.databaseSchema,
       pglitePort: data.databasePort,
       preparedStatements: config.databasePreparedStatements,
+      ...(config.databasePoolMax === undefined ? {} : { pool: { max: config.databasePoolMax } }),
       onConnectionError: createOutageLog(logger, 'postgresql').failed,
     });
     const traced = config.tracing ? db.withPlugin(createQuerySpans('postgresql')) : db;

@@ -28,6 +28,12 @@ describe('loadConfig', () => {
     for (const bad of ['-1', 'lots', '1.5']) expect(() => loadConfig({ TALLY_ANALYSIS_CACHE_ROWS: bad }), bad).toThrow(ConfigError);
   });
 
+  it("leaves the PostgreSQL pool's size to the store unless asked, and refuses a size that is not one", () => {
+    expect(loadConfig({}).databasePoolMax).toBeUndefined();
+    expect(loadConfig({ TALLY_DATABASE_POOL_MAX: '30' }).databasePoolMax).toBe(30);
+    for (const bad of ['0', '-1', 'lots', '1.5', '1001']) expect(() => loadConfig({ TALLY_DATABASE_POOL_MAX: bad }), bad).toThrow(ConfigError);
+  });
+
   it('takes TALLY_PORT over PORT', () => {
     expect(loadConfig({ PORT: '9000' }).port).toBe(9000);
     expect(loadConfig({ PORT: '9000', TALLY_PORT: '9001' }).port).toBe(9001);

@@ -36,6 +36,7 @@ const EnvSchema = z.object({
   TALLY_DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/i, 'must be a plain identifier').max(63).optional(),
   /** Named prepared statements on PostgreSQL (store/prepared-statements.ts); false behind PgBouncer in transaction mode before 1.21. */
   TALLY_DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true'),
+  TALLY_DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1_000).optional(),
   /**
    * Rows of whole-history analysis reads a node keeps between runs, checked against the
    * workspace's usage version before each use (usage/analysis-read-cache.ts); 0 keeps none.
@@ -207,6 +208,11 @@ export interface Config {
   databaseSchema: string | undefined;
   /** PostgreSQL: the statements a node repeats are prepared once per connection (store/prepared-statements.ts). */
   databasePreparedStatements: boolean;
+  /**
+   * PostgreSQL connections each pool of the node opens (the main thread's, and each run thread's;
+   * the lease heartbeat has one more of its own); undefined for the store's default (POOL_MAX).
+   */
+  databasePoolMax: number | undefined;
   /** Rows of analysis reads kept per node between runs (0: none). */
   analysisCacheRows: number;
   /** OpenTelemetry traces of Tally's work; null when off (the default). */
@@ -307,6 +313,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     webDir: e.TALLY_WEB_DIR,
     databaseSchema: e.TALLY_DATABASE_SCHEMA,
     databasePreparedStatements: e.TALLY_DATABASE_PREPARED_STATEMENTS === 'true',
+    databasePoolMax: e.TALLY_DATABASE_POOL_MAX,
     analysisCacheRows: e.TALLY_ANALYSIS_CACHE_ROWS,
     tracing: tracingConfig(e),
     runLeaseMs: e.TALLY_RUN_LEASE_MS,

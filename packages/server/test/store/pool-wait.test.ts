@@ -51,3 +51,17 @@ describe.skipIf(postgres.skipReason !== null)('the PostgreSQL pool under overloa
     }
   });
 });
+
+describe.skipIf(postgres.skipReason !== null)('the PostgreSQL pool\'s size', () => {
+  it('opens at most the connections asked for, however many statements wait (TALLY_DATABASE_POOL_MAX)', async () => {
+    const { db } = await openDatabase({ url: postgres.postgresUrl!, dataDir: os.tmpdir(), pool: { max: 3 } });
+    try {
+      const backends = await Promise.all(
+        Array.from({ length: 9 }, async () => (await sql<{ pid: number }>`select pg_backend_pid() as pid, pg_sleep(0.05)`.execute(db)).rows[0]!.pid),
+      );
+      expect(new Set(backends).size).toBe(3);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
