@@ -36,6 +36,7 @@ const EnvSchema = z.object({
   TALLY_DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/i, 'must be a plain identifier').max(63).optional(),
   /** Named prepared statements on PostgreSQL (store/prepared-statements.ts); false behind PgBouncer in transaction mode before 1.21. */
   TALLY_DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true'),
+  /** Connections each PostgreSQL pool of a node opens (store/database.ts's POOL_MAX when unset). */
   TALLY_DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1_000).optional(),
   /**
    * Rows of whole-history analysis reads a node keeps between runs, checked against the
