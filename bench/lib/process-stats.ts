@@ -24,13 +24,10 @@ export async function readCpuMs(pid: number): Promise<number> {
  */
 export async function readCpuMsOfAll(name: string): Promise<Map<number, number>> {
   const byPid = new Map<number, number>();
-  for (const entry of await fs.readdir('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const comm = await fs.readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '');
-    if (comm.trim() !== name.slice(0, 15)) continue;
-    // A process that ended between the two reads counts nothing.
-    const ms = await readCpuMs(Number(entry)).catch(() => undefined);
-    if (ms !== undefined) byPid.set(Number(entry), ms);
+  for (const pid of await pidsNamed(name)) {
+    // A process that ended since it was listed counts nothing.
+    const ms = await readCpuMs(pid).catch(() => undefined);
+    if (ms !== undefined) byPid.set(pid, ms);
   }
   return byPid;
 }
@@ -64,7 +61,10 @@ export async function readCpuReading(processes: Record<string, CpuReader>): Prom
   return { at: performance.now(), machine: await readMachineCpuMs(), processes: Object.fromEntries(entries) };
 }
 
-export function sharesBetween(before: CpuReading, after: CpuReading): { machineBusyPercent: number; percentOfOneCore: Record<string, number> } {
+export function sharesBetween(
+  before: CpuReading,
+  after: CpuReading,
+): { machineBusyPercent: number; percentOfOneCore: Record<string, number>; usedMs: Record<string, number> } {
   const wallMs = after.at - before.at;
   const machineTotal = after.machine.totalMs - before.machine.totalMs;
   const used = (a: number | Map<number, number>, b: number | Map<number, number>) => {
@@ -73,9 +73,11 @@ export function sharesBetween(before: CpuReading, after: CpuReading): { machineB
     for (const [pid, ms] of b) sum += ms - (a.get(pid) ?? 0);
     return sum;
   };
+  const usedMs = Object.fromEntries(Object.keys(before.processes).map((name) => [name, used(before.processes[name]!, after.processes[name]!)]));
   return {
     machineBusyPercent: machineTotal > 0 ? ((after.machine.busyMs - before.machine.busyMs) / machineTotal) * 100 : 0,
-    percentOfOneCore: Object.fromEntries(Object.keys(before.processes).map((name) => [name, (used(before.processes[name]!, after.processes[name]!) / wallMs) * 100])),
+    percentOfOneCore: Object.fromEntries(Object.entries(usedMs).map(([name, ms]) => [name, (ms / wallMs) * 100])),
+    usedMs,
   };
 }
 
@@ -84,12 +86,18 @@ export function sharesBetween(before: CpuReading, after: CpuReading): { machineB
  * 15 characters); undefined when none is, and an error when several are (the figure would mix them).
  */
 export async function pidOf(name: string): Promise<number | undefined> {
+  const found = await pidsNamed(name);
+  if (found.length > 1) throw new Error(`${found.length} processes named ${name}: ${found.join(', ')}`);
+  return found[0];
+}
+
+/** Every running process whose command name is `name` (/proc/<pid>/comm holds its first 15 characters). */
+async function pidsNamed(name: string): Promise<number[]> {
   const found: number[] = [];
   for (const entry of await fs.readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const comm = await fs.readFile(`/proc/${entry}/comm`, 'utf8').catch(() => '');
     if (comm.trim() === name.slice(0, 15)) found.push(Number(entry));
   }
-  if (found.length > 1) throw new Error(`${found.length} processes named ${name}: ${found.join(', ')}`);
-  return found[0];
+  return found;
 }

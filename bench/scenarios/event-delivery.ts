@@ -113,18 +113,14 @@ export const eventDelivery: Scenario = {
             const target = which === 'tally' ? { sockets: tallySockets, process: tally } : { sockets: bareSockets, process: bare };
             const measure = async (chunks: 'long' | 'short') => {
               await target.process.probe({ resetLoopDelay: true });
-              const cpuBefore = process.cpuUsage();
               const readingBefore = await readCpuReading(cpuReaders(target.process.pid));
-              const nodeCpuBefore = await readCpuMs(target.process.pid);
-              const wallBefore = performance.now();
               const question = chunks === 'short' ? shortQuestion : undefined;
               const result = await deliverRuns(target.sockets, { runs: size.runs, spreadMs: SPREAD_MS, timeoutMs: 120_000, ...(question ? { question } : {}) });
-              const nodeCpuMs = (await readCpuMs(target.process.pid)) - nodeCpuBefore;
               const shares = sharesBetween(readingBefore, await readCpuReading(cpuReaders(target.process.pid)));
-              const loop = await target.process.probe();
-              const cpu = process.cpuUsage(cpuBefore);
+              const nodeCpuMs = shares.usedMs['node']!;
               // The harness is the client of every socket: how busy it was says whether it, not the server, set the pace.
-              const harnessCpuPercent = ((cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore)) * 100;
+              const harnessCpuPercent = shares.percentOfOneCore['harness']!;
+              const loop = await target.process.probe();
               const s = result.latency.summary();
               ctx.log(
                 `${size.runs} runs${chunks === 'short' ? ` of ${SHORT_CHUNKS} chunks` : ''}, round ${round}/${size.rounds}, ${which}: p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms over ${s.count} chunks; ` +
