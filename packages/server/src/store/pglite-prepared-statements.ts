@@ -1,6 +1,5 @@
 import { parse, protocol, type PGlite } from '@electric-sql/pglite';
 import { createStatementNamer, DEFAULT_MAX_PER_CONNECTION, isStaleResultType, type PreparedStatementOptions } from './statement-names.js';
-import { decodeUtf8TextParam, utf8TextOf } from './utf8-text-param.js';
 
 /** What a statement gives back to the database thread's client (pglite-thread-protocol.ts). */
 export interface PgliteStatementResult {
@@ -13,9 +12,6 @@ export interface PglitePreparedStatements {
 }
 
 const NO_FS_SYNC = { syncToFs: false } as const;
-
-/** Types whose binary form is their text (json, text, varchar): a Utf8TextParam is bound as its bytes, never decoded. */
-const TEXT_BINARY_OIDS = new Set([114, 25, 1043]);
 
 /**
  * Named prepared statements on PGlite, for the texts statement-names.ts names. PGlite's own
@@ -37,7 +33,7 @@ export function createPglitePreparedStatements(db: PGlite, options: PreparedStat
   const spoiled = new Set<string>();
 
   async function runUnnamed(text: string, params: unknown[]): Promise<PgliteStatementResult> {
-    const result = await db.query<Record<string, unknown>>(text, params.map(decodeUtf8TextParam));
+    const result = await db.query<Record<string, unknown>>(text, params);
     return { rows: result.rows, affectedRows: result.affectedRows };
   }
 
@@ -53,11 +49,8 @@ export function createPglitePreparedStatements(db: PGlite, options: PreparedStat
         prepared.set(name, types);
       }
       // Each value as PGlite's query serialises it: by the type PostgreSQL inferred for its parameter.
-      const values = params.map((given, i) => {
-        if (given === null || given === undefined) return null;
-        const bytes = utf8TextOf(given);
-        if (bytes && TEXT_BINARY_OIDS.has(types[i]!)) return bytes;
-        const value = decodeUtf8TextParam(given);
+      const values = params.map((value, i) => {
+        if (value === null || value === undefined) return null;
         const serializer = db.serializers[types[i]!];
         return serializer ? serializer(value) : String(value);
       });

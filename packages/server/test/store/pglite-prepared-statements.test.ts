@@ -2,7 +2,6 @@ import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPglitePreparedStatements } from '../../src/store/pglite-prepared-statements.js';
 import type { PreparedStatementOptions } from '../../src/store/statement-names.js';
-import { Utf8TextParam } from '../../src/store/utf8-text-param.js';
 
 /**
  * The embedded engine's database thread runs the statements it is sent again and again as named
@@ -155,27 +154,5 @@ describe('prepared statements on PGlite', () => {
       ]);
     }
     expect(await preparedNames()).toHaveLength(2);
-  });
-
-  it('binds a UTF-8 text parameter as its bytes where the type is json or text, and decodes it for any other type, named or not', async () => {
-    await deallocateAll();
-    const json = '[{"id":1,"label":"eins ü"},{"id":2,"label":"€ \\"zwei\\" 😀"}]';
-    const expected = [
-      { id: 1, label: 'eins ü' },
-      { id: 2, label: '€ "zwei" 😀' },
-    ];
-    const text = 'select x.id, x.label, $2::text as note, $3::jsonb as meta from json_to_recordset($1::json) as x(id int, label text) order by x.id';
-    const bytes = (value: string) => new Uint8Array(Buffer.from(value));
-    // As the database thread receives it: posted, so a plain object holding the bytes.
-    const posted = (value: string) => structuredClone(new Utf8TextParam(bytes(value)));
-    expect(posted('x')).toEqual({ utf8Text: bytes('x') });
-    for (const options of [{ seenBeforeNaming: 1 }, { maxPerConnection: 0 }]) {
-      const s = statements(options);
-      for (const param of [(v: string) => new Utf8TextParam(bytes(v)), posted]) {
-        const { rows } = await s.query(text, [param(json), param('a note ü'), param('{"k": ["v"]}')]);
-        expect(rows).toEqual(expected.map((row) => ({ ...row, note: 'a note ü', meta: { k: ['v'] } })));
-      }
-    }
-    expect(await preparedNames()).toHaveLength(1);
   });
 });

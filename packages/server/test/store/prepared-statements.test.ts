@@ -3,7 +3,6 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { poolWithPreparedStatements, type PreparedStatementOptions } from '../../src/store/prepared-statements.js';
-import { Utf8TextParam } from '../../src/store/utf8-text-param.js';
 import { engineSetups } from '../support/engines.js';
 
 const postgres = engineSetups().find((e) => e.name === 'postgres+redis')!;
@@ -142,14 +141,5 @@ describe.skipIf(postgres.skipReason !== null)('prepared statements on PostgreSQL
     await select(2);
     expect((await select(1)).rows).toEqual([{ k: 1 }]);
     expect(await preparedOn(db)).toHaveLength(1);
-  });
-
-  it('sends a UTF-8 text parameter as its text, named or not', async () => {
-    const db = open({ seenBeforeNaming: 1 });
-    const json = new Utf8TextParam(new Uint8Array(Buffer.from('[{"id":7,"label":"€ ü 😀"}]')));
-    for (let round = 0; round < 2; round++) {
-      const { rows } = await sql<{ id: number; label: string }>`select * from json_to_recordset(${json}::json) as x(id int, label text)`.execute(db);
-      expect(rows).toEqual([{ id: 7, label: '€ ü 😀' }]);
-    }
   });
 });

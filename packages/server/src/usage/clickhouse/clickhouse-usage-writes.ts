@@ -61,11 +61,10 @@ export function createClickHouseUsageWrites(client: ClickHouseClient, database: 
   }
 
   /** JSONEachRow text into a table, as it is: the rows are serialised already (usage-rows.ts). */
-  async function insertJsonEachRow(table: ClickHouseSql, rows: string | Uint8Array): Promise<void> {
-    const body = typeof rows === 'string' ? Buffer.from(rows) : Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength);
+  async function insertJsonEachRow(table: ClickHouseSql, text: string): Promise<void> {
     const { stream } = await client.exec({
       query: `INSERT INTO ${table.text} FORMAT JSONEachRow`,
-      values: Readable.from([body], { objectMode: false }),
+      values: Readable.from([Buffer.from(text)], { objectMode: false }),
     });
     // The answer is empty; read to its end so the socket goes back to the pool.
     stream.resume();
@@ -88,7 +87,7 @@ export function createClickHouseUsageWrites(client: ClickHouseClient, database: 
     // collapsed by FINAL (same sorting key), never a key without its record.
     for (let start = 0; start < count; start += INSERT_CHUNK) {
       const chunk = sliceUsageRows(fresh, start, start + INSERT_CHUNK);
-      await insertJsonEachRow(records, chunk.rows.bytes);
+      await insertJsonEachRow(records, chunk.rows.text);
       const keyLines = Array.from({ length: usageRowCount(chunk) }, (_, i) => `{"owner_id":${owner},"record_key":${JSON.stringify(packedAt(chunk.keys, i))}}`);
       await insertJsonEachRow(keysTable, keyLines.join('\n'));
     }

@@ -2,7 +2,6 @@ import { parentPort } from 'node:worker_threads';
 import { isAppError } from '../../app-error.js';
 import { lowerThisThreadPriority } from '../../background-thread-priority.js';
 import { createGenaiPriceCatalog } from '../../pricing/genai-price-catalog.js';
-import { packedTransferList } from '../packed-strings.js';
 import type { PriceCatalog } from '../../pricing/price-catalog.js';
 import { readOtlpRequest } from './read-otlp-request.js';
 import type { OtlpReaderMessage, OtlpReaderResponse } from './otlp-reader-thread.js';
@@ -28,8 +27,7 @@ port.on('message', (message: OtlpReaderMessage) => {
   // The node sends its prices before its first request; a request before them is a bug in the node.
   const read = prices ? readOtlpRequest(job, prices) : Promise.reject(new Error('no prices received before the first request'));
   read.then(
-    // The rows' bytes move to the main thread rather than being copied (packed-strings.ts).
-    (result) => port.postMessage({ id, ok: true, read: result } satisfies OtlpReaderResponse, [...packedTransferList(result.rows.keys), ...packedTransferList(result.rows.rows)]),
+    (result) => port.postMessage({ id, ok: true, read: result } satisfies OtlpReaderResponse),
     (error: unknown) =>
       port.postMessage({
         id,

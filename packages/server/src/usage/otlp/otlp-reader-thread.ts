@@ -28,7 +28,7 @@ export interface OtlpRequestReader {
  * 15-30 ms of CPU; on the event loop that is a 15-30 ms stall of every socket the node serves, once
  * per request, so other people's streams stutter while an exporter pushes. The thread also prices,
  * keys and serialises the records into their store's rows (prepare-otlp-records.ts): the main
- * thread hands over the bytes and takes back their rows as bytes, and never holds the records as
+ * thread hands over the bytes and takes back a few strings, and never holds the records as
  * objects (~100 MB of them surviving until their insert, while an exporter pushed, made every
  * scavenge of the main isolate 17-24 ms). The node's prices reach the thread as a snapshot, sent
  * again with the first request after they change (`prices.pricingSnapshot()` is a new object).

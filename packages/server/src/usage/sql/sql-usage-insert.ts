@@ -1,6 +1,5 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../store/schema.js';
-import { Utf8TextParam } from '../../store/utf8-text-param.js';
 import type { PackedStrings } from '../packed-strings.js';
 import { USAGE_COLUMNS } from '../usage-columns.js';
 import { CACHE_TTL_MS, type PricedUsageRecord } from '../usage-store.js';
@@ -52,21 +51,14 @@ export async function insertChunk(db: Kysely<Database>, workspaceId: string, rec
   return insertJson(db, workspaceId, await chunkJson(records));
 }
 
-/**
- * As insertChunk, for rows already serialised by sqlJsonRow (packed with SQL_ROW_SEPARATOR): the
- * parameter is their bytes in brackets, never a string on this thread (store/utf8-text-param.ts).
- */
+/** As insertChunk, for rows already serialised by sqlJsonRow (packed with SQL_ROW_SEPARATOR): the parameter is their text in brackets. */
 export async function insertJsonRows(db: Kysely<Database>, workspaceId: string, rows: PackedStrings): Promise<number> {
   if (rows.ends.length === 0) return 0;
   if (rows.separator !== SQL_ROW_SEPARATOR) throw new TypeError(`SQL rows are packed with ${JSON.stringify(SQL_ROW_SEPARATOR)}, got ${JSON.stringify(rows.separator)}`);
-  const json = new Uint8Array(rows.bytes.byteLength + 2);
-  json[0] = 0x5b; // [
-  json.set(rows.bytes, 1);
-  json[json.length - 1] = 0x5d; // ]
-  return insertJson(db, workspaceId, new Utf8TextParam(json));
+  return insertJson(db, workspaceId, `[${rows.text}]`);
 }
 
-async function insertJson(db: Kysely<Database>, workspaceId: string, json: string | Utf8TextParam): Promise<number> {
+async function insertJson(db: Kysely<Database>, workspaceId: string, json: string): Promise<number> {
   const ttl = sql.lit(CACHE_TTL_MS);
   const result = await sql<{ inserted: number }>`
     WITH written AS (
