@@ -1,4 +1,5 @@
 import { parse, protocol, type PGlite } from '@electric-sql/pglite';
+import { withJoinedText } from './joined-text-param.js';
 import { createStatementNamer, DEFAULT_MAX_PER_CONNECTION, isStaleResultType, type PreparedStatementOptions } from './statement-names.js';
 
 /** What a statement gives back to the database thread's client (pglite-thread-protocol.ts). */
@@ -72,7 +73,9 @@ export function createPglitePreparedStatements(db: PGlite, options: PreparedStat
   }
 
   return {
-    async query(text, params) {
+    async query(text, given) {
+      // A parameter sent in parts (joined-text-param.ts) is joined here, on the database's thread.
+      const params = given.map(withJoinedText);
       const name = params.length > 0 ? nameOf(text) : undefined;
       if (name === undefined || spoiled.has(name) || (!prepared.has(name) && prepared.size >= maxPrepared)) return runUnnamed(text, params);
       try {

@@ -1,13 +1,20 @@
 /**
  * Many strings as one: their text joined by a separator, and where each ends. A request's rows
- * held this way are one string (large ones live outside the young generation, so a garbage
- * collection never copies them) and one typed array, instead of hundreds of objects that survive
- * collections until their insert ends. Joining two is one string concatenation.
+ * held this way are a string and one typed array, instead of hundreds of objects that survive
+ * collections until their insert ends.
+ *
+ * The text is kept in segments, one per pack joined into this one (each as it came, from the OTLP
+ * reader thread typically), and is only ever concatenated where it is used whole: by a store on
+ * its own thread, or by a consumer that takes one string (packedText). Joining packs by string
+ * concatenation made the main thread copy every merged insert's rows into one new large string
+ * (and the insert's brackets into another) before posting them to the database thread: old
+ * generation that grew with the export rate and set the pace of the main isolate's full
+ * collections, the stalls that delayed other people's streams (docs/DECISIONS.md, session 20).
  */
 export interface PackedStrings {
-  /** The strings joined by `separator`. */
-  readonly text: string;
-  /** Where string i ends in `text` (exclusive): it starts after string i-1's end and the separator. */
+  /** The text, in segments: their concatenation with `separator` between them is the strings joined by it. Each holds whole strings. */
+  readonly segments: readonly string[];
+  /** Where string i ends in the text (exclusive): it starts after string i-1's end and the separator. */
   readonly ends: Uint32Array;
   /** One character or none; the same for everything packed together. */
   readonly separator: string;
@@ -20,17 +27,23 @@ export function packStrings(parts: readonly string[], separator: string): Packed
     at += (i > 0 ? separator.length : 0) + parts[i]!.length;
     ends[i] = at;
   }
-  return { text: parts.join(separator), ends, separator };
+  return { segments: parts.length > 0 ? [parts.join(separator)] : [], ends, separator };
 }
 
 export function packedCount(packed: PackedStrings): number {
   return packed.ends.length;
 }
 
-/** String i of the packed ones. */
+/** String i of the packed ones: a slice of the segment holding it. */
 export function packedAt(packed: PackedStrings, i: number): string {
   const start = i === 0 ? 0 : packed.ends[i - 1]! + packed.separator.length;
-  return packed.text.slice(start, packed.ends[i]);
+  const end = packed.ends[i]!;
+  let base = 0;
+  for (const segment of packed.segments) {
+    if (end <= base + segment.length) return segment.slice(start - base, end - base);
+    base += segment.length + packed.separator.length;
+  }
+  throw new RangeError(`string ${i} of ${packed.ends.length} packed`);
 }
 
 /** Every packed string, in order. */
@@ -38,25 +51,28 @@ export function unpackStrings(packed: PackedStrings): string[] {
   return Array.from({ length: packed.ends.length }, (_, i) => packedAt(packed, i));
 }
 
-/** Several packs (of one separator) as one: their texts concatenated, not copied string by string. */
+/** The strings joined by the separator, as one string (for a consumer that takes text whole). */
+export function packedText(packed: PackedStrings): string {
+  return packed.segments.length === 1 ? packed.segments[0]! : packed.segments.join(packed.separator);
+}
+
+/** Several packs (of one separator) as one: their segments listed together, no text copied. */
 export function joinPacked(packs: readonly PackedStrings[], separator: string): PackedStrings {
   const nonEmpty = packs.filter((p) => p.ends.length > 0);
+  for (const pack of nonEmpty) {
+    if (pack.separator !== separator) throw new TypeError(`packed with ${JSON.stringify(pack.separator)}, joined with ${JSON.stringify(separator)}`);
+  }
   if (nonEmpty.length === 1) return nonEmpty[0]!;
   const ends = new Uint32Array(nonEmpty.reduce((n, p) => n + p.ends.length, 0));
   let offset = 0;
   let written = 0;
   for (const pack of nonEmpty) {
-    if (pack.separator !== separator) throw new TypeError(`packed with ${JSON.stringify(pack.separator)}, joined with ${JSON.stringify(separator)}`);
     if (written > 0) offset += separator.length;
     for (let i = 0; i < pack.ends.length; i++) ends[written + i] = pack.ends[i]! + offset;
     written += pack.ends.length;
     offset = ends[written - 1]!;
   }
-  // Concatenated with +, which V8 keeps as a rope until the text is read: it is copied once, when
-  // the insert sends it, not once here and again there.
-  let text = '';
-  for (const [i, pack] of nonEmpty.entries()) text = i === 0 ? pack.text : text + separator + pack.text;
-  return { text, ends, separator };
+  return { segments: nonEmpty.flatMap((p) => p.segments), ends, separator };
 }
 
 /** The packed strings whose index `keep` accepts, in order; the pack itself when it keeps all. */
@@ -66,11 +82,12 @@ export function selectPacked(packed: PackedStrings, keep: (i: number) => boolean
   return kept.length === packed.ends.length ? packed : packStrings(kept, packed.separator);
 }
 
-/** Strings [from, to) of the pack: one substring, no copy string by string. */
+/** Strings [from, to) of the pack: one substring when they lie in one segment. */
 export function slicePacked(packed: PackedStrings, from: number, to: number): PackedStrings {
   const end = Math.min(to, packed.ends.length);
   if (from === 0 && end === packed.ends.length) return packed;
-  if (end <= from) return { text: '', ends: new Uint32Array(0), separator: packed.separator };
+  if (end <= from) return { segments: [], ends: new Uint32Array(0), separator: packed.separator };
+  if (packed.segments.length > 1) return packStrings(Array.from({ length: end - from }, (_, k) => packedAt(packed, from + k)), packed.separator);
   const start = from === 0 ? 0 : packed.ends[from - 1]! + packed.separator.length;
-  return { text: packed.text.slice(start, packed.ends[end - 1]), ends: packed.ends.slice(from, end).map((e) => e - start), separator: packed.separator };
+  return { segments: [packed.segments[0]!.slice(start, packed.ends[end - 1])], ends: packed.ends.slice(from, end).map((e) => e - start), separator: packed.separator };
 }

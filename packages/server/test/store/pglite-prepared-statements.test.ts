@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPglitePreparedStatements } from '../../src/store/pglite-prepared-statements.js';
+import { JoinedTextParam } from '../../src/store/joined-text-param.js';
 import type { PreparedStatementOptions } from '../../src/store/statement-names.js';
 
 /**
@@ -154,5 +155,26 @@ describe('prepared statements on PGlite', () => {
       ]);
     }
     expect(await preparedNames()).toHaveLength(2);
+  });
+
+  it('joins a parameter sent in parts on the database thread, as it arrives there (posted) or as built, named or not', async () => {
+    await deallocateAll();
+    const segments = ['{"id":1,"label":"eins ü"}', '{"id":2,"label":"zwei"},{"id":3,"label":"drei 😀"}'];
+    const param = new JoinedTextParam('[', segments, ',', ']');
+    const posted = structuredClone(param);
+    expect(posted).toEqual({ joinedText: { prefix: '[', segments, separator: ',', suffix: ']' } });
+    const text = 'select x.id, x.label from json_to_recordset($1::json) as x(id int, label text) order by x.id';
+    const expected = [
+      { id: 1, label: 'eins ü' },
+      { id: 2, label: 'zwei' },
+      { id: 3, label: 'drei 😀' },
+    ];
+    for (const options of [{ seenBeforeNaming: 1 }, { maxPerConnection: 0 }]) {
+      const s = statements(options);
+      for (const given of [param, posted]) expect((await s.query(text, [given])).rows).toEqual(expected);
+    }
+    expect(await preparedNames()).toHaveLength(1);
+    // Any other object is a value of its own (JSON), never taken for one sent in parts.
+    expect((await statements().query('select $1::jsonb as v', [{ joinedText: 'x', other: 1 }])).rows).toEqual([{ v: { joinedText: 'x', other: 1 } }]);
   });
 });

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JoinedTextParam } from '../../src/store/joined-text-param.js';
 import { poolWithPreparedStatements, type PreparedStatementOptions } from '../../src/store/prepared-statements.js';
 import { engineSetups } from '../support/engines.js';
 
@@ -141,5 +142,17 @@ describe.skipIf(postgres.skipReason !== null)('prepared statements on PostgreSQL
     await select(2);
     expect((await select(1)).rows).toEqual([{ k: 1 }]);
     expect(await preparedOn(db)).toHaveLength(1);
+  });
+
+  it('sends a parameter given in parts as their joined text, named or not', async () => {
+    const db = open({ seenBeforeNaming: 1 });
+    const json = new JoinedTextParam('[', ['{"id":7,"label":"€ ü 😀"}', '{"id":8,"label":"x"}'], ',', ']');
+    for (let round = 0; round < 2; round++) {
+      const { rows } = await sql<{ id: number; label: string }>`select * from json_to_recordset(${json}::json) as x(id int, label text) order by id`.execute(db);
+      expect(rows).toEqual([
+        { id: 7, label: '€ ü 😀' },
+        { id: 8, label: 'x' },
+      ]);
+    }
   });
 });

@@ -12,6 +12,8 @@ import type { PricedUsageRecord, UsageIngestSession } from '../usage-store.js';
 
 /** Rows per INSERT: large inserts are what MergeTree wants, bounded so one body stays a few MB. */
 const INSERT_CHUNK = 20_000;
+/** What ends each JSONEachRow line's segment. */
+const LINE_END = Buffer.from('\n');
 /**
  * Records per insert call the ingester should send: two key checks and one INSERT each, few
  * enough requests that their fixed cost is small, while an upload holds at most two such batches
@@ -61,10 +63,14 @@ export function createClickHouseUsageWrites(client: ClickHouseClient, database: 
   }
 
   /** JSONEachRow text into a table, as it is: the rows are serialised already (usage-rows.ts). */
-  async function insertJsonEachRow(table: ClickHouseSql, text: string): Promise<void> {
+  /** Lines sent as they are held (a pack's segments, each followed by its newline), never joined into one string first. */
+  async function insertJsonEachRow(table: ClickHouseSql, segments: readonly string[]): Promise<void> {
     const { stream } = await client.exec({
       query: `INSERT INTO ${table.text} FORMAT JSONEachRow`,
-      values: Readable.from([Buffer.from(text)], { objectMode: false }),
+      values: Readable.from(
+        segments.flatMap((segment) => [Buffer.from(segment), LINE_END]),
+        { objectMode: false },
+      ),
     });
     // The answer is empty; read to its end so the socket goes back to the pool.
     stream.resume();
@@ -87,9 +93,9 @@ export function createClickHouseUsageWrites(client: ClickHouseClient, database: 
     // collapsed by FINAL (same sorting key), never a key without its record.
     for (let start = 0; start < count; start += INSERT_CHUNK) {
       const chunk = sliceUsageRows(fresh, start, start + INSERT_CHUNK);
-      await insertJsonEachRow(records, chunk.rows.text);
+      await insertJsonEachRow(records, chunk.rows.segments);
       const keyLines = Array.from({ length: usageRowCount(chunk) }, (_, i) => `{"owner_id":${owner},"record_key":${JSON.stringify(packedAt(chunk.keys, i))}}`);
-      await insertJsonEachRow(keysTable, keyLines.join('\n'));
+      await insertJsonEachRow(keysTable, [keyLines.join('\n')]);
     }
     return count;
   }

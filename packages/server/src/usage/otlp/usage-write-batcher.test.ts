@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../app-error.js';
-import { packStrings, unpackStrings } from '../packed-strings.js';
+import { packStrings, packedText, unpackStrings } from '../packed-strings.js';
 import type { UsageRows } from '../usage-row-form.js';
 import { createUsageWriteBatcher } from './usage-write-batcher.js';
 
@@ -30,7 +30,7 @@ function gatedStore() {
           inserts.push({
             workspaceId,
             keys,
-            text: batch.rows.text,
+            text: packedText(batch.rows),
             finish(error) {
               if (error) return reject(error);
               let inserted = 0;
@@ -85,7 +85,7 @@ describe('usage write batcher', () => {
     await tick();
     expect(g.inserts[1]!.keys).toHaveLength(15);
     // The first request's text whole, then the second's rows of keys not taken yet (none), then the third's.
-    expect(g.inserts[1]!.text).toBe([rowsOf('x', 5).rows.text, rowsOf('a', 10).rows.text].join(','));
+    expect(g.inserts[1]!.text).toBe([packedText(rowsOf('x', 5).rows), packedText(rowsOf('a', 10).rows)].join(','));
     g.inserts[1]!.finish();
     await Promise.all(both);
     expect(written).toEqual([

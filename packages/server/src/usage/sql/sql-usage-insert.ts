@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { JoinedTextParam } from '../../store/joined-text-param.js';
 import type { Database } from '../../store/schema.js';
 import type { PackedStrings } from '../packed-strings.js';
 import { USAGE_COLUMNS } from '../usage-columns.js';
@@ -51,14 +52,17 @@ export async function insertChunk(db: Kysely<Database>, workspaceId: string, rec
   return insertJson(db, workspaceId, await chunkJson(records));
 }
 
-/** As insertChunk, for rows already serialised by sqlJsonRow (packed with SQL_ROW_SEPARATOR): the parameter is their text in brackets. */
+/**
+ * As insertChunk, for rows already serialised by sqlJsonRow (packed with SQL_ROW_SEPARATOR): the
+ * parameter is their text in brackets, sent in the pack's segments (store/joined-text-param.ts).
+ */
 export async function insertJsonRows(db: Kysely<Database>, workspaceId: string, rows: PackedStrings): Promise<number> {
   if (rows.ends.length === 0) return 0;
   if (rows.separator !== SQL_ROW_SEPARATOR) throw new TypeError(`SQL rows are packed with ${JSON.stringify(SQL_ROW_SEPARATOR)}, got ${JSON.stringify(rows.separator)}`);
-  return insertJson(db, workspaceId, `[${rows.text}]`);
+  return insertJson(db, workspaceId, new JoinedTextParam('[', rows.segments, rows.separator, ']'));
 }
 
-async function insertJson(db: Kysely<Database>, workspaceId: string, json: string): Promise<number> {
+async function insertJson(db: Kysely<Database>, workspaceId: string, json: string | JoinedTextParam): Promise<number> {
   const ttl = sql.lit(CACHE_TTL_MS);
   const result = await sql<{ inserted: number }>`
     WITH written AS (
