@@ -141,6 +141,17 @@ describe('the OTLP reader thread', () => {
     expect(view.equals(zipped)).toBe(true);
   });
 
+  it('moves a body that is its buffer whole to the thread instead of copying it', async () => {
+    reader = createOtlpReaderThread(prices);
+    const bytes = traces();
+    // As the HTTP layer gathers a body of more than a few KB: a buffer of its own.
+    const own = new Uint8Array(new ArrayBuffer(bytes.byteLength));
+    own.set(bytes);
+    const read = await reader.read(job(own));
+    expect(read).toEqual(await readOtlpRequest(job(bytes), prices));
+    expect(own.byteLength).toBe(0);
+  });
+
   it('answers bad input with the typed error readOtlpRequest throws', async () => {
     reader = createOtlpReaderThread(prices);
     const notProtobuf = reader.read(job(Buffer.from([0xff, 0xff, 0xff, 0xff])));

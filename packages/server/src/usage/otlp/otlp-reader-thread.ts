@@ -19,6 +19,7 @@ export type OtlpReaderResponse = { id: number; ok: true; read: OtlpRequestRead }
 
 /** Reads export requests (read-otlp-request.ts) somewhere; AppError on bad input, as readOtlpRequest throws. */
 export interface OtlpRequestReader {
+  /** The job's body may be moved away (detached): the caller hands it over. */
   read(job: OtlpRequestJob): Promise<OtlpRequestRead>;
   close(): Promise<void>;
 }
@@ -83,9 +84,11 @@ export function createOtlpReaderThread(prices: Pick<GenaiPriceCatalog, 'pricingS
       const id = nextId++;
       return new Promise<OtlpRequestRead>((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        // A copy the thread owns (a Buffer's own slice() is a view): the request's buffer may be part of a larger one.
-        const body = new Uint8Array(job.body);
-        thread.postMessage({ type: 'read', id, job: { ...job, body } } satisfies OtlpReaderMessage, [body.buffer]);
+        // The body moves to the thread: the request's own buffer when it is that buffer whole (a
+        // body of more than a few KB, gathered by the HTTP layer), else a copy the thread owns (a
+        // small one is a view of Buffer's shared pool). The caller must not read it afterwards.
+        const body = ownsItsBuffer(job.body) ? job.body : new Uint8Array(job.body);
+        thread.postMessage({ type: 'read', id, job: { ...job, body } } satisfies OtlpReaderMessage, [body.buffer as ArrayBuffer]);
       });
     },
     async close() {
@@ -96,4 +99,9 @@ export function createOtlpReaderThread(prices: Pick<GenaiPriceCatalog, 'pricingS
       failPending('the node is closing');
     },
   };
+}
+
+/** True when the bytes are their ArrayBuffer whole, so moving that buffer moves nothing else. */
+function ownsItsBuffer(bytes: Uint8Array): boolean {
+  return bytes.buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
 }
