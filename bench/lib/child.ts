@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProbeAnswer, ProbeRequest } from './process-probe.js';
@@ -33,6 +34,8 @@ export async function startMeasuredProcess<T>(options: {
   nodeFlags?: string[];
   ready: (line: string) => T | undefined;
   timeoutMs?: number;
+  /** A file to append every line the process writes to (its stdout and stderr), to read after a run. */
+  outputFile?: string;
 }): Promise<{ process: MeasuredProcess; ready: T }> {
   const child = spawn(
     process.execPath,
@@ -56,6 +59,7 @@ export async function startMeasuredProcess<T>(options: {
     }, options.timeoutMs ?? 60_000);
     let settled = false;
     const onLine = (line: string) => {
+      if (options.outputFile) fs.appendFileSync(options.outputFile, `${line}\n`);
       lines.push(line);
       if (lines.length > 200) lines.shift();
       if (settled) return;

@@ -23,6 +23,8 @@ export type OtlpExporterParentMessage =
 export type OtlpExporterChildMessage = { type: 'prepared' } | { type: 'stopped'; result: ExporterPushResult } | { type: 'failed'; message: string };
 
 export interface OtlpLoadExporter {
+  /** Its process, to read the CPU it uses. */
+  readonly pid: number;
   /** Starts pushing round `round`'s requests (fresh spans per round); resolves once the first answers came back. */
   push(round: number, target: { url: string; token: string; inFlight: number }): Promise<void>;
   /** Stops pushing; what it achieved since `push`. Fails if the round's requests ran out before. */
@@ -50,6 +52,7 @@ export async function startOtlpLoadExporter(options: { rounds: number; requestsP
   child.send({ type: 'prepare', rounds: options.rounds, requestsPerRound: options.requestsPerRound } satisfies OtlpExporterParentMessage);
   await prepared;
   return {
+    pid: child.pid!,
     async push(round, target) {
       child.send({ type: 'push', round, ...target } satisfies OtlpExporterParentMessage);
       // Up to speed before the measured load starts.

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises';
+import { spreadOf } from './round-stats.js';
 
 /** Resident set size of a process, in bytes, from /proc/<pid>/status (VmRSS). */
 export async function readRssBytes(pid: number): Promise<number> {
@@ -79,6 +80,13 @@ export function sharesBetween(
     percentOfOneCore: Object.fromEntries(Object.entries(usedMs).map(([name, ms]) => [name, (ms / wallMs) * 100])),
     usedMs,
   };
+}
+
+/** The rounds' CPU shares as one line: each process's median share of one core, then the machine's busy share. */
+export function cpuSharesText(rounds: ReadonlyArray<ReturnType<typeof sharesBetween>>): string {
+  const names = Object.keys(rounds[0]?.percentOfOneCore ?? {});
+  const processes = names.map((name) => `${name} ${spreadOf(rounds.map((r) => r.percentOfOneCore[name]!)).median.toFixed(0)} %`);
+  return `${processes.join(', ')}; machine ${spreadOf(rounds.map((r) => r.machineBusyPercent)).median.toFixed(0)} % busy`;
 }
 
 /**

@@ -72,7 +72,8 @@ export async function startTally(options: TallyOptions = {}): Promise<TallyProce
       script: path.join(REPO_ROOT, 'packages/server/src/cli/main.ts'),
       args: ['serve'],
       env,
-      nodeFlags: [...(options.nodeFlags ?? []), ...cpuProfileFlags()],
+      nodeFlags: [...(options.nodeFlags ?? []), ...cpuProfileFlags(), ...lookingInsideFlags()],
+      ...(process.env['BENCH_TALLY_OUTPUT'] ? { outputFile: process.env['BENCH_TALLY_OUTPUT'] } : {}),
       ready: (line) => /Tally is up at (http:\/\/[\d.:]+)/.exec(line)?.[1],
       ...(options.startTimeoutMs ? { timeoutMs: options.startTimeoutMs } : {}),
     });
@@ -102,6 +103,14 @@ export async function startTally(options: TallyOptions = {}): Promise<TallyProce
 function cpuProfileFlags(): string[] {
   const dir = process.env['BENCH_TALLY_CPU_PROF'];
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
+/**
+ * BENCH_TALLY_NODE_FLAGS="--trace-gc ..." adds node flags to every Tally node a scenario starts, and
+ * BENCH_TALLY_OUTPUT=<file> keeps what the nodes print (the flags' traces among it), to look inside a run.
+ */
+function lookingInsideFlags(): string[] {
+  return (process.env['BENCH_TALLY_NODE_FLAGS'] ?? '').split(/\s+/).filter((flag) => flag !== '');
 }
 
 /** The PostgreSQL the benches use: BENCH_DATABASE_URL, else the machine's local one. */

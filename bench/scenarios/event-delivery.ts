@@ -4,7 +4,7 @@ import { addPhases, emptyPhases, phasesText } from '../lib/first-token-phases.js
 import { createLatencyHistogram, p99Shortfall, type LatencySummary } from '../lib/histogram.js';
 import { closeLoadUsers, prepareLoadUsers } from '../lib/in-process-tally-load.js';
 import { chunksMarker, startMockLlm } from '../lib/mock-llm.js';
-import { readCpuMs, readCpuMsOfAll, readCpuReading, sharesBetween } from '../lib/process-stats.js';
+import { cpuSharesText, readCpuMs, readCpuMsOfAll, readCpuReading, sharesBetween } from '../lib/process-stats.js';
 import { alternate, spreadOf, spreadText } from '../lib/round-stats.js';
 import type { Figure, Scenario } from '../lib/scenario.js';
 import { addIntegrity, emptyIntegrity } from '../lib/seq-tracker.js';
@@ -271,9 +271,3 @@ function figuresOf(size: Size, load: OfferedLoad, tally: Measured[], bare: Measu
   ];
 }
 
-/** The rounds' CPU shares as one line: each process's median share of one core, then the machine's busy share. */
-function cpuSharesText(rounds: ReadonlyArray<ReturnType<typeof sharesBetween>>): string {
-  const names = Object.keys(rounds[0]?.percentOfOneCore ?? {});
-  const processes = names.map((name) => `${name} ${spreadOf(rounds.map((r) => r.percentOfOneCore[name]!)).median.toFixed(0)} %`);
-  return `${processes.join(', ')}; machine ${spreadOf(rounds.map((r) => r.machineBusyPercent)).median.toFixed(0)} % busy`;
-}

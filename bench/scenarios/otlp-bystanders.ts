@@ -7,12 +7,14 @@
  * 1.5x the figure without the exporter. The spans/s the exporter achieved during each loaded round
  * is reported beside it (the load actually put on the node).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mapLimited } from '../lib/concurrency.js';
 import { createBenchUsers } from '../lib/bench-users.js';
 import { deliverRuns, offeredRate, type DeliveryRound, type OfferedLoad } from '../lib/delivery-load.js';
 import { createLatencyHistogram } from '../lib/histogram.js';
 import { closeLoadUsers, prepareLoadUsers } from '../lib/in-process-tally-load.js';
 import { startMockLlm } from '../lib/mock-llm.js';
+import { cpuSharesText, readCpuMs, readCpuReading, sharesBetween } from '../lib/process-stats.js';
 import { startOtlpLoadExporter } from '../lib/otlp-exporter.js';
 import { alternate, roundsOf, spreadOf, spreadText } from '../lib/round-stats.js';
 import type { BenchContext, Figure, Scenario, ScenarioResult } from '../lib/scenario.js';
@@ -37,6 +39,13 @@ export const otlpBystanders: Scenario = { name: 'otlp-bystanders', quick: true, 
 
 interface Side {
   delivery: DeliveryRound[];
+  /** Who used the machine over each round: each process's share of one core, and the machine's busy share. */
+  cpu: Array<ReturnType<typeof sharesBetween>>;
+  /**
+   * The event loops' worst delays over each round (ms): the node's main thread and the harness's
+   * own, whose stalls delay the receipt it times as much as the node's do.
+   */
+  loopMax: Array<{ node: number; harness: number }>;
   /** Spans/s the exporter had stored (answered 200) over each loaded round. */
   spansPerSecond: number[];
 }
@@ -62,26 +71,51 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
     });
     if (!warmUp.ok) throw new Error(`the warm-up export answered ${warmUp.status}`);
 
-    const without: Side = { delivery: [], spansPerSecond: [] };
-    const pushing: Side = { delivery: [], spansPerSecond: [] };
+    const without: Side = { delivery: [], cpu: [], loopMax: [], spansPerSecond: [] };
+    const pushing: Side = { delivery: [], cpu: [], loopMax: [], spansPerSecond: [] };
+    const harnessLoop = monitorEventLoopDelay({ resolution: 1 });
+    harnessLoop.enable();
+    /** Starts a round's window on both loops; its end reads the worst delay of each. */
+    const loopWindow = async () => {
+      await node.probe({ resetLoopDelay: true });
+      harnessLoop.reset();
+      return async () => ({ node: (await node.probe()).loopDelay.max, harness: harnessLoop.max / 1e6 });
+    };
+    const cpuReaders = {
+      node: () => readCpuMs(node.pid),
+      exporter: () => readCpuMs(exporter.pid),
+      'mock LLM': () => readCpuMs(llm.pid),
+      harness: () => readCpuMs(process.pid),
+    };
     let refused = 0;
     for (let round = 0; round < rounds; round++) {
       for (const withExporter of alternate(round, false, true)) {
         if (!withExporter) {
+          const loops = await loopWindow();
+          const before = await readCpuReading(cpuReaders);
           without.delivery.push(await deliverRuns(sockets, { runs: BYSTANDERS, spreadMs: LOAD.spreadMs, timeoutMs: 120_000 }));
+          without.cpu.push(sharesBetween(before, await readCpuReading(cpuReaders)));
+          without.loopMax.push(await loops());
         } else {
           await exporter.push(round, { url, token: exporting!.accessToken, inFlight: EXPORTER_IN_FLIGHT });
+          const loops = await loopWindow();
+          const before = await readCpuReading(cpuReaders);
           const delivery = await deliverRuns(sockets, { runs: BYSTANDERS, spreadMs: LOAD.spreadMs, timeoutMs: 120_000 });
+          pushing.cpu.push(sharesBetween(before, await readCpuReading(cpuReaders)));
+          pushing.loopMax.push(await loops());
           const pushed = await exporter.stop();
           refused += pushed.refused;
           pushing.delivery.push(delivery);
           pushing.spansPerSecond.push(pushed.stored / pushed.seconds);
         }
-        const last = (withExporter ? pushing : without).delivery.at(-1)!;
+        const side = withExporter ? pushing : without;
+        const last = side.delivery.at(-1)!;
         ctx.log(
           `  round ${round + 1}/${rounds} ${withExporter ? 'with' : 'without'} the exporter: delivery p99 ${last.latency.summary().p99.toFixed(1)} ms, ` +
             `chunks ${(last.chunksDelivered / last.wallSeconds).toFixed(0)}/s of ${offeredRate(LOAD).toFixed(0)}/s offered` +
-            (withExporter ? `, exporter ${Math.round(pushing.spansPerSecond.at(-1)!).toLocaleString('en-US')} spans/s stored` : ''),
+            (withExporter ? `, exporter ${Math.round(pushing.spansPerSecond.at(-1)!).toLocaleString('en-US')} spans/s stored` : '') +
+            `; worst loop delay node ${side.loopMax.at(-1)!.node.toFixed(0)} ms, harness ${side.loopMax.at(-1)!.harness.toFixed(0)} ms` +
+            `; CPU (% of a core) ${Object.entries(side.cpu.at(-1)!.percentOfOneCore).map(([name, percent]) => `${name} ${percent.toFixed(0)}`).join(', ')}, machine ${side.cpu.at(-1)!.machineBusyPercent.toFixed(0)} % busy`,
         );
       }
     }
@@ -121,7 +155,14 @@ function figure(pushing: Side, without: Side, rounds: number, refused: number): 
       `${rounds} alternating rounds: ${BYSTANDERS} other users' runs of ${DELTAS} deltas at ${1000 / DELTA_DELAY_MS}/s over ${LOAD.spreadMs / 1000} s, ` +
       `chunks offered ${offeredRate(LOAD).toFixed(0)}/s, delivered ${achieved(pushing).toFixed(0)}/s with the exporter and ${achieved(without).toFixed(0)}/s without; ` +
       `the exporter (its own process, one workspace, 512-span protobuf requests, as fast as answered, from 0.5 s before the runs) stored ${spreadText(rate, 0)} spans/s; ` +
-      `p50 ${withExporter.p50.toFixed(1)} vs ${idle.p50.toFixed(1)} ms; \`tally serve\` on its embedded defaults`,
+      `p50 ${withExporter.p50.toFixed(1)} vs ${idle.p50.toFixed(1)} ms; \`tally serve\` on its embedded defaults. ` +
+      `CPU over the rounds (% of one core, median round) with the exporter: ${cpuSharesText(pushing.cpu)}; without: ${cpuSharesText(without.cpu)}. ` +
+      `Worst event-loop delay by round, with the exporter: the node's main thread ${loopMaxText(pushing, 'node')}, the harness ${loopMaxText(pushing, 'harness')}; ` +
+      `without: ${loopMaxText(without, 'node')} and ${loopMaxText(without, 'harness')}`,
     ...(failures.length > 0 ? { failures } : {}),
   };
+}
+
+function loopMaxText(side: Side, loop: 'node' | 'harness'): string {
+  return `${side.loopMax.map((l) => l[loop].toFixed(0)).join(', ')} ms`;
 }
