@@ -62,8 +62,11 @@ export function createClickHouseUsageWrites(client: ClickHouseClient, database: 
     return found;
   }
 
-  /** JSONEachRow text into a table, as it is: the rows are serialised already (usage-rows.ts). */
-  /** Lines sent as they are held (a pack's segments, each followed by its newline), never joined into one string first. */
+  /**
+   * JSONEachRow lines into a table, as they are: the rows are serialised already (usage-rows.ts),
+   * and a pack's segments go into the body one after another, each ended by a newline, never
+   * joined into one string first.
+   */
   async function insertJsonEachRow(table: ClickHouseSql, segments: readonly string[]): Promise<void> {
     const { stream } = await client.exec({
       query: `INSERT INTO ${table.text} FORMAT JSONEachRow`,
