@@ -119,6 +119,7 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
         );
       }
     }
+    harnessLoop.disable();
     return { scenario: 'otlp-bystanders', figures: [figure(pushing, without, rounds, refused)] };
   } finally {
     await Promise.all(sockets.map((s) => s.close()));
