@@ -46,6 +46,8 @@ interface Side {
    * own, whose stalls delay the receipt it times as much as the node's do.
    */
   loopMax: Array<{ node: number; harness: number }>;
+  /** The node's main-thread full collections over each round, and their pauses' total (ms). */
+  fullGcs: Array<{ count: number; pauseMs: number }>;
   /** Spans/s the exporter had stored (answered 200) over each loaded round. */
   spansPerSecond: number[];
 }
@@ -71,15 +73,19 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
     });
     if (!warmUp.ok) throw new Error(`the warm-up export answered ${warmUp.status}`);
 
-    const without: Side = { delivery: [], cpu: [], loopMax: [], spansPerSecond: [] };
-    const pushing: Side = { delivery: [], cpu: [], loopMax: [], spansPerSecond: [] };
+    const without: Side = { delivery: [], cpu: [], loopMax: [], fullGcs: [], spansPerSecond: [] };
+    const pushing: Side = { delivery: [], cpu: [], loopMax: [], fullGcs: [], spansPerSecond: [] };
     const harnessLoop = monitorEventLoopDelay({ resolution: 1 });
     harnessLoop.enable();
-    /** Starts a round's window on both loops; its end reads the worst delay of each. */
+    /** Starts a round's window on both loops; its end reads the worst delay of each, and the node's full collections. */
     const loopWindow = async () => {
       await node.probe({ resetLoopDelay: true });
       harnessLoop.reset();
-      return async () => ({ node: (await node.probe()).loopDelay.max, harness: harnessLoop.max / 1e6 });
+      return async (side: Side) => {
+        const probe = await node.probe();
+        side.loopMax.push({ node: probe.loopDelay.max, harness: harnessLoop.max / 1e6 });
+        side.fullGcs.push({ count: probe.gc.major, pauseMs: probe.gc.majorPauseMs });
+      };
     };
     const cpuReaders = {
       node: () => readCpuMs(node.pid),
@@ -95,14 +101,14 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
           const before = await readCpuReading(cpuReaders);
           without.delivery.push(await deliverRuns(sockets, { runs: BYSTANDERS, spreadMs: LOAD.spreadMs, timeoutMs: 120_000 }));
           without.cpu.push(sharesBetween(before, await readCpuReading(cpuReaders)));
-          without.loopMax.push(await loops());
+          await loops(without);
         } else {
           await exporter.push(round, { url, token: exporting!.accessToken, inFlight: EXPORTER_IN_FLIGHT });
           const loops = await loopWindow();
           const before = await readCpuReading(cpuReaders);
           const delivery = await deliverRuns(sockets, { runs: BYSTANDERS, spreadMs: LOAD.spreadMs, timeoutMs: 120_000 });
           pushing.cpu.push(sharesBetween(before, await readCpuReading(cpuReaders)));
-          pushing.loopMax.push(await loops());
+          await loops(pushing);
           const pushed = await exporter.stop();
           refused += pushed.refused;
           pushing.delivery.push(delivery);
@@ -115,6 +121,7 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
             `chunks ${(last.chunksDelivered / last.wallSeconds).toFixed(0)}/s of ${offeredRate(LOAD).toFixed(0)}/s offered` +
             (withExporter ? `, exporter ${Math.round(pushing.spansPerSecond.at(-1)!).toLocaleString('en-US')} spans/s stored` : '') +
             `; worst loop delay node ${side.loopMax.at(-1)!.node.toFixed(0)} ms, harness ${side.loopMax.at(-1)!.harness.toFixed(0)} ms` +
+            `; the node's full collections ${side.fullGcs.at(-1)!.count} (${side.fullGcs.at(-1)!.pauseMs.toFixed(0)} ms of final pauses)` +
             `; CPU (% of a core) ${Object.entries(side.cpu.at(-1)!.percentOfOneCore).map(([name, percent]) => `${name} ${percent.toFixed(0)}`).join(', ')}, machine ${side.cpu.at(-1)!.machineBusyPercent.toFixed(0)} % busy`,
         );
       }
@@ -159,11 +166,16 @@ function figure(pushing: Side, without: Side, rounds: number, refused: number): 
       `p50 ${withExporter.p50.toFixed(1)} vs ${idle.p50.toFixed(1)} ms; \`tally serve\` on its embedded defaults. ` +
       `CPU over the rounds (% of one core, median round) with the exporter: ${cpuSharesText(pushing.cpu)}; without: ${cpuSharesText(without.cpu)}. ` +
       `Worst event-loop delay by round, with the exporter: the node's main thread ${loopMaxText(pushing, 'node')}, the harness ${loopMaxText(pushing, 'harness')}; ` +
-      `without: ${loopMaxText(without, 'node')} and ${loopMaxText(without, 'harness')}`,
+      `without: ${loopMaxText(without, 'node')} and ${loopMaxText(without, 'harness')}. ` +
+      `The node's main-thread full collections by round (final pauses): with the exporter ${fullGcText(pushing)}; without: ${fullGcText(without)}`,
     ...(failures.length > 0 ? { failures } : {}),
   };
 }
 
 function loopMaxText(side: Side, loop: 'node' | 'harness'): string {
   return `${side.loopMax.map((l) => l[loop].toFixed(0)).join(', ')} ms`;
+}
+
+function fullGcText(side: Side): string {
+  return side.fullGcs.map((g) => `${g.count} (${g.pauseMs.toFixed(0)} ms)`).join(', ');
 }
