@@ -55,18 +55,29 @@ function claimQuery(db: Db, nodeId: string, leaseMs: number, limit: number) {
           .selectFrom('runs as r')
           .select('r.id')
           .where('r.status', '=', 'queued')
-          // One run per thread at a time, in the order they were queued.
+          // One run per thread at a time, in the order they were queued. Two queued at the same
+          // instant (the embedded engine's clock counts milliseconds, and a node stamps a run with
+          // its own clock) go by id, so one of them always waits for the other.
           .where(({ not, exists, selectFrom }) =>
             not(
               exists(
                 selectFrom('runs as o')
                   .select('o.id')
                   .whereRef('o.thread_id', '=', 'r.thread_id')
-                  .where((o) => o.or([o('o.status', '=', 'running'), o.and([o('o.status', '=', 'queued'), o('o.created_at', '<', o.ref('r.created_at'))])])),
+                  .where((o) =>
+                    o.or([
+                      o('o.status', '=', 'running'),
+                      o.and([
+                        o('o.status', '=', 'queued'),
+                        o.or([o('o.created_at', '<', o.ref('r.created_at')), o.and([o('o.created_at', '=', o.ref('r.created_at')), o('o.id', '<', o.ref('r.id'))])]),
+                      ]),
+                    ]),
+                  ),
               ),
             ),
           )
           .orderBy('r.created_at')
+          .orderBy('r.id')
           .limit(limit)
           .forUpdate()
           .skipLocked(),

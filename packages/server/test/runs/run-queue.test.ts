@@ -19,14 +19,22 @@ describe('the run queue', () => {
   });
   afterAll(async () => store?.close());
 
-  /** One more queued run in the thread of `run`, queued `afterMs` after it. */
+  /**
+   * One more queued run in the thread of `run`, asked `afterMs` after it: its message too, or both
+   * messages could carry the same time (the embedded engine's clock counts milliseconds) and the
+   * first would count the second as history, as a tie does.
+   */
   async function queueInThread(run: Awaited<ReturnType<typeof insertRun>>, afterMs: number) {
     const id = crypto.randomUUID();
     const messageId = crypto.randomUUID();
-    await store.db.insertInto('messages').values({ id: messageId, owner_id: run.userId, thread_id: run.threadId, role: 'user', content: 'and then?', run_id: null }).execute();
+    const at = new Date(Date.now() + afterMs);
+    await store.db
+      .insertInto('messages')
+      .values({ id: messageId, owner_id: run.userId, thread_id: run.threadId, role: 'user', content: 'and then?', run_id: null, created_at: at })
+      .execute();
     await store.db
       .insertInto('runs')
-      .values({ id, owner_id: run.userId, workspace_id: run.userId, thread_id: run.threadId, message_id: messageId, client_command_id: null, status: 'queued', created_at: new Date(Date.now() + afterMs) })
+      .values({ id, owner_id: run.userId, workspace_id: run.userId, thread_id: run.threadId, message_id: messageId, client_command_id: null, status: 'queued', created_at: at })
       .execute();
     return id;
   }
@@ -85,6 +93,20 @@ describe('the run queue', () => {
     for (const r of later) expect(r.lease_expires_at!.getTime()).toBeGreaterThan(first[0]!.lease_expires_at!.getTime());
     expect((await claim(8)).map((r) => r.id)).toEqual([d.id]);
     await store.db.updateTable('runs').set({ status: 'completed', lease_owner: null }).where('id', 'in', [aNext, c.id, d.id]).execute();
+  });
+
+  it('never claims two runs of one thread queued at the same instant: the second by id waits for the first', async () => {
+    const a = await insertRun(store.db, 'queued', 'first');
+    const same = await queueInThread(a, 0);
+    const at = new Date(Date.now() - 1_000);
+    await store.db.updateTable('runs').set({ created_at: at }).where('id', 'in', [a.id, same]).execute();
+    const [firstId, secondId] = [a.id, same].sort();
+    const claimed = await claimNextRuns(store.db, 'node-a', LEASE_MS, 8);
+    expect(claimed.map((r) => r.id)).toEqual([firstId]);
+    expect(await claimNextRuns(store.db, 'node-b', LEASE_MS, 8)).toEqual([]);
+    await store.db.updateTable('runs').set({ status: 'completed', lease_owner: null }).where('id', '=', firstId!).execute();
+    expect((await claimNextRuns(store.db, 'node-b', LEASE_MS, 8)).map((r) => r.id)).toEqual([secondId]);
+    await store.db.updateTable('runs').set({ status: 'completed', lease_owner: null }).where('id', '=', secondId!).execute();
   });
 
   it('puts runs whose lease expired back in the queue, and leaves those still held', async () => {
