@@ -46,9 +46,19 @@ export function packedAt(packed: PackedStrings, i: number): string {
   throw new RangeError(`string ${i} of ${packed.ends.length} packed`);
 }
 
-/** Every packed string, in order. */
+/** Every packed string, in order: one walk over the segments (packedAt looks each one up). */
 export function unpackStrings(packed: PackedStrings): string[] {
-  return Array.from({ length: packed.ends.length }, (_, i) => packedAt(packed, i));
+  const strings = new Array<string>(packed.ends.length);
+  const gap = packed.separator.length;
+  let segment = 0;
+  let base = 0;
+  for (let i = 0; i < packed.ends.length; i++) {
+    const start = i === 0 ? 0 : packed.ends[i - 1]! + gap;
+    const end = packed.ends[i]!;
+    while (end > base + packed.segments[segment]!.length) base += packed.segments[segment++]!.length + gap;
+    strings[i] = packed.segments[segment]!.slice(start - base, end - base);
+  }
+  return strings;
 }
 
 /** The strings joined by the separator, as one string (for a consumer that takes text whole). */
@@ -77,8 +87,7 @@ export function joinPacked(packs: readonly PackedStrings[], separator: string): 
 
 /** The packed strings whose index `keep` accepts, in order; the pack itself when it keeps all. */
 export function selectPacked(packed: PackedStrings, keep: (i: number) => boolean): PackedStrings {
-  const kept: string[] = [];
-  for (let i = 0; i < packed.ends.length; i++) if (keep(i)) kept.push(packedAt(packed, i));
+  const kept = unpackStrings(packed).filter((_, i) => keep(i));
   return kept.length === packed.ends.length ? packed : packStrings(kept, packed.separator);
 }
 
@@ -87,7 +96,7 @@ export function slicePacked(packed: PackedStrings, from: number, to: number): Pa
   const end = Math.min(to, packed.ends.length);
   if (from === 0 && end === packed.ends.length) return packed;
   if (end <= from) return { segments: [], ends: new Uint32Array(0), separator: packed.separator };
-  if (packed.segments.length > 1) return packStrings(Array.from({ length: end - from }, (_, k) => packedAt(packed, from + k)), packed.separator);
+  if (packed.segments.length > 1) return packStrings(unpackStrings(packed).slice(from, end), packed.separator);
   const start = from === 0 ? 0 : packed.ends[from - 1]! + packed.separator.length;
   return { segments: [packed.segments[0]!.slice(start, packed.ends[end - 1])], ends: packed.ends.slice(from, end).map((e) => e - start), separator: packed.separator };
 }

@@ -5,7 +5,7 @@ import { workspaceDays, rollupRecomputations } from './clickhouse-rollups.js';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { selectRows } from './clickhouse-select.js';
-import { packedAt, unpackStrings } from '../packed-strings.js';
+import { unpackStrings } from '../packed-strings.js';
 import type { UsageRows } from '../usage-row-form.js';
 import { selectUsageRows, sliceUsageRows, toUsageRows, usageRowCount } from '../usage-rows.js';
 import type { PricedUsageRecord, UsageIngestSession } from '../usage-store.js';
@@ -97,7 +97,7 @@ export function createClickHouseUsageWrites(client: ClickHouseClient, database: 
     for (let start = 0; start < count; start += INSERT_CHUNK) {
       const chunk = sliceUsageRows(fresh, start, start + INSERT_CHUNK);
       await insertJsonEachRow(records, chunk.rows.segments);
-      const keyLines = Array.from({ length: usageRowCount(chunk) }, (_, i) => `{"owner_id":${owner},"record_key":${JSON.stringify(packedAt(chunk.keys, i))}}`);
+      const keyLines = unpackStrings(chunk.keys).map((key) => `{"owner_id":${owner},"record_key":${JSON.stringify(key)}}`);
       await insertJsonEachRow(keysTable, [keyLines.join('\n')]);
     }
     return count;
