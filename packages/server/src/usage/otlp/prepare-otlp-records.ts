@@ -31,8 +31,8 @@ export interface OtlpRecordsPrepared {
 
 /**
  * Prices, keys and serialises the mapped records of one export request, where it is read (the
- * OTLP reader thread, with a catalog rebuilt from the node's: otlp-reader-thread-entry.ts), so
- * the node's event loop holds the request as a few strings until it is stored, never as records.
+ * OTLP ingest thread, with a catalog rebuilt from the node's: otlp-ingest-thread-entry.ts), so
+ * that thread holds the request as a few strings until it is stored, never as records.
  * The first record of a key is the one kept. A record its store cannot hold (a time ClickHouse
  * cannot store) is refused alone, as the mapping refuses an item, instead of failing the insert
  * it would share with other requests.

@@ -31,7 +31,7 @@ export interface OtlpRequestRead extends OtlpRecordsPrepared {
 /**
  * Gzip undone, decoded, mapped, priced, keyed and serialised: the whole CPU-bound part of an
  * export request, in one function of its input and a price catalog, so the node can run it away
- * from its event loop (otlp-reader-thread.ts). Bad input throws AppError (VALIDATION_FAILED, BODY_TOO_LARGE).
+ * from its event loop (otlp-ingest-thread.ts). Bad input throws AppError (VALIDATION_FAILED, BODY_TOO_LARGE).
  */
 export async function readOtlpRequest(job: OtlpRequestJob, prices: PriceCatalog): Promise<OtlpRequestRead> {
   const body = await inflateOtlpBody(Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength), job.contentEncoding, job.maxInflatedBytes);
