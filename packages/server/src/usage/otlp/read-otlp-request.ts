@@ -37,10 +37,10 @@ export async function readOtlpRequest(job: OtlpRequestJob, prices: PriceCatalog)
   const body = await inflateOtlpBody(Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength), job.contentEncoding, job.maxInflatedBytes);
   // Spans, the high-volume signal, read from protobuf straight off the wire, without the JSON shape.
   if (job.signal === 'traces' && job.encoding === 'protobuf') {
-    return { ...prepareOtlpRecords(mapOtlpTraceProtobuf(body).items, prices, job.target), dataPoints: 0 };
+    return { ...(await prepareOtlpRecords(mapOtlpTraceProtobuf(body).items, prices, job.target)), dataPoints: 0 };
   }
   const decoded = decodeOtlpRequest(job.signal, body, job.encoding);
-  if (job.signal === 'metrics') return { ...prepareOtlpRecords([], prices, job.target), dataPoints: countMetricDataPoints(decoded) };
+  if (job.signal === 'metrics') return { ...(await prepareOtlpRecords([], prices, job.target)), dataPoints: countMetricDataPoints(decoded) };
   const mapping = job.signal === 'traces' ? mapOtlpTraces(decoded) : mapOtlpLogs(decoded);
-  return { ...prepareOtlpRecords(mapping.items, prices, job.target), dataPoints: 0 };
+  return { ...(await prepareOtlpRecords(mapping.items, prices, job.target)), dataPoints: 0 };
 }
