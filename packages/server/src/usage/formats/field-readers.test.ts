@@ -31,6 +31,19 @@ describe('field readers', () => {
     expect(nanosToIso('soon')).toBeNull();
   });
 
+  it('reads nanoseconds as strings of any length as the BigInt division does', () => {
+    const viaBigInt = (ns: string) => {
+      const date = new Date(Number(BigInt(ns) / 1_000_000n));
+      return Number.isNaN(date.getTime()) ? null : date.toISOString();
+    };
+    for (const ns of ['0', '999999', '1000000', '0001767000000123999999', '1767000000123999999', '99999999999999999999', '999999999999999999999', '8640000000000000000000', '8640000000000000000001', '86400000000000000000000']) {
+      expect(nanosToIso(ns), ns).toBe(viaBigInt(ns));
+    }
+    expect(nanosToIso(1767000000123999999n)).toBe('2025-12-29T09:20:00.123Z');
+    expect(nanosToIso('')).toBeNull();
+    expect(nanosToIso('-5')).toBeNull();
+  });
+
   it('keeps ids within the schema limit, stably', () => {
     expect(idOf('msg_1', 'req_1')).toBe('msg_1:req_1');
     const long = idOf('x'.repeat(300));

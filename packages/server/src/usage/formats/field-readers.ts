@@ -101,13 +101,24 @@ export function unixSecondsToIso(value: unknown): string | null | undefined {
 /**
  * Nanoseconds since the epoch (OTLP's `*UnixNano`: a decimal string, a number in files that
  * write bare numbers, or a bigint read from protobuf) as ISO with milliseconds. The values exceed
- * 2^53, so the division is BigInt.
+ * 2^53: a decimal string's milliseconds are its digits but the last six (exact in a double up to
+ * 15 of them), any other value is divided as a BigInt. Called twice per span, this function with
+ * the BigInt parse and division was ~4 % of the OTLP ingest thread's CPU (profiled, session 21).
  */
 export function nanosToIso(value: unknown): string | null {
-  const ns = nanosOf(value);
-  if (ns === null) return null;
-  const date = new Date(Number(ns / 1_000_000n));
+  const ms = typeof value === 'string' && value.length <= MAX_FAST_NANOS_DIGITS && NANOS_DIGITS.test(value) ? Number(value.slice(0, -6) || '0') : nanosToMs(value);
+  if (ms === null) return null;
+  const date = new Date(ms);
   return Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+/** Decimal nanoseconds whose milliseconds (all digits but six) stay below 2^53. */
+const MAX_FAST_NANOS_DIGITS = 21;
+const NANOS_DIGITS = /^\d+$/;
+
+function nanosToMs(value: unknown): number | null {
+  const ns = nanosOf(value);
+  return ns === null ? null : Number(ns / 1_000_000n);
 }
 
 /** end − start in milliseconds, from two nanosecond values; undefined when either is missing or end < start. */
