@@ -1,9 +1,12 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
-/** The entry of a worker thread next to `from` (a module's import.meta.url): `.ts` under tsx, `.js` when built. */
+/**
+ * The entry of a worker thread next to `from` (a module's import.meta.url): `.ts` under tsx, `.js`
+ * when built. Read from the URL's path: a module tsx loaded inside a worker has a query after it.
+ */
 export function threadEntry(name: string, from: string): URL {
-  return new URL(`./${name}${from.endsWith('.ts') ? '.ts' : '.js'}`, from);
+  return new URL(`./${name}${new URL(from).pathname.endsWith('.ts') ? '.ts' : '.js'}`, from);
 }
 
 /**

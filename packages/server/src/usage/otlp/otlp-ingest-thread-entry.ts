@@ -1,29 +1,34 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { AppError } from '../../app-error.js';
 import { appErrorOf } from '../../app-error-of.js';
-import { lowerThisThreadPriority } from '../../background-thread-priority.js';
-import { createGenaiPriceCatalog } from '../../pricing/genai-price-catalog.js';
-import type { PriceCatalog } from '../../pricing/price-catalog.js';
+import type { GenaiPriceCatalogOptions } from '../../pricing/genai-price-catalog.js';
 import { openUsageStore } from '../usage-store-access.js';
 import type { UsageStore } from '../usage-store.js';
 import { createOtlpIngestion, type OtlpIngestion } from './otlp-ingestion.js';
+import { createOtlpReaderThread } from './otlp-reader-thread.js';
 import type { OtlpIngestError, OtlpIngestMessage, OtlpIngestReport, OtlpIngestThreadData } from './otlp-ingest-thread.js';
 
 /**
- * The OTLP ingest thread (otlp-ingest-thread.ts): reads each export request as it comes, pricing
- * it with the catalog built from the node's latest snapshot (the same function builds the node's
- * own catalog from the same data, so both price alike), stores its calls once the main thread
- * allows it, over this thread's own connection to the store, and answers with counts or a typed error.
+ * The OTLP ingest thread (otlp-ingest-thread.ts): has each export request read by its reader
+ * thread (otlp-reader-thread.ts, which prices with the node's latest snapshot), stores its calls
+ * once the main thread allows it, over this thread's own connection to the store, and answers with
+ * counts or a typed error. It does little else, so the store's answers are taken as they come: it
+ * runs at the process's priority; the reading, which can wait, at a lower one.
  */
 const port = parentPort;
 if (!port) throw new Error('otlp-ingest-thread-entry runs as a worker thread');
 const data = workerData as OtlpIngestThreadData;
-// An export can wait a few milliseconds; a streamed answer should not: on a core both want, the
-// event loop that streams people's answers goes first (issue 18's bystanders).
-lowerThisThreadPriority();
 
 const report = (message: OtlpIngestReport) => port.postMessage(message);
-let prices: PriceCatalog | undefined;
+/** The node's latest prices (a new object per change: the reader thread is sent each once). */
+let prices: GenaiPriceCatalogOptions | undefined;
+const reader = createOtlpReaderThread({
+  pricingSnapshot: () => {
+    // The node sends its prices before its first request; a request before them is a bug in the node.
+    if (!prices) throw new Error('no prices received before the first request');
+    return prices;
+  },
+});
 /** The store, opened with the first request; opened again by the next one after a failed open (a store away). */
 let ingestion: Promise<OtlpIngestion> | undefined;
 /** Per request in flight: what the main thread decides about its principal. */
@@ -44,11 +49,7 @@ function opened(): Promise<OtlpIngestion> {
 function ingestionOver(store: UsageStore): OtlpIngestion {
   return createOtlpIngestion({
     store,
-    // The node sends its prices before its first request; a request before them is a bug in the node.
-    prices: () => {
-      if (!prices) throw new Error('no prices received before the first request');
-      return prices;
-    },
+    read: (job) => reader.read(job),
     onWritten: (workspaceId, { inserted, duplicates }) => report({ type: 'written', workspaceId, inserted, duplicates }),
     onVisible: (workspaceId) => report({ type: 'visible', workspaceId }),
     onRollupFailed: (workspaceId, error) => report({ type: 'rollup-failed', workspaceId, message: error instanceof Error ? error.message : String(error) }),
@@ -58,7 +59,7 @@ function ingestionOver(store: UsageStore): OtlpIngestion {
 port.on('message', (message: OtlpIngestMessage) => {
   switch (message.type) {
     case 'prices':
-      prices = createGenaiPriceCatalog(message.snapshot);
+      prices = message.snapshot;
       return;
     case 'allow':
       decisions.get(message.id)?.allow();

@@ -1,7 +1,7 @@
 import type { PriceCatalog } from '../../pricing/price-catalog.js';
 import { usageRowCount } from '../usage-rows.js';
 import type { UsageStore } from '../usage-store.js';
-import { readOtlpRequest, type OtlpRequestJob } from './read-otlp-request.js';
+import { readOtlpRequest, type OtlpRequestJob, type OtlpRequestRead } from './read-otlp-request.js';
 import { createUsageWriteBatcher, type UsageWriteBatcherDeps } from './usage-write-batcher.js';
 
 /** One export request as received, for the workspace it adds to. */
@@ -41,23 +41,25 @@ export interface OtlpIngestion {
 export interface OtlpIngestionDeps extends Omit<UsageWriteBatcherDeps, 'store'> {
   /** The store the calls go to; its row form is what the rows are serialised in. */
   store: UsageWriteBatcherDeps['store'] & Pick<UsageStore, 'rowForm'>;
-  /** The prices in force when a request is read. */
-  prices(): PriceCatalog;
+  /**
+   * Reads a request into its store's rows: on the node, a reader thread beside the ingest thread
+   * (otlp-reader-thread.ts); in-process, readInTurns.
+   */
+  read(job: OtlpRequestJob): Promise<OtlpRequestRead>;
 }
 
 /**
- * Reading (read-otlp-request.ts) and storing (usage-write-batcher.ts) an export request, on the
- * thread that calls it. The ingest thread runs this over its own connection, so a request's data
- * never crosses the node's main thread (otlp-ingest-thread.ts).
+ * Reading (read-otlp-request.ts) and storing (usage-write-batcher.ts) export requests. The ingest
+ * thread runs this over its own connection to the store, with its reader thread, so a request's
+ * data never crosses the node's main thread (otlp-ingest-thread.ts).
  */
 export function createOtlpIngestion(deps: OtlpIngestionDeps): OtlpIngestion {
-  const { store, prices, ...callbacks } = deps;
+  const { store, read: readRequest, ...callbacks } = deps;
   const batcher = createUsageWriteBatcher({ store, ...callbacks });
-  const inTurn = oneReadPerTurn();
   return {
     async ingest(job, allowed) {
       const { workspaceId, ...request } = job;
-      const reading = inTurn(() => readOtlpRequest({ ...request, target: { workspaceId, form: store.rowForm } }, prices()));
+      const reading = readRequest({ ...request, target: { workspaceId, form: store.rowForm } });
       const [authorized, read] = await Promise.allSettled([allowed, reading]);
       if (authorized.status === 'rejected') throw authorized.reason;
       if (read.status === 'rejected') throw read.reason;
@@ -72,16 +74,15 @@ export function createOtlpIngestion(deps: OtlpIngestionDeps): OtlpIngestion {
 }
 
 /**
- * Runs reads one after another, each in a turn of the event loop of its own. Requests arrive in
- * bursts (an exporter's 8 in flight come as one batch of messages), and read as they arrived,
- * their 15-30 ms each of CPU ran back to back: the answer of the insert in flight (and the lease
- * of the next) waited behind all of them, and the store sat idle (PGlite's thread busy ~85 % of
- * the time under ingest, against ~95 % when each read gives way: DECISIONS, session 21).
+ * Requests read on the calling thread, with the prices in force, one after another, each in a turn
+ * of the event loop of its own. Requests arrive in bursts (an exporter's 8 in flight come as one
+ * batch of messages): read as they arrived, their 15-30 ms each of CPU ran back to back, and
+ * whatever else the thread had to answer (a store's reply) waited behind all of them.
  */
-function oneReadPerTurn(): <T>(read: () => Promise<T>) => Promise<T> {
+export function readInTurns(prices: () => PriceCatalog): (job: OtlpRequestJob) => Promise<OtlpRequestRead> {
   let previous: Promise<unknown> = Promise.resolve();
-  return (read) => {
-    const turn = previous.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(read);
+  return (job) => {
+    const turn = previous.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(() => readOtlpRequest(job, prices()));
     previous = turn.catch(() => undefined);
     return turn;
   };

@@ -5,7 +5,7 @@ import type { Principal } from '../../../src/http/authenticate.js';
 import { registerErrorHandler } from '../../../src/http/error-handler.js';
 import { createGenaiPriceCatalog } from '../../../src/pricing/genai-price-catalog.js';
 import { createIngestGate } from '../../../src/usage/otlp/ingest-gate.js';
-import { createOtlpIngestion } from '../../../src/usage/otlp/otlp-ingestion.js';
+import { createOtlpIngestion, readInTurns } from '../../../src/usage/otlp/otlp-ingestion.js';
 import { OTLP_TYPES, RPC_STATUS } from '../../../src/usage/otlp/otlp-schema.js';
 import type { UsageStore } from '../../../src/usage/usage-store.js';
 import { createMemoryUsageStore } from '../../support/memory-usage-store.js';
@@ -30,7 +30,7 @@ afterEach(async () => {
 });
 
 /** The node's ingestion, in-process over the store (the node runs the same on its ingest thread). */
-const ingestionOver = (store: UsageStore) => createOtlpIngestion({ store, prices: () => prices });
+const ingestionOver = (store: UsageStore) => createOtlpIngestion({ store, read: readInTurns(() => prices) });
 
 async function receiver(deps: Partial<OtlpRoutesDeps>): Promise<FastifyInstance> {
   app = Fastify();

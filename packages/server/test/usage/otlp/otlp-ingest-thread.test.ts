@@ -11,7 +11,7 @@ import { migrateToLatest } from '../../../src/store/migrate.js';
 import type { PgliteThread } from '../../../src/store/pglite-thread.js';
 import { clickHouseSql, identifier } from '../../../src/usage/clickhouse/clickhouse-literals.js';
 import { createClickHouseUsageStore } from '../../../src/usage/clickhouse/clickhouse-usage-store.js';
-import { createOtlpIngestion, type OtlpIngested, type OtlpIngestion, type OtlpIngestJob } from '../../../src/usage/otlp/otlp-ingestion.js';
+import { createOtlpIngestion, readInTurns, type OtlpIngested, type OtlpIngestion, type OtlpIngestJob } from '../../../src/usage/otlp/otlp-ingestion.js';
 import { createOtlpIngestThread, type OtlpIngestThreadDeps } from '../../../src/usage/otlp/otlp-ingest-thread.js';
 import { OTLP_TYPES } from '../../../src/usage/otlp/otlp-schema.js';
 import { createSqlUsageStore } from '../../../src/usage/sql/sql-usage-store.js';
@@ -131,7 +131,7 @@ describe('the OTLP ingest thread', () => {
     const [onThread, inProcess] = [await newWorkspace(), await newWorkspace()];
     const body = traces();
     const fromThread = await start().ingest(job(body, onThread), allowed);
-    const here = createOtlpIngestion({ store: createSqlUsageStore(db), prices: () => prices });
+    const here = createOtlpIngestion({ store: createSqlUsageStore(db), read: readInTurns(() => prices) });
     expect(fromThread).toEqual(await here.ingest(job(body, inProcess), allowed));
     expect(fromThread).toMatchObject({ calls: 1, repeated: 0, dataPoints: 0, errors: [expect.stringMatching(/^#2: .*gen_ai.request.model/)] });
     const stored = await storedRecords(db, onThread);
@@ -170,7 +170,7 @@ describe('the OTLP ingest thread', () => {
     node = createGenaiPriceCatalog({ overrides: [{ ...override, inputPerMTok: 6 }], providers: structuredClone((await waitForUpdate())!) });
     const [second, inProcess] = [await newWorkspace(), await newWorkspace()];
     await thread!.ingest(job(body, second), allowed);
-    await createOtlpIngestion({ store: createSqlUsageStore(db), prices: () => node }).ingest(job(body, inProcess), allowed);
+    await createOtlpIngestion({ store: createSqlUsageStore(db), read: readInTurns(() => node) }).ingest(job(body, inProcess), allowed);
     expect(await costs(second)).toEqual(await costs(inProcess));
     expect((await costs(second))['acme-internal-1']).toBeCloseTo((1000 * 6 + 100 * 9) / 1e6, 12);
   });
