@@ -63,7 +63,7 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
     const load = await prepareLoadUsers(node.url, node.wsUrl, BYSTANDERS);
     await closeLoadUsers(load);
     sockets = await mapLimited(load, 16, (l) => BenchSocket.open(node.wsUrl, { protocols: ['tally.v1', `bearer.${l.user.accessToken}`] }));
-    // A warm-up of each kind (the ingest thread starts with the first export): nothing measured.
+    // A warm-up of each kind (the reader thread starts with the first export): nothing measured.
     await deliverRuns(sockets, { runs: BYSTANDERS, spreadMs: LOAD.spreadMs, timeoutMs: 120_000 });
     const url = `${node.url}/v1/otlp/v1/traces`;
     const warmUp = await fetch(url, {

@@ -321,7 +321,7 @@ function figuresOf(
       baseline: Math.round(baseline.median),
       baselineName,
       note:
-        `the same rows as the baseline's, already priced and serialised in the store's row form (before the clock, as the node's ingest thread does it beside the store), stored through the product's own store (${writeAloneWhat}), ` +
+        `the same rows as the baseline's, already priced and serialised in the store's row form (before the clock, as the node's reader thread does it beside the store), stored through the product's own store (${writeAloneWhat}), ` +
         `in this process, in the same alternating rounds; ${spreadText(alone, 0)} rows/s; CPU ${spreadText(aloneCpu, 1)} µs a row (${baselineCpuWhat})`,
     },
   ];
@@ -331,7 +331,7 @@ function figuresOf(
  * The product's own write of a round's priced rows, timed: stored in the store's own batch size
  * through its ingest session when it has one (its rollups brought up to date at the end, as the
  * write batcher does), else its insertRows. The rows are serialised in the store's row form before
- * the clock starts, as the node's ingest thread serialises them beside the store's work. Rows/s.
+ * the clock starts, as the node's reader thread serialises them beside the store's work. Rows/s.
  */
 function productWriteAlone(store: UsageStore, owner: string): (round: Round) => Promise<number> {
   return async (round) => {

@@ -48,8 +48,6 @@ import { threadRoutes } from './http/thread-routes.js';
 import { feedbackRoutes } from './http/feedback-routes.js';
 import { usageRoutes } from './http/usage-routes.js';
 import { otlpRoutes } from './http/otlp-routes.js';
-import { createOtlpIngestThread } from './usage/otlp/otlp-ingest-thread.js';
-import { usageStoreAccessOf, type UsageStoreAccess } from './usage/usage-store-access.js';
 import { usageExplorerRoutes } from './http/usage-explorer-routes.js';
 import { reconciliationRoutes } from './http/reconciliation-routes.js';
 import { createReconciliationService } from './reconciliation/reconciliation-service.js';
@@ -123,8 +121,6 @@ export interface Services {
   leaseDb: Db | undefined;
   /** PGlite: the usage store's own port to the database thread, on its background lane (absent on PostgreSQL). */
   usageDb?: Db;
-  /** A new way for another thread to reach the usage store (the OTLP ingest thread's). */
-  usageStoreAccess(): UsageStoreAccess;
   /** This node's Prometheus metrics (served on TALLY_METRICS_PORT). */
   metrics: TallyMetrics;
 }
@@ -190,14 +186,6 @@ export async function createServices(config: Config, options: BuildOptions = {})
     logger,
     db,
     ...(usageDb ? { usageDb } : {}),
-    usageStoreAccess: () =>
-      usageStoreAccessOf({
-        clickhouseUrl: config.clickhouseUrl,
-        databaseUrl: config.databaseUrl,
-        databaseSchema: schema,
-        databasePreparedStatements: config.databasePreparedStatements,
-        pglite,
-      }),
     engine,
     bus,
     kv,
@@ -336,18 +324,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const reconciliation = createReconciliationService({ db, usageStore: services.agents.usageStore });
   await app.register(usageRoutes, { ingester: services.ingester, store: services.agents.usageStore, reconciliation });
   await app.register(otlpRoutes, {
-    // Read and stored on a thread with its own way to the usage store: an exporter's data never
-    // enters this thread's heap (usage/otlp/otlp-ingest-thread.ts).
-    ingestion: createOtlpIngestThread({
-      prices: services.agents.prices,
-      storeAccess: services.usageStoreAccess,
-      onWritten: (_workspaceId, { inserted, duplicates }) => services.metrics.ingested({ inserted, duplicates, rejected: 0 }),
-      onVisible: (workspaceId) => announceUsageChanged(services.bus, workspaceId, { source: 'otlp' }),
-      onRollupFailed: (workspaceId, error) => logger.warn({ err: error, workspaceId }, 'rolling up OTLP records failed; their days are brought up to date by the next insert'),
-    }),
+    store: services.agents.usageStore,
+    prices: services.agents.prices,
     roleOf: workspaces.roleOf,
     authenticate: (request) => exportAuthenticator.authenticate(request),
     onIngested: (summary) => services.metrics.ingested(summary),
+    onStored: (workspaceId) => announceUsageChanged(services.bus, workspaceId, { source: 'otlp' }),
   });
   await app.register(usageExplorerRoutes, { explorer: services.agents.explorer });
   await app.register(reconciliationRoutes, { reconciliation, audit });

@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { ErrorBody } from '@tally/protocol';
 import { AppError, isAppError } from '../app-error.js';
-import { appErrorOf } from '../app-error-of.js';
+import { isConnectionError } from '../store/postgres-errors.js';
+import { isRedisUnavailable } from '../logging/redis-connection-log.js';
 
 /** Maps every error to `{error: {code, message}}` with the code's status, once, here. */
 export function registerErrorHandler(app: FastifyInstance): void {
@@ -46,6 +47,19 @@ function toAppError(error: FastifyError | AppError): AppError {
     default:
       if (error.statusCode === 400 || error.name === 'SyntaxError') return new AppError('VALIDATION_FAILED', 'The request is not valid.');
       if (error.statusCode === 413) return new AppError('BODY_TOO_LARGE');
-      return appErrorOf(error);
+      // Input the schemas let through but the database cannot hold: the client's, not a 500.
+      if (isDataException(error)) return new AppError('VALIDATION_FAILED', 'A value is outside what the server can store.');
+      // A store restarting or failing over: the client may try again, and nothing was half done.
+      if (isConnectionError(error) || isRedisUnavailable(error)) return new AppError('SERVICE_UNAVAILABLE');
+      return new AppError('INTERNAL');
   }
+}
+
+/**
+ * A PostgreSQL data exception (SQLSTATE class 22: a value out of range, a NUL byte, a bad time):
+ * the boundary's input rule (protocol safe-text.ts) refuses these first; this is the last guard.
+ */
+export function isDataException(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
 }

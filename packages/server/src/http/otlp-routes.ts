@@ -1,10 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WorkspaceRole } from '@tally/protocol';
 import { AppError } from '../app-error.js';
+import type { GenaiPriceCatalog } from '../pricing/genai-price-catalog.js';
 import { encodeOtlpResponse, otlpEncodingOf } from '../usage/otlp/decode-otlp.js';
 import { createIngestGate, type IngestGate } from '../usage/otlp/ingest-gate.js';
-import type { OtlpIngestion } from '../usage/otlp/otlp-ingestion.js';
+import { createOtlpReaderThread, type OtlpRequestReader } from '../usage/otlp/otlp-reader-thread.js';
 import { RPC_STATUS, type OtlpSignal } from '../usage/otlp/otlp-schema.js';
+import { createUsageWriteBatcher, type UsageWriteBatcher } from '../usage/otlp/usage-write-batcher.js';
+import { usageRowCount } from '../usage/usage-rows.js';
+import type { UsageStore } from '../usage/usage-store.js';
 import { authorizeInWorkspace } from '../workspaces/workspace-authorization.js';
 import { userOf, type Principal } from './authenticate.js';
 
@@ -41,24 +45,31 @@ function claimedIngestWorkspace(principal: Principal): string {
 type RoleOf = (workspaceId: string, userId: string) => Promise<WorkspaceRole | null>;
 
 export interface OtlpRoutesDeps {
-  /**
-   * Where requests are read and stored (usage/otlp/otlp-ingestion.ts): on the node, a thread with
-   * its own connection to the store (otlp-ingest-thread.ts). Closed with this plugin.
-   */
-  ingestion: OtlpIngestion;
+  store: UsageStore;
   /** A member's role now (workspace-service's roleOf), read on every request. */
   roleOf: RoleOf;
+  /** The node's prices; the reader thread prices with a snapshot of them, sent again when they change. */
+  prices: Pick<GenaiPriceCatalog, 'pricingSnapshot'>;
   /**
    * The authenticator's `authenticate`, run as the request arrives: a request without a valid
    * credential is refused before its body (up to 8 MiB) is read. The route's guard then checks
    * the scope on the principal this set.
    */
   authenticate?(request: FastifyRequest): Promise<unknown>;
-  /** Told what each request repeated or had refused (the node's ingest metrics; what was stored, the ingestion tells). */
+  /**
+   * Told that an insert stored new records for the workspace: app.ts announces it
+   * (usage/usage-change-announcer.ts, coalesced), so open dashboards refetch.
+   */
+  onStored?(workspaceId: string): void;
+  /** Told what was stored (per merged insert) and what each request repeated or had refused (the node's ingest metrics). */
   onIngested?(summary: { inserted: number; duplicates: number; rejected: number }): void;
   maxBodyBytes?: number;
   maxInflatedBytes?: number;
   gate?: IngestGate;
+  /** Merges concurrent requests' records per workspace (usage/otlp/usage-write-batcher.ts); one over `store` by default. */
+  batcher?: UsageWriteBatcher;
+  /** Where export requests are decoded, mapped, priced and serialised; by default a thread of this plugin's own, closed with it. */
+  reader?: OtlpRequestReader;
 }
 
 const SIGNALS: readonly OtlpSignal[] = ['traces', 'logs', 'metrics'];
@@ -75,8 +86,17 @@ export async function otlpRoutes(app: FastifyInstance, deps: OtlpRoutesDeps): Pr
   const maxBodyBytes = deps.maxBodyBytes ?? OTLP_MAX_BODY_BYTES;
   const maxInflatedBytes = deps.maxInflatedBytes ?? OTLP_MAX_INFLATED_BYTES;
   const gate = deps.gate ?? createIngestGate(OTLP_MAX_IN_FLIGHT);
-  const { ingestion } = deps;
-  app.addHook('onClose', async () => ingestion.close());
+  const batcher =
+    deps.batcher ??
+    createUsageWriteBatcher({
+      store: deps.store,
+      onWritten: (_workspaceId, { inserted, duplicates }) => deps.onIngested?.({ inserted, duplicates, rejected: 0 }),
+      onVisible: (workspaceId) => deps.onStored?.(workspaceId),
+      onRollupFailed: (workspaceId, error) => app.log.warn({ err: error, workspaceId }, 'rolling up OTLP records failed; their days are brought up to date by the next insert'),
+    });
+
+  const reader = deps.reader ?? createOtlpReaderThread(deps.prices);
+  if (!deps.reader) app.addHook('onClose', async () => reader.close());
 
   if (deps.authenticate) {
     const authenticate = deps.authenticate;
@@ -109,23 +129,32 @@ export async function otlpRoutes(app: FastifyInstance, deps: OtlpRoutesDeps): Pr
       const release = gate.tryEnter();
       if (!release) throw new AppError('RATE_LIMITED', `This node is ingesting as fast as its store allows; retry in ${OTLP_RETRY_AFTER_SECONDS} s.`);
       try {
-        // The body is read while the principal's role is looked up, not after: on the embedded
-        // store that lookup waits behind the insert running on its one connection, and an
-        // exporter's next request then reached the store only after that wait plus its own read,
-        // leaving the store idle in between (DECISIONS, session 16). Nothing is stored, and no
-        // read's error answered, before the role allows it.
-        const workspaceId = claimedIngestWorkspace(principal);
-        const allowed = ingestWorkspaceOf(principal, deps.roleOf);
-        const ingested = await ingestion.ingest({ signal, encoding, body: request.body, contentEncoding: request.headers['content-encoding'], maxInflatedBytes, workspaceId }, allowed);
-        const rejected = ingested.errors.length;
+        // The body is read (on the reader thread) while the principal's role is looked up, not
+        // after: on the embedded store that lookup waits behind the insert running on its one
+        // connection, and an exporter's next request then reached the store only after that wait
+        // plus its own read, leaving the store idle in between (DECISIONS, session 16). Nothing
+        // is stored, and no read's error answered, before the role allows it.
+        const target = { workspaceId: claimedIngestWorkspace(principal), form: deps.store.rowForm };
+        const [authorized, reading] = await Promise.allSettled([
+          ingestWorkspaceOf(principal, deps.roleOf),
+          reader.read({ signal, encoding, body: request.body, contentEncoding: request.headers['content-encoding'], maxInflatedBytes, target }),
+        ]);
+        if (authorized.status === 'rejected') throw authorized.reason;
+        if (reading.status === 'rejected') throw reading.reason;
+        const workspaceId = authorized.value;
+        const read = reading.value;
+        let rejected = 0;
+        let message = '';
         if (signal === 'metrics') {
           // Received and counted, never stored: see count-metric-points.ts.
-          request.log.debug({ dataPoints: ingested.dataPoints }, 'OTLP metrics received, not stored as calls');
-        } else if (rejected > 0 || ingested.repeated > 0) {
-          // What the store added is told by the ingestion, per merged insert; this request's own repeats and refusals here.
-          deps.onIngested?.({ inserted: 0, duplicates: ingested.repeated, rejected });
+          request.log.debug({ dataPoints: read.dataPoints }, 'OTLP metrics received, not stored as calls');
+        } else {
+          // What the store added is told by the batcher, per merged insert; this request's own repeats and refusals here.
+          if (usageRowCount(read.rows) > 0) await batcher.write(workspaceId, read.rows);
+          rejected = read.errors.length;
+          if (rejected > 0) message = refusalMessage(signal, read.errors);
+          if (rejected > 0 || read.repeated > 0) deps.onIngested?.({ inserted: 0, duplicates: read.repeated, rejected });
         }
-        const message = rejected > 0 ? refusalMessage(signal, ingested.errors) : '';
         void reply.header('content-type', encoding === 'json' ? 'application/json' : 'application/x-protobuf');
         return encodeOtlpResponse(signal, encoding, rejected, message);
       } finally {

@@ -98,7 +98,7 @@ export async function createLivePriceCatalog(deps: {
   return {
     priceCall: (call) => inForce.catalog.priceCall(call),
     modelPrices: (model, provider, at) => inForce.catalog.modelPrices(model, provider, at),
-    // The prices in force as data: a new object after each reload, so the OTLP ingest thread is sent them again.
+    // The prices in force as data: a new object after each reload, so the OTLP reader thread is sent them again.
     pricingSnapshot: () => inForce.catalog.pricingSnapshot(),
     current: () => inForce,
     reload,

@@ -30,12 +30,3 @@ export function isConnectionError(error: unknown): boolean {
   const message = error instanceof Error ? error.message : '';
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection timeout|not queryable/i.test(message);
 }
-
-/**
- * A PostgreSQL data exception (SQLSTATE class 22: a value out of range, a NUL byte, a bad time):
- * the boundary's input rule (protocol safe-text.ts) refuses these first; this is the last guard.
- */
-export function isDataException(error: unknown): boolean {
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
-}

@@ -3,11 +3,13 @@
  * held this way are a string and one typed array, instead of hundreds of objects that survive
  * collections until their insert ends.
  *
- * The text is kept in segments, one per pack joined into this one (each as one OTLP request's
- * rows came), and is only ever concatenated where it is used whole: by a store on its own thread,
- * or by a consumer that takes one string (packedText). Joining packs by string concatenation
- * copied every merged insert's rows into one new large string (and the insert's brackets into
- * another) only to post them to the database thread (docs/DECISIONS.md, session 20).
+ * The text is kept in segments, one per pack joined into this one (each as it came, from the OTLP
+ * reader thread typically), and is only ever concatenated where it is used whole: by a store on
+ * its own thread, or by a consumer that takes one string (packedText). Joining packs by string
+ * concatenation made the main thread, which serves every socket, copy every merged insert's rows
+ * into one new large string (and the insert's brackets into another) only to post them to the
+ * database thread. Measured against that, others' streams under an exporter did not change beyond
+ * the noise: the main thread's full collections have other causes too (docs/DECISIONS.md, session 20).
  */
 export interface PackedStrings {
   /** The text, in segments: their concatenation with `separator` between them is the strings joined by it. Each holds whole strings. */

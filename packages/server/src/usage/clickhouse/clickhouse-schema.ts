@@ -157,7 +157,7 @@ export function toClickHouseRow(workspaceId: string, { record: r, key, costUsd }
 
 /**
  * One record's line of a JSONEachRow insert into usage_records: THE serialisation of a ClickHouse
- * row, used by the object insert and by OTLP's ingest thread alike. Throws RangeError for a value
+ * row, used by the object insert and by OTLP's reader thread alike. Throws RangeError for a value
  * the column cannot hold (toClickHouseRow). Text is well-formed already, so JSON.stringify writes
  * no lone-surrogate escapes.
  */

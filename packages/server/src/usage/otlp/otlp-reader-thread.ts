@@ -8,13 +8,13 @@ import type { OtlpRequestJob, OtlpRequestRead } from './read-otlp-request.js';
 const ENTRY = threadEntry('otlp-reader-thread-entry', import.meta.url);
 
 /**
- * To the reader thread: the prices to use from now on (createGenaiPriceCatalog's
+ * Main thread to reader thread: the prices to use from now on (createGenaiPriceCatalog's
  * options), or one export request to read with them. Messages arrive in the order sent, so a
  * request sent after a change of prices is priced with the new ones.
  */
 export type OtlpReaderMessage = { type: 'prices'; snapshot: GenaiPriceCatalogOptions } | { type: 'read'; id: number; job: OtlpRequestJob };
 
-/** From the reader thread: the request read, or its typed error. */
+/** Reader thread to main thread: the request read, or its typed error. */
 export type OtlpReaderResponse = { id: number; ok: true; read: OtlpRequestRead } | { id: number; ok: false; error: { code: ErrorCode; message: string } };
 
 /** Reads export requests (read-otlp-request.ts) somewhere; AppError on bad input, as readOtlpRequest throws. */
@@ -25,15 +25,16 @@ export interface OtlpRequestReader {
 }
 
 /**
- * Export requests read on a thread of their own, beside the OTLP ingest thread that stores them
- * (otlp-ingest-thread.ts starts it). Decoding, mapping, pricing, keying and serialising a 512-span
- * request takes 15-30 ms of CPU; on the thread that stores, that held up the store's answers (the
- * insert in flight, the lease of the next) and left the store idle; on the main thread, it
- * stalled every socket. This thread is niced, and hands back the request's rows as a few strings
- * (prepare-otlp-records.ts). The node's prices reach it as a snapshot, sent again with the first
- * request after they change (`prices.pricingSnapshot()` is a new object). It starts with the
- * first request and again after it dies; requests it held when it died are answered
- * SERVICE_UNAVAILABLE, which exporters retry.
+ * Export requests read on a thread of their own. Decoding and mapping a 512-span request takes
+ * 15-30 ms of CPU; on the event loop that is a 15-30 ms stall of every socket the node serves, once
+ * per request, so other people's streams stutter while an exporter pushes. The thread also prices,
+ * keys and serialises the records into their store's rows (prepare-otlp-records.ts): the main
+ * thread hands over the bytes and takes back a few strings, and never holds the records as
+ * objects (~100 MB of them surviving until their insert, while an exporter pushed, made every
+ * scavenge of the main isolate 17-24 ms). The node's prices reach the thread as a snapshot, sent
+ * again with the first request after they change (`prices.pricingSnapshot()` is a new object).
+ * The thread starts with the first request (most nodes never receive OTLP) and again after it
+ * dies; requests it held when it died are answered SERVICE_UNAVAILABLE, which exporters retry.
  */
 export function createOtlpReaderThread(prices: Pick<GenaiPriceCatalog, 'pricingSnapshot'>): OtlpRequestReader {
   let worker: Worker | undefined;

@@ -30,29 +30,19 @@ export interface OtlpRecordsPrepared {
 }
 
 /**
- * Records prepared per turn of the event loop. The thread that reads a request also answers its
- * store's messages (the insert in flight, the lease of the next): a 512-span request prepared in
- * one go kept those waiting ~8-15 ms, and PGlite's thread idle meanwhile (DECISIONS, session 21).
- */
-const PREPARE_SLICE = 128;
-
-/**
  * Prices, keys and serialises the mapped records of one export request, where it is read (the
- * OTLP ingest thread, with a catalog rebuilt from the node's: otlp-ingest-thread-entry.ts), so
- * that thread holds the request as a few strings until it is stored, never as records, giving way
- * to the thread's other messages every PREPARE_SLICE records.
+ * OTLP reader thread, with a catalog rebuilt from the node's: otlp-reader-thread-entry.ts), so
+ * the node's event loop holds the request as a few strings until it is stored, never as records.
  * The first record of a key is the one kept. A record its store cannot hold (a time ClickHouse
  * cannot store) is refused alone, as the mapping refuses an item, instead of failing the insert
  * it would share with other requests.
  */
-export async function prepareOtlpRecords(items: readonly MappedItem[], prices: PriceCatalog, target: OtlpRowsTarget): Promise<OtlpRecordsPrepared> {
+export function prepareOtlpRecords(items: readonly MappedItem[], prices: PriceCatalog, target: OtlpRowsTarget): OtlpRecordsPrepared {
   const rows = createUsageRowsBuilder(target.form, target.workspaceId);
   const unpriced = new Set<string>();
   const errors: string[] = [];
   let repeated = 0;
-  for (let i = 0; i < items.length; i++) {
-    if (i > 0 && i % PREPARE_SLICE === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    const item = items[i]!;
+  for (const item of items) {
     if (!('record' in item)) {
       errors.push(`#${item.lineNumber}: ${item.error}`);
       continue;

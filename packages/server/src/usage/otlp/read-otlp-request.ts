@@ -31,16 +31,16 @@ export interface OtlpRequestRead extends OtlpRecordsPrepared {
 /**
  * Gzip undone, decoded, mapped, priced, keyed and serialised: the whole CPU-bound part of an
  * export request, in one function of its input and a price catalog, so the node can run it away
- * from its event loop (otlp-ingest-thread.ts). Bad input throws AppError (VALIDATION_FAILED, BODY_TOO_LARGE).
+ * from its event loop (otlp-reader-thread.ts). Bad input throws AppError (VALIDATION_FAILED, BODY_TOO_LARGE).
  */
 export async function readOtlpRequest(job: OtlpRequestJob, prices: PriceCatalog): Promise<OtlpRequestRead> {
   const body = await inflateOtlpBody(Buffer.from(job.body.buffer, job.body.byteOffset, job.body.byteLength), job.contentEncoding, job.maxInflatedBytes);
   // Spans, the high-volume signal, read from protobuf straight off the wire, without the JSON shape.
   if (job.signal === 'traces' && job.encoding === 'protobuf') {
-    return { ...(await prepareOtlpRecords(mapOtlpTraceProtobuf(body).items, prices, job.target)), dataPoints: 0 };
+    return { ...prepareOtlpRecords(mapOtlpTraceProtobuf(body).items, prices, job.target), dataPoints: 0 };
   }
   const decoded = decodeOtlpRequest(job.signal, body, job.encoding);
-  if (job.signal === 'metrics') return { ...(await prepareOtlpRecords([], prices, job.target)), dataPoints: countMetricDataPoints(decoded) };
+  if (job.signal === 'metrics') return { ...prepareOtlpRecords([], prices, job.target), dataPoints: countMetricDataPoints(decoded) };
   const mapping = job.signal === 'traces' ? mapOtlpTraces(decoded) : mapOtlpLogs(decoded);
-  return { ...(await prepareOtlpRecords(mapping.items, prices, job.target)), dataPoints: 0 };
+  return { ...prepareOtlpRecords(mapping.items, prices, job.target), dataPoints: 0 };
 }

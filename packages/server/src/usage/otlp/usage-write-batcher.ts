@@ -78,13 +78,14 @@ interface WorkspaceQueue {
  * second as a 5,000-row one. Here one writer per workspace stores what arrived while its previous
  * insert ran, merged into one insert up to the store's batch size: merged as each request arrives,
  * by concatenating its serialised rows, so the next insert's parameter is ready the moment the
- * previous insert ends (the database, on its own thread with PGlite, never waits for the batcher's
- * thread to build it). It never waits for more to arrive (no added latency when a request is alone), and a request is answered only after its
+ * previous insert ends (the database, on its own thread with PGlite, never waits for the event
+ * loop to build it). It never waits for more to
+ * arrive (no added latency when a request is alone), and a request is answered only after its
  * records are stored, so an OTLP success still means durable.
  *
  * Duplicates stay exact: the merged rows hold each key once (the first request's copy of a key is
  * the one written; a later copy counts as a duplicate), and the store's own key check does the rest.
- * Created per ingestion (a node's runs on its OTLP ingest thread): its queues are the only state, and they empty as they are written.
+ * Created per node and passed in: its queues are the only state, and they empty as they are written.
  */
 export function createUsageWriteBatcher(deps: UsageWriteBatcherDeps): UsageWriteBatcher {
   const maxBatchRows = deps.maxBatchRows ?? deps.store.insertBatchSize ?? 5000;

@@ -17,7 +17,7 @@ export const SQL_INSERT_CHUNK = 5000;
 /**
  * Rows serialised per turn of the event loop. A 5,000-row chunk serialised at once held the
  * node's event loop ~5-20 ms, a stall of every socket it serves; in slices, each stall stays
- * about a millisecond. (OTLP's rows come serialised by its ingest thread: insertJsonRows.)
+ * about a millisecond. (OTLP's rows come serialised from its reader thread: insertJsonRows.)
  */
 const JSON_SLICE_ROWS = 500;
 

@@ -11,7 +11,7 @@ type JsonRow = { [C in UsageColumnSpec as C['short']]: string | number | boolean
 
 /**
  * One record's element of the SQL insert's JSON array: THE serialisation of a SQL row, used by
- * the object insert (sql-usage-insert.ts) and by OTLP's ingest thread alike.
+ * the object insert (sql-usage-insert.ts) and by OTLP's reader thread alike.
  * JSON.stringify escapes a lone surrogate as `\udXXX`, which PostgreSQL's JSON parser refuses;
  * bound as a text parameter it would become U+FFFD. The rare row whose text holds such an escape
  * is rebuilt with every string made well-formed, so both paths store the same.

@@ -5,7 +5,6 @@ import type { Principal } from '../../../src/http/authenticate.js';
 import { registerErrorHandler } from '../../../src/http/error-handler.js';
 import { createGenaiPriceCatalog } from '../../../src/pricing/genai-price-catalog.js';
 import { createIngestGate } from '../../../src/usage/otlp/ingest-gate.js';
-import { createOtlpIngestion, readInTurns } from '../../../src/usage/otlp/otlp-ingestion.js';
 import { OTLP_TYPES, RPC_STATUS } from '../../../src/usage/otlp/otlp-schema.js';
 import type { UsageStore } from '../../../src/usage/usage-store.js';
 import { createMemoryUsageStore } from '../../support/memory-usage-store.js';
@@ -29,9 +28,6 @@ afterEach(async () => {
   app = undefined;
 });
 
-/** The node's ingestion, in-process over the store (the node runs the same on its ingest thread). */
-const ingestionOver = (store: UsageStore) => createOtlpIngestion({ store, read: readInTurns(() => prices) });
-
 async function receiver(deps: Partial<OtlpRoutesDeps>): Promise<FastifyInstance> {
   app = Fastify();
   app.decorateRequest('auth', null);
@@ -40,7 +36,7 @@ async function receiver(deps: Partial<OtlpRoutesDeps>): Promise<FastifyInstance>
   });
   registerErrorHandler(app);
   // The key's maker is a member of its workspace (membership itself: otlp-receiver.test.ts, api-keys.test.ts).
-  await app.register(otlpRoutes, { ingestion: ingestionOver(createMemoryUsageStore()), roleOf: async () => 'member', ...deps });
+  await app.register(otlpRoutes, { store: createMemoryUsageStore(), prices, roleOf: async () => 'member', ...deps });
   return app;
 }
 
@@ -61,7 +57,7 @@ describe('OTLP backpressure', () => {
   it('answers 503 with Retry-After when the store is unreachable, and frees the slot', async () => {
     const down: UsageStore = { ...createMemoryUsageStore(), insertRows: () => Promise.reject(Object.assign(new Error('Connection terminated unexpectedly'), { code: '57P01' })) };
     const gate = createIngestGate(1);
-    const server = await receiver({ ingestion: ingestionOver(down), gate });
+    const server = await receiver({ store: down, gate });
     const res = await server.inject({ method: 'POST', url: '/v1/otlp/v1/traces', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(oneCall) });
     expect(res.statusCode).toBe(503);
     expect(res.headers['retry-after']).toBe(String(OTLP_RETRY_AFTER_SECONDS));
@@ -71,7 +67,7 @@ describe('OTLP backpressure', () => {
 
   it('stores into the workspace the principal names', async () => {
     const store = createMemoryUsageStore();
-    const server = await receiver({ ingestion: ingestionOver(store) });
+    const server = await receiver({ store });
     const res = await server.inject({ method: 'POST', url: '/v1/otlp/v1/traces', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(oneCall) });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({});

@@ -371,7 +371,7 @@ for (const engine of engineSetups()) {
       await expectTotals(stored);
     });
 
-    it('prices an export with the prices in force: an override the admin sets now applies from the next export (priced on the ingest thread)', async () => {
+    it('prices an export with the prices in force: an override the admin sets now applies from the next export (priced on the reader thread)', async () => {
       const team = await rest<{ id: string }>(server.baseUrl, 'POST', '/v1/workspaces', { token: owner.token, json: { name: 'pricing team' } });
       const teamKey = await rest<{ key: string }>(server.baseUrl, 'POST', `/v1/workspaces/${team.body.id}/api-keys`, { token: owner.token, json: { name: 'exporter', scopes: ['usage:write'] } });
       const send = (responseId: string, minute: number) =>
