@@ -11,7 +11,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mapLimited } from '../lib/concurrency.js';
 import { createBenchUsers } from '../lib/bench-users.js';
 import { deliverRuns, offeredRate, type DeliveryRound, type OfferedLoad } from '../lib/delivery-load.js';
-import { createLatencyHistogram } from '../lib/histogram.js';
+import { addPhases, emptyPhases, phasesText } from '../lib/first-token-phases.js';
+import { createLatencyHistogram, p99Shortfall } from '../lib/histogram.js';
 import { closeLoadUsers, prepareLoadUsers } from '../lib/in-process-tally-load.js';
 import { startMockLlm } from '../lib/mock-llm.js';
 import { cpuSharesText, readCpuMs, readCpuReading, sharesBetween } from '../lib/process-stats.js';
@@ -118,7 +119,8 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
         const last = side.delivery.at(-1)!;
         ctx.log(
           `  round ${round + 1}/${rounds} ${withExporter ? 'with' : 'without'} the exporter: delivery p99 ${last.latency.summary().p99.toFixed(1)} ms, ` +
-            `chunks ${(last.chunksDelivered / last.wallSeconds).toFixed(0)}/s of ${offeredRate(LOAD).toFixed(0)}/s offered` +
+            `chunks ${(last.chunksDelivered / last.wallSeconds).toFixed(0)}/s of ${offeredRate(LOAD).toFixed(0)}/s offered, ` +
+            `time to first token p50/p99 ${last.sendToFirstDelta.summary().p50.toFixed(0)}/${last.sendToFirstDelta.summary().p99.toFixed(0)} ms` +
             (withExporter ? `, exporter ${Math.round(pushing.spansPerSecond.at(-1)!).toLocaleString('en-US')} spans/s stored` : '') +
             `; worst loop delay node ${side.loopMax.at(-1)!.node.toFixed(0)} ms, harness ${side.loopMax.at(-1)!.harness.toFixed(0)} ms` +
             `; the node's full collections ${side.fullGcs.at(-1)!.count} (${side.fullGcs.at(-1)!.pauseMs.toFixed(0)} ms of final pauses)` +
@@ -127,7 +129,7 @@ async function run(ctx: BenchContext): Promise<ScenarioResult> {
       }
     }
     harnessLoop.disable();
-    return { scenario: 'otlp-bystanders', figures: [figure(pushing, without, rounds, refused)] };
+    return { scenario: 'otlp-bystanders', figures: [figure(pushing, without, rounds, refused), firstTokenFigure(pushing, without, rounds)] };
   } finally {
     await Promise.all(sockets.map((s) => s.close()));
     await node.close();
@@ -169,6 +171,38 @@ function figure(pushing: Side, without: Side, rounds: number, refused: number): 
       `without: ${loopMaxText(without, 'node')} and ${loopMaxText(without, 'harness')}. ` +
       `The node's main-thread full collections by round (final pauses): with the exporter ${fullGcText(pushing)}; without: ${fullGcText(without)}`,
     ...(failures.length > 0 ? { failures } : {}),
+  };
+}
+
+/**
+ * What the exporter costs others before their answer streams: the time from send_message to a
+ * run's first delta, with its phases. Issue 18 sets no target on it; the delivery figure's rounds
+ * deliver fewer chunks a second than offered while the exporter pushes because runs start later,
+ * and this says by how much and where (their claims and reads share the store with the inserts).
+ */
+function firstTokenFigure(pushing: Side, without: Side, rounds: number): Figure {
+  const merged = (side: Side) => {
+    const h = createLatencyHistogram();
+    const phases = emptyPhases();
+    for (const r of side.delivery) {
+      h.add(r.sendToFirstDelta);
+      addPhases(phases, r.firstTokenPhases);
+    }
+    return { summary: h.summary(), phases: phasesText(phases) };
+  };
+  const withExporter = merged(pushing);
+  const idle = merged(without);
+  const shortfall = p99Shortfall({ count: Math.min(withExporter.summary.count, idle.summary.count) }, 'runs a side');
+  return {
+    name: `others' time to first token p99 while an OTLP exporter pushes (${EXPORTER_IN_FLIGHT} in flight), embedded`,
+    unit: 'ms',
+    tally: withExporter.summary.p99,
+    baseline: idle.summary.p99,
+    baselineName: 'the same streaming load with no exporter',
+    note:
+      `the same ${rounds} alternating rounds as the delivery figure, ${withExporter.summary.count} and ${idle.summary.count} runs: send_message to the run's first delta; ` +
+      `p50 ${withExporter.summary.p50.toFixed(0)} vs ${idle.summary.p50.toFixed(0)} ms. By phase (p50/p99 ms), with the exporter: ${withExporter.phases}; without: ${idle.phases}` +
+      (shortfall ? `. ${shortfall}` : ''),
   };
 }
 
