@@ -48,6 +48,8 @@ import { threadRoutes } from './http/thread-routes.js';
 import { feedbackRoutes } from './http/feedback-routes.js';
 import { usageRoutes } from './http/usage-routes.js';
 import { otlpRoutes } from './http/otlp-routes.js';
+import { createSqlUsageStore } from './usage/sql/sql-usage-store.js';
+import type { UsageStore } from './usage/usage-store.js';
 import { usageExplorerRoutes } from './http/usage-explorer-routes.js';
 import { reconciliationRoutes } from './http/reconciliation-routes.js';
 import { createReconciliationService } from './reconciliation/reconciliation-service.js';
@@ -121,6 +123,14 @@ export interface Services {
   leaseDb: Db | undefined;
   /** PGlite: the usage store's own port to the database thread, on its background lane (absent on PostgreSQL). */
   usageDb?: Db;
+  /**
+   * Where OTLP export requests are stored: on PGlite, the SQL usage store over a port of its own on
+   * the database thread's bulk lane (`ingestDb`), so the ingest's large inserts take the one
+   * connection only when nobody else waits for it (store/pglite-lending.ts); elsewhere the usage store.
+   */
+  otlpStore: UsageStore;
+  /** PGlite: the OTLP store's port to the database thread (absent on PostgreSQL). */
+  ingestDb?: Db;
   /** This node's Prometheus metrics (served on TALLY_METRICS_PORT). */
   metrics: TallyMetrics;
 }
@@ -165,6 +175,9 @@ export async function createServices(config: Config, options: BuildOptions = {})
   const usageConnection = pglite ? (await openDatabase({ url: undefined, dataDir: config.dataDir, pglitePort: pglite.connectPort('background') })).db : undefined;
   const usageDb = usageConnection && config.tracing ? usageConnection.withPlugin(createQuerySpans('postgresql')) : usageConnection;
   const agents = await createAgentServices({ config, db, ...(usageDb ? { usageDb } : {}), bus, logger, onLlmCall: (call, costUsd) => metrics.llmCall(call, costUsd) });
+  // On the embedded store with usage in SQL, OTLP's inserts take the database thread's bulk lane.
+  const ingestConnection = pglite && !config.clickhouseUrl ? (await openDatabase({ url: undefined, dataDir: config.dataDir, pglitePort: pglite.connectPort('bulk') })).db : undefined;
+  const ingestDb = ingestConnection && config.tracing ? ingestConnection.withPlugin(createQuerySpans('postgresql')) : ingestConnection;
   const nodeId = `node-${crypto.randomUUID()}`;
   const eventLog = countEventLogWrites(options.runEventLog?.(db) ?? createSqlRunEventLog(db), metrics);
   const worker = createNodeRunWorker({
@@ -186,6 +199,8 @@ export async function createServices(config: Config, options: BuildOptions = {})
     logger,
     db,
     ...(usageDb ? { usageDb } : {}),
+    otlpStore: ingestDb ? createSqlUsageStore(ingestDb) : agents.usageStore,
+    ...(ingestDb ? { ingestDb } : {}),
     engine,
     bus,
     kv,
@@ -324,7 +339,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   const reconciliation = createReconciliationService({ db, usageStore: services.agents.usageStore });
   await app.register(usageRoutes, { ingester: services.ingester, store: services.agents.usageStore, reconciliation });
   await app.register(otlpRoutes, {
-    store: services.agents.usageStore,
+    store: services.otlpStore,
     prices: services.agents.prices,
     roleOf: workspaces.roleOf,
     authenticate: (request) => exportAuthenticator.authenticate(request),
@@ -467,6 +482,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
         await metricsServer?.close();
         await services.leaseDb?.destroy();
         await services.usageDb?.destroy();
+        await services.ingestDb?.destroy();
         await db.destroy();
       })()),
   };

@@ -1,5 +1,6 @@
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
+import { createPgliteLending } from './pglite-lending.js';
 import { createPglitePreparedStatements } from './pglite-prepared-statements.js';
 import { serializeError, type PgliteControl, type PgliteLane, type PgliteReport, type PgliteRequest, type PgliteResponse } from './pglite-thread-protocol.js';
 
@@ -25,7 +26,7 @@ async function main(control: MessagePort, data: PgliteThreadData): Promise<void>
     return;
   }
   const statements = createPglitePreparedStatements(db);
-  const lending = createLending();
+  const lending = createPgliteLending();
   const ports = new Set<MessagePort>();
 
   function serve(port: MessagePort, lane: PgliteLane): void {
@@ -74,45 +75,6 @@ async function main(control: MessagePort, data: PgliteThreadData): Promise<void>
     }
   });
   report({ type: 'ready' });
-}
-
-/** The one connection, lent in arrival order, the interactive lane's waiters first. */
-function createLending() {
-  let nextLease = 1;
-  let held: { lease: number; port: MessagePort | undefined } | undefined;
-  const waiting: Record<PgliteLane, Array<{ port: MessagePort | undefined; grant: (lease: number) => void }>> = { interactive: [], background: [] };
-
-  function lendNext(): void {
-    if (held) return;
-    const next = waiting.interactive.shift() ?? waiting.background.shift();
-    if (!next) return;
-    held = { lease: nextLease++, port: next.port };
-    next.grant(held.lease);
-  }
-
-  return {
-    acquire(port: MessagePort | undefined, lane: PgliteLane, grant: (lease: number) => void): void {
-      waiting[lane].push({ port, grant });
-      lendNext();
-    },
-    holds: (lease: number) => held?.lease === lease,
-    release(lease: number): void {
-      if (held?.lease !== lease) return;
-      held = undefined;
-      lendNext();
-    },
-    /** Drops a closed port's waits; true when it holds the connection (to be released by the caller). */
-    forget(port: MessagePort): boolean {
-      for (const queue of Object.values(waiting)) {
-        for (let i = queue.length - 1; i >= 0; i--) if (queue[i]!.port === port) queue.splice(i, 1);
-      }
-      return held?.port === port;
-    },
-    releaseHeld(): void {
-      held = undefined;
-      lendNext();
-    },
-  };
 }
 
 if (parentPort) void main(parentPort, workerData as PgliteThreadData);

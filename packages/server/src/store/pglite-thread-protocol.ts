@@ -28,9 +28,11 @@ export type PgliteControl = { type: 'connect'; port: MessagePort; lane: PgliteLa
 /**
  * Whose turn comes first when the connection is free: the main thread's port is `interactive`
  * (acks, sign-ins, HTTP: short statements someone waits for), a run thread's is `background` (the
- * agents' aggregate reads and event writes), so a message's ack does not queue behind analyses.
+ * agents' aggregate reads and event writes), so a message's ack does not queue behind analyses;
+ * `bulk` (the OTLP ingest's large inserts, which an exporter retries and nobody watches) goes
+ * last, and only once the others have left the connection alone for a moment (pglite-lending.ts).
  */
-export type PgliteLane = 'interactive' | 'background';
+export type PgliteLane = 'interactive' | 'background' | 'bulk';
 
 /** What the database thread tells the main thread. */
 export type PgliteReport = { type: 'ready' } | { type: 'failed'; message: string } | { type: 'closed' };
