@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BULK_GRACE_MS, createPgliteLending } from './pglite-lending.js';
+import { BULK_AT_LEAST_EVERY_MS, BULK_GRACE_MS, createPgliteLending } from './pglite-lending.js';
 import type { PgliteLane } from './pglite-thread-protocol.js';
 
 /** A clock the test moves by hand, with the timers due at each step. */
@@ -73,6 +73,26 @@ describe('the PGlite connection lending', () => {
     expect(order).toEqual(['insert 1']);
     done('insert 1');
     expect(order).toEqual(['insert 1', 'insert 2']);
+  });
+
+  it('serves the bulk lane once a second at least while the others keep the connection busy, and them in between', () => {
+    const { clock, order, ask, done } = setup();
+    ask('run 0', 'background');
+    ask('insert', 'bulk');
+    // Runs' statements back to back, 10 ms each, the next always asked for before the last ends.
+    let current = 'run 0';
+    for (let i = 1; order.at(-1) !== 'insert' && i < 1000; i++) {
+      ask(`run ${i}`, 'background');
+      clock.advance(10);
+      done(current);
+      current = `run ${i}`;
+    }
+    expect(order.at(-1)).toBe('insert');
+    expect(clock.now()).toBe(BULK_AT_LEAST_EVERY_MS);
+    expect(order.filter((name) => name.startsWith('run'))).toHaveLength(BULK_AT_LEAST_EVERY_MS / 10);
+    // The run asked for meanwhile goes once the insert ends, and the bulk lane waits again.
+    done('insert');
+    expect(order.at(-1)).toBe(current);
   });
 
   it('gives a closed port`s waits up, and its held connection back', () => {

@@ -10,6 +10,12 @@ import type { PgliteLane } from './pglite-thread-protocol.js';
  * an exporter pushed, against 13-20 ms without (otlp-bystanders, DECISIONS session 21).
  */
 export const BULK_GRACE_MS = 5;
+/**
+ * The most the bulk lane waits between two of its statements however busy the others keep the
+ * connection: one insert a second at least, so an exporter's requests are stored (or refused with
+ * 429 by the write batcher's bounded queue) rather than held until they time out.
+ */
+export const BULK_AT_LEAST_EVERY_MS = 1000;
 
 export interface PgliteLending {
   /** Asks for the connection on a lane; `grant` is called with a lease when it is this waiter's turn. */
@@ -30,7 +36,8 @@ interface Waiter {
  * PGlite's one connection, lent in arrival order within a lane: the interactive lane's waiters
  * first (the main thread: acks, sign-ins, HTTP), then the background lane's (run threads, the
  * usage store's reads), then the bulk lane's (the OTLP ingest's inserts), and a bulk waiter only
- * once the others have left the connection alone for BULK_GRACE_MS.
+ * once the others have left the connection alone for BULK_GRACE_MS, or before them when the bulk
+ * lane has waited BULK_AT_LEAST_EVERY_MS since it was last served.
  */
 export function createPgliteLending(clock: { now(): number; setTimeout(run: () => void, ms: number): unknown } = { now: () => performance.now(), setTimeout }): PgliteLending {
   let nextLease = 1;
@@ -38,15 +45,19 @@ export function createPgliteLending(clock: { now(): number; setTimeout(run: () =
   const waiting: Record<PgliteLane, Waiter[]> = { interactive: [], background: [], bulk: [] };
   /** When a statement of another lane than bulk last gave the connection back. */
   let othersLeftAt = Number.NEGATIVE_INFINITY;
+  /** When the bulk lane last got the connection (or, idle, when it began to wait). */
+  let bulkServedAt = Number.NEGATIVE_INFINITY;
   let bulkTimer = false;
 
   function grant(next: Waiter, lane: PgliteLane): void {
+    if (lane === 'bulk') bulkServedAt = clock.now();
     held = { lease: nextLease++, port: next.port, lane };
     next.grant(held.lease);
   }
 
   function lendNext(): void {
     if (held) return;
+    if (waiting.bulk.length > 0 && clock.now() - bulkServedAt >= BULK_AT_LEAST_EVERY_MS) return grant(waiting.bulk.shift()!, 'bulk');
     for (const lane of ['interactive', 'background'] as const) {
       const next = waiting[lane].shift();
       if (next) return grant(next, lane);
@@ -70,6 +81,8 @@ export function createPgliteLending(clock: { now(): number; setTimeout(run: () =
 
   return {
     acquire(port, lane, onGrant) {
+      // A bulk lane that was idle starts its wait now, not at its last statement long ago.
+      if (lane === 'bulk' && waiting.bulk.length === 0 && held?.lane !== 'bulk') bulkServedAt = Math.max(bulkServedAt, clock.now());
       waiting[lane].push({ port, grant: onGrant });
       lendNext();
     },
