@@ -50,6 +50,7 @@ import { usageRoutes } from './http/usage-routes.js';
 import { otlpRoutes } from './http/otlp-routes.js';
 import { createSqlUsageStore } from './usage/sql/sql-usage-store.js';
 import type { UsageStore } from './usage/usage-store.js';
+import type { PgliteLane } from './store/pglite-thread-protocol.js';
 import { usageExplorerRoutes } from './http/usage-explorer-routes.js';
 import { reconciliationRoutes } from './http/reconciliation-routes.js';
 import { createReconciliationService } from './reconciliation/reconciliation-service.js';
@@ -172,12 +173,15 @@ export async function createServices(config: Config, options: BuildOptions = {})
     ? await createRedisEphemeralStore({ url: config.redisUrl, prefix: config.redisPrefix, logger })
     : createMemoryEphemeralStore();
   // On the embedded store the usage store's statements take the database thread's background lane (agent-services.ts).
-  const usageConnection = pglite ? (await openDatabase({ url: undefined, dataDir: config.dataDir, pglitePort: pglite.connectPort('background') })).db : undefined;
-  const usageDb = usageConnection && config.tracing ? usageConnection.withPlugin(createQuerySpans('postgresql')) : usageConnection;
+  /** A handle on a port of its own to the embedded database thread, on `lane` (traced like `db`). */
+  const laneDb = async (thread: NonNullable<typeof pglite>, lane: PgliteLane): Promise<Db> => {
+    const { db: handle } = await openDatabase({ url: undefined, dataDir: config.dataDir, pglitePort: thread.connectPort(lane) });
+    return config.tracing ? handle.withPlugin(createQuerySpans('postgresql')) : handle;
+  };
+  const usageDb = pglite ? await laneDb(pglite, 'background') : undefined;
   const agents = await createAgentServices({ config, db, ...(usageDb ? { usageDb } : {}), bus, logger, onLlmCall: (call, costUsd) => metrics.llmCall(call, costUsd) });
   // On the embedded store with usage in SQL, OTLP's inserts take the database thread's bulk lane.
-  const ingestConnection = pglite && !config.clickhouseUrl ? (await openDatabase({ url: undefined, dataDir: config.dataDir, pglitePort: pglite.connectPort('bulk') })).db : undefined;
-  const ingestDb = ingestConnection && config.tracing ? ingestConnection.withPlugin(createQuerySpans('postgresql')) : ingestConnection;
+  const ingestDb = pglite && !config.clickhouseUrl ? await laneDb(pglite, 'bulk') : undefined;
   const nodeId = `node-${crypto.randomUUID()}`;
   const eventLog = countEventLogWrites(options.runEventLog?.(db) ?? createSqlRunEventLog(db), metrics);
   const worker = createNodeRunWorker({
